@@ -1,0 +1,226 @@
+// The network layer: the only place in Portunus where sockets are opened.
+import dgram from 'node:dgram';
+import type { Server } from 'node:net';
+import {
+  describeBindSpecError,
+  resolveBindSpec,
+  type BindTarget,
+  type Family,
+} from './address.js';
+import { BindError, errnoCode } from './bind-error.js';
+import type { NetworkHost } from './network-host.js';
+import { PortSlider, type PortRange } from './port-range.js';
+import { isIPv4, isIPv6 } from 'node:net';
+
+export interface UdpOpenOptions {
+  /** What the socket is for, named in errors and logs ("mountpoint 12 audio RTP"). */
+  readonly what: string;
+  /** Address, interface name or wildcard to bind; absent = dual-stack where IPv6 exists, else IPv4. */
+  readonly bind?: string;
+  /** A fixed port, or 0/absent to take the first free one of `portRange` (or any port when no range). */
+  readonly port?: number;
+  readonly portRange?: PortRange;
+  /** Join this multicast group (IPv4 or IPv6) and receive on it. */
+  readonly multicast?: string;
+  readonly reuseAddr?: boolean;
+  readonly recvBufferSize?: number;
+  readonly sendBufferSize?: number;
+}
+
+export interface BoundUdpSocket {
+  readonly socket: dgram.Socket;
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  readonly dualStack: boolean;
+  /** The bind text the user asked for, if any. */
+  readonly requested?: string;
+}
+
+export interface TcpListenOptions {
+  readonly what: string;
+  readonly bind?: string;
+  readonly port: number;
+  /** `::` means IPv6 only rather than dual-stack. */
+  readonly v6Only?: boolean;
+}
+
+export interface ListeningAddress {
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+}
+
+type Logger = (message: string) => void;
+
+export class Network {
+  private readonly sliders = new Map<string, PortSlider>();
+
+  constructor(
+    readonly host: NetworkHost,
+    private readonly warn: Logger = () => {},
+  ) {}
+
+  get ipv6Available(): boolean {
+    return this.host.ipv6Available;
+  }
+
+  /** Resolves a bind spec or throws a BindError that explains why it cannot be used. */
+  resolve(what: string, spec: string | undefined, port: number, v6Only = false): BindTarget {
+    const r = resolveBindSpec(spec, this.host, { v6Only });
+    if (!r.ok) {
+      const family = r.error.kind === 'ipv6-unavailable' ? 6 : undefined;
+      throw new BindError(what, r.error.spec, port, family, r.error.kind === 'ipv6-unavailable' ? 'EAFNOSUPPORT' : 'EADDRNOTAVAIL', describeBindSpecError(r.error));
+    }
+    return r.target;
+  }
+
+  /** Opens a UDP socket according to the rules of the network layer; never throws an unhandled socket error later. */
+  async openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket> {
+    const requestedPort = options.port ?? 0;
+    if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
+      throw new BindError(options.what, options.bind ?? '*', requestedPort, undefined, 'EINVAL', 'port out of range 0-65535');
+    }
+    let target: BindTarget;
+    if (options.multicast !== undefined) {
+      target = this.multicastTarget(options);
+    } else {
+      target = this.resolve(options.what, options.bind, requestedPort);
+    }
+    if (requestedPort !== 0 || !options.portRange) {
+      const bound = await this.bindUdp(options, target, requestedPort);
+      return bound;
+    }
+    const slider = this.sliderFor(options.portRange);
+    let lastError: unknown;
+    for (const port of slider.candidates()) {
+      try {
+        return await this.bindUdp(options, target, port);
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof BindError) || (err.code !== 'EADDRINUSE' && err.code !== 'EACCES')) throw err;
+      }
+    }
+    throw new BindError(
+      options.what,
+      target.address,
+      0,
+      target.family,
+      'EADDRINUSE',
+      `no free port in range ${options.portRange.min}-${options.portRange.max}${lastError instanceof Error ? ` (last: ${lastError.message})` : ''}`,
+    );
+  }
+
+  /** Starts a TCP server (HTTP, WebSocket) on the resolved address. */
+  listenTcp(server: Server, options: TcpListenOptions): Promise<ListeningAddress> {
+    const target = this.resolve(options.what, options.bind, options.port, options.v6Only);
+    return new Promise((resolve, reject) => {
+      const onError = (err: unknown): void => {
+        server.off('listening', onListening);
+        reject(new BindError(options.what, target.address, options.port, target.family, errnoCode(err)));
+      };
+      const onListening = (): void => {
+        server.off('error', onError);
+        const a = server.address();
+        const port = a && typeof a === 'object' ? a.port : options.port;
+        resolve({ family: target.family, address: target.address, port });
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      try {
+        server.listen({ host: target.address, port: options.port, ipv6Only: target.family === 6 && !target.dualStack, exclusive: true });
+      } catch (err) {
+        onError(err);
+      }
+    });
+  }
+
+  private sliderFor(range: PortRange): PortSlider {
+    const key = `${range.min}-${range.max}`;
+    let s = this.sliders.get(key);
+    if (!s) {
+      s = new PortSlider(range);
+      this.sliders.set(key, s);
+    }
+    return s;
+  }
+
+  private multicastTarget(options: UdpOpenOptions): BindTarget {
+    const group = options.multicast ?? '';
+    if (isIPv4(group)) return { family: 4, address: group, dualStack: false, requested: group };
+    if (isIPv6(group)) {
+      if (!this.host.ipv6Available) {
+        throw new BindError(options.what, group, options.port ?? 0, 6, 'EAFNOSUPPORT', `multicast group ${group} is IPv6 but this host cannot create IPv6 sockets`);
+      }
+      return { family: 6, address: group, dualStack: false, requested: group };
+    }
+    throw new BindError(options.what, group, options.port ?? 0, undefined, 'EINVAL', `'${group}' is not a multicast address`);
+  }
+
+  private bindUdp(options: UdpOpenOptions, target: BindTarget, port: number): Promise<BoundUdpSocket> {
+    return new Promise((resolve, reject) => {
+      let socket: dgram.Socket;
+      const multicast = options.multicast !== undefined;
+      try {
+        socket = dgram.createSocket({
+          type: target.family === 6 ? 'udp6' : 'udp4',
+          ipv6Only: target.family === 6 && !target.dualStack,
+          reuseAddr: options.reuseAddr === true || multicast,
+          recvBufferSize: options.recvBufferSize,
+          sendBufferSize: options.sendBufferSize,
+        });
+      } catch (err) {
+        reject(new BindError(options.what, target.address, port, target.family, errnoCode(err)));
+        return;
+      }
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        try {
+          socket.close();
+        } catch {
+          // never bound
+        }
+        reject(err instanceof BindError ? err : new BindError(options.what, target.address, port, target.family, errnoCode(err), err instanceof Error && errnoCode(err) === 'EUNKNOWN' ? err.message : undefined));
+      };
+      socket.once('error', fail);
+      socket.once('listening', () => {
+        if (settled) return;
+        try {
+          if (multicast) this.joinGroup(socket, options, target);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        settled = true;
+        socket.off('error', fail);
+        // A socket error after binding (ICMP unreachable and the like) must never crash the server.
+        socket.on('error', (err) => this.warn(`${options.what}: socket error: ${err.message}`));
+        const a = socket.address();
+        resolve({ socket, family: target.family, address: target.address, port: a.port, dualStack: target.dualStack, requested: target.requested });
+      });
+      try {
+        socket.bind({ address: target.address, port, exclusive: !multicast && options.reuseAddr !== true });
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+
+  private joinGroup(socket: dgram.Socket, options: UdpOpenOptions, target: BindTarget): void {
+    let ifaceAddress: string | undefined;
+    if (options.bind) {
+      const r = this.resolve(options.what, options.bind, 0);
+      if (r.family !== target.family) {
+        throw new BindError(options.what, target.address, 0, target.family, 'EINVAL', `interface '${options.bind}' has no IPv${target.family} address for multicast group ${target.address}`);
+      }
+      if (!r.dualStack && r.address !== '0.0.0.0') ifaceAddress = r.address;
+    }
+    try {
+      socket.addMembership(target.address, ifaceAddress);
+    } catch (err) {
+      throw new BindError(options.what, target.address, 0, target.family, errnoCode(err), `cannot join multicast group ${target.address}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
