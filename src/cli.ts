@@ -1,0 +1,68 @@
+// Command-line parsing and the --help text, generated from the settings table so it cannot go stale.
+import { DEFAULTS, PLUGIN_SECTIONS, SECTION_HELP } from './config/defaults.js';
+import { PORTUNUS_VERSION } from './core/version.js';
+
+export interface CliOptions {
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly configFile?: string;
+  readonly overrides: Array<[string, string]>;
+}
+
+export class CliError extends Error {}
+
+/** Understands --help, --version, --config FILE and --section.key=value (or --section.key value). */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  let help = false;
+  let version = false;
+  let configFile: string | undefined;
+  const overrides: Array<[string, string]> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') help = true;
+    else if (arg === '-V' || arg === '--version') version = true;
+    else if (arg === '-c' || arg === '--config') {
+      configFile = argv[++i];
+      if (configFile === undefined) throw new CliError(`${arg} needs a file name`);
+    } else if (arg.startsWith('--config=')) configFile = arg.slice('--config='.length);
+    else if (arg.startsWith('--') && arg.includes('.')) {
+      const eq = arg.indexOf('=');
+      if (eq > 0) overrides.push([arg.slice(2, eq), arg.slice(eq + 1)]);
+      else {
+        const value = argv[++i];
+        if (value === undefined) throw new CliError(`${arg} needs a value`);
+        overrides.push([arg.slice(2), value]);
+      }
+    } else throw new CliError(`unknown argument '${arg}' (see --help)`);
+  }
+  return { help, version, configFile, overrides };
+}
+
+export function helpText(): string {
+  const lines: string[] = [];
+  lines.push(`Portunus ${PORTUNUS_VERSION}: a WebRTC server that speaks the Janus API.`);
+  lines.push('');
+  lines.push('Usage: portunus [--config FILE] [--section.key=value ...]');
+  lines.push('');
+  lines.push('  -c, --config FILE     read settings from FILE (.jcfg in libconfig syntax, or .json);');
+  lines.push('                        also taken from the PORTUNUS_CONFIG environment variable');
+  lines.push('  --section.key=VALUE   set one setting, e.g. --general.session_timeout=30');
+  lines.push('  -h, --help            show this text');
+  lines.push('  -V, --version         print the version');
+  lines.push('');
+  lines.push('Settings are applied in this order: built-in defaults, the config file, the environment');
+  lines.push('(PORTUNUS_<SECTION>_<KEY>, e.g. PORTUNUS_NAT_ICE_ENFORCE_LIST=lo), then the command line.');
+  lines.push('No config file is needed: the defaults serve REST on 8088 and WebSocket on 8188.');
+  lines.push('');
+  lines.push('Settings (section.key = default):');
+  for (const [section, keys] of Object.entries(DEFAULTS)) {
+    lines.push('');
+    lines.push(`  [${section}] ${SECTION_HELP[section as keyof typeof DEFAULTS]}`);
+    for (const [key, value] of Object.entries(keys)) {
+      lines.push(`    ${section}.${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    }
+  }
+  lines.push('');
+  lines.push(`Plugin sections (free-form, given to the plugin): ${Object.entries(PLUGIN_SECTIONS).map(([s, p]) => `${s} (${p})`).join(', ')}`);
+  return lines.join('\n');
+}

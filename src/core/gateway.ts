@@ -1,0 +1,446 @@
+// The Janus API core: sessions, handles and the dispatch of every request, independent of any transport.
+import type { Logger } from '../logging/logger.js';
+import type { Jsep, PluginResult } from '../plugins/plugin.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
+import { ErrorCode, JanusError } from './errors.js';
+import type { EventSink } from './event-sink.js';
+import { Handle, type HandleOwner } from './handle.js';
+import { uniqueId } from './ids.js';
+import type { MediaFactory, RemoteCandidate } from './media-port.js';
+import type { PluginRegistry } from './plugin-registry.js';
+import { Session } from './session.js';
+import type { TokenStore } from './tokens.js';
+import { checkFields, isJsonObject, optionalId, type JsonObject } from './validate.js';
+
+export interface GatewaySettings {
+  sessionTimeout: number;
+  reclaimSessionTimeout: number;
+  candidatesTimeout: number;
+  apiSecret: string;
+  acceptNewSessions: boolean;
+  opaqueIdInApi: boolean;
+}
+
+export interface GatewayOptions {
+  readonly settings: GatewaySettings;
+  readonly plugins: PluginRegistry;
+  readonly tokens: TokenStore;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly media?: MediaFactory;
+  /** Builds the `server_info` payload (without janus/transaction). */
+  readonly serverInfo: () => JsonObject;
+}
+
+/** Sends the reply of one request back on the connection it came from. */
+export type Respond = (reply: JsonObject) => void;
+
+const WATCHDOG_MS = 2000;
+
+export class Gateway implements HandleOwner {
+  readonly sessions = new Map<number, Session>();
+  readonly settings: GatewaySettings;
+  readonly plugins: PluginRegistry;
+  readonly tokens: TokenStore;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly media?: MediaFactory;
+  private readonly serverInfo: () => JsonObject;
+  private watchdog: Timer | undefined;
+
+  constructor(options: GatewayOptions) {
+    this.settings = options.settings;
+    this.plugins = options.plugins;
+    this.tokens = options.tokens;
+    this.log = options.log.child({ component: 'core' });
+    this.clock = options.clock ?? systemClock;
+    this.media = options.media;
+    this.serverInfo = options.serverInfo;
+  }
+
+  get opaqueIdInApi(): boolean {
+    return this.settings.opaqueIdInApi;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  start(): void {
+    this.watchdog ??= this.clock.every(WATCHDOG_MS, () => this.checkTimeouts());
+  }
+
+  /** Destroys every session (server shutdown). */
+  stop(): void {
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+    for (const s of [...this.sessions.values()]) this.destroySession(s, 'destroyed');
+  }
+
+  info(): JsonObject {
+    return this.serverInfo();
+  }
+
+  /**
+   * Processes one Janus API request from `sink`. The reply goes to `respond`; events caused by the
+   * request are delivered after it. Never throws: every failure becomes a Janus `error` reply.
+   */
+  async handle(sink: EventSink, request: unknown, respond: Respond): Promise<void> {
+    let held: Handle | undefined;
+    try {
+      const result = await this.process(sink, request, (h) => {
+        held = h;
+        h.hold();
+      });
+      respond(result);
+    } catch (err) {
+      respond(this.errorReply(request, err));
+    } finally {
+      held?.release();
+    }
+  }
+
+  errorReply(request: unknown, err: unknown): JsonObject {
+    const e = toJanusError(err, this.log);
+    const reply: JsonObject = { janus: 'error' };
+    if (isJsonObject(request)) {
+      const sid = request.session_id;
+      if (typeof sid === 'number' && Number.isInteger(sid) && sid > 0) reply.session_id = sid;
+      if (typeof request.transaction === 'string') reply.transaction = request.transaction;
+    }
+    reply.error = { code: e.code, reason: e.reason };
+    return reply;
+  }
+
+  private async process(sink: EventSink, request: unknown, holdHandle: (h: Handle) => void): Promise<JsonObject> {
+    if (!isJsonObject(request)) throw new JanusError(ErrorCode.INVALID_JSON_OBJECT, 'JSON error: not an object');
+    checkFields(request, [
+      { name: 'transaction', type: 'string', required: true },
+      { name: 'janus', type: 'string', required: true },
+      { name: 'id', type: 'positive' },
+      { name: 'session_id', type: 'integer' },
+      { name: 'handle_id', type: 'integer' },
+    ]);
+    const transaction = request.transaction as string;
+    const verb = (request.janus as string).toLowerCase();
+    const sessionId = optionalId(request, 'session_id');
+    const handleId = optionalId(request, 'handle_id');
+
+    if (sessionId === undefined && handleId === undefined) {
+      switch (verb) {
+        case 'info':
+          return { janus: 'server_info', transaction, ...this.serverInfo() };
+        case 'ping':
+          return { janus: 'pong', transaction };
+        case 'create':
+          return this.create(sink, request, transaction);
+        default:
+          throw new JanusError(ErrorCode.INVALID_REQUEST_PATH, `Unhandled request '${request.janus as string}' at this path`);
+      }
+    }
+    if (sessionId === undefined || sessionId < 1) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId ?? 0}`);
+    if (handleId !== undefined && handleId < 1) throw new JanusError(ErrorCode.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${sessionId}`);
+    this.checkAuth(request);
+    const session = this.sessions.get(sessionId);
+    if (!session || session.destroyed) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId}`);
+    session.touch(this.clock.now());
+    let handle: Handle | undefined;
+    if (handleId !== undefined) {
+      handle = session.handles.get(handleId);
+      if (!handle) throw new JanusError(ErrorCode.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${sessionId}`);
+    }
+    const base: JsonObject = { session_id: sessionId, transaction };
+    const needHandle = (): Handle => {
+      if (!handle) throw new JanusError(ErrorCode.INVALID_REQUEST_PATH, `Unhandled request '${request.janus as string}' at this path`);
+      return handle;
+    };
+    const noHandle = (): void => {
+      if (handle) throw new JanusError(ErrorCode.INVALID_REQUEST_PATH, `Unhandled request '${request.janus as string}' at this path`);
+    };
+
+    switch (verb) {
+      case 'keepalive':
+        return { janus: 'ack', ...base };
+      case 'claim':
+        this.claim(session, sink);
+        return { janus: 'success', ...base };
+      case 'attach': {
+        noHandle();
+        const h = this.attach(session, request);
+        return { janus: 'success', ...base, data: { id: h.id } };
+      }
+      case 'destroy':
+        noHandle();
+        this.destroySession(session, 'destroyed');
+        return { janus: 'success', ...base };
+      case 'detach': {
+        const h = needHandle();
+        holdHandle(h);
+        this.detach(h);
+        return { janus: 'success', ...base };
+      }
+      case 'hangup': {
+        const h = needHandle();
+        holdHandle(h);
+        h.hangup('Janus API');
+        return { janus: 'success', ...base };
+      }
+      case 'message': {
+        const h = needHandle();
+        holdHandle(h);
+        return this.message(h, request, base);
+      }
+      case 'trickle': {
+        const h = needHandle();
+        this.trickle(h, request);
+        return { janus: 'ack', ...base };
+      }
+      default:
+        throw new JanusError(ErrorCode.UNKNOWN_REQUEST, `Unknown request '${request.janus as string}'`);
+    }
+  }
+
+  /** api_secret / token check: passes when neither is configured, or when either one matches. */
+  checkAuth(request: JsonObject): void {
+    const secret = this.settings.apiSecret;
+    if (!secret && !this.tokens.enabled) return;
+    if (secret && request.apisecret === secret) return;
+    if (this.tokens.enabled && typeof request.token === 'string' && this.tokens.isValid(request.token)) return;
+    throw new JanusError(ErrorCode.UNAUTHORIZED);
+  }
+
+  private create(sink: EventSink, request: JsonObject, transaction: string): JsonObject {
+    if (!this.settings.acceptNewSessions) throw new JanusError(ErrorCode.NOT_ACCEPTING_SESSIONS);
+    this.checkAuth(request);
+    const wanted = optionalId(request, 'id');
+    let id: number;
+    if (wanted !== undefined && wanted > 0) {
+      if (this.sessions.has(wanted)) throw new JanusError(ErrorCode.SESSION_CONFLICT, 'Session ID already in use');
+      if (!Number.isSafeInteger(wanted)) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (id should be a positive integer)');
+      id = wanted;
+    } else {
+      id = uniqueId((n) => this.sessions.has(n));
+    }
+    const now = this.clock.now();
+    const session = new Session(id, sink, now, now);
+    this.sessions.set(id, session);
+    sink.sessionCreated?.(id);
+    this.log.info('session created', { session: id, transport: sink.transport, peer: sink.peer });
+    return { janus: 'success', transaction, data: { id } };
+  }
+
+  private claim(session: Session, sink: EventSink): void {
+    session.transportGone = false;
+    if (session.sink === sink) return;
+    const previous = session.sink;
+    previous.sessionOver?.(session.id, 'claimed');
+    session.sink = sink;
+    sink.sessionCreated?.(session.id);
+    this.log.info('session claimed', { session: session.id, transport: sink.transport, peer: sink.peer });
+  }
+
+  private attach(session: Session, request: JsonObject): Handle {
+    checkFields(request, [
+      { name: 'plugin', type: 'string', required: true },
+      { name: 'opaque_id', type: 'string' },
+      { name: 'loop_index', type: 'positive' },
+      { name: 'token', type: 'string' },
+    ]);
+    const name = request.plugin as string;
+    const plugin = this.plugins.get(name);
+    if (!plugin) throw new JanusError(ErrorCode.PLUGIN_NOT_FOUND, `No such plugin '${name}'`);
+    const token = typeof request.token === 'string' ? request.token : undefined;
+    if (this.tokens.enabled && !(this.settings.apiSecret && request.apisecret === this.settings.apiSecret)) {
+      if (!this.tokens.allowsPlugin(token, name)) throw new JanusError(ErrorCode.UNAUTHORIZED_PLUGIN, `Provided token can't access plugin '${name}'`);
+    }
+    const id = uniqueId((n) => this.handleExists(n));
+    const opaqueId = typeof request.opaque_id === 'string' ? request.opaque_id : undefined;
+    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id }), this, opaqueId, token);
+    try {
+      plugin.createSession(handle);
+    } catch (err) {
+      throw new JanusError(ErrorCode.PLUGIN_ATTACH, `Couldn't attach to plugin: error '${err instanceof Error ? err.message : String(err)}'`);
+    }
+    session.handles.set(id, handle);
+    handle.log.info(`handle attached to ${name}`, opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
+    return handle;
+  }
+
+  private handleExists(id: number): boolean {
+    for (const s of this.sessions.values()) if (s.handles.has(id)) return true;
+    return false;
+  }
+
+  private async message(handle: Handle, request: JsonObject, base: JsonObject): Promise<JsonObject> {
+    checkFields(request, [
+      { name: 'body', type: 'object', required: true },
+    ]);
+    let jsep: Jsep | undefined;
+    if (request.jsep !== undefined && request.jsep !== null) jsep = await this.processJsep(handle, request.jsep);
+    let result: PluginResult;
+    try {
+      result = await handle.plugin.handleMessage(handle, { transaction: base.transaction as string, body: request.body as JsonObject, jsep });
+    } catch (err) {
+      if (err instanceof JanusError) throw err;
+      handle.log.error(`plugin failed on a message: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      throw new JanusError(ErrorCode.PLUGIN_MESSAGE, `Error sending message to plugin: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    switch (result.kind) {
+      case 'ack':
+        return result.hint !== undefined ? { janus: 'ack', ...base, hint: result.hint } : { janus: 'ack', ...base };
+      case 'error':
+        throw new JanusError(result.code ?? ErrorCode.PLUGIN_MESSAGE, result.reason);
+      case 'ok': {
+        const reply: JsonObject = { janus: 'success', ...base, sender: handle.id, plugindata: { plugin: handle.plugin.descriptor.package, data: result.data } };
+        if (result.jsep) reply.jsep = result.jsep;
+        return reply;
+      }
+    }
+  }
+
+  /** Validates a client's jsep and, for an answer to our offer, applies it. */
+  private async processJsep(handle: Handle, raw: unknown): Promise<Jsep> {
+    if (!isJsonObject(raw)) throw new JanusError(ErrorCode.INVALID_JSON_OBJECT, 'Invalid jsep object');
+    checkFields(raw, [
+      { name: 'type', type: 'string', required: true },
+      { name: 'sdp', type: 'string', required: true },
+      { name: 'trickle', type: 'boolean' },
+      { name: 'e2ee', type: 'boolean' },
+    ], undefined, 'JSEP error: ');
+    const type = raw.type as string;
+    if (type !== 'offer' && type !== 'answer') throw new JanusError(ErrorCode.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${type}'`);
+    const sdp = raw.sdp as string;
+    const problem = this.media ? this.media.checkSdp(sdp) : basicSdpProblem(sdp);
+    if (problem !== undefined) throw new JanusError(ErrorCode.JSEP_INVALID_SDP, `JSEP error: invalid SDP (${problem})`);
+    const jsep: Jsep = { type, sdp, trickle: raw.trickle as boolean | undefined, e2ee: raw.e2ee as boolean | undefined };
+    if (type === 'answer') {
+      if (!handle.serverOffered || !handle.media) throw new JanusError(ErrorCode.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)');
+      try {
+        await handle.media.acceptAnswer(jsep);
+      } catch (err) {
+        throw new JanusError(ErrorCode.UNEXPECTED_ANSWER, `Error processing SDP: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      handle.gotAnswer = true;
+    } else {
+      handle.gotOffer = true;
+    }
+    if (raw.trickle === false) handle.trickleCompleted = true;
+    return jsep;
+  }
+
+  private trickle(handle: Handle, request: JsonObject): void {
+    const single = request.candidate;
+    const many = request.candidates;
+    if ((single === undefined || single === null) && (many === undefined || many === null)) {
+      throw new JanusError(ErrorCode.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (candidate|candidates)');
+    }
+    const list: unknown[] = [];
+    if (single !== undefined && single !== null) {
+      if (!isJsonObject(single)) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (candidate should be an object)');
+      list.push(single);
+    }
+    if (many !== undefined && many !== null) {
+      if (!Array.isArray(many)) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (candidates should be an array)');
+      list.push(...many);
+    }
+    const parsed = list.map(parseCandidate);
+    for (const c of parsed) {
+      if (c.completed) handle.trickleCompleted = true;
+      if (handle.media) handle.media.addRemoteCandidate(c);
+      else handle.pendingTrickles.push({ candidate: c, at: this.clock.now() });
+    }
+  }
+
+  /** Detaches a handle: plugin told, PeerConnection closed, `detached` emitted last. */
+  detach(handle: Handle): void {
+    if (handle.detached) return;
+    handle.hangup('Detach');
+    handle.detached = true;
+    handle.session.handles.delete(handle.id);
+    try {
+      handle.plugin.destroySession(handle);
+    } catch (err) {
+      handle.log.error(`plugin destroy_session failed: ${String(err)}`);
+    }
+    handle.emit({ janus: 'detached' });
+    handle.log.info('handle detached');
+  }
+
+  endHandle(handle: Handle): void {
+    this.detach(handle);
+  }
+
+  destroySession(session: Session, reason: 'destroyed' | 'timeout'): void {
+    if (session.destroyed) return;
+    for (const h of [...session.handles.values()]) this.detach(h);
+    if (reason === 'timeout') session.sink.deliver(session.id, { janus: 'timeout', session_id: session.id });
+    session.destroyed = true;
+    this.sessions.delete(session.id);
+    session.sink.sessionOver?.(session.id, reason);
+    this.log.info(reason === 'timeout' ? 'session timed out' : 'session destroyed', { session: session.id });
+  }
+
+  /** A transport connection closed: its sessions are destroyed now, or wait for a `claim` if reclaiming is on. */
+  transportGone(sink: EventSink): void {
+    for (const s of [...this.sessions.values()]) {
+      if (s.sink !== sink) continue;
+      if (this.settings.reclaimSessionTimeout < 1) this.destroySession(s, 'destroyed');
+      else {
+        s.transportGone = true;
+        this.log.info('transport gone, session waits to be claimed', { session: s.id });
+      }
+    }
+  }
+
+  effectiveTimeout(session: Session): number {
+    return session.timeoutOverride >= 0 ? session.timeoutOverride : this.settings.sessionTimeout;
+  }
+
+  /** The watchdog: expires idle sessions and unclaimed ones. */
+  checkTimeouts(): void {
+    const now = this.clock.now();
+    for (const s of [...this.sessions.values()]) {
+      const idle = (now - s.lastActivity) / 1000;
+      if (s.transportGone && idle >= this.settings.reclaimSessionTimeout) {
+        this.destroySession(s, 'destroyed');
+        continue;
+      }
+      const timeout = this.effectiveTimeout(s);
+      if (timeout > 0 && idle >= timeout) this.destroySession(s, 'timeout');
+    }
+    // Early trickles older than candidates_timeout are dropped.
+    const limit = this.settings.candidatesTimeout * 1000;
+    for (const s of this.sessions.values()) {
+      for (const h of s.handles.values()) {
+        if (h.pendingTrickles.length > 0) h.pendingTrickles = h.pendingTrickles.filter((t) => now - t.at < limit);
+      }
+    }
+  }
+}
+
+function parseCandidate(raw: unknown): RemoteCandidate {
+  if (!isJsonObject(raw)) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (candidate should be an object)');
+  if (raw.completed === true) return { completed: true };
+  checkFields(raw, [
+    { name: 'candidate', type: 'string', required: true },
+    { name: 'sdpMid', type: 'string' },
+    { name: 'sdpMLineIndex', type: 'positive' },
+  ]);
+  if (raw.sdpMid === undefined && raw.sdpMLineIndex === undefined) {
+    throw new JanusError(ErrorCode.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (sdpMid|sdpMLineIndex)');
+  }
+  return { candidate: raw.candidate as string, sdpMid: raw.sdpMid as string | undefined, sdpMLineIndex: raw.sdpMLineIndex as number | undefined };
+}
+
+/** The minimum an SDP must have when no media layer is there to judge it. */
+export function basicSdpProblem(sdp: string): string | undefined {
+  if (!/^v=0\r?\n/.test(sdp)) return 'it does not start with v=0';
+  if (!/\r?\nm=/.test(sdp)) return 'it has no m= line';
+  return undefined;
+}
+
+function toJanusError(err: unknown, log: Logger): JanusError {
+  if (err instanceof JanusError) return err;
+  log.error(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  return new JanusError(ErrorCode.UNKNOWN, `Unknown error: ${err instanceof Error ? err.message : String(err)}`);
+}

@@ -1,0 +1,197 @@
+// A handle: one client's attachment to one plugin, with at most one PeerConnection.
+import type { Logger } from '../logging/logger.js';
+import type { AnswerOptions, Jsep, MediaTrackInfo, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
+import { ErrorCode, JanusError } from './errors.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from './media-port.js';
+import type { Session } from './session.js';
+import type { JsonObject } from './validate.js';
+
+/** What a handle needs from the gateway that owns it. */
+export interface HandleOwner {
+  readonly media?: MediaFactory;
+  readonly opaqueIdInApi: boolean;
+  now(): number;
+  /** Detaches the handle, as a client's `detach` would. */
+  endHandle(handle: Handle): void;
+}
+
+export interface PendingTrickle {
+  readonly candidate: RemoteCandidate;
+  readonly at: number;
+}
+
+export class Handle implements PluginHandle {
+  media: HandleMedia | undefined;
+  /** Candidates that arrived before the PeerConnection existed. */
+  pendingTrickles: PendingTrickle[] = [];
+  /** Negotiation flags, shown by Admin `handle_info`. */
+  gotOffer = false;
+  gotAnswer = false;
+  serverOffered = false;
+  webrtcUp = false;
+  trickleCompleted = false;
+  detached = false;
+  /** While > 0, events are held so that a request's reply (`ack`) goes out before them. */
+  private holdDepth = 0;
+  private held: JsonObject[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly session: Session,
+    readonly plugin: Plugin,
+    readonly createdAt: number,
+    readonly log: Logger,
+    private readonly owner: HandleOwner,
+    readonly opaqueId?: string,
+    readonly token?: string,
+  ) {}
+
+  get sessionId(): number {
+    return this.session.id;
+  }
+
+  /** Sends a handle-scoped message to the session's transport (held while a request is being answered). */
+  emit(message: JsonObject): void {
+    if (this.detached && message.janus !== 'detached') return;
+    const full: JsonObject = { ...message, session_id: this.session.id, sender: this.id };
+    if (this.owner.opaqueIdInApi && this.opaqueId !== undefined) full.opaque_id = this.opaqueId;
+    if (this.holdDepth > 0) {
+      this.held.push(full);
+      return;
+    }
+    if (!this.session.destroyed) this.session.sink.deliver(this.session.id, full);
+  }
+
+  hold(): void {
+    this.holdDepth++;
+  }
+  release(): void {
+    if (this.holdDepth === 0) return;
+    if (--this.holdDepth > 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const m of held) if (!this.session.destroyed) this.session.sink.deliver(this.session.id, m);
+  }
+
+  pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void {
+    const msg: JsonObject = { janus: 'event' };
+    if (transaction !== undefined) msg.transaction = transaction;
+    msg.plugindata = { plugin: this.plugin.descriptor.package, data };
+    if (jsep) msg.jsep = jsep;
+    this.emit(msg);
+  }
+
+  /** The PeerConnection, created on first use. */
+  ensureMedia(): HandleMedia {
+    if (this.media) return this.media;
+    const factory = this.owner.media;
+    if (!factory) throw new JanusError(ErrorCode.WEBRTC_STATE, 'WebRTC media is not available on this server');
+    this.media = factory.create(this.mediaEvents(), this.log);
+    const now = this.owner.now();
+    for (const t of this.pendingTrickles) if (now - t.at < 45_000) this.media.addRemoteCandidate(t.candidate);
+    this.pendingTrickles = [];
+    return this.media;
+  }
+
+  async answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep> {
+    const answer = await this.ensureMedia().answerOffer(offer, options);
+    this.gotAnswer = true;
+    return answer;
+  }
+
+  async createOffer(tracks: readonly OfferTrack[]): Promise<Jsep> {
+    const offer = await this.ensureMedia().createOffer(tracks);
+    this.serverOffered = true;
+    return offer;
+  }
+
+  relayRtp(mid: string, packet: Buffer): void {
+    this.media?.relayRtp(mid, packet);
+  }
+  relayRtcp(mid: string, packet: Buffer): void {
+    this.media?.relayRtcp(mid, packet);
+  }
+  relayData(data: Buffer | string, label?: string): void {
+    this.media?.relayData(data, label);
+  }
+  requestKeyframe(mid: string): void {
+    this.media?.requestKeyframe(mid);
+  }
+  sendRemb(bitrate: number): void {
+    this.media?.sendRemb(bitrate);
+  }
+
+  closePc(): void {
+    this.hangup('Close PC');
+  }
+
+  end(): void {
+    this.owner.endHandle(this);
+  }
+
+  /** Closes the PeerConnection, tells the client why, and lets the plugin know. Idempotent. */
+  hangup(reason: string): boolean {
+    const media = this.media;
+    if (!media) return false;
+    this.media = undefined;
+    media.close();
+    const wasUp = this.webrtcUp;
+    this.resetNegotiation();
+    this.emit({ janus: 'hangup', reason });
+    if (wasUp || reason !== 'Detach') {
+      try {
+        this.plugin.hangupMedia?.(this);
+      } catch (err) {
+        this.log.error(`plugin hangup_media failed: ${String(err)}`);
+      }
+    }
+    return true;
+  }
+
+  private resetNegotiation(): void {
+    this.gotOffer = false;
+    this.gotAnswer = false;
+    this.serverOffered = false;
+    this.webrtcUp = false;
+    this.trickleCompleted = false;
+  }
+
+  private mediaEvents(): HandleMediaEvents {
+    const guard = (what: string, fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        this.log.error(`plugin ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      }
+    };
+    return {
+      localCandidate: (c) => this.emit({ janus: 'trickle', candidate: c.completed ? { completed: true } : { sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, candidate: c.candidate } }),
+      webrtcUp: () => {
+        if (this.webrtcUp) return;
+        this.webrtcUp = true;
+        this.emit({ janus: 'webrtcup' });
+        guard('setup_media', () => this.plugin.setupMedia?.(this));
+      },
+      mediaState: (mid, type, receiving) => this.emit({ janus: 'media', mid, type, receiving }),
+      slowLink: (mid, type, uplink, lost) => {
+        this.emit({ janus: 'slowlink', mid, media: type, uplink, lost });
+        guard('slow_link', () => this.plugin.slowLink?.(this, uplink, type === 'video'));
+      },
+      hangup: (reason) => {
+        this.hangup(reason);
+      },
+      rtp: (track: MediaTrackInfo, packet: Buffer) => {
+        const p = this.plugin;
+        if (p.incomingRtp) guard('incoming_rtp', () => p.incomingRtp!(this, track, packet));
+      },
+      rtcp: (track, packet) => {
+        const p = this.plugin;
+        if (p.incomingRtcp) guard('incoming_rtcp', () => p.incomingRtcp!(this, track, packet));
+      },
+      data: (label, data) => {
+        const p = this.plugin;
+        if (p.incomingData) guard('incoming_data', () => p.incomingData!(this, label, data));
+      },
+    };
+  }
+}

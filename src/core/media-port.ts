@@ -1,0 +1,45 @@
+// What the core needs from a handle's WebRTC transport; the media layer implements it.
+import type { AnswerOptions, Jsep, MediaTrackInfo, OfferTrack } from '../plugins/plugin.js';
+import type { Logger } from '../logging/logger.js';
+import type { JsonObject } from './validate.js';
+
+export interface RemoteCandidate {
+  readonly candidate?: string;
+  readonly sdpMid?: string;
+  readonly sdpMLineIndex?: number;
+  readonly completed?: boolean;
+}
+
+/** Callbacks from a handle's PeerConnection to the core. */
+export interface HandleMediaEvents {
+  localCandidate(candidate: RemoteCandidate): void;
+  webrtcUp(): void;
+  mediaState(mid: string, type: 'audio' | 'video', receiving: boolean): void;
+  slowLink(mid: string, type: 'audio' | 'video', uplink: boolean, lost: number): void;
+  hangup(reason: string): void;
+  rtp(track: MediaTrackInfo, packet: Buffer): void;
+  rtcp(track: MediaTrackInfo | undefined, packet: Buffer): void;
+  data(label: string, data: Buffer | string): void;
+}
+
+export interface HandleMedia {
+  answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
+  createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
+  acceptAnswer(answer: Jsep): Promise<void>;
+  addRemoteCandidate(candidate: RemoteCandidate): void;
+  relayRtp(mid: string, packet: Buffer): void;
+  relayRtcp(mid: string, packet: Buffer): void;
+  relayData(data: Buffer | string, label?: string): void;
+  requestKeyframe(mid: string): void;
+  sendRemb(bitrate: number): void;
+  /** Idempotent; frees every socket and timer. */
+  close(): void;
+  /** State for Admin `handle_info`. */
+  info(): JsonObject;
+}
+
+export interface MediaFactory {
+  create(events: HandleMediaEvents, log: Logger): HandleMedia;
+  /** A quick check of an SDP before a plugin sees it; returns a reason when it is unusable. */
+  checkSdp(sdp: string): string | undefined;
+}

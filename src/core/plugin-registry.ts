@@ -1,0 +1,54 @@
+// The plugins this server runs, by package name.
+import type { Plugin, PluginContext } from '../plugins/plugin.js';
+import type { Logger } from '../logging/logger.js';
+
+export class PluginRegistry {
+  private readonly plugins = new Map<string, Plugin>();
+
+  register(plugin: Plugin): void {
+    const name = plugin.descriptor.package;
+    if (this.plugins.has(name)) throw new Error(`plugin ${name} registered twice`);
+    this.plugins.set(name, plugin);
+  }
+
+  get(name: string): Plugin | undefined {
+    return this.plugins.get(name);
+  }
+
+  all(): Plugin[] {
+    return [...this.plugins.values()];
+  }
+
+  /** Starts every plugin; one that fails to start is dropped with an error, the others go on. */
+  async initAll(contextFor: (plugin: Plugin) => PluginContext, log: Logger): Promise<void> {
+    for (const plugin of this.all()) {
+      try {
+        await plugin.init?.(contextFor(plugin));
+        log.info(`plugin loaded: ${plugin.descriptor.package} ${plugin.descriptor.versionString}`);
+      } catch (err) {
+        log.error(`plugin ${plugin.descriptor.package} failed to start and is disabled: ${err instanceof Error ? err.message : String(err)}`);
+        this.plugins.delete(plugin.descriptor.package);
+      }
+    }
+  }
+
+  async destroyAll(log: Logger): Promise<void> {
+    for (const plugin of this.all()) {
+      try {
+        await plugin.destroy?.();
+      } catch (err) {
+        log.warn(`plugin ${plugin.descriptor.package} failed to stop cleanly: ${String(err)}`);
+      }
+    }
+  }
+
+  /** The `plugins` object of `server_info`. */
+  describe(): Record<string, { name: string; author: string; description: string; version_string: string; version: number }> {
+    const out: Record<string, { name: string; author: string; description: string; version_string: string; version: number }> = {};
+    for (const p of this.all()) {
+      const d = p.descriptor;
+      out[d.package] = { name: d.name, author: d.author, description: d.description, version_string: d.versionString, version: d.version };
+    }
+    return out;
+  }
+}

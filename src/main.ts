@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Entry point: read settings, start the server, stop cleanly on SIGINT/SIGTERM.
+import { helpText, parseArgs, CliError } from './cli.js';
+import { ConfigError, loadConfig, readConfigFile } from './config/load.js';
+import { PORTUNUS_VERSION } from './core/version.js';
+import { PortunusServer } from './server.js';
+
+async function main(): Promise<number> {
+  let cli;
+  try {
+    cli = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`portunus: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (cli.help) {
+    process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  if (cli.version) {
+    process.stdout.write(`${PORTUNUS_VERSION}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    const file = cli.configFile ?? process.env.PORTUNUS_CONFIG;
+    config = loadConfig({ file: file ? readConfigFile(file) : undefined, env: process.env, overrides: cli.overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`portunus: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const server = new PortunusServer({ config });
+  // A fault in a dependency's callback must not take every session down with it.
+  process.on('uncaughtException', (err) => server.log.error(`uncaught exception (server keeps running): ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => server.log.error(`unhandled rejection (server keeps running): ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+  try {
+    await server.start();
+  } catch (err) {
+    server.log.fatal(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+  server.log.info('Portunus is ready');
+  return await new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      server.log.info(`${signal} received, stopping`);
+      server.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`portunus: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,233 @@
+// janus.plugin.echotest: each handle's media and data come straight back to the same peer.
+import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
+import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+
+const ERR_NO_MESSAGE = 411;
+const ERR_INVALID_JSON = 412;
+const ERR_INVALID_ELEMENT = 413;
+const ERR_INVALID_SDP = 414;
+
+const FIELDS: readonly FieldSpec[] = [
+  { name: 'audio', type: 'boolean' },
+  { name: 'video', type: 'boolean' },
+  { name: 'data', type: 'boolean' },
+  { name: 'bitrate', type: 'positive' },
+  { name: 'record', type: 'boolean' },
+  { name: 'filename', type: 'string' },
+  { name: 'substream', type: 'positive' },
+  { name: 'temporal', type: 'positive' },
+  { name: 'fallback', type: 'positive' },
+  { name: 'svc', type: 'boolean' },
+  { name: 'spatial_layer', type: 'positive' },
+  { name: 'temporal_layer', type: 'positive' },
+  { name: 'audiocodec', type: 'string' },
+  { name: 'videocodec', type: 'string' },
+  { name: 'videoprofile', type: 'string' },
+  { name: 'opusred', type: 'boolean' },
+  { name: 'min_delay', type: 'integer' },
+  { name: 'max_delay', type: 'integer' },
+];
+const KNOWN = new Set(FIELDS.map((f) => f.name));
+const LAYER_FIELDS = ['substream', 'temporal', 'spatial_layer', 'temporal_layer'];
+
+/** Text echoed on a data channel gets this prefix, as in Janus. */
+export const DATA_PREFIX = 'Janus EchoTest here! You wrote: ';
+
+/** Per-handle echo state. */
+class EchoSession {
+  audioActive = true;
+  videoActive = true;
+  dataActive = true;
+  bitrate = 0;
+  substream = 2;
+  temporal = 2;
+  audioCodec: string | undefined;
+  videoCodec: string | undefined;
+  slowlinkCount = 0;
+  /** Simulcast: the layer we forward, keyed by the incoming substream. */
+  simulcast = false;
+  destroyed = false;
+  constructor(readonly handle: PluginHandle) {}
+
+  resetCall(): void {
+    this.audioActive = true;
+    this.videoActive = true;
+    this.dataActive = true;
+    this.bitrate = 0;
+    this.substream = 2;
+    this.temporal = 2;
+    this.audioCodec = undefined;
+    this.videoCodec = undefined;
+    this.simulcast = false;
+  }
+}
+
+export class EchoTestPlugin implements Plugin {
+  readonly descriptor = {
+    package: 'janus.plugin.echotest',
+    name: 'JANUS EchoTest plugin',
+    author: 'Portunus',
+    description: 'This is a trivial EchoTest plugin for Janus, just used to showcase the plugin interface.',
+    version: 7,
+    versionString: '0.0.7',
+  };
+  private readonly sessions = new Map<number, EchoSession>();
+
+  createSession(handle: PluginHandle): void {
+    this.sessions.set(handle.id, new EchoSession(handle));
+  }
+
+  destroySession(handle: PluginHandle): void {
+    const s = this.sessions.get(handle.id);
+    if (s) s.destroyed = true;
+    this.sessions.delete(handle.id);
+  }
+
+  querySession(handle: PluginHandle): JsonObject {
+    const s = this.sessions.get(handle.id);
+    if (!s) return {};
+    const out: JsonObject = {
+      audio_active: s.audioActive,
+      video_active: s.videoActive,
+      bitrate: s.bitrate,
+      slowlink_count: s.slowlinkCount,
+      destroyed: s.destroyed,
+    };
+    if (s.audioCodec) out.audio_codec = s.audioCodec;
+    if (s.videoCodec) out.video_codec = s.videoCodec;
+    if (s.simulcast) {
+      out.simulcast = true;
+      out['substream-target'] = s.substream;
+      out['temporal-layer-target'] = s.temporal;
+    }
+    return out;
+  }
+
+  handleAdminMessage(request: JsonObject): JsonObject {
+    return request;
+  }
+
+  handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult {
+    const s = this.sessions.get(handle.id);
+    if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
+    // Every request is answered asynchronously, as Janus's EchoTest does.
+    setImmediate(() => {
+      this.process(s, message).catch((err: unknown) => {
+        handle.log.error(`echotest: ${err instanceof Error ? err.message : String(err)}`);
+        handle.pushEvent(message.transaction, { echotest: 'event', error_code: ERR_INVALID_SDP, error: `Error processing request: ${String(err)}` });
+      });
+    });
+    return { kind: 'ack', hint: "I'm taking my time!" };
+  }
+
+  private async process(s: EchoSession, message: PluginMessage): Promise<void> {
+    const { handle } = s;
+    const fail = (code: number, error: string): void => handle.pushEvent(message.transaction, { echotest: 'event', error_code: code, error });
+    const body = message.body;
+    if (!isJsonObject(body)) return fail(ERR_INVALID_JSON, 'JSON error: not an object');
+    const invalid = findFieldError(body, FIELDS, { missing: ERR_INVALID_ELEMENT, invalid: ERR_INVALID_ELEMENT });
+    if (invalid) return fail(invalid.code, invalid.reason);
+    for (const f of LAYER_FIELDS) {
+      const v = body[f];
+      if (typeof v === 'number' && v > 2) return fail(ERR_INVALID_ELEMENT, `Invalid element (${f} should be 0, 1 or 2)`);
+    }
+    if (!message.jsep && !Object.keys(body).some((k) => KNOWN.has(k))) {
+      return fail(ERR_INVALID_ELEMENT, 'Message error: no supported attributes found');
+    }
+    if (body.record === true) {
+      return fail(ERR_INVALID_ELEMENT, 'Recording is not supported by this server yet');
+    }
+
+    if (typeof body.audio === 'boolean') s.audioActive = body.audio;
+    if (typeof body.video === 'boolean') {
+      const wasOff = !s.videoActive;
+      s.videoActive = body.video;
+      if (wasOff && s.videoActive) this.askKeyframes(s);
+    }
+    if (typeof body.data === 'boolean') s.dataActive = body.data;
+    if (typeof body.bitrate === 'number') {
+      s.bitrate = body.bitrate;
+      handle.sendRemb(s.bitrate === 0 ? 10_000_000 : s.bitrate);
+    }
+    if (typeof body.substream === 'number') {
+      s.substream = body.substream;
+      this.askKeyframes(s);
+      handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', substream: s.substream });
+    }
+    if (typeof body.temporal === 'number') {
+      s.temporal = body.temporal;
+      handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', temporal: s.temporal });
+    }
+    if (typeof body.audiocodec === 'string') s.audioCodec = body.audiocodec;
+    if (typeof body.videocodec === 'string') s.videoCodec = body.videocodec;
+
+    const result: JsonObject = { echotest: 'event', result: 'ok' };
+    if (!message.jsep) {
+      handle.pushEvent(message.transaction, result);
+      return;
+    }
+    if (message.jsep.type !== 'offer') {
+      return fail(ERR_INVALID_SDP, 'Error parsing offer: the EchoTest only answers offers');
+    }
+    s.simulcast = (message.jsep.simulcast?.length ?? 0) > 0;
+    let answer;
+    try {
+      answer = await handle.answerOffer(message.jsep, {
+        audio: true,
+        video: true,
+        data: true,
+        direction: 'sendrecv',
+        audioCodec: s.audioCodec,
+        videoCodec: s.videoCodec,
+      });
+    } catch (err) {
+      return fail(ERR_INVALID_SDP, `Error parsing offer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (s.destroyed) return;
+    const jsep = message.jsep.e2ee ? { ...answer, e2ee: true } : answer;
+    handle.pushEvent(message.transaction, result, jsep);
+  }
+
+  private askKeyframes(s: EchoSession): void {
+    // The media layer knows the video mids; asking with '*' reaches each of them.
+    s.handle.requestKeyframe('*');
+  }
+
+  setupMedia(handle: PluginHandle): void {
+    const s = this.sessions.get(handle.id);
+    if (s) handle.log.verbose('echotest: WebRTC media is up');
+  }
+
+  incomingRtp(handle: PluginHandle, track: MediaTrackInfo, packet: Buffer): void {
+    const s = this.sessions.get(handle.id);
+    if (!s) return;
+    if (track.kind === 'audio' ? !s.audioActive : !s.videoActive) return;
+    if (track.substream !== undefined && s.simulcast && track.substream !== s.substream) return;
+    handle.relayRtp(track.mid, packet);
+  }
+
+  incomingRtcp(handle: PluginHandle, track: MediaTrackInfo | undefined, packet: Buffer): void {
+    if (track) handle.relayRtcp(track.mid, packet);
+  }
+
+  incomingData(handle: PluginHandle, label: string, data: Buffer | string): void {
+    const s = this.sessions.get(handle.id);
+    if (!s || !s.dataActive) return;
+    if (typeof data === 'string') handle.relayData(DATA_PREFIX + data, label);
+    else handle.relayData(data, label);
+  }
+
+  slowLink(handle: PluginHandle, uplink: boolean, video: boolean): void {
+    const s = this.sessions.get(handle.id);
+    if (!s || uplink) return;
+    s.slowlinkCount++;
+    handle.pushEvent(undefined, { echotest: 'event', event: 'slow_link', media: video ? 'video' : 'audio' });
+  }
+
+  hangupMedia(handle: PluginHandle): void {
+    const s = this.sessions.get(handle.id);
+    if (!s || s.destroyed) return;
+    s.resetCall();
+    handle.pushEvent(undefined, { echotest: 'event', result: 'done' });
+  }
+}

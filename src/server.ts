@@ -1,0 +1,241 @@
+// Assembles a running Portunus: network probe, core, plugins, transports.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { AdminApi } from './core/admin.js';
+import { Gateway } from './core/gateway.js';
+import { PluginRegistry } from './core/plugin-registry.js';
+import { TokenStore } from './core/tokens.js';
+import { API_VERSION, API_VERSION_STRING, PORTUNUS_VERSION } from './core/version.js';
+import type { MediaFactory } from './core/media-port.js';
+import type { JsonObject } from './core/validate.js';
+import type { Config } from './config/load.js';
+import { Logger } from './logging/logger.js';
+import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
+import { Network, type ListeningAddress } from './net/network.js';
+import { formatEndpoint } from './net/bind-error.js';
+import type { Plugin } from './plugins/plugin.js';
+import { EchoTestPlugin } from './plugins/echotest/echotest.js';
+import { RestTransport } from './transports/rest.js';
+import { AdminRestTransport } from './transports/admin-rest.js';
+import { WebSocketTransport } from './transports/websocket.js';
+
+export interface ServerOptions {
+  readonly config: Config;
+  readonly log?: Logger;
+  /** Overrides the start-up network probe (tests). */
+  readonly networkHost?: NetworkHost;
+  /** Builds the WebRTC media layer; absent = signalling only. */
+  readonly mediaFactory?: (network: Network, config: Config, log: Logger) => MediaFactory;
+  /** Extra plugins (tests). */
+  readonly extraPlugins?: readonly Plugin[];
+}
+
+export interface ListenerInfo extends ListeningAddress {
+  readonly name: string;
+}
+
+/** The plugins Portunus ships, by package name. */
+function builtinPlugins(): Plugin[] {
+  return [new EchoTestPlugin()];
+}
+
+export class PortunusServer {
+  readonly log: Logger;
+  readonly listeners: ListenerInfo[] = [];
+  network!: Network;
+  gateway!: Gateway;
+  private readonly servers: Server[] = [];
+  private readonly closers: Array<() => void> = [];
+  private plugins = new PluginRegistry();
+
+  constructor(private readonly options: ServerOptions) {
+    const g = options.config.core.general;
+    this.log = options.log ?? Logger.create({ level: g.log_level, format: g.log_format === 'json' ? 'json' : 'text', timestamps: g.log_timestamps });
+  }
+
+  get config(): Config {
+    return this.options.config;
+  }
+
+  async start(): Promise<void> {
+    const { core } = this.options.config;
+    const log = this.log;
+    for (const w of this.options.config.warnings) log.warn(`config: ${w}`);
+    log.info(`Portunus ${PORTUNUS_VERSION} starting (settings from ${this.options.config.sources.join(', ')})`);
+
+    const host = this.options.networkHost ?? (await discoverNetworkHost());
+    if (!host.ipv6Available) log.warn(`IPv6 is unavailable on this host (${host.ipv6Reason ?? 'unknown reason'}): every socket will be IPv4 only`, { component: 'net' });
+    else log.info('IPv6 available: sockets without an explicit address are dual-stack', { component: 'net' });
+    this.network = new Network(host, (m) => log.warn(m, { component: 'net' }));
+
+    const disabled = new Set(core.plugins.disable.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    for (const p of [...builtinPlugins(), ...(this.options.extraPlugins ?? [])]) {
+      if (disabled.has(p.descriptor.package)) log.info(`plugin disabled by configuration: ${p.descriptor.package}`);
+      else this.plugins.register(p);
+    }
+    await this.plugins.initAll(
+      (p) => ({
+        log: log.child({ component: p.descriptor.package }),
+        network: this.network,
+        config: (this.options.config.plugins[p.descriptor.package] ?? {}) as JsonObject,
+      }),
+      log,
+    );
+
+    const media = this.options.mediaFactory?.(this.network, this.options.config, log);
+    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
+    this.gateway = new Gateway({
+      settings: {
+        sessionTimeout: core.general.session_timeout,
+        reclaimSessionTimeout: core.general.reclaim_session_timeout,
+        candidatesTimeout: core.general.candidates_timeout,
+        apiSecret: core.general.api_secret,
+        acceptNewSessions: core.general.accept_new_sessions,
+        opaqueIdInApi: core.general.opaqueid_in_api,
+      },
+      plugins: this.plugins,
+      tokens,
+      log,
+      media,
+      serverInfo: () => this.serverInfo(),
+    });
+    this.gateway.start();
+    const admin = new AdminApi(
+      this.gateway,
+      {
+        adminSecret: core.general.admin_secret,
+        noMediaTimer: core.media.no_media_timer,
+        slowlinkThreshold: core.media.slowlink_threshold,
+        minNackQueue: core.media.min_nack_queue,
+        nackOptimizations: core.media.nack_optimizations,
+      },
+      log,
+    );
+
+    try {
+      await this.startTransports(admin);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async startTransports(admin: AdminApi): Promise<void> {
+    const { http, websockets, certificates } = this.options.config.core;
+    const log = this.log;
+    const cors = { allowOrigin: http.allow_origin, enforce: http.enforce_cors };
+    const tls = (): { key: Buffer; cert: Buffer; passphrase?: string } => {
+      if (!certificates.cert_pem || !certificates.cert_key) throw new Error('https/wss need certificates.cert_pem and certificates.cert_key');
+      return { cert: readFileSync(certificates.cert_pem), key: readFileSync(certificates.cert_key), passphrase: certificates.cert_pwd || undefined };
+    };
+    const listen = async (name: string, secure: boolean, bind: string, port: number, wire: (s: Server) => void): Promise<void> => {
+      const server = secure ? createHttpsServer(tls()) : createHttpServer();
+      server.keepAliveTimeout = 65_000;
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      wire(server);
+      const at = await this.network.listenTcp(server, { what: name, bind, port });
+      this.servers.push(server);
+      this.listeners.push({ name, ...at });
+      log.info(`${name} listening on ${formatEndpoint(at.address, at.port)}`, { component: 'transport' });
+    };
+
+    if (http.http || http.https) {
+      const rest = new RestTransport(this.gateway, { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000 }, log);
+      this.closers.push(() => rest.close());
+      if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', rest.onRequest));
+      if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', rest.onRequest));
+    }
+    if (http.admin_http || http.admin_https) {
+      const adminRest = new AdminRestTransport(admin, { basePath: http.admin_base_path, cors, maxBodySize: http.max_body_size, json: http.json }, log);
+      if (http.admin_http) await listen('Admin API (http)', false, http.admin_ip || http.admin_interface, http.admin_port, (s) => s.on('request', adminRest.onRequest));
+      if (http.admin_https) await listen('Admin API (https)', true, http.admin_secure_ip || http.admin_secure_interface, http.admin_secure_port, (s) => s.on('request', adminRest.onRequest));
+    }
+    const wsSettings = {
+      maxMessageSize: websockets.max_message_size,
+      json: websockets.json,
+      pingInterval: websockets.pingpong_trigger,
+      pingTimeout: websockets.pingpong_timeout,
+    };
+    const ws = (name: string, secure: boolean, bind: string, port: number, adminApi?: AdminApi): Promise<void> => {
+      const transport = new WebSocketTransport(this.gateway, wsSettings, log, adminApi);
+      this.closers.push(() => transport.close());
+      return listen(name, secure, bind, port, (s) => transport.attach(s));
+    };
+    if (websockets.ws) await ws('WebSocket API (ws)', false, websockets.ws_ip || websockets.ws_interface, websockets.ws_port);
+    if (websockets.wss) await ws('WebSocket API (wss)', true, websockets.wss_ip || websockets.wss_interface, websockets.wss_port);
+    if (websockets.admin_ws) await ws('Admin WebSocket API (ws)', false, websockets.admin_ws_ip || websockets.admin_ws_interface, websockets.admin_ws_port, admin);
+    if (websockets.admin_wss) await ws('Admin WebSocket API (wss)', true, websockets.admin_wss_ip || websockets.admin_wss_interface, websockets.admin_wss_port, admin);
+  }
+
+  serverInfo(): JsonObject {
+    const { core } = this.options.config;
+    const g = this.gateway.settings;
+    const transports: JsonObject = {};
+    if (core.http.http || core.http.https) transports['janus.transport.http'] = { name: 'JANUS REST (HTTP/HTTPS) transport plugin', author: 'Portunus', description: 'The Janus API over HTTP long-poll', version_string: PORTUNUS_VERSION, version: 1 };
+    if (core.websockets.ws || core.websockets.wss) transports['janus.transport.websockets'] = { name: 'JANUS WebSockets transport plugin', author: 'Portunus', description: 'The Janus API over WebSockets', version_string: PORTUNUS_VERSION, version: 1 };
+    const info: JsonObject = {
+      name: 'Portunus (Janus API compatible WebRTC server)',
+      version: API_VERSION,
+      version_string: API_VERSION_STRING,
+      author: 'Portunus',
+      'commit-hash': 'not-a-git-repo',
+      'compile-time': '',
+      'log-to-stdout': true,
+      'log-to-file': false,
+      data_channels: true,
+      'accepting-new-sessions': g.acceptNewSessions,
+      'session-timeout': g.sessionTimeout,
+      'reclaim-session-timeout': g.reclaimSessionTimeout,
+      'candidates-timeout': g.candidatesTimeout,
+      'server-name': core.general.server_name,
+      'local-ip': this.localIp(),
+      ipv6: core.media.ipv6 && this.network.ipv6Available,
+      'ice-lite': core.nat.ice_lite,
+      'ice-tcp': core.nat.ice_tcp,
+      'full-trickle': core.nat.full_trickle,
+      'mdns-enabled': false,
+      'min-nack-queue': core.media.min_nack_queue,
+      'nack-optimizations': core.media.nack_optimizations,
+      'twcc-period': core.media.twcc_period,
+      'dtls-mtu': core.media.dtls_mtu,
+      'static-event-loops': 0,
+      api_secret: !!g.apiSecret,
+      auth_token: this.gateway.tokens.enabled,
+      event_handlers: false,
+      opaqueid_in_api: g.opaqueIdInApi,
+      'portunus-version': PORTUNUS_VERSION,
+      'ipv6-sockets': this.network.ipv6Available,
+    };
+    if (!core.general.hide_dependencies) info.dependencies = { node: process.versions.node, openssl: process.versions.openssl };
+    info.transports = transports;
+    info.events = {};
+    info.loggers = {};
+    info.plugins = this.plugins.describe();
+    return info;
+  }
+
+  private localIp(): string {
+    const external = this.network.host.interfaces.find((i) => !i.internal && i.family === 4);
+    return external?.address ?? '127.0.0.1';
+  }
+
+  async stop(): Promise<void> {
+    this.gateway?.stop();
+    for (const close of this.closers) close();
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    this.servers.length = 0;
+    await this.plugins.destroyAll(this.log);
+  }
+}
