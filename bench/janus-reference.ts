@@ -1,0 +1,98 @@
+// Starts Janus (Debian's package) as the reference server, with a generated loopback-only configuration.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RunningServer {
+  readonly name: string;
+  readonly pid: number;
+  readonly restUrl: string;
+  readonly wsUrl: string;
+  stop(): Promise<void>;
+}
+
+const LIB = '/usr/lib/x86_64-linux-gnu/janus';
+
+/** Installs Debian's janus when it is missing; returns false when that is impossible. */
+export function ensureJanus(): boolean {
+  if (existsSync('/usr/bin/janus')) return true;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'janus'], { stdio: 'inherit', env });
+  return existsSync('/usr/bin/janus');
+}
+
+export async function startJanus(ports: { http: number; ws: number }, plugins: readonly string[]): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-bench-janus-'));
+  const allPlugins = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'];
+  const disable = allPlugins.filter((p) => !plugins.includes(p)).map((p) => `libjanus_${p}.so`).join(',');
+  writeFileSync(
+    join(dir, 'janus.jcfg'),
+    `general: {
+  configs_folder = "${dir}"
+  plugins_folder = "${LIB}/plugins"
+  transports_folder = "${LIB}/transports"
+  events_folder = "${LIB}/events"
+  loggers_folder = "${LIB}/loggers"
+  debug_level = 2
+  session_timeout = 60
+}
+media: { rtp_port_range = "30000-39999" }
+nat: { ice_enforce_list = "lo" }
+plugins: { disable = "${disable}" }
+transports: { disable = "libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so" }
+events: { broadcast = false }
+loggers: { disable = "libjanus_jsonlog.so" }
+`,
+  );
+  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { json = "compact", base_path = "/janus", http = true, port = ${ports.http}, ip = "127.0.0.1", https = false }\nadmin: { admin_http = false }\n`);
+  writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), `general: { json = "compact", ws = true, ws_port = ${ports.ws}, ws_ip = "127.0.0.1", wss = false }\nadmin: { admin_ws = false }\n`);
+  for (const p of plugins) writeFileSync(join(dir, `janus.plugin.${p}.jcfg`), 'general: { events = false }\n');
+  const child = spawn('/usr/bin/janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-N'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return waitReady('janus', child, `http://127.0.0.1:${ports.http}/janus`, `ws://127.0.0.1:${ports.ws}`);
+}
+
+export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['dist/src/main.js', '--http.ip=127.0.0.1', `--http.port=${ports.http}`, '--websockets.ws_ip=127.0.0.1', `--websockets.ws_port=${ports.ws}`, '--general.log_level=2', '--nat.ice_enforce_list=lo', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return waitReady('portunus', child, `http://127.0.0.1:${ports.http}/janus`, `ws://127.0.0.1:${ports.ws}`);
+}
+
+async function waitReady(name: string, child: ChildProcess, restUrl: string, wsUrl: string): Promise<RunningServer> {
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited during start-up:\n${output}`);
+    try {
+      const r = await fetch(`${restUrl}/info`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (Date.now() >= deadline) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not start within 15 s:\n${output}`);
+  }
+  return {
+    name,
+    pid: child.pid!,
+    restUrl,
+    wsUrl,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

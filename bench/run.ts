@@ -1,0 +1,89 @@
+// `npm run bench`: the same workloads against Janus and Portunus in one run; a table of ratios and a JSON file.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { runChurn, type ChurnResult } from './churn.js';
+import { ensureJanus, startJanus, startPortunus, type RunningServer } from './janus-reference.js';
+import { measureMemory, type MemoryResult } from './memory.js';
+
+interface Row {
+  readonly workload: string;
+  readonly unit: string;
+  readonly portunus: number;
+  readonly janus: number | undefined;
+  /** True when a larger number is better. */
+  readonly higherIsBetter: boolean;
+}
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const CHURN_SECONDS = Number(process.env.BENCH_CHURN_SECONDS ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function churnFigures(server: RunningServer, transport: 'rest' | 'ws'): Promise<{ rate: number; cpu: number; all: ChurnResult[] }> {
+  await runChurn(server, transport, 1); // warm-up
+  const all: ChurnResult[] = [];
+  for (let i = 0; i < REPEATS; i++) all.push(await runChurn(server, transport, CHURN_SECONDS));
+  return { rate: median(all.map((r) => r.cyclesPerSecond)), cpu: median(all.map((r) => r.serverCpuMsPerCycle)), all };
+}
+
+async function measure(server: RunningServer): Promise<{ rest: Awaited<ReturnType<typeof churnFigures>>; ws: Awaited<ReturnType<typeof churnFigures>>; memory: MemoryResult }> {
+  const rest = await churnFigures(server, 'rest');
+  const ws = await churnFigures(server, 'ws');
+  const memory = await measureMemory(server, 10000);
+  return { rest, ws, memory };
+}
+
+async function main(): Promise<void> {
+  const haveJanus = ensureJanus();
+  const portunus = await startPortunus({ http: 18088, ws: 18188 });
+  let p;
+  try {
+    p = await measure(portunus);
+  } finally {
+    await portunus.stop();
+  }
+  let j;
+  if (haveJanus) {
+    const janus = await startJanus({ http: 28088, ws: 28188 }, ['echotest']);
+    try {
+      j = await measure(janus);
+    } finally {
+      await janus.stop();
+    }
+  }
+  const rows: Row[] = [
+    { workload: 'session churn over REST', unit: 'cycles/s', portunus: p.rest.rate, janus: j?.rest.rate, higherIsBetter: true },
+    { workload: 'session churn over REST', unit: 'server CPU ms/cycle', portunus: p.rest.cpu, janus: j?.rest.cpu, higherIsBetter: false },
+    { workload: 'session churn over WS', unit: 'cycles/s', portunus: p.ws.rate, janus: j?.ws.rate, higherIsBetter: true },
+    { workload: 'session churn over WS', unit: 'server CPU ms/cycle', portunus: p.ws.cpu, janus: j?.ws.cpu, higherIsBetter: false },
+    { workload: 'memory per idle session', unit: 'bytes', portunus: p.memory.bytesPerSession, janus: j?.memory.bytesPerSession, higherIsBetter: false },
+    { workload: 'memory per handle', unit: 'bytes', portunus: p.memory.bytesPerHandle, janus: j?.memory.bytesPerHandle, higherIsBetter: false },
+  ];
+  const fmt = (n: number | undefined): string => (n === undefined ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(3));
+  const lines = [
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}; ${REPEATS} runs of ${CHURN_SECONDS} s each after a warm-up, medians; 8 parallel clients.`,
+    'Ratio = Portunus / Janus for rates, Janus / Portunus for costs (above 1 = Portunus better).',
+    '',
+    '| workload | unit | Portunus | Janus | ratio |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const ratio = r.janus === undefined || r.portunus === 0 || r.janus === 0 ? undefined : r.higherIsBetter ? r.portunus / r.janus : r.janus / r.portunus;
+      return `| ${r.workload} | ${r.unit} | ${fmt(r.portunus)} | ${fmt(r.janus)} | ${ratio === undefined ? 'n/a' : ratio.toFixed(2)} |`;
+    }),
+    '',
+    'Not measured yet: streaming fan-out, VideoRoom, echo latency and connect time (they need the media layer).',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), repeats: REPEATS, rows, portunus: p, janus: j }, null, 2));
+  process.stdout.write(`\nwritten ${file}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
