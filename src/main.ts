@@ -3,6 +3,7 @@
 import { helpText, parseArgs, CliError } from './cli.js';
 import { ConfigError, loadConfig, readConfigFile } from './config/load.js';
 import { PORTUNUS_VERSION } from './core/version.js';
+import { createMediaFactory } from './media/media-settings.js';
 import { PortunusServer } from './server.js';
 
 async function main(): Promise<number> {
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const server = new PortunusServer({ config });
+  const server = new PortunusServer({ config, mediaFactory: createMediaFactory });
   // A fault in a dependency's callback must not take every session down with it.
   process.on('uncaughtException', (err) => server.log.error(`uncaught exception (server keeps running): ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) => server.log.error(`unhandled rejection (server keeps running): ${err instanceof Error ? err.stack ?? err.message : String(err)}`));

@@ -1,0 +1,139 @@
+// The core's view of a handle's PeerConnection (core/media-port.ts), implemented with WebRtcPeer.
+import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from '../core/media-port.js';
+import type { JsonObject } from '../core/validate.js';
+import type { Logger } from '../logging/logger.js';
+import type { AnswerOptions, Jsep, OfferTrack } from '../plugins/plugin.js';
+import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
+import { parseSdp, SdpError } from './sdp.js';
+import { WebRtcPeer } from './webrtc-peer.js';
+
+export type WebRtcSettings = Omit<WebRtcPeerOptions, 'log'>;
+
+function logTo(log: Logger): (level: PeerLogLevel, msg: string) => void {
+  return (level, msg) => {
+    switch (level) {
+      case 'error':
+        log.error(msg);
+        break;
+      case 'warn':
+        log.warn(msg);
+        break;
+      case 'info':
+        log.info(msg);
+        break;
+      case 'verbose':
+        log.verbose(msg);
+        break;
+      default:
+        log.debug(msg);
+    }
+  };
+}
+
+class PeerHandleMedia implements HandleMedia {
+  private readonly peer: WebRtcPeer;
+
+  constructor(settings: WebRtcSettings, events: HandleMediaEvents, log: Logger) {
+    const peer = new WebRtcPeer({ ...settings, log: logTo(log.child({ component: 'webrtc' })) });
+    this.peer = peer;
+    peer.on('localCandidate', (c) => events.localCandidate('completed' in c ? { completed: true } : c));
+    peer.on('webrtcup', () => events.webrtcUp());
+    peer.on('media', (e) => events.mediaState(e.mid, e.type, e.receiving));
+    peer.on('slowlink', (e) => events.slowLink(e.mid, e.media, e.uplink, e.lost));
+    peer.on('hangup', (reason) => events.hangup(reason));
+    peer.on('rtp', (track, packet) => events.rtp(track, packet));
+    peer.on('rtcp', (track, packet) => events.rtcp(track, packet));
+    peer.on('data', (m) => events.data(m.label, m.data));
+  }
+
+  async answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep> {
+    const sdp = await this.peer.acceptOffer(offer.sdp, {
+      audio: options.audio,
+      video: options.video,
+      data: options.data,
+      direction: options.direction,
+      audioCodecs: options.audioCodec ? [options.audioCodec] : undefined,
+      videoCodecs: options.videoCodec ? [options.videoCodec] : undefined,
+    });
+    return { type: 'answer', sdp };
+  }
+
+  async createOffer(tracks: readonly OfferTrack[]): Promise<Jsep> {
+    const sdp = await this.peer.createOffer(
+      tracks.map((t) => ({
+        kind: t.kind === 'data' ? 'application' : t.kind,
+        mid: t.mid,
+        codec: t.codec,
+        pt: t.pt,
+        fmtp: t.fmtp,
+        clockRate: t.clockRate,
+        channels: t.channels,
+      })),
+    );
+    return { type: 'offer', sdp };
+  }
+
+  async acceptAnswer(answer: Jsep): Promise<void> {
+    await this.peer.acceptAnswer(answer.sdp);
+  }
+
+  addRemoteCandidate(candidate: RemoteCandidate): void {
+    if (candidate.completed === true) this.peer.addRemoteCandidate({ completed: true });
+    else this.peer.addRemoteCandidate({ candidate: candidate.candidate ?? '', sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+  }
+
+  relayRtp(mid: string, packet: Buffer): void {
+    this.peer.sendRtp(mid, packet);
+  }
+
+  relayRtcp(mid: string, packet: Buffer): void {
+    this.peer.sendRtcp(mid, packet);
+  }
+
+  relayData(data: Buffer | string, label?: string): void {
+    this.peer.sendData(label, data);
+  }
+
+  requestKeyframe(mid: string): void {
+    this.peer.requestKeyframe(mid);
+  }
+
+  sendRemb(bitrate: number): void {
+    this.peer.sendRemb(bitrate);
+  }
+
+  close(): void {
+    // The core closes us from its own hangup path and emits the hangup event itself.
+    this.peer.close('Close PC', false);
+  }
+
+  info(): JsonObject {
+    const out: JsonObject = {
+      state: this.peer.state,
+      tracks: this.peer.tracks.map((t) => ({ mid: t.mid, type: t.kind })),
+      local_ports: this.peer.localPorts.map((p) => ({ address: p.address, port: p.port })),
+    };
+    if (this.peer.connectTimeMs !== undefined) out.connect_time_ms = this.peer.connectTimeMs;
+    if (this.peer.closeReason !== undefined) out.close_reason = this.peer.closeReason;
+    return out;
+  }
+}
+
+/** Creates one WebRtcPeer per handle with the server's WebRTC settings. */
+export class WebRtcMediaFactory implements MediaFactory {
+  constructor(private readonly settings: WebRtcSettings) {}
+
+  create(events: HandleMediaEvents, log: Logger): HandleMedia {
+    return new PeerHandleMedia(this.settings, events, log);
+  }
+
+  checkSdp(sdp: string): string | undefined {
+    try {
+      const s = parseSdp(sdp);
+      if (s.media.length === 0) return 'SDP has no m-lines';
+      return undefined;
+    } catch (err) {
+      return err instanceof SdpError ? err.message : String(err);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// Turns the server's media and NAT settings into the options of each handle's PeerConnection.
+import type { Config } from '../config/load.js';
+import type { Logger } from '../logging/logger.js';
+import type { Network } from '../net/network.js';
+import { parsePortRange } from '../net/port-range.js';
+import { WebRtcMediaFactory, type WebRtcSettings } from './handle-media.js';
+import { installWeriftRejectionGuard } from './werift-guard.js';
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export function webRtcSettings(network: Network, config: Config, log: Logger): WebRtcSettings {
+  const { media, nat } = config.core;
+  const range = parsePortRange(media.rtp_port_range);
+  if (!range) log.warn(`media.rtp_port_range '${media.rtp_port_range}' is not "min-max"; any port will be used`, { component: 'webrtc' });
+  if (nat.stun_server || nat.turn_server) log.warn('nat.stun_server / nat.turn_server are not used yet: only host candidates are offered', { component: 'webrtc' });
+  if (!nat.ice_lite) log.warn('nat.ice_lite = false is not supported yet: Portunus runs ICE-lite', { component: 'webrtc' });
+  return {
+    network,
+    iceLite: true,
+    iceEnforceList: list(nat.ice_enforce_list),
+    iceIgnoreList: list(nat.ice_ignore_list),
+    nat1to1: list(nat.nat_1_1_mapping),
+    rtpPortRange: range,
+    ipv6: media.ipv6 && network.ipv6Available,
+    noMediaTimerMs: media.no_media_timer * 1000,
+    slowlinkThreshold: media.slowlink_threshold,
+  };
+}
+
+/** The media layer as the server wires it into the core. */
+export function createMediaFactory(network: Network, config: Config, log: Logger): WebRtcMediaFactory {
+  installWeriftRejectionGuard((msg) => log.warn(msg, { component: 'webrtc' }));
+  return new WebRtcMediaFactory(webRtcSettings(network, config, log));
+}

@@ -1,0 +1,106 @@
+// Minimal RTCP building and inspection on raw buffers (RFC 3550, 4585, 5104, draft-alvestrand-rmcat-remb).
+// Pure functions; compound packets are walked without allocation beyond the result.
+
+export const RTCP_SR = 200;
+export const RTCP_RR = 201;
+export const RTCP_RTPFB = 205;
+export const RTCP_PSFB = 206;
+
+/** A Picture Loss Indication asking `mediaSsrc` for a keyframe. */
+export function buildPli(senderSsrc: number, mediaSsrc: number): Buffer {
+  const b = Buffer.alloc(12);
+  b[0] = 0x80 | 1; // V=2, FMT=1
+  b[1] = RTCP_PSFB;
+  b.writeUInt16BE(2, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  return b;
+}
+
+/** A Full Intra Request (RFC 5104) for `mediaSsrc` with command sequence number `seq`. */
+export function buildFir(senderSsrc: number, mediaSsrc: number, seq: number): Buffer {
+  const b = Buffer.alloc(20);
+  b[0] = 0x80 | 4; // FMT=4
+  b[1] = RTCP_PSFB;
+  b.writeUInt16BE(4, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(0, 8);
+  b.writeUInt32BE(mediaSsrc >>> 0, 12);
+  b[16] = seq & 0xff;
+  return b;
+}
+
+/** A Receiver Estimated Maximum Bitrate message capping the senders of `ssrcs` at `bitrate` bit/s. */
+export function buildRemb(senderSsrc: number, bitrate: number, ssrcs: readonly number[]): Buffer {
+  const n = Math.min(ssrcs.length, 255);
+  const b = Buffer.alloc(20 + 4 * n);
+  b[0] = 0x80 | 15; // FMT=15 (application layer feedback)
+  b[1] = RTCP_PSFB;
+  b.writeUInt16BE(b.length / 4 - 1, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(0, 8);
+  b.write('REMB', 12, 'ascii');
+  let mantissa = Math.max(0, Math.floor(bitrate));
+  let exp = 0;
+  while (mantissa > 0x3ffff) {
+    mantissa = Math.floor(mantissa / 2);
+    exp++;
+  }
+  b[16] = n;
+  b[17] = (exp << 2) | ((mantissa >> 16) & 0x03);
+  b.writeUInt16BE(mantissa & 0xffff, 18);
+  for (let i = 0; i < n; i++) b.writeUInt32BE(ssrcs[i] >>> 0, 20 + 4 * i);
+  return b;
+}
+
+export interface RtcpSummary {
+  /** A PLI or FIR is in the compound packet. */
+  keyframeRequest: boolean;
+  /** REMB bitrate if one is present. */
+  remb?: number;
+  /** Sequence numbers reported lost by Generic NACKs. */
+  nacked: number;
+  /** Largest cumulative loss found in SR/RR report blocks. */
+  reportedLost?: number;
+}
+
+/** Walks a (decrypted) compound RTCP packet; returns undefined when it is not well-formed RTCP. */
+export function summarizeRtcp(buf: Buffer): RtcpSummary | undefined {
+  if (buf.length < 8) return undefined;
+  const out: RtcpSummary = { keyframeRequest: false, nacked: 0 };
+  let pos = 0;
+  while (pos + 4 <= buf.length) {
+    const first = buf[pos];
+    if (first >> 6 !== 2) return undefined;
+    const count = first & 0x1f;
+    const type = buf[pos + 1];
+    const len = (buf.readUInt16BE(pos + 2) + 1) * 4;
+    if (pos + len > buf.length) return undefined;
+    if (type === RTCP_PSFB) {
+      if (count === 1 || count === 4) out.keyframeRequest = true;
+      else if (count === 15 && len >= 20 && buf.toString('ascii', pos + 12, pos + 16) === 'REMB') {
+        const exp = buf[pos + 17] >> 2;
+        const mantissa = ((buf[pos + 17] & 0x03) << 16) | buf.readUInt16BE(pos + 18);
+        out.remb = mantissa * 2 ** exp;
+      }
+    } else if (type === RTCP_RTPFB && count === 1) {
+      for (let p = pos + 12; p + 4 <= pos + len; p += 4) {
+        let blp = buf.readUInt16BE(p + 2);
+        let lost = 1;
+        while (blp !== 0) {
+          lost += blp & 1;
+          blp >>= 1;
+        }
+        out.nacked += lost;
+      }
+    } else if (type === RTCP_SR || type === RTCP_RR) {
+      const blocksAt = pos + (type === RTCP_SR ? 28 : 8);
+      for (let i = 0; i < count && blocksAt + 24 * (i + 1) <= pos + len; i++) {
+        const lost = buf.readUIntBE(blocksAt + 24 * i + 5, 3);
+        out.reportedLost = Math.max(out.reportedLost ?? 0, lost);
+      }
+    }
+    pos += len;
+  }
+  return pos === buf.length ? out : undefined;
+}

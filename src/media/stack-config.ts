@@ -1,0 +1,133 @@
+// The werift configuration of one PeerConnection: codecs and header extensions derived from an offer plan or
+// from the tracks the server offers, and the ICE settings Portunus always imposes.
+import {
+  RTCRtpCodecParameters,
+  RTCRtpHeaderExtensionParameters,
+  type PeerConfig,
+  type RTCRtcpFeedback,
+} from 'werift';
+import type { OfferPlan } from './offer-plan.js';
+import type { OfferTrackSpec } from './peer-types.js';
+
+export const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+export const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+export const EXT_REPAIRED_RID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+export const EXT_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+export const EXT_ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
+export const EXT_TWCC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+export const EXT_VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';
+export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
+
+/** Header extensions Portunus accepts in answers (ids are the offerer's). */
+const ACCEPTED_EXTENSIONS: Record<'audio' | 'video', readonly string[]> = {
+  audio: [EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME, EXT_TWCC],
+  video: [EXT_MID, EXT_RID, EXT_REPAIRED_RID, EXT_ABS_SEND_TIME, EXT_TWCC, EXT_VIDEO_ORIENTATION, EXT_PLAYOUT_DELAY],
+};
+
+/** Extension ids Portunus uses in its own offers. */
+const OFFER_EXTENSION_IDS: Record<'audio' | 'video', readonly [number, string][]> = {
+  audio: [
+    [1, EXT_MID],
+    [2, EXT_ABS_SEND_TIME],
+    [3, EXT_TWCC],
+    [4, EXT_AUDIO_LEVEL],
+  ],
+  video: [
+    [1, EXT_MID],
+    [2, EXT_ABS_SEND_TIME],
+    [3, EXT_TWCC],
+    [13, EXT_VIDEO_ORIENTATION],
+  ],
+};
+
+function baseConfig(iceLite: boolean): Partial<PeerConfig> {
+  return {
+    iceServers: [],
+    iceLite,
+    bundlePolicy: 'max-bundle',
+    iceUseIpv4: true,
+    // Gathering is taken over (werift-ice.ts); this only keeps werift's own code path away from udp6.
+    iceUseIpv6: false,
+    iceUseTcp: false,
+  };
+}
+
+function codec(kind: 'audio' | 'video', name: string, clockRate: number, channels?: number): RTCRtpCodecParameters {
+  return new RTCRtpCodecParameters({ mimeType: `${kind}/${name}`, clockRate, channels });
+}
+
+/** Config for answering a planned offer: exactly the chosen codecs (werift intersects by MIME type). */
+export function answerConfig(plan: OfferPlan, iceLite: boolean): Partial<PeerConfig> {
+  const audio: RTCRtpCodecParameters[] = [codec('audio', 'opus', 48000, 2)];
+  const video: RTCRtpCodecParameters[] = [codec('video', 'VP8', 90000)];
+  for (const p of plan.media) {
+    if (!p.accepted || !p.codec || (p.kind !== 'audio' && p.kind !== 'video')) continue;
+    const list = p.kind === 'audio' ? audio : video;
+    if (!list.some((c) => c.mimeType.toLowerCase() === `${p.kind}/${p.codec!.name}`.toLowerCase())) {
+      list.push(codec(p.kind, p.codec.name, p.codec.clockRate, p.codec.channels));
+    }
+    if (p.rtx && !list.some((c) => c.mimeType.toLowerCase() === `${p.kind}/rtx`)) list.push(codec(p.kind, 'rtx', p.rtx.clockRate));
+  }
+  return {
+    ...baseConfig(iceLite),
+    codecs: { audio, video },
+    headerExtensions: {
+      audio: ACCEPTED_EXTENSIONS.audio.map((uri) => new RTCRtpHeaderExtensionParameters({ uri })),
+      video: ACCEPTED_EXTENSIONS.video.map((uri) => new RTCRtpHeaderExtensionParameters({ uri })),
+    },
+  };
+}
+
+const DEFAULT_CODECS: Record<string, { clockRate: number; channels?: number; pt: number; fmtp?: string }> = {
+  opus: { clockRate: 48000, channels: 2, pt: 111, fmtp: 'minptime=10;useinbandfec=1' },
+  pcmu: { clockRate: 8000, channels: 1, pt: 0 },
+  pcma: { clockRate: 8000, channels: 1, pt: 8 },
+  g722: { clockRate: 8000, channels: 1, pt: 9 },
+  vp8: { clockRate: 90000, pt: 96 },
+  vp9: { clockRate: 90000, pt: 98, fmtp: 'profile-id=0' },
+  h264: { clockRate: 90000, pt: 102, fmtp: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' },
+  av1: { clockRate: 90000, pt: 45 },
+  h265: { clockRate: 90000, pt: 49 },
+};
+
+const CANONICAL_NAME: Record<string, string> = { opus: 'opus', pcmu: 'PCMU', pcma: 'PCMA', g722: 'G722', vp8: 'VP8', vp9: 'VP9', h264: 'H264', av1: 'AV1', h265: 'H265' };
+
+function feedback(kind: 'audio' | 'video'): RTCRtcpFeedback[] {
+  const fb: RTCRtcpFeedback[] = [{ type: 'transport-cc' }];
+  if (kind === 'video') fb.push({ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' });
+  return fb;
+}
+
+/** The codec parameters of one server-offered track (PT and fmtp from the spec or sensible defaults). */
+export function offerCodec(track: OfferTrackSpec): RTCRtpCodecParameters {
+  const kind = track.kind === 'video' ? 'video' : 'audio';
+  const key = (track.codec ?? (kind === 'audio' ? 'opus' : 'vp8')).toLowerCase();
+  const d = DEFAULT_CODECS[key];
+  if (!d) throw new Error(`unsupported codec '${track.codec}'`);
+  if ((kind === 'audio') !== ['opus', 'pcmu', 'pcma', 'g722'].includes(key)) throw new Error(`codec '${track.codec}' is not a ${kind} codec`);
+  const pt = track.pt ?? d.pt;
+  if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new Error(`invalid payload type ${String(track.pt)}`);
+  return new RTCRtpCodecParameters({
+    mimeType: `${kind}/${CANONICAL_NAME[key]}`,
+    clockRate: track.clockRate ?? d.clockRate,
+    channels: track.channels ?? d.channels,
+    payloadType: pt,
+    parameters: track.fmtp ?? d.fmtp,
+    rtcpFeedback: feedback(kind),
+  });
+}
+
+export function offerExtensions(kind: 'audio' | 'video'): RTCRtpHeaderExtensionParameters[] {
+  return OFFER_EXTENSION_IDS[kind].map(([id, uri]) => new RTCRtpHeaderExtensionParameters({ id, uri }));
+}
+
+/** Config for a server-side offer; each transceiver gets its own codec list afterwards. */
+export function offerConfig(tracks: readonly OfferTrackSpec[], iceLite: boolean): Partial<PeerConfig> {
+  const audio = tracks.filter((t) => t.kind === 'audio').map(offerCodec);
+  const video = tracks.filter((t) => t.kind === 'video').map(offerCodec);
+  return {
+    ...baseConfig(iceLite),
+    codecs: { audio, video },
+    headerExtensions: { audio: offerExtensions('audio'), video: offerExtensions('video') },
+  };
+}

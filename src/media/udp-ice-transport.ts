@@ -1,0 +1,96 @@
+// A UDP socket opened by the network layer, dressed as the transport object werift's STUN/ICE code expects.
+// Sends never throw and never emit unhandled errors; datagrams go straight to werift without per-packet allocation.
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import type dgram from 'node:dgram';
+import type { BoundUdpSocket } from '../net/network.js';
+
+type Address = Readonly<[string, number]>;
+const DONE: Promise<void> = Promise.resolve();
+
+export class UdpIceTransport {
+  readonly type = 'udp';
+  readonly socketType: 'udp4' | 'udp6';
+  closed = false;
+  /** Datagrams received so far (any kind); lets the owner notice a silent remote. */
+  received = 0;
+  /** Set by the ICE layer; receives every datagram with its source address. */
+  onData: (data: Buffer, addr: Address) => void = () => {};
+  private readonly socket: dgram.Socket;
+  private readonly family: 4 | 6;
+  private lastSource: [string, number] = ['', 0];
+  private sendErrors = 0;
+  private readonly onSent: (err: Error | null) => void;
+
+  constructor(
+    readonly bound: BoundUdpSocket,
+    private readonly warn: (msg: string) => void,
+  ) {
+    this.socket = bound.socket;
+    this.family = bound.family;
+    this.socketType = bound.family === 6 ? 'udp6' : 'udp4';
+    this.onSent = (err) => {
+      if (err) this.reportSendError(err);
+    };
+    this.socket.on('message', (data, rinfo) => {
+      if (this.closed) return;
+      this.received++;
+      const addr = this.lastSource;
+      // Reuse the tuple when the source did not change (the common case: one remote per PeerConnection).
+      const source: [string, number] = addr[0] === rinfo.address && addr[1] === rinfo.port ? addr : [rinfo.address, rinfo.port];
+      this.lastSource = source;
+      try {
+        this.onData(data, source);
+      } catch (err) {
+        this.warn(`dropping datagram from ${rinfo.address}:${rinfo.port}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    // The network layer already logs socket errors; this keeps a late error from ever being unhandled.
+    this.socket.on('error', () => {});
+  }
+
+  get address(): AddressInfo {
+    return { address: this.bound.address, family: this.family === 6 ? 'IPv6' : 'IPv4', port: this.bound.port };
+  }
+  get host(): string {
+    return this.bound.address;
+  }
+  get port(): number {
+    return this.bound.port;
+  }
+
+  send(data: Buffer, addr?: Address): Promise<void> {
+    if (this.closed) return DONE;
+    const target = addr ?? this.lastSource;
+    const host = target[0];
+    const port = target[1];
+    // Never resolve names (no DNS from the media path) and never cross address families.
+    if (isIP(host) !== this.family || !(port > 0 && port < 65536)) return DONE;
+    try {
+      this.socket.send(data, port, host, this.onSent);
+    } catch (err) {
+      this.reportSendError(err);
+    }
+    return DONE;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return DONE;
+    this.closed = true;
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  private reportSendError(err: unknown): void {
+    // Rate-limited: a dead remote produces a send error per packet.
+    this.sendErrors++;
+    if (this.sendErrors === 1 || this.sendErrors % 1000 === 0) {
+      this.warn(`UDP send error on ${this.bound.address}:${this.bound.port} (${this.sendErrors} so far): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,595 @@
+// One handle's WebRTC transport: ICE (lite by default) on sockets of the network layer, DTLS-SRTP, RTP/RTCP,
+// SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons.
+import {
+  RTCPeerConnection,
+  type MediaStreamTrack,
+  type RTCDataChannel,
+  type RTCDtlsTransport,
+  type RTCRtpTransceiver,
+  type RtcpPacket,
+  type RtpPacket,
+} from 'werift';
+import type { Network } from '../net/network.js';
+import { parseCandidate } from './candidate.js';
+import { selectLocalEndpoints } from './local-addresses.js';
+import { finishAnswer, planAnswer, usableRemoteCandidate, type OfferPlan } from './offer-plan.js';
+import type {
+  DataMessage,
+  LocalCandidateEvent,
+  OfferTrackSpec,
+  PeerAcceptOptions,
+  PeerLogLevel,
+  PeerState,
+  RemoteCandidateInput,
+  RtpKind,
+  RtpTrackInfo,
+  WebRtcPeerEvents,
+  WebRtcPeerOptions,
+} from './peer-types.js';
+import { buildPli, buildRemb, summarizeRtcp } from './rtcp.js';
+import { parseSdp, SdpError } from './sdp.js';
+import { answerConfig, offerCodec, offerConfig, offerExtensions } from './stack-config.js';
+import { TrackMonitor } from './track-monitor.js';
+import { TypedEmitter } from './typed-emitter.js';
+import { UdpIceTransport } from './udp-ice-transport.js';
+import { installWeriftRejectionGuard } from './werift-guard.js';
+import { takeOverIceGathering, type GatheredEndpoint } from './werift-ice.js';
+
+interface MidState {
+  readonly mid: string;
+  readonly kind: RtpKind;
+  readonly index: number;
+  readonly transceiver: RTCRtpTransceiver;
+  readonly info: RtpTrackInfo;
+  readonly ridInfo: Map<string, RtpTrackInfo>;
+  readonly monitor: TrackMonitor;
+  /** SSRCs seen from the remote on this m-line (simulcast: several). */
+  readonly remoteSsrcs: number[];
+  lastSsrc: number;
+}
+
+const RTP_MIN = 12;
+
+export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
+  private readonly network: Network;
+  private readonly logFn: (level: PeerLogLevel, msg: string) => void;
+  private readonly iceLite: boolean;
+  private readonly ipv6: boolean;
+  private readonly noMediaMs: number;
+  private readonly slowlinkThreshold: number;
+  private pc: RTCPeerConnection | undefined;
+  private stateValue: PeerState = 'new';
+  private readonly transports: UdpIceTransport[] = [];
+  private readonly mids = new Map<string, MidState>();
+  private readonly channels = new Map<string, RTCDataChannel>();
+  private readonly pendingRemote: RemoteCandidateInput[] = [];
+  private bundleMid: { mid: string; index: number } | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private iceTimer: NodeJS.Timeout | undefined;
+  private dtlsTimer: NodeJS.Timeout | undefined;
+  private iceConnected = false;
+  private dtlsUp = false;
+  private lastReceived = 0;
+  private lastReceivedAt = 0;
+  private hangupReason: string | undefined;
+  private readonly onAsyncError: (err: unknown) => void;
+  /** Milliseconds from acceptOffer/createOffer to DTLS up, once up. */
+  connectTimeMs: number | undefined;
+  private startedAt = 0;
+
+  constructor(private readonly options: WebRtcPeerOptions) {
+    super((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    this.network = options.network;
+    this.logFn = options.log;
+    this.iceLite = options.iceLite ?? true;
+    // Never gather IPv6 where the host cannot create IPv6 sockets, whatever the configuration says.
+    this.ipv6 = (options.ipv6 ?? true) && options.network.host.ipv6Available;
+    this.noMediaMs = Math.max(100, options.noMediaTimerMs ?? 1000);
+    this.slowlinkThreshold = Math.max(0, options.slowlinkThreshold ?? 0);
+    this.onAsyncError = (err) => this.log('debug', `async send failed: ${err instanceof Error ? err.message : String(err)}`);
+    installWeriftRejectionGuard((msg) => options.log('warn', msg));
+  }
+
+  get state(): PeerState {
+    return this.stateValue;
+  }
+
+  get closed(): boolean {
+    return this.stateValue === 'closed';
+  }
+
+  /** Negotiated m-lines (audio/video) with their kind. */
+  get tracks(): readonly RtpTrackInfo[] {
+    return [...this.mids.values()].map((m) => m.info);
+  }
+
+  /** Local UDP ports in use (one per gathered address). */
+  get localPorts(): readonly { address: string; port: number }[] {
+    return this.transports.map((t) => ({ address: t.host, port: t.port }));
+  }
+
+  // ---------------------------------------------------------------------------------------------- negotiation
+
+  /** Answers a remote offer. Rejects with SdpError (bad or unusable SDP) or Error (state, stack failure). */
+  async acceptOffer(sdp: string, accept: PeerAcceptOptions = {}): Promise<string> {
+    if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation is not supported yet');
+    const plan = planAnswer(sdp, accept);
+    if (plan.droppedCandidates > 0) this.log('verbose', `ignored ${plan.droppedCandidates} offer candidate(s) needing name resolution or TCP`);
+    this.stateValue = 'negotiating';
+    this.startedAt = performance.now();
+    const pc = new RTCPeerConnection(answerConfig(plan, this.iceLite));
+    this.pc = pc;
+    const direction = accept.direction ?? 'sendrecv';
+    try {
+      this.wirePeerConnection(pc);
+      pc.onRemoteTransceiverAdded.subscribe((t) => this.adoptTransceiver(t, plan));
+      await pc.setRemoteDescription({ type: 'offer', sdp: plan.stackSdp });
+      this.assertOpen();
+      for (const t of pc.getTransceivers()) {
+        const planned = plan.media.find((p) => p.mid === t.mid);
+        t.setDirection(planned?.accepted ? direction : 'inactive');
+      }
+      const first = plan.media.find((p) => p.accepted);
+      this.bundleMid = first ? { mid: first.mid, index: first.index } : undefined;
+      takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg));
+      const answer = await pc.createAnswer();
+      this.assertOpen();
+      await pc.setLocalDescription(answer);
+      this.assertOpen();
+      const local = pc.localDescription?.sdp;
+      if (!local) throw new Error('the WebRTC stack produced no answer');
+      if (this.transports.length === 0) throw new Error('no local address to gather ICE candidates on');
+      const final = finishAnswer(local, plan);
+      this.stateValue = 'connecting';
+      this.armConnectTimers();
+      this.flushPendingCandidates();
+      return final;
+    } catch (err) {
+      const reason = err instanceof SdpError ? err : new Error(`cannot answer the offer: ${err instanceof Error ? err.message : String(err)}`);
+      this.close('Gathering error', false);
+      throw reason;
+    }
+  }
+
+  /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
+  async createOffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
+    if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation is not supported yet');
+    if (tracks.length === 0) throw new Error('an offer needs at least one track');
+    const mids = new Set<string>();
+    for (const [i, t] of tracks.entries()) {
+      const mid = t.mid ?? String(i);
+      if (mids.has(mid)) throw new Error(`duplicate mid '${mid}'`);
+      mids.add(mid);
+    }
+    const config = offerConfig(tracks, this.iceLite);
+    this.stateValue = 'negotiating';
+    this.startedAt = performance.now();
+    const pc = new RTCPeerConnection(config);
+    this.pc = pc;
+    try {
+      this.wirePeerConnection(pc);
+      for (const [i, t] of tracks.entries()) {
+        const mid = t.mid ?? String(i);
+        if (t.kind === 'application') {
+          const ch = pc.createDataChannel(mid === String(i) ? 'JanusDataChannel' : mid);
+          this.adoptChannel(ch);
+          continue;
+        }
+        const transceiver = pc.addTransceiver(t.kind, { direction: t.direction ?? 'sendonly' });
+        transceiver.mid = mid;
+        transceiver.codecs = [offerCodec(t)];
+        transceiver.headerExtensions = offerExtensions(t.kind);
+        this.registerMid(transceiver, mid, t.kind, i);
+      }
+      const first = tracks[0];
+      this.bundleMid = { mid: first.mid ?? '0', index: 0 };
+      takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg));
+      const offer = await pc.createOffer();
+      this.assertOpen();
+      await pc.setLocalDescription(offer);
+      this.assertOpen();
+      const local = pc.localDescription?.sdp;
+      if (!local) throw new Error('the WebRTC stack produced no offer');
+      if (this.transports.length === 0) throw new Error('no local address to gather ICE candidates on');
+      return local;
+    } catch (err) {
+      this.close('Gathering error', false);
+      throw new Error(`cannot create an offer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Applies the remote answer to an offer made with createOffer. */
+  async acceptAnswer(sdp: string): Promise<void> {
+    const pc = this.pc;
+    if (!pc || this.stateValue !== 'negotiating') throw new Error('no offer is waiting for an answer');
+    const parsed = parseSdp(sdp);
+    if (parsed.media.length === 0) throw new SdpError('answer has no m-lines');
+    const filtered = sdp
+      .split(/\r?\n/)
+      .filter((l) => !l.startsWith('a=candidate:') || usableRemoteCandidate(l.slice(2)))
+      .join('\r\n');
+    try {
+      await pc.setRemoteDescription({ type: 'answer', sdp: filtered });
+    } catch (err) {
+      throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.stateValue = 'connecting';
+    this.armConnectTimers();
+    this.flushPendingCandidates();
+  }
+
+  /** A trickled remote candidate, or the end of them. Garbage is logged and ignored. */
+  addRemoteCandidate(c: RemoteCandidateInput): void {
+    if (this.closed) return;
+    if (!c || typeof c !== 'object') {
+      this.log('warn', 'ignoring a remote candidate that is not an object');
+      return;
+    }
+    if (this.stateValue === 'new' || this.stateValue === 'negotiating') {
+      if (this.pendingRemote.length < 100) this.pendingRemote.push(c);
+      return;
+    }
+    this.applyRemoteCandidate(c);
+  }
+
+  private flushPendingCandidates(): void {
+    const pending = this.pendingRemote.splice(0);
+    for (const c of pending) this.applyRemoteCandidate(c);
+  }
+
+  private applyRemoteCandidate(c: RemoteCandidateInput): void {
+    const pc = this.pc;
+    if (!pc) return;
+    if ('completed' in c && c.completed === true) {
+      pc.addIceCandidate(undefined).catch(this.onAsyncError);
+      return;
+    }
+    const text = 'candidate' in c ? c.candidate : undefined;
+    if (typeof text !== 'string' || text === '') {
+      this.log('warn', 'ignoring a remote candidate without candidate text');
+      return;
+    }
+    const line = text.startsWith('a=') ? text.slice(2) : text;
+    const parsed = parseCandidate(line);
+    if (!parsed) {
+      this.log('warn', `ignoring an unparsable remote candidate '${line.slice(0, 120)}'`);
+      return;
+    }
+    if (!usableRemoteCandidate(line)) {
+      this.log('verbose', `ignoring remote candidate ${parsed.address} (${parsed.transport}): needs name resolution or TCP`);
+      return;
+    }
+    // Bundle: every candidate belongs to the one transport, whatever m-line the client tagged it with.
+    const target = this.bundleMid;
+    pc.addIceCandidate({ candidate: line, sdpMid: target?.mid, sdpMLineIndex: target?.index ?? 0 }).catch(this.onAsyncError);
+  }
+
+  // ---------------------------------------------------------------------------------------------- sending
+
+  /** Sends RTP (header included, unencrypted) on a negotiated m-line; SSRC/PT/seq are rewritten for it. */
+  sendRtp(mid: string, packet: Buffer): void {
+    if (!this.dtlsUp) return;
+    const st = this.mids.get(mid);
+    if (!st || packet.length < RTP_MIN || packet[0] >> 6 !== 2) return;
+    st.transceiver.sender.sendRtp(packet).catch(this.onAsyncError);
+  }
+
+  /**
+   * Handles RTCP a plugin relays to the peer: keyframe requests become a PLI towards the remote sender,
+   * REMB becomes our REMB; the rest (SR/RR/NACK) is the stack's business and is not forwarded.
+   */
+  sendRtcp(mid: string, packet: Buffer): void {
+    if (!this.dtlsUp) return;
+    const summary = summarizeRtcp(packet);
+    if (!summary) return;
+    if (summary.keyframeRequest) this.requestKeyframe(mid);
+    if (summary.remb !== undefined) this.sendRemb(summary.remb);
+  }
+
+  /** Asks the remote sender(s) of an m-line for a keyframe (PLI). */
+  requestKeyframe(mid: string): void {
+    const st = this.mids.get(mid);
+    if (!st || !this.dtlsUp) return;
+    const ssrcs = st.remoteSsrcs.length > 0 ? st.remoteSsrcs : [];
+    for (const ssrc of ssrcs) this.sendRawRtcp(buildPli(st.transceiver.sender.ssrc, ssrc));
+  }
+
+  /** Caps what the remote sends us (REMB over every remote SSRC seen). */
+  sendRemb(bitrate: number): void {
+    if (!this.dtlsUp || !(bitrate >= 0)) return;
+    const ssrcs: number[] = [];
+    let sender = 1;
+    for (const st of this.mids.values()) {
+      ssrcs.push(...st.remoteSsrcs);
+      sender = st.transceiver.sender.ssrc;
+    }
+    if (ssrcs.length === 0) return;
+    this.sendRawRtcp(buildRemb(sender, bitrate, ssrcs));
+  }
+
+  /** Sends a data channel message; creates the channel (in-band) when no channel has that label. */
+  sendData(label: string | undefined, data: Buffer | string, binary = Buffer.isBuffer(data)): boolean {
+    const pc = this.pc;
+    if (!pc || !this.dtlsUp || !pc.sctpTransport) return false;
+    const payload = binary ? (Buffer.isBuffer(data) ? data : Buffer.from(data)) : Buffer.isBuffer(data) ? data.toString('utf8') : data;
+    let ch = label !== undefined ? this.channels.get(label) : this.channels.values().next().value;
+    if (!ch) {
+      try {
+        ch = pc.createDataChannel(label ?? 'JanusDataChannel');
+      } catch (err) {
+        this.log('warn', `cannot create data channel '${label}': ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      }
+      this.adoptChannel(ch);
+    }
+    const channel = ch;
+    if (channel.readyState === 'open') return this.trySend(channel, payload);
+    if (channel.readyState !== 'connecting') return false;
+    channel.stateChanged.subscribe((s) => {
+      if (s === 'open') this.trySend(channel, payload);
+    });
+    return true;
+  }
+
+  private trySend(ch: RTCDataChannel, payload: Buffer | string): boolean {
+    try {
+      ch.send(payload);
+      return true;
+    } catch (err) {
+      this.log('warn', `data channel '${ch.label}' send failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+
+  private sendRawRtcp(buf: Buffer): void {
+    const dtls = this.dtlsTransport();
+    if (!dtls || dtls.state !== 'connected') return;
+    try {
+      const enc = dtls.srtcp.encrypt(buf);
+      dtls.iceTransport.connection.send(enc).catch(this.onAsyncError);
+    } catch (err) {
+      this.onAsyncError(err);
+    }
+  }
+
+  private dtlsTransport(): RTCDtlsTransport | undefined {
+    return this.pc?.dtlsTransports[0];
+  }
+
+  // ---------------------------------------------------------------------------------------------- teardown
+
+  /**
+   * Closes the PeerConnection and frees every socket and timer. Idempotent. Emits `hangup` with `reason`
+   * once (unless `notify` is false), then drops all listeners.
+   */
+  close(reason = 'Close PC', notify = true): void {
+    if (this.closed) return;
+    this.stateValue = 'closed';
+    this.hangupReason = reason;
+    this.clearTimers();
+    const pc = this.pc;
+    this.pc = undefined;
+    if (pc) {
+      Promise.resolve()
+        .then(() => pc.close())
+        .catch((err: unknown) => this.log('debug', `werift close failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    for (const t of this.transports) void t.close();
+    this.channels.clear();
+    if (notify) this.emit('hangup', reason);
+    this.removeAllListeners();
+  }
+
+  /** Why the PeerConnection was closed, once closed. */
+  get closeReason(): string | undefined {
+    return this.hangupReason;
+  }
+
+  // ---------------------------------------------------------------------------------------------- internals
+
+  private log(level: PeerLogLevel, msg: string): void {
+    try {
+      this.logFn(level, msg);
+    } catch {
+      // a logger must never break the media path
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('PeerConnection closed during negotiation');
+  }
+
+  private async openEndpoints(): Promise<readonly GatheredEndpoint[]> {
+    const endpoints = selectLocalEndpoints(this.network.host, {
+      iceEnforceList: this.options.iceEnforceList,
+      iceIgnoreList: this.options.iceIgnoreList,
+      ipv6: this.ipv6,
+      nat1to1: this.options.nat1to1,
+    });
+    if (endpoints.length === 0) this.log('error', 'no local address matches the ICE interface policy');
+    const out: GatheredEndpoint[] = [];
+    for (const ep of endpoints) {
+      try {
+        const bound = await this.network.openUdp({ what: `ICE on ${ep.iface} ${ep.bind}`, bind: ep.bind, portRange: this.options.rtpPortRange });
+        if (this.closed) {
+          bound.socket.close();
+          break;
+        }
+        const transport = new UdpIceTransport(bound, (msg) => this.log('warn', msg));
+        this.transports.push(transport);
+        out.push({ transport, advertise: ep.advertise });
+      } catch (err) {
+        this.log('warn', `cannot open an ICE socket on ${ep.bind}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return out;
+  }
+
+  private wirePeerConnection(pc: RTCPeerConnection): void {
+    pc.onIceCandidate.subscribe((c) => {
+      if (this.closed) return;
+      const target = this.bundleMid ?? { mid: '0', index: 0 };
+      let ev: LocalCandidateEvent;
+      if (!c || !c.candidate) ev = { completed: true };
+      else ev = { candidate: c.candidate.startsWith('candidate:') ? c.candidate : `candidate:${c.candidate}`, sdpMid: target.mid, sdpMLineIndex: target.index };
+      this.emit('localCandidate', ev);
+    });
+    pc.iceConnectionStateChange.subscribe((s) => {
+      if (this.closed) return;
+      this.log('verbose', `ICE state ${s}`);
+      if ((s === 'connected' || s === 'completed') && !this.iceConnected) {
+        this.iceConnected = true;
+        this.onIceConnected();
+      } else if (s === 'failed') {
+        this.close('ICE failed');
+      }
+    });
+    pc.connectionStateChange.subscribe((s) => {
+      if (this.closed) return;
+      this.log('verbose', `connection state ${s}`);
+      if (s === 'failed') this.close(this.iceConnected ? 'DTLS error' : 'ICE failed');
+    });
+    pc.onDataChannel.subscribe((ch) => this.adoptChannel(ch));
+  }
+
+  private onIceConnected(): void {
+    if (this.iceTimer) clearTimeout(this.iceTimer);
+    this.iceTimer = undefined;
+    const dtls = this.dtlsTransport();
+    if (!dtls) return;
+    dtls.onStateChange.subscribe((s) => {
+      if (this.closed) return;
+      if (s === 'connected') this.onDtlsUp();
+      else if (s === 'failed') this.close('DTLS error');
+      else if (s === 'closed' && this.dtlsUp) this.close('DTLS alert');
+    });
+    if (dtls.state === 'connected') this.onDtlsUp();
+    else {
+      const ms = this.options.dtlsTimeoutMs ?? 20_000;
+      this.dtlsTimer = setTimeout(() => {
+        if (!this.dtlsUp) this.close('DTLS timeout');
+      }, ms);
+      this.dtlsTimer.unref();
+    }
+  }
+
+  private onDtlsUp(): void {
+    if (this.dtlsUp || this.closed) return;
+    this.dtlsUp = true;
+    if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
+    this.dtlsTimer = undefined;
+    this.stateValue = 'up';
+    this.connectTimeMs = Math.round(performance.now() - this.startedAt);
+    this.log('info', `WebRTC up in ${this.connectTimeMs} ms`);
+    this.emit('webrtcup');
+  }
+
+  private armConnectTimers(): void {
+    const iceMs = this.options.iceTimeoutMs ?? 30_000;
+    this.iceTimer = setTimeout(() => {
+      if (!this.iceConnected) this.close('ICE failed');
+    }, iceMs);
+    this.iceTimer.unref();
+    const tickMs = Math.min(250, Math.max(25, Math.floor(this.noMediaMs / 4)));
+    this.tickTimer = setInterval(() => this.tick(), tickMs);
+    this.tickTimer.unref();
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    for (const st of this.mids.values()) st.monitor.tick(now);
+    // A connected remote sends STUN consent checks every few seconds even without media.
+    let received = 0;
+    for (const t of this.transports) received += t.received;
+    if (received !== this.lastReceived || this.lastReceivedAt === 0) {
+      this.lastReceived = received;
+      this.lastReceivedAt = now;
+    } else if (this.dtlsUp && now - this.lastReceivedAt > (this.options.iceIdleTimeoutMs ?? 30_000)) {
+      this.close('ICE failed');
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.iceTimer) clearTimeout(this.iceTimer);
+    if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
+    this.tickTimer = this.iceTimer = this.dtlsTimer = undefined;
+  }
+
+  private adoptTransceiver(t: RTCRtpTransceiver, plan: OfferPlan): void {
+    const planned = plan.media.find((p) => p.mid === t.mid);
+    if (!planned || !planned.accepted || (planned.kind !== 'audio' && planned.kind !== 'video')) return;
+    this.registerMid(t, planned.mid, planned.kind, planned.index);
+  }
+
+  private registerMid(t: RTCRtpTransceiver, mid: string, kind: RtpKind, index: number): void {
+    if (this.mids.has(mid)) return;
+    const monitor = new TrackMonitor(this.noMediaMs, this.slowlinkThreshold, {
+      media: (receiving) => this.emit('media', { mid, type: kind, receiving }),
+      slowlink: (uplink, lost) => this.emit('slowlink', { mid, media: kind, uplink, lost }),
+    });
+    const st: MidState = { mid, kind, index, transceiver: t, info: { mid, kind }, ridInfo: new Map(), monitor, remoteSsrcs: [], lastSsrc: -1 };
+    this.mids.set(mid, st);
+    const seen = new WeakSet<MediaStreamTrack>();
+    const adoptTrack = (track: MediaStreamTrack): void => {
+      if (seen.has(track)) return;
+      seen.add(track);
+      let info = st.info;
+      if (track.rid) {
+        info = { mid, kind, rid: track.rid };
+        st.ridInfo.set(track.rid, info);
+      }
+      track.onReceiveRtp.subscribe((rtp) => this.onRtp(st, info, rtp));
+    };
+    t.onTrack.subscribe((track) => adoptTrack(track));
+    // The default (non-simulcast) track is announced on the PeerConnection only; it exists from the start.
+    adoptTrack(t.receiver.track);
+    t.receiver.onRtcp.subscribe((p) => this.onRtcp(st, p));
+    t.sender.onRtcp.subscribe((p) => this.onRtcp(st, p));
+  }
+
+  private onRtp(st: MidState, info: RtpTrackInfo, rtp: RtpPacket): void {
+    if (this.closed) return;
+    const header = rtp.header;
+    if (header.ssrc !== st.lastSsrc) {
+      st.lastSsrc = header.ssrc;
+      if (!st.remoteSsrcs.includes(header.ssrc) && st.remoteSsrcs.length < 16) st.remoteSsrcs.push(header.ssrc);
+    }
+    st.monitor.onPacket(header.sequenceNumber);
+    if (!this.hasListeners('rtp')) return;
+    let buf: Buffer;
+    try {
+      buf = rtp.serialize();
+    } catch {
+      return;
+    }
+    this.emit('rtp', info, buf);
+  }
+
+  private onRtcp(st: MidState, packet: RtcpPacket): void {
+    if (this.closed) return;
+    let buf: Buffer;
+    try {
+      buf = packet.serialize();
+    } catch {
+      return;
+    }
+    const summary = summarizeRtcp(buf);
+    if (summary && summary.nacked > 0) st.monitor.onRemoteLoss(summary.nacked);
+    this.emit('rtcp', st.info, buf);
+  }
+
+  private adoptChannel(ch: RTCDataChannel): void {
+    if (this.channels.has(ch.label)) return;
+    this.channels.set(ch.label, ch);
+    ch.onMessage.subscribe((data) => {
+      if (this.closed) return;
+      const msg: DataMessage = { label: ch.label, data, binary: Buffer.isBuffer(data) };
+      this.emit('data', msg);
+    });
+    ch.stateChanged.subscribe((s) => {
+      if (s === 'closed' && this.channels.get(ch.label) === ch) this.channels.delete(ch.label);
+    });
+  }
+}
