@@ -1,0 +1,124 @@
+// janus.js (npm janus-gateway) in headless Chromium runs the classic EchoTest against Portunus,
+// over WebSocket and over REST long-poll: remote video plays, frames are decoded, audio arrives, data echoes.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
+import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>echotest</title>
+<video id="remote" autoplay playsinline muted></video>
+<script src="/adapter.js"></script>
+<script type="module">
+import Janus from '/janus.es.js';
+const w = window;
+w.result = { events: [], data: [], error: null, webrtcUp: false, done: false };
+w.startEcho = (server) => new Promise((resolve) => {
+  Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: () => {
+    const janus = new Janus({ server, iceServers: [], error: (e) => { w.result.error = String(e); resolve(); },
+      success: () => janus.attach({ plugin: 'janus.plugin.echotest',
+        error: (e) => { w.result.error = String(e); resolve(); },
+        success: (h) => {
+          w.handle = h;
+          h.createOffer({ tracks: [{ type: 'audio', capture: true, recv: true }, { type: 'video', capture: true, recv: true }, { type: 'data' }],
+            success: (jsep) => h.send({ message: { audio: true, video: true }, jsep }),
+            error: (e) => { w.result.error = 'createOffer: ' + String(e); resolve(); } });
+          resolve();
+        },
+        onmessage: (msg, jsep) => { w.result.events.push(msg); if (jsep) w.handle.handleRemoteJsep({ jsep }); },
+        webrtcState: (on) => { w.result.webrtcUp = on; },
+        onremotetrack: (track, mid, on) => {
+          if (!on || track.kind !== 'video') return;
+          document.getElementById('remote').srcObject = new MediaStream([track]);
+        },
+        ondataopen: () => w.handle.data({ text: 'hello janus.js' }),
+        ondata: (d) => w.result.data.push(String(d)),
+        oncleanup: () => { w.result.done = true; } }) });
+    w.janus = janus;
+  } });
+});
+w.stats = async () => {
+  const pc = w.handle && w.handle.webrtcStuff && w.handle.webrtcStuff.pc;
+  const out = { framesDecoded: 0, audioPackets: 0, videoTime: document.getElementById('remote').currentTime };
+  if (!pc) return out;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPackets += s.packetsReceived || 0;
+  });
+  return out;
+};
+</script>`;
+
+function servePage(): Promise<{ server: Server; url: string }> {
+  const janus = readFileSync('node_modules/janus-gateway/npm/dist/janus.es.js');
+  const adapter = readFileSync('node_modules/webrtc-adapter/out/adapter.js');
+  const server = createServer((req, res) => {
+    const js = (body: Buffer): void => {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(body);
+    };
+    if (req.url === '/janus.es.js') return js(janus);
+    if (req.url === '/adapter.js') return js(adapter);
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(PAGE);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
+}
+
+const skip = !existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium';
+let browser: Browser;
+let srv: StartedServer;
+let page: { server: Server; url: string };
+
+before(async () => {
+  if (skip) return;
+  srv = await startInProcess();
+  page = await servePage();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  page?.server.close();
+  await srv?.stop();
+});
+
+for (const transport of ['WebSocket', 'REST long-poll'] as const) {
+  test(`janus.js echotest over ${transport}`, { timeout: 90_000, skip }, async () => {
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    try {
+      await p.goto(page.url);
+      await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+      const server = transport === 'WebSocket' ? srv.wsUrl : srv.restUrl;
+      await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), server);
+      await p.waitForFunction(() => {
+        const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+        return r.webrtcUp || r.error !== null;
+      }, undefined, { timeout: 30_000 });
+      const r0 = await p.evaluate(() => (window as unknown as { result: { error: string | null; events: unknown[] } }).result);
+      assert.equal(r0.error, null);
+      assert.deepEqual(r0.events[0], { echotest: 'event', result: 'ok' });
+      const first = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioPackets: number }> }).stats());
+      await p.waitForTimeout(2500);
+      const second = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioPackets: number; videoTime: number }> }).stats());
+      assert.ok(second.framesDecoded > first.framesDecoded && second.framesDecoded > 10, `frames decoded rising: ${first.framesDecoded} → ${second.framesDecoded}`);
+      assert.ok(second.audioPackets > first.audioPackets && second.audioPackets > 20, `audio packets rising: ${first.audioPackets} → ${second.audioPackets}`);
+      assert.ok(second.videoTime > 0, 'remote video element plays');
+      await p.waitForFunction(() => (window as unknown as { result: { data: string[] } }).result.data.length > 0, undefined, { timeout: 10_000 });
+      const data = await p.evaluate(() => (window as unknown as { result: { data: string[] } }).result.data);
+      assert.equal(data[0], `${DATA_PREFIX}hello janus.js`);
+      // Hang up from the page: the plugin answers "done" and the server frees the handle on destroy.
+      await p.evaluate(() => new Promise<void>((resolve) => (window as unknown as { janus: { destroy: (o: object) => void } }).janus.destroy({ success: resolve, error: resolve })));
+      const deadline = Date.now() + 5000;
+      while (srv.server.gateway.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(srv.server.gateway.sessions.size, 0, 'session gone after destroy');
+    } finally {
+      await context.close();
+    }
+  });
+}
