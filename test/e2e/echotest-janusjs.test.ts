@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
 import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
+import { noIpv6Env } from '../helpers/no-ipv6.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>echotest</title>
 <video id="remote" autoplay playsinline muted></video>
@@ -72,11 +74,13 @@ function servePage(): Promise<{ server: Server; url: string }> {
 const skip = !existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium';
 let browser: Browser;
 let srv: StartedServer;
+let noV6: ChildServer;
 let page: { server: Server; url: string };
 
 before(async () => {
   if (skip) return;
   srv = await startInProcess();
+  noV6 = await startChildServer([], await noIpv6Env());
   page = await servePage();
   browser = await launchBrowser();
 });
@@ -85,16 +89,17 @@ after(async () => {
   await browser?.close();
   page?.server.close();
   await srv?.stop();
+  await noV6?.stop();
 });
 
-for (const transport of ['WebSocket', 'REST long-poll'] as const) {
+for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server without IPv6'] as const) {
   test(`janus.js echotest over ${transport}`, { timeout: 90_000, skip }, async () => {
     const context = await browser.newContext();
     const p = await context.newPage();
     try {
       await p.goto(page.url);
       await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
-      const server = transport === 'WebSocket' ? srv.wsUrl : srv.restUrl;
+      const server = transport === 'WebSocket' ? srv.wsUrl : transport === 'REST long-poll' ? srv.restUrl : noV6.wsUrl;
       await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), server);
       await p.waitForFunction(() => {
         const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
@@ -114,6 +119,10 @@ for (const transport of ['WebSocket', 'REST long-poll'] as const) {
       assert.equal(data[0], `${DATA_PREFIX}hello janus.js`);
       // Hang up from the page: the plugin answers "done" and the server frees the handle on destroy.
       await p.evaluate(() => new Promise<void>((resolve) => (window as unknown as { janus: { destroy: (o: object) => void } }).janus.destroy({ success: resolve, error: resolve })));
+      if (transport === 'WebSocket, server without IPv6') {
+        assert.equal(noV6.child.exitCode, null, 'server without IPv6 still running');
+        return;
+      }
       const deadline = Date.now() + 5000;
       while (srv.server.gateway.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.equal(srv.server.gateway.sessions.size, 0, 'session gone after destroy');

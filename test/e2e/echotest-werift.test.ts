@@ -1,71 +1,46 @@
 // A werift peer runs the EchoTest through the whole server over the Janus API (WebSocket).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RtpPacket } from 'werift';
-import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
-import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { runWeriftEchoTest } from '../helpers/echotest-scenario.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { clientOffer, createLoopbackClient, rtpWithText } from '../helpers/werift-client.js';
 
 test('echotest over the Janus API: RTP and data come back, events in Janus order, nothing left after', { timeout: 60_000 }, async () => {
   const srv = await startInProcess();
-  const network = new Network(await discoverNetworkHost());
-  const client = createLoopbackClient(network);
+  try {
+    const r = await runWeriftEchoTest(srv.wsUrl);
+    assert.equal(srv.server.gateway.sessions.size, 0);
+    assert.match(r.answerSdp, /a=ice-lite/);
+    console.log(`echotest over Janus API: offer to webrtcup ${r.connectMs} ms`);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('echotest bad input through the API: garbage SDP 465, no usable codec 414, server keeps serving', { timeout: 30_000 }, async () => {
+  const srv = await startInProcess();
   const c = await JanusWs.open(srv.wsUrl);
   try {
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
-    const audioBack: string[] = [];
-    const videoBack: string[] = [];
-    client.audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p: RtpPacket) => audioBack.push(p.payload.toString())));
-    client.video.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p: RtpPacket) => videoBack.push(p.payload.toString())));
-    const offer = await clientOffer(client);
-    const started = Date.now();
-    const ack = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { audio: true, video: true }, jsep: { type: 'offer', sdp: offer } });
+    const garbage = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: {}, jsep: { type: 'offer', sdp: 'this is not sdp' } });
+    assert.equal((garbage.error as { code: number }).code, 465);
+    const noCodec = [
+      'v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 98', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=rtpmap:98 NOPECODEC/8000',
+      'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=fingerprint:sha-256 ' + Array(32).fill('AB').join(':'), 'a=setup:actpass', 'a=sendrecv', 'a=rtcp-mux', '',
+    ].join('\r\n');
+    const ack = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { audio: true }, jsep: { type: 'offer', sdp: noCodec } });
     assert.equal(ack.janus, 'ack');
-    const ev = await c.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'echotest answer');
-    assert.deepEqual((ev.plugindata as Msg).data, { echotest: 'event', result: 'ok' });
-    const jsep = ev.jsep as { type: string; sdp: string };
-    assert.equal(jsep.type, 'answer');
-    assert.match(jsep.sdp, /a=fingerprint:/);
-    await client.pc.setRemoteDescription({ type: 'answer', sdp: jsep.sdp });
-    await c.wait((m) => m.janus === 'webrtcup' && m.sender === handle, 15_000, 'webrtcup');
-    const connectMs = Date.now() - started;
-
-    const dataBack: string[] = [];
-    client.channel.onMessage.subscribe((d: string | Buffer) => dataBack.push(d.toString()));
-    const deadline = Date.now() + 10_000;
-    let seq = 0;
-    while (Date.now() < deadline && (audioBack.length < 5 || videoBack.length < 5 || dataBack.length === 0)) {
-      seq++;
-      await client.audio.sender.sendRtp(rtpWithText(seq, 1111, client.audio.sender.codec?.payloadType ?? 111, `audio-${seq}`));
-      await client.video.sender.sendRtp(rtpWithText(seq, 2222, client.video.sender.codec?.payloadType ?? 96, `video-${seq}`));
-      if (client.channel.readyState === 'open' && seq % 10 === 0 && dataBack.length === 0) client.channel.send('hi there');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.ok(audioBack.some((p) => p.startsWith('audio-')), `audio echoed: ${audioBack.length}`);
-    assert.ok(videoBack.some((p) => p.startsWith('video-')), `video echoed: ${videoBack.length}`);
-    assert.equal(dataBack[0], `${DATA_PREFIX}hi there`);
-    await c.wait((m) => m.janus === 'media' && m.type === 'audio' && m.receiving === true, 5000, 'media audio receiving');
-
-    // Hangup: core hangup event (reason "Janus API"), then the plugin's "done".
-    assert.equal((await c.request({ janus: 'hangup', session_id: session, handle_id: handle })).janus, 'success');
-    const hangup = await c.wait((m) => m.janus === 'hangup' && m.sender === handle, 5000, 'hangup');
-    assert.equal(hangup.reason, 'Janus API');
-    await c.wait((m) => m.janus === 'event' && ((m.plugindata as Msg).data as Msg).result === 'done', 5000, 'done');
-    const order = c.events.map((m) => m.janus);
-    assert.ok(order.indexOf('webrtcup') < order.indexOf('hangup'));
-
-    assert.equal((await c.request({ janus: 'detach', session_id: session, handle_id: handle })).janus, 'success');
-    await c.wait((m) => m.janus === 'detached', 5000, 'detached');
-    assert.equal((await c.request({ janus: 'destroy', session_id: session })).janus, 'success');
-    assert.equal(srv.server.gateway.sessions.size, 0);
-    console.log(`echotest over Janus API: offer to webrtcup ${connectMs} ms`);
+    const ev = await c.wait((m) => m.janus === 'event' && m.transaction === ack.transaction);
+    const data = (ev.plugindata as Msg).data as Msg;
+    assert.equal(data.error_code, 414);
+    assert.equal(ev.jsep, undefined);
+    const trickleUnknown = await c.request({ janus: 'trickle', session_id: session, handle_id: 12345, candidate: { completed: true } });
+    assert.equal((trickleUnknown.error as { code: number }).code, 459);
+    assert.equal((await c.request({ janus: 'info' })).janus, 'server_info');
   } finally {
     c.close();
-    await client.close();
     await srv.stop();
   }
 });

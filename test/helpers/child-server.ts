@@ -1,0 +1,67 @@
+// Runs the real server (`node dist/src/main.js`) as a child process, e.g. under the no-IPv6 shim.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { repoRoot } from './no-ipv6.js';
+
+export interface ChildServer {
+  readonly child: ChildProcess;
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly restUrl: string;
+  readonly wsUrl: string;
+  /** Everything the server logged so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startChildServer(args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
+  const httpPort = await freePort();
+  const wsPort = await freePort();
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'main.js'), `--http.port=${httpPort}`, `--websockets.ws_port=${wsPort}`, '--nat.ice_enforce_list=lo', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 15_000;
+  while (!output.includes('Portunus is ready')) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) during start-up:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready within 15 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    httpPort,
+    wsPort,
+    restUrl: `http://127.0.0.1:${httpPort}/janus`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    log: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
