@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { runChurn, type ChurnResult } from './churn.js';
 import { ensureJanus, startJanus, startPortunus, type RunningServer } from './janus-reference.js';
 import { measureMemory, type MemoryResult } from './memory.js';
+import { runEchoBench, summarize } from './echo.js';
 
 interface Row {
   readonly workload: string;
@@ -29,11 +30,22 @@ async function churnFigures(server: RunningServer, transport: 'rest' | 'ws'): Pr
   return { rate: median(all.map((r) => r.cyclesPerSecond)), cpu: median(all.map((r) => r.serverCpuMsPerCycle)), all };
 }
 
-async function measure(server: RunningServer): Promise<{ rest: Awaited<ReturnType<typeof churnFigures>>; ws: Awaited<ReturnType<typeof churnFigures>>; memory: MemoryResult }> {
+const ECHO_CALLS = Number(process.env.BENCH_ECHO_CALLS ?? 5);
+const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
+
+const notes: string[] = [];
+
+async function measure(server: RunningServer) {
+  let echo: ReturnType<typeof summarize> | undefined;
+  try {
+    echo = summarize(await runEchoBench(server, ECHO_CALLS, ECHO_PACKETS));
+  } catch (err) {
+    notes.push(`echo on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+  }
   const rest = await churnFigures(server, 'rest');
   const ws = await churnFigures(server, 'ws');
   const memory = await measureMemory(server, 10000);
-  return { rest, ws, memory };
+  return { echo, rest, ws, memory };
 }
 
 async function main(): Promise<void> {
@@ -55,6 +67,10 @@ async function main(): Promise<void> {
     }
   }
   const rows: Row[] = [
+    { workload: 'echo: connect (offer to webrtcup)', unit: 'ms, median', portunus: p.echo?.connectMedian ?? NaN, janus: j?.echo?.connectMedian, higherIsBetter: false },
+    { workload: 'echo: round trip client-server-client', unit: 'ms, median', portunus: p.echo?.rttMedian ?? NaN, janus: j?.echo?.rttMedian, higherIsBetter: false },
+    { workload: 'echo: round trip client-server-client', unit: 'ms, p99', portunus: p.echo?.rttP99 ?? NaN, janus: j?.echo?.rttP99, higherIsBetter: false },
+    { workload: 'echo: packets lost', unit: 'fraction', portunus: p.echo?.loss ?? NaN, janus: j?.echo?.loss, higherIsBetter: false },
     { workload: 'session churn over REST', unit: 'cycles/s', portunus: p.rest.rate, janus: j?.rest.rate, higherIsBetter: true },
     { workload: 'session churn over REST', unit: 'server CPU ms/cycle', portunus: p.rest.cpu, janus: j?.rest.cpu, higherIsBetter: false },
     { workload: 'session churn over WS', unit: 'cycles/s', portunus: p.ws.rate, janus: j?.ws.rate, higherIsBetter: true },
@@ -62,7 +78,7 @@ async function main(): Promise<void> {
     { workload: 'memory per idle session', unit: 'bytes', portunus: p.memory.bytesPerSession, janus: j?.memory.bytesPerSession, higherIsBetter: false },
     { workload: 'memory per handle', unit: 'bytes', portunus: p.memory.bytesPerHandle, janus: j?.memory.bytesPerHandle, higherIsBetter: false },
   ];
-  const fmt = (n: number | undefined): string => (n === undefined ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(3));
+  const fmt = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(3));
   const lines = [
     `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}; ${REPEATS} runs of ${CHURN_SECONDS} s each after a warm-up, medians; 8 parallel clients.`,
     'Ratio = Portunus / Janus for rates, Janus / Portunus for costs (above 1 = Portunus better).',
@@ -74,7 +90,9 @@ async function main(): Promise<void> {
       return `| ${r.workload} | ${r.unit} | ${fmt(r.portunus)} | ${fmt(r.janus)} | ${ratio === undefined ? 'n/a' : ratio.toFixed(2)} |`;
     }),
     '',
-    'Not measured yet: streaming fan-out, VideoRoom, echo latency and connect time (they need the media layer).',
+    `Echo: ${ECHO_CALLS} calls, ${ECHO_PACKETS} audio packets each at 100/s, werift client in the bench process (its own cost is inside every round trip, the same for both servers).`,
+    'Not measured yet: streaming fan-out, VideoRoom P×S, memory per connected viewer.',
+    ...notes.map((n) => `Note: ${n}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   mkdirSync('bench/results', { recursive: true });
