@@ -50,8 +50,17 @@ export function parseJsonSequence(text: string): unknown[] {
           }
         }
       }
+    } else if (first === '"') {
+      // A string scalar: up to its closing quote.
+      for (i++; i < n; i++) {
+        if (text[i] === '\\') i++;
+        else if (text[i] === '"') {
+          i++;
+          break;
+        }
+      }
     } else {
-      // A scalar: everything up to the next whitespace.
+      // Any other scalar: everything up to the next whitespace.
       while (i < n && !/\s/.test(text[i])) i++;
     }
     out.push(parseJsonRequest(text.slice(start, i)));
