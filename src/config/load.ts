@@ -134,7 +134,7 @@ export function loadConfig(input: ConfigInput): Config {
 }
 
 /** Environment variables with the prefix that are not settings. */
-const KNOWN_NON_SETTING_ENV = new Set(['PORTUNUS_CONFIG', 'PORTUNUS_TEST_CONCURRENCY']);
+const KNOWN_NON_SETTING_ENV = new Set(['PORTUNUS_CONFIG', 'PORTUNUS_TEST_CONCURRENCY', 'PORTUNUS_EXPECT_NO_IPV6']);
 
 function validate(c: CoreSettings): void {
   const nonNegative: Array<[string, number]> = [

@@ -28,6 +28,8 @@ export async function startInProcess(overrides: Array<[string, string]> = []): P
   const log = Logger.create({ level: 5, sink: { write: (line) => logs.push(line) } });
   const server = new PortunusServer({ config, log, mediaFactory: createMediaFactory });
   await server.start();
+  // The suite runs again under the no-IPv6 shim; there the server must have found IPv6 unusable.
+  if (process.env.PORTUNUS_EXPECT_NO_IPV6 === '1' && server.network.ipv6Available) throw new Error('expected a host without IPv6');
   const rest = server.listeners.find((l) => l.name.startsWith('REST'));
   const ws = server.listeners.find((l) => l.name.startsWith('WebSocket'));
   return {
