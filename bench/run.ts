@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runChurn, type ChurnResult } from './churn.js';
 import { ensureJanus, startJanus, startPortunus, type RunningServer } from './janus-reference.js';
-import { measureMemory, type MemoryResult } from './memory.js';
+import { measureMemory } from './memory.js';
 import { runEchoBench, summarize } from './echo.js';
 
 interface Row {

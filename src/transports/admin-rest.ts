@@ -1,13 +1,12 @@
 // The Admin API over HTTP (POST /admin, /admin/<session>, /admin/<session>/<handle>).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminApi } from '../core/admin.js';
-import { ErrorCode, JanusError } from '../core/errors.js';
+import { ErrorCode } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
 import { isJsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { applyCors, type CorsSettings } from './cors.js';
-import { BodyTooLarge, readBody } from './http-body.js';
-import { parseJsonRequest, serialize } from './json-body.js';
+import { readJsonPost, sendEmpty, sendJson } from './http-json.js';
 import { mergePathIds, parseId } from './rest.js';
 
 export interface AdminRestSettings {
@@ -54,25 +53,9 @@ export class AdminRestTransport {
     const sessionId = parts.length > 0 ? parseId(parts[0]) : undefined;
     const handleId = parts.length > 1 ? parseId(parts[1]) : undefined;
     if ((parts.length > 0 && sessionId === undefined) || (parts.length > 1 && handleId === undefined)) return this.empty(res, 404);
-    let text: string;
-    try {
-      text = await readBody(req, this.settings.maxBodySize);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        res.setHeader('Connection', 'close');
-        return this.send(res, 413, { janus: 'error', error: { code: ErrorCode.TRANSPORT_SPECIFIC, reason: 'Request too large' } });
-      }
-      res.destroy();
-      return;
-    }
-    if (text.trim() === '') return this.send(res, 200, { janus: 'error', error: { code: ErrorCode.INVALID_JSON, reason: 'Request payload missing' } });
-    let request: unknown;
-    try {
-      request = parseJsonRequest(text);
-    } catch (err) {
-      const e = err as JanusError;
-      return this.send(res, 200, { janus: 'error', error: { code: e.code, reason: e.reason } });
-    }
+    const parsed = await readJsonPost(req, res, this.settings.maxBodySize, this.settings.json);
+    if (!parsed) return;
+    const request = parsed.value;
     if (isJsonObject(request)) {
       const conflict = mergePathIds(request, sessionId, handleId);
       if (conflict) return this.send(res, 200, { janus: 'error', transaction: request.transaction, error: { code: conflict.code, reason: conflict.reason } });
@@ -81,14 +64,9 @@ export class AdminRestTransport {
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {
-    if (res.headersSent || res.destroyed) return;
-    const text = serialize(body, this.settings.json);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
+    sendJson(res, status, body, this.settings.json);
   }
   private empty(res: ServerResponse, status: number): void {
-    if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'Content-Length': 0 });
-    res.end();
+    sendEmpty(res, status);
   }
 }

@@ -7,8 +7,7 @@ import { randomString } from '../core/ids.js';
 import { isJsonObject, type JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { applyCors, originRefused, type CorsSettings } from './cors.js';
-import { BodyTooLarge, readBody } from './http-body.js';
-import { parseJsonRequest, serialize } from './json-body.js';
+import { readJsonPost, sendEmpty, sendJson } from './http-json.js';
 
 export interface RestSettings {
   readonly basePath: string;
@@ -118,27 +117,9 @@ export class RestTransport implements EventSink {
     const sessionId = parts.length > 0 ? parseId(parts[0]) : undefined;
     const handleId = parts.length > 1 ? parseId(parts[1]) : undefined;
     if ((parts.length > 0 && sessionId === undefined) || (parts.length > 1 && handleId === undefined)) return this.sendEmpty(res, 404);
-    let text: string;
-    try {
-      text = await readBody(req, this.settings.maxBodySize);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        res.setHeader('Connection', 'close');
-        this.sendJson(res, 413, { janus: 'error', error: { code: ErrorCode.TRANSPORT_SPECIFIC, reason: `Request too large (over ${this.settings.maxBodySize} bytes)` } });
-        req.resume();
-        return;
-      }
-      res.destroy();
-      return;
-    }
-    if (text.trim() === '') return this.sendJson(res, 200, { janus: 'error', error: { code: ErrorCode.INVALID_JSON, reason: 'Request payload missing' } });
-    let request: unknown;
-    try {
-      request = parseJsonRequest(text);
-    } catch (err) {
-      const e = err as JanusError;
-      return this.sendJson(res, 200, { janus: 'error', error: { code: e.code, reason: e.reason } });
-    }
+    const parsed = await readJsonPost(req, res, this.settings.maxBodySize, this.settings.json);
+    if (!parsed) return;
+    const request = parsed.value;
     if (!isJsonObject(request)) return this.sendJson(res, 200, this.gateway.errorReply(request, new JanusError(ErrorCode.INVALID_JSON_OBJECT, 'JSON error: not an object')));
     const conflict = mergePathIds(request, sessionId, handleId);
     if (conflict) return this.sendJson(res, 200, this.gateway.errorReply(request, conflict));
@@ -226,16 +207,11 @@ export class RestTransport implements EventSink {
   }
 
   private sendJson(res: ServerResponse, status: number, body: unknown): void {
-    if (res.headersSent || res.destroyed) return;
-    const text = serialize(body, this.settings.json);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
+    sendJson(res, status, body, this.settings.json);
   }
 
   private sendEmpty(res: ServerResponse, status: number): void {
-    if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'Content-Length': 0 });
-    res.end();
+    sendEmpty(res, status);
   }
 }
 

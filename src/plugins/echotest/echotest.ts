@@ -2,7 +2,6 @@
 import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
 import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
 
-const ERR_NO_MESSAGE = 411;
 const ERR_INVALID_JSON = 412;
 const ERR_INVALID_ELEMENT = 413;
 const ERR_INVALID_SDP = 414;

@@ -1,0 +1,47 @@
+// JSON over HTTP for the REST transports: reading a request body into a value, writing replies.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, JanusError } from '../core/errors.js';
+import { BodyTooLarge, readBody } from './http-body.js';
+import { parseJsonRequest, serialize } from './json-body.js';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, style: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = serialize(body, style);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendEmpty(res: ServerResponse, status: number): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
+/**
+ * Reads and parses a POST body. On failure the reply is already sent (413 for an oversized body, a Janus
+ * error for an empty or malformed one, a dropped connection for a broken upload) and undefined is returned.
+ */
+export async function readJsonPost(req: IncomingMessage, res: ServerResponse, limit: number, style: string): Promise<{ value: unknown } | undefined> {
+  let text: string;
+  try {
+    text = await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      res.setHeader('Connection', 'close');
+      sendJson(res, 413, { janus: 'error', error: { code: ErrorCode.TRANSPORT_SPECIFIC, reason: `Request too large (over ${limit} bytes)` } }, style);
+      req.resume();
+    } else res.destroy();
+    return undefined;
+  }
+  if (text.trim() === '') {
+    sendJson(res, 200, { janus: 'error', error: { code: ErrorCode.INVALID_JSON, reason: 'Request payload missing' } }, style);
+    return undefined;
+  }
+  try {
+    return { value: parseJsonRequest(text) };
+  } catch (err) {
+    const e = err as JanusError;
+    sendJson(res, 200, { janus: 'error', error: { code: e.code, reason: e.reason } }, style);
+    return undefined;
+  }
+}
