@@ -6,6 +6,7 @@ export interface CliOptions {
   readonly help: boolean;
   readonly version: boolean;
   readonly configFile?: string;
+  readonly janusConfig?: string;
   readonly overrides: Array<[string, string]>;
 }
 
@@ -16,6 +17,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let help = false;
   let version = false;
   let configFile: string | undefined;
+  let janusConfig: string | undefined;
   const overrides: Array<[string, string]> = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -25,6 +27,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       configFile = argv[++i];
       if (configFile === undefined) throw new CliError(`${arg} needs a file name`);
     } else if (arg.startsWith('--config=')) configFile = arg.slice('--config='.length);
+    else if (arg === '--janus-config') {
+      janusConfig = argv[++i];
+      if (janusConfig === undefined) throw new CliError(`${arg} needs a folder`);
+    } else if (arg.startsWith('--janus-config=')) janusConfig = arg.slice('--janus-config='.length);
     else if (arg.startsWith('--') && arg.includes('.')) {
       const eq = arg.indexOf('=');
       if (eq > 0) overrides.push([arg.slice(2, eq), arg.slice(eq + 1)]);
@@ -35,7 +41,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
     } else throw new CliError(`unknown argument '${arg}' (see --help)`);
   }
-  return { help, version, configFile, overrides };
+  return { help, version, configFile, janusConfig, overrides };
 }
 
 export function helpText(): string {
@@ -46,11 +52,14 @@ export function helpText(): string {
   lines.push('');
   lines.push('  -c, --config FILE     read settings from FILE (.jcfg in libconfig syntax, or .json);');
   lines.push('                        also taken from the PORTUNUS_CONFIG environment variable');
+  lines.push('  --janus-config DIR    read a Janus configuration folder (janus.jcfg, janus.transport.http.jcfg,');
+  lines.push('                        janus.transport.websockets.jcfg, janus.plugin.<name>.jcfg); a --config');
+  lines.push('                        file given too is applied on top of it; unknown Janus settings are listed');
   lines.push('  --section.key=VALUE   set one setting, e.g. --general.session_timeout=30');
   lines.push('  -h, --help            show this text');
   lines.push('  -V, --version         print the version');
   lines.push('');
-  lines.push('Settings are applied in this order: built-in defaults, the config file, the environment');
+  lines.push('Settings are applied in this order: built-in defaults, the config file(s), the environment');
   lines.push('(PORTUNUS_<SECTION>_<KEY>, e.g. PORTUNUS_NAT_ICE_ENFORCE_LIST=lo), then the command line.');
   lines.push('No config file is needed: the defaults serve REST on 8088 and WebSocket on 8188.');
   lines.push('');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point: read settings, start the server, stop cleanly on SIGINT/SIGTERM.
 import { helpText, parseArgs, CliError } from './cli.js';
-import { ConfigError, loadConfig, readConfigFile } from './config/load.js';
+import { ConfigError, loadConfig, mergeSections, readConfigFile } from './config/load.js';
+import { importJanusConfig } from './config/janus-import.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 import { createMediaFactory } from './media/media-settings.js';
 import { PortunusServer } from './server.js';
@@ -27,8 +28,12 @@ async function main(): Promise<number> {
   }
   let config;
   try {
-    const file = cli.configFile ?? process.env.PORTUNUS_CONFIG;
-    config = loadConfig({ file: file ? readConfigFile(file) : undefined, env: process.env, overrides: cli.overrides });
+    const path = cli.configFile ?? process.env.PORTUNUS_CONFIG;
+    const own = path ? readConfigFile(path) : undefined;
+    const janus = cli.janusConfig ? importJanusConfig(cli.janusConfig) : undefined;
+    const file = janus ? { path: [...janus.files, ...(own ? [own.path] : [])].join(', '), content: mergeSections(janus.content, own?.content ?? {}) } : own;
+    config = loadConfig({ file, env: process.env, overrides: cli.overrides });
+    if (janus) config.warnings.push(...janus.ignored.map((i) => `Janus setting not used by Portunus: ${i}`));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`portunus: ${err.message}\n`);

@@ -10,7 +10,7 @@ export interface Config {
   /** Where the settings came from, for the start-up log. */
   readonly sources: readonly string[];
   /** Settings that were given but not understood. */
-  readonly warnings: readonly string[];
+  readonly warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -43,6 +43,16 @@ export function readConfigFile(path: string): { path: string; content: JcfgGroup
   } catch (err) {
     throw new ConfigError(`config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** Section-wise merge of two parsed files; settings of `over` win. */
+export function mergeSections(base: JcfgGroup, over: JcfgGroup): JcfgGroup {
+  const out: JcfgGroup = { ...base };
+  for (const [section, group] of Object.entries(over)) {
+    const prev = out[section];
+    out[section] = typeof prev === 'object' && !Array.isArray(prev) && typeof group === 'object' && !Array.isArray(group) ? { ...prev, ...group } : group;
+  }
+  return out;
 }
 
 function freshDefaults(): CoreSettings {
