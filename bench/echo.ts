@@ -7,12 +7,15 @@ import { Network } from '../src/net/network.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../test/helpers/werift-client.js';
 import type { RunningServer } from './janus-reference.js';
+import { cpuSeconds } from './process-stats.js';
 
 export interface EchoBenchResult {
   readonly connectMs: number[];
   readonly rttMs: number[];
   readonly sent: number;
   readonly received: number;
+  /** Server CPU time per packet echoed during the burst phase (decrypt, plugin, encrypt, send). */
+  readonly cpuUsPerPacket: number[];
 }
 
 function percentile(xs: readonly number[], p: number): number {
@@ -21,8 +24,14 @@ function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-export function summarize(r: EchoBenchResult): { connectMedian: number; rttMedian: number; rttP99: number; loss: number } {
-  return { connectMedian: percentile(r.connectMs, 50), rttMedian: percentile(r.rttMs, 50), rttP99: percentile(r.rttMs, 99), loss: 1 - r.received / Math.max(1, r.sent) };
+export function summarize(r: EchoBenchResult): { connectMedian: number; rttMedian: number; rttP99: number; loss: number; cpuUsPerPacket: number } {
+  return {
+    connectMedian: percentile(r.connectMs, 50),
+    rttMedian: percentile(r.rttMs, 50),
+    rttP99: percentile(r.rttMs, 99),
+    loss: 1 - r.received / Math.max(1, r.sent),
+    cpuUsPerPacket: percentile(r.cpuUsPerPacket, 50),
+  };
 }
 
 async function oneCall(server: RunningServer, network: Network, packets: number, into: EchoBenchResult): Promise<void> {
@@ -32,6 +41,8 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
     const sentAt = new Map<number, number>();
+    let echoed = 0;
+    client.video.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => echoed++));
     client.audio.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((p: RtpPacket) => {
         const text = p.payload.toString();
@@ -60,6 +71,18 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
       await new Promise((r) => setTimeout(r, 10)); // 100 packets/s, like a real audio stream
     }
     await new Promise((r) => setTimeout(r, 300));
+    // Burst phase: 2000 video-sized packets/s for 2 s; server CPU per packet echoed.
+    echoed = 0;
+    const vpt = client.video.sender.codec?.payloadType ?? 96;
+    const payload = 'v'.repeat(1100);
+    const cpu0 = cpuSeconds(server.pid);
+    for (let i = 0; i < 200; i++) {
+      for (let k = 0; k < 20; k++) await client.video.sender.sendRtp(rtpWithText(i * 20 + k, 9999, vpt, payload));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    if (echoed > 0) into.cpuUsPerPacket.push((cpu * 1e6) / echoed);
     await c.request({ janus: 'destroy', session_id: session });
   } finally {
     c.close();
@@ -69,7 +92,7 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
 
 export async function runEchoBench(server: RunningServer, calls: number, packetsPerCall: number): Promise<EchoBenchResult> {
   const network = new Network(await discoverNetworkHost());
-  const result: EchoBenchResult = { connectMs: [], rttMs: [], sent: 0, received: 0 };
+  const result: EchoBenchResult = { connectMs: [], rttMs: [], sent: 0, received: 0, cpuUsPerPacket: [] };
   for (let i = 0; i < calls; i++) await oneCall(server, network, packetsPerCall, result);
   return result;
 }

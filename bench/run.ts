@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     { workload: 'echo: connect (offer to webrtcup)', unit: 'ms, median', portunus: p.echo?.connectMedian ?? NaN, janus: j?.echo?.connectMedian, higherIsBetter: false },
     { workload: 'echo: round trip client-server-client', unit: 'ms, median', portunus: p.echo?.rttMedian ?? NaN, janus: j?.echo?.rttMedian, higherIsBetter: false },
     { workload: 'echo: round trip client-server-client', unit: 'ms, p99', portunus: p.echo?.rttP99 ?? NaN, janus: j?.echo?.rttP99, higherIsBetter: false },
+    { workload: 'echo: server CPU per echoed 1100-byte packet', unit: 'µs', portunus: p.echo?.cpuUsPerPacket ?? NaN, janus: j?.echo?.cpuUsPerPacket, higherIsBetter: false },
     { workload: 'echo: packets lost', unit: 'fraction', portunus: p.echo?.loss ?? NaN, janus: j?.echo?.loss, higherIsBetter: false },
     { workload: 'session churn over REST', unit: 'cycles/s', portunus: p.rest.rate, janus: j?.rest.rate, higherIsBetter: true },
     { workload: 'session churn over REST', unit: 'server CPU ms/cycle', portunus: p.rest.cpu, janus: j?.rest.cpu, higherIsBetter: false },
