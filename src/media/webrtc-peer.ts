@@ -287,11 +287,18 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   }
 
   /** Asks the remote sender(s) of an m-line for a keyframe (PLI). */
+  /** Sends a PLI to the remote sender of `mid`; '*' means every video m-line. */
   requestKeyframe(mid: string): void {
+    if (mid === '*') {
+      for (const [m, st] of this.mids) if (st.kind === 'video') this.requestKeyframe(m);
+      return;
+    }
     const st = this.mids.get(mid);
     if (!st || !this.dtlsUp) return;
     const ssrcs = st.remoteSsrcs.length > 0 ? st.remoteSsrcs : [];
-    for (const ssrc of ssrcs) this.sendRawRtcp(buildPli(st.transceiver.sender.ssrc, ssrc));
+    // Sender SSRC 1, as for REMB: a stack may route feedback by sender SSRC first, and our own media SSRC
+    // would then reach the remote's receiver instead of its sender.
+    for (const ssrc of ssrcs) this.sendRawRtcp(buildPli(1, ssrc));
   }
 
   /** Caps what the remote sends us (REMB over every remote SSRC seen). */

@@ -52,6 +52,15 @@ export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
     assert.equal(dataBack[0], `${DATA_PREFIX}hi there`);
     await c.wait((m) => m.janus === 'media' && m.type === 'audio' && m.receiving === true, 5000, 'media audio receiving');
 
+    // keyframe: true makes the server ask the client's video sender for a keyframe (PLI).
+    let plis = 0;
+    client.video.sender.onPictureLossIndication.subscribe(() => plis++);
+    const kf = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { keyframe: true } });
+    await c.wait((m) => m.janus === 'event' && m.transaction === kf.transaction, 5000, 'keyframe result');
+    const plDeadline = Date.now() + 3000;
+    while (plis === 0 && Date.now() < plDeadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(plis > 0, 'PLI reached the client after keyframe: true');
+
     // Hangup: the core's hangup event (reason "Janus API"), then the plugin's "done".
     assert.equal((await c.request({ janus: 'hangup', session_id: session, handle_id: handle })).janus, 'success');
     const hangup = await c.wait((m) => m.janus === 'hangup' && m.sender === handle, 5000, 'hangup');

@@ -25,6 +25,7 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'opusred', type: 'boolean' },
   { name: 'min_delay', type: 'integer' },
   { name: 'max_delay', type: 'integer' },
+  { name: 'keyframe', type: 'boolean' },
 ];
 const KNOWN = new Set(FIELDS.map((f) => f.name));
 const LAYER_FIELDS = ['substream', 'temporal', 'spatial_layer', 'temporal_layer'];
@@ -157,6 +158,7 @@ export class EchoTestPlugin implements Plugin {
       s.temporal = body.temporal;
       handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', temporal: s.temporal });
     }
+    if (body.keyframe === true) this.askKeyframes(s);
     if (typeof body.audiocodec === 'string') s.audioCodec = body.audiocodec;
     if (typeof body.videocodec === 'string') s.videoCodec = body.videocodec;
 
