@@ -1,5 +1,5 @@
 // Command-line parsing and the --help text, generated from the settings table so it cannot go stale.
-import { DEFAULTS, PLUGIN_SECTIONS, SECTION_HELP } from './config/defaults.js';
+import { DEFAULTS, NOT_YET_USED, PLUGIN_SECTIONS, SECTION_HELP } from './config/defaults.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 
 export interface CliOptions {
@@ -62,13 +62,16 @@ export function helpText(): string {
   lines.push('Settings are applied in this order: built-in defaults, the config file(s), the environment');
   lines.push('(PORTUNUS_<SECTION>_<KEY>, e.g. PORTUNUS_NAT_ICE_ENFORCE_LIST=lo), then the command line.');
   lines.push('No config file is needed: the defaults serve REST on 8088 and WebSocket on 8188.');
+  lines.push('ICE is always ICE-lite with host candidates (loopback included when it is all there is or when');
+  lines.push('nat.ice_enforce_list names lo); STUN/TURN on the server side are not implemented yet.');
   lines.push('');
   lines.push('Settings (section.key = default):');
   for (const [section, keys] of Object.entries(DEFAULTS)) {
     lines.push('');
     lines.push(`  [${section}] ${SECTION_HELP[section as keyof typeof DEFAULTS]}`);
     for (const [key, value] of Object.entries(keys)) {
-      lines.push(`    ${section}.${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+      const note = NOT_YET_USED.has(`${section}.${key}`) ? '   (accepted, no effect yet)' : '';
+      lines.push(`    ${section}.${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}${note}`);
     }
   }
   lines.push('');

@@ -125,3 +125,24 @@ export const SECTION_HELP: Readonly<Record<keyof typeof DEFAULTS, string>> = {
   http: 'REST transport and REST Admin API',
   websockets: 'WebSocket transport and WebSocket Admin API',
 };
+
+/** Settings read for compatibility with Janus configurations but without effect yet; --help says so. */
+export const NOT_YET_USED: ReadonlySet<string> = new Set([
+  'media.dtls_timeout',
+  'media.twcc_period',
+  'media.dtls_mtu',
+  'media.min_nack_queue',
+  'media.nack_optimizations',
+  'nat.ice_lite',
+  'nat.ice_tcp',
+  'nat.full_trickle',
+  'nat.stun_server',
+  'nat.stun_port',
+  'nat.keep_private_host',
+  'nat.turn_server',
+  'nat.turn_port',
+  'nat.turn_type',
+  'nat.turn_user',
+  'nat.turn_pwd',
+  'general.state_dir',
+]);

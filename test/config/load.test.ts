@@ -63,6 +63,7 @@ test('command line parsing and a --help that lists every setting', () => {
     help: false,
     version: false,
     configFile: 'x.jcfg',
+    janusConfig: undefined,
     overrides: [['http.port', '1'], ['general.log_level', '7']],
   });
   assert.throws(() => parseArgs(['--bogus']), /unknown argument/);
