@@ -16,6 +16,7 @@ import { Network, type ListeningAddress } from './net/network.js';
 import { formatEndpoint } from './net/bind-error.js';
 import type { Plugin } from './plugins/plugin.js';
 import { EchoTestPlugin } from './plugins/echotest/echotest.js';
+import { StreamingPlugin } from './plugins/streaming/streaming.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -37,7 +38,7 @@ export interface ListenerInfo extends ListeningAddress {
 
 /** The plugins Portunus ships, by package name. */
 function builtinPlugins(): Plugin[] {
-  return [new EchoTestPlugin()];
+  return [new EchoTestPlugin(), new StreamingPlugin()];
 }
 
 export class PortunusServer {

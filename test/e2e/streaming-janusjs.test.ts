@@ -1,0 +1,139 @@
+// ffmpeg sends VP8 and Opus over RTP into a mountpoint created through the API with ports 0; janus.js in
+// headless Chromium watches it and decodes frames. The same runs on a server that cannot create IPv6 sockets.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { noIpv6Env } from '../helpers/no-ipv6.js';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>streaming</title>
+<video id="remote" autoplay playsinline muted></video>
+<script src="/adapter.js"></script>
+<script type="module">
+import Janus from '/janus.es.js';
+const w = window;
+w.result = { events: [], error: null, webrtcUp: false };
+w.watch = (server, id) => new Promise((resolve) => {
+  Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: () => {
+    const janus = new Janus({ server, iceServers: [], error: (e) => { w.result.error = String(e); resolve(); },
+      success: () => janus.attach({ plugin: 'janus.plugin.streaming',
+        error: (e) => { w.result.error = String(e); resolve(); },
+        success: (h) => { w.handle = h; h.send({ message: { request: 'watch', id } }); resolve(); },
+        onmessage: (msg, jsep) => {
+          w.result.events.push(msg);
+          if (jsep) w.handle.createAnswer({ jsep, tracks: [{ type: 'data' }],
+            success: (answer) => w.handle.send({ message: { request: 'start' }, jsep: answer }),
+            error: (e) => { w.result.error = 'createAnswer: ' + String(e); } });
+        },
+        webrtcState: (on) => { w.result.webrtcUp = on; },
+        onremotetrack: (track, mid, on) => {
+          if (on && track.kind === 'video') document.getElementById('remote').srcObject = new MediaStream([track]);
+        } }) });
+    w.janus = janus;
+  } });
+});
+w.stats = async () => {
+  const pc = w.handle && w.handle.webrtcStuff && w.handle.webrtcStuff.pc;
+  const out = { framesDecoded: 0, audioPackets: 0 };
+  if (!pc) return out;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPackets += s.packetsReceived || 0;
+  });
+  return out;
+};
+</script>`;
+
+function servePage(): Promise<{ server: Server; url: string }> {
+  const janus = readFileSync('node_modules/janus-gateway/npm/dist/janus.es.js');
+  const adapter = readFileSync('node_modules/webrtc-adapter/out/adapter.js');
+  const server = createServer((req, res) => {
+    const body = req.url === '/janus.es.js' ? janus : req.url === '/adapter.js' ? adapter : undefined;
+    res.writeHead(200, { 'content-type': body ? 'text/javascript' : 'text/html' });
+    res.end(body ?? PAGE);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
+}
+
+function startFfmpeg(videoPort: number, audioPort: number): ChildProcess {
+  return spawn('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '60',
+    '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '300k', '-g', '15', '-payload_type', '100', '-f', 'rtp', `rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
+    '-map', '1:a', '-c:a', 'libopus', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${audioPort}`,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+const skip = (!existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium') || (!existsSync('/usr/bin/ffmpeg') && 'no ffmpeg');
+let browser: Browser;
+let page: { server: Server; url: string };
+before(async () => {
+  if (skip) return;
+  page = await servePage();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  page?.server.close();
+});
+
+for (const variant of ['normal host', 'host without IPv6'] as const) {
+  test(`ffmpeg → mountpoint (ports 0) → janus.js decodes video and gets audio (${variant})`, { timeout: 90_000, skip }, async () => {
+    const srv: ChildServer = await startChildServer([], variant === 'normal host' ? process.env : await noIpv6Env());
+    const c = await JanusWs.open(srv.wsUrl);
+    let ffmpeg: ChildProcess | undefined;
+    const context = await browser.newContext();
+    try {
+      const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
+      const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+      const created = await c.request({
+        janus: 'message', session_id: session, handle_id: handle,
+        body: { request: 'create', type: 'rtp', description: 'ffmpeg test', media: [
+          { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
+          { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+        ] },
+      });
+      const data = (created.plugindata as Msg).data as Msg;
+      assert.equal(data.streaming, 'created', JSON.stringify(data));
+      const stream = data.stream as { id: number; ports: Array<{ mid: string; port: number }> };
+      const vport = stream.ports.find((p) => p.mid === 'v')!.port;
+      const aport = stream.ports.find((p) => p.mid === 'a')!.port;
+      assert.ok(vport >= 10000 && vport <= 60000 && aport >= 10000 && aport <= 60000, `ports in range: ${vport} ${aport}`);
+      ffmpeg = startFfmpeg(vport, aport);
+      const p = await context.newPage();
+      await p.goto(page.url);
+      await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
+      await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s as string, id as number), [srv.wsUrl, stream.id] as const);
+      await p.waitForFunction(() => {
+        const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+        return r.webrtcUp || r.error !== null;
+      }, undefined, { timeout: 30_000 });
+      const r = await p.evaluate(() => (window as unknown as { result: { error: string | null; events: Array<{ result?: { status?: string } }> } }).result);
+      assert.equal(r.error, null);
+      assert.deepEqual(r.events.map((e) => e.result?.status).filter(Boolean).slice(0, 2), ['preparing', 'starting']);
+      await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<{ framesDecoded: number }> }).stats()).framesDecoded > 10, undefined, { timeout: 20_000 });
+      const s1 = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioPackets: number }> }).stats());
+      await p.waitForTimeout(1500);
+      const s2 = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioPackets: number }> }).stats());
+      assert.ok(s2.framesDecoded > s1.framesDecoded, `frames decoded rising ${s1.framesDecoded} → ${s2.framesDecoded}`);
+      assert.ok(s2.audioPackets > s1.audioPackets, `audio rising ${s1.audioPackets} → ${s2.audioPackets}`);
+      const info = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'info', id: stream.id } });
+      const media = ((((info.plugindata as Msg).data as Msg).info as Msg).media as Array<{ packets: number }>);
+      assert.ok(media.every((m) => m.packets > 0));
+      assert.equal(srv.child.exitCode, null);
+    } finally {
+      ffmpeg?.kill('SIGKILL');
+      await context.close();
+      c.close();
+      await srv.stop();
+    }
+  });
+}
