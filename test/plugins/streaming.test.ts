@@ -1,0 +1,198 @@
+// Streaming mountpoints through the Janus API: the network matrix, bad input, and no leaked sockets.
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { after, before, test } from 'node:test';
+import { parseRtpHeader } from '../../src/plugins/streaming/rtp-header.js';
+import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
+import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { noIpv6Env } from '../helpers/no-ipv6.js';
+
+const rtp = (seq: number, payload = 'x'): Buffer => {
+  const b = Buffer.alloc(12 + payload.length);
+  b[0] = 0x80;
+  b[1] = 111;
+  b.writeUInt16BE(seq, 2);
+  b.writeUInt32BE(seq * 960, 4);
+  b.writeUInt32BE(0x1234, 8);
+  b.write(payload, 12);
+  return b;
+};
+
+class StreamingClient {
+  private constructor(
+    readonly ws: JanusWs,
+    readonly session: number,
+    readonly handle: number,
+  ) {}
+  static async open(url: string): Promise<StreamingClient> {
+    const ws = await JanusWs.open(url);
+    const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    return new StreamingClient(ws, session, handle);
+  }
+  async send(body: Msg): Promise<Msg> {
+    const r = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body });
+    return (r.plugindata as Msg).data as Msg;
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+async function sendTo(port: number, host: string, count = 5): Promise<void> {
+  const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  for (let i = 0; i < count; i++) await new Promise<void>((r) => s.send(rtp(i), port, host, () => r()));
+  s.close();
+}
+
+async function packetsOf(c: StreamingClient, id: number): Promise<number[]> {
+  const info = (await c.send({ request: 'info', id })).info as Msg;
+  return (info.media as Array<{ packets: number }>).map((m) => m.packets);
+}
+
+async function waitPackets(c: StreamingClient, id: number, atLeast: number): Promise<number[]> {
+  const deadline = Date.now() + 3000;
+  let p = await packetsOf(c, id);
+  while (p[0] < atLeast && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    p = await packetsOf(c, id);
+  }
+  return p;
+}
+
+const audio = (extra: Msg = {}): Msg => ({ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', ...extra });
+
+let srv: StartedServer;
+let c: StreamingClient;
+before(async () => {
+  srv = await startInProcess([]);
+  c = await StreamingClient.open(srv.wsUrl);
+});
+after(async () => {
+  c?.close();
+  await srv?.stop();
+});
+
+test('RTP header parser: valid packets, extensions, padding; garbage is rejected (fuzz)', () => {
+  assert.deepEqual(parseRtpHeader(rtp(7)), { payloadType: 111, marker: false, sequence: 7, timestamp: 6720, ssrc: 0x1234, headerLength: 12 });
+  const ext = Buffer.concat([Buffer.from([0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 1, 1, 2, 3, 4]), Buffer.from('p')]);
+  assert.equal(parseRtpHeader(ext)?.headerLength, 20);
+  assert.equal(parseRtpHeader(Buffer.from([0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 9])), undefined);
+  assert.equal(parseRtpHeader(Buffer.from('hello world, not rtp')), undefined);
+  let seed = 5;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let i = 0; i < 20000; i++) {
+    const b = Buffer.alloc(Math.floor(rand() * 40));
+    for (let j = 0; j < b.length; j++) b[j] = Math.floor(rand() * 256);
+    if (rand() < 0.5 && b.length > 0) b[0] = (b[0] & 0x3f) | 0x80;
+    const h = parseRtpHeader(b);
+    if (h) assert.ok(h.headerLength <= b.length);
+  }
+});
+
+test('create with ports 0 (the request from Janus issue #3470): ports from the range, packets counted, IPv4 and IPv6 senders', async () => {
+  const created = await c.send({ request: 'create', type: 'rtp', media: [audio(), { type: 'data', mid: 'd', port: 0 }] });
+  assert.equal(created.streaming, 'created');
+  const stream = created.stream as { id: number; ports: Array<{ port: number; host?: string }> };
+  assert.ok(stream.ports.every((p) => p.port >= 10000 && p.port <= 60000 && p.host === undefined));
+  await sendTo(stream.ports[0].port, '127.0.0.1');
+  if (srv.server.network.ipv6Available) await sendTo(stream.ports[0].port, '::1');
+  const packets = await waitPackets(c, stream.id, srv.server.network.ipv6Available ? 10 : 5);
+  assert.equal(packets[0], srv.server.network.ipv6Available ? 10 : 5);
+  const list = (await c.send({ request: 'list' })).list as Array<{ id: number }>;
+  assert.ok(list.some((m) => m.id === stream.id));
+  assert.equal((await c.send({ request: 'destroy', id: stream.id })).destroyed, stream.id);
+});
+
+test('legacy single-stream create (as janode sends it) answers with flat ports and a deprecation warning', async () => {
+  const r = await c.send({ request: 'create', type: 'rtp', id: 4242, audio: true, audioport: 0, audiopt: 111, audiortpmap: 'opus/48000/2', video: true, videoport: 0, videortcpport: 0, videopt: 100, videortpmap: 'VP8/90000' });
+  assert.equal(r.streaming, 'created');
+  const s = r.stream as Msg;
+  assert.equal(s.id, 4242);
+  assert.equal(s.warning, 'deprecated_api');
+  for (const k of ['audio_port', 'video_port', 'video_rtcp_port']) assert.equal(typeof s[k], 'number', k);
+  await c.send({ request: 'destroy', id: 4242 });
+});
+
+test('iface 0.0.0.0 gives an IPv4 socket and host "0.0.0.0"; multicast on loopback receives', async () => {
+  const r = await c.send({ request: 'create', type: 'rtp', media: [audio({ iface: '0.0.0.0' })] });
+  const port = (r.stream as { id: number; ports: Array<{ port: number; host: string }> }).ports[0];
+  assert.equal(port.host, '0.0.0.0');
+  const id = (r.stream as { id: number }).id;
+  await sendTo(port.port, '127.0.0.1');
+  assert.equal((await waitPackets(c, id, 5))[0], 5);
+  await c.send({ request: 'destroy', id });
+
+  const m = await c.send({ request: 'create', type: 'rtp', media: [audio({ mcast: '232.5.6.7', iface: '127.0.0.1', port: 47777 })] });
+  assert.equal(m.streaming, 'created', JSON.stringify(m));
+  const mid = (m.stream as { id: number }).id;
+  const sender = dgram.createSocket('udp4');
+  await new Promise<void>((r2) => sender.bind(0, '127.0.0.1', () => r2()));
+  sender.setMulticastInterface('127.0.0.1');
+  for (let i = 0; i < 3; i++) await new Promise<void>((r2) => sender.send(rtp(i), 47777, '232.5.6.7', () => r2()));
+  sender.close();
+  assert.equal((await waitPackets(c, mid, 3))[0], 3);
+  await c.send({ request: 'destroy', id: mid });
+});
+
+test('bad input: clear Janus errors and nothing half-created', async () => {
+  const holder = dgram.createSocket('udp4');
+  await new Promise<void>((r) => holder.bind(0, '0.0.0.0', () => r()));
+  const busy = holder.address().port;
+  const inUse = await c.send({ request: 'create', type: 'rtp', id: 777, media: [audio({ mid: 'a2', port: 0 }), audio({ port: busy, iface: '0.0.0.0' })] });
+  assert.equal(inUse.error_code, 456);
+  assert.match(String(inUse.error), /already in use/);
+  holder.close();
+  assert.equal((await c.send({ request: 'info', id: 777 })).error_code, 455, 'the failed mountpoint does not exist');
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [audio({ port: 70000 })] })).error_code, 454);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [audio({ codec: 'nopecodec' })] })).error_code, 456);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [audio({ iface: 'nosuchif0' })] })).error_code, 456);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [] })).error_code, 456);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', pt: 111, codec: 'opus' }] })).error_code, 453);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [audio({ type: 'smell' })] })).error_code, 454);
+  assert.equal((await c.send({ request: 'create' })).error_code, 453);
+  assert.equal((await c.send({ request: 'bogus' })).error_code, 452);
+  const ok = await c.send({ request: 'create', type: 'rtp', id: 778, secret: 's3cret', pin: '1234', is_private: true, media: [audio()] });
+  assert.equal(ok.streaming, 'created');
+  assert.equal((await c.send({ request: 'create', type: 'rtp', id: 778, media: [audio()] })).error_code, 456, 'duplicate id');
+  assert.equal((await c.send({ request: 'destroy', id: 778 })).error_code, 453);
+  assert.equal((await c.send({ request: 'destroy', id: 778, secret: 'nope' })).error_code, 457);
+  assert.ok(!((await c.send({ request: 'list' })).list as Array<{ id: number }>).some((m) => m.id === 778), 'private mountpoints are not listed');
+  const port = ((ok.stream as { ports: Array<{ port: number }> }).ports[0]).port;
+  const junk = dgram.createSocket('udp4');
+  for (const g of [Buffer.from('garbage'), Buffer.alloc(3), Buffer.from([0x80, 0xc8, 0, 1, 0, 0, 0, 0])]) await new Promise<void>((r) => junk.send(g, port, '127.0.0.1', () => r()));
+  junk.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await packetsOf(c, 778), [0], 'garbage is not counted as media');
+  assert.equal((await c.send({ request: 'destroy', id: 778, secret: 's3cret' })).streaming, 'destroyed');
+  // The destroyed mountpoint's port can be bound again (a dual-stack leftover would hold the IPv4 port too).
+  const again = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    again.once('error', reject);
+    again.bind({ port, address: '0.0.0.0', exclusive: true }, () => resolve());
+  });
+  again.close();
+});
+
+test('network matrix on a host that cannot create IPv6 sockets (errno 97)', { timeout: 30_000 }, async () => {
+  const child: ChildServer = await startChildServer([], await noIpv6Env());
+  const n = await StreamingClient.open(child.wsUrl);
+  try {
+    assert.match(child.log(), /IPv6 unavailable: mountpoints will use IPv4 sockets only/);
+    const plain = await n.send({ request: 'create', type: 'rtp', media: [audio()] });
+    assert.equal(plain.streaming, 'created', JSON.stringify(plain));
+    const p1 = plain.stream as { id: number; ports: Array<{ port: number }> };
+    await sendTo(p1.ports[0].port, '127.0.0.1');
+    assert.equal((await waitPackets(n, p1.id, 5))[0], 5);
+    const any4 = await n.send({ request: 'create', type: 'rtp', media: [audio({ iface: '0.0.0.0' })] });
+    assert.equal(((any4.stream as { ports: Array<{ host: string }> }).ports[0]).host, '0.0.0.0');
+    const v6 = await n.send({ request: 'create', type: 'rtp', media: [audio({ iface: '::' })] });
+    assert.equal(v6.error_code, 456);
+    assert.match(String(v6.error), /IPv6 address but this host cannot create IPv6 sockets/);
+    assert.equal(child.child.exitCode, null);
+  } finally {
+    n.close();
+    await child.stop();
+  }
+});
