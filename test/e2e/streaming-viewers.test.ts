@@ -1,0 +1,129 @@
+// Many werift viewers watch one mountpoint fed over UDP: each gets every packet in order; viewers joining
+// and leaving meanwhile disturb nobody; a data stream reaches the viewers' data channel.
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { test } from 'node:test';
+import { RTCPeerConnection, useOPUS, useSdesMid, type RtpPacket } from 'werift';
+import { discoverNetworkHost } from '../../src/net/network-host.js';
+import { Network } from '../../src/net/network.js';
+import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
+import { takeOverIceGathering } from '../../src/media/werift-ice.js';
+import { startInProcess } from '../helpers/in-process-server.js';
+import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+
+interface Viewer {
+  readonly seqs: number[];
+  readonly payloads: string[];
+  readonly data: string[];
+  leave(): Promise<void>;
+}
+
+async function watch(wsUrl: string, network: Network, id: number): Promise<Viewer> {
+  const ws = await JanusWs.open(wsUrl);
+  const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
+  const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS()] }, headerExtensions: { audio: [useSdesMid()] } });
+  const sockets: UdpIceTransport[] = [];
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind: '127.0.0.1' }), () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: '127.0.0.1' }];
+    },
+    () => {},
+  );
+  const v: Viewer = {
+    seqs: [],
+    payloads: [],
+    data: [],
+    async leave() {
+      await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'stop' } });
+      await ws.request({ janus: 'destroy', session_id: session });
+      ws.close();
+      await pc.close().catch(() => {});
+      await Promise.all(sockets.map((s) => s.close()));
+    },
+  };
+  pc.onTrack.subscribe((track) =>
+    track.onReceiveRtp.subscribe((p: RtpPacket) => {
+      v.seqs.push(p.header.sequenceNumber);
+      v.payloads.push(p.payload.toString());
+    }),
+  );
+  pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((d: string | Buffer) => v.data.push(d.toString())));
+  const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id } });
+  const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'watch offer');
+  assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
+  await pc.setRemoteDescription({ type: 'offer', sdp: (ev.jsep as Msg).sdp as string });
+  await pc.setLocalDescription(await pc.createAnswer());
+  await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' }, jsep: { type: 'answer', sdp: pc.localDescription!.sdp } });
+  await ws.wait((m) => m.janus === 'event' && JSON.stringify(m.plugindata).includes('"started"'), 15_000, 'started');
+  return v;
+}
+
+/** The longest run of consecutive sequence numbers (mod 2^16) at the end of `seqs`. */
+function gaps(seqs: number[]): number {
+  let g = 0;
+  for (let i = 1; i < seqs.length; i++) if (((seqs[i] - seqs[i - 1]) & 0xffff) !== 1) g++;
+  return g;
+}
+
+test('fan-out: 6 viewers get every packet in order while others join and leave; data reaches them', { timeout: 90_000 }, async () => {
+  const srv = await startInProcess();
+  const network = new Network(await discoverNetworkHost());
+  const admin = await JanusWs.open(srv.wsUrl);
+  const sender = dgram.createSocket('udp4');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const created = await admin.request({
+      janus: 'message', session_id: session, handle_id: handle,
+      body: { request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'data', mid: 'd', port: 0, datatype: 'text' }] },
+    });
+    const stream = ((created.plugindata as Msg).data as Msg).stream as { id: number; ports: Array<{ mid: string; port: number }> };
+    const aport = stream.ports.find((p) => p.mid === 'a')!.port;
+    const dport = stream.ports.find((p) => p.mid === 'd')!.port;
+    // The source: 100 packets/s with a running sequence number and the number in the payload; data every 50.
+    let seq = 0;
+    timer = setInterval(() => {
+      for (let k = 0; k < 2; k++) {
+        const b = Buffer.alloc(12 + 8);
+        b[0] = 0x80;
+        b[1] = 111;
+        b.writeUInt16BE(seq & 0xffff, 2);
+        b.writeUInt32BE((seq * 480) >>> 0, 4);
+        b.writeUInt32BE(0xabcdef, 8);
+        b.write(String(seq).padStart(8, '0'), 12);
+        sender.send(b, aport, '127.0.0.1');
+        if (seq % 50 === 0) sender.send(Buffer.from(`data ${seq}`), dport, '127.0.0.1');
+        seq++;
+      }
+    }, 20);
+
+    const steady = [];
+    for (let i = 0; i < 6; i++) steady.push(await watch(srv.wsUrl, network, stream.id));
+    // Churn: viewers come and go while the steady ones keep watching.
+    for (let i = 0; i < 4; i++) {
+      const passer = await watch(srv.wsUrl, network, stream.id);
+      await new Promise((r) => setTimeout(r, 200));
+      await passer.leave();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const [i, v] of steady.entries()) {
+      assert.ok(v.seqs.length > 150, `viewer ${i} received ${v.seqs.length}`);
+      assert.equal(gaps(v.seqs), 0, `viewer ${i} saw a gap or reorder`);
+      // Payloads are the source's, in order, without holes.
+      const nums = v.payloads.map(Number);
+      for (let k = 1; k < nums.length; k++) assert.equal(nums[k], nums[k - 1] + 1, `viewer ${i} payload continuity at ${k}`);
+      assert.ok(v.data.some((d) => d.startsWith('data ')), `viewer ${i} got data`);
+    }
+    await Promise.all(steady.map((v) => v.leave()));
+  } finally {
+    if (timer) clearInterval(timer);
+    sender.close();
+    admin.close();
+    await srv.stop();
+  }
+});
