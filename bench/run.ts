@@ -5,6 +5,7 @@ import { runChurn, type ChurnResult } from './churn.js';
 import { ensureJanus, startJanus, startPortunus, type RunningServer } from './janus-reference.js';
 import { measureMemory } from './memory.js';
 import { runEchoBench, summarize } from './echo.js';
+import { runFanout, type FanoutStep } from './fanout.js';
 
 interface Row {
   readonly workload: string;
@@ -30,6 +31,8 @@ async function churnFigures(server: RunningServer, transport: 'rest' | 'ws'): Pr
   return { rate: median(all.map((r) => r.cyclesPerSecond)), cpu: median(all.map((r) => r.serverCpuMsPerCycle)), all };
 }
 
+const FANOUT_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '5,10,20,40').split(',').map(Number);
+const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 4);
 const ECHO_CALLS = Number(process.env.BENCH_ECHO_CALLS ?? 5);
 const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
 
@@ -42,10 +45,16 @@ async function measure(server: RunningServer) {
   } catch (err) {
     notes.push(`echo on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
   }
+  let fanout: FanoutStep[] = [];
+  try {
+    fanout = await runFanout(server, FANOUT_STEPS, FANOUT_SECONDS);
+  } catch (err) {
+    notes.push(`fan-out on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+  }
   const rest = await churnFigures(server, 'rest');
   const ws = await churnFigures(server, 'ws');
   const memory = await measureMemory(server, 10000);
-  return { echo, rest, ws, memory };
+  return { echo, fanout, rest, ws, memory };
 }
 
 async function main(): Promise<void> {
@@ -59,7 +68,7 @@ async function main(): Promise<void> {
   }
   let j;
   if (haveJanus) {
-    const janus = await startJanus({ http: 28088, ws: 28188 }, ['echotest']);
+    const janus = await startJanus({ http: 28088, ws: 28188 }, ['echotest', 'streaming']);
     try {
       j = await measure(janus);
     } finally {
@@ -92,7 +101,17 @@ async function main(): Promise<void> {
     }),
     '',
     `Echo: ${ECHO_CALLS} calls, ${ECHO_PACKETS} audio packets each at 100/s, werift client in the bench process (its own cost is inside every round trip, the same for both servers).`,
-    'Not measured yet: streaming fan-out, VideoRoom P×S, memory per connected viewer.',
+    '',
+    'Streaming fan-out (one mountpoint, ~1 Mbit/s video-sized + audio packets, N werift viewers in the bench process):',
+    '',
+    '| server | viewers | packets forwarded | worst loss per viewer | server CPU ms per 1000 packets | bench client CPU (cores) |',
+    '|---|---|---|---|---|---|',
+    ...([['Portunus', p.fanout], ['Janus', j?.fanout ?? []]] as const).flatMap(([name, steps]) =>
+      steps.map((st) => `| ${name} | ${st.viewers} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuMsPer1000.toFixed(1)} | ${st.clientCpuShare.toFixed(2)} |`),
+    ),
+    `Largest N under 1 % loss: Portunus ${p.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none'}, Janus ${j && j.fanout.length > 0 ? (j.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none') : 'n/a'}.`,
+    '',
+    'Not measured yet: VideoRoom P×S, memory per connected viewer.',
     ...notes.map((n) => `Note: ${n}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -3,64 +3,11 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
-import { RTCPeerConnection, useOPUS, useSdesMid, type RtpPacket } from 'werift';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
-import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../../src/media/werift-ice.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-
-interface Viewer {
-  readonly seqs: number[];
-  readonly payloads: string[];
-  readonly data: string[];
-  leave(): Promise<void>;
-}
-
-async function watch(wsUrl: string, network: Network, id: number): Promise<Viewer> {
-  const ws = await JanusWs.open(wsUrl);
-  const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
-  const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
-  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS()] }, headerExtensions: { audio: [useSdesMid()] } });
-  const sockets: UdpIceTransport[] = [];
-  takeOverIceGathering(
-    pc,
-    async () => {
-      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind: '127.0.0.1' }), () => {});
-      sockets.push(t);
-      return [{ transport: t, advertise: '127.0.0.1' }];
-    },
-    () => {},
-  );
-  const v: Viewer = {
-    seqs: [],
-    payloads: [],
-    data: [],
-    async leave() {
-      await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'stop' } });
-      await ws.request({ janus: 'destroy', session_id: session });
-      ws.close();
-      await pc.close().catch(() => {});
-      await Promise.all(sockets.map((s) => s.close()));
-    },
-  };
-  pc.onTrack.subscribe((track) =>
-    track.onReceiveRtp.subscribe((p: RtpPacket) => {
-      v.seqs.push(p.header.sequenceNumber);
-      v.payloads.push(p.payload.toString());
-    }),
-  );
-  pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((d: string | Buffer) => v.data.push(d.toString())));
-  const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id } });
-  const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'watch offer');
-  assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
-  await pc.setRemoteDescription({ type: 'offer', sdp: (ev.jsep as Msg).sdp as string });
-  await pc.setLocalDescription(await pc.createAnswer());
-  await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' }, jsep: { type: 'answer', sdp: pc.localDescription!.sdp } });
-  await ws.wait((m) => m.janus === 'event' && JSON.stringify(m.plugindata).includes('"started"'), 15_000, 'started');
-  return v;
-}
+import { watch } from '../helpers/streaming-viewer.js';
 
 /** The longest run of consecutive sequence numbers (mod 2^16) at the end of `seqs`. */
 function gaps(seqs: number[]): number {

@@ -5,6 +5,7 @@ import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { JanusWs, type Msg } from './janus-ws.js';
+import { loopbackCandidatesOnly } from './loopback-sdp.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from './werift-client.js';
 
 export interface EchoOutcome {
@@ -34,7 +35,7 @@ export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
     const jsep = ev.jsep as { type: string; sdp: string };
     assert.equal(jsep.type, 'answer');
     assert.match(jsep.sdp, /a=fingerprint:/);
-    await client.pc.setRemoteDescription({ type: 'answer', sdp: jsep.sdp });
+    await client.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(jsep.sdp) });
     await c.wait((m) => m.janus === 'webrtcup' && m.sender === handle, 15_000, 'webrtcup');
     const connectMs = Date.now() - started;
 
