@@ -196,3 +196,32 @@ test('network matrix on a host that cannot create IPv6 sockets (errno 97)', { ti
     await child.stop();
   }
 });
+
+test('mountpoints from the configuration file at start-up; a broken one is skipped with a log line', { timeout: 20_000 }, async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-streaming-cfg-'));
+  const file = join(dir, 'portunus.jcfg');
+  writeFileSync(
+    file,
+    `streaming: {
+  general: { rtp_port_range = "41000-41100" }
+  radio: { type = "rtp", id = 99, description = "Radio", media = ( { type = "audio", mid = "a", port = 0, pt = 111, codec = "opus" } ) }
+  broken: { type = "rtp", id = 100, media = ( { type = "audio", mid = "a", port = 0, pt = 111, codec = "nope" } ) }
+}
+`,
+  );
+  const child = await startChildServer(['--config', file]);
+  const n = await StreamingClient.open(child.wsUrl);
+  try {
+    const list = (await n.send({ request: 'list' })).list as Array<{ id: number; description: string }>;
+    assert.deepEqual(list.map((m) => [m.id, m.description]), [[99, 'Radio']]);
+    const info = (await n.send({ request: 'info', id: 99 })).info as { media: Array<{ port: number }> };
+    assert.ok(info.media[0].port >= 41000 && info.media[0].port <= 41100, `port ${info.media[0].port} from the configured range`);
+    assert.match(child.log(), /mountpoint 'broken' in the configuration skipped: .*unsupported audio codec 'nope'/);
+  } finally {
+    n.close();
+    await child.stop();
+  }
+});
