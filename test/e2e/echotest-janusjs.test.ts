@@ -1,13 +1,13 @@
 // janus.js (npm janus-gateway) in headless Chromium runs the classic EchoTest against Portunus,
 // over WebSocket and over REST long-poll: remote video plays, frames are decoded, audio arrives, data echoes.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
 import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { noIpv6Env } from '../helpers/no-ipv6.js';
@@ -43,33 +43,10 @@ w.startEcho = (server) => new Promise((resolve) => {
     w.janus = janus;
   } });
 });
-w.stats = async () => {
-  const pc = w.handle && w.handle.webrtcStuff && w.handle.webrtcStuff.pc;
-  const out = { framesDecoded: 0, audioPackets: 0, videoTime: document.getElementById('remote').currentTime };
-  if (!pc) return out;
-  (await pc.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
-    if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPackets += s.packetsReceived || 0;
-  });
-  return out;
-};
+${STATS_SCRIPT}
 </script>`;
 
-function servePage(): Promise<{ server: Server; url: string }> {
-  const janus = readFileSync('node_modules/janus-gateway/npm/dist/janus.es.js');
-  const adapter = readFileSync('node_modules/webrtc-adapter/out/adapter.js');
-  const server = createServer((req, res) => {
-    const js = (body: Buffer): void => {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(body);
-    };
-    if (req.url === '/janus.es.js') return js(janus);
-    if (req.url === '/adapter.js') return js(adapter);
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(PAGE);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
-}
+const servePage = (): Promise<{ server: Server; url: string }> => serveJanusPage(PAGE);
 
 const skip = !existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium';
 let browser: Browser;

@@ -2,12 +2,12 @@
 // headless Chromium watches it and decodes frames. The same runs on a server that cannot create IPv6 sockets.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
 import { noIpv6Env } from '../helpers/no-ipv6.js';
@@ -38,28 +38,10 @@ w.watch = (server, id) => new Promise((resolve) => {
     w.janus = janus;
   } });
 });
-w.stats = async () => {
-  const pc = w.handle && w.handle.webrtcStuff && w.handle.webrtcStuff.pc;
-  const out = { framesDecoded: 0, audioPackets: 0 };
-  if (!pc) return out;
-  (await pc.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
-    if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPackets += s.packetsReceived || 0;
-  });
-  return out;
-};
+${STATS_SCRIPT}
 </script>`;
 
-function servePage(): Promise<{ server: Server; url: string }> {
-  const janus = readFileSync('node_modules/janus-gateway/npm/dist/janus.es.js');
-  const adapter = readFileSync('node_modules/webrtc-adapter/out/adapter.js');
-  const server = createServer((req, res) => {
-    const body = req.url === '/janus.es.js' ? janus : req.url === '/adapter.js' ? adapter : undefined;
-    res.writeHead(200, { 'content-type': body ? 'text/javascript' : 'text/html' });
-    res.end(body ?? PAGE);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
-}
+const servePage = (): Promise<{ server: Server; url: string }> => serveJanusPage(PAGE);
 
 function startFfmpeg(videoPort: number, audioPort: number): ChildProcess {
   return spawn('ffmpeg', [

@@ -1,0 +1,30 @@
+// Serves a test page that loads janus.js (npm janus-gateway) and webrtc-adapter from 127.0.0.1.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Page script: `window.stats()` sums inbound video frames decoded and audio packets received of `window.handle`. */
+export const STATS_SCRIPT = `
+window.stats = async () => {
+  const h = window.handle;
+  const pc = h && h.webrtcStuff && h.webrtcStuff.pc;
+  const video = document.getElementById('remote');
+  const out = { framesDecoded: 0, audioPackets: 0, videoTime: video ? video.currentTime : 0 };
+  if (!pc) return out;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPackets += s.packetsReceived || 0;
+  });
+  return out;
+};`;
+
+export function serveJanusPage(page: string): Promise<{ server: Server; url: string }> {
+  const janus = readFileSync('node_modules/janus-gateway/npm/dist/janus.es.js');
+  const adapter = readFileSync('node_modules/webrtc-adapter/out/adapter.js');
+  const server = createServer((req, res) => {
+    const body = req.url === '/janus.es.js' ? janus : req.url === '/adapter.js' ? adapter : undefined;
+    res.writeHead(200, { 'content-type': body ? 'text/javascript' : 'text/html' });
+    res.end(body ?? page);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
+}
