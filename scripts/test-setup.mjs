@@ -6,6 +6,10 @@ import { spawnSync } from 'node:child_process';
 const wanted = [
   { pkg: 'chromium', probe: '/usr/bin/chromium' },
   { pkg: 'ffmpeg', probe: '/usr/bin/ffmpeg' },
+  // The tests compile a small LD_PRELOAD library (a host without IPv6) and make a TLS certificate.
+  { pkg: 'gcc', probe: '/usr/bin/gcc' },
+  { pkg: 'libc6-dev', probe: '/usr/include/dlfcn.h' },
+  { pkg: 'openssl', probe: '/usr/bin/openssl' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {
