@@ -46,6 +46,8 @@ interface MidState {
   /** SSRCs seen from the remote on this m-line (simulcast: several). */
   readonly remoteSsrcs: number[];
   lastSsrc: number;
+  /** SSRC of the last packet a plugin relayed out on this m-line (-1: none yet). */
+  lastOutSsrc: number;
 }
 
 const RTP_MIN = 12;
@@ -271,6 +273,13 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (!this.dtlsUp) return;
     const st = this.mids.get(mid);
     if (!st || packet.length < RTP_MIN || packet[0] >> 6 !== 2) return;
+    const ssrc = packet.readUInt32BE(8);
+    if (ssrc !== st.lastOutSsrc) {
+      // A new source on this m-line (a Streaming `switch`, say): re-base sequence numbers and timestamps so
+      // the receiver sees one continuous stream.
+      if (st.lastOutSsrc !== -1) st.transceiver.sender.replaceRTP({ sequenceNumber: packet.readUInt16BE(2), timestamp: packet.readUInt32BE(4) }, true);
+      st.lastOutSsrc = ssrc;
+    }
     st.transceiver.sender.sendRtp(packet).catch(this.onAsyncError);
   }
 
@@ -536,7 +545,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       media: (receiving) => this.emit('media', { mid, type: kind, receiving }),
       slowlink: (uplink, lost) => this.emit('slowlink', { mid, media: kind, uplink, lost }),
     });
-    const st: MidState = { mid, kind, index, transceiver: t, info: { mid, kind }, ridInfo: new Map(), monitor, remoteSsrcs: [], lastSsrc: -1 };
+    const st: MidState = { mid, kind, index, transceiver: t, info: { mid, kind }, ridInfo: new Map(), monitor, remoteSsrcs: [], lastSsrc: -1, lastOutSsrc: -1 };
     this.mids.set(mid, st);
     const seen = new WeakSet<MediaStreamTrack>();
     const adoptTrack = (track: MediaStreamTrack): void => {

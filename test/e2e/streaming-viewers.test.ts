@@ -74,3 +74,52 @@ test('fan-out: 6 viewers get every packet in order while others join and leave; 
     await srv.stop();
   }
 });
+
+test('switch between two mountpoints keeps one continuous stream for the viewer', { timeout: 60_000 }, async () => {
+  const srv = await startInProcess();
+  const network = new Network(await discoverNetworkHost());
+  const admin = await JanusWs.open(srv.wsUrl);
+  const sender = dgram.createSocket('udp4');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const make = async (id: number): Promise<number> => {
+      const r = await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'rtp', id, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] } });
+      return ((((r.plugindata as Msg).data as Msg).stream as { ports: Array<{ port: number }> }).ports[0]).port;
+    };
+    const ports = [await make(501), await make(502)];
+    // Two sources with unrelated SSRCs, sequence numbers and timestamps; payload names the source.
+    let n = 0;
+    timer = setInterval(() => {
+      for (const [i, port] of ports.entries()) {
+        const b = Buffer.alloc(16);
+        b[0] = 0x80;
+        b[1] = 111;
+        b.writeUInt16BE((n + (i === 0 ? 100 : 40000)) & 0xffff, 2);
+        b.writeUInt32BE((n * 960 + (i === 0 ? 0 : 123456789)) >>> 0, 4);
+        b.writeUInt32BE(i === 0 ? 0xaaaa : 0xbbbb, 8);
+        b.write(i === 0 ? 'AAAA' : 'BBBB', 12);
+        sender.send(b, port, '127.0.0.1');
+      }
+      n++;
+    }, 10);
+    const v = await watch(srv.wsUrl, network, 501);
+    await new Promise((r) => setTimeout(r, 700));
+    await v.switchTo(502);
+    await new Promise((r) => setTimeout(r, 700));
+    const firstB = v.payloads.indexOf('BBBB');
+    assert.ok(firstB > 10 && v.payloads.lastIndexOf('AAAA') < firstB, 'A before the switch, B after it');
+    assert.ok(v.payloads.length - firstB > 10, 'B flows after the switch');
+    for (let k = 1; k < v.seqs.length; k++) {
+      const d = (v.seqs[k] - v.seqs[k - 1]) & 0xffff;
+      assert.ok(d >= 1 && d <= 3, `sequence step ${d} at ${k} (switch at ${firstB})`);
+    }
+    await v.leave();
+  } finally {
+    if (timer) clearInterval(timer);
+    sender.close();
+    admin.close();
+    await srv.stop();
+  }
+});

@@ -12,6 +12,8 @@ export interface Viewer {
   readonly payloads: string[];
   readonly data: string[];
   leave(): Promise<void>;
+  /** Sends `switch` to another mountpoint and waits for `switched`. */
+  switchTo(id: number): Promise<void>;
 }
 
 export async function watch(wsUrl: string, network: Network, id: number): Promise<Viewer> {
@@ -33,6 +35,11 @@ export async function watch(wsUrl: string, network: Network, id: number): Promis
     seqs: [],
     payloads: [],
     data: [],
+    async switchTo(target: number) {
+      const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'switch', id: target } });
+      const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'switched');
+      assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { switched: 'ok', id: target });
+    },
     async leave() {
       await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'stop' } });
       await ws.request({ janus: 'destroy', session_id: session });
