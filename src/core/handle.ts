@@ -111,6 +111,9 @@ export class Handle implements PluginHandle {
   relayRtcp(mid: string, packet: Buffer): void {
     this.media?.relayRtcp(mid, packet);
   }
+  restartRtp(mid: string): void {
+    this.media?.restartRtp(mid);
+  }
   relayData(data: Buffer | string, label?: string): void {
     this.media?.relayData(data, label);
   }

@@ -29,6 +29,7 @@ export interface HandleMedia {
   addRemoteCandidate(candidate: RemoteCandidate): void;
   relayRtp(mid: string, packet: Buffer): void;
   relayRtcp(mid: string, packet: Buffer): void;
+  restartRtp(mid: string): void;
   relayData(data: Buffer | string, label?: string): void;
   requestKeyframe(mid: string): void;
   sendRemb(bitrate: number): void;

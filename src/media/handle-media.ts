@@ -90,6 +90,10 @@ class PeerHandleMedia implements HandleMedia {
     this.peer.sendRtcp(mid, packet);
   }
 
+  restartRtp(mid: string): void {
+    this.peer.restartRtp(mid);
+  }
+
   relayData(data: Buffer | string, label?: string): void {
     this.peer.sendData(label, data);
   }
@@ -114,6 +118,8 @@ class PeerHandleMedia implements HandleMedia {
       local_ports: this.peer.localPorts.map((p) => ({ address: p.address, port: p.port })),
     };
     if (this.peer.connectTimeMs !== undefined) out.connect_time_ms = this.peer.connectTimeMs;
+    // Which outbound RTP path is in use: our own (in-place rewrite + reused SRTP context) or the stack's.
+    if (this.peer.state === 'up') out.rtp_sender = this.peer.srtpProfileName ? `portunus (${this.peer.srtpProfileName})` : 'stack';
     if (this.peer.closeReason !== undefined) out.close_reason = this.peer.closeReason;
     return out;
   }

@@ -104,3 +104,60 @@ export function summarizeRtcp(buf: Buffer): RtcpSummary | undefined {
   }
   return pos === buf.length ? out : undefined;
 }
+
+const NTP_UNIX_OFFSET_S = 2208988800;
+
+/**
+ * A Sender Report for `ssrc` (no report blocks) at wall-clock time `unixMs`, with an SDES CNAME chunk when
+ * `cname` is given (RFC 3550 §6.4.1, §6.5).
+ */
+export function buildSenderReport(ssrc: number, unixMs: number, rtpTimestamp: number, packets: number, octets: number, cname?: string): Buffer {
+  const name = cname ? Buffer.from(cname.slice(0, 255), 'utf8') : undefined;
+  // SDES: header 4 + SSRC 4 + item (2 + len) + end 1, padded to 32 bits.
+  const sdesLen = name ? Math.ceil((4 + 4 + 2 + name.length + 1) / 4) * 4 : 0;
+  const b = Buffer.alloc(28 + sdesLen);
+  b[0] = 0x80;
+  b[1] = RTCP_SR;
+  b.writeUInt16BE(6, 2);
+  b.writeUInt32BE(ssrc >>> 0, 4);
+  const seconds = Math.floor(unixMs / 1000);
+  const fraction = Math.floor(((unixMs % 1000) / 1000) * 0x100000000);
+  b.writeUInt32BE((seconds + NTP_UNIX_OFFSET_S) >>> 0, 8);
+  b.writeUInt32BE(fraction >>> 0, 12);
+  b.writeUInt32BE(rtpTimestamp >>> 0, 16);
+  b.writeUInt32BE(packets >>> 0, 20);
+  b.writeUInt32BE(octets >>> 0, 24);
+  if (name) {
+    const at = 28;
+    b[at] = 0x81; // one chunk
+    b[at + 1] = 202; // SDES
+    b.writeUInt16BE(sdesLen / 4 - 1, at + 2);
+    b.writeUInt32BE(ssrc >>> 0, at + 4);
+    b[at + 8] = 1; // CNAME
+    b[at + 9] = name.length;
+    name.copy(b, at + 10);
+    // the rest is already zero: end of items and padding
+  }
+  return b;
+}
+
+/** Sequence numbers a (decrypted, compound) RTCP packet NACKs for media SSRC `mediaSsrc` (Generic NACK). */
+export function nackedSequences(buf: Buffer, mediaSsrc: number): number[] {
+  const out: number[] = [];
+  let pos = 0;
+  while (pos + 4 <= buf.length) {
+    if (buf[pos] >> 6 !== 2) break;
+    const len = (buf.readUInt16BE(pos + 2) + 1) * 4;
+    if (pos + len > buf.length) break;
+    if (buf[pos + 1] === RTCP_RTPFB && (buf[pos] & 0x1f) === 1 && len >= 16 && buf.readUInt32BE(pos + 8) === mediaSsrc >>> 0) {
+      for (let p = pos + 12; p + 4 <= pos + len && out.length < 1024; p += 4) {
+        const pid = buf.readUInt16BE(p);
+        const blp = buf.readUInt16BE(p + 2);
+        out.push(pid);
+        for (let i = 0; i < 16; i++) if (blp & (1 << i)) out.push((pid + i + 1) & 0xffff);
+      }
+    }
+    pos += len;
+  }
+  return out;
+}

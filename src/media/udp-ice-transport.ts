@@ -74,6 +74,21 @@ export class UdpIceTransport {
     return DONE;
   }
 
+  /** Whether `sendChecked` may be used towards this address: a literal of our family and a valid port. */
+  canSendTo(host: string, port: number): boolean {
+    return isIP(host) === this.family && port > 0 && port < 65536;
+  }
+
+  /** The media hot path: a send to an address already vetted with canSendTo. */
+  sendChecked(data: Buffer, port: number, host: string): void {
+    if (this.closed) return;
+    try {
+      this.socket.send(data, port, host, this.onSent);
+    } catch (err) {
+      this.reportSendError(err);
+    }
+  }
+
   close(): Promise<void> {
     if (this.closed) return DONE;
     this.closed = true;

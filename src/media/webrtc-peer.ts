@@ -26,14 +26,18 @@ import type {
   WebRtcPeerEvents,
   WebRtcPeerOptions,
 } from './peer-types.js';
-import { buildPli, buildRemb, summarizeRtcp } from './rtcp.js';
+import { buildPli, buildRemb, buildSenderReport, nackedSequences, summarizeRtcp } from './rtcp.js';
+import { RtpOutStream } from './rtp-out-stream.js';
 import { parseSdp, SdpError } from './sdp.js';
+import { deriveSessionKeys, srtpProfileName } from './srtp/srtp-keys.js';
+import { SrtpRtpProtector } from './srtp/srtp-protector.js';
 import { answerConfig, offerCodec, offerConfig, offerExtensions } from './stack-config.js';
 import { TrackMonitor } from './track-monitor.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 import { installWeriftRejectionGuard } from './werift-guard.js';
 import { takeOverIceGathering, type GatheredEndpoint } from './werift-ice.js';
+import { localSrtpMaster, preferFastSrtpProfile, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
 
 interface MidState {
   readonly mid: string;
@@ -46,11 +50,18 @@ interface MidState {
   /** SSRCs seen from the remote on this m-line (simulcast: several). */
   readonly remoteSsrcs: number[];
   lastSsrc: number;
-  /** SSRC of the last packet a plugin relayed out on this m-line (-1: none yet). */
+  /** SSRC of the last packet a plugin relayed out on this m-line (-1: none yet; werift's sender path). */
   lastOutSsrc: number;
+  /** The next relayed packet starts a new run (werift's sender path). */
+  restartPending: boolean;
+  /** Our own sender for this m-line once SRTP is up (the fast path); undefined: werift's sender. */
+  out: RtpOutStream | undefined;
+  /** When the last Sender Report went out (performance.now()). */
+  lastSrAt: number;
 }
 
 const RTP_MIN = 12;
+const SR_INTERVAL_MS = 1000;
 
 export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private readonly network: Network;
@@ -78,6 +89,13 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   /** Milliseconds from acceptOffer/createOffer to DTLS up, once up. */
   connectTimeMs: number | undefined;
   private startedAt = 0;
+  /** Outbound SRTP of the fast path, and the candidate pair it sends on (re-read when ICE changes pair). */
+  private srtpOut: SrtpRtpProtector | undefined;
+  private dtlsUsed: RTCDtlsTransport | undefined;
+  private path: SelectedPath | undefined;
+  private scratch = Buffer.alloc(1500);
+  /** Negotiated SRTP profile when the fast sender is in use. */
+  srtpProfileName: string | undefined;
 
   constructor(private readonly options: WebRtcPeerOptions) {
     super((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
@@ -138,6 +156,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       this.assertOpen();
       await pc.setLocalDescription(answer);
       this.assertOpen();
+      preferFastSrtpProfile(pc);
       const local = pc.localDescription?.sdp;
       if (!local) throw new Error('the WebRTC stack produced no answer');
       if (this.transports.length === 0) throw new Error('no local address to gather ICE candidates on');
@@ -190,6 +209,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       this.assertOpen();
       await pc.setLocalDescription(offer);
       this.assertOpen();
+      preferFastSrtpProfile(pc);
       const local = pc.localDescription?.sdp;
       if (!local) throw new Error('the WebRTC stack produced no offer');
       if (this.transports.length === 0) throw new Error('no local address to gather ICE candidates on');
@@ -273,14 +293,38 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (!this.dtlsUp) return;
     const st = this.mids.get(mid);
     if (!st || packet.length < RTP_MIN || packet[0] >> 6 !== 2) return;
+    const out = st.out;
+    const srtp = this.srtpOut;
+    if (out && srtp && this.dtlsUsed) {
+      // Fast path: rewrite a copy of the header in place, protect it with our SRTP context, one send.
+      const path = (this.path = selectedPath(this.dtlsUsed, this.path));
+      if (!path) return;
+      if (this.scratch.length < packet.length) this.scratch = Buffer.alloc(packet.length);
+      const scratch = this.scratch;
+      const roc = out.rewrite(packet, scratch, performance.now());
+      const enc = srtp.protect(scratch, packet.length, roc);
+      if (!enc) return;
+      out.remember((scratch[2] << 8) | scratch[3], enc);
+      path.transport.sendChecked(enc, path.port, path.host);
+      return;
+    }
     const ssrc = packet.readUInt32BE(8);
-    if (ssrc !== st.lastOutSsrc) {
+    if (ssrc !== st.lastOutSsrc || st.restartPending) {
       // A new source on this m-line (a Streaming `switch`, say): re-base sequence numbers and timestamps so
       // the receiver sees one continuous stream.
       if (st.lastOutSsrc !== -1) st.transceiver.sender.replaceRTP({ sequenceNumber: packet.readUInt16BE(2), timestamp: packet.readUInt32BE(4) }, true);
       st.lastOutSsrc = ssrc;
+      st.restartPending = false;
     }
     st.transceiver.sender.sendRtp(packet).catch(this.onAsyncError);
+  }
+
+  /** The next packet relayed on `mid` starts a new run (a paused viewer resumes): keep the stream continuous. */
+  restartRtp(mid: string): void {
+    const st = this.mids.get(mid);
+    if (!st) return;
+    st.restartPending = true;
+    st.out?.restart();
   }
 
   /**
@@ -495,9 +539,61 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
     this.dtlsTimer = undefined;
     this.stateValue = 'up';
+    this.setUpFastSender();
     this.connectTimeMs = Math.round(performance.now() - this.startedAt);
     this.log('info', `WebRTC up in ${this.connectTimeMs} ms`);
     this.emit('webrtcup');
+  }
+
+  /**
+   * Our own outbound RTP path (see rtp-out-stream.ts and srtp/): used when the negotiated SRTP profile is one we
+   * implement; otherwise werift's sender keeps the job.
+   */
+  private setUpFastSender(): void {
+    const dtls = this.dtlsTransport();
+    if (!dtls) return;
+    try {
+      const master = localSrtpMaster(dtls);
+      if (!master) {
+        this.log('verbose', 'SRTP profile not handled by the fast sender; using the stack\'s sender');
+        return;
+      }
+      this.srtpOut = new SrtpRtpProtector(deriveSessionKeys(master.profile, master.key, master.salt));
+      this.dtlsUsed = dtls;
+      this.srtpProfileName = srtpProfileName(master.profile);
+      this.log('verbose', `outbound RTP through the fast sender (${this.srtpProfileName})`);
+      for (const st of this.mids.values()) {
+        const codec = st.transceiver.sender.codec;
+        if (!codec) continue;
+        st.out = new RtpOutStream(st.transceiver.sender.ssrc, codec.payloadType, codec.clockRate, st.kind === 'video');
+      }
+    } catch (err) {
+      this.srtpOut = undefined;
+      this.log('warn', `fast sender unavailable, using the stack's sender: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Sender Reports for the streams our fast path sends (werift's sender sends its own otherwise). */
+  private sendSenderReports(now: number): void {
+    if (!this.srtpOut) return;
+    for (const st of this.mids.values()) {
+      const out = st.out;
+      if (!out || out.packets === 0 || now - st.lastSrAt < SR_INTERVAL_MS) continue;
+      st.lastSrAt = now;
+      this.sendRawRtcp(buildSenderReport(out.ssrc, Date.now(), out.timestampAt(now), out.packets, out.octets, senderCname(st.transceiver.sender)));
+    }
+  }
+
+  /** Resends what a receiver NACKed, from the fast path's history. */
+  private answerNack(st: MidState, rtcp: Buffer): void {
+    const out = st.out;
+    if (!out || !this.dtlsUsed) return;
+    const path = (this.path = selectedPath(this.dtlsUsed, this.path));
+    if (!path) return;
+    for (const seq of nackedSequences(rtcp, out.ssrc)) {
+      const packet = out.recall(seq);
+      if (packet) path.transport.sendChecked(packet, path.port, path.host);
+    }
   }
 
   private armConnectTimers(): void {
@@ -515,6 +611,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (this.closed) return;
     const now = performance.now();
     for (const st of this.mids.values()) st.monitor.tick(now);
+    this.sendSenderReports(now);
     // A connected remote sends STUN consent checks every few seconds even without media.
     let received = 0;
     for (const t of this.transports) received += t.received;
@@ -545,7 +642,21 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       media: (receiving) => this.emit('media', { mid, type: kind, receiving }),
       slowlink: (uplink, lost) => this.emit('slowlink', { mid, media: kind, uplink, lost }),
     });
-    const st: MidState = { mid, kind, index, transceiver: t, info: { mid, kind }, ridInfo: new Map(), monitor, remoteSsrcs: [], lastSsrc: -1, lastOutSsrc: -1 };
+    const st: MidState = {
+      mid,
+      kind,
+      index,
+      transceiver: t,
+      info: { mid, kind },
+      ridInfo: new Map(),
+      monitor,
+      remoteSsrcs: [],
+      lastSsrc: -1,
+      lastOutSsrc: -1,
+      restartPending: false,
+      out: undefined,
+      lastSrAt: 0,
+    };
     this.mids.set(mid, st);
     const seen = new WeakSet<MediaStreamTrack>();
     const adoptTrack = (track: MediaStreamTrack): void => {
@@ -592,7 +703,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       return;
     }
     const summary = summarizeRtcp(buf);
-    if (summary && summary.nacked > 0) st.monitor.onRemoteLoss(summary.nacked);
+    if (summary && summary.nacked > 0) {
+      st.monitor.onRemoteLoss(summary.nacked);
+      this.answerNack(st, buf);
+    }
     this.emit('rtcp', st.info, buf);
   }
 

@@ -88,6 +88,8 @@ export interface PluginHandle {
   /** Sends RTP (header included, unencrypted) to the client on a negotiated mid. */
   relayRtp(mid: string, packet: Buffer): void;
   relayRtcp(mid: string, packet: Buffer): void;
+  /** The next packet relayed on `mid` starts a new run (e.g. after a pause): the client still sees one stream. */
+  restartRtp(mid: string): void;
   relayData(data: Buffer | string, label?: string): void;
   /** Asks the client's sender for a keyframe on a mid. */
   requestKeyframe(mid: string): void;

@@ -9,11 +9,15 @@ import { loopbackCandidatesOnly } from './loopback-sdp.js';
 
 export interface Viewer {
   readonly seqs: number[];
+  readonly timestamps: number[];
   readonly payloads: string[];
   readonly data: string[];
   leave(): Promise<void>;
   /** Sends `switch` to another mountpoint and waits for `switched`. */
   switchTo(id: number): Promise<void>;
+  /** Sends `pause` or `start` and waits for the plugin's answer. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export async function watch(wsUrl: string, network: Network, id: number): Promise<Viewer> {
@@ -33,12 +37,21 @@ export async function watch(wsUrl: string, network: Network, id: number): Promis
   );
   const v: Viewer = {
     seqs: [],
+    timestamps: [],
     payloads: [],
     data: [],
     async switchTo(target: number) {
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'switch', id: target } });
       const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'switched');
       assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { switched: 'ok', id: target });
+    },
+    async pause() {
+      const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'pause' } });
+      await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'pausing');
+    },
+    async resume() {
+      const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' } });
+      await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'started');
     },
     async leave() {
       await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'stop' } });
@@ -51,6 +64,7 @@ export async function watch(wsUrl: string, network: Network, id: number): Promis
   pc.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((p: RtpPacket) => {
       v.seqs.push(p.header.sequenceNumber);
+      v.timestamps.push(p.header.timestamp);
       v.payloads.push(p.payload.toString());
     }),
   );

@@ -456,6 +456,8 @@ export class StreamingPlugin implements Plugin {
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't start: no mountpoint set");
         if (v.state === 'paused') {
           v.state = 'started';
+          // The source went on while we were paused: the viewer must not see a jump in sequence numbers.
+          for (const mid of v.mids) handle.restartRtp(mid);
           this.askKeyframe(v.mountpoint);
           return { data: { streaming: 'event', result: { status: 'started' } } };
         }

@@ -1,0 +1,104 @@
+// One outgoing RTP stream of a PeerConnection (one m-line): our SSRC and payload type written over whatever the
+// source used, sequence numbers and timestamps re-based whenever the source changes or restarts so the receiver
+// sees one continuous stream, the SRTP rollover counter, a short history of protected packets to answer NACKs
+// with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet except
+// what the caller's cipher returns.
+
+const HISTORY_SLOTS = 128; // power of two; about one second of 1 Mbit/s video
+
+export class RtpOutStream {
+  /** Sent packets and payload octets (for Sender Reports). */
+  packets = 0;
+  octets = 0;
+  /** Last sent RTP timestamp and when (ms, performance.now()), -1 before the first packet. */
+  lastTs = 0;
+  lastSentAt = -1;
+  private lastInSsrc = -1;
+  private restartPending = false;
+  private seqOffset = 0;
+  private tsOffset = 0;
+  /** Extended (ROC * 65536 + seq) index of the highest sequence number sent, -1 before the first packet. */
+  private highest = -1;
+  private readonly history: (Buffer | undefined)[];
+  private readonly historySeq: Int32Array;
+
+  constructor(
+    readonly ssrc: number,
+    readonly payloadType: number,
+    readonly clockRate: number,
+    keepHistory: boolean,
+  ) {
+    this.history = keepHistory ? new Array<Buffer | undefined>(HISTORY_SLOTS).fill(undefined) : [];
+    this.historySeq = new Int32Array(keepHistory ? HISTORY_SLOTS : 0).fill(-1);
+  }
+
+  /** The next packet starts a new run (e.g. a paused viewer resumes): re-base as for a new source. */
+  restart(): void {
+    this.restartPending = true;
+  }
+
+  /**
+   * Copies `src` into `out` (at least src.length bytes) with our SSRC, payload type, sequence number and
+   * timestamp; returns the rollover counter to protect it with.
+   */
+  rewrite(src: Buffer, out: Buffer, now: number): number {
+    const inSsrc = src.readUInt32BE(8);
+    const inSeq = (src[2] << 8) | src[3];
+    const inTs = src.readUInt32BE(4);
+    if (inSsrc !== this.lastInSsrc || this.restartPending) {
+      if (this.highest >= 0) {
+        // Continue right after what the receiver last saw; advance the clock by the wall time that passed.
+        const nextSeq = (this.highest + 1) & 0xffff;
+        const elapsed = Math.max(1, Math.round(((now - this.lastSentAt) * this.clockRate) / 1000));
+        this.seqOffset = (nextSeq - inSeq) & 0xffff;
+        this.tsOffset = (this.lastTs + elapsed - inTs) >>> 0;
+      }
+      this.lastInSsrc = inSsrc;
+      this.restartPending = false;
+    }
+    src.copy(out, 0, 0, src.length);
+    const seq = (inSeq + this.seqOffset) & 0xffff;
+    const ts = (inTs + this.tsOffset) >>> 0;
+    out[1] = (src[1] & 0x80) | this.payloadType;
+    out[2] = seq >> 8;
+    out[3] = seq & 0xff;
+    out.writeUInt32BE(ts, 4);
+    out.writeUInt32BE(this.ssrc, 8);
+    // Extended index relative to the highest sent: a small step back is reordering, not a wrap.
+    let index: number;
+    if (this.highest < 0) {
+      index = seq;
+      this.highest = index;
+    } else {
+      const delta = ((seq - (this.highest & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+      index = this.highest + delta;
+      if (index < 0) index += 65536;
+      if (delta > 0) this.highest = index;
+    }
+    this.lastTs = ts;
+    this.lastSentAt = now;
+    this.packets++;
+    this.octets += src.length - 12;
+    return Math.floor(index / 65536);
+  }
+
+  /** Keeps a protected packet for retransmission. */
+  remember(seqOfPacket: number, protectedPacket: Buffer): void {
+    if (this.history.length === 0) return;
+    const slot = seqOfPacket & (HISTORY_SLOTS - 1);
+    this.history[slot] = protectedPacket;
+    this.historySeq[slot] = seqOfPacket;
+  }
+
+  /** The protected packet with this sequence number, if still kept. */
+  recall(seq: number): Buffer | undefined {
+    if (this.history.length === 0) return undefined;
+    const slot = seq & (HISTORY_SLOTS - 1);
+    return this.historySeq[slot] === seq ? this.history[slot] : undefined;
+  }
+
+  /** RTP timestamp that corresponds to wall time `now` (for a Sender Report). */
+  timestampAt(now: number): number {
+    return (this.lastTs + Math.round(((now - this.lastSentAt) * this.clockRate) / 1000)) >>> 0;
+  }
+}

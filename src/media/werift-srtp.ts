@@ -1,0 +1,74 @@
+// What our own outbound RTP path needs from werift's DTLS and ICE objects: the negotiated SRTP profile and our
+// master key, the selected candidate pair, and the profile preference for the handshake. Every werift internal
+// this touches is reached through the structural types below, so a werift upgrade breaks in this one file.
+import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpSender } from 'werift';
+import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from './srtp/srtp-keys.js';
+import { UdpIceTransport } from './udp-ice-transport.js';
+
+interface WeriftDtlsSocket {
+  srtp?: { srtpProfile?: number };
+  extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer };
+}
+
+interface WeriftDtlsTransportInternals {
+  dtls?: WeriftDtlsSocket;
+  srtpProfiles: number[];
+}
+
+interface WeriftCandidatePair {
+  protocol?: { transport?: unknown };
+  remoteAddr?: readonly [string, number];
+}
+
+interface WeriftIceConnectionInternals {
+  nominated?: WeriftCandidatePair;
+  canSendApplicationData(): boolean;
+}
+
+/** Where SRTP goes: our socket and the remote address of the selected pair. */
+export interface SelectedPath {
+  readonly transport: UdpIceTransport;
+  readonly host: string;
+  readonly port: number;
+  /** The werift pair this was read from, to notice a change of pair cheaply. */
+  readonly pair: object;
+}
+
+/**
+ * Asks the DTLS handshakes of `pc` to prefer AES-CM-128-HMAC-SHA1-80 over AEAD-AES-128-GCM: both are secure and
+ * every WebRTC stack offers both, and for AES-CM our sender can reuse one cipher context (see srtp-protector.ts).
+ * Call once the transports exist and before ICE connects.
+ */
+export function preferFastSrtpProfile(pc: RTCPeerConnection): void {
+  for (const t of pc.dtlsTransports) {
+    (t as unknown as WeriftDtlsTransportInternals).srtpProfiles = [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM];
+  }
+}
+
+/** Our side's SRTP master key and salt after the handshake, or undefined when the profile is not one we do. */
+export function localSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
+  const socket = (dtls as unknown as WeriftDtlsTransportInternals).dtls;
+  const profile = socket?.srtp?.srtpProfile;
+  if (!socket || !isSupportedSrtpProfile(profile)) return undefined;
+  const lengths = masterLengths(profile);
+  const keys = socket.extractSessionKeys(lengths.key, lengths.salt);
+  return { profile, key: keys.localKey, salt: keys.localSalt };
+}
+
+/** The selected candidate pair as our socket and a remote address, if ICE may send application data now. */
+export function selectedPath(dtls: RTCDtlsTransport, previous: SelectedPath | undefined): SelectedPath | undefined {
+  const connection = dtls.iceTransport.connection as unknown as WeriftIceConnectionInternals;
+  const pair = connection.nominated;
+  if (!pair || !connection.canSendApplicationData()) return undefined;
+  if (previous && previous.pair === pair) return previous;
+  const transport = pair.protocol?.transport;
+  const remote = pair.remoteAddr;
+  if (!(transport instanceof UdpIceTransport) || !remote || !transport.canSendTo(remote[0], remote[1])) return undefined;
+  return { transport, host: remote[0], port: remote[1], pair };
+}
+
+/** The CNAME werift wrote for this sender in the SDP, for our Sender Reports' SDES. */
+export function senderCname(sender: RTCRtpSender): string | undefined {
+  const cname = (sender as unknown as { cname?: unknown }).cname;
+  return typeof cname === 'string' && cname !== '' ? cname : undefined;
+}
