@@ -45,8 +45,8 @@ export class UdpIceTransport {
         this.warn(`dropping datagram from ${rinfo.address}:${rinfo.port}: ${err instanceof Error ? err.message : String(err)}`);
       }
     });
-    // The network layer already logs socket errors; this keeps a late error from ever being unhandled.
-    this.socket.on('error', () => {});
+    // Sends on the hot path pass no callback (a callback costs a tick per packet); their failures come here.
+    this.socket.on('error', (err) => this.reportSendError(err));
   }
 
   get address(): AddressInfo {
@@ -79,11 +79,11 @@ export class UdpIceTransport {
     return isIP(host) === this.family && port > 0 && port < 65536;
   }
 
-  /** The media hot path: a send to an address already vetted with canSendTo. */
+  /** The media hot path: a send to an address already vetted with canSendTo; failures reach the error event. */
   sendChecked(data: Buffer, port: number, host: string): void {
     if (this.closed) return;
     try {
-      this.socket.send(data, port, host, this.onSent);
+      this.socket.send(data, port, host);
     } catch (err) {
       this.reportSendError(err);
     }

@@ -20,21 +20,22 @@ export interface Viewer {
   resume(): Promise<void>;
 }
 
-export async function watch(wsUrl: string, network: Network, id: number): Promise<Viewer> {
+export interface WatchOptions {
+  /**
+   * Light viewer for load tests: once started, RTP is counted from the (clear-text) SRTP header as it arrives
+   * and only every `sampleEvery`-th RTP packet is handed to the WebRTC stack for decryption; ICE, DTLS and RTCP
+   * still go through the stack. `payloads` then holds the sampled packets only.
+   */
+  readonly sampleEvery?: number;
+}
+
+export async function watch(wsUrl: string, network: Network, id: number, options: WatchOptions = {}): Promise<Viewer> {
   const ws = await JanusWs.open(wsUrl);
   const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
   const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+  const sampleEvery = options.sampleEvery ?? 0;
   const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS()], video: [useVP8()] }, headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] } });
   const sockets: UdpIceTransport[] = [];
-  takeOverIceGathering(
-    pc,
-    async () => {
-      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind: '127.0.0.1' }), () => {});
-      sockets.push(t);
-      return [{ transport: t, advertise: '127.0.0.1' }];
-    },
-    () => {},
-  );
   const v: Viewer = {
     seqs: [],
     timestamps: [],
@@ -63,8 +64,10 @@ export async function watch(wsUrl: string, network: Network, id: number): Promis
   };
   pc.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((p: RtpPacket) => {
-      v.seqs.push(p.header.sequenceNumber);
-      v.timestamps.push(p.header.timestamp);
+      if (sampleEvery === 0) {
+        v.seqs.push(p.header.sequenceNumber);
+        v.timestamps.push(p.header.timestamp);
+      }
       v.payloads.push(p.payload.toString());
     }),
   );
@@ -72,10 +75,38 @@ export async function watch(wsUrl: string, network: Network, id: number): Promis
   const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id } });
   const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'watch offer');
   assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
-  await pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly((ev.jsep as Msg).sdp as string) });
+  let offer = loopbackCandidatesOnly((ev.jsep as Msg).sdp as string);
+  // A light viewer decrypts a sample only: the stack would take the rest as lost and NACK it.
+  if (sampleEvery > 0) offer = offer.split('\r\n').filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l)).join('\r\n');
+  await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+  // The ICE transports exist once the offer is applied: gather on a loopback socket of our own.
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind: '127.0.0.1' }), () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: '127.0.0.1' }];
+    },
+    () => {},
+  );
   await pc.setLocalDescription(await pc.createAnswer());
   await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' }, jsep: { type: 'answer', sdp: pc.localDescription!.sdp } });
   await ws.wait((m) => m.janus === 'event' && JSON.stringify(m.plugindata).includes('"started"'), 15_000, 'started');
+  if (sampleEvery > 0) for (const t of sockets) countRtpBeforeTheStack(t, v, sampleEvery);
   return v;
 }
 
+
+/** Counts RTP at the socket (SRTP leaves the header in clear) and passes only a sample of it to the stack. */
+function countRtpBeforeTheStack(transport: UdpIceTransport, v: Viewer, sampleEvery: number): void {
+  const toStack = transport.onData;
+  let n = 0;
+  transport.onData = (data, addr) => {
+    const b1 = data.length >= 12 ? data[1] : 0;
+    const isRtp = data[0] >> 6 === 2 && !(b1 >= 192 && b1 <= 223);
+    if (!isRtp) return toStack(data, addr);
+    v.seqs.push((data[2] << 8) | data[3]);
+    v.timestamps.push(data.readUInt32BE(4));
+    if (++n % sampleEvery === 0) toStack(data, addr);
+  };
+}
