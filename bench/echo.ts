@@ -5,7 +5,7 @@ import type { RtpPacket } from 'werift';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { Network } from '../src/net/network.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { loopbackCandidatesOnly } from '../test/helpers/loopback-sdp.js';
+import { candidatesOn } from '../test/helpers/loopback-sdp.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../test/helpers/werift-client.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds } from './process-stats.js';
@@ -36,7 +36,7 @@ export function summarize(r: EchoBenchResult): { connectMedian: number; rttMedia
 }
 
 async function oneCall(server: RunningServer, network: Network, packets: number, into: EchoBenchResult): Promise<void> {
-  const client = createLoopbackClient(network);
+  const client = createLoopbackClient(network, server.clientAddress);
   const c = await JanusWs.open(server.wsUrl);
   try {
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
@@ -60,7 +60,7 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
     const started = performance.now();
     const ack = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { audio: true, video: true }, jsep: { type: 'offer', sdp: offer, trickle: false } });
     const ev = await c.wait((m) => m.janus === 'event' && m.transaction === ack.transaction && m.jsep !== undefined, 10_000, 'answer');
-    await client.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly((ev.jsep as Msg).sdp as string) });
+    await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn((ev.jsep as Msg).sdp as string, server.mediaAddress) });
     await c.wait((m) => m.janus === 'webrtcup' && m.sender === handle, 15_000, 'webrtcup');
     into.connectMs.push(performance.now() - started);
     await new Promise((r) => setTimeout(r, 200));

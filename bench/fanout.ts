@@ -52,8 +52,8 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
     return b;
   };
   const timer = setInterval(() => {
-    for (let k = 0; k < VIDEO_PPS / 50; k++) sender.send(packet(100, 0x1111, vseq++, tick * 1800, 1100), vport, '127.0.0.1');
-    sender.send(packet(111, 0x2222, aseq++, tick * 960, 120), aport, '127.0.0.1');
+    for (let k = 0; k < VIDEO_PPS / 50; k++) sender.send(packet(100, 0x1111, vseq++, tick * 1800, 1100), vport, server.mediaAddress);
+    sender.send(packet(111, 0x2222, aseq++, tick * 960, 120), aport, server.mediaAddress);
     tick++;
     sent += VIDEO_PPS / 50 + AUDIO_PPS / 50;
   }, 20);
@@ -61,7 +61,7 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
   const results: FanoutStep[] = [];
   try {
     for (const n of steps) {
-      while (viewers.length < n) viewers.push(await watch(server.wsUrl, network, stream.id, { sampleEvery: CLIENT_SAMPLE_EVERY }));
+      while (viewers.length < n) viewers.push(await watch(server.wsUrl, network, stream.id, { sampleEvery: CLIENT_SAMPLE_EVERY, bind: server.clientAddress, serverAddress: server.mediaAddress }));
       await new Promise((r) => setTimeout(r, 1000));
       const counts0 = viewers.map((v) => v.seqs.length);
       const sent0 = sent;

@@ -3,13 +3,24 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BenchNetns } from './netns.js';
 
 export interface RunningServer {
   readonly name: string;
   readonly pid: number;
   readonly restUrl: string;
   readonly wsUrl: string;
+  /** The server's media address as the client reaches it, and the address the client sends from. */
+  readonly mediaAddress: string;
+  readonly clientAddress: string;
   stop(): Promise<void>;
+}
+
+/** Where a server under test runs: on the host's loopback, or inside the bench's network namespace. */
+export type Placement = { readonly netns?: BenchNetns };
+
+function command(placement: Placement, program: string, args: readonly string[]): [string, string[]] {
+  return placement.netns ? ['ip', ['netns', 'exec', placement.netns.name, program, ...args]] : [program, [...args]];
 }
 
 const LIB = '/usr/lib/x86_64-linux-gnu/janus';
@@ -23,7 +34,9 @@ export function ensureJanus(): boolean {
   return existsSync('/usr/bin/janus');
 }
 
-export async function startJanus(ports: { http: number; ws: number }, plugins: readonly string[]): Promise<RunningServer> {
+export async function startJanus(ports: { http: number; ws: number }, plugins: readonly string[], placement: Placement = {}): Promise<RunningServer> {
+  const addr = placement.netns?.serverAddress ?? '127.0.0.1';
+  const iceList = placement.netns?.serverIface ?? 'lo';
   const dir = mkdtempSync(join(tmpdir(), 'portunus-bench-janus-'));
   const allPlugins = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'];
   const disable = allPlugins.filter((p) => !plugins.includes(p)).map((p) => `libjanus_${p}.so`).join(',');
@@ -39,28 +52,35 @@ export async function startJanus(ports: { http: number; ws: number }, plugins: r
   session_timeout = 60
 }
 media: { rtp_port_range = "30000-39999" }
-nat: { ice_enforce_list = "lo" }
+nat: { ice_enforce_list = "${iceList}" }
 plugins: { disable = "${disable}" }
 transports: { disable = "libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so" }
 events: { broadcast = false }
 loggers: { disable = "libjanus_jsonlog.so" }
 `,
   );
-  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { json = "compact", base_path = "/janus", http = true, port = ${ports.http}, ip = "127.0.0.1", https = false }\nadmin: { admin_http = false }\n`);
-  writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), `general: { json = "compact", ws = true, ws_port = ${ports.ws}, ws_ip = "127.0.0.1", wss = false }\nadmin: { admin_ws = false }\n`);
+  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { json = "compact", base_path = "/janus", http = true, port = ${ports.http}, ip = "${addr}", https = false }\nadmin: { admin_http = false }\n`);
+  writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), `general: { json = "compact", ws = true, ws_port = ${ports.ws}, ws_ip = "${addr}", wss = false }\nadmin: { admin_ws = false }\n`);
   for (const p of plugins) writeFileSync(join(dir, `janus.plugin.${p}.jcfg`), 'general: { events = false }\n');
-  const child = spawn('/usr/bin/janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-N'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return waitReady('janus', child, `http://127.0.0.1:${ports.http}/janus`, `ws://127.0.0.1:${ports.ws}`);
+  const [program, args] = command(placement, '/usr/bin/janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-N']);
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return waitReady('janus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);
 }
 
-export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = []): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['dist/src/main.js', '--http.ip=127.0.0.1', `--http.port=${ports.http}`, '--websockets.ws_ip=127.0.0.1', `--websockets.ws_port=${ports.ws}`, '--general.log_level=2', '--nat.ice_enforce_list=lo', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return waitReady('portunus', child, `http://127.0.0.1:${ports.http}/janus`, `ws://127.0.0.1:${ports.ws}`);
+export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = [], placement: Placement = {}): Promise<RunningServer> {
+  const addr = placement.netns?.serverAddress ?? '127.0.0.1';
+  const iceList = placement.netns?.serverIface ?? 'lo';
+  const [program, args] = command(placement, process.execPath, [
+    'dist/src/main.js', `--http.ip=${addr}`, `--http.port=${ports.http}`, `--websockets.ws_ip=${addr}`, `--websockets.ws_port=${ports.ws}`,
+    '--general.log_level=2', `--nat.ice_enforce_list=${iceList}`, ...extraArgs,
+  ]);
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return waitReady('portunus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);
 }
 
-async function waitReady(name: string, child: ChildProcess, restUrl: string, wsUrl: string): Promise<RunningServer> {
+async function waitReady(name: string, child: ChildProcess, serverAddress: string, clientAddress: string, ports: { http: number; ws: number }): Promise<RunningServer> {
+  const restUrl = `http://${serverAddress}:${ports.http}/janus`;
+  const wsUrl = `ws://${serverAddress}:${ports.ws}`;
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
@@ -84,6 +104,8 @@ async function waitReady(name: string, child: ChildProcess, restUrl: string, wsU
     pid: child.pid!,
     restUrl,
     wsUrl,
+    mediaAddress: serverAddress,
+    clientAddress,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

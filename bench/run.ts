@@ -2,10 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runChurn, type ChurnResult } from './churn.js';
-import { ensureJanus, startJanus, startPortunus, type RunningServer } from './janus-reference.js';
+import { ensureJanus, startJanus, startPortunus, type Placement, type RunningServer } from './janus-reference.js';
 import { measureMemory } from './memory.js';
 import { runEchoBench, summarize } from './echo.js';
 import { runFanout, type FanoutStep } from './fanout.js';
+import { createBenchNetns } from './netns.js';
 
 interface Row {
   readonly workload: string;
@@ -59,21 +60,35 @@ async function measure(server: RunningServer) {
 
 async function main(): Promise<void> {
   const haveJanus = ensureJanus();
-  const portunus = await startPortunus({ http: 18088, ws: 18188 });
+  // Both servers inside the bench's own network namespace when the host allows it (Janus offers no loopback
+  // candidates, so media workloads against it need a non-loopback address that is still on this machine).
+  const ns = createBenchNetns();
+  const placement: Placement = 'error' in ns ? {} : { netns: ns };
+  if ('error' in ns) notes.push(`no network namespace (${ns.error}); servers on loopback, Janus media workloads n/a`);
+  const cleanup = (): void => placement.netns?.remove();
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
   let p;
-  try {
-    p = await measure(portunus);
-  } finally {
-    await portunus.stop();
-  }
   let j;
-  if (haveJanus) {
-    const janus = await startJanus({ http: 28088, ws: 28188 }, ['echotest', 'streaming']);
+  try {
+    const portunus = await startPortunus({ http: 18088, ws: 18188 }, [], placement);
     try {
-      j = await measure(janus);
+      p = await measure(portunus);
     } finally {
-      await janus.stop();
+      await portunus.stop();
     }
+    if (haveJanus) {
+      const janus = await startJanus({ http: 28088, ws: 28188 }, ['echotest', 'streaming'], placement);
+      try {
+        j = await measure(janus);
+      } finally {
+        await janus.stop();
+      }
+    }
+  } finally {
+    cleanup();
   }
   const rows: Row[] = [
     { workload: 'echo: connect (offer to webrtcup)', unit: 'ms, median', portunus: p.echo?.connectMedian ?? NaN, janus: j?.echo?.connectMedian, higherIsBetter: false },

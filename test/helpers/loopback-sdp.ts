@@ -10,3 +10,12 @@ export function loopbackCandidatesOnly(sdp: string): string {
     })
     .join('\r\n');
 }
+
+/** Keeps only the remote SDP's ICE candidates on `address` (a bench's own veth address, say). */
+export function candidatesOn(sdp: string, address: string): string {
+  if (address.startsWith('127.') || address === '::1') return loopbackCandidatesOnly(sdp);
+  return sdp
+    .split(/\r\n/)
+    .filter((line) => !line.startsWith('a=candidate:') || (line.split(' ')[4] ?? '') === address)
+    .join('\r\n');
+}

@@ -5,7 +5,7 @@ import type { Network } from '../../src/net/network.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../src/media/werift-ice.js';
 import { JanusWs, type Msg } from './janus-ws.js';
-import { loopbackCandidatesOnly } from './loopback-sdp.js';
+import { candidatesOn } from './loopback-sdp.js';
 
 export interface Viewer {
   readonly seqs: number[];
@@ -27,6 +27,9 @@ export interface WatchOptions {
    * still go through the stack. `payloads` then holds the sampled packets only.
    */
   readonly sampleEvery?: number;
+  /** Where the viewer gathers (default 127.0.0.1) and the only server address it accepts candidates on. */
+  readonly bind?: string;
+  readonly serverAddress?: string;
 }
 
 export async function watch(wsUrl: string, network: Network, id: number, options: WatchOptions = {}): Promise<Viewer> {
@@ -75,7 +78,7 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id } });
   const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'watch offer');
   assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
-  let offer = loopbackCandidatesOnly((ev.jsep as Msg).sdp as string);
+  let offer = candidatesOn((ev.jsep as Msg).sdp as string, options.serverAddress ?? '127.0.0.1');
   // A light viewer decrypts a sample only: the stack would take the rest as lost and NACK it.
   if (sampleEvery > 0) offer = offer.split('\r\n').filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l)).join('\r\n');
   await pc.setRemoteDescription({ type: 'offer', sdp: offer });
@@ -83,9 +86,10 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   takeOverIceGathering(
     pc,
     async () => {
-      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind: '127.0.0.1' }), () => {});
+      const bind = options.bind ?? '127.0.0.1';
+      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind }), () => {});
       sockets.push(t);
-      return [{ transport: t, advertise: '127.0.0.1' }];
+      return [{ transport: t, advertise: bind }];
     },
     () => {},
   );

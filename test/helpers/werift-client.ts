@@ -25,8 +25,8 @@ export interface LoopbackClient {
   close(): Promise<void>;
 }
 
-/** Creates a client offering audio (opus) + video (VP8) + a data channel "chat", gathering on 127.0.0.1. */
-export function createLoopbackClient(network: Network): LoopbackClient {
+/** Creates a client offering audio (opus) + video (VP8) + a data channel "chat", gathering on `bind` only. */
+export function createLoopbackClient(network: Network, bind = '127.0.0.1'): LoopbackClient {
   const pc = new RTCPeerConnection({
     iceServers: [],
     iceUseIpv6: false,
@@ -44,10 +44,10 @@ export function createLoopbackClient(network: Network): LoopbackClient {
   takeOverIceGathering(
     pc,
     async () => {
-      const bound = await network.openUdp({ what: 'test client ICE', bind: '127.0.0.1' });
+      const bound = await network.openUdp({ what: 'test client ICE', bind });
       const t = new UdpIceTransport(bound, () => {});
       sockets.push(t);
-      return [{ transport: t, advertise: '127.0.0.1' }];
+      return [{ transport: t, advertise: bind }];
     },
     () => {},
   );
