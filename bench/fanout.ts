@@ -9,15 +9,17 @@ import { Network } from '../src/net/network.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
 import { watch, type Viewer } from '../test/helpers/streaming-viewer.js';
 import type { RunningServer } from './janus-reference.js';
-import { cpuSeconds } from './process-stats.js';
+import { cpuSeconds, residentBytes } from './process-stats.js';
 
 export interface FanoutStep {
   readonly viewers: number;
   readonly sent: number;
   readonly forwarded: number;
   readonly worstLoss: number;
-  readonly serverCpuMsPer1000: number;
+  readonly serverCpuUsPerPacket: number;
   readonly clientCpuShare: number;
+  /** Server resident-set growth since before the first viewer, divided by the viewers connected. */
+  readonly rssBytesPerViewer: number;
 }
 
 const VIDEO_PPS = 100; // 1100-byte payloads: ~0.9 Mbit/s
@@ -59,6 +61,8 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
   }, 20);
   const viewers: Viewer[] = [];
   const results: FanoutStep[] = [];
+  await new Promise((r) => setTimeout(r, 500));
+  const rss0 = residentBytes(server.pid);
   try {
     for (const n of steps) {
       while (viewers.length < n) viewers.push(await watch(server.wsUrl, network, stream.id, { sampleEvery: CLIENT_SAMPLE_EVERY, bind: server.clientAddress, serverAddress: server.mediaAddress }));
@@ -76,7 +80,7 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
       const got = viewers.map((v, i) => v.seqs.length - counts0[i]);
       const forwarded = got.reduce((a, b) => a + b, 0);
       const worstLoss = Math.max(0, ...got.map((g) => 1 - g / sentNow));
-      results.push({ viewers: n, sent: sentNow, forwarded, worstLoss, serverCpuMsPer1000: (cpu * 1e6) / Math.max(1, forwarded), clientCpuShare: (client.user + client.system) / 1e6 / elapsed });
+      results.push({ viewers: n, sent: sentNow, forwarded, worstLoss, serverCpuUsPerPacket: (cpu * 1e6) / Math.max(1, forwarded), clientCpuShare: (client.user + client.system) / 1e6 / elapsed, rssBytesPerViewer: (residentBytes(server.pid) - rss0) / n });
       if (worstLoss > 0.05) break;
     }
   } finally {

@@ -32,7 +32,7 @@ async function churnFigures(server: RunningServer, transport: 'rest' | 'ws'): Pr
   return { rate: median(all.map((r) => r.cyclesPerSecond)), cpu: median(all.map((r) => r.serverCpuMsPerCycle)), all };
 }
 
-const FANOUT_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '5,10,20,40').split(',').map(Number);
+const FANOUT_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '10,25,50,100,150').split(',').map(Number);
 const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 4);
 const ECHO_CALLS = Number(process.env.BENCH_ECHO_CALLS ?? 5);
 const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
@@ -58,6 +58,8 @@ async function measure(server: RunningServer) {
   return { echo, fanout, rest, ws, memory };
 }
 
+type Measured = Awaited<ReturnType<typeof measure>>;
+
 async function main(): Promise<void> {
   const haveJanus = ensureJanus();
   // Both servers inside the bench's own network namespace when the host allows it (Janus offers no loopback
@@ -70,8 +72,8 @@ async function main(): Promise<void> {
     cleanup();
     process.exit(130);
   });
-  let p;
-  let j;
+  let p: Measured | undefined;
+  let j: Measured | undefined;
   try {
     const portunus = await startPortunus({ http: 18088, ws: 18188 }, [], placement);
     try {
@@ -107,6 +109,9 @@ async function main(): Promise<void> {
   const lines = [
     `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}; ${REPEATS} runs of ${CHURN_SECONDS} s each after a warm-up, medians; 8 parallel clients.`,
     'Ratio = Portunus / Janus for rates, Janus / Portunus for costs (above 1 = Portunus better).',
+    placement.netns
+      ? `Both servers ran inside the bench's network namespace, reached over a veth pair (${placement.netns.clientAddress} -> ${placement.netns.serverAddress}); load clients on the host side.`
+      : 'Both servers ran on loopback.',
     '',
     '| workload | unit | Portunus | Janus | ratio |',
     '|---|---|---|---|---|',
@@ -119,14 +124,18 @@ async function main(): Promise<void> {
     '',
     'Streaming fan-out (one mountpoint, ~1 Mbit/s video-sized + audio packets, N werift viewers in the bench process):',
     '',
-    '| server | viewers | packets forwarded | worst loss per viewer | server CPU ms per 1000 packets | bench client CPU (cores) |',
-    '|---|---|---|---|---|---|',
-    ...([['Portunus', p.fanout], ['Janus', j?.fanout ?? []]] as const).flatMap(([name, steps]) =>
-      steps.map((st) => `| ${name} | ${st.viewers} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuMsPer1000.toFixed(1)} | ${st.clientCpuShare.toFixed(2)} |`),
-    ),
+    '| viewers | server | packets forwarded | worst loss per viewer | server CPU µs per forwarded packet | ratio (Janus / Portunus) | server RSS growth per viewer | bench client CPU (cores) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...p.fanout.flatMap((ps) => {
+      const js = j?.fanout.find((s) => s.viewers === ps.viewers);
+      const row = (name: string, st: FanoutStep, ratio: string): string =>
+        `| ${st.viewers} | ${name} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} | ${ratio} | ${(st.rssBytesPerViewer / 1024).toFixed(0)} KiB | ${st.clientCpuShare.toFixed(2)} |`;
+      const ratio = js ? (js.serverCpuUsPerPacket / ps.serverCpuUsPerPacket).toFixed(2) : 'n/a';
+      return [row('Portunus', ps, ratio), ...(js ? [row('Janus', js, '')] : [])];
+    }),
     `Largest N under 1 % loss: Portunus ${p.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none'}, Janus ${j && j.fanout.length > 0 ? (j.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none') : 'n/a'}.`,
     '',
-    'Not measured yet: VideoRoom P×S, memory per connected viewer.',
+    'Not measured yet: VideoRoom P×S (there is no VideoRoom plugin yet).',
     ...notes.map((n) => `Note: ${n}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');

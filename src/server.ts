@@ -1,4 +1,6 @@
 // Assembles a running Portunus: network probe, core, plugins, transports.
+import { join } from 'node:path';
+import { JcfgStateFile } from './config/state-file.js';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -80,6 +82,7 @@ export class PortunusServer {
         log: log.child({ component: p.descriptor.package }),
         network: this.network,
         config: (this.options.config.plugins[p.descriptor.package] ?? {}) as JsonObject,
+        state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,
       }),
       log,
     );

@@ -16,7 +16,7 @@ export const DEFAULTS = {
     log_level: 4,
     log_format: 'text',
     log_timestamps: true,
-    /** A file where permanent plugin changes (mountpoints, rooms) are saved; empty = not saved. */
+    /** A folder where plugins save what is created with "permanent": true (one .jcfg file per plugin); empty = not saved. */
     state_dir: '',
   },
   media: {
@@ -144,5 +144,4 @@ export const NOT_YET_USED: ReadonlySet<string> = new Set([
   'nat.turn_type',
   'nat.turn_user',
   'nat.turn_pwd',
-  'general.state_dir',
 ]);

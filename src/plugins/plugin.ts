@@ -107,8 +107,18 @@ export interface PluginContext {
   readonly network: Network;
   /** The plugin's own configuration section (may be empty). */
   readonly config: JsonObject;
-  /** Where a plugin may persist what it is asked to keep (`permanent: true`); undefined = nowhere. */
-  readonly configFile?: string;
+  /** Where a plugin keeps what it is asked to keep (`permanent: true`); undefined = nowhere (general.state_dir unset). */
+  readonly state?: PluginStateStore;
+}
+
+/** A plugin's saved state: named groups of settings, read at start and rewritten whole on each change. */
+export interface PluginStateStore {
+  /** Where it is kept, for messages. */
+  readonly location: string;
+  /** What was saved so far; throws when it cannot be read. */
+  load(): JsonObject;
+  /** Replaces what is saved; throws when it cannot be written. */
+  save(groups: JsonObject): void;
 }
 
 export interface Plugin {

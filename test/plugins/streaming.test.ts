@@ -225,3 +225,51 @@ test('mountpoints from the configuration file at start-up; a broken one is skipp
     await child.stop();
   }
 });
+
+test('permanent mountpoints: saved to the state folder with their ports, edited, back after a restart, removed only by a permanent destroy', { timeout: 30_000 }, async () => {
+  const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-state-'));
+  const file = join(dir, 'janus.plugin.streaming.jcfg');
+  // Without a state folder, permanent is refused (as Janus does without a configuration file).
+  assert.match(String((await c.send({ request: 'create', type: 'rtp', permanent: true, media: [audio()] })).error), /can't create permanent/);
+
+  let srv = await startInProcess([['general.state_dir', dir]]);
+  let p = await StreamingClient.open(srv.wsUrl);
+  let port = 0;
+  try {
+    const created = await p.send({ request: 'create', type: 'rtp', id: 4242, description: 'Kept', secret: 'k', permanent: true, media: [audio({ port: 0 })] });
+    assert.equal(created.permanent, true);
+    port = ((created.stream as { ports: Array<{ port: number }> }).ports[0]).port;
+    assert.ok(existsSync(file), 'state file written');
+    assert.match(readFileSync(file, 'utf8'), new RegExp(`port = ${port};`));
+    const edited = await p.send({ request: 'edit', id: 4242, secret: 'k', new_description: 'Kept and edited', permanent: true });
+    assert.equal(edited.permanent, true);
+    assert.match(readFileSync(file, 'utf8'), /Kept and edited/);
+    // A destroy without permanent leaves it saved: it comes back at the next start.
+    assert.equal((await p.send({ request: 'destroy', id: 4242, secret: 'k' })).streaming, 'destroyed');
+  } finally {
+    p.close();
+    await srv.stop();
+  }
+  srv = await startInProcess([['general.state_dir', dir]]);
+  p = await StreamingClient.open(srv.wsUrl);
+  try {
+    const info = (await p.send({ request: 'info', id: 4242, secret: 'k' })).info as { description: string; media: Array<{ port: number }> };
+    assert.equal(info.description, 'Kept and edited');
+    assert.equal(info.media[0].port, port, 'the same port as before the restart');
+    await sendTo(port, '127.0.0.1', 3);
+    let packets = 0;
+    for (let i = 0; i < 60 && packets < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      packets = ((await p.send({ request: 'info', id: 4242, secret: 'k' })).info as { media: Array<{ packets: number }> }).media[0].packets;
+    }
+    assert.ok(packets >= 3, `media flows into the restored mountpoint (${packets})`);
+    assert.equal((await p.send({ request: 'destroy', id: 4242, secret: 'k', permanent: true })).streaming, 'destroyed');
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /4242/);
+  } finally {
+    p.close();
+    await srv.stop();
+  }
+});

@@ -7,7 +7,7 @@ import { BindError } from '../../net/bind-error.js';
 import type { Network } from '../../net/network.js';
 import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
-import type { JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import type { JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { findCodec } from './codecs.js';
 import { Mountpoint, StreamSource, type StreamConfig, type StreamSink } from './mountpoint.js';
 
@@ -81,6 +81,9 @@ export class StreamingPlugin implements Plugin {
   private log!: Logger;
   private range: PortRange = { min: 10000, max: 60000 };
   private adminKey: string | undefined;
+  private state: PluginStateStore | undefined;
+  /** What is saved for each permanent mountpoint, by id. */
+  private readonly permanent = new Map<number, JsonObject>();
 
   async init(context: PluginContext): Promise<void> {
     this.network = context.network;
@@ -89,14 +92,26 @@ export class StreamingPlugin implements Plugin {
     if (typeof general.rtp_port_range === 'string') this.range = parsePortRange(general.rtp_port_range) ?? this.range;
     if (typeof general.admin_key === 'string' && general.admin_key !== '') this.adminKey = general.admin_key;
     if (!this.network.ipv6Available) this.log.warn('IPv6 unavailable: mountpoints will use IPv4 sockets only');
-    for (const [name, group] of Object.entries(context.config)) {
+    this.state = context.state;
+    let saved: JsonObject = {};
+    if (this.state) {
+      try {
+        saved = this.state.load();
+      } catch (err) {
+        this.log.error(`permanent mountpoints not loaded: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const fromState = new Set(Object.keys(saved).map((k) => `state:${k}`));
+    const entries: Array<[string, unknown]> = [...Object.entries(context.config), ...Object.entries(saved).map(([k, v]): [string, unknown] => [`state:${k}`, v])];
+    for (const [name, group] of entries) {
       if (name === 'general' || !isJsonObject(group)) continue;
       try {
         const request: JsonObject = { ...group, name: typeof group.name === 'string' ? group.name : name };
         if (typeof request.id === 'string' && /^\d+$/.test(request.id)) request.id = Number(request.id);
         if (request.media !== undefined && !Array.isArray(request.media)) throw new StreamingError(E.INVALID_ELEMENT, 'media should be a list');
         const mp = await this.createMountpoint(request, true);
-        this.log.info(`mountpoint ${mp.id} (${mp.settings.name}) created from the configuration`);
+        if (fromState.has(name)) this.permanent.set(mp.id, group);
+        this.log.info(`mountpoint ${mp.id} (${mp.settings.name}) created from ${fromState.has(name) ? 'the saved state' : 'the configuration'}`);
       } catch (err) {
         this.log.error(`mountpoint '${name}' in the configuration skipped: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -174,12 +189,29 @@ export class StreamingPlugin implements Plugin {
         return { streaming: 'info', info: this.info(this.lookup(body), body) };
       case 'create': {
         const mp = await this.createMountpoint(body, false);
-        return { streaming: 'created', created: mp.settings.name, permanent: false, stream: this.describeCreated(mp) };
+        const permanent = body.permanent === true;
+        if (permanent) {
+          try {
+            this.keepPermanently(mp);
+          } catch (err) {
+            this.forgetPermanently(mp.id);
+            mp.close();
+            this.mountpoints.delete(mp.id);
+            throw new StreamingError(E.UNKNOWN, `Error saving the mountpoint permanently: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+        return { streaming: 'created', created: mp.settings.name, permanent, stream: this.describeCreated(mp) };
       }
       case 'edit':
         return this.edit(body);
       case 'destroy': {
+        check(body, [{ name: 'permanent', type: 'boolean' }]);
         const mp = this.lookup(body, true);
+        // As in Janus: only a permanent destroy removes the mountpoint from the saved state.
+        if (body.permanent === true) {
+          if (!this.state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't destroy mountpoint permanently");
+          this.forgetPermanently(mp.id);
+        }
         this.notifyAndStop(mp, 'stopped');
         mp.close();
         this.mountpoints.delete(mp.id);
@@ -276,7 +308,7 @@ export class StreamingPlugin implements Plugin {
       { name: 'permanent', type: 'boolean' },
       { name: 'edited_event', type: 'boolean' },
     ]);
-    if (body.permanent === true) throw new StreamingError(E.UNKNOWN, "No configuration file, can't edit mountpoint permanently");
+    if (body.permanent === true && !this.state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't edit mountpoint permanently");
     const s = mp.settings;
     const oldMetadata = s.metadata;
     if (typeof body.new_description === 'string' && body.new_description !== '') s.description = body.new_description;
@@ -287,7 +319,54 @@ export class StreamingPlugin implements Plugin {
     if (body.edited_event === true && s.metadata !== oldMetadata) {
       for (const v of mp.viewers) if (v instanceof Viewer) v.handle.pushEvent(undefined, { event: 'edited', id: mp.id, metadata: s.metadata ?? null });
     }
-    return { streaming: 'edited', id: mp.id, permanent: false };
+    const permanent = body.permanent === true;
+    if (permanent) {
+      try {
+        this.keepPermanently(mp);
+      } catch (err) {
+        throw new StreamingError(E.UNKNOWN, `Error saving the edit permanently: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { streaming: 'edited', id: mp.id, permanent };
+  }
+
+  // ---- permanent mountpoints (general.state_dir) ----
+
+  /** Saves (or re-saves) a mountpoint in the plugin's state file, with the ports it actually got. */
+  private keepPermanently(mp: Mountpoint): void {
+    const state = this.state;
+    if (!state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
+    const s = mp.settings;
+    const media = mp.streams.map((st) => {
+      const c = st.config;
+      const m: JsonObject = { type: c.type, mid: c.mid, label: c.label, port: st.rtp.port };
+      if (st.rtcp) m.rtcpport = st.rtcp.port;
+      if (c.pt !== undefined) m.pt = c.pt;
+      if (c.codecText !== undefined) m.codec = c.codecText;
+      if (c.fmtp !== undefined) m.fmtp = c.fmtp;
+      if (c.iface !== undefined) m.iface = c.iface;
+      if (c.mcast !== undefined) m.mcast = c.mcast;
+      if (c.type === 'data') m.datatype = c.datatype;
+      return m;
+    });
+    const saved: JsonObject = { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media };
+    if (s.metadata !== undefined) saved.metadata = s.metadata;
+    if (s.secret !== undefined) saved.secret = s.secret;
+    if (s.pin !== undefined) saved.pin = s.pin;
+    this.permanent.set(mp.id, saved);
+    this.writeState(state);
+  }
+
+  private forgetPermanently(id: number): void {
+    if (!this.permanent.delete(id) || !this.state) return;
+    this.writeState(this.state);
+  }
+
+  private writeState(state: PluginStateStore): void {
+    const groups: JsonObject = {};
+    for (const [id, saved] of this.permanent) groups[`mountpoint-${id}`] = saved;
+    state.save(groups);
+    this.log.verbose(`${this.permanent.size} permanent mountpoint(s) saved to ${state.location}`);
   }
 
   private notifyAndStop(mp: Mountpoint, status: string): void {
@@ -320,7 +399,7 @@ export class StreamingPlugin implements Plugin {
       if (body.admin_key === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (admin_key)');
       if (!sameSecret(body.admin_key, this.adminKey)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong admin_key)');
     }
-    if (body.permanent === true) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
+    if (body.permanent === true && !this.state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
     if (body.type !== 'rtp') throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}' (this server supports 'rtp' only, so far)`);
     let id = body.id as number | undefined;
     if (id !== undefined && id > 0) {
