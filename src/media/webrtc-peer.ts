@@ -37,7 +37,7 @@ import { TypedEmitter } from './typed-emitter.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 import { installWeriftRejectionGuard } from './werift-guard.js';
 import { takeOverIceGathering, type GatheredEndpoint } from './werift-ice.js';
-import { localSrtpMaster, preferFastSrtpProfile, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
+import { localSrtpMaster, preferFastSrtpProfile, rawRtpOf, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
 
 interface MidState {
   readonly mid: string;
@@ -685,11 +685,13 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
     st.monitor.onPacket(header.sequenceNumber);
     if (!this.hasListeners('rtp')) return;
-    let buf: Buffer;
-    try {
-      buf = rtp.serialize();
-    } catch {
-      return;
+    let buf = rawRtpOf(rtp);
+    if (!buf) {
+      try {
+        buf = rtp.serialize();
+      } catch {
+        return;
+      }
     }
     this.emit('rtp', info, buf);
   }

@@ -1,7 +1,7 @@
 // What our own outbound RTP path needs from werift's DTLS and ICE objects: the negotiated SRTP profile and our
 // master key, the selected candidate pair, and the profile preference for the handshake. Every werift internal
 // this touches is reached through the structural types below, so a werift upgrade breaks in this one file.
-import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpSender } from 'werift';
+import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpSender, RtpPacket } from 'werift';
 import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from './srtp/srtp-keys.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 
@@ -71,4 +71,19 @@ export function selectedPath(dtls: RTCDtlsTransport, previous: SelectedPath | un
 export function senderCname(sender: RTCRtpSender): string | undefined {
   const cname = (sender as unknown as { cname?: unknown }).cname;
   return typeof cname === 'string' && cname !== '' ? cname : undefined;
+}
+
+/**
+ * The decrypted datagram a received werift RtpPacket was parsed from, without re-serialising it: werift's parser
+ * leaves the payload as a view into that buffer. Returns undefined when the view does not lead back to a header
+ * that matches the packet (an RTX-unwrapped packet, say); the caller serialises then.
+ */
+export function rawRtpOf(rtp: RtpPacket): Buffer | undefined {
+  const h = rtp.header;
+  const payload = rtp.payload;
+  const start = payload.byteOffset - h.payloadOffset;
+  if (start < 0 || h.payloadOffset < 12) return undefined;
+  const raw = Buffer.from(payload.buffer, start, h.payloadOffset + payload.length + (h.paddingSize ?? 0));
+  if ((raw[0] >> 6) !== 2 || (raw[1] & 0x7f) !== h.payloadType || ((raw[2] << 8) | raw[3]) !== h.sequenceNumber || raw.readUInt32BE(8) !== h.ssrc) return undefined;
+  return raw;
 }

@@ -14,6 +14,7 @@ import { noIpv6Env } from '../helpers/no-ipv6.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>streaming</title>
 <video id="remote" autoplay playsinline muted></video>
+<audio id="remote-audio" autoplay></audio>
 <script src="/adapter.js"></script>
 <script type="module">
 import Janus from '/janus.es.js';
@@ -34,6 +35,7 @@ w.watch = (server, id) => new Promise((resolve) => {
         webrtcState: (on) => { w.result.webrtcUp = on; },
         onremotetrack: (track, mid, on) => {
           if (on && track.kind === 'video') document.getElementById('remote').srcObject = new MediaStream([track]);
+          if (on && track.kind === 'audio') document.getElementById('remote-audio').srcObject = new MediaStream([track]);
         } }) });
     w.janus = janus;
   } });
@@ -119,3 +121,41 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
     }
   });
 }
+
+test('a live mountpoint playing an Ogg Opus file: janus.js decodes the audio', { timeout: 60_000, skip }, async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const file = join(mkdtempSync(join(tmpdir(), 'portunus-live-')), 'tone.opus');
+  assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'libopus', file]).status, 0);
+  const srv: ChildServer = await startChildServer([]);
+  const c = await JanusWs.open(srv.wsUrl);
+  const context = await browser.newContext();
+  try {
+    const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const created = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'live', id: 77, audio: true, filename: file } });
+    assert.equal(((created.plugindata as Msg).data as Msg).streaming, 'created', JSON.stringify(created));
+    const p = await context.newPage();
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
+    await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s as string, id as number), [srv.wsUrl, 77] as const);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    type Stats = { audioPackets: number; audioSamples: number; concealedSamples: number };
+    const read = () => p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
+    await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).audioPackets > 20, undefined, { timeout: 20_000 });
+    const s1 = await read();
+    await p.waitForTimeout(2500); // longer than the file: playback loops
+    const s2 = await read();
+    const samples = s2.audioSamples - s1.audioSamples;
+    const concealed = s2.concealedSamples - s1.concealedSamples;
+    assert.ok(s2.audioPackets - s1.audioPackets > 80, `audio packets rising ${s1.audioPackets} → ${s2.audioPackets}`);
+    assert.ok(samples > 48000, `samples decoded rising by ${samples}`);
+    assert.ok(concealed < samples * 0.2, `little concealment: ${concealed} of ${samples}`);
+  } finally {
+    await context.close();
+    c.close();
+    await srv.stop();
+  }
+});

@@ -1,6 +1,6 @@
 // A werift viewer of a Streaming mountpoint, over the Janus API (WebSocket); used by tests and the bench.
 import assert from 'node:assert/strict';
-import { RTCPeerConnection, useOPUS, useSdesMid, useVP8, type RtpPacket } from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, useOPUS, usePCMU, useSdesMid, useVP8, type RtpPacket } from 'werift';
 import type { Network } from '../../src/net/network.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../src/media/werift-ice.js';
@@ -11,6 +11,8 @@ export interface Viewer {
   readonly seqs: number[];
   readonly timestamps: number[];
   readonly payloads: string[];
+  /** Raw payloads as received (full viewers only). */
+  readonly raw: Buffer[];
   readonly data: string[];
   leave(): Promise<void>;
   /** Sends `switch` to another mountpoint and waits for `switched`. */
@@ -37,12 +39,13 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
   const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
   const sampleEvery = options.sampleEvery ?? 0;
-  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS()], video: [useVP8()] }, headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] } });
+  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS(), usePCMU(), new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 })], video: [useVP8()] }, headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] } });
   const sockets: UdpIceTransport[] = [];
   const v: Viewer = {
     seqs: [],
     timestamps: [],
     payloads: [],
+    raw: [],
     data: [],
     async switchTo(target: number) {
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'switch', id: target } });
@@ -72,6 +75,7 @@ export async function watch(wsUrl: string, network: Network, id: number, options
         v.timestamps.push(p.header.timestamp);
       }
       v.payloads.push(p.payload.toString());
+      if (sampleEvery === 0 && v.raw.length < 2000) v.raw.push(Buffer.from(p.payload));
     }),
   );
   pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((d: string | Buffer) => v.data.push(d.toString())));

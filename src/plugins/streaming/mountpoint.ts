@@ -1,7 +1,9 @@
 // A mountpoint: RTP/data streams received on UDP sockets of the network layer, and the viewers watching them.
 import type { BoundUdpSocket } from '../../net/network.js';
 import { destinationFor } from '../../net/address.js';
+import type { AudioFrames } from './audio-file.js';
 import type { CodecInfo } from './codecs.js';
+import type { FilePlayer } from './file-player.js';
 import { looksLikeRtcp, parseRtpHeader } from './rtp-header.js';
 
 export interface StreamConfig {
@@ -33,18 +35,20 @@ export class StreamSource {
 
   constructor(
     readonly config: StreamConfig,
-    readonly rtp: BoundUdpSocket,
+    /** The socket the source sends to; undefined for a stream fed from a file. */
+    readonly rtp: BoundUdpSocket | undefined,
     readonly rtcp: BoundUdpSocket | undefined,
     private readonly deliver: (stream: StreamSource, packet: Buffer) => void,
     private readonly warn: (msg: string) => void,
   ) {
-    rtp.socket.on('message', (msg) => this.onRtp(msg));
+    rtp?.socket.on('message', (msg) => this.ingest(msg));
     rtcp?.socket.on('message', (_msg, rinfo) => {
       this.latched ??= { address: rinfo.address, port: rinfo.port };
     });
   }
 
-  private onRtp(msg: Buffer): void {
+  /** A datagram from the source (the socket's, or a file player's). */
+  ingest(msg: Buffer): void {
     if (this.config.type !== 'data') {
       const h = looksLikeRtcp(msg) ? undefined : parseRtpHeader(msg);
       if (!h) {
@@ -95,6 +99,16 @@ export interface MountpointSettings {
   readonly legacy: boolean;
 }
 
+/** What a `live` or `ondemand` mountpoint plays. */
+export interface FileSettings {
+  readonly kind: 'live' | 'ondemand';
+  readonly filename: string;
+  readonly audio: AudioFrames;
+  readonly pt: number;
+  /** The shared player of a `live` mountpoint. */
+  player?: FilePlayer;
+}
+
 export class Mountpoint {
   enabled = true;
   readonly streams: StreamSource[] = [];
@@ -112,7 +126,11 @@ export class Mountpoint {
     for (const v of this.viewers) v.receive(stream, packet);
   }
 
+  /** Set for file mountpoints (`live`, `ondemand`). */
+  file: FileSettings | undefined;
+
   close(): void {
+    this.file?.player?.stop();
     for (const s of this.streams) s.close();
   }
 }

@@ -8,7 +8,10 @@ import type { Network } from '../../net/network.js';
 import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
 import type { JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
+import { readFileSync } from 'node:fs';
+import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
+import { FilePlayer } from './file-player.js';
 import { Mountpoint, StreamSource, type StreamConfig, type StreamSink } from './mountpoint.js';
 
 export const E = {
@@ -57,7 +60,18 @@ class Viewer implements StreamSink {
   mountpoint: Mountpoint | undefined;
   state: ViewerState = 'idle';
   mids = new Set<string>();
+  /** This viewer's own playback of an `ondemand` mountpoint. */
+  player: FilePlayer | undefined;
   constructor(readonly handle: PluginHandle) {}
+
+  /** Leaves the mountpoint (if any) and stops an on-demand playback. */
+  detach(): void {
+    this.player?.stop();
+    this.player = undefined;
+    this.mountpoint?.viewers.delete(this);
+    this.mountpoint = undefined;
+    this.state = 'idle';
+  }
 
   receive(stream: StreamSource, packet: Buffer): void {
     if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
@@ -128,8 +142,7 @@ export class StreamingPlugin implements Plugin {
   }
 
   destroySession(handle: PluginHandle): void {
-    const v = this.viewers.get(handle.id);
-    if (v?.mountpoint) v.mountpoint.viewers.delete(v);
+    this.viewers.get(handle.id)?.detach();
     this.viewers.delete(handle.id);
   }
 
@@ -230,7 +243,7 @@ export class StreamingPlugin implements Plugin {
         return { streaming: 'kicked_all' };
       }
       case 'recording':
-        this.lookup(body, true);
+        if (this.lookup(body, true).file) throw new StreamingError(E.INVALID_REQUEST, 'Recording is only available on RTP-based live streams');
         throw new StreamingError(E.CANT_RECORD, 'Recording is not supported by this server yet');
       default:
         throw new StreamingError(E.INVALID_REQUEST, `Unknown request '${String(body.request)}'`);
@@ -242,7 +255,7 @@ export class StreamingPlugin implements Plugin {
     const list: JsonObject[] = [];
     for (const mp of this.mountpoints.values()) {
       if (mp.settings.isPrivate && !admin) continue;
-      const entry: JsonObject = { id: mp.id, type: 'live', description: mp.settings.description, enabled: mp.enabled };
+      const entry: JsonObject = { id: mp.id, type: mp.file?.kind === 'ondemand' ? 'on demand' : 'live', description: mp.settings.description, enabled: mp.enabled };
       if (mp.settings.metadata !== undefined) entry.metadata = mp.settings.metadata;
       entry.media = mp.streams.map((s) => {
         const m: JsonObject = { mid: s.config.mid, type: s.config.type, label: s.config.label };
@@ -276,14 +289,15 @@ export class StreamingPlugin implements Plugin {
     if (admin && mp.settings.isPrivate) out.is_private = true;
     out.enabled = mp.enabled;
     if (admin) out.viewers = mp.viewers.size;
-    out.type = 'live';
+    out.type = mp.file?.kind === 'ondemand' ? 'on demand' : 'live';
+    if (admin && mp.file) out.filename = mp.file.filename;
     out.media = mp.streams.map((s, mindex) => {
       const c = s.config;
       const m: JsonObject = { mindex, type: c.type, mid: c.mid, label: c.label };
       if (c.pt !== undefined) m.pt = c.pt;
       if (c.codec) m.codec = c.codec.name;
       if (c.fmtp !== undefined) m.fmtp = c.fmtp;
-      if (admin) {
+      if (admin && s.rtp) {
         m.port = s.rtp.port;
         if (s.rtcp) m.rtcpport = s.rtcp.port;
         if (s.rtp.requested !== undefined) out.host = s.rtp.requested;
@@ -339,7 +353,7 @@ export class StreamingPlugin implements Plugin {
     const s = mp.settings;
     const media = mp.streams.map((st) => {
       const c = st.config;
-      const m: JsonObject = { type: c.type, mid: c.mid, label: c.label, port: st.rtp.port };
+      const m: JsonObject = { type: c.type, mid: c.mid, label: c.label, port: st.rtp?.port ?? 0 };
       if (st.rtcp) m.rtcpport = st.rtcp.port;
       if (c.pt !== undefined) m.pt = c.pt;
       if (c.codecText !== undefined) m.codec = c.codecText;
@@ -349,7 +363,9 @@ export class StreamingPlugin implements Plugin {
       if (c.type === 'data') m.datatype = c.datatype;
       return m;
     });
-    const saved: JsonObject = { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media };
+    const saved: JsonObject = mp.file
+      ? { type: mp.file.kind, id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, filename: mp.file.filename, audio: true, video: false, audiopt: mp.file.pt }
+      : { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media };
     if (s.metadata !== undefined) saved.metadata = s.metadata;
     if (s.secret !== undefined) saved.secret = s.secret;
     if (s.pin !== undefined) saved.pin = s.pin;
@@ -373,9 +389,7 @@ export class StreamingPlugin implements Plugin {
     for (const v of [...mp.viewers]) {
       if (!(v instanceof Viewer)) continue;
       v.handle.pushEvent(undefined, { streaming: 'event', result: { status } });
-      mp.viewers.delete(v);
-      v.mountpoint = undefined;
-      v.state = 'idle';
+      v.detach();
       v.handle.closePc();
     }
   }
@@ -400,11 +414,14 @@ export class StreamingPlugin implements Plugin {
       if (!sameSecret(body.admin_key, this.adminKey)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong admin_key)');
     }
     if (body.permanent === true && !this.state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
-    if (body.type !== 'rtp') throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}' (this server supports 'rtp' only, so far)`);
+    if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand') {
+      throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}' (this server supports 'rtp', 'live' and 'ondemand')`);
+    }
     let id = body.id as number | undefined;
     if (id !== undefined && id > 0) {
       if (this.mountpoints.has(id)) throw new StreamingError(E.CANT_CREATE, 'A stream with the provided ID already exists');
     } else id = uniqueId((n) => this.mountpoints.has(n));
+    if (body.type === 'live' || body.type === 'ondemand') return this.createFileMountpoint(body, body.type, id);
     const legacy = body.media === undefined;
     const specs = legacy ? legacyStreams(body) : (body.media as unknown[]);
     if (specs.length === 0) throw new StreamingError(E.CANT_CREATE, legacy ? "Can't add 'rtp' stream, no audio, video or data have to be streamed" : "Can't add 'rtp' stream, empty media array");
@@ -436,7 +453,69 @@ export class StreamingPlugin implements Plugin {
       this.mountpoints.delete(id);
       throw err;
     }
-    this.log.info(`mountpoint ${id} created: ${mp.streams.map((s) => `${s.config.type} ${s.config.mid} on ${s.rtp.address}:${s.rtp.port}`).join(', ')}`);
+    this.log.info(`mountpoint ${id} created: ${mp.streams.map((s) => `${s.config.type} ${s.config.mid} on ${s.rtp?.address}:${s.rtp?.port}`).join(', ')}`);
+    return mp;
+  }
+
+  /** A `live` or `ondemand` mountpoint: one audio stream played from a file (.alaw, .mulaw, .opus). */
+  private createFileMountpoint(body: JsonObject, kind: 'live' | 'ondemand', id: number): Mountpoint {
+    check(body, [
+      { name: 'filename', type: 'string', required: true },
+      { name: 'audio', type: 'boolean' },
+      { name: 'video', type: 'boolean' },
+      { name: 'audiopt', type: 'integer' },
+      { name: 'audiocodec', type: 'string' },
+      { name: 'audiortpmap', type: 'string' },
+      { name: 'audiofmtp', type: 'string' },
+    ]);
+    const filename = body.filename as string;
+    if (filename === '' || filename.includes('../')) throw new StreamingError(E.INVALID_ELEMENT, `Invalid filename '${filename}'`);
+    if (body.audio !== true || body.video === true) throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream: only audio files are supported (audio: true, video: false)`);
+    let audio;
+    try {
+      audio = audioFramesFor(filename, readFileSync(filename));
+    } catch (err) {
+      const why = err instanceof AudioFileError ? err.message : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
+      throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream, cannot play '${filename}': ${why}`);
+    }
+    const codecText = typeof body.audiocodec === 'string' ? body.audiocodec : typeof body.audiortpmap === 'string' ? body.audiortpmap : undefined;
+    if (codecText !== undefined && findCodec('audio', codecText)?.name !== audio.codec) {
+      throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream: the file holds ${audio.codec}, not '${codecText}'`);
+    }
+    const pt = typeof body.audiopt === 'number' ? body.audiopt : audio.pt;
+    if (pt < 0 || pt > 127) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiopt should be 0-127)');
+    let name = typeof body.name === 'string' && body.name !== '' ? body.name : `mp-${id}`;
+    if (/^\d/.test(name)) name = `mp-${name}`;
+    const mp = new Mountpoint({
+      id,
+      name,
+      description: typeof body.description === 'string' ? body.description : name,
+      metadata: typeof body.metadata === 'string' ? body.metadata : undefined,
+      secret: typeof body.secret === 'string' ? body.secret : undefined,
+      pin: typeof body.pin === 'string' ? body.pin : undefined,
+      isPrivate: body.is_private === true,
+      legacy: false,
+    });
+    const config: StreamConfig = {
+      type: 'audio',
+      mid: 'a',
+      label: 'audio',
+      pt,
+      codec: findCodec('audio', audio.codec),
+      codecText: audio.codec,
+      fmtp: typeof body.audiofmtp === 'string' ? body.audiofmtp : undefined,
+      datatype: 'text',
+    };
+    const stream = new StreamSource(config, undefined, undefined, (s, p) => mp.fanOut(s, p), (m) => this.log.warn(`mountpoint ${id}: ${m}`));
+    mp.streams.push(stream);
+    mp.file = { kind, filename, audio, pt };
+    if (kind === 'live') {
+      // One playback for everybody, running whether or not anyone listens (as a radio does).
+      mp.file.player = new FilePlayer(audio, pt, (packet) => stream.ingest(packet));
+      mp.file.player.start();
+    }
+    this.mountpoints.set(id, mp);
+    this.log.info(`mountpoint ${id} created: ${kind} playback of ${filename} (${audio.codec}, ${audio.frames.length} frames)`);
     return mp;
   }
 
@@ -466,10 +545,12 @@ export class StreamingPlugin implements Plugin {
   }
 
   private describeCreated(mp: Mountpoint): JsonObject {
-    const out: JsonObject = { id: mp.id, type: 'live', description: mp.settings.description, is_private: mp.settings.isPrivate };
+    const out: JsonObject = { id: mp.id, type: mp.file?.kind === 'ondemand' ? 'on demand' : 'live', description: mp.settings.description, is_private: mp.settings.isPrivate };
+    if (mp.file) return out;
     if (mp.settings.legacy) {
       for (const s of mp.streams) {
         const k = s.config.type;
+        if (!s.rtp) continue;
         if (s.rtp.requested !== undefined) out[`${k}_host`] = s.rtp.requested;
         out[`${k}_port`] = s.rtp.port;
         if (s.rtcp) out[`${k}_rtcp_port`] = s.rtcp.port;
@@ -479,8 +560,8 @@ export class StreamingPlugin implements Plugin {
     }
     out.ports = mp.streams.map((s) => {
       const p: JsonObject = { type: s.config.type, mid: s.config.mid };
-      if (s.rtp.requested !== undefined) p.host = s.rtp.requested;
-      p.port = s.rtp.port;
+      if (s.rtp?.requested !== undefined) p.host = s.rtp.requested;
+      p.port = s.rtp?.port ?? 0;
       if (s.rtcp) p.rtcp_port = s.rtcp.port;
       return p;
     });
@@ -535,6 +616,7 @@ export class StreamingPlugin implements Plugin {
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't start: no mountpoint set");
         if (v.state === 'paused') {
           v.state = 'started';
+          v.player?.start();
           // The source went on while we were paused: the viewer must not see a jump in sequence numbers.
           for (const mid of v.mids) handle.restartRtp(mid);
           this.askKeyframe(v.mountpoint);
@@ -545,7 +627,10 @@ export class StreamingPlugin implements Plugin {
       }
       case 'pause':
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't pause: not watching anything");
-        if (v.state === 'started') v.state = 'paused';
+        if (v.state === 'started') {
+          v.state = 'paused';
+          v.player?.pause(); // on-demand playback waits where it is, as in Janus
+        }
         return { data: { streaming: 'event', result: { status: 'pausing' } } };
       case 'configure':
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't configure: not on a mountpoint");
@@ -555,6 +640,8 @@ export class StreamingPlugin implements Plugin {
         check(body, [{ name: 'id', type: 'positive', required: true }]);
         const target = this.mountpoints.get(body.id as number);
         if (!target) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
+        if (v.mountpoint.file) throw new StreamingError(E.CANT_SWITCH, "Can't switch: not on a live RTP mountpoint");
+        if (target.file) throw new StreamingError(E.CANT_SWITCH, "Can't switch: target is not a live RTP mountpoint");
         v.mountpoint.viewers.delete(v);
         v.mountpoint = target;
         target.viewers.add(v);
@@ -564,9 +651,7 @@ export class StreamingPlugin implements Plugin {
       case 'stop':
       default: {
         if (!v.mountpoint) return { data: { streaming: 'event', result: { status: 'idle' } } };
-        v.mountpoint.viewers.delete(v);
-        v.mountpoint = undefined;
-        v.state = 'idle';
+        v.detach();
         setImmediate(() => handle.closePc());
         return { data: { streaming: 'event', result: { status: 'stopping' } } };
       }
@@ -577,6 +662,16 @@ export class StreamingPlugin implements Plugin {
     const v = this.viewers.get(handle.id);
     if (!v || !v.mountpoint) return;
     v.state = 'started';
+    const mp = v.mountpoint;
+    const file = mp.file;
+    const stream = mp.streams[0];
+    if (file?.kind === 'ondemand' && stream && !v.player) {
+      // Every viewer of an on-demand mountpoint hears the file from its start.
+      v.player = new FilePlayer(file.audio, file.pt, (packet) => {
+        if (mp.enabled) v.receive(stream, packet);
+      });
+      v.player.start();
+    }
     handle.pushEvent(undefined, { streaming: 'event', result: { status: 'started' } });
     this.askKeyframe(v.mountpoint);
   }
@@ -584,9 +679,7 @@ export class StreamingPlugin implements Plugin {
   hangupMedia(handle: PluginHandle): void {
     const v = this.viewers.get(handle.id);
     if (!v) return;
-    v.mountpoint?.viewers.delete(v);
-    v.mountpoint = undefined;
-    v.state = 'idle';
+    v.detach();
   }
 
   incomingRtcp(_handle: PluginHandle): void {

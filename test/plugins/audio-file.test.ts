@@ -1,0 +1,96 @@
+// Audio files for live/ondemand mountpoints: G.711 framing, Ogg paging and Opus packet durations (pure parsers,
+// fuzzed), and a real Ogg Opus file made by ffmpeg.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AudioFileError, audioFramesFor, g711Frames, oggPackets, opusPacketSamples } from '../../src/plugins/streaming/audio-file.js';
+
+function oggPage(serial: number, seqNo: number, packets: Buffer[], continued = false): Buffer {
+  const lacing: number[] = [];
+  for (const p of packets) {
+    let n = p.length;
+    while (n >= 255) {
+      lacing.push(255);
+      n -= 255;
+    }
+    lacing.push(n);
+  }
+  const head = Buffer.alloc(27 + lacing.length);
+  head.write('OggS', 0, 'latin1');
+  head[5] = continued ? 1 : 0;
+  head.writeUInt32LE(serial, 14);
+  head.writeUInt32LE(seqNo, 18);
+  head[26] = lacing.length;
+  Buffer.from(lacing).copy(head, 27);
+  return Buffer.concat([head, ...packets]);
+}
+
+test('G.711 files are cut into 20 ms frames with static payload types', () => {
+  const a = g711Frames(Buffer.alloc(400, 1), 'pcma');
+  assert.deepEqual(a.frames.map((f) => f.length), [160, 160, 80]);
+  assert.deepEqual(a.durations, [160, 160, 80]);
+  assert.equal(a.pt, 8);
+  assert.equal(audioFramesFor('x.mulaw', Buffer.alloc(160)).pt, 0);
+  assert.throws(() => audioFramesFor('x.wav', Buffer.alloc(10)), AudioFileError);
+  assert.throws(() => g711Frames(Buffer.alloc(0), 'pcmu'), /empty/);
+});
+
+test('Ogg pages: packets spanning lacing values and pages are joined; other streams are ignored', () => {
+  const big = Buffer.alloc(600, 7);
+  const data = Buffer.concat([
+    oggPage(1, 0, [Buffer.from('OpusHead........')]),
+    oggPage(2, 0, [Buffer.from('other stream')]),
+    oggPage(1, 1, [Buffer.from('OpusTags')]),
+    // 600 bytes: 255+255+90 lacing on one page, then a packet cut across two pages
+    oggPage(1, 2, [big]),
+  ]);
+  const packets = oggPackets(data);
+  assert.equal(packets.length, 3);
+  assert.deepEqual(packets[2], big);
+  // Across pages: the first page ends with a 255 lacing value, the next is flagged "continued".
+  const head = Buffer.alloc(28);
+  head.write('OggS', 0, 'latin1');
+  head.writeUInt32LE(1, 14);
+  head[26] = 1;
+  head[27] = 255;
+  const spanning = Buffer.concat([head, Buffer.alloc(255, 2), oggPage(1, 4, [Buffer.alloc(10, 3)], true)]);
+  const joined = oggPackets(spanning);
+  assert.equal(joined.length, 1);
+  assert.equal(joined[0].length, 265);
+});
+
+test('Opus packet durations from the TOC byte (RFC 6716)', () => {
+  assert.equal(opusPacketSamples(Buffer.from([0xfc])), 960); // CELT FB 20 ms, one frame
+  assert.equal(opusPacketSamples(Buffer.from([0x0b << 3 | 1])), 2880 * 2); // SILK 60 ms, two frames
+  assert.equal(opusPacketSamples(Buffer.from([(16 << 3) | 3, 4])), 480); // CELT 2.5 ms x4
+  assert.equal(opusPacketSamples(Buffer.from([(16 << 3) | 3, 0])), 0); // zero frames: malformed
+  assert.equal(opusPacketSamples(Buffer.alloc(0)), 0);
+});
+
+test('garbage files give AudioFileError, never another exception (fuzz)', () => {
+  for (let i = 0; i < 500; i++) {
+    const junk = Buffer.from(Array.from({ length: Math.floor(Math.random() * 200) }, () => Math.floor(Math.random() * 256)));
+    if (i % 3 === 0) junk.write('OggS', 0, 'latin1');
+    try {
+      audioFramesFor('x.opus', junk);
+    } catch (err) {
+      assert.ok(err instanceof AudioFileError, String(err));
+    }
+  }
+});
+
+test('an Ogg Opus file made by ffmpeg: 20 ms packets, about the length asked for', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-audio-'));
+  const file = join(dir, 'tone.opus');
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'libopus', '-b:a', '32k', file]);
+  assert.equal(r.status, 0, String(r.stderr));
+  const audio = audioFramesFor(file, readFileSync(file));
+  assert.equal(audio.codec, 'opus');
+  assert.equal(audio.clockRate, 48000);
+  const seconds = audio.durations.reduce((a, b) => a + b, 0) / 48000;
+  assert.ok(seconds > 1.9 && seconds < 2.2, `${seconds} s of audio`);
+  assert.ok(audio.durations.every((d) => d === 960), 'ffmpeg writes 20 ms packets');
+});
