@@ -41,6 +41,10 @@ export interface RtpTrackInfo {
   readonly mid: string;
   readonly kind: RtpKind;
   readonly rid?: string;
+  /** The rid's simulcast layer: 0 is the lowest quality. */
+  readonly substream?: number;
+  /** Negotiated codec name, lower case ("vp8", "opus"), when known. */
+  readonly codec?: string;
 }
 
 export interface OfferTrackSpec {

@@ -53,7 +53,10 @@ function baseConfig(iceLite: boolean): Partial<PeerConfig> {
 }
 
 function codec(kind: 'audio' | 'video', name: string, clockRate: number, channels?: number): RTCRtpCodecParameters {
-  return new RTCRtpCodecParameters({ mimeType: `${kind}/${name}`, clockRate, channels });
+  // The feedback we answer with: without transport-cc (or REMB) the sender's bandwidth estimate never grows, and
+  // without nack/pli it cannot repair loss. RTX carries none.
+  const rtcpFeedback = name.toLowerCase() === 'rtx' ? [] : feedback(kind);
+  return new RTCRtpCodecParameters({ mimeType: `${kind}/${name}`, clockRate, channels, rtcpFeedback });
 }
 
 /** Config for answering a planned offer: exactly the chosen codecs (werift intersects by MIME type). */

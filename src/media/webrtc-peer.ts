@@ -633,10 +633,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private adoptTransceiver(t: RTCRtpTransceiver, plan: OfferPlan): void {
     const planned = plan.media.find((p) => p.mid === t.mid);
     if (!planned || !planned.accepted || (planned.kind !== 'audio' && planned.kind !== 'video')) return;
-    this.registerMid(t, planned.mid, planned.kind, planned.index);
+    this.registerMid(t, planned.mid, planned.kind, planned.index, planned.rids, planned.codec?.name.toLowerCase());
   }
 
-  private registerMid(t: RTCRtpTransceiver, mid: string, kind: RtpKind, index: number): void {
+  private registerMid(t: RTCRtpTransceiver, mid: string, kind: RtpKind, index: number, rids: readonly string[] = [], codec?: string): void {
     if (this.mids.has(mid)) return;
     const monitor = new TrackMonitor(this.noMediaMs, this.slowlinkThreshold, {
       media: (receiving) => this.emit('media', { mid, type: kind, receiving }),
@@ -647,7 +647,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       kind,
       index,
       transceiver: t,
-      info: { mid, kind },
+      info: codec ? { mid, kind, codec } : { mid, kind },
       ridInfo: new Map(),
       monitor,
       remoteSsrcs: [],
@@ -664,7 +664,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       seen.add(track);
       let info = st.info;
       if (track.rid) {
-        info = { mid, kind, rid: track.rid };
+        info = { mid, kind, rid: track.rid, substream: substreamOf(track.rid, rids), codec };
         st.ridInfo.set(track.rid, info);
       }
       track.onReceiveRtp.subscribe((rtp) => this.onRtp(st, info, rtp));
@@ -724,4 +724,20 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (s === 'closed' && this.channels.get(ch.label) === ch) this.channels.delete(ch.label);
     });
   }
+}
+
+/**
+ * The simulcast layer of a rid, 0 being the lowest quality: the names janus.js and others use say it (h/m/l,
+ * f/h/q); otherwise the offer's order, highest first as browsers list them.
+ */
+export function substreamOf(rid: string, rids: readonly string[]): number {
+  // Two naming habits: high/medium/low, and full/half/quarter. Ranks go up with quality.
+  const schemes: ReadonlyArray<Record<string, number>> = [{ l: 0, m: 1, h: 2 }, { q: 0, h: 1, f: 2 }];
+  for (const rank of schemes) {
+    if (rids.length > 1 && rids.every((r) => r in rank)) {
+      return [...rids].sort((a, b) => rank[a] - rank[b]).indexOf(rid);
+    }
+  }
+  const at = rids.indexOf(rid);
+  return at < 0 ? 0 : rids.length - 1 - at;
 }

@@ -49,6 +49,8 @@ export interface MediaTrackInfo {
   /** Simulcast layer (rid or substream index) when the sender simulcasts. */
   readonly rid?: string;
   readonly substream?: number;
+  /** Negotiated codec name, lower case ("vp8", "h264", "opus"), when known. */
+  readonly codec?: string;
 }
 
 /** Options for answering a client's offer. */

@@ -9,10 +9,13 @@ window.stats = async () => {
   const h = window.handle;
   const pc = h && h.webrtcStuff && h.webrtcStuff.pc;
   const video = document.getElementById('remote');
-  const out = { framesDecoded: 0, audioPackets: 0, audioSamples: 0, concealedSamples: 0, videoTime: video ? video.currentTime : 0 };
+  const out = { framesDecoded: 0, frameWidth: 0, audioPackets: 0, audioSamples: 0, concealedSamples: 0, videoTime: video ? video.currentTime : 0 };
   if (!pc) return out;
   (await pc.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') out.framesDecoded += s.framesDecoded || 0;
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      out.framesDecoded += s.framesDecoded || 0;
+      out.frameWidth = s.frameWidth || 0;
+    }
     if (s.type === 'inbound-rtp' && s.kind === 'audio') {
       out.audioPackets += s.packetsReceived || 0;
       out.audioSamples += s.totalSamplesReceived || 0;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { parseRtpHeader } from '../../src/plugins/streaming/rtp-header.js';
+import { parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';

@@ -1,6 +1,9 @@
 // janus.plugin.echotest: each handle's media and data come straight back to the same peer.
 import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
 import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import { keyframeTest } from '../rtp/keyframe.js';
+import { parseRtpHeader } from '../rtp/rtp-header.js';
+import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 
 const ERR_INVALID_JSON = 412;
 const ERR_INVALID_ELEMENT = 413;
@@ -44,10 +47,17 @@ class EchoSession {
   audioCodec: string | undefined;
   videoCodec: string | undefined;
   slowlinkCount = 0;
-  /** Simulcast: the layer we forward, keyed by the incoming substream. */
+  /** The sender simulcasts (its offer has rids): one layer at a time is echoed, chosen by `layers`. */
   simulcast = false;
+  layers: SimulcastSelector;
   destroyed = false;
-  constructor(readonly handle: PluginHandle) {}
+  constructor(readonly handle: PluginHandle) {
+    this.layers = this.newSelector();
+  }
+
+  newSelector(): SimulcastSelector {
+    return new SimulcastSelector(() => this.handle.requestKeyframe('*'));
+  }
 
   resetCall(): void {
     this.audioActive = true;
@@ -59,6 +69,7 @@ class EchoSession {
     this.audioCodec = undefined;
     this.videoCodec = undefined;
     this.simulcast = false;
+    this.layers = this.newSelector();
   }
 }
 
@@ -98,6 +109,7 @@ export class EchoTestPlugin implements Plugin {
     if (s.simulcast) {
       out.simulcast = true;
       out['substream-target'] = s.substream;
+      out.substream = s.layers.current;
       out['temporal-layer-target'] = s.temporal;
     }
     return out;
@@ -151,6 +163,7 @@ export class EchoTestPlugin implements Plugin {
     }
     if (typeof body.substream === 'number') {
       s.substream = body.substream;
+      s.layers.setTarget(s.substream);
       this.askKeyframes(s);
       handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', substream: s.substream });
     }
@@ -171,6 +184,8 @@ export class EchoTestPlugin implements Plugin {
       return fail(ERR_INVALID_SDP, 'Error parsing offer: the EchoTest only answers offers');
     }
     s.simulcast = (message.jsep.simulcast?.length ?? 0) > 0;
+    s.layers = s.newSelector();
+    s.layers.setTarget(s.substream);
     let answer;
     try {
       answer = await handle.answerOffer(message.jsep, {
@@ -203,7 +218,20 @@ export class EchoTestPlugin implements Plugin {
     const s = this.sessions.get(handle.id);
     if (!s) return;
     if (track.kind === 'audio' ? !s.audioActive : !s.videoActive) return;
-    if (track.substream !== undefined && s.simulcast && track.substream !== s.substream) return;
+    if (track.substream !== undefined) {
+      // Simulcast: echo one layer, switching on a keyframe of the new one so the decoder never breaks.
+      s.simulcast = true;
+      const h = parseRtpHeader(packet);
+      if (!h) return;
+      const isKeyframe = keyframeTest(track.codec);
+      const before = s.layers.current;
+      const pass = s.layers.accept(track.substream, isKeyframe ? isKeyframe(packet.subarray(h.headerLength)) : true);
+      if (s.layers.current !== before) {
+        handle.log.verbose(`echotest: echoing simulcast layer ${s.layers.current} (rid ${track.rid ?? '?'})`);
+        handle.pushEvent(undefined, { echotest: 'event', videocodec: track.codec ?? 'vp8', substream: s.layers.current });
+      }
+      if (!pass) return;
+    }
     handle.relayRtp(track.mid, packet);
   }
 

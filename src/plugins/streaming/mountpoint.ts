@@ -4,7 +4,7 @@ import { destinationFor } from '../../net/address.js';
 import type { AudioFrames } from './audio-file.js';
 import type { CodecInfo } from './codecs.js';
 import type { FilePlayer } from './file-player.js';
-import { looksLikeRtcp, parseRtpHeader } from './rtp-header.js';
+import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
 
 export interface StreamConfig {
   readonly type: 'audio' | 'video' | 'data';

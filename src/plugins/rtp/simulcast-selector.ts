@@ -1,0 +1,51 @@
+// Which simulcast layer of a publisher to forward: the highest one at or below the target that is arriving,
+// switching only on a keyframe of the new layer (asking for one when needed), as Janus's simulcast context does.
+
+const ACTIVE_MS = 1000; // a layer not heard from for this long counts as gone
+const PLI_EVERY_MS = 500;
+
+export class SimulcastSelector {
+  /** The layer asked for (0 = lowest). */
+  target = 2;
+  /** The layer being forwarded, -1 before the first keyframe. */
+  current = -1;
+  private readonly lastSeen: number[] = [];
+  private lastPli = -Infinity;
+
+  constructor(
+    private readonly askKeyframe: () => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  setTarget(layer: number): void {
+    this.target = Math.max(0, Math.floor(layer));
+  }
+
+  /** Whether a packet of `layer` goes out; `keyframe` says whether it starts a keyframe. */
+  accept(layer: number, keyframe: boolean): boolean {
+    const t = this.now();
+    this.lastSeen[layer] = t;
+    const wanted = this.wanted(t);
+    if (wanted !== this.current) {
+      if (layer === wanted && keyframe) this.current = wanted;
+      else if (t - this.lastPli >= PLI_EVERY_MS) {
+        this.lastPli = t;
+        this.askKeyframe();
+      }
+    }
+    return layer === this.current;
+  }
+
+  /** The highest live layer at or below the target, else the lowest live one above it. */
+  private wanted(t: number): number {
+    let below = -1;
+    let above = -1;
+    for (let l = 0; l < this.lastSeen.length; l++) {
+      const seen = this.lastSeen[l];
+      if (seen === undefined || t - seen > ACTIVE_MS) continue;
+      if (l <= this.target) below = l;
+      else if (above === -1) above = l;
+    }
+    return below !== -1 ? below : above;
+  }
+}

@@ -1,0 +1,56 @@
+// Simulcast helpers: keyframe detection per codec, the layer selector, and rid → layer ranking.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { substreamOf } from '../../src/media/webrtc-peer.js';
+import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../src/plugins/rtp/keyframe.js';
+import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
+
+test('keyframes: VP8 descriptor variants, H.264 NAL/STAP-A/FU-A, VP9; garbage is not a keyframe', () => {
+  assert.equal(isVp8Keyframe(Buffer.from([0x10, 0x00])), true); // S=1, PID 0, P=0
+  assert.equal(isVp8Keyframe(Buffer.from([0x10, 0x01])), false); // inter frame
+  assert.equal(isVp8Keyframe(Buffer.from([0x00, 0x00])), false); // not the start of a partition
+  assert.equal(isVp8Keyframe(Buffer.from([0x90, 0x80, 0x81, 0x23, 0x00])), true); // X, I, 15-bit picture id
+  assert.equal(isVp8Keyframe(Buffer.from([0x90, 0xe0, 0x05, 0x01, 0x02, 0x00])), true); // I (7 bit), L, T
+  assert.equal(isH264Keyframe(Buffer.from([0x65])), true); // IDR
+  assert.equal(isH264Keyframe(Buffer.from([0x41])), false);
+  assert.equal(isH264Keyframe(Buffer.from([0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x01, 0x68])), true); // STAP-A with SPS
+  assert.equal(isH264Keyframe(Buffer.from([0x7c, 0x85])), true); // FU-A start of IDR
+  assert.equal(isH264Keyframe(Buffer.from([0x7c, 0x05])), false); // FU-A middle
+  assert.equal(isVp9Keyframe(Buffer.from([0x08])), true);
+  assert.equal(isVp9Keyframe(Buffer.from([0x48])), false);
+  for (const f of [isVp8Keyframe, isH264Keyframe, isVp9Keyframe]) {
+    assert.equal(f(Buffer.alloc(0)), false);
+    for (let i = 0; i < 300; i++) f(Buffer.from(Array.from({ length: i % 9 }, () => Math.floor(Math.random() * 256)))); // never throws
+  }
+  assert.equal(keyframeTest('opus'), undefined);
+});
+
+test('the selector forwards the best live layer at or below the target and switches only on a keyframe', () => {
+  let t = 0;
+  let plis = 0;
+  const sel = new SimulcastSelector(() => plis++, () => t);
+  assert.equal(sel.accept(0, false), false, 'nothing until a keyframe');
+  assert.ok(plis === 1);
+  assert.equal(sel.accept(0, true), true);
+  t += 10;
+  assert.equal(sel.accept(2, false), false, 'layer 2 appears: wanted, but waits for its keyframe');
+  assert.equal(sel.accept(0, false), true, 'layer 0 still flows meanwhile');
+  t += 600;
+  assert.equal(sel.accept(2, true), true, 'switched on the keyframe');
+  assert.equal(sel.accept(0, false), false);
+  sel.setTarget(0);
+  assert.equal(sel.accept(2, false), true, 'the old layer flows until the new one has a keyframe');
+  assert.equal(sel.accept(0, true), true);
+  assert.equal(sel.accept(2, false), false);
+  // Layer 0 goes silent: the lowest live layer above the target takes over.
+  t += 2000;
+  sel.accept(2, true);
+  assert.equal(sel.current, 2);
+});
+
+test('rid names rank layers whatever their order in the offer', () => {
+  assert.deepEqual(['h', 'm', 'l'].map((r) => substreamOf(r, ['h', 'm', 'l'])), [2, 1, 0]);
+  assert.deepEqual(['l', 'm', 'h'].map((r) => substreamOf(r, ['l', 'm', 'h'])), [0, 1, 2]);
+  assert.deepEqual(['f', 'h', 'q'].map((r) => substreamOf(r, ['q', 'h', 'f'])), [2, 1, 0]);
+  assert.deepEqual(['a', 'b', 'c'].map((r) => substreamOf(r, ['a', 'b', 'c'])), [2, 1, 0], 'unknown names: offer order, highest first');
+});
