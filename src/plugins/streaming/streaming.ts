@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
-import { Mountpoint, StreamSource, type StreamConfig, type StreamSink } from './mountpoint.js';
+import { Mountpoint, StreamSource, type MountpointSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
 export const E = {
   NO_MESSAGE: 450,
@@ -425,18 +425,7 @@ export class StreamingPlugin implements Plugin {
     const legacy = body.media === undefined;
     const specs = legacy ? legacyStreams(body) : (body.media as unknown[]);
     if (specs.length === 0) throw new StreamingError(E.CANT_CREATE, legacy ? "Can't add 'rtp' stream, no audio, video or data have to be streamed" : "Can't add 'rtp' stream, empty media array");
-    let name = typeof body.name === 'string' && body.name !== '' ? body.name : `mp-${id}`;
-    if (/^\d/.test(name)) name = `mp-${name}`;
-    const mp = new Mountpoint({
-      id,
-      name,
-      description: typeof body.description === 'string' ? body.description : name,
-      metadata: typeof body.metadata === 'string' ? body.metadata : undefined,
-      secret: typeof body.secret === 'string' ? body.secret : undefined,
-      pin: typeof body.pin === 'string' ? body.pin : undefined,
-      isPrivate: body.is_private === true,
-      legacy,
-    });
+    const mp = new Mountpoint(mountpointSettings(body, id, legacy));
     // Reserve the id while sockets are being opened, so a concurrent create cannot take it.
     this.mountpoints.set(id, mp);
     try {
@@ -484,18 +473,7 @@ export class StreamingPlugin implements Plugin {
     }
     const pt = typeof body.audiopt === 'number' ? body.audiopt : audio.pt;
     if (pt < 0 || pt > 127) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiopt should be 0-127)');
-    let name = typeof body.name === 'string' && body.name !== '' ? body.name : `mp-${id}`;
-    if (/^\d/.test(name)) name = `mp-${name}`;
-    const mp = new Mountpoint({
-      id,
-      name,
-      description: typeof body.description === 'string' ? body.description : name,
-      metadata: typeof body.metadata === 'string' ? body.metadata : undefined,
-      secret: typeof body.secret === 'string' ? body.secret : undefined,
-      pin: typeof body.pin === 'string' ? body.pin : undefined,
-      isPrivate: body.is_private === true,
-      legacy: false,
-    });
+    const mp = new Mountpoint(mountpointSettings(body, id, false));
     const config: StreamConfig = {
       type: 'audio',
       mid: 'a',
@@ -761,6 +739,22 @@ function parseStream(raw: unknown, top: JsonObject): ParsedStream {
 }
 
 /** The deprecated single-stream fields (audio/audioport/…), as janode sends them, as a media array. */
+/** The settings every mountpoint type shares, from a create request (or a configuration entry). */
+function mountpointSettings(body: JsonObject, id: number, legacy: boolean): MountpointSettings {
+  let name = typeof body.name === 'string' && body.name !== '' ? body.name : `mp-${id}`;
+  if (/^\d/.test(name)) name = `mp-${name}`;
+  return {
+    id,
+    name,
+    description: typeof body.description === 'string' ? body.description : name,
+    metadata: typeof body.metadata === 'string' ? body.metadata : undefined,
+    secret: typeof body.secret === 'string' ? body.secret : undefined,
+    pin: typeof body.pin === 'string' ? body.pin : undefined,
+    isPrivate: body.is_private === true,
+    legacy,
+  };
+}
+
 function legacyStreams(body: JsonObject): JsonObject[] {
   const out: JsonObject[] = [];
   const kinds: Array<['audio' | 'video' | 'data', string]> = [
