@@ -20,8 +20,11 @@ export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/p
 
 /** Header extensions Portunus accepts in answers (ids are the offerer's). */
 const ACCEPTED_EXTENSIONS: Record<'audio' | 'video', readonly string[]> = {
-  audio: [EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME, EXT_TWCC],
-  video: [EXT_MID, EXT_RID, EXT_REPAIRED_RID, EXT_ABS_SEND_TIME, EXT_TWCC, EXT_VIDEO_ORIENTATION, EXT_PLAYOUT_DELAY],
+  // No transport-wide CC in answers: werift keeps one TWCC feedback generator per m-line, so with audio and video
+  // bundled each reports the other's packets as lost and the sender's estimate collapses. Without it the
+  // sender runs on loss-based estimation and our REMB (abs-send-time stays for REMB estimators).
+  audio: [EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME],
+  video: [EXT_MID, EXT_RID, EXT_REPAIRED_RID, EXT_ABS_SEND_TIME, EXT_VIDEO_ORIENTATION, EXT_PLAYOUT_DELAY],
 };
 
 /** Extension ids Portunus uses in its own offers. */
@@ -55,7 +58,7 @@ function baseConfig(iceLite: boolean): Partial<PeerConfig> {
 function codec(kind: 'audio' | 'video', name: string, clockRate: number, channels?: number): RTCRtpCodecParameters {
   // The feedback we answer with: without transport-cc (or REMB) the sender's bandwidth estimate never grows, and
   // without nack/pli it cannot repair loss. RTX carries none.
-  const rtcpFeedback = name.toLowerCase() === 'rtx' ? [] : feedback(kind);
+  const rtcpFeedback = name.toLowerCase() === 'rtx' ? [] : feedback(kind).filter((f) => f.type !== 'transport-cc');
   return new RTCRtpCodecParameters({ mimeType: `${kind}/${name}`, clockRate, channels, rtcpFeedback });
 }
 
