@@ -17,10 +17,15 @@ export interface RunningServer {
 }
 
 /** Where a server under test runs: on the host's loopback, or inside the bench's network namespace. */
-export type Placement = { readonly netns?: BenchNetns };
+export type Placement = {
+  readonly netns?: BenchNetns;
+  /** Pin the server to this CPU (taskset), away from the load client. */
+  readonly cpu?: number;
+};
 
 function command(placement: Placement, program: string, args: readonly string[]): [string, string[]] {
-  return placement.netns ? ['ip', ['netns', 'exec', placement.netns.name, program, ...args]] : [program, [...args]];
+  const pinned: [string, string[]] = placement.cpu !== undefined ? ['taskset', ['-c', String(placement.cpu), program, ...args]] : [program, [...args]];
+  return placement.netns ? ['ip', ['netns', 'exec', placement.netns.name, pinned[0], ...pinned[1]]] : pinned;
 }
 
 const LIB = '/usr/lib/x86_64-linux-gnu/janus';

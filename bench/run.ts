@@ -1,4 +1,5 @@
 // `npm run bench`: the same workloads against Janus and Portunus in one run; a table of ratios and a JSON file.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runChurn, type ChurnResult } from './churn.js';
@@ -60,12 +61,26 @@ async function measure(server: RunningServer) {
 
 type Measured = Awaited<ReturnType<typeof measure>>;
 
+/** Pins this process to every CPU but the last and returns the last, for the server; undefined when not possible. */
+function pinCpus(): number | undefined {
+  const n = cpus().length;
+  if (n < 2 || process.env.BENCH_PIN === '0') return undefined;
+  const r = spawnSync('taskset', ['-apc', `0-${n - 2}`, String(process.pid)], { stdio: 'ignore' });
+  if (r.status !== 0) {
+    notes.push('could not pin to CPUs (taskset); server and client share all cores');
+    return undefined;
+  }
+  return n - 1;
+}
+
 async function main(): Promise<void> {
   const haveJanus = ensureJanus();
   // Both servers inside the bench's own network namespace when the host allows it (Janus offers no loopback
   // candidates, so media workloads against it need a non-loopback address that is still on this machine).
   const ns = createBenchNetns();
-  const placement: Placement = 'error' in ns ? {} : { netns: ns };
+  // Server on the last CPU, the bench (load client) on the others, when there are at least two and taskset works.
+  const cpu = pinCpus();
+  const placement: Placement = { ...('error' in ns ? {} : { netns: ns }), ...(cpu !== undefined ? { cpu } : {}) };
   if ('error' in ns) notes.push(`no network namespace (${ns.error}); servers on loopback, Janus media workloads n/a`);
   const cleanup = (): void => placement.netns?.remove();
   process.once('SIGINT', () => {
@@ -112,6 +127,7 @@ async function main(): Promise<void> {
     placement.netns
       ? `Both servers ran inside the bench's network namespace, reached over a veth pair (${placement.netns.clientAddress} -> ${placement.netns.serverAddress}); load clients on the host side.`
       : 'Both servers ran on loopback.',
+    placement.cpu !== undefined ? `Each server pinned to CPU ${placement.cpu}, the bench and its load clients to the other CPU(s).` : 'No CPU pinning.',
     '',
     '| workload | unit | Portunus | Janus | ratio |',
     '|---|---|---|---|---|',
