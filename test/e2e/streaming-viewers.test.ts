@@ -144,3 +144,56 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
     await srv.stop();
   }
 });
+
+test('simulcast ports: a viewer gets one layer (the highest by default), configure substream switches on a keyframe, one continuous stream', { timeout: 60_000 }, async () => {
+  const srv = await startInProcess();
+  const network = new Network(await discoverNetworkHost());
+  const admin = await JanusWs.open(srv.wsUrl);
+  const sender = dgram.createSocket('udp4');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const created = await admin.request({
+      janus: 'message', session_id: session, handle_id: handle,
+      body: { request: 'create', type: 'rtp', id: 701, media: [{ type: 'video', mid: 'v', port: 0, port2: 0, port3: 0, simulcast: true, pt: 100, codec: 'vp8' }] },
+    });
+    const port = ((((created.plugindata as Msg).data as Msg).stream as Msg).ports as Array<{ port: number; port_2: number; port_3: number }>)[0];
+    assert.ok(port.port > 0 && port.port_2 > 0 && port.port_3 > 0, JSON.stringify(port));
+    // Three layers with their own SSRC and sequence numbers; VP8 keyframe every 10th packet; payload names the layer.
+    let n = 0;
+    timer = setInterval(() => {
+      for (const [layer, p] of [port.port, port.port_2, port.port_3].entries()) {
+        const b = Buffer.alloc(12 + 2 + 6);
+        b[0] = 0x80;
+        b[1] = 100;
+        b.writeUInt16BE((n + layer * 10000) & 0xffff, 2);
+        b.writeUInt32BE((n * 3000) >>> 0, 4);
+        b.writeUInt32BE(0x5000 + layer, 8);
+        b[12] = 0x10; // VP8 descriptor: start of partition 0
+        b[13] = n % 10 === 0 ? 0x00 : 0x01; // P bit clear: keyframe
+        b.write(`layer${layer}`, 14);
+        sender.send(b, p, '127.0.0.1');
+      }
+      n++;
+    }, 10);
+    const v = await watch(srv.wsUrl, network, 701);
+    await new Promise((r) => setTimeout(r, 600));
+    const layersSeen = new Set(v.payloads.map((p) => p.slice(2)));
+    assert.deepEqual([...layersSeen], ['layer2'], 'only the highest layer by default');
+    const before = v.payloads.length;
+    await v.configure({ substream: 0 });
+    await new Promise((r) => setTimeout(r, 600));
+    const after = v.payloads.slice(before).map((p) => p.slice(2));
+    const firstLow = after.indexOf('layer0');
+    assert.ok(firstLow >= 0, 'layer 0 after configure');
+    assert.ok(after.slice(firstLow).every((p) => p === 'layer0'), 'only layer 0 after the switch');
+    for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1, `sequence step at ${k}`);
+    await v.leave();
+  } finally {
+    if (timer) clearInterval(timer);
+    sender.close();
+    admin.close();
+    await srv.stop();
+  }
+});

@@ -20,6 +20,8 @@ export interface Viewer {
   /** Sends `pause` or `start` and waits for the plugin's answer. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** Sends `configure` with these fields and waits for `configured`. */
+  configure(fields: Msg): Promise<void>;
 }
 
 export interface WatchOptions {
@@ -51,6 +53,10 @@ export async function watch(wsUrl: string, network: Network, id: number, options
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'switch', id: target } });
       const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'switched');
       assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { switched: 'ok', id: target });
+    },
+    async configure(fields: Msg) {
+      const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'configure', ...fields } });
+      await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'configured');
     },
     async pause() {
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'pause' } });

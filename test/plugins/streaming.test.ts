@@ -152,6 +152,9 @@ test('bad input: clear Janus errors and nothing half-created', async () => {
   assert.equal((await c.send({ request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', pt: 111, codec: 'opus' }] })).error_code, 453);
   assert.equal((await c.send({ request: 'create', type: 'rtp', media: [audio({ type: 'smell' })] })).error_code, 454);
   assert.equal((await c.send({ request: 'create' })).error_code, 453);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [audio({ simulcast: true, port2: 0, port3: 0 })] })).error_code, 454, 'simulcast is video only');
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8', simulcast: true, port2: 0 }] })).error_code, 453, 'port3 missing');
+  assert.equal((await c.send({ request: 'create', type: 'rtp', media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8', simulcast: true, port2: 0, port3: 70000 }] })).error_code, 454);
   assert.equal((await c.send({ request: 'bogus' })).error_code, 452);
   const ok = await c.send({ request: 'create', type: 'rtp', id: 778, secret: 's3cret', pin: '1234', is_private: true, media: [audio()] });
   assert.equal(ok.streaming, 'created');

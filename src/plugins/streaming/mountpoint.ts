@@ -21,7 +21,8 @@ export interface StreamConfig {
 
 /** What the fan-out needs from a viewer. */
 export interface StreamSink {
-  receive(stream: StreamSource, packet: Buffer): void;
+  /** `layer`: the simulcast substream the packet belongs to (undefined without simulcast). */
+  receive(stream: StreamSource, packet: Buffer, layer?: number): void;
 }
 
 export class StreamSource {
@@ -32,13 +33,15 @@ export class StreamSource {
   /** Where RTCP to the source (PLI) goes: the first sender seen on the RTCP socket. */
   latched: { address: string; port: number } | undefined;
   private garbageLogged = false;
+  /** Simulcast video: the sockets of substreams 1 and 2 (the main socket carries substream 0). */
+  readonly layers: BoundUdpSocket[] = [];
 
   constructor(
     readonly config: StreamConfig,
     /** The socket the source sends to; undefined for a stream fed from a file. */
     readonly rtp: BoundUdpSocket | undefined,
     readonly rtcp: BoundUdpSocket | undefined,
-    private readonly deliver: (stream: StreamSource, packet: Buffer) => void,
+    private readonly deliver: (stream: StreamSource, packet: Buffer, layer?: number) => void,
     private readonly warn: (msg: string) => void,
   ) {
     rtp?.socket.on('message', (msg) => this.ingest(msg));
@@ -47,8 +50,18 @@ export class StreamSource {
     });
   }
 
-  /** A datagram from the source (the socket's, or a file player's). */
-  ingest(msg: Buffer): void {
+  /** Makes this a simulcast stream: the main socket is substream 0, these are substreams 1 and 2. */
+  addLayers(sockets: readonly BoundUdpSocket[]): void {
+    this.rtp?.socket.removeAllListeners('message');
+    this.rtp?.socket.on('message', (msg) => this.ingest(msg, 0));
+    sockets.forEach((s, i) => {
+      this.layers.push(s);
+      s.socket.on('message', (msg) => this.ingest(msg, i + 1));
+    });
+  }
+
+  /** A datagram from the source (the socket's, or a file player's); `layer` for simulcast substreams. */
+  ingest(msg: Buffer, layer?: number): void {
     if (this.config.type !== 'data') {
       const h = looksLikeRtcp(msg) ? undefined : parseRtpHeader(msg);
       if (!h) {
@@ -63,7 +76,7 @@ export class StreamSource {
     }
     this.packets++;
     this.lastPacketAt = Date.now();
-    this.deliver(this, msg);
+    this.deliver(this, msg, layer);
   }
 
   /** Sends RTCP (a PLI) to the latched source address, if any. */
@@ -78,7 +91,7 @@ export class StreamSource {
   }
 
   close(): void {
-    for (const s of [this.rtp, this.rtcp]) {
+    for (const s of [this.rtp, this.rtcp, ...this.layers]) {
       try {
         s?.socket.close();
       } catch {
@@ -121,9 +134,9 @@ export class Mountpoint {
   }
 
   /** Hands a source packet to every viewer; a disabled mountpoint relays nothing. */
-  fanOut(stream: StreamSource, packet: Buffer): void {
+  fanOut(stream: StreamSource, packet: Buffer, layer?: number): void {
     if (!this.enabled) return;
-    for (const v of this.viewers) v.receive(stream, packet);
+    for (const v of this.viewers) v.receive(stream, packet, layer);
   }
 
   /** Set for file mountpoints (`live`, `ondemand`). */

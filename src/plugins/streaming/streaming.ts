@@ -12,6 +12,9 @@ import { readFileSync } from 'node:fs';
 import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
+import { keyframeTest } from '../rtp/keyframe.js';
+import { parseRtpHeader } from '../rtp/rtp-header.js';
+import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { Mountpoint, StreamSource, type MountpointSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
 export const E = {
@@ -64,8 +67,29 @@ class Viewer implements StreamSink {
   player: FilePlayer | undefined;
   constructor(readonly handle: PluginHandle) {}
 
+  private acceptLayer(stream: StreamSource, packet: Buffer, layer: number): boolean {
+    const mid = stream.config.mid;
+    let sel = this.layers.get(mid);
+    if (!sel) {
+      sel = new SimulcastSelector(() => this.onLayerKeyframeNeeded?.());
+      sel.setTarget(this.substreamTarget);
+      this.layers.set(mid, sel);
+    }
+    const h = parseRtpHeader(packet);
+    if (!h) return false;
+    const test = keyframeTest(stream.config.codec?.name);
+    const before = sel.current;
+    const pass = sel.accept(layer, test ? test(packet.subarray(h.headerLength)) : true);
+    if (sel.current !== before) this.handle.pushEvent(undefined, { streaming: 'event', result: { mid, substream: sel.current } });
+    return pass;
+  }
+
+  /** Set by the plugin: asks the mountpoint's sources for a keyframe (rate-limited there). */
+  onLayerKeyframeNeeded: (() => void) | undefined;
+
   /** Leaves the mountpoint (if any) and stops an on-demand playback. */
   detach(): void {
+    this.layers.clear();
     this.player?.stop();
     this.player = undefined;
     this.mountpoint?.viewers.delete(this);
@@ -73,8 +97,14 @@ class Viewer implements StreamSink {
     this.state = 'idle';
   }
 
-  receive(stream: StreamSource, packet: Buffer): void {
+  /** Per simulcast stream (by mid): which layer this viewer gets. */
+  readonly layers = new Map<string, SimulcastSelector>();
+  /** The layer asked with `configure` (default: the highest). */
+  substreamTarget = 2;
+
+  receive(stream: StreamSource, packet: Buffer, layer?: number): void {
     if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
+    if (layer !== undefined && !this.acceptLayer(stream, packet, layer)) return;
     if (stream.config.type === 'data') this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
     else this.handle.relayRtp(stream.config.mid, packet);
   }
@@ -138,7 +168,11 @@ export class StreamingPlugin implements Plugin {
   }
 
   createSession(handle: PluginHandle): void {
-    this.viewers.set(handle.id, new Viewer(handle));
+    const v = new Viewer(handle);
+    v.onLayerKeyframeNeeded = () => {
+      if (v.mountpoint) this.askKeyframe(v.mountpoint);
+    };
+    this.viewers.set(handle.id, v);
   }
 
   destroySession(handle: PluginHandle): void {
@@ -297,8 +331,13 @@ export class StreamingPlugin implements Plugin {
       if (c.pt !== undefined) m.pt = c.pt;
       if (c.codec) m.codec = c.codec.name;
       if (c.fmtp !== undefined) m.fmtp = c.fmtp;
+      if (s.layers.length === 2) m.simulcast = true;
       if (admin && s.rtp) {
         m.port = s.rtp.port;
+        if (s.layers.length === 2) {
+          m.port2 = s.layers[0].port;
+          m.port3 = s.layers[1].port;
+        }
         if (s.rtcp) m.rtcpport = s.rtcp.port;
         if (s.rtp.requested !== undefined) out.host = s.rtp.requested;
       }
@@ -361,6 +400,11 @@ export class StreamingPlugin implements Plugin {
       if (c.iface !== undefined) m.iface = c.iface;
       if (c.mcast !== undefined) m.mcast = c.mcast;
       if (c.type === 'data') m.datatype = c.datatype;
+      if (st.layers.length === 2) {
+        m.simulcast = true;
+        m.port2 = st.layers[0].port;
+        m.port3 = st.layers[1].port;
+      }
       return m;
     });
     const saved: JsonObject = mp.file
@@ -511,15 +555,21 @@ export class StreamingPlugin implements Plugin {
       });
     let rtp;
     let rtcp;
+    const layers = [];
     try {
       rtp = await open(parsed.port, false);
       if (parsed.rtcpPort !== undefined) rtcp = await open(parsed.rtcpPort, true);
+      for (const p of parsed.layerPorts ?? []) layers.push(await open(p, false));
     } catch (err) {
       rtp?.socket.close();
+      rtcp?.socket.close();
+      for (const l of layers) l.socket.close();
       if (err instanceof BindError) throw new StreamingError(E.CANT_CREATE, `Can't add 'rtp' stream, error creating data source stream: ${err.message}`);
       throw err;
     }
-    return new StreamSource(config, rtp, rtcp, (s, p) => mp.fanOut(s, p), (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
+    const source = new StreamSource(config, rtp, rtcp, (s, p, layer) => mp.fanOut(s, p, layer), (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
+    if (parsed.layerPorts) source.addLayers(layers);
+    return source;
   }
 
   private describeCreated(mp: Mountpoint): JsonObject {
@@ -540,6 +590,10 @@ export class StreamingPlugin implements Plugin {
       const p: JsonObject = { type: s.config.type, mid: s.config.mid };
       if (s.rtp?.requested !== undefined) p.host = s.rtp.requested;
       p.port = s.rtp?.port ?? 0;
+      if (s.layers.length === 2) {
+        p.port_2 = s.layers[0].port;
+        p.port_3 = s.layers[1].port;
+      }
       if (s.rtcp) p.rtcp_port = s.rtcp.port;
       return p;
     });
@@ -610,9 +664,29 @@ export class StreamingPlugin implements Plugin {
           v.player?.pause(); // on-demand playback waits where it is, as in Janus
         }
         return { data: { streaming: 'event', result: { status: 'pausing' } } };
-      case 'configure':
+      case 'configure': {
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't configure: not on a mountpoint");
+        // Simulcast: `substream` at the top level, or per mid in `streams`.
+        const entries: JsonObject[] = Array.isArray(body.streams) ? body.streams.filter(isJsonObject) : [body];
+        for (const e of entries) {
+          if (e.substream === undefined) continue;
+          if (typeof e.substream !== 'number' || !Number.isInteger(e.substream) || e.substream < 0 || e.substream > 2) {
+            throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (substream should be 0, 1 or 2)');
+          }
+          const target = e.substream;
+          const mids = typeof e.mid === 'string' ? [e.mid] : [...v.mids];
+          if (typeof e.mid !== 'string') v.substreamTarget = target;
+          for (const mid of mids) {
+            const sel = v.layers.get(mid);
+            if (!sel) continue;
+            sel.setTarget(target);
+            // Already there: say so, as Janus does; otherwise the switch happens on the next keyframe.
+            if (sel.current === target) handle.pushEvent(undefined, { streaming: 'event', result: { mid, substream: target } });
+          }
+          this.askKeyframe(v.mountpoint);
+        }
         return { data: { streaming: 'event', result: { event: 'configured' } } };
+      }
       case 'switch': {
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't switch: not on a mountpoint");
         check(body, [{ name: 'id', type: 'positive', required: true }]);
@@ -681,6 +755,8 @@ interface ParsedStream {
   readonly config: StreamConfig;
   readonly port: number;
   readonly rtcpPort?: number;
+  /** Simulcast video: the ports of substreams 1 and 2 (the first port carries substream 0). */
+  readonly layerPorts?: readonly [number, number];
 }
 
 const STREAM_FIELDS: readonly FieldSpec[] = [
@@ -696,6 +772,9 @@ const STREAM_FIELDS: readonly FieldSpec[] = [
   { name: 'rtpmap', type: 'string' },
   { name: 'fmtp', type: 'string' },
   { name: 'datatype', type: 'string' },
+  { name: 'simulcast', type: 'boolean' },
+  { name: 'port2', type: 'integer' },
+  { name: 'port3', type: 'integer' },
 ];
 
 function parseStream(raw: unknown, top: JsonObject): ParsedStream {
@@ -705,7 +784,13 @@ function parseStream(raw: unknown, top: JsonObject): ParsedStream {
   if (type !== 'audio' && type !== 'video' && type !== 'data') throw new StreamingError(E.INVALID_ELEMENT, `Unknown stream type '${type}'`);
   const port = raw.port as number;
   const rtcpPort = raw.rtcpport as number | undefined;
-  for (const [name, p] of [['port', port], ['rtcpport', rtcpPort]] as const) {
+  let layerPorts: [number, number] | undefined;
+  if (raw.simulcast === true) {
+    if (type !== 'video') throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (simulcast is for video streams only)');
+    if (raw.port2 === undefined || raw.port3 === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (port2 and port3 for simulcast)');
+    layerPorts = [raw.port2 as number, raw.port3 as number];
+  }
+  for (const [name, p] of [['port', port], ['rtcpport', rtcpPort], ['port2', layerPorts?.[0]], ['port3', layerPorts?.[1]]] as const) {
     if (p !== undefined && (p < 0 || p > 65535)) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element type (${name} should be a port number 0-65535)`);
   }
   const mid = raw.mid as string;
@@ -735,10 +820,10 @@ function parseStream(raw: unknown, top: JsonObject): ParsedStream {
     },
     port,
     rtcpPort,
+    layerPorts,
   };
 }
 
-/** The deprecated single-stream fields (audio/audioport/…), as janode sends them, as a media array. */
 /** The settings every mountpoint type shares, from a create request (or a configuration entry). */
 function mountpointSettings(body: JsonObject, id: number, legacy: boolean): MountpointSettings {
   let name = typeof body.name === 'string' && body.name !== '' ? body.name : `mp-${id}`;
@@ -755,6 +840,7 @@ function mountpointSettings(body: JsonObject, id: number, legacy: boolean): Moun
   };
 }
 
+/** The deprecated single-stream fields (audio/audioport/…), as janode sends them, as a media array. */
 function legacyStreams(body: JsonObject): JsonObject[] {
   const out: JsonObject[] = [];
   const kinds: Array<['audio' | 'video' | 'data', string]> = [
@@ -776,6 +862,11 @@ function legacyStreams(body: JsonObject): JsonObject[] {
       s.pt = get('pt');
       s.codec = get('codec') ?? get('rtpmap');
       if (get('fmtp') !== undefined) s.fmtp = get('fmtp');
+    }
+    if (kind === 'video' && body.videosimulcast === true) {
+      s.simulcast = true;
+      s.port2 = body.videoport2;
+      s.port3 = body.videoport3;
     }
     out.push(s);
   }
