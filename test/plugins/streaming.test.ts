@@ -276,3 +276,30 @@ test('permanent mountpoints: saved to the state folder with their ports, edited,
     await srv.stop();
   }
 });
+
+test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuite/srtpcrypto; a wrong key counts nothing', { timeout: 30_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { randomBytes } = await import('node:crypto');
+  const key = randomBytes(30).toString('base64');
+  const other = randomBytes(30).toString('base64');
+  assert.equal((await c.send({ request: 'create', type: 'rtp', srtpsuite: 40, srtpcrypto: key, media: [audio()] })).error_code, 454);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', srtpsuite: 80, srtpcrypto: 'c2hvcnQ=', media: [audio()] })).error_code, 454);
+  assert.equal((await c.send({ request: 'create', type: 'rtp', srtpsuite: 80, media: [audio()] })).error_code, 453);
+  const good = await c.send({ request: 'create', type: 'rtp', id: 881, srtpsuite: 80, srtpcrypto: key, media: [audio()] });
+  const wrong = await c.send({ request: 'create', type: 'rtp', id: 882, srtpsuite: 80, srtpcrypto: other, media: [audio()] });
+  const portOf = (r: Msg): number => ((r.stream as { ports: Array<{ port: number }> }).ports[0]).port;
+  const run = (port: number) =>
+    new Promise<void>((resolve) => {
+      const f = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5', '-c:a', 'libopus', '-payload_type', '111',
+        '-f', 'rtp', '-srtp_out_suite', 'AES_CM_128_HMAC_SHA1_80', '-srtp_out_params', key, `srtp://127.0.0.1:${port}`], { stdio: 'ignore' });
+      f.on('exit', () => resolve());
+    });
+  await Promise.all([run(portOf(good)), run(portOf(wrong))]);
+  await new Promise((r) => setTimeout(r, 200));
+  const info = (await c.send({ request: 'info', id: 881 })).info as { srtp?: boolean; media: Array<{ packets: number }> };
+  assert.equal(info.srtp, true);
+  assert.ok(info.media[0].packets > 40, `${info.media[0].packets} SRTP packets decrypted and counted`);
+  assert.deepEqual(await packetsOf(c, 882), [0], 'a wrong key lets nothing through');
+  await c.send({ request: 'destroy', id: 881 });
+  await c.send({ request: 'destroy', id: 882 });
+});

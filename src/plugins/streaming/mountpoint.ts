@@ -4,6 +4,7 @@ import { destinationFor } from '../../net/address.js';
 import type { AudioFrames } from './audio-file.js';
 import type { CodecInfo } from './codecs.js';
 import type { FilePlayer } from './file-player.js';
+import type { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
 
 export interface StreamConfig {
@@ -35,6 +36,11 @@ export class StreamSource {
   private garbageLogged = false;
   /** Simulcast video: the sockets of substreams 1 and 2 (the main socket carries substream 0). */
   readonly layers: BoundUdpSocket[] = [];
+  /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto). */
+  srtp: SrtpRtpUnprotector | undefined;
+  /** Packets refused by SRTP (bad tag, replay). */
+  srtpRefused = 0;
+  private srtpLogged = false;
 
   constructor(
     readonly config: StreamConfig,
@@ -62,6 +68,18 @@ export class StreamSource {
 
   /** A datagram from the source (the socket's, or a file player's); `layer` for simulcast substreams. */
   ingest(msg: Buffer, layer?: number): void {
+    if (this.srtp && this.config.type !== 'data') {
+      const r = this.srtp.unprotect(msg);
+      if (typeof r === 'string') {
+        this.srtpRefused++;
+        if (!this.srtpLogged) {
+          this.srtpLogged = true;
+          this.warn(`stream ${this.config.mid}: dropping SRTP packets that fail to ${r === 'auth' ? 'authenticate (wrong key?)' : r === 'replay' ? 'pass the replay check' : 'parse'} (logged once)`);
+        }
+        return;
+      }
+      msg = r;
+    }
     if (this.config.type !== 'data') {
       const h = looksLikeRtcp(msg) ? undefined : parseRtpHeader(msg);
       if (!h) {
@@ -112,6 +130,15 @@ export interface MountpointSettings {
   readonly legacy: boolean;
 }
 
+/** An SRTP-protected source (SDES keys given at create time). */
+export interface SrtpSourceSettings {
+  readonly suite: 32 | 80;
+  /** The key as given (base64), for saving. */
+  readonly crypto: string;
+  readonly key: Buffer;
+  readonly salt: Buffer;
+}
+
 /** What a `live` or `ondemand` mountpoint plays. */
 export interface FileSettings {
   readonly kind: 'live' | 'ondemand';
@@ -141,6 +168,8 @@ export class Mountpoint {
 
   /** Set for file mountpoints (`live`, `ondemand`). */
   file: FileSettings | undefined;
+  /** Set when the sources send SRTP. */
+  srtp: SrtpSourceSettings | undefined;
 
   close(): void {
     this.file?.player?.stop();

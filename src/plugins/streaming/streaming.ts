@@ -9,13 +9,15 @@ import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
 import type { JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { readFileSync } from 'node:fs';
+import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../media/srtp/srtp-keys.js';
+import { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
-import { Mountpoint, StreamSource, type MountpointSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
+import { Mountpoint, StreamSource, type MountpointSettings, type SrtpSourceSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
 export const E = {
   NO_MESSAGE: 450,
@@ -325,6 +327,7 @@ export class StreamingPlugin implements Plugin {
     if (admin) out.viewers = mp.viewers.size;
     out.type = mp.file?.kind === 'ondemand' ? 'on demand' : 'live';
     if (admin && mp.file) out.filename = mp.file.filename;
+    if (mp.srtp) out.srtp = true;
     out.media = mp.streams.map((s, mindex) => {
       const c = s.config;
       const m: JsonObject = { mindex, type: c.type, mid: c.mid, label: c.label };
@@ -409,7 +412,7 @@ export class StreamingPlugin implements Plugin {
     });
     const saved: JsonObject = mp.file
       ? { type: mp.file.kind, id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, filename: mp.file.filename, audio: true, video: false, audiopt: mp.file.pt }
-      : { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media };
+      : { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media, ...(mp.srtp ? { srtpsuite: mp.srtp.suite, srtpcrypto: mp.srtp.crypto } : {}) };
     if (s.metadata !== undefined) saved.metadata = s.metadata;
     if (s.secret !== undefined) saved.secret = s.secret;
     if (s.pin !== undefined) saved.pin = s.pin;
@@ -452,6 +455,8 @@ export class StreamingPlugin implements Plugin {
       { name: 'is_private', type: 'boolean' },
       { name: 'permanent', type: 'boolean' },
       { name: 'media', type: 'array' },
+      { name: 'srtpsuite', type: 'integer' },
+      { name: 'srtpcrypto', type: 'string' },
     ]);
     if (!fromConfig && this.adminKey !== undefined) {
       if (body.admin_key === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (admin_key)');
@@ -469,7 +474,9 @@ export class StreamingPlugin implements Plugin {
     const legacy = body.media === undefined;
     const specs = legacy ? legacyStreams(body) : (body.media as unknown[]);
     if (specs.length === 0) throw new StreamingError(E.CANT_CREATE, legacy ? "Can't add 'rtp' stream, no audio, video or data have to be streamed" : "Can't add 'rtp' stream, empty media array");
+    const srtp = parseSrtpSource(body);
     const mp = new Mountpoint(mountpointSettings(body, id, legacy));
+    mp.srtp = srtp;
     // Reserve the id while sockets are being opened, so a concurrent create cannot take it.
     this.mountpoints.set(id, mp);
     try {
@@ -568,6 +575,7 @@ export class StreamingPlugin implements Plugin {
       throw err;
     }
     const source = new StreamSource(config, rtp, rtcp, (s, p, layer) => mp.fanOut(s, p, layer), (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
+    if (mp.srtp) source.srtp = new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt), mp.srtp.suite === 32 ? 4 : 10);
     if (parsed.layerPorts) source.addLayers(layers);
     return source;
   }
@@ -822,6 +830,16 @@ function parseStream(raw: unknown, top: JsonObject): ParsedStream {
     rtcpPort,
     layerPorts,
   };
+}
+
+/** `srtpsuite` + `srtpcrypto` (SDES: base64 of the 16-byte master key and 14-byte salt), as Janus takes them. */
+function parseSrtpSource(body: JsonObject): SrtpSourceSettings | undefined {
+  if (body.srtpsuite === undefined && body.srtpcrypto === undefined) return undefined;
+  if (body.srtpsuite === undefined || body.srtpcrypto === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (srtpsuite and srtpcrypto go together)');
+  if (body.srtpsuite !== 32 && body.srtpsuite !== 80) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (srtpsuite should be 32 or 80)');
+  const raw = Buffer.from(body.srtpcrypto as string, 'base64');
+  if (raw.length !== 30) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (srtpcrypto should be the base64 of a 16-byte key and a 14-byte salt)');
+  return { suite: body.srtpsuite, crypto: body.srtpcrypto as string, key: raw.subarray(0, 16), salt: raw.subarray(16) };
 }
 
 /** The settings every mountpoint type shares, from a create request (or a configuration entry). */
