@@ -136,8 +136,6 @@ export const NOT_YET_USED: ReadonlySet<string> = new Set([
   'nat.ice_lite',
   'nat.ice_tcp',
   'nat.full_trickle',
-  'nat.stun_server',
-  'nat.stun_port',
   'nat.keep_private_host',
   'nat.turn_server',
   'nat.turn_port',

@@ -17,7 +17,7 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
   const { media, nat } = config.core;
   const range = parsePortRange(media.rtp_port_range);
   if (!range) log.warn(`media.rtp_port_range '${media.rtp_port_range}' is not "min-max"; any port will be used`, { component: 'webrtc' });
-  if (nat.stun_server || nat.turn_server) log.warn('nat.stun_server / nat.turn_server are not used yet: only host candidates are offered', { component: 'webrtc' });
+  if (nat.turn_server) log.warn('nat.turn_server is not used yet: host (and, with nat.stun_server, server-reflexive) candidates only', { component: 'webrtc' });
   if (!nat.ice_lite) log.warn('nat.ice_lite = false is not supported yet: Portunus runs ICE-lite', { component: 'webrtc' });
   return {
     network,
@@ -29,6 +29,7 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
     ipv6: media.ipv6 && network.ipv6Available,
     noMediaTimerMs: media.no_media_timer * 1000,
     slowlinkThreshold: media.slowlink_threshold,
+    stunServer: nat.stun_server ? { host: nat.stun_server, port: nat.stun_port } : undefined,
   };
 }
 

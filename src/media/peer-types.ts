@@ -27,6 +27,8 @@ export interface WebRtcPeerOptions {
   readonly noMediaTimerMs?: number;
   /** Janus `slowlink_threshold`: lost packets per second that trigger `slowlink`; 0 = off (default). */
   readonly slowlinkThreshold?: number;
+  /** STUN server asked for each ICE socket's server-reflexive address (nat.stun_server); none: host only. */
+  readonly stunServer?: { readonly host: string; readonly port: number };
 }
 
 export interface PeerAcceptOptions extends AcceptOptions {

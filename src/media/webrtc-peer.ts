@@ -12,6 +12,7 @@ import {
 import type { Network } from '../net/network.js';
 import { parseCandidate } from './candidate.js';
 import { selectLocalEndpoints } from './local-addresses.js';
+import { querySrflx } from './srflx.js';
 import { finishAnswer, planAnswer, usableRemoteCandidate, type OfferPlan } from './offer-plan.js';
 import type {
   DataMessage,
@@ -477,7 +478,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
         }
         const transport = new UdpIceTransport(bound, (msg) => this.log('warn', msg));
         this.transports.push(transport);
-        out.push({ transport, advertise: ep.advertise });
+        const srflx = this.options.stunServer ? await querySrflx(transport, this.options.stunServer) : undefined;
+        if (this.options.stunServer && !srflx) this.log('verbose', `no answer from STUN server ${this.options.stunServer.host}:${this.options.stunServer.port} for ${ep.bind}`);
+        if (this.closed) break;
+        out.push({ transport, advertise: ep.advertise, srflx });
       } catch (err) {
         this.log('warn', `cannot open an ICE socket on ${ep.bind}: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -9,6 +9,8 @@ export interface GatheredEndpoint {
   readonly transport: UdpIceTransport;
   /** Address written in the host candidate (the bound one, or a 1:1 NAT mapping). */
   readonly advertise: string;
+  /** The socket's server-reflexive address, when a STUN server told us one. */
+  readonly srflx?: { readonly address: string; readonly port: number };
 }
 
 /** Opens the sockets of one ICE agent; failures of single endpoints are logged by the opener and left out. */
@@ -85,6 +87,26 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
     connection.pairLocalProtocol(protocol);
     connection.appendLocalCandidate(candidate);
     first ??= candidate;
+    const mapped = ep.srflx;
+    if (mapped && (mapped.address !== ep.advertise || mapped.port !== ep.transport.port)) {
+      // Checks sent to the mapped address reach this same socket through the NAT.
+      connection.appendLocalCandidate(
+        new Candidate(
+          candidateFoundation('srflx', 'udp', mapped.address),
+          1,
+          'udp',
+          candidatePriority('srflx', { transport: 'udp', localPreference: 65535 - i }),
+          mapped.address,
+          mapped.port,
+          'srflx',
+          ep.advertise,
+          ep.transport.port,
+          undefined,
+          connection.generation,
+          connection.localUsername,
+        ),
+      );
+    }
   });
   return first;
 }

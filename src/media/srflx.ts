@@ -1,0 +1,58 @@
+// The server-reflexive address of one of our ICE sockets, asked of the configured STUN server
+// (nat.stun_server / nat.stun_port) when the PeerConnection gathers, as a full ICE agent would.
+import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { buildBindingRequest, parseBindingResponse, type MappedAddress } from './stun-binding.js';
+import type { UdpIceTransport } from './udp-ice-transport.js';
+
+export interface StunServer {
+  readonly host: string;
+  readonly port: number;
+}
+
+const resolved = new Map<string, Promise<string | undefined>>();
+
+/** The server's address for a socket family: an IP literal as is, a name looked up once. */
+function serverAddress(host: string, family: 4 | 6): Promise<string | undefined> {
+  if (isIP(host) !== 0) return Promise.resolve(isIP(host) === family ? host : undefined);
+  const key = `${host}/${family}`;
+  let p = resolved.get(key);
+  if (!p) {
+    p = lookup(host, { family }).then(
+      (r) => r.address,
+      () => undefined,
+    );
+    resolved.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * Sends a Binding request from `transport` (three tries, 200 ms apart) and returns the mapped address, or
+ * undefined when the server does not answer within `timeoutMs`. Other datagrams are passed on untouched.
+ */
+export async function querySrflx(transport: UdpIceTransport, server: StunServer, timeoutMs = 700): Promise<MappedAddress | undefined> {
+  const family = transport.socketType === 'udp6' ? 6 : 4;
+  const address = await serverAddress(server.host, family);
+  if (!address || !transport.canSendTo(address, server.port)) return undefined;
+  const txId = randomBytes(12);
+  const request = buildBindingRequest(txId);
+  const previous = transport.onData;
+  return new Promise((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
+    const done = (result: MappedAddress | undefined): void => {
+      for (const t of timers) clearTimeout(t);
+      if (transport.onData === listen) transport.onData = previous;
+      resolve(result);
+    };
+    const listen = (data: Buffer, from: Readonly<[string, number]>): void => {
+      const mapped = parseBindingResponse(data, txId);
+      if (mapped) done(mapped);
+      else previous(data, from);
+    };
+    transport.onData = listen;
+    for (let i = 0; i < 3; i++) timers.push(setTimeout(() => transport.sendChecked(request, server.port, address), i * 200));
+    timers.push(setTimeout(() => done(undefined), timeoutMs));
+  });
+}
