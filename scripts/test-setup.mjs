@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs what the test suite needs beyond npm packages: Debian packages (chromium, ffmpeg) when missing.
+// Installs what the test suite needs beyond npm packages: Debian packages (chromium, ffmpeg, janus-tools…) when missing.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -10,6 +10,8 @@ const wanted = [
   { pkg: 'gcc', probe: '/usr/bin/gcc' },
   { pkg: 'libc6-dev', probe: '/usr/include/dlfcn.h' },
   { pkg: 'openssl', probe: '/usr/bin/openssl' },
+  // janus-pp-rec (Janus's own post-processor) checks that our .mjr recordings are what Janus users expect.
+  { pkg: 'janus-tools', probe: '/usr/bin/janus-pp-rec' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {

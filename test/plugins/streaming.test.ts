@@ -292,7 +292,11 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
     new Promise<void>((resolve) => {
       const f = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5', '-c:a', 'libopus', '-payload_type', '111',
         '-f', 'rtp', '-srtp_out_suite', 'AES_CM_128_HMAC_SHA1_80', '-srtp_out_params', key, `srtp://127.0.0.1:${port}`], { stdio: 'ignore' });
-      f.on('exit', () => resolve());
+      const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
+      f.on('exit', () => {
+        clearTimeout(guard);
+        resolve();
+      });
     });
   await Promise.all([run(portOf(good)), run(portOf(wrong))]);
   await new Promise((r) => setTimeout(r, 200));
@@ -302,4 +306,47 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
   assert.deepEqual(await packetsOf(c, 882), [0], 'a wrong key lets nothing through');
   await c.send({ request: 'destroy', id: 881 });
   await c.send({ request: 'destroy', id: 882 });
+});
+
+test('recording: ffmpeg VP8+Opus into a mountpoint, recorded to .mjr, turned into .webm/.opus by Janus\'s janus-pp-rec', { timeout: 60_000, skip: !(await import('node:fs')).existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec' }, async () => {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const { mkdtempSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-rec-'));
+  const created = await c.send({ request: 'create', type: 'rtp', id: 991, secret: 'rec', media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }, audio({ mid: 'a' })] });
+  const ports = (created.stream as { ports: Array<{ mid: string; port: number }> }).ports;
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'nope', action: 'start', media: [{ mid: 'a', filename: join(dir, 'x') }] })).error_code, 457);
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'begin' })).error_code, 454);
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [] })).error_code, 452);
+  const start = await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'v', filename: join(dir, 'video') }, { mid: 'a', filename: join(dir, 'audio') }] });
+  assert.equal(start.streaming, 'ok', JSON.stringify(start));
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'a', filename: join(dir, 'again') }] })).error_code, 452, 'already recording');
+  const vport = ports.find((p) => p.mid === 'v')!.port;
+  const aport = ports.find((p) => p.mid === 'a')!.port;
+  await new Promise<void>((resolve) => {
+    const f = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=2',
+      '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '200k', '-g', '15', '-payload_type', '100', '-f', 'rtp', `rtp://127.0.0.1:${vport}?pkt_size=1200`,
+      '-map', '1:a', '-c:a', 'libopus', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${aport}`], { stdio: 'ignore' });
+    const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
+      f.on('exit', () => {
+        clearTimeout(guard);
+        resolve();
+      });
+  });
+  const info = (await c.send({ request: 'info', id: 991, secret: 'rec' })).info as { media: Array<{ recording?: string }> };
+  assert.ok(info.media.every((m) => typeof m.recording === 'string' && m.recording.endsWith('.mjr')), JSON.stringify(info));
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'stop', media: [{ mid: 'v' }, { mid: 'a' }] })).streaming, 'ok');
+  await new Promise((r) => setTimeout(r, 200));
+  for (const [name, ext] of [['video', 'webm'], ['audio', 'opus']] as const) {
+    const mjr = join(dir, `${name}.mjr`);
+    assert.ok(existsSync(mjr), `${mjr} written`);
+    const out = join(dir, `${name}.${ext}`);
+    const pp = spawnSync('janus-pp-rec', [mjr, out], { encoding: 'utf8' });
+    assert.equal(pp.status, 0, `janus-pp-rec ${name}: ${pp.stderr}`);
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
+    const seconds = Number(probe.stdout.trim());
+    assert.ok(seconds > 1 && seconds < 4, `${name}: ${seconds} s after janus-pp-rec (${probe.stderr})`);
+  }
+  await c.send({ request: 'destroy', id: 991, secret: 'rec' });
 });

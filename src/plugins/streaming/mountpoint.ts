@@ -5,6 +5,7 @@ import type { AudioFrames } from './audio-file.js';
 import type { CodecInfo } from './codecs.js';
 import type { FilePlayer } from './file-player.js';
 import type { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
+import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
 
 export interface StreamConfig {
@@ -38,6 +39,8 @@ export class StreamSource {
   readonly layers: BoundUdpSocket[] = [];
   /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto). */
   srtp: SrtpRtpUnprotector | undefined;
+  /** Writes what arrives to a .mjr file while a `recording` is on. */
+  recorder: MjrRecorder | undefined;
   /** Packets refused by SRTP (bad tag, replay). */
   srtpRefused = 0;
   private srtpLogged = false;
@@ -94,6 +97,7 @@ export class StreamSource {
     }
     this.packets++;
     this.lastPacketAt = Date.now();
+    this.recorder?.write(msg);
     this.deliver(this, msg, layer);
   }
 
@@ -109,6 +113,8 @@ export class StreamSource {
   }
 
   close(): void {
+    void this.recorder?.close();
+    this.recorder = undefined;
     for (const s of [this.rtp, this.rtcp, ...this.layers]) {
       try {
         s?.socket.close();

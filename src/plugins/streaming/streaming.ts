@@ -17,6 +17,7 @@ import { FilePlayer } from './file-player.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
+import { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { Mountpoint, StreamSource, type MountpointSettings, type SrtpSourceSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
 export const E = {
@@ -279,11 +280,62 @@ export class StreamingPlugin implements Plugin {
         return { streaming: 'kicked_all' };
       }
       case 'recording':
-        if (this.lookup(body, true).file) throw new StreamingError(E.INVALID_REQUEST, 'Recording is only available on RTP-based live streams');
-        throw new StreamingError(E.CANT_RECORD, 'Recording is not supported by this server yet');
+        return this.recording(body);
       default:
         throw new StreamingError(E.INVALID_REQUEST, `Unknown request '${String(body.request)}'`);
     }
+  }
+
+  /** `recording` start/stop: .mjr files per stream, as Janus writes them (janus-pp-rec reads them). */
+  private recording(body: JsonObject): JsonObject {
+    check(body, [{ name: 'action', type: 'string', required: true }, { name: 'media', type: 'array' }]);
+    const mp = this.lookup(body, true);
+    if (mp.file) throw new StreamingError(E.INVALID_REQUEST, 'Recording is only available on RTP-based live streams');
+    const action = body.action;
+    if (action !== 'start' && action !== 'stop') throw new StreamingError(E.INVALID_ELEMENT, 'Invalid action (should be start|stop)');
+    // Which streams, from the media array or the older per-type fields (file names when starting, booleans when stopping).
+    const wanted: Array<{ stream: StreamSource; filename?: string }> = [];
+    if (Array.isArray(body.media)) {
+      for (const e of body.media) {
+        if (!isJsonObject(e) || typeof e.mid !== 'string') continue;
+        const stream = mp.streams.find((s) => s.config.mid === e.mid);
+        if (!stream) throw new StreamingError(E.INVALID_ELEMENT, `No such mid '${e.mid}'`);
+        if (action === 'start' && typeof e.filename !== 'string') continue;
+        wanted.push({ stream, filename: e.filename as string | undefined });
+      }
+    } else {
+      for (const kind of ['audio', 'video', 'data'] as const) {
+        const v = body[kind];
+        if (action === 'start' ? typeof v !== 'string' : v !== true) continue;
+        const stream = mp.streams.find((s) => s.config.type === kind);
+        if (stream) wanted.push({ stream, filename: typeof v === 'string' ? v : undefined });
+      }
+    }
+    if (wanted.length === 0) throw new StreamingError(E.INVALID_REQUEST, 'Missing audio, video and/or data');
+    if (action === 'stop') {
+      for (const { stream } of wanted) {
+        void stream.recorder?.close();
+        stream.recorder = undefined;
+      }
+      return { streaming: 'ok' };
+    }
+    if (wanted.some(({ stream }) => stream.recorder)) throw new StreamingError(E.INVALID_REQUEST, 'Recording for this mountpoint already in progress');
+    const started: MjrRecorder[] = [];
+    try {
+      for (const { stream, filename } of wanted) {
+        const c = stream.config;
+        const codec = c.type === 'data' ? c.datatype : (c.codec?.name ?? '');
+        const recorder = new MjrRecorder(filename as string, codec, c.fmtp, (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
+        started.push(recorder);
+        stream.recorder = recorder;
+      }
+    } catch (err) {
+      for (const { stream } of wanted) stream.recorder = undefined;
+      for (const r of started) void r.close();
+      throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.log.info(`mountpoint ${mp.id}: recording ${started.map((r) => r.path).join(', ')}`);
+    return { streaming: 'ok' };
   }
 
   private list(body: JsonObject): JsonObject {
@@ -345,6 +397,7 @@ export class StreamingPlugin implements Plugin {
         if (s.rtp.requested !== undefined) out.host = s.rtp.requested;
       }
       if (c.type === 'data') m.datatype = c.datatype;
+      if (admin && s.recorder) m.recording = s.recorder.path;
       const age = s.ageMs();
       if (age !== undefined) m.age_ms = age;
       m.packets = s.packets;
