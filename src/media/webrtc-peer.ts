@@ -47,6 +47,9 @@ interface MidState {
   readonly transceiver: RTCRtpTransceiver;
   readonly info: RtpTrackInfo;
   readonly ridInfo: Map<string, RtpTrackInfo>;
+  /** Simulcast: the offer's rids, and which layer each SSRC was seen carrying. */
+  readonly rids: readonly string[];
+  readonly layerBySsrc: Map<number, RtpTrackInfo>;
   readonly monitor: TrackMonitor;
   /** SSRCs seen from the remote on this m-line (simulcast: several). */
   readonly remoteSsrcs: number[];
@@ -653,6 +656,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       transceiver: t,
       info: codec ? { mid, kind, codec } : { mid, kind },
       ridInfo: new Map(),
+      rids,
+      layerBySsrc: new Map(),
       monitor,
       remoteSsrcs: [],
       lastSsrc: -1,
@@ -688,6 +693,17 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (!st.remoteSsrcs.includes(header.ssrc) && st.remoteSsrcs.length < 16) st.remoteSsrcs.push(header.ssrc);
     }
     st.monitor.onPacket(header.sequenceNumber);
+    if (st.rids.length > 0) {
+      // Simulcast: a packet the stack could not tie to a rid (none in its header yet) is only usable once its
+      // SSRC is known to carry a layer; forwarding it unlabelled would mix layers on the way out.
+      if (info.rid !== undefined) {
+        if (!st.layerBySsrc.has(header.ssrc) && st.layerBySsrc.size < 16) st.layerBySsrc.set(header.ssrc, info);
+      } else {
+        const known = st.layerBySsrc.get(header.ssrc);
+        if (!known) return;
+        info = known;
+      }
+    }
     if (!this.hasListeners('rtp')) return;
     let buf = rawRtpOf(rtp);
     if (!buf) {

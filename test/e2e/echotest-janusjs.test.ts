@@ -122,6 +122,8 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     // The browser starts with its lowest layer and adds a higher one as its estimate grows; the echo follows it
     // (the default target is the highest layer).
     await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).frameWidth > 320, undefined, { timeout: 30_000 });
+    const picked = Date.now() + 10_000;
+    while (!srv.logs.some((l) => /echoing simulcast layer \d \(rid [hml]\)/.test(l)) && Date.now() < picked) await p.waitForTimeout(100);
     assert.ok(srv.logs.some((l) => /echoing simulcast layer \d \(rid [hml]\)/.test(l)), 'the EchoTest picked a layer');
     const s1 = await stats();
     await p.waitForTimeout(1500);
@@ -138,6 +140,36 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     const s4 = await stats();
     assert.ok(s4.framesDecoded > s3.framesDecoded, `still decoding after the switch: ${s3.framesDecoded} → ${s4.framesDecoded}`);
     assert.ok(s4.frameWidth < wide, `narrower after substream 0: ${wide} → ${s4.frameWidth}`);
+  } finally {
+    await context.close();
+  }
+});
+
+test('janus.js echotest with record: .mjr files that Janus\'s janus-pp-rec turns into .opus and .webm', { timeout: 90_000, skip: skip || (!existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec') }, async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const base = join(mkdtempSync(join(tmpdir(), 'portunus-echorec-')), 'call');
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  try {
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+    await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    await p.evaluate((b) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: true, filename: b } }), base);
+    await p.waitForTimeout(2500);
+    await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: false } }));
+    await p.waitForTimeout(300);
+    for (const [kind, ext] of [['audio', 'opus'], ['video', 'webm']] as const) {
+      const out = `${base}-${kind}.${ext}`;
+      const pp = spawnSync('janus-pp-rec', [`${base}-${kind}.mjr`, out], { encoding: 'utf8' });
+      assert.equal(pp.status, 0, `janus-pp-rec ${kind}: ${pp.stderr}`);
+      const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
+      const seconds = Number(probe.stdout.trim());
+      assert.ok(seconds > 1.5 && seconds < 5, `${kind}: ${seconds} s recorded (${probe.stderr})`);
+    }
   } finally {
     await context.close();
   }

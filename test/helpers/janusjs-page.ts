@@ -11,10 +11,15 @@ window.stats = async () => {
   const video = document.getElementById('remote');
   const out = { framesDecoded: 0, frameWidth: 0, audioPackets: 0, audioSamples: 0, concealedSamples: 0, videoTime: video ? video.currentTime : 0 };
   if (!pc) return out;
+  let best = -1;
   (await pc.getStats()).forEach((s) => {
     if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      // The width of the stream that decodes most (a stale stream entry must not hide the live one).
+      if ((s.framesDecoded || 0) >= best) {
+        best = s.framesDecoded || 0;
+        out.frameWidth = s.frameWidth || 0;
+      }
       out.framesDecoded += s.framesDecoded || 0;
-      out.frameWidth = s.frameWidth || 0;
     }
     if (s.type === 'inbound-rtp' && s.kind === 'audio') {
       out.audioPackets += s.packetsReceived || 0;

@@ -4,6 +4,7 @@ import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, P
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
+import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
 
 const ERR_INVALID_JSON = 412;
 const ERR_INVALID_ELEMENT = 413;
@@ -51,8 +52,34 @@ class EchoSession {
   simulcast = false;
   layers: SimulcastSelector;
   destroyed = false;
+  /** While recording: the base file name and one .mjr per kind (audio, video, data). */
+  recording: { base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
   constructor(readonly handle: PluginHandle) {
     this.layers = this.newSelector();
+  }
+
+  stopRecording(): void {
+    for (const r of this.recording?.files.values() ?? []) void r.close();
+    this.recording = undefined;
+  }
+
+  /** Writes a packet to the recording of its kind, opening that file on its first packet. */
+  record(kind: RecordedKind, codec: string | undefined, packet: Buffer): void {
+    const rec = this.recording;
+    if (!rec || rec.failed.has(kind)) return;
+    let file = rec.files.get(kind);
+    if (!file) {
+      try {
+        if (!codec) throw new Error('the negotiated codec is not known');
+        file = new MjrRecorder(`${rec.base}-${kind}`, codec, undefined, (m) => this.handle.log.warn(`echotest: ${m}`));
+        rec.files.set(kind, file);
+      } catch (err) {
+        rec.failed.add(kind);
+        this.handle.log.warn(`echotest: cannot record ${kind}: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+    }
+    file.write(packet);
   }
 
   newSelector(): SimulcastSelector {
@@ -70,6 +97,7 @@ class EchoSession {
     this.videoCodec = undefined;
     this.simulcast = false;
     this.layers = this.newSelector();
+    this.stopRecording();
   }
 }
 
@@ -90,7 +118,10 @@ export class EchoTestPlugin implements Plugin {
 
   destroySession(handle: PluginHandle): void {
     const s = this.sessions.get(handle.id);
-    if (s) s.destroyed = true;
+    if (s) {
+      s.destroyed = true;
+      s.stopRecording();
+    }
     this.sessions.delete(handle.id);
   }
 
@@ -106,6 +137,11 @@ export class EchoTestPlugin implements Plugin {
     };
     if (s.audioCodec) out.audio_codec = s.audioCodec;
     if (s.videoCodec) out.video_codec = s.videoCodec;
+    if (s.recording) {
+      const files: JsonObject = {};
+      for (const [kind, r] of s.recording.files) files[kind] = r.path;
+      out.recording = files;
+    }
     if (s.simulcast) {
       out.simulcast = true;
       out['substream-target'] = s.substream;
@@ -146,8 +182,12 @@ export class EchoTestPlugin implements Plugin {
     if (!message.jsep && !Object.keys(body).some((k) => KNOWN.has(k))) {
       return fail(ERR_INVALID_ELEMENT, 'Message error: no supported attributes found');
     }
-    if (body.record === true) {
-      return fail(ERR_INVALID_ELEMENT, 'Recording is not supported by this server yet');
+    if (body.record === true && !s.recording) {
+      // Files are opened when the first packet of each kind arrives (its codec is known then).
+      s.recording = { base: typeof body.filename === 'string' && body.filename !== '' ? body.filename : `echotest-${handle.id}-${Date.now()}`, files: new Map(), failed: new Set() };
+      handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr`);
+    } else if (body.record === false) {
+      s.stopRecording();
     }
 
     if (typeof body.audio === 'boolean') s.audioActive = body.audio;
@@ -232,6 +272,7 @@ export class EchoTestPlugin implements Plugin {
       }
       if (!pass) return;
     }
+    s.record(track.kind, track.codec, packet);
     handle.relayRtp(track.mid, packet);
   }
 
@@ -242,6 +283,7 @@ export class EchoTestPlugin implements Plugin {
   incomingData(handle: PluginHandle, label: string, data: Buffer | string): void {
     const s = this.sessions.get(handle.id);
     if (!s || !s.dataActive) return;
+    s.record('data', typeof data === 'string' ? 'text' : 'binary', typeof data === 'string' ? Buffer.from(data) : data);
     if (typeof data === 'string') handle.relayData(DATA_PREFIX + data, label);
     else handle.relayData(data, label);
   }
