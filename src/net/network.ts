@@ -1,6 +1,6 @@
 // The network layer: the only place in Portunus where sockets are opened.
 import dgram from 'node:dgram';
-import type { Server } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import {
   describeBindSpecError,
   resolveBindSpec,
@@ -132,6 +132,33 @@ export class Network {
       } catch (err) {
         onError(err);
       }
+    });
+  }
+
+  /**
+   * An outgoing TCP connection (an RTSP camera, say) to an address literal: never a name look-up, and never an
+   * IPv6 socket on a host that cannot create one. Resolves once connected; rejects with the reason.
+   */
+  connectTcp(what: string, host: string, port: number, timeoutMs = 5000): Promise<Socket> {
+    const family = isIPv4(host) ? 4 : isIPv6(host) ? 6 : 0;
+    if (family === 0) return Promise.reject(new Error(`${what}: '${host}' is not an IP address (names are not looked up)`));
+    if (family === 6 && !this.host.ipv6Available) return Promise.reject(new Error(`${what}: ${host} is IPv6 but this host cannot create IPv6 sockets`));
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, family });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`${what}: no connection to ${host}:${port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.on('error', (err) => this.warn(`${what}: ${err.message}`));
+        resolve(socket);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`${what}: cannot connect to ${host}:${port}: ${err.message}`));
+      });
     });
   }
 

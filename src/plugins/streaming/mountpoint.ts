@@ -6,6 +6,7 @@ import type { CodecInfo } from './codecs.js';
 import type { FilePlayer } from './file-player.js';
 import type { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import type { RtspClient } from './rtsp-client.js';
 import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
 
 export interface StreamConfig {
@@ -176,9 +177,12 @@ export class Mountpoint {
   file: FileSettings | undefined;
   /** Set when the sources send SRTP. */
   srtp: SrtpSourceSettings | undefined;
+  /** Set for `rtsp` mountpoints: the session with the camera. */
+  rtsp: { readonly client: RtspClient; readonly url: string; readonly saved: Readonly<Record<string, unknown>> } | undefined;
 
   close(): void {
     this.file?.player?.stop();
+    void this.rtsp?.client.close();
     for (const s of this.streams) s.close();
   }
 }

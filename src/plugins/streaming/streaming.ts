@@ -14,6 +14,8 @@ import { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
+import { RtspClient } from './rtsp-client.js';
+import { parseRtspUrl } from './rtsp-protocol.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
@@ -380,6 +382,10 @@ export class StreamingPlugin implements Plugin {
     out.type = mp.file?.kind === 'ondemand' ? 'on demand' : 'live';
     if (admin && mp.file) out.filename = mp.file.filename;
     if (mp.srtp) out.srtp = true;
+    if (mp.rtsp) {
+      out.rtsp = true;
+      if (admin) out.url = mp.rtsp.url;
+    }
     out.media = mp.streams.map((s, mindex) => {
       const c = s.config;
       const m: JsonObject = { mindex, type: c.type, mid: c.mid, label: c.label };
@@ -463,7 +469,9 @@ export class StreamingPlugin implements Plugin {
       }
       return m;
     });
-    const saved: JsonObject = mp.file
+    const saved: JsonObject = mp.rtsp
+      ? { type: 'rtsp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, ...mp.rtsp.saved }
+      : mp.file
       ? { type: mp.file.kind, id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, filename: mp.file.filename, audio: true, video: false, audiopt: mp.file.pt }
       : { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media, ...(mp.srtp ? { srtpsuite: mp.srtp.suite, srtpcrypto: mp.srtp.crypto } : {}) };
     if (s.metadata !== undefined) saved.metadata = s.metadata;
@@ -516,14 +524,15 @@ export class StreamingPlugin implements Plugin {
       if (!sameSecret(body.admin_key, this.adminKey)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong admin_key)');
     }
     if (body.permanent === true && !this.state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
-    if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand') {
-      throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}' (this server supports 'rtp', 'live' and 'ondemand')`);
+    if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand' && body.type !== 'rtsp') {
+      throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}'`);
     }
     let id = body.id as number | undefined;
     if (id !== undefined && id > 0) {
       if (this.mountpoints.has(id)) throw new StreamingError(E.CANT_CREATE, 'A stream with the provided ID already exists');
     } else id = uniqueId((n) => this.mountpoints.has(n));
     if (body.type === 'live' || body.type === 'ondemand') return this.createFileMountpoint(body, body.type, id);
+    if (body.type === 'rtsp') return this.createRtspMountpoint(body, id);
     const legacy = body.media === undefined;
     const specs = legacy ? legacyStreams(body) : (body.media as unknown[]);
     if (specs.length === 0) throw new StreamingError(E.CANT_CREATE, legacy ? "Can't add 'rtp' stream, no audio, video or data have to be streamed" : "Can't add 'rtp' stream, empty media array");
@@ -547,6 +556,72 @@ export class StreamingPlugin implements Plugin {
       throw err;
     }
     this.log.info(`mountpoint ${id} created: ${mp.streams.map((s) => `${s.config.type} ${s.config.mid} on ${s.rtp?.address}:${s.rtp?.port}`).join(', ')}`);
+    return mp;
+  }
+
+  /**
+   * An `rtsp` mountpoint: Portunus connects to the camera (OPTIONS, DESCRIBE, SETUP, PLAY) and receives its RTP on
+   * UDP sockets of the network layer; the first audio and the first video track are used (as `audio`/`video` ask).
+   */
+  private async createRtspMountpoint(body: JsonObject, id: number): Promise<Mountpoint> {
+    check(body, [
+      { name: 'url', type: 'string', required: true },
+      { name: 'rtsp_user', type: 'string' },
+      { name: 'rtsp_pwd', type: 'string' },
+      { name: 'audio', type: 'boolean' },
+      { name: 'video', type: 'boolean' },
+      { name: 'rtspiface', type: 'string' },
+      { name: 'rtsp_timeout', type: 'positive' },
+    ]);
+    let url;
+    try {
+      url = parseRtspUrl(body.url as string);
+    } catch (err) {
+      throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (url): ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const wantAudio = body.audio === true || (body.audio === undefined && body.video === undefined);
+    const wantVideo = body.video === true || (body.audio === undefined && body.video === undefined);
+    const mp = new Mountpoint(mountpointSettings(body, id, false));
+    this.mountpoints.set(id, mp);
+    const fail = (why: string): never => {
+      mp.close();
+      this.mountpoints.delete(id);
+      throw new StreamingError(E.CANT_CREATE, `Can't add 'rtsp' stream: ${why}`);
+    };
+    const timeoutMs = typeof body.rtsp_timeout === 'number' ? body.rtsp_timeout * 1000 : 10_000;
+    let socket;
+    try {
+      socket = await this.network.connectTcp(`mountpoint ${id} RTSP`, url.host, url.port, timeoutMs);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+    const client = new RtspClient(socket, url, { user: typeof body.rtsp_user === 'string' ? body.rtsp_user : url.user, password: typeof body.rtsp_pwd === 'string' ? body.rtsp_pwd : url.password }, (why) => this.log.warn(`mountpoint ${id}: RTSP session lost: ${why}`), timeoutMs);
+    const saved: JsonObject = { url: body.url, audio: wantAudio, video: wantVideo };
+    for (const k of ['rtsp_user', 'rtsp_pwd', 'rtspiface', 'rtsp_timeout']) if (body[k] !== undefined) saved[k] = body[k];
+    mp.rtsp = { client, url: url.clean, saved };
+    try {
+      const offered = await client.describe();
+      const chosen = [offered.find((t) => t.type === 'audio' && wantAudio), offered.find((t) => t.type === 'video' && wantVideo)].filter((t) => t !== undefined);
+      if (chosen.length === 0) return fail('the camera offers no audio or video that was asked for');
+      const targets = [];
+      for (const t of chosen) {
+        const codec = t.codec ? findCodec(t.type, t.codec) : undefined;
+        if (!codec) return fail(`unsupported ${t.type} codec '${t.codec ?? '?'}' from the camera`);
+        const config: StreamConfig = { type: t.type, mid: t.type === 'audio' ? 'a' : 'v', label: t.type, pt: t.pt, codec, codecText: t.codec, fmtp: t.fmtp, datatype: 'text', iface: body.rtspiface as string | undefined };
+        const stream = await this.openStream(mp, { config, port: 0, rtcpPort: 0 });
+        mp.streams.push(stream);
+        targets.push({ rtpPort: stream.rtp?.port ?? 0, rtcpPort: stream.rtcp?.port ?? 0 });
+      }
+      const playing = await client.play(chosen, targets);
+      // PLIs for the camera go to the RTCP port it gave in SETUP.
+      playing.serverRtcpPorts.forEach((port, i) => {
+        if (port) mp.streams[i].latched = { address: url.host, port };
+      });
+    } catch (err) {
+      if (err instanceof StreamingError) throw err;
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+    this.log.info(`mountpoint ${id} created: RTSP ${url.clean}, ${mp.streams.map((s) => `${s.config.type} ${s.config.codec?.name} on port ${s.rtp?.port}`).join(', ')}`);
     return mp;
   }
 
