@@ -16,15 +16,39 @@ function gaps(seqs: number[]): number {
   return g;
 }
 
-test('fan-out: 6 viewers get every packet in order while others join and leave; data reaches them', { timeout: 90_000 }, async () => {
+interface Fixture {
+  readonly srv: Awaited<ReturnType<typeof startInProcess>>;
+  readonly network: Network;
+  readonly admin: JanusWs;
+  readonly session: number;
+  readonly handle: number;
+  /** The test's RTP source socket. */
+  readonly sender: dgram.Socket;
+  /** A source loop, stopped with the fixture. */
+  every(fn: () => void, ms: number): void;
+}
+
+/** A server, an admin session attached to the Streaming plugin and a source socket, all torn down after `body`. */
+async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
   const srv = await startInProcess();
   const network = new Network(await discoverNetworkHost());
   const admin = await JanusWs.open(srv.wsUrl);
   const sender = dgram.createSocket('udp4');
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   try {
     const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    await body({ srv, network, admin, session, handle, sender, every: (fn, ms) => timers.push(setInterval(fn, ms)) });
+  } finally {
+    for (const t of timers) clearInterval(t);
+    sender.close();
+    admin.close();
+    await srv.stop();
+  }
+}
+
+test('fan-out: 6 viewers get every packet in order while others join and leave; data reaches them', { timeout: 90_000 }, async () => {
+  await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
       body: { request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'data', mid: 'd', port: 0, datatype: 'text' }] },
@@ -34,7 +58,7 @@ test('fan-out: 6 viewers get every packet in order while others join and leave; 
     const dport = stream.ports.find((p) => p.mid === 'd')!.port;
     // The source: 100 packets/s with a running sequence number and the number in the payload; data every 50.
     let seq = 0;
-    timer = setInterval(() => {
+    every(() => {
       for (let k = 0; k < 2; k++) {
         const b = Buffer.alloc(12 + 8);
         b[0] = 0x80;
@@ -67,23 +91,11 @@ test('fan-out: 6 viewers get every packet in order while others join and leave; 
       assert.ok(v.data.some((d) => d.startsWith('data ')), `viewer ${i} got data`);
     }
     await Promise.all(steady.map((v) => v.leave()));
-  } finally {
-    if (timer) clearInterval(timer);
-    sender.close();
-    admin.close();
-    await srv.stop();
-  }
+  });
 });
 
 test('switch between mountpoints, and pause then start, keep one continuous stream for the viewer', { timeout: 60_000 }, async () => {
-  const srv = await startInProcess();
-  const network = new Network(await discoverNetworkHost());
-  const admin = await JanusWs.open(srv.wsUrl);
-  const sender = dgram.createSocket('udp4');
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
-    const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+  await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
     const make = async (id: number): Promise<number> => {
       const r = await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'rtp', id, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] } });
       return ((((r.plugindata as Msg).data as Msg).stream as { ports: Array<{ port: number }> }).ports[0]).port;
@@ -91,7 +103,7 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
     const ports = [await make(501), await make(502)];
     // Two sources with unrelated SSRCs, sequence numbers and timestamps; payload names the source.
     let n = 0;
-    timer = setInterval(() => {
+    every(() => {
       for (const [i, port] of ports.entries()) {
         const b = Buffer.alloc(16);
         b[0] = 0x80;
@@ -137,23 +149,11 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
     const gap = (v.timestamps[paused] - v.timestamps[paused - 1]) >>> 0;
     assert.ok(gap > 0.3 * 48000 && gap < 2 * 48000, `timestamp advance ${gap} over a ~0.5 s pause`);
     await v.leave();
-  } finally {
-    if (timer) clearInterval(timer);
-    sender.close();
-    admin.close();
-    await srv.stop();
-  }
+  });
 });
 
 test('simulcast ports: a viewer gets one layer (the highest by default), configure substream switches on a keyframe, one continuous stream', { timeout: 60_000 }, async () => {
-  const srv = await startInProcess();
-  const network = new Network(await discoverNetworkHost());
-  const admin = await JanusWs.open(srv.wsUrl);
-  const sender = dgram.createSocket('udp4');
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
-    const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+  await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
       body: { request: 'create', type: 'rtp', id: 701, media: [{ type: 'video', mid: 'v', port: 0, port2: 0, port3: 0, simulcast: true, pt: 100, codec: 'vp8' }] },
@@ -162,7 +162,7 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
     assert.ok(port.port > 0 && port.port_2 > 0 && port.port_3 > 0, JSON.stringify(port));
     // Three layers with their own SSRC and sequence numbers; VP8 keyframe every 10th packet; payload names the layer.
     let n = 0;
-    timer = setInterval(() => {
+    every(() => {
       for (const [layer, p] of [port.port, port.port_2, port.port_3].entries()) {
         const b = Buffer.alloc(12 + 2 + 6);
         b[0] = 0x80;
@@ -190,10 +190,5 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
     assert.ok(after.slice(firstLow).every((p) => p === 'layer0'), 'only layer 0 after the switch');
     for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1, `sequence step at ${k}`);
     await v.leave();
-  } finally {
-    if (timer) clearInterval(timer);
-    sender.close();
-    admin.close();
-    await srv.stop();
-  }
+  });
 });
