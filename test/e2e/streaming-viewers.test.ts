@@ -47,7 +47,7 @@ async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
   }
 }
 
-test('fan-out: 6 viewers get every packet in order while others join and leave; data reaches them', { timeout: 90_000 }, async () => {
+test('fan-out: 6 viewers get every packet in order while others join and leave and two stop consuming; data reaches them', { timeout: 90_000 }, async () => {
   await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
@@ -75,6 +75,10 @@ test('fan-out: 6 viewers get every packet in order while others join and leave; 
 
     const steady = [];
     for (let i = 0; i < 6; i++) steady.push(await watch(srv.wsUrl, network, stream.id));
+    // Two viewers stop consuming without leaving (their sockets close): the server's sends to them fail, and
+    // nobody else notices.
+    const gone = [await watch(srv.wsUrl, network, stream.id), await watch(srv.wsUrl, network, stream.id)];
+    for (const g of gone) await g.vanish();
     // Churn: viewers come and go while the steady ones keep watching.
     for (let i = 0; i < 4; i++) {
       const passer = await watch(srv.wsUrl, network, stream.id);
@@ -90,7 +94,7 @@ test('fan-out: 6 viewers get every packet in order while others join and leave; 
       for (let k = 1; k < nums.length; k++) assert.equal(nums[k], nums[k - 1] + 1, `viewer ${i} payload continuity at ${k}`);
       assert.ok(v.data.some((d) => d.startsWith('data ')), `viewer ${i} got data`);
     }
-    await Promise.all(steady.map((v) => v.leave()));
+    await Promise.all([...steady, ...gone].map((v) => v.leave()));
   });
 });
 

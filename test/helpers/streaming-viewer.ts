@@ -15,6 +15,8 @@ export interface Viewer {
   readonly raw: Buffer[];
   readonly data: string[];
   leave(): Promise<void>;
+  /** Stops consuming without a word to the server: its socket closes (the server's sends then fail). */
+  vanish(): Promise<void>;
   /** Sends `switch` to another mountpoint and waits for `switched`. */
   switchTo(id: number): Promise<void>;
   /** Sends `pause` or `start` and waits for the plugin's answer. */
@@ -65,6 +67,9 @@ export async function watch(wsUrl: string, network: Network, id: number, options
     async resume() {
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' } });
       await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'started');
+    },
+    async vanish() {
+      await Promise.all(sockets.map((s) => s.close()));
     },
     async leave() {
       await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'stop' } });
