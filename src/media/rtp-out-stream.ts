@@ -21,6 +21,8 @@ export class RtpOutStream {
   private highest = -1;
   private readonly history: (Buffer | undefined)[];
   private readonly historySeq: Int32Array;
+  /** When each kept packet was last resent (ms), so a burst of NACKs for one packet costs one resend. */
+  private readonly resentAt: Float64Array;
 
   constructor(
     readonly ssrc: number,
@@ -30,6 +32,7 @@ export class RtpOutStream {
   ) {
     this.history = keepHistory ? new Array<Buffer | undefined>(HISTORY_SLOTS).fill(undefined) : [];
     this.historySeq = new Int32Array(keepHistory ? HISTORY_SLOTS : 0).fill(-1);
+    this.resentAt = new Float64Array(keepHistory ? HISTORY_SLOTS : 0);
   }
 
   /** The next packet starts a new run (e.g. a paused viewer resumes): re-base as for a new source. */
@@ -88,13 +91,19 @@ export class RtpOutStream {
     const slot = seqOfPacket & (HISTORY_SLOTS - 1);
     this.history[slot] = protectedPacket;
     this.historySeq[slot] = seqOfPacket;
+    this.resentAt[slot] = 0;
   }
 
-  /** The protected packet with this sequence number, if still kept. */
-  recall(seq: number): Buffer | undefined {
+  /**
+   * The protected packet with this sequence number to resend, if still kept and not resent in the last
+   * `minGapMs` (receivers repeat NACKs for a packet until it arrives).
+   */
+  recall(seq: number, now: number, minGapMs = 20): Buffer | undefined {
     if (this.history.length === 0) return undefined;
     const slot = seq & (HISTORY_SLOTS - 1);
-    return this.historySeq[slot] === seq ? this.history[slot] : undefined;
+    if (this.historySeq[slot] !== seq || now - this.resentAt[slot] < minGapMs) return undefined;
+    this.resentAt[slot] = now;
+    return this.history[slot];
   }
 
   /** RTP timestamp that corresponds to wall time `now` (for a Sender Report). */

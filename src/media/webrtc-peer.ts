@@ -597,8 +597,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (!out || !this.dtlsUsed) return;
     const path = (this.path = selectedPath(this.dtlsUsed, this.path));
     if (!path) return;
+    const now = performance.now();
     for (const seq of nackedSequences(rtcp, out.ssrc)) {
-      const packet = out.recall(seq);
+      const packet = out.recall(seq, now);
       if (packet) path.transport.sendChecked(packet, path.port, path.host);
     }
   }
