@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { parseCandidate } from './candidate.js';
 import { parseFmtp, parseSdp, SdpError, type SdpCodec, type SdpMedia, type SdpSession } from './sdp.js';
+import { EXT_TWCC } from './stack-config.js';
 
 export type RtpKind = 'audio' | 'video';
 
@@ -225,7 +226,7 @@ export function finishAnswer(answer: string, plan: OfferPlan): string {
   for (const m of session.media) {
     const p = plan.media[m.index];
     if (p.accepted) {
-      out.push(...m.lines);
+      out.push(...withTransportCcFeedback(m, plan.session.media[m.index]));
       continue;
     }
     const offered = plan.session.media[m.index];
@@ -233,4 +234,23 @@ export function finishAnswer(answer: string, plan: OfferPlan): string {
     out.push(`m=${offered.kind} 0 ${offered.proto} ${fmt}`, 'c=IN IP4 0.0.0.0', `a=mid:${p.mid}`, 'a=inactive');
   }
   return out.join('\r\n') + '\r\n';
+}
+
+/**
+ * The answer's m-line with `a=rtcp-fb:<pt> transport-cc` for codecs the offer asked it for, when the transport-wide
+ * sequence number extension was accepted: the stack's own per-m-line feedback stays off (stack-config.ts) and the
+ * peer answers with one transport-wide feedback (twcc-feedback.ts) instead.
+ */
+function withTransportCcFeedback(answered: SdpMedia, offered: SdpMedia): readonly string[] {
+  if (!answered.extmaps.some((e) => e.uri === EXT_TWCC)) return answered.lines;
+  const wanted = new Set(offered.codecs.filter((c) => c.rtcpFb.includes('transport-cc')).map((c) => c.pt));
+  const out: string[] = [];
+  for (const line of answered.lines) {
+    out.push(line);
+    const rtpmap = /^a=rtpmap:(\d+) /.exec(line);
+    if (rtpmap && wanted.has(Number(rtpmap[1])) && !answered.lines.includes(`a=rtcp-fb:${rtpmap[1]} transport-cc`)) {
+      out.push(`a=rtcp-fb:${rtpmap[1]} transport-cc`);
+    }
+  }
+  return out;
 }

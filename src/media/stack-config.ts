@@ -20,11 +20,11 @@ export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/p
 
 /** Header extensions Portunus accepts in answers (ids are the offerer's). */
 const ACCEPTED_EXTENSIONS: Record<'audio' | 'video', readonly string[]> = {
-  // No transport-wide CC in answers: werift keeps one TWCC feedback generator per m-line, so with audio and video
-  // bundled each reports the other's packets as lost and the sender's estimate collapses. Without it the
-  // sender runs on loss-based estimation and our REMB (abs-send-time stays for REMB estimators).
-  audio: [EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME],
-  video: [EXT_MID, EXT_RID, EXT_REPAIRED_RID, EXT_ABS_SEND_TIME, EXT_VIDEO_ORIENTATION, EXT_PLAYOUT_DELAY],
+  // Transport-wide CC is answered by our own feedback (twcc-feedback.ts), one for the whole bundle: werift's keeps
+  // one generator per m-line, so with audio and video bundled each would report the other's packets as lost and
+  // the sender's estimate would collapse. Codecs therefore never carry transport-cc feedback for werift (below).
+  audio: [EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME, EXT_TWCC],
+  video: [EXT_MID, EXT_RID, EXT_REPAIRED_RID, EXT_ABS_SEND_TIME, EXT_TWCC, EXT_VIDEO_ORIENTATION, EXT_PLAYOUT_DELAY],
 };
 
 /** Extension ids Portunus uses in its own offers. */

@@ -29,11 +29,12 @@ import type {
 } from './peer-types.js';
 import { buildPli, buildRemb, buildSenderReport, nackedSequences, summarizeRtcp } from './rtcp.js';
 import { RtpOutStream } from './rtp-out-stream.js';
-import { parseSdp, SdpError } from './sdp.js';
+import { parseSdp, SdpError, type SdpMedia } from './sdp.js';
 import { deriveSessionKeys, srtpProfileName } from './srtp/srtp-keys.js';
 import { SrtpRtpProtector } from './srtp/srtp-protector.js';
-import { answerConfig, offerCodec, offerConfig, offerExtensions } from './stack-config.js';
+import { answerConfig, EXT_TWCC, offerCodec, offerConfig, offerExtensions } from './stack-config.js';
 import { TrackMonitor } from './track-monitor.js';
+import { TransportCcRecorder } from './twcc-feedback.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 import { installWeriftRejectionGuard } from './werift-guard.js';
@@ -66,6 +67,17 @@ interface MidState {
 
 const RTP_MIN = 12;
 const SR_INTERVAL_MS = 1000;
+/** How often transport-wide CC feedback goes out (browsers' estimators expect 50–100 ms). */
+const TWCC_INTERVAL_MS = 50;
+
+/** The id of the transport-wide sequence number extension among these m-lines, 0 when none has it. */
+function transportCcExtensionId(media: readonly SdpMedia[]): number {
+  for (const m of media) {
+    const e = m.extmaps.find((x) => x.uri === EXT_TWCC);
+    if (e) return e.id;
+  }
+  return 0;
+}
 
 export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private readonly network: Network;
@@ -100,6 +112,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private scratch = Buffer.alloc(1500);
   /** Negotiated SRTP profile when the fast sender is in use. */
   srtpProfileName: string | undefined;
+  /** Transport-wide CC: the negotiated header extension id, the arrival recorder and its feedback timer. */
+  private twccExtId = 0;
+  private twcc: TransportCcRecorder | undefined;
+  private twccTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WebRtcPeerOptions) {
     super((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
@@ -141,6 +157,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (plan.droppedCandidates > 0) this.log('verbose', `ignored ${plan.droppedCandidates} offer candidate(s) needing name resolution or TCP`);
     this.stateValue = 'negotiating';
     this.startedAt = performance.now();
+    // Our answer keeps the offer's extension ids; ICE may connect before the answer text is finished.
+    this.twccExtId = transportCcExtensionId(plan.session.media.filter((m) => plan.media[m.index]?.accepted));
     const pc = new RTCPeerConnection(answerConfig(plan, this.iceLite));
     this.pc = pc;
     const direction = accept.direction ?? 'sendrecv';
@@ -239,6 +257,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     } catch (err) {
       throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // Server offers leave receive-side transport-wide CC to the stack: their viewers hardly send media.
     this.stateValue = 'connecting';
     this.armConnectTimers();
     this.flushPendingCandidates();
@@ -524,6 +543,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.iceTimer = undefined;
     const dtls = this.dtlsTransport();
     if (!dtls) return;
+    this.startTransportCc(dtls);
     dtls.onStateChange.subscribe((s) => {
       if (this.closed) return;
       if (s === 'connected') this.onDtlsUp();
@@ -631,11 +651,37 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
   }
 
+  /** Records every decrypted RTP packet's transport-wide number and reports arrivals every 50 ms. */
+  private startTransportCc(dtls: RTCDtlsTransport): void {
+    const id = this.twccExtId;
+    if (id === 0 || this.twcc) return;
+    const recorder = (this.twcc = new TransportCcRecorder());
+    dtls.onRtp.subscribe((rtp) => {
+      if (this.closed) return;
+      const exts = rtp.header.extensions;
+      for (let i = 0; i < exts.length; i++) {
+        const e = exts[i];
+        if (e.id === id) {
+          if (e.payload.length >= 2) recorder.onPacket((e.payload[0] << 8) | e.payload[1], performance.now() * 1000);
+          return;
+        }
+      }
+    });
+    this.twccTimer = setInterval(() => {
+      if (!this.dtlsUp || !recorder.pending) return;
+      let media = 0;
+      for (const st of this.mids.values()) if (st.remoteSsrcs.length > 0) media = st.remoteSsrcs[0];
+      for (const fb of recorder.takeFeedback(1, media)) this.sendRawRtcp(fb);
+    }, TWCC_INTERVAL_MS);
+    this.twccTimer.unref();
+  }
+
   private clearTimers(): void {
+    if (this.twccTimer) clearInterval(this.twccTimer);
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.iceTimer) clearTimeout(this.iceTimer);
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
-    this.tickTimer = this.iceTimer = this.dtlsTimer = undefined;
+    this.tickTimer = this.iceTimer = this.dtlsTimer = this.twccTimer = undefined;
   }
 
   private adoptTransceiver(t: RTCRtpTransceiver, plan: OfferPlan): void {

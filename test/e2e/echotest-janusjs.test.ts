@@ -44,6 +44,9 @@ w.startEcho = (server, simulcast = false) => new Promise((resolve) => {
   } });
 });
 ${STATS_SCRIPT}
+// The browser's own send-side bandwidth estimate (grows only with transport-wide CC feedback or REMB from us).
+w.estimate = async () => { let out = 0; (await w.handle.webrtcStuff.pc.getStats()).forEach((s) => {
+  if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) out = s.availableOutgoingBitrate; }); return out; };
 </script>`;
 
 const servePage = (): Promise<{ server: Server; url: string }> => serveJanusPage(PAGE);
@@ -108,6 +111,30 @@ for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server witho
     }
   });
 }
+
+test('janus.js echotest: transport-wide CC feedback lets the browser\'s bandwidth estimate grow', { timeout: 60_000, skip }, async () => {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  const estimate = () => p.evaluate(() => (window as unknown as { estimate: () => Promise<number> }).estimate());
+  try {
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+    await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    // Chromium starts at 300 kbit/s and, without feedback on arrival times, stays there. With it, it probes
+    // upwards within seconds (on a busy machine the delays the event loop adds keep it lower, hence the margin).
+    const deadline = Date.now() + 15_000;
+    const seen: number[] = [];
+    while (Math.max(0, ...seen) <= 1_000_000 && Date.now() < deadline) {
+      await p.waitForTimeout(250);
+      seen.push(await estimate());
+    }
+    if (process.env.BWE_TRACE) console.log(seen.join(' '));
+    assert.ok(Math.max(...seen) > 600_000, `estimate grew well past the 300 kbit/s start: ${seen.join(' ')}`);
+  } finally {
+    await context.close();
+  }
+});
 
 test('janus.js echotest with simulcast: one layer is echoed, it follows the browser up, and substream 0 switches down', { timeout: 90_000, skip }, async () => {
   const context = await browser.newContext();
