@@ -1,6 +1,6 @@
 // Runs the real server (`node dist/src/main.js`) as a child process, e.g. under the no-IPv6 shim.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './no-ipv6.js';
 
@@ -16,20 +16,39 @@ export interface ChildServer {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/** Distinct TCP ports that were free a moment ago (all held open together, so no two are the same). */
+export async function freePorts(n: number): Promise<number[]> {
+  const held = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<Server>((resolve, reject) => {
+        const s = createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      }),
+    ),
+  );
+  const ports = held.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export async function startChildServer(args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
-  const httpPort = await freePort();
-  const wsPort = await freePort();
+  // Another test process may take a port between our probe and the server's bind: try again with new ones.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(args, env);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !err.message.includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildServer> {
+  const [httpPort, wsPort] = await freePorts(2);
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'main.js'), `--http.port=${httpPort}`, `--websockets.ws_port=${wsPort}`, '--nat.ice_enforce_list=lo', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
