@@ -1,16 +1,27 @@
-// An RTSP client session for a Streaming `rtsp` mountpoint: over a TCP connection from the network layer it
-// runs OPTIONS, DESCRIBE, one SETUP per track (RTP over UDP, to sockets the caller opened) and PLAY, keeps the
-// session alive (GET_PARAMETER, or OPTIONS for servers that refuse it), and says TEARDOWN when closed.
+// An RTSP client session for a Streaming `rtsp` mountpoint: over TCP connections the owner opens (through a
+// connect function, called again for redirects and reconnections) it runs OPTIONS, DESCRIBE, one SETUP per
+// track (RTP over UDP, to sockets the owner opened) and PLAY, keeps the session alive (GET_PARAMETER, or
+// OPTIONS for servers that refuse it), sets the whole session up again when it is lost, and says TEARDOWN
+// when closed.
 import type { Socket } from 'node:net';
 import {
   authorizationFor,
   buildRtspRequest,
-  parseRtspResponse,
+  buildRtspResponse,
+  headerValues,
+  interleavedLength,
+  parseChallenges,
+  parseRtspMessage,
   parseRtspSdp,
+  parseRtspUrl,
   parseSessionHeader,
+  pathOnly,
+  pickChallenge,
   resolveControl,
   RtspError,
   serverPorts,
+  type AuthChallenge,
+  type RtspRequest,
   type RtspResponse,
   type RtspTrack,
   type RtspUrl,
@@ -23,142 +34,471 @@ export interface RtspSetupTarget {
 }
 
 export interface RtspPlaying {
+  /** The address of the RTSP server that plays (after any redirect). */
+  readonly host: string;
   /** The server's RTCP port per set-up track (for PLIs), when it said. */
   readonly serverRtcpPorts: ReadonlyArray<number | undefined>;
 }
 
-export class RtspClient {
+/** The tracks to set up, in order, and where each one's RTP goes. */
+export interface RtspSelection {
+  readonly tracks: readonly RtspTrack[];
+  readonly targets: readonly RtspSetupTarget[];
+}
+
+export interface RtspCredentials {
+  readonly user?: string;
+  readonly password?: string;
+}
+
+/** A final answer that was not 200 OK. */
+export class RtspStatusError extends RtspError {
+  constructor(
+    readonly method: string,
+    readonly status: number,
+    reason: string,
+  ) {
+    super(`${method} answered ${status} ${reason}`.trim());
+  }
+}
+
+const SERVER_METHODS_WE_ANSWER = new Set(['OPTIONS', 'GET_PARAMETER', 'SET_PARAMETER', 'ANNOUNCE']);
+
+interface Outgoing {
+  readonly method: string;
+  readonly uri: string;
+  readonly headers: Record<string, string>;
+  /** Set when sent: the challenge the Authorization answered, to tell a stale nonce from wrong credentials. */
+  answered?: AuthChallenge;
+  readonly resolve: (r: RtspResponse) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/**
+ * One TCP connection to an RTSP server: requests go out one at a time (later ones wait in a queue), replies
+ * are matched by CSeq (late or unknown ones are dropped), requests of the server are answered, and once a
+ * challenge was answered every later request carries Authorization (Digest with increasing nc).
+ */
+export class RtspConnection {
   private buffer: Buffer = Buffer.alloc(0);
   private cseq = 0;
-  private session: { id: string; timeout: number } | undefined;
-  private pending: { resolve: (r: RtspResponse) => void; reject: (e: Error) => void } | undefined;
-  private keepAlive: NodeJS.Timeout | undefined;
-  private keepAliveMethod = 'GET_PARAMETER';
-  private closed = false;
-  private base: string;
+  private readonly queue: Outgoing[] = [];
+  private inFlight: { readonly cseq: number; readonly req: Outgoing; readonly timer: NodeJS.Timeout } | undefined;
+  private auth: { readonly challenge: AuthChallenge; readonly cnonce: string; nc: number } | undefined;
+  private deadWhy: string | undefined;
+  private closing = false;
 
   constructor(
     private readonly socket: Socket,
-    private readonly url: RtspUrl,
-    private readonly credentials: { user?: string; password?: string },
-    private readonly onLost: (why: string) => void,
-    private readonly timeoutMs = 5000,
+    private readonly credentials: RtspCredentials,
+    private readonly timeoutMs: number,
+    /** The connection failed (not called once shutdown() began). */
+    private readonly onDead: (why: string) => void = () => {},
+    /** A request of the server, already answered. */
+    private readonly onServerRequest: (req: RtspRequest) => void = () => {},
   ) {
-    this.base = url.clean;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('close', () => this.fail('connection closed by the RTSP server'));
-    socket.on('error', (err) => this.fail(err.message));
+    socket.on('close', () => this.die('connection closed by the RTSP server'));
+    socket.on('error', (err) => this.die(err.message));
   }
 
-  /** OPTIONS and DESCRIBE: the tracks the camera offers. */
-  async describe(): Promise<RtspTrack[]> {
-    await this.request('OPTIONS', this.url.clean);
-    const r = await this.request('DESCRIBE', this.url.clean, { Accept: 'application/sdp' });
-    const contentBase = r.headers.get('content-base') ?? r.headers.get('content-location');
-    if (contentBase) this.base = contentBase.replace(/\/$/, '');
-    const sdp = parseRtspSdp(r.body.toString('utf8'));
-    if (sdp.sessionControl && /^rtsp:\/\//i.test(sdp.sessionControl)) this.base = sdp.sessionControl;
-    return sdp.tracks;
+  get alive(): boolean {
+    return this.deadWhy === undefined && !this.socket.destroyed;
   }
 
-  /** SETUP for each track (in order) and PLAY. */
-  async play(tracks: readonly RtspTrack[], targets: readonly RtspSetupTarget[]): Promise<RtspPlaying> {
-    const serverRtcpPorts: Array<number | undefined> = [];
-    for (const [i, t] of tracks.entries()) {
-      const headers: Record<string, string> = { Transport: `RTP/AVP;unicast;client_port=${targets[i].rtpPort}-${targets[i].rtcpPort}` };
-      if (this.session) headers.Session = this.session.id;
-      const r = await this.request('SETUP', resolveControl(this.base, t.control), headers);
-      const s = r.headers.get('session');
-      if (!s) throw new RtspError('SETUP answered without a Session header');
-      this.session ??= parseSessionHeader(s);
-      serverRtcpPorts.push(serverPorts(r.headers.get('transport') ?? '')?.rtcp);
-    }
-    await this.request('PLAY', this.base, { Session: this.session!.id, Range: 'npt=0.000-' });
-    const every = Math.max(2000, (this.session!.timeout * 1000) / 2);
-    this.keepAlive = setInterval(() => void this.ping(), every);
-    this.keepAlive.unref();
-    return { serverRtcpPorts };
-  }
-
-  /** TEARDOWN (waiting at most a second) and the connection closed. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.keepAlive) clearInterval(this.keepAlive);
-    if (this.session && !this.socket.destroyed) {
-      await Promise.race([this.request('TEARDOWN', this.base, { Session: this.session.id }).catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
-    }
-    this.closed = true;
-    this.socket.destroy();
-  }
-
-  private async ping(): Promise<void> {
-    if (this.closed || !this.session) return;
-    try {
-      await this.request(this.keepAliveMethod, this.base, { Session: this.session.id });
-    } catch (err) {
-      if (this.keepAliveMethod === 'GET_PARAMETER' && err instanceof RtspError && /\b(405|501)\b/.test(err.message)) this.keepAliveMethod = 'OPTIONS';
-    }
-  }
-
-  private async request(method: string, uri: string, headers: Record<string, string> = {}): Promise<RtspResponse> {
-    let r = await this.send(method, uri, headers);
-    const challenge = r.headers.get('www-authenticate');
-    if (r.status === 401 && challenge && this.credentials.user !== undefined) {
-      r = await this.send(method, uri, { ...headers, Authorization: authorizationFor(challenge, method, uri, this.credentials.user, this.credentials.password ?? '') });
-    }
-    if (r.status !== 200) throw new RtspError(`${method} answered ${r.status} ${r.reason}`);
+  /** A request that must be answered 200 OK (anything else rejects with RtspStatusError). */
+  async request(method: string, uri: string, headers: Record<string, string> = {}): Promise<RtspResponse> {
+    const r = await this.exchange(method, uri, headers);
+    if (r.status !== 200) throw new RtspStatusError(method, r.status, r.reason);
     return r;
   }
 
-  private send(method: string, uri: string, headers: Record<string, string>): Promise<RtspResponse> {
-    if (this.closed || this.socket.destroyed) return Promise.reject(new RtspError('the RTSP connection is closed'));
-    if (this.pending) return Promise.reject(new RtspError('one RTSP request at a time'));
+  /** A request and its final answer, whatever the status; a 401 is answered once with the credentials. */
+  async exchange(method: string, uri: string, headers: Record<string, string> = {}): Promise<RtspResponse> {
+    const first = await this.send(method, uri, headers);
+    if (first.r.status !== 401 || this.credentials.user === undefined) return first.r;
+    const challenge = pickChallenge(parseChallenges(headerValues(first.r, 'www-authenticate')));
+    if (!challenge) return first.r;
+    const before = first.answered;
+    // The same challenge refused again means wrong credentials, unless the server says the nonce went stale.
+    const again =
+      before !== undefined &&
+      before.scheme === challenge.scheme &&
+      before.params.get('nonce') === challenge.params.get('nonce') &&
+      challenge.params.get('stale')?.toLowerCase() !== 'true';
+    if (again) return first.r;
+    this.auth = { challenge, cnonce: Math.random().toString(16).slice(2, 18).padEnd(16, '0'), nc: 0 };
+    return (await this.send(method, uri, headers)).r;
+  }
+
+  /** TEARDOWN (when asked, waiting at most `waitMs`) and the connection closed, without calling onDead. */
+  async shutdown(teardown?: { uri: string; session: string }, waitMs = 1000): Promise<void> {
+    this.closing = true;
+    if (teardown && this.alive) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.exchange('TEARDOWN', teardown.uri, { Session: teardown.session }).catch(() => undefined),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, waitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.die('the RTSP connection is closed');
+  }
+
+  private send(method: string, uri: string, headers: Record<string, string>): Promise<{ r: RtspResponse; answered?: AuthChallenge }> {
+    if (!this.alive) return Promise.reject(new RtspError(this.deadWhy ?? 'the RTSP connection is closed'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        reject(new RtspError(`${method}: no answer within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending = {
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.socket.write(buildRtspRequest(method, uri, ++this.cseq, headers));
+      const req: Outgoing = { method, uri, headers, resolve: (r) => resolve({ r, answered: req.answered }), reject };
+      this.queue.push(req);
+      this.pump();
     });
+  }
+
+  /** Sends the next queued request when none is waiting for its answer. */
+  private pump(): void {
+    if (this.inFlight || !this.alive) return;
+    const req = this.queue.shift();
+    if (!req) return;
+    const cseq = ++this.cseq;
+    const headers = { ...req.headers };
+    // Authorization is computed when the request leaves, so nc grows in the order the server sees.
+    if (this.auth && this.credentials.user !== undefined) {
+      this.auth.nc++;
+      headers.Authorization = authorizationFor(this.auth.challenge, req.method, req.uri, this.credentials.user, this.credentials.password ?? '', this.auth.cnonce, this.auth.nc);
+      req.answered = this.auth.challenge;
+    }
+    const timer = setTimeout(() => {
+      if (this.inFlight?.cseq !== cseq) return;
+      this.inFlight = undefined;
+      req.reject(new RtspError(`${req.method}: no answer within ${this.timeoutMs} ms`));
+      this.pump();
+    }, this.timeoutMs);
+    this.inFlight = { cseq, req, timer };
+    this.socket.write(buildRtspRequest(req.method, req.uri, cseq, headers));
   }
 
   private onData(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      let r: RtspResponse | undefined;
+    while (this.alive) {
+      let m;
       try {
-        r = parseRtspResponse(this.buffer);
+        m = parseRtspMessage(this.buffer);
       } catch (err) {
-        this.fail(err instanceof Error ? err.message : String(err));
+        this.die(err instanceof Error ? err.message : String(err));
         return;
       }
-      if (!r) return;
-      this.buffer = this.buffer.subarray(r.consumed);
-      const p = this.pending;
-      this.pending = undefined;
-      p?.resolve(r);
+      if (!m) {
+        // Interleaved frames (not asked for: RTP goes over UDP) must not pile up while no message follows.
+        const frames = interleavedLength(this.buffer);
+        if (frames > 0) this.buffer = this.buffer.subarray(frames);
+        return;
+      }
+      this.buffer = this.buffer.subarray(m.consumed);
+      if (m.kind === 'request') {
+        this.answerServer(m);
+        continue;
+      }
+      const f = this.inFlight;
+      const cseq = m.headers.get('cseq');
+      // A reply to a request that timed out (or to nothing we sent) must not answer the current one.
+      if (!f || cseq === undefined || !/^\d+$/.test(cseq) || Number(cseq) !== f.cseq) continue;
+      clearTimeout(f.timer);
+      this.inFlight = undefined;
+      f.req.resolve(m);
+      this.pump();
     }
   }
 
-  private fail(why: string): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(new RtspError(why));
-    if (!this.closed) {
-      this.closed = true;
-      if (this.keepAlive) clearInterval(this.keepAlive);
-      this.socket.destroy();
-      this.onLost(why);
+  /** Requests of the server (SET_PARAMETER, ANNOUNCE...) get 200 OK, or 501 for methods we don't do. */
+  private answerServer(req: RtspRequest): void {
+    const cseq = req.headers.get('cseq');
+    const headers: Record<string, string> = {};
+    const session = req.headers.get('session');
+    if (session !== undefined) headers.Session = session;
+    if (req.method === 'OPTIONS') headers.Public = [...SERVER_METHODS_WE_ANSWER].join(', ');
+    const known = SERVER_METHODS_WE_ANSWER.has(req.method);
+    this.socket.write(buildRtspResponse(known ? 200 : 501, known ? 'OK' : 'Not Implemented', cseq, headers));
+    this.onServerRequest(req);
+  }
+
+  private die(why: string): void {
+    if (this.deadWhy !== undefined) return;
+    this.deadWhy = why;
+    const waiting = [...(this.inFlight ? [this.inFlight.req] : []), ...this.queue];
+    if (this.inFlight) clearTimeout(this.inFlight.timer);
+    this.inFlight = undefined;
+    this.queue.length = 0;
+    this.socket.destroy();
+    for (const r of waiting) r.reject(new RtspError(why));
+    if (!this.closing) this.onDead(why);
+  }
+}
+
+export interface RtspClientOptions {
+  /** Opens a TCP connection to the server; called again for redirects and for every reconnection. */
+  readonly connect: (host: string, port: number) => Promise<Socket>;
+  readonly url: RtspUrl;
+  readonly credentials?: RtspCredentials;
+  /** How long to wait for an answer, ms (`rtsp_timeout`). */
+  readonly timeoutMs?: number;
+  /** Seconds; the keep-alive goes every half of it. 0 or absent: the server's (Session header) time-out. */
+  readonly sessionTimeout?: number;
+  /** The keep-alive period in ms, overriding the one derived from the time-out. */
+  readonly keepAliveMs?: number;
+  /** Wait before setting a lost session up again, ms (`rtsp_reconnect_delay`). */
+  readonly reconnectDelayMs?: number;
+  /** On 404 to DESCRIBE, try again with the path only as request-URI (`rtsp_quirk`). */
+  readonly quirk?: boolean;
+  /** Which of the camera's tracks to set up and where their RTP goes; called on every (re)connection. */
+  readonly select: (offered: readonly RtspTrack[]) => RtspSelection | Promise<RtspSelection>;
+  /** The session plays (first time and after every reconnection). */
+  readonly onPlaying?: (playing: RtspPlaying) => void;
+  /** The session was lost after it played: called once per loss (not for close()). */
+  readonly onLost?: (why: string) => void;
+  /** Playing after a loss (or after retryInBackground); `before`: whether it had played before. */
+  readonly onRestored?: (before: boolean) => void;
+  /** One attempt of the background retries failed. */
+  readonly onRetryFailed?: (why: string) => void;
+  /** A request of the server was answered (for logging). */
+  readonly onServerRequest?: (req: RtspRequest) => void;
+}
+
+const MAX_REDIRECTS = 3;
+
+type ClientState = 'idle' | 'starting' | 'playing' | 'waiting' | 'closed';
+
+/** The session with one camera, from the first DESCRIBE to TEARDOWN, set up again whenever it is lost. */
+export class RtspClient {
+  private state: ClientState = 'idle';
+  private conn: RtspConnection | undefined;
+  private session: { id: string; timeout: number } | undefined;
+  private playUrl = '';
+  private keepAlive: NodeJS.Timeout | undefined;
+  private keepAliveMethod = 'GET_PARAMETER';
+  private pinging = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** A loss (or failed start) was reported and recovery has not been yet. */
+  private down = false;
+  private played = false;
+  private readonly timeoutMs: number;
+  private readonly reconnectDelayMs: number;
+
+  constructor(private readonly o: RtspClientOptions) {
+    this.timeoutMs = o.timeoutMs ?? 10_000;
+    this.reconnectDelayMs = o.reconnectDelayMs ?? 5_000;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  get playing(): boolean {
+    return this.state === 'playing';
+  }
+
+  /** One full attempt (connect, OPTIONS, DESCRIBE, SETUP, PLAY); rejects, with nothing left open, on failure. */
+  async start(): Promise<RtspPlaying> {
+    if (this.state !== 'idle') throw new RtspError(`the RTSP client was already started (${this.state})`);
+    return this.establish();
+  }
+
+  /** After a failed start(): keep trying in the background, every reconnect delay, until close(). */
+  retryInBackground(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'waiting';
+    this.down = true;
+    this.scheduleRetry();
+  }
+
+  /** TEARDOWN (waiting at most a second) and the connection closed; no more reconnections. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.stopKeepAlive();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const conn = this.conn;
+    this.conn = undefined;
+    await conn?.shutdown(this.session ? { uri: this.playUrl, session: this.session.id } : undefined);
+  }
+
+  private async establish(): Promise<RtspPlaying> {
+    this.state = 'starting';
+    this.dropConnection();
+    this.session = undefined;
+    this.keepAliveMethod = 'GET_PARAMETER';
+    try {
+      const playing = await this.runSetup();
+      this.state = 'playing';
+      this.played = true;
+      this.startKeepAlive();
+      this.o.onPlaying?.(playing);
+      return playing;
+    } catch (err) {
+      if (this.state === 'starting') {
+        this.dropConnection();
+        this.state = 'idle';
+      }
+      throw err;
+    }
+  }
+
+  private async runSetup(): Promise<RtspPlaying> {
+    let url = this.o.url;
+    let credentials: RtspCredentials = this.o.credentials ?? { user: url.user, password: url.password };
+    let conn = await this.open(url, credentials);
+    await conn.exchange('OPTIONS', url.clean); // some servers refuse OPTIONS: only the transport matters here
+    this.assertOpen();
+    let redirects = 0;
+    let describeUri = url.clean;
+    let r: RtspResponse;
+    for (;;) {
+      r = await conn.exchange('DESCRIBE', describeUri, { Accept: 'application/sdp' });
+      this.assertOpen();
+      if (r.status === 200) break;
+      const location = r.headers.get('location');
+      if (r.status >= 300 && r.status < 400 && location !== undefined) {
+        if (++redirects > MAX_REDIRECTS) throw new RtspError(`DESCRIBE: more than ${MAX_REDIRECTS} redirects`);
+        let next: RtspUrl;
+        try {
+          next = parseRtspUrl(resolveControl(url.clean, location));
+        } catch (err) {
+          throw new RtspError(`DESCRIBE redirected to '${location.slice(0, 200)}': ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (next.user !== undefined) credentials = { user: next.user, password: next.password };
+        if (next.host !== url.host || next.port !== url.port) {
+          this.dropConnection();
+          conn = await this.open(next, credentials);
+        }
+        url = next;
+        describeUri = url.clean;
+        continue;
+      }
+      // Some servers only know the path in the request line.
+      if (r.status === 404 && this.o.quirk && describeUri === url.clean && pathOnly(url.clean) !== url.clean) {
+        describeUri = pathOnly(url.clean);
+        continue;
+      }
+      throw new RtspStatusError('DESCRIBE', r.status, r.reason);
+    }
+    const contentBase = r.headers.get('content-base') ?? r.headers.get('content-location');
+    const base = contentBase ? resolveControl(url.clean, contentBase) : url.clean;
+    const sdp = parseRtspSdp(r.body.toString('utf8'));
+    this.playUrl = sdp.sessionControl ? resolveControl(base, sdp.sessionControl) : base;
+    const { tracks, targets } = await this.o.select(sdp.tracks);
+    this.assertOpen();
+    if (tracks.length === 0 || tracks.length !== targets.length) throw new RtspError('no track to set up');
+    const serverRtcpPorts: Array<number | undefined> = [];
+    for (const [i, t] of tracks.entries()) {
+      const headers: Record<string, string> = { Transport: `RTP/AVP;unicast;client_port=${targets[i].rtpPort}-${targets[i].rtcpPort}` };
+      if (this.session) headers.Session = this.session.id;
+      const s = await conn.request('SETUP', resolveControl(base, t.control), headers);
+      this.assertOpen();
+      const session = s.headers.get('session');
+      if (!session) throw new RtspError('SETUP answered without a Session header');
+      this.session ??= parseSessionHeader(session);
+      serverRtcpPorts.push(serverPorts(s.headers.get('transport') ?? '')?.rtcp);
+    }
+    await conn.request('PLAY', this.playUrl, { Session: this.session!.id, Range: 'npt=0.000-' });
+    this.assertOpen();
+    return { host: url.host, serverRtcpPorts };
+  }
+
+  private async open(url: RtspUrl, credentials: RtspCredentials): Promise<RtspConnection> {
+    const socket = await this.o.connect(url.host, url.port);
+    if (this.state === 'closed') {
+      socket.destroy();
+      throw new RtspError('the RTSP client was closed');
+    }
+    const conn: RtspConnection = new RtspConnection(socket, credentials, this.timeoutMs, (why) => this.lostIf(conn, why), this.o.onServerRequest);
+    this.conn = conn;
+    return conn;
+  }
+
+  private assertOpen(): void {
+    if (this.state === 'closed') throw new RtspError('the RTSP client was closed');
+  }
+
+  private dropConnection(): void {
+    const conn = this.conn;
+    this.conn = undefined;
+    void conn?.shutdown();
+  }
+
+  private startKeepAlive(): void {
+    this.stopKeepAlive();
+    const seconds = this.o.sessionTimeout !== undefined && this.o.sessionTimeout > 0 ? this.o.sessionTimeout : (this.session?.timeout ?? 60);
+    const every = this.o.keepAliveMs ?? Math.max(1000, (seconds * 1000) / 2);
+    this.keepAlive = setInterval(() => void this.ping(), every);
+    this.keepAlive.unref();
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
+  /** A keep-alive; no answer, or 454 Session Not Found, means the session is lost. */
+  private async ping(): Promise<void> {
+    const conn = this.conn;
+    const session = this.session;
+    if (this.pinging || !conn || !session || this.state !== 'playing') return;
+    this.pinging = true;
+    try {
+      let r = await conn.exchange(this.keepAliveMethod, this.playUrl, { Session: session.id });
+      if (r.status !== 200 && r.status !== 454 && this.keepAliveMethod === 'GET_PARAMETER') {
+        // Servers that refuse GET_PARAMETER take OPTIONS as keep-alive.
+        this.keepAliveMethod = 'OPTIONS';
+        r = await conn.exchange('OPTIONS', this.playUrl, { Session: session.id });
+      }
+      if (r.status !== 200) this.lostIf(conn, `keep-alive ${this.keepAliveMethod} answered ${r.status} ${r.reason}`.trim());
+    } catch (err) {
+      this.lostIf(conn, `keep-alive failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.pinging = false;
+    }
+  }
+
+  /** The playing session on `conn` is lost: report it (once until recovered) and set it up again later. */
+  private lostIf(conn: RtspConnection, why: string): void {
+    if (this.conn !== conn || this.state !== 'playing') return;
+    this.state = 'waiting';
+    this.stopKeepAlive();
+    this.dropConnection();
+    this.session = undefined;
+    if (!this.down) {
+      this.down = true;
+      this.o.onLost?.(why);
+    }
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.state !== 'waiting' || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.retry();
+    }, this.reconnectDelayMs);
+    this.retryTimer.unref();
+  }
+
+  private async retry(): Promise<void> {
+    if (this.state !== 'waiting') return;
+    const before = this.played;
+    try {
+      await this.establish();
+    } catch (err) {
+      if (this.closed) return;
+      this.state = 'waiting';
+      this.o.onRetryFailed?.(err instanceof Error ? err.message : String(err));
+      this.scheduleRetry();
+      return;
+    }
+    if (this.down) {
+      this.down = false;
+      this.o.onRestored?.(before);
     }
   }
 }

@@ -1,57 +1,133 @@
-// The parts of RTSP 1.0 (RFC 2326) a Streaming `rtsp` mountpoint needs, as pure functions: requests, responses
-// (which may arrive split or several in one chunk), the camera's SDP, control URLs, Transport and Session
-// headers, and Basic/Digest authentication (RFC 2617).
+// The parts of RTSP 1.0 (RFC 2326) a Streaming `rtsp` mountpoint needs, as pure functions: messages (responses,
+// and requests the server sends us; they may arrive split or several in one chunk), the camera's SDP, control
+// URLs, Transport and Session headers, and Basic/Digest authentication (RFC 2617, with RFC 7616's SHA-256).
+// Every function here throws nothing but RtspError, whatever the input.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export class RtspError extends Error {}
 
-export interface RtspResponse {
-  readonly status: number;
-  readonly reason: string;
-  /** Header names in lower case. */
+interface RtspMessageBase {
+  /** Header names in lower case; the first value when a header is repeated. */
   readonly headers: ReadonlyMap<string, string>;
+  /** Every header line in order (names in lower case), for headers that may repeat (WWW-Authenticate). */
+  readonly fields: ReadonlyArray<readonly [string, string]>;
   readonly body: Buffer;
-  /** Bytes of the input this response (and any interleaved frames before it) took. */
+  /** Bytes of the input this message (and any interleaved frames before it) took. */
   readonly consumed: number;
 }
 
-const MAX_HEAD = 16 * 1024;
+export interface RtspResponse extends RtspMessageBase {
+  readonly kind: 'response';
+  readonly status: number;
+  readonly reason: string;
+}
 
-/** The first complete response in `buf`, undefined when more bytes are needed; throws RtspError on garbage. */
-export function parseRtspResponse(buf: Buffer): RtspResponse | undefined {
+/** A request from the server (SET_PARAMETER, ANNOUNCE, OPTIONS...). */
+export interface RtspRequest extends RtspMessageBase {
+  readonly kind: 'request';
+  readonly method: string;
+  readonly uri: string;
+}
+
+export type RtspMessage = RtspResponse | RtspRequest;
+
+const MAX_HEAD = 16 * 1024;
+const MAX_BODY = 1024 * 1024;
+const STATUS_LINE = /^RTSP\/1\.\d (\d{3})(?: (.*))?$/;
+const REQUEST_LINE = /^([A-Za-z_-]{1,32}) (\S+) RTSP\/1\.\d$/;
+
+/** True while `start` (the first bytes of a message, no line end yet) can still become a status or request line. */
+function plausibleStart(start: string): boolean {
+  const n = Math.min(start.length, 5);
+  if (start.slice(0, n) === 'RTSP/'.slice(0, n)) return true;
+  return /^[A-Za-z_-]{1,32}(?: \S*(?: R(?:T(?:S(?:P(?:\/.*)?)?)?)?)?)?$/.test(start);
+}
+
+/** Bytes of complete interleaved binary frames ($, channel, length, data) at the start of `buf`. */
+export function interleavedLength(buf: Buffer): number {
   let at = 0;
-  // Interleaved binary frames ($, channel, length) may sit in front of a response.
+  while (at + 4 <= buf.length && buf[at] === 0x24) {
+    const next = at + 4 + buf.readUInt16BE(at + 2);
+    if (next > buf.length) break;
+    at = next;
+  }
+  return at;
+}
+
+/** The first complete message in `buf`, undefined when more bytes are needed; throws RtspError on garbage. */
+export function parseRtspMessage(buf: Buffer): RtspMessage | undefined {
+  let at = 0;
+  // Interleaved binary frames ($, channel, length) may sit in front of a message.
   while (at < buf.length && buf[at] === 0x24) {
     if (at + 4 > buf.length) return undefined;
-    const len = buf.readUInt16BE(at + 2);
-    if (at + 4 + len > buf.length) return undefined;
-    at += 4 + len;
+    at += 4 + buf.readUInt16BE(at + 2);
+    if (at > buf.length) return undefined;
   }
   if (at >= buf.length) return undefined;
-  const headEnd = buf.indexOf('\r\n\r\n', at, 'latin1');
-  if (headEnd < 0) {
-    if (buf.length - at > MAX_HEAD) throw new RtspError('response header too long');
-    if (buf.length - at >= 5 && buf.toString('latin1', at, at + 5) !== 'RTSP/') throw new RtspError('not an RTSP response');
+  // Only look at a bounded window, so a huge chunk of garbage costs no more than a small one.
+  const window = buf.toString('latin1', at, Math.min(buf.length, at + MAX_HEAD + 4));
+  const end = /\r?\n\r?\n/.exec(window);
+  if (!end) {
+    // Refuse garbage as soon as the first line shows it, rather than after MAX_HEAD bytes.
+    const firstLine = window.split(/\r?\n/, 1)[0];
+    const complete = window.includes('\n');
+    if (complete ? !STATUS_LINE.test(firstLine) && !REQUEST_LINE.test(firstLine) : !plausibleStart(firstLine)) {
+      throw new RtspError(`not an RTSP message: '${firstLine.slice(0, 40)}'`);
+    }
+    if (window.length > MAX_HEAD) throw new RtspError('RTSP message header too long');
     return undefined;
   }
-  const lines = buf.toString('latin1', at, headEnd).split('\r\n');
-  const m = /^RTSP\/1\.\d (\d{3}) ?(.*)$/.exec(lines[0]);
-  if (!m) throw new RtspError(`not an RTSP status line: '${lines[0].slice(0, 80)}'`);
-  const headers = new Map<string, string>();
+  const lines = window.slice(0, end.index).split(/\r?\n/);
+  const fields: Array<[string, string]> = [];
   for (const line of lines.slice(1)) {
+    // A line starting with white space continues the previous header (RFC 2326 section 4.2).
+    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) {
+      fields[fields.length - 1][1] = `${fields[fields.length - 1][1]} ${line.trim()}`.trim();
+      continue;
+    }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
   }
-  const length = Number(headers.get('content-length') ?? '0');
-  if (!Number.isInteger(length) || length < 0 || length > 1024 * 1024) throw new RtspError('bad Content-Length');
-  const bodyStart = headEnd + 4;
+  const headers = new Map<string, string>();
+  for (const [k, v] of fields) if (!headers.has(k)) headers.set(k, v);
+  const lengthText = headers.get('content-length') ?? '0';
+  const length = /^\d{1,8}$/.test(lengthText) ? Number(lengthText) : NaN;
+  if (!Number.isInteger(length) || length > MAX_BODY) throw new RtspError(`bad Content-Length '${lengthText.slice(0, 20)}'`);
+  const bodyStart = at + end.index + end[0].length;
   if (bodyStart + length > buf.length) return undefined;
-  return { status: Number(m[1]), reason: m[2], headers, body: buf.subarray(bodyStart, bodyStart + length), consumed: bodyStart + length };
+  const base = { headers, fields, body: buf.subarray(bodyStart, bodyStart + length), consumed: bodyStart + length };
+  const status = STATUS_LINE.exec(lines[0]);
+  if (status) return { kind: 'response', status: Number(status[1]), reason: status[2] ?? '', ...base };
+  const request = REQUEST_LINE.exec(lines[0]);
+  if (request) return { kind: 'request', method: request[1].toUpperCase(), uri: request[2], ...base };
+  throw new RtspError(`not an RTSP status or request line: '${lines[0].slice(0, 80)}'`);
+}
+
+/** Like parseRtspMessage, for input that may only hold responses. */
+export function parseRtspResponse(buf: Buffer): RtspResponse | undefined {
+  const m = parseRtspMessage(buf);
+  if (m && m.kind !== 'response') throw new RtspError(`expected a response, got a ${m.method} request`);
+  return m;
+}
+
+/** All values of a header that may be repeated. */
+export function headerValues(msg: RtspMessage, name: string): string[] {
+  const lower = name.toLowerCase();
+  return msg.fields.filter(([k]) => k === lower).map(([, v]) => v);
 }
 
 export function buildRtspRequest(method: string, url: string, cseq: number, headers: Readonly<Record<string, string>> = {}): string {
   let out = `${method} ${url} RTSP/1.0\r\nCSeq: ${cseq}\r\nUser-Agent: Portunus\r\n`;
+  for (const [k, v] of Object.entries(headers)) out += `${k}: ${v}\r\n`;
+  return `${out}\r\n`;
+}
+
+/** A response to a request of the server; `cseq` echoed as received. */
+export function buildRtspResponse(status: number, reason: string, cseq: string | undefined, headers: Readonly<Record<string, string>> = {}): string {
+  let out = `RTSP/1.0 ${status} ${reason}\r\n`;
+  if (cseq !== undefined) out += `CSeq: ${cseq}\r\n`;
   for (const [k, v] of Object.entries(headers)) out += `${k}: ${v}\r\n`;
   return `${out}\r\n`;
 }
@@ -65,6 +141,14 @@ export interface RtspUrl {
   readonly password?: string;
 }
 
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new RtspError(`bad percent-encoding in '${text}'`);
+  }
+}
+
 /** rtsp://[user:pass@]host[:port]/path — the host must be an IP literal (no name look-ups). */
 export function parseRtspUrl(text: string): RtspUrl {
   let u: URL;
@@ -75,12 +159,19 @@ export function parseRtspUrl(text: string): RtspUrl {
   }
   if (u.protocol !== 'rtsp:') throw new RtspError(`'${text}' is not an rtsp:// URL`);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(host) && !host.includes(':')) throw new RtspError(`the RTSP host must be an IP address ('${host}' would need a name look-up)`);
-  const user = u.username ? decodeURIComponent(u.username) : undefined;
-  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  if (isIP(host) === 0) throw new RtspError(`the RTSP host must be an IP address ('${host}' would need a name look-up)`);
+  const user = u.username ? decode(u.username) : undefined;
+  const password = u.password ? decode(u.password) : undefined;
   u.username = '';
   u.password = '';
   return { host, port: u.port ? Number(u.port) : 554, clean: u.toString(), user, password };
+}
+
+/** The request-URI with only the path (and query), for servers that want it so (`rtsp_quirk`). */
+export function pathOnly(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (!m) return url;
+  return m[1].startsWith('/') ? m[1] : `/${m[1]}`;
 }
 
 export interface RtspTrack {
@@ -93,30 +184,65 @@ export interface RtspTrack {
   readonly control: string;
 }
 
+/** RFC 3551 tables 4 and 5: static payload types, which need no rtpmap. */
+const STATIC_PT: Readonly<Record<number, { codec: string; clockRate: number; channels?: number }>> = {
+  0: { codec: 'pcmu', clockRate: 8000, channels: 1 },
+  3: { codec: 'gsm', clockRate: 8000, channels: 1 },
+  4: { codec: 'g723', clockRate: 8000, channels: 1 },
+  5: { codec: 'dvi4', clockRate: 8000, channels: 1 },
+  6: { codec: 'dvi4', clockRate: 16000, channels: 1 },
+  7: { codec: 'lpc', clockRate: 8000, channels: 1 },
+  8: { codec: 'pcma', clockRate: 8000, channels: 1 },
+  9: { codec: 'g722', clockRate: 8000, channels: 1 },
+  10: { codec: 'l16', clockRate: 44100, channels: 2 },
+  11: { codec: 'l16', clockRate: 44100, channels: 1 },
+  12: { codec: 'qcelp', clockRate: 8000, channels: 1 },
+  13: { codec: 'cn', clockRate: 8000, channels: 1 },
+  14: { codec: 'mpa', clockRate: 90000 },
+  15: { codec: 'g728', clockRate: 8000, channels: 1 },
+  16: { codec: 'dvi4', clockRate: 11025, channels: 1 },
+  17: { codec: 'dvi4', clockRate: 22050, channels: 1 },
+  18: { codec: 'g729', clockRate: 8000, channels: 1 },
+  25: { codec: 'celb', clockRate: 90000 },
+  26: { codec: 'jpeg', clockRate: 90000 },
+  28: { codec: 'nv', clockRate: 90000 },
+  31: { codec: 'h261', clockRate: 90000 },
+  32: { codec: 'mpv', clockRate: 90000 },
+  33: { codec: 'mp2t', clockRate: 90000 },
+  34: { codec: 'h263', clockRate: 90000 },
+};
+
 /** The audio and video m-lines of a camera's SDP with their first payload type and control attribute. */
 export function parseRtspSdp(sdp: string): { tracks: RtspTrack[]; sessionControl?: string } {
   const tracks: RtspTrack[] = [];
-  let current: { type: 'audio' | 'video'; pt: number; codec?: string; clockRate?: number; channels?: number; fmtp?: string; control?: string } | undefined;
+  type Draft = { type: 'audio' | 'video'; pt: number; codec?: string; clockRate?: number; channels?: number; fmtp?: string; control?: string };
+  let current: Draft | undefined;
+  // Session level ends at the first m-line, whatever its kind (m=application too).
+  let inMedia = false;
   let sessionControl: string | undefined;
   const flush = (): void => {
-    if (current) tracks.push({ ...current, control: current.control ?? '' });
+    if (current) {
+      const known = current.codec === undefined ? STATIC_PT[current.pt] : undefined;
+      tracks.push({ ...current, ...known, control: current.control ?? '' });
+    }
     current = undefined;
   };
   for (const raw of sdp.split(/\r?\n/)) {
     const line = raw.trim();
     if (line.startsWith('m=')) {
       flush();
-      const m = /^m=(audio|video) \d+(?:\/\d+)? \S+ (\d+)/.exec(line);
-      if (m) current = { type: m[1] as 'audio' | 'video', pt: Number(m[2]) };
+      inMedia = true;
+      const m = /^m=(audio|video) \d+(?:\/\d+)? \S+ (\d{1,3})(?:\s|$)/.exec(line);
+      if (m && Number(m[2]) <= 127) current = { type: m[1] as 'audio' | 'video', pt: Number(m[2]) };
       continue;
     }
     if (line.startsWith('a=control:')) {
-      if (current) current.control = line.slice(10);
-      else if (tracks.length === 0) sessionControl = line.slice(10);
+      if (current) current.control ??= line.slice(10).trim();
+      else if (!inMedia) sessionControl ??= line.slice(10).trim();
       continue;
     }
     if (!current) continue;
-    const rtpmap = /^a=rtpmap:(\d+) ([^/]+)\/(\d+)(?:\/(\d+))?/.exec(line);
+    const rtpmap = /^a=rtpmap:(\d+) ([^/\s]+)\/(\d+)(?:\/(\d+))?/.exec(line);
     if (rtpmap && Number(rtpmap[1]) === current.pt) {
       current.codec = rtpmap[2].toLowerCase();
       current.clockRate = Number(rtpmap[3]);
@@ -129,19 +255,27 @@ export function parseRtspSdp(sdp: string): { tracks: RtspTrack[]; sessionControl
   return { tracks, sessionControl };
 }
 
-/** The URL to SETUP a track: absolute controls as they are, relative ones against Content-Base or the URL. */
+/**
+ * The URL a control attribute names: absolute URLs as they are, absolute paths on the base's scheme, host and
+ * port, relative ones appended to the base (Content-Base, or the DESCRIBE URL).
+ */
 export function resolveControl(base: string, control: string): string {
   if (control === '' || control === '*') return base;
-  if (/^rtsp:\/\//i.test(control)) return control;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(control)) return control;
+  if (control.startsWith('/')) {
+    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(base);
+    return origin ? origin[0] + control : control;
+  }
   return base.endsWith('/') ? base + control : `${base}/${control}`;
 }
 
 /** Session id and its time-out (seconds, default 60) from a Session header. */
 export function parseSessionHeader(value: string): { id: string; timeout: number } {
   const [id, ...params] = value.split(';').map((s) => s.trim());
+  if (!id) throw new RtspError(`no session id in Session header '${value.slice(0, 80)}'`);
   let timeout = 60;
   for (const p of params) {
-    const m = /^timeout=(\d+)$/i.exec(p);
+    const m = /^timeout\s*=\s*(\d{1,9})$/i.exec(p);
     if (m) timeout = Math.max(5, Number(m[1]));
   }
   return { id, timeout };
@@ -149,28 +283,127 @@ export function parseSessionHeader(value: string): { id: string; timeout: number
 
 /** server_port=a-b from a Transport header. */
 export function serverPorts(transport: string): { rtp: number; rtcp: number } | undefined {
-  const m = /server_port=(\d+)(?:-(\d+))?/i.exec(transport);
+  const m = /server_port=(\d{1,5})(?:-(\d{1,5}))?/i.exec(transport);
   if (!m) return undefined;
   return { rtp: Number(m[1]), rtcp: m[2] ? Number(m[2]) : Number(m[1]) + 1 };
 }
 
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+// ---- authentication ----
 
-/** An Authorization header answering a 401 WWW-Authenticate challenge (Digest preferred, else Basic). */
-export function authorizationFor(challenge: string, method: string, uri: string, user: string, password: string, cnonce = md5(String(Math.random())).slice(0, 16)): string {
-  if (/^basic/i.test(challenge)) return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const param = (name: string): string | undefined => new RegExp(`${name}="?([^",]*)"?`, 'i').exec(challenge)?.[1];
-  const realm = param('realm') ?? '';
-  const nonce = param('nonce') ?? '';
-  const qop = param('qop');
-  const opaque = param('opaque');
-  const ha1 = md5(`${user}:${realm}:${password}`);
-  const ha2 = md5(`${method}:${uri}`);
-  let header = `Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${uri}"`;
-  if (qop && /(^|,)\s*auth\s*(,|$)/.test(qop)) {
-    const nc = '00000001';
-    header += `, qop=auth, nc=${nc}, cnonce="${cnonce}", response="${md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`)}"`;
-  } else header += `, response="${md5(`${ha1}:${nonce}:${ha2}`)}"`;
-  if (opaque) header += `, opaque="${opaque}"`;
+export interface AuthChallenge {
+  /** Lower case: 'basic', 'digest', ... */
+  readonly scheme: string;
+  /** Parameter names in lower case, values unquoted. */
+  readonly params: ReadonlyMap<string, string>;
+}
+
+const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+
+/**
+ * The challenges of WWW-Authenticate headers (each may hold several, comma-separated): scheme, then
+ * name=value parameters whose values are tokens or quoted strings (which may hold commas and \-escapes).
+ */
+export function parseChallenges(values: readonly string[]): AuthChallenge[] {
+  const out: Array<{ scheme: string; params: Map<string, string> }> = [];
+  for (const v of values) {
+    const n = v.length;
+    let i = 0;
+    let current: { scheme: string; params: Map<string, string> } | undefined;
+    const skipSpace = (): void => {
+      while (i < n && (v[i] === ' ' || v[i] === '\t')) i++;
+    };
+    const token = (): string => {
+      const start = i;
+      while (i < n && TOKEN_CHAR.test(v[i])) i++;
+      return v.slice(start, i);
+    };
+    while (i < n) {
+      skipSpace();
+      if (i >= n) break;
+      if (v[i] === ',') {
+        i++;
+        continue;
+      }
+      const name = token();
+      if (name === '') {
+        i++; // a stray character: skip it (and always make progress)
+        continue;
+      }
+      skipSpace();
+      if (v[i] === '=' && current) {
+        i++;
+        skipSpace();
+        let value = '';
+        if (v[i] === '"') {
+          i++;
+          while (i < n && v[i] !== '"') {
+            if (v[i] === '\\' && i + 1 < n) i++;
+            value += v[i];
+            i++;
+          }
+          i++; // the closing quote (or past the end when it is missing)
+        } else {
+          const start = i;
+          while (i < n && v[i] !== ',' && v[i] !== ' ' && v[i] !== '\t') i++;
+          value = v.slice(start, i);
+        }
+        const key = name.toLowerCase();
+        if (!current.params.has(key)) current.params.set(key, value);
+        continue;
+      }
+      // A name not followed by '=' starts the next challenge.
+      current = { scheme: name.toLowerCase(), params: new Map() };
+      out.push(current);
+    }
+  }
+  return out;
+}
+
+const DIGEST_HASHES: Readonly<Record<string, string>> = { md5: 'md5', 'md5-sess': 'md5', 'sha-256': 'sha256', 'sha-256-sess': 'sha256' };
+
+/** The challenge to answer: the first Digest with an algorithm we know, else Basic; undefined when neither. */
+export function pickChallenge(challenges: readonly AuthChallenge[]): AuthChallenge | undefined {
+  const digest = challenges.find((c) => c.scheme === 'digest' && DIGEST_HASHES[(c.params.get('algorithm') ?? 'md5').toLowerCase()] !== undefined);
+  return digest ?? challenges.find((c) => c.scheme === 'basic');
+}
+
+const quote = (s: string): string => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * An Authorization header answering a challenge (Digest preferred over Basic when given the header text).
+ * `nc`: how many times this nonce has been used, this request included (qop only).
+ */
+export function authorizationFor(
+  challenge: AuthChallenge | string,
+  method: string,
+  uri: string,
+  user: string,
+  password: string,
+  cnonce = createHash('md5').update(String(Math.random())).digest('hex').slice(0, 16),
+  nc = 1,
+): string {
+  const c = typeof challenge === 'string' ? pickChallenge(parseChallenges([challenge])) : challenge;
+  if (!c) throw new RtspError('the server asks for an authentication scheme other than Digest or Basic');
+  if (c.scheme === 'basic') return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  if (c.scheme !== 'digest') throw new RtspError(`unsupported authentication scheme '${c.scheme}'`);
+  const algorithm = c.params.get('algorithm');
+  const hashName = DIGEST_HASHES[(algorithm ?? 'md5').toLowerCase()];
+  if (!hashName) throw new RtspError(`unsupported Digest algorithm '${algorithm}'`);
+  const h = (s: string): string => createHash(hashName).update(s).digest('hex');
+  const realm = c.params.get('realm') ?? '';
+  const nonce = c.params.get('nonce') ?? '';
+  const opaque = c.params.get('opaque');
+  const qops = (c.params.get('qop') ?? '').split(',').map((q) => q.trim().toLowerCase());
+  const qop = qops.includes('auth') ? 'auth' : qops.includes('auth-int') ? 'auth-int' : undefined;
+  const ncText = (Math.max(1, Math.floor(nc)) % 0x100000000).toString(16).padStart(8, '0');
+  let ha1 = h(`${user}:${realm}:${password}`);
+  if (algorithm && /-sess$/i.test(algorithm)) ha1 = h(`${ha1}:${nonce}:${cnonce}`);
+  // Our requests carry no body: auth-int hashes the empty body.
+  const ha2 = qop === 'auth-int' ? h(`${method}:${uri}:${h('')}`) : h(`${method}:${uri}`);
+  let header = `Digest username=${quote(user)}, realm=${quote(realm)}, nonce=${quote(nonce)}, uri=${quote(uri)}`;
+  if (qop) header += `, qop=${qop}, nc=${ncText}, cnonce=${quote(cnonce)}, response="${h(`${ha1}:${nonce}:${ncText}:${cnonce}:${qop}:${ha2}`)}"`;
+  else header += `, response="${h(`${ha1}:${nonce}:${ha2}`)}"`;
+  if (algorithm) header += `, algorithm=${algorithm}`;
+  if (opaque !== undefined) header += `, opaque=${quote(opaque)}`;
   return header;
 }

@@ -562,6 +562,9 @@ export class StreamingPlugin implements Plugin {
   /**
    * An `rtsp` mountpoint: Portunus connects to the camera (OPTIONS, DESCRIBE, SETUP, PLAY) and receives its RTP on
    * UDP sockets of the network layer; the first audio and the first video track are used (as `audio`/`video` ask).
+   * A session lost after it played is set up again every `rtsp_reconnect_delay` seconds, on the same UDP ports;
+   * with `rtsp_failcheck: false` a camera that cannot be reached at creation is tried in the background, and the
+   * mountpoint's streams appear when it first answers.
    */
   private async createRtspMountpoint(body: JsonObject, id: number): Promise<Mountpoint> {
     check(body, [
@@ -572,7 +575,15 @@ export class StreamingPlugin implements Plugin {
       { name: 'video', type: 'boolean' },
       { name: 'rtspiface', type: 'string' },
       { name: 'rtsp_timeout', type: 'positive' },
+      { name: 'rtsp_conn_timeout', type: 'number' },
+      { name: 'rtsp_session_timeout', type: 'positive' },
+      { name: 'rtsp_reconnect_delay', type: 'number' },
+      { name: 'rtsp_failcheck', type: 'boolean' },
+      { name: 'rtsp_quirk', type: 'boolean' },
     ]);
+    for (const k of ['rtsp_conn_timeout', 'rtsp_reconnect_delay']) {
+      if (typeof body[k] === 'number' && body[k] <= 0) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (${k} should be a positive number)`);
+    }
     let url;
     try {
       url = parseRtspUrl(body.url as string);
@@ -581,45 +592,80 @@ export class StreamingPlugin implements Plugin {
     }
     const wantAudio = body.audio === true || (body.audio === undefined && body.video === undefined);
     const wantVideo = body.video === true || (body.audio === undefined && body.video === undefined);
+    // Janus's options are in seconds; 0 (or absent) means the default.
+    const seconds = (k: string, fallback: number): number => (typeof body[k] === 'number' && body[k] > 0 ? body[k] : fallback);
+    const reconnectDelay = seconds('rtsp_reconnect_delay', 5);
+    const iface = body.rtspiface as string | undefined;
     const mp = new Mountpoint(mountpointSettings(body, id, false));
     this.mountpoints.set(id, mp);
-    const fail = (why: string): never => {
-      mp.close();
-      this.mountpoints.delete(id);
-      throw new StreamingError(E.CANT_CREATE, `Can't add 'rtsp' stream: ${why}`);
-    };
-    const timeoutMs = typeof body.rtsp_timeout === 'number' ? body.rtsp_timeout * 1000 : 10_000;
-    let socket;
-    try {
-      socket = await this.network.connectTcp(`mountpoint ${id} RTSP`, url.host, url.port, timeoutMs);
-    } catch (err) {
-      return fail(err instanceof Error ? err.message : String(err));
-    }
-    const client = new RtspClient(socket, url, { user: typeof body.rtsp_user === 'string' ? body.rtsp_user : url.user, password: typeof body.rtsp_pwd === 'string' ? body.rtsp_pwd : url.password }, (why) => this.log.warn(`mountpoint ${id}: RTSP session lost: ${why}`), timeoutMs);
+    const client: RtspClient = new RtspClient({
+      // The network layer opens every connection (first, redirected, reconnected): address literals only.
+      connect: (host, port) => this.network.connectTcp(`mountpoint ${id} RTSP`, host, port, seconds('rtsp_conn_timeout', 5) * 1000),
+      url,
+      credentials: { user: typeof body.rtsp_user === 'string' ? body.rtsp_user : url.user, password: typeof body.rtsp_pwd === 'string' ? body.rtsp_pwd : url.password },
+      timeoutMs: seconds('rtsp_timeout', 10) * 1000,
+      sessionTimeout: seconds('rtsp_session_timeout', 0),
+      reconnectDelayMs: reconnectDelay * 1000,
+      quirk: body.rtsp_quirk === true,
+      select: async (offered) => {
+        if (mp.streams.length === 0) {
+          // First answer of the camera: open one stream per wanted track (their ports stay for reconnections).
+          const chosen = [offered.find((t) => t.type === 'audio' && wantAudio), offered.find((t) => t.type === 'video' && wantVideo)].filter((t) => t !== undefined);
+          if (chosen.length === 0) throw new Error('the camera offers no audio or video that was asked for');
+          const configs: StreamConfig[] = chosen.map((t) => {
+            const codec = t.codec ? findCodec(t.type, t.codec) : undefined;
+            if (!codec) throw new Error(`unsupported ${t.type} codec '${t.codec ?? '?'}' from the camera`);
+            return { type: t.type, mid: t.type === 'audio' ? 'a' : 'v', label: t.type, pt: t.pt, codec, codecText: t.codec, fmtp: t.fmtp, datatype: 'text', iface };
+          });
+          const opened = [];
+          try {
+            for (const config of configs) opened.push(await this.openStream(mp, { config, port: 0, rtcpPort: 0 }));
+            if (client.closed) throw new Error('the mountpoint was destroyed');
+          } catch (err) {
+            for (const s of opened) s.close();
+            throw err;
+          }
+          mp.streams.push(...opened);
+        }
+        // Every stream takes the camera's track of its kind, which must still carry the same codec.
+        const tracks = mp.streams.map((s) => {
+          const t = offered.find((o) => o.type === s.config.type);
+          if (!t) throw new Error(`the camera no longer offers ${s.config.type}`);
+          const codec = t.codec ? findCodec(t.type, t.codec) : undefined;
+          if (codec?.name !== s.config.codec?.name) throw new Error(`the camera now offers ${t.type} '${t.codec ?? '?'}' instead of '${s.config.codec?.name ?? '?'}'`);
+          return t;
+        });
+        return { tracks, targets: mp.streams.map((s) => ({ rtpPort: s.rtp?.port ?? 0, rtcpPort: s.rtcp?.port ?? 0 })) };
+      },
+      // PLIs for the camera go to the RTCP port it gave in SETUP.
+      onPlaying: (playing) =>
+        playing.serverRtcpPorts.forEach((port, i) => {
+          if (port && mp.streams[i]) mp.streams[i].latched = { address: playing.host, port };
+        }),
+      onLost: (why) => this.log.warn(`mountpoint ${id}: RTSP session lost (${why}); setting it up again every ${reconnectDelay} s`),
+      onRestored: (before) =>
+        this.log.info(`mountpoint ${id}: RTSP session ${before ? 're-established' : 'established'}: ${mp.streams.map((s) => `${s.config.type} ${s.config.codec?.name} on port ${s.rtp?.port}`).join(', ')}`),
+      onRetryFailed: (why) => this.log.verbose(`mountpoint ${id}: RTSP reconnection failed: ${why}`),
+      onServerRequest: (req) => this.log.verbose(`mountpoint ${id}: the RTSP server sent ${req.method}`),
+    });
     const saved: JsonObject = { url: body.url, audio: wantAudio, video: wantVideo };
-    for (const k of ['rtsp_user', 'rtsp_pwd', 'rtspiface', 'rtsp_timeout']) if (body[k] !== undefined) saved[k] = body[k];
+    for (const k of ['rtsp_user', 'rtsp_pwd', 'rtspiface', 'rtsp_timeout', 'rtsp_conn_timeout', 'rtsp_session_timeout', 'rtsp_reconnect_delay', 'rtsp_failcheck', 'rtsp_quirk']) {
+      if (body[k] !== undefined) saved[k] = body[k];
+    }
     mp.rtsp = { client, url: url.clean, saved };
     try {
-      const offered = await client.describe();
-      const chosen = [offered.find((t) => t.type === 'audio' && wantAudio), offered.find((t) => t.type === 'video' && wantVideo)].filter((t) => t !== undefined);
-      if (chosen.length === 0) return fail('the camera offers no audio or video that was asked for');
-      const targets = [];
-      for (const t of chosen) {
-        const codec = t.codec ? findCodec(t.type, t.codec) : undefined;
-        if (!codec) return fail(`unsupported ${t.type} codec '${t.codec ?? '?'}' from the camera`);
-        const config: StreamConfig = { type: t.type, mid: t.type === 'audio' ? 'a' : 'v', label: t.type, pt: t.pt, codec, codecText: t.codec, fmtp: t.fmtp, datatype: 'text', iface: body.rtspiface as string | undefined };
-        const stream = await this.openStream(mp, { config, port: 0, rtcpPort: 0 });
-        mp.streams.push(stream);
-        targets.push({ rtpPort: stream.rtp?.port ?? 0, rtcpPort: stream.rtcp?.port ?? 0 });
-      }
-      const playing = await client.play(chosen, targets);
-      // PLIs for the camera go to the RTCP port it gave in SETUP.
-      playing.serverRtcpPorts.forEach((port, i) => {
-        if (port) mp.streams[i].latched = { address: url.host, port };
-      });
+      await client.start();
     } catch (err) {
-      if (err instanceof StreamingError) throw err;
-      return fail(err instanceof Error ? err.message : String(err));
+      const why = err instanceof Error ? err.message : String(err);
+      if (body.rtsp_failcheck !== false || client.closed) {
+        mp.close();
+        if (this.mountpoints.get(id) === mp) this.mountpoints.delete(id);
+        if (err instanceof StreamingError) throw err;
+        throw new StreamingError(E.CANT_CREATE, `Can't add 'rtsp' stream: ${why}`);
+      }
+      this.log.warn(`mountpoint ${id}: cannot play ${url.clean} (${why}); trying again every ${reconnectDelay} s`);
+      client.retryInBackground();
+      return mp;
     }
     this.log.info(`mountpoint ${id} created: RTSP ${url.clean}, ${mp.streams.map((s) => `${s.config.type} ${s.config.codec?.name} on port ${s.rtp?.port}`).join(', ')}`);
     return mp;
