@@ -12,6 +12,11 @@ const wanted = [
   { pkg: 'openssl', probe: '/usr/bin/openssl' },
   // janus-pp-rec (Janus's own post-processor) checks that our .mjr recordings are what Janus users expect.
   { pkg: 'janus-tools', probe: '/usr/bin/janus-pp-rec' },
+  // A real RTSP camera for rtsp mountpoints: GStreamer's RTSP server, driven from Python.
+  { pkg: 'python3-gi', probe: '/usr/lib/python3/dist-packages/gi/__init__.py' },
+  { pkg: 'gir1.2-gst-rtsp-server-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib' },
+  { pkg: 'gstreamer1.0-plugins-good', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstvpx.so' },
+  { pkg: 'gstreamer1.0-plugins-base', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstopus.so' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
-import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { noIpv6Env } from '../helpers/no-ipv6.js';
+import { noIpv6Env, repoRoot } from '../helpers/no-ipv6.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>streaming</title>
 <video id="remote" autoplay playsinline muted></video>
@@ -154,6 +155,78 @@ test('a live mountpoint playing an Ogg Opus file: janus.js decodes the audio', {
     assert.ok(samples > 48000, `samples decoded rising by ${samples}`);
     assert.ok(concealed < samples * 0.2, `little concealment: ${concealed} of ${samples}`);
   } finally {
+    await context.close();
+    c.close();
+    await srv.stop();
+  }
+});
+
+/** GStreamer's RTSP server as the camera (test/fixtures/gst-rtsp-camera.py), ready when it says so. */
+async function startCamera(port: number): Promise<ChildProcess> {
+  const cam = spawn('/usr/bin/python3', [join(repoRoot, 'test', 'fixtures', 'gst-rtsp-camera.py'), String(port), '/cam'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  cam.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  cam.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 15_000;
+  while (!out.includes('ready')) {
+    if (cam.exitCode !== null || Date.now() > deadline) {
+      cam.kill('SIGKILL');
+      throw new Error(`the RTSP camera did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return cam;
+}
+
+const noGstRtsp = !existsSync('/usr/lib/x86_64-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib') && 'no GStreamer RTSP server';
+
+test('an rtsp mountpoint pulls from a GStreamer RTSP camera; janus.js decodes it, also after the camera restarts', { timeout: 120_000, skip: skip || noGstRtsp }, async () => {
+  const camPort = await freePort();
+  let cam = await startCamera(camPort);
+  const srv: ChildServer = await startChildServer([]);
+  const c = await JanusWs.open(srv.wsUrl);
+  const context = await browser.newContext();
+  type Stats = { framesDecoded: number; audioPackets: number };
+  try {
+    const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const created = await c.request({
+      janus: 'message', session_id: session, handle_id: handle,
+      body: { request: 'create', type: 'rtsp', id: 88, url: `rtsp://127.0.0.1:${camPort}/cam`, rtsp_reconnect_delay: 1 },
+    });
+    assert.equal(((created.plugindata as Msg).data as Msg).streaming, 'created', JSON.stringify(created));
+    const p = await context.newPage();
+    const read = () => p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
+    const decodingMore = async (than: Stats, what: string): Promise<Stats> => {
+      const deadline = Date.now() + 20_000;
+      let s = await read();
+      while ((s.framesDecoded <= than.framesDecoded + 10 || s.audioPackets <= than.audioPackets + 20) && Date.now() < deadline) {
+        await p.waitForTimeout(250);
+        s = await read();
+      }
+      assert.ok(s.framesDecoded > than.framesDecoded + 10, `${what}: frames decoded ${than.framesDecoded} → ${s.framesDecoded}`);
+      assert.ok(s.audioPackets > than.audioPackets + 20, `${what}: audio packets ${than.audioPackets} → ${s.audioPackets}`);
+      return s;
+    };
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
+    await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s as string, id as number), [srv.wsUrl, 88] as const);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    const before = await decodingMore({ framesDecoded: 0, audioPackets: 0 }, 'from the camera');
+    // The camera goes away and comes back on the same address: the server sets the session up again.
+    cam.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    const stalled = await read();
+    cam = await startCamera(camPort);
+    const back = Date.now() + 20_000;
+    while (!/RTSP session re-established/.test(srv.log()) && Date.now() < back) await new Promise((r) => setTimeout(r, 200));
+    assert.match(srv.log(), /RTSP session lost/);
+    assert.match(srv.log(), /RTSP session re-established/);
+    await decodingMore(stalled, 'after the camera restarted');
+    assert.ok(stalled.framesDecoded >= before.framesDecoded);
+    assert.equal(srv.child.exitCode, null);
+  } finally {
+    cam.kill('SIGKILL');
     await context.close();
     c.close();
     await srv.stop();
