@@ -242,7 +242,11 @@ export class Network {
       if (r.family !== target.family) {
         throw new BindError(options.what, target.address, 0, target.family, 'EINVAL', `interface '${options.bind}' has no IPv${target.family} address for multicast group ${target.address}`);
       }
-      if (!r.dualStack && r.address !== '0.0.0.0') ifaceAddress = r.address;
+      if (target.family === 6) {
+        // libuv reads only the scope of an IPv6 interface address: name the interface itself ('::%name').
+        const name = this.host.interfaces.find((i) => i.name === options.bind || (i.family === 6 && i.address === r.address))?.name;
+        if (name) ifaceAddress = `::%${name}`;
+      } else if (!r.dualStack && r.address !== '0.0.0.0') ifaceAddress = r.address;
     }
     try {
       socket.addMembership(target.address, ifaceAddress);
