@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { SrtcpSession } from 'werift';
+import { SrtpRtpProtector } from '../../src/media/srtp/srtp-protector.js';
+import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/srtp/srtp-keys.js';
+import { discoverNetworkHost } from '../../src/net/network-host.js';
+import { Network } from '../../src/net/network.js';
 import { parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
+import { watch, type Viewer } from '../helpers/streaming-viewer.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
@@ -134,6 +141,54 @@ test('iface 0.0.0.0 gives an IPv4 socket and host "0.0.0.0"; multicast on loopba
   sender.close();
   assert.equal((await waitPackets(c, mid, 3))[0], 3);
   await c.send({ request: 'destroy', id: mid });
+});
+
+test('SRTP sources: keyframe requests for a joining viewer go back to the source as SRTCP under the same key', { timeout: 30_000 }, async () => {
+  const key = randomBytes(16);
+  const salt = randomBytes(14);
+  const r = await c.send({ request: 'create', type: 'rtp', id: 883, srtpsuite: 80, srtpcrypto: Buffer.concat([key, salt]).toString('base64'),
+    media: [{ type: 'video', mid: 'v', port: 0, rtcpport: 0, pt: 96, codec: 'vp8' }] });
+  assert.equal(r.streaming, 'created', JSON.stringify(r));
+  const ports = (r.stream as { ports: Array<{ port: number; rtcp_port: number }> }).ports[0];
+  const source = dgram.createSocket('udp4');
+  await new Promise<void>((res) => source.bind(0, '127.0.0.1', () => res()));
+  const protector = new SrtpRtpProtector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, key, salt));
+  const srtcp = new SrtcpSession({ keys: { localMasterKey: randomBytes(16), localMasterSalt: randomBytes(14), remoteMasterKey: key, remoteMasterSalt: salt }, profile: SRTP_AES128_CM_HMAC_SHA1_80 });
+  const received: Buffer[] = [];
+  source.on('message', (m) => received.push(m));
+  // The source says hello on the RTCP port (so the server knows where it is), then sends SRTP video.
+  source.send(Buffer.from([0x81, 201, 0, 1, 0, 0, 0x56, 0x78]), ports.rtcp_port, '127.0.0.1');
+  let seq = 0;
+  const sending = setInterval(() => {
+    const p = Buffer.alloc(40);
+    p[0] = 0x80;
+    p[1] = 96;
+    p.writeUInt16BE(seq, 2);
+    p.writeUInt32BE(seq * 3000, 4);
+    p.writeUInt32BE(0x5678, 8);
+    p[12] = 0x10; // VP8 descriptor: start of partition
+    const enc = protector.protect(p, p.length, 0);
+    if (enc) source.send(Buffer.from(enc), ports.port, '127.0.0.1');
+    seq++;
+  }, 20);
+  const network = new Network(await discoverNetworkHost());
+  let viewer: Viewer | undefined;
+  try {
+    viewer = await watch(srv.wsUrl, network, 883);
+    const deadline = Date.now() + 5000;
+    while (received.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(received.length > 0, 'RTCP reached the source');
+    const pli = srtcp.decrypt(received[0]);
+    assert.equal(pli[1], 206, 'payload-specific feedback');
+    assert.equal(pli[0] & 0x1f, 1, 'PLI');
+    assert.equal(pli.readUInt32BE(8), 0x5678, 'for the source\'s SSRC');
+    assert.notDeepEqual(received[0].subarray(8, 12), pli.subarray(8, 12), 'not in the clear');
+  } finally {
+    clearInterval(sending);
+    await viewer?.leave();
+    source.close();
+    await c.send({ request: 'destroy', id: 883 });
+  }
 });
 
 test('bad input: clear Janus errors and nothing half-created', async () => {

@@ -4,6 +4,7 @@ import { destinationFor } from '../../net/address.js';
 import type { AudioFrames } from './audio-file.js';
 import type { CodecInfo } from './codecs.js';
 import type { FilePlayer } from './file-player.js';
+import type { SrtcpProtector } from '../../media/srtp/srtcp-protector.js';
 import type { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 import type { RtspClient } from './rtsp-client.js';
@@ -38,8 +39,9 @@ export class StreamSource {
   private garbageLogged = false;
   /** Simulcast video: the sockets of substreams 1 and 2 (the main socket carries substream 0). */
   readonly layers: BoundUdpSocket[] = [];
-  /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto). */
+  /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto); RTCP to it then goes as SRTCP. */
   srtp: SrtpRtpUnprotector | undefined;
+  srtcp: SrtcpProtector | undefined;
   /** Writes what arrives to a .mjr file while a `recording` is on. */
   recorder: MjrRecorder | undefined;
   /** Packets refused by SRTP (bad tag, replay). */
@@ -106,7 +108,8 @@ export class StreamSource {
   sendRtcp(packet: Buffer): void {
     const to = this.latched;
     if (!to || !this.rtcp) return;
-    this.rtcp.socket.send(packet, to.port, destinationFor(to.address, this.rtcp.family));
+    const out = this.srtcp ? this.srtcp.protect(packet) : packet;
+    if (out) this.rtcp.socket.send(out, to.port, destinationFor(to.address, this.rtcp.family));
   }
 
   ageMs(): number | undefined {

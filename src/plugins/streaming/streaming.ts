@@ -10,6 +10,7 @@ import type { Logger } from '../../logging/logger.js';
 import type { JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { readFileSync } from 'node:fs';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../media/srtp/srtp-keys.js';
+import { SrtcpProtector } from '../../media/srtp/srtcp-protector.js';
 import { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
@@ -749,7 +750,11 @@ export class StreamingPlugin implements Plugin {
       throw err;
     }
     const source = new StreamSource(config, rtp, rtcp, (s, p, layer) => mp.fanOut(s, p, layer), (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
-    if (mp.srtp) source.srtp = new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt), mp.srtp.suite === 32 ? 4 : 10);
+    if (mp.srtp) {
+      // One SDES key both ways, as Janus uses it: media from the source, keyframe requests to it.
+      source.srtp = new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt), mp.srtp.suite === 32 ? 4 : 10);
+      source.srtcp = new SrtcpProtector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt, true));
+    }
     if (parsed.layerPorts) source.addLayers(layers);
     return source;
   }
