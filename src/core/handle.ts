@@ -1,6 +1,6 @@
 // A handle: one client's attachment to one plugin, with at most one PeerConnection.
 import type { Logger } from '../logging/logger.js';
-import type { AnswerOptions, Jsep, MediaTrackInfo, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
+import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
 import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from './media-port.js';
 import type { Session } from './session.js';
@@ -103,6 +103,10 @@ export class Handle implements PluginHandle {
     const offer = await this.ensureMedia().createOffer(tracks);
     this.serverOffered = true;
     return offer;
+  }
+
+  negotiatedMedia(): readonly NegotiatedMedia[] {
+    return this.media?.negotiatedMedia() ?? [];
   }
 
   relayRtp(mid: string, packet: Buffer): void {

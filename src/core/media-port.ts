@@ -1,5 +1,5 @@
 // What the core needs from a handle's WebRTC transport; the media layer implements it.
-import type { AnswerOptions, Jsep, MediaTrackInfo, OfferTrack } from '../plugins/plugin.js';
+import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
 import type { Logger } from '../logging/logger.js';
 import type { JsonObject } from './validate.js';
 
@@ -26,6 +26,7 @@ export interface HandleMedia {
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
   createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
   acceptAnswer(answer: Jsep): Promise<void>;
+  negotiatedMedia(): readonly NegotiatedMedia[];
   addRemoteCandidate(candidate: RemoteCandidate): void;
   relayRtp(mid: string, packet: Buffer): void;
   relayRtcp(mid: string, packet: Buffer): void;

@@ -2,7 +2,7 @@
 import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from '../core/media-port.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
-import type { AnswerOptions, Jsep, OfferTrack } from '../plugins/plugin.js';
+import type { AnswerOptions, Jsep, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
 import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
 import { parseSdp, SdpError } from './sdp.js';
 import { WebRtcPeer } from './webrtc-peer.js';
@@ -71,6 +71,10 @@ class PeerHandleMedia implements HandleMedia {
       })),
     );
     return { type: 'offer', sdp };
+  }
+
+  negotiatedMedia(): readonly NegotiatedMedia[] {
+    return this.peer.negotiated.map((m) => ({ mid: m.mid, kind: m.kind === 'application' ? 'data' : m.kind }));
   }
 
   async acceptAnswer(answer: Jsep): Promise<void> {

@@ -33,7 +33,7 @@ export interface WebRtcPeerOptions {
 
 export interface PeerAcceptOptions extends AcceptOptions {
   /** Direction Portunus answers with for accepted audio/video: echo/relay (sendrecv, default) or publish only. */
-  readonly direction?: 'sendrecv' | 'recvonly';
+  readonly direction?: 'sendrecv' | 'recvonly' | 'sendonly';
 }
 
 export type RtpKind = 'audio' | 'video';

@@ -66,6 +66,11 @@ interface MidState {
 }
 
 const RTP_MIN = 12;
+
+export interface NegotiatedMline {
+  readonly mid: string;
+  readonly kind: 'audio' | 'video' | 'application';
+}
 const SR_INTERVAL_MS = 1000;
 /** How often transport-wide CC feedback goes out (browsers' estimators expect 50–100 ms). */
 const TWCC_INTERVAL_MS = 50;
@@ -114,6 +119,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   srtpProfileName: string | undefined;
   /** Transport-wide CC: the negotiated header extension id, the arrival recorder and its feedback timer. */
   private twccExtId = 0;
+  private negotiatedValue: NegotiatedMline[] = [];
   private twcc: TransportCcRecorder | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
 
@@ -141,6 +147,11 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   /** Negotiated m-lines (audio/video) with their kind. */
   get tracks(): readonly RtpTrackInfo[] {
     return [...this.mids.values()].map((m) => m.info);
+  }
+
+  /** Accepted m-lines of the negotiation, in m-line order. */
+  get negotiated(): readonly NegotiatedMline[] {
+    return this.negotiatedValue;
   }
 
   /** Local UDP ports in use (one per gathered address). */
@@ -183,6 +194,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (!local) throw new Error('the WebRTC stack produced no answer');
       if (this.transports.length === 0) throw new Error('no local address to gather ICE candidates on');
       const final = finishAnswer(local, plan);
+      this.negotiatedValue = plan.media
+        .filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application'))
+        .map((p) => ({ mid: p.mid, kind: p.kind as NegotiatedMline['kind'] }));
       this.stateValue = 'connecting';
       this.armConnectTimers();
       this.flushPendingCandidates();
@@ -226,6 +240,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       }
       const first = tracks[0];
       this.bundleMid = { mid: first.mid ?? '0', index: 0 };
+      this.negotiatedValue = tracks.map((t, i) => ({ mid: t.mid ?? String(i), kind: t.kind }));
       takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg));
       const offer = await pc.createOffer();
       this.assertOpen();

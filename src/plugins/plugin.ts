@@ -58,10 +58,16 @@ export interface AnswerOptions {
   readonly audio?: boolean;
   readonly video?: boolean;
   readonly data?: boolean;
-  /** Answer media as sendrecv (echo) or recvonly (publisher). */
-  readonly direction?: 'sendrecv' | 'recvonly';
+  /** Answer media as sendrecv (echo), recvonly (publisher) or sendonly (a viewer that offers). */
+  readonly direction?: 'sendrecv' | 'recvonly' | 'sendonly';
   readonly audioCodec?: string;
   readonly videoCodec?: string;
+}
+
+/** An accepted m-line of the handle's PeerConnection, in m-line order. */
+export interface NegotiatedMedia {
+  readonly mid: string;
+  readonly kind: 'audio' | 'video' | 'data';
 }
 
 /** A stream the server offers (Streaming, VideoRoom subscriber). */
@@ -87,6 +93,8 @@ export interface PluginHandle {
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
   /** Creates an offer for the given tracks (server-initiated negotiation). */
   createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
+  /** The m-lines the last negotiation accepted (empty before one). */
+  negotiatedMedia(): readonly NegotiatedMedia[];
   /** Sends RTP (header included, unencrypted) to the client on a negotiated mid. */
   relayRtp(mid: string, packet: Buffer): void;
   relayRtcp(mid: string, packet: Buffer): void;

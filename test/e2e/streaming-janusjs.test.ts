@@ -41,6 +41,27 @@ w.watch = (server, id) => new Promise((resolve) => {
     w.janus = janus;
   } });
 });
+// Viewer-offers mode: the page offers to receive, the server answers.
+w.watchWithOffer = (server, id) => new Promise((resolve) => {
+  Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: () => {
+    const janus = new Janus({ server, iceServers: [], error: (e) => { w.result.error = String(e); resolve(); },
+      success: () => janus.attach({ plugin: 'janus.plugin.streaming',
+        error: (e) => { w.result.error = String(e); resolve(); },
+        success: (h) => {
+          w.handle = h;
+          h.createOffer({ tracks: [{ type: 'audio', capture: false, recv: true }, { type: 'video', capture: false, recv: true }],
+            success: (jsep) => { h.send({ message: { request: 'watch', id }, jsep }); resolve(); },
+            error: (e) => { w.result.error = 'createOffer: ' + String(e); resolve(); } });
+        },
+        onmessage: (msg, jsep) => { w.result.events.push(msg); if (jsep) w.handle.handleRemoteJsep({ jsep }); },
+        webrtcState: (on) => { w.result.webrtcUp = on; },
+        onremotetrack: (track, mid, on) => {
+          if (on && track.kind === 'video') document.getElementById('remote').srcObject = new MediaStream([track]);
+          if (on && track.kind === 'audio') document.getElementById('remote-audio').srcObject = new MediaStream([track]);
+        } }) });
+    w.janus = janus;
+  } });
+});
 ${STATS_SCRIPT}
 </script>`;
 
@@ -122,6 +143,49 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
     }
   });
 }
+
+test('viewer-offers mode: janus.js offers to receive, the server answers, video and audio decode', { timeout: 90_000, skip }, async () => {
+  const srv: ChildServer = await startChildServer([]);
+  const c = await JanusWs.open(srv.wsUrl);
+  let ffmpeg: ChildProcess | undefined;
+  const context = await browser.newContext();
+  try {
+    const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const created = await c.request({
+      janus: 'message', session_id: session, handle_id: handle,
+      body: { request: 'create', type: 'rtp', id: 66, media: [
+        { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
+        { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+      ] },
+    });
+    const stream = ((created.plugindata as Msg).data as Msg).stream as { ports: Array<{ mid: string; port: number }> };
+    ffmpeg = startFfmpeg(stream.ports.find((p) => p.mid === 'v')!.port, stream.ports.find((p) => p.mid === 'a')!.port);
+    const p = await context.newPage();
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { watchWithOffer?: unknown }).watchWithOffer === 'function');
+    await p.evaluate(([s, id]) => (window as unknown as { watchWithOffer: (s: string, id: number) => Promise<void> }).watchWithOffer(s as string, id as number), [srv.wsUrl, 66] as const);
+    await p.waitForFunction(() => {
+      const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+      return r.webrtcUp || r.error !== null;
+    }, undefined, { timeout: 30_000 });
+    const r = await p.evaluate(() => (window as unknown as { result: { error: string | null; events: Array<{ result?: { status?: string } }> } }).result);
+    assert.equal(r.error, null);
+    assert.equal(r.events[0]?.result?.status, 'starting');
+    type Stats = { framesDecoded: number; audioPackets: number };
+    await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).framesDecoded > 10, undefined, { timeout: 20_000 });
+    const s1 = await p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
+    await p.waitForTimeout(1500);
+    const s2 = await p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
+    assert.ok(s2.framesDecoded > s1.framesDecoded, `frames decoded rising ${s1.framesDecoded} → ${s2.framesDecoded}`);
+    assert.ok(s2.audioPackets > s1.audioPackets, `audio rising ${s1.audioPackets} → ${s2.audioPackets}`);
+  } finally {
+    ffmpeg?.kill('SIGKILL');
+    await context.close();
+    c.close();
+    await srv.stop();
+  }
+});
 
 test('a live mountpoint playing an Ogg Opus file: janus.js decodes the audio', { timeout: 60_000, skip }, async () => {
   const { mkdtempSync } = await import('node:fs');

@@ -10,6 +10,7 @@ import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
 import { watch, type Viewer } from '../helpers/streaming-viewer.js';
+import { clientOffer, createLoopbackClient } from '../helpers/werift-client.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
@@ -38,8 +39,8 @@ class StreamingClient {
     const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
     return new StreamingClient(ws, session, handle);
   }
-  async send(body: Msg): Promise<Msg> {
-    const r = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body });
+  async send(body: Msg, jsep?: Msg): Promise<Msg> {
+    const r = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
     return (r.plugindata as Msg).data as Msg;
   }
   close(): void {
@@ -188,6 +189,27 @@ test('SRTP sources: keyframe requests for a joining viewer go back to the source
     await viewer?.leave();
     source.close();
     await c.send({ request: 'destroy', id: 883 });
+  }
+});
+
+test('watch with an answer nobody asked for is refused (469); the viewer can still watch', async () => {
+  const r = await c.send({ request: 'create', type: 'rtp', id: 884, media: [audio()] });
+  assert.equal(r.streaming, 'created', JSON.stringify(r));
+  const viewer = await StreamingClient.open(srv.wsUrl);
+  const client = createLoopbackClient(new Network(await discoverNetworkHost()));
+  try {
+    const sdp = await clientOffer(client);
+    // The core stops an answer nobody asked for before the plugin sees it, as Janus does.
+    const answer = await viewer.ws.request({ janus: 'message', session_id: viewer.session, handle_id: viewer.handle, body: { request: 'watch', id: 884 }, jsep: { type: 'answer', sdp } });
+    assert.equal((answer.error as Msg | undefined)?.code, 469, JSON.stringify(answer));
+    const ack = await viewer.ws.request({ janus: 'message', session_id: viewer.session, handle_id: viewer.handle, body: { request: 'watch', id: 884 } });
+    const ev = await viewer.ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'watch event');
+    const ok = (ev.plugindata as Msg).data as Msg;
+    assert.deepEqual(ok.result, { status: 'preparing' }, JSON.stringify(ok));
+  } finally {
+    await client.close();
+    viewer.close();
+    await c.send({ request: 'destroy', id: 884 });
   }
 });
 

@@ -7,7 +7,7 @@ import { BindError } from '../../net/bind-error.js';
 import type { Network } from '../../net/network.js';
 import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
-import type { JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
+import type { Jsep, JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { readFileSync } from 'node:fs';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../media/srtp/srtp-keys.js';
 import { SrtcpProtector } from '../../media/srtp/srtcp-protector.js';
@@ -69,6 +69,8 @@ class Viewer implements StreamSink {
   mountpoint: Mountpoint | undefined;
   state: ViewerState = 'idle';
   mids = new Set<string>();
+  /** When the viewer offered: its own mid for each mountpoint mid it gets (otherwise they are the same). */
+  readonly peerMid = new Map<string, string>();
   /** This viewer's own playback of an `ondemand` mountpoint. */
   player: FilePlayer | undefined;
   constructor(readonly handle: PluginHandle) {}
@@ -96,6 +98,7 @@ class Viewer implements StreamSink {
   /** Leaves the mountpoint (if any) and stops an on-demand playback. */
   detach(): void {
     this.layers.clear();
+    this.peerMid.clear();
     this.player?.stop();
     this.player = undefined;
     this.mountpoint?.viewers.delete(this);
@@ -112,7 +115,12 @@ class Viewer implements StreamSink {
     if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
     if (layer !== undefined && !this.acceptLayer(stream, packet, layer)) return;
     if (stream.config.type === 'data') this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
-    else this.handle.relayRtp(stream.config.mid, packet);
+    else this.handle.relayRtp(this.outMid(stream.config.mid), packet);
+  }
+
+  /** The mid on this viewer's PeerConnection that carries a mountpoint mid. */
+  outMid(mid: string): string {
+    return this.peerMid.get(mid) ?? mid;
   }
 }
 
@@ -803,7 +811,6 @@ export class StreamingPlugin implements Plugin {
           if (!sameSecret(body.pin, mp.settings.pin)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong pin)');
         }
         if (v.mountpoint) throw new StreamingError(E.INVALID_STATE, `Already watching mountpoint ${v.mountpoint.id}`);
-        if (message.jsep) throw new StreamingError(E.INVALID_SDP, 'Viewer offers are not supported yet: send watch without a jsep');
         const wanted = Array.isArray(body.media) && body.media.length > 0 ? new Set(body.media as string[]) : undefined;
         const offerAudio = body.offer_audio !== false;
         const offerVideo = body.offer_video !== false;
@@ -813,6 +820,7 @@ export class StreamingPlugin implements Plugin {
           return s.config.type === 'audio' ? offerAudio : s.config.type === 'video' ? offerVideo : offerData;
         });
         if (chosen.length === 0) throw new StreamingError(E.INVALID_REQUEST, "Can't offer an SDP with no audio, video or data for this mountpoint");
+        if (message.jsep) return this.watchWithOffer(handle, v, mp, chosen, message.jsep);
         const tracks: OfferTrack[] = chosen.map((s) => ({
           kind: s.config.type,
           mid: s.config.mid,
@@ -837,7 +845,7 @@ export class StreamingPlugin implements Plugin {
           v.state = 'started';
           v.player?.start();
           // The source went on while we were paused: the viewer must not see a jump in sequence numbers.
-          for (const mid of v.mids) handle.restartRtp(mid);
+          for (const mid of v.mids) handle.restartRtp(v.outMid(mid));
           this.askKeyframe(v.mountpoint);
           return { data: { streaming: 'event', result: { status: 'started' } } };
         }
@@ -895,6 +903,43 @@ export class StreamingPlugin implements Plugin {
         return { data: { streaming: 'event', result: { status: 'stopping' } } };
       }
     }
+  }
+
+  /**
+   * Viewer-offers mode: the viewer's offer is answered (send only, the mountpoint's codecs) and its m-lines are
+   * matched in order to the chosen streams of the same kind; unmatched m-lines carry nothing.
+   */
+  private async watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, chosen: readonly StreamSource[], offer: Jsep): Promise<{ data: JsonObject; jsep?: Jsep }> {
+    if (offer.type !== 'offer') throw new StreamingError(E.INVALID_SDP, 'User provided SDP for a watch request must be an offer');
+    const first = (type: string): StreamSource | undefined => chosen.find((s) => s.config.type === type);
+    const answer = await handle
+      .answerOffer(offer, {
+        audio: first('audio') !== undefined,
+        video: first('video') !== undefined,
+        data: first('data') !== undefined,
+        direction: 'sendonly',
+        audioCodec: first('audio')?.config.codec?.name,
+        videoCodec: first('video')?.config.codec?.name,
+      })
+      .catch((err: unknown) => {
+        throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    const unused = [...chosen];
+    for (const m of handle.negotiatedMedia()) {
+      const at = unused.findIndex((s) => s.config.type === m.kind);
+      if (at < 0) continue;
+      v.peerMid.set(unused[at].config.mid, m.mid);
+      unused.splice(at, 1);
+    }
+    if (v.peerMid.size === 0) {
+      setImmediate(() => handle.closePc());
+      throw new StreamingError(E.INVALID_SDP, 'The offer has no m-line this mountpoint can send on');
+    }
+    v.mountpoint = mp;
+    v.mids = new Set(v.peerMid.keys());
+    v.state = 'starting';
+    mp.viewers.add(v);
+    return { data: { streaming: 'event', result: { status: 'starting' } }, jsep: offer.e2ee ? { ...answer, e2ee: true } : answer };
   }
 
   setupMedia(handle: PluginHandle): void {
