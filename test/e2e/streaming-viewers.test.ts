@@ -7,7 +7,7 @@ import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { watch } from '../helpers/streaming-viewer.js';
+import { watch, type Viewer } from '../helpers/streaming-viewer.js';
 
 /** The longest run of consecutive sequence numbers (mod 2^16) at the end of `seqs`. */
 function gaps(seqs: number[]): number {
@@ -26,6 +26,8 @@ interface Fixture {
   readonly sender: dgram.Socket;
   /** A source loop, stopped with the fixture. */
   every(fn: () => void, ms: number): void;
+  /** A viewer of mountpoint `id`; it leaves with the fixture at the latest (a failed assertion must not leave a live PeerConnection holding the test process). */
+  watchIt(id: number): Promise<Viewer>;
 }
 
 /** A server, an admin session attached to the Streaming plugin and a source socket, all torn down after `body`. */
@@ -35,12 +37,26 @@ async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
   const admin = await JanusWs.open(srv.wsUrl);
   const sender = dgram.createSocket('udp4');
   const timers: NodeJS.Timeout[] = [];
+  const viewers: Viewer[] = [];
+  const watchIt = async (id: number): Promise<Viewer> => {
+    const v = await watch(srv.wsUrl, network, id);
+    const leave = v.leave.bind(v);
+    let left = false;
+    v.leave = async () => {
+      if (left) return;
+      left = true;
+      await leave();
+    };
+    viewers.push(v);
+    return v;
+  };
   try {
     const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
-    await body({ srv, network, admin, session, handle, sender, every: (fn, ms) => timers.push(setInterval(fn, ms)) });
+    await body({ srv, network, admin, session, handle, sender, every: (fn, ms) => timers.push(setInterval(fn, ms)), watchIt });
   } finally {
     for (const t of timers) clearInterval(t);
+    await Promise.all(viewers.map((v) => v.leave().catch(() => {})));
     sender.close();
     admin.close();
     await srv.stop();
@@ -48,7 +64,7 @@ async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
 }
 
 test('fan-out: 6 viewers get every packet in order while others join and leave and two stop consuming; data reaches them', { timeout: 90_000 }, async () => {
-  await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
+  await withFixture(async ({ srv, network, admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
       body: { request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'data', mid: 'd', port: 0, datatype: 'text' }] },
@@ -74,14 +90,14 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
     }, 20);
 
     const steady = [];
-    for (let i = 0; i < 6; i++) steady.push(await watch(srv.wsUrl, network, stream.id));
+    for (let i = 0; i < 6; i++) steady.push(await watchIt(stream.id));
     // Two viewers stop consuming without leaving (their sockets close): the server's sends to them fail, and
     // nobody else notices.
-    const gone = [await watch(srv.wsUrl, network, stream.id), await watch(srv.wsUrl, network, stream.id)];
+    const gone = [await watchIt(stream.id), await watchIt(stream.id)];
     for (const g of gone) await g.vanish();
     // Churn: viewers come and go while the steady ones keep watching.
     for (let i = 0; i < 4; i++) {
-      const passer = await watch(srv.wsUrl, network, stream.id);
+      const passer = await watchIt(stream.id);
       await new Promise((r) => setTimeout(r, 200));
       await passer.leave();
     }
@@ -99,7 +115,7 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
 });
 
 test('switch between mountpoints, and pause then start, keep one continuous stream for the viewer', { timeout: 60_000 }, async () => {
-  await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
+  await withFixture(async ({ srv, network, admin, session, handle, sender, every, watchIt }) => {
     const make = async (id: number): Promise<number> => {
       const r = await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'rtp', id, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] } });
       return ((((r.plugindata as Msg).data as Msg).stream as { ports: Array<{ port: number }> }).ports[0]).port;
@@ -120,7 +136,7 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
       }
       n++;
     }, 10);
-    const v = await watch(srv.wsUrl, network, 501);
+    const v = await watchIt(501);
     await new Promise((r) => setTimeout(r, 700));
     await v.switchTo(502);
     await new Promise((r) => setTimeout(r, 700));
@@ -157,7 +173,7 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
 });
 
 test('simulcast ports: a viewer gets one layer (the highest by default), configure substream switches on a keyframe, one continuous stream', { timeout: 60_000 }, async () => {
-  await withFixture(async ({ srv, network, admin, session, handle, sender, every }) => {
+  await withFixture(async ({ srv, network, admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
       body: { request: 'create', type: 'rtp', id: 701, media: [{ type: 'video', mid: 'v', port: 0, port2: 0, port3: 0, simulcast: true, pt: 100, codec: 'vp8' }] },
@@ -181,7 +197,7 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
       }
       n++;
     }, 10);
-    const v = await watch(srv.wsUrl, network, 701);
+    const v = await watchIt(701);
     await new Promise((r) => setTimeout(r, 600));
     const layersSeen = new Set(v.payloads.map((p) => p.slice(2)));
     assert.deepEqual([...layersSeen], ['layer2'], 'only the highest layer by default');

@@ -31,7 +31,9 @@ test('the selector forwards the best live layer at or below the target and switc
   const sel = new SimulcastSelector(() => plis++, () => t);
   assert.equal(sel.accept(0, false), false, 'nothing until a keyframe');
   assert.ok(plis === 1);
-  assert.equal(sel.accept(0, true), true);
+  assert.equal(sel.accept(0, true), false, 'a lower layer waits a moment for the target to show up');
+  t += 400;
+  assert.equal(sel.accept(0, true), true, 'then it is taken');
   t += 10;
   assert.equal(sel.accept(2, false), false, 'layer 2 appears: wanted, but waits for its keyframe');
   assert.equal(sel.accept(0, false), true, 'layer 0 still flows meanwhile');
@@ -46,6 +48,17 @@ test('the selector forwards the best live layer at or below the target and switc
   t += 2000;
   sel.accept(2, true);
   assert.equal(sel.current, 2);
+});
+
+test('at the start, layers arriving one after the other on their sockets: the best one is taken first', () => {
+  let t = 0;
+  const sel = new SimulcastSelector(() => {}, () => t);
+  const taken: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const layer of [0, 1, 2]) if (sel.accept(layer, round % 2 === 0)) taken.push(layer);
+    t += 10;
+  }
+  assert.deepEqual([...new Set(taken)], [2]);
 });
 
 test('rid names rank layers whatever their order in the offer', () => {

@@ -3,6 +3,8 @@
 
 const ACTIVE_MS = 1000; // a layer not heard from for this long counts as gone
 const PLI_EVERY_MS = 500;
+/** At the start, how long a lower layer waits for the target layer to show up before it is taken instead. */
+const START_GRACE_MS = 300;
 
 export class SimulcastSelector {
   /** The layer asked for (0 = lowest). */
@@ -11,6 +13,7 @@ export class SimulcastSelector {
   current = -1;
   private readonly lastSeen: number[] = [];
   private lastPli = -Infinity;
+  private firstSeen = -1;
 
   constructor(
     private readonly askKeyframe: () => void,
@@ -25,9 +28,12 @@ export class SimulcastSelector {
   accept(layer: number, keyframe: boolean): boolean {
     const t = this.now();
     this.lastSeen[layer] = t;
+    if (this.firstSeen < 0) this.firstSeen = t;
     const wanted = this.wanted(t);
     if (wanted !== this.current) {
-      if (layer === wanted && keyframe) this.current = wanted;
+      // Layers arrive on separate sockets: the first packet heard need not be of the best layer there is.
+      const settling = this.current === -1 && wanted < this.target && t - this.firstSeen < START_GRACE_MS;
+      if (layer === wanted && keyframe && !settling) this.current = wanted;
       else if (t - this.lastPli >= PLI_EVERY_MS) {
         this.lastPli = t;
         this.askKeyframe();
