@@ -212,3 +212,43 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
     await v.leave();
   });
 });
+
+test('bufferkf and buffermsg: a viewer joining a silent source still gets the last keyframe onwards and the last message', { timeout: 60_000 }, async () => {
+  await withFixture(async ({ admin, session, handle, sender, watchIt }) => {
+    const created = await admin.request({
+      janus: 'message', session_id: session, handle_id: handle,
+      body: { request: 'create', type: 'rtp', id: 702, buffermsg: true, media: [
+        { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8', bufferkf: true },
+        { type: 'data', mid: 'd', port: 0 },
+      ] },
+    });
+    const stream = ((created.plugindata as Msg).data as Msg).stream as { ports: Array<{ mid: string; port: number }> };
+    const vport = stream.ports.find((p) => p.mid === 'v')!.port;
+    const dport = stream.ports.find((p) => p.mid === 'd')!.port;
+    // An old keyframe and its deltas, a newer keyframe and its deltas, one data message; then silence.
+    const frames = ['kf1', 'a', 'kf2', 'b', 'c'];
+    for (const [i, text] of frames.entries()) {
+      const b = Buffer.alloc(12 + 2 + text.length);
+      b[0] = 0x80;
+      b[1] = 100;
+      b.writeUInt16BE(100 + i, 2);
+      b.writeUInt32BE(3000 * i, 4);
+      b.writeUInt32BE(0x7777, 8);
+      b[12] = 0x10;
+      b[13] = text.startsWith('kf') ? 0x00 : 0x01;
+      b.write(text, 14);
+      await new Promise<void>((r) => sender.send(b, vport, '127.0.0.1', () => r()));
+    }
+    await new Promise<void>((r) => sender.send(Buffer.from('the last word'), dport, '127.0.0.1', () => r()));
+    await new Promise((r) => setTimeout(r, 200));
+    const info = ((((await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'info', id: 702 } })).plugindata as Msg).data as Msg).info as Msg).media as Msg[];
+    assert.equal(info[0].bufferkf, true);
+    assert.equal(info[1].buffermsg, true);
+    const v = await watchIt(702);
+    const deadline = Date.now() + 5000;
+    while ((v.payloads.length < 3 || v.data.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(v.payloads.map((p) => p.slice(2)), ['kf2', 'b', 'c']);
+    assert.deepEqual(v.data, ['the last word']);
+    for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1);
+  });
+});

@@ -213,6 +213,47 @@ test('watch with an answer nobody asked for is refused (469); the viewer can sti
   }
 });
 
+test('collision: a second source is ignored while the first one is active, and takes over once it went quiet; e2ee is announced', async () => {
+  const r = await c.send({ request: 'create', type: 'rtp', id: 885, collision: 400, e2ee: true, media: [audio()] });
+  assert.equal(r.streaming, 'created', JSON.stringify(r));
+  assert.equal((await c.send({ request: 'create', type: 'rtp', collision: -1, media: [audio()] })).error_code, 454, 'a negative collision is refused');
+  const port = (r.stream as { ports: Array<{ port: number }> }).ports[0].port;
+  const s = dgram.createSocket('udp4');
+  const send = (ssrc: number, seq: number): Promise<void> =>
+    new Promise((res) => {
+      const b = rtp(seq);
+      b.writeUInt32BE(ssrc, 8);
+      s.send(b, port, '127.0.0.1', () => res());
+    });
+  try {
+    for (let i = 0; i < 10; i++) {
+      await send(0x1111, i);
+      await send(0x2222, i); // the intruder, interleaved
+    }
+    assert.deepEqual(await waitPackets(c, 885, 10), [10]);
+    await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(await packetsOf(c, 885), [10], 'the second SSRC counted nothing');
+    await new Promise((res) => setTimeout(res, 500)); // longer than collision without the first source
+    for (let i = 0; i < 5; i++) await send(0x2222, 100 + i);
+    assert.deepEqual(await waitPackets(c, 885, 15), [15], 'the second source took over');
+    const info = (await c.send({ request: 'info', id: 885 })).info as Msg;
+    assert.equal(info.collision, 400);
+    assert.equal(info.e2ee, true);
+    // A viewer's offer carries the e2ee flag, as janus.js expects it.
+    const viewer = await StreamingClient.open(srv.wsUrl);
+    try {
+      const ack = await viewer.ws.request({ janus: 'message', session_id: viewer.session, handle_id: viewer.handle, body: { request: 'watch', id: 885 } });
+      const ev = await viewer.ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'watch event');
+      assert.equal((ev.jsep as Msg | undefined)?.e2ee, true, JSON.stringify(ev.jsep).slice(0, 80));
+    } finally {
+      viewer.close();
+    }
+  } finally {
+    s.close();
+    await c.send({ request: 'destroy', id: 885 });
+  }
+});
+
 test('bad input: clear Janus errors and nothing half-created', async () => {
   const holder = dgram.createSocket('udp4');
   await new Promise<void>((r) => holder.bind(0, '0.0.0.0', () => r()));

@@ -7,6 +7,7 @@ import type { FilePlayer } from './file-player.js';
 import type { SrtcpProtector } from '../../media/srtp/srtcp-protector.js';
 import type { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import type { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import type { RtspClient } from './rtsp-client.js';
 import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
 
@@ -21,6 +22,10 @@ export interface StreamConfig {
   readonly datatype: 'text' | 'binary';
   readonly iface?: string;
   readonly mcast?: string;
+  /** Keep the last keyframe for viewers who join (video, Janus's `bufferkf`). */
+  readonly bufferKeyframe?: boolean;
+  /** Keep the last message for viewers who join (data, Janus's `buffermsg`). */
+  readonly bufferMessage?: boolean;
 }
 
 /** What the fan-out needs from a viewer. */
@@ -47,6 +52,14 @@ export class StreamSource {
   /** Packets refused by SRTP (bad tag, replay). */
   srtpRefused = 0;
   private srtpLogged = false;
+  /** Mountpoint `collision` (ms): a new SSRC takes over only after this long without the current one; 0: any. */
+  collisionMs = 0;
+  /** Packets dropped because another SSRC was still active. */
+  collisions = 0;
+  private activeSsrc = -1;
+  /** What joining viewers are given first: the last keyframe onwards (bufferkf), the last message (buffermsg). */
+  keyframes: KeyframeBuffer | undefined;
+  lastMessage: LastMessageBuffer | undefined;
 
   constructor(
     readonly config: StreamConfig,
@@ -96,12 +109,27 @@ export class StreamSource {
         }
         return;
       }
+      if (layer === undefined && this.activeSsrc !== h.ssrc) {
+        if (this.activeSsrc !== -1 && this.collisionMs > 0 && Date.now() - this.lastPacketAt < this.collisionMs) {
+          this.collisions++;
+          return;
+        }
+        this.activeSsrc = h.ssrc;
+      }
       this.lastSsrc = h.ssrc;
-    }
+      if (layer === undefined) this.keyframes?.add(msg, h.headerLength, Date.now());
+    } else this.lastMessage?.add(msg);
     this.packets++;
     this.lastPacketAt = Date.now();
-    this.recorder?.write(msg);
+    // A simulcast recording keeps the main port's layer only: interleaved layers would not play back.
+    if (!layer) this.recorder?.write(msg);
     this.deliver(this, msg, layer);
+  }
+
+  /** Gives a viewer who just started what it would otherwise wait for (see join-buffer.ts). */
+  replayTo(sink: StreamSink): void {
+    for (const p of this.keyframes?.contents ?? []) sink.receive(this, p);
+    for (const m of this.lastMessage?.contents ?? []) sink.receive(this, m);
   }
 
   /** Sends RTCP (a PLI) to the latched source address, if any. */
@@ -138,6 +166,11 @@ export interface MountpointSettings {
   pin?: string;
   isPrivate: boolean;
   readonly legacy: boolean;
+  /** `collision` (ms), `bufferkf_ms`, `bufferkf_bytes` (0: not set), `e2ee` of an `rtp` mountpoint. */
+  readonly collision: number;
+  readonly bufferkfMs: number;
+  readonly bufferkfBytes: number;
+  readonly e2ee: boolean;
 }
 
 /** An SRTP-protected source (SDES keys given at create time). */

@@ -11,6 +11,7 @@ import type { Jsep, JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle,
 import { readFileSync } from 'node:fs';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../media/srtp/srtp-keys.js';
 import { SrtcpProtector } from '../../media/srtp/srtcp-protector.js';
+import { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { SrtpRtpUnprotector } from '../../media/srtp/srtp-unprotector.js';
 import { AudioFileError, audioFramesFor } from './audio-file.js';
 import { findCodec } from './codecs.js';
@@ -395,6 +396,7 @@ export class StreamingPlugin implements Plugin {
       out.rtsp = true;
       if (admin) out.url = mp.rtsp.url;
     }
+    if (!mp.file && !mp.rtsp) Object.assign(out, rtpOptions(mp.settings));
     out.media = mp.streams.map((s, mindex) => {
       const c = s.config;
       const m: JsonObject = { mindex, type: c.type, mid: c.mid, label: c.label };
@@ -412,6 +414,8 @@ export class StreamingPlugin implements Plugin {
         if (s.rtp.requested !== undefined) out.host = s.rtp.requested;
       }
       if (c.type === 'data') m.datatype = c.datatype;
+      if (c.bufferKeyframe || s.keyframes) m.bufferkf = true;
+      if (c.bufferMessage) m.buffermsg = true;
       if (admin && s.recorder) m.recording = s.recorder.path;
       const age = s.ageMs();
       if (age !== undefined) m.age_ms = age;
@@ -471,6 +475,8 @@ export class StreamingPlugin implements Plugin {
       if (c.iface !== undefined) m.iface = c.iface;
       if (c.mcast !== undefined) m.mcast = c.mcast;
       if (c.type === 'data') m.datatype = c.datatype;
+      if (c.bufferKeyframe) m.bufferkf = true;
+      if (c.bufferMessage) m.buffermsg = true;
       if (st.layers.length === 2) {
         m.simulcast = true;
         m.port2 = st.layers[0].port;
@@ -482,7 +488,7 @@ export class StreamingPlugin implements Plugin {
       ? { type: 'rtsp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, ...mp.rtsp.saved }
       : mp.file
       ? { type: mp.file.kind, id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, filename: mp.file.filename, audio: true, video: false, audiopt: mp.file.pt }
-      : { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media, ...(mp.srtp ? { srtpsuite: mp.srtp.suite, srtpcrypto: mp.srtp.crypto } : {}) };
+      : { type: 'rtp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, media, ...(mp.srtp ? { srtpsuite: mp.srtp.suite, srtpcrypto: mp.srtp.crypto } : {}), ...rtpOptions(s) };
     if (s.metadata !== undefined) saved.metadata = s.metadata;
     if (s.secret !== undefined) saved.secret = s.secret;
     if (s.pin !== undefined) saved.pin = s.pin;
@@ -527,7 +533,14 @@ export class StreamingPlugin implements Plugin {
       { name: 'media', type: 'array' },
       { name: 'srtpsuite', type: 'integer' },
       { name: 'srtpcrypto', type: 'string' },
+      { name: 'collision', type: 'integer' },
+      { name: 'bufferkf_ms', type: 'integer' },
+      { name: 'bufferkf_bytes', type: 'integer' },
+      { name: 'e2ee', type: 'boolean' },
     ]);
+    for (const k of ['collision', 'bufferkf_ms', 'bufferkf_bytes']) {
+      if (typeof body[k] === 'number' && body[k] < 0) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (${k} should be a positive integer)`);
+    }
     if (!fromConfig && this.adminKey !== undefined) {
       if (body.admin_key === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (admin_key)');
       if (!sameSecret(body.admin_key, this.adminKey)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong admin_key)');
@@ -764,6 +777,13 @@ export class StreamingPlugin implements Plugin {
       source.srtcp = new SrtcpProtector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt, true));
     }
     if (parsed.layerPorts) source.addLayers(layers);
+    source.collisionMs = mp.settings.collision;
+    const s = mp.settings;
+    const isKeyframeStart = keyframeTest(config.codec?.name);
+    if (config.type === 'video' && !parsed.layerPorts && isKeyframeStart && (config.bufferKeyframe || s.bufferkfMs > 0 || s.bufferkfBytes > 0)) {
+      source.keyframes = new KeyframeBuffer(isKeyframeStart, { maxMs: s.bufferkfMs || 5000, maxBytes: s.bufferkfBytes || 1024 * 1024 });
+    }
+    if (config.type === 'data' && config.bufferMessage) source.lastMessage = new LastMessageBuffer();
     return source;
   }
 
@@ -837,7 +857,7 @@ export class StreamingPlugin implements Plugin {
         v.mids = new Set(chosen.map((s) => s.config.mid));
         v.state = 'preparing';
         mp.viewers.add(v);
-        return { data: { streaming: 'event', result: { status: 'preparing' } }, jsep: offer };
+        return { data: { streaming: 'event', result: { status: 'preparing' } }, jsep: mp.settings.e2ee ? { ...offer, e2ee: true } : offer };
       }
       case 'start': {
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't start: no mountpoint set");
@@ -939,7 +959,7 @@ export class StreamingPlugin implements Plugin {
     v.mids = new Set(v.peerMid.keys());
     v.state = 'starting';
     mp.viewers.add(v);
-    return { data: { streaming: 'event', result: { status: 'starting' } }, jsep: offer.e2ee ? { ...answer, e2ee: true } : answer };
+    return { data: { streaming: 'event', result: { status: 'starting' } }, jsep: offer.e2ee || mp.settings.e2ee ? { ...answer, e2ee: true } : answer };
   }
 
   setupMedia(handle: PluginHandle): void {
@@ -957,6 +977,7 @@ export class StreamingPlugin implements Plugin {
       v.player.start();
     }
     handle.pushEvent(undefined, { streaming: 'event', result: { status: 'started' } });
+    for (const s of mp.streams) s.replayTo(v);
     this.askKeyframe(v.mountpoint);
   }
 
@@ -1007,6 +1028,8 @@ const STREAM_FIELDS: readonly FieldSpec[] = [
   { name: 'simulcast', type: 'boolean' },
   { name: 'port2', type: 'integer' },
   { name: 'port3', type: 'integer' },
+  { name: 'bufferkf', type: 'boolean' },
+  { name: 'buffermsg', type: 'boolean' },
 ];
 
 function parseStream(raw: unknown, top: JsonObject): ParsedStream {
@@ -1049,6 +1072,9 @@ function parseStream(raw: unknown, top: JsonObject): ParsedStream {
       datatype,
       iface: raw.iface as string | undefined,
       mcast: raw.mcast as string | undefined,
+      bufferKeyframe: type === 'video' && raw.bufferkf === true,
+      // The API reads buffermsg at the top level of the request (a Janus quirk), the configuration per stream.
+      bufferMessage: type === 'data' && (raw.buffermsg ?? top.buffermsg) === true,
     },
     port,
     rtcpPort,
@@ -1079,7 +1105,21 @@ function mountpointSettings(body: JsonObject, id: number, legacy: boolean): Moun
     pin: typeof body.pin === 'string' ? body.pin : undefined,
     isPrivate: body.is_private === true,
     legacy,
+    collision: typeof body.collision === 'number' ? body.collision : 0,
+    bufferkfMs: typeof body.bufferkf_ms === 'number' ? body.bufferkf_ms : 0,
+    bufferkfBytes: typeof body.bufferkf_bytes === 'number' ? body.bufferkf_bytes : 0,
+    e2ee: body.e2ee === true,
   };
+}
+
+/** The mountpoint-level `rtp` options that differ from their defaults, as info shows and saving keeps them. */
+function rtpOptions(s: MountpointSettings): JsonObject {
+  const out: JsonObject = {};
+  if (s.collision > 0) out.collision = s.collision;
+  if (s.bufferkfMs > 0) out.bufferkf_ms = s.bufferkfMs;
+  if (s.bufferkfBytes > 0) out.bufferkf_bytes = s.bufferkfBytes;
+  if (s.e2ee) out.e2ee = true;
+  return out;
 }
 
 /** The deprecated single-stream fields (audio/audioport/…), as janode sends them, as a media array. */
@@ -1105,6 +1145,8 @@ function legacyStreams(body: JsonObject): JsonObject[] {
       s.codec = get('codec') ?? get('rtpmap');
       if (get('fmtp') !== undefined) s.fmtp = get('fmtp');
     }
+    if (kind === 'video' && body.videobufferkf === true) s.bufferkf = true;
+    if (kind === 'data' && body.databuffermsg === true) s.buffermsg = true;
     if (kind === 'video' && body.videosimulcast === true) {
       s.simulcast = true;
       s.port2 = body.videoport2;
