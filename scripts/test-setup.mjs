@@ -17,6 +17,8 @@ const wanted = [
   { pkg: 'gir1.2-gst-rtsp-server-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib' },
   { pkg: 'gstreamer1.0-plugins-good', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstvpx.so' },
   { pkg: 'gstreamer1.0-plugins-base', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstopus.so' },
+  // A TURN server for the server side's relayed candidates (nat.turn_*).
+  { pkg: 'coturn', probe: '/usr/bin/turnserver' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {

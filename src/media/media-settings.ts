@@ -17,7 +17,8 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
   const { media, nat } = config.core;
   const range = parsePortRange(media.rtp_port_range);
   if (!range) log.warn(`media.rtp_port_range '${media.rtp_port_range}' is not "min-max"; any port will be used`, { component: 'webrtc' });
-  if (nat.turn_server) log.warn('nat.turn_server is not used yet: host (and, with nat.stun_server, server-reflexive) candidates only', { component: 'webrtc' });
+  const turnUdp = nat.turn_server !== '' && nat.turn_type === 'udp';
+  if (nat.turn_server && !turnUdp) log.warn(`nat.turn_type '${nat.turn_type}' is not supported (only udp): no relayed candidates`, { component: 'webrtc' });
   if (!nat.ice_lite) log.warn('nat.ice_lite = false is not supported yet: Portunus runs ICE-lite', { component: 'webrtc' });
   return {
     network,
@@ -30,6 +31,7 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
     noMediaTimerMs: media.no_media_timer * 1000,
     slowlinkThreshold: media.slowlink_threshold,
     stunServer: nat.stun_server ? { host: nat.stun_server, port: nat.stun_port } : undefined,
+    turnServer: turnUdp ? { host: nat.turn_server, port: nat.turn_port, username: nat.turn_user, password: nat.turn_pwd } : undefined,
   };
 }
 

@@ -13,8 +13,8 @@ export interface StunServer {
 
 const resolved = new Map<string, Promise<string | undefined>>();
 
-/** The server's address for a socket family: an IP literal as is, a name looked up once. */
-function serverAddress(host: string, family: 4 | 6): Promise<string | undefined> {
+/** A STUN/TURN server's address for a socket family: an IP literal as is, a name looked up once. */
+export function serverAddress(host: string, family: 4 | 6): Promise<string | undefined> {
   if (isIP(host) !== 0) return Promise.resolve(isIP(host) === family ? host : undefined);
   const key = `${host}/${family}`;
   let p = resolved.get(key);

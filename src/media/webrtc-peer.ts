@@ -1,5 +1,6 @@
 // One handle's WebRTC transport: ICE (lite by default) on sockets of the network layer, DTLS-SRTP, RTP/RTCP,
 // SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons.
+import { isIP } from 'node:net';
 import {
   RTCPeerConnection,
   type MediaStreamTrack,
@@ -12,7 +13,8 @@ import {
 import type { Network } from '../net/network.js';
 import { parseCandidate } from './candidate.js';
 import { selectLocalEndpoints } from './local-addresses.js';
-import { querySrflx } from './srflx.js';
+import { querySrflx, serverAddress } from './srflx.js';
+import { TurnRelayTransport } from './turn-relay.js';
 import { finishAnswer, planAnswer, usableRemoteCandidate, type OfferPlan } from './offer-plan.js';
 import type {
   DataMessage,
@@ -94,6 +96,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private pc: RTCPeerConnection | undefined;
   private stateValue: PeerState = 'new';
   private readonly transports: UdpIceTransport[] = [];
+  /** Relayed candidates' transports (nat.turn_*), and the remote addresses they must let in. */
+  private readonly relays: TurnRelayTransport[] = [];
+  private readonly remoteIps = new Set<string>();
   private readonly mids = new Map<string, MidState>();
   private readonly channels = new Map<string, RTCDataChannel>();
   private readonly pendingRemote: RemoteCandidateInput[] = [];
@@ -165,6 +170,12 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   async acceptOffer(sdp: string, accept: PeerAcceptOptions = {}): Promise<string> {
     if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation is not supported yet');
     const plan = planAnswer(sdp, accept);
+    for (const m of plan.session.media) {
+      for (const c of m.candidates) {
+        const parsed = parseCandidate(c);
+        if (parsed && usableRemoteCandidate(c)) this.permitRemote(parsed.address);
+      }
+    }
     if (plan.droppedCandidates > 0) this.log('verbose', `ignored ${plan.droppedCandidates} offer candidate(s) needing name resolution or TCP`);
     this.stateValue = 'negotiating';
     this.startedAt = performance.now();
@@ -319,6 +330,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       this.log('verbose', `ignoring remote candidate ${parsed.address} (${parsed.transport}): needs name resolution or TCP`);
       return;
     }
+    this.permitRemote(parsed.address);
     // Bundle: every candidate belongs to the one transport, whatever m-line the client tagged it with.
     const target = this.bundleMid;
     pc.addIceCandidate({ candidate: line, sdpMid: target?.mid, sdpMLineIndex: target?.index ?? 0 }).catch(this.onAsyncError);
@@ -473,6 +485,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
         .catch((err: unknown) => this.log('debug', `werift close failed: ${err instanceof Error ? err.message : String(err)}`));
     }
     for (const t of this.transports) void t.close();
+    for (const r of this.relays) void r.close();
     this.channels.clear();
     if (notify) this.emit('hangup', reason);
     this.removeAllListeners();
@@ -523,7 +536,45 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
         this.log('warn', `cannot open an ICE socket on ${ep.bind}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+    const relay = this.options.turnServer && endpoints.length > 0 && !this.closed ? await this.openRelay(endpoints.map((e) => e.bind)) : undefined;
+    if (relay) out.push(relay);
     return out;
+  }
+
+  /** Allocates a relayed candidate on the TURN server, from the first local address of the server's family. */
+  private async openRelay(binds: readonly string[]): Promise<GatheredEndpoint | undefined> {
+    const turn = this.options.turnServer!;
+    for (const family of [4, 6] as const) {
+      const bind = binds.find((b) => isIP(b) === family || (family === 4 && !isIP(b)));
+      if (bind === undefined || (family === 6 && !this.ipv6)) continue;
+      const address = await serverAddress(turn.host, family);
+      if (!address) continue;
+      let relay: TurnRelayTransport | undefined;
+      try {
+        const bound = await this.network.openUdp({ what: `TURN relay on ${bind}`, bind, portRange: this.options.rtpPortRange });
+        relay = new TurnRelayTransport(bound, { address, port: turn.port, username: turn.username, password: turn.password }, (msg) => this.log('warn', msg));
+        this.relays.push(relay);
+        const problem = await relay.allocate();
+        if (problem || !relay.relayed || this.closed) {
+          if (problem) this.log('warn', `TURN server ${address}:${turn.port}: ${problem}`);
+          return undefined;
+        }
+        this.log('verbose', `relayed candidate ${relay.relayed.address}:${relay.relayed.port} from TURN server ${address}:${turn.port}`);
+        for (const ip of this.remoteIps) relay.permit(ip);
+        return { transport: relay, advertise: relay.relayed.address, relay: { related: relay.mapped } };
+      } catch (err) {
+        this.log('warn', `cannot use TURN server ${turn.host}:${turn.port}: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** A remote address our relays must let in (ICE-lite: the remote's checks come to the relayed address). */
+  private permitRemote(ip: string): void {
+    if (this.remoteIps.has(ip) || this.remoteIps.size >= 32) return;
+    this.remoteIps.add(ip);
+    for (const r of this.relays) r.permit(ip);
   }
 
   private wirePeerConnection(pc: RTCPeerConnection): void {
@@ -658,6 +709,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     // A connected remote sends STUN consent checks every few seconds even without media.
     let received = 0;
     for (const t of this.transports) received += t.received;
+    for (const r of this.relays) received += r.received;
     if (received !== this.lastReceived || this.lastReceivedAt === 0) {
       this.lastReceived = received;
       this.lastReceivedAt = now;

@@ -3,12 +3,15 @@
 // and fall back to stun.l.google.com when no STUN server is configured. All werift internals touched here are
 // reached through the narrow structural types below, so a werift upgrade breaks in this one file.
 import { Candidate, StunProtocol, candidateFoundation, candidatePriority, type RTCPeerConnection } from 'werift';
+import type { TurnRelayTransport } from './turn-relay.js';
 import type { UdpIceTransport } from './udp-ice-transport.js';
 
 export interface GatheredEndpoint {
-  readonly transport: UdpIceTransport;
-  /** Address written in the host candidate (the bound one, or a 1:1 NAT mapping). */
+  readonly transport: UdpIceTransport | TurnRelayTransport;
+  /** Address written in the candidate (the bound one, a 1:1 NAT mapping, or the relayed address). */
   readonly advertise: string;
+  /** A relayed candidate (transport is a TurnRelayTransport); `related` is what the TURN server saw us as. */
+  readonly relay?: { readonly related?: { readonly address: string; readonly port: number } };
   /** The socket's server-reflexive address, when a STUN server told us one. */
   readonly srflx?: { readonly address: string; readonly port: number };
 }
@@ -69,16 +72,17 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
     ep.transport.onData = (data, addr) => internals.datagramReceived(data, addr);
     internals.localIp = ep.advertise;
     connection.protocols.push(protocol);
+    const type = ep.relay ? 'relay' : 'host';
     const candidate = new Candidate(
-      candidateFoundation('host', 'udp', ep.advertise),
+      candidateFoundation(type, 'udp', ep.advertise),
       1,
       'udp',
-      candidatePriority('host', { transport: 'udp', localPreference: 65535 - i }),
+      candidatePriority(type, { transport: 'udp', localPreference: 65535 - i }),
       ep.advertise,
       ep.transport.port,
-      'host',
-      undefined,
-      undefined,
+      type,
+      ep.relay?.related?.address,
+      ep.relay?.related?.port,
       undefined,
       connection.generation,
       connection.localUsername,

@@ -3,6 +3,7 @@
 // this touches is reached through the structural types below, so a werift upgrade breaks in this one file.
 import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpSender, RtpPacket } from 'werift';
 import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from './srtp/srtp-keys.js';
+import { TurnRelayTransport } from './turn-relay.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 
 interface WeriftDtlsSocket {
@@ -27,7 +28,7 @@ interface WeriftIceConnectionInternals {
 
 /** Where SRTP goes: our socket and the remote address of the selected pair. */
 export interface SelectedPath {
-  readonly transport: UdpIceTransport;
+  readonly transport: UdpIceTransport | TurnRelayTransport;
   readonly host: string;
   readonly port: number;
   /** The werift pair this was read from, to notice a change of pair cheaply. */
@@ -63,7 +64,7 @@ export function selectedPath(dtls: RTCDtlsTransport, previous: SelectedPath | un
   if (previous && previous.pair === pair) return previous;
   const transport = pair.protocol?.transport;
   const remote = pair.remoteAddr;
-  if (!(transport instanceof UdpIceTransport) || !remote || !transport.canSendTo(remote[0], remote[1])) return undefined;
+  if (!(transport instanceof UdpIceTransport || transport instanceof TurnRelayTransport) || !remote || !transport.canSendTo(remote[0], remote[1])) return undefined;
   return { transport, host: remote[0], port: remote[1], pair };
 }
 

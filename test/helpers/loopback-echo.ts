@@ -18,7 +18,7 @@ export interface EchoResult {
   readonly openSocketsAfterClose: number;
 }
 
-export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPeerOptions> = {}, timeoutMs = 15_000): Promise<EchoResult> {
+export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPeerOptions> = {}, timeoutMs = 15_000, rewriteAnswer: (sdp: string) => string = (sdp) => sdp): Promise<EchoResult> {
   const logs: string[] = [];
   const peer = new WebRtcPeer({ network, log: (level, msg) => logs.push(`${level}: ${msg}`), noMediaTimerMs: 1000, ...extra });
   const client = createLoopbackClient(network);
@@ -48,7 +48,7 @@ export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPee
     const started = Date.now();
     const offer = await clientOffer(client);
     const answer = await peer.acceptOffer(offer, { audio: true, video: true, data: true });
-    await client.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    await client.pc.setRemoteDescription({ type: 'answer', sdp: rewriteAnswer(answer) });
     await waitFor('webrtcup', () => webrtcup, timeoutMs);
     await waitFor('client connected', () => client.pc.connectionState === 'connected', timeoutMs);
     const connectMs = Date.now() - started;
@@ -71,7 +71,7 @@ export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPee
     const openSocketsAfterClose = peer.localPorts.length > 0 ? await countOpen(peer.localPorts) : 0;
     return { connectMs, answer, localCandidates, mediaEvents, audioEchoed, videoEchoed, dataEchoed, hangups, openSocketsAfterClose };
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\npeer log:\n${logs.join('\n')}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\npeer log:\n${logs.join('\n')}`, { cause: err });
   } finally {
     peer.close('test end');
     await client.close();
