@@ -158,15 +158,15 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     // Three layers arrive on one m-line; forwarding them all would interleave pictures of three sizes and the
     // decoder would stall. One layer at a time decodes steadily.
     assert.ok(s2.framesDecoded > s1.framesDecoded, `frames decoded rising with simulcast: ${s1.framesDecoded} → ${s2.framesDecoded}`);
-    const wide = s2.frameWidth;
-    // Asking for substream 0 brings the picture back to the lowest layer, still decoding.
+    // Asking for substream 0 brings the picture to the lowest layer (a quarter of the 1280 captured) and keeps
+    // it there, still decoding, whatever the browser's estimate does to its upper layers meanwhile.
     await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { substream: 0 } }));
-    await p.waitForFunction((w) => (async () => { const s = await (window as unknown as { stats: () => Promise<Stats> }).stats(); return s.frameWidth > 0 && s.frameWidth < w; })(), wide, { timeout: 15_000 });
+    await p.waitForFunction(() => (async () => { const s = await (window as unknown as { stats: () => Promise<Stats> }).stats(); return s.frameWidth > 0 && s.frameWidth <= 320; })(), undefined, { timeout: 15_000 });
     const s3 = await stats();
     await p.waitForTimeout(1500);
     const s4 = await stats();
     assert.ok(s4.framesDecoded > s3.framesDecoded, `still decoding after the switch: ${s3.framesDecoded} → ${s4.framesDecoded}`);
-    assert.ok(s4.frameWidth < wide, `narrower after substream 0: ${wide} → ${s4.frameWidth}`);
+    assert.ok(s4.frameWidth > 0 && s4.frameWidth <= 320, `the lowest layer after substream 0: ${s4.frameWidth}`);
   } finally {
     await context.close();
   }
