@@ -118,6 +118,9 @@ export class Handle implements PluginHandle {
   restartRtp(mid: string): void {
     this.media?.restartRtp(mid);
   }
+  skipRtp(mid: string): void {
+    this.media?.skipRtp(mid);
+  }
   relayData(data: Buffer | string, label?: string): void {
     this.media?.relayData(data, label);
   }

@@ -31,6 +31,7 @@ export interface HandleMedia {
   relayRtp(mid: string, packet: Buffer): void;
   relayRtcp(mid: string, packet: Buffer): void;
   restartRtp(mid: string): void;
+  skipRtp(mid: string): void;
   relayData(data: Buffer | string, label?: string): void;
   requestKeyframe(mid: string): void;
   sendRemb(bitrate: number): void;

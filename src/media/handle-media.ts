@@ -98,6 +98,10 @@ class PeerHandleMedia implements HandleMedia {
     this.peer.restartRtp(mid);
   }
 
+  skipRtp(mid: string): void {
+    this.peer.skipRtp(mid);
+  }
+
   relayData(data: Buffer | string, label?: string): void {
     this.peer.sendData(label, data);
   }

@@ -35,6 +35,11 @@ export class RtpOutStream {
     this.resentAt = new Float64Array(keepHistory ? HISTORY_SLOTS : 0);
   }
 
+  /** One packet of the current source was dropped on purpose: the following ones take its sequence number. */
+  skip(): void {
+    if (this.highest >= 0 && !this.restartPending) this.seqOffset = (this.seqOffset - 1) & 0xffff;
+  }
+
   /** The next packet starts a new run (e.g. a paused viewer resumes): re-base as for a new source. */
   restart(): void {
     this.restartPending = true;

@@ -369,6 +369,11 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     st.transceiver.sender.sendRtp(packet).catch(this.onAsyncError);
   }
 
+  /** A source packet the plugin dropped on purpose: the receiver must not see a hole in sequence numbers. */
+  skipRtp(mid: string): void {
+    this.mids.get(mid)?.out?.skip();
+  }
+
   /** The next packet relayed on `mid` starts a new run (a paused viewer resumes): keep the stream continuous. */
   restartRtp(mid: string): void {
     const st = this.mids.get(mid);

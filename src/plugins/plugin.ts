@@ -100,6 +100,8 @@ export interface PluginHandle {
   relayRtcp(mid: string, packet: Buffer): void;
   /** The next packet relayed on `mid` starts a new run (e.g. after a pause): the client still sees one stream. */
   restartRtp(mid: string): void;
+  /** A packet the plugin chose not to relay on `mid` (a dropped temporal layer): the next ones close the gap. */
+  skipRtp(mid: string): void;
   relayData(data: Buffer | string, label?: string): void;
   /** Asks the client's sender for a keyframe on a mid. */
   requestKeyframe(mid: string): void;

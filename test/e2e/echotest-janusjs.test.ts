@@ -167,6 +167,24 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     const s4 = await stats();
     assert.ok(s4.framesDecoded > s3.framesDecoded, `still decoding after the switch: ${s3.framesDecoded} → ${s4.framesDecoded}`);
     assert.ok(s4.frameWidth > 0 && s4.frameWidth <= 320, `the lowest layer after substream 0: ${s4.frameWidth}`);
+    // Temporal layers (VP8, Chromium sends two): temporal 0 keeps the base layer only, about half the frames,
+    // still decoding; temporal 2 brings the others back (at a layer-sync frame).
+    const rate = async (): Promise<number> => {
+      const a = await stats();
+      await p.waitForTimeout(2000);
+      const b = await stats();
+      return (b.framesDecoded - a.framesDecoded) / 2;
+    };
+    const full = await rate();
+    await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { temporal: 0 } }));
+    await p.waitForTimeout(500);
+    const base = await rate();
+    await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { temporal: 2 } }));
+    await p.waitForTimeout(500);
+    const back = await rate();
+    if (process.env.TEMPORAL_TRACE) console.log(`frames/s: all layers ${full}, temporal 0 ${base}, temporal 2 again ${back}`);
+    assert.ok(base > 0 && base < full * 0.75, `temporal 0 decodes fewer frames, still some: ${full} → ${base}`);
+    assert.ok(back > base * 1.3, `temporal 2 brings the frames back: ${base} → ${back}`);
   } finally {
     await context.close();
   }

@@ -252,3 +252,45 @@ test('bufferkf and buffermsg: a viewer joining a silent source still gets the la
     for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1);
   });
 });
+
+test('temporal: a viewer asking for layer 0 gets the base layer only, sequence numbers and picture IDs without holes', { timeout: 60_000 }, async () => {
+  await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
+    const created = await admin.request({
+      janus: 'message', session_id: session, handle_id: handle,
+      body: { request: 'create', type: 'rtp', id: 703, media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }] },
+    });
+    const port = ((((created.plugindata as Msg).data as Msg).stream as Msg).ports as Array<{ port: number }>)[0].port;
+    // One packet per frame; frames alternate TL0 / TL1 (every TL1 a layer-sync frame), a keyframe every 20.
+    let n = 0;
+    every(() => {
+      const b = Buffer.alloc(12 + 6 + 4);
+      b[0] = 0x80;
+      b[1] = 0x80 | 100;
+      b.writeUInt16BE(n & 0xffff, 2);
+      b.writeUInt32BE((n * 3000) >>> 0, 4);
+      b.writeUInt32BE(0x7030, 8);
+      b[12] = 0x90; // X, S, partition 0
+      b[13] = 0xe0; // I, L, T
+      b[14] = 0x80 | ((n >> 8) & 0x7f);
+      b[15] = n & 0xff;
+      b[16] = (n >> 1) & 0xff; // TL0PICIDX
+      b[17] = ((n % 2) << 6) | 0x20;
+      b[18] = n % 20 === 0 ? 0x00 : 0x01; // VP8 header: keyframe bit
+      b.write(`T${n % 2}`, 19);
+      sender.send(b, port, '127.0.0.1');
+      n++;
+    }, 10);
+    const v = await watchIt(703);
+    await new Promise((r) => setTimeout(r, 400));
+    await v.configure({ temporal: 0 });
+    const from = v.raw.length;
+    await new Promise((r) => setTimeout(r, 800));
+    const after = v.raw.slice(from + 2); // packets in flight when it was asked
+    assert.ok(after.length > 20, `${after.length} packets`);
+    const tids = new Set(after.map((p) => p[5] >> 6));
+    assert.deepEqual([...tids], [0], 'base layer only');
+    const pids = after.map((p) => ((p[2] & 0x7f) << 8) | p[3]);
+    for (let k = 1; k < pids.length; k++) assert.equal((pids[k] - pids[k - 1]) & 0x7fff, 1, `picture ID step at ${k}`);
+    for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1, `sequence step at ${k}`);
+  });
+});

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import { substreamOf } from '../../src/media/webrtc-peer.js';
 import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../src/plugins/rtp/keyframe.js';
 import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
+import { TemporalLayerFilter } from '../../src/plugins/rtp/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../../src/plugins/rtp/vp8-descriptor.js';
 
 test('keyframes: VP8 descriptor variants, H.264 NAL/STAP-A/FU-A, VP9; garbage is not a keyframe', () => {
   assert.equal(isVp8Keyframe(Buffer.from([0x10, 0x00])), true); // S=1, PID 0, P=0
@@ -66,4 +68,56 @@ test('rid names rank layers whatever their order in the offer', () => {
   assert.deepEqual(['l', 'm', 'h'].map((r) => substreamOf(r, ['l', 'm', 'h'])), [0, 1, 2]);
   assert.deepEqual(['f', 'h', 'q'].map((r) => substreamOf(r, ['q', 'h', 'f'])), [2, 1, 0]);
   assert.deepEqual(['a', 'b', 'c'].map((r) => substreamOf(r, ['a', 'b', 'c'])), [2, 1, 0], 'unknown names: offer order, highest first');
+});
+
+/** A VP8 payload descriptor with a 15-bit picture ID, TL0PICIDX and TID/Y. */
+function vp8(pid: number, tid: number, sync: boolean, start = true): Buffer {
+  const b = Buffer.alloc(8);
+  b[0] = 0x80 | (start ? 0x10 : 0);
+  b[1] = 0x80 | 0x40 | 0x20; // I, L, T
+  b[2] = 0x80 | (pid >> 8);
+  b[3] = pid & 0xff;
+  b[4] = 7;
+  b[5] = (tid << 6) | (sync ? 0x20 : 0);
+  return b;
+}
+
+test('VP8 descriptor: picture ID, TL0PICIDX, TID and Y are read; truncation and garbage never throw', () => {
+  const d = parseVp8Descriptor(vp8(0x1234, 1, true));
+  assert.deepEqual(d && { start: d.frameStart, pid: d.pictureId, bits: d.pictureIdBits, tl0: d.tl0PicIdx, tid: d.tid, y: d.layerSync, len: d.length }, { start: true, pid: 0x1234, bits: 15, tl0: 7, tid: 1, y: true, len: 6 });
+  const b = vp8(0x1234, 1, true);
+  writeVp8PictureId(b, d!, 0x7fff);
+  assert.equal(parseVp8Descriptor(b)?.pictureId, 0x7fff);
+  assert.equal(parseVp8Descriptor(Buffer.from([0x10]))?.tid, -1, 'no extension: no temporal layer');
+  for (let n = 0; n < 6; n++) assert.equal(parseVp8Descriptor(vp8(5, 0, false).subarray(0, n)), undefined, `truncated at ${n}`);
+  for (let i = 0; i < 2000; i++) parseVp8Descriptor(Buffer.from(Array.from({ length: i % 9 }, () => Math.floor(Math.random() * 256))));
+});
+
+test('temporal filter: down at once, up only at a layer-sync frame, picture IDs without holes', () => {
+  const f = new TemporalLayerFilter();
+  const out: number[] = [];
+  const frame = (pid: number, tid: number, sync = false): void => {
+    const d = parseVp8Descriptor(vp8(pid, tid, sync))!;
+    const rest = parseVp8Descriptor(vp8(pid, tid, sync, false))!;
+    if (f.accept(d)) {
+      const p = f.pictureIdFor(d);
+      out.push(p < 0 ? pid : p);
+      assert.equal(f.accept(rest), true, 'the rest of a forwarded frame follows');
+    } else assert.equal(f.accept(rest), false, 'the rest of a dropped frame is dropped too');
+  };
+  // Pattern TL0, TL1, TL0, TL1 ... with picture IDs 10, 11, 12 ...
+  frame(10, 0);
+  frame(11, 1, true);
+  f.target = 0;
+  frame(12, 0);
+  frame(13, 1, true); // dropped
+  frame(14, 0);
+  frame(15, 1); // dropped
+  f.target = 2;
+  frame(16, 0);
+  frame(17, 1); // not a layer-sync frame: still dropped
+  frame(18, 0);
+  frame(19, 1, true); // sync: forwarded from here
+  frame(20, 0);
+  assert.deepEqual(out, [10, 11, 12, 13, 14, 15, 16, 17]);
 });

@@ -3,6 +3,8 @@ import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validat
 import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
+import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../rtp/vp8-descriptor.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
 
@@ -51,6 +53,8 @@ class EchoSession {
   /** The sender simulcasts (its offer has rids): one layer at a time is echoed, chosen by `layers`. */
   simulcast = false;
   layers: SimulcastSelector;
+  /** VP8 temporal layers echoed (`temporal`); in use once a `temporal` was asked. */
+  temporalFilter: TemporalLayerFilter | undefined;
   destroyed = false;
   /** While recording: the base file name and one .mjr per kind (audio, video, data). */
   recording: { base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
@@ -97,6 +101,7 @@ class EchoSession {
     this.videoCodec = undefined;
     this.simulcast = false;
     this.layers = this.newSelector();
+    this.temporalFilter = undefined;
     this.stopRecording();
   }
 }
@@ -209,6 +214,8 @@ export class EchoTestPlugin implements Plugin {
     }
     if (typeof body.temporal === 'number') {
       s.temporal = body.temporal;
+      s.temporalFilter ??= new TemporalLayerFilter();
+      s.temporalFilter.target = s.temporal;
       handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', temporal: s.temporal });
     }
     if (body.keyframe === true) this.askKeyframes(s);
@@ -271,6 +278,18 @@ export class EchoTestPlugin implements Plugin {
         handle.pushEvent(undefined, { echotest: 'event', videocodec: track.codec ?? 'vp8', substream: s.layers.current });
       }
       if (!pass) return;
+    }
+    const filter = s.temporalFilter;
+    if (filter && track.kind === 'video' && track.codec === 'vp8') {
+      const h = parseRtpHeader(packet);
+      const d = h ? parseVp8Descriptor(packet.subarray(h.headerLength)) : undefined;
+      if (d && !filter.accept(d)) {
+        handle.skipRtp(track.mid);
+        return;
+      }
+      // The echoed buffer is ours alone: renumber the picture in place.
+      const pid = d ? filter.pictureIdFor(d) : -1;
+      if (d && h && pid >= 0) writeVp8PictureId(packet.subarray(h.headerLength), d, pid);
     }
     s.record(track.kind, track.codec, packet);
     handle.relayRtp(track.mid, packet);

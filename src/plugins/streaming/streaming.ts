@@ -21,6 +21,8 @@ import { parseRtspUrl } from './rtsp-protocol.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
+import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../rtp/vp8-descriptor.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { Mountpoint, StreamSource, type MountpointSettings, type SrtpSourceSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
@@ -100,11 +102,38 @@ class Viewer implements StreamSink {
   detach(): void {
     this.layers.clear();
     this.peerMid.clear();
+    this.temporal.clear();
     this.player?.stop();
     this.player = undefined;
     this.mountpoint?.viewers.delete(this);
     this.mountpoint = undefined;
     this.state = 'idle';
+  }
+
+  /** Per VP8 stream (by mid), once `temporal` was asked: which temporal layers this viewer gets. */
+  readonly temporal = new Map<string, TemporalLayerFilter>();
+
+  /**
+   * Drops frames above the viewer's temporal layer (closing the sequence gap) and renumbers pictures; returns
+   * the packet to send (a copy when renumbered: the source's buffer is shared by every viewer), or undefined.
+   */
+  private filterTemporal(stream: StreamSource, packet: Buffer): Buffer | undefined {
+    const f = this.temporal.get(stream.config.mid);
+    if (!f) return packet;
+    const h = parseRtpHeader(packet);
+    const d = h ? parseVp8Descriptor(packet.subarray(h.headerLength)) : undefined;
+    if (!h || !d) return packet;
+    const before = f.forwarding;
+    if (!f.accept(d)) {
+      this.handle.skipRtp(this.outMid(stream.config.mid));
+      return undefined;
+    }
+    if (f.forwarding !== before) this.handle.pushEvent(undefined, { streaming: 'event', result: { mid: stream.config.mid, temporal: f.forwarding } });
+    const pid = f.pictureIdFor(d);
+    if (pid < 0) return packet;
+    const copy = Buffer.from(packet);
+    writeVp8PictureId(copy.subarray(h.headerLength), d, pid);
+    return copy;
   }
 
   /** Per simulcast stream (by mid): which layer this viewer gets. */
@@ -115,8 +144,12 @@ class Viewer implements StreamSink {
   receive(stream: StreamSource, packet: Buffer, layer?: number): void {
     if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
     if (layer !== undefined && !this.acceptLayer(stream, packet, layer)) return;
-    if (stream.config.type === 'data') this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
-    else this.handle.relayRtp(this.outMid(stream.config.mid), packet);
+    if (stream.config.type === 'data') {
+      this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
+      return;
+    }
+    const out = this.temporal.size > 0 ? this.filterTemporal(stream, packet) : packet;
+    if (out) this.handle.relayRtp(this.outMid(stream.config.mid), out);
   }
 
   /** The mid on this viewer's PeerConnection that carries a mountpoint mid. */
@@ -884,6 +917,18 @@ export class StreamingPlugin implements Plugin {
         // Simulcast: `substream` at the top level, or per mid in `streams`.
         const entries: JsonObject[] = Array.isArray(body.streams) ? body.streams.filter(isJsonObject) : [body];
         for (const e of entries) {
+          if (e.temporal !== undefined) {
+            if (typeof e.temporal !== 'number' || !Number.isInteger(e.temporal) || e.temporal < 0 || e.temporal > 2) {
+              throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (temporal should be 0, 1 or 2)');
+            }
+            for (const stream of v.mountpoint.streams) {
+              if (stream.config.type !== 'video' || stream.config.codec?.name !== 'vp8') continue;
+              if (typeof e.mid === 'string' && e.mid !== stream.config.mid) continue;
+              let f = v.temporal.get(stream.config.mid);
+              if (!f) v.temporal.set(stream.config.mid, (f = new TemporalLayerFilter()));
+              f.target = e.temporal;
+            }
+          }
           if (e.substream === undefined) continue;
           if (typeof e.substream !== 'number' || !Number.isInteger(e.substream) || e.substream < 0 || e.substream > 2) {
             throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (substream should be 0, 1 or 2)');
