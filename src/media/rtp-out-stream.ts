@@ -4,7 +4,9 @@
 // with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet except
 // what the caller's cipher returns.
 
-const HISTORY_SLOTS = 128; // power of two; about one second of 1 Mbit/s video
+const HISTORY_SLOTS = 256; // power of two; room for HISTORY_MS of up to ~5 Mbit/s video
+/** How long a sent packet is kept for retransmission (Janus keeps at least 200 ms, more with a long RTT). */
+export const HISTORY_MS = 500;
 
 export class RtpOutStream {
   /** Sent packets and payload octets (for Sender Reports). */
@@ -23,6 +25,8 @@ export class RtpOutStream {
   private readonly historySeq: Int32Array;
   /** When each kept packet was last resent (ms), so a burst of NACKs for one packet costs one resend. */
   private readonly resentAt: Float64Array;
+  /** When each kept packet was sent (ms): older than HISTORY_MS, it is let go (prune) and never resent. */
+  private readonly sentAt: Float64Array;
 
   constructor(
     readonly ssrc: number,
@@ -33,6 +37,7 @@ export class RtpOutStream {
     this.history = keepHistory ? new Array<Buffer | undefined>(HISTORY_SLOTS).fill(undefined) : [];
     this.historySeq = new Int32Array(keepHistory ? HISTORY_SLOTS : 0).fill(-1);
     this.resentAt = new Float64Array(keepHistory ? HISTORY_SLOTS : 0);
+    this.sentAt = new Float64Array(keepHistory ? HISTORY_SLOTS : 0);
   }
 
   /** One packet of the current source was dropped on purpose: the following ones take its sequence number. */
@@ -91,12 +96,23 @@ export class RtpOutStream {
   }
 
   /** Keeps a protected packet for retransmission. */
-  remember(seqOfPacket: number, protectedPacket: Buffer): void {
+  remember(seqOfPacket: number, protectedPacket: Buffer, now = this.lastSentAt): void {
     if (this.history.length === 0) return;
     const slot = seqOfPacket & (HISTORY_SLOTS - 1);
     this.history[slot] = protectedPacket;
     this.historySeq[slot] = seqOfPacket;
     this.resentAt[slot] = 0;
+    this.sentAt[slot] = now;
+  }
+
+  /** Lets go of packets too old to be worth resending, so an idle or slow stream holds little memory. */
+  prune(now: number): void {
+    for (let slot = 0; slot < this.history.length; slot++) {
+      if (this.history[slot] !== undefined && now - this.sentAt[slot] > HISTORY_MS) {
+        this.history[slot] = undefined;
+        this.historySeq[slot] = -1;
+      }
+    }
   }
 
   /**
@@ -106,7 +122,7 @@ export class RtpOutStream {
   recall(seq: number, now: number, minGapMs = 20): Buffer | undefined {
     if (this.history.length === 0) return undefined;
     const slot = seq & (HISTORY_SLOTS - 1);
-    if (this.historySeq[slot] !== seq || now - this.resentAt[slot] < minGapMs) return undefined;
+    if (this.historySeq[slot] !== seq || now - this.resentAt[slot] < minGapMs || now - this.sentAt[slot] > HISTORY_MS) return undefined;
     this.resentAt[slot] = now;
     return this.history[slot];
   }

@@ -709,7 +709,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private tick(): void {
     if (this.closed) return;
     const now = performance.now();
-    for (const st of this.mids.values()) st.monitor.tick(now);
+    for (const st of this.mids.values()) {
+      st.monitor.tick(now);
+      st.out?.prune(now);
+    }
     this.sendSenderReports(now);
     // A connected remote sends STUN consent checks every few seconds even without media.
     let received = 0;

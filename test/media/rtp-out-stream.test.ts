@@ -2,7 +2,7 @@
 // the rollover counter across a wrap, and the NACK history with its resend limit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RtpOutStream } from '../../src/media/rtp-out-stream.js';
+import { HISTORY_MS, RtpOutStream } from '../../src/media/rtp-out-stream.js';
 
 function src(ssrc: number, seq: number, ts: number, pt = 100): Buffer {
   const b = Buffer.alloc(20);
@@ -44,15 +44,20 @@ test('rewrite keeps one stream across a new source and a restart; ROC follows th
   assert.equal(out.packets, 5);
 });
 
-test('NACK history: recall within the slots, once per 20 ms, nothing for unknown or overwritten packets', () => {
+test('NACK history: recall within the slots, once per 20 ms, nothing for unknown, overwritten or too old packets', () => {
   const out = new RtpOutStream(1, 96, 90000, true);
   const p = Buffer.from('protected');
-  out.remember(500, p);
+  out.remember(500, p, 1000);
   assert.equal(out.recall(500, 1000), p);
   assert.equal(out.recall(500, 1010), undefined, 'again too soon');
   assert.equal(out.recall(500, 1030), p);
   assert.equal(out.recall(501, 1030), undefined);
-  out.remember(500 + 128, Buffer.from('newer'));
-  assert.equal(out.recall(500, 2000), undefined, 'slot reused');
+  out.remember(500 + 256, Buffer.from('newer'), 1040);
+  assert.equal(out.recall(500, 1100), undefined, 'slot reused');
+  out.remember(600, p, 2000);
+  assert.equal(out.recall(600, 2000 + HISTORY_MS + 1), undefined, 'older than the history keeps');
+  out.remember(601, p, 3000);
+  out.prune(3000 + HISTORY_MS + 1);
+  assert.equal(out.recall(601, 3000), undefined, 'pruned: let go');
   assert.equal(new RtpOutStream(2, 111, 48000, false).recall(1, 0), undefined, 'audio keeps no history');
 });
