@@ -29,6 +29,8 @@ export interface WebRtcPeerOptions {
   readonly slowlinkThreshold?: number;
   /** STUN server asked for each ICE socket's server-reflexive address (nat.stun_server); none: host only. */
   readonly stunServer?: { readonly host: string; readonly port: number };
+  /** Inbound RTP through our own SRTP and receiver-report/NACK code when AES-CM is negotiated (default true). */
+  readonly ownReceivePath?: boolean;
   /** TURN server (UDP) where each PeerConnection allocates a relayed candidate (nat.turn_*); none: no relay. */
   readonly turnServer?: { readonly host: string; readonly port: number; readonly username: string; readonly password: string };
 }

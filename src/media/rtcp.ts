@@ -62,6 +62,8 @@ export interface RtcpSummary {
   nacked: number;
   /** Largest cumulative loss found in SR/RR report blocks. */
   reportedLost?: number;
+  /** The first Sender Report: its sender and the middle 32 bits of its NTP time (for our LSR). */
+  senderReport?: { ssrc: number; ntpMiddle: number };
 }
 
 /** Walks a (decrypted) compound RTCP packet; returns undefined when it is not well-formed RTCP. */
@@ -94,6 +96,9 @@ export function summarizeRtcp(buf: Buffer): RtcpSummary | undefined {
         out.nacked += lost;
       }
     } else if (type === RTCP_SR || type === RTCP_RR) {
+      if (type === RTCP_SR && !out.senderReport && len >= 28) {
+        out.senderReport = { ssrc: buf.readUInt32BE(pos + 4), ntpMiddle: ((buf.readUInt16BE(pos + 10) << 16) | buf.readUInt16BE(pos + 12)) >>> 0 };
+      }
       const blocksAt = pos + (type === RTCP_SR ? 28 : 8);
       for (let i = 0; i < count && blocksAt + 24 * (i + 1) <= pos + len; i++) {
         const lost = buf.readUIntBE(blocksAt + 24 * i + 5, 3);
@@ -160,4 +165,40 @@ export function nackedSequences(buf: Buffer, mediaSsrc: number): number[] {
     pos += len;
   }
   return out;
+}
+
+/** A Receiver Report from `senderSsrc` with up to 31 report blocks written by the callbacks (24 bytes each). */
+export function buildReceiverReport(senderSsrc: number, blocks: number, write: (b: Buffer, at: number, i: number) => void): Buffer {
+  const n = Math.min(31, blocks);
+  const b = Buffer.alloc(8 + 24 * n);
+  b[0] = 0x80 | n;
+  b[1] = RTCP_RR;
+  b.writeUInt16BE(b.length / 4 - 1, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  for (let i = 0; i < n; i++) write(b, 8 + 24 * i, i);
+  return b;
+}
+
+/** A Generic NACK (RFC 4585 §6.2.1) asking `mediaSsrc` for these sequence numbers (PID + bitmask pairs). */
+export function buildNack(senderSsrc: number, mediaSsrc: number, seqs: readonly number[]): Buffer {
+  const sorted = [...new Set(seqs.map((s) => s & 0xffff))].sort((a, b) => a - b);
+  const fci: Array<[number, number]> = [];
+  for (const s of sorted) {
+    const last = fci[fci.length - 1];
+    const d = last ? (s - last[0]) & 0xffff : 0;
+    if (last && d >= 1 && d <= 16) last[1] |= 1 << (d - 1);
+    else fci.push([s, 0]);
+  }
+  const n = Math.min(fci.length, 256);
+  const b = Buffer.alloc(12 + 4 * n);
+  b[0] = 0x80 | 1; // FMT=1
+  b[1] = RTCP_RTPFB;
+  b.writeUInt16BE(b.length / 4 - 1, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  for (let i = 0; i < n; i++) {
+    b.writeUInt16BE(fci[i][0], 12 + 4 * i);
+    b.writeUInt16BE(fci[i][1], 14 + 4 * i);
+  }
+  return b;
 }

@@ -29,7 +29,9 @@ import type {
   WebRtcPeerEvents,
   WebRtcPeerOptions,
 } from './peer-types.js';
-import { buildPli, buildRemb, buildSenderReport, nackedSequences, summarizeRtcp } from './rtcp.js';
+import { buildNack, buildPli, buildReceiverReport, buildRemb, buildSenderReport, nackedSequences, summarizeRtcp } from './rtcp.js';
+import { RtpInStream } from './rtp-in-stream.js';
+import { SrtpRtpUnprotector } from './srtp/srtp-unprotector.js';
 import { RtpOutStream } from './rtp-out-stream.js';
 import { parseSdp, SdpError, type SdpMedia } from './sdp.js';
 import { deriveSessionKeys, srtpProfileName } from './srtp/srtp-keys.js';
@@ -41,7 +43,7 @@ import { TypedEmitter } from './typed-emitter.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 import { installWeriftRejectionGuard } from './werift-guard.js';
 import { takeOverIceGathering, type GatheredEndpoint } from './werift-ice.js';
-import { localSrtpMaster, preferFastSrtpProfile, rawRtpOf, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
+import { forgetReceiverStream, localSrtpMaster, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
 
 interface MidState {
   readonly mid: string;
@@ -65,7 +67,20 @@ interface MidState {
   out: RtpOutStream | undefined;
   /** When the last Sender Report went out (performance.now()). */
   lastSrAt: number;
+  /** The remote's RTP clock rate on this m-line, and whether it negotiated NACK (our receive path asks). */
+  readonly clockRate: number;
+  readonly nack: boolean;
 }
+
+/** A remote SSRC our own receive path took over from werift (once werift had routed its first packet). */
+interface FastInbound {
+  readonly st: MidState;
+  readonly info: RtpTrackInfo;
+  readonly stats: RtpInStream;
+}
+
+/** How often our receive path sends receiver reports and retries NACKs. */
+const RR_INTERVAL_MS = 1000;
 
 const RTP_MIN = 12;
 
@@ -76,6 +91,32 @@ export interface NegotiatedMline {
 const SR_INTERVAL_MS = 1000;
 /** How often transport-wide CC feedback goes out (browsers' estimators expect 50–100 ms). */
 const TWCC_INTERVAL_MS = 50;
+
+/** The transport-wide sequence number in an RTP header's extensions (one- or two-byte form), -1 when absent. */
+function transportSequenceOf(p: Buffer, id: number): number {
+  if (id === 0) return -1;
+  const at = 12 + 4 * (p[0] & 0x0f);
+  if (at + 4 > p.length) return -1;
+  const profile = p.readUInt16BE(at);
+  const end = at + 4 + 4 * p.readUInt16BE(at + 2);
+  if (end > p.length) return -1;
+  const oneByte = profile === 0xbede;
+  if (!oneByte && (profile & 0xfff0) !== 0x1000) return -1;
+  let i = at + 4;
+  while (i < end) {
+    if (p[i] === 0) {
+      i++; // padding
+      continue;
+    }
+    const extId = oneByte ? p[i] >> 4 : p[i];
+    const len = oneByte ? (p[i] & 0x0f) + 1 : p[i + 1];
+    const data = i + (oneByte ? 1 : 2);
+    if (oneByte && extId === 15) return -1;
+    if (extId === id) return len >= 2 && data + 2 <= end ? (p[data] << 8) | p[data + 1] : -1;
+    i = data + len;
+  }
+  return -1;
+}
 
 /** The id of the transport-wide sequence number extension among these m-lines, 0 when none has it. */
 function transportCcExtensionId(media: readonly SdpMedia[]): number {
@@ -127,6 +168,14 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private negotiatedValue: NegotiatedMline[] = [];
   private twcc: TransportCcRecorder | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
+  /** Our own inbound path once SRTP is up with AES-CM: the SRTP context and the SSRCs it took over. */
+  private srtpIn: SrtpRtpUnprotector | undefined;
+  private readonly fastIn = new Map<number, FastInbound>();
+  private feedbackTimer: NodeJS.Timeout | undefined;
+  private lastRrAt = 0;
+  private readonly nackScratch: number[] = [];
+  /** Datagrams our receive path dropped (failed SRTP, replays, malformed). */
+  inboundRefused = 0;
 
   constructor(private readonly options: WebRtcPeerOptions) {
     super((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
@@ -638,6 +687,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.dtlsTimer = undefined;
     this.stateValue = 'up';
     this.setUpFastSender();
+    this.setUpFastReceiver();
     this.connectTimeMs = Math.round(performance.now() - this.startedAt);
     this.log('info', `WebRTC up in ${this.connectTimeMs} ms`);
     this.emit('webrtcup');
@@ -669,6 +719,88 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       this.srtpOut = undefined;
       this.log('warn', `fast sender unavailable, using the stack's sender: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /**
+   * Our own inbound RTP path: media datagrams of SSRCs werift has already routed once are decrypted
+   * in place by our SRTP context (with a replay window), counted for our receiver reports and NACKs, and handed to
+   * the plugin without werift's parse/clone pipeline. RTCP, RTX and SSRCs not seen yet still go through werift.
+   */
+  private setUpFastReceiver(): void {
+    const dtls = this.dtlsTransport();
+    if (!dtls || this.options.ownReceivePath === false) return;
+    try {
+      const master = remoteSrtpMaster(dtls);
+      if (!master) return;
+      this.srtpIn = new SrtpRtpUnprotector(deriveSessionKeys(master.profile, master.key, master.salt), 10);
+    } catch (err) {
+      this.log('warn', `own receive path unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const intercept = (data: Buffer): boolean => this.fastReceive(data);
+    for (const t of this.transports) t.intercept = intercept;
+    for (const r of this.relays) r.intercept = intercept;
+    this.feedbackTimer = setInterval(() => this.sendReceiverFeedback(), 20);
+    this.feedbackTimer.unref();
+    this.log('verbose', `inbound RTP through our own receive path (${srtpProfileName(this.srtpIn.keys.profile)})`);
+  }
+
+  /** Takes a media datagram of a known SSRC; false leaves it to werift (RTCP, DTLS, STUN, unknown SSRCs). */
+  private fastReceive(data: Buffer): boolean {
+    const srtp = this.srtpIn;
+    if (!srtp || this.closed || data.length < RTP_MIN || data[0] >> 6 !== 2) return false;
+    const pt = data[1] & 0x7f;
+    if (pt >= 64 && pt <= 95) return false; // RTCP
+    const f = this.fastIn.get(data.readUInt32BE(8));
+    if (!f) return false;
+    const plain = srtp.unprotect(data, true);
+    if (typeof plain === 'string') {
+      this.inboundRefused++;
+      return true;
+    }
+    const seq = (plain[2] << 8) | plain[3];
+    const now = performance.now();
+    const recorder = this.twcc;
+    if (recorder && plain[0] & 0x10) {
+      const twSeq = transportSequenceOf(plain, this.twccExtId);
+      if (twSeq >= 0) recorder.onPacket(twSeq, now * 1000);
+    }
+    if (f.stats.onPacket(seq, plain.readUInt32BE(4), now)) this.sendNacks(f, now);
+    const st = f.st;
+    st.monitor.onPacket(seq);
+    if (this.hasListeners('rtp')) this.emit('rtp', f.info, plain);
+    return true;
+  }
+
+  /** Takes over an SSRC werift just routed to `info` (its first packet went the slow way). */
+  private adoptInbound(st: MidState, info: RtpTrackInfo, ssrc: number): void {
+    if (this.fastIn.has(ssrc) || this.fastIn.size >= 32) return;
+    this.fastIn.set(ssrc, { st, info, stats: new RtpInStream(ssrc, st.clockRate, st.nack) });
+    forgetReceiverStream(st.transceiver.receiver, ssrc);
+  }
+
+  private sendNacks(f: FastInbound, now: number): void {
+    const seqs = this.nackScratch;
+    seqs.length = 0;
+    f.stats.due(now, seqs);
+    if (seqs.length > 0) this.sendRawRtcp(buildNack(this.feedbackSsrc(), f.stats.ssrc, seqs));
+  }
+
+  /** NACK retries every 20 ms, receiver reports every second, for the SSRCs our receive path handles. */
+  private sendReceiverFeedback(): void {
+    if (this.closed || !this.dtlsUp || this.fastIn.size === 0) return;
+    const now = performance.now();
+    for (const f of this.fastIn.values()) if (f.stats.waiting > 0) this.sendNacks(f, now);
+    if (now - this.lastRrAt < RR_INTERVAL_MS) return;
+    this.lastRrAt = now;
+    const streams = [...this.fastIn.values()].filter((f) => f.stats.received > 0);
+    if (streams.length > 0) this.sendRawRtcp(buildReceiverReport(this.feedbackSsrc(), streams.length, (b, at, i) => streams[i].stats.writeReportBlock(b, at, now)));
+  }
+
+  /** The SSRC our feedback is sent from: our first sender's (werift's receivers do the same). */
+  private feedbackSsrc(): number {
+    for (const st of this.mids.values()) return st.transceiver.sender.ssrc;
+    return 1;
   }
 
   /** Sender Reports for the streams our fast path sends (werift's sender sends its own otherwise). */
@@ -753,19 +885,21 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
 
   private clearTimers(): void {
     if (this.twccTimer) clearInterval(this.twccTimer);
+    if (this.feedbackTimer) clearInterval(this.feedbackTimer);
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.iceTimer) clearTimeout(this.iceTimer);
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
-    this.tickTimer = this.iceTimer = this.dtlsTimer = this.twccTimer = undefined;
+    this.tickTimer = this.iceTimer = this.dtlsTimer = this.twccTimer = this.feedbackTimer = undefined;
   }
 
   private adoptTransceiver(t: RTCRtpTransceiver, plan: OfferPlan): void {
     const planned = plan.media.find((p) => p.mid === t.mid);
     if (!planned || !planned.accepted || (planned.kind !== 'audio' && planned.kind !== 'video')) return;
-    this.registerMid(t, planned.mid, planned.kind, planned.index, planned.rids, planned.codec?.name.toLowerCase());
+    const c = planned.codec;
+    this.registerMid(t, planned.mid, planned.kind, planned.index, planned.rids, c?.name.toLowerCase(), c ? { clockRate: c.clockRate, nack: c.rtcpFb.includes('nack') } : undefined);
   }
 
-  private registerMid(t: RTCRtpTransceiver, mid: string, kind: RtpKind, index: number, rids: readonly string[] = [], codec?: string): void {
+  private registerMid(t: RTCRtpTransceiver, mid: string, kind: RtpKind, index: number, rids: readonly string[] = [], codec?: string, feedback?: { clockRate: number; nack: boolean }): void {
     if (this.mids.has(mid)) return;
     const monitor = new TrackMonitor(this.noMediaMs, this.slowlinkThreshold, {
       media: (receiving) => this.emit('media', { mid, type: kind, receiving }),
@@ -787,6 +921,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       restartPending: false,
       out: undefined,
       lastSrAt: 0,
+      clockRate: feedback?.clockRate ?? (kind === 'video' ? 90000 : 48000),
+      nack: feedback?.nack ?? kind === 'video',
     };
     this.mids.set(mid, st);
     const seen = new WeakSet<MediaStreamTrack>();
@@ -826,6 +962,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
         info = known;
       }
     }
+    const fast = this.fastIn.get(header.ssrc);
+    // A retransmission (RTX, unwrapped by werift) of a stream our path handles: it is no longer missing.
+    if (fast) fast.stats.onPacket(header.sequenceNumber, header.timestamp, performance.now());
+    else if (this.srtpIn && (st.rids.length === 0 || info.rid !== undefined)) this.adoptInbound(st, info, header.ssrc);
     if (!this.hasListeners('rtp')) return;
     let buf = rawRtpOf(rtp);
     if (!buf) {
@@ -847,6 +987,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       return;
     }
     const summary = summarizeRtcp(buf);
+    const sr = summary?.senderReport;
+    if (sr) this.fastIn.get(sr.ssrc)?.stats.onSenderReport(sr.ntpMiddle, performance.now());
     if (summary && summary.nacked > 0) {
       st.monitor.onRemoteLoss(summary.nacked);
       this.answerNack(st, buf);

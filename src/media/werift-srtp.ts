@@ -1,14 +1,14 @@
 // What our own outbound RTP path needs from werift's DTLS and ICE objects: the negotiated SRTP profile and our
 // master key, the selected candidate pair, and the profile preference for the handshake. Every werift internal
 // this touches is reached through the structural types below, so a werift upgrade breaks in this one file.
-import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpSender, RtpPacket } from 'werift';
+import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RtpPacket } from 'werift';
 import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from './srtp/srtp-keys.js';
 import { TurnRelayTransport } from './turn-relay.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 
 interface WeriftDtlsSocket {
   srtp?: { srtpProfile?: number };
-  extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer };
+  extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer };
 }
 
 interface WeriftDtlsTransportInternals {
@@ -55,6 +55,33 @@ export function localSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile;
   const keys = socket.extractSessionKeys(lengths.key, lengths.salt);
   return { profile, key: keys.localKey, salt: keys.localSalt };
 }
+
+/** The remote side's SRTP master key and salt (for our own inbound path), as localSrtpMaster. */
+export function remoteSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
+  const socket = (dtls as unknown as WeriftDtlsTransportInternals).dtls;
+  const profile = socket?.srtp?.srtpProfile;
+  if (!socket || !isSupportedSrtpProfile(profile)) return undefined;
+  const lengths = masterLengths(profile);
+  const keys = socket.extractSessionKeys(lengths.key, lengths.salt);
+  return { profile, key: keys.remoteKey, salt: keys.remoteSalt };
+}
+
+/**
+ * Makes werift's receiver forget an SSRC our own inbound path took over, so its receiver reports no longer
+ * describe a stream it stopped seeing (ours do).
+ */
+export function forgetReceiverStream(receiver: RTCRtpReceiver, ssrc: number): void {
+  const internals = receiver as unknown as { remoteStreams?: Record<string, unknown>; nack?: { addPacket?: unknown; close?: () => void } };
+  if (internals.remoteStreams) delete internals.remoteStreams[ssrc];
+  // Its NACK generator would now see only retransmissions and take the gaps between them for loss: ours asks.
+  const nack = internals.nack;
+  if (nack && typeof nack.close === 'function' && nack.addPacket !== ignorePacket) {
+    nack.close();
+    nack.addPacket = ignorePacket;
+  }
+}
+
+function ignorePacket(): void {}
 
 /** The selected candidate pair as our socket and a remote address, if ICE may send application data now. */
 export function selectedPath(dtls: RTCDtlsTransport, previous: SelectedPath | undefined): SelectedPath | undefined {

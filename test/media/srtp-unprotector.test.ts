@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/srtp/srtp-keys.js';
+import { deriveSessionKeys, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../src/media/srtp/srtp-protector.js';
 import { estimateIndex, SrtpRtpUnprotector } from '../../src/media/srtp/srtp-unprotector.js';
 
@@ -56,4 +56,47 @@ test('ROC estimation (RFC 3711 Appendix A)', () => {
   assert.equal(estimateIndex(65536 + 2, 65534), 65534, 'late packet from before the wrap');
   assert.equal(estimateIndex(1000, 999), 999);
   assert.equal(estimateIndex(40000, 100), 65536 + 100);
+});
+
+test('AEAD_AES_128_GCM: round trip across a wrap, in place too; tamper and replay refused; a window of 64 both ways', () => {
+  const keys = deriveSessionKeys(SRTP_AEAD_AES_128_GCM, randomBytes(16), randomBytes(12));
+  const out = new SrtpRtpProtector(keys);
+  const inb = new SrtpRtpUnprotector(keys);
+  assert.equal(inb.tagLength, 16);
+  const plain: Buffer[] = [];
+  const sent: Buffer[] = [];
+  for (let i = 0; i < 100; i++) {
+    const seq = 65500 + i;
+    const p = rtp(seq, randomBytes(1 + (i % 200)));
+    plain.push(p);
+    sent.push(Buffer.from(out.protect(p, p.length, Math.floor(seq / 65536)) as Buffer));
+  }
+  for (let i = 0; i < 100; i++) {
+    const copy = Buffer.from(sent[i]);
+    assert.deepEqual(i % 2 ? inb.unprotect(copy, true) : inb.unprotect(copy), plain[i], `packet ${i}`);
+  }
+  assert.equal(inb.unprotect(Buffer.from(sent[99])), 'replay');
+  assert.equal(inb.unprotect(Buffer.from(sent[10])), 'replay', 'older than the window');
+  const next = rtp(65600, randomBytes(40));
+  const tampered = Buffer.from(out.protect(next, next.length, 1) as Buffer);
+  tampered[20] ^= 1;
+  assert.equal(inb.unprotect(tampered), 'auth');
+});
+
+test('replay window: late packets inside 64 are taken once, also across the 32-bit word boundary', () => {
+  const keys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, randomBytes(16), randomBytes(14));
+  const out = new SrtpRtpProtector(keys);
+  const inb = new SrtpRtpUnprotector(keys);
+  const packets = new Map<number, Buffer>();
+  for (let seq = 1000; seq < 1100; seq++) {
+    const p = rtp(seq, Buffer.from('x'));
+    packets.set(seq, Buffer.from(out.protect(p, p.length, 0) as Buffer));
+  }
+  // Every other packet first, then the missing ones late (delays up to 40 and 63).
+  for (let seq = 1000; seq < 1100; seq += 2) assert.ok(Buffer.isBuffer(inb.unprotect(Buffer.from(packets.get(seq)!))));
+  for (const late of [1097, 1059, 1037, 1035]) {
+    assert.ok(Buffer.isBuffer(inb.unprotect(Buffer.from(packets.get(late)!))), `late ${late} accepted`);
+    assert.equal(inb.unprotect(Buffer.from(packets.get(late)!)), 'replay', `late ${late} once only`);
+  }
+  assert.equal(inb.unprotect(Buffer.from(packets.get(1033)!)), 'replay', 'beyond the window');
 });
