@@ -46,24 +46,24 @@ export function preferFastSrtpProfile(pc: RTCPeerConnection): void {
   }
 }
 
-/** Our side's SRTP master key and salt after the handshake, or undefined when the profile is not one we do. */
-export function localSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
+/** One side's SRTP master key and salt after the handshake, or undefined when the profile is not one we do. */
+function srtpMaster(dtls: RTCDtlsTransport, side: 'local' | 'remote'): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
   const socket = (dtls as unknown as WeriftDtlsTransportInternals).dtls;
   const profile = socket?.srtp?.srtpProfile;
   if (!socket || !isSupportedSrtpProfile(profile)) return undefined;
   const lengths = masterLengths(profile);
   const keys = socket.extractSessionKeys(lengths.key, lengths.salt);
-  return { profile, key: keys.localKey, salt: keys.localSalt };
+  return side === 'local' ? { profile, key: keys.localKey, salt: keys.localSalt } : { profile, key: keys.remoteKey, salt: keys.remoteSalt };
 }
 
-/** The remote side's SRTP master key and salt (for our own inbound path), as localSrtpMaster. */
+/** Our side's master key and salt (our outbound path). */
+export function localSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
+  return srtpMaster(dtls, 'local');
+}
+
+/** The remote side's master key and salt (our inbound path). */
 export function remoteSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
-  const socket = (dtls as unknown as WeriftDtlsTransportInternals).dtls;
-  const profile = socket?.srtp?.srtpProfile;
-  if (!socket || !isSupportedSrtpProfile(profile)) return undefined;
-  const lengths = masterLengths(profile);
-  const keys = socket.extractSessionKeys(lengths.key, lengths.salt);
-  return { profile, key: keys.remoteKey, salt: keys.remoteSalt };
+  return srtpMaster(dtls, 'remote');
 }
 
 /**

@@ -60,3 +60,17 @@ export function deriveSessionKeys(profile: SrtpProfile, masterKey: Buffer, maste
     salt: deriveKey(masterKey, masterSalt, rtcp ? LABEL_RTCP_SALT : LABEL_RTP_SALT, gcm ? 12 : 14),
   };
 }
+
+/** The AEAD_AES_128_GCM IV of an RTP packet (RFC 7714 §8.1): 00 00 | SSRC | ROC | SEQ, XOR the 12-byte salt. */
+export function gcmIv(iv: Buffer, salt: Buffer, rtp: Buffer, roc: number): Buffer {
+  iv[0] = salt[0];
+  iv[1] = salt[1];
+  for (let i = 0; i < 4; i++) iv[2 + i] = salt[2 + i] ^ rtp[8 + i];
+  iv[6] = salt[6] ^ (roc >>> 24);
+  iv[7] = salt[7] ^ ((roc >>> 16) & 0xff);
+  iv[8] = salt[8] ^ ((roc >>> 8) & 0xff);
+  iv[9] = salt[9] ^ (roc & 0xff);
+  iv[10] = salt[10] ^ rtp[2];
+  iv[11] = salt[11] ^ rtp[3];
+  return iv;
+}

@@ -4,7 +4,7 @@
 import { createCipheriv } from 'node:crypto';
 import { AesCmKeystream } from './aes-cm-keystream.js';
 import { HmacSha1 } from './hmac-sha1.js';
-import { SRTP_AEAD_AES_128_GCM, type SrtpSessionKeys } from './srtp-keys.js';
+import { gcmIv, SRTP_AEAD_AES_128_GCM, type SrtpSessionKeys } from './srtp-keys.js';
 
 const CM_TAG = 10;
 const GCM_TAG = 16;
@@ -59,18 +59,7 @@ export class SrtpRtpProtector {
   }
 
   private protectGcm(plain: Buffer, len: number, headerLen: number, roc: number): Buffer {
-    // IV (RFC 7714 §8.1): 00 00 | SSRC | ROC | SEQ, XOR the 12-byte session salt.
-    const iv = this.iv;
-    const salt = this.keys.salt;
-    iv[0] = salt[0];
-    iv[1] = salt[1];
-    for (let i = 0; i < 4; i++) iv[2 + i] = salt[2 + i] ^ plain[8 + i];
-    iv[6] = salt[6] ^ (roc >>> 24);
-    iv[7] = salt[7] ^ ((roc >>> 16) & 0xff);
-    iv[8] = salt[8] ^ ((roc >>> 8) & 0xff);
-    iv[9] = salt[9] ^ (roc & 0xff);
-    iv[10] = salt[10] ^ plain[2];
-    iv[11] = salt[11] ^ plain[3];
+    const iv = gcmIv(this.iv, this.keys.salt, plain, roc);
     const cipher = createCipheriv('aes-128-gcm', this.keys.cipherKey, iv);
     cipher.setAAD(plain.subarray(0, headerLen));
     const out = Buffer.allocUnsafe(len + GCM_TAG);

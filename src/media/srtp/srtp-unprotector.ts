@@ -5,7 +5,7 @@
 import { createDecipheriv, timingSafeEqual } from 'node:crypto';
 import { AesCmKeystream } from './aes-cm-keystream.js';
 import { HmacSha1 } from './hmac-sha1.js';
-import { SRTP_AEAD_AES_128_GCM, type SrtpSessionKeys } from './srtp-keys.js';
+import { gcmIv, SRTP_AEAD_AES_128_GCM, type SrtpSessionKeys } from './srtp-keys.js';
 import { rtpHeaderLength } from './srtp-protector.js';
 
 const REPLAY_WINDOW = 64;
@@ -77,18 +77,7 @@ export class SrtpRtpUnprotector {
 
   /** AEAD_AES_128_GCM: the tag covers header (AAD) and payload; a bad tag makes final() throw. */
   private openGcm(packet: Buffer, len: number, headerLen: number, roc: number, index: number, state: SourceState | undefined, ssrc: number, inPlace: boolean): UnprotectResult {
-    // IV (RFC 7714 §8.1): 00 00 | SSRC | ROC | SEQ, XOR the 12-byte session salt.
-    const iv = this.iv;
-    const salt = this.keys.salt;
-    iv[0] = salt[0];
-    iv[1] = salt[1];
-    for (let i = 0; i < 4; i++) iv[2 + i] = salt[2 + i] ^ packet[8 + i];
-    iv[6] = salt[6] ^ (roc >>> 24);
-    iv[7] = salt[7] ^ ((roc >>> 16) & 0xff);
-    iv[8] = salt[8] ^ ((roc >>> 8) & 0xff);
-    iv[9] = salt[9] ^ (roc & 0xff);
-    iv[10] = salt[10] ^ packet[2];
-    iv[11] = salt[11] ^ packet[3];
+    const iv = gcmIv(this.iv, this.keys.salt, packet, roc);
     let clear: Buffer;
     try {
       const d = createDecipheriv('aes-128-gcm', this.keys.cipherKey, iv);
