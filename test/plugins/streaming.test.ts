@@ -254,6 +254,31 @@ test('collision: a second source is ignored while the first one is active, and t
   }
 });
 
+test('string_ids: mountpoints named by strings (create, info, list, watch, destroy); numbers refused; without it strings refused', async () => {
+  const strSrv = await startInProcess([['streaming.string_ids', 'true']]);
+  const sc = await StreamingClient.open(strSrv.wsUrl);
+  try {
+    const r = await sc.send({ request: 'create', type: 'rtp', id: 'cam-1', media: [audio()] });
+    assert.equal(r.streaming, 'created', JSON.stringify(r));
+    assert.equal((r.stream as { id: unknown }).id, 'cam-1');
+    assert.equal(((await sc.send({ request: 'info', id: 'cam-1' })).info as Msg).id, 'cam-1');
+    assert.equal((await sc.send({ request: 'info', id: 5 })).error_code, 454, 'a number where a string is expected');
+    const anon = await sc.send({ request: 'create', type: 'rtp', media: [audio()] });
+    assert.equal(typeof (anon.stream as { id: unknown }).id, 'string', 'a generated id is a string too');
+    const list = ((await sc.send({ request: 'list' })).list as Array<{ id: unknown }>).map((m) => m.id);
+    assert.ok(list.includes('cam-1'));
+    const ack = await sc.ws.request({ janus: 'message', session_id: sc.session, handle_id: sc.handle, body: { request: 'watch', id: 'cam-1' } });
+    const ev = await sc.ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'watch event');
+    assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' });
+    await sc.ws.request({ janus: 'message', session_id: sc.session, handle_id: sc.handle, body: { request: 'stop' } });
+    assert.equal((await sc.send({ request: 'destroy', id: 'cam-1' })).streaming, 'destroyed');
+  } finally {
+    sc.close();
+    await strSrv.stop();
+  }
+  assert.equal((await c.send({ request: 'info', id: 'cam-1' })).error_code, 454, 'without string_ids a string id is refused');
+});
+
 test('bad input: clear Janus errors and nothing half-created', async () => {
   const holder = dgram.createSocket('udp4');
   await new Promise<void>((r) => holder.bind(0, '0.0.0.0', () => r()));

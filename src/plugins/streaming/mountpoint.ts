@@ -157,8 +157,11 @@ export class StreamSource {
   }
 }
 
+/** A mountpoint id: a positive integer, or a string with Janus's `string_ids`. */
+export type MountpointId = number | string;
+
 export interface MountpointSettings {
-  readonly id: number;
+  readonly id: MountpointId;
   name: string;
   description: string;
   metadata?: string;
@@ -199,7 +202,7 @@ export class Mountpoint {
 
   constructor(readonly settings: MountpointSettings) {}
 
-  get id(): number {
+  get id(): MountpointId {
     return this.settings.id;
   }
 

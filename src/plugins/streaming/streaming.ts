@@ -1,5 +1,6 @@
 // janus.plugin.streaming: RTP mountpoints fed over UDP and watched over WebRTC (the Janus 1.x API).
 import { timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { uniqueId } from '../../core/ids.js';
 import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
 import { buildPli } from '../../media/rtcp.js';
@@ -24,7 +25,7 @@ import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
 import { parseVp8Descriptor, writeVp8PictureId } from '../rtp/vp8-descriptor.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
-import { Mountpoint, StreamSource, type MountpointSettings, type SrtpSourceSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
+import { Mountpoint, StreamSource, type MountpointId, type MountpointSettings, type SrtpSourceSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
 export const E = {
   NO_MESSAGE: 450,
@@ -167,7 +168,9 @@ export class StreamingPlugin implements Plugin {
     version: 11,
     versionString: '0.0.11',
   };
-  private readonly mountpoints = new Map<number, Mountpoint>();
+  private readonly mountpoints = new Map<MountpointId, Mountpoint>();
+  /** Janus's `string_ids`: mountpoint ids are strings instead of positive integers. */
+  private stringIds = false;
   private readonly viewers = new Map<number, Viewer>();
   private network!: Network;
   private log!: Logger;
@@ -175,14 +178,17 @@ export class StreamingPlugin implements Plugin {
   private adminKey: string | undefined;
   private state: PluginStateStore | undefined;
   /** What is saved for each permanent mountpoint, by id. */
-  private readonly permanent = new Map<number, JsonObject>();
+  private readonly permanent = new Map<MountpointId, JsonObject>();
 
   async init(context: PluginContext): Promise<void> {
     this.network = context.network;
     this.log = context.log;
-    const general = isJsonObject(context.config.general) ? context.config.general : {};
+    // The `general` group of janus.plugin.streaming.jcfg; single keys given by flag or environment
+    // (--streaming.string_ids=true, PORTUNUS_STREAMING_STRING_IDS) sit at the top level.
+    const general: JsonObject = { ...Object.fromEntries(Object.entries(context.config).filter(([, v]) => !isJsonObject(v))), ...(isJsonObject(context.config.general) ? context.config.general : {}) };
     if (typeof general.rtp_port_range === 'string') this.range = parsePortRange(general.rtp_port_range) ?? this.range;
     if (typeof general.admin_key === 'string' && general.admin_key !== '') this.adminKey = general.admin_key;
+    this.stringIds = general.string_ids === true || general.string_ids === 'true';
     if (!this.network.ipv6Available) this.log.warn('IPv6 unavailable: mountpoints will use IPv4 sockets only');
     this.state = context.state;
     let saved: JsonObject = {};
@@ -199,7 +205,8 @@ export class StreamingPlugin implements Plugin {
       if (name === 'general' || !isJsonObject(group)) continue;
       try {
         const request: JsonObject = { ...group, name: typeof group.name === 'string' ? group.name : name };
-        if (typeof request.id === 'string' && /^\d+$/.test(request.id)) request.id = Number(request.id);
+        if (typeof request.id === 'string' && /^\d+$/.test(request.id) && !this.stringIds) request.id = Number(request.id);
+        if (typeof request.id === 'number' && this.stringIds) request.id = String(request.id);
         if (request.media !== undefined && !Array.isArray(request.media)) throw new StreamingError(E.INVALID_ELEMENT, 'media should be a list');
         const mp = await this.createMountpoint(request, true);
         if (fromState.has(name)) this.permanent.set(mp.id, group);
@@ -401,9 +408,23 @@ export class StreamingPlugin implements Plugin {
     return { streaming: 'list', list };
   }
 
+  /** The `id` of a request, a string with string_ids, a positive integer otherwise (454 when it is neither). */
+  private idOf(body: JsonObject, required: boolean): MountpointId | undefined {
+    const id = body.id;
+    if (id === undefined || id === null) {
+      if (required) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (id)');
+      return undefined;
+    }
+    if (this.stringIds) {
+      if (typeof id !== 'string' || id === '') throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element type (id should be a string)');
+      return id;
+    }
+    if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element type (id should be a positive integer)');
+    return id;
+  }
+
   private lookup(body: JsonObject, needSecret = false): Mountpoint {
-    check(body, [{ name: 'id', type: 'positive', required: true }]);
-    const mp = this.mountpoints.get(body.id as number);
+    const mp = this.mountpoints.get(this.idOf(body, true)!);
     if (!mp) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
     if (needSecret && mp.settings.secret !== undefined) {
       if (body.secret === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (secret)');
@@ -529,14 +550,16 @@ export class StreamingPlugin implements Plugin {
     this.writeState(state);
   }
 
-  private forgetPermanently(id: number): void {
+  private forgetPermanently(id: MountpointId): void {
     if (!this.permanent.delete(id) || !this.state) return;
     this.writeState(this.state);
   }
 
   private writeState(state: PluginStateStore): void {
     const groups: JsonObject = {};
-    for (const [id, saved] of this.permanent) groups[`mountpoint-${id}`] = saved;
+    // Group names must be plain words in the .jcfg file; the id itself is kept inside the group.
+    let n = 0;
+    for (const [id, saved] of this.permanent) groups[`mountpoint-${String(id).replace(/[^A-Za-z0-9_-]/g, '_')}-${n++}`] = saved;
     state.save(groups);
     this.log.verbose(`${this.permanent.size} permanent mountpoint(s) saved to ${state.location}`);
   }
@@ -555,7 +578,6 @@ export class StreamingPlugin implements Plugin {
   private async createMountpoint(body: JsonObject, fromConfig: boolean): Promise<Mountpoint> {
     check(body, [
       { name: 'type', type: 'string', required: true },
-      { name: 'id', type: 'positive' },
       { name: 'name', type: 'string' },
       { name: 'description', type: 'string' },
       { name: 'metadata', type: 'string' },
@@ -582,10 +604,10 @@ export class StreamingPlugin implements Plugin {
     if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand' && body.type !== 'rtsp') {
       throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}'`);
     }
-    let id = body.id as number | undefined;
-    if (id !== undefined && id > 0) {
+    let id = this.idOf(body, false);
+    if (id !== undefined) {
       if (this.mountpoints.has(id)) throw new StreamingError(E.CANT_CREATE, 'A stream with the provided ID already exists');
-    } else id = uniqueId((n) => this.mountpoints.has(n));
+    } else id = this.stringIds ? randomUUID() : uniqueId((n) => this.mountpoints.has(n));
     if (body.type === 'live' || body.type === 'ondemand') return this.createFileMountpoint(body, body.type, id);
     if (body.type === 'rtsp') return this.createRtspMountpoint(body, id);
     const legacy = body.media === undefined;
@@ -621,7 +643,7 @@ export class StreamingPlugin implements Plugin {
    * with `rtsp_failcheck: false` a camera that cannot be reached at creation is tried in the background, and the
    * mountpoint's streams appear when it first answers.
    */
-  private async createRtspMountpoint(body: JsonObject, id: number): Promise<Mountpoint> {
+  private async createRtspMountpoint(body: JsonObject, id: MountpointId): Promise<Mountpoint> {
     check(body, [
       { name: 'url', type: 'string', required: true },
       { name: 'rtsp_user', type: 'string' },
@@ -727,7 +749,7 @@ export class StreamingPlugin implements Plugin {
   }
 
   /** A `live` or `ondemand` mountpoint: one audio stream played from a file (.alaw, .mulaw, .opus). */
-  private createFileMountpoint(body: JsonObject, kind: 'live' | 'ondemand', id: number): Mountpoint {
+  private createFileMountpoint(body: JsonObject, kind: 'live' | 'ondemand', id: MountpointId): Mountpoint {
     check(body, [
       { name: 'filename', type: 'string', required: true },
       { name: 'audio', type: 'boolean' },
@@ -856,8 +878,8 @@ export class StreamingPlugin implements Plugin {
     const body = message.body;
     switch (request) {
       case 'watch': {
-        check(body, [{ name: 'id', type: 'positive', required: true }, { name: 'pin', type: 'string' }, { name: 'media', type: 'string-array' }]);
-        const mp = this.mountpoints.get(body.id as number);
+        check(body, [{ name: 'pin', type: 'string' }, { name: 'media', type: 'string-array' }]);
+        const mp = this.mountpoints.get(this.idOf(body, true)!);
         if (!mp) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
         if (mp.settings.pin !== undefined) {
           if (body.pin === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (pin)');
@@ -949,8 +971,7 @@ export class StreamingPlugin implements Plugin {
       }
       case 'switch': {
         if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't switch: not on a mountpoint");
-        check(body, [{ name: 'id', type: 'positive', required: true }]);
-        const target = this.mountpoints.get(body.id as number);
+        const target = this.mountpoints.get(this.idOf(body, true)!);
         if (!target) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
         if (v.mountpoint.file) throw new StreamingError(E.CANT_SWITCH, "Can't switch: not on a live RTP mountpoint");
         if (target.file) throw new StreamingError(E.CANT_SWITCH, "Can't switch: target is not a live RTP mountpoint");
@@ -1038,7 +1059,7 @@ export class StreamingPlugin implements Plugin {
     if (v?.mountpoint) this.askKeyframe(v.mountpoint);
   }
 
-  private lastPli = new Map<number, number>();
+  private lastPli = new Map<MountpointId, number>();
 
   /** Sends a PLI to every video source of the mountpoint that has a latched RTCP address, at most once a second. */
   private askKeyframe(mp: Mountpoint): void {
@@ -1138,7 +1159,7 @@ function parseSrtpSource(body: JsonObject): SrtpSourceSettings | undefined {
 }
 
 /** The settings every mountpoint type shares, from a create request (or a configuration entry). */
-function mountpointSettings(body: JsonObject, id: number, legacy: boolean): MountpointSettings {
+function mountpointSettings(body: JsonObject, id: MountpointId, legacy: boolean): MountpointSettings {
   let name = typeof body.name === 'string' && body.name !== '' ? body.name : `mp-${id}`;
   if (/^\d/.test(name)) name = `mp-${name}`;
   return {
