@@ -43,7 +43,7 @@ import { TypedEmitter } from './typed-emitter.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 import { installWeriftRejectionGuard } from './werift-guard.js';
 import { takeOverIceGathering, type GatheredEndpoint } from './werift-ice.js';
-import { forgetReceiverStream, localSrtpMaster, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
+import { forgetReceiverStream, localSrtpMaster, preferDtlsServerRole, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
 
 interface MidState {
   readonly mid: string;
@@ -116,6 +116,12 @@ function transportSequenceOf(p: Buffer, id: number): number {
     i = data + len;
   }
   return -1;
+}
+
+/** Whether the offer lets us pick the DTLS role (setup:actpass, or nothing said, on its accepted m-lines). */
+function offersBothDtlsRoles(plan: OfferPlan): boolean {
+  const setups = plan.session.media.filter((m) => plan.media[m.index]?.accepted).map((m) => m.setup ?? plan.session.setup);
+  return setups.length > 0 && setups.every((s) => s === undefined || s === 'actpass');
 }
 
 /** The id of the transport-wide sequence number extension among these m-lines, 0 when none has it. */
@@ -245,6 +251,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       const first = plan.media.find((p) => p.accepted);
       this.bundleMid = first ? { mid: first.mid, index: first.index } : undefined;
       takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg));
+      if (offersBothDtlsRoles(plan)) preferDtlsServerRole(pc);
       const answer = await pc.createAnswer();
       this.assertOpen();
       await pc.setLocalDescription(answer);

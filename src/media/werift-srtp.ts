@@ -46,6 +46,18 @@ export function preferFastSrtpProfile(pc: RTCPeerConnection): void {
   }
 }
 
+/**
+ * Takes the DTLS server role when the offer leaves it to us (setup:actpass): werift's DTLS client waits 100 ms
+ * before its first flight, a browser's does not; and as server our SRTP profile preference decides. Call after
+ * the offer is applied and before the answer is created.
+ */
+export function preferDtlsServerRole(pc: RTCPeerConnection): void {
+  for (const t of pc.dtlsTransports) {
+    const internals = t as unknown as { role?: string };
+    if (internals.role === 'auto') internals.role = 'server';
+  }
+}
+
 /** One side's SRTP master key and salt after the handshake, or undefined when the profile is not one we do. */
 function srtpMaster(dtls: RTCDtlsTransport, side: 'local' | 'remote'): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
   const socket = (dtls as unknown as WeriftDtlsTransportInternals).dtls;
