@@ -32,11 +32,16 @@ const LIB = '/usr/lib/x86_64-linux-gnu/janus';
 
 /** Installs Debian's janus when it is missing; returns false when that is impossible. */
 export function ensureJanus(): boolean {
-  if (existsSync('/usr/bin/janus')) return true;
+  return ensureDebianPackage('janus', '/usr/bin/janus');
+}
+
+/** Installs a Debian package when `probe` is missing; returns whether it is there afterwards. */
+export function ensureDebianPackage(pkg: string, probe: string): boolean {
+  if (existsSync(probe)) return true;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'janus'], { stdio: 'inherit', env });
-  return existsSync('/usr/bin/janus');
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env });
+  return existsSync(probe);
 }
 
 export async function startJanus(ports: { http: number; ws: number }, plugins: readonly string[], placement: Placement = {}): Promise<RunningServer> {

@@ -3,6 +3,15 @@
 // both servers are measured on the same path, and Janus (which gathers no loopback candidates) is reachable
 // without any packet leaving the machine.
 import { spawnSync } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
+
+/** The host's own IPv4 addresses outside loopback and the bench's pair. */
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4' && !a.internal && !a.address.startsWith('198.18.231.'))
+    .map((a) => a.address);
+}
 
 export interface BenchNetns {
   readonly name: string;
@@ -40,6 +49,9 @@ export function createBenchNetns(): BenchNetns | { error: string } {
     ['netns', 'exec', name, 'ip', 'addr', 'add', `${serverAddress}/30`, 'dev', inner],
     ['netns', 'exec', name, 'ip', 'link', 'set', inner, 'up'],
     ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up'],
+    // Answers to the host's other addresses (a browser checks from all of them) go back over the pair; only the
+    // host's own addresses get a route, so nothing can leave the machine from inside the namespace.
+    ...hostAddresses().map((a) => ['netns', 'exec', name, 'ip', 'route', 'add', `${a}/32`, 'via', clientAddress]),
   ];
   for (const s of steps) {
     const r = ip(s);

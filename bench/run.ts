@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runChurn, type ChurnResult } from './churn.js';
-import { ensureJanus, startJanus, startPortunus, type Placement, type RunningServer } from './janus-reference.js';
+import { ensureDebianPackage, ensureJanus, startJanus, startPortunus, type Placement, type RunningServer } from './janus-reference.js';
 import { measureMemory } from './memory.js';
 import { runEchoBench, summarize } from './echo.js';
 import { runFanout, type FanoutStep } from './fanout.js';
+import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
 import { createBenchNetns } from './netns.js';
 
 interface Row {
@@ -47,6 +48,15 @@ async function measure(server: RunningServer) {
   } catch (err) {
     notes.push(`echo on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
   }
+  let browser: { webrtcup: number; page: number } | undefined;
+  if (chromiumAvailable()) {
+    try {
+      const b = await runBrowserConnect(server, ECHO_CALLS);
+      browser = { webrtcup: median(b.webrtcupMs), page: median(b.pageConnectedMs) };
+    } catch (err) {
+      notes.push(`Chromium connect on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+    }
+  } else notes.push('no Chromium: the browser connect rows are n/a');
   let fanout: FanoutStep[] = [];
   try {
     fanout = await runFanout(server, FANOUT_STEPS, FANOUT_SECONDS);
@@ -56,7 +66,7 @@ async function measure(server: RunningServer) {
   const rest = await churnFigures(server, 'rest');
   const ws = await churnFigures(server, 'ws');
   const memory = await measureMemory(server, 10000);
-  return { echo, fanout, rest, ws, memory };
+  return { echo, browser, fanout, rest, ws, memory };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>>;
@@ -75,6 +85,7 @@ function pinCpus(): number | undefined {
 
 async function main(): Promise<void> {
   const haveJanus = ensureJanus();
+  ensureDebianPackage('chromium', '/usr/bin/chromium'); // the browser connect workload
   // Both servers inside the bench's own network namespace when the host allows it (Janus offers no loopback
   // candidates, so media workloads against it need a non-loopback address that is still on this machine).
   const ns = createBenchNetns();
@@ -108,7 +119,9 @@ async function main(): Promise<void> {
     cleanup();
   }
   const rows: Row[] = [
-    { workload: 'echo: connect (offer to webrtcup)', unit: 'ms, median', portunus: p.echo?.connectMedian ?? NaN, janus: j?.echo?.connectMedian, higherIsBetter: false },
+    { workload: 'echo: connect, werift client (offer to webrtcup)', unit: 'ms, median', portunus: p.echo?.connectMedian ?? NaN, janus: j?.echo?.connectMedian, higherIsBetter: false },
+    { workload: 'echo: connect, Chromium (offer to webrtcup)', unit: 'ms, median', portunus: p.browser?.webrtcup ?? NaN, janus: j?.browser?.webrtcup, higherIsBetter: false },
+    { workload: 'echo: connect, Chromium (answer applied to page connected)', unit: 'ms, median', portunus: p.browser?.page ?? NaN, janus: j?.browser?.page, higherIsBetter: false },
     { workload: 'echo: round trip client-server-client', unit: 'ms, median', portunus: p.echo?.rttMedian ?? NaN, janus: j?.echo?.rttMedian, higherIsBetter: false },
     { workload: 'echo: round trip client-server-client', unit: 'ms, p99', portunus: p.echo?.rttP99 ?? NaN, janus: j?.echo?.rttP99, higherIsBetter: false },
     { workload: 'echo: server CPU per echoed 1100-byte packet', unit: 'µs', portunus: p.echo?.cpuUsPerPacket ?? NaN, janus: j?.echo?.cpuUsPerPacket, higherIsBetter: false },
