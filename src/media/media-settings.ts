@@ -19,10 +19,10 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
   if (!range) log.warn(`media.rtp_port_range '${media.rtp_port_range}' is not "min-max"; any port will be used`, { component: 'webrtc' });
   const turnUdp = nat.turn_server !== '' && nat.turn_type === 'udp';
   if (nat.turn_server && !turnUdp) log.warn(`nat.turn_type '${nat.turn_type}' is not supported (only udp): no relayed candidates`, { component: 'webrtc' });
-  if (!nat.ice_lite) log.warn('nat.ice_lite = false is not supported yet: Portunus runs ICE-lite', { component: 'webrtc' });
   return {
     network,
-    iceLite: true,
+    // Lite by default (answers sooner); nat.ice_lite = false runs werift's full ICE agent, which checks too.
+    iceLite: nat.ice_lite,
     iceEnforceList: list(nat.ice_enforce_list),
     iceIgnoreList: list(nat.ice_ignore_list),
     nat1to1: list(nat.nat_1_1_mapping),

@@ -55,12 +55,14 @@ const skip = !existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium';
 let browser: Browser;
 let srv: StartedServer;
 let noV6: ChildServer;
+let fullIce: ChildServer;
 let page: { server: Server; url: string };
 
 before(async () => {
   if (skip) return;
   srv = await startInProcess();
   noV6 = await startChildServer([], await noIpv6Env());
+  fullIce = await startChildServer(['--nat.ice_lite=false']);
   page = await servePage();
   browser = await launchBrowser();
 });
@@ -70,16 +72,17 @@ after(async () => {
   page?.server.close();
   await srv?.stop();
   await noV6?.stop();
+  await fullIce?.stop();
 });
 
-for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server without IPv6'] as const) {
+for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server without IPv6', 'WebSocket, full ICE (nat.ice_lite = false)'] as const) {
   test(`janus.js echotest over ${transport}`, { timeout: 90_000, skip }, async () => {
     const context = await browser.newContext();
     const p = await context.newPage();
     try {
       await p.goto(page.url);
       await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
-      const server = transport === 'WebSocket' ? srv.wsUrl : transport === 'REST long-poll' ? srv.restUrl : noV6.wsUrl;
+      const server = transport === 'WebSocket' ? srv.wsUrl : transport === 'REST long-poll' ? srv.restUrl : transport === 'WebSocket, server without IPv6' ? noV6.wsUrl : fullIce.wsUrl;
       await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), server);
       await p.waitForFunction(() => {
         const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
@@ -101,6 +104,10 @@ for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server witho
       await p.evaluate(() => new Promise<void>((resolve) => (window as unknown as { janus: { destroy: (o: object) => void } }).janus.destroy({ success: resolve, error: resolve })));
       if (transport === 'WebSocket, server without IPv6') {
         assert.equal(noV6.child.exitCode, null, 'server without IPv6 still running');
+        return;
+      }
+      if (transport === 'WebSocket, full ICE (nat.ice_lite = false)') {
+        assert.equal(fullIce.child.exitCode, null, 'full-ICE server still running');
         return;
       }
       const deadline = Date.now() + 5000;

@@ -35,3 +35,11 @@ test('loopback echo: RTP and data channel come back intact, webrtcup fires, clos
   assert.equal(r.openSocketsAfterClose, 0, 'every ICE socket freed');
   console.log(`loopback connect time (offer → both connected): ${r.connectMs} ms`);
 });
+
+test('full ICE (nat.ice_lite = false): no ice-lite in the answer, the server checks too, the echo works', { timeout: 30_000 }, async () => {
+  const network = new Network(await discoverNetworkHost());
+  const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'], iceLite: false });
+  assert.equal(parseSdp(r.answer).iceLite, false);
+  assert.ok(r.audioEchoed.length >= 15 && r.videoEchoed.length >= 15 && r.dataEchoed.length >= 2);
+  assert.equal(r.openSocketsAfterClose, 0, 'every ICE socket freed');
+});
