@@ -29,13 +29,13 @@ import type {
   WebRtcPeerEvents,
   WebRtcPeerOptions,
 } from './peer-types.js';
-import { buildNack, buildPli, buildReceiverReport, buildRemb, buildSenderReport, nackedSequences, summarizeRtcp } from './rtcp.js';
+import { buildNack, buildPli, buildReceiverReport, buildRemb, buildSenderReport, nackedSequences, summarizeRtcp } from '../rtp/rtcp.js';
 import { RtpInStream } from './rtp-in-stream.js';
-import { SrtpRtpUnprotector } from './srtp/srtp-unprotector.js';
+import { SrtpRtpUnprotector } from '../rtp/srtp/srtp-unprotector.js';
 import { RtpOutStream } from './rtp-out-stream.js';
 import { parseSdp, SdpError, type SdpMedia } from './sdp.js';
-import { deriveSessionKeys, srtpProfileName } from './srtp/srtp-keys.js';
-import { SrtpRtpProtector } from './srtp/srtp-protector.js';
+import { deriveSessionKeys, srtpProfileName } from '../rtp/srtp/srtp-keys.js';
+import { SrtpRtpProtector } from '../rtp/srtp/srtp-protector.js';
 import { answerConfig, EXT_TWCC, offerCodec, offerConfig, offerExtensions } from './stack-config.js';
 import { TrackMonitor } from './track-monitor.js';
 import { TransportCcRecorder } from './twcc-feedback.js';

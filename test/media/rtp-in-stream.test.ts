@@ -2,7 +2,7 @@
 // NACKs (asked at once, retried, given up), and the RTCP builders they use.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildNack, buildReceiverReport, nackedSequences, summarizeRtcp } from '../../src/media/rtcp.js';
+import { buildNack, buildReceiverReport, nackedSequences, summarizeRtcp } from '../../src/rtp/rtcp.js';
 import { RtpInStream } from '../../src/media/rtp-in-stream.js';
 
 test('report block: cumulative and interval loss, extended highest sequence across a wrap, LSR/DLSR', () => {

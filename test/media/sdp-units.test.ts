@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parseCandidate } from '../../src/media/candidate.js';
 import { selectLocalEndpoints } from '../../src/media/local-addresses.js';
 import { planAnswer, finishAnswer } from '../../src/media/offer-plan.js';
-import { buildPli, buildRemb, summarizeRtcp } from '../../src/media/rtcp.js';
+import { buildPli, buildRemb, summarizeRtcp } from '../../src/rtp/rtcp.js';
 import { parseSdp, SdpError } from '../../src/media/sdp.js';
 import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
 import type { InterfaceAddress } from '../../src/net/address.js';

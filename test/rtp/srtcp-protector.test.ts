@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { SrtcpSession } from 'werift';
-import { buildPli, buildRemb } from '../../src/media/rtcp.js';
-import { SrtcpProtector } from '../../src/media/srtp/srtcp-protector.js';
-import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/srtp/srtp-keys.js';
+import { buildPli, buildRemb } from '../../src/rtp/rtcp.js';
+import { SrtcpProtector } from '../../src/rtp/srtp/srtcp-protector.js';
+import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/rtp/srtp/srtp-keys.js';
 
 test('werift decrypts the SRTCP we protect; tampering is detected', () => {
   const key = randomBytes(16);

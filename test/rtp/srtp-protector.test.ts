@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { SrtpSession } from 'werift';
-import { deriveKey, deriveSessionKeys, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../src/media/srtp/srtp-keys.js';
-import { rtpHeaderLength, SrtpRtpProtector } from '../../src/media/srtp/srtp-protector.js';
+import { deriveKey, deriveSessionKeys, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../src/rtp/srtp/srtp-keys.js';
+import { rtpHeaderLength, SrtpRtpProtector } from '../../src/rtp/srtp/srtp-protector.js';
 
 function rtp(seq: number, ts: number, ssrc: number, payload: Buffer, opts: { csrcs?: number; ext?: number } = {}): Buffer {
   const cc = opts.csrcs ?? 0;

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { deriveSessionKeys, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/srtp/srtp-keys.js';
-import { SrtpRtpProtector } from '../../src/media/srtp/srtp-protector.js';
-import { estimateIndex, SrtpRtpUnprotector } from '../../src/media/srtp/srtp-unprotector.js';
+import { deriveSessionKeys, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/rtp/srtp/srtp-keys.js';
+import { SrtpRtpProtector } from '../../src/rtp/srtp/srtp-protector.js';
+import { estimateIndex, SrtpRtpUnprotector } from '../../src/rtp/srtp/srtp-unprotector.js';
 
 function rtp(seq: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(12);
