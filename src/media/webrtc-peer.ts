@@ -747,8 +747,6 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     const intercept = (data: Buffer): boolean => this.fastReceive(data);
     for (const t of this.transports) t.intercept = intercept;
     for (const r of this.relays) r.intercept = intercept;
-    this.feedbackTimer = setInterval(() => this.sendReceiverFeedback(), 20);
-    this.feedbackTimer.unref();
     this.log('verbose', `inbound RTP through our own receive path (${srtpProfileName(this.srtpIn.keys.profile)})`);
   }
 
@@ -784,6 +782,11 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (this.fastIn.has(ssrc) || this.fastIn.size >= 32) return;
     this.fastIn.set(ssrc, { st, info, stats: new RtpInStream(ssrc, st.clockRate, st.nack) });
     forgetReceiverStream(st.transceiver.receiver, ssrc);
+    // Only a peer that sends us media needs our feedback (a Streaming viewer never starts this timer).
+    if (!this.feedbackTimer && !this.closed) {
+      this.feedbackTimer = setInterval(() => this.sendReceiverFeedback(), 20);
+      this.feedbackTimer.unref();
+    }
   }
 
   private sendNacks(f: FastInbound, now: number): void {
