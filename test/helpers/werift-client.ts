@@ -9,6 +9,7 @@ import {
   useSdesMid,
   useTransportWideCC,
   useVP8,
+  type PeerConfig,
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
@@ -26,8 +27,9 @@ export interface LoopbackClient {
 }
 
 /** Creates a client offering audio (opus) + video (VP8) + a data channel "chat", gathering on `bind` only. */
-export function createLoopbackClient(network: Network, bind = '127.0.0.1'): LoopbackClient {
+export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra: Partial<PeerConfig> = {}): LoopbackClient {
   const pc = new RTCPeerConnection({
+    ...extra,
     iceServers: [],
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
