@@ -129,6 +129,7 @@ class PeerHandleMedia implements HandleMedia {
     // Which outbound RTP path is in use: our own (in-place rewrite + reused SRTP context) or the stack's.
     if (this.peer.state === 'up') out.rtp_sender = this.peer.srtpProfileName ? `portunus (${this.peer.srtpProfileName})` : 'stack';
     if (this.peer.closeReason !== undefined) out.close_reason = this.peer.closeReason;
+    if (this.peer.state === 'up') Object.assign(out, this.peer.stats());
     return out;
   }
 }

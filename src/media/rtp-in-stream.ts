@@ -11,6 +11,8 @@ const NACK_MAX_GAP = 200;
 
 export class RtpInStream {
   received = 0;
+  /** Sequence numbers asked for again so far (each retry counts). */
+  nacked = 0;
   /** Extended highest sequence number, -1 before the first packet. */
   private highest = -1;
   private base = 0;
@@ -77,6 +79,7 @@ export class RtpInStream {
       if (m.tries === 0 || now - m.lastAt >= NACK_RETRY_MS) {
         m.tries++;
         m.lastAt = now;
+        this.nacked++;
         out.push(s & 0xffff);
       }
     }
@@ -84,6 +87,14 @@ export class RtpInStream {
 
   get waiting(): number {
     return this.missing.size;
+  }
+
+  /** Packets expected and not received so far, and the interarrival jitter (timestamp units). */
+  get lost(): number {
+    return this.highest < 0 ? 0 : Math.max(0, this.highest - this.base + 1 - this.received);
+  }
+  get jitterUnits(): number {
+    return Math.floor(this.jitter);
   }
 
   /** Writes this stream's 24-byte report block at `at` (and starts the next reporting interval). */

@@ -9,9 +9,10 @@ const HISTORY_SLOTS = 256; // power of two; room for HISTORY_MS of up to ~5 Mbit
 export const HISTORY_MS = 500;
 
 export class RtpOutStream {
-  /** Sent packets and payload octets (for Sender Reports). */
+  /** Sent packets and payload octets (for Sender Reports), and packets resent for NACKs. */
   packets = 0;
   octets = 0;
+  retransmitted = 0;
   /** Last sent RTP timestamp and when (ms, performance.now()), -1 before the first packet. */
   lastTs = 0;
   lastSentAt = -1;
@@ -124,6 +125,7 @@ export class RtpOutStream {
     const slot = seq & (HISTORY_SLOTS - 1);
     if (this.historySeq[slot] !== seq || now - this.resentAt[slot] < minGapMs || now - this.sentAt[slot] > HISTORY_MS) return undefined;
     this.resentAt[slot] = now;
+    this.retransmitted++;
     return this.history[slot];
   }
 

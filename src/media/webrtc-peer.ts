@@ -214,6 +214,27 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     return this.negotiatedValue;
   }
 
+  /** Per-stream counters of our own send and receive paths, for the Admin API's handle_info. */
+  stats(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (this.srtpIn) out.rtp_receiver = `portunus (${srtpProfileName(this.srtpIn.keys.profile)})`;
+    if (this.inboundRefused > 0) out.inbound_refused = this.inboundRefused;
+    const path = this.dtlsUsed ? selectedPath(this.dtlsUsed, this.path) : undefined;
+    if (path) out.selected_pair = { local: `${path.transport.host}:${path.transport.port}`, remote: `${path.host}:${path.port}`, relayed: path.transport instanceof TurnRelayTransport };
+    const streams: Record<string, unknown>[] = [];
+    for (const st of this.mids.values()) {
+      const s: Record<string, unknown> = { mid: st.mid, type: st.kind };
+      if (st.out) s.out = { ssrc: st.out.ssrc, packets: st.out.packets, bytes: st.out.octets, retransmitted: st.out.retransmitted };
+      const inbound = [...this.fastIn.values()].filter((f) => f.st === st);
+      if (inbound.length > 0) {
+        s.in = inbound.map((f) => ({ ssrc: f.stats.ssrc, rid: f.info.rid, packets: f.stats.received, lost: f.stats.lost, jitter: f.stats.jitterUnits, nacks_sent: f.stats.nacked }));
+      }
+      streams.push(s);
+    }
+    out.streams = streams;
+    return out;
+  }
+
   /** Local UDP ports in use (one per gathered address). */
   get localPorts(): readonly { address: string; port: number }[] {
     return this.transports.map((t) => ({ address: t.host, port: t.port }));

@@ -134,6 +134,12 @@ test('through a PeerConnection with 10 % of the client\'s packets lost: our NACK
     await waitFor('echoes', () => echoed.size >= n * 0.97, 5000).catch(() => {});
     // Without NACK about 10 % would be missing (the first packet of the SSRC goes through werift's own path).
     assert.ok(echoed.size >= n * 0.97, `${echoed.size} of ${n} came back`);
+    // What the Admin API's handle_info shows of it.
+    const stats = peer.stats() as { rtp_receiver?: string; streams: Array<{ type: string; in?: Array<{ packets: number; nacks_sent: number }>; out?: { packets: number } }> };
+    assert.match(String(stats.rtp_receiver), /^portunus/);
+    const video = stats.streams.find((x) => x.type === 'video');
+    assert.ok(video?.in && video.in[0].nacks_sent > 0 && video.in[0].packets > n * 0.8, JSON.stringify(video));
+    assert.ok(video?.out && video.out.packets > n * 0.8, JSON.stringify(video));
   } finally {
     peer.close();
     await client.close();
