@@ -64,7 +64,7 @@ export function helpText(): string {
   lines.push('No config file is needed: the defaults serve REST on 8088 and WebSocket on 8188.');
   lines.push('ICE is ICE-lite by default (nat.ice_lite = false: full ICE) with host candidates (loopback included when it is all there is or when');
   lines.push('nat.ice_enforce_list names lo), a server-reflexive one per socket with nat.stun_server, and a');
-  lines.push('relayed one with nat.turn_server (turn_type udp only; turn_user/turn_pwd as long-term credentials).');
+  lines.push('relayed one with nat.turn_server (turn_type udp, tcp or tls; turn_user/turn_pwd as long-term credentials).');
   lines.push('');
   lines.push('Settings (section.key = default):');
   for (const [section, keys] of Object.entries(DEFAULTS)) {

@@ -17,8 +17,9 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
   const { media, nat } = config.core;
   const range = parsePortRange(media.rtp_port_range);
   if (!range) log.warn(`media.rtp_port_range '${media.rtp_port_range}' is not "min-max"; any port will be used`, { component: 'webrtc' });
-  const turnUdp = nat.turn_server !== '' && nat.turn_type === 'udp';
-  if (nat.turn_server && !turnUdp) log.warn(`nat.turn_type '${nat.turn_type}' is not supported (only udp): no relayed candidates`, { component: 'webrtc' });
+  const turnType = nat.turn_type === 'udp' || nat.turn_type === 'tcp' || nat.turn_type === 'tls' ? nat.turn_type : undefined;
+  const turnOn = nat.turn_server !== '' && turnType !== undefined;
+  if (nat.turn_server && !turnType) log.warn(`nat.turn_type '${nat.turn_type}' is not one of udp, tcp, tls: no relayed candidates`, { component: 'webrtc' });
   return {
     network,
     // Lite by default (answers sooner); nat.ice_lite = false runs werift's full ICE agent, which checks too.
@@ -31,7 +32,7 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
     noMediaTimerMs: media.no_media_timer * 1000,
     slowlinkThreshold: media.slowlink_threshold,
     stunServer: nat.stun_server ? { host: nat.stun_server, port: nat.stun_port } : undefined,
-    turnServer: turnUdp ? { host: nat.turn_server, port: nat.turn_port, username: nat.turn_user, password: nat.turn_pwd } : undefined,
+    turnServer: turnOn && turnType ? { host: nat.turn_server, port: nat.turn_port, username: nat.turn_user, password: nat.turn_pwd, transport: turnType } : undefined,
   };
 }
 

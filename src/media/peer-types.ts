@@ -32,7 +32,7 @@ export interface WebRtcPeerOptions {
   /** Inbound RTP through our own SRTP and receiver-report/NACK code when AES-CM is negotiated (default true). */
   readonly ownReceivePath?: boolean;
   /** TURN server (UDP) where each PeerConnection allocates a relayed candidate (nat.turn_*); none: no relay. */
-  readonly turnServer?: { readonly host: string; readonly port: number; readonly username: string; readonly password: string };
+  readonly turnServer?: { readonly host: string; readonly port: number; readonly username: string; readonly password: string; readonly transport?: 'udp' | 'tcp' | 'tls' };
 }
 
 export interface PeerAcceptOptions extends AcceptOptions {

@@ -1,11 +1,11 @@
-// A relayed ICE candidate through a TURN server (RFC 5766, UDP), for the server side (Janus's nat.turn_*): a
-// socket of its own from the network layer, an allocation kept alive with Refresh, a permission and a channel
-// per peer, and the same transport shape as UdpIceTransport so werift's ICE and our fast sender use it alike.
+// A relayed ICE candidate through a TURN server (RFC 5766), for the server side (Janus's nat.turn_*): a link of
+// its own to the server from the network layer (UDP, TCP or TLS: turn-link.ts), an allocation kept alive with
+// Refresh, a permission and a channel per peer, and the same transport shape as UdpIceTransport so werift's ICE
+// and our fast sender use it alike. The relayed side (server to peers) is always UDP.
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import type dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import type { BoundUdpSocket } from '../net/network.js';
+import type { TurnServerLink } from './turn-link.js';
 import {
   allocateRequest,
   channelBindRequest,
@@ -56,7 +56,6 @@ export class TurnRelayTransport {
   relayed: TransportAddress | undefined;
   mapped: TransportAddress | undefined;
   private auth: TurnAuth | undefined;
-  private readonly socket: dgram.Socket;
   private readonly pending = new Map<string, (m: StunMessage) => void>();
   private readonly permitted = new Set<string>();
   private readonly channelOf = new Map<string, number>();
@@ -67,26 +66,26 @@ export class TurnRelayTransport {
   private sendErrors = 0;
 
   constructor(
-    readonly bound: BoundUdpSocket,
+    private readonly link: TurnServerLink,
     private readonly server: TurnServer,
     private readonly warn: (msg: string) => void,
   ) {
-    this.socket = bound.socket;
-    this.socketType = bound.family === 6 ? 'udp6' : 'udp4';
-    this.socket.on('message', (data, rinfo) => {
-      if (this.closed || rinfo.port !== server.port || rinfo.address !== server.address) return;
+    this.socketType = link.family === 6 ? 'udp6' : 'udp4';
+    link.onMessage = (data) => {
+      if (this.closed) return;
       this.received++;
       try {
         this.fromServer(data);
       } catch (err) {
-        this.warn(`TURN: dropping a datagram from the server: ${err instanceof Error ? err.message : String(err)}`);
+        this.warn(`TURN: dropping a message from the server: ${err instanceof Error ? err.message : String(err)}`);
       }
-    });
-    this.socket.on('error', (err) => this.reportSendError(err));
+    };
+    link.onError = (err) => this.reportSendError(err);
   }
 
   get address(): AddressInfo {
-    return { address: this.relayed?.address ?? this.bound.address, family: this.bound.family === 6 ? 'IPv6' : 'IPv4', port: this.relayed?.port ?? 0 };
+    const family = this.relayed ? (isIP(this.relayed.address) === 6 ? 'IPv6' : 'IPv4') : this.link.family === 6 ? 'IPv6' : 'IPv4';
+    return { address: this.relayed?.address ?? this.link.localAddress, family, port: this.relayed?.port ?? 0 };
   }
   get host(): string {
     return this.relayed?.address ?? '';
@@ -144,11 +143,11 @@ export class TurnRelayTransport {
     const channel = this.channelOf.get(key);
     try {
       if (channel !== undefined) {
-        // A header of its own per datagram: the send completes later and must not see the next one's length.
-        this.socket.send([channelDataHeader(channel, data.length), data], this.server.port, this.server.address);
+        // A header of its own per message: the send completes later and must not see the next one's length.
+        this.link.send([channelDataHeader(channel, data.length), data]);
         return;
       }
-      this.socket.send(sendIndication(randomBytes(12), { address: host, port }, data), this.server.port, this.server.address);
+      this.link.send([sendIndication(randomBytes(12), { address: host, port }, data)]);
     } catch (err) {
       this.reportSendError(err);
     }
@@ -159,23 +158,11 @@ export class TurnRelayTransport {
     if (this.closed) return DONE;
     for (const t of this.timers) clearInterval(t);
     // Give the allocation back (lifetime 0), then close; no answer is awaited.
-    if (this.auth) {
-      try {
-        this.socket.send(refreshRequest(randomBytes(12), 0, this.auth), this.server.port, this.server.address);
-      } catch {
-        // closing anyway
-      }
-    }
+    if (this.auth) this.link.send([refreshRequest(randomBytes(12), 0, this.auth)]);
     this.closed = true;
     for (const resolve of this.pending.values()) resolve({ method: 0, cls: CLASS_ERROR, transactionId: Buffer.alloc(12), errorCode: 0, errorReason: 'closed' });
     this.pending.clear();
-    return new Promise((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    return this.link.close();
   }
 
   private bindChannel(host: string, port: number): void {
@@ -225,12 +212,7 @@ export class TurnRelayTransport {
       for (const at of RETRIES_MS) {
         timers.push(
           setTimeout(() => {
-            if (this.closed) return;
-            try {
-              this.socket.send(packet, this.server.port, this.server.address);
-            } catch (err) {
-              this.reportSendError(err);
-            }
+            if (!this.closed) this.link.send([packet]);
           }, at),
         );
       }

@@ -1,6 +1,7 @@
 // One handle's WebRTC transport: ICE (lite by default) on sockets of the network layer, DTLS-SRTP, RTP/RTCP,
 // SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons.
 import { isIP } from 'node:net';
+import tls from 'node:tls';
 import {
   RTCPeerConnection,
   type MediaStreamTrack,
@@ -14,6 +15,7 @@ import type { Network } from '../net/network.js';
 import { parseCandidate } from './candidate.js';
 import { selectLocalEndpoints } from './local-addresses.js';
 import { querySrflx, serverAddress } from './srflx.js';
+import { StreamTurnLink, UdpTurnLink, type TurnServerLink } from './turn-link.js';
 import { TurnRelayTransport } from './turn-relay.js';
 import { finishAnswer, planAnswer, usableRemoteCandidate, type OfferPlan } from './offer-plan.js';
 import type {
@@ -633,8 +635,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (!address) continue;
       let relay: TurnRelayTransport | undefined;
       try {
-        const bound = await this.network.openUdp({ what: `TURN relay on ${bind}`, bind, portRange: this.options.rtpPortRange });
-        relay = new TurnRelayTransport(bound, { address, port: turn.port, username: turn.username, password: turn.password }, (msg) => this.log('warn', msg));
+        const link = await this.openTurnLink(turn.transport ?? 'udp', bind, address, turn.port, family);
+        relay = new TurnRelayTransport(link, { address, port: turn.port, username: turn.username, password: turn.password }, (msg) => this.log('warn', msg));
         this.relays.push(relay);
         const problem = await relay.allocate();
         if (problem || !relay.relayed || this.closed) {
@@ -650,6 +652,34 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       }
     }
     return undefined;
+  }
+
+  /** The link to the TURN server: a UDP socket of the network layer, or a TCP connection (TLS on top for tls). */
+  private async openTurnLink(transport: 'udp' | 'tcp' | 'tls', bind: string, address: string, port: number, family: 4 | 6): Promise<TurnServerLink> {
+    if (transport === 'udp') {
+      const bound = await this.network.openUdp({ what: `TURN relay on ${bind}`, bind, portRange: this.options.rtpPortRange });
+      return new UdpTurnLink(bound, { address, port });
+    }
+    const socket = await this.network.connectTcp(`TURN server ${address}:${port} (${transport})`, address, port, 3000);
+    if (transport === 'tcp') return new StreamTurnLink(socket, family);
+    // TLS only hides the signalling from the path; the TURN credentials authenticate us, DTLS protects the media,
+    // and a relay's certificate is usually self-made, so it is not checked (as Janus does not).
+    const secure = tls.connect({ socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('TLS handshake with the TURN server timed out')), 3000);
+      secure.once('secureConnect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      secure.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    }).catch((err: unknown) => {
+      secure.destroy();
+      throw err;
+    });
+    return new StreamTurnLink(secure, family);
   }
 
   /** A remote address our relays must let in (ICE-lite: the remote's checks come to the relayed address). */

@@ -20,7 +20,7 @@ import {
 } from '../../src/media/turn-messages.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
-import { freePort } from '../helpers/child-server.js';
+import { freePorts } from '../helpers/child-server.js';
 import { runLoopbackEcho } from '../helpers/loopback-echo.js';
 
 test('TURN messages: requests carry a valid MESSAGE-INTEGRITY; addresses and data survive the XOR encoding', () => {
@@ -66,10 +66,19 @@ test('TURN messages: truncated and random input never throws', () => {
 
 const TURNSERVER = '/usr/bin/turnserver';
 
-async function startCoturn(port: number): Promise<ChildProcess> {
+/** coturn on 127.0.0.1: UDP and TCP on `port`, TLS on `tlsPort` with a certificate made for the test. */
+async function startCoturn(port: number, tlsPort: number): Promise<ChildProcess> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-turn-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=turn.test',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  assert.equal(made.status, 0, 'openssl made a certificate');
   const p = spawn(TURNSERVER, [
-    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`, '--min-port=45000', '--max-port=45999',
-    '--lt-cred-mech', '--user=portunus:secret', '--realm=portunus.test', '--no-tls', '--no-dtls', '--no-tcp', '--no-cli',
+    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`, `--tls-listening-port=${tlsPort}`, '--min-port=45000', '--max-port=45999',
+    '--lt-cred-mech', '--user=portunus:secret', '--realm=portunus.test', '--no-dtls', '--no-cli', `--cert=${join(dir, 'cert.pem')}`, `--pkey=${join(dir, 'key.pem')}`,
     '--allow-loopback-peers', '--log-file=stdout', '--simple-log',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -87,16 +96,18 @@ async function startCoturn(port: number): Promise<ChildProcess> {
   return p;
 }
 
-test('a relayed candidate from coturn carries the whole echo (ICE, DTLS, RTP, data) when the client gets nothing else', { timeout: 60_000, skip: !existsSync(TURNSERVER) && 'no coturn' }, async () => {
-  const port = await freePort();
-  const coturn = await startCoturn(port);
+test('a relayed candidate from coturn (over UDP, TCP and TLS) carries the whole echo when the client gets nothing else', { timeout: 90_000, skip: !existsSync(TURNSERVER) && 'no coturn' }, async () => {
+  const [port, tlsPort] = await freePorts(2);
+  const coturn = await startCoturn(port, tlsPort);
   try {
     const network = new Network(await discoverNetworkHost());
     const onlyRelay = (sdp: string): string => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || / typ relay /.test(l)).join('\r\n');
-    const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port, username: 'portunus', password: 'secret' } }, 20_000, onlyRelay);
-    assert.match(r.answer, / typ relay raddr 127\.0\.0\.1 rport \d+/);
-    assert.ok(r.audioEchoed.length >= 15 && r.videoEchoed.length >= 15, `echoed ${r.audioEchoed.length} audio, ${r.videoEchoed.length} video`);
-    assert.equal(r.dataEchoed.length >= 2, true);
+    for (const transport of ['udp', 'tcp', 'tls'] as const) {
+      const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port: transport === 'tls' ? tlsPort : port, username: 'portunus', password: 'secret', transport } }, 20_000, onlyRelay);
+      assert.match(r.answer, / typ relay raddr 127\.0\.0\.1 rport \d+/, transport);
+      assert.ok(r.audioEchoed.length >= 15 && r.videoEchoed.length >= 15, `${transport}: echoed ${r.audioEchoed.length} audio, ${r.videoEchoed.length} video`);
+      assert.equal(r.dataEchoed.length >= 2, true, transport);
+    }
     // A wrong password: no relayed candidate, the host ones still work.
     const bad = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port, username: 'portunus', password: 'wrong' } }, 20_000);
     assert.doesNotMatch(bad.answer, / typ relay /);
@@ -106,7 +117,7 @@ test('a relayed candidate from coturn carries the whole echo (ICE, DTLS, RTP, da
   }
 });
 
-test('nat.turn_* from the environment reach the media settings; tcp/tls are refused with a warning', async () => {
+test('nat.turn_* from the environment reach the media settings; an unknown turn_type is refused with a warning', async () => {
   const { loadConfig } = await import('../../src/config/load.js');
   const { Logger } = await import('../../src/logging/logger.js');
   const { webRtcSettings } = await import('../../src/media/media-settings.js');
@@ -114,7 +125,21 @@ test('nat.turn_* from the environment reach the media settings; tcp/tls are refu
   const lines: string[] = [];
   const log = Logger.create({ level: 7, sink: { write: (l) => lines.push(l) } });
   const env = { PORTUNUS_NAT_TURN_SERVER: '127.0.0.1', PORTUNUS_NAT_TURN_PORT: '3479', PORTUNUS_NAT_TURN_USER: 'u', PORTUNUS_NAT_TURN_PWD: 'p' };
-  assert.deepEqual(webRtcSettings(network, loadConfig({ env }), log).turnServer, { host: '127.0.0.1', port: 3479, username: 'u', password: 'p' });
-  assert.equal(webRtcSettings(network, loadConfig({ env: { ...env, PORTUNUS_NAT_TURN_TYPE: 'tls' } }), log).turnServer, undefined);
-  assert.ok(lines.some((l) => /turn_type 'tls' is not supported/.test(l)));
+  assert.deepEqual(webRtcSettings(network, loadConfig({ env }), log).turnServer, { host: '127.0.0.1', port: 3479, username: 'u', password: 'p', transport: 'udp' });
+  assert.equal(webRtcSettings(network, loadConfig({ env: { ...env, PORTUNUS_NAT_TURN_TYPE: 'tls' } }), log).turnServer?.transport, 'tls');
+  assert.equal(webRtcSettings(network, loadConfig({ env: { ...env, PORTUNUS_NAT_TURN_TYPE: 'sctp' } }), log).turnServer, undefined);
+  assert.ok(lines.some((l) => /turn_type 'sctp' is not one of udp, tcp, tls/.test(l)));
+});
+
+test('stream framing: STUN by its length, ChannelData padded to 4, partial input waits, garbage is refused', async () => {
+  const { streamMessageLength } = await import('../../src/media/turn-link.js');
+  const stun = allocateRequest(randomBytes(12), 600);
+  assert.equal(streamMessageLength(stun), stun.length);
+  assert.equal(streamMessageLength(stun.subarray(0, stun.length - 1)), 0, 'not all there yet');
+  assert.equal(streamMessageLength(Buffer.concat([stun, Buffer.from([1, 2])])), stun.length, 'the next message does not count');
+  const cd = Buffer.concat([channelDataHeader(0x4000, 5), Buffer.from('hello'), Buffer.alloc(3)]);
+  assert.equal(streamMessageLength(cd), 12, '4 + 5 padded to 8');
+  assert.equal(streamMessageLength(cd.subarray(0, 9)), 0);
+  assert.equal(streamMessageLength(Buffer.from([0x80, 0, 0, 0, 0])), -1, 'RTP is not TURN framing');
+  assert.equal(streamMessageLength(Buffer.from([0])), 0);
 });
