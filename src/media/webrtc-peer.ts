@@ -174,6 +174,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   /** Transport-wide CC: the negotiated header extension id, the arrival recorder and its feedback timer. */
   private twccExtId = 0;
   private negotiatedValue: NegotiatedMline[] = [];
+  /** The last offer we answered and the direction we answered with (for renegotiation). */
+  private answered: { plan: OfferPlan; direction: 'sendrecv' | 'recvonly' | 'sendonly' } | undefined;
   private twcc: TransportCcRecorder | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
   /** Our own inbound path once SRTP is up with AES-CM: the SRTP context and the SSRCs it took over. */
@@ -246,7 +248,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
 
   /** Answers a remote offer. Rejects with SdpError (bad or unusable SDP) or Error (state, stack failure). */
   async acceptOffer(sdp: string, accept: PeerAcceptOptions = {}): Promise<string> {
-    if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation is not supported yet');
+    if (this.closed) throw new Error('PeerConnection is closed');
+    if (this.stateValue === 'connecting' || this.stateValue === 'up') return this.renegotiate(sdp, accept);
+    if (this.stateValue !== 'new') throw new Error('an offer is already being answered');
     const plan = planAnswer(sdp, accept);
     for (const m of plan.session.media) {
       for (const c of m.candidates) {
@@ -284,6 +288,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (!local) throw new Error('the WebRTC stack produced no answer');
       if (this.transports.length === 0) throw new Error('no local address to gather ICE candidates on');
       const final = finishAnswer(local, plan);
+      this.answered = { plan, direction };
       this.negotiatedValue = plan.media
         .filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application'))
         .map((p) => ({ mid: p.mid, kind: p.kind as NegotiatedMline['kind'] }));
@@ -295,6 +300,48 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       const reason = err instanceof SdpError ? err : new Error(`cannot answer the offer: ${err instanceof Error ? err.message : String(err)}`);
       this.close('Gathering error', false);
       throw reason;
+    }
+  }
+
+  /**
+   * A new offer on a PeerConnection we answered before: the same m-lines (kinds and mids), possibly with new ICE
+   * credentials (an ICE restart: werift gathers again through our sockets and checks start over; DTLS and SRTP
+   * carry on). Adding or removing m-lines is refused.
+   */
+  private async renegotiate(sdp: string, accept: PeerAcceptOptions): Promise<string> {
+    const pc = this.pc;
+    const before = this.answered;
+    if (!pc || !before) throw new Error('renegotiation of a PeerConnection we offered is not supported');
+    const plan = planAnswer(sdp, accept);
+    const same = plan.media.length === before.plan.media.length && plan.media.every((p, i) => p.mid === before.plan.media[i].mid && p.kind === before.plan.media[i].kind);
+    if (!same) throw new SdpError('renegotiation may not add, remove or reorder m-lines');
+    for (const m of plan.session.media) {
+      for (const c of m.candidates) {
+        const parsed = parseCandidate(c);
+        if (parsed && usableRemoteCandidate(c)) this.permitRemote(parsed.address);
+      }
+    }
+    const restart = plan.session.media.some((m, i) => (m.iceUfrag ?? plan.session.iceUfrag) !== (before.plan.session.media[i]?.iceUfrag ?? before.plan.session.iceUfrag));
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: plan.stackSdp });
+      this.assertOpen();
+      const direction = accept.direction ?? before.direction;
+      for (const t of pc.getTransceivers()) {
+        const planned = plan.media.find((p) => p.mid === t.mid);
+        t.setDirection(planned?.accepted ? direction : 'inactive');
+      }
+      const answer = await pc.createAnswer();
+      this.assertOpen();
+      await pc.setLocalDescription(answer);
+      this.assertOpen();
+      const local = pc.localDescription?.sdp;
+      if (!local) throw new Error('the WebRTC stack produced no answer');
+      this.answered = { plan, direction };
+      if (restart) this.log('info', 'ICE restart');
+      return finishAnswer(local, plan);
+    } catch (err) {
+      if (err instanceof SdpError) throw err;
+      throw new Error(`cannot answer the new offer: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -611,6 +658,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
           break;
         }
         const transport = new UdpIceTransport(bound, (msg) => this.log('warn', msg));
+        // Sockets gathered again after an ICE restart join our receive path at once.
+        if (this.srtpIn) transport.intercept = (data) => this.fastReceive(data);
         this.transports.push(transport);
         const srflx = this.options.stunServer ? await querySrflx(transport, this.options.stunServer) : undefined;
         if (this.options.stunServer && !srflx) this.log('verbose', `no answer from STUN server ${this.options.stunServer.host}:${this.options.stunServer.port} for ${ep.bind}`);
@@ -638,6 +687,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
         const link = await this.openTurnLink(turn.transport ?? 'udp', bind, address, turn.port, family);
         relay = new TurnRelayTransport(link, { address, port: turn.port, username: turn.username, password: turn.password }, (msg) => this.log('warn', msg));
         this.relays.push(relay);
+        if (this.srtpIn) relay.intercept = (data) => this.fastReceive(data);
         const problem = await relay.allocate();
         if (problem || !relay.relayed || this.closed) {
           if (problem) this.log('warn', `TURN server ${address}:${turn.port}: ${problem}`);

@@ -119,6 +119,50 @@ for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server witho
   });
 }
 
+test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; media goes on', { timeout: 90_000, skip }, async () => {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  type Stats = { framesDecoded: number; audioPackets: number };
+  const stats = () => p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
+  try {
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+    await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).framesDecoded > 10, undefined, { timeout: 20_000 });
+    const pairBefore = await p.evaluate(async () => {
+      const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
+      let id = '';
+      (await pc.getStats()).forEach((s: { type: string; selectedCandidatePairId?: string }) => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; });
+      return id;
+    });
+    const answers = await p.evaluate(() => new Promise<number>((resolve) => {
+      const w = window as unknown as { result: { events: unknown[] }; handle: { createOffer: (o: object) => void; send: (o: object) => void } };
+      const before = w.result.events.length;
+      w.handle.createOffer({ tracks: [{ type: 'audio', capture: true, recv: true }, { type: 'video', capture: { width: 1280, height: 720 }, recv: true }, { type: 'data' }], iceRestart: true,
+        success: (jsep: unknown) => w.handle.send({ message: { audio: true, video: true }, jsep }),
+        error: () => resolve(-1) });
+      const t = setInterval(() => { if (w.result.events.length > before) { clearInterval(t); resolve(w.result.events.length - before); } }, 50);
+    }));
+    assert.ok(answers > 0, 'the EchoTest answered the new offer');
+    const s1 = await stats();
+    await p.waitForTimeout(3000);
+    const s2 = await stats();
+    const pairAfter = await p.evaluate(async () => {
+      const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
+      let id = '';
+      (await pc.getStats()).forEach((s: { type: string; selectedCandidatePairId?: string }) => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; });
+      return id;
+    });
+    console.log(`ICE restart: pair ${pairBefore} -> ${pairAfter}; frames ${s1.framesDecoded} -> ${s2.framesDecoded}, audio ${s1.audioPackets} -> ${s2.audioPackets}`);
+    assert.notEqual(pairAfter, pairBefore, 'a new candidate pair after the restart');
+    assert.ok(s2.framesDecoded > s1.framesDecoded + 10, `frames decoded after the restart: ${s1.framesDecoded} → ${s2.framesDecoded}`);
+    assert.ok(s2.audioPackets > s1.audioPackets + 20, `audio after the restart: ${s1.audioPackets} → ${s2.audioPackets}`);
+  } finally {
+    await context.close();
+  }
+});
+
 test('janus.js echotest: transport-wide CC feedback lets the browser\'s bandwidth estimate grow', { timeout: 60_000, skip }, async () => {
   const context = await browser.newContext();
   const p = await context.newPage();
