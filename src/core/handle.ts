@@ -99,6 +99,13 @@ export class Handle implements PluginHandle {
     return answer;
   }
 
+  async restartIce(): Promise<Jsep> {
+    if (!this.media) throw new Error('no PeerConnection to restart');
+    const offer = await this.media.restartIce();
+    this.serverOffered = true;
+    return offer;
+  }
+
   async createOffer(tracks: readonly OfferTrack[]): Promise<Jsep> {
     const offer = await this.ensureMedia().createOffer(tracks);
     this.serverOffered = true;

@@ -25,6 +25,7 @@ export interface HandleMediaEvents {
 export interface HandleMedia {
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
   createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
+  restartIce(): Promise<Jsep>;
   acceptAnswer(answer: Jsep): Promise<void>;
   negotiatedMedia(): readonly NegotiatedMedia[];
   addRemoteCandidate(candidate: RemoteCandidate): void;

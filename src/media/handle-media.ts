@@ -77,6 +77,10 @@ class PeerHandleMedia implements HandleMedia {
     return this.peer.negotiated.map((m) => ({ mid: m.mid, kind: m.kind === 'application' ? 'data' : m.kind }));
   }
 
+  async restartIce(): Promise<Jsep> {
+    return { type: 'offer', sdp: await this.peer.restartIceOffer() };
+  }
+
   async acceptAnswer(answer: Jsep): Promise<void> {
     await this.peer.acceptAnswer(answer.sdp);
   }

@@ -176,6 +176,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private negotiatedValue: NegotiatedMline[] = [];
   /** The last offer we answered and the direction we answered with (for renegotiation). */
   private answered: { plan: OfferPlan; direction: 'sendrecv' | 'recvonly' | 'sendonly' } | undefined;
+  /** An ICE-restart offer of ours waits for its answer. */
+  private restartOffered = false;
   private twcc: TransportCcRecorder | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
   /** Our own inbound path once SRTP is up with AES-CM: the SRTP context and the SSRCs it took over. */
@@ -345,6 +347,21 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
   }
 
+  /** A new offer with new ICE credentials on a PeerConnection we offered (Streaming's `watch` with `restart`). */
+  async restartIceOffer(): Promise<string> {
+    const pc = this.pc;
+    if (!pc || this.answered || (this.stateValue !== 'connecting' && this.stateValue !== 'up')) throw new Error('no PeerConnection of ours to restart');
+    const offer = await pc.createOffer({ iceRestart: true });
+    this.assertOpen();
+    await pc.setLocalDescription(offer);
+    this.assertOpen();
+    const local = pc.localDescription?.sdp;
+    if (!local) throw new Error('the WebRTC stack produced no offer');
+    this.restartOffered = true;
+    this.log('info', 'ICE restart offered');
+    return local;
+  }
+
   /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
   async createOffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
     if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation is not supported yet');
@@ -397,6 +414,16 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   /** Applies the remote answer to an offer made with createOffer. */
   async acceptAnswer(sdp: string): Promise<void> {
     const pc = this.pc;
+    if (pc && this.restartOffered && (this.stateValue === 'connecting' || this.stateValue === 'up')) {
+      // The answer to an ICE-restart offer: ICE starts over, everything else carries on.
+      this.restartOffered = false;
+      try {
+        await pc.setRemoteDescription({ type: 'answer', sdp: sdp.split(/\r?\n/).filter((l) => !l.startsWith('a=candidate:') || usableRemoteCandidate(l.slice(2))).join('\r\n') });
+      } catch (err) {
+        throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return;
+    }
     if (!pc || this.stateValue !== 'negotiating') throw new Error('no offer is waiting for an answer');
     const parsed = parseSdp(sdp);
     if (parsed.media.length === 0) throw new SdpError('answer has no m-lines');

@@ -93,6 +93,8 @@ export interface PluginHandle {
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
   /** Creates an offer for the given tracks (server-initiated negotiation). */
   createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
+  /** A new offer with new ICE credentials on the PeerConnection the server offered (an ICE restart). */
+  restartIce(): Promise<Jsep>;
   /** The m-lines the last negotiation accepted (empty before one). */
   negotiatedMedia(): readonly NegotiatedMedia[];
   /** Sends RTP (header included, unencrypted) to the client on a negotiated mid. */

@@ -134,6 +134,25 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       const info = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'info', id: stream.id } });
       const media = ((((info.plugindata as Msg).data as Msg).info as Msg).media as Array<{ packets: number }>);
       assert.ok(media.every((m) => m.packets > 0));
+      if (variant === 'normal host') {
+        // watch with restart: the server offers new ICE credentials ("updating"), janus.js answers, video goes on.
+        const pair = () => p.evaluate(async () => {
+          const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
+          let id = '';
+          (await pc.getStats()).forEach((x: { type: string; selectedCandidatePairId?: string }) => { if (x.type === 'transport' && x.selectedCandidatePairId) id = x.selectedCandidatePairId; });
+          return id;
+        });
+        const before = await pair();
+        await p.evaluate((id) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { request: 'watch', id, restart: true } }), stream.id);
+        await p.waitForFunction(() => (window as unknown as { result: { events: Array<{ result?: { status?: string } }> } }).result.events.some((e) => e.result?.status === 'updating'), undefined, { timeout: 10_000 });
+        const deadline = Date.now() + 15_000;
+        while ((await pair()) === before && Date.now() < deadline) await p.waitForTimeout(200);
+        assert.notEqual(await pair(), before, 'a new candidate pair after the restart');
+        const s3 = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number }> }).stats());
+        await p.waitForTimeout(1500);
+        const s4 = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number }> }).stats());
+        assert.ok(s4.framesDecoded > s3.framesDecoded, `frames decoded after the restart ${s3.framesDecoded} → ${s4.framesDecoded}`);
+      }
       assert.equal(srv.child.exitCode, null);
     } finally {
       ffmpeg?.kill('SIGKILL');

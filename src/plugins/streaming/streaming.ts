@@ -878,12 +878,20 @@ export class StreamingPlugin implements Plugin {
     const body = message.body;
     switch (request) {
       case 'watch': {
-        check(body, [{ name: 'pin', type: 'string' }, { name: 'media', type: 'string-array' }]);
+        check(body, [{ name: 'pin', type: 'string' }, { name: 'media', type: 'string-array' }, { name: 'restart', type: 'boolean' }]);
         const mp = this.mountpoints.get(this.idOf(body, true)!);
         if (!mp) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
         if (mp.settings.pin !== undefined) {
           if (body.pin === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (pin)');
           if (!sameSecret(body.pin, mp.settings.pin)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong pin)');
+        }
+        if (body.restart === true) {
+          // An ICE restart of this viewer's PeerConnection: a new offer with new credentials, media carries on.
+          if (v.mountpoint !== mp || (v.state !== 'started' && v.state !== 'paused')) throw new StreamingError(E.INVALID_STATE, 'Can only restart an active subscription to this mountpoint');
+          const offer = await handle.restartIce().catch((err: unknown) => {
+            throw new StreamingError(E.UNKNOWN, `Error restarting ICE: ${err instanceof Error ? err.message : String(err)}`);
+          });
+          return { data: { streaming: 'event', result: { status: 'updating' } }, jsep: mp.settings.e2ee ? { ...offer, e2ee: true } : offer };
         }
         if (v.mountpoint) throw new StreamingError(E.INVALID_STATE, `Already watching mountpoint ${v.mountpoint.id}`);
         const wanted = Array.isArray(body.media) && body.media.length > 0 ? new Set(body.media as string[]) : undefined;
