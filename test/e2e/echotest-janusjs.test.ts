@@ -130,12 +130,7 @@ test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; medi
     await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
     await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
     await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).framesDecoded > 10, undefined, { timeout: 20_000 });
-    const pairBefore = await p.evaluate(async () => {
-      const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
-      let id = '';
-      (await pc.getStats()).forEach((s: { type: string; selectedCandidatePairId?: string }) => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; });
-      return id;
-    });
+    const pairBefore = await p.evaluate(() => (window as unknown as { selectedPair: () => Promise<string> }).selectedPair());
     const answers = await p.evaluate(() => new Promise<number>((resolve) => {
       const w = window as unknown as { result: { events: unknown[] }; handle: { createOffer: (o: object) => void; send: (o: object) => void } };
       const before = w.result.events.length;
@@ -148,12 +143,7 @@ test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; medi
     const s1 = await stats();
     await p.waitForTimeout(3000);
     const s2 = await stats();
-    const pairAfter = await p.evaluate(async () => {
-      const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
-      let id = '';
-      (await pc.getStats()).forEach((s: { type: string; selectedCandidatePairId?: string }) => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; });
-      return id;
-    });
+    const pairAfter = await p.evaluate(() => (window as unknown as { selectedPair: () => Promise<string> }).selectedPair());
     console.log(`ICE restart: pair ${pairBefore} -> ${pairAfter}; frames ${s1.framesDecoded} -> ${s2.framesDecoded}, audio ${s1.audioPackets} -> ${s2.audioPackets}`);
     assert.notEqual(pairAfter, pairBefore, 'a new candidate pair after the restart');
     assert.ok(s2.framesDecoded > s1.framesDecoded + 10, `frames decoded after the restart: ${s1.framesDecoded} → ${s2.framesDecoded}`);

@@ -136,12 +136,7 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       assert.ok(media.every((m) => m.packets > 0));
       if (variant === 'normal host') {
         // watch with restart: the server offers new ICE credentials ("updating"), janus.js answers, video goes on.
-        const pair = () => p.evaluate(async () => {
-          const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
-          let id = '';
-          (await pc.getStats()).forEach((x: { type: string; selectedCandidatePairId?: string }) => { if (x.type === 'transport' && x.selectedCandidatePairId) id = x.selectedCandidatePairId; });
-          return id;
-        });
+        const pair = () => p.evaluate(() => (window as unknown as { selectedPair: () => Promise<string> }).selectedPair());
         const before = await pair();
         await p.evaluate((id) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { request: 'watch', id, restart: true } }), stream.id);
         await p.waitForFunction(() => (window as unknown as { result: { events: Array<{ result?: { status?: string } }> } }).result.events.some((e) => e.result?.status === 'updating'), undefined, { timeout: 10_000 });

@@ -28,6 +28,13 @@ window.stats = async () => {
     }
   });
   return out;
+};
+// The id of the candidate pair ICE selected (it changes with an ICE restart).
+window.selectedPair = async () => {
+  const pc = window.handle && window.handle.webrtcStuff && window.handle.webrtcStuff.pc;
+  let id = '';
+  if (pc) (await pc.getStats()).forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; });
+  return id;
 };`;
 
 export function serveJanusPage(page: string): Promise<{ server: Server; url: string }> {
