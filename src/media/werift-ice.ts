@@ -21,6 +21,7 @@ export type EndpointOpener = () => Promise<readonly GatheredEndpoint[]>;
 
 interface WeriftIceConnection {
   stunServer?: unknown;
+  readonly remoteCandidates: ReadonlyArray<{ readonly host: string; readonly port: number }>;
   turnServer?: unknown;
   protocols: StunProtocol[];
   localUsername: string;
@@ -69,7 +70,17 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
     const internals = protocol as unknown as StunProtocolInternals;
     connection.ensureProtocol(protocol);
     internals.transport = ep.transport;
-    ep.transport.onData = (data, addr) => internals.datagramReceived(data, addr);
+    // werift hands any datagram to DTLS whatever its source; only STUN may come from an address ICE has not
+    // seen (signalled, or learned from an authenticated check): junk posing as DTLS from elsewhere could
+    // otherwise disturb a handshake in progress.
+    let lastKnown: Readonly<[string, number]> | undefined;
+    ep.transport.onData = (data, addr) => {
+      if (data.length > 0 && data[0] > 3 && addr !== lastKnown) {
+        if (!connection.remoteCandidates.some((c) => c.port === addr[1] && c.host === addr[0])) return;
+        lastKnown = addr;
+      }
+      internals.datagramReceived(data, addr);
+    };
     internals.localIp = ep.advertise;
     connection.protocols.push(protocol);
     const type = ep.relay ? 'relay' : 'host';

@@ -19,15 +19,15 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>echotest</title>
 import Janus from '/janus.es.js';
 const w = window;
 w.result = { events: [], data: [], error: null, webrtcUp: false, done: false };
-w.startEcho = (server, simulcast = false) => new Promise((resolve) => {
+w.startEcho = (server, simulcast = false, svc = undefined) => new Promise((resolve) => {
   Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: () => {
     const janus = new Janus({ server, iceServers: [], error: (e) => { w.result.error = String(e); resolve(); },
       success: () => janus.attach({ plugin: 'janus.plugin.echotest',
         error: (e) => { w.result.error = String(e); resolve(); },
         success: (h) => {
           w.handle = h;
-          h.createOffer({ tracks: [{ type: 'audio', capture: true, recv: true }, { type: 'video', capture: { width: 1280, height: 720 }, recv: true, simulcast }, { type: 'data' }],
-            success: (jsep) => h.send({ message: { audio: true, video: true }, jsep }),
+          h.createOffer({ tracks: [{ type: 'audio', capture: true, recv: true }, { type: 'video', capture: { width: 1280, height: 720 }, recv: true, simulcast, svc }, { type: 'data' }],
+            success: (jsep) => h.send({ message: svc ? { audio: true, video: true, videocodec: 'vp9' } : { audio: true, video: true }, jsep }),
             error: (e) => { w.result.error = 'createOffer: ' + String(e); resolve(); } });
           resolve();
         },
@@ -243,6 +243,47 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     if (process.env.TEMPORAL_TRACE) console.log(`decoded per encoded: all layers ${full}, temporal 0 ${base}, temporal 2 again ${back}`);
     assert.ok(base > 0.2 && base < full * 0.75, `temporal 0 decodes fewer of the frames sent, still some: ${full} → ${base}`);
     assert.ok(back > base * 1.3, `temporal 2 brings the frames back: ${base} → ${back}`);
+  } finally {
+    await context.close();
+  }
+});
+
+test('janus.js echotest with VP9 SVC (L3T3_KEY): spatial_layer 0 echoes the lowest resolution, 2 brings the full one back', { timeout: 90_000, skip }, async () => {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  type Stats = { framesDecoded: number; frameWidth: number };
+  const stats = () => p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
+  const send = (message: object) => p.evaluate((m) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: m }), message);
+  const widthBecomes = (test: string, arg: number) =>
+    p.waitForFunction(([t, a]) => (async () => {
+      const s = await (window as unknown as { stats: () => Promise<Stats> }).stats();
+      return t === 'below' ? s.frameWidth > 0 && s.frameWidth < (a as number) : s.frameWidth >= (a as number);
+    })(), [test, arg] as const, { timeout: 20_000 });
+  try {
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+    await p.evaluate((s) => (window as unknown as { startEcho: (s: string, sim: boolean, svc: string) => Promise<void> }).startEcho(s, false, 'L3T3_KEY'), srv.wsUrl);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    await widthBecomes('atLeast', 1280);
+    // Decoding goes on at each size (on a busy machine the browser may need a keyframe first: give it time).
+    const keepsDecoding = async (what: string, widthOk: (w: number) => boolean): Promise<void> => {
+      const s1 = await stats();
+      const deadline = Date.now() + 10_000;
+      let s2 = await stats();
+      while (!(s2.framesDecoded > s1.framesDecoded + 5 && widthOk(s2.frameWidth)) && Date.now() < deadline) {
+        await p.waitForTimeout(250);
+        s2 = await stats();
+      }
+      assert.ok(s2.framesDecoded > s1.framesDecoded + 5 && widthOk(s2.frameWidth), `${what}: frames ${s1.framesDecoded} → ${s2.framesDecoded}, width ${s2.frameWidth}`);
+    };
+    await send({ spatial_layer: 0 });
+    await widthBecomes('below', 640);
+    await keepsDecoding('at the lowest layer', (w) => w > 0 && w < 640);
+    await send({ spatial_layer: 2 });
+    await widthBecomes('atLeast', 1280);
+    await keepsDecoding('at full size again', (w) => w >= 1280);
+    const events = await p.evaluate(() => (window as unknown as { result: { events: Array<{ spatial_layer?: number }> } }).result.events.filter((e) => e.spatial_layer !== undefined).map((e) => e.spatial_layer));
+    assert.deepEqual(events, [0, 2], 'spatial_layer events as the layer changes');
   } finally {
     await context.close();
   }

@@ -6,6 +6,7 @@ import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../.
 import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
 import { TemporalLayerFilter } from '../../src/plugins/rtp/temporal-layer-filter.js';
 import { parseVp8Descriptor, writeVp8PictureId } from '../../src/plugins/rtp/vp8-descriptor.js';
+import { parseVp9Descriptor, Vp9LayerFilter, type Vp9Decision } from '../../src/plugins/rtp/vp9-svc.js';
 
 test('keyframes: VP8 descriptor variants, H.264 NAL/STAP-A/FU-A, VP9; garbage is not a keyframe', () => {
   assert.equal(isVp8Keyframe(Buffer.from([0x10, 0x00])), true); // S=1, PID 0, P=0
@@ -120,4 +121,35 @@ test('temporal filter: down at once, up only at a layer-sync frame, picture IDs 
   frame(19, 1, true); // sync: forwarded from here
   frame(20, 0);
   assert.deepEqual(out, [10, 11, 12, 13, 14, 15, 16, 17]);
+});
+
+/** A flexible-mode VP9 descriptor (I, P, L, F, B, E) with a 15-bit picture ID and layer indices. */
+function vp9(o: { p?: boolean; b?: boolean; e?: boolean; sid: number; tid: number; u?: boolean }): Buffer {
+  const b = Buffer.alloc(6);
+  b[0] = 0x80 | (o.p ? 0x40 : 0) | 0x20 | 0x10 | (o.b ? 0x08 : 0) | (o.e ? 0x04 : 0);
+  b[1] = 0x80;
+  b[2] = 7;
+  b[3] = (o.tid << 5) | (o.u ? 0x10 : 0) | (o.sid << 1);
+  return b;
+}
+
+test('VP9 SVC: layers read from the descriptor; down at the next picture, spatial up only at a keyframe, the kept top layer marked', () => {
+  const d = parseVp9Descriptor(vp9({ p: true, b: true, sid: 2, tid: 1, u: true }))!;
+  assert.deepEqual([d.sid, d.tid, d.interPredicted, d.frameStart, d.frameEnd, d.switchingUp], [2, 1, true, true, false, true]);
+  assert.equal(parseVp9Descriptor(Buffer.from([0x20]))?.sid, undefined, 'truncated: no layer byte');
+  const f = new Vp9LayerFilter();
+  // A picture of three spatial layers, one packet each.
+  const picture = (p: boolean, tid = 0): Vp9Decision[] => [0, 1, 2].map((sid) => f.decide(parseVp9Descriptor(vp9({ p, b: true, e: true, sid, tid }))!));
+  assert.deepEqual(picture(true), ['pass', 'pass', 'pass-and-mark'], 'all layers; the top one ends the picture');
+  f.targetSpatial = 0;
+  assert.deepEqual(picture(true), ['pass-and-mark', 'drop', 'drop'], 'down at once; the base layer now ends the picture');
+  f.targetSpatial = 2;
+  assert.ok(f.waitingForKeyframe);
+  assert.deepEqual(picture(true), ['pass-and-mark', 'drop', 'drop'], 'not up on an inter-predicted picture');
+  assert.deepEqual(picture(false), ['pass', 'pass', 'pass-and-mark'], 'up at a keyframe');
+  f.targetTemporal = 0;
+  assert.deepEqual(picture(true, 1), ['drop', 'drop', 'drop'], 'temporal layer 1 dropped');
+  f.targetTemporal = 2;
+  assert.deepEqual(f.decide(parseVp9Descriptor(vp9({ p: true, b: true, e: true, sid: 0, tid: 2 }))!), 'drop', 'no switching point yet');
+  assert.deepEqual(f.decide(parseVp9Descriptor(vp9({ p: true, b: true, e: true, sid: 0, tid: 1, u: true }))!), 'pass', 'up at a switching point');
 });

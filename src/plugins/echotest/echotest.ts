@@ -4,6 +4,7 @@ import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, P
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
+import { parseVp9Descriptor, Vp9LayerFilter } from '../rtp/vp9-svc.js';
 import { parseVp8Descriptor, writeVp8PictureId } from '../rtp/vp8-descriptor.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
@@ -55,6 +56,8 @@ class EchoSession {
   layers: SimulcastSelector;
   /** VP8 temporal layers echoed (`temporal`); in use once a `temporal` was asked. */
   temporalFilter: TemporalLayerFilter | undefined;
+  /** VP9 SVC layers echoed (`spatial_layer`, `temporal_layer`); in use once one was asked. */
+  svcFilter: Vp9LayerFilter | undefined;
   destroyed = false;
   /** While recording: the base file name and one .mjr per kind (audio, video, data). */
   recording: { base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
@@ -102,6 +105,7 @@ class EchoSession {
     this.simulcast = false;
     this.layers = this.newSelector();
     this.temporalFilter = undefined;
+    this.svcFilter = undefined;
     this.stopRecording();
   }
 }
@@ -218,6 +222,13 @@ export class EchoTestPlugin implements Plugin {
       s.temporalFilter.target = s.temporal;
       handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', temporal: s.temporal });
     }
+    if (typeof body.spatial_layer === 'number' || typeof body.temporal_layer === 'number') {
+      const f = (s.svcFilter ??= new Vp9LayerFilter());
+      if (typeof body.spatial_layer === 'number') f.targetSpatial = body.spatial_layer;
+      if (typeof body.temporal_layer === 'number') f.targetTemporal = body.temporal_layer;
+      // A higher spatial layer can only be picked up at a keyframe.
+      if (f.waitingForKeyframe) this.askKeyframes(s);
+    }
     if (body.keyframe === true) this.askKeyframes(s);
     if (typeof body.audiocodec === 'string') s.audioCodec = body.audiocodec;
     if (typeof body.videocodec === 'string') s.videoCodec = body.videocodec;
@@ -278,6 +289,22 @@ export class EchoTestPlugin implements Plugin {
         handle.pushEvent(undefined, { echotest: 'event', videocodec: track.codec ?? 'vp8', substream: s.layers.current });
       }
       if (!pass) return;
+    }
+    const svc = s.svcFilter;
+    if (svc && track.kind === 'video' && track.codec === 'vp9') {
+      const h = parseRtpHeader(packet);
+      const d = h ? parseVp9Descriptor(packet.subarray(h.headerLength)) : undefined;
+      if (d) {
+        const before = [svc.spatial, svc.temporal];
+        const decision = svc.decide(d);
+        if (svc.spatial !== before[0]) handle.pushEvent(undefined, { echotest: 'event', videocodec: 'vp9', spatial_layer: svc.spatial });
+        if (svc.temporal !== before[1]) handle.pushEvent(undefined, { echotest: 'event', videocodec: 'vp9', temporal_layer: svc.temporal });
+        if (decision === 'drop') {
+          handle.skipRtp(track.mid);
+          return;
+        }
+        if (decision === 'pass-and-mark') packet[1] |= 0x80; // the echoed buffer is ours alone
+      }
     }
     const filter = s.temporalFilter;
     if (filter && track.kind === 'video' && track.codec === 'vp8') {
