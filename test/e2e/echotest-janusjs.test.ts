@@ -239,7 +239,9 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     const base = await ratio();
     await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { temporal: 2 } }));
     await p.waitForTimeout(500);
-    const back = await ratio();
+    // Up again at a layer-sync frame; a decoder that stumbled on the switch asks for a keyframe: allow for it.
+    let back = await ratio();
+    for (let i = 0; i < 3 && !(back > base * 1.3); i++) back = await ratio();
     if (process.env.TEMPORAL_TRACE) console.log(`decoded per encoded: all layers ${full}, temporal 0 ${base}, temporal 2 again ${back}`);
     assert.ok(base > 0.2 && base < full * 0.75, `temporal 0 decodes fewer of the frames sent, still some: ${full} → ${base}`);
     assert.ok(back > base * 1.3, `temporal 2 brings the frames back: ${base} → ${back}`);

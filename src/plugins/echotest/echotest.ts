@@ -58,6 +58,8 @@ class EchoSession {
   temporalFilter: TemporalLayerFilter | undefined;
   /** VP9 SVC layers echoed (`spatial_layer`, `temporal_layer`); in use once one was asked. */
   svcFilter: Vp9LayerFilter | undefined;
+  /** When a keyframe was last asked for on the filter's behalf (a request can get lost: ask again). */
+  svcKeyframeAskedAt = 0;
   destroyed = false;
   /** While recording: the base file name and one .mjr per kind (audio, video, data). */
   recording: { base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
@@ -295,6 +297,11 @@ export class EchoTestPlugin implements Plugin {
       const h = parseRtpHeader(packet);
       const d = h ? parseVp9Descriptor(packet.subarray(h.headerLength)) : undefined;
       if (d) {
+        // Going up a spatial layer waits for a keyframe; keep asking, once a second, until one comes.
+        if (svc.waitingForKeyframe && performance.now() - s.svcKeyframeAskedAt > 1000) {
+          s.svcKeyframeAskedAt = performance.now();
+          this.askKeyframes(s);
+        }
         const before = [svc.spatial, svc.temporal];
         const decision = svc.decide(d);
         if (svc.spatial !== before[0]) handle.pushEvent(undefined, { echotest: 'event', videocodec: 'vp9', spatial_layer: svc.spatial });
