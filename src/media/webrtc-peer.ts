@@ -254,12 +254,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (this.stateValue === 'connecting' || this.stateValue === 'up') return this.renegotiate(sdp, accept);
     if (this.stateValue !== 'new') throw new Error('an offer is already being answered');
     const plan = planAnswer(sdp, accept);
-    for (const m of plan.session.media) {
-      for (const c of m.candidates) {
-        const parsed = parseCandidate(c);
-        if (parsed && usableRemoteCandidate(c)) this.permitRemote(parsed.address);
-      }
-    }
+    this.permitOfferCandidates(plan);
     if (plan.droppedCandidates > 0) this.log('verbose', `ignored ${plan.droppedCandidates} offer candidate(s) needing name resolution or TCP`);
     this.stateValue = 'negotiating';
     this.startedAt = performance.now();
@@ -317,12 +312,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     const plan = planAnswer(sdp, accept);
     const same = plan.media.length === before.plan.media.length && plan.media.every((p, i) => p.mid === before.plan.media[i].mid && p.kind === before.plan.media[i].kind);
     if (!same) throw new SdpError('renegotiation may not add, remove or reorder m-lines');
-    for (const m of plan.session.media) {
-      for (const c of m.candidates) {
-        const parsed = parseCandidate(c);
-        if (parsed && usableRemoteCandidate(c)) this.permitRemote(parsed.address);
-      }
-    }
+    this.permitOfferCandidates(plan);
     const restart = plan.session.media.some((m, i) => (m.iceUfrag ?? plan.session.iceUfrag) !== (before.plan.session.media[i]?.iceUfrag ?? before.plan.session.iceUfrag));
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: plan.stackSdp });
@@ -757,6 +747,16 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       throw err;
     });
     return new StreamTurnLink(secure, family);
+  }
+
+  /** Lets the addresses of the offer's own candidates in through our relays. */
+  private permitOfferCandidates(plan: OfferPlan): void {
+    for (const m of plan.session.media) {
+      for (const c of m.candidates) {
+        const parsed = parseCandidate(c);
+        if (parsed && usableRemoteCandidate(c)) this.permitRemote(parsed.address);
+      }
+    }
   }
 
   /** A remote address our relays must let in (ICE-lite: the remote's checks come to the relayed address). */

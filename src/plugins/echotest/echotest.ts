@@ -5,7 +5,6 @@ import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
 import { parseVp9Descriptor, Vp9LayerFilter } from '../rtp/vp9-svc.js';
-import { parseVp8Descriptor, writeVp8PictureId } from '../rtp/vp8-descriptor.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
 
@@ -314,16 +313,10 @@ export class EchoTestPlugin implements Plugin {
       }
     }
     const filter = s.temporalFilter;
-    if (filter && track.kind === 'video' && track.codec === 'vp8') {
-      const h = parseRtpHeader(packet);
-      const d = h ? parseVp8Descriptor(packet.subarray(h.headerLength)) : undefined;
-      if (d && !filter.accept(d)) {
-        handle.skipRtp(track.mid);
-        return;
-      }
-      // The echoed buffer is ours alone: renumber the picture in place.
-      const pid = d ? filter.pictureIdFor(d) : -1;
-      if (d && h && pid >= 0) writeVp8PictureId(packet.subarray(h.headerLength), d, pid);
+    // The echoed buffer is ours alone: pictures are renumbered in place.
+    if (filter && track.kind === 'video' && track.codec === 'vp8' && !filter.filterPacket(packet, 'in-place')) {
+      handle.skipRtp(track.mid);
+      return;
     }
     s.record(track.kind, track.codec, packet);
     handle.relayRtp(track.mid, packet);

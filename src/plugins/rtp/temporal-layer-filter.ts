@@ -2,7 +2,8 @@
 // whole; going down happens at once, going up waits for a layer-sync frame (Y bit) of the higher layer, which
 // references TL0 frames only, so the decoder never meets a frame whose reference it did not get. Picture IDs
 // are renumbered without the dropped frames: a receiver seeing a gap waits for the missing pictures.
-import type { Vp8Descriptor } from './vp8-descriptor.js';
+import { parseRtpHeader } from './rtp-header.js';
+import { parseVp8Descriptor, writeVp8PictureId, type Vp8Descriptor } from './vp8-descriptor.js';
 
 export class TemporalLayerFilter {
   /** The highest temporal layer wanted (0 = base layer only). */
@@ -28,6 +29,22 @@ export class TemporalLayerFilter {
     this.droppingFrame = !pass;
     if (!pass) this.dropped++;
     return pass;
+  }
+
+  /**
+   * One RTP packet of the VP8 stream: undefined when it is dropped (the caller closes the sequence gap), else the
+   * packet to send, its picture renumbered: in place when the buffer is the caller's alone, else in a copy.
+   */
+  filterPacket(packet: Buffer, renumber: 'in-place' | 'copy'): Buffer | undefined {
+    const h = parseRtpHeader(packet);
+    const d = h ? parseVp8Descriptor(packet.subarray(h.headerLength)) : undefined;
+    if (!h || !d) return packet;
+    if (!this.accept(d)) return undefined;
+    const pid = this.pictureIdFor(d);
+    if (pid < 0) return packet;
+    const out = renumber === 'copy' ? Buffer.from(packet) : packet;
+    writeVp8PictureId(out.subarray(h.headerLength), d, pid);
+    return out;
   }
 
   /** The picture ID a forwarded packet must carry, or -1 when it keeps its own. */

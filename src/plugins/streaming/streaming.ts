@@ -23,7 +23,6 @@ import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
-import { parseVp8Descriptor, writeVp8PictureId } from '../rtp/vp8-descriptor.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { Mountpoint, StreamSource, type MountpointId, type MountpointSettings, type SrtpSourceSettings, type StreamConfig, type StreamSink } from './mountpoint.js';
 
@@ -121,20 +120,11 @@ class Viewer implements StreamSink {
   private filterTemporal(stream: StreamSource, packet: Buffer): Buffer | undefined {
     const f = this.temporal.get(stream.config.mid);
     if (!f) return packet;
-    const h = parseRtpHeader(packet);
-    const d = h ? parseVp8Descriptor(packet.subarray(h.headerLength)) : undefined;
-    if (!h || !d) return packet;
     const before = f.forwarding;
-    if (!f.accept(d)) {
-      this.handle.skipRtp(this.outMid(stream.config.mid));
-      return undefined;
-    }
+    const out = f.filterPacket(packet, 'copy');
+    if (!out) this.handle.skipRtp(this.outMid(stream.config.mid));
     if (f.forwarding !== before) this.handle.pushEvent(undefined, { streaming: 'event', result: { mid: stream.config.mid, temporal: f.forwarding } });
-    const pid = f.pictureIdFor(d);
-    if (pid < 0) return packet;
-    const copy = Buffer.from(packet);
-    writeVp8PictureId(copy.subarray(h.headerLength), d, pid);
-    return copy;
+    return out;
   }
 
   /** Per simulcast stream (by mid): which layer this viewer gets. */
