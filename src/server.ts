@@ -19,6 +19,7 @@ import { formatEndpoint } from './net/bind-error.js';
 import type { Plugin } from './plugins/plugin.js';
 import { EchoTestPlugin } from './plugins/echotest/echotest.js';
 import { StreamingPlugin } from './plugins/streaming/streaming.js';
+import { VideoRoomPlugin } from './plugins/videoroom/videoroom.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -40,7 +41,7 @@ export interface ListenerInfo extends ListeningAddress {
 
 /** The plugins Portunus ships, by package name. */
 function builtinPlugins(): Plugin[] {
-  return [new EchoTestPlugin(), new StreamingPlugin()];
+  return [new EchoTestPlugin(), new StreamingPlugin(), new VideoRoomPlugin()];
 }
 
 export class PortunusServer {

@@ -52,8 +52,8 @@ class PeerHandleMedia implements HandleMedia {
       video: options.video,
       data: options.data,
       direction: options.direction,
-      audioCodecs: options.audioCodec ? [options.audioCodec] : undefined,
-      videoCodecs: options.videoCodec ? [options.videoCodec] : undefined,
+      audioCodecs: options.audioCodec ? [options.audioCodec] : options.audioCodecs,
+      videoCodecs: options.videoCodec ? [options.videoCodec] : options.videoCodecs,
     });
     return { type: 'answer', sdp };
   }
@@ -74,7 +74,7 @@ class PeerHandleMedia implements HandleMedia {
   }
 
   negotiatedMedia(): readonly NegotiatedMedia[] {
-    return this.peer.negotiated.map((m) => ({ mid: m.mid, kind: m.kind === 'application' ? 'data' : m.kind }));
+    return this.peer.negotiated.map((m) => ({ ...m, kind: m.kind === 'application' ? 'data' : m.kind }));
   }
 
   async restartIce(): Promise<Jsep> {

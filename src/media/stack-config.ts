@@ -9,14 +9,19 @@ import {
 import type { OfferPlan } from './offer-plan.js';
 import type { OfferTrackSpec } from './peer-types.js';
 
-export const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
-export const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
-export const EXT_REPAIRED_RID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
-export const EXT_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-export const EXT_ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
-export const EXT_TWCC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
-export const EXT_VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';
-export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
+import {
+  EXT_ABS_SEND_TIME,
+  EXT_AUDIO_LEVEL,
+  EXT_MID,
+  EXT_PLAYOUT_DELAY,
+  EXT_REPAIRED_RID,
+  EXT_RID,
+  EXT_TWCC,
+  EXT_VIDEO_ORIENTATION,
+  OFFER_EXTENSION_IDS,
+} from '../rtp/header-extensions.js';
+
+export { EXT_TWCC };
 
 /** Header extensions Portunus accepts in answers (ids are the offerer's). */
 const ACCEPTED_EXTENSIONS: Record<'audio' | 'video', readonly string[]> = {
@@ -25,22 +30,6 @@ const ACCEPTED_EXTENSIONS: Record<'audio' | 'video', readonly string[]> = {
   // the sender's estimate would collapse. Codecs therefore never carry transport-cc feedback for werift (below).
   audio: [EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME, EXT_TWCC],
   video: [EXT_MID, EXT_RID, EXT_REPAIRED_RID, EXT_ABS_SEND_TIME, EXT_TWCC, EXT_VIDEO_ORIENTATION, EXT_PLAYOUT_DELAY],
-};
-
-/** Extension ids Portunus uses in its own offers. */
-const OFFER_EXTENSION_IDS: Record<'audio' | 'video', readonly [number, string][]> = {
-  audio: [
-    [1, EXT_MID],
-    [2, EXT_ABS_SEND_TIME],
-    [3, EXT_TWCC],
-    [4, EXT_AUDIO_LEVEL],
-  ],
-  video: [
-    [1, EXT_MID],
-    [2, EXT_ABS_SEND_TIME],
-    [3, EXT_TWCC],
-    [13, EXT_VIDEO_ORIENTATION],
-  ],
 };
 
 function baseConfig(iceLite: boolean): Partial<PeerConfig> {

@@ -86,9 +86,27 @@ const RR_INTERVAL_MS = 1000;
 
 const RTP_MIN = 12;
 
+/** What an accepted m-line of an answered offer carries: its codec (the offerer's numbering), extensions, rids. */
+function describeNegotiated(p: OfferPlan['media'][number], plan: OfferPlan): NegotiatedMline {
+  const c = p.codec;
+  const m = plan.session.media[p.index];
+  return {
+    mid: p.mid,
+    kind: p.kind as NegotiatedMline['kind'],
+    index: p.index,
+    codec: c ? { name: c.name.toLowerCase(), pt: c.pt, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp } : undefined,
+    extensions: m ? m.extmaps.map((e) => ({ id: e.id, uri: e.uri })) : undefined,
+    rids: p.rids,
+  };
+}
+
 export interface NegotiatedMline {
   readonly mid: string;
   readonly kind: 'audio' | 'video' | 'application';
+  readonly index?: number;
+  readonly codec?: { readonly name: string; readonly pt: number; readonly clockRate: number; readonly channels?: number; readonly fmtp?: string };
+  readonly extensions?: readonly { readonly id: number; readonly uri: string }[];
+  readonly rids?: readonly string[];
 }
 const SR_INTERVAL_MS = 1000;
 /** How often transport-wide CC feedback goes out (browsers' estimators expect 50–100 ms). */
@@ -288,7 +306,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       this.answered = { plan, direction };
       this.negotiatedValue = plan.media
         .filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application'))
-        .map((p) => ({ mid: p.mid, kind: p.kind as NegotiatedMline['kind'] }));
+        .map((p) => describeNegotiated(p, plan));
       this.stateValue = 'connecting';
       this.armConnectTimers();
       this.flushPendingCandidates();

@@ -62,12 +62,36 @@ export interface AnswerOptions {
   readonly direction?: 'sendrecv' | 'recvonly' | 'sendonly';
   readonly audioCodec?: string;
   readonly videoCodec?: string;
+  /** Codecs allowed, in order of preference (a VideoRoom's list); `audioCodec`/`videoCodec` win when given. */
+  readonly audioCodecs?: readonly string[];
+  readonly videoCodecs?: readonly string[];
+}
+
+/** The codec an m-line negotiated, as the offerer numbered it. */
+export interface NegotiatedCodec {
+  /** Lower case ("opus", "vp8"). */
+  readonly name: string;
+  readonly pt: number;
+  readonly clockRate: number;
+  readonly channels?: number;
+  readonly fmtp?: string;
+}
+
+/** A header extension of an m-line: the id the offerer gave a URI. */
+export interface HeaderExtension {
+  readonly id: number;
+  readonly uri: string;
 }
 
 /** An accepted m-line of the handle's PeerConnection, in m-line order. */
 export interface NegotiatedMedia {
   readonly mid: string;
   readonly kind: 'audio' | 'video' | 'data';
+  /** For an answered offer: the m-line's index, codec, header extensions and simulcast rids (client-sent). */
+  readonly index?: number;
+  readonly codec?: NegotiatedCodec;
+  readonly extensions?: readonly HeaderExtension[];
+  readonly rids?: readonly string[];
 }
 
 /** A stream the server offers (Streaming, VideoRoom subscriber). */

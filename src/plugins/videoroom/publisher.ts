@@ -1,0 +1,151 @@
+// A participant of a room and, once it publishes, the source of its streams: each packet it sends is handed to
+// the subscriber streams fed by it and to its RTP forwarders. A remote publisher (fed over plain RTP by another
+// server) is the same thing without a handle.
+import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle } from '../plugin.js';
+import { relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
+import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+
+export type RoomId = number | string;
+export type UserId = number | string;
+
+/** Where a publisher stream's packets go: a subscriber's m-line, or an RTP forwarder. */
+export interface StreamSink {
+  /** `layer` is the simulcast substream (0 = lowest), undefined without simulcast. */
+  receive(packet: Buffer, layer: number | undefined): void;
+}
+
+/** Where a publisher's data-channel messages go. */
+export interface DataSink {
+  receiveData(data: Buffer | string, label: string): void;
+}
+
+export class PublisherStream {
+  readonly sinks = new Set<StreamSink>();
+  readonly dataSinks = new Set<DataSink>();
+  description: string | undefined;
+  /** The publisher offered this m-line recvonly or with a codec the room does not allow. */
+  disabled = false;
+  /** A moderator muted it: nothing is relayed. */
+  muted = false;
+  /** Sender numbering of header extensions → ours (see rtp/header-extensions.ts). */
+  readonly extensionTable: Uint8Array | undefined;
+  recorder: MjrRecorder | undefined;
+  /** When a keyframe was last asked for (ms, performance clock). */
+  lastKeyframeAsk = 0;
+  /** A remote publisher's stream: the m-line index on the sending server (its SSRCs are numbered by it). */
+  remoteMindex: number | undefined;
+
+  constructor(
+    readonly mindex: number,
+    readonly mid: string,
+    readonly type: 'audio' | 'video' | 'data',
+    readonly codec: NegotiatedCodec | undefined,
+    readonly simulcast: boolean,
+    extensions: readonly HeaderExtension[] | undefined,
+  ) {
+    this.extensionTable = type !== 'data' && extensions ? relayExtensionTable(extensions, type) : undefined;
+  }
+
+  /** Relays one packet (decrypted, header included) to every sink; the buffer is renumbered in place first. */
+  relay(packet: Buffer, layer: number | undefined): void {
+    if (this.muted) return;
+    if (this.extensionTable) renumberExtensions(packet, this.extensionTable);
+    this.recorder?.write(packet);
+    for (const sink of this.sinks) sink.receive(packet, layer);
+  }
+
+  relayData(data: Buffer | string, label: string): void {
+    if (this.muted) return;
+    this.recorder?.write(typeof data === 'string' ? Buffer.from(data) : data);
+    for (const sink of this.dataSinks) sink.receiveData(data, label);
+  }
+
+  describe(): JsonObject {
+    const out: JsonObject = { type: this.type, mindex: this.mindex, mid: this.mid };
+    if (this.disabled) out.disabled = true;
+    if (this.description !== undefined) out.description = this.description;
+    if (this.codec) out.codec = this.codec.name;
+    if (this.codec?.name === 'opus') {
+      const fmtp = this.codec.fmtp ?? '';
+      if (/stereo=1/.test(fmtp)) out.stereo = true;
+      if (/useinbandfec=1/.test(fmtp)) out.fec = true;
+      if (/usedtx=1/.test(fmtp)) out.dtx = true;
+    }
+    if (this.codec?.name === 'h264') {
+      const m = /profile-level-id=([0-9a-fA-F]{6})/.exec(this.codec.fmtp ?? '');
+      if (m) out.h264_profile = m[1].toLowerCase();
+    }
+    if (this.codec?.name === 'vp9') {
+      const m = /profile-id=(\d)/.exec(this.codec.fmtp ?? '');
+      if (m) out.vp9_profile = m[1];
+    }
+    if (this.simulcast) out.simulcast = true;
+    if (this.muted) out.moderated = true;
+    return out;
+  }
+}
+
+export class Publisher {
+  display: string | undefined;
+  metadata: JsonObject | undefined;
+  /** Streams of the current publication (empty when not publishing). */
+  streams: PublisherStream[] = [];
+  /** Set once the PeerConnection is up (a remote publisher: at once): only then is it announced. */
+  active = false;
+  /** A publication is being negotiated (counts against the room's publisher limit). */
+  publishing = false;
+  bitrate = 0;
+  audioActivePackets: number | undefined;
+  audioLevelAverage: number | undefined;
+  recording = false;
+  recordingBase: string | undefined;
+  /** The publication is end-to-end encrypted (insertable streams). */
+  e2ee = false;
+  /** `descriptions` given before the offer that creates the streams they name. */
+  readonly pendingDescriptions = new Map<string, string>();
+  /** Streams by mid, for the per-packet lookup. */
+  private byMid = new Map<string, PublisherStream>();
+
+  constructor(
+    readonly id: UserId,
+    readonly privateId: number,
+    /** The publisher's handle; undefined for a remote publisher. */
+    readonly handle: PluginHandle | undefined,
+  ) {}
+
+  get remote(): boolean {
+    return this.handle === undefined;
+  }
+
+  setStreams(streams: PublisherStream[]): void {
+    this.streams = streams;
+    this.byMid = new Map(streams.map((s) => [s.mid, s]));
+  }
+
+  stream(mid: string): PublisherStream | undefined {
+    return this.byMid.get(mid);
+  }
+
+  /** The publisher object of `joined.publishers` and `publishers` events. */
+  describe(): JsonObject {
+    const out: JsonObject = { id: this.id };
+    if (this.display !== undefined) out.display = this.display;
+    if (this.metadata !== undefined) out.metadata = this.metadata;
+    if (this.remote) out.remote = true;
+    const firstAudio = this.streams.find((s) => s.type === 'audio' && !s.disabled && s.codec);
+    const firstVideo = this.streams.find((s) => s.type === 'video' && !s.disabled && s.codec);
+    if (firstAudio?.codec) out.audio_codec = firstAudio.codec.name;
+    if (firstVideo?.codec) out.video_codec = firstVideo.codec.name;
+    if (firstVideo?.simulcast) out.simulcast = true;
+    out.streams = this.streams.map((s) => s.describe());
+    return out;
+  }
+
+  /** The short form for `joining`, `attendees` and `listparticipants`. */
+  identity(): JsonObject {
+    const out: JsonObject = { id: this.id };
+    if (this.display !== undefined) out.display = this.display;
+    if (this.metadata !== undefined) out.metadata = this.metadata;
+    return out;
+  }
+}

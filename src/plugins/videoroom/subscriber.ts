@@ -1,0 +1,121 @@
+// A subscription: one handle receiving streams of one or more publishers of a room, each on an m-line of the
+// PeerConnection the plugin offered. Simulcast and VP8 temporal layers are chosen per m-line.
+import type { JsonObject, PluginHandle } from '../plugin.js';
+import { keyframeTest } from '../rtp/keyframe.js';
+import { parseRtpHeader } from '../rtp/rtp-header.js';
+import { SimulcastSelector } from '../rtp/simulcast-selector.js';
+import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
+import type { DataSink, Publisher, PublisherStream, RoomId, StreamSink } from './publisher.js';
+
+export type SubscriberState = 'offered' | 'started' | 'paused';
+
+export class SubscriberStream implements StreamSink, DataSink {
+  /** The subscriber asked not to get this stream for now (`configure` with `send: false`). */
+  send = true;
+  private selector: SimulcastSelector | undefined;
+  temporal: TemporalLayerFilter | undefined;
+  substreamTarget = 2;
+
+  constructor(
+    readonly subscriber: Subscriber,
+    readonly mindex: number,
+    /** The m-line of the subscriber's PeerConnection (for data: the one data m-line). */
+    readonly mid: string,
+    readonly publisher: Publisher,
+    readonly source: PublisherStream,
+  ) {}
+
+  receive(packet: Buffer, layer: number | undefined): void {
+    const sub = this.subscriber;
+    if (sub.state !== 'started' || !this.send) return;
+    if (layer !== undefined && !this.acceptLayer(packet, layer)) return;
+    let out: Buffer | undefined = packet;
+    if (this.temporal) {
+      const before = this.temporal.forwarding;
+      out = this.temporal.filterPacket(packet, 'copy');
+      if (!out) sub.handle.skipRtp(this.mid);
+      if (this.temporal.forwarding !== before) sub.layerEvent(this, 'temporal', this.temporal.forwarding);
+    }
+    if (out) sub.handle.relayRtp(this.mid, out);
+  }
+
+  receiveData(data: Buffer | string, label: string): void {
+    if (this.subscriber.state !== 'started' || !this.send) return;
+    this.subscriber.handle.relayData(data, label);
+  }
+
+  setSubstream(target: number): void {
+    this.substreamTarget = target;
+    this.selector?.setTarget(target);
+  }
+
+  setTemporal(target: number): void {
+    if (this.source.codec?.name !== 'vp8') return;
+    this.temporal ??= new TemporalLayerFilter();
+    this.temporal.target = target;
+  }
+
+  get currentSubstream(): number {
+    return this.selector?.current ?? -1;
+  }
+
+  private acceptLayer(packet: Buffer, layer: number): boolean {
+    if (!this.selector) {
+      this.selector = new SimulcastSelector(() => this.subscriber.askKeyframe(this.publisher, this.source));
+      this.selector.setTarget(this.substreamTarget);
+    }
+    const h = parseRtpHeader(packet);
+    if (!h) return false;
+    const test = keyframeTest(this.source.codec?.name);
+    const before = this.selector.current;
+    const pass = this.selector.accept(layer, test ? test(packet.subarray(h.headerLength)) : true);
+    if (this.selector.current !== before) this.subscriber.layerEvent(this, 'substream', this.selector.current);
+    return pass;
+  }
+
+  /** The stream as `attached`/`updated` events and `listparticipants` describe it. */
+  describe(): JsonObject {
+    const s = this.source;
+    const out: JsonObject = { mindex: this.mindex, mid: this.mid, type: s.type, feed_id: this.publisher.id, feed_mid: s.mid, active: true };
+    if (this.publisher.display !== undefined) out.feed_display = this.publisher.display;
+    if (s.description !== undefined) out.feed_description = s.description;
+    if (s.codec) out.codec = s.codec.name;
+    if (!this.send) out.send = false;
+    if (s.simulcast) out.simulcast = { substream: this.substreamTarget };
+    return out;
+  }
+}
+
+export class Subscriber {
+  state: SubscriberState = 'offered';
+  streams: SubscriberStream[] = [];
+  autoupdate = true;
+  useMsid = false;
+  /** Set when the handle went away or left: nothing more is sent to it. */
+  closed = false;
+
+  constructor(
+    readonly handle: PluginHandle,
+    readonly room: RoomId,
+    readonly privateId: number | undefined,
+    /** Asks a publisher for a keyframe (rate-limited by the plugin). */
+    readonly askKeyframe: (publisher: Publisher, stream: PublisherStream) => void,
+  ) {}
+
+  layerEvent(stream: SubscriberStream, what: 'substream' | 'temporal', value: number): void {
+    this.handle.pushEvent(undefined, { videoroom: 'event', room: this.room, mid: stream.mid, [what]: value });
+  }
+
+  /** Stops feeding this subscriber: its streams leave their publishers. */
+  detachAll(): void {
+    for (const s of this.streams) {
+      s.source.sinks.delete(s);
+      s.source.dataSinks.delete(s);
+    }
+  }
+
+  /** Asks every video publisher it gets for a keyframe (a new or resumed subscriber). */
+  askKeyframes(): void {
+    for (const s of this.streams) if (s.source.type === 'video') this.askKeyframe(s.publisher, s.source);
+  }
+}
