@@ -68,6 +68,7 @@ class PeerHandleMedia implements HandleMedia {
         fmtp: t.fmtp,
         clockRate: t.clockRate,
         channels: t.channels,
+        active: t.active,
       })),
     );
     return { type: 'offer', sdp };

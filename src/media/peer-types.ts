@@ -63,6 +63,8 @@ export interface OfferTrackSpec {
   readonly clockRate?: number;
   readonly channels?: number;
   readonly direction?: 'sendonly' | 'sendrecv';
+  /** False: the m-line stays in the offer, inactive (a renegotiation that removes a stream). */
+  readonly active?: boolean;
 }
 
 export type LocalCandidateEvent =

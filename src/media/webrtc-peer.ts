@@ -196,6 +196,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private answered: { plan: OfferPlan; direction: 'sendrecv' | 'recvonly' | 'sendonly' } | undefined;
   /** An ICE-restart offer of ours waits for its answer. */
   private restartOffered = false;
+  /** A new offer of ours (reoffer) waits for its answer. */
+  private reofferPending = false;
   private twcc: TransportCcRecorder | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
   /** Our own inbound path once SRTP is up with AES-CM: the SRTP context and the SSRCs it took over. */
@@ -372,7 +374,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
 
   /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
   async createOffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
-    if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation is not supported yet');
+    if (this.pc && !this.answered && !this.closed && (this.stateValue === 'connecting' || this.stateValue === 'up')) return this.reoffer(tracks);
+    if (this.stateValue !== 'new') throw new Error(this.closed ? 'PeerConnection is closed' : 'renegotiation of a PeerConnection the client offered is done by the client');
     if (tracks.length === 0) throw new Error('an offer needs at least one track');
     const mids = new Set<string>();
     for (const [i, t] of tracks.entries()) {
@@ -419,12 +422,53 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
   }
 
+  /**
+   * A new offer on a PeerConnection we offered and that is connecting or up (a VideoRoom subscription that
+   * changes): m-lines already there keep their mid and codec, those no longer listed become inactive, new ones
+   * are added at the end. DTLS, SRTP and ICE carry on; the answer comes through acceptAnswer.
+   */
+  private async reoffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
+    const pc = this.pc!;
+    const listed = new Map(tracks.map((t, i) => [t.mid ?? String(i), t]));
+    for (const st of this.mids.values()) {
+      const t = listed.get(st.mid);
+      st.transceiver.setDirection(t && t.active !== false ? (t.direction ?? 'sendonly') : 'inactive');
+    }
+    const known = new Set(this.negotiatedValue.map((m) => m.mid));
+    const added: NegotiatedMline[] = [];
+    for (const [mid, t] of listed) {
+      if (known.has(mid)) continue;
+      if (t.kind === 'application') throw new Error('a data channel can only be offered in the first offer');
+      const transceiver = pc.addTransceiver(t.kind, { direction: t.active === false ? 'inactive' : (t.direction ?? 'sendonly') });
+      transceiver.mid = mid;
+      transceiver.codecs = [offerCodec(t)];
+      transceiver.headerExtensions = offerExtensions(t.kind);
+      this.registerMid(transceiver, mid, t.kind, this.negotiatedValue.length + added.length);
+      added.push({ mid, kind: t.kind });
+    }
+    try {
+      const offer = await pc.createOffer();
+      this.assertOpen();
+      await pc.setLocalDescription(offer);
+      this.assertOpen();
+    } catch (err) {
+      throw new Error(`cannot create the new offer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const local = pc.localDescription?.sdp;
+    if (!local) throw new Error('the WebRTC stack produced no offer');
+    this.negotiatedValue = [...this.negotiatedValue, ...added];
+    this.reofferPending = true;
+    this.log('info', `renegotiating: ${listed.size} stream(s), ${added.length} new`);
+    return local;
+  }
+
   /** Applies the remote answer to an offer made with createOffer. */
   async acceptAnswer(sdp: string): Promise<void> {
     const pc = this.pc;
-    if (pc && this.restartOffered && (this.stateValue === 'connecting' || this.stateValue === 'up')) {
-      // The answer to an ICE-restart offer: ICE starts over, everything else carries on.
+    if (pc && (this.restartOffered || this.reofferPending) && (this.stateValue === 'connecting' || this.stateValue === 'up')) {
+      // The answer to an ICE-restart offer or to a new offer of ours: everything established carries on.
       this.restartOffered = false;
+      this.reofferPending = false;
       try {
         await pc.setRemoteDescription({ type: 'answer', sdp: sdp.split(/\r?\n/).filter((l) => !l.startsWith('a=candidate:') || usableRemoteCandidate(l.slice(2))).join('\r\n') });
       } catch (err) {

@@ -103,6 +103,8 @@ export interface OfferTrack {
   readonly fmtp?: string;
   readonly clockRate?: number;
   readonly channels?: number;
+  /** False: offered inactive (a stream a renegotiation removes; m-lines are never taken out). */
+  readonly active?: boolean;
 }
 
 /** What the core offers a plugin for one handle. */
@@ -115,7 +117,10 @@ export interface PluginHandle {
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void;
   /** Answers the client's offer from the handle's PeerConnection; rejects with a reason on bad SDP. */
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
-  /** Creates an offer for the given tracks (server-initiated negotiation). */
+  /**
+   * Creates an offer for the given tracks (server-initiated negotiation). On a PeerConnection the server offered
+   * before, a renegotiation: listed mids keep their m-lines, unlisted ones go inactive, new ones are added.
+   */
   createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
   /** A new offer with new ICE credentials on the PeerConnection the server offered (an ICE restart). */
   restartIce(): Promise<Jsep>;

@@ -1,6 +1,6 @@
 // A subscription: one handle receiving streams of one or more publishers of a room, each on an m-line of the
 // PeerConnection the plugin offered. Simulcast and VP8 temporal layers are chosen per m-line.
-import type { JsonObject, PluginHandle } from '../plugin.js';
+import type { JsonObject, OfferTrack, PluginHandle } from '../plugin.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
@@ -86,9 +86,25 @@ export class SubscriberStream implements StreamSink, DataSink {
   }
 }
 
+/** An m-line of the subscriber's PeerConnection; one whose stream went away stays, inactive, for reuse. */
+export interface SubscriberMline {
+  readonly track: OfferTrack;
+  active: boolean;
+}
+
 export class Subscriber {
   state: SubscriberState = 'offered';
   streams: SubscriberStream[] = [];
+  /** Every m-line offered so far, in order (the mid is the index). */
+  readonly mlines: SubscriberMline[] = [];
+  /** The mid of the one data m-line, if any. */
+  dataMid: string | undefined;
+  /** An offer of ours waits for the client's answer (`start` with a JSEP). */
+  awaitingAnswer = false;
+  /** Streams changed while an offer was out: offer again once it is answered. */
+  renegotiateAfterAnswer = false;
+  /** A renegotiation is scheduled (changes of one moment go out in one offer). */
+  renegotiationScheduled = false;
   autoupdate = true;
   useMsid = false;
   /** Set when the handle went away or left: nothing more is sent to it. */
@@ -104,6 +120,24 @@ export class Subscriber {
 
   layerEvent(stream: SubscriberStream, what: 'substream' | 'temporal', value: number): void {
     this.handle.pushEvent(undefined, { videoroom: 'event', room: this.room, mid: stream.mid, [what]: value });
+  }
+
+  /** The tracks to offer: every m-line, those without a stream inactive. */
+  offerTracks(): OfferTrack[] {
+    return this.mlines.map((m) => ({ ...m.track, active: m.active }));
+  }
+
+  /** Stream summaries for `attached`/`updated`: the live streams, then m-lines left inactive. */
+  describeStreams(): JsonObject[] {
+    const out: JsonObject[] = [];
+    const seen = new Set<string>();
+    for (const s of this.streams) {
+      if (s.source.type === 'data' && seen.has(s.mid)) continue;
+      seen.add(s.mid);
+      out.push(s.describe());
+    }
+    for (const [i, m] of this.mlines.entries()) if (!m.active && !seen.has(String(i))) out.push({ mindex: i, mid: String(i), type: m.track.kind, active: false });
+    return out.sort((a, b) => (a.mindex as number) - (b.mindex as number));
   }
 
   /** Stops feeding this subscriber: its streams leave their publishers. */

@@ -7,7 +7,7 @@ import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validat
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
-import type { JsonObject, Jsep, MediaTrackInfo, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
+import type { JsonObject, Jsep, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { E, VideoRoomError } from './errors.js';
 import { Publisher, PublisherStream, type RoomId, type UserId } from './publisher.js';
@@ -716,12 +716,13 @@ export class VideoRoomPlugin implements Plugin {
     }
   }
 
-  /** A subscriber loses a stream whose publisher went away: it stays in the PeerConnection, silent. */
+  /** A subscriber loses a stream whose publisher went away: its m-line goes inactive (renegotiated with autoupdate). */
   private streamGone(stream: SubscriberStream): void {
     const sub = stream.subscriber;
-    sub.streams = sub.streams.filter((s) => s !== stream);
+    this.removeStreams(sub, [stream]);
     if (sub.closed) return;
-    sub.handle.pushEvent(undefined, { videoroom: 'event', room: sub.room, mid: stream.mid, feed_id: stream.publisher.id, active: false });
+    if (sub.autoupdate && sub.state !== 'offered') this.scheduleRenegotiation(sub);
+    else sub.handle.pushEvent(undefined, { videoroom: 'event', room: sub.room, mid: stream.mid, feed_id: stream.publisher.id, active: false });
   }
 
   /** A remote publisher is removed, or a participant leaves the room. */
@@ -776,39 +777,19 @@ export class VideoRoomPlugin implements Plugin {
     if (body.use_msid === true) sub.useMsid = true;
     const chosen = this.resolveSubscription(room, entries);
     if (chosen.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, 'No stream to subscribe to');
-    const tracks: OfferTrack[] = [];
-    let dataMid: string | undefined;
-    for (const { publisher, stream, entry } of chosen) {
-      let mid: string;
-      if (stream.type === 'data') {
-        if (dataMid === undefined) {
-          dataMid = String(tracks.length);
-          tracks.push({ kind: 'data', mid: dataMid });
-        }
-        mid = dataMid;
-      } else {
-        mid = String(tracks.length);
-        const c = stream.codec;
-        tracks.push({ kind: stream.type, mid, codec: c?.name, pt: c?.pt, fmtp: c?.fmtp, clockRate: c?.clockRate, channels: c?.channels });
-      }
-      const ss = new SubscriberStream(sub, Number(mid), mid, publisher, stream);
-      this.applyStreamOptions(ss, entry);
-      sub.streams.push(ss);
-    }
+    const added = this.addStreams(sub, chosen, true);
     let offer: Jsep;
     try {
-      offer = await h.handle.createOffer(tracks);
+      offer = await h.handle.createOffer(sub.offerTracks());
     } catch (err) {
       throw new VideoRoomError(E.UNKNOWN, `Error creating the offer: ${errMessage(err)}`);
     }
     if (h.destroyed) return { data: {} };
-    for (const ss of sub.streams) {
-      if (ss.source.type === 'data') ss.source.dataSinks.add(ss);
-      else ss.source.sinks.add(ss);
-    }
+    this.attachStreams(added);
+    sub.awaitingAnswer = true;
     room.subscribers.add(sub);
     h.role = { kind: 'subscriber', room, subscriber: sub };
-    const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.streams.filter((s, i, all) => s.source.type !== 'data' || all.findIndex((x) => x.mid === s.mid) === i).map((s) => s.describe()) };
+    const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
     const feeds = new Set(sub.streams.map((s) => s.publisher));
     if (feeds.size === 1) {
       // Older clients read the feed's id and display at the top level.
@@ -818,6 +799,92 @@ export class VideoRoomPlugin implements Plugin {
     }
     const e2ee = chosen.some((c) => c.publisher.e2ee);
     return { data, jsep: e2ee ? { ...offer, e2ee: true } : offer };
+  }
+
+  /**
+   * Gives each chosen publisher stream an m-line of the subscription: an inactive one of the same kind and codec
+   * when there is one, else a new one at the end. Data streams share the one data m-line (only in a first offer).
+   * The streams are returned, not yet fed: that waits until the offer exists.
+   */
+  private addStreams(sub: Subscriber, chosen: readonly { publisher: Publisher; stream: PublisherStream; entry: JsonObject }[], first: boolean): SubscriberStream[] {
+    const added: SubscriberStream[] = [];
+    for (const { publisher, stream, entry } of chosen) {
+      if (sub.streams.some((x) => x.source === stream)) continue;
+      let mid: string;
+      if (stream.type === 'data') {
+        if (sub.dataMid === undefined) {
+          if (!first) continue;
+          sub.dataMid = String(sub.mlines.length);
+          sub.mlines.push({ track: { kind: 'data', mid: sub.dataMid }, active: true });
+        }
+        mid = sub.dataMid;
+      } else {
+        const c = stream.codec;
+        const free = sub.mlines.findIndex((m) => !m.active && m.track.kind === stream.type && m.track.codec === c?.name && m.track.pt === c?.pt);
+        if (free >= 0) {
+          sub.mlines[free].active = true;
+          mid = String(free);
+        } else {
+          mid = String(sub.mlines.length);
+          sub.mlines.push({ track: { kind: stream.type, mid, codec: c?.name, pt: c?.pt, fmtp: c?.fmtp, clockRate: c?.clockRate, channels: c?.channels }, active: true });
+        }
+      }
+      const ss = new SubscriberStream(sub, Number(mid), mid, publisher, stream);
+      this.applyStreamOptions(ss, entry);
+      sub.streams.push(ss);
+      added.push(ss);
+    }
+    return added;
+  }
+
+  private attachStreams(streams: readonly SubscriberStream[]): void {
+    for (const ss of streams) {
+      if (ss.source.type === 'data') ss.source.dataSinks.add(ss);
+      else ss.source.sinks.add(ss);
+    }
+  }
+
+  /** Takes streams out of a subscription; their m-lines go inactive (the data m-line stays while any feeds it). */
+  private removeStreams(sub: Subscriber, gone: readonly SubscriberStream[]): void {
+    for (const ss of gone) {
+      ss.source.sinks.delete(ss);
+      ss.source.dataSinks.delete(ss);
+      sub.streams = sub.streams.filter((x) => x !== ss);
+      const slot = sub.mlines[ss.mindex];
+      if (slot && !sub.streams.some((x) => x.mid === ss.mid)) slot.active = ss.source.type === 'data';
+    }
+  }
+
+  /** A new offer for a subscription whose streams changed; the client answers with `start`. */
+  private async reoffer(sub: Subscriber): Promise<Jsep | undefined> {
+    if (sub.awaitingAnswer) {
+      sub.renegotiateAfterAnswer = true;
+      sub.handle.pushEvent(undefined, { videoroom: 'updating', room: sub.room });
+      return undefined;
+    }
+    let offer: Jsep;
+    try {
+      offer = await sub.handle.createOffer(sub.offerTracks());
+    } catch (err) {
+      throw new VideoRoomError(E.UNKNOWN, `Error creating the new offer: ${errMessage(err)}`);
+    }
+    sub.awaitingAnswer = true;
+    return offer;
+  }
+
+  /** Publishers went away under an `autoupdate` subscription: one new offer for all of it, soon. */
+  private scheduleRenegotiation(sub: Subscriber): void {
+    if (sub.renegotiationScheduled || sub.closed) return;
+    sub.renegotiationScheduled = true;
+    setTimeout(() => {
+      sub.renegotiationScheduled = false;
+      if (sub.closed) return;
+      this.reoffer(sub)
+        .then((offer) => {
+          if (offer && !sub.closed) sub.handle.pushEvent(undefined, { videoroom: 'updated', room: sub.room, streams: sub.describeStreams() }, offer);
+        })
+        .catch((err: unknown) => sub.handle.log.warn(`videoroom: renegotiation failed: ${errMessage(err)}`));
+    }, 50).unref();
   }
 
   /** The publisher streams a list of `{feed, mid?}` entries names; unknown feeds and mids are errors. */
@@ -857,6 +924,13 @@ export class VideoRoomPlugin implements Plugin {
   private async subscriberRequest(h: HandleState, room: Room, sub: Subscriber, request: string, body: JsonObject, _jsep: Jsep | undefined): Promise<{ data: JsonObject; jsep?: Jsep }> {
     switch (request) {
       case 'start': {
+        if (_jsep) {
+          sub.awaitingAnswer = false;
+          if (sub.renegotiateAfterAnswer) {
+            sub.renegotiateAfterAnswer = false;
+            this.scheduleRenegotiation(sub);
+          }
+        }
         if (sub.state === 'paused') {
           for (const s of sub.streams) h.handle.restartRtp(s.mid);
           sub.askKeyframes();
@@ -924,8 +998,33 @@ export class VideoRoomPlugin implements Plugin {
         return { data: { videoroom: 'event', room: room.id, left: 'ok' } };
       case 'subscribe':
       case 'unsubscribe':
-      case 'update':
-        throw new VideoRoomError(E.INVALID_REQUEST, `'${request}' (changing the streams of a subscription) is not supported yet: subscribe with another handle`);
+      case 'update': {
+        const toAdd = request === 'subscribe' ? body.streams : request === 'update' ? body.subscribe : undefined;
+        const toDrop = request === 'unsubscribe' ? body.streams : request === 'update' ? body.unsubscribe : undefined;
+        if (request !== 'update' && !Array.isArray(body.streams)) throw new VideoRoomError(body.streams === undefined ? E.MISSING_ELEMENT : E.INVALID_ELEMENT, body.streams === undefined ? 'Missing mandatory element (streams)' : 'Invalid element type (streams should be an array)');
+        if (request === 'update' && !Array.isArray(toAdd) && !Array.isArray(toDrop)) throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'subscribe' and 'unsubscribe' must be specified");
+        const drop: SubscriberStream[] = [];
+        for (const raw of Array.isArray(toDrop) ? toDrop : []) {
+          const e = isJsonObject(raw) ? raw : {};
+          const feed = e.feed === undefined ? undefined : this.userIdOf(e, 'feed', false);
+          for (const ss of sub.streams) {
+            if (feed !== undefined && ss.publisher.id !== feed) continue;
+            if (typeof e.mid === 'string' && ss.source.mid !== e.mid) continue;
+            if (typeof e.sub_mid === 'string' && ss.mid !== e.sub_mid) continue;
+            if (feed === undefined && e.mid === undefined && e.sub_mid === undefined) continue;
+            drop.push(ss);
+          }
+        }
+        const chosen = Array.isArray(toAdd) ? this.resolveSubscription(room, toAdd.map((e) => (isJsonObject(e) ? e : {}))) : [];
+        this.removeStreams(sub, drop);
+        const added = this.addStreams(sub, chosen, false);
+        if (drop.length === 0 && added.length === 0) return { data: { videoroom: 'updated', room: room.id } };
+        const offer = await this.reoffer(sub);
+        this.attachStreams(added);
+        for (const ss of added) if (ss.source.type === 'video') this.askKeyframe(ss.publisher, ss.source, true);
+        if (!offer) return { data: { videoroom: 'updating', room: room.id } };
+        return { data: { videoroom: 'updated', room: room.id, streams: sub.describeStreams() }, jsep: offer };
+      }
       default:
         throw new VideoRoomError(E.INVALID_REQUEST, `Unknown request '${request}'`);
     }
