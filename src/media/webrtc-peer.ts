@@ -394,6 +394,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
         const mid = t.mid ?? String(i);
         if (t.kind === 'application') {
           const ch = pc.createDataChannel(mid === String(i) ? 'JanusDataChannel' : mid);
+          // werift would number the data m-line itself, colliding with the mids we gave the others.
+          if (pc.sctpTransport) pc.sctpTransport.mid = mid;
           this.adoptChannel(ch);
           continue;
         }
@@ -459,7 +461,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.negotiatedValue = [...this.negotiatedValue, ...added];
     this.reofferPending = true;
     this.log('info', `renegotiating: ${listed.size} stream(s), ${added.length} new`);
-    return local;
+    // werift writes port 0 (rejected) for an inactive m-line; ours are only idle, and when every media line is
+    // idle a port-0 bundle would make the browser drop the whole transport.
+    return local.replace(/^m=(audio|video) 0 /gm, 'm=$1 9 ');
   }
 
   /** Applies the remote answer to an offer made with createOffer. */

@@ -446,7 +446,10 @@ export class VideoRoomPlugin implements Plugin {
     const room = this.lookupRoom(body, true);
     const s = room.settings;
     const tokens = (list ?? []) as string[];
-    if (action === 'enable') s.allowed ??= new Set();
+    if (action === 'enable') {
+      s.allowed ??= new Set();
+      for (const t of tokens) s.allowed.add(t);
+    }
     else if (action === 'disable') s.allowed = undefined;
     else if (action === 'add') {
       s.allowed ??= new Set();
