@@ -97,3 +97,32 @@ export function renumberExtensions(packet: Buffer, table: Uint8Array): boolean {
   }
   return true;
 }
+
+/**
+ * The value byte of the one-byte header extension `id` (e.g. audio level: V bit and level in -dBov), or -1 when
+ * the packet does not carry it or its extension block is malformed.
+ */
+export function readOneByteExtension(packet: Buffer, id: number): number {
+  if (packet.length < 12 || (packet[0] & 0x10) === 0) return -1;
+  const start = 12 + (packet[0] & 0x0f) * 4;
+  if (packet.length < start + 4 || packet.readUInt16BE(start) !== 0xbede) return -1;
+  const end = start + 4 + packet.readUInt16BE(start + 2) * 4;
+  if (end > packet.length) return -1;
+  for (let at = start + 4; at < end; ) {
+    const b = packet[at];
+    const elementId = b >> 4;
+    if (elementId === 0) {
+      at++;
+      continue;
+    }
+    if (elementId === 15) return -1;
+    const len = (b & 0x0f) + 1;
+    if (at + 1 + len > end) return -1;
+    if (elementId === id) return packet[at + 1];
+    at += 1 + len;
+  }
+  return -1;
+}
+
+/** Our id for the audio level extension (after renumberExtensions). */
+export const OUR_AUDIO_LEVEL_ID = 4;

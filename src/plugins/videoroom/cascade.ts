@@ -10,6 +10,7 @@ import type { Logger } from '../../logging/logger.js';
 import { BindError } from '../../net/bind-error.js';
 import { destinationFor } from '../../net/address.js';
 import type { BoundUdpSocket, Network } from '../../net/network.js';
+import { EXT_AUDIO_LEVEL, EXT_PLAYOUT_DELAY, EXT_VIDEO_ORIENTATION } from '../../rtp/header-extensions.js';
 import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
@@ -432,7 +433,13 @@ export class Cascade {
       codec = { name, pt: DEFAULT_PT[name], clockRate: CLOCK_RATE[name] ?? 90000, channels: name === 'opus' ? 2 : undefined, fmtp: fmtp || undefined };
     }
     // Stream m-lines here are numbered in the order given, whatever the sender called them.
-    const s = new PublisherStream(index, String(index), type, codec, e.simulcast === true, undefined);
+    // The sender's extension ids, as the stream description gives them.
+    const extensions = [
+      [e.audiolevel_ext_id, EXT_AUDIO_LEVEL],
+      [e.videoorient_ext_id, EXT_VIDEO_ORIENTATION],
+      [e.playoutdelay_ext_id, EXT_PLAYOUT_DELAY],
+    ].flatMap(([id, uri]) => (typeof id === 'number' && id > 0 ? [{ id, uri: uri as string }] : []));
+    const s = new PublisherStream(index, String(index), type, codec, e.simulcast === true, type === 'data' ? undefined : extensions);
     s.remoteMindex = e.mindex as number;
     if (typeof e.description === 'string') s.description = e.description;
     if (e.disabled === true || !allowed) s.disabled = true;

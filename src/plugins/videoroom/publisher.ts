@@ -2,7 +2,8 @@
 // the subscriber streams fed by it and to its RTP forwarders. A remote publisher (fed over plain RTP by another
 // server) is the same thing without a handle.
 import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle } from '../plugin.js';
-import { relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
+import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
+import { TalkingDetector, type TalkingChange } from './talking.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 
 export type RoomId = number | string;
@@ -29,9 +30,13 @@ export class PublisherStream {
   muted = false;
   /** Sender numbering of header extensions → ours (see rtp/header-extensions.ts). */
   readonly extensionTable: Uint8Array | undefined;
+  /** The sender writes audio levels (RFC 6464) we can read after renumbering. */
+  readonly hasAudioLevel: boolean;
   recorder: MjrRecorder | undefined;
   /** When a keyframe was last asked for (ms, performance clock). */
   lastKeyframeAsk = 0;
+  /** Talking detection (the room's `audiolevel_event`) and whom to tell of a change. */
+  talking: { readonly detector: TalkingDetector; readonly report: (change: TalkingChange, average: number) => void } | undefined;
   /** A remote publisher's stream: the m-line index on the sending server (its SSRCs are numbered by it). */
   remoteMindex: number | undefined;
 
@@ -44,12 +49,18 @@ export class PublisherStream {
     extensions: readonly HeaderExtension[] | undefined,
   ) {
     this.extensionTable = type !== 'data' && extensions ? relayExtensionTable(extensions, type) : undefined;
+    this.hasAudioLevel = type === 'audio' && (extensions ?? []).some((e) => e.uri === EXT_AUDIO_LEVEL);
   }
 
   /** Relays one packet (decrypted, header included) to every sink; the buffer is renumbered in place first. */
   relay(packet: Buffer, layer: number | undefined): void {
     if (this.muted) return;
     if (this.extensionTable) renumberExtensions(packet, this.extensionTable);
+    if (this.talking) {
+      const level = readOneByteExtension(packet, OUR_AUDIO_LEVEL_ID);
+      const change = level >= 0 ? this.talking.detector.add(level) : undefined;
+      if (change) this.talking.report(change, this.talking.detector.lastAverage);
+    }
     this.recorder?.write(packet);
     for (const sink of this.sinks) sink.receive(packet, layer);
   }
@@ -81,6 +92,7 @@ export class PublisherStream {
     }
     if (this.simulcast) out.simulcast = true;
     if (this.muted) out.moderated = true;
+    if (this.talking) out.talking = this.talking.detector.talking;
     return out;
   }
 }
@@ -138,7 +150,13 @@ export class Publisher {
     if (firstVideo?.codec) out.video_codec = firstVideo.codec.name;
     if (firstVideo?.simulcast) out.simulcast = true;
     out.streams = this.streams.map((s) => s.describe());
+    if (this.streams.some((s) => s.talking)) out.talking = this.isTalking();
     return out;
+  }
+
+  /** Whether any of its audio streams is talking (rooms with `audiolevel_event`). */
+  isTalking(): boolean {
+    return this.streams.some((s) => s.talking?.detector.talking === true);
   }
 
   /** The short form for `joining`, `attendees` and `listparticipants`. */

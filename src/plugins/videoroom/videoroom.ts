@@ -15,6 +15,7 @@ import { Room } from './room.js';
 import { describeRoom, fromConfigGroup, isRoomGroup, parseRoomSettings, settingsToGroup } from './room-settings.js';
 import { Subscriber, SubscriberStream } from './subscriber.js';
 import { Cascade } from './cascade.js';
+import { TalkingDetector } from './talking.js';
 
 const SYNC_REQUESTS = new Set([
   'create', 'edit', 'destroy', 'list', 'exists', 'allowed', 'kick', 'moderate', 'listparticipants', 'listforwarders',
@@ -287,6 +288,7 @@ export class VideoRoomPlugin implements Plugin {
           const out = p.identity();
           if (p.remote) out.remote = true;
           out.publisher = p.active;
+          if (room.settings.audiolevelEvent && p.active) out.talking = p.isTalking();
           return out;
         });
         return { videoroom: 'participants', room: room.id, participants };
@@ -694,6 +696,17 @@ export class VideoRoomPlugin implements Plugin {
   announce(room: Room, p: Publisher): void {
     p.active = true;
     p.publishing = false;
+    if (room.settings.audiolevelEvent) {
+      for (const s of p.streams) {
+        if (s.type !== 'audio' || !s.hasAudioLevel) continue;
+        const detector = new TalkingDetector(p.audioActivePackets ?? room.settings.audioActivePackets, p.audioLevelAverage ?? room.settings.audioLevelAverage);
+        s.talking = {
+          detector,
+          // Everyone hears it, the speaker included.
+          report: (change, average) => room.notify({ videoroom: change, room: room.id, id: p.id, mindex: s.mindex, mid: s.mid, 'audio-level-dBov-avg': average }),
+        };
+      }
+    }
     room.notify({ videoroom: 'event', room: room.id, publishers: [p.describe()] }, p);
     if (p.recording || room.settings.record) this.setRecording(room, p, true);
     for (const s of p.streams) if (s.type === 'video') this.askKeyframe(p, s, true);
