@@ -5,6 +5,7 @@ import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
+import { parseVp9Descriptor, Vp9LayerFilter } from '../rtp/vp9-svc.js';
 import type { DataSink, Publisher, PublisherStream, RoomId, StreamSink } from './publisher.js';
 
 export type SubscriberState = 'offered' | 'started' | 'paused';
@@ -14,6 +15,9 @@ export class SubscriberStream implements StreamSink, DataSink {
   send = true;
   private selector: SimulcastSelector | undefined;
   temporal: TemporalLayerFilter | undefined;
+  /** VP9 SVC layers (`spatial_layer`, `temporal_layer`), once one was asked. */
+  svc: Vp9LayerFilter | undefined;
+  private svcKeyframeAskedAt = 0;
   substreamTarget = 2;
 
   constructor(
@@ -30,6 +34,10 @@ export class SubscriberStream implements StreamSink, DataSink {
     if (sub.state !== 'started' || !this.send) return;
     if (layer !== undefined && !this.acceptLayer(packet, layer)) return;
     let out: Buffer | undefined = packet;
+    if (this.svc) {
+      out = this.filterSvc(this.svc, packet);
+      if (!out) return;
+    }
     if (this.temporal) {
       const before = this.temporal.forwarding;
       out = this.temporal.filterPacket(packet, 'copy');
@@ -37,6 +45,40 @@ export class SubscriberStream implements StreamSink, DataSink {
       if (this.temporal.forwarding !== before) sub.layerEvent(this, 'temporal', this.temporal.forwarding);
     }
     if (out) sub.handle.relayRtp(this.mid, out);
+  }
+
+  /** VP9 SVC: drops layers above the targets; the packet ending a picture gets the marker (in a copy: shared buffer). */
+  private filterSvc(svc: Vp9LayerFilter, packet: Buffer): Buffer | undefined {
+    const h = parseRtpHeader(packet);
+    const d = h ? parseVp9Descriptor(packet.subarray(h.headerLength)) : undefined;
+    if (!d) return packet;
+    const now = performance.now();
+    if (svc.waitingForKeyframe && now - this.svcKeyframeAskedAt > 1000) {
+      // A higher spatial layer starts at a keyframe; a lost request must not leave the subscriber low.
+      this.svcKeyframeAskedAt = now;
+      this.subscriber.askKeyframe(this.publisher, this.source);
+    }
+    const before = [svc.spatial, svc.temporal];
+    const decision = svc.decide(d);
+    if (svc.spatial !== before[0]) this.subscriber.layerEvent(this, 'spatial_layer', svc.spatial);
+    if (svc.temporal !== before[1]) this.subscriber.layerEvent(this, 'temporal_layer', svc.temporal);
+    if (decision === 'drop') {
+      this.subscriber.handle.skipRtp(this.mid);
+      return undefined;
+    }
+    if (decision === 'pass-and-mark' && (packet[1] & 0x80) === 0) {
+      const copy = Buffer.from(packet);
+      copy[1] |= 0x80;
+      return copy;
+    }
+    return packet;
+  }
+
+  setSvc(spatial: number | undefined, temporal: number | undefined): void {
+    if (this.source.codec?.name !== 'vp9') return;
+    this.svc ??= new Vp9LayerFilter();
+    if (spatial !== undefined) this.svc.targetSpatial = spatial;
+    if (temporal !== undefined) this.svc.targetTemporal = temporal;
   }
 
   receiveData(data: Buffer | string, label: string): void {
@@ -81,7 +123,8 @@ export class SubscriberStream implements StreamSink, DataSink {
     if (s.description !== undefined) out.feed_description = s.description;
     if (s.codec) out.codec = s.codec.name;
     if (!this.send) out.send = false;
-    if (s.simulcast) out.simulcast = { substream: this.substreamTarget };
+    if (s.simulcast) out.simulcast = { substream: this.selector?.current ?? -1, 'substream-target': this.substreamTarget, 'temporal-layer': this.temporal?.forwarding ?? 2, 'temporal-layer-target': this.temporal?.target ?? 2 };
+    if (this.svc) out.svc = { 'spatial-layer': this.svc.spatial, 'target-spatial-layer': this.svc.targetSpatial, 'temporal-layer': this.svc.temporal, 'target-temporal-layer': this.svc.targetTemporal };
     return out;
   }
 }
@@ -118,7 +161,7 @@ export class Subscriber {
     readonly askKeyframe: (publisher: Publisher, stream: PublisherStream) => void,
   ) {}
 
-  layerEvent(stream: SubscriberStream, what: 'substream' | 'temporal', value: number): void {
+  layerEvent(stream: SubscriberStream, what: 'substream' | 'temporal' | 'spatial_layer' | 'temporal_layer', value: number): void {
     this.handle.pushEvent(undefined, { videoroom: 'event', room: this.room, mid: stream.mid, [what]: value });
   }
 

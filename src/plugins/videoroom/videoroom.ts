@@ -935,6 +935,10 @@ export class VideoRoomPlugin implements Plugin {
     if (typeof e.send === 'boolean') ss.send = e.send;
     if (typeof e.substream === 'number') ss.setSubstream(e.substream);
     if (typeof e.temporal === 'number') ss.setTemporal(e.temporal);
+    if (typeof e.spatial_layer === 'number' || typeof e.temporal_layer === 'number') {
+      ss.setSvc(typeof e.spatial_layer === 'number' ? e.spatial_layer : undefined, typeof e.temporal_layer === 'number' ? e.temporal_layer : undefined);
+      if (ss.svc?.waitingForKeyframe) this.askKeyframe(ss.publisher, ss.source, true);
+    }
   }
 
   private async subscriberRequest(h: HandleState, room: Room, sub: Subscriber, request: string, body: JsonObject, _jsep: Jsep | undefined): Promise<{ data: JsonObject; jsep?: Jsep }> {
@@ -974,6 +978,14 @@ export class VideoRoomPlugin implements Plugin {
             }
             if (typeof e.substream === 'number' && s.source.simulcast) this.askKeyframe(s.publisher, s.source, false);
           }
+        }
+        if (body.restart === true) {
+          // An ICE restart: new credentials in a new offer of ours, answered with `start`.
+          const offer = await h.handle.restartIce().catch((err: unknown) => {
+            throw new VideoRoomError(E.UNKNOWN, `Error restarting ICE: ${errMessage(err)}`);
+          });
+          sub.awaitingAnswer = true;
+          return { data: { videoroom: 'event', room: room.id, configured: 'ok' }, jsep: offer };
         }
         return { data: { videoroom: 'event', room: room.id, configured: 'ok' } };
       }
