@@ -1,4 +1,5 @@
 // Field validation for JSON requests, with Janus's wording; plugins pass their own error codes.
+import { timingSafeEqual } from 'node:crypto';
 import { ErrorCode, JanusError } from './errors.js';
 
 export type JsonObject = { [key: string]: unknown };
@@ -84,4 +85,12 @@ export function checkFields(obj: JsonObject, specs: readonly FieldSpec[], codes:
 export function optionalId(obj: JsonObject, name: string): number | undefined {
   const v = obj[name];
   return v === undefined || v === null ? undefined : (v as number);
+}
+
+/** Compares a secret, pin or key a request gave with the expected one, in constant time. */
+export function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,8 +1,7 @@
 // janus.plugin.streaming: RTP mountpoints fed over UDP and watched over WebRTC (the Janus 1.x API).
-import { timingSafeEqual } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { uniqueId } from '../../core/ids.js';
-import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
+import { findFieldError, isJsonObject, sameSecret, type FieldSpec } from '../../core/validate.js';
 import { buildPli } from '../../rtp/rtcp.js';
 import { BindError } from '../../net/bind-error.js';
 import type { Network } from '../../net/network.js';
@@ -58,12 +57,6 @@ function check(body: JsonObject, specs: readonly FieldSpec[]): void {
   if (err) throw new StreamingError(err.code, err.reason);
 }
 
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 type ViewerState = 'idle' | 'preparing' | 'starting' | 'started' | 'paused';
 

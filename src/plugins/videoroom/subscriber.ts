@@ -118,11 +118,10 @@ export class SubscriberStream implements StreamSink, DataSink {
   /** The stream as `attached`/`updated` events and `listparticipants` describe it. */
   describe(): JsonObject {
     const s = this.source;
-    const out: JsonObject = { mindex: this.mindex, mid: this.mid, type: s.type, feed_id: this.publisher.id, feed_mid: s.mid, active: true };
+    const out: JsonObject = { mindex: this.mindex, mid: this.mid, type: s.type, active: true, ready: this.subscriber.state !== 'offered', send: this.send, feed_id: this.publisher.id, feed_mid: s.mid };
     if (this.publisher.display !== undefined) out.feed_display = this.publisher.display;
     if (s.description !== undefined) out.feed_description = s.description;
     if (s.codec) out.codec = s.codec.name;
-    if (!this.send) out.send = false;
     if (s.simulcast) out.simulcast = { substream: this.selector?.current ?? -1, 'substream-target': this.substreamTarget, 'temporal-layer': this.temporal?.forwarding ?? 2, 'temporal-layer-target': this.temporal?.target ?? 2 };
     if (this.svc) out.svc = { 'spatial-layer': this.svc.spatial, 'target-spatial-layer': this.svc.targetSpatial, 'temporal-layer': this.svc.temporal, 'target-temporal-layer': this.svc.targetTemporal };
     return out;

@@ -1,9 +1,8 @@
 // janus.plugin.videoroom: an SFU. Publishers send their streams to the room; subscribers get any mix of the
 // publishers' streams on one PeerConnection the plugin offers. Room management, moderation and cascading (RTP
 // forwarders, remote publishers) are synchronous requests; joining and media negotiation are asynchronous.
-import { timingSafeEqual } from 'node:crypto';
 import { randomUint32, uniqueId } from '../../core/ids.js';
-import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
+import { findFieldError, isJsonObject, sameSecret, type FieldSpec } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
@@ -34,12 +33,6 @@ function check(body: JsonObject, specs: readonly FieldSpec[]): void {
   if (bad) throw new VideoRoomError(bad.code, bad.message);
 }
 
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -198,7 +191,8 @@ export class VideoRoomPlugin implements Plugin {
 
   // -------------------------------------------------------------------------------------------- room access
 
-  private roomIdOf(body: JsonObject, required = true, key = 'room'): RoomId | undefined {
+  /** A room or user id in `body[key]`: a positive integer, or a string with `string_ids`. */
+  private idOf(body: JsonObject, key: string, required: boolean): RoomId | undefined {
     const v = body[key];
     if (v === undefined || v === null) {
       if (required) throw new VideoRoomError(E.MISSING_ELEMENT, `Missing mandatory element (${key})`);
@@ -210,16 +204,12 @@ export class VideoRoomPlugin implements Plugin {
     return v as RoomId;
   }
 
+  private roomIdOf(body: JsonObject, required = true): RoomId | undefined {
+    return this.idOf(body, 'room', required);
+  }
+
   private userIdOf(body: JsonObject, key: string, required: boolean): UserId | undefined {
-    const v = body[key];
-    if (v === undefined || v === null) {
-      if (required) throw new VideoRoomError(E.MISSING_ELEMENT, `Missing mandatory element (${key})`);
-      return undefined;
-    }
-    if (this.stringIds ? typeof v !== 'string' : typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element type (${key} should be ${this.stringIds ? 'a string' : 'a positive integer'})`);
-    }
-    return v as UserId;
+    return this.idOf(body, key, required);
   }
 
   /** The room named by `room`; with `modify`, its secret must be given (when it has one). */
@@ -580,7 +570,10 @@ export class VideoRoomPlugin implements Plugin {
         this.applyPublisherSettings(room, p, body);
         if (jsep) {
           const answer = await this.publish(h, room, p, body, jsep, request === 'configure');
-          return { data: { videoroom: 'event', room: room.id, configured: 'ok' }, jsep: answer };
+          const described = p.describe();
+          const data: JsonObject = { videoroom: 'event', room: room.id, configured: 'ok' };
+          for (const k of ['audio_codec', 'video_codec', 'streams']) if (described[k] !== undefined) data[k] = described[k];
+          return { data, jsep: answer };
         }
         if (request === 'publish') throw new VideoRoomError(E.INVALID_SDP_TYPE, 'Missing SDP offer');
         return { data: { videoroom: 'event', room: room.id, configured: 'ok' } };
@@ -807,7 +800,7 @@ export class VideoRoomPlugin implements Plugin {
     h.role = { kind: 'subscriber', room, subscriber: sub };
     const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
     const feeds = new Set(sub.streams.map((s) => s.publisher));
-    if (feeds.size === 1) {
+    if (!Array.isArray(body.streams) && feeds.size === 1) {
       // Older clients read the feed's id and display at the top level.
       const only = [...feeds][0];
       data.id = only.id;
