@@ -30,6 +30,9 @@ function command(placement: Placement, program: string, args: readonly string[])
 
 const LIB = '/usr/lib/x86_64-linux-gnu/janus';
 
+/** Every plugin Debian's Janus ships (short names); the bench loads only those its workloads use. */
+const JANUS_PLUGINS = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'];
+
 /** Installs Debian's janus when it is missing; returns false when that is impossible. */
 export function ensureJanus(): boolean {
   return ensureDebianPackage('janus', '/usr/bin/janus');
@@ -48,8 +51,7 @@ export async function startJanus(ports: { http: number; ws: number }, plugins: r
   const addr = placement.netns?.serverAddress ?? '127.0.0.1';
   const iceList = placement.netns?.serverIface ?? 'lo';
   const dir = mkdtempSync(join(tmpdir(), 'portunus-bench-janus-'));
-  const allPlugins = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'];
-  const disable = allPlugins.filter((p) => !plugins.includes(p)).map((p) => `libjanus_${p}.so`).join(',');
+  const disable = JANUS_PLUGINS.filter((p) => !plugins.includes(p)).map((p) => `libjanus_${p}.so`).join(',');
   writeFileSync(
     join(dir, 'janus.jcfg'),
     `general: {
@@ -77,12 +79,18 @@ loggers: { disable = "libjanus_jsonlog.so" }
   return waitReady('janus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);
 }
 
-export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = [], placement: Placement = {}): Promise<RunningServer> {
+/**
+ * Starts Portunus with the same settings as Janus. With `plugins` (short names, as for startJanus), the other
+ * plugins Janus knows are disabled (`plugins.disable`), so both servers load the same set; without it, every
+ * plugin Portunus has loads.
+ */
+export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = [], placement: Placement = {}, plugins?: readonly string[]): Promise<RunningServer> {
   const addr = placement.netns?.serverAddress ?? '127.0.0.1';
   const iceList = placement.netns?.serverIface ?? 'lo';
+  const disable = plugins ? [`--plugins.disable=${JANUS_PLUGINS.filter((p) => !plugins.includes(p)).map((p) => `janus.plugin.${p}`).join(',')}`] : [];
   const [program, args] = command(placement, process.execPath, [
     'dist/src/main.js', `--http.ip=${addr}`, `--http.port=${ports.http}`, `--websockets.ws_ip=${addr}`, `--websockets.ws_port=${ports.ws}`,
-    '--general.log_level=2', `--nat.ice_enforce_list=${iceList}`, ...extraArgs,
+    '--general.log_level=2', `--nat.ice_enforce_list=${iceList}`, ...disable, ...extraArgs,
   ]);
   const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return waitReady('portunus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);

@@ -7,6 +7,7 @@ import { ensureDebianPackage, ensureJanus, startJanus, startPortunus, type Place
 import { measureMemory } from './memory.js';
 import { runEchoBench, summarize } from './echo.js';
 import { runFanout, type FanoutStep } from './fanout.js';
+import { parseVideoRoomSizes, runVideoRoom, type VideoRoomStep } from './videoroom.js';
 import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
 import { createBenchNetns } from './netns.js';
 
@@ -36,6 +37,11 @@ async function churnFigures(server: RunningServer, transport: 'rest' | 'ws'): Pr
 
 const FANOUT_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '10,25,50,100,150').split(',').map(Number);
 const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 4);
+/** Publishers × subscribers per VideoRoom step ("" turns the workload off). */
+const VIDEOROOM_SIZES = parseVideoRoomSizes(process.env.BENCH_VIDEOROOM_SIZES ?? '2x5,3x10,4x20');
+const VIDEOROOM_SECONDS = Number(process.env.BENCH_VIDEOROOM_SECONDS ?? 4);
+/** The plugins both servers load: those the workloads use. */
+const PLUGINS = ['echotest', 'streaming', ...(VIDEOROOM_SIZES.length > 0 ? ['videoroom'] : [])];
 const ECHO_CALLS = Number(process.env.BENCH_ECHO_CALLS ?? 5);
 const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
 
@@ -63,13 +69,30 @@ async function measure(server: RunningServer) {
   } catch (err) {
     notes.push(`fan-out on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
   }
+  let videoroom: VideoRoomStep[] = [];
+  if (VIDEOROOM_SIZES.length > 0) {
+    try {
+      videoroom = await runVideoRoom(server, VIDEOROOM_SIZES, VIDEOROOM_SECONDS);
+    } catch (err) {
+      notes.push(`VideoRoom on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 400)}`);
+    }
+  }
   const rest = await churnFigures(server, 'rest');
   const ws = await churnFigures(server, 'ws');
   const memory = await measureMemory(server, 10000);
-  return { echo, browser, fanout, rest, ws, memory };
+  return { echo, browser, fanout, videoroom, rest, ws, memory };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>>;
+
+function sameSize(a: { publishers: number; subscribers: number }, b: { publishers: number; subscribers: number }): boolean {
+  return a.publishers === b.publishers && a.subscribers === b.subscribers;
+}
+
+function largestUnderOnePercent(steps: readonly VideoRoomStep[]): string {
+  const ok = steps.filter((st) => st.worstLoss < 0.01).pop();
+  return ok ? `${ok.publishers}×${ok.subscribers}` : 'none';
+}
 
 /** Pins this process to every CPU but the last and returns the last, for the server; undefined when not possible. */
 function pinCpus(): number | undefined {
@@ -101,14 +124,14 @@ async function main(): Promise<void> {
   let p: Measured | undefined;
   let j: Measured | undefined;
   try {
-    const portunus = await startPortunus({ http: 18088, ws: 18188 }, [], placement);
+    const portunus = await startPortunus({ http: 18088, ws: 18188 }, [], placement, PLUGINS);
     try {
       p = await measure(portunus);
     } finally {
       await portunus.stop();
     }
     if (haveJanus) {
-      const janus = await startJanus({ http: 28088, ws: 28188 }, ['echotest', 'streaming'], placement);
+      const janus = await startJanus({ http: 28088, ws: 28188 }, PLUGINS, placement);
       try {
         j = await measure(janus);
       } finally {
@@ -130,6 +153,13 @@ async function main(): Promise<void> {
     { workload: 'session churn over REST', unit: 'server CPU ms/cycle', portunus: p.rest.cpu, janus: j?.rest.cpu, higherIsBetter: false },
     { workload: 'session churn over WS', unit: 'cycles/s', portunus: p.ws.rate, janus: j?.ws.rate, higherIsBetter: true },
     { workload: 'session churn over WS', unit: 'server CPU ms/cycle', portunus: p.ws.cpu, janus: j?.ws.cpu, higherIsBetter: false },
+    ...VIDEOROOM_SIZES.map((z): Row => ({
+      workload: `VideoRoom ${z.publishers}x${z.subscribers}: server CPU per forwarded packet`,
+      unit: 'µs',
+      portunus: p.videoroom.find((st) => sameSize(st, z))?.serverCpuUsPerPacket ?? NaN,
+      janus: j?.videoroom.find((st) => sameSize(st, z))?.serverCpuUsPerPacket,
+      higherIsBetter: false,
+    })),
     { workload: 'memory per idle session', unit: 'bytes', portunus: p.memory.bytesPerSession, janus: j?.memory.bytesPerSession, higherIsBetter: false },
     { workload: 'memory per handle', unit: 'bytes', portunus: p.memory.bytesPerHandle, janus: j?.memory.bytesPerHandle, higherIsBetter: false },
   ];
@@ -164,13 +194,29 @@ async function main(): Promise<void> {
     }),
     `Largest N under 1 % loss: Portunus ${p.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none'}, Janus ${j && j.fanout.length > 0 ? (j.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none') : 'n/a'}.`,
     '',
-    'Not measured yet: VideoRoom P×S (there is no VideoRoom plugin yet).',
+    ...(VIDEOROOM_SIZES.length === 0
+      ? ['VideoRoom P×S: not run (BENCH_VIDEOROOM_SIZES is empty).']
+      : [
+          `VideoRoom P×S (one room per step; P werift publishers each sending ~1 Mbit/s of VP8-shaped video + Opus-sized audio; S werift subscribers, each subscribed to all P publishers in one subscription; ${VIDEOROOM_SECONDS} s per step after 1 s settling):`,
+          '',
+          '| P×S | server | packets sent | packets forwarded | worst loss per subscriber stream | server CPU µs per forwarded packet | ratio (Janus / Portunus) | server RSS growth | per PeerConnection | bench client CPU (cores) |',
+          '|---|---|---|---|---|---|---|---|---|---|',
+          ...VIDEOROOM_SIZES.flatMap((z) => {
+            const ps = p.videoroom.find((st) => sameSize(st, z));
+            const js = j?.videoroom.find((st) => sameSize(st, z));
+            const row = (name: string, st: VideoRoomStep, ratio: string): string =>
+              `| ${st.publishers}×${st.subscribers} | ${name} | ${st.sent} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} | ${ratio} | ${(st.rssGrowthBytes / 1048576).toFixed(1)} MiB | ${(st.rssBytesPerPeer / 1024).toFixed(0)} KiB | ${st.clientCpuShare.toFixed(2)} |`;
+            const ratio = ps && js ? (js.serverCpuUsPerPacket / ps.serverCpuUsPerPacket).toFixed(2) : 'n/a';
+            return [...(ps ? [row('Portunus', ps, ratio)] : []), ...(js ? [row('Janus', js, ps ? '' : ratio)] : [])];
+          }),
+          `Largest P×S under 1 % loss: Portunus ${largestUnderOnePercent(p.videoroom)}, Janus ${j && j.videoroom.length > 0 ? largestUnderOnePercent(j.videoroom) : 'n/a'}. RSS growth is since before the first step's room (steps grow, so it reads as the peak so far).`,
+        ]),
     ...notes.map((n) => `Note: ${n}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), repeats: REPEATS, rows, portunus: p, janus: j }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), repeats: REPEATS, videoroom: { sizes: VIDEOROOM_SIZES, seconds: VIDEOROOM_SECONDS }, rows, portunus: p, janus: j }, null, 2));
   process.stdout.write(`\nwritten ${file}\n`);
 }
 

@@ -1,0 +1,498 @@
+// Workload 2: VideoRoom P×S. A room created over the API; P werift publishers in the bench process, each sending
+// VP8-shaped video (~1 Mbit/s: 100 packets/s of 1100 bytes, a keyframe every second and on PLI) and Opus-sized
+// audio (50 packets/s of 120 bytes) that it generates itself; S werift subscribers, each subscribing to all P
+// publishers in one subscription (`join` with `streams: [{feed}, …]`; the server offers, the subscriber answers
+// with `start`). Like workload 1 (fanout.ts), every subscriber completes ICE and DTLS with werift, then counts
+// each SRTP packet at its socket from the clear-text header (per SSRC, i.e. per subscriber stream) and hands one
+// in 50 to werift to decrypt. Figures per step: server CPU per packet forwarded (= counted at the subscribers),
+// the worst loss of any subscriber stream, server RSS growth, and the bench client's own CPU.
+import {
+  RTCPeerConnection,
+  RtpHeader,
+  RtpPacket,
+  useOPUS,
+  useSdesMid,
+  useVP8,
+  type RTCRtpTransceiver,
+} from 'werift';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { discoverNetworkHost } from '../src/net/network-host.js';
+import { Network } from '../src/net/network.js';
+import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
+import { takeOverIceGathering } from '../src/media/werift-ice.js';
+import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
+import { candidatesOn } from '../test/helpers/loopback-sdp.js';
+import type { RunningServer } from './janus-reference.js';
+import { cpuSeconds, residentBytes } from './process-stats.js';
+
+export interface VideoRoomSize {
+  readonly publishers: number;
+  readonly subscribers: number;
+}
+
+export interface VideoRoomStep extends VideoRoomSize {
+  /** Packets sent by all publishers during the measured window (video + audio). */
+  readonly sent: number;
+  /** Packets counted at all subscribers during the window; ideally sent × subscribers. */
+  readonly forwarded: number;
+  /** The worst loss of any one subscriber stream (a publisher's audio or video as one subscriber gets it). */
+  readonly worstLoss: number;
+  readonly serverCpuUsPerPacket: number;
+  readonly clientCpuShare: number;
+  /** Server resident-set growth since before the first step's room, in bytes. */
+  readonly rssGrowthBytes: number;
+  /** The same divided by the PeerConnections of this step (P + S). */
+  readonly rssBytesPerPeer: number;
+  /** Server RSS growth since before the first step, taken before this step's room (what earlier steps left). */
+  readonly rssCarriedBytes: number;
+  /** Sampled packets werift decrypted at the subscribers over the whole step (proof the media is valid SRTP). */
+  readonly decryptedSample: number;
+  /** Of those, packets whose payload is not what a publisher sent. */
+  readonly corruptSample: number;
+  /** Time to bring all publishers and subscribers up (offer sent to webrtcup, one after the other). */
+  readonly setupSeconds: number;
+  /** The measured window's length (tick-aligned; longer than asked when the bench's event loop stalled). */
+  readonly windowSeconds: number;
+  /**
+   * The longest the bench's event loop was held during the window. Over ~100 ms the subscribers' socket
+   * buffers may overflow, so loss may be the client's rather than the server's.
+   */
+  readonly clientMaxStallMs: number;
+}
+
+const TICK_MS = 20;
+const VIDEO_PER_TICK = 2; // 100 packets/s of 1100 bytes: ~0.9 Mbit/s; one 2-packet frame per tick (50 fps)
+const VIDEO_PAYLOAD = 1100;
+const AUDIO_PAYLOAD = 120; // one Opus-sized packet per tick: 50/s
+const KEYFRAME_EVERY_TICKS = 50;
+/** The load client counts every packet from its clear-text header and decrypts one in this many. */
+const CLIENT_SAMPLE_EVERY = 50;
+const PLUGIN = 'janus.plugin.videoroom';
+
+/** Parses "2x5,3x10,4x20" (publishers × subscribers); an empty string means the workload is off. */
+export function parseVideoRoomSizes(text: string): VideoRoomSize[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => {
+      const m = /^(\d+)\s*[x×]\s*(\d+)$/i.exec(s);
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`BENCH_VIDEOROOM_SIZES: "${s}" is not PxS (e.g. 2x5)`);
+      return { publishers: Number(m[1]), subscribers: Number(m[2]) };
+    });
+}
+
+function dataOf(m: Msg): Msg {
+  const pd = m.plugindata as Msg | undefined;
+  return (pd?.data as Msg | undefined) ?? {};
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitUntil(what: string, check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A Janus API session with one VideoRoom handle on its own WebSocket, kept alive while it lives. */
+class Participant {
+  private readonly keepalive: NodeJS.Timeout;
+
+  private constructor(readonly ws: JanusWs, readonly session: number, readonly handle: number) {
+    this.keepalive = setInterval(() => this.ws.send({ janus: 'keepalive', session_id: this.session }), 15_000);
+  }
+
+  static async open(wsUrl: string): Promise<Participant> {
+    const ws = await JanusWs.open(wsUrl);
+    try {
+      const created = await ws.request({ janus: 'create' });
+      const session = (created.data as { id?: number } | undefined)?.id;
+      if (typeof session !== 'number') throw new Error(`create: ${JSON.stringify(created)}`);
+      const attached = await ws.request({ janus: 'attach', session_id: session, plugin: PLUGIN });
+      const handle = (attached.data as { id?: number } | undefined)?.id;
+      if (typeof handle !== 'number') throw new Error(`attach ${PLUGIN}: ${JSON.stringify(attached)}`);
+      return new Participant(ws, session, handle);
+    } catch (err) {
+      ws.close();
+      throw err;
+    }
+  }
+
+  /** A synchronous plugin request: the reply carries the plugin's answer. */
+  async syncRequest(body: Msg): Promise<Msg> {
+    const reply = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body });
+    const data = dataOf(reply);
+    if (reply.janus !== 'success' || data.error !== undefined) throw new Error(`${JSON.stringify(body)} -> ${JSON.stringify(reply)}`);
+    return data;
+  }
+
+  /** An asynchronous plugin request: waits for the event with the same transaction (and a JSEP when asked). */
+  async asyncRequest(body: Msg, jsep: Msg | undefined, wantJsep: boolean, timeoutMs = 10_000): Promise<Msg> {
+    const ack = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
+    if (ack.janus !== 'ack' && ack.janus !== 'event') throw new Error(`${JSON.stringify(body)} -> ${JSON.stringify(ack)}`);
+    const ev = await this.ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, timeoutMs, `event for ${String(body.request)}`);
+    if (dataOf(ev).error !== undefined || (wantJsep && ev.jsep === undefined)) throw new Error(`${JSON.stringify(body)} -> ${JSON.stringify(ev)}`);
+    return ev;
+  }
+
+  webrtcup(timeoutMs: number): Promise<Msg> {
+    return this.ws.wait((m) => m.janus === 'webrtcup' && m.sender === this.handle, timeoutMs, `webrtcup of handle ${this.handle}`);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.keepalive);
+    try {
+      await Promise.race([this.ws.request({ janus: 'destroy', session_id: this.session }), sleep(2000)]);
+    } catch {
+      // the server may be gone already
+    }
+    this.ws.close();
+  }
+}
+
+function newPeer(): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+    codecs: { audio: [useOPUS()], video: [useVP8()] },
+    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+  });
+}
+
+function gatherOn(pc: RTCPeerConnection, network: Network, bind: string, sockets: UdpIceTransport[]): void {
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const t = new UdpIceTransport(await network.openUdp({ what: 'bench videoroom ICE', bind }), () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: bind }];
+    },
+    () => {},
+  );
+}
+
+/** One VP8-shaped packet: payload descriptor, and on a frame's first packet a frame tag (+ keyframe header). */
+function vp8Payload(first: boolean, keyframe: boolean): Buffer {
+  const b = Buffer.alloc(VIDEO_PAYLOAD, 0x55);
+  if (!first) {
+    b[0] = 0x00; // continuation of the partition
+    return b;
+  }
+  b[0] = 0x10; // S: start of partition 0
+  const firstPartSize = 100;
+  b[1] = (keyframe ? 0x00 : 0x01) | 0x10 | ((firstPartSize & 0x7) << 5); // P (inverse keyframe), version 0, show_frame
+  b[2] = (firstPartSize >> 3) & 0xff;
+  b[3] = (firstPartSize >> 11) & 0xff;
+  if (keyframe) {
+    b.set([0x9d, 0x01, 0x2a], 4); // start code
+    b.writeUInt16LE(640, 7);
+    b.writeUInt16LE(480, 9);
+  }
+  return b;
+}
+
+const OPUS_PAYLOAD = ((): Buffer => {
+  const b = Buffer.alloc(AUDIO_PAYLOAD, 0x33);
+  b[0] = 0xf8; // TOC: CELT fullband 20 ms, mono, one frame
+  return b;
+})();
+
+/** Whether a payload is one of ours: Opus-sized audio, or VP8-shaped video ending in the filler. */
+function looksSent(payload: Buffer): boolean {
+  if (payload.length === AUDIO_PAYLOAD) return payload.equals(OPUS_PAYLOAD);
+  return payload.length === VIDEO_PAYLOAD && payload[VIDEO_PAYLOAD - 1] === 0x55 && (payload[0] & ~0x10) === 0;
+}
+
+interface Publisher {
+  readonly id: number;
+  sentVideo: number;
+  sentAudio: number;
+  /** Sends this tick's packets (no-op until the PeerConnection is connected). */
+  tick(n: number): void;
+  close(): Promise<void>;
+}
+
+async function startPublisher(server: RunningServer, network: Network, room: number, index: number): Promise<Publisher> {
+  const part = await Participant.open(server.wsUrl);
+  const pc = newPeer();
+  const sockets: UdpIceTransport[] = [];
+  const close = async (): Promise<void> => {
+    await part.close();
+    await pc.close().catch(() => {});
+    await Promise.all(sockets.map((s) => s.close()));
+  };
+  try {
+    const joined = await part.asyncRequest({ request: 'join', ptype: 'publisher', room, display: `bench-pub-${index}` }, undefined, false);
+    const jd = dataOf(joined);
+    if (jd.videoroom !== 'joined' || typeof jd.id !== 'number') throw new Error(`join as publisher -> ${JSON.stringify(joined)}`);
+    const id = jd.id;
+    const audio: RTCRtpTransceiver = pc.addTransceiver('audio', { direction: 'sendonly' });
+    const video: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'sendonly' });
+    gatherOn(pc, network, server.clientAddress, sockets);
+    await pc.setLocalDescription(await pc.createOffer());
+    const offer = pc.localDescription?.sdp;
+    if (!offer) throw new Error('publisher produced no offer');
+    const ev = await part.asyncRequest({ request: 'publish' }, { type: 'offer', sdp: offer, trickle: false }, true);
+    if (dataOf(ev).configured !== 'ok') throw new Error(`publish -> ${JSON.stringify(ev)}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn((ev.jsep as Msg).sdp as string, server.mediaAddress) });
+    await part.webrtcup(15_000);
+    await waitUntil(`publisher ${index} connected`, () => pc.connectionState === 'connected', 10_000);
+    let keyframeWanted = true;
+    video.sender.onPictureLossIndication.subscribe(() => (keyframeWanted = true));
+    const ssrcA = 0x10000 + index * 2;
+    const ssrcV = ssrcA + 1;
+    let vseq = 0;
+    let aseq = 0;
+    const ignore = (): void => {};
+    const pub: Publisher = {
+      id,
+      sentVideo: 0,
+      sentAudio: 0,
+      tick(n: number) {
+        if (pc.connectionState !== 'connected') return;
+        const key = keyframeWanted || n % KEYFRAME_EVERY_TICKS === 0;
+        keyframeWanted = false;
+        for (let k = 0; k < VIDEO_PER_TICK; k++) {
+          const header = new RtpHeader({ sequenceNumber: vseq++ & 0xffff, timestamp: (n * 1800) >>> 0, payloadType: 96, ssrc: ssrcV, marker: k === VIDEO_PER_TICK - 1 });
+          video.sender.sendRtp(new RtpPacket(header, vp8Payload(k === 0, key))).catch(ignore);
+        }
+        pub.sentVideo += VIDEO_PER_TICK;
+        const aheader = new RtpHeader({ sequenceNumber: aseq++ & 0xffff, timestamp: (n * 960) >>> 0, payloadType: 111, ssrc: ssrcA, marker: false });
+        audio.sender.sendRtp(new RtpPacket(aheader, OPUS_PAYLOAD)).catch(ignore);
+        pub.sentAudio++;
+      },
+      close,
+    };
+    return pub;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+interface Subscriber {
+  /** RTP packets counted at the socket, per SSRC (one SSRC per subscriber stream). */
+  readonly counts: Map<number, number>;
+  /** Payload type → kind, from the server's offer. */
+  readonly kinds: Map<number, 'audio' | 'video'>;
+  /** Last payload type seen per SSRC. */
+  readonly ptOf: Map<number, number>;
+  decrypted: number;
+  /** Decrypted packets whose payload is not what the publishers sent. */
+  corrupt: number;
+  close(): Promise<void>;
+}
+
+/** Payload types of each m-line of an SDP, by kind. */
+function payloadKinds(sdp: string): Map<number, 'audio' | 'video'> {
+  const kinds = new Map<number, 'audio' | 'video'>();
+  for (const line of sdp.split(/\r?\n/)) {
+    const m = /^m=(audio|video) \d+ \S+ (.*)$/.exec(line);
+    if (!m) continue;
+    for (const pt of m[2].trim().split(/\s+/)) kinds.set(Number(pt), m[1] as 'audio' | 'video');
+  }
+  return kinds;
+}
+
+async function startSubscriber(server: RunningServer, network: Network, room: number, feeds: readonly number[]): Promise<Subscriber> {
+  const part = await Participant.open(server.wsUrl);
+  const pc = newPeer();
+  const sockets: UdpIceTransport[] = [];
+  const close = async (): Promise<void> => {
+    await part.close();
+    await pc.close().catch(() => {});
+    await Promise.all(sockets.map((s) => s.close()));
+  };
+  try {
+    const sub: Subscriber = { counts: new Map(), kinds: new Map(), ptOf: new Map(), decrypted: 0, corrupt: 0, close };
+    pc.onTrack.subscribe((track) =>
+      track.onReceiveRtp.subscribe((p: RtpPacket) => {
+        sub.decrypted++;
+        if (!looksSent(p.payload)) sub.corrupt++;
+      }),
+    );
+    const ev = await part.asyncRequest({ request: 'join', ptype: 'subscriber', room, streams: feeds.map((feed) => ({ feed })) }, undefined, true);
+    if (dataOf(ev).videoroom !== 'attached') throw new Error(`join as subscriber -> ${JSON.stringify(ev)}`);
+    const serverOffer = (ev.jsep as Msg).sdp as string;
+    for (const [pt, kind] of payloadKinds(serverOffer)) sub.kinds.set(pt, kind);
+    // The subscriber decrypts a sample only: the stack would take the rest as lost and NACK it.
+    const offer = candidatesOn(serverOffer, server.mediaAddress)
+      .split('\r\n')
+      .filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l))
+      .join('\r\n');
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    gatherOn(pc, network, server.clientAddress, sockets);
+    await pc.setLocalDescription(await pc.createAnswer());
+    const answer = pc.localDescription?.sdp;
+    if (!answer) throw new Error('subscriber produced no answer');
+    const started = await part.asyncRequest({ request: 'start' }, { type: 'answer', sdp: answer }, false);
+    if (dataOf(started).started !== 'ok') throw new Error(`start -> ${JSON.stringify(started)}`);
+    await part.webrtcup(15_000);
+    for (const t of sockets) countAtSocket(t, sub);
+    return sub;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Counts RTP per SSRC at the socket (SRTP leaves the header in clear) and passes only a sample to the stack. */
+function countAtSocket(transport: UdpIceTransport, sub: Subscriber): void {
+  const toStack = transport.onData;
+  let n = 0;
+  transport.onData = (data, addr) => {
+    const b1 = data.length >= 12 ? data[1] : 0;
+    const isRtp = data.length >= 12 && data[0] >> 6 === 2 && !(b1 >= 192 && b1 <= 223);
+    if (!isRtp) return toStack(data, addr);
+    const ssrc = data.readUInt32BE(8);
+    sub.counts.set(ssrc, (sub.counts.get(ssrc) ?? 0) + 1);
+    sub.ptOf.set(ssrc, b1 & 0x7f);
+    if (++n % CLIENT_SAMPLE_EVERY === 0) toStack(data, addr);
+  };
+}
+
+/** The worst loss of one subscriber's 2P streams: the P best-filled SSRCs of each kind against what each publisher sent. */
+function worstStreamLoss(sub: Subscriber, after: Map<number, number>, before: Map<number, number>, publishers: number, sentVideo: number, sentAudio: number): number {
+  let worst = 0;
+  for (const [kind, sent] of [['video', sentVideo], ['audio', sentAudio]] as const) {
+    const got = [...after.entries()]
+      .filter(([ssrc]) => sub.kinds.get(sub.ptOf.get(ssrc) ?? -1) === kind)
+      .map(([ssrc, c]) => c - (before.get(ssrc) ?? 0))
+      .sort((a, b) => b - a)
+      .slice(0, publishers);
+    while (got.length < publishers) got.push(0); // a stream that never arrived
+    for (const g of got) worst = Math.max(worst, sent > 0 ? 1 - g / sent : 1);
+  }
+  return worst;
+}
+
+async function runStep(server: RunningServer, network: Network, admin: Participant, size: VideoRoomSize, seconds: number, rss0: number): Promise<VideoRoomStep> {
+  const rssCarriedBytes = residentBytes(server.pid) - rss0;
+  const created = await admin.syncRequest({
+    request: 'create',
+    description: `bench ${size.publishers}x${size.subscribers}`,
+    publishers: size.publishers + 1,
+    audiocodec: 'opus',
+    videocodec: 'vp8',
+    bitrate: 0,
+    fir_freq: 0,
+    permanent: false,
+  });
+  const room = created.room;
+  if (created.videoroom !== 'created' || typeof room !== 'number') throw new Error(`create room -> ${JSON.stringify(created)}`);
+  const publishers: Publisher[] = [];
+  const subscribers: Subscriber[] = [];
+  let tick = 0;
+  // Snapshots are taken at the start of a tick, before its packets go out: everything sent in earlier ticks has
+  // reached the subscribers by then (20 ms later), so the window has no packets in flight at either end.
+  let atTick: (() => void) | undefined;
+  const onTick = <T>(take: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the media timer stopped')), 2000);
+      atTick = () => {
+        clearTimeout(t);
+        resolve(take());
+      };
+    });
+  // Media runs from the first publisher to the end of the step, bounded in ticks whatever happens.
+  const maxTicks = Math.ceil(((seconds + 300) * 1000) / TICK_MS);
+  const startedAt = performance.now();
+  const timer = setInterval(() => {
+    if (tick >= maxTicks) return clearInterval(timer);
+    const take = atTick;
+    atTick = undefined;
+    take?.();
+    // Timers run late under load: send the ticks that are due (a few at most) so the rate holds.
+    const due = Math.min(tick + 3, Math.floor((performance.now() - startedAt) / TICK_MS) + 1);
+    do {
+      for (const p of publishers) p.tick(tick);
+      tick++;
+    } while (tick < due);
+  }, TICK_MS);
+  try {
+    const setup0 = performance.now();
+    for (let i = 0; i < size.publishers; i++) publishers.push(await startPublisher(server, network, room, i));
+    await sleep(300);
+    const feeds = publishers.map((p) => p.id);
+    for (let i = 0; i < size.subscribers; i++) subscribers.push(await startSubscriber(server, network, room, feeds));
+    const setupSeconds = (performance.now() - setup0) / 1000;
+    await sleep(1000);
+    const snapshot = () => ({
+      counts: subscribers.map((s) => new Map(s.counts)),
+      video: publishers.map((p) => p.sentVideo),
+      audio: publishers.map((p) => p.sentAudio),
+      cpu: cpuSeconds(server.pid),
+      client: process.cpuUsage(),
+      t: performance.now(),
+    });
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    const start = await onTick(snapshot);
+    stalls.enable();
+    await sleep(seconds * 1000);
+    const end = await onTick(snapshot);
+    stalls.disable();
+    const counts0 = start.counts;
+    const video0 = start.video;
+    const audio0 = start.audio;
+    const cpu = end.cpu - start.cpu;
+    const client = process.cpuUsage(start.client);
+    const elapsed = (end.t - start.t) / 1000;
+    const rss = residentBytes(server.pid);
+    // All publishers tick together; take the most any one sent as what each stream should have carried.
+    const sentVideo = Math.max(...publishers.map((_, i) => end.video[i] - video0[i]));
+    const sentAudio = Math.max(...publishers.map((_, i) => end.audio[i] - audio0[i]));
+    const sent = publishers.reduce((a, _, i) => a + (end.video[i] - video0[i]) + (end.audio[i] - audio0[i]), 0);
+    let forwarded = 0;
+    end.counts.forEach((m, i) => {
+      for (const [ssrc, c] of m) forwarded += c - (counts0[i].get(ssrc) ?? 0);
+    });
+    const worstLoss = Math.max(0, ...subscribers.map((s, i) => worstStreamLoss(s, end.counts[i], counts0[i], size.publishers, sentVideo, sentAudio)));
+    return {
+      ...size,
+      sent,
+      forwarded,
+      worstLoss,
+      serverCpuUsPerPacket: (cpu * 1e6) / Math.max(1, forwarded),
+      clientCpuShare: (client.user + client.system) / 1e6 / elapsed,
+      rssGrowthBytes: rss - rss0,
+      rssBytesPerPeer: (rss - rss0) / (size.publishers + size.subscribers),
+      rssCarriedBytes,
+      decryptedSample: subscribers.reduce((a, s) => a + s.decrypted, 0),
+      corruptSample: subscribers.reduce((a, s) => a + s.corrupt, 0),
+      setupSeconds,
+      windowSeconds: elapsed,
+      clientMaxStallMs: stalls.max / 1e6,
+    };
+  } finally {
+    clearInterval(timer);
+    for (const s of subscribers) await s.close();
+    for (const p of publishers) await p.close();
+    await admin.syncRequest({ request: 'destroy', room }).catch(() => {});
+  }
+}
+
+/** Runs the steps in order, each in a room of its own (torn down after it); stops after a step with over 5 % loss. */
+export async function runVideoRoom(server: RunningServer, sizes: readonly VideoRoomSize[], seconds: number): Promise<VideoRoomStep[]> {
+  const network = new Network(await discoverNetworkHost());
+  const admin = await Participant.open(server.wsUrl);
+  const results: VideoRoomStep[] = [];
+  try {
+    await sleep(300);
+    const rss0 = residentBytes(server.pid);
+    for (const size of sizes) {
+      const step = await runStep(server, network, admin, size, seconds, rss0);
+      results.push(step);
+      if (step.worstLoss > 0.05) break;
+      await sleep(500);
+    }
+  } finally {
+    await admin.close();
+  }
+  return results;
+}
