@@ -1,12 +1,19 @@
 // One outgoing RTP stream of a PeerConnection (one m-line): our SSRC and payload type written over whatever the
 // source used, sequence numbers and timestamps re-based whenever the source changes or restarts so the receiver
 // sees one continuous stream, the SRTP rollover counter, a short history of protected packets to answer NACKs
-// with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet except
-// what the caller's cipher returns.
+// with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet: each
+// history slot keeps its buffer and the next packet of that slot is protected into it.
 
 const HISTORY_SLOTS = 256; // power of two; room for HISTORY_MS of up to ~5 Mbit/s video
 /** How long a sent packet is kept for retransmission (Janus keeps at least 200 ms, more with a long RTT). */
 export const HISTORY_MS = 500;
+/** A stream that sent nothing for this long gives its history buffers back. */
+const IDLE_RELEASE_MS = 2000;
+
+/** Slot buffer sizes: small packets (audio) share one size, video-sized ones another, so a slot is rarely regrown. */
+function slotSize(n: number): number {
+  return n <= 320 ? 320 : n <= 1300 ? 1300 : n;
+}
 
 export class RtpOutStream {
   /** Sent packets and payload octets (for Sender Reports), and packets resent for NACKs. */
@@ -23,7 +30,11 @@ export class RtpOutStream {
   /** Extended (ROC * 65536 + seq) index of the highest sequence number sent, -1 before the first packet. */
   private highest = -1;
   private readonly history: (Buffer | undefined)[];
+  /** Bytes of the protected packet in each slot's buffer. */
+  private readonly historyLen: Int32Array;
   private readonly historySeq: Int32Array;
+  /** Without a history (no NACK negotiated), the one buffer every packet is protected into. */
+  private spare: Buffer | undefined;
   /** When each kept packet was last resent (ms), so a burst of NACKs for one packet costs one resend. */
   private readonly resentAt: Float64Array;
   /** When each kept packet was sent (ms): older than HISTORY_MS, it is let go (prune) and never resent. */
@@ -37,6 +48,7 @@ export class RtpOutStream {
   ) {
     this.history = keepHistory ? new Array<Buffer | undefined>(HISTORY_SLOTS).fill(undefined) : [];
     this.historySeq = new Int32Array(keepHistory ? HISTORY_SLOTS : 0).fill(-1);
+    this.historyLen = new Int32Array(keepHistory ? HISTORY_SLOTS : 0);
     this.resentAt = new Float64Array(keepHistory ? HISTORY_SLOTS : 0);
     this.sentAt = new Float64Array(keepHistory ? HISTORY_SLOTS : 0);
   }
@@ -96,24 +108,40 @@ export class RtpOutStream {
     return Math.floor(index / 65536);
   }
 
-  /** Keeps a protected packet for retransmission. */
-  remember(seqOfPacket: number, protectedPacket: Buffer, now = this.lastSentAt): void {
+  /**
+   * The buffer (at least `size` bytes) to protect the packet with sequence number `seq` into: its history slot's,
+   * reused from the packet 256 sequence numbers earlier. Its old content is no longer offered for resending.
+   */
+  bufferFor(seq: number, size: number): Buffer {
+    if (this.history.length === 0) {
+      if (!this.spare || this.spare.length < size) this.spare = Buffer.allocUnsafeSlow(slotSize(size));
+      return this.spare;
+    }
+    const slot = seq & (HISTORY_SLOTS - 1);
+    this.historySeq[slot] = -1;
+    let b = this.history[slot];
+    if (!b || b.length < size) this.history[slot] = b = Buffer.allocUnsafeSlow(slotSize(size));
+    return b;
+  }
+
+  /** The packet protected into bufferFor(seq) is `length` bytes and was sent at `now`: keep it for NACKs. */
+  remember(seq: number, length: number, now = this.lastSentAt): void {
     if (this.history.length === 0) return;
-    const slot = seqOfPacket & (HISTORY_SLOTS - 1);
-    this.history[slot] = protectedPacket;
-    this.historySeq[slot] = seqOfPacket;
+    const slot = seq & (HISTORY_SLOTS - 1);
+    this.historySeq[slot] = seq;
+    this.historyLen[slot] = length;
     this.resentAt[slot] = 0;
     this.sentAt[slot] = now;
   }
 
-  /** Lets go of packets too old to be worth resending, so an idle or slow stream holds little memory. */
+  /** An idle stream gives its buffers back (an active one keeps them: reusing them is what spares the allocations). */
   prune(now: number): void {
+    if (this.history.length === 0 || now - this.lastSentAt < IDLE_RELEASE_MS) return;
     for (let slot = 0; slot < this.history.length; slot++) {
-      if (this.history[slot] !== undefined && now - this.sentAt[slot] > HISTORY_MS) {
-        this.history[slot] = undefined;
-        this.historySeq[slot] = -1;
-      }
+      this.history[slot] = undefined;
+      this.historySeq[slot] = -1;
     }
+    this.spare = undefined;
   }
 
   /**
@@ -124,9 +152,11 @@ export class RtpOutStream {
     if (this.history.length === 0) return undefined;
     const slot = seq & (HISTORY_SLOTS - 1);
     if (this.historySeq[slot] !== seq || now - this.resentAt[slot] < minGapMs || now - this.sentAt[slot] > HISTORY_MS) return undefined;
+    const b = this.history[slot];
+    if (!b) return undefined;
     this.resentAt[slot] = now;
     this.retransmitted++;
-    return this.history[slot];
+    return b.subarray(0, this.historyLen[slot]);
   }
 
   /** RTP timestamp that corresponds to wall time `now` (for a Sender Report). */

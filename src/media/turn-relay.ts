@@ -137,8 +137,9 @@ export class TurnRelayTransport {
   }
 
   /** To a peer through the server: ChannelData once a channel is bound, a Send indication until then. */
-  sendChecked(data: Buffer, port: number, host: string): void {
+  sendChecked(whole: Buffer, port: number, host: string, length = whole.length): void {
     if (this.closed) return;
+    const data = length === whole.length ? whole : whole.subarray(0, length);
     const key = `${host}:${port}`;
     const channel = this.channelOf.get(key);
     try {

@@ -83,10 +83,10 @@ export class UdpIceTransport {
   }
 
   /** The media hot path: a send to an address already vetted with canSendTo; failures reach the error event. */
-  sendChecked(data: Buffer, port: number, host: string): void {
+  sendChecked(data: Buffer, port: number, host: string, length = data.length): void {
     if (this.closed) return;
     try {
-      this.socket.send(data, port, host);
+      this.socket.send(data, 0, length, port, host);
     } catch (err) {
       this.reportSendError(err);
     }

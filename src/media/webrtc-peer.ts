@@ -561,10 +561,12 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (this.scratch.length < packet.length) this.scratch = Buffer.alloc(packet.length);
       const scratch = this.scratch;
       const roc = out.rewrite(packet, scratch, performance.now());
-      const enc = srtp.protect(scratch, packet.length, roc);
-      if (!enc) return;
-      out.remember((scratch[2] << 8) | scratch[3], enc);
-      path.transport.sendChecked(enc, path.port, path.host);
+      const seq = (scratch[2] << 8) | scratch[3];
+      const enc = out.bufferFor(seq, packet.length + srtp.tagLength);
+      const length = srtp.protectInto(scratch, packet.length, roc, enc);
+      if (length < 0) return;
+      out.remember(seq, length);
+      path.transport.sendChecked(enc, path.port, path.host, length);
       return;
     }
     const ssrc = packet.readUInt32BE(8);

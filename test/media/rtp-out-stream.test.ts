@@ -46,18 +46,32 @@ test('rewrite keeps one stream across a new source and a restart; ROC follows th
 
 test('NACK history: recall within the slots, once per 20 ms, nothing for unknown, overwritten or too old packets', () => {
   const out = new RtpOutStream(1, 96, 90000, true);
-  const p = Buffer.from('protected');
-  out.remember(500, p, 1000);
-  assert.equal(out.recall(500, 1000), p);
+  /** Protects (here: writes) `text` into the slot buffer for `seq`, as the send path does. */
+  const keep = (seq: number, text: string, now: number): Buffer => {
+    const b = out.bufferFor(seq, text.length + 10);
+    const n = b.write(text);
+    out.remember(seq, n, now);
+    return b;
+  };
+  const first = keep(500, 'protected', 1000);
+  assert.equal(out.recall(500, 1000)?.toString(), 'protected');
   assert.equal(out.recall(500, 1010), undefined, 'again too soon');
-  assert.equal(out.recall(500, 1030), p);
+  assert.equal(out.recall(500, 1030)?.toString(), 'protected');
   assert.equal(out.recall(501, 1030), undefined);
-  out.remember(500 + 256, Buffer.from('newer'), 1040);
+  const reused = keep(500 + 256, 'newer', 1040);
+  assert.equal(reused, first, 'the slot buffer is reused, not reallocated');
   assert.equal(out.recall(500, 1100), undefined, 'slot reused');
-  out.remember(600, p, 2000);
+  assert.equal(out.recall(756, 1100)?.toString(), 'newer');
+  keep(600, 'x', 2000);
   assert.equal(out.recall(600, 2000 + HISTORY_MS + 1), undefined, 'older than the history keeps');
-  out.remember(601, p, 3000);
-  out.prune(3000 + HISTORY_MS + 1);
-  assert.equal(out.recall(601, 3000), undefined, 'pruned: let go');
-  assert.equal(new RtpOutStream(2, 111, 48000, false).recall(1, 0), undefined, 'audio keeps no history');
+  // Buffers stay while the stream sends; an idle stream gives them back.
+  keep(601, 'y', 3000);
+  out.lastSentAt = 3000;
+  out.prune(3100);
+  assert.equal(out.recall(601, 3100)?.toString(), 'y', 'an active stream keeps its buffers');
+  out.prune(3000 + 2001);
+  assert.equal(out.recall(601, 3000), undefined, 'idle: let go');
+  const audio = new RtpOutStream(2, 111, 48000, false);
+  assert.equal(audio.recall(1, 0), undefined, 'audio keeps no history');
+  assert.equal(audio.bufferFor(1, 100), audio.bufferFor(2, 100), 'without a history one buffer serves every packet');
 });

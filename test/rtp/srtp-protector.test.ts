@@ -89,3 +89,21 @@ test('malformed RTP is refused, not thrown', () => {
   assert.equal(ours.protect(bad, bad.length, 0), undefined);
   assert.equal(rtpHeaderLength(Buffer.from([0x8f, 0, 0, 0]), 4), -1);
 });
+
+test('protectInto writes the same SRTP packet as protect, into the caller buffer', () => {
+  const key = randomBytes(16);
+  const salt = randomBytes(14);
+  const p = new SrtpRtpProtector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, key, salt));
+  const plain = Buffer.alloc(200, 7);
+  plain[0] = 0x80;
+  plain[1] = 96;
+  plain.writeUInt32BE(0xabcdef01, 8);
+  const out = Buffer.alloc(300);
+  for (let seq = 0; seq < 5; seq++) {
+    plain.writeUInt16BE(seq, 2);
+    const n = p.protectInto(plain, plain.length, 0, out);
+    assert.equal(n, plain.length + 10);
+    assert.deepEqual(out.subarray(0, n), p.protect(plain, plain.length, 0));
+  }
+  assert.equal(p.protectInto(plain, plain.length, 0, Buffer.alloc(150)), -1, 'too small a buffer');
+});

@@ -53,6 +53,21 @@ export class SrtpRtpProtector {
     return out;
   }
 
+  /**
+   * Protects `plain[0, len)` into `out` (at least len + tagLength bytes; it may not be `plain`) and returns the SRTP
+   * packet's length, or -1 for a malformed packet. Nothing is allocated for AES-CM: the hot path's form.
+   */
+  protectInto(plain: Buffer, len: number, roc: number, out: Buffer): number {
+    const headerLen = rtpHeaderLength(plain, len);
+    if (headerLen < 0 || out.length < len + this.tagLength) return -1;
+    if (!this.keystream || !this.mac) return this.protectGcm(plain, len, headerLen, roc).copy(out);
+    plain.copy(out, 0, 0, len);
+    const index = roc * 65536 + ((plain[2] << 8) | plain[3]);
+    this.keystream.apply(plain.readUInt32BE(8), index, out, headerLen, len - headerLen);
+    this.mac.digest(out, len, roc).copy(out, len, 0, CM_TAG);
+    return len + CM_TAG;
+  }
+
   /** Drops the prepared keystream of an SSRC no longer sent. */
   forget(ssrc: number): void {
     this.keystream?.forget(ssrc);
