@@ -4,7 +4,8 @@
 // with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet: each
 // history slot keeps its buffer and the next packet of that slot is protected into it.
 
-const HISTORY_SLOTS = 256; // power of two; room for HISTORY_MS of up to ~5 Mbit/s video
+/** Power of two: HISTORY_MS of video at up to 256 packets a second (~2.5 Mbit/s); each slot keeps a buffer. */
+export const HISTORY_SLOTS = 128;
 /** How long a sent packet is kept for retransmission (Janus keeps at least 200 ms, more with a long RTT). */
 export const HISTORY_MS = 500;
 /** A stream that sent nothing for this long gives its history buffers back. */
@@ -110,7 +111,7 @@ export class RtpOutStream {
 
   /**
    * The buffer (at least `size` bytes) to protect the packet with sequence number `seq` into: its history slot's,
-   * reused from the packet 256 sequence numbers earlier. Its old content is no longer offered for resending.
+   * reused from the packet HISTORY_SLOTS sequence numbers earlier. Its old content is no longer offered for resending.
    */
   bufferFor(seq: number, size: number): Buffer {
     if (this.history.length === 0) {

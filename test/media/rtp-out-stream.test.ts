@@ -2,7 +2,7 @@
 // the rollover counter across a wrap, and the NACK history with its resend limit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HISTORY_MS, RtpOutStream } from '../../src/media/rtp-out-stream.js';
+import { HISTORY_MS, HISTORY_SLOTS, RtpOutStream } from '../../src/media/rtp-out-stream.js';
 
 function src(ssrc: number, seq: number, ts: number, pt = 100): Buffer {
   const b = Buffer.alloc(20);
@@ -58,10 +58,10 @@ test('NACK history: recall within the slots, once per 20 ms, nothing for unknown
   assert.equal(out.recall(500, 1010), undefined, 'again too soon');
   assert.equal(out.recall(500, 1030)?.toString(), 'protected');
   assert.equal(out.recall(501, 1030), undefined);
-  const reused = keep(500 + 256, 'newer', 1040);
+  const reused = keep(500 + HISTORY_SLOTS, 'newer', 1040);
   assert.equal(reused, first, 'the slot buffer is reused, not reallocated');
   assert.equal(out.recall(500, 1100), undefined, 'slot reused');
-  assert.equal(out.recall(756, 1100)?.toString(), 'newer');
+  assert.equal(out.recall(500 + HISTORY_SLOTS, 1100)?.toString(), 'newer');
   keep(600, 'x', 2000);
   assert.equal(out.recall(600, 2000 + HISTORY_MS + 1), undefined, 'older than the history keeps');
   // Buffers stay while the stream sends; an idle stream gives them back.
