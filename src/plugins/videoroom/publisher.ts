@@ -28,6 +28,8 @@ export class PublisherStream {
   disabled = false;
   /** A moderator muted it: nothing is relayed. */
   muted = false;
+  /** The publisher asked not to relay it for now (`configure` with `send: false`). */
+  paused = false;
   /** Sender numbering of header extensions → ours (see rtp/header-extensions.ts). */
   readonly extensionTable: Uint8Array | undefined;
   /** The sender writes audio levels (RFC 6464) we can read after renumbering. */
@@ -54,7 +56,7 @@ export class PublisherStream {
 
   /** Relays one packet (decrypted, header included) to every sink; the buffer is renumbered in place first. */
   relay(packet: Buffer, layer: number | undefined): void {
-    if (this.muted) return;
+    if (this.muted || this.paused) return;
     if (this.extensionTable) renumberExtensions(packet, this.extensionTable);
     if (this.talking) {
       const level = readOneByteExtension(packet, OUR_AUDIO_LEVEL_ID);
@@ -66,7 +68,7 @@ export class PublisherStream {
   }
 
   relayData(data: Buffer | string, label: string): void {
-    if (this.muted) return;
+    if (this.muted || this.paused) return;
     this.recorder?.write(typeof data === 'string' ? Buffer.from(data) : data);
     for (const sink of this.dataSinks) sink.receiveData(data, label);
   }
@@ -92,6 +94,7 @@ export class PublisherStream {
     }
     if (this.simulcast) out.simulcast = true;
     if (this.muted) out.moderated = true;
+    if (this.paused) out.send = false;
     if (this.talking) out.talking = this.talking.detector.talking;
     return out;
   }

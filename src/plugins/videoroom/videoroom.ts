@@ -479,7 +479,7 @@ export class VideoRoomPlugin implements Plugin {
     if (stream.muted !== mute) {
       stream.muted = mute;
       room.notify({ videoroom: 'event', room: room.id, id, mid: stream.mid, moderation: mute ? 'muted' : 'unmuted' });
-      if (!mute && stream.type === 'video') this.askKeyframe(p, stream, true);
+      if (!mute) this.resumed(p, stream);
     }
     return { videoroom: 'success' };
   }
@@ -630,6 +630,11 @@ export class VideoRoomPlugin implements Plugin {
         for (const s of targets) {
           if (!s) continue;
           if (e.keyframe === true && s.type === 'video') this.askKeyframe(p, s, true);
+          if (typeof e.send === 'boolean' && s.paused === e.send) {
+            // The publisher stops (or resumes) relaying one of its streams; subscribers resume at a keyframe.
+            s.paused = !e.send;
+            if (!s.paused) this.resumed(p, s);
+          }
         }
       }
     }
@@ -1107,6 +1112,12 @@ export class VideoRoomPlugin implements Plugin {
       this.leave(h, 'left');
       handle.pushEvent(undefined, { videoroom: 'event', room: role.room.id, left: 'ok' });
     }
+  }
+
+  /** A stream relays again after a pause or a mute: subscribers see no sequence gap, and video restarts at a keyframe. */
+  private resumed(p: Publisher, s: PublisherStream): void {
+    for (const sink of s.sinks) if (sink instanceof SubscriberStream) sink.subscriber.handle.restartRtp(sink.mid);
+    this.askKeyframe(p, s, true);
   }
 
   /** Asks a publisher stream for a keyframe, at most every KEYFRAME_EVERY_MS unless `force`. */
