@@ -60,6 +60,8 @@ interface MidState {
   readonly monitor: TrackMonitor;
   /** SSRCs seen from the remote on this m-line (simulcast: several). */
   readonly remoteSsrcs: number[];
+  /** A keyframe was asked for before any SSRC was known (performance.now(); -1: none): the first ones get a PLI. */
+  keyframeWantedAt: number;
   lastSsrc: number;
   /** SSRC of the last packet a plugin relayed out on this m-line (-1: none yet; werift's sender path). */
   lastOutSsrc: number;
@@ -605,8 +607,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (summary.remb !== undefined) this.sendRemb(summary.remb);
   }
 
-  /** Asks the remote sender(s) of an m-line for a keyframe (PLI). */
-  /** Sends a PLI to the remote sender of `mid`; '*' means every video m-line. */
+  /** Sends a PLI to the remote sender(s) of `mid` ('*': every video m-line); before media, to its first SSRCs. */
   requestKeyframe(mid: string): void {
     if (mid === '*') {
       for (const [m, st] of this.mids) if (st.kind === 'video') this.requestKeyframe(m);
@@ -614,10 +615,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
     const st = this.mids.get(mid);
     if (!st || !this.dtlsUp) return;
-    const ssrcs = st.remoteSsrcs.length > 0 ? st.remoteSsrcs : [];
+    if (st.remoteSsrcs.length === 0) st.keyframeWantedAt = performance.now();
     // Sender SSRC 1, as for REMB: a stack may route feedback by sender SSRC first, and our own media SSRC
     // would then reach the remote's receiver instead of its sender.
-    for (const ssrc of ssrcs) this.sendRawRtcp(buildPli(1, ssrc));
+    for (const ssrc of st.remoteSsrcs) this.sendRawRtcp(buildPli(1, ssrc));
   }
 
   /** Caps what the remote sends us (REMB over every remote SSRC seen). */
@@ -1122,6 +1123,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       layerBySsrc: new Map(),
       monitor,
       remoteSsrcs: [],
+      keyframeWantedAt: -1,
       lastSsrc: -1,
       lastOutSsrc: -1,
       restartPending: false,
@@ -1154,7 +1156,12 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     const header = rtp.header;
     if (header.ssrc !== st.lastSsrc) {
       st.lastSsrc = header.ssrc;
-      if (!st.remoteSsrcs.includes(header.ssrc) && st.remoteSsrcs.length < 16) st.remoteSsrcs.push(header.ssrc);
+      if (!st.remoteSsrcs.includes(header.ssrc) && st.remoteSsrcs.length < 16) {
+        st.remoteSsrcs.push(header.ssrc);
+        // Asked for before this sender was known (a subscriber came first): ask it now. Simulcast layers arrive
+        // within moments of each other, so the wish holds for a while.
+        if (st.keyframeWantedAt >= 0 && performance.now() - st.keyframeWantedAt < 2000) this.sendRawRtcp(buildPli(1, header.ssrc));
+      }
     }
     st.monitor.onPacket(header.sequenceNumber);
     if (st.rids.length > 0) {

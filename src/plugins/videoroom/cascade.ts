@@ -87,6 +87,8 @@ interface RemoteSource {
   srtp: SrtpRtpUnprotector | undefined;
   /** Where keyframe requests go: the last sender seen on the RTCP socket. */
   latched: { address: string; port: number } | undefined;
+  /** Streams a keyframe was asked for before anything was latched. */
+  readonly keyframeWanted: Set<PublisherStream>;
   readonly byMindex: Map<number, PublisherStream>;
   readonly room: Room;
 }
@@ -393,13 +395,19 @@ export class Cascade {
       rtcp,
       srtp: srtp ? new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, srtp.key, srtp.salt), srtp.suite === 32 ? 4 : 10) : undefined,
       latched: undefined,
+      keyframeWanted: new Set(),
       byMindex: new Map(streams.map((s) => [s.mindex, s])),
       room,
     };
     this.remotes.set(p, source);
     rtp.socket.on('message', (msg) => this.remotePacket(source, msg));
     rtcp.socket.on('message', (_msg, rinfo) => {
+      const first = source.latched === undefined;
       source.latched = { address: rinfo.address, port: rinfo.port };
+      if (first) {
+        for (const s of source.keyframeWanted) this.requestRemoteKeyframe(p, s);
+        source.keyframeWanted.clear();
+      }
     });
     room.participants.set(id, p);
     this.rooms.announce(room, p);
@@ -498,12 +506,20 @@ export class Cascade {
     room.notify({ videoroom: 'event', room: room.id, publishers: [p.describe()] });
   }
 
-  /** Sends a PLI for a remote publisher's video stream to the address its RTCP socket latched. */
-  requestRemoteKeyframe(p: Publisher, s: PublisherStream): void {
+  /**
+   * Sends a PLI for a remote publisher's video stream to the address its RTCP socket latched; false when nothing
+   * was latched yet (the request is remembered and goes out with the first RTCP packet received).
+   */
+  requestRemoteKeyframe(p: Publisher, s: PublisherStream): boolean {
     const source = this.remotes.get(p);
-    const to = source?.latched;
-    if (!source || !to) return;
+    if (!source) return false;
+    const to = source.latched;
+    if (!to) {
+      source.keyframeWanted.add(s);
+      return false;
+    }
     source.rtcp.socket.send(buildPli(1, REMOTE_SSRC_BASE + 10 * (s.remoteMindex ?? s.mindex)), to.port, destinationFor(to.address, source.rtcp.family));
+    return true;
   }
 
   /** A remote publisher leaves: its sockets close. */

@@ -156,8 +156,8 @@ export class Subscriber {
     readonly handle: PluginHandle,
     readonly room: RoomId,
     readonly privateId: number | undefined,
-    /** Asks a publisher for a keyframe (rate-limited by the plugin). */
-    readonly askKeyframe: (publisher: Publisher, stream: PublisherStream) => void,
+    /** Asks a publisher for a keyframe (rate-limited by the plugin unless `force`). */
+    readonly askKeyframe: (publisher: Publisher, stream: PublisherStream, force?: boolean) => void,
   ) {}
 
   layerEvent(stream: SubscriberStream, what: 'substream' | 'temporal' | 'spatial_layer' | 'temporal_layer', value: number): void {
@@ -190,8 +190,8 @@ export class Subscriber {
     }
   }
 
-  /** Asks every video publisher it gets for a keyframe (a new or resumed subscriber). */
+  /** Asks every video publisher it gets for a keyframe (a new or resumed subscriber: it cannot wait). */
   askKeyframes(): void {
-    for (const s of this.streams) if (s.source.type === 'video') this.askKeyframe(s.publisher, s.source);
+    for (const s of this.streams) if (s.source.type === 'video') this.askKeyframe(s.publisher, s.source, true);
   }
 }

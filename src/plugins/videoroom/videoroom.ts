@@ -39,7 +39,12 @@ function errMessage(err: unknown): string {
 }
 
 /** What a handle is in the plugin: nothing yet, a participant (publisher) or a subscription. */
-type HandleRole = { kind: 'none' } | { kind: 'publisher'; room: Room; publisher: Publisher } | { kind: 'subscriber'; room: Room; subscriber: Subscriber };
+type HandleRole =
+  | { kind: 'none' }
+  | { kind: 'publisher'; room: Room; publisher: Publisher }
+  | { kind: 'subscriber'; room: Room; subscriber: Subscriber }
+  /** It left (or was kicked, or its room went): a handle joins once; another join needs a new handle. */
+  | { kind: 'gone' };
 
 interface HandleState {
   readonly handle: PluginHandle;
@@ -438,10 +443,7 @@ export class VideoRoomPlugin implements Plugin {
     const room = this.lookupRoom(body, true);
     const s = room.settings;
     const tokens = (list ?? []) as string[];
-    if (action === 'enable') {
-      s.allowed ??= new Set();
-      for (const t of tokens) s.allowed.add(t);
-    }
+    if (action === 'enable') s.allowed ??= new Set();
     else if (action === 'disable') s.allowed = undefined;
     else if (action === 'add') {
       s.allowed ??= new Set();
@@ -489,6 +491,7 @@ export class VideoRoomPlugin implements Plugin {
   private async asynchronous(h: HandleState, request: string, body: JsonObject, jsep: Jsep | undefined): Promise<{ data: JsonObject; jsep?: Jsep }> {
     const role = h.role;
     if (request === 'join' || request === 'joinandconfigure') {
+      if (role.kind === 'gone') throw new VideoRoomError(E.ALREADY_JOINED, 'Not in a room (create a new handle)');
       if (role.kind === 'publisher') throw new VideoRoomError(E.ALREADY_JOINED, 'Already in as a publisher on this handle');
       if (role.kind === 'subscriber') throw new VideoRoomError(E.ALREADY_JOINED, 'Already in as a subscriber on this handle');
       check(body, [{ name: 'ptype', type: 'string', required: true }]);
@@ -500,7 +503,7 @@ export class VideoRoomPlugin implements Plugin {
       }
       throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (ptype)`);
     }
-    if (role.kind === 'none') throw new VideoRoomError(E.JOIN_FIRST, 'Invalid request on unconfigured participant');
+    if (role.kind === 'none' || role.kind === 'gone') throw new VideoRoomError(E.JOIN_FIRST, 'Invalid request on unconfigured participant');
     if (role.kind === 'publisher') return this.publisherRequest(h, role.room, role.publisher, request, body, jsep);
     return this.subscriberRequest(h, role.room, role.subscriber, request, body, jsep);
   }
@@ -755,7 +758,7 @@ export class VideoRoomPlugin implements Plugin {
   /** The handle leaves whatever it was in (leave, kick, detach, room destroyed). */
   private leave(h: HandleState, why: 'left' | 'kicked' | 'detached' | 'destroyed'): void {
     const role = h.role;
-    h.role = { kind: 'none' };
+    h.role = { kind: 'gone' };
     if (role.kind === 'publisher') {
       const announce = why !== 'destroyed' && why !== 'kicked';
       this.withdraw(role.room, role.publisher, announce);
@@ -786,7 +789,7 @@ export class VideoRoomPlugin implements Plugin {
     if (Array.isArray(body.streams)) entries = body.streams.map((e) => (isJsonObject(e) ? e : {}));
     else if (body.feed !== undefined) entries = [{ ...body, mid: undefined }];
     else throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'streams' and 'feed' must be specified");
-    const sub = new Subscriber(h.handle, room.id, privateId, (p, s) => this.askKeyframe(p, s, false));
+    const sub = new Subscriber(h.handle, room.id, privateId, (p, s, force) => this.askKeyframe(p, s, force === true));
     if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;
     if (body.use_msid === true) sub.useMsid = true;
     const chosen = this.resolveSubscription(room, entries);
@@ -1125,9 +1128,10 @@ export class VideoRoomPlugin implements Plugin {
     if (s.type !== 'video') return;
     const now = performance.now();
     if (!force && now - s.lastKeyframeAsk < KEYFRAME_EVERY_MS) return;
-    s.lastKeyframeAsk = now;
+    // A remote publisher whose RTCP address is not known yet cannot be asked: that must not hold the next ask back.
     if (p.handle) p.handle.requestKeyframe(s.mid);
-    else this.cascade.requestRemoteKeyframe(p, s);
+    else if (!this.cascade.requestRemoteKeyframe(p, s)) return;
+    s.lastKeyframeAsk = now;
   }
 
   private publisherBitrate(room: Room, p: Publisher): number {
