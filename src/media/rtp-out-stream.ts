@@ -8,6 +8,8 @@
 export const HISTORY_SLOTS = 128;
 /** How long a sent packet is kept for retransmission (Janus keeps at least 200 ms, more with a long RTT). */
 export const HISTORY_MS = 500;
+/** How many recent skips a late packet can be numbered across (power of two). */
+const SKIP_MEMORY = 64;
 /** A stream that sent nothing for this long gives its history buffers back. */
 const IDLE_RELEASE_MS = 2000;
 
@@ -25,6 +27,12 @@ export class RtpOutStream {
   lastTs = 0;
   lastSentAt = -1;
   private lastInSsrc = -1;
+  /** The newest source sequence number seen (late packets are older). */
+  private lastInSeq = 0;
+  /** The last SKIP_MEMORY skips: after which source packet each happened, and the offset before it. */
+  private skipCount = 0;
+  private readonly skipAfterSeq = new Int32Array(SKIP_MEMORY);
+  private readonly skipOffsetBefore = new Int32Array(SKIP_MEMORY);
   private restartPending = false;
   private seqOffset = 0;
   private tsOffset = 0;
@@ -56,7 +64,25 @@ export class RtpOutStream {
 
   /** One packet of the current source was dropped on purpose: the following ones take its sequence number. */
   skip(): void {
-    if (this.highest >= 0 && !this.restartPending) this.seqOffset = (this.seqOffset - 1) & 0xffff;
+    if (this.highest < 0 || this.restartPending) return;
+    // A packet that arrives late (a retransmission) from before this point keeps the numbering of its time.
+    const at = this.skipCount++ & (SKIP_MEMORY - 1);
+    this.skipAfterSeq[at] = this.lastInSeq;
+    this.skipOffsetBefore[at] = this.seqOffset;
+    this.seqOffset = (this.seqOffset - 1) & 0xffff;
+  }
+
+  /** The sequence offset that applied when source packet `inSeq` (older than the newest seen) was due. */
+  private offsetForLate(inSeq: number): number {
+    let offset = this.seqOffset;
+    const n = Math.min(this.skipCount, SKIP_MEMORY);
+    for (let k = 1; k <= n; k++) {
+      const at = (this.skipCount - k) & (SKIP_MEMORY - 1);
+      // Serial-number comparison: was inSeq at or before the packet after which this skip happened?
+      if (((this.skipAfterSeq[at] - inSeq) & 0xffff) >= 0x8000) break;
+      offset = this.skipOffsetBefore[at];
+    }
+    return offset;
   }
 
   /** The next packet starts a new run (e.g. a paused viewer resumes): re-base as for a new source. */
@@ -82,9 +108,14 @@ export class RtpOutStream {
       }
       this.lastInSsrc = inSsrc;
       this.restartPending = false;
+      this.skipCount = 0;
+      this.lastInSeq = inSeq;
     }
     src.copy(out, 0, 0, src.length);
-    const seq = (inSeq + this.seqOffset) & 0xffff;
+    // In order (the usual case): the current offset. Late: the offset of its time, when skips happened since.
+    const late = ((inSeq - this.lastInSeq) & 0xffff) >= 0x8000;
+    if (!late) this.lastInSeq = inSeq;
+    const seq = (inSeq + (late && this.skipCount > 0 ? this.offsetForLate(inSeq) : this.seqOffset)) & 0xffff;
     const ts = (inTs + this.tsOffset) >>> 0;
     out[1] = (src[1] & 0x80) | this.payloadType;
     out[2] = seq >> 8;

@@ -75,3 +75,20 @@ test('NACK history: recall within the slots, once per 20 ms, nothing for unknown
   assert.equal(audio.recall(1, 0), undefined, 'audio keeps no history');
   assert.equal(audio.bufferFor(1, 100), audio.bufferFor(2, 100), 'without a history one buffer serves every packet');
 });
+
+test('skips close the gap; a late packet from before a skip keeps the number it was due', () => {
+  const out = new RtpOutStream(7, 96, 90000, true);
+  const buf = Buffer.alloc(1500);
+  const seqOf = (inSeq: number): number => {
+    out.rewrite(src(1, inSeq, inSeq * 3000), buf, inSeq);
+    return buf.readUInt16BE(2);
+  };
+  assert.deepEqual([65530, 65531, 65532].map(seqOf), [65530, 65531, 65532]);
+  out.skip(); // 65533 dropped
+  out.skip(); // 65534 dropped
+  assert.equal(seqOf(65535), 65533, 'the gap is closed');
+  assert.equal(seqOf(0), 65534, 'across the wrap');
+  assert.equal(seqOf(65531), 65531, 'a retransmission of a packet before the skips: its own number again');
+  assert.equal(seqOf(65535), 65533, 'one after the skips: the current numbering');
+  assert.equal(seqOf(1), 65535);
+});
