@@ -19,5 +19,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.PORTUNUS_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// A file whose tests are done but that left a handle open (a test client's socket) must not hang the whole run.
+const forceExit = spawnSync(process.execPath, ['--test-force-exit', '-e', '']).status === 0 ? ['--test-force-exit'] : [];
+const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...forceExit, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

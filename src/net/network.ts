@@ -10,7 +10,8 @@ import {
 import { BindError, errnoCode } from './bind-error.js';
 import type { NetworkHost } from './network-host.js';
 import { PortSlider, type PortRange } from './port-range.js';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns';
 
 export interface UdpOpenOptions {
   /** What the socket is for, named in errors and logs ("mountpoint 12 audio RTP"). */
@@ -52,6 +53,24 @@ export interface ListeningAddress {
 }
 
 type Logger = (message: string) => void;
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * The address lookup of every UDP socket we open. `dgram` looks up the destination of each datagram, and the
+ * default lookup answers even an IP literal on the next tick: per media packet that is a deferred send and its
+ * closures. A literal (all the media path uses) is answered at once; a name still goes to the resolver.
+ */
+function literalFirstLookup(address: string, familyOrOptions: unknown, callback?: LookupCallback): void {
+  const cb = (typeof familyOrOptions === 'function' ? familyOrOptions : callback) as LookupCallback;
+  const family = isIP(address);
+  if (family !== 0) {
+    cb(null, address, family);
+    return;
+  }
+  const wanted = typeof familyOrOptions === 'number' ? familyOrOptions : 0;
+  dnsLookup(address, { family: wanted }, (err, resolved, resolvedFamily) => cb(err, resolved, resolvedFamily));
+}
 
 export class Network {
   private readonly sliders = new Map<string, PortSlider>();
@@ -195,6 +214,7 @@ export class Network {
           reuseAddr: options.reuseAddr === true || multicast,
           recvBufferSize: options.recvBufferSize,
           sendBufferSize: options.sendBufferSize,
+          lookup: literalFirstLookup,
         });
       } catch (err) {
         reject(new BindError(options.what, target.address, port, target.family, errnoCode(err)));
