@@ -8,6 +8,8 @@
 export const HISTORY_SLOTS = 128;
 /** How long a sent packet is kept for retransmission (Janus keeps at least 200 ms, more with a long RTT). */
 export const HISTORY_MS = 500;
+/** Buffers a stream without history cycles through (power of two). */
+const SPARE_BUFFERS = 8;
 /** How many recent skips a late packet can be numbered across (power of two). */
 const SKIP_MEMORY = 64;
 /** A stream that sent nothing for this long gives its history buffers back. */
@@ -42,8 +44,9 @@ export class RtpOutStream {
   /** Bytes of the protected packet in each slot's buffer. */
   private readonly historyLen: Int32Array;
   private readonly historySeq: Int32Array;
-  /** Without a history (no NACK negotiated), the one buffer every packet is protected into. */
-  private spare: Buffer | undefined;
+  /** Without a history (no NACK negotiated), a few buffers the packets are protected into in turn. */
+  private spares: (Buffer | undefined)[] = [];
+  private nextSpare = 0;
   /** When each kept packet was last resent (ms), so a burst of NACKs for one packet costs one resend. */
   private readonly resentAt: Float64Array;
   /** When each kept packet was sent (ms): older than HISTORY_MS, it is let go (prune) and never resent. */
@@ -146,8 +149,11 @@ export class RtpOutStream {
    */
   bufferFor(seq: number, size: number): Buffer {
     if (this.history.length === 0) {
-      if (!this.spare || this.spare.length < size) this.spare = Buffer.allocUnsafeSlow(slotSize(size));
-      return this.spare;
+      // Not one buffer: a send the kernel could not take at once keeps its buffer until it can.
+      const at = this.nextSpare++ & (SPARE_BUFFERS - 1);
+      let b = this.spares[at];
+      if (!b || b.length < size) this.spares[at] = b = Buffer.allocUnsafeSlow(slotSize(size));
+      return b;
     }
     const slot = seq & (HISTORY_SLOTS - 1);
     this.historySeq[slot] = -1;
@@ -173,7 +179,7 @@ export class RtpOutStream {
       this.history[slot] = undefined;
       this.historySeq[slot] = -1;
     }
-    this.spare = undefined;
+    this.spares = [];
   }
 
   /**

@@ -139,7 +139,8 @@ export class TurnRelayTransport {
   /** To a peer through the server: ChannelData once a channel is bound, a Send indication until then. */
   sendChecked(whole: Buffer, port: number, host: string, length = whole.length): void {
     if (this.closed) return;
-    const data = length === whole.length ? whole : whole.subarray(0, length);
+    // A copy: the caller reuses its buffer, and a stream link may hold what it was given until it can write.
+    const data = Buffer.from(whole.subarray(0, length));
     const key = `${host}:${port}`;
     const channel = this.channelOf.get(key);
     try {

@@ -114,3 +114,25 @@ test('TCP listen: explains a port in use', async () => {
   });
   first.close();
 });
+
+test('a send to an IP literal leaves at once: the buffer may be reused right after (the media path does)', async () => {
+  const net = await hostNetwork();
+  const rx = await net.openUdp({ what: 'test receiver', bind: '127.0.0.1', recvBufferSize: 1 << 20 });
+  const tx = await net.openUdp({ what: 'test sender', bind: '127.0.0.1' });
+  try {
+    const seen = new Set<number>();
+    rx.socket.on('message', (m) => seen.add(m.readUInt32BE(0)));
+    const buf = Buffer.alloc(200);
+    for (let i = 0; i < 50; i++) {
+      buf.writeUInt32BE(i, 0);
+      tx.socket.send(buf, 0, buf.length, rx.port, '127.0.0.1');
+    }
+    const deadline = Date.now() + 2000;
+    while (seen.size < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // With dgram's default lookup every send would wait for the next tick and carry the last content only.
+    assert.equal(seen.size, 50);
+  } finally {
+    rx.socket.close();
+    tx.socket.close();
+  }
+});
