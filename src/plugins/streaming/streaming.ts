@@ -7,6 +7,7 @@ import { BindError } from '../../net/bind-error.js';
 import type { Network } from '../../net/network.js';
 import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
+import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import type { Jsep, JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { readFileSync } from 'node:fs';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/srtp-keys.js';
@@ -168,20 +169,13 @@ export class StreamingPlugin implements Plugin {
     this.log = context.log;
     // The `general` group of janus.plugin.streaming.jcfg; single keys given by flag or environment
     // (--streaming.string_ids=true, PORTUNUS_STREAMING_STRING_IDS) sit at the top level.
-    const general: JsonObject = { ...Object.fromEntries(Object.entries(context.config).filter(([, v]) => !isJsonObject(v))), ...(isJsonObject(context.config.general) ? context.config.general : {}) };
+    const general = generalSettings(context.config);
     if (typeof general.rtp_port_range === 'string') this.range = parsePortRange(general.rtp_port_range) ?? this.range;
     if (typeof general.admin_key === 'string' && general.admin_key !== '') this.adminKey = general.admin_key;
-    this.stringIds = general.string_ids === true || general.string_ids === 'true';
+    this.stringIds = isTrue(general.string_ids);
     if (!this.network.ipv6Available) this.log.warn('IPv6 unavailable: mountpoints will use IPv4 sockets only');
     this.state = context.state;
-    let saved: JsonObject = {};
-    if (this.state) {
-      try {
-        saved = this.state.load();
-      } catch (err) {
-        this.log.error(`permanent mountpoints not loaded: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    const saved = loadSaved(this.state, (m) => this.log.error(`permanent mountpoints not loaded: ${m}`));
     const fromState = new Set(Object.keys(saved).map((k) => `state:${k}`));
     const entries: Array<[string, unknown]> = [...Object.entries(context.config), ...Object.entries(saved).map(([k, v]): [string, unknown] => [`state:${k}`, v])];
     for (const [name, group] of entries) {

@@ -5,7 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { randomUint32 } from '../../core/ids.js';
-import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
+import { isJsonObject } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
 import { BindError } from '../../net/bind-error.js';
 import { destinationFor } from '../../net/address.js';
@@ -16,7 +16,7 @@ import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/s
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { JsonObject, NegotiatedCodec } from '../plugin.js';
-import { E, VideoRoomError } from './errors.js';
+import { check, E, VideoRoomError } from './errors.js';
 import { Publisher, PublisherStream, type RoomId, type UserId } from './publisher.js';
 import type { Room } from './room.js';
 import { AUDIO_CODECS, VIDEO_CODECS } from './room-settings.js';
@@ -59,10 +59,6 @@ function protectorFor(s: SrtpSettings | undefined): ForwarderTarget['srtp'] {
   return { protector: new SrtpRtpProtector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, s.key, s.salt)), tagLength: s.suite === 32 ? 4 : 10 };
 }
 
-function check(body: JsonObject, specs: readonly FieldSpec[]): void {
-  const bad = findFieldError(body, specs, { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT });
-  if (bad) throw new VideoRoomError(bad.code, bad.message);
-}
 
 /** Resolves a forwarding destination: literals as they are, names through the resolver (the user's choice). */
 async function resolveHost(host: string, family: unknown, canIpv6: boolean): Promise<string> {

@@ -1,4 +1,6 @@
-// The VideoRoom's error codes (Janus's numbering) and the error that carries one to the reply.
+// The VideoRoom's error codes (Janus's numbering), the error that carries one to the reply, and field checks
+// that fail with them.
+import { findFieldError, type FieldSpec, type JsonObject } from '../../core/validate.js';
 
 export const E = {
   UNKNOWN: 499,
@@ -29,4 +31,10 @@ export class VideoRoomError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Throws the VideoRoom's 429/430 for the first missing or mistyped field of `body`. */
+export function check(body: JsonObject, specs: readonly FieldSpec[]): void {
+  const bad = findFieldError(body, specs, { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT });
+  if (bad) throw new VideoRoomError(bad.code, bad.message);
 }

@@ -2,13 +2,14 @@
 // publishers' streams on one PeerConnection the plugin offers. Room management, moderation and cascading (RTP
 // forwarders, remote publishers) are synchronous requests; joining and media negotiation are asynchronous.
 import { randomUint32, uniqueId } from '../../core/ids.js';
-import { findFieldError, isJsonObject, sameSecret, type FieldSpec } from '../../core/validate.js';
+import { isJsonObject, sameSecret } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
 import type { JsonObject, Jsep, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
+import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
-import { E, VideoRoomError } from './errors.js';
+import { check, E, VideoRoomError } from './errors.js';
 import { Publisher, PublisherStream, type RoomId, type UserId } from './publisher.js';
 import { Room } from './room.js';
 import { describeRoom, fromConfigGroup, isRoomGroup, parseRoomSettings, settingsToGroup } from './room-settings.js';
@@ -26,12 +27,7 @@ const ASYNC_REQUESTS = new Set(['join', 'joinandconfigure', 'configure', 'publis
 /** Keyframe requests to one publisher stream are at most this frequent. */
 const KEYFRAME_EVERY_MS = 500;
 
-const CODES = { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT };
 
-function check(body: JsonObject, specs: readonly FieldSpec[]): void {
-  const bad = findFieldError(body, specs, CODES);
-  if (bad) throw new VideoRoomError(bad.code, bad.message);
-}
 
 
 function errMessage(err: unknown): string {
@@ -79,10 +75,10 @@ export class VideoRoomPlugin implements Plugin {
     this.log = context.log;
     this.network = context.network;
     const config = context.config;
-    const general: JsonObject = { ...Object.fromEntries(Object.entries(config).filter(([, v]) => !isJsonObject(v))), ...(isJsonObject(config.general) ? config.general : {}) };
+    const general = generalSettings(config);
     if (typeof general.admin_key === 'string' && general.admin_key !== '') this.adminKey = general.admin_key;
-    this.lockRtpForward = general.lock_rtp_forward === true || general.lock_rtp_forward === 'true';
-    this.stringIds = general.string_ids === true || general.string_ids === 'true';
+    this.lockRtpForward = isTrue(general.lock_rtp_forward);
+    this.stringIds = isTrue(general.string_ids);
     this.cascade = new Cascade(this.network, this.log, {
       room: (id) => this.rooms.get(id),
       announce: (room, p) => this.announce(room, p),
@@ -91,14 +87,7 @@ export class VideoRoomPlugin implements Plugin {
     this.cascade.keyframeFor = (p, s) => this.askKeyframe(p, s, false);
     if (!this.network.ipv6Available) this.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');
     this.state = context.state;
-    let saved: JsonObject = {};
-    if (this.state) {
-      try {
-        saved = this.state.load();
-      } catch (err) {
-        this.log.error(`videoroom: permanent rooms not loaded: ${errMessage(err)}`);
-      }
-    }
+    const saved = loadSaved(this.state, (m) => this.log.error(`videoroom: permanent rooms not loaded: ${m}`));
     const groups = [...Object.entries(config), ...Object.entries(saved)].filter(([name, g]) => isRoomGroup(name, g)) as [string, JsonObject][];
     if (groups.length === 0 && Object.keys(saved).length === 0 && !isJsonObject(config['room-1234'])) {
       // Without a configuration, the room janus.js's demos join, as Janus's sample configuration has it.

@@ -1,0 +1,28 @@
+// What every plugin reads the same way at start-up: its `general` settings and what it saved before.
+import { isJsonObject, type JsonObject } from '../core/validate.js';
+import type { PluginStateStore } from './plugin.js';
+
+/**
+ * The plugin's `general` group (from its .jcfg file) merged over single keys given by flag or environment
+ * (`--streaming.string_ids=true`, `PORTUNUS_VIDEOROOM_ADMIN_KEY`), which arrive at the top level.
+ */
+export function generalSettings(config: JsonObject): JsonObject {
+  const flat = Object.fromEntries(Object.entries(config).filter(([, v]) => !isJsonObject(v)));
+  return { ...flat, ...(isJsonObject(config.general) ? config.general : {}) };
+}
+
+/** A boolean setting that may be written as text in a configuration file. */
+export function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+/** What the plugin saved (`permanent: true`), or nothing when there is no store or it cannot be read (reported). */
+export function loadSaved(state: PluginStateStore | undefined, report: (message: string) => void): JsonObject {
+  if (!state) return {};
+  try {
+    return state.load();
+  } catch (err) {
+    report(err instanceof Error ? err.message : String(err));
+    return {};
+  }
+}
