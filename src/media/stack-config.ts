@@ -87,8 +87,8 @@ const DEFAULT_CODECS: Record<string, { clockRate: number; channels?: number; pt:
 
 const CANONICAL_NAME: Record<string, string> = { opus: 'opus', pcmu: 'PCMU', pcma: 'PCMA', g722: 'G722', vp8: 'VP8', vp9: 'VP9', h264: 'H264', av1: 'AV1', h265: 'H265' };
 
-function feedback(kind: 'audio' | 'video'): RTCRtcpFeedback[] {
-  const fb: RTCRtcpFeedback[] = [{ type: 'transport-cc' }];
+function feedback(kind: 'audio' | 'video', transportCc = true): RTCRtcpFeedback[] {
+  const fb: RTCRtcpFeedback[] = transportCc ? [{ type: 'transport-cc' }] : [];
   if (kind === 'video') fb.push({ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' });
   return fb;
 }
@@ -108,7 +108,8 @@ export function offerCodec(track: OfferTrackSpec): RTCRtpCodecParameters {
     channels: track.channels ?? d.channels,
     payloadType: pt,
     parameters: track.fmtp ?? d.fmtp,
-    rtcpFeedback: feedback(kind),
+    // Our packets carry no transport-wide sequence numbers: a receiver's transport-cc feedback would only cost.
+    rtcpFeedback: feedback(kind, false),
   });
 }
 

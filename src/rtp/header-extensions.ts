@@ -11,18 +11,19 @@ export const EXT_TWCC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wid
 export const EXT_VIDEO_ORIENTATION = 'urn:3gpp:video-orientation';
 export const EXT_PLAYOUT_DELAY = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
 
-/** Extension ids Portunus uses in its own offers (Streaming viewers, VideoRoom subscribers). */
+/**
+ * Extension ids Portunus uses in its own offers (Streaming viewers, VideoRoom subscribers). No transport-wide CC:
+ * what we send carries no transport-wide sequence numbers, and its feedback would only cost both sides.
+ */
 export const OFFER_EXTENSION_IDS: Readonly<Record<'audio' | 'video', readonly (readonly [number, string])[]>> = {
   audio: [
     [1, EXT_MID],
     [2, EXT_ABS_SEND_TIME],
-    [3, EXT_TWCC],
     [4, EXT_AUDIO_LEVEL],
   ],
   video: [
     [1, EXT_MID],
     [2, EXT_ABS_SEND_TIME],
-    [3, EXT_TWCC],
     [13, EXT_VIDEO_ORIENTATION],
   ],
 };
