@@ -53,6 +53,21 @@ test('the selector forwards the best live layer at or below the target and switc
   assert.equal(sel.current, 2);
 });
 
+test('fallback: how long the target layer may be silent before a lower one is taken', () => {
+  let t = 0;
+  const sel = new SimulcastSelector(() => {}, () => t);
+  sel.fallbackMs = 250;
+  sel.accept(2, true);
+  sel.accept(0, true);
+  assert.equal(sel.current, 2);
+  t += 200;
+  sel.accept(0, true);
+  assert.equal(sel.current, 2, 'silent for less than the fallback: still waiting for layer 2');
+  t += 100;
+  sel.accept(0, true);
+  assert.equal(sel.current, 0, 'silent for longer: layer 0 is taken');
+});
+
 test('at the start, layers arriving one after the other on their sockets: the best one is taken first', () => {
   let t = 0;
   const sel = new SimulcastSelector(() => {}, () => t);

@@ -81,6 +81,8 @@ function expectSoon(what: string, check: () => boolean, ms: number): () => Promi
 interface Jsep {
   readonly type: string;
   readonly sdp: string;
+  /** Insertable-streams (end-to-end encrypted) media. */
+  readonly e2ee?: boolean;
 }
 
 interface Reply {
@@ -93,7 +95,7 @@ interface Reply {
 
 const toJsep = (v: unknown): Jsep | undefined => {
   const j = obj(v);
-  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp } : undefined;
+  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp, ...(j.e2ee === true ? { e2ee: true } : {}) } : undefined;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1041,5 +1043,31 @@ test('no IPv6 on the host: add_remote_publisher and rtp_forward work in a server
     await Promise.all(vrs.map((v) => v.close()));
     await cAdmin.close();
     await child.stop();
+  }
+});
+
+test('e2ee: one subscription cannot mix end-to-end encrypted feeds with plain ones (438)', { skip: AGAINST_JANUS ? 'Portunus behaviour' : false }, async () => {
+  const room = await createRoom({ publishers: 4 });
+  const a = await joinPublisher(room, { display: 'plain' });
+  const b = await joinPublisher(room, { display: 'e2ee' });
+  const pa = await publish(a.vr);
+  // An e2ee publisher says so in its JSEP (insertable streams); the media itself is opaque to the server anyway.
+  const pb = new Publisher(network);
+  const r = await b.vr.send({ request: 'publish' }, { ...(await pb.offer()), e2ee: true });
+  assert.equal(r.data.configured, 'ok', show(r.data));
+  assert.equal(r.jsep?.e2ee, true, 'the answer is flagged e2ee as well');
+  await pb.accept(r.jsep!);
+  await b.vr.webrtcup();
+  const vr = await Vr.open(target.wsUrl);
+  try {
+    const mixed = await vr.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: a.joined.id }, { feed: b.joined.id }] });
+    assert.equal(codeOf(mixed.data), 438, show(mixed.data));
+    const alone = await vr.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: b.joined.id }] });
+    assert.equal(alone.data.videoroom, 'attached', show(alone.data));
+    assert.equal(alone.jsep?.e2ee, true, 'an e2ee feed is offered flagged e2ee');
+  } finally {
+    await vr.close();
+    await Promise.all([pa.close(), pb.close(), a.vr.close(), b.vr.close()]);
+    await admin.req({ request: 'destroy', room });
   }
 });

@@ -1,7 +1,8 @@
 // Which simulcast layer of a publisher to forward: the highest one at or below the target that is arriving,
 // switching only on a keyframe of the new layer (asking for one when needed), as Janus's simulcast context does.
 
-const ACTIVE_MS = 1000; // a layer not heard from for this long counts as gone
+/** A layer not heard from for this long counts as gone (Janus's `fallback`, which it gives in microseconds). */
+const DEFAULT_FALLBACK_MS = 1000;
 const PLI_EVERY_MS = 500;
 /** At the start, how long a lower layer waits for the target layer to show up before it is taken instead. */
 const START_GRACE_MS = 300;
@@ -14,6 +15,9 @@ export class SimulcastSelector {
   private readonly lastSeen: number[] = [];
   private lastPli = -Infinity;
   private firstSeen = -1;
+
+  /** How long a layer may be silent before a lower one is taken instead. */
+  fallbackMs = DEFAULT_FALLBACK_MS;
 
   constructor(
     private readonly askKeyframe: () => void,
@@ -48,7 +52,7 @@ export class SimulcastSelector {
     let above = -1;
     for (let l = 0; l < this.lastSeen.length; l++) {
       const seen = this.lastSeen[l];
-      if (seen === undefined || t - seen > ACTIVE_MS) continue;
+      if (seen === undefined || t - seen > this.fallbackMs) continue;
       if (l <= this.target) below = l;
       else if (above === -1) above = l;
     }

@@ -19,6 +19,8 @@ export class SubscriberStream implements StreamSink, DataSink {
   svc: Vp9LayerFilter | undefined;
   private svcKeyframeAskedAt = 0;
   substreamTarget = 2;
+  /** `fallback` (ms): how long the target layer may be silent before a lower one is forwarded. */
+  fallbackMs: number | undefined;
 
   constructor(
     readonly subscriber: Subscriber,
@@ -86,6 +88,11 @@ export class SubscriberStream implements StreamSink, DataSink {
     this.subscriber.handle.relayData(data, label);
   }
 
+  setFallback(ms: number): void {
+    this.fallbackMs = ms;
+    if (this.selector) this.selector.fallbackMs = ms;
+  }
+
   setSubstream(target: number): void {
     this.substreamTarget = target;
     this.selector?.setTarget(target);
@@ -105,6 +112,7 @@ export class SubscriberStream implements StreamSink, DataSink {
     if (!this.selector) {
       this.selector = new SimulcastSelector(() => this.subscriber.askKeyframe(this.publisher, this.source));
       this.selector.setTarget(this.substreamTarget);
+      if (this.fallbackMs !== undefined) this.selector.fallbackMs = this.fallbackMs;
     }
     const h = parseRtpHeader(packet);
     if (!h) return false;

@@ -783,6 +783,7 @@ export class VideoRoomPlugin implements Plugin {
     if (body.use_msid === true) sub.useMsid = true;
     const chosen = this.resolveSubscription(room, entries);
     if (chosen.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, 'No stream to subscribe to');
+    this.checkOneE2eeKind(chosen.map((c) => c.publisher));
     const added = this.addStreams(sub, chosen, true);
     let offer: Jsep;
     try {
@@ -893,6 +894,13 @@ export class VideoRoomPlugin implements Plugin {
     }, 50).unref();
   }
 
+  /** One subscription cannot mix end-to-end encrypted feeds with plain ones (the client decrypts all or none). */
+  private checkOneE2eeKind(publishers: readonly Publisher[]): void {
+    if (publishers.some((p) => p.e2ee) && publishers.some((p) => !p.e2ee)) {
+      throw new VideoRoomError(E.INVALID_FEED, "Can't have both end-to-end encrypted and plain feeds in the same subscription");
+    }
+  }
+
   /** The publisher streams a list of `{feed, mid?}` entries names; unknown feeds and mids are errors. */
   private resolveSubscription(room: Room, entries: readonly JsonObject[]): { publisher: Publisher; stream: PublisherStream; entry: JsonObject }[] {
     const out: { publisher: Publisher; stream: PublisherStream; entry: JsonObject }[] = [];
@@ -922,7 +930,9 @@ export class VideoRoomPlugin implements Plugin {
       const v = e[k];
       if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${k} should be 0, 1 or 2)`);
     }
+    if (e.fallback !== undefined && (typeof e.fallback !== 'number' || !(e.fallback >= 0))) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (fallback should be a positive number of microseconds)');
     if (typeof e.send === 'boolean') ss.send = e.send;
+    if (typeof e.fallback === 'number') ss.setFallback(e.fallback / 1000);
     if (typeof e.substream === 'number') ss.setSubstream(e.substream);
     if (typeof e.temporal === 'number') ss.setTemporal(e.temporal);
     if (typeof e.spatial_layer === 'number' || typeof e.temporal_layer === 'number') {
@@ -1034,6 +1044,7 @@ export class VideoRoomPlugin implements Plugin {
           }
         }
         const chosen = Array.isArray(toAdd) ? this.resolveSubscription(room, toAdd.map((e) => (isJsonObject(e) ? e : {}))) : [];
+        this.checkOneE2eeKind([...chosen.map((c) => c.publisher), ...sub.streams.filter((x) => !drop.includes(x)).map((x) => x.publisher)]);
         this.removeStreams(sub, drop);
         const added = this.addStreams(sub, chosen, false);
         if (drop.length === 0 && added.length === 0) return { data: { videoroom: 'updated', room: room.id } };
