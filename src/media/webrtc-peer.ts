@@ -445,8 +445,16 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       if (t.kind === 'application') throw new Error('a data channel can only be offered in the first offer');
       const transceiver = pc.addTransceiver(t.kind, { direction: t.active === false ? 'inactive' : (t.direction ?? 'sendonly') });
       transceiver.mid = mid;
-      transceiver.codecs = [offerCodec(t)];
+      const codec = offerCodec(t);
+      transceiver.codecs = [codec];
       transceiver.headerExtensions = offerExtensions(t.kind);
+      // werift matches the answer against the PeerConnection's codec and extension lists, made for the first offer:
+      // a kind (or codec) that first appears now must be added there too.
+      const config = pc.config;
+      const kindCodecs = (config.codecs[t.kind] ??= []);
+      if (!kindCodecs.some((c) => c.mimeType.toLowerCase() === codec.mimeType.toLowerCase())) kindCodecs.push(codec);
+      const extensions = (config.headerExtensions[t.kind] ??= []);
+      if (extensions.length === 0) extensions.push(...offerExtensions(t.kind));
       this.registerMid(transceiver, mid, t.kind, this.negotiatedValue.length + added.length);
       added.push({ mid, kind: t.kind });
     }
