@@ -28,6 +28,9 @@ test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the
     assert.deepEqual(parsed.media.map((m) => m.mid), ['a', 'v']);
     assert.deepEqual(parsed.media.map((m) => m.codecs.map((c) => `${c.pt} ${c.name}`)), [['111 opus'], ['100 VP8']]);
     assert.ok(parsed.iceLite);
+    // What we send carries no transport-wide sequence numbers: we do not ask for that feedback.
+    assert.ok(parsed.media.every((m) => m.codecs.every((c) => !c.rtcpFb.some((f) => f.startsWith('transport-cc')))), 'no transport-cc feedback asked');
+    assert.ok(parsed.media.every((m) => !m.extmaps.some((e) => e.uri.includes('transport-wide-cc'))), 'no transport-wide CC extension');
     await client.setRemoteDescription({ type: 'offer', sdp: offer });
     takeOverIceGathering(
       client,
