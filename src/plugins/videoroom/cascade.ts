@@ -17,7 +17,7 @@ import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { JsonObject, NegotiatedCodec } from '../plugin.js';
 import { check, E, VideoRoomError } from './errors.js';
-import { Publisher, PublisherStream, type RoomId, type UserId } from './publisher.js';
+import { Publisher, PublisherStream, type UserId } from './publisher.js';
 import type { Room } from './room.js';
 import { AUDIO_CODECS, VIDEO_CODECS } from './room-settings.js';
 import { RtpForwarder, type ForwarderTarget } from './rtp-forwarder.js';
@@ -31,10 +31,12 @@ const REMOTE_SSRC_BASE = 1000;
 const DEFAULT_PT: Readonly<Record<string, number>> = { opus: 111, multiopus: 111, vp8: 96, vp9: 101, h264: 107, av1: 98, h265: 100, pcmu: 0, pcma: 8, g722: 9 };
 const CLOCK_RATE: Readonly<Record<string, number>> = { pcmu: 8000, pcma: 8000, g722: 8000, opus: 48000, multiopus: 48000 };
 
-export interface CascadeRooms {
-  room(id: RoomId): Room | undefined;
+/** What the cascade needs from the plugin. */
+export interface CascadeHost {
+  /** A remote publisher is ready: the room hears of it. */
   announce(room: Room, p: Publisher): void;
-  withdraw(room: Room, p: Publisher): void;
+  /** A forwarder's receiver asked for a keyframe of a local publisher's stream. */
+  keyframe(p: Publisher, s: PublisherStream): void;
 }
 
 interface SrtpSettings {
@@ -107,7 +109,7 @@ export class Cascade {
   constructor(
     private readonly network: Network,
     private readonly log: Logger,
-    private readonly rooms: CascadeRooms,
+    private readonly host: CascadeHost,
   ) {}
 
   // ------------------------------------------------------------------------------------------- forwarders
@@ -246,12 +248,9 @@ export class Cascade {
       const summary = summarizeRtcp(msg);
       if (!summary?.keyframeRequest) return;
       const media = msg.length >= 12 ? msg.readUInt32BE(8) : 0;
-      if (ssrcs.every((s) => s === undefined) || ssrcs.includes(media)) this.keyframeFor(p, stream);
+      if (ssrcs.every((s) => s === undefined) || ssrcs.includes(media)) this.host.keyframe(p, stream);
     });
   }
-
-  /** Set by the plugin: asks a local publisher stream for a keyframe. */
-  keyframeFor: (p: Publisher, s: PublisherStream) => void = () => {};
 
   private releaseIfIdle(p: Publisher): void {
     const f = this.forwarding.get(p);
@@ -406,7 +405,7 @@ export class Cascade {
       }
     });
     room.participants.set(id, p);
-    this.rooms.announce(room, p);
+    this.host.announce(room, p);
     this.log.info(`videoroom: room ${room.id}: remote publisher ${id} on ${rtp.address} port ${rtp.port} (RTCP ${rtcp.port})`);
     const out: JsonObject = { id, port: rtp.port, rtcp_port: rtcp.port };
     if (iface !== undefined || mcast !== undefined) out.ip = mcast ?? iface;

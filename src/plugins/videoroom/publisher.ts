@@ -4,15 +4,20 @@
 import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle } from '../plugin.js';
 import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
 import { TalkingDetector, type TalkingChange } from './talking.js';
+import { keyframeTest } from '../rtp/keyframe.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import { parseRtpHeader } from '../rtp/rtp-header.js';
 
 export type RoomId = number | string;
 export type UserId = number | string;
 
 /** Where a publisher stream's packets go: a subscriber's m-line, or an RTP forwarder. */
 export interface StreamSink {
-  /** `layer` is the simulcast substream (0 = lowest), undefined without simulcast. */
-  receive(packet: Buffer, layer: number | undefined): void;
+  /**
+   * `layer` is the simulcast substream (0 = lowest), undefined without simulcast; then `keyframe` says whether the
+   * packet starts a keyframe (undefined: a malformed packet), tested once for every sink.
+   */
+  receive(packet: Buffer, layer: number | undefined, keyframe?: boolean): void;
 }
 
 /** Where a publisher's data-channel messages go. */
@@ -32,6 +37,7 @@ export class PublisherStream {
   paused = false;
   /** Sender numbering of header extensions → ours (see rtp/header-extensions.ts). */
   readonly extensionTable: Uint8Array | undefined;
+  private readonly isKeyframe: ((payload: Buffer) => boolean) | undefined;
   /** The sender writes audio levels (RFC 6464) we can read after renumbering. */
   readonly hasAudioLevel: boolean;
   recorder: MjrRecorder | undefined;
@@ -51,6 +57,7 @@ export class PublisherStream {
     extensions: readonly HeaderExtension[] | undefined,
   ) {
     this.extensionTable = type !== 'data' && extensions ? relayExtensionTable(extensions, type) : undefined;
+    this.isKeyframe = keyframeTest(codec?.name);
     this.hasAudioLevel = type === 'audio' && (extensions ?? []).some((e) => e.uri === EXT_AUDIO_LEVEL);
   }
 
@@ -64,7 +71,15 @@ export class PublisherStream {
       if (change) this.talking.report(change, this.talking.detector.lastAverage);
     }
     this.recorder?.write(packet);
-    for (const sink of this.sinks) sink.receive(packet, layer);
+    const keyframe = layer === undefined ? false : this.startsKeyframe(packet);
+    for (const sink of this.sinks) sink.receive(packet, layer, keyframe);
+  }
+
+  /** Whether a packet starts a keyframe (true for a codec without a test); undefined for a malformed packet. */
+  private startsKeyframe(packet: Buffer): boolean | undefined {
+    const h = parseRtpHeader(packet);
+    if (!h) return undefined;
+    return this.isKeyframe ? this.isKeyframe(packet.subarray(h.headerLength)) : true;
   }
 
   relayData(data: Buffer | string, label: string): void {

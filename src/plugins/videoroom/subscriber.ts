@@ -1,7 +1,6 @@
 // A subscription: one handle receiving streams of one or more publishers of a room, each on an m-line of the
 // PeerConnection the plugin offered. Simulcast and VP8 temporal layers are chosen per m-line.
 import type { JsonObject, OfferTrack, PluginHandle } from '../plugin.js';
-import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
@@ -31,10 +30,10 @@ export class SubscriberStream implements StreamSink, DataSink {
     readonly source: PublisherStream,
   ) {}
 
-  receive(packet: Buffer, layer: number | undefined): void {
+  receive(packet: Buffer, layer: number | undefined, keyframe?: boolean): void {
     const sub = this.subscriber;
     if (sub.state !== 'started' || !this.send) return;
-    if (layer !== undefined && !this.acceptLayer(packet, layer)) return;
+    if (layer !== undefined && (keyframe === undefined || !this.acceptLayer(layer, keyframe))) return;
     let out: Buffer | undefined = packet;
     if (this.svc) {
       out = this.filterSvc(this.svc, packet);
@@ -104,21 +103,14 @@ export class SubscriberStream implements StreamSink, DataSink {
     this.temporal.target = target;
   }
 
-  get currentSubstream(): number {
-    return this.selector?.current ?? -1;
-  }
-
-  private acceptLayer(packet: Buffer, layer: number): boolean {
+  private acceptLayer(layer: number, keyframe: boolean): boolean {
     if (!this.selector) {
       this.selector = new SimulcastSelector(() => this.subscriber.askKeyframe(this.publisher, this.source));
       this.selector.setTarget(this.substreamTarget);
       if (this.fallbackMs !== undefined) this.selector.fallbackMs = this.fallbackMs;
     }
-    const h = parseRtpHeader(packet);
-    if (!h) return false;
-    const test = keyframeTest(this.source.codec?.name);
     const before = this.selector.current;
-    const pass = this.selector.accept(layer, test ? test(packet.subarray(h.headerLength)) : true);
+    const pass = this.selector.accept(layer, keyframe);
     if (this.selector.current !== before) this.subscriber.layerEvent(this, 'substream', this.selector.current);
     return pass;
   }
@@ -156,7 +148,6 @@ export class Subscriber {
   /** A renegotiation is scheduled (changes of one moment go out in one offer). */
   renegotiationScheduled = false;
   autoupdate = true;
-  useMsid = false;
   /** Set when the handle went away or left: nothing more is sent to it. */
   closed = false;
 

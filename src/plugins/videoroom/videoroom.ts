@@ -80,11 +80,9 @@ export class VideoRoomPlugin implements Plugin {
     this.lockRtpForward = isTrue(general.lock_rtp_forward);
     this.stringIds = isTrue(general.string_ids);
     this.cascade = new Cascade(this.network, this.log, {
-      room: (id) => this.rooms.get(id),
       announce: (room, p) => this.announce(room, p),
-      withdraw: (room, p) => this.withdraw(room, p, false),
+      keyframe: (p, s) => this.askKeyframe(p, s, false),
     });
-    this.cascade.keyframeFor = (p, s) => this.askKeyframe(p, s, false);
     if (!this.network.ipv6Available) this.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');
     this.state = context.state;
     const saved = loadSaved(this.state, (m) => this.log.error(`videoroom: permanent rooms not loaded: ${m}`));
@@ -780,7 +778,6 @@ export class VideoRoomPlugin implements Plugin {
     else throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'streams' and 'feed' must be specified");
     const sub = new Subscriber(h.handle, room.id, privateId, (p, s, force) => this.askKeyframe(p, s, force === true));
     if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;
-    if (body.use_msid === true) sub.useMsid = true;
     const chosen = this.resolveSubscription(room, entries);
     if (chosen.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, 'No stream to subscribe to');
     this.checkOneE2eeKind(chosen.map((c) => c.publisher));
