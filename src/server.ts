@@ -1,5 +1,5 @@
 // Assembles a running Portunus: network probe, core, plugins, transports.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { JcfgStateFile } from './config/state-file.js';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -84,6 +84,7 @@ export class PortunusServer {
         network: this.network,
         config: (this.options.config.plugins[p.descriptor.package] ?? {}) as JsonObject,
         state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,
+        recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
       }),
       log,
     );

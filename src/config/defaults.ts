@@ -18,6 +18,8 @@ export const DEFAULTS = {
     log_timestamps: true,
     /** A folder where plugins save what is created with "permanent": true (one .jcfg file per plugin); empty = not saved. */
     state_dir: '',
+    /** The one folder where files that clients name are written and read (recordings, rec_dir, file mountpoints made over the API); relative names are taken from the working folder. */
+    recordings_dir: 'recordings',
   },
   media: {
     ipv6: false,

@@ -152,6 +152,11 @@ export interface PluginContext {
   readonly config: JsonObject;
   /** Where a plugin keeps what it is asked to keep (`permanent: true`); undefined = nowhere (general.state_dir unset). */
   readonly state?: PluginStateStore;
+  /**
+   * The absolute folder (general.recordings_dir) inside which every file a client names must be resolved
+   * (see plugins/safe-path.ts). Paths from the plugin's own configuration file are the operator's and may be anywhere.
+   */
+  readonly recordingsDir: string;
 }
 
 /** A plugin's saved state: named groups of settings, read at start and rewritten whole on each change. */
