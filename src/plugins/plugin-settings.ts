@@ -13,7 +13,9 @@ export function generalSettings(config: JsonObject): JsonObject {
 
 /** A boolean setting that may be written as text in a configuration file. */
 export function isTrue(value: unknown): boolean {
-  return value === true || value === 'true';
+  // As Janus reads its configuration: true, yes, 1 (and on), in any case.
+  if (value === true || value === 1) return true;
+  return typeof value === 'string' && ['true', 'yes', '1', 'on'].includes(value.trim().toLowerCase());
 }
 
 /** What the plugin saved (`permanent: true`), or nothing when there is no store or it cannot be read (reported). */
