@@ -124,11 +124,12 @@ export class VideoRoomPlugin implements Plugin {
 
   /** Every recorder is closed before this returns its promise, which settles once they are all written out. */
   async destroy(): Promise<void> {
+    // First close, and keep the promise of, every recorder: closing the rooms closes them again, unawaited.
+    const closing = [...this.recorders].map((r) => r.close());
+    this.recorders.clear();
     for (const room of this.rooms.values()) this.closeRoom(room);
     this.rooms.clear();
     this.cascade?.closeAll();
-    const closing = [...this.recorders].map((r) => r.close());
-    this.recorders.clear();
     await Promise.all(closing);
   }
 
