@@ -136,7 +136,7 @@ export class Cascade {
       try {
         socket = await this.network.openUdp({ what: `RTP forwarders of publisher ${p.id}` });
       } catch (err) {
-        throw new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for RTP forwarder: ${err instanceof Error ? err.message : String(err)}`);
+        throw this.socketError('RTP forwarder', err);
       }
       socket.socket.on('message', () => {}); // nothing is expected back on the media socket
       f = this.forwarding.get(p) ?? { socket, forwarders: new Map() };
@@ -144,6 +144,13 @@ export class Cascade {
       this.forwarding.set(p, f);
     }
     return f;
+  }
+
+  /** A socket that could not be opened: the network layer's explanation (a BindError) is shown, anything else logged. */
+  private socketError(what: string, err: unknown): VideoRoomError {
+    if (err instanceof BindError) return new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for ${what}: ${err.message}`);
+    this.log.error(`videoroom: opening a UDP socket for ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    return new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for ${what}`);
   }
 
   private newForwarderId(): number {
@@ -265,7 +272,7 @@ export class Cascade {
     try {
       sock = await this.network.openUdp({ what: `RTCP of forwarder ${fwd.id}` });
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for RTCP: ${err instanceof Error ? err.message : String(err)}`);
+      throw this.socketError('RTCP', err);
     }
     fwd.rtcp = sock;
     const to = destinationFor(fwd.target.host, sock.family);

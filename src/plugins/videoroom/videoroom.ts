@@ -1,9 +1,9 @@
 // janus.plugin.videoroom: an SFU. Publishers send their streams to the room; subscribers get any mix of the
 // publishers' streams on one PeerConnection the plugin offers. Room management, moderation and cascading (RTP
 // forwarders, remote publishers) are synchronous requests; joining and media negotiation are asynchronous.
+import { resolve } from 'node:path';
 import { randomUint32, uniqueId } from '../../core/ids.js';
 import { isSafeId } from '../../core/json-bounds.js';
-import { resolve } from 'node:path';
 import { isJsonObject } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
@@ -202,6 +202,12 @@ export class VideoRoomPlugin implements Plugin {
     if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
     this.log.error(`videoroom: internal error: ${errMessage(err)}`);
     return { videoroom: 'event', error_code: E.UNKNOWN, error: 'Internal error' };
+  }
+
+  /** A failure of the server's own side (an offer it could not make): logged in full, shown as `what` alone. */
+  private serverFault(what: string, err: unknown): VideoRoomError {
+    this.log.error(`videoroom: ${what}: ${errMessage(err)}`);
+    return new VideoRoomError(E.UNKNOWN, what);
   }
 
   // -------------------------------------------------------------------------------------------- room access
@@ -874,7 +880,7 @@ export class VideoRoomPlugin implements Plugin {
     try {
       offer = await h.handle.createOffer(sub.offerTracks());
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Error creating the offer: ${errMessage(err)}`);
+      throw this.serverFault('Error creating the offer', err);
     }
     if (h.destroyed) return { data: {} };
     this.attachStreams(added);
@@ -958,7 +964,7 @@ export class VideoRoomPlugin implements Plugin {
     try {
       offer = await sub.handle.createOffer(sub.offerTracks());
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Error creating the new offer: ${errMessage(err)}`);
+      throw this.serverFault('Error creating the new offer', err);
     }
     sub.awaitingAnswer = true;
     return offer;
@@ -1067,7 +1073,7 @@ export class VideoRoomPlugin implements Plugin {
         if (body.restart === true) {
           // An ICE restart: new credentials in a new offer of ours, answered with `start`.
           const offer = await h.handle.restartIce().catch((err: unknown) => {
-            throw new VideoRoomError(E.UNKNOWN, `Error restarting ICE: ${errMessage(err)}`);
+            throw this.serverFault('Error restarting ICE', err);
           });
           sub.awaitingAnswer = true;
           return { data: { videoroom: 'event', room: room.id, configured: 'ok' }, jsep: offer };
