@@ -255,6 +255,29 @@ test('client-named files stay inside the recordings folder; the configuration ma
   assert.equal(filesBelow(outside).length, 2, 'the operator room recorded both streams in its folder');
 });
 
+test("a saved room's rec_dir is a client's: kept inside the recordings folder unless the configuration gives the same", async () => {
+  const elsewhere = join(scratch, 'saved-elsewhere');
+  const operators = join(scratch, 'saved-operators');
+  const saved: JsonObject = { 'room-77': { rec_dir: elsewhere, record: true }, 'room-78': { rec_dir: 'kept', record: true }, 'room-79': { rec_dir: operators, record: true } };
+  const base = join(scratch, `run-${nextFolder++}`);
+  const recordings = join(base, 'recordings');
+  mkdirSync(recordings, { recursive: true });
+  const plugin = new VideoRoomPlugin();
+  plugins.push(plugin);
+  const state = { location: 'test', load: (): JsonObject => saved, save: (): void => {} };
+  await plugin.init({ log: quietLog, network, config: { 'room-79': { rec_dir: operators } }, state, recordingsDir: recordings });
+  for (const room of [77, 78, 79]) {
+    const { h } = await publisher(plugin, room);
+    plugin.incomingRtp(h, { mid: '0', kind: 'audio' }, rtp(1, 111, 13));
+  }
+  await plugin.destroy();
+  assert.equal(filesBelow(elsewhere).length, 0, 'nothing where the saved room said');
+  const inside = filesBelow(recordings);
+  assert.equal(inside.filter((f) => f.startsWith('videoroom-77-')).length, 2, inside.join(', '));
+  assert.equal(inside.filter((f) => f.startsWith('kept/videoroom-78-')).length, 2, inside.join(', '));
+  assert.equal(filesBelow(operators).length, 2, 'the configuration may name any folder');
+});
+
 test('every guarded request is guarded: none, a wrong and the right secret, pin or admin key', async () => {
   const { plugin } = await startPlugin({ general: { admin_key: 'adm', lock_rtp_forward: 'true' } });
   const admin = handle(plugin);

@@ -112,7 +112,17 @@ export class VideoRoomPlugin implements Plugin {
         // A saved room's rec_dir came from a client (create/edit), unless it is the one the configuration gives.
         const configured = isJsonObject(config[name]) ? (config[name] as JsonObject).rec_dir : undefined;
         const byOperator = !isSaved || (settings.recDir !== undefined && settings.recDir === configured);
-        const room = new Room(id, settings, this.recordingFolder(settings.recDir, byOperator));
+        let folder: string;
+        try {
+          folder = this.recordingFolder(settings.recDir, byOperator);
+        } catch (err) {
+          // Saved by an older version that let clients name any folder: the room stays, its recordings move.
+          if (!(err instanceof VideoRoomError)) throw err;
+          this.log.warn(`videoroom: room '${name}': saved ${err.message.replace(/^Invalid element \((.*)\)$/, '$1')}, recording in ${this.recordingsDir} instead`);
+          settings.recDir = undefined;
+          folder = this.recordingsDir;
+        }
+        const room = new Room(id, settings, folder);
         this.rooms.set(id, room);
         if (isSaved) this.permanent.add(id);
         this.startRoom(room);
