@@ -488,6 +488,26 @@ test('destroy() writes every recording out whole before it resolves', async () =
   for (const f of files) assert.equal(mjrFrames(join(recordings, f)), packets, `${f} holds every frame`);
 });
 
+test('a stop as the server does it (every handle ended first, then destroy()) leaves every recording whole', async () => {
+  const { plugin, recordings } = await startPlugin();
+  const admin = handle(plugin);
+  const room = 5002;
+  assert.equal((await send(plugin, admin, { request: 'create', room, record: true })).videoroom, 'created');
+  const pubs = [await publisher(plugin, room), await publisher(plugin, room)];
+  const packets = 200;
+  for (let i = 0; i < packets; i++) {
+    for (const { h } of pubs) {
+      plugin.incomingRtp(h, { mid: '0', kind: 'audio' }, rtp(i, 111, 11));
+      plugin.incomingRtp(h, { mid: '1', kind: 'video' }, rtp(i, 96, 22));
+    }
+  }
+  for (const { h } of pubs) plugin.destroySession(h);
+  await plugin.destroy();
+  const files = filesBelow(recordings);
+  assert.equal(files.length, 4, files.join(', '));
+  for (const f of files) assert.equal(mjrFrames(join(recordings, f)), packets, `${f} holds every frame`);
+});
+
 test('the same, where IPv6 sockets cannot be created', { skip: NESTED_NO_IPV6 ? 'this is that run' : false, timeout: 90_000 }, async () => {
   const env: NodeJS.ProcessEnv = { ...(await noIpv6Env()), VIDEOROOM_HARDENING_NO_IPV6: '1' };
   delete env.NODE_TEST_CONTEXT;

@@ -76,6 +76,8 @@ export class VideoRoomPlugin implements Plugin {
   private readonly permanent = new Set<RoomId>();
   /** Every recorder open, whoever owns it: shutdown closes them all. */
   private readonly recorders = new Set<MjrRecorder>();
+  /** Recorders closed and still writing out: shutdown waits for them (the core ends every handle first). */
+  private readonly closing = new Set<Promise<void>>();
   /** RTP forwarders and remote publishers. */
   cascade!: Cascade;
 
@@ -134,13 +136,19 @@ export class VideoRoomPlugin implements Plugin {
 
   /** Every recorder is closed before this returns its promise, which settles once they are all written out. */
   async destroy(): Promise<void> {
-    // First close, and keep the promise of, every recorder: closing the rooms closes them again, unawaited.
-    const closing = [...this.recorders].map((r) => r.close());
-    this.recorders.clear();
+    for (const r of [...this.recorders]) this.closeRecorder(r);
     for (const room of this.rooms.values()) this.closeRoom(room);
     this.rooms.clear();
     this.cascade?.closeAll();
-    await Promise.all(closing);
+    await Promise.all(this.closing);
+  }
+
+  /** Closes a recorder; the write-out in flight is kept until it is done, for destroy() to wait on. */
+  private closeRecorder(r: MjrRecorder): void {
+    if (!this.recorders.delete(r)) return;
+    const done = r.close().catch((err: unknown) => this.log.warn(`videoroom: closing ${r.path}: ${errMessage(err)}`));
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
   }
 
   createSession(handle: PluginHandle): void {
@@ -1248,8 +1256,7 @@ export class VideoRoomPlugin implements Plugin {
     p.recording = on;
     for (const s of p.streams) {
       if ((!on || close) && s.recorder) {
-        this.recorders.delete(s.recorder);
-        void s.recorder.close();
+        this.closeRecorder(s.recorder);
         s.recorder = undefined;
       }
       if (!on || close || s.recorder || !p.active || s.disabled) continue;
