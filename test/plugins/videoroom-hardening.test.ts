@@ -389,15 +389,23 @@ test('every guarded request is guarded: none, a wrong and the right secret, pin 
   sink.socket.close();
 });
 
-test('with an admin key, rtp_forward needs it by default; lock_rtp_forward = false lets the room secret do', async () => {
+test('with an admin key, rtp_forward needs it by default (and with lock_rtp_forward yes/true); false/no lets the room secret do; no key, no lock', async () => {
   const sink = await udpSink();
-  for (const [general, needsKey] of [[{ admin_key: 'adm' }, true], [{ admin_key: 'adm', lock_rtp_forward: 'false' }, false]] as const) {
+  const cases: [JsonObject, boolean][] = [
+    [{ admin_key: 'adm' }, true],
+    [{ admin_key: 'adm', lock_rtp_forward: 'yes' }, true],
+    [{ admin_key: 'adm', lock_rtp_forward: true }, true],
+    [{ admin_key: 'adm', lock_rtp_forward: 'false' }, false],
+    [{ admin_key: 'adm', lock_rtp_forward: 'no' }, false],
+    [{ lock_rtp_forward: 'true' }, false],
+  ];
+  for (const [general, needsKey] of cases) {
     const { plugin } = await startPlugin({ general });
     const admin = handle(plugin);
     assert.equal((await send(plugin, admin, { request: 'create', room: 3500, admin_key: 'adm' })).videoroom, 'created');
     const { id } = await publisher(plugin, 3500);
     const r = await send(plugin, admin, { request: 'rtp_forward', room: 3500, publisher_id: id, host: '127.0.0.1', streams: [{ mid: '0', port: sink.port }] });
-    assert.equal(codeOf(r), needsKey ? 429 : undefined, show(r));
+    assert.equal(codeOf(r), needsKey ? 429 : undefined, `${show(general)}: ${show(r)}`);
   }
   sink.socket.close();
 });
