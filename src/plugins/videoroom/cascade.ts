@@ -229,6 +229,13 @@ export class Cascade {
     }
     this.checkForwarderRoom(p, specs.length);
     const { socket } = await this.socketFor(p);
+    // Again: another request may have added forwarders while this one waited.
+    try {
+      this.checkForwarderRoom(p, specs.length);
+    } catch (err) {
+      this.releaseIfIdle(p);
+      throw err;
+    }
     const created: RtpForwarder[] = [];
     for (const s of specs) {
       const fwd = new RtpForwarder(this.newForwarderId(), s.stream.type, s.stream.mid, socket, s.target);
