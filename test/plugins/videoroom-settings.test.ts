@@ -1,8 +1,11 @@
 // Room settings: defaults, the values `create` and a configuration group may give, refusals with the VideoRoom's
-// codes, and garbage that never throws anything but a VideoRoomError.
+// codes, garbage that never throws anything but a VideoRoomError, and (fast-check) the ranges and bounds of what a
+// room keeps.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { RANGES } from '../../src/plugins/videoroom/limits.js';
 import { VideoRoomError } from '../../src/plugins/videoroom/errors.js';
 import { describeRoom, fromConfigGroup, parseRoomSettings, settingsToGroup } from '../../src/plugins/videoroom/room-settings.js';
 
@@ -75,4 +78,41 @@ test('garbage never throws anything but a VideoRoomError', () => {
       assert.ok(err instanceof VideoRoomError, String(err));
     }
   }
+});
+
+test("property: a room's numbers are accepted only within Janus's ranges, and what is accepted stays in range", () => {
+  const fields = ['publishers', 'bitrate', 'fir_freq', 'audio_active_packets', 'audio_level_average', 'threads'] as const;
+  fc.assert(
+    fc.property(fc.constantFrom(...fields), fc.oneof(fc.integer({ min: 0, max: 2 ** 33 }), fc.maxSafeNat(), fc.constantFrom(127, 128, 500, 65535, 65536)), (field, value) => {
+      const range = RANGES[field];
+      let accepted = true;
+      try {
+        parseRoomSettings({ [field]: value, audiolevel_event: true }, 1);
+      } catch (err) {
+        assert.ok(err instanceof VideoRoomError);
+        assert.equal(err.code, 430);
+        accepted = false;
+      }
+      assert.equal(accepted, value >= range.min && value <= range.max, `${field} = ${value}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('property: stored text and lists are bounded whatever their shape (430, never another exception)', () => {
+  const keys = ['description', 'secret', 'pin', 'rec_dir', 'allowed'] as const;
+  fc.assert(
+    fc.property(fc.constantFrom(...keys), fc.integer({ min: 0, max: 80_000 }), (key, size) => {
+      const value = key === 'allowed' ? Array.from({ length: Math.floor(size / 4) }, (_, i) => `t${i}`) : 'x'.repeat(size);
+      const fits = key === 'allowed' ? Math.floor(size / 4) < 10_000 : size <= 65_536;
+      try {
+        parseRoomSettings({ [key]: value }, 1);
+        assert.ok(fits, `${key} of size ${size} accepted`);
+      } catch (err) {
+        assert.ok(err instanceof VideoRoomError && err.code === 430, String(err));
+        assert.ok(!fits, `${key} of size ${size} refused`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

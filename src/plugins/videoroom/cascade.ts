@@ -19,8 +19,23 @@ import type { JsonObject, NegotiatedCodec } from '../plugin.js';
 import { check, E, VideoRoomError } from './errors.js';
 import { Publisher, PublisherStream, type UserId } from './publisher.js';
 import type { Room } from './room.js';
+import { checkRange, checkRanges, checkStored, MAX_FORWARDERS_PER_PUBLISHER, RANGES } from './limits.js';
 import { AUDIO_CODECS, VIDEO_CODECS } from './room-settings.js';
 import { RtpForwarder, type ForwarderTarget } from './rtp-forwarder.js';
+
+/** The numbers of one rtp_forward stream entry (and its legacy flat form) with their ranges. */
+const FORWARDER_RANGES = [
+  ['port', RANGES.port],
+  ['port_2', RANGES.port],
+  ['port_3', RANGES.port],
+  ['rtcp_port', RANGES.listen_port],
+  ['pt', RANGES.pt],
+  ['pt_2', RANGES.pt],
+  ['pt_3', RANGES.pt],
+  ['ssrc', RANGES.ssrc],
+  ['ssrc_2', RANGES.ssrc],
+  ['ssrc_3', RANGES.ssrc],
+] as const;
 
 /** Remote publishers listen in Janus's fixed range. */
 const REMOTE_PORT_RANGE = { min: 10000, max: 60000 };
@@ -121,7 +136,7 @@ export class Cascade {
       try {
         socket = await this.network.openUdp({ what: `RTP forwarders of publisher ${p.id}` });
       } catch (err) {
-        throw new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for RTP forwarder: ${err instanceof Error ? err.message : String(err)}`);
+        throw this.socketError('RTP forwarder', err);
       }
       socket.socket.on('message', () => {}); // nothing is expected back on the media socket
       f = this.forwarding.get(p) ?? { socket, forwarders: new Map() };
@@ -129,6 +144,13 @@ export class Cascade {
       this.forwarding.set(p, f);
     }
     return f;
+  }
+
+  /** A socket that could not be opened: the network layer's explanation (a BindError) is shown, anything else logged. */
+  private socketError(what: string, err: unknown): VideoRoomError {
+    if (err instanceof BindError) return new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for ${what}: ${err.message}`);
+    this.log.error(`videoroom: opening a UDP socket for ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    return new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for ${what}`);
   }
 
   private newForwarderId(): number {
@@ -180,6 +202,8 @@ export class Cascade {
         { name: 'port_2', type: 'positive' },
         { name: 'port_3', type: 'positive' },
       ]);
+      // A port beyond 65535 would be accepted here and then fail on every packet sent.
+      checkRanges(e, FORWARDER_RANGES);
       const stream = p.stream(e.mid as string);
       if (!stream) {
         this.log.warn(`videoroom: rtp_forward of ${p.id}: no mid '${String(e.mid)}', skipped`);
@@ -189,19 +213,29 @@ export class Cascade {
       const host = await resolveHost(typeof e.host === 'string' ? e.host : (body.host as string), e.host_family ?? body.host_family, this.network.ipv6Available);
       const srtp = protectorFor(parseSrtp(e) ?? defaults);
       const base = { host, pt: typeof e.pt === 'number' ? e.pt : undefined, ssrc: typeof e.ssrc === 'number' ? e.ssrc : undefined, srtp };
+      // rtcp_port 0 is no RTCP, as in Janus.
+      const rtcpPort = typeof e.rtcp_port === 'number' && e.rtcp_port > 0 ? e.rtcp_port : undefined;
       const layered = stream.simulcast && (typeof e.port_2 === 'number' || typeof e.port_3 === 'number');
       if (layered && (e.simulcast === true || body.simulcast === true)) throw new VideoRoomError(E.INVALID_ELEMENT, "Invalid element (simulcast can't be used with per-layer ports)");
       if (stream.simulcast && (e.simulcast === true || body.simulcast === true)) {
-        specs.push({ stream, target: { ...base, port: e.port as number, substream: 2 }, rtcpPort: e.rtcp_port as number | undefined });
+        specs.push({ stream, target: { ...base, port: e.port as number, substream: 2 }, rtcpPort });
       } else if (layered) {
-        specs.push({ stream, target: { ...base, port: e.port as number, substream: 0 }, rtcpPort: e.rtcp_port as number | undefined });
+        specs.push({ stream, target: { ...base, port: e.port as number, substream: 0 }, rtcpPort });
         if (typeof e.port_2 === 'number') specs.push({ stream, target: { ...base, port: e.port_2, substream: 1, ssrc: typeof e.ssrc_2 === 'number' ? e.ssrc_2 : base.ssrc, pt: typeof e.pt_2 === 'number' ? e.pt_2 : base.pt } });
         if (typeof e.port_3 === 'number') specs.push({ stream, target: { ...base, port: e.port_3, substream: 2, ssrc: typeof e.ssrc_3 === 'number' ? e.ssrc_3 : base.ssrc, pt: typeof e.pt_3 === 'number' ? e.pt_3 : base.pt } });
       } else {
-        specs.push({ stream, target: { ...base, port: e.port as number, substream: stream.simulcast ? 0 : undefined }, rtcpPort: e.rtcp_port as number | undefined });
+        specs.push({ stream, target: { ...base, port: e.port as number, substream: stream.simulcast ? 0 : undefined }, rtcpPort });
       }
     }
+    this.checkForwarderRoom(p, specs.length);
     const { socket } = await this.socketFor(p);
+    // Again: another request may have added forwarders while this one waited.
+    try {
+      this.checkForwarderRoom(p, specs.length);
+    } catch (err) {
+      this.releaseIfIdle(p);
+      throw err;
+    }
     const created: RtpForwarder[] = [];
     for (const s of specs) {
       const fwd = new RtpForwarder(this.newForwarderId(), s.stream.type, s.stream.mid, socket, s.target);
@@ -212,6 +246,14 @@ export class Cascade {
     if (created.length === 0) this.releaseIfIdle(p);
     this.log.info(`videoroom: room ${room.id} publisher ${p.id}: ${created.length} RTP forwarder(s) to ${String(body.host)}`);
     return { forwarders: created.map((f) => f.describe()) };
+  }
+
+  /** Each forwarder may hold a socket of its own: a publisher's number of forwarders is bounded. */
+  private checkForwarderRoom(p: Publisher, more: number): void {
+    const now = this.forwarding.get(p)?.forwarders.size ?? 0;
+    if (now + more > MAX_FORWARDERS_PER_PUBLISHER) {
+      throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (a publisher can have at most ${MAX_FORWARDERS_PER_PUBLISHER} forwarders, ${now} exist)`);
+    }
   }
 
   /** The deprecated flat form (audio_port, video_port, ...) as stream entries. */
@@ -237,7 +279,7 @@ export class Cascade {
     try {
       sock = await this.network.openUdp({ what: `RTCP of forwarder ${fwd.id}` });
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for RTCP: ${err instanceof Error ? err.message : String(err)}`);
+      throw this.socketError('RTCP', err);
     }
     fwd.rtcp = sock;
     const to = destinationFor(fwd.target.host, sock.family);
@@ -297,6 +339,8 @@ export class Cascade {
       { name: 'port', type: 'positive', required: true },
       { name: 'rtcp_port', type: 'positive' },
     ]);
+    checkRanges(body, [['port', RANGES.port], ['rtcp_port', RANGES.listen_port]]);
+    checkStored(body, ['remote_id']);
     if (p.remote) throw new VideoRoomError(E.INVALID_ELEMENT, 'Only local publishers can be remotized');
     if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
     if (body.port === 0) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (port should not be 0)');
@@ -305,6 +349,7 @@ export class Cascade {
     if (mine.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
     const host = await resolveHost(body.host as string, body.host_family, this.network.ipv6Available);
     const srtp = parseSrtp(body);
+    this.checkForwarderRoom(p, p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0));
     const { socket } = await this.socketFor(p);
     const port = body.port as number;
     const rtcpPort = typeof body.rtcp_port === 'number' && body.rtcp_port > 0 ? body.rtcp_port : undefined;
@@ -359,6 +404,8 @@ export class Cascade {
       { name: 'rtcp_port', type: 'positive' },
       { name: 'streams', type: 'array', required: true },
     ]);
+    checkRanges(body, [['port', RANGES.listen_port], ['rtcp_port', RANGES.listen_port]]);
+    checkStored(body, ['display', 'metadata', 'streams']);
     const raw = body.streams as unknown[];
     if (raw.length === 0) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (streams)');
     const streams = raw.map((e, i) => this.remoteStream(room, isJsonObject(e) ? e : {}, i));
@@ -422,6 +469,7 @@ export class Cascade {
       { name: 'disabled', type: 'boolean' },
       { name: 'simulcast', type: 'boolean' },
     ]);
+    checkRange(e, 'mindex', RANGES.mindex);
     const type = e.type as string;
     if (type !== 'audio' && type !== 'video' && type !== 'data') throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (type should be audio, video or data)`);
     let codec: NegotiatedCodec | undefined;
@@ -474,6 +522,7 @@ export class Cascade {
 
   updateRemotePublisher(room: Room, p: Publisher, body: JsonObject): void {
     check(body, [{ name: 'display', type: 'string' }, { name: 'metadata', type: 'object' }, { name: 'streams', type: 'array', required: true }]);
+    checkStored(body, ['display', 'metadata', 'streams']);
     const source = this.remotes.get(p);
     if (!source) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remote publisher (${p.id})`);
     const srtp = parseSrtp(body);

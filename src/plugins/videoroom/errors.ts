@@ -1,6 +1,6 @@
 // The VideoRoom's error codes (Janus's numbering), the error that carries one to the reply, and field checks
 // that fail with them.
-import { findFieldError, type FieldSpec, type JsonObject } from '../../core/validate.js';
+import { findFieldError, sameSecret, type FieldSpec, type JsonObject } from '../../core/validate.js';
 
 export const E = {
   UNKNOWN: 499,
@@ -37,4 +37,15 @@ export class VideoRoomError extends Error {
 export function check(body: JsonObject, specs: readonly FieldSpec[]): void {
   const bad = findFieldError(body, specs, { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT });
   if (bad) throw new VideoRoomError(bad.code, bad.message);
+}
+
+/**
+ * Throws unless `body[key]` is the expected secret, pin or admin key: 429 when it is missing, 430 when it is not a
+ * string, 433 when it is wrong (Janus's order and codes).
+ */
+export function checkSecret(body: JsonObject, key: string, expected: string): void {
+  const given = body[key];
+  if (given === undefined || given === null) throw new VideoRoomError(E.MISSING_ELEMENT, `Missing mandatory element (${key})`);
+  if (typeof given !== 'string') throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element type (${key} should be a string)`);
+  if (!sameSecret(given, expected)) throw new VideoRoomError(E.UNAUTHORIZED, `Unauthorized (wrong ${key})`);
 }

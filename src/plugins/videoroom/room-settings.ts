@@ -2,6 +2,7 @@
 // the description `list` gives. Pure: validation and conversion only.
 import { findFieldError, isJsonObject, type FieldSpec, type JsonObject } from '../../core/validate.js';
 import { E, VideoRoomError } from './errors.js';
+import { checkRanges, checkStored, MAX_ALLOWED_TOKENS, RANGES } from './limits.js';
 
 export const AUDIO_CODECS = ['opus', 'multiopus', 'g722', 'pcmu', 'pcma', 'isac32', 'isac16', 'l16-48', 'l16'] as const;
 export const VIDEO_CODECS = ['vp8', 'vp9', 'h264', 'av1', 'h265'] as const;
@@ -76,6 +77,11 @@ export const ROOM_FIELDS: readonly FieldSpec[] = [
   { name: 'permanent', type: 'boolean' },
 ];
 
+/** The numbers a room keeps, with their ranges. */
+const ROOM_RANGES = (['publishers', 'bitrate', 'fir_freq', 'audio_active_packets', 'audio_level_average', 'threads'] as const).map((k) => [k, RANGES[k]] as const);
+/** What a room keeps as it was given (and shows in `list`, or saves). */
+const STORED_KEYS = ['description', 'secret', 'pin', 'rec_dir', 'vp9_profile', 'h264_profile', 'audiocodec', 'videocodec', 'allowed', 'dummy_streams'];
+
 const BOOLEAN_KEYS = new Set(ROOM_FIELDS.filter((f) => f.type === 'boolean').map((f) => f.name));
 const NUMBER_KEYS = new Set(ROOM_FIELDS.filter((f) => f.type === 'positive').map((f) => f.name));
 
@@ -105,9 +111,12 @@ function codecList(text: string | undefined, known: readonly string[], fallback:
 export function parseRoomSettings(body: JsonObject, roomId: string | number): RoomSettings {
   const bad = findFieldError(body, ROOM_FIELDS, { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT });
   if (bad) throw new VideoRoomError(bad.code, bad.message);
+  checkRanges(body, ROOM_RANGES);
+  checkStored(body, STORED_KEYS);
   let allowed: Set<string> | undefined;
   if (Array.isArray(body.allowed)) {
     if (!body.allowed.every((t) => typeof t === 'string')) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element in the allowed array (not a string)');
+    if (body.allowed.length > MAX_ALLOWED_TOKENS) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (allowed can hold at most ${MAX_ALLOWED_TOKENS} tokens)`);
     allowed = new Set(body.allowed as string[]);
   }
   const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
@@ -134,8 +143,9 @@ export function parseRoomSettings(body: JsonObject, roomId: string | number): Ro
     opusDtx: bool('opus_dtx', false),
     audiolevelExt: bool('audiolevel_ext', true),
     audiolevelEvent: bool('audiolevel_event', false),
-    audioActivePackets: num('audio_active_packets', 100),
-    audioLevelAverage: num('audio_level_average', 25),
+    // 0 means the default, as in Janus.
+    audioActivePackets: num('audio_active_packets', 0) || 100,
+    audioLevelAverage: num('audio_level_average', 0) || 25,
     videoorientExt: bool('videoorient_ext', true),
     playoutdelayExt: bool('playoutdelay_ext', true),
     transportWideCcExt: bool('transport_wide_cc_ext', true),

@@ -14,6 +14,8 @@ export class Room {
   constructor(
     readonly id: RoomId,
     public settings: RoomSettings,
+    /** Absolute folder the room's recordings go to (see VideoRoomPlugin.recordingFolder). */
+    public recFolder: string,
   ) {}
 
   /** Participants whose publication is up. */

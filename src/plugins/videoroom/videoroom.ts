@@ -1,15 +1,19 @@
 // janus.plugin.videoroom: an SFU. Publishers send their streams to the room; subscribers get any mix of the
 // publishers' streams on one PeerConnection the plugin offers. Room management, moderation and cascading (RTP
 // forwarders, remote publishers) are synchronous requests; joining and media negotiation are asynchronous.
+import { resolve } from 'node:path';
 import { randomUint32, uniqueId } from '../../core/ids.js';
-import { isJsonObject, sameSecret } from '../../core/validate.js';
+import { isSafeId } from '../../core/json-bounds.js';
+import { isJsonObject } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
 import type { JsonObject, Jsep, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
+import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
-import { check, E, VideoRoomError } from './errors.js';
+import { check, checkSecret, E, VideoRoomError } from './errors.js';
+import { checkRange, checkRanges, checkStored, MAX_ALLOWED_TOKENS, MAX_PENDING_DESCRIPTIONS, RANGES } from './limits.js';
 import { Publisher, PublisherStream, type RoomId, type UserId } from './publisher.js';
 import { Room } from './room.js';
 import { describeRoom, fromConfigGroup, isRoomGroup, parseRoomSettings, settingsToGroup } from './room-settings.js';
@@ -66,18 +70,29 @@ export class VideoRoomPlugin implements Plugin {
   private lockRtpForward = false;
   private log!: Logger;
   private network!: Network;
+  /** The folder inside which every recording a client names (filename, rec_dir, new_rec_dir) is written. */
+  private recordingsDir = '';
   private state: PluginStateStore | undefined;
   private readonly permanent = new Set<RoomId>();
+  /** Every recorder open, whoever owns it: shutdown closes them all. */
+  private readonly recorders = new Set<MjrRecorder>();
+  /** Recorders closed and still writing out: shutdown waits for them (the core ends every handle first). */
+  private readonly closing = new Set<Promise<void>>();
   /** RTP forwarders and remote publishers. */
   cascade!: Cascade;
 
   async init(context: PluginContext): Promise<void> {
     this.log = context.log;
     this.network = context.network;
+    this.recordingsDir = context.recordingsDir;
     const config = context.config;
     const general = generalSettings(config);
     if (typeof general.admin_key === 'string' && general.admin_key !== '') this.adminKey = general.admin_key;
-    this.lockRtpForward = isTrue(general.lock_rtp_forward);
+    // With an admin key, forwarding media out of the server needs it too unless the operator says otherwise
+    // (Janus leaves this off by default; a safer default here).
+    // Anything but an explicit "no" keeps the lock (Janus reads yes/true/1 as true; isTrue knows only "true").
+    const lock = general.lock_rtp_forward;
+    this.lockRtpForward = !(lock === false || lock === 0 || (typeof lock === 'string' && ['false', 'no', '0'].includes(lock.trim().toLowerCase())));
     this.stringIds = isTrue(general.string_ids);
     this.cascade = new Cascade(this.network, this.log, {
       announce: (room, p) => this.announce(room, p),
@@ -96,9 +111,24 @@ export class VideoRoomPlugin implements Plugin {
         const raw = name.slice('room-'.length);
         const id: RoomId = this.stringIds ? raw : Number(raw);
         if (!this.stringIds && (!Number.isSafeInteger(id) || (id as number) <= 0)) throw new Error(`'${raw}' is not a numeric room id`);
-        const room = new Room(id, parseRoomSettings(fromConfigGroup(group), id));
+        const settings = parseRoomSettings(fromConfigGroup(group), id);
+        const isSaved = Object.prototype.hasOwnProperty.call(saved, name);
+        // A saved room's rec_dir came from a client (create/edit), unless it is the one the configuration gives.
+        const configured = isJsonObject(config[name]) ? (config[name] as JsonObject).rec_dir : undefined;
+        const byOperator = !isSaved || (settings.recDir !== undefined && settings.recDir === configured);
+        let folder: string;
+        try {
+          folder = this.recordingFolder(settings.recDir, byOperator);
+        } catch (err) {
+          // Saved by an older version that let clients name any folder: the room stays, its recordings move.
+          if (!(err instanceof VideoRoomError)) throw err;
+          this.log.warn(`videoroom: room '${name}': saved ${err.message.replace(/^Invalid element \((.*)\)$/, '$1')}, recording in ${this.recordingsDir} instead`);
+          settings.recDir = undefined;
+          folder = this.recordingsDir;
+        }
+        const room = new Room(id, settings, folder);
         this.rooms.set(id, room);
-        if (Object.prototype.hasOwnProperty.call(saved, name)) this.permanent.add(id);
+        if (isSaved) this.permanent.add(id);
         this.startRoom(room);
       } catch (err) {
         this.log.error(`videoroom: room '${name}' skipped: ${errMessage(err)}`);
@@ -106,10 +136,21 @@ export class VideoRoomPlugin implements Plugin {
     }
   }
 
-  destroy(): void {
+  /** Every recorder is closed before this returns its promise, which settles once they are all written out. */
+  async destroy(): Promise<void> {
+    for (const r of [...this.recorders]) this.closeRecorder(r);
     for (const room of this.rooms.values()) this.closeRoom(room);
     this.rooms.clear();
     this.cascade?.closeAll();
+    await Promise.all(this.closing);
+  }
+
+  /** Closes a recorder; the write-out in flight is kept until it is done, for destroy() to wait on. */
+  private closeRecorder(r: MjrRecorder): void {
+    if (!this.recorders.delete(r)) return;
+    const done = r.close().catch((err: unknown) => this.log.warn(`videoroom: closing ${r.path}: ${errMessage(err)}`));
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
   }
 
   createSession(handle: PluginHandle): void {
@@ -169,16 +210,24 @@ export class VideoRoomPlugin implements Plugin {
         const out = await this.asynchronous(h, request, body, message.jsep);
         if (!h.destroyed) handle.pushEvent(message.transaction, out.data, out.jsep);
       } catch (err) {
-        if (!(err instanceof VideoRoomError)) handle.log.error(`videoroom: ${request}: ${errMessage(err)}`);
-        if (!h.destroyed) handle.pushEvent(message.transaction, this.errorData(err));
+        const data = this.errorData(err);
+        if (!h.destroyed) handle.pushEvent(message.transaction, data);
       }
     });
     return { kind: 'ack' };
   }
 
+  /** A VideoRoomError as the client sees it; anything else is an internal fault, logged and never shown. */
   private errorData(err: unknown): JsonObject {
     if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
-    return { videoroom: 'event', error_code: E.UNKNOWN, error: errMessage(err) };
+    this.log.error(`videoroom: internal error: ${errMessage(err)}`);
+    return { videoroom: 'event', error_code: E.UNKNOWN, error: 'Internal error' };
+  }
+
+  /** A failure of the server's own side (an offer it could not make): logged in full, shown as `what` alone. */
+  private serverFault(what: string, err: unknown): VideoRoomError {
+    this.log.error(`videoroom: ${what}: ${errMessage(err)}`);
+    return new VideoRoomError(E.UNKNOWN, what);
   }
 
   // -------------------------------------------------------------------------------------------- room access
@@ -190,10 +239,14 @@ export class VideoRoomPlugin implements Plugin {
       if (required) throw new VideoRoomError(E.MISSING_ELEMENT, `Missing mandatory element (${key})`);
       return undefined;
     }
-    if (this.stringIds ? typeof v !== 'string' : typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element type (${key} should be ${this.stringIds ? 'a string' : 'a positive integer'})`);
+    if (this.stringIds) {
+      if (typeof v !== 'string') throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element type (${key} should be a string)`);
+      checkStored(body, [key]);
+      return v;
     }
-    return v as RoomId;
+    // Janus's ids are 53-bit: a larger number would not come back as it was sent (0 is "none").
+    if (v !== 0 && !isSafeId(v)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element type (${key} should be a positive integer of at most 53 bits)`);
+    return v;
   }
 
   private roomIdOf(body: JsonObject, required = true): RoomId | undefined {
@@ -209,28 +262,35 @@ export class VideoRoomPlugin implements Plugin {
     const id = this.roomIdOf(body)!;
     const room = this.rooms.get(id);
     if (!room || room.destroyed) throw new VideoRoomError(E.NO_SUCH_ROOM, `No such room (${id})`);
-    if (modify && room.settings.secret !== undefined) {
-      if (body.secret === undefined) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (secret)');
-      if (!sameSecret(body.secret, room.settings.secret)) throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (wrong secret)');
-    }
+    if (modify && room.settings.secret !== undefined) checkSecret(body, 'secret', room.settings.secret);
     return room;
   }
 
   private checkJoinAccess(room: Room, body: JsonObject): void {
     const s = room.settings;
-    if (s.pin !== undefined) {
-      if (body.pin === undefined) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (pin)');
-      if (!sameSecret(body.pin, s.pin)) throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (wrong pin)');
-    }
+    if (s.pin !== undefined) checkSecret(body, 'pin', s.pin);
     if (s.allowed) {
       if (typeof body.token !== 'string' || !s.allowed.has(body.token)) throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
     }
   }
 
   private checkAdminKey(body: JsonObject): void {
-    if (this.adminKey === undefined) return;
-    if (body.admin_key === undefined) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (admin_key)');
-    if (!sameSecret(body.admin_key, this.adminKey)) throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (wrong admin_key)');
+    if (this.adminKey !== undefined) checkSecret(body, 'admin_key', this.adminKey);
+  }
+
+  /**
+   * The folder a room records in: the operator's rec_dir (configuration file) wherever it is; a client's
+   * (create, edit, a saved room) only inside recordings_dir (430 otherwise); recordings_dir without one.
+   */
+  private recordingFolder(recDir: string | undefined, byOperator: boolean): string {
+    if (recDir === undefined) return this.recordingsDir;
+    if (byOperator) return resolve(recDir);
+    try {
+      return resolveInside(this.recordingsDir, recDir);
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (rec_dir ${err.message})`);
+      throw err;
+    }
   }
 
   // -------------------------------------------------------------------------------------------- synchronous
@@ -254,7 +314,9 @@ export class VideoRoomPlugin implements Plugin {
         return { videoroom: 'success', room: id, exists: room !== undefined && !room.destroyed };
       }
       case 'list': {
-        const admin = this.adminKey !== undefined && sameSecret(body.admin_key, this.adminKey);
+        // A key given must be right (433); without one, private rooms stay hidden.
+        const admin = this.adminKey !== undefined && typeof body.admin_key === 'string' && body.admin_key !== '';
+        if (admin) this.checkAdminKey(body);
         const list = [...this.rooms.values()].filter((r) => !r.destroyed && (!r.settings.isPrivate || admin)).map((r) => describeRoom(r.id, r.settings, r.participants.size));
         return { videoroom: 'success', list };
       }
@@ -296,6 +358,8 @@ export class VideoRoomPlugin implements Plugin {
       }
       case 'stop_rtp_forward': {
         check(body, [{ name: 'stream_id', type: 'positive', required: true }]);
+        checkRange(body, 'stream_id', RANGES.stream_id);
+        if (this.lockRtpForward) this.checkAdminKey(body);
         const room = this.lookupRoom(body, true);
         const pubId = this.userIdOf(body, 'publisher_id', true)!;
         const p = room.participants.get(pubId);
@@ -361,6 +425,7 @@ export class VideoRoomPlugin implements Plugin {
     if (id === 0 || id === '') id = undefined;
     if (id !== undefined && this.rooms.has(id)) throw new VideoRoomError(E.ROOM_EXISTS, `Room ${id} already exists`);
     const settings = parseRoomSettings(body, id ?? 0);
+    const folder = this.recordingFolder(settings.recDir, false);
     const permanent = body.permanent === true;
     if (permanent && !this.state) throw new VideoRoomError(E.UNKNOWN, "No configuration file, can't create permanent room");
     if (id === undefined) {
@@ -368,7 +433,7 @@ export class VideoRoomPlugin implements Plugin {
       id = this.stringIds ? String(n) : n;
       if (typeof body.description !== 'string') settings.description = `Room ${id}`;
     }
-    const room = new Room(id, settings);
+    const room = new Room(id, settings, folder);
     this.rooms.set(id, room);
     this.startRoom(room);
     if (permanent) {
@@ -393,10 +458,15 @@ export class VideoRoomPlugin implements Plugin {
       { name: 'new_rec_dir', type: 'string' },
       { name: 'permanent', type: 'boolean' },
     ]);
+    checkRanges(body, [['new_bitrate', RANGES.bitrate], ['new_fir_freq', RANGES.fir_freq], ['new_publishers', RANGES.publishers]]);
+    checkStored(body, ['new_description', 'new_secret', 'new_pin', 'new_rec_dir']);
     const room = this.lookupRoom(body, true);
     const s = room.settings;
     const permanent = body.permanent === true;
     if (permanent && !this.state) throw new VideoRoomError(E.UNKNOWN, "No configuration file, can't edit room permanently");
+    // Checked before anything changes: a new rec_dir is a client's, so it must stay inside recordings_dir.
+    const newRecDir = typeof body.new_rec_dir === 'string' ? (body.new_rec_dir === '' ? undefined : body.new_rec_dir) : s.recDir;
+    const newFolder = typeof body.new_rec_dir === 'string' ? this.recordingFolder(newRecDir, false) : room.recFolder;
     if (typeof body.new_description === 'string' && body.new_description !== '') s.description = body.new_description;
     if (typeof body.new_is_private === 'boolean') s.isPrivate = body.new_is_private;
     if (typeof body.new_secret === 'string') s.secret = body.new_secret === '' ? undefined : body.new_secret;
@@ -412,7 +482,8 @@ export class VideoRoomPlugin implements Plugin {
     }
     if (typeof body.new_publishers === 'number') s.publishers = Math.max(1, body.new_publishers);
     if (typeof body.new_lock_record === 'boolean') s.lockRecord = body.new_lock_record;
-    if (typeof body.new_rec_dir === 'string') s.recDir = body.new_rec_dir === '' ? undefined : body.new_rec_dir;
+    s.recDir = newRecDir;
+    room.recFolder = newFolder;
     if (permanent) {
       this.permanent.add(room.id);
       this.saveState();
@@ -427,9 +498,13 @@ export class VideoRoomPlugin implements Plugin {
     const list = body.allowed;
     if ((action === 'add' || action === 'remove') && !Array.isArray(list)) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (allowed)');
     if (Array.isArray(list) && !list.every((t) => typeof t === 'string')) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element in the allowed array (not a string)');
+    checkStored(body, ['allowed']);
     const room = this.lookupRoom(body, true);
     const s = room.settings;
     const tokens = (list ?? []) as string[];
+    if (action === 'add' && new Set([...(s.allowed ?? []), ...tokens]).size > MAX_ALLOWED_TOKENS) {
+      throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (allowed can hold at most ${MAX_ALLOWED_TOKENS} tokens)`);
+    }
     if (action === 'enable') s.allowed ??= new Set();
     else if (action === 'disable') s.allowed = undefined;
     else if (action === 'add') {
@@ -508,18 +583,23 @@ export class VideoRoomPlugin implements Plugin {
       { name: 'audio_active_packets', type: 'positive' },
       { name: 'audio_level_average', type: 'positive' },
     ]);
+    checkRanges(body, [['audio_active_packets', RANGES.audio_active_packets], ['audio_level_average', RANGES.audio_level_average]]);
+    checkStored(body, ['display', 'metadata']);
     const room = this.lookupRoom(body, false);
     this.checkJoinAccess(room, body);
     const requested = this.userIdOf(body, 'id', false);
     if (requested !== undefined && room.participants.has(requested)) throw new VideoRoomError(E.ID_EXISTS, `User ID ${requested} already exists`);
+    // joinandconfigure may start a recording: the same lock and file name checks as configure, before joining.
+    const recording = jsep ? this.recordingChange(room, body) : {};
     const id = requested ?? this.newUserId(room);
     let privateId = randomUint32();
     while (room.findByPrivateId(privateId)) privateId = randomUint32();
     const p = new Publisher(id, privateId, h.handle);
     if (typeof body.display === 'string') p.display = body.display;
     if (isJsonObject(body.metadata)) p.metadata = body.metadata;
-    if (typeof body.audio_active_packets === 'number') p.audioActivePackets = body.audio_active_packets;
-    if (typeof body.audio_level_average === 'number') p.audioLevelAverage = body.audio_level_average;
+    if (typeof body.audio_active_packets === 'number' && body.audio_active_packets > 0) p.audioActivePackets = body.audio_active_packets;
+    if (typeof body.audio_level_average === 'number' && body.audio_level_average > 0) p.audioLevelAverage = body.audio_level_average;
+    if (recording.filename !== undefined) p.recordingBase = recording.filename;
     room.participants.set(id, p);
     h.role = { kind: 'publisher', room, publisher: p };
     h.handle.log.verbose(`videoroom: publisher ${id} joined room ${room.id}`);
@@ -556,6 +636,8 @@ export class VideoRoomPlugin implements Plugin {
           { name: 'streams', type: 'array' },
           { name: 'descriptions', type: 'array' },
         ]);
+        checkRange(body, 'bitrate', RANGES.bitrate);
+        checkStored(body, ['display', 'metadata', 'descriptions']);
         if (request === 'publish' && (p.active || p.publishing) && jsep) throw new VideoRoomError(E.ALREADY_PUBLISHED, "Can't publish, already published");
         this.applyPublisherSettings(room, p, body);
         if (jsep) {
@@ -584,6 +666,9 @@ export class VideoRoomPlugin implements Plugin {
 
   /** What `configure`/`publish` may change without a new offer. */
   private applyPublisherSettings(room: Room, p: Publisher, body: JsonObject): void {
+    // Refusals first: a refused request changes nothing.
+    const recording = this.recordingChange(room, body);
+    if (Array.isArray(body.descriptions)) this.checkDescriptions(p, body.descriptions);
     if (typeof body.bitrate === 'number') {
       p.bitrate = body.bitrate;
       if (p.active) p.handle?.sendRemb(this.publisherBitrate(room, p));
@@ -604,13 +689,8 @@ export class VideoRoomPlugin implements Plugin {
       room.notify(ev, p);
     }
     if (Array.isArray(body.descriptions)) this.applyDescriptions(p, body.descriptions);
-    if (typeof body.record === 'boolean') {
-      if (room.settings.lockRecord && body.record !== p.recording && !sameSecret(body.secret, room.settings.secret ?? '')) {
-        throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (wrong secret)');
-      }
-      if (typeof body.filename === 'string') p.recordingBase = body.filename;
-      this.setRecording(room, p, body.record);
-    }
+    if (recording.filename !== undefined) p.recordingBase = recording.filename;
+    if (recording.record !== undefined) this.setRecording(room, p, recording.record);
     if (Array.isArray(body.streams)) {
       const entries = body.streams.filter(isJsonObject);
       if (entries.length > 1 && entries.some((e) => typeof e.mid !== 'string')) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (mid is required when configuring more than one stream)');
@@ -629,6 +709,39 @@ export class VideoRoomPlugin implements Plugin {
       }
     }
     if (body.keyframe === true) for (const s of p.streams) if (s.type === 'video') this.askKeyframe(p, s, true);
+  }
+
+  /** `descriptions` entries need a mid and a description; those kept for streams to come are bounded in number. */
+  private checkDescriptions(p: Publisher, descriptions: unknown[]): void {
+    const pending = new Set(p.pendingDescriptions.keys());
+    for (const d of descriptions) {
+      if (!isJsonObject(d) || typeof d.mid !== 'string' || typeof d.description !== 'string') throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (mid or description)');
+      if (!p.stream(d.mid)) pending.add(d.mid);
+    }
+    if (pending.size > MAX_PENDING_DESCRIPTIONS) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (descriptions can name at most ${MAX_PENDING_DESCRIPTIONS} streams not yet published)`);
+  }
+
+  /**
+   * The `record` and `filename` of a configure, publish or joinandconfigure. With the room's `lock_record` (and a
+   * room secret), either needs the secret; the file name (a client's) must stay inside the room's folder.
+   */
+  private recordingChange(room: Room, body: JsonObject): { record?: boolean; filename?: string } {
+    check(body, [{ name: 'record', type: 'boolean' }, { name: 'filename', type: 'string' }, { name: 'secret', type: 'string' }]);
+    const record = typeof body.record === 'boolean' ? body.record : undefined;
+    const filename = typeof body.filename === 'string' ? body.filename : undefined;
+    if (record === undefined && filename === undefined) return {};
+    const s = room.settings;
+    if (s.lockRecord && s.secret !== undefined) checkSecret(body, 'secret', s.secret);
+    if (filename !== undefined) {
+      checkStored(body, ['filename']);
+      try {
+        resolveInside(room.recFolder, `${filename}.mjr`);
+      } catch (err) {
+        if (err instanceof UnsafePathError) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (filename ${err.message})`);
+        throw err;
+      }
+    }
+    return { record, filename };
   }
 
   private applyDescriptions(p: Publisher, descriptions: unknown[]): void {
@@ -766,6 +879,7 @@ export class VideoRoomPlugin implements Plugin {
       { name: 'autoupdate', type: 'boolean' },
       { name: 'token', type: 'string' },
     ]);
+    checkRange(body, 'private_id', RANGES.private_id);
     const room = this.lookupRoom(body, false);
     this.checkJoinAccess(room, body);
     const privateId = typeof body.private_id === 'number' ? body.private_id : undefined;
@@ -786,7 +900,7 @@ export class VideoRoomPlugin implements Plugin {
     try {
       offer = await h.handle.createOffer(sub.offerTracks());
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Error creating the offer: ${errMessage(err)}`);
+      throw this.serverFault('Error creating the offer', err);
     }
     if (h.destroyed) return { data: {} };
     this.attachStreams(added);
@@ -870,7 +984,7 @@ export class VideoRoomPlugin implements Plugin {
     try {
       offer = await sub.handle.createOffer(sub.offerTracks());
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Error creating the new offer: ${errMessage(err)}`);
+      throw this.serverFault('Error creating the new offer', err);
     }
     sub.awaitingAnswer = true;
     return offer;
@@ -979,7 +1093,7 @@ export class VideoRoomPlugin implements Plugin {
         if (body.restart === true) {
           // An ICE restart: new credentials in a new offer of ours, answered with `start`.
           const offer = await h.handle.restartIce().catch((err: unknown) => {
-            throw new VideoRoomError(E.UNKNOWN, `Error restarting ICE: ${errMessage(err)}`);
+            throw this.serverFault('Error restarting ICE', err);
           });
           sub.awaitingAnswer = true;
           return { data: { videoroom: 'event', room: room.id, configured: 'ok' }, jsep: offer };
@@ -1144,16 +1258,18 @@ export class VideoRoomPlugin implements Plugin {
     p.recording = on;
     for (const s of p.streams) {
       if ((!on || close) && s.recorder) {
-        void s.recorder.close();
+        this.closeRecorder(s.recorder);
         s.recorder = undefined;
       }
       if (!on || close || s.recorder || !p.active || s.disabled) continue;
       const codec = s.type === 'data' ? 'text' : s.codec?.name;
       if (!codec) continue;
       const base = p.recordingBase ? `${p.recordingBase}-${s.type}-${s.mid}` : `videoroom-${room.id}-user-${p.id}-${Date.now()}-${s.type}-${s.mid}`;
-      const path = room.settings.recDir ? `${room.settings.recDir}/${base}` : base;
       try {
-        s.recorder = new MjrRecorder(path, codec, s.codec?.fmtp, (m) => this.log.warn(`videoroom: ${m}`));
+        // Checked again here: the folder may have changed (edit) or a link been put in since the request.
+        const file = prepareFileInside(room.recFolder, `${base}.mjr`);
+        s.recorder = new MjrRecorder(file.slice(0, -'.mjr'.length), codec, s.codec?.fmtp, (m) => this.log.warn(`videoroom: ${m}`));
+        this.recorders.add(s.recorder);
       } catch (err) {
         this.log.warn(`videoroom: cannot record ${s.type} of ${p.id}: ${errMessage(err)}`);
       }
@@ -1215,7 +1331,8 @@ export class VideoRoomPlugin implements Plugin {
     try {
       store.save(groups);
     } catch (err) {
-      throw new VideoRoomError(E.UNKNOWN, `Error saving the configuration: ${errMessage(err)}`);
+      this.log.error(`videoroom: saving permanent rooms to ${store.location}: ${errMessage(err)}`);
+      throw new VideoRoomError(E.UNKNOWN, 'Error saving the configuration');
     }
   }
 }
