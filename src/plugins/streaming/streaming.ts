@@ -10,7 +10,7 @@ import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import type { Jsep, JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { jsonBoundsProblem } from '../../core/json-bounds.js';
 import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
@@ -451,8 +451,11 @@ export class StreamingPlugin implements Plugin {
   private recordingBase(filename: string): string {
     try {
       const file = prepareFileInside(this.recordingsDir, `${filename}.mjr`);
+      // A recording never replaces a file (the recorder would fail later, out of sight of this request).
+      if (existsSync(file)) throw new StreamingError(E.CANT_RECORD, `Error starting recorder: '${filename.slice(0, 200)}.mjr' exists`);
       return file.slice(0, -'.mjr'.length);
     } catch (err) {
+      if (err instanceof StreamingError) throw err;
       if (err instanceof UnsafePathError) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (filename '${filename.slice(0, 200)}' ${err.message})`);
       this.log.warn(`recording folder for '${filename.slice(0, 200)}' not made: ${err instanceof Error ? err.message : String(err)}`);
       throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${faultText(err)}`);
@@ -465,7 +468,11 @@ export class StreamingPlugin implements Plugin {
   }
 
   private list(body: JsonObject): JsonObject {
-    const admin = this.adminKey !== undefined && sameSecret(body.admin_key, this.adminKey);
+    // As in Janus: a (non-empty) admin_key given must be the right one; only then are private mountpoints listed.
+    const given = body.admin_key;
+    const tried = this.adminKey !== undefined && typeof given === 'string' && given !== '';
+    if (tried) requireSecret(body, 'admin_key', this.adminKey);
+    const admin = tried;
     const list: JsonObject[] = [];
     for (const mp of this.mountpoints.values()) {
       if (mp.settings.isPrivate && !admin) continue;
