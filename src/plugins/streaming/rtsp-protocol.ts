@@ -260,6 +260,8 @@ export function parseRtspSdp(sdp: string): { tracks: RtspTrack[]; sessionControl
  * port, relative ones appended to the base (Content-Base, or the DESCRIBE URL).
  */
 export function resolveControl(base: string, control: string): string {
+  // Both end up in our request lines: a control character (a lone CR) there could start a header of its own.
+  if (/[\x00-\x1f\x7f]/.test(base) || /[\x00-\x1f\x7f]/.test(control)) throw new RtspError('a control URL holds control characters');
   if (control === '' || control === '*') return base;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(control)) return control;
   if (control.startsWith('/')) {
