@@ -53,8 +53,11 @@ function standIn(id: number): StandIn {
 
 async function started(): Promise<{ plugin: StreamingPlugin; recordings: string }> {
   const recordings = mkdtempSync(join(tmpdir(), 'portunus-streaming-destroy-'));
+  const host = await discoverNetworkHost();
+  // Run again under the no-IPv6 shim (streaming-without-ipv6.test.ts): there the host must have no IPv6.
+  if (process.env.PORTUNUS_EXPECT_NO_IPV6 === '1') assert.equal(host.ipv6Available, false);
   const plugin = new StreamingPlugin();
-  await plugin.init({ log: quiet, network: new Network(await discoverNetworkHost()), config: {}, recordingsDir: recordings });
+  await plugin.init({ log: quiet, network: new Network(host), config: {}, recordingsDir: recordings });
   return { plugin, recordings };
 }
 
