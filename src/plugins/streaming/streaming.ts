@@ -982,7 +982,8 @@ export class StreamingPlugin implements Plugin {
           // An ICE restart of this viewer's PeerConnection: a new offer with new credentials, media carries on.
           if (v.mountpoint !== mp || (v.state !== 'started' && v.state !== 'paused')) throw new StreamingError(E.INVALID_STATE, 'Can only restart an active subscription to this mountpoint');
           const offer = await handle.restartIce().catch((err: unknown) => {
-            throw new StreamingError(E.UNKNOWN, `Error restarting ICE: ${err instanceof Error ? err.message : String(err)}`);
+            handle.log.error(`streaming: ICE restart failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+            throw new StreamingError(E.UNKNOWN, 'Error restarting ICE');
           });
           return { data: { streaming: 'event', result: { status: 'updating' } }, jsep: mp.settings.e2ee ? { ...offer, e2ee: true } : offer };
         }
@@ -1007,7 +1008,8 @@ export class StreamingPlugin implements Plugin {
           channels: s.config.codec?.channels,
         }));
         const offer = await handle.createOffer(tracks).catch((err: unknown) => {
-          throw new StreamingError(E.UNKNOWN, `Error creating the offer: ${err instanceof Error ? err.message : String(err)}`);
+          handle.log.error(`streaming: offer not created: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+          throw new StreamingError(E.UNKNOWN, 'Error creating the offer');
         });
         v.mountpoint = mp;
         v.mids = new Set(chosen.map((s) => s.config.mid));
