@@ -1,5 +1,6 @@
 // Streaming's destroy() (what a SIGTERM ends in): every recording is closed whole, every socket freed, and no
-// viewer's on-demand playback keeps running. Driven through the plugin door with stand-in handles.
+// viewer's on-demand playback keeps running; and an internal fault reaches the client as a Janus error without
+// its exception text. Driven through the plugin door with stand-in handles.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -146,4 +147,18 @@ test("destroy(): an on-demand viewer's playback stops with it", async () => {
   const after = viewer.relayed;
   await sleep(200);
   assert.equal(viewer.relayed, after, 'nothing played after destroy');
+});
+
+test('an internal fault (the offer cannot be made) is a Janus error without the exception text', async () => {
+  const { plugin } = await started();
+  const admin = standIn(1);
+  plugin.createSession(admin.handle);
+  assert.equal((await request(plugin, admin, { request: 'create', type: 'rtp', id: 31, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] })).streaming, 'created');
+  const viewer = standIn(2);
+  const broken: PluginHandle = { ...viewer.handle, createOffer: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'sdp') at /srv/portunus/x.js:12")) };
+  plugin.createSession(broken);
+  const r = await request(plugin, { ...viewer, handle: broken }, { request: 'watch', id: 31 });
+  assert.equal(r.error_code, 470, JSON.stringify(r));
+  assert.doesNotMatch(String(r.error), /Cannot read|undefined|\.js|TypeError/);
+  await plugin.destroy();
 });
