@@ -226,6 +226,8 @@ export class StreamingPlugin implements Plugin {
   private state: PluginStateStore | undefined;
   /** The folder every file a client names is resolved in (recordings, files of mountpoints created over the API). */
   private recordingsDir = '';
+  /** Set by destroy(): a create still opening sockets then closes what it opened. */
+  private stopped = false;
   /** What is saved for each permanent mountpoint, by id. */
   private readonly permanent = new Map<MountpointId, JsonObject>();
 
@@ -266,6 +268,7 @@ export class StreamingPlugin implements Plugin {
    * recorders are closed before this returns; the promise settles once the recordings are flushed to disk.
    */
   destroy(): Promise<void> {
+    this.stopped = true;
     const closing: Array<Promise<void>> = [];
     for (const v of this.viewers.values()) v.detach();
     for (const mp of this.mountpoints.values()) closing.push(mp.close());
@@ -714,6 +717,7 @@ export class StreamingPlugin implements Plugin {
     this.mountpoints.set(id, mp);
     try {
       for (const p of parsed) mp.streams.push(await this.openStream(mp, p));
+      if (this.stopped) throw new StreamingError(E.UNKNOWN, 'The plugin is stopping');
     } catch (err) {
       // Nothing half-created: every socket already opened for this mountpoint is closed.
       void mp.close();
