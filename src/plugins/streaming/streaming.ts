@@ -390,7 +390,7 @@ export class StreamingPlugin implements Plugin {
       case 'recording':
         return this.recording(body);
       default:
-        throw new StreamingError(E.INVALID_REQUEST, `Unknown request '${String(body.request)}'`);
+        throw new StreamingError(E.INVALID_REQUEST, `Unknown request '${String(body.request).slice(0, 100)}'`);
     }
   }
 
