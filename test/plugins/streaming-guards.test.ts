@@ -228,7 +228,12 @@ test('recording: file names stay inside general.recordings_dir (.., absolute pat
   assert.equal((await c.send({ request: 'recording', id, secret: 'S3', action: 'start', audio: '../legacy' })).error_code, 454);
   // A good name: written inside the folder (sub-folders made), shown to the secret's holder by that name.
   assert.equal((await start('sub/dir/good')).streaming, 'ok');
+  // The recorder creates the file a moment later.
+  for (let i = 0; i < 100 && !existsSync(join(recordings, 'sub', 'dir', 'good.mjr')); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(existsSync(join(recordings, 'sub', 'dir', 'good.mjr')));
+  // Another mountpoint may not record to a name in use.
+  const other = await mountpoint({ secret: 'S3' });
+  assert.equal((await c.send({ request: 'recording', id: other, secret: 'S3', action: 'start', media: [{ mid: 'a', filename: 'sub/dir/good' }] })).error_code, 459);
   const info = (await c.send({ request: 'info', id, secret: 'S3' })).info as { media: Msg[] };
   assert.equal(info.media[0].recording, join('sub', 'dir', 'good.mjr'));
   assert.equal((await c.send({ request: 'recording', id, secret: 'S3', action: 'stop', media: [{ mid: 'a' }] })).streaming, 'ok');
@@ -257,4 +262,39 @@ test('file mountpoints created over the API read inside general.recordings_dir o
   assert.match(String(missing.error), /no such file/);
   const ok = await create('tone.alaw');
   assert.equal(ok.streaming, 'created', JSON.stringify(ok));
+});
+
+test('string_ids: ids of 1-256 characters without control characters; others are refused with 454', async () => {
+  const strSrv = await startInProcess([
+    ['general.recordings_dir', recordings],
+    ['streaming.string_ids', 'true'],
+  ]);
+  const s = await Client.open(strSrv.wsUrl);
+  try {
+    const create = (id: string): Promise<Msg> => s.send({ request: 'create', type: 'rtp', id, media: [audio()] });
+    assert.equal((await create('cam\r\nX')).error_code, 454);
+    assert.equal((await create('c'.repeat(257))).error_code, 454);
+    assert.equal((await create('c'.repeat(256))).streaming, 'created');
+    assert.equal((await s.send({ request: 'info', id: 'x\u0000' })).error_code, 454);
+  } finally {
+    await s.close();
+    await strSrv.stop();
+  }
+});
+
+test('secretProblem (pure): no problem exactly when the right string is given; otherwise the Janus code for what is wrong', async () => {
+  const { secretProblem } = await import('../../src/plugins/streaming/guards.js');
+  const fc = (await import('fast-check')).default;
+  const codes = { missing: 453, invalid: 454, unauthorized: 457 };
+  fc.assert(
+    fc.property(fc.string(), fc.option(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { nil: undefined }), (expected, given) => {
+      const problem = secretProblem(given === undefined ? {} : { secret: given }, 'secret', expected, codes);
+      if (given === expected) assert.equal(problem, undefined);
+      else if (given === undefined || given === null) assert.equal(problem?.code, 453);
+      else if (typeof given !== 'string') assert.equal(problem?.code, 454);
+      else assert.equal(problem?.code, 457);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.equal(secretProblem({}, 'pin', undefined, codes), undefined, 'nothing to check without a pin');
 });

@@ -455,7 +455,9 @@ export class StreamingPlugin implements Plugin {
     try {
       const file = prepareFileInside(this.recordingsDir, `${filename}.mjr`);
       // A recording never replaces a file (the recorder would fail later, out of sight of this request).
-      if (existsSync(file)) throw new StreamingError(E.CANT_RECORD, `Error starting recorder: '${filename.slice(0, 200)}.mjr' exists`);
+      // The recorder creates its file a moment later: a name another recording is opening counts as taken too.
+      const opening = [...this.mountpoints.values()].some((m) => m.streams.some((st) => st.recorder?.path === file));
+      if (opening || existsSync(file)) throw new StreamingError(E.CANT_RECORD, `Error starting recorder: '${filename.slice(0, 200)}.mjr' exists`);
       return file.slice(0, -'.mjr'.length);
     } catch (err) {
       if (err instanceof StreamingError) throw err;
