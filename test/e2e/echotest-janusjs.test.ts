@@ -1,8 +1,10 @@
 // janus.js (npm janus-gateway) in headless Chromium runs the classic EchoTest against Portunus,
 // over WebSocket and over REST long-poll: remote video plays, frames are decoded, audio arrives, data echoes.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
@@ -57,10 +59,14 @@ let srv: StartedServer;
 let noV6: ChildServer;
 let fullIce: ChildServer;
 let page: { server: Server; url: string };
+/** general.recordings_dir of `srv`. */
+let recordings: string;
 
 before(async () => {
   if (skip) return;
-  srv = await startInProcess();
+  // EchoTest recordings are written inside general.recordings_dir (the test names them relative to it).
+  recordings = mkdtempSync(join(tmpdir(), 'portunus-echorec-'));
+  srv = await startInProcess([['general.recordings_dir', recordings]]);
   noV6 = await startChildServer([], await noIpv6Env());
   fullIce = await startChildServer(['--nat.ice_lite=false']);
   page = await servePage();
@@ -309,11 +315,8 @@ test('janus.js echotest with VP9 SVC (L3T3_KEY): spatial_layer 0 echoes the lowe
 });
 
 test('janus.js echotest with record: .mjr files that Janus\'s janus-pp-rec turns into .opus and .webm', { timeout: 90_000, skip: skip || (!existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec') }, async () => {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const { spawnSync } = await import('node:child_process');
-  const base = join(mkdtempSync(join(tmpdir(), 'portunus-echorec-')), 'call');
+  const base = join(recordings, 'call');
   const context = await browser.newContext();
   const p = await context.newPage();
   try {
@@ -321,7 +324,7 @@ test('janus.js echotest with record: .mjr files that Janus\'s janus-pp-rec turns
     await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
     await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
     await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
-    await p.evaluate((b) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: true, filename: b } }), base);
+    await p.evaluate((b) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: true, filename: b } }), 'call');
     await p.waitForTimeout(2500);
     await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: false } }));
     await p.waitForTimeout(300);

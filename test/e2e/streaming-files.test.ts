@@ -24,7 +24,8 @@ test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift 
   const alaw = join(dir, 'counter.alaw');
   writeFileSync(alaw, Buffer.concat(Array.from({ length: 50 }, (_, i) => Buffer.alloc(160, i))));
 
-  const srv = await startInProcess();
+  // Files a client names are read inside general.recordings_dir: the test's folder, named relative to it.
+  const srv = await startInProcess([['general.recordings_dir', dir]]);
   const network = new Network(await discoverNetworkHost());
   const admin = await JanusWs.open(srv.wsUrl);
   try {
@@ -34,20 +35,20 @@ test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift 
 
     // Bad requests first: clear errors, nothing created.
     assert.equal((await ask({ request: 'create', type: 'live', audio: true })).error_code, 453);
-    assert.equal((await ask({ request: 'create', type: 'live', audio: true, filename: join(dir, 'missing.opus') })).error_code, 456);
-    assert.equal((await ask({ request: 'create', type: 'live', audio: true, filename: `${dir}/../x.opus` })).error_code, 454);
-    assert.equal((await ask({ request: 'create', type: 'ondemand', audio: true, video: true, filename: alaw })).error_code, 456);
-    assert.equal((await ask({ request: 'create', type: 'live', audio: true, filename: alaw, audiocodec: 'opus' })).error_code, 456);
+    assert.equal((await ask({ request: 'create', type: 'live', audio: true, filename: 'missing.opus' })).error_code, 456);
+    assert.equal((await ask({ request: 'create', type: 'live', audio: true, filename: '../x.opus' })).error_code, 454);
+    assert.equal((await ask({ request: 'create', type: 'ondemand', audio: true, video: true, filename: 'counter.alaw' })).error_code, 456);
+    assert.equal((await ask({ request: 'create', type: 'live', audio: true, filename: 'counter.alaw', audiocodec: 'opus' })).error_code, 456);
     writeFileSync(join(dir, 'junk.opus'), 'not ogg at all');
-    assert.match(String((await ask({ request: 'create', type: 'live', audio: true, filename: join(dir, 'junk.opus') })).error), /not an Ogg page/);
+    assert.match(String((await ask({ request: 'create', type: 'live', audio: true, filename: 'junk.opus' })).error), /not an Ogg page/);
 
-    const live = await ask({ request: 'create', type: 'live', id: 601, audio: true, filename: opus, description: 'tone' });
+    const live = await ask({ request: 'create', type: 'live', id: 601, audio: true, filename: 'tone.opus', description: 'tone' });
     assert.equal(live.streaming, 'created', JSON.stringify(live));
-    const ondemand = await ask({ request: 'create', type: 'ondemand', id: 602, audio: true, filename: alaw });
+    const ondemand = await ask({ request: 'create', type: 'ondemand', id: 602, audio: true, filename: 'counter.alaw' });
     assert.equal((ondemand.stream as Msg).type, 'on demand');
     const list = (await ask({ request: 'list' })).list as Array<{ id: number; type: string }>;
     assert.deepEqual(list.filter((m) => m.id > 600).map((m) => [m.id, m.type]), [[601, 'live'], [602, 'on demand']]);
-    assert.equal((await ask({ request: 'info', id: 601 })).info && ((await ask({ request: 'info', id: 601 })).info as Msg).filename, opus);
+    assert.equal((await ask({ request: 'info', id: 601 })).info && ((await ask({ request: 'info', id: 601 })).info as Msg).filename, 'tone.opus');
 
     // live: ~50 packets/s of Opus, continuous, looping past the 1 s file.
     const l = await watch(srv.wsUrl, network, 601);

@@ -206,15 +206,17 @@ test('a live mountpoint playing an Ogg Opus file: janus.js decodes the audio', {
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { spawnSync } = await import('node:child_process');
-  const file = join(mkdtempSync(join(tmpdir(), 'portunus-live-')), 'tone.opus');
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-live-'));
+  const file = join(dir, 'tone.opus');
   assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'libopus', file]).status, 0);
-  const srv: ChildServer = await startChildServer([]);
+  // A file named over the API is read inside general.recordings_dir.
+  const srv: ChildServer = await startChildServer([`--general.recordings_dir=${dir}`]);
   const c = await JanusWs.open(srv.wsUrl);
   const context = await browser.newContext();
   try {
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
-    const created = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'live', id: 77, audio: true, filename: file } });
+    const created = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'live', id: 77, audio: true, filename: 'tone.opus' } });
     assert.equal(((created.plugindata as Msg).data as Msg).streaming, 'created', JSON.stringify(created));
     const p = await context.newPage();
     await p.goto(page.url);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { RtspClient, RtspConnection, type RtspClientOptions } from '../../src/plugins/streaming/rtsp-client.js';
@@ -188,6 +189,97 @@ test('RTSP parsers: random bytes and mutations throw nothing but RtspError, and 
     only(() => parseRtspUrl(`rtsp://${text}`));
   }
   assert.ok(Date.now() - started < 10_000, 'the fuzz run ends quickly');
+});
+
+test('RTSP values the camera sends are kept in bounds: server ports 1..65535, session time-outs 5 s..1 day, no control characters in what we send back', () => {
+  assert.equal(serverPorts('RTP/AVP;unicast;server_port=99999-100000'), undefined);
+  assert.equal(serverPorts('RTP/AVP;unicast;server_port=65535'), undefined, 'its RTCP port would be 65536');
+  assert.equal(serverPorts('RTP/AVP;unicast;server_port=0-1'), undefined);
+  assert.deepEqual(serverPorts('RTP/AVP;unicast;server_port=6970-6971'), { rtp: 6970, rtcp: 6971 });
+  // Half of a huge time-out does not fit a timer: Node would fire the keep-alive at once, over and over.
+  assert.equal(parseSessionHeader('abc;timeout=999999999').timeout, 86_400);
+  assert.equal(parseSessionHeader('abc;timeout=1').timeout, 5);
+  assert.throws(() => parseSessionHeader('abc\rX-Injected: 1;timeout=60'), RtspError);
+  assert.throws(() => parseSessionHeader('x'.repeat(300)), RtspError);
+  assert.throws(() => resolveControl('rtsp://127.0.0.1/cam', 'track1\rX-Injected: 1'), RtspError);
+  assert.throws(() => resolveControl('rtsp://127.0.0.1/cam\r', 'track1'), RtspError);
+});
+
+test('RTSP parsers, fast-check: random and mutated input throws only RtspError; lengths stay within the bytes given', () => {
+  const only = (f: () => unknown): void => {
+    try {
+      f();
+    } catch (err) {
+      assert.ok(err instanceof RtspError, `unexpected ${String(err)}`);
+    }
+  };
+  const samples = [
+    'RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\nContent-Length: 12\r\n\r\nv=0\r\ns=cam\r\n',
+    '$\x01\x00\x03abcRTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm="r", nonce="n", qop="auth,auth-int", algorithm=SHA-256\r\n\r\n',
+    'ANNOUNCE rtsp://127.0.0.1/cam RTSP/1.0\r\nCSeq: 7\r\nSession: 77;timeout=20\r\nContent-Length: 0\r\n\r\n',
+  ].map((t) => Buffer.from(t, 'latin1'));
+  const walk = (input: Buffer): void => {
+    let rest = input;
+    for (let m = parseRtspMessage(rest); m; m = parseRtspMessage(rest)) {
+      assert.ok(m.consumed > 0 && m.consumed <= rest.length, 'a message consumes bytes it was given');
+      assert.ok(m.body.length <= m.consumed);
+      const declared = m.headers.get('content-length');
+      if (declared !== undefined) assert.equal(m.body.length, Number(declared));
+      rest = rest.subarray(m.consumed);
+    }
+    const frames = interleavedLength(rest);
+    assert.ok(frames >= 0 && frames <= rest.length);
+  };
+  const textChecks = (text: string): void => {
+    only(() => parseRtspSdp(text).tracks.forEach((t) => assert.ok(t.pt >= 0 && t.pt <= 127)));
+    only(() => parseChallenges([text]));
+    only(() => authorizationFor(text, 'DESCRIBE', 'rtsp://127.0.0.1/x', 'u', 'p', 'c', 3));
+    only(() => {
+      const s = parseSessionHeader(text);
+      assert.ok(s.timeout >= 5 && s.timeout <= 86_400);
+      assert.doesNotMatch(s.id, /[\x00-\x1f\x7f]/);
+    });
+    only(() => {
+      const p = serverPorts(text);
+      if (p) assert.ok(p.rtp >= 1 && p.rtp <= 65535 && p.rtcp >= 1 && p.rtcp <= 65535, JSON.stringify(p));
+    });
+    only(() => assert.doesNotMatch(resolveControl('rtsp://127.0.0.1/cam', text), /[\x00-\x1f\x7f]/));
+    only(() => parseRtspUrl(`rtsp://${text}`));
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+      only(() => walk(Buffer.from(bytes)));
+      textChecks(Buffer.from(bytes).toString('latin1'));
+    }),
+    { numRuns: 2000 },
+  );
+  // Mutations of valid messages: overwritten bytes (lengths, digits of Content-Length), truncation, extension.
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...samples),
+      fc.array(fc.tuple(fc.nat({ max: 200 }), fc.constantFrom(0x24, 0x0d, 0x0a, 0x30, 0x39, 0x3a, 0x22, 0xff, 0x00)), { maxLength: 6 }),
+      fc.nat({ max: 250 }),
+      fc.uint8Array({ maxLength: 100 }),
+      (sample, writes, cut, tail) => {
+        const b = Buffer.from(sample);
+        for (const [at, v] of writes) if (at < b.length) b[at] = v;
+        const input = Buffer.concat([b.subarray(0, Math.min(cut, b.length)), Buffer.from(tail)]);
+        only(() => walk(input));
+        textChecks(input.toString('latin1'));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  // Transport and Session headers with any digits: the bounds hold.
+  fc.assert(
+    fc.property(fc.nat({ max: 99999 }), fc.nat({ max: 99999 }), fc.nat({ max: 999_999_999 }), (a, b, t) => {
+      const p = serverPorts(`RTP/AVP;unicast;server_port=${a}-${b}`);
+      if (p) assert.ok(p.rtp <= 65535 && p.rtcp <= 65535 && p.rtp >= 1 && p.rtcp >= 1);
+      const s = parseSessionHeader(`id;timeout=${t}`);
+      assert.ok(s.timeout >= 5 && s.timeout <= 86_400);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 // ---- scripted RTSP servers ----

@@ -73,8 +73,14 @@ const audio = (extra: Msg = {}): Msg => ({ type: 'audio', mid: 'a', port: 0, pt:
 
 let srv: StartedServer;
 let c: StreamingClient;
+/** general.recordings_dir of the shared server: recordings are named relative to it. */
+let recordingsDir: string;
 before(async () => {
-  srv = await startInProcess([]);
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  recordingsDir = mkdtempSync(join(tmpdir(), 'portunus-rec-'));
+  srv = await startInProcess([['general.recordings_dir', recordingsDir]]);
   c = await StreamingClient.open(srv.wsUrl);
 });
 after(async () => {
@@ -453,18 +459,17 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
 
 test('recording: ffmpeg VP8+Opus into a mountpoint, recorded to .mjr, turned into .webm/.opus by Janus\'s janus-pp-rec', { timeout: 60_000, skip: !(await import('node:fs')).existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec' }, async () => {
   const { spawn, spawnSync } = await import('node:child_process');
-  const { mkdtempSync, existsSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
+  const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'portunus-rec-'));
+  const dir = recordingsDir;
   const created = await c.send({ request: 'create', type: 'rtp', id: 991, secret: 'rec', media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }, audio({ mid: 'a' })] });
   const ports = (created.stream as { ports: Array<{ mid: string; port: number }> }).ports;
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'nope', action: 'start', media: [{ mid: 'a', filename: join(dir, 'x') }] })).error_code, 457);
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'nope', action: 'start', media: [{ mid: 'a', filename: 'x' }] })).error_code, 457);
   assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'begin' })).error_code, 454);
   assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [] })).error_code, 452);
-  const start = await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'v', filename: join(dir, 'video') }, { mid: 'a', filename: join(dir, 'audio') }] });
+  const start = await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'v', filename: 'video' }, { mid: 'a', filename: 'audio' }] });
   assert.equal(start.streaming, 'ok', JSON.stringify(start));
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'a', filename: join(dir, 'again') }] })).error_code, 452, 'already recording');
+  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'a', filename: 'again' }] })).error_code, 452, 'already recording');
   const vport = ports.find((p) => p.mid === 'v')!.port;
   const aport = ports.find((p) => p.mid === 'a')!.port;
   await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 // janus.plugin.echotest: each handle's media and data come straight back to the same peer.
 import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
-import type { JsonObject, MediaTrackInfo, Plugin, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
@@ -60,15 +61,20 @@ class EchoSession {
   /** When a keyframe was last asked for on the filter's behalf (a request can get lost: ask again). */
   svcKeyframeAskedAt = 0;
   destroyed = false;
-  /** While recording: the base file name and one .mjr per kind (audio, video, data). */
-  recording: { base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
+  /**
+   * While recording: the base file name (relative to `folder`, checked to stay inside it) and one .mjr per kind
+   * (audio, video, data).
+   */
+  recording: { folder: string; base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
   constructor(readonly handle: PluginHandle) {
     this.layers = this.newSelector();
   }
 
-  stopRecording(): void {
-    for (const r of this.recording?.files.values() ?? []) void r.close();
+  /** Closes every file now; the promise settles once they are on disk. */
+  stopRecording(): Promise<void> {
+    const closing = [...(this.recording?.files.values() ?? [])].map((r) => r.close());
     this.recording = undefined;
+    return Promise.all(closing).then(() => undefined);
   }
 
   /** Writes a packet to the recording of its kind, opening that file on its first packet. */
@@ -79,7 +85,9 @@ class EchoSession {
     if (!file) {
       try {
         if (!codec) throw new Error('the negotiated codec is not known');
-        file = new MjrRecorder(`${rec.base}-${kind}`, codec, undefined, (m) => this.handle.log.warn(`echotest: ${m}`));
+        // Checked again now that the file is made: a link may have appeared in the folder since `record`.
+        const path = prepareFileInside(rec.folder, `${rec.base}-${kind}.mjr`);
+        file = new MjrRecorder(path.slice(0, -'.mjr'.length), codec, undefined, (m) => this.handle.log.warn(`echotest: ${m}`));
         rec.files.set(kind, file);
       } catch (err) {
         rec.failed.add(kind);
@@ -107,7 +115,7 @@ class EchoSession {
     this.layers = this.newSelector();
     this.temporalFilter = undefined;
     this.svcFilter = undefined;
-    this.stopRecording();
+    void this.stopRecording();
   }
 }
 
@@ -121,6 +129,23 @@ export class EchoTestPlugin implements Plugin {
     versionString: '0.0.7',
   };
   private readonly sessions = new Map<number, EchoSession>();
+  /** Where recordings go: every `filename` a client gives is resolved inside this folder. */
+  private recordingsDir = 'recordings';
+
+  init(context: PluginContext): void {
+    this.recordingsDir = context.recordingsDir;
+  }
+
+  /** Closes every recording now (a stop leaves whole files); settles once they are flushed. */
+  destroy(): Promise<void> {
+    const closing: Array<Promise<void>> = [];
+    for (const s of this.sessions.values()) {
+      s.destroyed = true;
+      closing.push(s.stopRecording());
+    }
+    this.sessions.clear();
+    return Promise.all(closing).then(() => undefined);
+  }
 
   createSession(handle: PluginHandle): void {
     this.sessions.set(handle.id, new EchoSession(handle));
@@ -130,7 +155,7 @@ export class EchoTestPlugin implements Plugin {
     const s = this.sessions.get(handle.id);
     if (s) {
       s.destroyed = true;
-      s.stopRecording();
+      void s.stopRecording();
     }
     this.sessions.delete(handle.id);
   }
@@ -171,8 +196,9 @@ export class EchoTestPlugin implements Plugin {
     // Every request is answered asynchronously, as Janus's EchoTest does.
     setImmediate(() => {
       this.process(s, message).catch((err: unknown) => {
-        handle.log.error(`echotest: ${err instanceof Error ? err.message : String(err)}`);
-        handle.pushEvent(message.transaction, { echotest: 'event', error_code: ERR_INVALID_SDP, error: `Error processing request: ${String(err)}` });
+        // An internal fault: the details go to the log, never to the client.
+        handle.log.error(`echotest: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        handle.pushEvent(message.transaction, { echotest: 'event', error_code: ERR_INVALID_SDP, error: 'Error processing request' });
       });
     });
     return { kind: 'ack', hint: "I'm taking my time!" };
@@ -193,11 +219,19 @@ export class EchoTestPlugin implements Plugin {
       return fail(ERR_INVALID_ELEMENT, 'Message error: no supported attributes found');
     }
     if (body.record === true && !s.recording) {
-      // Files are opened when the first packet of each kind arrives (its codec is known then).
-      s.recording = { base: typeof body.filename === 'string' && body.filename !== '' ? body.filename : `echotest-${handle.id}-${Date.now()}`, files: new Map(), failed: new Set() };
-      handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr`);
+      // Files are opened when the first packet of each kind arrives (its codec is known then), inside the
+      // recordings folder whatever the name says.
+      const base = typeof body.filename === 'string' && body.filename !== '' ? body.filename : `echotest-${handle.id}-${Date.now()}`;
+      try {
+        for (const kind of ['audio', 'video', 'data']) resolveInside(this.recordingsDir, `${base}-${kind}.mjr`);
+      } catch (err) {
+        if (!(err instanceof UnsafePathError)) throw err;
+        return fail(ERR_INVALID_ELEMENT, `Invalid element (filename '${base.slice(0, 200)}' ${err.message})`);
+      }
+      s.recording = { folder: this.recordingsDir, base, files: new Map(), failed: new Set() };
+      handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr in ${this.recordingsDir}`);
     } else if (body.record === false) {
-      s.stopRecording();
+      void s.stopRecording();
     }
 
     if (typeof body.audio === 'boolean') s.audioActive = body.audio;

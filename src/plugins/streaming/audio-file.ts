@@ -28,11 +28,16 @@ export function g711Frames(data: Buffer, codec: 'pcma' | 'pcmu'): AudioFrames {
   return { codec, clockRate: 8000, pt: codec === 'pcma' ? 8 : 0, frames, durations };
 }
 
+/** Most packets an Ogg file may hold (over 11 hours of 20 ms Opus): each costs a Buffer view in memory. */
+export const MAX_OGG_PACKETS = 2_000_000;
+
 /**
  * The packets of the first logical stream of an Ogg file (RFC 3533): pages are checked for the capture pattern
- * and length; a packet continued across pages is joined. Throws AudioFileError on anything malformed.
+ * and length; a packet continued across pages is joined, and the tail of one whose start is missing (a page
+ * flagged "continued" with nothing before it) is dropped. Throws AudioFileError on anything malformed, and when
+ * the file holds more than `maxPackets` packets.
  */
-export function oggPackets(data: Buffer): Buffer[] {
+export function oggPackets(data: Buffer, maxPackets = MAX_OGG_PACKETS): Buffer[] {
   const packets: Buffer[] = [];
   let pending: Buffer[] = [];
   let serial: number | undefined;
@@ -51,19 +56,25 @@ export function oggPackets(data: Buffer): Buffer[] {
     serial ??= pageSerial;
     if (pageSerial === serial) {
       if (!(headerType & 0x01) && pending.length > 0) pending = []; // a continuation that never came
+      // Continued, but the packet's start is not here (the first page, or after a lost one): skip its tail.
+      let skipping = (headerType & 0x01) !== 0 && pending.length === 0;
       let body = tableEnd;
       let start = body;
       for (let i = 0; i < segments; i++) {
         const lace = data[at + 27 + i];
         body += lace;
         if (lace < 255) {
-          pending.push(data.subarray(start, body));
-          packets.push(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+          if (!skipping) {
+            pending.push(data.subarray(start, body));
+            if (packets.length >= maxPackets) throw new AudioFileError(`more than ${maxPackets} packets`);
+            packets.push(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+          }
+          skipping = false;
           pending = [];
           start = body;
         }
       }
-      if (start < body) pending.push(data.subarray(start, body)); // continues on the next page
+      if (start < body && !skipping) pending.push(data.subarray(start, body)); // continues on the next page
     }
     at = tableEnd + bodyLen;
   }

@@ -144,8 +144,9 @@ export class StreamSource {
     return this.lastPacketAt === 0 ? undefined : Date.now() - this.lastPacketAt;
   }
 
-  close(): void {
-    void this.recorder?.close();
+  /** Closes the sockets and the recorder now; the promise settles once the recording is on disk. */
+  close(): Promise<void> {
+    const recorded = this.recorder?.close() ?? Promise.resolve();
     this.recorder = undefined;
     for (const s of [this.rtp, this.rtcp, ...this.layers]) {
       try {
@@ -154,6 +155,7 @@ export class StreamSource {
         // already closed
       }
     }
+    return recorded;
   }
 }
 
@@ -219,9 +221,11 @@ export class Mountpoint {
   /** Set for `rtsp` mountpoints: the session with the camera. */
   rtsp: { readonly client: RtspClient; readonly url: string; readonly saved: Readonly<Record<string, unknown>> } | undefined;
 
-  close(): void {
+  /** Stops the playback, the RTSP session, every socket and recorder now; settles once all of them are done. */
+  close(): Promise<void> {
     this.file?.player?.stop();
-    void this.rtsp?.client.close();
-    for (const s of this.streams) s.close();
+    const done: Array<Promise<unknown>> = [this.rtsp?.client.close() ?? Promise.resolve()];
+    for (const s of this.streams) done.push(s.close());
+    return Promise.all(done).then(() => undefined, () => undefined);
   }
 }

@@ -430,7 +430,8 @@ export class RtspClient {
   private startKeepAlive(): void {
     this.stopKeepAlive();
     const seconds = this.o.sessionTimeout !== undefined && this.o.sessionTimeout > 0 ? this.o.sessionTimeout : (this.session?.timeout ?? 60);
-    const every = this.o.keepAliveMs ?? Math.max(1000, (seconds * 1000) / 2);
+    // A timer cannot wait longer than 2^31-1 ms (Node would fire it at once, again and again).
+    const every = Math.min(0x7fffffff, this.o.keepAliveMs ?? Math.max(1000, (seconds * 1000) / 2));
     this.keepAlive = setInterval(() => void this.ping(), every);
     this.keepAlive.unref();
   }

@@ -260,6 +260,8 @@ export function parseRtspSdp(sdp: string): { tracks: RtspTrack[]; sessionControl
  * port, relative ones appended to the base (Content-Base, or the DESCRIBE URL).
  */
 export function resolveControl(base: string, control: string): string {
+  // Both end up in our request lines: a control character (a lone CR) there could start a header of its own.
+  if (/[\x00-\x1f\x7f]/.test(base) || /[\x00-\x1f\x7f]/.test(control)) throw new RtspError('a control URL holds control characters');
   if (control === '' || control === '*') return base;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(control)) return control;
   if (control.startsWith('/')) {
@@ -269,23 +271,30 @@ export function resolveControl(base: string, control: string): string {
   return base.endsWith('/') ? base + control : `${base}/${control}`;
 }
 
-/** Session id and its time-out (seconds, default 60) from a Session header. */
+/** A session time-out is kept within 5 s .. a day: the keep-alive timer runs at half of it. */
+const MAX_SESSION_TIMEOUT = 86_400;
+
+/** Session id and its time-out (seconds, default 60, within 5..86400) from a Session header. */
 export function parseSessionHeader(value: string): { id: string; timeout: number } {
   const [id, ...params] = value.split(';').map((s) => s.trim());
   if (!id) throw new RtspError(`no session id in Session header '${value.slice(0, 80)}'`);
+  if (id.length > 256 || /[\x00-\x1f\x7f]/.test(id)) throw new RtspError('the session id in the Session header is too long or holds control characters');
   let timeout = 60;
   for (const p of params) {
     const m = /^timeout\s*=\s*(\d{1,9})$/i.exec(p);
-    if (m) timeout = Math.max(5, Number(m[1]));
+    if (m) timeout = Math.min(MAX_SESSION_TIMEOUT, Math.max(5, Number(m[1])));
   }
   return { id, timeout };
 }
 
-/** server_port=a-b from a Transport header. */
+/** server_port=a-b from a Transport header; undefined unless both are ports 1..65535. */
 export function serverPorts(transport: string): { rtp: number; rtcp: number } | undefined {
   const m = /server_port=(\d{1,5})(?:-(\d{1,5}))?/i.exec(transport);
   if (!m) return undefined;
-  return { rtp: Number(m[1]), rtcp: m[2] ? Number(m[2]) : Number(m[1]) + 1 };
+  const rtp = Number(m[1]);
+  const rtcp = m[2] ? Number(m[2]) : rtp + 1;
+  const isPort = (p: number): boolean => p >= 1 && p <= 65535;
+  return isPort(rtp) && isPort(rtcp) ? { rtp, rtcp } : undefined;
 }
 
 // ---- authentication ----

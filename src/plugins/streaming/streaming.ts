@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { uniqueId } from '../../core/ids.js';
 import { findFieldError, isJsonObject, sameSecret, type FieldSpec } from '../../core/validate.js';
+import { isSafeId } from '../../core/json-bounds.js';
 import { buildPli } from '../../rtp/rtcp.js';
 import { BindError } from '../../net/bind-error.js';
 import type { Network } from '../../net/network.js';
@@ -9,12 +10,31 @@ import { parsePortRange, type PortRange } from '../../net/port-range.js';
 import type { Logger } from '../../logging/logger.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import type { Jsep, JsonObject, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PluginStateStore } from '../plugin.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
+import { jsonBoundsProblem } from '../../core/json-bounds.js';
+import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
+import {
+  isMid,
+  isPayloadType,
+  isPort,
+  isSdpText,
+  isStringId,
+  MAX_AUDIO_FILE_BYTES,
+  MAX_BUFFERKF_BYTES,
+  MAX_BUFFERKF_MS,
+  MAX_MEDIA_ENTRIES,
+  MAX_MID_LENGTH,
+  MAX_RTSP_SECONDS,
+  secretProblem,
+  type GuardProblem,
+} from './guards.js';
+import { RtspError } from './rtsp-protocol.js';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/srtp-keys.js';
 import { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
-import { AudioFileError, audioFramesFor } from './audio-file.js';
+import { AudioFileError, audioFramesFor, type AudioFrames } from './audio-file.js';
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
 import { RtspClient } from './rtsp-client.js';
@@ -57,6 +77,49 @@ function check(body: JsonObject, specs: readonly FieldSpec[]): void {
   const err = findFieldError(body, specs, CODES);
   if (err) throw new StreamingError(err.code, err.reason);
 }
+
+const SECRET_CODES = { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT, unauthorized: E.UNAUTHORIZED };
+
+/** Throws the problem a guard found, as the plugin's error. */
+function refuse(problem: GuardProblem | undefined): void {
+  if (problem) throw new StreamingError(problem.code, problem.reason);
+}
+
+/** Janus's check of `secret`, `pin` or `admin_key` (see guards.ts). */
+function requireSecret(body: JsonObject, member: string, expected: string | undefined): void {
+  refuse(secretProblem(body, member, expected, SECRET_CODES));
+}
+
+/** A stored client value that breaks the JSON bounds is refused whole (454). */
+function requireBounded(body: JsonObject): void {
+  const problem = jsonBoundsProblem(body);
+  if (problem) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (the request holds ${problem})`);
+}
+
+/** A client-safe account of a failure: our own errors say what went wrong; anything else only its kind. */
+function faultText(err: unknown): string {
+  if (err instanceof StreamingError || err instanceof RtspError || err instanceof AudioFileError || err instanceof BindError || err instanceof UnsafePathError) return err.message;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const known: Record<string, string> = {
+    ENOENT: 'no such file',
+    EEXIST: 'a file of that name exists',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'is a folder',
+    ENOTDIR: 'a part of the path is not a folder',
+    ENAMETOOLONG: 'the name is too long',
+    ENOSPC: 'no space left',
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ETIMEDOUT: 'timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  return (typeof code === 'string' && known[code]) || 'internal error';
+}
+
+/** Where a mountpoint request comes from: the operator's configuration, the saved state, or a client. */
+type Origin = 'config' | 'state' | 'api';
 
 
 type ViewerState = 'idle' | 'preparing' | 'starting' | 'started' | 'paused';
@@ -161,12 +224,17 @@ export class StreamingPlugin implements Plugin {
   private range: PortRange = { min: 10000, max: 60000 };
   private adminKey: string | undefined;
   private state: PluginStateStore | undefined;
+  /** The folder every file a client names is resolved in (recordings, files of mountpoints created over the API). */
+  private recordingsDir = '';
+  /** Set by destroy(): a create still opening sockets then closes what it opened. */
+  private stopped = false;
   /** What is saved for each permanent mountpoint, by id. */
   private readonly permanent = new Map<MountpointId, JsonObject>();
 
   async init(context: PluginContext): Promise<void> {
     this.network = context.network;
     this.log = context.log;
+    this.recordingsDir = context.recordingsDir;
     // The `general` group of janus.plugin.streaming.jcfg; single keys given by flag or environment
     // (--streaming.string_ids=true, PORTUNUS_STREAMING_STRING_IDS) sit at the top level.
     const general = generalSettings(context.config);
@@ -185,18 +253,27 @@ export class StreamingPlugin implements Plugin {
         if (typeof request.id === 'string' && /^\d+$/.test(request.id) && !this.stringIds) request.id = Number(request.id);
         if (typeof request.id === 'number' && this.stringIds) request.id = String(request.id);
         if (request.media !== undefined && !Array.isArray(request.media)) throw new StreamingError(E.INVALID_ELEMENT, 'media should be a list');
-        const mp = await this.createMountpoint(request, true);
+        // The saved state holds what clients created: it is checked as their requests were (paths, bounds).
+        const mp = await this.createMountpoint(request, fromState.has(name) ? 'state' : 'config');
         if (fromState.has(name)) this.permanent.set(mp.id, group);
         this.log.info(`mountpoint ${mp.id} (${mp.settings.name}) created from ${fromState.has(name) ? 'the saved state' : 'the configuration'}`);
       } catch (err) {
-        this.log.error(`mountpoint '${name}' in the configuration skipped: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.error(`mountpoint '${name}' in the ${fromState.has(name) ? 'saved state' : 'configuration'} skipped: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
 
-  destroy(): void {
-    for (const mp of this.mountpoints.values()) mp.close();
+  /**
+   * Stops everything at once: viewers' on-demand playbacks, every mountpoint's sources, sockets, RTSP sessions and
+   * recorders are closed before this returns; the promise settles once the recordings are flushed to disk.
+   */
+  destroy(): Promise<void> {
+    this.stopped = true;
+    const closing: Array<Promise<void>> = [];
+    for (const v of this.viewers.values()) v.detach();
+    for (const mp of this.mountpoints.values()) closing.push(mp.close());
     this.mountpoints.clear();
+    return Promise.all(closing).then(() => undefined);
   }
 
   createSession(handle: PluginHandle): void {
@@ -253,8 +330,9 @@ export class StreamingPlugin implements Plugin {
 
   private errorData(err: unknown): JsonObject {
     if (err instanceof StreamingError) return { streaming: 'event', error_code: err.code, error: err.message };
+    // An internal fault: the details go to the log, never to the client.
     this.log.error(`streaming: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    return { streaming: 'event', error_code: E.UNKNOWN, error: err instanceof Error ? err.message : String(err) };
+    return { streaming: 'event', error_code: E.UNKNOWN, error: 'Internal error' };
   }
 
   // ---- synchronous requests ----
@@ -267,16 +345,17 @@ export class StreamingPlugin implements Plugin {
       case 'info':
         return { streaming: 'info', info: this.info(this.lookup(body), body) };
       case 'create': {
-        const mp = await this.createMountpoint(body, false);
+        const mp = await this.createMountpoint(body, 'api');
         const permanent = body.permanent === true;
         if (permanent) {
           try {
             this.keepPermanently(mp);
           } catch (err) {
             this.forgetPermanently(mp.id);
-            mp.close();
+            void mp.close();
             this.mountpoints.delete(mp.id);
-            throw new StreamingError(E.UNKNOWN, `Error saving the mountpoint permanently: ${err instanceof Error ? err.message : String(err)}`);
+            this.log.error(`mountpoint ${mp.id} not saved: ${err instanceof Error ? err.message : String(err)}`);
+            throw new StreamingError(E.UNKNOWN, `Error saving the mountpoint permanently: ${faultText(err)}`);
           }
         }
         return { streaming: 'created', created: mp.settings.name, permanent, stream: this.describeCreated(mp) };
@@ -292,7 +371,7 @@ export class StreamingPlugin implements Plugin {
           this.forgetPermanently(mp.id);
         }
         this.notifyAndStop(mp, 'stopped');
-        mp.close();
+        void mp.close();
         this.mountpoints.delete(mp.id);
         this.log.info(`mountpoint ${mp.id} destroyed`);
         return { streaming: 'destroyed', destroyed: mp.id };
@@ -311,13 +390,14 @@ export class StreamingPlugin implements Plugin {
       case 'recording':
         return this.recording(body);
       default:
-        throw new StreamingError(E.INVALID_REQUEST, `Unknown request '${String(body.request)}'`);
+        throw new StreamingError(E.INVALID_REQUEST, `Unknown request '${String(body.request).slice(0, 100)}'`);
     }
   }
 
   /** `recording` start/stop: .mjr files per stream, as Janus writes them (janus-pp-rec reads them). */
   private recording(body: JsonObject): JsonObject {
     check(body, [{ name: 'action', type: 'string', required: true }, { name: 'media', type: 'array' }]);
+    requireBounded(body);
     const mp = this.lookup(body, true);
     if (mp.file) throw new StreamingError(E.INVALID_REQUEST, 'Recording is only available on RTP-based live streams');
     const action = body.action;
@@ -349,26 +429,55 @@ export class StreamingPlugin implements Plugin {
       return { streaming: 'ok' };
     }
     if (wanted.some(({ stream }) => stream.recorder)) throw new StreamingError(E.INVALID_REQUEST, 'Recording for this mountpoint already in progress');
+    // Every file a client names is inside the recordings folder; nothing is opened unless all names are.
+    const bases = wanted.map(({ filename }) => this.recordingBase(filename as string));
     const started: MjrRecorder[] = [];
     try {
-      for (const { stream, filename } of wanted) {
+      wanted.forEach(({ stream }, i) => {
         const c = stream.config;
         const codec = c.type === 'data' ? c.datatype : (c.codec?.name ?? '');
-        const recorder = new MjrRecorder(filename as string, codec, c.fmtp, (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
+        const recorder = new MjrRecorder(bases[i], codec, c.fmtp, (m) => this.log.warn(`mountpoint ${mp.id}: ${m}`));
         started.push(recorder);
         stream.recorder = recorder;
-      }
+      });
     } catch (err) {
       for (const { stream } of wanted) stream.recorder = undefined;
       for (const r of started) void r.close();
-      throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`mountpoint ${mp.id}: recording not started: ${err instanceof Error ? err.message : String(err)}`);
+      throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${faultText(err)}`);
     }
     this.log.info(`mountpoint ${mp.id}: recording ${started.map((r) => r.path).join(', ')}`);
     return { streaming: 'ok' };
   }
 
+  /** The path (without `.mjr`) a recording a client named is written to: inside the recordings folder, or 454. */
+  private recordingBase(filename: string): string {
+    try {
+      const file = prepareFileInside(this.recordingsDir, `${filename}.mjr`);
+      // A recording never replaces a file (the recorder would fail later, out of sight of this request).
+      // The recorder creates its file a moment later: a name another recording is opening counts as taken too.
+      const opening = [...this.mountpoints.values()].some((m) => m.streams.some((st) => st.recorder?.path === file));
+      if (opening || existsSync(file)) throw new StreamingError(E.CANT_RECORD, `Error starting recorder: '${filename.slice(0, 200)}.mjr' exists`);
+      return file.slice(0, -'.mjr'.length);
+    } catch (err) {
+      if (err instanceof StreamingError) throw err;
+      if (err instanceof UnsafePathError) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (filename '${filename.slice(0, 200)}' ${err.message})`);
+      this.log.warn(`recording folder for '${filename.slice(0, 200)}' not made: ${err instanceof Error ? err.message : String(err)}`);
+      throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${faultText(err)}`);
+    }
+  }
+
+  /** A recording as info shows it: its name inside the recordings folder. */
+  private recordingName(path: string): string {
+    return relative(this.recordingsDir, path);
+  }
+
   private list(body: JsonObject): JsonObject {
-    const admin = this.adminKey !== undefined && sameSecret(body.admin_key, this.adminKey);
+    // As in Janus: a (non-empty) admin_key given must be the right one; only then are private mountpoints listed.
+    const given = body.admin_key;
+    const tried = this.adminKey !== undefined && typeof given === 'string' && given !== '';
+    if (tried) requireSecret(body, 'admin_key', this.adminKey);
+    const admin = tried;
     const list: JsonObject[] = [];
     for (const mp of this.mountpoints.values()) {
       if (mp.settings.isPrivate && !admin) continue;
@@ -394,19 +503,19 @@ export class StreamingPlugin implements Plugin {
     }
     if (this.stringIds) {
       if (typeof id !== 'string' || id === '') throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element type (id should be a string)');
+      if (!isStringId(id)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (id should be 1-256 characters, none of them control characters)');
       return id;
     }
     if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element type (id should be a positive integer)');
+    // Janus's ids are 53-bit: a larger number is not carried exactly by JSON, so it could name another mountpoint.
+    if (!isSafeId(id)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (id should be a positive integer below 2^53)');
     return id;
   }
 
   private lookup(body: JsonObject, needSecret = false): Mountpoint {
     const mp = this.mountpoints.get(this.idOf(body, true)!);
     if (!mp) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
-    if (needSecret && mp.settings.secret !== undefined) {
-      if (body.secret === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (secret)');
-      if (!sameSecret(body.secret, mp.settings.secret)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong secret)');
-    }
+    if (needSecret) requireSecret(body, 'secret', mp.settings.secret);
     return mp;
   }
 
@@ -447,7 +556,7 @@ export class StreamingPlugin implements Plugin {
       if (c.type === 'data') m.datatype = c.datatype;
       if (c.bufferKeyframe || s.keyframes) m.bufferkf = true;
       if (c.bufferMessage) m.buffermsg = true;
-      if (admin && s.recorder) m.recording = s.recorder.path;
+      if (admin && s.recorder) m.recording = this.recordingName(s.recorder.path);
       const age = s.ageMs();
       if (age !== undefined) m.age_ms = age;
       m.packets = s.packets;
@@ -458,6 +567,7 @@ export class StreamingPlugin implements Plugin {
 
   private edit(body: JsonObject): JsonObject {
     const mp = this.lookup(body, true);
+    requireBounded(body);
     check(body, [
       { name: 'new_description', type: 'string' },
       { name: 'new_metadata', type: 'string' },
@@ -483,7 +593,8 @@ export class StreamingPlugin implements Plugin {
       try {
         this.keepPermanently(mp);
       } catch (err) {
-        throw new StreamingError(E.UNKNOWN, `Error saving the edit permanently: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.error(`mountpoint ${mp.id}: edit not saved: ${err instanceof Error ? err.message : String(err)}`);
+        throw new StreamingError(E.UNKNOWN, `Error saving the edit permanently: ${faultText(err)}`);
       }
     }
     return { streaming: 'edited', id: mp.id, permanent };
@@ -552,7 +663,10 @@ export class StreamingPlugin implements Plugin {
 
   // ---- create ----
 
-  private async createMountpoint(body: JsonObject, fromConfig: boolean): Promise<Mountpoint> {
+  private async createMountpoint(body: JsonObject, origin: Origin): Promise<Mountpoint> {
+    // As in Janus, the admin key (when one is set) comes first: without it, nothing about the request is looked at.
+    if (origin === 'api') requireSecret(body, 'admin_key', this.adminKey);
+    if (origin !== 'config') requireBounded(body);
     check(body, [
       { name: 'type', type: 'string', required: true },
       { name: 'name', type: 'string' },
@@ -573,10 +687,8 @@ export class StreamingPlugin implements Plugin {
     for (const k of ['collision', 'bufferkf_ms', 'bufferkf_bytes']) {
       if (typeof body[k] === 'number' && body[k] < 0) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (${k} should be a positive integer)`);
     }
-    if (!fromConfig && this.adminKey !== undefined) {
-      if (body.admin_key === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (admin_key)');
-      if (!sameSecret(body.admin_key, this.adminKey)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong admin_key)');
-    }
+    if (typeof body.bufferkf_ms === 'number' && body.bufferkf_ms > MAX_BUFFERKF_MS) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (bufferkf_ms should be at most ${MAX_BUFFERKF_MS})`);
+    if (typeof body.bufferkf_bytes === 'number' && body.bufferkf_bytes > MAX_BUFFERKF_BYTES) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (bufferkf_bytes should be at most ${MAX_BUFFERKF_BYTES})`);
     if (body.permanent === true && !this.state) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
     if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand' && body.type !== 'rtsp') {
       throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}'`);
@@ -585,27 +697,32 @@ export class StreamingPlugin implements Plugin {
     if (id !== undefined) {
       if (this.mountpoints.has(id)) throw new StreamingError(E.CANT_CREATE, 'A stream with the provided ID already exists');
     } else id = this.stringIds ? randomUUID() : uniqueId((n) => this.mountpoints.has(n));
-    if (body.type === 'live' || body.type === 'ondemand') return this.createFileMountpoint(body, body.type, id);
+    if (body.type === 'live' || body.type === 'ondemand') return this.createFileMountpoint(body, body.type, id, origin);
     if (body.type === 'rtsp') return this.createRtspMountpoint(body, id);
     const legacy = body.media === undefined;
     const specs = legacy ? legacyStreams(body) : (body.media as unknown[]);
     if (specs.length === 0) throw new StreamingError(E.CANT_CREATE, legacy ? "Can't add 'rtp' stream, no audio, video or data have to be streamed" : "Can't add 'rtp' stream, empty media array");
+    if (specs.length > MAX_MEDIA_ENTRIES) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (media: at most ${MAX_MEDIA_ENTRIES} entries)`);
+    // Every entry is checked before any socket is opened.
+    const parsed: ParsedStream[] = [];
+    const mids = new Set<string>();
+    for (const raw of specs) {
+      const p = parseStream(raw, body);
+      if (mids.has(p.config.mid)) throw new StreamingError(E.CANT_CREATE, `Duplicate mid '${p.config.mid}'`);
+      mids.add(p.config.mid);
+      parsed.push(p);
+    }
     const srtp = parseSrtpSource(body);
     const mp = new Mountpoint(mountpointSettings(body, id, legacy));
     mp.srtp = srtp;
     // Reserve the id while sockets are being opened, so a concurrent create cannot take it.
     this.mountpoints.set(id, mp);
     try {
-      const mids = new Set<string>();
-      for (const raw of specs) {
-        const parsed = parseStream(raw, body);
-        if (mids.has(parsed.config.mid)) throw new StreamingError(E.CANT_CREATE, `Duplicate mid '${parsed.config.mid}'`);
-        mids.add(parsed.config.mid);
-        mp.streams.push(await this.openStream(mp, parsed));
-      }
+      for (const p of parsed) mp.streams.push(await this.openStream(mp, p));
+      if (this.stopped) throw new StreamingError(E.UNKNOWN, 'The plugin is stopping');
     } catch (err) {
       // Nothing half-created: every socket already opened for this mountpoint is closed.
-      mp.close();
+      void mp.close();
       this.mountpoints.delete(id);
       throw err;
     }
@@ -637,6 +754,9 @@ export class StreamingPlugin implements Plugin {
     ]);
     for (const k of ['rtsp_conn_timeout', 'rtsp_reconnect_delay']) {
       if (typeof body[k] === 'number' && body[k] <= 0) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (${k} should be a positive number)`);
+    }
+    for (const k of ['rtsp_timeout', 'rtsp_conn_timeout', 'rtsp_session_timeout', 'rtsp_reconnect_delay']) {
+      if (typeof body[k] === 'number' && body[k] > MAX_RTSP_SECONDS) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (${k} should be at most ${MAX_RTSP_SECONDS} seconds)`);
     }
     let url;
     try {
@@ -676,7 +796,7 @@ export class StreamingPlugin implements Plugin {
             for (const config of configs) opened.push(await this.openStream(mp, { config, port: 0, rtcpPort: 0 }));
             if (client.closed) throw new Error('the mountpoint was destroyed');
           } catch (err) {
-            for (const s of opened) s.close();
+            for (const s of opened) void s.close();
             throw err;
           }
           mp.streams.push(...opened);
@@ -712,7 +832,7 @@ export class StreamingPlugin implements Plugin {
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       if (body.rtsp_failcheck !== false || client.closed) {
-        mp.close();
+        void mp.close();
         if (this.mountpoints.get(id) === mp) this.mountpoints.delete(id);
         if (err instanceof StreamingError) throw err;
         throw new StreamingError(E.CANT_CREATE, `Can't add 'rtsp' stream: ${why}`);
@@ -726,7 +846,7 @@ export class StreamingPlugin implements Plugin {
   }
 
   /** A `live` or `ondemand` mountpoint: one audio stream played from a file (.alaw, .mulaw, .opus). */
-  private createFileMountpoint(body: JsonObject, kind: 'live' | 'ondemand', id: MountpointId): Mountpoint {
+  private createFileMountpoint(body: JsonObject, kind: 'live' | 'ondemand', id: MountpointId, origin: Origin): Mountpoint {
     check(body, [
       { name: 'filename', type: 'string', required: true },
       { name: 'audio', type: 'boolean' },
@@ -737,21 +857,26 @@ export class StreamingPlugin implements Plugin {
       { name: 'audiofmtp', type: 'string' },
     ]);
     const filename = body.filename as string;
-    if (filename === '' || filename.includes('../')) throw new StreamingError(E.INVALID_ELEMENT, `Invalid filename '${filename}'`);
-    if (body.audio !== true || body.video === true) throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream: only audio files are supported (audio: true, video: false)`);
-    let audio;
-    try {
-      audio = audioFramesFor(filename, readFileSync(filename));
-    } catch (err) {
-      const why = err instanceof AudioFileError ? err.message : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
-      throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream, cannot play '${filename}': ${why}`);
+    if (filename === '' || filename.includes('../')) throw new StreamingError(E.INVALID_ELEMENT, `Invalid filename '${filename.slice(0, 200)}'`);
+    // A file a client names is read inside the recordings folder only; the operator's configuration may name any.
+    let path = filename;
+    if (origin !== 'config') {
+      try {
+        path = resolveInside(this.recordingsDir, filename);
+      } catch (err) {
+        if (!(err instanceof UnsafePathError)) throw err;
+        throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (filename '${filename.slice(0, 200)}' ${err.message})`);
+      }
     }
+    if (body.audio !== true || body.video === true) throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream: only audio files are supported (audio: true, video: false)`);
+    const audio = readAudioFile(path, filename, kind);
     const codecText = typeof body.audiocodec === 'string' ? body.audiocodec : typeof body.audiortpmap === 'string' ? body.audiortpmap : undefined;
     if (codecText !== undefined && findCodec('audio', codecText)?.name !== audio.codec) {
       throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream: the file holds ${audio.codec}, not '${codecText}'`);
     }
     const pt = typeof body.audiopt === 'number' ? body.audiopt : audio.pt;
     if (pt < 0 || pt > 127) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiopt should be 0-127)');
+    if (body.audiofmtp !== undefined && !isSdpText(body.audiofmtp)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiofmtp should be one line of at most 1024 printable characters)');
     const mp = new Mountpoint(mountpointSettings(body, id, false));
     const config: StreamConfig = {
       type: 'audio',
@@ -858,15 +983,13 @@ export class StreamingPlugin implements Plugin {
         check(body, [{ name: 'pin', type: 'string' }, { name: 'media', type: 'string-array' }, { name: 'restart', type: 'boolean' }]);
         const mp = this.mountpoints.get(this.idOf(body, true)!);
         if (!mp) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
-        if (mp.settings.pin !== undefined) {
-          if (body.pin === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (pin)');
-          if (!sameSecret(body.pin, mp.settings.pin)) throw new StreamingError(E.UNAUTHORIZED, 'Unauthorized (wrong pin)');
-        }
+        requireSecret(body, 'pin', mp.settings.pin);
         if (body.restart === true) {
           // An ICE restart of this viewer's PeerConnection: a new offer with new credentials, media carries on.
           if (v.mountpoint !== mp || (v.state !== 'started' && v.state !== 'paused')) throw new StreamingError(E.INVALID_STATE, 'Can only restart an active subscription to this mountpoint');
           const offer = await handle.restartIce().catch((err: unknown) => {
-            throw new StreamingError(E.UNKNOWN, `Error restarting ICE: ${err instanceof Error ? err.message : String(err)}`);
+            handle.log.error(`streaming: ICE restart failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+            throw new StreamingError(E.UNKNOWN, 'Error restarting ICE');
           });
           return { data: { streaming: 'event', result: { status: 'updating' } }, jsep: mp.settings.e2ee ? { ...offer, e2ee: true } : offer };
         }
@@ -891,7 +1014,8 @@ export class StreamingPlugin implements Plugin {
           channels: s.config.codec?.channels,
         }));
         const offer = await handle.createOffer(tracks).catch((err: unknown) => {
-          throw new StreamingError(E.UNKNOWN, `Error creating the offer: ${err instanceof Error ? err.message : String(err)}`);
+          handle.log.error(`streaming: offer not created: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+          throw new StreamingError(E.UNKNOWN, 'Error creating the offer');
         });
         v.mountpoint = mp;
         v.mids = new Set(chosen.map((s) => s.config.mid));
@@ -960,6 +1084,8 @@ export class StreamingPlugin implements Plugin {
         if (!target) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
         if (v.mountpoint.file) throw new StreamingError(E.CANT_SWITCH, "Can't switch: not on a live RTP mountpoint");
         if (target.file) throw new StreamingError(E.CANT_SWITCH, "Can't switch: target is not a live RTP mountpoint");
+        // Janus lets a switch skip the target's pin; here a switch is a watch of the target and asks for it too.
+        requireSecret(body, 'pin', target.settings.pin);
         v.mountpoint.viewers.delete(v);
         v.mountpoint = target;
         target.viewers.add(v);
@@ -1097,9 +1223,13 @@ function parseStream(raw: unknown, top: JsonObject): ParsedStream {
     layerPorts = [raw.port2 as number, raw.port3 as number];
   }
   for (const [name, p] of [['port', port], ['rtcpport', rtcpPort], ['port2', layerPorts?.[0]], ['port3', layerPorts?.[1]]] as const) {
-    if (p !== undefined && (p < 0 || p > 65535)) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element type (${name} should be a port number 0-65535)`);
+    if (p !== undefined && !isPort(p)) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element type (${name} should be a port number 0-65535)`);
   }
   const mid = raw.mid as string;
+  if (!isMid(mid)) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (mid should be 1-${MAX_MID_LENGTH} letters, digits or token characters)`);
+  if (raw.pt !== undefined && !isPayloadType(raw.pt)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (pt should be a payload type 0-127)');
+  if (raw.fmtp !== undefined && !isSdpText(raw.fmtp)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (fmtp should be one line of at most 1024 printable characters)');
+  if (raw.label !== undefined && !isSdpText(raw.label, 256)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (label should be at most 256 printable characters)');
   let codec;
   const codecText = (raw.codec ?? raw.rtpmap) as string | undefined;
   if (type !== 'data') {
@@ -1141,6 +1271,18 @@ function parseSrtpSource(body: JsonObject): SrtpSourceSettings | undefined {
   const raw = Buffer.from(body.srtpcrypto as string, 'base64');
   if (raw.length !== 30) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (srtpcrypto should be the base64 of a 16-byte key and a 14-byte salt)');
   return { suite: body.srtpsuite, crypto: body.srtpcrypto as string, key: raw.subarray(0, 16), salt: raw.subarray(16) };
+}
+
+/** Reads and cuts a file mountpoint's audio: a regular file (not a FIFO or a device) of bounded size. */
+function readAudioFile(path: string, filename: string, kind: string): AudioFrames {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new AudioFileError('not a regular file');
+    if (st.size > MAX_AUDIO_FILE_BYTES) throw new AudioFileError(`larger than ${MAX_AUDIO_FILE_BYTES} bytes`);
+    return audioFramesFor(filename, readFileSync(path));
+  } catch (err) {
+    throw new StreamingError(E.CANT_CREATE, `Can't add '${kind}' stream, cannot play '${filename.slice(0, 200)}': ${faultText(err)}`);
+  }
 }
 
 /** The settings every mountpoint type shares, from a create request (or a configuration entry). */

@@ -90,9 +90,7 @@ export class VideoRoomPlugin implements Plugin {
     if (typeof general.admin_key === 'string' && general.admin_key !== '') this.adminKey = general.admin_key;
     // With an admin key, forwarding media out of the server needs it too unless the operator says otherwise
     // (Janus leaves this off by default; a safer default here).
-    // Anything but an explicit "no" keeps the lock (Janus reads yes/true/1 as true; isTrue knows only "true").
-    const lock = general.lock_rtp_forward;
-    this.lockRtpForward = !(lock === false || lock === 0 || (typeof lock === 'string' && ['false', 'no', '0'].includes(lock.trim().toLowerCase())));
+    this.lockRtpForward = general.lock_rtp_forward === undefined || isTrue(general.lock_rtp_forward);
     this.stringIds = isTrue(general.string_ids);
     this.cascade = new Cascade(this.network, this.log, {
       announce: (room, p) => this.announce(room, p),
