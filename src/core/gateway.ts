@@ -77,7 +77,7 @@ export class Gateway implements HandleOwner {
     this.serverInfo = options.serverInfo;
     this.dropLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
     this.slowLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
-    this.faultLog = new LogThrottle(1000, this.clock);
+    this.faultLog = new LogThrottle(10_000, this.clock, 20);
   }
 
   get opaqueIdInApi(): boolean {

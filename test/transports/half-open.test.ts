@@ -1,0 +1,86 @@
+// Half-open connections: half-sent headers, stalled bodies, half-sent WebSocket frames and silent WebSocket
+// peers are closed by the server after the configured time-outs; a live client that answers pings stays.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
+import { rawConnect, rawWebSocket, readFrames, textFrame } from './raw-socket.js';
+
+let srv: StartedServer;
+let restPort: number;
+let wsPort: number;
+before(async () => {
+  srv = await startInProcess([
+    ['http.headers_timeout', '1'],
+    ['http.request_timeout', '2'],
+    ['websockets.pingpong_trigger', '1'],
+    ['websockets.pingpong_timeout', '1'],
+  ]);
+  restPort = Number(new URL(srv.restUrl).port);
+  wsPort = Number(new URL(srv.wsUrl).port);
+});
+after(async () => {
+  await srv.stop();
+});
+
+/** Far above the configured time-outs (1-2 s plus Node's check interval), far below Node's own defaults (60-300 s). */
+const CLOSE_BOUND_MS = 8000;
+
+test('HTTP: half-sent request headers are answered 408 and closed', { timeout: 15_000 }, async () => {
+  const c = await rawConnect(restPort);
+  c.socket.write('POST /janus HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl');
+  await c.closed(CLOSE_BOUND_MS);
+  assert.match(c.received().toString(), /^HTTP\/1\.1 408/);
+});
+
+test('HTTP: a stalled request body is cut off', { timeout: 15_000 }, async () => {
+  const c = await rawConnect(restPort);
+  c.socket.write('POST /janus HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"janus":"pi');
+  await c.closed(CLOSE_BOUND_MS);
+  assert.doesNotMatch(c.received().toString(), /"janus":"pong"/);
+});
+
+test('HTTP: a half-sent WebSocket handshake is closed too', { timeout: 15_000 }, async () => {
+  const c = await rawConnect(wsPort);
+  c.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+  await c.closed(CLOSE_BOUND_MS);
+});
+
+test('WS: a half-sent frame from a peer that answers no PING is closed', { timeout: 15_000 }, async () => {
+  const c = await rawWebSocket(wsPort);
+  const frame = textFrame(JSON.stringify({ janus: 'ping', transaction: 'half', pad: 'x'.repeat(100) }));
+  c.socket.write(frame.subarray(0, 20));
+  await c.closed(CLOSE_BOUND_MS);
+  const frames = readFrames(c.received(), c.headerLength);
+  assert.ok(frames.some((f) => f.opcode === 0x9), 'the server sent a PING first');
+  assert.ok(!frames.some((f) => f.opcode === 0x1), 'the half frame was never answered');
+});
+
+test('WS: a silent peer (complete frames, no PONG) is closed after pingpong_trigger + pingpong_timeout', { timeout: 15_000 }, async () => {
+  const c = await rawWebSocket(wsPort);
+  c.socket.write(textFrame(JSON.stringify({ janus: 'ping', transaction: 'one' })));
+  await c.closed(CLOSE_BOUND_MS);
+  const frames = readFrames(c.received(), c.headerLength);
+  assert.ok(frames.some((f) => f.opcode === 0x1 && f.payload.toString().includes('"pong"')), 'the complete request was answered');
+});
+
+test('WS: a client that answers PINGs stays connected and keeps working', { timeout: 15_000 }, async () => {
+  const ws = new WebSocket(srv.wsUrl, 'janus-protocol');
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  let pings = 0;
+  ws.on('ping', () => pings++);
+  let closed = false;
+  ws.on('close', () => (closed = true));
+  await new Promise((r) => setTimeout(r, 3500));
+  assert.ok(pings >= 1, 'the server pinged the idle connection');
+  assert.equal(closed, false, 'a connection that answers with PONGs stays open');
+  const pong = await new Promise<string>((resolve) => {
+    ws.once('message', (d) => resolve(d.toString()));
+    ws.send(JSON.stringify({ janus: 'ping', transaction: 'still' }));
+  });
+  assert.match(pong, /"janus":"pong"/);
+  ws.close();
+});
