@@ -96,7 +96,7 @@ async function restHandle(): Promise<[number, number]> {
   return [s, h];
 }
 
-test('a plugin that throws or recurses: 490 with a neutral reason, logged once with its stack', async () => {
+test('a plugin that throws or recurses: 490 with a neutral reason, logged once with its stack', { timeout: 20_000 }, async () => {
   const [s, h] = await restHandle();
   for (const request of ['throw', 'recurse']) {
     const before = logs.length;
@@ -118,7 +118,7 @@ test('a plugin that throws or recurses: 490 with a neutral reason, logged once w
   c.close();
 });
 
-test('a reply too deep to serialize: REST and WS answer 490 for its transaction; an unwritable event is dropped alone', async () => {
+test('a reply too deep to serialize: REST and WS answer 490 for its transaction; an unwritable event is dropped alone', { timeout: 20_000 }, async () => {
   const [s, h] = await restHandle();
   const r = await post(`/janus/${s}/${h}`, { janus: 'message', transaction: 'deep', body: { request: 'deep' } });
   assert.equal(r.transaction, 'deep');
@@ -139,7 +139,7 @@ test('a reply too deep to serialize: REST and WS answer 490 for its transaction;
   c.close();
 });
 
-test('JSON nested too deep is refused with 454 before the plugin sees it; too many values with 455', async () => {
+test('JSON nested too deep is refused with 454 before the plugin sees it; too many values with 455', { timeout: 20_000 }, async () => {
   const [s, h] = await restHandle();
   plugin.seen = [];
   const deep = `{"janus":"message","transaction":"d","body":{"request":"x","metadata":${'['.repeat(6000)}${']'.repeat(6000)}}}`;
@@ -160,7 +160,7 @@ test('JSON nested too deep is refused with 454 before the plugin sees it; too ma
   c.close();
 });
 
-test('ids: a 0, non-numeric or over-53-bit path id is a Janus error (not a bare 404); over-53-bit body ids are refused and not echoed', async () => {
+test('ids: a 0, non-numeric or over-53-bit path id is a Janus error (not a bare 404); over-53-bit body ids are refused and not echoed', { timeout: 20_000 }, async () => {
   const [s] = await restHandle();
   const zeroHandle = await post(`/janus/${s}/0`, { janus: 'message', transaction: 'z', body: {} });
   assert.equal(err(zeroHandle).code, 459);
@@ -175,7 +175,7 @@ test('ids: a 0, non-numeric or over-53-bit path id is a Janus error (not a bare 
   assert.equal((await http('GET', '/janus/0')).status, 404, 'a long poll on no session stays a 404, as in Janus');
 });
 
-test('transaction, opaque_id and token strings are bounded (467) and an over-long transaction is not echoed', async () => {
+test('transaction, opaque_id and token strings are bounded (467) and an over-long transaction is not echoed', { timeout: 20_000 }, async () => {
   const [s] = await restHandle();
   const long = 'x'.repeat(5000);
   const t = await post('/janus', { janus: 'ping', transaction: long });

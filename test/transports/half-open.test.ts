@@ -14,7 +14,7 @@ before(async () => {
     ['http.headers_timeout', '1'],
     ['http.request_timeout', '2'],
     ['websockets.pingpong_trigger', '1'],
-    ['websockets.pingpong_timeout', '1'],
+    ['websockets.pingpong_timeout', '3'],
   ]);
   restPort = Number(new URL(srv.restUrl).port);
   wsPort = Number(new URL(srv.wsUrl).port);
@@ -23,48 +23,56 @@ after(async () => {
   await srv.stop();
 });
 
-/** Far above the configured time-outs (1-2 s plus Node's check interval), far below Node's own defaults (60-300 s). */
-const CLOSE_BOUND_MS = 8000;
+/** Far above the configured time-outs (1-4 s plus check intervals), far below Node's own defaults (60-300 s). */
+const CLOSE_BOUND_MS = 12_000;
+/** Before pingpong_trigger (1 s) + pingpong_timeout (3 s) have passed, nobody may have been cut off for silence. */
+const BEFORE_PING_DEADLINE_MS = 2500;
 
-test('HTTP: half-sent request headers are answered 408 and closed', { timeout: 15_000 }, async () => {
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('HTTP: half-sent request headers are answered 408 and closed', { timeout: 20_000 }, async () => {
   const c = await rawConnect(restPort);
   c.socket.write('POST /janus HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl');
   await c.closed(CLOSE_BOUND_MS);
   assert.match(c.received().toString(), /^HTTP\/1\.1 408/);
 });
 
-test('HTTP: a stalled request body is cut off', { timeout: 15_000 }, async () => {
+test('HTTP: a stalled request body is cut off', { timeout: 20_000 }, async () => {
   const c = await rawConnect(restPort);
   c.socket.write('POST /janus HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"janus":"pi');
   await c.closed(CLOSE_BOUND_MS);
   assert.doesNotMatch(c.received().toString(), /"janus":"pong"/);
 });
 
-test('HTTP: a half-sent WebSocket handshake is closed too', { timeout: 15_000 }, async () => {
+test('HTTP: a half-sent WebSocket handshake is closed too', { timeout: 20_000 }, async () => {
   const c = await rawConnect(wsPort);
   c.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
   await c.closed(CLOSE_BOUND_MS);
 });
 
-test('WS: a half-sent frame from a peer that answers no PING is closed', { timeout: 15_000 }, async () => {
+test('WS: a half-sent frame from a peer that answers no PING is closed', { timeout: 20_000 }, async () => {
   const c = await rawWebSocket(wsPort);
   const frame = textFrame(JSON.stringify({ janus: 'ping', transaction: 'half', pad: 'x'.repeat(100) }));
   c.socket.write(frame.subarray(0, 20));
+  await sleep(BEFORE_PING_DEADLINE_MS);
+  assert.equal(c.isClosed(), false, 'pingpong_timeout is the time a PONG may take');
   await c.closed(CLOSE_BOUND_MS);
   const frames = readFrames(c.received(), c.headerLength);
   assert.ok(frames.some((f) => f.opcode === 0x9), 'the server sent a PING first');
   assert.ok(!frames.some((f) => f.opcode === 0x1), 'the half frame was never answered');
 });
 
-test('WS: a silent peer (complete frames, no PONG) is closed after pingpong_trigger + pingpong_timeout', { timeout: 15_000 }, async () => {
+test('WS: a silent peer (complete frames, no PONG) is closed after pingpong_trigger + pingpong_timeout', { timeout: 20_000 }, async () => {
   const c = await rawWebSocket(wsPort);
   c.socket.write(textFrame(JSON.stringify({ janus: 'ping', transaction: 'one' })));
+  await sleep(BEFORE_PING_DEADLINE_MS);
+  assert.equal(c.isClosed(), false, 'pingpong_timeout is the time a PONG may take');
   await c.closed(CLOSE_BOUND_MS);
   const frames = readFrames(c.received(), c.headerLength);
   assert.ok(frames.some((f) => f.opcode === 0x1 && f.payload.toString().includes('"pong"')), 'the complete request was answered');
 });
 
-test('WS: a client that answers PINGs stays connected and keeps working', { timeout: 15_000 }, async () => {
+test('WS: PINGs go only to idle connections (pingpong_trigger is idle time); a client that answers them stays', { timeout: 20_000 }, async () => {
   const ws = new WebSocket(srv.wsUrl, 'janus-protocol');
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -74,7 +82,19 @@ test('WS: a client that answers PINGs stays connected and keeps working', { time
   ws.on('ping', () => pings++);
   let closed = false;
   ws.on('close', () => (closed = true));
-  await new Promise((r) => setTimeout(r, 3500));
+  let pongs = 0;
+  ws.on('message', (d) => {
+    if (d.toString().includes('"pong"')) pongs++;
+  });
+  // Busy: a request every 100 ms for 3 s, never idle for the 1 s trigger.
+  for (let i = 0; i < 30; i++) {
+    ws.send(JSON.stringify({ janus: 'ping', transaction: `busy${i}` }));
+    await sleep(100);
+  }
+  assert.equal(pings, 0, 'no PING while the client is talking');
+  assert.equal(pongs, 30);
+  // Idle: PINGs come, the ws client answers them, the connection stays (well past trigger + timeout).
+  await sleep(5500);
   assert.ok(pings >= 1, 'the server pinged the idle connection');
   assert.equal(closed, false, 'a connection that answers with PONGs stays open');
   const pong = await new Promise<string>((resolve) => {
