@@ -108,3 +108,11 @@ test('Admin get_status reports the protection counters and the event-loop lag of
   assert.equal(typeof lag.max_ms, 'number');
   assert.equal(lag.threshold_ms, 250, 'general.event_loop_lag_warn default');
 });
+
+test('Admin REST: a path id no session can have is a Janus error (HTTP 200), not a bare 404', async () => {
+  for (const path of ['/0', '/abc', '/1152921504606846976']) {
+    const r = await http('POST', adminUrl + path, { janus: 'list_handles', transaction: 'l' });
+    assert.equal(r.status, 200, path);
+    assert.equal((JSON.parse(r.body) as { error: { code: number } }).error.code, 458, path);
+  }
+});

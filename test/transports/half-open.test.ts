@@ -37,11 +37,22 @@ test('HTTP: half-sent request headers are answered 408 and closed', { timeout: 2
   assert.match(c.received().toString(), /^HTTP\/1\.1 408/);
 });
 
-test('HTTP: a stalled request body is cut off', { timeout: 20_000 }, async () => {
+test('HTTP: a stalled request body is cut off; a long poll (a complete request) outlives request_timeout', { timeout: 20_000 }, async () => {
   const c = await rawConnect(restPort);
   c.socket.write('POST /janus HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"janus":"pi');
+  const post = async (path: string, body: unknown): Promise<Record<string, unknown>> =>
+    (await (await fetch(`http://127.0.0.1:${restPort}${path}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+  const s = ((await post('/janus', { janus: 'create', transaction: 'c' })).data as { id: number }).id;
+  const h = ((await post(`/janus/${s}`, { janus: 'attach', transaction: 'a', plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
+  const poll = fetch(`http://127.0.0.1:${restPort}/janus/${s}`).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
   await c.closed(CLOSE_BOUND_MS);
   assert.doesNotMatch(c.received().toString(), /"janus":"pong"/);
+  await sleep(1000); // the poll has now waited longer than request_timeout (2 s)
+  await post(`/janus/${s}/${h}`, { janus: 'message', transaction: 'late', body: { audio: true } });
+  const answered = await poll;
+  assert.equal(answered.status, 200);
+  assert.equal(answered.body.transaction, 'late', 'the parked poll got the event');
+  await post(`/janus/${s}`, { janus: 'destroy', transaction: 'd' });
 });
 
 test('HTTP: a half-sent WebSocket handshake is closed too', { timeout: 20_000 }, async () => {
