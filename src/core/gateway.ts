@@ -10,7 +10,7 @@ import { isSafeId } from './json-bounds.js';
 import { LogThrottle } from './log-throttle.js';
 import type { MediaFactory, RemoteCandidate } from './media-port.js';
 import type { PluginRegistry } from './plugin-registry.js';
-import { checkEnvelopeSizes, MAX_TRANSACTION_LENGTH } from './request-limits.js';
+import { checkEnvelopeSizes, MAX_PENDING_TRICKLES, MAX_TRANSACTION_LENGTH } from './request-limits.js';
 import { Session } from './session.js';
 import type { TokenStore } from './tokens.js';
 import { checkFields, isJsonObject, optionalId, type JsonObject } from './validate.js';
@@ -411,7 +411,8 @@ export class Gateway implements HandleOwner {
     for (const c of parsed) {
       if (c.completed) handle.trickleCompleted = true;
       if (handle.media) handle.media.addRemoteCandidate(c);
-      else handle.pendingTrickles.push({ candidate: c, at: this.clock.now() });
+      else if (handle.pendingTrickles.length < MAX_PENDING_TRICKLES) handle.pendingTrickles.push({ candidate: c, at: this.clock.now() });
+      else this.dropLog.run((held) => handle.log.warn(`more than ${MAX_PENDING_TRICKLES} early candidates: the rest are dropped${held > 0 ? ` (${held} more drops not logged)` : ''}`));
     }
   }
 

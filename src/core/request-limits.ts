@@ -17,6 +17,12 @@ export const MAX_TOKEN_LENGTH = 4096;
 export const MAX_SECRET_LENGTH = 4096;
 export const MAX_PLUGIN_NAME_LENGTH = 256;
 
+/** Candidates kept for a handle that has no PeerConnection yet: a browser sends a few dozen at most. */
+export const MAX_PENDING_TRICKLES = 1000;
+
+/** JSON values one WebSocket message may carry one after another (janus.js and janode send one). */
+export const MAX_REQUESTS_PER_MESSAGE = 1000;
+
 /** Envelope strings that are stored (opaque_id, token) or echoed (transaction) must be of sane length. */
 export function checkEnvelopeSizes(request: JsonObject): void {
   const limits: ReadonlyArray<[string, number]> = [

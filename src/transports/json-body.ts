@@ -1,7 +1,7 @@
 // Parsing request bodies the way Janus reports problems with them, and writing replies that cannot fail.
 import { ErrorCode, INTERNAL_ERROR_REASON, JanusError } from '../core/errors.js';
 import { jsonBoundsProblem, isSafeId } from '../core/json-bounds.js';
-import { REQUEST_JSON_BOUNDS } from '../core/request-limits.js';
+import { MAX_REQUESTS_PER_MESSAGE, REQUEST_JSON_BOUNDS } from '../core/request-limits.js';
 import { isJsonObject, type JsonObject } from '../core/validate.js';
 
 /**
@@ -95,6 +95,7 @@ export function parseJsonSequence(text: string): unknown[] {
       // Any other scalar: everything up to the next whitespace.
       while (i < n && !/\s/.test(text[i])) i++;
     }
+    if (out.length >= MAX_REQUESTS_PER_MESSAGE) throw new JanusError(ErrorCode.INVALID_JSON, `JSON error: more than ${MAX_REQUESTS_PER_MESSAGE} requests in one message`);
     out.push(parseJsonRequest(text.slice(start, i)));
   }
   if (out.length === 0) throw new JanusError(ErrorCode.INVALID_JSON, 'JSON error: empty message');

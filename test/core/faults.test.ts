@@ -47,3 +47,13 @@ test('ids beyond 53 bits are 458/459 and not echoed; over-long envelope strings 
   assert.equal(errorCode(await t.call({ janus: 'attach', transaction: 'a', session_id: s, plugin: 'janus.plugin.echotest', opaque_id: 'o'.repeat(2000) })), 467);
   assert.equal(errorCode(await t.call({ janus: 'keepalive', transaction: 'k', session_id: s, apisecret: 's'.repeat(5000) })), 467);
 });
+
+test('early candidates (before any PeerConnection) are kept up to a bound; the rest are dropped, still acked', async () => {
+  const t = makeGateway();
+  const s = await createSession(t);
+  const h = await attach(t, s);
+  const candidates = Array.from({ length: 1500 }, (_, i) => ({ candidate: `candidate:${i} 1 udp 1 127.0.0.1 ${10000 + i} typ host`, sdpMLineIndex: 0 }));
+  for (let i = 0; i < 3; i++) assert.equal((await t.call({ janus: 'trickle', transaction: `t${i}`, session_id: s, handle_id: h, candidates })).janus, 'ack');
+  const handle = t.gateway.sessions.get(s)?.handles.get(h);
+  assert.equal(handle?.pendingTrickles.length, 1000);
+});

@@ -72,3 +72,8 @@ test('serializeForClient: an unserializable reply becomes a neutral 490 for its 
   assert.equal(faults.length, 3);
   assert.equal(serializeForClient({ janus: 'ack', transaction: 'ok' }, 'compact', (e) => faults.push(e)), '{"janus":"ack","transaction":"ok"}');
 });
+
+test('one WebSocket message may carry at most 1000 requests (454 beyond)', () => {
+  assert.equal(parseJsonSequence('{}'.repeat(1000)).length, 1000);
+  assert.throws(() => parseJsonSequence('1 '.repeat(1001)), (err: unknown) => err instanceof JanusError && err.code === 454 && /more than 1000 requests/.test(err.reason));
+});
