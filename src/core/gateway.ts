@@ -41,6 +41,8 @@ export type Respond = (reply: JsonObject) => void;
 const WATCHDOG_MS = 2000;
 /** Warnings a client can cause (dropped events, slow readers) go out at most this often. */
 const TROUBLE_LOG_INTERVAL_MS = 10_000;
+/** Internal faults are logged with their stacks, up to this many per interval. */
+const FAULT_LOG_BURST = 20;
 
 /** Counters of what the server did to protect itself, shown by Admin get_status. */
 export interface GatewayStats {
@@ -77,7 +79,7 @@ export class Gateway implements HandleOwner {
     this.serverInfo = options.serverInfo;
     this.dropLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
     this.slowLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
-    this.faultLog = new LogThrottle(10_000, this.clock, 20);
+    this.faultLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock, FAULT_LOG_BURST);
   }
 
   get opaqueIdInApi(): boolean {
@@ -504,7 +506,7 @@ export function basicSdpProblem(sdp: string): string | undefined {
   return undefined;
 }
 
-/** An id for an error reason: big or odd numbers are shown as they are, not in exponent notation. */
+/** An id for an error reason: digits up to 64 bits (never exponent notation), no 300-digit numbers. */
 function idText(id: number): string {
-  return Number.isFinite(id) ? BigInt(Math.trunc(id)).toString() : String(id);
+  return Number.isFinite(id) && Math.abs(id) < 2 ** 64 ? BigInt(Math.trunc(id)).toString() : '(out of range)';
 }
