@@ -43,15 +43,15 @@ class Connection implements EventSink {
   constructor(
     readonly socket: WebSocket,
     readonly peer: string,
-    private readonly transportImpl: WebSocketTransport,
+    private readonly owner: WebSocketTransport,
   ) {}
 
   send(message: JsonObject): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    const text = this.transportImpl.serialize(message);
+    const text = this.owner.serialize(message);
     if (text === undefined) return;
     this.socket.send(text);
-    this.transportImpl.checkBacklog(this);
+    this.owner.checkBacklog(this);
   }
   deliver(_sessionId: number, message: JsonObject): void {
     this.send(message);
