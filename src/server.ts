@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { AdminApi } from './core/admin.js';
 import { Gateway } from './core/gateway.js';
+import { LoopLagMonitor } from './core/loop-lag.js';
 import { PluginRegistry } from './core/plugin-registry.js';
 import { TokenStore } from './core/tokens.js';
 import { API_VERSION, API_VERSION_STRING, PORTUNUS_VERSION } from './core/version.js';
@@ -52,6 +53,7 @@ export class PortunusServer {
   private readonly servers: Server[] = [];
   private readonly closers: Array<() => void> = [];
   private plugins = new PluginRegistry();
+  private loopLag: LoopLagMonitor | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -107,6 +109,8 @@ export class PortunusServer {
       serverInfo: () => this.serverInfo(),
     });
     this.gateway.start();
+    this.loopLag = new LoopLagMonitor({ warnMs: core.general.event_loop_lag_warn }, log);
+    this.loopLag.start();
     const admin = new AdminApi(
       this.gateway,
       {
@@ -117,6 +121,7 @@ export class PortunusServer {
         nackOptimizations: core.media.nack_optimizations,
       },
       log,
+      this.loopLag,
     );
 
     try {
@@ -135,11 +140,19 @@ export class PortunusServer {
       if (!certificates.cert_pem || !certificates.cert_key) throw new Error('https/wss need certificates.cert_pem and certificates.cert_key');
       return { cert: readFileSync(certificates.cert_pem), key: readFileSync(certificates.cert_key), passphrase: certificates.cert_pwd || undefined };
     };
+    // Half-sent headers and stalled bodies are cut off; Node checks at this interval, so it follows the settings.
+    // 0 turns a limit off; the headers limit cannot exceed the whole request's.
+    const requestMs = Math.max(0, Math.round(http.request_timeout * 1000));
+    const headersAsked = Math.max(0, Math.round(http.headers_timeout * 1000));
+    const headersMs = requestMs > 0 && headersAsked > 0 ? Math.min(headersAsked, requestMs) : headersAsked;
+    const shortest = Math.min(...[headersMs, requestMs].filter((v) => v > 0), 4000);
+    const timeouts = { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, shortest / 4)) };
     const listen = async (name: string, secure: boolean, bind: string, port: number, wire: (s: Server) => void): Promise<void> => {
-      const server = secure ? createHttpsServer(tls()) : createHttpServer();
+      const server = secure ? createHttpsServer({ ...tls(), ...timeouts }) : createHttpServer(timeouts);
       server.keepAliveTimeout = 65_000;
-      server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
         else socket.destroy();
       });
       wire(server);
@@ -150,7 +163,7 @@ export class PortunusServer {
     };
 
     if (http.http || http.https) {
-      const rest = new RestTransport(this.gateway, { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000 }, log);
+      const rest = new RestTransport(this.gateway, { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000, maxQueuedEvents: http.max_queued_events }, log);
       this.closers.push(() => rest.close());
       if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', rest.onRequest));
       if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', rest.onRequest));
@@ -163,9 +176,13 @@ export class PortunusServer {
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
       json: websockets.json,
-      pingInterval: websockets.pingpong_trigger,
+      pingTrigger: websockets.pingpong_trigger,
       pingTimeout: websockets.pingpong_timeout,
+      maxUnsentBytes: websockets.max_unsent_bytes,
     };
+    if ((websockets.pingpong_trigger > 0) !== (websockets.pingpong_timeout > 0)) {
+      log.warn('websockets.pingpong_trigger and pingpong_timeout are both needed for WebSocket pings: pings are off', { component: 'transport' });
+    }
     const ws = (name: string, secure: boolean, bind: string, port: number, adminApi?: AdminApi): Promise<void> => {
       const transport = new WebSocketTransport(this.gateway, wsSettings, log, adminApi);
       this.closers.push(() => transport.close());
@@ -230,6 +247,7 @@ export class PortunusServer {
   }
 
   async stop(): Promise<void> {
+    this.loopLag?.stop();
     this.gateway?.stop();
     for (const close of this.closers) close();
     await Promise.all(

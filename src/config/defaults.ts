@@ -20,6 +20,8 @@ export const DEFAULTS = {
     state_dir: '',
     /** The one folder where files that clients name are written and read (recordings, rec_dir, file mountpoints made over the API); relative names are taken from the working folder. */
     recordings_dir: 'recordings',
+    /** Event-loop lag (ms) above which a warning is logged (at most once a minute); 0 = never warn. Admin get_status reports the lag either way. */
+    event_loop_lag_warn: 250,
   },
   media: {
     ipv6: false,
@@ -80,6 +82,11 @@ export const DEFAULTS = {
     enforce_cors: false,
     max_body_size: 1048576,
     json: 'compact',
+    /** Events kept for a session between long polls; beyond it the oldest are dropped (counted, logged). */
+    max_queued_events: 1000,
+    /** Seconds a client gets to send a request's headers, and its whole request (headers and body); for every HTTP listener, WebSocket handshakes included. */
+    headers_timeout: 10,
+    request_timeout: 30,
   },
   websockets: {
     ws: true,
@@ -99,9 +106,12 @@ export const DEFAULTS = {
     admin_wss_ip: '',
     admin_wss_interface: '',
     max_message_size: 1048576,
-    pingpong_trigger: 0,
-    pingpong_timeout: 0,
+    /** Seconds without anything from the client before a PING, and seconds to wait for its PONG before closing; 0 in either = no pings. */
+    pingpong_trigger: 30,
+    pingpong_timeout: 10,
     json: 'compact',
+    /** Bytes of replies and events a connection may leave unread; beyond it the connection is closed (its sessions can be claimed). */
+    max_unsent_bytes: 4194304,
   },
 } as const;
 

@@ -3,6 +3,8 @@ import { LogLevel, type Logger } from '../logging/logger.js';
 import { ErrorCode, JanusError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Handle } from './handle.js';
+import { isSafeId } from './json-bounds.js';
+import { checkEnvelopeSizes } from './request-limits.js';
 import type { Session } from './session.js';
 import { checkFields, isJsonObject, optionalId, type JsonObject } from './validate.js';
 
@@ -15,11 +17,17 @@ export interface AdminSettings {
   nackOptimizations: boolean;
 }
 
+/** Something that reports event-loop lag (core/loop-lag.ts), for get_status. */
+export interface LagSource {
+  status(): JsonObject;
+}
+
 export class AdminApi {
   constructor(
     private readonly gateway: Gateway,
     private readonly settings: AdminSettings,
     private readonly log: Logger,
+    private readonly loopLag?: LagSource,
   ) {}
 
   /** Processes one Admin API request; never throws. */
@@ -39,6 +47,7 @@ export class AdminApi {
       { name: 'session_id', type: 'integer' },
       { name: 'handle_id', type: 'integer' },
     ]);
+    checkEnvelopeSizes(request);
     const transaction = request.transaction as string;
     const verb = (request.janus as string).toLowerCase();
     const sessionId = optionalId(request, 'session_id');
@@ -50,8 +59,8 @@ export class AdminApi {
       this.checkSecret(request);
       return { janus: 'success', transaction, ...(await this.global(verb, request)) };
     }
-    if (sessionId === undefined || sessionId < 1) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId ?? 0}`);
-    if (handleId !== undefined && handleId < 1) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such handle ${handleId}`);
+    if (sessionId === undefined || !isSafeId(sessionId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId ?? 0}`);
+    if (handleId !== undefined && !isSafeId(handleId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such handle ${handleId}`);
     this.checkSecret(request);
     const session = this.gateway.sessions.get(sessionId);
     if (!session) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId}`);
@@ -93,6 +102,11 @@ export class AdminApi {
             no_media_timer: this.settings.noMediaTimer,
             slowlink_threshold: this.settings.slowlinkThreshold,
             accepting_new_sessions: g.settings.acceptNewSessions,
+            // Not in Janus: what the server did to protect itself, and how late its event loop runs.
+            events_dropped: g.stats.eventsDropped,
+            slow_connections_closed: g.stats.slowConnectionsClosed,
+            internal_faults: g.stats.internalFaults,
+            ...(this.loopLag ? { event_loop_lag: this.loopLag.status() } : {}),
           },
         };
       case 'set_session_timeout': {
@@ -236,6 +250,7 @@ export class AdminApi {
       session_last_activity: Math.round((now - s.lastActivity) * 1000),
       session_timeout: this.gateway.effectiveTimeout(s),
       session_transport: s.sink.transport,
+      session_events_dropped: s.eventsDropped,
       handle_id: handle.id,
     };
     if (handle.opaqueId !== undefined) info.opaque_id = handle.opaqueId;

@@ -75,3 +75,10 @@ export class JanusError extends Error {
     return this.message;
   }
 }
+
+/** What a client is told about a fault of ours: the details (exception text, stack) go to the log only. */
+export const INTERNAL_ERROR_REASON = 'Internal error';
+
+export function internalError(): JanusError {
+  return new JanusError(ErrorCode.UNKNOWN, INTERNAL_ERROR_REASON);
+}

@@ -1,13 +1,16 @@
 // The Janus API core: sessions, handles and the dispatch of every request, independent of any transport.
-import type { Logger } from '../logging/logger.js';
+import type { LogFields, Logger } from '../logging/logger.js';
 import type { Jsep, PluginResult } from '../plugins/plugin.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
-import { ErrorCode, JanusError } from './errors.js';
+import { ErrorCode, internalError, JanusError } from './errors.js';
 import type { EventSink } from './event-sink.js';
 import { Handle, type HandleOwner } from './handle.js';
 import { uniqueId } from './ids.js';
+import { isSafeId } from './json-bounds.js';
+import { LogThrottle } from './log-throttle.js';
 import type { MediaFactory, RemoteCandidate } from './media-port.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import { checkEnvelopeSizes, MAX_PENDING_TRICKLES, MAX_TRANSACTION_LENGTH } from './request-limits.js';
 import { Session } from './session.js';
 import type { TokenStore } from './tokens.js';
 import { checkFields, isJsonObject, optionalId, type JsonObject } from './validate.js';
@@ -36,6 +39,20 @@ export interface GatewayOptions {
 export type Respond = (reply: JsonObject) => void;
 
 const WATCHDOG_MS = 2000;
+/** Warnings a client can cause (dropped events, slow readers) go out at most this often. */
+const TROUBLE_LOG_INTERVAL_MS = 10_000;
+/** Internal faults are logged with their stacks, up to this many per interval. */
+const FAULT_LOG_BURST = 20;
+
+/** Counters of what the server did to protect itself, shown by Admin get_status. */
+export interface GatewayStats {
+  /** Events dropped because a session's queue was full (oldest first). */
+  eventsDropped: number;
+  /** Connections closed because their client did not read what was sent. */
+  slowConnectionsClosed: number;
+  /** Requests that failed with an internal fault (answered 490, logged with the stack). */
+  internalFaults: number;
+}
 
 export class Gateway implements HandleOwner {
   readonly sessions = new Map<number, Session>();
@@ -47,6 +64,10 @@ export class Gateway implements HandleOwner {
   readonly media?: MediaFactory;
   private readonly serverInfo: () => JsonObject;
   private watchdog: Timer | undefined;
+  readonly stats: GatewayStats = { eventsDropped: 0, slowConnectionsClosed: 0, internalFaults: 0 };
+  private readonly dropLog: LogThrottle;
+  private readonly slowLog: LogThrottle;
+  private readonly faultLog: LogThrottle;
 
   constructor(options: GatewayOptions) {
     this.settings = options.settings;
@@ -56,6 +77,9 @@ export class Gateway implements HandleOwner {
     this.clock = options.clock ?? systemClock;
     this.media = options.media;
     this.serverInfo = options.serverInfo;
+    this.dropLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
+    this.slowLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
+    this.faultLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock, FAULT_LOG_BURST);
   }
 
   get opaqueIdInApi(): boolean {
@@ -100,16 +124,52 @@ export class Gateway implements HandleOwner {
     }
   }
 
+  /** The Janus `error` reply to `request`; only ids and a transaction that are within bounds are echoed. */
   errorReply(request: unknown, err: unknown): JsonObject {
-    const e = toJanusError(err, this.log);
+    const e = this.toJanusError(err);
     const reply: JsonObject = { janus: 'error' };
     if (isJsonObject(request)) {
-      const sid = request.session_id;
-      if (typeof sid === 'number' && Number.isInteger(sid) && sid > 0) reply.session_id = sid;
-      if (typeof request.transaction === 'string') reply.transaction = request.transaction;
+      if (isSafeId(request.session_id)) reply.session_id = request.session_id;
+      const tx = request.transaction;
+      if (typeof tx === 'string' && tx.length <= MAX_TRANSACTION_LENGTH) reply.transaction = tx;
     }
     reply.error = { code: e.code, reason: e.reason };
     return reply;
+  }
+
+  /** A JanusError as it is; any other failure is a fault of ours: logged with its stack, answered neutrally. */
+  toJanusError(err: unknown): JanusError {
+    if (err instanceof JanusError) return err;
+    this.internalFault('request failed', err);
+    return internalError();
+  }
+
+  /** Logs an internal fault (rate-limited) and counts it. */
+  internalFault(what: string, err: unknown, fields?: LogFields): void {
+    this.stats.internalFaults++;
+    this.faultLog.run((held) => {
+      const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+      this.log.error(`internal fault, ${what}: ${detail}${held > 0 ? ` (${held} more faults not logged)` : ''}`, fields);
+    });
+  }
+
+  /** A transport dropped `count` queued events of a session (its queue was full): counted and logged, rate-limited. */
+  eventsDropped(sessionId: number, count: number, transport: string, limit: number): void {
+    if (count <= 0) return;
+    this.stats.eventsDropped += count;
+    const session = this.sessions.get(sessionId);
+    if (session) session.eventsDropped += count;
+    this.dropLog.run((held) =>
+      this.log.warn(`event queue of session ${sessionId} full (${limit} events): oldest dropped${held > 0 ? `; ${held} more drops since the last warning` : ''}`, { session: sessionId, transport }),
+    );
+  }
+
+  /** A transport closed a connection whose client left too much unread; its sessions wait to be claimed as on any transport loss. */
+  slowConnectionClosed(peer: string, transport: string, unsent: number, limit: number): void {
+    this.stats.slowConnectionsClosed++;
+    this.slowLog.run((held) =>
+      this.log.warn(`closing connection of ${peer}: ${unsent} bytes unread (limit ${limit})${held > 0 ? `; ${held} more closed since the last warning` : ''}`, { transport }),
+    );
   }
 
   private async process(sink: EventSink, request: unknown, holdHandle: (h: Handle) => void): Promise<JsonObject> {
@@ -121,6 +181,7 @@ export class Gateway implements HandleOwner {
       { name: 'session_id', type: 'integer' },
       { name: 'handle_id', type: 'integer' },
     ]);
+    checkEnvelopeSizes(request);
     const transaction = request.transaction as string;
     const verb = (request.janus as string).toLowerCase();
     const sessionId = optionalId(request, 'session_id');
@@ -138,8 +199,9 @@ export class Gateway implements HandleOwner {
           throw new JanusError(ErrorCode.INVALID_REQUEST_PATH, `Unhandled request '${request.janus as string}' at this path`);
       }
     }
-    if (sessionId === undefined || sessionId < 1) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId ?? 0}`);
-    if (handleId !== undefined && handleId < 1) throw new JanusError(ErrorCode.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${sessionId}`);
+    // Ids are 53-bit: a larger number cannot name a session or handle (and would not survive being echoed).
+    if (sessionId === undefined || !isSafeId(sessionId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${idText(sessionId ?? 0)}`);
+    if (handleId !== undefined && !isSafeId(handleId)) throw new JanusError(ErrorCode.HANDLE_NOT_FOUND, `No such handle ${idText(handleId)} in session ${sessionId}`);
     this.checkAuth(request);
     const session = this.sessions.get(sessionId);
     if (!session || session.destroyed) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId}`);
@@ -259,7 +321,9 @@ export class Gateway implements HandleOwner {
     try {
       plugin.createSession(handle);
     } catch (err) {
-      throw new JanusError(ErrorCode.PLUGIN_ATTACH, `Couldn't attach to plugin: error '${err instanceof Error ? err.message : String(err)}'`);
+      if (err instanceof JanusError) throw err;
+      this.internalFault(`${name} create_session failed`, err, { session: session.id });
+      throw new JanusError(ErrorCode.PLUGIN_ATTACH, `Couldn't attach to plugin`);
     }
     session.handles.set(id, handle);
     handle.log.info(`handle attached to ${name}`, opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
@@ -282,8 +346,8 @@ export class Gateway implements HandleOwner {
       result = await handle.plugin.handleMessage(handle, { transaction: base.transaction as string, body: request.body as JsonObject, jsep });
     } catch (err) {
       if (err instanceof JanusError) throw err;
-      handle.log.error(`plugin failed on a message: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      throw new JanusError(ErrorCode.PLUGIN_MESSAGE, `Error sending message to plugin: ${err instanceof Error ? err.message : String(err)}`);
+      this.internalFault(`${handle.plugin.descriptor.package} failed on a message`, err, { session: handle.session.id, handle: handle.id });
+      throw internalError();
     }
     switch (result.kind) {
       case 'ack':
@@ -318,7 +382,9 @@ export class Gateway implements HandleOwner {
       try {
         await handle.media.acceptAnswer(jsep);
       } catch (err) {
-        throw new JanusError(ErrorCode.UNEXPECTED_ANSWER, `Error processing SDP: ${err instanceof Error ? err.message : String(err)}`);
+        if (err instanceof JanusError) throw err;
+        handle.log.warn(`answer not applied: ${err instanceof Error ? err.message : String(err)}`);
+        throw new JanusError(ErrorCode.UNEXPECTED_ANSWER, 'Error processing SDP');
       }
       handle.gotAnswer = true;
     } else {
@@ -347,7 +413,8 @@ export class Gateway implements HandleOwner {
     for (const c of parsed) {
       if (c.completed) handle.trickleCompleted = true;
       if (handle.media) handle.media.addRemoteCandidate(c);
-      else handle.pendingTrickles.push({ candidate: c, at: this.clock.now() });
+      else if (handle.pendingTrickles.length < MAX_PENDING_TRICKLES) handle.pendingTrickles.push({ candidate: c, at: this.clock.now() });
+      else this.dropLog.run((held) => handle.log.warn(`more than ${MAX_PENDING_TRICKLES} early candidates: the rest are dropped${held > 0 ? ` (${held} more drops not logged)` : ''}`));
     }
   }
 
@@ -439,8 +506,7 @@ export function basicSdpProblem(sdp: string): string | undefined {
   return undefined;
 }
 
-function toJanusError(err: unknown, log: Logger): JanusError {
-  if (err instanceof JanusError) return err;
-  log.error(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  return new JanusError(ErrorCode.UNKNOWN, `Unknown error: ${err instanceof Error ? err.message : String(err)}`);
+/** An id for an error reason: digits up to 64 bits (never exponent notation), no 300-digit numbers. */
+function idText(id: number): string {
+  return Number.isFinite(id) && Math.abs(id) < 2 ** 64 ? BigInt(Math.trunc(id)).toString() : '(out of range)';
 }

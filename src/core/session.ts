@@ -9,6 +9,8 @@ export class Session {
   /** The transport that owned the session went away; it waits for a `claim` until reclaim_session_timeout. */
   transportGone = false;
   destroyed = false;
+  /** Events its transport dropped because its queue was full (Admin handle_info). */
+  eventsDropped = 0;
 
   constructor(
     readonly id: number,

@@ -1,7 +1,7 @@
 // The Admin API over HTTP (POST /admin, /admin/<session>, /admin/<session>/<handle>).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminApi } from '../core/admin.js';
-import { ErrorCode } from '../core/errors.js';
+import { ErrorCode, INTERNAL_ERROR_REASON } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
 import { isJsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
@@ -28,8 +28,9 @@ export class AdminRestTransport {
 
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((err: unknown) => {
-      this.log.error(`admin request failed: ${String(err)}`);
-      if (!res.headersSent) this.send(res, 500, { janus: 'error', error: { code: ErrorCode.UNKNOWN, reason: 'Internal error' } });
+      this.log.error(`admin request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!res.headersSent) this.send(res, 200, { janus: 'error', error: { code: ErrorCode.UNKNOWN, reason: INTERNAL_ERROR_REASON } });
+      else res.destroy();
     });
   };
 
@@ -52,7 +53,14 @@ export class AdminRestTransport {
     if (method !== 'POST') return this.send(res, 200, { janus: 'error', error: { code: ErrorCode.TRANSPORT_SPECIFIC, reason: `Unsupported method ${method}` } });
     const sessionId = parts.length > 0 ? parseId(parts[0]) : undefined;
     const handleId = parts.length > 1 ? parseId(parts[1]) : undefined;
-    if ((parts.length > 0 && sessionId === undefined) || (parts.length > 1 && handleId === undefined)) return this.empty(res, 404);
+    if (parts.length > 0 && sessionId === undefined) {
+      req.resume();
+      return this.send(res, 200, { janus: 'error', error: { code: ErrorCode.SESSION_NOT_FOUND, reason: 'No such session' } });
+    }
+    if (parts.length > 1 && handleId === undefined) {
+      req.resume();
+      return this.send(res, 200, { janus: 'error', session_id: sessionId, error: { code: ErrorCode.SESSION_NOT_FOUND, reason: 'No such handle' } });
+    }
     const parsed = await readJsonPost(req, res, this.settings.maxBodySize, this.settings.json);
     if (!parsed) return;
     const request = parsed.value;
@@ -64,7 +72,7 @@ export class AdminRestTransport {
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {
-    sendJson(res, status, body, this.settings.json);
+    sendJson(res, status, body, this.settings.json, (err) => this.log.error(`admin reply not serializable: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
   }
   private empty(res: ServerResponse, status: number): void {
     sendEmpty(res, status);

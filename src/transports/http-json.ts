@@ -2,11 +2,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, JanusError } from '../core/errors.js';
 import { BodyTooLarge, readBody } from './http-body.js';
-import { parseJsonRequest, serialize } from './json-body.js';
+import { INTERNAL_ERROR_REPLY, parseJsonRequest, serialize, serializeForClient } from './json-body.js';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, style: string): void {
+/** Told about a reply that could not be serialized (a fault of ours); the client gets a neutral 490 instead. */
+export type SerializeFault = (err: unknown) => void;
+
+const ignoreFault: SerializeFault = () => undefined;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, style: string, fault: SerializeFault = ignoreFault): void {
   if (res.headersSent || res.destroyed) return;
-  const text = serialize(body, style);
+  // An HTTP request always gets a Janus answer: a reply without a transaction that fails still becomes a 490.
+  const text = serializeForClient(body, style, fault) ?? serialize(INTERNAL_ERROR_REPLY, style);
+  sendText(res, status, text);
+}
+
+/** Sends JSON text already serialized. */
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -40,7 +52,7 @@ export async function readJsonPost(req: IncomingMessage, res: ServerResponse, li
   try {
     return { value: parseJsonRequest(text) };
   } catch (err) {
-    const e = err as JanusError;
+    const e = err instanceof JanusError ? err : new JanusError(ErrorCode.INVALID_JSON, 'JSON error: malformed JSON');
     sendJson(res, 200, { janus: 'error', error: { code: e.code, reason: e.reason } }, style);
     return undefined;
   }

@@ -1,13 +1,14 @@
 // The Janus API over HTTP: POST requests, GET long polls, CORS (janus.transport.http).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, JanusError } from '../core/errors.js';
+import { ErrorCode, INTERNAL_ERROR_REASON, JanusError } from '../core/errors.js';
 import type { EventSink, SessionOverReason } from '../core/event-sink.js';
 import type { Gateway } from '../core/gateway.js';
 import { randomString } from '../core/ids.js';
 import { isJsonObject, type JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { applyCors, originRefused, type CorsSettings } from './cors.js';
-import { readJsonPost, sendEmpty, sendJson } from './http-json.js';
+import { readJsonPost, sendEmpty, sendJson, sendText } from './http-json.js';
+import { serialize } from './json-body.js';
 
 export interface RestSettings {
   readonly basePath: string;
@@ -16,6 +17,8 @@ export interface RestSettings {
   readonly json: string;
   /** How long a long poll waits for events before answering with a keepalive. */
   readonly longPollMs: number;
+  /** Events kept per session between polls; beyond it the oldest are dropped. */
+  readonly maxQueuedEvents: number;
 }
 
 interface Waiter {
@@ -55,6 +58,12 @@ export class RestTransport implements EventSink {
     const q = this.queues.get(sessionId);
     if (!q) return;
     q.events.push(message);
+    // Nobody polls: keep the newest, which is what a late poller can still use (the final `timeout`, say).
+    const excess = q.events.length - Math.max(1, this.settings.maxQueuedEvents);
+    if (excess > 0) {
+      q.events.splice(0, excess);
+      this.gateway.eventsDropped(sessionId, excess, this.transport, this.settings.maxQueuedEvents);
+    }
     this.wake(q);
   }
 
@@ -75,8 +84,9 @@ export class RestTransport implements EventSink {
   /** The `request` listener for the HTTP server. */
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((err: unknown) => {
-      this.log.error(`request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      if (!res.headersSent) this.sendJson(res, 500, { janus: 'error', error: { code: ErrorCode.UNKNOWN, reason: 'Internal error' } });
+      // A fault of ours still gets a Janus answer (HTTP 200, error 490), never a bare 500 or the exception text.
+      this.gateway.internalFault('HTTP request failed', err, { transport: this.transport });
+      if (!res.headersSent) this.sendJson(res, 200, { janus: 'error', error: { code: ErrorCode.UNKNOWN, reason: INTERNAL_ERROR_REASON } });
       else res.destroy();
     });
   };
@@ -116,7 +126,15 @@ export class RestTransport implements EventSink {
     if (parts.length === 1 && (parts[0] === 'info' || parts[0] === 'ping')) return this.sendEmpty(res, 400);
     const sessionId = parts.length > 0 ? parseId(parts[0]) : undefined;
     const handleId = parts.length > 1 ? parseId(parts[1]) : undefined;
-    if ((parts.length > 0 && sessionId === undefined) || (parts.length > 1 && handleId === undefined)) return this.sendEmpty(res, 404);
+    // A path id that no session or handle can have (0, not a number, beyond 53 bits) is a Janus error, not a 404.
+    if (parts.length > 0 && sessionId === undefined) {
+      req.resume();
+      return this.sendJson(res, 200, { janus: 'error', error: { code: ErrorCode.SESSION_NOT_FOUND, reason: `No such session ${pathIdText(parts[0])}` } });
+    }
+    if (parts.length > 1 && handleId === undefined) {
+      req.resume();
+      return this.sendJson(res, 200, { janus: 'error', session_id: sessionId, error: { code: ErrorCode.HANDLE_NOT_FOUND, reason: `No such handle ${pathIdText(parts[1])} in session ${sessionId}` } });
+    }
     const parsed = await readJsonPost(req, res, this.settings.maxBodySize, this.settings.json);
     if (!parsed) return;
     const request = parsed.value;
@@ -160,6 +178,7 @@ export class RestTransport implements EventSink {
     const verdict = await this.keepalive(sessionId, url);
     if (verdict.janus === 'error') {
       const code = (verdict.error as { code: number }).code;
+      this.log.verbose(`long poll refused (${code})`, { session: sessionId });
       return this.sendEmpty(res, code === ErrorCode.UNAUTHORIZED ? 403 : 404);
     }
     const q = this.queues.get(sessionId);
@@ -203,16 +222,39 @@ export class RestTransport implements EventSink {
       return;
     }
     const batch = q.events.splice(0, maxev);
-    this.sendJson(res, 200, maxev > 1 ? batch : batch[0]);
+    let text: string;
+    try {
+      text = serialize(maxev > 1 ? batch : batch[0], this.settings.json);
+    } catch (err) {
+      // An event we cannot write (a fault of ours) is dropped alone; the rest of the batch still goes out.
+      this.gateway.internalFault('event not serializable, dropped', err, { transport: this.transport });
+      const good = batch.filter(serializable);
+      text = serialize(maxev > 1 ? (good.length > 0 ? good : [{ janus: 'keepalive' }]) : (good[0] ?? { janus: 'keepalive' }), this.settings.json);
+    }
+    sendText(res, 200, text);
   }
 
   private sendJson(res: ServerResponse, status: number, body: unknown): void {
-    sendJson(res, status, body, this.settings.json);
+    sendJson(res, status, body, this.settings.json, (err) => this.gateway.internalFault('reply not serializable', err, { transport: this.transport }));
   }
 
   private sendEmpty(res: ServerResponse, status: number): void {
     sendEmpty(res, status);
   }
+}
+
+function serializable(message: JsonObject): boolean {
+  try {
+    JSON.stringify(message);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A path component as it may appear in an error reason: short, or not at all. */
+function pathIdText(text: string): string {
+  return /^[0-9A-Za-z_-]{1,24}$/.test(text) ? text : '(invalid)';
 }
 
 /** A path component that is a positive integer id, or undefined. */

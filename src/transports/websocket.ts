@@ -8,7 +8,7 @@ import type { EventSink, SessionOverReason } from '../core/event-sink.js';
 import type { Gateway } from '../core/gateway.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
-import { parseJsonSequence, serialize } from './json-body.js';
+import { parseJsonSequence, serializeForClient } from './json-body.js';
 
 export const JANUS_PROTOCOL = 'janus-protocol';
 export const ADMIN_PROTOCOL = 'janus-admin-protocol';
@@ -16,26 +16,42 @@ export const ADMIN_PROTOCOL = 'janus-admin-protocol';
 export interface WebSocketSettings {
   readonly maxMessageSize: number;
   readonly json: string;
-  /** Seconds between server pings (0 = none) and how long to wait for the pong. */
-  readonly pingInterval: number;
+  /**
+   * Janus's pingpong_trigger and pingpong_timeout, in seconds: after `pingTrigger` without anything from the
+   * client a PING is sent, and without a PONG (or anything else) within `pingTimeout` the connection is closed.
+   * Either at 0 turns pings off. A client stuck in a half-sent frame cannot answer, so this also ends those.
+   */
+  readonly pingTrigger: number;
   readonly pingTimeout: number;
+  /** Bytes a client may leave unread (ws's bufferedAmount); beyond it the connection is closed. */
+  readonly maxUnsentBytes: number;
 }
+
+/** Close code and grace for a client that does not read: the close frame is queued behind what it left unread. */
+const SLOW_READER_CLOSE = 1008;
+const CLOSE_GRACE_MS = 1000;
 
 /** One WebSocket connection: the transport instance that receives the events of the sessions it owns. */
 class Connection implements EventSink {
   readonly transport = 'janus.transport.websockets';
   private readonly owned = new Set<number>();
   closed = false;
+  /** When the client last sent anything (a message, a PING or a PONG), and when our unanswered PING went out. */
+  lastHeard = performance.now();
+  pingSentAt: number | undefined;
 
   constructor(
-    private readonly socket: WebSocket,
+    readonly socket: WebSocket,
     readonly peer: string,
-    private readonly json: string,
+    private readonly owner: WebSocketTransport,
   ) {}
 
   send(message: JsonObject): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(serialize(message, this.json));
+    const text = this.owner.serialize(message);
+    if (text === undefined) return;
+    this.socket.send(text);
+    this.owner.checkBacklog(this);
   }
   deliver(_sessionId: number, message: JsonObject): void {
     this.send(message);
@@ -46,12 +62,27 @@ class Connection implements EventSink {
   sessionOver(sessionId: number, _reason: SessionOverReason): void {
     this.owned.delete(sessionId);
   }
+  heard(): void {
+    this.lastHeard = performance.now();
+    this.pingSentAt = undefined;
+  }
+  /** Stops sending at once, tells the client why (if it ever reads again) and drops the socket soon after. */
+  shut(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close(code, reason);
+    const t = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
+  }
 }
 
 export class WebSocketTransport {
   private readonly wss: WebSocketServer;
   private readonly log: Logger;
   private readonly protocol: string;
+  private readonly connections = new Set<Connection>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   /** Serves the Janus API when `admin` is undefined, the Admin API otherwise. */
   constructor(
@@ -68,6 +99,16 @@ export class WebSocketTransport {
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(this.protocol) ? this.protocol : false),
     });
+    if (this.pingsOn) {
+      // One sweep for all connections, often enough to act within a quarter of the shorter interval.
+      const tick = Math.max(50, Math.min(1000, (Math.min(settings.pingTrigger, settings.pingTimeout) * 1000) / 4));
+      this.sweeper = setInterval(() => this.sweep(), tick);
+      this.sweeper.unref();
+    }
+  }
+
+  private get pingsOn(): boolean {
+    return this.settings.pingTrigger > 0 && this.settings.pingTimeout > 0;
   }
 
   /** Takes over the HTTP server's upgrade requests; plain HTTP requests get a short refusal. */
@@ -80,8 +121,44 @@ export class WebSocketTransport {
   }
 
   close(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
+  }
+
+  /** Serializes for a client; a message we cannot write is a fault of ours (see serializeForClient). */
+  serialize(message: JsonObject): string | undefined {
+    return serializeForClient(message, this.settings.json, (err) => this.gateway.internalFault('message not serializable', err, { transport: 'janus.transport.websockets' }));
+  }
+
+  /** A client that does not read would make us buffer without end: past the bound its connection is closed. */
+  checkBacklog(conn: Connection): void {
+    const unsent = conn.socket.bufferedAmount;
+    const limit = this.settings.maxUnsentBytes;
+    if (limit <= 0 || unsent <= limit) return;
+    this.gateway.slowConnectionClosed(conn.peer, conn.transport, unsent, limit);
+    conn.shut(SLOW_READER_CLOSE, 'Slow reader: too much unread data');
+    // Its sessions are claimable right away, as on any transport loss (the close event repeats this harmlessly).
+    if (!this.admin) this.gateway.transportGone(conn);
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    const trigger = this.settings.pingTrigger * 1000;
+    const timeout = this.settings.pingTimeout * 1000;
+    for (const conn of this.connections) {
+      if (conn.closed) continue;
+      if (conn.pingSentAt !== undefined) {
+        if (now - conn.pingSentAt >= timeout) {
+          this.log.verbose(`no PONG within ${this.settings.pingTimeout} s, closing`, { peer: conn.peer });
+          conn.closed = true;
+          conn.socket.terminate();
+        }
+      } else if (now - conn.lastHeard >= trigger) {
+        conn.pingSentAt = now;
+        conn.socket.ping();
+      }
+    }
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -96,26 +173,19 @@ export class WebSocketTransport {
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
-    const conn = new Connection(ws, peer, this.settings.json);
+    const conn = new Connection(ws, peer, this);
+    this.connections.add(conn);
     this.log.verbose('connection opened', { peer });
-    let alive = true;
-    let pinger: NodeJS.Timeout | undefined;
-    if (this.settings.pingInterval > 0) {
-      pinger = setInterval(() => {
-        if (!alive) {
-          ws.terminate();
-          return;
-        }
-        alive = false;
-        ws.ping();
-      }, this.settings.pingInterval * 1000);
-      ws.on('pong', () => (alive = true));
-    }
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
+    ws.on('pong', () => conn.heard());
+    ws.on('ping', () => conn.heard());
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      conn.heard();
+      this.onMessage(conn, data, isBinary);
+    });
     ws.on('error', (err) => this.log.verbose(`connection error: ${err.message}`, { peer }));
     ws.on('close', () => {
       conn.closed = true;
-      if (pinger) clearInterval(pinger);
+      this.connections.delete(conn);
       if (!this.admin) this.gateway.transportGone(conn);
       this.log.verbose('connection closed', { peer });
     });
@@ -128,11 +198,12 @@ export class WebSocketTransport {
       if (isBinary && text.includes('\u0000')) throw new JanusError(ErrorCode.INVALID_JSON, 'JSON error: binary frame');
       requests = parseJsonSequence(text);
     } catch (err) {
-      const e = err instanceof JanusError ? err : new JanusError(ErrorCode.INVALID_JSON, String(err));
+      const e = err instanceof JanusError ? err : new JanusError(ErrorCode.INVALID_JSON, 'JSON error: malformed JSON');
       conn.send({ janus: 'error', error: { code: e.code, reason: e.reason } });
       return;
     }
     for (const request of requests) {
+      if (conn.closed) return;
       if (this.admin) void this.admin.handle(request).then((reply) => conn.send(reply));
       else void this.gateway.handle(conn, request, (reply) => conn.send(reply));
     }

@@ -12,6 +12,19 @@ test('--help tells how to configure and exits 0', () => {
   assert.match(r.stdout, /websockets\.ws_port = 8188/);
 });
 
+test('--help lists the protective limits with their defaults (pings on)', () => {
+  const r = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
+  for (const line of [
+    'websockets.pingpong_trigger = 30',
+    'websockets.pingpong_timeout = 10',
+    'websockets.max_unsent_bytes = 4194304',
+    'http.max_queued_events = 1000',
+    'http.headers_timeout = 10',
+    'http.request_timeout = 30',
+    'general.event_loop_lag_warn = 250',
+  ]) assert.ok(r.stdout.includes(line), line);
+});
+
 test('bad arguments and bad config exit 2 with one clear line', () => {
   const bad = spawnSync(process.execPath, [main, '--nope'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
