@@ -1,8 +1,8 @@
 // JSON over HTTP for the REST transports: reading a request body into a value, writing replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, JanusError } from '../core/errors.js';
+import { ErrorCode } from '../core/errors.js';
 import { BodyTooLarge, readBody } from './http-body.js';
-import { INTERNAL_ERROR_REPLY, parseJsonRequest, serialize, serializeForClient } from './json-body.js';
+import { INTERNAL_ERROR_REPLY, parseJsonRequest, serialize, serializeForClient, unparsableReply } from './json-body.js';
 
 /** Told about a reply that could not be serialized (a fault of ours); the client gets a neutral 490 instead. */
 export type SerializeFault = (err: unknown) => void;
@@ -52,8 +52,7 @@ export async function readJsonPost(req: IncomingMessage, res: ServerResponse, li
   try {
     return { value: parseJsonRequest(text) };
   } catch (err) {
-    const e = err instanceof JanusError ? err : new JanusError(ErrorCode.INVALID_JSON, 'JSON error: malformed JSON');
-    sendJson(res, 200, { janus: 'error', error: { code: e.code, reason: e.reason } }, style);
+    sendJson(res, 200, unparsableReply(err), style);
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 // Parsing request bodies the way Janus reports problems with them, and writing replies that cannot fail.
 import { ErrorCode, INTERNAL_ERROR_REASON, JanusError } from '../core/errors.js';
 import { jsonBoundsProblem, isSafeId } from '../core/json-bounds.js';
-import { MAX_REQUESTS_PER_MESSAGE, REQUEST_JSON_BOUNDS } from '../core/request-limits.js';
+import { MAX_REQUESTS_PER_MESSAGE, MAX_TRANSACTION_LENGTH, REQUEST_JSON_BOUNDS } from '../core/request-limits.js';
 import { isJsonObject, type JsonObject } from '../core/validate.js';
 
 /**
@@ -19,8 +19,27 @@ export function parseJsonRequest(text: string): unknown {
     throw new JanusError(ErrorCode.INVALID_JSON, `JSON error: ${describeJsonError(text, err)}`);
   }
   const problem = jsonBoundsProblem(value, REQUEST_JSON_BOUNDS);
-  if (problem !== undefined) throw new JanusError(ErrorCode.INVALID_JSON_OBJECT, `JSON error: request too large (${problem})`);
+  if (problem !== undefined) throw new RequestTooLarge(problem, value);
   return value;
+}
+
+/** A request that parsed but is too large to handle (455); it still names its transaction, so the client can match the error. */
+export class RequestTooLarge extends JanusError {
+  readonly transaction: string | undefined;
+  constructor(problem: string, request: unknown) {
+    super(ErrorCode.INVALID_JSON_OBJECT, `JSON error: request too large (${problem})`);
+    const tx = isJsonObject(request) ? request.transaction : undefined;
+    this.transaction = typeof tx === 'string' && tx.length <= MAX_TRANSACTION_LENGTH ? tx : undefined;
+  }
+}
+
+/** The `error` reply for a body that could not be taken as a request at all. */
+export function unparsableReply(err: unknown): JsonObject {
+  const e = err instanceof JanusError ? err : new JanusError(ErrorCode.INVALID_JSON, 'JSON error: malformed JSON');
+  const reply: JsonObject = { janus: 'error' };
+  if (e instanceof RequestTooLarge && e.transaction !== undefined) reply.transaction = e.transaction;
+  reply.error = { code: e.code, reason: e.reason };
+  return reply;
 }
 
 /** The deepest bracket nesting of JSON text, ignoring brackets inside strings; a linear scan, no recursion. */

@@ -8,7 +8,7 @@ import type { EventSink, SessionOverReason } from '../core/event-sink.js';
 import type { Gateway } from '../core/gateway.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
-import { parseJsonSequence, serializeForClient } from './json-body.js';
+import { parseJsonSequence, serializeForClient, unparsableReply } from './json-body.js';
 
 export const JANUS_PROTOCOL = 'janus-protocol';
 export const ADMIN_PROTOCOL = 'janus-admin-protocol';
@@ -198,8 +198,7 @@ export class WebSocketTransport {
       if (isBinary && text.includes('\u0000')) throw new JanusError(ErrorCode.INVALID_JSON, 'JSON error: binary frame');
       requests = parseJsonSequence(text);
     } catch (err) {
-      const e = err instanceof JanusError ? err : new JanusError(ErrorCode.INVALID_JSON, 'JSON error: malformed JSON');
-      conn.send({ janus: 'error', error: { code: e.code, reason: e.reason } });
+      conn.send(unparsableReply(err));
       return;
     }
     for (const request of requests) {

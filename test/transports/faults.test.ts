@@ -150,12 +150,16 @@ test('JSON nested too deep is refused with 454 before the plugin sees it; too ma
   const big = await http('POST', `/janus/${s}/${h}`, many);
   // Within max_body_size (1 MiB) but over the value bound.
   assert.equal(err(JSON.parse(big.body) as Msg).code, 455);
+  assert.equal((JSON.parse(big.body) as Msg).transaction, 'm', 'a request too large still gets its transaction back');
   assert.deepEqual(plugin.seen, [], 'the plugin never saw either');
   const c = await JanusWs.open(wsUrl);
   const raw = (c as unknown as { ws: { send(t: string): void } }).ws;
   raw.send(`{"janus":"ping","transaction":"w","x":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`);
   const e = await c.wait((m) => m.janus === 'error', 5000, '454 on WS');
   assert.equal(err(e).code, 454);
+  raw.send(JSON.stringify({ janus: 'ping', transaction: 'wm', list: Array.from({ length: 150_000 }, () => 0) }));
+  const tooMany = await c.wait((m) => m.janus === 'error' && m.transaction === 'wm', 5000, '455 with its transaction on WS');
+  assert.equal(err(tooMany).code, 455);
   assert.equal((await c.request({ janus: 'ping' })).janus, 'pong');
   c.close();
 });
