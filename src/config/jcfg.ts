@@ -93,14 +93,15 @@ export function parseJcfg(text: string): JcfgGroup {
       return bool[1].toLowerCase() === 'true';
     }
     const hex = /^0[xX][0-9A-Fa-f]+L{0,2}/.exec(rest);
-    if (hex) {
-      pos += hex[0].length;
-      return parseInt(hex[0].replace(/L+$/, ''), 16);
-    }
-    const num = /^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L{0,2}/.exec(rest);
-    if (num) {
-      pos += num[0].length;
-      return Number(num[0].replace(/L+$/, ''));
+    const num = hex ? undefined : /^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L{0,2}/.exec(rest);
+    if (hex || num) {
+      const literal = (hex ?? num)![0];
+      const n = hex ? parseInt(literal.replace(/L+$/, ''), 16) : Number(literal.replace(/L+$/, ''));
+      // 1e999 would be Infinity: no setting means that, and the state writer could not write it back.
+      if (!Number.isFinite(n)) fail(`number out of range: ${literal.slice(0, 40)}`);
+      pos += literal.length;
+      // -0 is 0 to every setting; keeping the sign would only make a saved state read back different.
+      return n === 0 ? 0 : n;
     }
     return fail('expected a value');
   };
