@@ -70,7 +70,7 @@ test('fuzz: random and mutated input either parses or throws JcfgSyntaxError', (
   }
 });
 
-test('a number out of range is a syntax error (found by fuzzing: 1e999 read as Infinity, which no state file can hold)', async () => {
+test('a number out of range is a syntax error (an edge of the fuzzed round trip: 1e999 read as Infinity, which no state file can hold)', async () => {
   const { formatJcfg } = await import('../../src/config/jcfg-format.js');
   for (const text of ['a = 1e999', 'a = -1e999;', 'g: { n = 1.5e400 }', 'a = ( 1, 2e308 )']) {
     assert.throws(() => parseJcfg(text), (err: unknown) => err instanceof JcfgSyntaxError && /number out of range/.test(err.message), text);

@@ -181,6 +181,7 @@ export const OGG_SAMPLES = [
 
 export const JCFG_SAMPLES = [
   'general: {\n  log_level = 4\n  admin_secret = "janus\\x41\\n" "overhead"\n  # comment\n  interfaces = [ "lo", "eth0" ]\n}\n/* block */ media: { rtp_port_range = "20000-40000"; ipv6 = true; twcc_period = 0x10L; ratio = -1.5e3 }\n',
+  'numbers = ( 1e308, -0, 0x7fffffffL, .5e-3, +7, 12LL, -1.5 )\nflag = TRUE\n',
   'room-1234: {\n  description = "Demo Room"\n  publishers = 6\n  bitrate = 128000\n  fir_freq = 10\n  audiocodec = "opus"\n  list = ( 1, 2, ( "a", { x = 1 } ) )\n}\n',
 ];
 
