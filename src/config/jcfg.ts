@@ -17,6 +17,7 @@ export class JcfgSyntaxError extends Error {
 }
 
 const MAX_DEPTH = 64;
+const NAME = /[A-Za-z*][A-Za-z0-9_*\-.]*/y;
 
 /** Parses a whole .jcfg text into a group of settings; throws JcfgSyntaxError with a position. */
 export function parseJcfg(text: string): JcfgGroup {
@@ -50,7 +51,9 @@ export function parseJcfg(text: string): JcfgGroup {
   };
 
   const name = (): string => {
-    const m = /^[A-Za-z*][A-Za-z0-9_*\-.]*/.exec(text.slice(pos, pos + 256));
+    // Sticky, so a name of any length (a saved room's client-chosen id) is read in place, in linear time.
+    NAME.lastIndex = pos;
+    const m = NAME.exec(text);
     if (!m) return fail('expected a setting name');
     pos += m[0].length;
     return m[0];

@@ -81,3 +81,11 @@ test('a number out of range is a syntax error (an edge of the fuzzed round trip:
     assert.deepStrictEqual(parseJcfg(formatJcfg(parsed)), parsed, text);
   }
 });
+
+test('a setting name of any length reads back (found by fuzzing the writer: names over 256 characters were cut)', async () => {
+  const { formatJcfg } = await import('../../src/config/jcfg-format.js');
+  // A plugin's saved state names a room or mountpoint after its (client-chosen) id.
+  const group = { [`room-${'x'.repeat(300)}`]: { description: 'long' }, [`m${'1'.repeat(5000)}`]: 1 };
+  assert.deepStrictEqual(parseJcfg(formatJcfg(group)), group);
+  assert.deepStrictEqual(parseJcfg(`${'a'.repeat(100_000)} = true`), { ['a'.repeat(100_000)]: true });
+});

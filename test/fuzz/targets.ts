@@ -22,7 +22,7 @@ import { isStun, parseChannelData, parseStunMessage } from '../../src/media/turn
 import { parseFmtp, parseSdp, SdpError } from '../../src/media/sdp.js';
 import { authorizationFor, interleavedLength, parseChallenges, parseRtspMessage, parseRtspSdp, parseRtspUrl, parseSessionHeader, pickChallenge, resolveControl, RtspError, serverPorts } from '../../src/plugins/streaming/rtsp-protocol.js';
 import { AudioFileError, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../src/plugins/streaming/audio-file.js';
-import { JcfgSyntaxError, parseJcfg } from '../../src/config/jcfg.js';
+import { JcfgSyntaxError, parseJcfg, type JcfgGroup, type JcfgValue } from '../../src/config/jcfg.js';
 import { formatJcfg } from '../../src/config/jcfg-format.js';
 import { parseJsonRequest, parseJsonSequence, serialize } from '../../src/transports/json-body.js';
 import { JanusError } from '../../src/core/errors.js';
@@ -70,6 +70,23 @@ const relayTable = relayExtensionTable(
   ],
   'video',
 );
+
+// Settings as a plugin saves them (state files): names mostly valid, values of every kind the syntax has.
+const jcfgName = fc.oneof(fc.stringMatching(/^[A-Za-z*][A-Za-z0-9_*\-.]{0,12}$/), fc.stringMatching(/^[a-z][a-z0-9_]{250,300}$/), fc.string({ maxLength: 8 }));
+const jcfgScalar = fc.oneof(fc.string({ maxLength: 30, unit: 'binary' }), fc.double(), fc.integer(), fc.boolean());
+const { jcfgGroup } = fc.letrec<{ jcfgGroup: JcfgGroup; jcfgValue: JcfgValue }>((tie) => ({
+  jcfgGroup: fc.dictionary(jcfgName, tie('jcfgValue'), { maxKeys: 5, noNullPrototype: true }) as fc.Arbitrary<JcfgGroup>,
+  jcfgValue: fc.oneof({ depthSize: 'small', withCrossShrink: true }, jcfgScalar, fc.array(tie('jcfgValue'), { maxLength: 4 }), tie('jcfgGroup')),
+}));
+
+function withoutNegativeZero(v: JcfgValue): JcfgValue;
+function withoutNegativeZero(v: JcfgGroup): JcfgGroup;
+function withoutNegativeZero(v: JcfgValue): JcfgValue {
+  if (typeof v === 'number') return v === 0 ? 0 : v;
+  if (Array.isArray(v)) return v.map((x) => withoutNegativeZero(x));
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNegativeZero(x)]));
+  return v;
+}
 
 export const TARGETS: readonly FuzzTarget[] = [
   target('rtp-header', 'src/plugins/rtp/rtp-header.ts', rtpInput, (b) => {
@@ -195,6 +212,18 @@ export const TARGETS: readonly FuzzTarget[] = [
     }
     // What the parser accepts, the writer writes, and the parser reads back the same (saved plugin state).
     assert.deepEqual(parseJcfg(formatJcfg(parsed)), parsed);
+  }),
+  target('jcfg-format', 'src/config/jcfg-format.ts', jcfgGroup, (group) => {
+    let text: string;
+    try {
+      text = formatJcfg(group);
+    } catch (err) {
+      // Documented: names and numbers the syntax cannot express are refused.
+      if (err instanceof Error && /is not a valid \.jcfg setting name|must be finite/.test(err.message)) return;
+      throw err;
+    }
+    // -0 is written as 0 (and read as 0): the one value that comes back changed, as documented.
+    assert.deepStrictEqual(parseJcfg(text), withoutNegativeZero(group));
   }),
   target('json-body', 'src/transports/json-body.ts', textFrom(JSON_SAMPLES, 512), (text) => {
     rejectsOnlyWith([JanusError], () => parseJsonRequest(text));
