@@ -56,7 +56,7 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<Running
 }
 
 /** One call recorded and cut by SIGTERM; returns what the client saw echoed, by kind. */
-async function recordAndTerminate(dir: string, name: string, env: NodeJS.ProcessEnv, signals = 1): Promise<{ echoed: Map<string, Set<string>>; output: string }> {
+async function recordAndTerminate(dir: string, name: string, env: NodeJS.ProcessEnv, signals = 1, signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<{ echoed: Map<string, Set<string>>; output: string }> {
   const server = await startServer(dir, env);
   const network = new Network(await discoverNetworkHost());
   const client = createLoopbackClient(network);
@@ -86,14 +86,14 @@ async function recordAndTerminate(dir: string, name: string, env: NodeJS.Process
     })();
     await waitFor('echoes of every kind', () => [...echoed.values()].every((s) => s.size >= 20), 10_000);
     // A second SIGTERM right after the first (an impatient operator, a service manager) exits at once.
-    for (let i = 0; i < signals; i++) server.child.kill('SIGTERM');
+    for (let i = 0; i < signals; i++) server.child.kill(signal);
     const code = await Promise.race([server.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
     pumping = false;
     await pump;
     if (code === 'hung') server.child.kill('SIGKILL');
     if (signals === 1) {
-      assert.equal(code, 0, `the server exits 0 after SIGTERM:\n${server.output().slice(-3000)}`);
-      assert.match(server.output(), /SIGTERM received, stopping[\s\S]*stopped/);
+      assert.equal(code, 0, `the server exits 0 after ${signal}:\n${server.output().slice(-3000)}`);
+      assert.match(server.output(), new RegExp(`${signal} received, stopping[\\s\\S]*stopped`));
     } else assert.notEqual(code, 'hung', 'a second SIGTERM ends the process');
     return { echoed, output: server.output() };
   } finally {
@@ -139,12 +139,12 @@ function checkRecordings(dir: string, name: string, echoed: Map<string, Set<stri
   }
 }
 
-test('SIGTERM (once, or twice at once) while an EchoTest call records: every .mjr whole, holding every echoed packet; exit 0 after one', { timeout: 120_000 }, async () => {
+test('SIGTERM (once, or twice at once; SIGINT once) while an EchoTest call records: every .mjr whole, holding every echoed packet; exit 0 after one', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portunus-sigterm-'));
   dirs.push(dir);
   for (let round = 1; round <= 8; round++) {
     const name = `call-${round}`;
-    const { echoed } = await recordAndTerminate(dir, name, process.env, round % 2 === 0 ? 2 : 1);
+    const { echoed } = await recordAndTerminate(dir, name, process.env, round % 2 === 0 ? 2 : 1, round === 3 ? 'SIGINT' : 'SIGTERM');
     checkRecordings(dir, name, echoed);
   }
 });
