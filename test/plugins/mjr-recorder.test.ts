@@ -159,3 +159,26 @@ test('fast-check: random bytes, and mutated, truncated or extended recordings, n
     { numRuns: 2000 },
   );
 });
+
+test('a full disk (file size limit) cuts the file back to its last whole frame and stops the recording with one message', () => {
+  const path = base();
+  const module = join(repoRoot, 'dist', 'src', 'plugins', 'rtp', 'mjr-recorder.js');
+  // RLIMIT_FSIZE of 8 KiB: the write that crosses it is short (SIGXFSZ ignored), as on a disk that fills up.
+  const script = `import { MjrRecorder } from ${JSON.stringify(module)};
+    process.on('SIGXFSZ', () => {});
+    const errors = [];
+    const r = new MjrRecorder(${JSON.stringify(path)}, 'opus', undefined, (m) => errors.push(m));
+    for (let i = 0; i < 20; i++) { const b = Buffer.alloc(1000, i); b[0] = 0x80; r.write(b); }
+    await new Promise((done) => setTimeout(done, 100));
+    console.log(JSON.stringify({ frames: r.frames, open: r.open, errors }));`;
+  const child = spawnSync('bash', ['-c', 'ulimit -f 8 && exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const outcome = JSON.parse(child.stdout) as { frames: number; open: boolean; errors: string[] };
+  assert.equal(outcome.open, false);
+  assert.equal(outcome.errors.length, 1, JSON.stringify(outcome.errors));
+  assert.match(outcome.errors[0], /stopped: short write|stopped: EFBIG/);
+  const r = readMjr(readFileSync(`${path}.mjr`));
+  assert.equal(r.stopped, undefined, `the file ends on a whole frame: ${JSON.stringify(r.stopped)}`);
+  assert.equal(r.frames.length, outcome.frames);
+  assert.ok(outcome.frames >= 5 && outcome.frames < 20, `${outcome.frames} frames fit`);
+});

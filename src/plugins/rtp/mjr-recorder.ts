@@ -59,8 +59,14 @@ export class MjrRecorder {
     this.path = `${base}.mjr`;
     mkdirSync(dirname(this.path), { recursive: true });
     const fd = openSync(this.path, 'wx');
+    try {
+      if (writeSync(fd, MJR_MAGIC, 0, 'latin1') !== MJR_MAGIC.length) throw new Error(`cannot write ${this.path}`);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
     this.fd = fd;
-    if (!this.append(Buffer.from(MJR_MAGIC, 'latin1'))) throw new Error(`cannot write ${this.path}`);
+    this.size = MJR_MAGIC.length;
   }
 
   /** Whether the file is still being written (not closed, no write failed). */
