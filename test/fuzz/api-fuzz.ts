@@ -184,6 +184,9 @@ export interface KnownFinding {
   readonly matches: (body: unknown) => boolean;
 }
 
+/** A number of seconds (or milliseconds) that no timer can hold: setTimeout takes at most 2^31 - 1 ms. */
+const hugeTimer = (v: unknown): boolean => typeof v === 'number' && Math.abs(v) > 2_147_483;
+
 const asObject = (b: unknown): Record<string, unknown> => (typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : {});
 
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
@@ -192,6 +195,18 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
     what: "src/plugins/streaming: 'create' with a 'media' that is not an array answers error 470 with a TypeError's text",
     reproduction: { request: 'create', type: 'rtp', id: 7001, media: null },
     matches: (b) => asObject(b).request === 'create' && 'media' in asObject(b) && !Array.isArray(asObject(b).media),
+  },
+  {
+    target: 'videoroom-api',
+    what: "src/plugins/videoroom: a 'fir_freq' over 2,147,483 s overflows setInterval, which then fires every 1 ms (a keyframe request to every publisher each time)",
+    reproduction: { request: 'create', room: 9001, fir_freq: 3e59 },
+    matches: (b) => ['fir_freq', 'new_fir_freq'].some((k) => hugeTimer(asObject(b)[k])),
+  },
+  {
+    target: 'streaming-api',
+    what: 'src/plugins/streaming: RTSP timeouts over 2,147,483 s overflow setTimeout, which then fires at once ("no connection to ... within 3e+62 ms")',
+    reproduction: { request: 'create', type: 'rtsp', id: 9002, url: 'rtsp://127.0.0.1:1/x', rtsp_conn_timeout: 3e59, video: true },
+    matches: (b) => ['rtsp_conn_timeout', 'rtsp_timeout', 'rtsp_reconnect_delay', 'rtsp_session_timeout'].some((k) => hugeTimer(asObject(b)[k])),
   },
 ];
 
@@ -279,6 +294,10 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
   const onEscape = (err: unknown): void => void escaped.push(err);
   process.on('uncaughtException', onEscape);
   process.on('unhandledRejection', onEscape);
+  // A client's number that reaches a timer unchecked: Node clamps it to 1 ms and says so.
+  const overflows: string[] = [];
+  const onWarning = (w: Error): void => void (w.name === 'TimeoutOverflowWarning' && overflows.push(w.message));
+  process.on('warning', onWarning);
   let slowestMs = 0;
   let slowest: unknown;
   let checked = 0;
@@ -307,11 +326,15 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
           await call(request);
           ms = Math.min(ms, performance.now() - t1);
         }
+        // Warnings are emitted on the next tick: let them come before judging this body.
+        await new Promise((r) => setImmediate(r));
         if (known) {
           knownHits++;
           checked = sink.events.length;
+          overflows.length = 0;
           return;
         }
+        assert.deepEqual(overflows.splice(0), [], 'a value from the body reached a timer unchecked (TimeoutOverflowWarning)');
         if (ms > slowestMs) {
           slowestMs = ms;
           slowest = body;
@@ -319,7 +342,6 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
         checkMessage(reply, `reply to ${describeInput(body, 300)}`);
         count(reply);
         // Let the plugin's asynchronous answer (after an ack) arrive, then check what came.
-        if (reply.janus === 'ack') await new Promise((r) => setImmediate(r));
         // Events that come later are checked with the next input's.
         for (; checked < sink.events.length; checked++) {
           checkMessage(sink.events[checked], `event after ${describeInput(body, 300)} (or the body before it)`);
@@ -344,6 +366,7 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
   } finally {
     process.off('uncaughtException', onEscape);
     process.off('unhandledRejection', onEscape);
+    process.off('warning', onWarning);
     await call({ janus: 'destroy', session_id: session });
   }
 }
