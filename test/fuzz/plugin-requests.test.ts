@@ -26,6 +26,6 @@ for (const t of API_TARGETS) {
     const r = await fuzzPluginApi(srv, t, RUNS);
     assert.equal(r.failure, undefined, r.failure);
     // The bodies reach the plugin's checks, not just the gateway's: plugin errors of several kinds come back.
-    assert.ok(Object.keys(r.answers).filter((k) => k.includes('plugin error')).length >= 3, JSON.stringify(r.answers));
+    assert.ok(Object.keys(r.answers).filter((k) => k.includes('plugin error')).length >= 2, JSON.stringify(r.answers));
   });
 }
