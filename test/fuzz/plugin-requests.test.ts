@@ -29,3 +29,20 @@ for (const t of API_TARGETS) {
     assert.ok(Object.keys(r.answers).filter((k) => k.includes('plugin error')).length >= 2, JSON.stringify(r.answers));
   });
 }
+
+// The same bodies where IPv6 sockets cannot be created (Streaming and VideoRoom open sockets for some of them).
+test('the same, fewer bodies, on a host without IPv6', { timeout: 120_000, skip: process.env.PORTUNUS_EXPECT_NO_IPV6 === '1' && 'this is that run' }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { noIpv6Env } = await import('../helpers/no-ipv6.js');
+  const env: NodeJS.ProcessEnv = { ...(await noIpv6Env()), PORTUNUS_EXPECT_NO_IPV6: '1', PORTUNUS_FUZZ_API_RUNS: '300' };
+  delete env.NODE_TEST_CONTEXT; // a nested test run, not a child of this one
+  const child = spawn(process.execPath, ['--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out.slice(-4000));
+  assert.match(out, /# pass 3\b/);
+  assert.match(out, /# fail 0/);
+});
