@@ -182,3 +182,20 @@ test('a full disk (file size limit) cuts the file back to its last whole frame a
   assert.equal(r.frames.length, outcome.frames);
   assert.ok(outcome.frames >= 5 && outcome.frames < 20, `${outcome.frames} frames fit`);
 });
+
+test('fast-check: whatever packets are written, the reader gives back exactly those that fit a frame, in order', () => {
+  fc.assert(
+    fc.property(fc.constantFrom('opus', 'vp8', 'text'), fc.array(fc.oneof(fc.uint8Array({ maxLength: 1500 }), fc.constantFrom(new Uint8Array(0xffff - 8), new Uint8Array(0xffff), new Uint8Array(0x10000))), { maxLength: 12 }), (codec, packets) => {
+      const rec = new MjrRecorder(base(), codec, undefined, (m) => assert.fail(m));
+      for (const p of packets) rec.write(Buffer.from(p));
+      rec.close();
+      const limit = codec === 'text' ? 0xffff - 8 : 0xffff;
+      const expected = packets.filter((p) => p.length > 0 && p.length <= limit).map((p) => Buffer.from(p));
+      const r = readMjr(readFileSync(rec.path));
+      assert.equal(r.stopped, undefined);
+      assert.deepEqual(r.frames.map((f) => Buffer.from(f.payload)), expected);
+      assert.equal(rec.frames, expected.length);
+    }),
+    { numRuns: 150 },
+  );
+});
