@@ -7,6 +7,9 @@ import { PORTUNUS_VERSION } from './core/version.js';
 import { createMediaFactory } from './media/media-settings.js';
 import { PortunusServer } from './server.js';
 
+/** How long a stop (SIGINT/SIGTERM) may take before the process exits regardless. */
+const STOP_TIMEOUT_MS = 10_000;
+
 async function main(): Promise<number> {
   let cli;
   try {
@@ -53,15 +56,37 @@ async function main(): Promise<number> {
   }
   server.log.info('Portunus is ready');
   return await new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string): void => {
+      // A second signal while stopping: the operator wants out now (recordings are whole frame by frame anyway).
+      if (stopping) {
+        server.log.warn(`${signal} received again while stopping: exiting now`);
+        resolve(1);
+        return;
+      }
+      stopping = true;
       server.log.info(`${signal} received, stopping`);
+      // Exit only once the server has stopped (sessions hung up, plugins destroyed, recordings closed), but never
+      // hang on a part that does not finish: after STOP_TIMEOUT_MS the process exits anyway, and says so.
+      const timer = setTimeout(() => {
+        server.log.error(`the server did not stop within ${STOP_TIMEOUT_MS / 1000} s: exiting anyway`);
+        resolve(1);
+      }, STOP_TIMEOUT_MS);
       server.stop().then(
-        () => resolve(0),
-        () => resolve(1),
+        () => {
+          clearTimeout(timer);
+          server.log.info('stopped');
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          server.log.error(`stopping failed: ${err instanceof Error ? err.message : String(err)}`);
+          resolve(1);
+        },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }
 

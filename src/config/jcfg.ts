@@ -17,6 +17,7 @@ export class JcfgSyntaxError extends Error {
 }
 
 const MAX_DEPTH = 64;
+const NAME = /[A-Za-z*][A-Za-z0-9_*\-.]*/y;
 
 /** Parses a whole .jcfg text into a group of settings; throws JcfgSyntaxError with a position. */
 export function parseJcfg(text: string): JcfgGroup {
@@ -50,7 +51,9 @@ export function parseJcfg(text: string): JcfgGroup {
   };
 
   const name = (): string => {
-    const m = /^[A-Za-z*][A-Za-z0-9_*\-.]*/.exec(text.slice(pos, pos + 256));
+    // Sticky, so a name of any length (a saved room's client-chosen id) is read in place, in linear time.
+    NAME.lastIndex = pos;
+    const m = NAME.exec(text);
     if (!m) return fail('expected a setting name');
     pos += m[0].length;
     return m[0];
@@ -93,14 +96,15 @@ export function parseJcfg(text: string): JcfgGroup {
       return bool[1].toLowerCase() === 'true';
     }
     const hex = /^0[xX][0-9A-Fa-f]+L{0,2}/.exec(rest);
-    if (hex) {
-      pos += hex[0].length;
-      return parseInt(hex[0].replace(/L+$/, ''), 16);
-    }
-    const num = /^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L{0,2}/.exec(rest);
-    if (num) {
-      pos += num[0].length;
-      return Number(num[0].replace(/L+$/, ''));
+    const num = hex ? undefined : /^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)L{0,2}/.exec(rest);
+    if (hex || num) {
+      const literal = (hex ?? num)![0];
+      const n = hex ? parseInt(literal.replace(/L+$/, ''), 16) : Number(literal.replace(/L+$/, ''));
+      // 1e999 would be Infinity: no setting means that, and the state writer could not write it back.
+      if (!Number.isFinite(n)) fail(`number out of range: ${literal.slice(0, 40)}`);
+      pos += literal.length;
+      // -0 is 0 to every setting; keeping the sign would only make a saved state read back different.
+      return n === 0 ? 0 : n;
     }
     return fail('expected a value');
   };

@@ -69,3 +69,23 @@ test('fuzz: random and mutated input either parses or throws JcfgSyntaxError', (
     }
   }
 });
+
+test('a number out of range is a syntax error (an edge of the fuzzed round trip: 1e999 read as Infinity, which no state file can hold)', async () => {
+  const { formatJcfg } = await import('../../src/config/jcfg-format.js');
+  for (const text of ['a = 1e999', 'a = -1e999;', 'g: { n = 1.5e400 }', 'a = ( 1, 2e308 )']) {
+    assert.throws(() => parseJcfg(text), (err: unknown) => err instanceof JcfgSyntaxError && /number out of range/.test(err.message), text);
+  }
+  // What parses, the state writer writes back to the same settings: -0 reads as 0.
+  for (const text of ['a = -0', 'a = 1.7976931348623157e308', 'a = 0x7fffffffffffffff', 'a = -0.0e5', 'a = 1e-400']) {
+    const parsed = parseJcfg(text);
+    assert.deepStrictEqual(parseJcfg(formatJcfg(parsed)), parsed, text);
+  }
+});
+
+test('a setting name of any length reads back (found by fuzzing the writer: names over 256 characters were cut)', async () => {
+  const { formatJcfg } = await import('../../src/config/jcfg-format.js');
+  // A plugin's saved state names a room or mountpoint after its (client-chosen) id.
+  const group = { [`room-${'x'.repeat(300)}`]: { description: 'long' }, [`m${'1'.repeat(5000)}`]: 1 };
+  assert.deepStrictEqual(parseJcfg(formatJcfg(group)), group);
+  assert.deepStrictEqual(parseJcfg(`${'a'.repeat(100_000)} = true`), { ['a'.repeat(100_000)]: true });
+});

@@ -6,6 +6,14 @@ const DEFAULT_FALLBACK_MS = 1000;
 const PLI_EVERY_MS = 500;
 /** At the start, how long a lower layer waits for the target layer to show up before it is taken instead. */
 const START_GRACE_MS = 300;
+/** Layers are 0..MAX_LAYER (Janus knows three; room for a few more). A layer index is also an array index here. */
+export const MAX_LAYER = 7;
+
+/** A layer number as given (a rid's index, a substream, a client's target), clamped to 0..MAX_LAYER; -1 if none. */
+function layerIndex(n: number): number {
+  if (!Number.isFinite(n)) return n === Infinity ? MAX_LAYER : -1;
+  return Math.min(MAX_LAYER, Math.max(0, Math.floor(n)));
+}
 
 export class SimulcastSelector {
   /** The layer asked for (0 = lowest). */
@@ -24,12 +32,15 @@ export class SimulcastSelector {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** The layer to aim for; clamped to 0..MAX_LAYER, a non-number leaves the target as it was. */
   setTarget(layer: number): void {
-    this.target = Math.max(0, Math.floor(layer));
+    const l = layerIndex(layer);
+    if (l >= 0) this.target = l;
   }
 
-  /** Whether a packet of `layer` goes out; `keyframe` says whether it starts a keyframe. */
+  /** Whether a packet of `layer` goes out; `keyframe` says whether it starts a keyframe. A layer that is no layer index (negative, fractional, above MAX_LAYER) never does. */
   accept(layer: number, keyframe: boolean): boolean {
+    if (!Number.isInteger(layer) || layer < 0 || layer > MAX_LAYER) return false;
     const t = this.now();
     this.lastSeen[layer] = t;
     if (this.firstSeen < 0) this.firstSeen = t;

@@ -144,9 +144,9 @@ export class StreamSource {
     return this.lastPacketAt === 0 ? undefined : Date.now() - this.lastPacketAt;
   }
 
-  /** Closes the sockets and the recorder now; the promise settles once the recording is on disk. */
+  /** Closes the sockets and the recorder now (the recording is on disk when this returns). */
   close(): Promise<void> {
-    const recorded = this.recorder?.close() ?? Promise.resolve();
+    this.recorder?.close();
     this.recorder = undefined;
     for (const s of [this.rtp, this.rtcp, ...this.layers]) {
       try {
@@ -155,7 +155,7 @@ export class StreamSource {
         // already closed
       }
     }
-    return recorded;
+    return Promise.resolve();
   }
 }
 

@@ -423,7 +423,7 @@ export class StreamingPlugin implements Plugin {
     if (wanted.length === 0) throw new StreamingError(E.INVALID_REQUEST, 'Missing audio, video and/or data');
     if (action === 'stop') {
       for (const { stream } of wanted) {
-        void stream.recorder?.close();
+        stream.recorder?.close();
         stream.recorder = undefined;
       }
       return { streaming: 'ok' };

@@ -77,7 +77,6 @@ export class VideoRoomPlugin implements Plugin {
   /** Every recorder open, whoever owns it: shutdown closes them all. */
   private readonly recorders = new Set<MjrRecorder>();
   /** Recorders closed and still writing out: shutdown waits for them (the core ends every handle first). */
-  private readonly closing = new Set<Promise<void>>();
   /** RTP forwarders and remote publishers. */
   cascade!: Cascade;
 
@@ -134,21 +133,22 @@ export class VideoRoomPlugin implements Plugin {
     }
   }
 
-  /** Every recorder is closed before this returns its promise, which settles once they are all written out. */
-  async destroy(): Promise<void> {
+  /** Every recorder is closed, and so on disk, before this returns. */
+  destroy(): void {
     for (const r of [...this.recorders]) this.closeRecorder(r);
     for (const room of this.rooms.values()) this.closeRoom(room);
     this.rooms.clear();
     this.cascade?.closeAll();
-    await Promise.all(this.closing);
   }
 
-  /** Closes a recorder; the write-out in flight is kept until it is done, for destroy() to wait on. */
+  /** Closes a recorder (synchronously: its last frame is on disk when this returns). */
   private closeRecorder(r: MjrRecorder): void {
     if (!this.recorders.delete(r)) return;
-    const done = r.close().catch((err: unknown) => this.log.warn(`videoroom: closing ${r.path}: ${errMessage(err)}`));
-    this.closing.add(done);
-    void done.finally(() => this.closing.delete(done));
+    try {
+      r.close();
+    } catch (err) {
+      this.log.warn(`videoroom: closing ${r.path}: ${errMessage(err)}`);
+    }
   }
 
   createSession(handle: PluginHandle): void {

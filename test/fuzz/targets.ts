@@ -1,0 +1,239 @@
+// The one list of fuzz targets: every pure parser of the project, fed random bytes and mutated valid samples.
+// The suite's short run (parsers.test.ts) and `npm run fuzz` (run.ts) both take their targets from here.
+//
+// A target's `run` feeds one input and throws on a finding: an exception other than the parser's own documented
+// error, or a broken property (a length or offset outside the bytes given). Expected rejections are caught here.
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe } from '../../src/plugins/rtp/keyframe.js';
+import { readMjr } from '../../src/plugins/rtp/mjr-reader.js';
+import { looksLikeRtcp, parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
+import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
+import { TemporalLayerFilter } from '../../src/plugins/rtp/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../../src/plugins/rtp/vp8-descriptor.js';
+import { parseVp9Descriptor, Vp9LayerFilter } from '../../src/plugins/rtp/vp9-svc.js';
+import { readOneByteExtension, relayExtensionTable, renumberExtensions, EXT_AUDIO_LEVEL, EXT_MID, EXT_RID, EXT_TWCC } from '../../src/rtp/header-extensions.js';
+import { nackedSequences, summarizeRtcp } from '../../src/rtp/rtcp.js';
+import { SrtpRtpProtector } from '../../src/rtp/srtp/srtp-protector.js';
+import { deriveSessionKeys, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/rtp/srtp/srtp-keys.js';
+import { SrtpRtpUnprotector } from '../../src/rtp/srtp/srtp-unprotector.js';
+import { parseBindingResponse } from '../../src/media/stun-binding.js';
+import { isStun, parseChannelData, parseStunMessage } from '../../src/media/turn-messages.js';
+import { parseFmtp, parseSdp, SdpError } from '../../src/media/sdp.js';
+import { authorizationFor, interleavedLength, parseChallenges, parseRtspMessage, parseRtspSdp, parseRtspUrl, parseSessionHeader, pickChallenge, resolveControl, RtspError, serverPorts } from '../../src/plugins/streaming/rtsp-protocol.js';
+import { AudioFileError, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../src/plugins/streaming/audio-file.js';
+import { JcfgSyntaxError, parseJcfg, type JcfgGroup, type JcfgValue } from '../../src/config/jcfg.js';
+import { formatJcfg } from '../../src/config/jcfg-format.js';
+import { parseJsonRequest, parseJsonSequence, serialize } from '../../src/transports/json-body.js';
+import { JanusError } from '../../src/core/errors.js';
+import { bytesFrom, textFrom } from './mutate.js';
+import { H264_PAYLOADS, JCFG_SAMPLES, JSON_SAMPLES, mjrSample, OGG_SAMPLES, RTCP_SAMPLES, RTP_SAMPLES, RTSP_SAMPLES, RTSP_SDP, rtpPacket, SDP_OFFER, STUN_SAMPLES, TRANSACTION_ID, VP8_PAYLOADS, VP9_PAYLOADS } from './samples.js';
+
+export interface FuzzTarget<T = unknown> {
+  readonly name: string;
+  /** The file under test, for reports. */
+  readonly source: string;
+  readonly input: fc.Arbitrary<T>;
+  readonly run: (input: T) => void;
+}
+
+/** Runs `f`, letting through only errors of the classes the parser documents. */
+function rejectsOnlyWith(classes: ReadonlyArray<abstract new (...args: never[]) => Error>, f: () => void): void {
+  try {
+    f();
+  } catch (err) {
+    if (classes.some((c) => err instanceof c)) return;
+    throw err;
+  }
+}
+
+function target<T>(name: string, source: string, input: fc.Arbitrary<T>, run: (input: T) => void): FuzzTarget {
+  return { name, source, input, run: run as (input: unknown) => void };
+}
+
+const rtpInput = bytesFrom(RTP_SAMPLES, 256);
+
+// SRTP: one protector/unprotector pair per profile, as a PeerConnection has; the window state carries across inputs.
+const masterKey = Buffer.alloc(16, 7);
+const masterSalt = Buffer.alloc(14, 9);
+const cmKeys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, masterKey, masterSalt);
+const gcmKeys = deriveSessionKeys(SRTP_AEAD_AES_128_GCM, masterKey, masterSalt.subarray(0, 12));
+const srtpSamples = RTP_SAMPLES.flatMap((p) => [new SrtpRtpProtector(cmKeys).protect(p, p.length, 0), new SrtpRtpProtector(gcmKeys).protect(p, p.length, 0)]).filter((p): p is Buffer => p !== undefined);
+const unprotectors = [new SrtpRtpUnprotector(cmKeys, 10), new SrtpRtpUnprotector(cmKeys, 4), new SrtpRtpUnprotector(gcmKeys)];
+
+const relayTable = relayExtensionTable(
+  [
+    { id: 1, uri: EXT_AUDIO_LEVEL },
+    { id: 3, uri: EXT_MID },
+    { id: 10, uri: EXT_RID },
+    { id: 200, uri: EXT_TWCC },
+  ],
+  'video',
+);
+
+// Settings as a plugin saves them (state files): names mostly valid, values of every kind the syntax has.
+const jcfgName = fc.oneof(fc.stringMatching(/^[A-Za-z*][A-Za-z0-9_*\-.]{0,12}$/), fc.stringMatching(/^[a-z][a-z0-9_]{250,300}$/), fc.string({ maxLength: 8 }));
+const jcfgScalar = fc.oneof(fc.string({ maxLength: 30, unit: 'binary' }), fc.double(), fc.integer(), fc.boolean());
+const { jcfgGroup } = fc.letrec<{ jcfgGroup: JcfgGroup; jcfgValue: JcfgValue }>((tie) => ({
+  jcfgGroup: fc.dictionary(jcfgName, tie('jcfgValue'), { maxKeys: 5, noNullPrototype: true }) as fc.Arbitrary<JcfgGroup>,
+  jcfgValue: fc.oneof({ depthSize: 'small', withCrossShrink: true }, jcfgScalar, fc.array(tie('jcfgValue'), { maxLength: 4 }), tie('jcfgGroup')),
+}));
+
+function withoutNegativeZero(v: JcfgValue): JcfgValue;
+function withoutNegativeZero(v: JcfgGroup): JcfgGroup;
+function withoutNegativeZero(v: JcfgValue): JcfgValue {
+  if (typeof v === 'number') return v === 0 ? 0 : v;
+  if (Array.isArray(v)) return v.map((x) => withoutNegativeZero(x));
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNegativeZero(x)]));
+  return v;
+}
+
+export const TARGETS: readonly FuzzTarget[] = [
+  target('rtp-header', 'src/plugins/rtp/rtp-header.ts', rtpInput, (b) => {
+    const h = parseRtpHeader(b);
+    if (h) assert.ok(h.headerLength >= 12 && h.headerLength <= b.length, `header length ${h.headerLength} of ${b.length}`);
+    looksLikeRtcp(b);
+  }),
+  target('keyframe', 'src/plugins/rtp/keyframe.ts', bytesFrom([...VP8_PAYLOADS, ...VP9_PAYLOADS, ...H264_PAYLOADS], 64), (p) => {
+    for (const test of [isVp8Keyframe, isVp9Keyframe, isH264Keyframe]) assert.equal(typeof test(p), 'boolean');
+  }),
+  target('vp8-descriptor', 'src/plugins/rtp/vp8-descriptor.ts', bytesFrom(VP8_PAYLOADS, 32), (p) => {
+    const d = parseVp8Descriptor(p);
+    if (!d) return;
+    assert.ok(d.length >= 1 && d.length <= p.length, `descriptor length ${d.length} of ${p.length}`);
+    if (d.pictureIdBits > 0) assert.ok(d.pictureIdAt + d.pictureIdBits / 8 <= d.length);
+    const copy = Buffer.from(p);
+    writeVp8PictureId(copy, d, 0x7fff);
+    assert.equal(copy.length, p.length);
+    assert.ok(copy.subarray(d.length).equals(p.subarray(d.length)), 'the picture ID write stays inside the descriptor');
+  }),
+  target('vp9-svc', 'src/plugins/rtp/vp9-svc.ts', fc.array(bytesFrom(VP9_PAYLOADS, 16), { maxLength: 8 }), (payloads) => {
+    const filter = new Vp9LayerFilter();
+    filter.targetSpatial = payloads.length % 3;
+    filter.targetTemporal = (payloads.length >> 1) % 3;
+    for (const p of payloads) {
+      const d = parseVp9Descriptor(p);
+      if (d) assert.ok(['drop', 'pass', 'pass-and-mark'].includes(filter.decide(d)));
+    }
+  }),
+  target('temporal-layer-filter', 'src/plugins/rtp/temporal-layer-filter.ts', fc.tuple(fc.array(bytesFrom(VP8_PAYLOADS.map((p) => rtpPacket(p)), 64), { maxLength: 8 }), fc.integer({ min: -1, max: 3 })), ([packets, targetLayer]) => {
+    const filter = new TemporalLayerFilter();
+    filter.target = targetLayer;
+    for (const p of packets) {
+      const out = filter.filterPacket(Buffer.from(p), p.length % 2 === 0 ? 'in-place' : 'copy');
+      if (out) assert.equal(out.length, p.length);
+    }
+  }),
+  target(
+    'simulcast-selector',
+    'src/plugins/rtp/simulcast-selector.ts',
+    fc.array(fc.tuple(fc.oneof(fc.integer({ min: -2, max: 4 }), fc.integer(), fc.double()), fc.boolean(), fc.integer({ min: 0, max: 2000 }), fc.option(fc.oneof(fc.integer({ min: -1, max: 4 }), fc.double()), { nil: undefined })), { maxLength: 16 }),
+    (steps) => {
+      let now = 0;
+      const selector = new SimulcastSelector(() => {}, () => now);
+      for (const [layer, keyframe, advance, retarget] of steps) {
+        now += advance;
+        if (retarget !== undefined) selector.setTarget(retarget);
+        assert.equal(typeof selector.accept(layer, keyframe), 'boolean');
+        assert.ok(Number.isInteger(selector.current) && selector.current >= -1, `current layer ${selector.current}`);
+      }
+    },
+  ),
+  target('header-extensions', 'src/rtp/header-extensions.ts', rtpInput, (b) => {
+    const copy = Buffer.from(b);
+    assert.equal(typeof renumberExtensions(copy, relayTable), 'boolean');
+    assert.equal(copy.length, b.length);
+    const level = readOneByteExtension(b, 1);
+    assert.ok(level >= -1 && level <= 255);
+  }),
+  target('rtcp', 'src/rtp/rtcp.ts', bytesFrom(RTCP_SAMPLES, 256), (b) => {
+    summarizeRtcp(b);
+    const nacked = nackedSequences(b, 0x11223344);
+    assert.ok(nacked.length <= 1024 + 16 && nacked.every((s) => Number.isInteger(s) && s >= 0 && s <= 0xffff));
+  }),
+  target('srtp-unprotector', 'src/rtp/srtp/srtp-unprotector.ts', fc.tuple(bytesFrom(srtpSamples, 256), fc.nat(2), fc.boolean()), ([b, which, inPlace]) => {
+    const u = unprotectors[which];
+    const r = u.unprotect(inPlace ? Buffer.from(b) : b, inPlace);
+    if (Buffer.isBuffer(r)) assert.equal(r.length, b.length - u.tagLength);
+    else assert.ok(r === 'malformed' || r === 'auth' || r === 'replay', String(r));
+  }),
+  target('stun-binding', 'src/media/stun-binding.ts', bytesFrom(STUN_SAMPLES, 128), (b) => {
+    const mapped = parseBindingResponse(b, TRANSACTION_ID);
+    if (mapped) assert.ok(mapped.port >= 0 && mapped.port <= 0xffff);
+  }),
+  target('turn-messages', 'src/media/turn-messages.ts', bytesFrom(STUN_SAMPLES, 128), (b) => {
+    isStun(b);
+    const m = parseStunMessage(b);
+    if (m?.data) assert.ok(m.data.length <= b.length);
+    const cd = parseChannelData(b);
+    if (cd) assert.ok(cd.data.length + 4 <= b.length);
+  }),
+  target('sdp', 'src/media/sdp.ts', textFrom([SDP_OFFER], 1024), (text) => {
+    rejectsOnlyWith([SdpError], () => parseSdp(text));
+    parseFmtp(text.slice(0, 200));
+  }),
+  target('rtsp-protocol', 'src/plugins/streaming/rtsp-protocol.ts', textFrom([...RTSP_SAMPLES, RTSP_SDP], 512), (text) => {
+    const b = Buffer.from(text, 'latin1');
+    assert.ok(interleavedLength(b) <= b.length);
+    rejectsOnlyWith([RtspError], () => {
+      const m = parseRtspMessage(b);
+      if (m) assert.ok(m.consumed <= b.length && m.body.length <= m.consumed, `message of ${m.consumed} bytes in ${b.length}`);
+    });
+    rejectsOnlyWith([RtspError], () => parseRtspSdp(text));
+    rejectsOnlyWith([RtspError], () => parseRtspUrl(text.slice(0, 120)));
+    rejectsOnlyWith([RtspError], () => resolveControl('rtsp://127.0.0.1/cam/', text.slice(0, 80)));
+    rejectsOnlyWith([RtspError], () => parseSessionHeader(text.slice(0, 80)));
+    serverPorts(text.slice(0, 120));
+    const challenges = parseChallenges(text.split('\r\n').slice(0, 4));
+    const c = pickChallenge(challenges);
+    rejectsOnlyWith([RtspError], () => authorizationFor(c ?? text.slice(0, 120), 'DESCRIBE', 'rtsp://127.0.0.1/cam', 'user', 'pass', 'cnonce', 1));
+  }),
+  target('audio-file', 'src/plugins/streaming/audio-file.ts', bytesFrom(OGG_SAMPLES, 512), (b) => {
+    rejectsOnlyWith([AudioFileError], () => {
+      let total = 0;
+      for (const p of oggPackets(b)) total += p.length;
+      assert.ok(total <= b.length);
+    });
+    rejectsOnlyWith([AudioFileError], () => {
+      const f = opusFrames(b);
+      assert.equal(f.frames.length, f.durations.length);
+    });
+    rejectsOnlyWith([AudioFileError], () => g711Frames(b, 'pcmu'));
+    const samples = opusPacketSamples(b);
+    assert.ok(samples >= 0 && samples <= 5760);
+  }),
+  target('jcfg', 'src/config/jcfg.ts', textFrom(JCFG_SAMPLES, 512), (text) => {
+    let parsed;
+    try {
+      parsed = parseJcfg(text);
+    } catch (err) {
+      if (err instanceof JcfgSyntaxError) return;
+      throw err;
+    }
+    // What the parser accepts, the writer writes, and the parser reads back the same (saved plugin state).
+    assert.deepEqual(parseJcfg(formatJcfg(parsed)), parsed);
+  }),
+  target('jcfg-format', 'src/config/jcfg-format.ts', jcfgGroup, (group) => {
+    let text: string;
+    try {
+      text = formatJcfg(group);
+    } catch (err) {
+      // Documented: names and numbers the syntax cannot express are refused.
+      if (err instanceof Error && /is not a valid \.jcfg setting name|must be finite/.test(err.message)) return;
+      throw err;
+    }
+    // -0 is written as 0 (and read as 0): the one value that comes back changed, as documented.
+    assert.deepStrictEqual(parseJcfg(text), withoutNegativeZero(group));
+  }),
+  target('json-body', 'src/transports/json-body.ts', textFrom(JSON_SAMPLES, 512), (text) => {
+    rejectsOnlyWith([JanusError], () => parseJsonRequest(text));
+    rejectsOnlyWith([JanusError], () => {
+      for (const v of parseJsonSequence(text)) serialize(v, 'indented');
+    });
+  }),
+  target('mjr-reader', 'src/plugins/rtp/mjr-reader.ts', bytesFrom([mjrSample('a'), mjrSample('d')], 256), (b) => {
+    const r = readMjr(b);
+    for (const f of r.frames) assert.ok(f.offset >= 0 && f.payload.byteOffset - b.byteOffset + f.payload.length <= b.length);
+    if (r.stopped) assert.ok(r.stopped.offset >= 0 && r.stopped.offset <= b.length);
+  }),
+];
