@@ -1,0 +1,71 @@
+// A bounded check of DTLS datagrams (RFC 6347 records) before the WebRTC stack's DTLS parser sees them. Pure:
+// returns why a datagram is refused, or undefined. werift would read a record header past the datagram's end
+// (and throw), allocate a handshake message of whatever size a fragment header claims (up to 16 MiB), and
+// take a 2-byte alert record for a plaintext alert at any epoch.
+
+/** Records in one datagram; a handshake flight packs a handful. */
+export const MAX_DTLS_RECORDS = 16;
+/** A handshake message larger than this is refused (a certificate chain of a WebRTC peer is 1-3 KiB). */
+export const MAX_DTLS_HANDSHAKE_BYTES = 32 * 1024;
+/** RFC 6347 §4.1: a record's fragment is at most 2^14 bytes plus the cipher's expansion (2048). */
+const MAX_RECORD_FRAGMENT = 16384 + 2048;
+/** The shortest encrypted alert: 2 bytes of alert, an 8-byte explicit nonce and a 16-byte tag (AES-GCM). */
+const MIN_ENCRYPTED_ALERT = 26;
+
+const CHANGE_CIPHER_SPEC = 20;
+const ALERT = 21;
+const HANDSHAKE = 22;
+const APPLICATION_DATA = 23;
+
+export interface DtlsCheckContext {
+  /** The handshake is over: a plaintext (epoch 0) alert can no longer come from the peer. */
+  readonly connected: boolean;
+}
+
+/** Whether the first byte says DTLS (RFC 7983: 20-63). */
+export function looksLikeDtls(b: Uint8Array): boolean {
+  return b.length > 0 && b[0] >= 20 && b[0] <= 63;
+}
+
+export function dtlsDatagramProblem(b: Uint8Array, context: DtlsCheckContext): string | undefined {
+  let at = 0;
+  let records = 0;
+  while (at < b.length) {
+    if (++records > MAX_DTLS_RECORDS) return 'too many DTLS records';
+    if (at + 13 > b.length) return 'DTLS record header past the end';
+    const type = b[at];
+    if (type < CHANGE_CIPHER_SPEC || type > APPLICATION_DATA) return 'unknown DTLS content type';
+    if (b[at + 1] !== 0xfe) return 'not a DTLS version';
+    const epoch = (b[at + 3] << 8) | b[at + 4];
+    const length = (b[at + 11] << 8) | b[at + 12];
+    const start = at + 13;
+    const end = start + length;
+    if (length > MAX_RECORD_FRAGMENT || end > b.length) return 'DTLS record length past the end';
+    if (type === ALERT) {
+      if (epoch === 0 && context.connected) return 'plaintext alert after the handshake';
+      if (epoch === 0 ? length !== 2 : length < MIN_ENCRYPTED_ALERT) return 'alert of the wrong size';
+    }
+    if (type === HANDSHAKE && epoch === 0) {
+      const problem = handshakeProblem(b, start, end);
+      if (problem) return problem;
+    }
+    at = end;
+  }
+  return undefined;
+}
+
+/** Plaintext handshake fragments: each 12-byte header and fragment within the record and its message. */
+function handshakeProblem(b: Uint8Array, at: number, end: number): string | undefined {
+  if (at === end) return 'empty handshake record';
+  while (at < end) {
+    if (at + 12 > end) return 'handshake header past the record';
+    const length = (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+    const offset = (b[at + 6] << 16) | (b[at + 7] << 8) | b[at + 8];
+    const fragment = (b[at + 9] << 16) | (b[at + 10] << 8) | b[at + 11];
+    if (length > MAX_DTLS_HANDSHAKE_BYTES) return 'handshake message too large';
+    if (offset + fragment > length) return 'handshake fragment outside its message';
+    if (at + 12 + fragment > end) return 'handshake fragment past the record';
+    at += 12 + fragment;
+  }
+  return undefined;
+}
