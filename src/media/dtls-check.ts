@@ -12,6 +12,14 @@ const MAX_RECORD_FRAGMENT = 16384 + 2048;
 /** The shortest encrypted alert: 2 bytes of alert, an 8-byte explicit nonce and a 16-byte tag (AES-GCM). */
 const MIN_ENCRYPTED_ALERT = 26;
 
+/**
+ * TLS alert descriptions (RFC 5246 §7.2). werift reads an encrypted alert record as plaintext when its second
+ * byte is one of these, and hangs up without decrypting it: such a record is refused, whoever sent it (a real
+ * encrypted alert starts with an explicit nonce whose second byte is the epoch's low byte, 1, in OpenSSL and
+ * BoringSSL).
+ */
+const ALERT_DESCRIPTIONS = new Set([0, 10, 20, 21, 22, 30, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 60, 70, 71, 80, 90, 100, 110]);
+
 const CHANGE_CIPHER_SPEC = 20;
 const ALERT = 21;
 const HANDSHAKE = 22;
@@ -44,6 +52,7 @@ export function dtlsDatagramProblem(b: Uint8Array, context: DtlsCheckContext): s
     if (type === ALERT) {
       if (epoch === 0 && context.connected) return 'plaintext alert after the handshake';
       if (epoch === 0 ? length !== 2 : length < MIN_ENCRYPTED_ALERT) return 'alert of the wrong size';
+      if (epoch > 0 && ALERT_DESCRIPTIONS.has(b[start + 1])) return 'encrypted alert that would be read as plaintext';
     }
     if (type === HANDSHAKE && epoch === 0) {
       const problem = handshakeProblem(b, start, end);
