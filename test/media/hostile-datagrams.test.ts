@@ -182,7 +182,7 @@ test('property: mutated RTP/RTCP/STUN/DTLS-looking datagrams from the peer never
   }
 });
 
-test('consent (RFC 7675) is kept by authenticated checks, and lost without them even while media flows', { timeout: 60_000 }, async () => {
+test('consent (RFC 7675) is kept by authenticated checks, and lost without them even while media flows', { timeout: 90_000 }, async () => {
   const rig = await connectEchoRig(network, { iceIdleTimeoutMs: 7000 });
   try {
     // The client's own consent checks (every 4-6 s) keep the PeerConnection up past the timeout.
@@ -200,6 +200,15 @@ test('consent (RFC 7675) is kept by authenticated checks, and lost without them 
     assert.deepEqual(rig.hangups, ['ICE failed']);
   } finally {
     await rig.close();
+  }
+  // Full ICE (nat.ice_lite = false): the authenticated answers to our own consent checks keep it up.
+  const full = await connectEchoRig(network, { iceLite: false, iceIdleTimeoutMs: 7000 });
+  try {
+    const until = Date.now() + 9000;
+    while (Date.now() < until) await full.echo(2, 5000);
+    assert.deepEqual(full.hangups, []);
+  } finally {
+    await full.close();
   }
 });
 
