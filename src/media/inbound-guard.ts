@@ -4,6 +4,7 @@
 // (before there is one: from remote candidates signalled or learned through an authenticated check). What is
 // refused is counted, never parsed further.
 import { dtlsDatagramProblem, looksLikeDtls } from './dtls-check.js';
+import { sctpPacketProblem } from './sctp-check.js';
 import { buildBindingError, integrityValid, looksLikeStun, readStunMessage, verifyBindingRequest } from './stun-message.js';
 import { looksLikeRtcp, rtcpCompoundProblem, rtpHeaderProblem, srtcpHeaderProblem } from '../rtp/packet-check.js';
 
@@ -59,6 +60,12 @@ export class InboundCounters {
       this.log(`dropping inbound datagrams (${reason}); first: ${detail}`);
     }
     return false;
+  }
+
+  /** An SCTP packet out of DTLS application data: whether the stack's SCTP parser may see it. */
+  admitSctp(packet: Buffer): boolean {
+    const problem = sctpPacketProblem(packet);
+    return problem ? this.refuse('malformed', `SCTP: ${problem}`) : true;
   }
 
   /** A decrypted compound RTCP datagram: whether the stack's RTCP parser may see it. */

@@ -47,7 +47,7 @@ import { installWeriftRejectionGuard } from './werift-guard.js';
 import { takeOverIceGathering, type GatheredEndpoint, type InboundGate } from './werift-ice.js';
 import { InboundCounters } from './inbound-guard.js';
 import { rtpPacketProblem } from '../rtp/packet-check.js';
-import { forgetReceiverStream, guardRtcpDecryption, localSrtpMaster, preferDtlsServerRole, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
+import { forgetReceiverStream, guardDtlsApplicationData, guardRtcpDecryption, localSrtpMaster, preferDtlsServerRole, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
 
 interface MidState {
   readonly mid: string;
@@ -904,7 +904,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (this.dtlsUp || this.closed) return;
     this.dtlsUp = true;
     const dtls = this.dtlsTransport();
-    if (dtls) guardRtcpDecryption(dtls, (plain) => this.inbound.admitDecryptedRtcp(plain));
+    if (dtls) {
+      guardRtcpDecryption(dtls, (plain) => this.inbound.admitDecryptedRtcp(plain));
+      guardDtlsApplicationData(dtls, (packet) => this.inbound.admitSctp(packet));
+    }
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
     this.dtlsTimer = undefined;
     this.stateValue = 'up';

@@ -149,3 +149,25 @@ export function guardRtcpDecryption(dtls: RTCDtlsTransport, admit: (plain: Buffe
     return admit(plain) ? plain : EMPTY;
   };
 }
+
+/**
+ * Puts `admit` between werift's DTLS (decrypted application data) and its SCTP transport, whatever receiver the
+ * SCTP transport installs now or later. Call once DTLS is connected.
+ */
+export function guardDtlsApplicationData(dtls: RTCDtlsTransport, admit: (data: Buffer) => boolean): void {
+  const target = dtls as unknown as { dataReceiver?: (data: Buffer) => void };
+  if (guardedSessions.has(target)) return;
+  guardedSessions.add(target);
+  let inner = target.dataReceiver;
+  const guarded = (data: Buffer): void => {
+    if (admit(data)) inner?.(data);
+  };
+  Object.defineProperty(target, 'dataReceiver', {
+    configurable: true,
+    enumerable: true,
+    get: () => guarded,
+    set: (receiver: (data: Buffer) => void) => {
+      inner = receiver;
+    },
+  });
+}

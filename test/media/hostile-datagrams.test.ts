@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { RtpHeader } from 'werift';
+import { crc32c, RtpHeader } from 'werift';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { buildNack, buildPli, buildReceiverReport } from '../../src/rtp/rtcp.js';
@@ -230,6 +230,30 @@ test("a nomination from a new address (the client's address changed) moves the s
     assert.deepEqual(rig.hangups, []);
   } finally {
     moved.close();
+    await rig.close();
+  }
+});
+
+test('an SCTP chunk of length 0 inside DTLS from the peer is dropped; the data channel goes on', { timeout: 60_000 }, async () => {
+  const rig = await connectEchoRig(network);
+  try {
+    await waitFor('data channel open', () => rig.client.channel.readyState === 'open', 10_000);
+    rig.client.channel.send('before');
+    await waitFor('data echo', () => rig.dataEchoed.includes('before'), 5000);
+    // A COOKIE-ACK whose length field is 0, with a valid checksum: werift's parser never advances past it and
+    // fills the heap until the process dies.
+    const sctp = Buffer.alloc(16);
+    sctp.writeUInt16BE(5000, 0);
+    sctp.writeUInt16BE(5000, 2);
+    sctp[12] = 11;
+    sctp.writeUInt32LE(crc32c(sctp), 8);
+    await rig.dtls.sendData(sctp);
+    rig.client.channel.send('after');
+    await waitFor('data echo after the bad packet', () => rig.dataEchoed.includes('after'), 5000);
+    await rig.echo(3, 5000);
+    assert.deepEqual(rig.hangups, []);
+    assert.ok(dropped(rig).malformed >= 1);
+  } finally {
     await rig.close();
   }
 });

@@ -16,6 +16,8 @@ export interface EchoRig {
   /** The server's loopback ICE port. */
   readonly port: number;
   readonly echoed: string[];
+  /** Data channel messages the server echoed back to the client. */
+  readonly dataEchoed: string[];
   readonly hangups: string[];
   readonly logs: string[];
   readonly answer: string;
@@ -38,6 +40,9 @@ export async function connectEchoRig(network: Network, extra: Partial<WebRtcPeer
   const hangups: string[] = [];
   peer.on('rtp', (t, p) => peer.sendRtp(t.mid, p));
   peer.on('hangup', (r) => hangups.push(r));
+  const dataEchoed: string[] = [];
+  peer.on('data', (m) => peer.sendData(m.label, m.data, m.binary));
+  client.channel.onMessage.subscribe((d) => dataEchoed.push(d.toString()));
   client.audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => echoed.push(rtp.payload.toString())));
   try {
     const offer = await clientOffer(client);
@@ -64,6 +69,7 @@ export async function connectEchoRig(network: Network, extra: Partial<WebRtcPeer
       client,
       port,
       echoed,
+      dataEchoed,
       hangups,
       logs,
       answer,
