@@ -78,3 +78,25 @@ function handshakeProblem(b: Uint8Array, at: number, end: number): string | unde
   }
   return undefined;
 }
+
+/**
+ * Plaintext handshake fragments that are only part of their message, in a datagram that passed
+ * dtlsDatagramProblem. werift keeps every such fragment until a last one completes a message, so their number per
+ * association must be bounded by the caller.
+ */
+export function partialHandshakeFragments(b: Uint8Array): number {
+  let partial = 0;
+  for (let at = 0; at + 13 <= b.length; ) {
+    const end = at + 13 + ((b[at + 11] << 8) | b[at + 12]);
+    if (b[at] === HANDSHAKE && b[at + 3] === 0 && b[at + 4] === 0) {
+      for (let h = at + 13; h + 12 <= end; ) {
+        const length = (b[h + 1] << 16) | (b[h + 2] << 8) | b[h + 3];
+        const fragment = (b[h + 9] << 16) | (b[h + 10] << 8) | b[h + 11];
+        if (fragment !== length) partial++;
+        h += 12 + fragment;
+      }
+    }
+    at = end;
+  }
+  return partial;
+}

@@ -3,7 +3,7 @@
 // agent's short-term credentials (RFC 8445 §7.3). DTLS and SRTP/SRTCP are taken only from the selected pair
 // (before there is one: from remote candidates signalled or learned through an authenticated check). What is
 // refused is counted, never parsed further.
-import { dtlsDatagramProblem, looksLikeDtls } from './dtls-check.js';
+import { dtlsDatagramProblem, looksLikeDtls, partialHandshakeFragments } from './dtls-check.js';
 import { sctpPacketProblem } from './sctp-check.js';
 import { buildBindingError, integrityValid, looksLikeStun, readStunMessage, verifyBindingRequest } from './stun-message.js';
 import { looksLikeRtcp, rtcpCompoundProblem, rtpHeaderProblem, srtcpHeaderProblem } from '../rtp/packet-check.js';
@@ -14,6 +14,11 @@ type Address = Readonly<[string, number]>;
 const MIN_SRTP_TAG = 4;
 /** SRTCP: the 4-byte index, then at least that tag. */
 const MIN_SRTCP_TRAILER = 4 + MIN_SRTP_TAG;
+/**
+ * Partial handshake fragments werift may buffer per agent (it keeps them until a message completes): a real
+ * handshake, retransmissions included, has a few dozen at most.
+ */
+const MAX_PARTIAL_HANDSHAKE_FRAGMENTS = 64;
 /** Error responses to failed checks, per agent and second: no reflector for floods with forged sources. */
 const MAX_ERROR_RESPONSES_PER_SECOND = 20;
 
@@ -78,6 +83,7 @@ export class InboundCounters {
 export class InboundGuard {
   private errorWindowStart = 0;
   private errorsInWindow = 0;
+  private partialFragments = 0;
 
   constructor(
     private readonly agent: GuardedIceAgent,
@@ -100,13 +106,17 @@ export class InboundGuard {
       : looksLikeRtcp(data)
         ? srtcpHeaderProblem(data, MIN_SRTCP_TRAILER)
         : rtpHeaderProblem(data, MIN_SRTP_TAG);
-    return problem ? this.drop('malformed', problem) : true;
+    if (problem) return this.drop('malformed', problem);
+    const partial = dtls ? partialHandshakeFragments(data) : 0;
+    if (partial > 0) {
+      if (this.partialFragments + partial > MAX_PARTIAL_HANDSHAKE_FRAGMENTS) return this.drop('malformed', 'too many partial DTLS handshake fragments');
+      this.partialFragments += partial;
+    }
+    return true;
   }
 
   private fromPeer(from: Address, transport: object): boolean {
-    const selected = this.agent.selected();
-    if (!selected) return this.agent.isKnownRemote(from);
-    return selected.transport === transport && selected.address[1] === from[1] && selected.address[0] === from[0];
+    return this.agent.selected() ? this.isSelected(from, transport) : this.agent.isKnownRemote(from);
   }
 
   private isSelected(from: Address, transport: object): boolean {

@@ -252,7 +252,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     const out: Record<string, unknown> = {};
     if (this.srtpIn) out.rtp_receiver = `portunus (${srtpProfileName(this.srtpIn.keys.profile)})`;
     if (this.inboundRefused > 0) out.inbound_refused = this.inboundRefused;
-    if (this.inbound.total() > 0) out.inbound_dropped = { ...this.inbound.dropped };
+    const dropped = this.inboundDropped;
+    if (dropped) out.inbound_dropped = dropped;
     const path = this.dtlsUsed ? selectedPath(this.dtlsUsed, this.path) : undefined;
     if (path) out.selected_pair = { local: `${path.transport.host}:${path.transport.port}`, remote: `${path.host}:${path.port}`, relayed: path.transport instanceof TurnRelayTransport };
     const streams: Record<string, unknown>[] = [];
@@ -267,6 +268,11 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
     out.streams = streams;
     return out;
+  }
+
+  /** What the gate in front of the stack refused so far, by reason; undefined while nothing was. */
+  get inboundDropped(): Record<string, number> | undefined {
+    return this.inbound.total() > 0 ? { ...this.inbound.dropped } : undefined;
   }
 
   /** Local UDP ports in use (one per gathered address). */
