@@ -6,7 +6,7 @@
 import { dtlsDatagramProblem, looksLikeDtls, partialHandshakeFragments } from './dtls-check.js';
 import { sctpPacketProblem } from './sctp-check.js';
 import { buildBindingError, integrityValid, looksLikeStun, readStunMessage, verifyBindingRequest } from './stun-message.js';
-import { looksLikeRtcp, rtcpCompoundProblem, rtpHeaderProblem, srtcpHeaderProblem } from '../rtp/packet-check.js';
+import { rtcpCompoundProblem, rtpHeaderProblem, srtcpHeaderProblem } from '../rtp/packet-check.js';
 
 type Address = Readonly<[string, number]>;
 
@@ -21,6 +21,14 @@ const MIN_SRTCP_TRAILER = 4 + MIN_SRTP_TAG;
 const MAX_PARTIAL_HANDSHAKE_FRAGMENTS = 64;
 /** Error responses to failed checks, per agent and second: no reflector for floods with forged sources. */
 const MAX_ERROR_RESPONSES_PER_SECOND = 20;
+
+/**
+ * Whether werift demultiplexes this media datagram as SRTCP: second byte 192-208 (RFC 5761 says 192-223; werift
+ * parses 209-223 as RTP, so those get the RTP header check).
+ */
+function stackTakesForRtcp(b: Buffer): boolean {
+  return b.length >= 2 && b[1] >= 192 && b[1] <= 208;
+}
 
 /** What the guard reads from the ICE agent, at each datagram (credentials and pairs change with restarts). */
 export interface GuardedIceAgent {
@@ -103,7 +111,7 @@ export class InboundGuard {
     if (!this.fromPeer(from, transport)) return this.drop('unselected_source', `${dtls ? 'DTLS' : 'SRTP'} from ${from[0]}:${from[1]}`);
     const problem = dtls
       ? dtlsDatagramProblem(data, { connected: this.agent.dtlsConnected() })
-      : looksLikeRtcp(data)
+      : stackTakesForRtcp(data)
         ? srtcpHeaderProblem(data, MIN_SRTCP_TRAILER)
         : rtpHeaderProblem(data, MIN_SRTP_TAG);
     if (problem) return this.drop('malformed', problem);

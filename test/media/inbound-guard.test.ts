@@ -13,7 +13,7 @@ const PEER: Address = ['127.0.0.1', 5000];
 const SIGNALLED: Address = ['127.0.0.1', 5001];
 const STRANGER: Address = ['127.0.0.1', 6666];
 
-function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; agent: GuardedIceAgent & { pair?: { transport: object; address: Address }; connected: boolean; forgotten: number }; replies: Buffer[] } {
+function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; agent: GuardedIceAgent & { pair?: { transport: object; address: Address }; connected: boolean; forgotten: number } } {
   const agent = {
     pair: undefined as { transport: object; address: Address } | undefined,
     connected: false,
@@ -34,9 +34,8 @@ function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; a
     },
   };
   const counters = new InboundCounters(() => {});
-  const replies: Buffer[] = [];
   const guard = new InboundGuard(agent, counters, () => {});
-  return { guard, counters, agent, replies };
+  return { guard, counters, agent };
 }
 
 const srtpLike = (): Buffer => {
@@ -108,4 +107,22 @@ test('partial DTLS handshake fragments are bounded per agent; other DTLS still p
   assert.equal(passed, 64);
   assert.equal(counters.dropped.malformed, 36);
   assert.equal(guard.admit(appData(), PEER, SOCKET, reply), true);
+});
+
+test('media is checked the way the stack demultiplexes it: second byte 209-223 is RTP to werift', () => {
+  const { guard, counters } = setup();
+  const reply = (): void => {};
+  const deadly = Buffer.from('906f3f3000000000000004d2bedeffff21a9364b82bfbf8419de71', 'hex');
+  for (const second of [0x6f, 0xd1, 0xdf]) {
+    const b = Buffer.from(deadly);
+    b[1] = second;
+    assert.equal(guard.admit(b, PEER, SOCKET, reply), false, `second byte ${second}`);
+  }
+  assert.equal(counters.dropped.malformed, 3);
+  // Second byte 200 (SR): only the SRTCP header is in the clear.
+  const sr = Buffer.alloc(8 + 20 + 14);
+  sr[0] = 0x80;
+  sr[1] = 200;
+  sr.writeUInt16BE(6, 2);
+  assert.equal(guard.admit(sr, PEER, SOCKET, reply), true);
 });
