@@ -1,7 +1,8 @@
 // A bounded check of DTLS datagrams (RFC 6347 records) before the WebRTC stack's DTLS parser sees them. Pure:
 // returns why a datagram is refused, or undefined. werift would read a record header past the datagram's end
-// (and throw), allocate a handshake message of whatever size a fragment header claims (up to 16 MiB), and
-// take a 2-byte alert record for a plaintext alert at any epoch.
+// (and throw), allocate a handshake message of whatever size a fragment header claims (up to 16 MiB), take a
+// 2-byte alert record for a plaintext alert at any epoch, and restart the handshake on a plaintext ClientHello
+// after it is over.
 
 /** Records in one datagram; a handshake flight packs a handful. */
 export const MAX_DTLS_RECORDS = 16;
@@ -26,7 +27,7 @@ const HANDSHAKE = 22;
 const APPLICATION_DATA = 23;
 
 export interface DtlsCheckContext {
-  /** The handshake is over: a plaintext (epoch 0) alert can no longer come from the peer. */
+  /** The handshake is over: no plaintext (epoch 0) record can come from the peer any more. */
   readonly connected: boolean;
 }
 
@@ -49,8 +50,10 @@ export function dtlsDatagramProblem(b: Uint8Array, context: DtlsCheckContext): s
     const start = at + 13;
     const end = start + length;
     if (length > MAX_RECORD_FRAGMENT || end > b.length) return 'DTLS record length past the end';
+    // After the handshake the peer sends nothing in the clear: werift would take a plaintext ClientHello for a
+    // renegotiation and reset the association, and a plaintext alert for the end of it.
+    if (epoch === 0 && context.connected) return type === ALERT ? 'plaintext alert after the handshake' : 'plaintext record after the handshake';
     if (type === ALERT) {
-      if (epoch === 0 && context.connected) return 'plaintext alert after the handshake';
       if (epoch === 0 ? length !== 2 : length < MIN_ENCRYPTED_ALERT) return 'alert of the wrong size';
       if (epoch > 0 && ALERT_DESCRIPTIONS.has(b[start + 1])) return 'encrypted alert that would be read as plaintext';
     }

@@ -51,6 +51,9 @@ test('lengths past the end, oversized handshake messages and misleading alerts a
   // A plaintext close_notify after the handshake: the peer's would be encrypted.
   assert.equal(dtlsDatagramProblem(record(21, 0, Buffer.from([1, 0])), before), undefined);
   assert.match(dtlsDatagramProblem(record(21, 0, Buffer.from([1, 0])), after) ?? '', /plaintext alert/);
+  // A plaintext ClientHello after the handshake: werift would restart the handshake (renegotiation).
+  assert.equal(dtlsDatagramProblem(hello, before), undefined);
+  assert.match(dtlsDatagramProblem(hello, after) ?? '', /plaintext record after the handshake/);
   // An "encrypted" alert werift would read as a plaintext close_notify without decrypting it.
   const forged = Buffer.alloc(26);
   forged[0] = 1;
