@@ -8,6 +8,8 @@ const MAGIC = 0x2112a442;
 const HEADER = 20;
 /** Attributes in one message beyond this are not a connectivity check (a browser's has 5-7). */
 export const MAX_STUN_ATTRIBUTES = 24;
+/** A connectivity check or its answer is ~100 bytes; larger messages are refused before any hashing. */
+export const MAX_STUN_BYTES = 2048;
 
 export const STUN_BINDING = 0x001;
 export const ATTR_USERNAME = 0x0006;
@@ -43,12 +45,13 @@ export function looksLikeStun(b: Uint8Array): boolean {
 
 /**
  * The message in `b`, or a reason it is not a well-formed STUN message: a 20-byte header with the magic cookie
- * and a length that covers exactly the rest of the datagram, attributes each within that length and padded to
+ * and a length that covers exactly the rest of the datagram (at most MAX_STUN_BYTES in all), attributes each within that length and padded to
  * 32 bits, at most MAX_STUN_ATTRIBUTES of them, and nothing but FINGERPRINT after MESSAGE-INTEGRITY, nothing
  * after FINGERPRINT.
  */
 export function readStunMessage(b: Buffer): StunMessage | string {
   if (b.length < HEADER) return 'shorter than a STUN header';
+  if (b.length > MAX_STUN_BYTES) return 'larger than a connectivity check';
   if (b[0] >> 6 !== 0) return 'not STUN';
   if (b.readUInt32BE(4) !== MAGIC) return 'no magic cookie';
   const length = b.readUInt16BE(2);

@@ -88,6 +88,10 @@ test('the reader refuses lengths that do not match the datagram, overlong attrib
   many.writeUInt32BE(0x2112a442, 4);
   for (let at = 20; at < many.length; at += 4) many.writeUInt16BE(0x8022, at); // empty SOFTWARE attributes
   assert.match(String(readStunMessage(many)), /too many/);
+  const huge = Buffer.alloc(4000);
+  good.copy(huge);
+  huge.writeUInt16BE(huge.length - 20, 2);
+  assert.match(String(readStunMessage(huge)), /larger/);
   const truncated = good.subarray(0, 19);
   assert.match(String(readStunMessage(truncated)), /shorter/);
 });
