@@ -2,7 +2,7 @@
 // returns why a datagram is refused, or undefined. werift would read a record header past the datagram's end
 // (and throw), allocate a handshake message of whatever size a fragment header claims (up to 16 MiB), take a
 // 2-byte alert record for a plaintext alert at any epoch, and restart the handshake on a plaintext ClientHello
-// after it is over.
+// after it is over (withoutPlaintextRecords).
 
 /** Records in one datagram; a handshake flight packs a handful. */
 export const MAX_DTLS_RECORDS = 16;
@@ -26,17 +26,12 @@ const ALERT = 21;
 const HANDSHAKE = 22;
 const APPLICATION_DATA = 23;
 
-export interface DtlsCheckContext {
-  /** The handshake is over: no plaintext (epoch 0) record can come from the peer any more. */
-  readonly connected: boolean;
-}
-
 /** Whether the first byte says DTLS (RFC 7983: 20-63). */
 export function looksLikeDtls(b: Uint8Array): boolean {
   return b.length > 0 && b[0] >= 20 && b[0] <= 63;
 }
 
-export function dtlsDatagramProblem(b: Uint8Array, context: DtlsCheckContext): string | undefined {
+export function dtlsDatagramProblem(b: Uint8Array): string | undefined {
   let at = 0;
   let records = 0;
   while (at < b.length) {
@@ -50,9 +45,6 @@ export function dtlsDatagramProblem(b: Uint8Array, context: DtlsCheckContext): s
     const start = at + 13;
     const end = start + length;
     if (length > MAX_RECORD_FRAGMENT || end > b.length) return 'DTLS record length past the end';
-    // After the handshake the peer sends nothing in the clear: werift would take a plaintext ClientHello for a
-    // renegotiation and reset the association, and a plaintext alert for the end of it.
-    if (epoch === 0 && context.connected) return type === ALERT ? 'plaintext alert after the handshake' : 'plaintext record after the handshake';
     if (type === ALERT) {
       if (epoch === 0 ? length !== 2 : length < MIN_ENCRYPTED_ALERT) return 'alert of the wrong size';
       if (epoch > 0 && ALERT_DESCRIPTIONS.has(b[start + 1])) return 'encrypted alert that would be read as plaintext';
@@ -102,4 +94,23 @@ export function partialHandshakeFragments(b: Uint8Array): number {
     at = end;
   }
   return partial;
+}
+
+/**
+ * The datagram without its plaintext (epoch 0) records, for use once the handshake is over: werift would take a
+ * plaintext ClientHello for a renegotiation and reset the association, and a plaintext alert for its end. The
+ * encrypted records of the same datagram are kept (a peer that missed our last flight retransmits its own, whose
+ * encrypted Finished makes werift send ours again). Returns `b` itself when it has none; call on datagrams that
+ * passed dtlsDatagramProblem.
+ */
+export function withoutPlaintextRecords(b: Buffer): Buffer {
+  const kept: Buffer[] = [];
+  let removed = false;
+  for (let at = 0; at + 13 <= b.length; ) {
+    const end = at + 13 + b.readUInt16BE(at + 11);
+    if (b[at + 3] === 0 && b[at + 4] === 0) removed = true;
+    else kept.push(b.subarray(at, end));
+    at = end;
+  }
+  return removed ? Buffer.concat(kept) : b;
 }

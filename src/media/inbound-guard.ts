@@ -3,7 +3,7 @@
 // agent's short-term credentials (RFC 8445 §7.3). DTLS and SRTP/SRTCP are taken only from the selected pair
 // (before there is one: from remote candidates signalled or learned through an authenticated check). What is
 // refused is counted, never parsed further.
-import { dtlsDatagramProblem, looksLikeDtls, partialHandshakeFragments } from './dtls-check.js';
+import { dtlsDatagramProblem, looksLikeDtls, partialHandshakeFragments, withoutPlaintextRecords } from './dtls-check.js';
 import { sctpPacketProblem } from './sctp-check.js';
 import { buildBindingError, integrityValid, looksLikeStun, readStunMessage, verifyBindingRequest } from './stun-message.js';
 import { rtcpCompoundProblem, rtpHeaderProblem, srtcpHeaderProblem } from '../rtp/packet-check.js';
@@ -100,17 +100,31 @@ export class InboundGuard {
   ) {}
 
   /**
-   * Whether `data`, received on `transport` from `from`, may go on. `reply` sends on that transport (error
+   * What of `data`, received on `transport` from `from`, may go on: the datagram itself, a DTLS datagram without
+   * its plaintext records once the handshake is over, or undefined. `reply` sends on that transport (error
    * responses to failed checks).
    */
-  admit(data: Buffer, from: Address, transport: object, reply: (b: Buffer, to: Address) => void): boolean {
-    if (looksLikeStun(data)) return this.admitStun(data, from, transport, reply);
+  admit(data: Buffer, from: Address, transport: object, reply: (b: Buffer, to: Address) => void): Buffer | undefined {
+    if (looksLikeStun(data)) return this.admitStun(data, from, transport, reply) ? data : undefined;
+    return this.admitOther(data, from, transport) ? this.afterHandshake(data) : undefined;
+  }
+
+  /** Once DTLS is up, plaintext records are cut out of DTLS datagrams (and counted). */
+  private afterHandshake(data: Buffer): Buffer | undefined {
+    if (!looksLikeDtls(data) || !this.agent.dtlsConnected()) return data;
+    const kept = withoutPlaintextRecords(data);
+    if (kept === data) return data;
+    this.drop('malformed', 'plaintext DTLS record after the handshake');
+    return kept.length > 0 ? kept : undefined;
+  }
+
+  private admitOther(data: Buffer, from: Address, transport: object): boolean {
     const dtls = looksLikeDtls(data);
     const media = data.length > 0 && data[0] >= 128 && data[0] <= 191;
     if (!dtls && !media) return this.drop('unknown_kind', `first byte ${data.length > 0 ? data[0] : 'none'}`);
     if (!this.fromPeer(from, transport)) return this.drop('unselected_source', `${dtls ? 'DTLS' : 'SRTP'} from ${from[0]}:${from[1]}`);
     const problem = dtls
-      ? dtlsDatagramProblem(data, { connected: this.agent.dtlsConnected() })
+      ? dtlsDatagramProblem(data)
       : stackTakesForRtcp(data)
         ? srtcpHeaderProblem(data, MIN_SRTCP_TRAILER)
         : rtpHeaderProblem(data, MIN_SRTP_TAG);

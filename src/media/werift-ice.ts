@@ -115,9 +115,10 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
     const transport = ep.transport;
     const reply = (b: Buffer, to: Readonly<[string, number]>): void => void transport.send(b, to);
     transport.onData = (data, addr) => {
-      if (!guard.admit(data, addr, transport, reply)) return;
-      if (transport.intercept?.(data)) return;
-      internals.datagramReceived(data, addr);
+      const admitted = guard.admit(data, addr, transport, reply);
+      if (!admitted) return;
+      if (transport.intercept?.(admitted)) return;
+      internals.datagramReceived(admitted, addr);
     };
     internals.localIp = ep.advertise;
     connection.protocols.push(protocol);

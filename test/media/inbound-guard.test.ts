@@ -49,15 +49,15 @@ const appData = (): Buffer => Buffer.concat([Buffer.from([23, 0xfe, 0xfd, 0, 1, 
 test('before selection DTLS/SRTP only from known candidates; after, only from the selected pair on its socket', () => {
   const { guard, counters, agent } = setup();
   const reply = (): void => {};
-  assert.equal(guard.admit(appData(), PEER, SOCKET, reply), true);
-  assert.equal(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), true);
-  assert.equal(guard.admit(appData(), STRANGER, SOCKET, reply), false);
+  assert.ok(guard.admit(appData(), PEER, SOCKET, reply));
+  assert.ok(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply));
+  assert.equal(guard.admit(appData(), STRANGER, SOCKET, reply), undefined);
   agent.pair = { transport: SOCKET, address: PEER };
-  assert.equal(guard.admit(srtpLike(), PEER, SOCKET, reply), true);
-  assert.equal(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), false);
-  assert.equal(guard.admit(srtpLike(), PEER, OTHER_SOCKET, reply), false);
+  assert.ok(guard.admit(srtpLike(), PEER, SOCKET, reply));
+  assert.equal(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), undefined);
+  assert.equal(guard.admit(srtpLike(), PEER, OTHER_SOCKET, reply), undefined);
   assert.deepEqual(counters.dropped, { malformed: 0, unauthenticated: 0, unselected_source: 3, unknown_kind: 0 });
-  assert.equal(guard.admit(Buffer.from([70, 1, 2, 3]), PEER, SOCKET, reply), false);
+  assert.equal(guard.admit(Buffer.from([70, 1, 2, 3]), PEER, SOCKET, reply), undefined);
   assert.equal(counters.dropped.unknown_kind, 1);
 });
 
@@ -67,13 +67,13 @@ test('checks need our credentials: 400/401 answers (rate-limited), nothing passe
   const replies: Buffer[] = [];
   const reply = (b: Buffer): void => void replies.push(b);
   const good = bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' });
-  assert.equal(guard.admit(good, PEER, SOCKET, reply), true);
+  assert.ok(guard.admit(good, PEER, SOCKET, reply));
   const consent = counters.consentAt;
   assert.ok(consent > 0);
   // An earlier generation's credentials still authenticate (an ICE restart in progress).
-  assert.equal(guard.admit(bindingRequest({ username: 'old0:cli1', password: 'old-password-0123456789' }), PEER, SOCKET, reply), true);
-  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1' }), PEER, SOCKET, reply), false);
-  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), false);
+  assert.ok(guard.admit(bindingRequest({ username: 'old0:cli1', password: 'old-password-0123456789' }), PEER, SOCKET, reply));
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1' }), PEER, SOCKET, reply), undefined);
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), undefined);
   assert.deepEqual(replies.map((r) => r[26] * 100 + r[27]), [400, 401]);
   for (let i = 0; i < 100; i++) guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply);
   assert.ok(replies.length <= 20, `error responses are rate-limited (${replies.length})`);
@@ -85,14 +85,14 @@ test('ICE-lite: an authenticated nomination from another address moves the selec
   const { guard, agent } = setup(true);
   agent.pair = { transport: SOCKET, address: PEER };
   const reply = (): void => {};
-  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'nope', useCandidate: true }), STRANGER, SOCKET, reply), false);
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'nope', useCandidate: true }), STRANGER, SOCKET, reply), undefined);
   assert.equal(agent.forgotten, 0);
-  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply), true);
+  assert.ok(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply));
   assert.equal(agent.forgotten, 1);
   // Full ICE agents nominate by their own rules: the guard never forgets their selection.
   const full = setup(false);
   full.agent.pair = { transport: SOCKET, address: PEER };
-  assert.equal(full.guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply), true);
+  assert.ok(full.guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply));
   assert.equal(full.agent.forgotten, 0);
 });
 
@@ -106,7 +106,7 @@ test('partial DTLS handshake fragments are bounded per agent; other DTLS still p
   for (let i = 0; i < 100; i++) if (guard.admit(record, PEER, SOCKET, reply)) passed++;
   assert.equal(passed, 64);
   assert.equal(counters.dropped.malformed, 36);
-  assert.equal(guard.admit(appData(), PEER, SOCKET, reply), true);
+  assert.ok(guard.admit(appData(), PEER, SOCKET, reply));
 });
 
 test('media is checked the way the stack demultiplexes it: second byte 209-223 is RTP to werift', () => {
@@ -116,7 +116,7 @@ test('media is checked the way the stack demultiplexes it: second byte 209-223 i
   for (const second of [0x6f, 0xd1, 0xdf]) {
     const b = Buffer.from(deadly);
     b[1] = second;
-    assert.equal(guard.admit(b, PEER, SOCKET, reply), false, `second byte ${second}`);
+    assert.equal(guard.admit(b, PEER, SOCKET, reply), undefined, `second byte ${second}`);
   }
   assert.equal(counters.dropped.malformed, 3);
   // Second byte 200 (SR): only the SRTCP header is in the clear.
@@ -124,5 +124,18 @@ test('media is checked the way the stack demultiplexes it: second byte 209-223 i
   sr[0] = 0x80;
   sr[1] = 200;
   sr.writeUInt16BE(6, 2);
-  assert.equal(guard.admit(sr, PEER, SOCKET, reply), true);
+  assert.ok(guard.admit(sr, PEER, SOCKET, reply));
+});
+
+test('once DTLS is up, plaintext records are cut out of DTLS datagrams and counted', () => {
+  const { guard, counters, agent } = setup();
+  agent.pair = { transport: SOCKET, address: PEER };
+  agent.connected = true;
+  const reply = (): void => {};
+  const closeNotify = Buffer.from([21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0]);
+  assert.equal(guard.admit(closeNotify, PEER, SOCKET, reply), undefined);
+  const app = appData();
+  assert.equal(guard.admit(app, PEER, SOCKET, reply), app);
+  assert.deepEqual(guard.admit(Buffer.concat([closeNotify, app]), PEER, SOCKET, reply), app);
+  assert.equal(counters.dropped.malformed, 2);
 });
