@@ -79,13 +79,20 @@ function standaloneGate(): InboundGate {
 
 /** The agent as the guard sees it, read live from werift's connection. */
 function guardedAgent(connection: WeriftIceConnection, gate: InboundGate): GuardedIceAgent {
+  // Read for every datagram: the answer is kept while werift's selected pair object stays the same.
+  let lastPair: object | undefined;
+  let lastSelected: { readonly transport: object; readonly address: Readonly<[string, number]> } | undefined;
   return {
     passwordOf: (ufrag) => (Object.prototype.hasOwnProperty.call(connection.userHistory, ufrag) ? connection.userHistory[ufrag] : undefined),
     remotePassword: () => connection.remotePassword,
     selected: () => {
       const pair = connection.nominated;
+      if (pair === lastPair) return lastSelected;
       const transport = pair?.protocol?.transport;
-      return pair && pair.remoteAddr && typeof transport === 'object' && transport !== null ? { transport, address: pair.remoteAddr } : undefined;
+      const address = pair?.remoteAddr;
+      lastPair = pair;
+      lastSelected = pair && address && typeof transport === 'object' && transport !== null ? { transport, address: [address[0], address[1]] } : undefined;
+      return lastSelected;
     },
     isKnownRemote: (addr) => connection.remoteCandidates.some((c) => c.port === addr[1] && c.host === addr[0]),
     dtlsConnected: () => gate.dtlsConnected(),
