@@ -135,6 +135,9 @@ class PeerHandleMedia implements HandleMedia {
     if (this.peer.state === 'up') out.rtp_sender = this.peer.srtpProfileName ? `portunus (${this.peer.srtpProfileName})` : 'stack';
     if (this.peer.closeReason !== undefined) out.close_reason = this.peer.closeReason;
     if (this.peer.state === 'up') Object.assign(out, this.peer.stats());
+    // Refused datagrams (malformed, unauthenticated checks, DTLS/SRTP from other addresses), also before media is up.
+    const dropped = this.peer.inboundDropped;
+    if (dropped && out.inbound_dropped === undefined) out.inbound_dropped = dropped;
     return out;
   }
 }

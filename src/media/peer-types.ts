@@ -21,7 +21,7 @@ export interface WebRtcPeerOptions {
   readonly iceTimeoutMs?: number;
   /** DTLS must complete within this long after ICE connects (else hangup "DTLS timeout"); default 20 s. */
   readonly dtlsTimeoutMs?: number;
-  /** Nothing at all (not even STUN consent checks) received for this long once up: hangup "ICE failed"; default 30 s. */
+  /** No consent (RFC 7675: authenticated checks, or answers to ours) from the selected pair for this long: hangup "ICE failed"; default 30 s. */
   readonly iceIdleTimeoutMs?: number;
   /** Janus `no_media_timer`: silence before `media` receiving:false; default 1000 ms. */
   readonly noMediaTimerMs?: number;

@@ -50,7 +50,7 @@ export class TurnRelayTransport {
   closed = false;
   received = 0;
   onData: (data: Buffer, addr: Address) => void = () => {};
-  /** As UdpIceTransport.intercept: our own receive path for media once SRTP is up. */
+  /** As UdpIceTransport.intercept: our own receive path for media once SRTP is up (called by the ICE layer). */
   intercept: ((data: Buffer) => boolean) | undefined;
   /** Our relayed address and what the server saw us as; set by allocate(). */
   relayed: TransportAddress | undefined;
@@ -228,14 +228,14 @@ export class TurnRelayTransport {
     const cd = parseChannelData(data);
     if (cd) {
       const peer = this.peerOf.get(cd.channel);
-      if (peer && !this.intercept?.(cd.data)) this.onData(cd.data, peer);
+      if (peer) this.onData(cd.data, peer);
       return;
     }
     if (!isStun(data)) return;
     const m = parseStunMessage(data);
     if (!m) return;
     if (m.cls === CLASS_INDICATION) {
-      if (m.method === METHOD_DATA && m.peer && m.data && !this.intercept?.(m.data)) this.onData(m.data, [m.peer.address, m.peer.port]);
+      if (m.method === METHOD_DATA && m.peer && m.data) this.onData(m.data, [m.peer.address, m.peer.port]);
       return;
     }
     this.pending.get(m.transactionId.toString('hex'))?.(m);

@@ -16,7 +16,10 @@ export class UdpIceTransport {
   received = 0;
   /** Set by the ICE layer; receives every datagram with its source address. */
   onData: (data: Buffer, addr: Address) => void = () => {};
-  /** Our own receive path for media once SRTP is up: returns true when it took the datagram. */
+  /**
+   * Our own receive path for media once SRTP is up: returns true when it took the datagram. Called by the ICE
+   * layer's onData once the datagram passed its checks (see werift-ice.ts), never straight from the socket.
+   */
   intercept: ((data: Buffer) => boolean) | undefined;
   private readonly socket: dgram.Socket;
   private readonly family: 4 | 6;
@@ -42,7 +45,6 @@ export class UdpIceTransport {
       const source: [string, number] = addr[0] === rinfo.address && addr[1] === rinfo.port ? addr : [rinfo.address, rinfo.port];
       this.lastSource = source;
       try {
-        if (this.intercept?.(data)) return;
         this.onData(data, source);
       } catch (err) {
         this.warn(`dropping datagram from ${rinfo.address}:${rinfo.port}: ${err instanceof Error ? err.message : String(err)}`);

@@ -44,8 +44,10 @@ import { TransportCcRecorder } from './twcc-feedback.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { UdpIceTransport } from './udp-ice-transport.js';
 import { installWeriftRejectionGuard } from './werift-guard.js';
-import { takeOverIceGathering, type GatheredEndpoint } from './werift-ice.js';
-import { forgetReceiverStream, localSrtpMaster, preferDtlsServerRole, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
+import { takeOverIceGathering, type GatheredEndpoint, type InboundGate } from './werift-ice.js';
+import { InboundCounters } from './inbound-guard.js';
+import { rtpPacketProblem } from '../rtp/packet-check.js';
+import { forgetReceiverStream, guardDtlsApplicationData, guardRtcpDecryption, localSrtpMaster, preferDtlsServerRole, preferFastSrtpProfile, rawRtpOf, remoteSrtpMaster, selectedPath, senderCname, type SelectedPath } from './werift-srtp.js';
 
 interface MidState {
   readonly mid: string;
@@ -177,8 +179,6 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private dtlsTimer: NodeJS.Timeout | undefined;
   private iceConnected = false;
   private dtlsUp = false;
-  private lastReceived = 0;
-  private lastReceivedAt = 0;
   private hangupReason: string | undefined;
   private readonly onAsyncError: (err: unknown) => void;
   /** Milliseconds from acceptOffer/createOffer to DTLS up, once up. */
@@ -210,6 +210,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private readonly nackScratch: number[] = [];
   /** Datagrams our receive path dropped (failed SRTP, replays, malformed). */
   inboundRefused = 0;
+  /** What the gate in front of the stack refused (inbound-guard.ts), and when consent was last given. */
+  private readonly inbound: InboundCounters;
+  private readonly gate: InboundGate;
 
   constructor(private readonly options: WebRtcPeerOptions) {
     super((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
@@ -222,6 +225,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.slowlinkThreshold = Math.max(0, options.slowlinkThreshold ?? 0);
     this.onAsyncError = (err) => this.log('debug', `async send failed: ${err instanceof Error ? err.message : String(err)}`);
     installWeriftRejectionGuard((msg) => options.log('warn', msg));
+    this.inbound = new InboundCounters((msg) => this.log('verbose', msg));
+    this.gate = { counters: this.inbound, dtlsConnected: () => this.dtlsUp, log: (msg) => this.log('verbose', msg) };
   }
 
   get state(): PeerState {
@@ -247,6 +252,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     const out: Record<string, unknown> = {};
     if (this.srtpIn) out.rtp_receiver = `portunus (${srtpProfileName(this.srtpIn.keys.profile)})`;
     if (this.inboundRefused > 0) out.inbound_refused = this.inboundRefused;
+    const dropped = this.inboundDropped;
+    if (dropped) out.inbound_dropped = dropped;
     const path = this.dtlsUsed ? selectedPath(this.dtlsUsed, this.path) : undefined;
     if (path) out.selected_pair = { local: `${path.transport.host}:${path.transport.port}`, remote: `${path.host}:${path.port}`, relayed: path.transport instanceof TurnRelayTransport };
     const streams: Record<string, unknown>[] = [];
@@ -261,6 +268,11 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     }
     out.streams = streams;
     return out;
+  }
+
+  /** What the gate in front of the stack refused so far, by reason; undefined while nothing was. */
+  get inboundDropped(): Record<string, number> | undefined {
+    return this.inbound.total() > 0 ? { ...this.inbound.dropped } : undefined;
   }
 
   /** Local UDP ports in use (one per gathered address). */
@@ -296,7 +308,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       }
       const first = plan.media.find((p) => p.accepted);
       this.bundleMid = first ? { mid: first.mid, index: first.index } : undefined;
-      takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg));
+      takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg), this.gate);
       if (offersBothDtlsRoles(plan)) preferDtlsServerRole(pc);
       const answer = await pc.createAnswer();
       this.assertOpen();
@@ -410,7 +422,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       const first = tracks[0];
       this.bundleMid = { mid: first.mid ?? '0', index: 0 };
       this.negotiatedValue = tracks.map((t, i) => ({ mid: t.mid ?? String(i), kind: t.kind }));
-      takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg));
+      takeOverIceGathering(pc, () => this.openEndpoints(), (msg) => this.log('error', msg), this.gate);
       const offer = await pc.createOffer();
       this.assertOpen();
       await pc.setLocalDescription(offer);
@@ -873,6 +885,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private onIceConnected(): void {
     if (this.iceTimer) clearTimeout(this.iceTimer);
     this.iceTimer = undefined;
+    // The check that selected the pair was authenticated: consent starts now (RFC 7675 §5.1).
+    this.inbound.consentAt = performance.now();
     const dtls = this.dtlsTransport();
     if (!dtls) return;
     this.startTransportCc(dtls);
@@ -895,6 +909,11 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   private onDtlsUp(): void {
     if (this.dtlsUp || this.closed) return;
     this.dtlsUp = true;
+    const dtls = this.dtlsTransport();
+    if (dtls) {
+      guardRtcpDecryption(dtls, (plain) => this.inbound.admitDecryptedRtcp(plain));
+      guardDtlsApplicationData(dtls, (packet) => this.inbound.admitSctp(packet));
+    }
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
     this.dtlsTimer = undefined;
     this.stateValue = 'up';
@@ -965,6 +984,10 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     if (!f) return false;
     const plain = srtp.unprotect(data, true);
     if (typeof plain === 'string') {
+      this.inboundRefused++;
+      return true;
+    }
+    if (plain[0] & 0x20 && rtpPacketProblem(plain)) {
       this.inboundRefused++;
       return true;
     }
@@ -1061,14 +1084,12 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       st.out?.prune(now);
     }
     this.sendSenderReports(now);
-    // A connected remote sends STUN consent checks every few seconds even without media.
-    let received = 0;
-    for (const t of this.transports) received += t.received;
-    for (const r of this.relays) received += r.received;
-    if (received !== this.lastReceived || this.lastReceivedAt === 0) {
-      this.lastReceived = received;
-      this.lastReceivedAt = now;
-    } else if (this.dtlsUp && now - this.lastReceivedAt > (this.options.iceIdleTimeoutMs ?? 30_000)) {
+    // Consent freshness (RFC 7675): the selected pair must keep proving, with our ICE credentials, that the peer
+    // wants our media (ICE-lite: its authenticated checks; full ICE: authenticated answers to ours). Other
+    // datagrams, media included, prove nothing: anyone can send them from anywhere.
+    const consentAt = this.inbound.consentAt;
+    if (this.iceConnected && consentAt > 0 && now - consentAt > (this.options.iceIdleTimeoutMs ?? 30_000)) {
+      this.log('warn', `no consent from the selected ICE pair for ${Math.round((now - consentAt) / 1000)} s`);
       this.close('ICE failed');
     }
   }

@@ -3,6 +3,7 @@
 // and fall back to stun.l.google.com when no STUN server is configured. All werift internals touched here are
 // reached through the narrow structural types below, so a werift upgrade breaks in this one file.
 import { Candidate, StunProtocol, candidateFoundation, candidatePriority, type RTCPeerConnection } from 'werift';
+import { InboundCounters, InboundGuard, type GuardedIceAgent } from './inbound-guard.js';
 import type { TurnRelayTransport } from './turn-relay.js';
 import type { UdpIceTransport } from './udp-ice-transport.js';
 
@@ -25,6 +26,12 @@ interface WeriftIceConnection {
   turnServer?: unknown;
   protocols: StunProtocol[];
   localUsername: string;
+  /** Our passwords by username fragment, of every generation (restart() adds one). */
+  readonly userHistory: Record<string, string | undefined>;
+  readonly remotePassword: string;
+  readonly iceLite: boolean;
+  readonly nominated?: { readonly protocol?: { readonly transport?: unknown }; readonly remoteAddr?: Readonly<[string, number]> };
+  resetNominatedPair(): void;
   generation: number;
   ensureProtocol(protocol: StunProtocol): void;
   pairLocalProtocol(protocol: StunProtocol): void;
@@ -41,22 +48,62 @@ interface StunProtocolInternals {
 
 const taken = new WeakSet<object>();
 
+/** What the gate in front of the stack needs from the PeerConnection (see inbound-guard.ts). */
+export interface InboundGate {
+  readonly counters: InboundCounters;
+  dtlsConnected(): boolean;
+  log(msg: string): void;
+}
+
 /**
  * Makes every ICE agent of `pc` (present now; call again after adding transceivers) gather host candidates
- * only from `open()`, and never contact a STUN/TURN server. Call before setLocalDescription.
+ * only from `open()`, and never contact a STUN/TURN server; every datagram its sockets receive passes the
+ * InboundGuard first. Call before setLocalDescription.
  */
-export function takeOverIceGathering(pc: RTCPeerConnection, open: EndpointOpener, log: (msg: string) => void): void {
+export function takeOverIceGathering(pc: RTCPeerConnection, open: EndpointOpener, log: (msg: string) => void, gate: InboundGate = standaloneGate()): void {
   for (const ice of pc.iceTransports) {
     const connection = ice.connection as unknown as WeriftIceConnection;
     if (taken.has(connection)) continue;
     taken.add(connection);
     connection.stunServer = undefined;
     connection.turnServer = undefined;
-    connection.getCandidatePromises = () => [gatherFrom(connection, open, log)];
+    const guard = new InboundGuard(guardedAgent(connection, gate), gate.counters, (msg) => gate.log(msg));
+    connection.getCandidatePromises = () => [gatherFrom(connection, open, log, guard)];
   }
 }
 
-async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener, log: (msg: string) => void): Promise<Candidate | undefined> {
+/** A gate of its own, for a PeerConnection that reads no counters (test clients, benches). */
+function standaloneGate(): InboundGate {
+  return { counters: new InboundCounters(() => {}), dtlsConnected: () => false, log: () => {} };
+}
+
+/** The agent as the guard sees it, read live from werift's connection. */
+function guardedAgent(connection: WeriftIceConnection, gate: InboundGate): GuardedIceAgent {
+  // Read for every datagram: the answer is kept while werift's selected pair object stays the same.
+  let lastPair: object | undefined;
+  let lastSelected: { readonly transport: object; readonly address: Readonly<[string, number]> } | undefined;
+  return {
+    passwordOf: (ufrag) => (Object.prototype.hasOwnProperty.call(connection.userHistory, ufrag) ? connection.userHistory[ufrag] : undefined),
+    remotePassword: () => connection.remotePassword,
+    selected: () => {
+      const pair = connection.nominated;
+      if (pair === lastPair) return lastSelected;
+      const transport = pair?.protocol?.transport;
+      const address = pair?.remoteAddr;
+      lastPair = pair;
+      lastSelected = pair && address && typeof transport === 'object' && transport !== null ? { transport, address: [address[0], address[1]] } : undefined;
+      return lastSelected;
+    },
+    isKnownRemote: (addr) => connection.remoteCandidates.some((c) => c.port === addr[1] && c.host === addr[0]),
+    dtlsConnected: () => gate.dtlsConnected(),
+    get lite() {
+      return connection.iceLite;
+    },
+    forgetSelected: () => connection.resetNominatedPair(),
+  };
+}
+
+async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener, log: (msg: string) => void, guard: InboundGuard): Promise<Candidate | undefined> {
   let endpoints: readonly GatheredEndpoint[];
   try {
     endpoints = await open();
@@ -70,16 +117,15 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
     const internals = protocol as unknown as StunProtocolInternals;
     connection.ensureProtocol(protocol);
     internals.transport = ep.transport;
-    // werift hands any datagram to DTLS whatever its source; only STUN may come from an address ICE has not
-    // seen (signalled, or learned from an authenticated check): junk posing as DTLS from elsewhere could
-    // otherwise disturb a handshake in progress.
-    let lastKnown: Readonly<[string, number]> | undefined;
-    ep.transport.onData = (data, addr) => {
-      if (data.length > 0 && data[0] > 3 && addr !== lastKnown) {
-        if (!connection.remoteCandidates.some((c) => c.port === addr[1] && c.host === addr[0])) return;
-        lastKnown = addr;
-      }
-      internals.datagramReceived(data, addr);
+    // werift answers any Binding request, learns its sender, and hands any other datagram to DTLS whatever
+    // its source: everything passes our guard first, then our own receive path, then werift.
+    const transport = ep.transport;
+    const reply = (b: Buffer, to: Readonly<[string, number]>): void => void transport.send(b, to);
+    transport.onData = (data, addr) => {
+      const admitted = guard.admit(data, addr, transport, reply);
+      if (!admitted) return;
+      if (transport.intercept?.(admitted)) return;
+      internals.datagramReceived(admitted, addr);
     };
     internals.localIp = ep.advertise;
     connection.protocols.push(protocol);

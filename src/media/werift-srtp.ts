@@ -127,3 +127,47 @@ export function rawRtpOf(rtp: RtpPacket): Buffer | undefined {
   if ((raw[0] >> 6) !== 2 || (raw[1] & 0x7f) !== h.payloadType || ((raw[2] << 8) | raw[3]) !== h.sequenceNumber || raw.readUInt32BE(8) !== h.ssrc) return undefined;
   return raw;
 }
+
+interface WeriftSrtcpSession {
+  decrypt: (buf: Buffer) => Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+const guardedSessions = new WeakSet<object>();
+
+/**
+ * Puts `admit` between werift's SRTCP decryption and its RTCP parser: a decrypted compound it refuses reaches
+ * the parser as nothing (werift parses an empty compound into no packets). Call once DTLS is connected.
+ */
+export function guardRtcpDecryption(dtls: RTCDtlsTransport, admit: (plain: Buffer) => boolean): void {
+  const session = (dtls as unknown as { srtcp?: WeriftSrtcpSession }).srtcp;
+  if (!session || typeof session.decrypt !== 'function' || guardedSessions.has(session)) return;
+  guardedSessions.add(session);
+  const decrypt = session.decrypt;
+  session.decrypt = (buf: Buffer): Buffer => {
+    const plain = decrypt(buf);
+    return admit(plain) ? plain : EMPTY;
+  };
+}
+
+/**
+ * Puts `admit` between werift's DTLS (decrypted application data) and its SCTP transport, whatever receiver the
+ * SCTP transport installs now or later. Call once DTLS is connected.
+ */
+export function guardDtlsApplicationData(dtls: RTCDtlsTransport, admit: (data: Buffer) => boolean): void {
+  const target = dtls as unknown as { dataReceiver?: (data: Buffer) => void };
+  if (guardedSessions.has(target)) return;
+  guardedSessions.add(target);
+  let inner = target.dataReceiver;
+  const guarded = (data: Buffer): void => {
+    if (admit(data)) inner?.(data);
+  };
+  Object.defineProperty(target, 'dataReceiver', {
+    configurable: true,
+    enumerable: true,
+    get: () => guarded,
+    set: (receiver: (data: Buffer) => void) => {
+      inner = receiver;
+    },
+  });
+}
