@@ -26,6 +26,10 @@ import { JcfgSyntaxError, parseJcfg, type JcfgGroup, type JcfgValue } from '../.
 import { formatJcfg } from '../../src/config/jcfg-format.js';
 import { parseJsonRequest, parseJsonSequence, serialize } from '../../src/transports/json-body.js';
 import { JanusError } from '../../src/core/errors.js';
+import { rtcpCompoundProblem, rtpPacketProblem, rtpPayloadOffset, srtcpHeaderProblem } from '../../src/rtp/packet-check.js';
+import { buildBindingError, fingerprintValid, integrityValid, readStunMessage, verifyBindingRequest } from '../../src/media/stun-message.js';
+import { dtlsDatagramProblem, partialHandshakeFragments, withoutPlaintextRecords } from '../../src/media/dtls-check.js';
+import { sctpPacketProblem } from '../../src/media/sctp-check.js';
 import { bytesFrom, textFrom } from './mutate.js';
 import { H264_PAYLOADS, JCFG_SAMPLES, JSON_SAMPLES, mjrSample, OGG_SAMPLES, RTCP_SAMPLES, RTP_SAMPLES, RTSP_SAMPLES, RTSP_SDP, rtpPacket, SDP_OFFER, STUN_SAMPLES, TRANSACTION_ID, VP8_PAYLOADS, VP9_PAYLOADS } from './samples.js';
 
@@ -70,6 +74,16 @@ const relayTable = relayExtensionTable(
   ],
   'video',
 );
+
+// A DTLS ClientHello-sized handshake record and an alert; an SCTP packet with a DATA and a SACK chunk.
+const DTLS_SAMPLES = [
+  Buffer.from('16fefd000000000000000000190100000d000000000000000dfefd' + '00'.repeat(11), 'hex'),
+  Buffer.from('15fefd00010000000000010002' + '0100', 'hex'),
+];
+const SCTP_SAMPLES = [
+  Buffer.from('13881388' + '00000001' + '00000000' + '00030014' + '00000001' + '0000' + '0000' + '00000033' + '61626364' + '03000010' + '00000001' + '0000ffff' + '00000000', 'hex'),
+];
+const iceCredentials = { passwordOf: (ufrag: string) => (ufrag === 'abcd' ? 'passwordpasswordpassword' : undefined) };
 
 // Settings as a plugin saves them (state files): names mostly valid, values of every kind the syntax has.
 const jcfgName = fc.oneof(fc.stringMatching(/^[A-Za-z*][A-Za-z0-9_*\-.]{0,12}$/), fc.stringMatching(/^[a-z][a-z0-9_]{250,300}$/), fc.string({ maxLength: 8 }));
@@ -235,5 +249,33 @@ export const TARGETS: readonly FuzzTarget[] = [
     const r = readMjr(b);
     for (const f of r.frames) assert.ok(f.offset >= 0 && f.payload.byteOffset - b.byteOffset + f.payload.length <= b.length);
     if (r.stopped) assert.ok(r.stopped.offset >= 0 && r.stopped.offset <= b.length);
+  }),
+  target('packet-check', 'src/rtp/packet-check.ts', bytesFrom([...RTP_SAMPLES, ...RTCP_SAMPLES], 256), (b) => {
+    const offset = rtpPayloadOffset(b);
+    if (typeof offset === 'number') assert.ok(offset >= 12 && offset <= b.length, `payload offset ${offset} of ${b.length}`);
+    for (const check of [rtpPacketProblem, rtcpCompoundProblem, (x: Uint8Array) => srtcpHeaderProblem(x, 14)]) {
+      const r = check(b);
+      assert.ok(r === undefined || typeof r === 'string');
+    }
+  }),
+  target('stun-message', 'src/media/stun-message.ts', bytesFrom(STUN_SAMPLES, 128), (b) => {
+    const m = readStunMessage(b);
+    if (typeof m === 'string') return;
+    fingerprintValid(b, m);
+    integrityValid(b, m, 'passwordpasswordpassword');
+    const verdict = verifyBindingRequest(b, m, iceCredentials);
+    assert.ok(verdict !== undefined);
+    const error = buildBindingError(m, 400);
+    assert.equal(typeof readStunMessage(error), 'object', 'our own error response reads back');
+  }),
+  target('dtls-check', 'src/media/dtls-check.ts', bytesFrom(DTLS_SAMPLES, 128), (b) => {
+    const r = dtlsDatagramProblem(b);
+    assert.ok(r === undefined || typeof r === 'string');
+    assert.ok(partialHandshakeFragments(b) >= 0);
+    assert.ok(withoutPlaintextRecords(b).length <= b.length);
+  }),
+  target('sctp-check', 'src/media/sctp-check.ts', bytesFrom(SCTP_SAMPLES, 128), (b) => {
+    const r = sctpPacketProblem(b);
+    assert.ok(r === undefined || typeof r === 'string');
   }),
 ];
