@@ -226,6 +226,9 @@ function plainRtp(seq: number, pt: number, timestamp: number, ssrc: number, payl
 let soak: Soak | undefined;
 let progress: NodeJS.Timeout | undefined;
 
+// Without its runner (killed, or crashed) there is nobody to report to: stop at once.
+process.on('disconnect', () => process.exit(0));
+
 // A client-side stray rejection (a late timeout of an abandoned wait) must not end the run; it is counted as seen.
 process.on('unhandledRejection', () => undefined);
 
@@ -245,7 +248,7 @@ process.on('message', (m: ToClient) => {
         send({ t: 'finished', stats: s.snapshot() });
       } else if (m.t === 'quit') {
         soak?.close();
-        process.disconnect?.();
+        process.exit(0);
       }
     } catch (err) {
       send({ t: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });

@@ -4,12 +4,15 @@
 //
 //   node --expose-gc dist/test/soak/run.js [--cycles=N] [--concurrency=N] [--max-seconds=S] [--settle-seconds=S]
 //        [--heap-margin-mib=M] [--max-failed=F] [--garbage-rate=N] [--inject-share=F] [--seed=N] [--mix=echotest:80,streaming:10,videoroom:10]
+//        [--heap-snapshots=DIR]   (writes baseline.heapsnapshot and end.heapsnapshot there, to find what grew)
 //
 // Every option can also be given as an environment variable: SOAK_CYCLES, SOAK_CONCURRENCY, … (dashes as
 // underscores). The last line printed is "SOAK RESULT {json}"; the exit code is 0 only when nothing leaked,
 // every cycle ran and no more than --max-failed of them failed.
 import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { startInProcess } from '../helpers/in-process-server.js';
 import type { ClientSettings, ClientStats, CycleKind, FromClient, ToClient } from './protocol.js';
 import { compare, mib, snapshot, type ResourceSnapshot } from './resources.js';
@@ -26,6 +29,7 @@ interface Options {
   readonly injectShare: number;
   readonly seed: number;
   readonly mix: Record<CycleKind, number>;
+  readonly heapSnapshots: string;
 }
 
 function option(name: string, fallback: string): string {
@@ -59,6 +63,7 @@ function parseOptions(): Options {
     injectShare: Math.min(1, numberOption('inject-share', 0.2, 0)),
     seed: Math.trunc(numberOption('seed', Date.now() % 0x7fffffff, 0)),
     mix,
+    heapSnapshots: option('heap-snapshots', ''),
   };
 }
 
@@ -150,6 +155,7 @@ async function main(): Promise<number> {
     baseline = await stableSnapshot();
     const baselineSessions = srv.server.gateway.sessions.size;
     say(`baseline: ${describe(baseline)}, sessions ${baselineSessions}`);
+    if (o.heapSnapshots) say(`heap snapshot: ${writeHeapSnapshot(join(o.heapSnapshots, 'baseline.heapsnapshot'))}`);
 
     runStart = Date.now();
     tell({ t: 'go' });
@@ -170,6 +176,7 @@ async function main(): Promise<number> {
       await sleep(1000);
     }
     settledMs = Date.now() - settleStart;
+    if (o.heapSnapshots) say(`heap snapshot: ${writeHeapSnapshot(join(o.heapSnapshots, 'end.heapsnapshot'))}`);
     say(`end (after ${(settledMs / 1000).toFixed(1)} s settling): ${describe(end)}, sessions ${srv.server.gateway.sessions.size}`);
 
     problems.push(...compare(baseline, end, o.heapMarginMib * 1048576).leaks);
