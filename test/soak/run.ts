@@ -4,7 +4,7 @@
 //
 //   node --expose-gc dist/test/soak/run.js [--cycles=N] [--concurrency=N] [--max-seconds=S] [--settle-seconds=S]
 //        [--heap-margin-mib=M] [--max-failed=F] [--garbage-rate=N] [--inject-share=F] [--seed=N] [--mix=echotest:80,streaming:10,videoroom:10]
-//        [--heap-snapshots=DIR]   (writes baseline.heapsnapshot and end.heapsnapshot there, to find what grew)
+//        [--stall-seconds=S] [--heap-snapshots=DIR]   (writes baseline.heapsnapshot and end.heapsnapshot there, to find what grew)
 //
 // Every option can also be given as an environment variable: SOAK_CYCLES, SOAK_CONCURRENCY, … (dashes as
 // underscores). The last line printed is "SOAK RESULT {json}"; the exit code is 0 only when nothing leaked,
@@ -16,6 +16,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { startInProcess } from '../helpers/in-process-server.js';
 import type { ClientSettings, ClientStats, CycleKind, FromClient, ToClient } from './protocol.js';
 import { compare, mib, snapshot, type ResourceSnapshot } from './resources.js';
+import { startStallWatchdog } from './stall-watchdog.js';
 
 interface Options {
   readonly cycles: number;
@@ -30,6 +31,8 @@ interface Options {
   readonly seed: number;
   readonly mix: Record<CycleKind, number>;
   readonly heapSnapshots: string;
+  /** The server's event loop blocked this long ends the run as failed (a worker thread watches it). */
+  readonly stallSeconds: number;
 }
 
 function option(name: string, fallback: string): string {
@@ -64,6 +67,7 @@ function parseOptions(): Options {
     seed: Math.trunc(numberOption('seed', Date.now() % 0x7fffffff, 0)),
     mix,
     heapSnapshots: option('heap-snapshots', ''),
+    stallSeconds: numberOption('stall-seconds', 30, 1),
   };
 }
 
@@ -79,6 +83,7 @@ async function main(): Promise<number> {
   say(`cycles ${o.cycles}, concurrency ${o.concurrency}, mix ${JSON.stringify(o.mix)}, garbage ${o.garbageRate}/s, peer garbage in ${o.injectShare * 100} % of cycles, seed ${o.seed}, at most ${o.maxSeconds} s`);
 
   const srv = await startInProcess();
+  const watchdog = startStallWatchdog(o.stallSeconds * 1000);
   // The helper keeps every log line; the soak keeps the count of warnings and errors and the last few only.
   const levels: Record<string, number> = {};
   const lastProblems: string[] = [];
@@ -190,6 +195,7 @@ async function main(): Promise<number> {
     problems.push(err instanceof Error ? err.message : String(err));
   } finally {
     clearInterval(logDrain);
+    await watchdog.stop();
     drainLogs();
     if (child.connected) tell({ t: 'quit' });
     const exited = new Promise<void>((r) => (childExit ? r() : child.once('exit', () => r())));
