@@ -1,5 +1,6 @@
 // A short soak in every test run: the soak runner (the server in its own process, the clients in a child) for
-// 150 cycles, and for 50 more on a host without IPv6; its assertions are the full soak's (run.ts).
+// 150 cycles with garbage at the media ports, 60 in which the connected peer's own socket sends garbage mid-call,
+// and 50 on a host without IPv6; the assertions are the full soak's (run.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -51,11 +52,15 @@ const env = (): NodeJS.ProcessEnv => {
   return e;
 };
 
-test('short soak: 150 create/attach/media/detach/destroy cycles with garbage datagrams leave no descriptor, socket, timer or heap behind', { timeout: 250_000 }, async () => {
-  check(await runSoak(['--cycles=150', '--max-seconds=150', '--settle-seconds=3', '--seed=1501'], env()), 150);
+test('short soak: 150 create/attach/media/detach/destroy cycles with garbage datagrams at the media ports leave no descriptor, socket, timer or heap behind', { timeout: 250_000 }, async () => {
+  check(await runSoak(['--cycles=150', '--inject-share=0', '--max-seconds=150', '--settle-seconds=3', '--seed=1501'], env()), 150);
+});
+
+test('short soak with garbage from the connected peer\'s own address mid-call: 60 cycles keep their media and the server its pace', { timeout: 250_000 }, async () => {
+  check(await runSoak(['--cycles=60', '--inject-share=1', '--max-seconds=150', '--settle-seconds=3', '--seed=6001'], env()), 60);
 });
 
 test('short soak on a host without IPv6: 50 cycles, same assertions', { timeout: 250_000 }, async () => {
   const noIpv6 = { ...(await noIpv6Env(env())), PORTUNUS_EXPECT_NO_IPV6: '1' };
-  check(await runSoak(['--cycles=50', '--max-seconds=150', '--settle-seconds=3', '--seed=5001'], noIpv6), 50);
+  check(await runSoak(['--cycles=50', '--inject-share=0', '--max-seconds=150', '--settle-seconds=3', '--seed=5001'], noIpv6), 50);
 });
