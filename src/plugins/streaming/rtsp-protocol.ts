@@ -149,17 +149,22 @@ function decode(text: string): string {
   }
 }
 
+/** A client's text as an error message may quote it: short enough that an error never carries a whole request back. */
+function quoted(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
 /** rtsp://[user:pass@]host[:port]/path — the host must be an IP literal (no name look-ups). */
 export function parseRtspUrl(text: string): RtspUrl {
   let u: URL;
   try {
     u = new URL(text);
   } catch {
-    throw new RtspError(`'${text}' is not a URL`);
+    throw new RtspError(`'${quoted(text)}' is not a URL`);
   }
-  if (u.protocol !== 'rtsp:') throw new RtspError(`'${text}' is not an rtsp:// URL`);
+  if (u.protocol !== 'rtsp:') throw new RtspError(`'${quoted(text)}' is not an rtsp:// URL`);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  if (isIP(host) === 0) throw new RtspError(`the RTSP host must be an IP address ('${host}' would need a name look-up)`);
+  if (isIP(host) === 0) throw new RtspError(`the RTSP host must be an IP address ('${quoted(host)}' would need a name look-up)`);
   const user = u.username ? decode(u.username) : undefined;
   const password = u.password ? decode(u.password) : undefined;
   u.username = '';
@@ -289,7 +294,8 @@ export function parseSessionHeader(value: string): { id: string; timeout: number
 
 /** server_port=a-b from a Transport header; undefined unless both are ports 1..65535. */
 export function serverPorts(transport: string): { rtp: number; rtcp: number } | undefined {
-  const m = /server_port=(\d{1,5})(?:-(\d{1,5}))?/i.exec(transport);
+  // Whole numbers only: a six-digit port must not be read as its first five digits.
+  const m = /server_port=(\d{1,5})(?:-(\d{1,5}))?(?![\d])/i.exec(transport);
   if (!m) return undefined;
   const rtp = Number(m[1]);
   const rtcp = m[2] ? Number(m[2]) : rtp + 1;
