@@ -65,6 +65,8 @@ export function helpText(): string {
   lines.push('ICE is ICE-lite by default (nat.ice_lite = false: full ICE) with host candidates (loopback included when it is all there is or when');
   lines.push('nat.ice_enforce_list names lo), a server-reflexive one per socket with nat.stun_server, and a');
   lines.push('relayed one with nat.turn_server (turn_type udp, tcp or tls; turn_user/turn_pwd as long-term credentials).');
+  lines.push('Every file a client names (recordings, rec_dir, file mountpoints made over the API) stays inside');
+  lines.push('general.recordings_dir; the plugins\' admin_key keeps room and mountpoint creation for the operator.');
   lines.push('');
   lines.push('Settings (section.key = default):');
   for (const [section, keys] of Object.entries(DEFAULTS)) {
