@@ -21,6 +21,8 @@ const MIN_SRTCP_TRAILER = 4 + MIN_SRTP_TAG;
 const MAX_PARTIAL_HANDSHAKE_FRAGMENTS = 64;
 /** Error responses to failed checks, per agent and second: no reflector for floods with forged sources. */
 const MAX_ERROR_RESPONSES_PER_SECOND = 20;
+/** Remote addresses that proved our credentials, kept per agent (a client has a few candidates). */
+const MAX_VALIDATED_SOURCES = 16;
 
 /**
  * Whether werift demultiplexes this media datagram as SRTCP: second byte 192-208 (RFC 5761 says 192-223; werift
@@ -92,6 +94,12 @@ export class InboundGuard {
   private errorWindowStart = 0;
   private errorsInWindow = 0;
   private partialFragments = 0;
+  /**
+   * Sources (local transport and remote address) of pairs the peer proved with our credentials: an authenticated
+   * check came from there, or our own check there was answered with the peer's integrity. RFC 8445 §12.1 lets
+   * media arrive on any valid pair, and a full-ICE peer may nominate a pair other than the one the stack keeps.
+   */
+  private readonly validated = new Map<object, Set<string>>();
 
   constructor(
     private readonly agent: GuardedIceAgent,
@@ -138,7 +146,15 @@ export class InboundGuard {
   }
 
   private fromPeer(from: Address, transport: object): boolean {
-    return this.agent.selected() ? this.isSelected(from, transport) : this.agent.isKnownRemote(from);
+    if (!this.agent.selected()) return this.agent.isKnownRemote(from);
+    return this.isSelected(from, transport) || this.validated.get(transport)?.has(`${from[0]}|${from[1]}`) === true;
+  }
+
+  private validate(from: Address, transport: object): void {
+    let set = this.validated.get(transport);
+    if (!set) this.validated.set(transport, (set = new Set()));
+    if (set.size >= MAX_VALIDATED_SOURCES) return;
+    set.add(`${from[0]}|${from[1]}`);
   }
 
   private isSelected(from: Address, transport: object): boolean {
@@ -153,8 +169,9 @@ export class InboundGuard {
     if (msg.cls === 'success' || msg.cls === 'error') {
       // The stack matches answers to its own transactions and checks their integrity itself. A success with our
       // peer's integrity from the selected pair is consent (full ICE: the answer to a consent check).
-      if (!this.agent.lite && msg.cls === 'success' && this.isSelected(from, transport) && integrityValid(data, msg, this.agent.remotePassword())) {
-        this.counters.consentAt = performance.now();
+      if (!this.agent.lite && msg.cls === 'success' && integrityValid(data, msg, this.agent.remotePassword())) {
+        this.validate(from, transport);
+        if (this.isSelected(from, transport)) this.counters.consentAt = performance.now();
       }
       return true;
     }
@@ -163,6 +180,7 @@ export class InboundGuard {
       if (verdict.code !== undefined && this.mayAnswerError()) reply(buildBindingError(msg, verdict.code), from);
       return this.drop('unauthenticated', `Binding request from ${from[0]}:${from[1]}: ${verdict.reason}`);
     }
+    this.validate(from, transport);
     const selected = this.agent.selected();
     if (this.agent.lite) {
       if (verdict.useCandidate && selected && !this.isSelected(from, transport)) {

@@ -90,10 +90,16 @@ for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server witho
       await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
       const server = transport === 'WebSocket' ? srv.wsUrl : transport === 'REST long-poll' ? srv.restUrl : transport === 'WebSocket, server without IPv6' ? noV6.wsUrl : fullIce.wsUrl;
       await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), server);
-      await p.waitForFunction(() => {
-        const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
-        return r.webrtcUp || r.error !== null;
-      }, undefined, { timeout: 30_000 });
+      await p
+        .waitForFunction(() => {
+          const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+          return r.webrtcUp || r.error !== null;
+        }, undefined, { timeout: 30_000 })
+        .catch((err: unknown) => {
+          // A child server's own account of the call says why it did not come up.
+          const child = transport === 'WebSocket, server without IPv6' ? noV6 : transport === 'WebSocket, full ICE (nat.ice_lite = false)' ? fullIce : undefined;
+          throw new Error(`no webrtcup within 30 s${child ? `; the server's log ends with:\n${child.log().slice(-3000)}` : ''}`, { cause: err });
+        });
       const r0 = await p.evaluate(() => (window as unknown as { result: { error: string | null; events: unknown[] } }).result);
       assert.equal(r0.error, null);
       assert.deepEqual(r0.events[0], { echotest: 'event', result: 'ok' });

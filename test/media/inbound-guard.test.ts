@@ -61,6 +61,21 @@ test('before selection DTLS/SRTP only from known candidates; after, only from th
   assert.equal(counters.dropped.unknown_kind, 1);
 });
 
+test('after selection, a pair the peer proved with our credentials may carry DTLS/SRTP too (a full-ICE peer may nominate another pair than the stack keeps)', () => {
+  const { guard, counters, agent } = setup(false);
+  const reply = (): void => {};
+  agent.pair = { transport: SOCKET, address: PEER };
+  assert.equal(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), undefined, 'signalled only: refused');
+  assert.ok(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' }), SIGNALLED, SOCKET, reply));
+  assert.ok(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), 'after an authenticated check from there: taken');
+  assert.ok(guard.admit(appData(), SIGNALLED, SOCKET, reply));
+  assert.equal(guard.admit(srtpLike(), SIGNALLED, OTHER_SOCKET, reply), undefined, 'only on the socket the check came to');
+  // A check without our credentials proves nothing.
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), undefined);
+  assert.equal(guard.admit(appData(), STRANGER, SOCKET, reply), undefined);
+  assert.equal(counters.dropped.unselected_source, 3);
+});
+
 test('checks need our credentials: 400/401 answers (rate-limited), nothing passed on, no consent', () => {
   const { guard, counters, agent } = setup();
   agent.pair = { transport: SOCKET, address: PEER };
