@@ -71,10 +71,9 @@ class EchoSession {
   }
 
   /** Closes every file now (on disk when this returns). */
-  stopRecording(): Promise<void> {
+  stopRecording(): void {
     for (const r of this.recording?.files.values() ?? []) r.close();
     this.recording = undefined;
-    return Promise.resolve();
   }
 
   /** Writes a packet to the recording of its kind, opening that file on its first packet. */
@@ -115,7 +114,7 @@ class EchoSession {
     this.layers = this.newSelector();
     this.temporalFilter = undefined;
     this.svcFilter = undefined;
-    void this.stopRecording();
+    this.stopRecording();
   }
 }
 
@@ -137,14 +136,12 @@ export class EchoTestPlugin implements Plugin {
   }
 
   /** Closes every recording now (a stop leaves whole files); settles once they are flushed. */
-  destroy(): Promise<void> {
-    const closing: Array<Promise<void>> = [];
+  destroy(): void {
     for (const s of this.sessions.values()) {
       s.destroyed = true;
-      closing.push(s.stopRecording());
+      s.stopRecording();
     }
     this.sessions.clear();
-    return Promise.all(closing).then(() => undefined);
   }
 
   createSession(handle: PluginHandle): void {
@@ -155,7 +152,7 @@ export class EchoTestPlugin implements Plugin {
     const s = this.sessions.get(handle.id);
     if (s) {
       s.destroyed = true;
-      void s.stopRecording();
+      s.stopRecording();
     }
     this.sessions.delete(handle.id);
   }
@@ -231,7 +228,7 @@ export class EchoTestPlugin implements Plugin {
       s.recording = { folder: this.recordingsDir, base, files: new Map(), failed: new Set() };
       handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr in ${this.recordingsDir}`);
     } else if (body.record === false) {
-      void s.stopRecording();
+      s.stopRecording();
     }
 
     if (typeof body.audio === 'boolean') s.audioActive = body.audio;

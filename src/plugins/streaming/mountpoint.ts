@@ -145,7 +145,7 @@ export class StreamSource {
   }
 
   /** Closes the sockets and the recorder now (the recording is on disk when this returns). */
-  close(): Promise<void> {
+  close(): void {
     this.recorder?.close();
     this.recorder = undefined;
     for (const s of [this.rtp, this.rtcp, ...this.layers]) {
@@ -155,7 +155,6 @@ export class StreamSource {
         // already closed
       }
     }
-    return Promise.resolve();
   }
 }
 
@@ -224,8 +223,7 @@ export class Mountpoint {
   /** Stops the playback, the RTSP session, every socket and recorder now; settles once all of them are done. */
   close(): Promise<void> {
     this.file?.player?.stop();
-    const done: Array<Promise<unknown>> = [this.rtsp?.client.close() ?? Promise.resolve()];
-    for (const s of this.streams) done.push(s.close());
-    return Promise.all(done).then(() => undefined, () => undefined);
+    for (const s of this.streams) s.close();
+    return (this.rtsp?.client.close() ?? Promise.resolve()).catch(() => undefined);
   }
 }

@@ -442,7 +442,7 @@ export class StreamingPlugin implements Plugin {
       });
     } catch (err) {
       for (const { stream } of wanted) stream.recorder = undefined;
-      for (const r of started) void r.close();
+      for (const r of started) r.close();
       this.log.warn(`mountpoint ${mp.id}: recording not started: ${err instanceof Error ? err.message : String(err)}`);
       throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${faultText(err)}`);
     }
@@ -454,10 +454,8 @@ export class StreamingPlugin implements Plugin {
   private recordingBase(filename: string): string {
     try {
       const file = prepareFileInside(this.recordingsDir, `${filename}.mjr`);
-      // A recording never replaces a file (the recorder would fail later, out of sight of this request).
-      // The recorder creates its file a moment later: a name another recording is opening counts as taken too.
-      const opening = [...this.mountpoints.values()].some((m) => m.streams.some((st) => st.recorder?.path === file));
-      if (opening || existsSync(file)) throw new StreamingError(E.CANT_RECORD, `Error starting recorder: '${filename.slice(0, 200)}.mjr' exists`);
+      // A recording never replaces a file (the recorder, which opens it exclusively, would refuse it anyway).
+      if (existsSync(file)) throw new StreamingError(E.CANT_RECORD, `Error starting recorder: '${filename.slice(0, 200)}.mjr' exists`);
       return file.slice(0, -'.mjr'.length);
     } catch (err) {
       if (err instanceof StreamingError) throw err;
@@ -796,7 +794,7 @@ export class StreamingPlugin implements Plugin {
             for (const config of configs) opened.push(await this.openStream(mp, { config, port: 0, rtcpPort: 0 }));
             if (client.closed) throw new Error('the mountpoint was destroyed');
           } catch (err) {
-            for (const s of opened) void s.close();
+            for (const s of opened) s.close();
             throw err;
           }
           mp.streams.push(...opened);
