@@ -4,6 +4,7 @@ import { MJR_MAGIC } from '../../src/plugins/rtp/mjr-recorder.js';
 import { buildFir, buildNack, buildPli, buildReceiverReport, buildRemb, buildSenderReport } from '../../src/rtp/rtcp.js';
 import { buildBindingResponse } from '../../src/media/stun-binding.js';
 import { allocateRequest, buildStunMessage, channelBindRequest, channelDataHeader, CLASS_ERROR, CLASS_SUCCESS, createPermissionRequest, longTermKey, METHOD_ALLOCATE, sendIndication } from '../../src/media/turn-messages.js';
+import { oggPage } from '../helpers/ogg-page.js';
 
 export const TRANSACTION_ID = Buffer.from('0123456789ab');
 
@@ -152,31 +153,11 @@ export const RTSP_SAMPLES = [
 
 export const RTSP_SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=cam\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0IAH5WoFAFuQA==,aM48gA==\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=control:rtsp://127.0.0.1/cam/trackID=1\r\n';
 
-/** One Ogg page of the given packets (no CRC: the reader does not check it). */
-function oggPage(serial: number, seq: number, headerType: number, packets: readonly Buffer[]): Buffer {
-  const lacing: number[] = [];
-  for (const p of packets) {
-    let n = p.length;
-    while (n >= 255) {
-      lacing.push(255);
-      n -= 255;
-    }
-    lacing.push(n);
-  }
-  const head = Buffer.alloc(27 + lacing.length);
-  head.write('OggS', 0, 'latin1');
-  head[5] = headerType;
-  head.writeUInt32LE(serial, 14);
-  head.writeUInt32LE(seq, 18);
-  head[26] = lacing.length;
-  lacing.forEach((l, i) => (head[27 + i] = l));
-  return Buffer.concat([head, ...packets]);
-}
 
 const opusHead = Buffer.concat([Buffer.from('OpusHead', 'latin1'), Buffer.from([1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0])]);
 const opusTags = Buffer.concat([Buffer.from('OpusTags', 'latin1'), Buffer.from([4, 0, 0, 0]), Buffer.from('test'), Buffer.from([0, 0, 0, 0])]);
 export const OGG_SAMPLES = [
-  Buffer.concat([oggPage(7, 0, 2, [opusHead]), oggPage(7, 1, 0, [opusTags]), oggPage(7, 2, 0, [Buffer.from([0xfc, 1, 2, 3]), Buffer.from([0x78, 9, 9]), Buffer.alloc(300, 0xfc)]), oggPage(9, 0, 2, [Buffer.from('other stream')]), oggPage(7, 3, 4, [Buffer.from([0x0b, 0x83, 1])])]),
+  Buffer.concat([oggPage(7, 0, [opusHead], 2), oggPage(7, 1, [opusTags]), oggPage(7, 2, [Buffer.from([0xfc, 1, 2, 3]), Buffer.from([0x78, 9, 9]), Buffer.alloc(300, 0xfc)]), oggPage(9, 0, [Buffer.from('other stream')], 2), oggPage(7, 3, [Buffer.from([0x0b, 0x83, 1])], 4)]),
 ];
 
 export const JCFG_SAMPLES = [

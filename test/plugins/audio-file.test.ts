@@ -7,27 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { oggPage } from '../helpers/ogg-page.js';
 import { AudioFileError, audioFramesFor, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../src/plugins/streaming/audio-file.js';
 
-function oggPage(serial: number, seqNo: number, packets: Buffer[], continued = false): Buffer {
-  const lacing: number[] = [];
-  for (const p of packets) {
-    let n = p.length;
-    while (n >= 255) {
-      lacing.push(255);
-      n -= 255;
-    }
-    lacing.push(n);
-  }
-  const head = Buffer.alloc(27 + lacing.length);
-  head.write('OggS', 0, 'latin1');
-  head[5] = continued ? 1 : 0;
-  head.writeUInt32LE(serial, 14);
-  head.writeUInt32LE(seqNo, 18);
-  head[26] = lacing.length;
-  Buffer.from(lacing).copy(head, 27);
-  return Buffer.concat([head, ...packets]);
-}
 
 test('G.711 files are cut into 20 ms frames with static payload types', () => {
   const a = g711Frames(Buffer.alloc(400, 1), 'pcma');
@@ -57,7 +39,7 @@ test('Ogg pages: packets spanning lacing values and pages are joined; other stre
   head.writeUInt32LE(1, 14);
   head[26] = 1;
   head[27] = 255;
-  const spanning = Buffer.concat([head, Buffer.alloc(255, 2), oggPage(1, 4, [Buffer.alloc(10, 3)], true)]);
+  const spanning = Buffer.concat([head, Buffer.alloc(255, 2), oggPage(1, 4, [Buffer.alloc(10, 3)], 1)]);
   const joined = oggPackets(spanning);
   assert.equal(joined.length, 1);
   assert.equal(joined[0].length, 265);
@@ -104,7 +86,7 @@ function opusFile(packets: Buffer[], perPage = 3): Buffer {
 }
 
 test('Ogg: the tail of a packet whose start is missing (a first page flagged continued) is not a packet', () => {
-  const orphan = oggPage(1, 5, [Buffer.alloc(10, 9), Buffer.from([0xfc, 1, 2])], true);
+  const orphan = oggPage(1, 5, [Buffer.alloc(10, 9), Buffer.from([0xfc, 1, 2])], 1);
   // The first 10 bytes end a packet that began on a page we never saw: only the second packet is whole.
   assert.deepEqual(oggPackets(orphan), [Buffer.from([0xfc, 1, 2])]);
   // A continued page after a page of another stream: same.
