@@ -1,30 +1,29 @@
 // An in-memory Network for unit tests and benches: UDP endpoints that deliver to each other without the kernel,
 // names resolved from a script, and TCP/TLS connections only where a test supplies them.
 import {
-  describeBindSpecError,
+  BindError,
+  bindTargetOrThrow,
   isIP,
-  resolveBindSpec,
+  multicastTargetOrThrow,
+  NameCache,
   sameAddress,
   unmapAddress,
   type BindTarget,
+  type BoundUdpSocket,
   type Family,
-} from '../src/net/address.js';
-import { BindError } from '../src/net/bind-error.js';
-import { NameCache, type NameCacheOptions } from '../src/net/name-cache.js';
-import type { NetworkHost } from '../src/net/network-host.js';
-import type {
-  BoundUdpSocket,
-  ListeningAddress,
-  Network,
-  TcpConnection,
-  TcpListenOptions,
-  TcpServer,
-  TlsConnectOptions,
-  UdpErrorHandler,
-  UdpMessageHandler,
-  UdpOpenOptions,
-  UdpSource,
-} from '../src/net/network.js';
+  type ListeningAddress,
+  type NameCacheOptions,
+  type Network,
+  type NetworkHost,
+  type TcpConnection,
+  type TcpListenOptions,
+  type TcpServer,
+  type TlsConnectOptions,
+  type UdpErrorHandler,
+  type UdpMessageHandler,
+  type UdpOpenOptions,
+  type UdpSource,
+} from '../src/net/index.js';
 
 /** A loopback-only host: 127.0.0.1, and ::1 when `ipv6`. */
 export function fakeHost(ipv6 = false): NetworkHost {
@@ -92,16 +91,11 @@ export class FakeNetwork implements Network {
   }
 
   resolve(what: string, spec: string | undefined, port: number, v6Only = false): BindTarget {
-    const r = resolveBindSpec(spec, this.host, { v6Only });
-    if (!r.ok) {
-      const v6 = r.error.kind === 'ipv6-unavailable';
-      throw new BindError(what, r.error.spec, port, v6 ? 6 : undefined, v6 ? 'EAFNOSUPPORT' : 'EADDRNOTAVAIL', describeBindSpecError(r.error));
-    }
-    return r.target;
+    return bindTargetOrThrow(this.host, what, spec, port, v6Only);
   }
 
   async openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket> {
-    const target = options.multicast !== undefined ? this.multicastTarget(options) : this.resolve(options.what, options.bind, options.port ?? 0);
+    const target = options.multicast !== undefined ? multicastTargetOrThrow(this.host, options.what, options.multicast, options.port ?? 0) : this.resolve(options.what, options.bind, options.port ?? 0);
     const port = this.pickPort(options, target);
     const endpoint = new FakeUdpEndpoint(this, target, port, options.multicast !== undefined);
     this.endpoints.add(endpoint);
@@ -158,14 +152,6 @@ export class FakeNetwork implements Network {
     }
     while (taken(this.nextPort)) this.nextPort++;
     return this.nextPort++;
-  }
-
-  private multicastTarget(options: UdpOpenOptions): BindTarget {
-    const group = options.multicast ?? '';
-    const family = isIP(group);
-    if (family === 0) throw new BindError(options.what, group, options.port ?? 0, undefined, 'EINVAL', `'${group}' is not a multicast address`);
-    if (family === 6 && !this.host.ipv6Available) throw new BindError(options.what, group, options.port ?? 0, 6, 'EAFNOSUPPORT', `multicast group ${group} is IPv6 but this host cannot create IPv6 sockets`);
-    return { family: family === 6 ? 6 : 4, address: group, dualStack: false, requested: group };
   }
 
   private connectVia(what: string, host: string, port: number, tls: TlsConnectOptions | undefined): Promise<TcpConnection> {

@@ -3,8 +3,9 @@ import dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { connect, isIP, isIPv4, isIPv6 } from 'node:net';
 import tls from 'node:tls';
-import { describeBindSpecError, resolveBindSpec, type BindTarget, type Family } from './address.js';
+import type { BindTarget, Family } from './address.js';
 import { BindError, errnoCode } from './bind-error.js';
+import { bindTargetOrThrow, multicastTargetOrThrow } from './bind-target.js';
 import { DgramEndpoint } from './dgram-endpoint.js';
 import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
@@ -56,12 +57,7 @@ export class HostNetwork implements Network {
 
   /** Resolves a bind spec or throws a BindError that explains why it cannot be used. */
   resolve(what: string, spec: string | undefined, port: number, v6Only = false): BindTarget {
-    const r = resolveBindSpec(spec, this.host, { v6Only });
-    if (!r.ok) {
-      const family = r.error.kind === 'ipv6-unavailable' ? 6 : undefined;
-      throw new BindError(what, r.error.spec, port, family, r.error.kind === 'ipv6-unavailable' ? 'EAFNOSUPPORT' : 'EADDRNOTAVAIL', describeBindSpecError(r.error));
-    }
-    return r.target;
+    return bindTargetOrThrow(this.host, what, spec, port, v6Only);
   }
 
   /** Opens a UDP socket according to the rules of the network layer; never throws an unhandled socket error later. */
@@ -72,7 +68,7 @@ export class HostNetwork implements Network {
     }
     let target: BindTarget;
     if (options.multicast !== undefined) {
-      target = this.multicastTarget(options);
+      target = multicastTargetOrThrow(this.host, options.what, options.multicast, requestedPort);
     } else {
       target = this.resolve(options.what, options.bind, requestedPort);
     }
@@ -186,18 +182,6 @@ export class HostNetwork implements Network {
       this.sliders.set(key, s);
     }
     return s;
-  }
-
-  private multicastTarget(options: UdpOpenOptions): BindTarget {
-    const group = options.multicast ?? '';
-    if (isIPv4(group)) return { family: 4, address: group, dualStack: false, requested: group };
-    if (isIPv6(group)) {
-      if (!this.host.ipv6Available) {
-        throw new BindError(options.what, group, options.port ?? 0, 6, 'EAFNOSUPPORT', `multicast group ${group} is IPv6 but this host cannot create IPv6 sockets`);
-      }
-      return { family: 6, address: group, dualStack: false, requested: group };
-    }
-    throw new BindError(options.what, group, options.port ?? 0, undefined, 'EINVAL', `'${group}' is not a multicast address`);
   }
 
   private bindUdp(options: UdpOpenOptions, target: BindTarget, port: number): Promise<BoundUdpSocket> {

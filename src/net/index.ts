@@ -1,5 +1,6 @@
 export * from './address.js';
 export * from './bind-error.js';
+export * from './bind-target.js';
 export * from './dgram-endpoint.js';
 export * from './host-network.js';
 export * from './ipv6-probe.js';
