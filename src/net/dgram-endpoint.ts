@@ -57,8 +57,8 @@ export class DgramEndpoint implements BoundUdpSocket {
   sendParts(parts: readonly Buffer[], port: number, address: string): void {
     if (this.isClosed) return;
     try {
-      // dgram takes a mutable array and keeps it until the send completes: it gets one of its own.
-      this.socket.send(parts.length === 1 ? parts[0] : [...parts], port, address);
+      // dgram copies the list itself (a frozen one works), so the caller's array is passed as is.
+      this.socket.send(parts, port, address);
     } catch (err) {
       this.failed(err);
     }
