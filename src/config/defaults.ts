@@ -1,4 +1,5 @@
 // Every setting Portunus knows, with its built-in default; the type of a default is the type of the setting.
+import { PLUGIN_CATALOG } from '../plugins/catalog.js';
 
 export const DEFAULTS = {
   general: {
@@ -121,12 +122,8 @@ export type CoreSettings = {
   -readonly [S in keyof typeof DEFAULTS]: { -readonly [K in keyof (typeof DEFAULTS)[S]]: Widen<(typeof DEFAULTS)[S][K]> };
 };
 
-/** Sections that belong to plugins: free-form, passed to the plugin whole. */
-export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = {
-  echotest: 'janus.plugin.echotest',
-  streaming: 'janus.plugin.streaming',
-  videoroom: 'janus.plugin.videoroom',
-};
+/** Sections that belong to plugins (section → package): free-form, passed to the plugin whole. */
+export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = Object.fromEntries(PLUGIN_CATALOG.map((p) => [p.section, p.package]));
 
 export const SECTION_HELP: Readonly<Record<keyof typeof DEFAULTS, string>> = {
   general: 'sessions, secrets, logging',
