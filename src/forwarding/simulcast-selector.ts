@@ -1,9 +1,9 @@
 // Which simulcast layer of a publisher to forward: the highest one at or below the target that is arriving,
 // switching only on a keyframe of the new layer (asking for one when needed), as Janus's simulcast context does.
+import { KEYFRAME_REQUEST_INTERVAL_MS, KeyframeRequester } from './keyframe-requester.js';
 
 /** A layer not heard from for this long counts as gone (Janus's `fallback`, which it gives in microseconds). */
 const DEFAULT_FALLBACK_MS = 1000;
-const PLI_EVERY_MS = 500;
 /** At the start, how long a lower layer waits for the target layer to show up before it is taken instead. */
 const START_GRACE_MS = 300;
 /** Layers are 0..MAX_LAYER (Janus knows three; room for a few more). A layer index is also an array index here. */
@@ -21,16 +21,18 @@ export class SimulcastSelector {
   /** The layer being forwarded, -1 before the first keyframe. */
   current = -1;
   private readonly lastSeen: number[] = [];
-  private lastPli = -Infinity;
   private firstSeen = -1;
+  private readonly keyframes: KeyframeRequester;
 
   /** How long a layer may be silent before a lower one is taken instead. */
   fallbackMs = DEFAULT_FALLBACK_MS;
 
   constructor(
-    private readonly askKeyframe: () => void,
+    askKeyframe: () => void,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.keyframes = new KeyframeRequester(askKeyframe, KEYFRAME_REQUEST_INTERVAL_MS, now);
+  }
 
   /** The layer to aim for; clamped to 0..MAX_LAYER, a non-number leaves the target as it was. */
   setTarget(layer: number): void {
@@ -49,10 +51,7 @@ export class SimulcastSelector {
       // Layers arrive on separate sockets: the first packet heard need not be of the best layer there is.
       const settling = this.current === -1 && wanted < this.target && t - this.firstSeen < START_GRACE_MS;
       if (layer === wanted && keyframe && !settling) this.current = wanted;
-      else if (t - this.lastPli >= PLI_EVERY_MS) {
-        this.lastPli = t;
-        this.askKeyframe();
-      }
+      else this.keyframes.request();
     }
     return layer === this.current;
   }

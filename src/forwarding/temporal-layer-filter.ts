@@ -2,7 +2,7 @@
 // whole; going down happens at once, going up waits for a layer-sync frame (Y bit) of the higher layer, which
 // references TL0 frames only, so the decoder never meets a frame whose reference it did not get. Picture IDs
 // are renumbered without the dropped frames: a receiver seeing a gap waits for the missing pictures.
-import { parseRtpHeader } from './rtp-header.js';
+import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { parseVp8Descriptor, writeVp8PictureId, type Vp8Descriptor } from './vp8-descriptor.js';
 
 export class TemporalLayerFilter {

@@ -17,26 +17,45 @@ export interface Vp9Descriptor {
   readonly switchingUp: boolean;
 }
 
-/** The descriptor at the start of a VP9 RTP payload, or undefined when it is truncated. */
-export function parseVp9Descriptor(payload: Buffer): Vp9Descriptor | undefined {
-  if (payload.length < 1) return undefined;
-  const b0 = payload[0];
-  let at = 1;
-  if (b0 & 0x80) {
-    if (payload.length < at + 1) return undefined;
-    at += payload[at] & 0x80 ? 2 : 1; // picture ID, 15 or 7 bits
+/** A descriptor filled in place by `read`, so that reading every packet allocates nothing. */
+export class Vp9DescriptorReader implements Vp9Descriptor {
+  interPredicted = false;
+  frameStart = false;
+  frameEnd = false;
+  sid = -1;
+  tid = -1;
+  switchingUp = false;
+
+  /** Reads the descriptor of the payload at b[at..end); false when it is truncated (the fields are then stale). */
+  read(b: Uint8Array, at = 0, end = b.length): boolean {
+    if (end - at < 1) return false;
+    const b0 = b[at];
+    let i = at + 1;
+    if (b0 & 0x80) {
+      if (end < i + 1) return false;
+      i += b[i] & 0x80 ? 2 : 1; // picture ID, 15 or 7 bits
+    }
+    this.sid = -1;
+    this.tid = -1;
+    this.switchingUp = false;
+    if (b0 & 0x20) {
+      if (end < i + 1) return false;
+      const l = b[i];
+      this.tid = l >> 5;
+      this.switchingUp = (l & 0x10) !== 0;
+      this.sid = (l >> 1) & 0x07;
+    }
+    this.interPredicted = (b0 & 0x40) !== 0;
+    this.frameStart = (b0 & 0x08) !== 0;
+    this.frameEnd = (b0 & 0x04) !== 0;
+    return true;
   }
-  let sid = -1;
-  let tid = -1;
-  let switchingUp = false;
-  if (b0 & 0x20) {
-    if (payload.length < at + 1) return undefined;
-    const l = payload[at];
-    tid = l >> 5;
-    switchingUp = (l & 0x10) !== 0;
-    sid = (l >> 1) & 0x07;
-  }
-  return { interPredicted: (b0 & 0x40) !== 0, frameStart: (b0 & 0x08) !== 0, frameEnd: (b0 & 0x04) !== 0, sid, tid, switchingUp };
+}
+
+/** The descriptor at the start of a VP9 RTP payload, or undefined when it is truncated. Allocates: off the hot path. */
+export function parseVp9Descriptor(payload: Uint8Array): Vp9Descriptor | undefined {
+  const d = new Vp9DescriptorReader();
+  return d.read(payload) ? d : undefined;
 }
 
 export type Vp9Decision = 'drop' | 'pass' | 'pass-and-mark';

@@ -1,12 +1,12 @@
 // Simulcast helpers: keyframe detection per codec, the layer selector, and rid → layer ranking.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { substreamOf } from '../../src/media/webrtc-peer.js';
-import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../src/plugins/rtp/keyframe.js';
-import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
-import { TemporalLayerFilter } from '../../src/plugins/rtp/temporal-layer-filter.js';
-import { parseVp8Descriptor, writeVp8PictureId } from '../../src/plugins/rtp/vp8-descriptor.js';
-import { parseVp9Descriptor, Vp9LayerFilter, type Vp9Decision } from '../../src/plugins/rtp/vp9-svc.js';
+import { substreamOf } from '../../../src/media/webrtc-peer.js';
+import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../../src/forwarding/keyframe.js';
+import { SimulcastSelector } from '../../../src/forwarding/simulcast-selector.js';
+import { TemporalLayerFilter } from '../../../src/forwarding/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../../../src/forwarding/vp8-descriptor.js';
+import { parseVp9Descriptor, Vp9LayerFilter, type Vp9Decision } from '../../../src/forwarding/vp9-svc.js';
 
 test('keyframes: VP8 descriptor variants, H.264 NAL/STAP-A/FU-A, VP9; garbage is not a keyframe', () => {
   assert.equal(isVp8Keyframe(Buffer.from([0x10, 0x00])), true); // S=1, PID 0, P=0

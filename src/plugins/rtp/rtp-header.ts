@@ -1,0 +1,1 @@
+export { looksLikeRtcpReport as looksLikeRtcp, parseRtpHeader, type RtpHeader as RtpHeaderView } from '../../rtp/rtp-header.js';

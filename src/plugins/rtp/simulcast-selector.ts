@@ -1,0 +1,1 @@
+export { MAX_LAYER, SimulcastSelector } from '../../forwarding/simulcast-selector.js';

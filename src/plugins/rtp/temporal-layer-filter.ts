@@ -1,0 +1,1 @@
+export { TemporalLayerFilter } from '../../forwarding/temporal-layer-filter.js';
