@@ -20,9 +20,8 @@ export class KeyframeRequester {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Asks unless the last request is younger than the interval (`force`: ask anyway); true when it asked. */
-  request(force = false): boolean {
-    const t = this.now();
+  /** Asks unless the last request is younger than the interval (`force`: ask anyway); true when it asked. `t`: now, if known. */
+  request(force = false, t = this.now()): boolean {
     if (!force && t - this.lastAt < this.intervalMs) return false;
     if (this.send() === false) return false;
     this.lastAt = t;

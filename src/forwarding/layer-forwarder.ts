@@ -44,7 +44,6 @@ export interface LayerForwarderOptions {
   readonly substream?: number;
   /** `fallback` in ms, undefined for the default. */
   readonly fallbackMs?: number;
-  readonly now?: () => number;
 }
 
 /** Layers as Janus counts them by default: 0..2, the highest wanted. */
@@ -54,7 +53,6 @@ export class LayerForwarder {
   private readonly target: ForwardTarget;
   private readonly codec: string | undefined;
   private readonly ownsPackets: boolean;
-  private readonly now: () => number;
   private selector: SimulcastSelector | undefined;
   private substreamWanted: number;
   private fallback: number | undefined;
@@ -69,11 +67,11 @@ export class LayerForwarder {
     this.target = target;
     this.codec = options.codec?.toLowerCase();
     this.ownsPackets = options.ownsPackets === true;
-    this.now = options.now ?? (() => performance.now());
     this.substreamWanted = options.substream ?? TOP_LAYER;
     this.fallback = options.fallbackMs;
     this.askTarget = () => this.target.keyframeNeeded();
-    this.svcKeyframes = new KeyframeRequester(this.askTarget, KEYFRAME_RETRY_INTERVAL_MS, this.now);
+    // Always given the packet's arrival time (SourcePacket's clock), so it never reads a clock of its own.
+    this.svcKeyframes = new KeyframeRequester(this.askTarget, KEYFRAME_RETRY_INTERVAL_MS);
   }
 
   // --- What the viewer asked for -------------------------------------------------------------------------------
@@ -169,7 +167,7 @@ export class LayerForwarder {
     if (svc && this.applies('vp9', p)) {
       const d = p.vp9Descriptor();
       if (d) {
-        if (svc.waitingForKeyframe) this.svcKeyframes.request();
+        if (svc.waitingForKeyframe) this.svcKeyframes.request(false, p.arrival);
         const spatial = svc.spatial;
         const temporal = svc.temporal;
         const decision = svc.decide(d);
@@ -199,12 +197,12 @@ export class LayerForwarder {
     if (!p.valid) return false;
     let sel = this.selector;
     if (!sel) {
-      sel = this.selector = new SimulcastSelector(this.askTarget, this.now);
+      sel = this.selector = new SimulcastSelector(this.askTarget);
       sel.setTarget(this.substreamWanted);
       if (this.fallback !== undefined) sel.fallbackMs = this.fallback;
     }
     const before = sel.current;
-    const pass = sel.accept(p.layer, p.keyframe);
+    const pass = sel.accept(p.layer, p.keyframe, p.arrival);
     if (sel.current !== before) this.target.layerChanged('substream', sel.current);
     return pass;
   }

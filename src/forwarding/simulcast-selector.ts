@@ -40,10 +40,13 @@ export class SimulcastSelector {
     if (l >= 0) this.target = l;
   }
 
-  /** Whether a packet of `layer` goes out; `keyframe` says whether it starts a keyframe. A layer that is no layer index (negative, fractional, above MAX_LAYER) never does. */
-  accept(layer: number, keyframe: boolean): boolean {
+  /**
+   * Whether a packet of `layer` goes out; `keyframe` says whether it starts a keyframe. A layer that is no layer
+   * index (negative, fractional, above MAX_LAYER) never does. `t`: the packet's arrival on the selector's clock,
+   * when the caller read it already (a clock read allocates: once per source packet, not per viewer).
+   */
+  accept(layer: number, keyframe: boolean, t = this.now()): boolean {
     if (!Number.isInteger(layer) || layer < 0 || layer > MAX_LAYER) return false;
-    const t = this.now();
     this.lastSeen[layer] = t;
     if (this.firstSeen < 0) this.firstSeen = t;
     const wanted = this.wanted(t);
@@ -51,7 +54,7 @@ export class SimulcastSelector {
       // Layers arrive on separate sockets: the first packet heard need not be of the best layer there is.
       const settling = this.current === -1 && wanted < this.target && t - this.firstSeen < START_GRACE_MS;
       if (layer === wanted && keyframe && !settling) this.current = wanted;
-      else this.keyframes.request();
+      else this.keyframes.request(false, t);
     }
     return layer === this.current;
   }

@@ -1,6 +1,7 @@
 // One RTP packet as its source read it, shared by every forwarder fed by that source: the header is read once,
 // the keyframe test and the VP8/VP9 descriptor run at most once, when a forwarder first needs them, however many
-// viewers the packet goes to. One instance per source, reloaded for each packet: nothing is allocated per packet.
+// viewers the packet goes to; so is the clock, which forwarders need for simulcast and keyframe retries (in V8 a
+// clock read allocates its number). One instance per source, reloaded for each packet.
 import { RtpHeaderView } from '../rtp/rtp-header.js';
 import { keyframeTest, type KeyframeTest } from './keyframe.js';
 import { Vp8DescriptorReader, type Vp8Descriptor } from './vp8-descriptor.js';
@@ -27,6 +28,8 @@ export class SourcePacket {
   private test: KeyframeTest | undefined;
   isVp8 = false;
   isVp9 = false;
+  private timeState = UNREAD;
+  private timeValue = 0;
   private keyframeState = UNREAD;
   private keyframeValue = false;
   private vp8State = UNREAD;
@@ -34,7 +37,11 @@ export class SourcePacket {
   private readonly vp8 = new Vp8DescriptorReader();
   private readonly vp9 = new Vp9DescriptorReader();
 
-  constructor(codec?: string) {
+  /** `now`: the clock forwarders decide on (ms; the performance clock unless a test gives another). */
+  constructor(
+    codec?: string,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.setCodec(codec);
   }
 
@@ -53,15 +60,29 @@ export class SourcePacket {
     this.isVp9 = name === 'vp9';
   }
 
-  /** Reads a packet's header; false when it has none that can be read (`valid` says the same). */
-  load(packet: Buffer, layer = -1): boolean {
+  /**
+   * Reads a packet's header; false when it has none that can be read (`valid` says the same). `arrival`: when
+   * the packet arrived, if the caller read the clock already (then nobody reads it again for this packet).
+   */
+  load(packet: Buffer, layer = -1, arrival = NaN): boolean {
     this.buffer = packet;
     this.layer = layer;
+    this.timeState = Number.isNaN(arrival) ? UNREAD : READ;
+    this.timeValue = arrival;
     this.keyframeState = UNREAD;
     this.vp8State = UNREAD;
     this.vp9State = UNREAD;
     this.valid = this.header.read(packet);
     return this.valid;
+  }
+
+  /** When the packet arrived (ms on the clock given): read once, when a forwarder first needs it. */
+  get arrival(): number {
+    if (this.timeState === UNREAD) {
+      this.timeState = READ;
+      this.timeValue = this.now();
+    }
+    return this.timeValue;
   }
 
   /**
