@@ -4,7 +4,10 @@
 
 /** Between two requests to one sender when a layer switch or a joining viewer needs a keyframe. */
 export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
-/** Between two requests while an SVC viewer waits to go up a spatial layer (a slower retry: it can wait). */
+/**
+ * The slower pace: a retry while an SVC viewer waits to go up a spatial layer (it can wait), and the PLIs the
+ * Streaming plugin sends a plain-RTP source (once a second, as Janus does).
+ */
 export const KEYFRAME_RETRY_INTERVAL_MS = 1000;
 
 export class KeyframeRequester {
