@@ -6,7 +6,8 @@ import { AudioFileError, audioFramesFor, type AudioFrames } from './audio-file.j
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
 import { isSdpText, MAX_AUDIO_FILE_BYTES } from './guards.js';
-import { Mountpoint, StreamSource, type MountpointId, type StreamConfig } from './mountpoint.js';
+import { Mountpoint, type MountpointId } from './mountpoint.js';
+import { StreamSource, type StreamConfig } from './stream-source.js';
 import type { Origin } from './mountpoint-create.js';
 import { mountpointSettings } from './mountpoint-settings.js';
 import { check, E, faultText, StreamingError } from './streaming-error.js';

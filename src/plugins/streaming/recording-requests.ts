@@ -5,7 +5,7 @@ import { isJsonObject } from '../../core/validate.js';
 import type { JsonObject } from '../plugin.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { prepareFileInside, UnsafePathError } from '../safe-path.js';
-import type { StreamSource } from './mountpoint.js';
+import type { StreamSource } from './stream-source.js';
 import { check, E, faultText, requireBounded, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 

@@ -4,9 +4,11 @@ import { isJsonObject, type FieldSpec } from '../../core/validate.js';
 import type { JsonObject } from '../plugin.js';
 import { findCodec } from './codecs.js';
 import { isMid, isPayloadType, isPort, isSdpText, MAX_MID_LENGTH } from './guards.js';
-import type { SrtpSourceSettings, StreamConfig } from './mountpoint.js';
+import type { SrtpSourceSettings } from './mountpoint.js';
+import type { StreamConfig } from './stream-source.js';
 import { check, E, StreamingError } from './streaming-error.js';
 
+/** One stream of a create request, checked: its settings and the ports asked (0: any in the range). */
 export interface ParsedStream {
   readonly config: StreamConfig;
   readonly port: number;
@@ -35,6 +37,7 @@ const STREAM_FIELDS: readonly FieldSpec[] = [
   { name: 'buffermsg', type: 'boolean' },
 ];
 
+/** One entry of the media array (`top`: the request, for the fields Janus reads there). */
 export function parseStream(raw: unknown, top: JsonObject): ParsedStream {
   if (!isJsonObject(raw)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element type (media entries should be objects)');
   check(raw, STREAM_FIELDS);

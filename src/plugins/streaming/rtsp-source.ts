@@ -2,7 +2,8 @@
 import type { JsonObject } from '../plugin.js';
 import { findCodec } from './codecs.js';
 import { MAX_RTSP_SECONDS } from './guards.js';
-import { Mountpoint, type MountpointId, type StreamConfig } from './mountpoint.js';
+import { Mountpoint, type MountpointId } from './mountpoint.js';
+import type { StreamConfig } from './stream-source.js';
 import { mountpointSettings } from './mountpoint-settings.js';
 import { openStream } from './rtp-source.js';
 import { RtspClient } from './rtsp-client.js';

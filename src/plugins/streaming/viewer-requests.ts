@@ -3,7 +3,8 @@
 import { isJsonObject } from '../../core/validate.js';
 import type { Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
 import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
-import type { Mountpoint, StreamSource } from './mountpoint.js';
+import type { Mountpoint } from './mountpoint.js';
+import type { StreamSource } from './stream-source.js';
 import { check, E, requireSecret, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';

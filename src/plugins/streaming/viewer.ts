@@ -6,7 +6,8 @@ import { parseRtpHeader } from '../rtp/rtp-header.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import type { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
 import type { FilePlayer } from './file-player.js';
-import type { Mountpoint, StreamSink, StreamSource } from './mountpoint.js';
+import type { Mountpoint } from './mountpoint.js';
+import type { StreamSink, StreamSource } from './stream-source.js';
 
 export type ViewerState = 'idle' | 'preparing' | 'starting' | 'started' | 'paused';
 
@@ -19,7 +20,45 @@ export class Viewer implements StreamSink {
   readonly peerMid = new Map<string, string>();
   /** This viewer's own playback of an `ondemand` mountpoint. */
   player: FilePlayer | undefined;
+  /** Per simulcast stream (by mid): which layer this viewer gets. */
+  readonly layers = new Map<string, SimulcastSelector>();
+  /** The layer asked with `configure` (default: the highest). */
+  substreamTarget = 2;
+  /** Per VP8 stream (by mid), once `temporal` was asked: which temporal layers this viewer gets. */
+  readonly temporal = new Map<string, TemporalLayerFilter>();
+  /** Set by the plugin: asks the mountpoint's sources for a keyframe (rate-limited there). */
+  onLayerKeyframeNeeded: (() => void) | undefined;
+
   constructor(readonly handle: PluginHandle) {}
+
+  /** A packet of the mountpoint (from the fan-out): relayed once started, for the mids this viewer gets. */
+  receive(stream: StreamSource, packet: Buffer, layer?: number): void {
+    if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
+    if (layer !== undefined && !this.acceptLayer(stream, packet, layer)) return;
+    if (stream.config.type === 'data') {
+      this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
+      return;
+    }
+    const out = this.temporal.size > 0 ? this.filterTemporal(stream, packet) : packet;
+    if (out) this.handle.relayRtp(this.outMid(stream.config.mid), out);
+  }
+
+  /** The mid on this viewer's PeerConnection that carries a mountpoint mid. */
+  outMid(mid: string): string {
+    return this.peerMid.get(mid) ?? mid;
+  }
+
+  /** Leaves the mountpoint (if any) and stops an on-demand playback. */
+  detach(): void {
+    this.layers.clear();
+    this.peerMid.clear();
+    this.temporal.clear();
+    this.player?.stop();
+    this.player = undefined;
+    this.mountpoint?.viewers.delete(this);
+    this.mountpoint = undefined;
+    this.state = 'idle';
+  }
 
   private acceptLayer(stream: StreamSource, packet: Buffer, layer: number): boolean {
     const mid = stream.config.mid;
@@ -38,24 +77,6 @@ export class Viewer implements StreamSink {
     return pass;
   }
 
-  /** Set by the plugin: asks the mountpoint's sources for a keyframe (rate-limited there). */
-  onLayerKeyframeNeeded: (() => void) | undefined;
-
-  /** Leaves the mountpoint (if any) and stops an on-demand playback. */
-  detach(): void {
-    this.layers.clear();
-    this.peerMid.clear();
-    this.temporal.clear();
-    this.player?.stop();
-    this.player = undefined;
-    this.mountpoint?.viewers.delete(this);
-    this.mountpoint = undefined;
-    this.state = 'idle';
-  }
-
-  /** Per VP8 stream (by mid), once `temporal` was asked: which temporal layers this viewer gets. */
-  readonly temporal = new Map<string, TemporalLayerFilter>();
-
   /**
    * Drops frames above the viewer's temporal layer (closing the sequence gap) and renumbers pictures; returns
    * the packet to send (a copy when renumbered: the source's buffer is shared by every viewer), or undefined.
@@ -68,27 +89,6 @@ export class Viewer implements StreamSink {
     if (!out) this.handle.skipRtp(this.outMid(stream.config.mid));
     if (f.forwarding !== before) this.handle.pushEvent(undefined, { streaming: 'event', result: { mid: stream.config.mid, temporal: f.forwarding } });
     return out;
-  }
-
-  /** Per simulcast stream (by mid): which layer this viewer gets. */
-  readonly layers = new Map<string, SimulcastSelector>();
-  /** The layer asked with `configure` (default: the highest). */
-  substreamTarget = 2;
-
-  receive(stream: StreamSource, packet: Buffer, layer?: number): void {
-    if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
-    if (layer !== undefined && !this.acceptLayer(stream, packet, layer)) return;
-    if (stream.config.type === 'data') {
-      this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
-      return;
-    }
-    const out = this.temporal.size > 0 ? this.filterTemporal(stream, packet) : packet;
-    if (out) this.handle.relayRtp(this.outMid(stream.config.mid), out);
-  }
-
-  /** The mid on this viewer's PeerConnection that carries a mountpoint mid. */
-  outMid(mid: string): string {
-    return this.peerMid.get(mid) ?? mid;
   }
 }
 
