@@ -141,7 +141,7 @@ export class StreamingPlugin implements Plugin {
     return await request.run(this.state, body);
   }
 
-  private async viewerRequest(handle: PluginHandle, request: StreamingRequest & { mode: 'async' }, message: PluginMessage): Promise<ViewerReply> {
+  private async viewerRequest(handle: PluginHandle, request: Extract<StreamingRequest, { mode: 'async' }>, message: PluginMessage): Promise<ViewerReply> {
     const v = this.state.viewers.get(handle.id);
     if (!v) throw new StreamingError(E.UNKNOWN, 'No session associated with this handle');
     return request.run(this.state, handle, v, message);
