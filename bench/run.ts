@@ -10,6 +10,7 @@ import { runFanout, type FanoutStep } from './fanout.js';
 import { parseVideoRoomSizes, runVideoRoom, type VideoRoomStep } from './videoroom.js';
 import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
 import { createBenchNetns } from './netns.js';
+import { errorDetail, errorText } from '../src/logging/error-text.js';
 
 interface Row {
   readonly workload: string;
@@ -52,7 +53,7 @@ async function measure(server: RunningServer) {
   try {
     echo = summarize(await runEchoBench(server, ECHO_CALLS, ECHO_PACKETS));
   } catch (err) {
-    notes.push(`echo on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+    notes.push(`echo on ${server.name} failed: ${errorText(err).slice(0, 200)}`);
   }
   let browser: { webrtcup: number; page: number } | undefined;
   if (chromiumAvailable()) {
@@ -60,21 +61,21 @@ async function measure(server: RunningServer) {
       const b = await runBrowserConnect(server, ECHO_CALLS);
       browser = { webrtcup: median(b.webrtcupMs), page: median(b.pageConnectedMs) };
     } catch (err) {
-      notes.push(`Chromium connect on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+      notes.push(`Chromium connect on ${server.name} failed: ${errorText(err).slice(0, 200)}`);
     }
   } else notes.push('no Chromium: the browser connect rows are n/a');
   let fanout: FanoutStep[] = [];
   try {
     fanout = await runFanout(server, FANOUT_STEPS, FANOUT_SECONDS);
   } catch (err) {
-    notes.push(`fan-out on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`);
+    notes.push(`fan-out on ${server.name} failed: ${errorText(err).slice(0, 200)}`);
   }
   let videoroom: VideoRoomStep[] = [];
   if (VIDEOROOM_SIZES.length > 0) {
     try {
       videoroom = await runVideoRoom(server, VIDEOROOM_SIZES, VIDEOROOM_SECONDS);
     } catch (err) {
-      notes.push(`VideoRoom on ${server.name} failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 400)}`);
+      notes.push(`VideoRoom on ${server.name} failed: ${errorText(err).slice(0, 400)}`);
     }
   }
   const rest = await churnFigures(server, 'rest');
@@ -221,6 +222,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed: ${errorDetail(err)}\n`);
   process.exit(1);
 });

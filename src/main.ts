@@ -3,6 +3,7 @@
 import { helpText, parseArgs, CliError } from './cli.js';
 import { ConfigError, loadConfig, mergeSections, readConfigFile } from './config/load.js';
 import { importJanusConfig } from './config/janus-import.js';
+import { errorDetail, errorText } from './logging/error-text.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 import { createMediaFactory } from './media/media-settings.js';
 import { PortunusServer } from './server.js';
@@ -47,15 +48,15 @@ async function main(): Promise<number> {
   const server = new PortunusServer({ config, mediaFactory: createMediaFactory });
   // A fault in a dependency's callback must not take every session down with it.
   process.on('uncaughtException', (err) => server.log.error(`uncaught exception (server keeps running): ${err.stack ?? err.message}`));
-  process.on('unhandledRejection', (err) => server.log.error(`unhandled rejection (server keeps running): ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+  process.on('unhandledRejection', (err) => server.log.error(`unhandled rejection (server keeps running): ${errorDetail(err)}`));
   try {
     await server.start();
   } catch (err) {
-    server.log.fatal(err instanceof Error ? err.message : String(err));
+    server.log.fatal(errorText(err));
     return 1;
   }
   server.log.info('Portunus is ready');
-  return await new Promise<number>((resolve) => {
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       // A second signal while stopping: the operator wants out now (recordings are whole frame by frame anyway).
@@ -80,7 +81,7 @@ async function main(): Promise<number> {
         },
         (err: unknown) => {
           clearTimeout(timer);
-          server.log.error(`stopping failed: ${err instanceof Error ? err.message : String(err)}`);
+          server.log.error(`stopping failed: ${errorText(err)}`);
           resolve(1);
         },
       );
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`portunus: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`portunus: ${errorDetail(err)}\n`);
     process.exit(1);
   },
 );

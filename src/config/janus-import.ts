@@ -2,8 +2,9 @@
 // can be pointed at Portunus as it is. Settings Portunus does not have are reported, never silently dropped.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorText } from '../logging/error-text.js';
 import { DEFAULTS, PLUGIN_SECTIONS } from './defaults.js';
-import { parseJcfg, type JcfgGroup, type JcfgValue } from './jcfg.js';
+import { parseJcfg, type JcfgGroup } from './jcfg.js';
 import { ConfigError } from './load.js';
 
 export interface JanusImport {
@@ -29,7 +30,7 @@ function read(path: string): JcfgGroup {
   try {
     return parseJcfg(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(`${path}: ${errorText(err)}`);
   }
 }
 
@@ -70,7 +71,7 @@ export function importJanusConfig(folder: string): JanusImport {
           continue;
         }
         const target = ((content[section] as JcfgGroup | undefined) ??= {});
-        target[name] = section === 'plugins' && name === 'disable' && typeof value === 'string' ? pluginPackages(value) : (value as JcfgValue);
+        target[name] = section === 'plugins' && name === 'disable' && typeof value === 'string' ? pluginPackages(value) : value;
       }
     }
   }

@@ -1,5 +1,6 @@
 // Builds the settings from defaults, a config file, the environment and command-line flags, in that order.
 import { readFileSync } from 'node:fs';
+import { errorText } from '../logging/error-text.js';
 import { DEFAULTS, PLUGIN_SECTIONS, PLUGIN_SETTINGS, type CoreSettings } from './defaults.js';
 import { parseJcfg, type JcfgGroup, type JcfgValue } from './jcfg.js';
 
@@ -34,14 +35,14 @@ export function readConfigFile(path: string): { path: string; content: JcfgGroup
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(`cannot read config file ${path}: ${errorText(err)}`);
   }
   try {
     const content = path.endsWith('.json') ? (JSON.parse(text) as unknown) : parseJcfg(text);
     if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('top level must be a group of sections');
     return { path, content: content as JcfgGroup };
   } catch (err) {
-    throw new ConfigError(`config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(`config file ${path}: ${errorText(err)}`);
   }
 }
 
@@ -59,18 +60,25 @@ function freshDefaults(): CoreSettings {
   return JSON.parse(JSON.stringify(DEFAULTS)) as CoreSettings;
 }
 
+/** A value as text the way String() shows it, except that a group shows its content rather than '[object Object]'. */
+function valueText(raw: JcfgValue): string {
+  if (Array.isArray(raw)) return raw.map(valueText).join(',');
+  if (typeof raw === 'object') return JSON.stringify(raw);
+  return String(raw);
+}
+
 /** Converts text (from env or a flag) or a file value to the type of the default. */
 export function coerce(where: string, raw: JcfgValue, def: string | number | boolean): string | number | boolean {
   if (typeof def === 'boolean') {
     if (typeof raw === 'boolean') return raw;
-    const t = String(raw).trim().toLowerCase();
+    const t = valueText(raw).trim().toLowerCase();
     if (['true', 'yes', '1', 'on'].includes(t)) return true;
     if (['false', 'no', '0', 'off'].includes(t)) return false;
-    throw new ConfigError(`${where}: expected a boolean, got '${String(raw)}'`);
+    throw new ConfigError(`${where}: expected a boolean, got '${valueText(raw)}'`);
   }
   if (typeof def === 'number') {
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (!Number.isFinite(n)) throw new ConfigError(`${where}: expected a number, got '${String(raw)}'`);
+    if (!Number.isFinite(n)) throw new ConfigError(`${where}: expected a number, got '${valueText(raw)}'`);
     return n;
   }
   if (typeof raw === 'object') {

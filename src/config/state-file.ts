@@ -1,26 +1,29 @@
 // A plugin's saved state (permanent mountpoints, rooms) in a .jcfg file of its own, written atomically.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { JsonObject } from '../core/validate.js';
-import type { PluginStateStore } from '../plugins/plugin.js';
+import { errorText } from '../logging/error-text.js';
 import { parseJcfg, type JcfgGroup } from './jcfg.js';
 import { formatJcfg } from './jcfg-format.js';
 
-export class JcfgStateFile implements PluginStateStore {
+/**
+ * Has the shape of plugins/plugin.ts's PluginStateStore without importing it, since config depends on nothing of
+ * ours but logging; server.ts, which hands it to the plugins, checks the fit.
+ */
+export class JcfgStateFile {
   constructor(readonly location: string) {}
 
-  load(): JsonObject {
+  load(): JcfgGroup {
     let text: string;
     try {
       text = readFileSync(this.location, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new Error(`cannot read ${this.location}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot read ${this.location}: ${errorText(err)}`, { cause: err });
     }
-    return parseJcfg(text) as JsonObject;
+    return parseJcfg(text);
   }
 
-  save(groups: JsonObject): void {
+  save(groups: Record<string, unknown>): void {
     const text = `# Saved by Portunus: what was created or edited with "permanent": true. Edited by hand at your own risk.\n${formatJcfg(groups as unknown as JcfgGroup)}`;
     mkdirSync(dirname(this.location), { recursive: true });
     const tmp = `${this.location}.${process.pid}.tmp`;

@@ -4,6 +4,7 @@ import type { AdminApi } from '../core/admin.js';
 import { ErrorCode, INTERNAL_ERROR_REASON } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
 import { isJsonObject } from '../core/validate.js';
+import { errorDetail } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 import { applyCors, type CorsSettings } from './cors.js';
 import { readJsonPost, sendEmpty, sendJson } from './http-json.js';
@@ -28,7 +29,7 @@ export class AdminRestTransport {
 
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.route(req, res).catch((err: unknown) => {
-      this.log.error(`admin request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.log.error(`admin request failed: ${errorDetail(err)}`);
       if (!res.headersSent) this.send(res, 200, { janus: 'error', error: { code: ErrorCode.UNKNOWN, reason: INTERNAL_ERROR_REASON } });
       else res.destroy();
     });
@@ -72,7 +73,7 @@ export class AdminRestTransport {
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {
-    sendJson(res, status, body, this.settings.json, (err) => this.log.error(`admin reply not serializable: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    sendJson(res, status, body, this.settings.json, (err) => this.log.error(`admin reply not serializable: ${errorDetail(err)}`));
   }
   private empty(res: ServerResponse, status: number): void {
     sendEmpty(res, status);
