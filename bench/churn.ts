@@ -34,7 +34,7 @@ class WsClient {
   private seq = 0;
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Record<string, unknown>;
+      const m = JSON.parse((d as Buffer).toString()) as Record<string, unknown>; // binaryType 'nodebuffer': one Buffer per message
       const t = m.transaction as string | undefined;
       if (t && this.pending.has(t) && m.janus !== 'ack') {
         this.pending.get(t)!(m);

@@ -12,7 +12,7 @@ export interface MemoryResult {
 function request(ws: WebSocket, body: Record<string, unknown>, transaction: string): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     const onMessage = (d: WebSocket.RawData): void => {
-      const m = JSON.parse(d.toString()) as Record<string, unknown>;
+      const m = JSON.parse((d as Buffer).toString()) as Record<string, unknown>; // binaryType 'nodebuffer': one Buffer per message
       if (m.transaction === transaction && m.janus !== 'ack') {
         ws.off('message', onMessage);
         resolve(m);

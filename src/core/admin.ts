@@ -60,7 +60,7 @@ export class AdminApi {
       return { janus: 'success', transaction, ...(await this.global(verb, request)) };
     }
     if (sessionId === undefined || !isSafeId(sessionId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId ?? 0}`);
-    if (handleId !== undefined && !isSafeId(handleId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such handle ${handleId}`);
+    if (handleId !== undefined && !isSafeId(handleId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such handle ${String(handleId)}`);
     this.checkSecret(request);
     const session = this.gateway.sessions.get(sessionId);
     if (!session) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId}`);
