@@ -1,0 +1,110 @@
+// The import directions of docs/architecture.md as ESLint config objects: one no-restricted-imports rule per
+// folder and depth, since the rule sees the import string, not the resolved file. Later objects override
+// earlier ones (a rule's options do not merge), so each object carries every restriction for its files.
+import { readdirSync } from 'node:fs';
+
+/** What an import of ours is named after: a folder of src/, or a file at its root. */
+const OUR_PARTS = ['config', 'core', 'forwarding', 'logging', 'media', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+
+/** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
+const SHARED_PLUGIN_FOLDERS = ['rtp'];
+
+const SOCKET_MODULES = '^(node:)?(dgram|net|tls|dns)(/.*)?$';
+const WERIFT = '^werift(/.*)?$';
+
+const NOTHING_OF_OURS = {};
+const ONLY_LOGGING = { logging: 'allow' }; // error-text.ts: a caught value as text
+const PLUGIN_RULE = {
+  'plugin-api': 'allow',
+  forwarding: 'allow',
+  plugins: 'allow',
+  rtp: 'allow',
+  logging: 'allow',
+  core: { allow: ['validate.js', 'ids.js', 'json-bounds.js'] }, // the pure helpers the doc names
+  net: 'types', // the Network a plugin is given through PluginContext
+};
+
+/**
+ * Per folder of src/, what it may import of ours: 'allow' (anything), 'types' (type-only imports), or
+ * { allow, types } listing files of that folder; a part not named is forbidden. A folder not listed is not restricted.
+ */
+const AREAS = {
+  net: ONLY_LOGGING,
+  config: ONLY_LOGGING,
+  logging: NOTHING_OF_OURS,
+  rtp: NOTHING_OF_OURS,
+  core: { core: 'allow', logging: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
+  transports: { transports: 'allow', core: 'allow', logging: 'allow' },
+  media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
+  plugins: PLUGIN_RULE,
+};
+
+const MAX_EXTRA_DEPTH = 4;
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const partEnd = (part) => (part.endsWith('.js') ? '$' : '(/|$)');
+
+/** Import-string patterns for one folder of src/ at one depth (number of `../` that reach src/). */
+function ourPatterns(area, rule, depth) {
+  const up = '^' + '\\.\\./'.repeat(depth);
+  const patterns = [];
+  for (const part of OUR_PARTS) {
+    const grant = rule[part];
+    if (grant === 'allow' || part === area) continue;
+    const message = `src/${area} may not import src/${part}${grant === 'types' ? ' runtime code' : ''} (docs/architecture.md, "Direction of dependencies").`;
+    if (grant === 'types') {
+      patterns.push({ regex: up + escape(part) + partEnd(part), allowTypeImports: true, message });
+      continue;
+    }
+    const allowFiles = grant?.allow ?? [];
+    const typeFiles = grant?.types ?? [];
+    const spared = [...allowFiles, ...typeFiles].map((file) => `(?!/${escape(file)}$)`).join('');
+    patterns.push({ regex: up + escape(part) + spared + partEnd(part), message });
+    for (const file of typeFiles) {
+      patterns.push({ regex: `${up}${escape(part)}/${escape(file)}$`, allowTypeImports: true, message: `src/${area} may import only types from src/${part}/${file}.` });
+    }
+  }
+  return patterns;
+}
+
+/** Another plugin's folder, seen from inside one plugin (depth counts from src/). */
+function otherPluginPatterns(plugin, pluginNames, depth) {
+  const others = pluginNames.filter((name) => name !== plugin);
+  if (others.length === 0) return [];
+  const up = '^' + '\\.\\./'.repeat(depth - 1);
+  return [{ regex: `${up}(${others.map(escape).join('|')})(/|$)`, message: `src/plugins/${plugin} may not import another plugin's folder; shared code goes to src/plugins/ or src/plugins/rtp/.` }];
+}
+
+/** The ESLint config objects; `baseSyntax` is the project-wide no-restricted-syntax entry, repeated where extended. */
+export function dependencyRules(baseSyntax) {
+  const pluginNames = readdirSync(new URL('../src/plugins/', import.meta.url), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !SHARED_PLUGIN_FOLDERS.includes(entry.name))
+    .map((entry) => entry.name);
+
+  // [folder under src/ ('' for its root files), our-import rule or undefined, plugin name or undefined]; parents before children.
+  const scopes = [['', undefined], ...Object.keys(AREAS).map((area) => [area, AREAS[area]])];
+  scopes.push(['media/werift', AREAS.media]);
+  for (const name of pluginNames) scopes.push([`plugins/${name}`, PLUGIN_RULE, name]);
+
+  const configs = [];
+  for (const [folder, rule, plugin] of scopes) {
+    const area = folder.split('/')[0];
+    const baseDepth = folder === '' ? 0 : folder.split('/').length;
+    const sockets = area !== 'net';
+    const werift = !(folder === 'media/werift');
+    const extraDepths = folder === '' ? [1] : Array.from({ length: MAX_EXTRA_DEPTH }, (_, i) => i + 1);
+    for (const extra of extraDepths) {
+      const depth = baseDepth + extra - 1;
+      const files = [`src/${folder === '' ? '' : folder + '/'}${'*/'.repeat(extra - 1)}*.ts`];
+      const patterns = [];
+      if (sockets) patterns.push({ regex: SOCKET_MODULES, message: 'Sockets, addresses and name lookups belong to src/net (docs/architecture.md, "Why the network layer exists").' });
+      if (werift) patterns.push({ regex: WERIFT, message: 'werift is reached only through src/media/werift/.' });
+      if (rule) patterns.push(...ourPatterns(area, rule, depth));
+      if (plugin) patterns.push(...otherPluginPatterns(plugin, pluginNames, depth));
+      const syntax = [baseSyntax];
+      if (sockets) syntax.push({ selector: 'ImportExpression[source.value=/^(node:)?(dgram|net|tls|dns)(\\W.*)?$/]', message: 'Sockets, addresses and name lookups belong to src/net.' });
+      configs.push({ files, rules: { 'no-restricted-imports': ['error', { patterns }], 'no-restricted-syntax': ['error', ...syntax] } });
+    }
+  }
+  return configs;
+}
