@@ -41,7 +41,7 @@ export default defineConfig(
   },
   ...dependencyRules(errorTextSyntax),
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'support/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] }], // node:test awaits what describe/it return
       '@typescript-eslint/unbound-method': 'off', // tests destructure fixtures and keep prototype methods to patch and restore them

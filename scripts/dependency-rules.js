@@ -37,6 +37,7 @@ const AREAS = {
   transports: { transports: 'allow', core: 'allow', logging: 'allow' },
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,
+  forwarding: { rtp: 'allow', logging: 'allow' }, // not in the doc yet: pure packet logic plugins share
 };
 
 const MAX_EXTRA_DEPTH = 4;

@@ -6,7 +6,7 @@ import { parseJcfg, type JcfgGroup } from './jcfg.js';
 import { formatJcfg } from './jcfg-format.js';
 
 /**
- * Has the shape of plugins/plugin.ts's PluginStateStore without importing it, since config depends on nothing of
+ * Has the shape of plugin-api/plugin.ts's PluginStateStore without importing it, since config depends on nothing of
  * ours but logging; server.ts, which hands it to the plugins, checks the fit.
  */
 export class JcfgStateFile {

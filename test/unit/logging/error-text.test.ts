@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errorDetail, errorText } from '../../src/logging/error-text.js';
+import { errorDetail, errorText } from '../../../src/logging/error-text.js';
 
 test('errorText gives an Error its message and any other thrown value as text', () => {
   assert.equal(errorText(new RangeError('out of range')), 'out of range');
