@@ -30,10 +30,10 @@ const PLUGIN_RULE = {
  */
 const AREAS = {
   net: ONLY_LOGGING,
-  config: ONLY_LOGGING,
+  config: { logging: 'allow', plugins: { allow: ['catalog.js'] } }, // the catalog: plugin sections and their settings
   logging: NOTHING_OF_OURS,
   rtp: NOTHING_OF_OURS,
-  core: { core: 'allow', logging: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
+  core: { core: 'allow', logging: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': { allow: ['version.js'], types: ['plugin.js', 'media-types.js', 'index.js'] } },
   transports: { transports: 'allow', core: 'allow', logging: 'allow' },
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,
