@@ -5,9 +5,9 @@
 // starts, so the browser is the fairer client for this figure.
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser, openTestPage } from '../test/helpers/browser.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { candidatesOn } from '../test/helpers/loopback-sdp.js';
+import { CHROMIUM_PATH, launchBrowser, openTestPage } from '../support/browser.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
 
 export interface BrowserConnectResult {

@@ -4,9 +4,9 @@
 import type { RtpPacket } from 'werift';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { Network } from '../src/net/network.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { candidatesOn } from '../test/helpers/loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText } from '../test/helpers/werift-client.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { candidatesOn } from '../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../support/werift-client.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds } from './process-stats.js';
 

@@ -6,8 +6,8 @@
 import dgram from 'node:dgram';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { Network } from '../src/net/network.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { watch, type Viewer } from '../test/helpers/streaming-viewer.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { watch, type Viewer } from '../support/streaming-viewer.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds, residentBytes } from './process-stats.js';
 

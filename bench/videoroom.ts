@@ -20,8 +20,8 @@ import { discoverNetworkHost } from '../src/net/network-host.js';
 import { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../src/media/werift-ice.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { candidatesOn } from '../test/helpers/loopback-sdp.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds, residentBytes } from './process-stats.js';
 

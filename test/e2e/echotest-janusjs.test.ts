@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
-import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';

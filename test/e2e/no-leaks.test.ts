@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { runWeriftEchoTest } from '../helpers/echotest-scenario.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs } from '../helpers/janus-ws.js';
-import { clientOffer, createLoopbackClient } from '../helpers/werift-client.js';
+import { JanusWs } from '../../support/janus-ws.js';
+import { clientOffer, createLoopbackClient } from '../../support/werift-client.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 

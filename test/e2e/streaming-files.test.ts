@@ -10,8 +10,8 @@ import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { watch } from '../helpers/streaming-viewer.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { watch } from '../../support/streaming-viewer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

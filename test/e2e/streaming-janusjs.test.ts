@@ -7,10 +7,10 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { noIpv6Env, repoRoot } from '../helpers/no-ipv6.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>streaming</title>

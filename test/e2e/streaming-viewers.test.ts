@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { watch, type Viewer } from '../helpers/streaming-viewer.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { watch, type Viewer } from '../../support/streaming-viewer.js';
 
 /** The longest run of consecutive sequence numbers (mod 2^16) at the end of `seqs`. */
 function gaps(seqs: number[]): number {

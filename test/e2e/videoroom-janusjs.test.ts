@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { freePorts, startChildServer } from '../helpers/child-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 
 const AGAINST_JANUS = process.env.VIDEOROOM_TEST_AGAINST_JANUS === '1';
 const ROOM = 4242;

@@ -4,9 +4,9 @@ import type { RtpPacket } from 'werift';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
-import { JanusWs, type Msg } from './janus-ws.js';
-import { loopbackCandidatesOnly } from './loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText } from './werift-client.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
 
 export interface EchoOutcome {
   readonly connectMs: number;

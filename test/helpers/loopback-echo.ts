@@ -4,7 +4,7 @@ import type { RtpPacket } from 'werift';
 import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
 import type { LocalCandidateEvent, MediaStateEvent, WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from './werift-client.js';
+import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../../support/werift-client.js';
 
 export interface EchoResult {
   readonly connectMs: number;

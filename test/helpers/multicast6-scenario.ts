@@ -2,7 +2,7 @@
 // process creates Streaming mountpoints that join an IPv6 multicast group, a sender on the other end of the pair
 // sends RTP to the group, and the packet counts the mountpoints report are printed as one JSON line.
 import dgram from 'node:dgram';
-import { JanusWs, type Msg } from './janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { startInProcess } from './in-process-server.js';
 
 const [group, serverIface, serverAddress, senderIface] = process.argv.slice(2);

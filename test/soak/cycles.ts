@@ -14,8 +14,8 @@ import {
 import type { Network } from '../../src/net/network.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../src/media/werift-ice.js';
-import { loopbackCandidatesOnly } from '../helpers/loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../helpers/werift-client.js';
+import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../../support/werift-client.js';
 import { JanusSession, type Jsep } from './janus-session.js';
 import type { Prng } from './garbage.js';
 
