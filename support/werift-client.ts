@@ -80,11 +80,3 @@ export function rtpWithText(seq: number, ssrc: number, pt: number, text: string)
   return new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc, marker: true }), Buffer.from(text));
 }
 
-/** Resolves when `check()` is true, polling; rejects after `ms`. */
-export async function waitFor(what: string, check: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

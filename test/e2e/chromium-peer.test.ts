@@ -6,6 +6,7 @@ import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { launchBrowser, openTestPage, CHROMIUM_PATH } from '../../support/browser.js';
+import { sleep } from '../../support/wait.js';
 
 interface PageStats {
   framesDecoded: number;
@@ -88,7 +89,7 @@ test('chromium echo: video frames decoded, audio packets received, data channel 
       if (connectedMs < 0 && last.connectionState === 'connected') connectedMs = Date.now() - started;
       if (!first && last.framesDecoded > 0 && last.audioPacketsReceived > 0) first = last;
       if (first && last.framesDecoded > first.framesDecoded + 10 && last.audioPacketsReceived > first.audioPacketsReceived + 20 && last.messages.length > 0) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     const diag = `\nlast page stats: ${JSON.stringify(last)}\npeer log:\n${logs.join('\n')}`;
     assert.ok(webrtcup, `webrtcup fired${diag}`);

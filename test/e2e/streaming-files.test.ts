@@ -12,8 +12,7 @@ import { Network } from '../../src/net/network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { watch } from '../../support/streaming-viewer.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../support/wait.js';
 
 test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift viewers', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portunus-files-'));

@@ -5,7 +5,8 @@ import type { RTCDtlsTransport } from 'werift';
 import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
 import type { WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor, type LoopbackClient } from '../../support/werift-client.js';
+import { clientOffer, createLoopbackClient, rtpWithText, type LoopbackClient } from '../../support/werift-client.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 /** The packet that spun werift's RTP header parser for ~25 s: a one-byte extension block claiming 0xffff words. */
 export const DEADLY_RTP = Buffer.from('906f3f3000000000000004d2bedeffff21a9364b82bfbf8419de71', 'hex');
@@ -48,8 +49,8 @@ export async function connectEchoRig(network: Network, extra: Partial<WebRtcPeer
     const offer = await clientOffer(client);
     const answer = await peer.acceptOffer(offer, { audio: true, video: true, data: true });
     await client.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await waitFor('server up', () => peer.state === 'up', 10_000);
-    await waitFor('client connected', () => client.pc.connectionState === 'connected', 10_000);
+    await waitFor(() => peer.state === 'up', { timeout: 10_000, what: 'server up' });
+    await waitFor(() => client.pc.connectionState === 'connected', { timeout: 10_000, what: 'client connected' });
     const port = peer.localPorts.find((p) => p.address === '127.0.0.1')!.port;
     const dtls = client.pc.dtlsTransports[0];
     const pt = client.audio.sender.codec!.payloadType;
@@ -59,9 +60,9 @@ export async function connectEchoRig(network: Network, extra: Partial<WebRtcPeer
       // Keep sending until enough comes back (bounded in count and time).
       for (let i = 0; i < 10 * n && echoed.length < target && Date.now() < deadline; i++) {
         await client.audio.sender.sendRtp(rtpWithText(nextSeq++, 1111, pt, `echo-${nextSeq}`));
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
-      await waitFor(`${n} echoed packets`, () => echoed.length >= target, Math.max(0, deadline - Date.now()));
+      await waitFor(() => echoed.length >= target, { timeout: Math.max(0, deadline - Date.now()), what: `${n} echoed packets` });
     };
     const socket = client.sockets[0];
     return {

@@ -2,6 +2,7 @@
 // clients that stop reading. Loopback only.
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { sleep } from '../../support/wait.js';
 
 export interface RawClient {
   readonly socket: Socket;
@@ -60,7 +61,7 @@ export async function rawWebSocket(port: number, protocol = 'janus-protocol'): P
       return { ...c, headerLength: end + 4 };
     }
     if (c.isClosed() || Date.now() > deadline) throw new Error('no handshake reply');
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 

@@ -8,7 +8,8 @@ import { WebRtcPeer } from '../../../src/media/webrtc-peer.js';
 import type { RemoteCandidateInput } from '../../../src/media/peer-types.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { Network } from '../../../src/net/network.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../../../support/werift-client.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../../support/werift-client.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 const network = new Network(await discoverNetworkHost());
 const newPeer = (logs: string[] = []): WebRtcPeer =>
@@ -72,7 +73,7 @@ test('a wrong DTLS fingerprint fails the connection with hangup "DTLS error"', {
     assert.notEqual(tampered, offer);
     const answer = await peer.acceptOffer(tampered, { audio: true, video: true, data: true });
     await client.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await waitFor('hangup', () => hangups.length > 0, 20_000);
+    await waitFor(() => hangups.length > 0, { timeout: 20_000, what: 'hangup' });
     assert.deepEqual(hangups, ['DTLS error'], logs.join('\n'));
     assert.equal(up, false, 'webrtcup never fired');
   } finally {
@@ -121,7 +122,7 @@ test('garbage candidates and garbage datagrams are dropped; media keeps flowing'
     ];
     for (let i = 0; i < 5; i++) for (const j of junk) udp.send(j, port, '127.0.0.1');
     for (let i = 0; i < 50; i++) udp.send(randomBytes(1 + (i * 37) % 1200), port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   };
   try {
     for (const c of badCandidates) peer.addRemoteCandidate(c as RemoteCandidateInput); // before negotiation (queued)
@@ -131,15 +132,15 @@ test('garbage candidates and garbage datagrams are dropped; media keeps flowing'
     const port = peer.localPorts.find((p) => p.address === '127.0.0.1')!.port;
     await sendGarbage(port); // before ICE
     await client.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await waitFor('connected', () => peer.state === 'up', 10_000);
+    await waitFor(() => peer.state === 'up', { timeout: 10_000, what: 'connected' });
     await sendGarbage(port); // after DTLS
     const pt = client.audio.sender.codec!.payloadType;
     // Keep sending until enough comes back: the client's own DTLS may finish a moment after ours (bounded).
     for (let i = 0; i < 500 && echoed.length < 8; i++) {
       await client.audio.sender.sendRtp(rtpWithText(500 + i, 1, pt, `after-garbage-${i}`));
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
-    await waitFor('echo after garbage', () => echoed.length >= 8, 10_000);
+    await waitFor(() => echoed.length >= 8, { timeout: 10_000, what: 'echo after garbage' });
     assert.deepEqual(hangups, [], 'no hangup caused by garbage');
     assert.ok(logs.some((l) => /unparsable remote candidate/.test(l)), 'garbage candidates were logged');
   } finally {

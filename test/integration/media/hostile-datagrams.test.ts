@@ -9,9 +9,9 @@ import { crc32c, RtpHeader } from 'werift';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { Network } from '../../../src/net/network.js';
 import { buildNack, buildPli, buildReceiverReport } from '../../../src/rtp/rtcp.js';
-import { waitFor } from '../../../support/werift-client.js';
 import { closeNotifies, connectEchoRig, DEADLY_RTP, dtlsRecord, iceCredentials, stranger, type EchoRig } from '../../helpers/hostile-peer.js';
 import { bindingRequest } from '../../helpers/stun-requests.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 const network = new Network(await discoverNetworkHost());
 
@@ -91,13 +91,13 @@ test("a stranger's Binding requests get no success, and its DTLS alerts change n
       bindingRequest({ username: `zzzz:${clientUfrag}`, password: 'guessed-password-123456' }), // 401
     ];
     for (const r of requests) await s.send(r, rig.port);
-    await waitFor('error responses', () => s.received.length >= requests.length, 3000);
+    await waitFor(() => s.received.length >= requests.length, { timeout: 3000, what: 'error responses' });
     for (const m of s.received) assert.equal(m.readUInt16BE(0), 0x0111, `only Binding error responses, got type ${m.readUInt16BE(0).toString(16)}`);
     const codes = s.received.map((m) => m[26] * 100 + m[27]).sort();
     assert.deepEqual(codes, [400, 400, 401, 401]);
     // Not learned as a peer-reflexive candidate: its DTLS is not taken even for a moment.
     for (const alert of closeNotifies()) await s.send(alert, rig.port);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await rig.echo(3, 5000);
     assert.deepEqual(rig.hangups, []);
     const d = dropped(rig);
@@ -115,13 +115,13 @@ test('DTLS alerts from a signalled but unselected address, and plaintext alerts 
   try {
     await rig.echo(3, 5000);
     rig.peer.addRemoteCandidate({ candidate: `candidate:7 1 udp 2113937151 127.0.0.1 ${s.port} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     for (const alert of closeNotifies()) await s.send(alert, rig.port);
     // From the selected pair itself: a plaintext alert after the handshake, one werift would misread, and a
     // plaintext ClientHello (werift would take it for a renegotiation and restart the handshake).
     for (const alert of closeNotifies()) rig.fromClient(alert);
     rig.fromClient(dtlsRecord(22, 0, Buffer.from('0100002a000000000000002a' + '00'.repeat(42), 'hex')));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await rig.echo(3, 5000);
     assert.deepEqual(rig.hangups, []);
     const d = dropped(rig);
@@ -171,7 +171,7 @@ test('property: mutated RTP/RTCP/STUN/DTLS-looking datagrams from the peer never
             if (recent.length > 12) recent.shift();
             sent++;
           }
-          await new Promise((r) => setTimeout(r, 5));
+          await sleep(5);
           if (rig.hangups.length > 0 && process.env.HOSTILE_SEED) console.log(`hangup ${rig.hangups}\n${recent.map((b) => b.toString('hex')).join('\n')}\n${rig.logs.slice(-15).join('\n')}`);
           assert.deepEqual(rig.hangups, [], `${recent.map((b) => b.toString('hex')).join('\n')}\n${rig.logs.slice(-15).join('\n')}`);
         },
@@ -179,7 +179,7 @@ test('property: mutated RTP/RTCP/STUN/DTLS-looking datagrams from the peer never
       { numRuns: 60, seed: Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31), endOnFailure: true },
     );
     assert.ok(sent <= 360);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await rig.echo(5, 5000);
     assert.deepEqual(rig.hangups, []);
     assert.ok(dropped(rig).malformed > 0, 'malformed datagrams were counted');
@@ -201,7 +201,7 @@ test('consent (RFC 7675) is kept by authenticated checks, and lost without them 
     const deadline = Date.now() + 15_000;
     while (rig.hangups.length === 0 && Date.now() < deadline) {
       rig.fromClient(srtp(rig, 50_000 + (Date.now() % 10_000), 'media-without-consent'));
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     assert.deepEqual(rig.hangups, ['ICE failed']);
   } finally {
@@ -226,11 +226,11 @@ test("a nomination from a new address (the client's address changed) moves the s
     const { serverUfrag, serverPwd, clientUfrag } = iceCredentials(rig);
     // The client, now behind another port, nominates the new pair with its credentials.
     await moved.send(bindingRequest({ username: `${serverUfrag}:${clientUfrag}`, password: serverPwd, useCandidate: true }), rig.port);
-    await waitFor('Binding success', () => moved.received.some((m) => m.readUInt16BE(0) === 0x0101), 3000);
+    await waitFor(() => moved.received.some((m) => m.readUInt16BE(0) === 0x0101), { timeout: 3000, what: 'Binding success' });
     // Its media from there is taken and echoed there.
     for (let i = 0; i < 20 && !moved.received.some((m) => m[0] >= 128 && m[0] <= 191); i++) {
       await moved.send(srtp(rig, 60_000 + i, `moved-${i}`), rig.port);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     assert.ok(moved.received.some((m) => m[0] >= 128 && m[0] <= 191), 'SRTP echoed to the new address');
     assert.deepEqual(rig.hangups, []);
@@ -243,9 +243,9 @@ test("a nomination from a new address (the client's address changed) moves the s
 test('an SCTP chunk of length 0 inside DTLS from the peer is dropped; the data channel goes on', { timeout: 60_000 }, async () => {
   const rig = await connectEchoRig(network);
   try {
-    await waitFor('data channel open', () => rig.client.channel.readyState === 'open', 10_000);
+    await waitFor(() => rig.client.channel.readyState === 'open', { timeout: 10_000, what: 'data channel open' });
     rig.client.channel.send('before');
-    await waitFor('data echo', () => rig.dataEchoed.includes('before'), 5000);
+    await waitFor(() => rig.dataEchoed.includes('before'), { timeout: 5000, what: 'data echo' });
     // A COOKIE-ACK whose length field is 0, with a valid checksum: werift's parser never advances past it and
     // fills the heap until the process dies.
     const sctp = Buffer.alloc(16);
@@ -255,7 +255,7 @@ test('an SCTP chunk of length 0 inside DTLS from the peer is dropped; the data c
     sctp.writeUInt32LE(crc32c(sctp), 8);
     await rig.dtls.sendData(sctp);
     rig.client.channel.send('after');
-    await waitFor('data echo after the bad packet', () => rig.dataEchoed.includes('after'), 5000);
+    await waitFor(() => rig.dataEchoed.includes('after'), { timeout: 5000, what: 'data echo after the bad packet' });
     await rig.echo(3, 5000);
     assert.deepEqual(rig.hangups, []);
     assert.ok(dropped(rig).malformed >= 1);

@@ -5,6 +5,7 @@ import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { Network } from '../../../src/net/network.js';
 import { parseSdp } from '../../../src/media/sdp.js';
 import { runLoopbackEcho } from '../../helpers/loopback-echo.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 test('loopback echo: RTP and data channel come back intact, webrtcup fires, close frees sockets', { timeout: 30_000 }, async () => {
   const network = new Network(await discoverNetworkHost());
@@ -46,7 +47,7 @@ test('full ICE (nat.ice_lite = false): no ice-lite in the answer, the server che
 
 test('renegotiation: a second offer on the same m-lines is answered and the echo goes on; new m-lines are refused (ICE restart: see the janus.js echotest)', { timeout: 40_000 }, async () => {
   const { WebRtcPeer } = await import('../../../src/media/webrtc-peer.js');
-  const { clientOffer, createLoopbackClient, rtpWithText, waitFor } = await import('../../../support/werift-client.js');
+  const { clientOffer, createLoopbackClient, rtpWithText } = await import('../../../support/werift-client.js');
   const network = new Network(await discoverNetworkHost());
   const logs: string[] = [];
   const peer = new WebRtcPeer({ network, log: (l, m) => logs.push(`${l}: ${m}`), iceEnforceList: ['lo'], ipv6: false });
@@ -61,16 +62,16 @@ test('renegotiation: a second offer on the same m-lines is answered and the echo
     peer.on('webrtcup', () => (up = true));
     const first = await peer.acceptOffer(await clientOffer(client), { audio: true, video: true, data: true });
     await client.pc.setRemoteDescription({ type: 'answer', sdp: first });
-    await waitFor('webrtcup', () => up && client.pc.connectionState === 'connected', 15_000);
+    await waitFor(() => up && client.pc.connectionState === 'connected', { timeout: 15_000, what: 'webrtcup' });
     const pt = client.audio.sender.codec?.payloadType ?? 111;
     const send = async (from: number, n: number): Promise<void> => {
       for (let i = from; i < from + n; i++) {
         await client.audio.sender.sendRtp(rtpWithText(i, 5555, pt, `a${i}`));
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     };
     await send(0, 20);
-    await waitFor('echo before', () => echoed.includes('a19'), 5000);
+    await waitFor(() => echoed.includes('a19'), { timeout: 5000, what: 'echo before' });
     const ufrag = (sdp: string): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
     // The client offers again on the same m-lines (as janus.js does to renegotiate).
     const offer = await client.pc.createOffer();
@@ -79,7 +80,7 @@ test('renegotiation: a second offer on the same m-lines is answered and the echo
     assert.equal(ufrag(second), ufrag(first), 'same ICE credentials: no restart');
     await client.pc.setRemoteDescription({ type: 'answer', sdp: second });
     await send(100, 30);
-    await waitFor('echo after', () => echoed.includes('a129'), 8000);
+    await waitFor(() => echoed.includes('a129'), { timeout: 8000, what: 'echo after' });
     assert.ok(!logs.some((l) => /ICE restart/.test(l)));
     assert.deepEqual(hangups, []);
     // A new m-line is not something this server renegotiates.

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildNack, buildReceiverReport, nackedSequences, summarizeRtcp } from '../../../src/rtp/rtcp.js';
 import { RtpInStream } from '../../../src/media/rtp-in-stream.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 test('report block: cumulative and interval loss, extended highest sequence across a wrap, LSR/DLSR', () => {
   const s = new RtpInStream(0x1234, 90000, true);
@@ -65,7 +66,7 @@ test('through a PeerConnection: a video gap from the client is NACKed by our rec
   const { WebRtcPeer } = await import('../../../src/media/webrtc-peer.js');
   const { discoverNetworkHost } = await import('../../../src/net/network-host.js');
   const { Network } = await import('../../../src/net/network.js');
-  const { clientOffer, createLoopbackClient, rtpWithText, waitFor } = await import('../../../support/werift-client.js');
+  const { clientOffer, createLoopbackClient, rtpWithText } = await import('../../../support/werift-client.js');
   const network = new Network(await discoverNetworkHost());
   const logs: string[] = [];
   const peer = new WebRtcPeer({ network, log: (l, m) => logs.push(`${l}: ${m}`), iceEnforceList: ['lo'], ipv6: false });
@@ -83,19 +84,19 @@ test('through a PeerConnection: a video gap from the client is NACKed by our rec
     peer.on('rtcp', () => {});
     const answer = await peer.acceptOffer(await clientOffer(client), { audio: true, video: true, data: true });
     await client.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await waitFor('webrtcup', () => up && client.pc.connectionState === 'connected', 15_000);
+    await waitFor(() => up && client.pc.connectionState === 'connected', { timeout: 15_000, what: 'webrtcup' });
     const pt = client.video.sender.codec?.payloadType ?? 96;
     // Sequence numbers 5030 and 5031 never go out.
     for (let i = 0; i < 60; i++) {
       if (i === 30 || i === 31) continue;
       await client.video.sender.sendRtp(rtpWithText(5000 + i, 3333, pt, `v${i}`));
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     client.audio.sender.onRtcp.subscribe((p) => { if (p.serialize()[1] === 201) reports++; });
     client.video.sender.onRtcp.subscribe((p) => { if (p.serialize()[1] === 201) reports++; });
     for (let i = 0; i < 150 && (nacked.length === 0 || reports === 0); i++) {
       await client.video.sender.sendRtp(rtpWithText(5060 + i, 3333, pt, `v${60 + i}`));
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     assert.ok(logs.some((l) => /own receive path/.test(l)), logs.join('\n'));
     assert.ok(nacked.length >= 2, `NACKed: ${nacked.join(',')}`);
@@ -110,7 +111,7 @@ test('through a PeerConnection with 10 % of the client\'s packets lost: our NACK
   const { WebRtcPeer } = await import('../../../src/media/webrtc-peer.js');
   const { discoverNetworkHost } = await import('../../../src/net/network-host.js');
   const { Network } = await import('../../../src/net/network.js');
-  const { clientOffer, createLoopbackClient, rtpWithText, waitFor } = await import('../../../support/werift-client.js');
+  const { clientOffer, createLoopbackClient, rtpWithText } = await import('../../../support/werift-client.js');
   const network = new Network(await discoverNetworkHost());
   const peer = new WebRtcPeer({ network, log: () => {}, iceEnforceList: ['lo'], ipv6: false });
   // werift drops an outgoing RTP packet when a random number exceeds outboundPacketLoss / 100: 90 → 10 % lost,
@@ -124,14 +125,14 @@ test('through a PeerConnection with 10 % of the client\'s packets lost: our NACK
     peer.on('webrtcup', () => (up = true));
     const answer = await peer.acceptOffer(await clientOffer(client), { audio: true, video: true, data: true });
     await client.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await waitFor('webrtcup', () => up && client.pc.connectionState === 'connected', 15_000);
+    await waitFor(() => up && client.pc.connectionState === 'connected', { timeout: 15_000, what: 'webrtcup' });
     const pt = client.video.sender.codec?.payloadType ?? 96;
     const n = 300;
     for (let i = 0; i < n; i++) {
       await client.video.sender.sendRtp(rtpWithText(7000 + i, 4444, pt, `p${i}`));
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
-    await waitFor('echoes', () => echoed.size >= n * 0.97, 5000).catch(() => {});
+    await waitFor(() => echoed.size >= n * 0.97, { timeout: 5000, what: 'echoes' }).catch(() => {});
     // Without NACK about 10 % would be missing (the first packet of the SSRC goes through werift's own path).
     assert.ok(echoed.size >= n * 0.97, `${echoed.size} of ${n} came back`);
     // What the Admin API's handle_info shows of it.

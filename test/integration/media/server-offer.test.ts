@@ -8,7 +8,8 @@ import { WebRtcPeer } from '../../../src/media/webrtc-peer.js';
 import { takeOverIceGathering } from '../../../src/media/werift-ice.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { Network } from '../../../src/net/network.js';
-import { rtpWithText, waitFor } from '../../../support/werift-client.js';
+import { rtpWithText } from '../../../support/werift-client.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the client', { timeout: 20_000 }, async () => {
   const network = new Network(await discoverNetworkHost());
@@ -43,13 +44,13 @@ test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the
     );
     await client.setLocalDescription(await client.createAnswer());
     await peer.acceptAnswer(client.localDescription!.sdp);
-    await waitFor('webrtcup', () => up, 10_000);
+    await waitFor(() => up, { timeout: 10_000, what: 'webrtcup' });
     for (let i = 0; i < 10; i++) {
       peer.sendRtp('v', rtpWithText(i, 42, 96, `frame-${i}`).serialize());
       peer.sendRtp('a', rtpWithText(i, 43, 0, `sample-${i}`).serialize());
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
-    await waitFor('client received', () => received.filter((r) => r.startsWith('video:')).length >= 8 && received.filter((r) => r.startsWith('audio:')).length >= 8, 5000);
+    await waitFor(() => received.filter((r) => r.startsWith('video:')).length >= 8 && received.filter((r) => r.startsWith('audio:')).length >= 8, { timeout: 5000, what: 'client received' });
     assert.ok(received.includes('video:frame-3'));
   } finally {
     peer.close();

@@ -22,6 +22,7 @@ import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { Network } from '../../../src/net/network.js';
 import { freePorts } from '../../helpers/child-server.js';
 import { runLoopbackEcho } from '../../helpers/loopback-echo.js';
+import { sleep } from '../../../support/wait.js';
 
 test('TURN messages: requests carry a valid MESSAGE-INTEGRITY; addresses and data survive the XOR encoding', () => {
   const tx = randomBytes(12);
@@ -90,9 +91,9 @@ async function startCoturn(port: number, tlsPort: number): Promise<ChildProcess>
       p.kill('SIGKILL');
       throw new Error(`coturn did not start: ${out.slice(-2000)}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   return p;
 }
 

@@ -6,6 +6,7 @@ import { BindError } from '../../../src/net/bind-error.js';
 import { probeIpv6 } from '../../../src/net/ipv6-probe.js';
 import { discoverNetworkHost, listInterfaces } from '../../../src/net/network-host.js';
 import { Network } from '../../../src/net/network.js';
+import { waitUntil } from '../../../support/wait.js';
 
 async function hostNetwork(): Promise<Network> {
   return new Network(await discoverNetworkHost());
@@ -127,8 +128,7 @@ test('a send to an IP literal leaves at once: the buffer may be reused right aft
       buf.writeUInt32BE(i, 0);
       tx.socket.send(buf, 0, buf.length, rx.port, '127.0.0.1');
     }
-    const deadline = Date.now() + 2000;
-    while (seen.size < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => seen.size >= 50, { timeout: 2000, interval: 10 });
     // With dgram's default lookup every send would wait for the next tick and carry the last content only.
     assert.equal(seen.size, 50);
   } finally {

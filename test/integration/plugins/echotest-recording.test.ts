@@ -11,6 +11,8 @@ import { Network } from '../../../src/net/network.js';
 import { Logger } from '../../../src/logging/logger.js';
 import { EchoTestPlugin } from '../../../src/plugins/echotest/echotest.js';
 import type { JsonObject, PluginHandle } from '../../../src/plugins/plugin.js';
+import { waitFor } from '../../../support/wait.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 interface Pushed {
   readonly transaction: string | undefined;
@@ -44,13 +46,7 @@ function standInHandle(id: number, pushed: Pushed[]): PluginHandle {
 
 /** An Opus RTP packet. */
 function rtp(seq: number): Buffer {
-  const b = Buffer.alloc(12 + 40, 0x11);
-  b[0] = 0x80;
-  b[1] = 111;
-  b.writeUInt16BE(seq, 2);
-  b.writeUInt32BE(seq * 960, 4);
-  b.writeUInt32BE(0xabcd, 8);
-  return b;
+  return rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0xabcd, payload: Buffer.alloc(40, 0x11) });
 }
 
 /** Frames of a .mjr file (header, then "MEET" + time + length + data); throws when the file is torn. */
@@ -69,12 +65,6 @@ function mjrFrames(file: string): number {
     frames++;
   }
   return frames;
-}
-
-/** Waits (at most 2 s) until `cond` holds: the recorder opens its file asynchronously. */
-async function eventually(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(cond(), what);
 }
 
 async function setUp(): Promise<{ plugin: EchoTestPlugin; recordings: string; outside: string }> {
@@ -116,7 +106,7 @@ test('record: file names outside the recordings folder are refused (413), nothin
   // A good name is written inside the folder, with its sub-folders.
   assert.equal((await message(plugin, h, pushed, { record: true, filename: 'calls/first' })).result, 'ok');
   plugin.incomingRtp(h, { mid: '0', kind: 'audio', codec: 'opus' }, rtp(2));
-  await eventually('calls/first-audio.mjr written', () => existsSync(join(recordings, 'calls', 'first-audio.mjr')));
+  await waitFor(() => existsSync(join(recordings, 'calls', 'first-audio.mjr')), { timeout: 2000, what: 'calls/first-audio.mjr written' });
   await plugin.destroy?.();
 });
 
@@ -127,7 +117,7 @@ test('record without a file name: the default name is inside the recordings fold
   plugin.createSession(h);
   assert.equal((await message(plugin, h, pushed, { record: true })).result, 'ok');
   plugin.incomingRtp(h, { mid: '0', kind: 'audio', codec: 'opus' }, rtp(1));
-  await eventually('the default recording written', () => readdirSync(recordings).some((f) => f.startsWith('echotest-8-') && f.endsWith('-audio.mjr')));
+  await waitFor(() => readdirSync(recordings).some((f) => f.startsWith('echotest-8-') && f.endsWith('-audio.mjr')), { timeout: 2000, what: 'the default recording written' });
   await plugin.destroy?.();
 });
 

@@ -10,21 +10,14 @@ import fc from 'fast-check';
 import { MjrRecorder } from '../../../src/plugins/rtp/mjr-recorder.js';
 import { readMjr } from '../../../src/plugins/rtp/mjr-reader.js';
 import { repoRoot } from '../../helpers/no-ipv6.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portunus-mjr-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const base = (): string => join(dir, `rec-${++n}`);
 
-const rtp = (seq: number, size = 100): Buffer => {
-  const b = Buffer.alloc(12 + size, seq & 0xff);
-  b[0] = 0x80;
-  b[1] = 111;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(seq * 960, 4);
-  b.writeUInt32BE(0x1234, 8);
-  return b;
-};
+const rtp = (seq: number, size = 100): Buffer => rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x1234, payload: Buffer.alloc(size, seq & 0xff) });
 
 /** A valid audio recording of `count` packets, and the packets. */
 function sampleRecording(count: number, kind: 'opus' | 'text' = 'opus'): { bytes: Buffer; packets: Buffer[] } {

@@ -16,7 +16,8 @@ import { freePorts } from '../../helpers/child-server.js';
 import { JanusWs } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
 import { noIpv6Env, repoRoot } from '../../helpers/no-ipv6.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../../../support/werift-client.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../../support/werift-client.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 const ppRec = existsSync('/usr/bin/janus-pp-rec');
 /** What janus-pp-rec says of a frame cut short. */
@@ -46,7 +47,7 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<Running
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
-    await waitFor('Portunus is ready', () => out.includes('Portunus is ready') || child.exitCode !== null, 15_000);
+    await waitFor(() => out.includes('Portunus is ready') || child.exitCode !== null, { timeout: 15_000, what: 'Portunus is ready' });
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -81,10 +82,10 @@ async function recordAndTerminate(dir: string, name: string, env: NodeJS.Process
         await client.audio.sender.sendRtp(rtpWithText(seq, 1111, client.audio.sender.codec?.payloadType ?? 111, `audio-${seq}`)).catch(() => {});
         await client.video.sender.sendRtp(rtpWithText(seq, 2222, client.video.sender.codec?.payloadType ?? 96, `video-${seq}-${'v'.repeat(900)}`)).catch(() => {});
         if (client.channel.readyState === 'open' && seq % 5 === 0) client.channel.send(`data-${seq}`);
-        await new Promise((r) => setTimeout(r, 4));
+        await sleep(4);
       }
     })();
-    await waitFor('echoes of every kind', () => [...echoed.values()].every((s) => s.size >= 20), 10_000);
+    await waitFor(() => [...echoed.values()].every((s) => s.size >= 20), { timeout: 10_000, what: 'echoes of every kind' });
     // A second SIGTERM right after the first (an impatient operator, a service manager) exits at once.
     for (let i = 0; i < signals; i++) server.child.kill(signal);
     const code = await Promise.race([server.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
@@ -205,14 +206,14 @@ async function recordRoomAndTerminate(dir: string, signals: number): Promise<str
             await client.audio.sender.sendRtp(rtpWithText(seq, 1111 + i, client.audio.sender.codec?.payloadType ?? 111, `audio-${seq}`)).catch(() => {});
             await client.video.sender.sendRtp(rtpWithText(seq, 2222 + i, client.video.sender.codec?.payloadType ?? 96, `video-${seq}-${'v'.repeat(900)}`)).catch(() => {});
             if (client.channel.readyState === 'open' && seq % 5 === 0) client.channel.send(`data-${seq}`);
-            await new Promise((r) => setTimeout(r, 4));
+            await sleep(4);
           }
         })(),
       );
     }
     const folder = join(dir, 'room-4321');
     // Recording: every stream of both publishers has a file with frames in it.
-    await waitFor('six recordings under way', () => existsSync(folder) && readdirSync(folder).filter((f) => readFileSync(join(folder, f)).length > 2000).length >= 6, 15_000);
+    await waitFor(() => existsSync(folder) && readdirSync(folder).filter((f) => readFileSync(join(folder, f)).length > 2000).length >= 6, { timeout: 15_000, what: 'six recordings under way' });
     for (let i = 0; i < signals; i++) server.child.kill('SIGTERM');
     const code = await Promise.race([server.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
     pumping = false;

@@ -30,17 +30,10 @@ import {
 import { startInProcess } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { watch } from '../../../support/streaming-viewer.js';
+import { sleep, waitFor } from '../../../support/wait.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 // ---- parsers ----
 
@@ -444,7 +437,7 @@ test('(e) requests of the server get 200 OK (501 for methods we do not do) with 
   const conn = await openConnection(srv.port);
   try {
     assert.equal((await conn.request('OPTIONS', 'rtsp://127.0.0.1/cam')).headers.get('public'), 'OPTIONS, DESCRIBE');
-    await until('the answers', () => srv.responses.length === 4);
+    await waitFor(() => srv.responses.length === 4, { timeout: 3000, what: 'the answers' });
     assert.deepEqual(
       srv.responses.map((r) => [r.line, r.headers.get('cseq')]),
       [
@@ -520,7 +513,7 @@ test('(i)(k) close() while a keep-alive waits for its answer still sends TEARDOW
   const client = clientFor(srv.port, { keepAliveMs: 100, onLost: (why) => lost.push(why) });
   try {
     await client.start();
-    await until('a keep-alive', () => srv.requests.some((r) => r.method === 'GET_PARAMETER'));
+    await waitFor(() => srv.requests.some((r) => r.method === 'GET_PARAMETER'), { timeout: 3000, what: 'a keep-alive' });
     await client.close();
     assert.deepEqual(srv.requests.map((r) => r.method).slice(-2), ['GET_PARAMETER', 'TEARDOWN']);
     assert.equal(srv.requests.at(-1)!.headers.get('session'), '4242');
@@ -548,12 +541,12 @@ test('(j) keep-alive failures (454 Session Not Found, no answer) are a lost sess
     try {
       await client.start();
       if (mode === '501') {
-        await until('keep-alives with OPTIONS', () => srv.requests.filter((r) => r.method === 'OPTIONS').length >= 3);
+        await waitFor(() => srv.requests.filter((r) => r.method === 'OPTIONS').length >= 3, { timeout: 3000, what: 'keep-alives with OPTIONS' });
         assert.equal(srv.requests.filter((r) => r.method === 'GET_PARAMETER').length, 1);
         assert.deepEqual(lost, []);
         assert.ok(client.playing);
       } else {
-        await until(`a loss (${mode})`, () => lost.length > 0);
+        await waitFor(() => lost.length > 0, { timeout: 3000, what: `a loss (${mode})` });
         assert.match(lost[0], mode === '454' ? /454/ : /no answer/);
         assert.equal(client.playing, false);
         await sleep(300);
@@ -666,7 +659,7 @@ test('(m) a lost session is set up again on the same ports, reported lost and re
   });
   try {
     await client.start();
-    await until('the session set up again', () => events.includes('restored true'));
+    await waitFor(() => events.includes('restored true'), { timeout: 3000, what: 'the session set up again' });
     assert.equal(events.length, 3, events.join('; '));
     assert.match(events[0], /^lost: /);
     assert.deepEqual(events.slice(1), ['retry failed: DESCRIBE answered 503 Service Unavailable', 'restored true']);
@@ -717,12 +710,7 @@ async function startCamera(options: { port?: number; dropAfterFirstPlay?: boolea
         // RTP for as long as this connection lasts.
         const t = setInterval(() => {
           for (const [i, port] of mine.entries()) {
-            const p = Buffer.alloc(16);
-            p[0] = 0x80;
-            p[1] = i === 0 ? 96 : 111;
-            p.writeUInt16BE(seq, 2);
-            p.writeUInt32BE(0x7000 + i, 8);
-            p.write(i === 0 ? 'vid!' : 'aud!', 12);
+            const p = rtpPacket({ payloadType: i === 0 ? 96 : 111, sequenceNumber: seq, ssrc: 0x7000 + i, payload: i === 0 ? 'vid!' : 'aud!' });
             udp.send(p, port, '127.0.0.1');
           }
           seq++;
@@ -788,7 +776,7 @@ test('rtsp mountpoint: Digest login, SETUP per track, RTP to the mountpoint and 
     assert.deepEqual(info.media.map((m) => m.codec).sort(), ['opus', 'vp8']);
     await v.leave();
     assert.equal((await ask({ request: 'destroy', id: 321 })).streaming, 'destroyed');
-    await until('TEARDOWN', () => cam.methods.includes('TEARDOWN'));
+    await waitFor(() => cam.methods.includes('TEARDOWN'), { timeout: 3000, what: 'TEARDOWN' });
   } finally {
     ws.close();
     await srv.stop();
@@ -804,7 +792,7 @@ test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the sessi
     const url = `rtsp://127.0.0.1:${cam.port}/cam`;
     const created = await ask({ request: 'create', type: 'rtsp', id: 322, url, rtsp_user: 'cam', rtsp_pwd: 'secret', rtsp_reconnect_delay: 0.2, rtsp_session_timeout: 30 });
     assert.equal(created.streaming, 'created', JSON.stringify(created));
-    await until('the second PLAY', () => cam.methods.filter((m) => m === 'PLAY').length === 2, 5000);
+    await waitFor(() => cam.methods.filter((m) => m === 'PLAY').length === 2, { timeout: 5000, what: 'the second PLAY' });
     assert.equal(cam.connections(), 2);
     // Same local ports as the first time; Digest remembered within a connection, asked again on the new one.
     assert.deepEqual(cam.clientPorts.slice(2), cam.clientPorts.slice(0, 2));
@@ -817,7 +805,7 @@ test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the sessi
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session lost/.test(l)).length, 1, 'loss logged once');
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session re-established/.test(l)).length, 1, 'recovery logged once');
     assert.equal((await ask({ request: 'destroy', id: 322 })).streaming, 'destroyed');
-    await until('TEARDOWN', () => cam.methods.includes('TEARDOWN'));
+    await waitFor(() => cam.methods.includes('TEARDOWN'), { timeout: 3000, what: 'TEARDOWN' });
     await sleep(400);
     assert.equal(cam.connections(), 2, 'no reconnection after destroy');
   } finally {
@@ -843,7 +831,7 @@ test('rtsp mountpoint with rtsp_failcheck false: created while the camera is dow
     assert.equal(created.streaming, 'created', JSON.stringify(created));
     assert.deepEqual(((await ask({ request: 'info', id: 323 })).info as { media: MediaInfo }).media, []);
     cam = await startCamera({ port });
-    await until('the streams', () => cam!.methods.includes('PLAY'), 5000);
+    await waitFor(() => cam!.methods.includes('PLAY'), { timeout: 5000, what: 'the streams' });
     let media: MediaInfo = [];
     for (let i = 0; i < 60 && !(media.length === 2 && media.every((m) => m.packets > 0)); i++) {
       await sleep(50);
@@ -853,11 +841,11 @@ test('rtsp mountpoint with rtsp_failcheck false: created while the camera is dow
     assert.ok(media.every((m) => m.packets > 0), 'camera media reaches the streams');
     assert.equal(srv.logs.filter((l) => /mountpoint 323: RTSP session established/.test(l)).length, 1);
     assert.equal((await ask({ request: 'destroy', id: 323 })).streaming, 'destroyed');
-    await until('TEARDOWN', () => cam!.methods.includes('TEARDOWN'));
+    await waitFor(() => cam!.methods.includes('TEARDOWN'), { timeout: 3000, what: 'TEARDOWN' });
 
     // Retries go on while the camera hangs up, and stop with the mountpoint.
     assert.equal((await ask({ request: 'create', type: 'rtsp', id: 324, url: `rtsp://127.0.0.1:${hangUp.port}/cam`, rtsp_failcheck: false, rtsp_reconnect_delay: 0.2 })).streaming, 'created');
-    await until('a few retries', () => hangUp.connections >= 3, 5000);
+    await waitFor(() => hangUp.connections >= 3, { timeout: 5000, what: 'a few retries' });
     assert.equal((await ask({ request: 'destroy', id: 324 })).streaming, 'destroyed');
     const count = hangUp.connections;
     await sleep(500);

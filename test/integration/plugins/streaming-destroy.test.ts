@@ -12,9 +12,10 @@ import { Network } from '../../../src/net/network.js';
 import { Logger } from '../../../src/logging/logger.js';
 import { StreamingPlugin } from '../../../src/plugins/streaming/streaming.js';
 import type { JsonObject, PluginHandle } from '../../../src/plugins/plugin.js';
+import { sleep } from '../../../support/wait.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 const quiet = Logger.create({ level: 0, sink: { write: () => undefined } });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface StandIn {
   readonly handle: PluginHandle;
@@ -107,11 +108,7 @@ test('destroy(): recordings are whole with every packet received, and the ports 
   const sender = dgram.createSocket('udp4');
   const count = 200;
   for (let seq = 0; seq < count; seq++) {
-    const p = Buffer.alloc(60, 0x22);
-    p[0] = 0x80;
-    p[1] = 111;
-    p.writeUInt16BE(seq, 2);
-    p.writeUInt32BE(0x1234, 8);
+    const p = rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: 0x22222222, ssrc: 0x1234, payload: Buffer.alloc(48, 0x22) });
     for (const { port } of mountpoints) await new Promise<void>((r) => sender.send(p, port, '127.0.0.1', () => r()));
   }
   sender.close();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { sleep } from '../../../support/wait.js';
 
 class Client {
   private constructor(
@@ -229,7 +230,7 @@ test('recording: file names stay inside general.recordings_dir (.., absolute pat
   // A good name: written inside the folder (sub-folders made), shown to the secret's holder by that name.
   assert.equal((await start('sub/dir/good')).streaming, 'ok');
   // The recorder creates the file a moment later.
-  for (let i = 0; i < 100 && !existsSync(join(recordings, 'sub', 'dir', 'good.mjr')); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && !existsSync(join(recordings, 'sub', 'dir', 'good.mjr')); i++) await sleep(20);
   assert.ok(existsSync(join(recordings, 'sub', 'dir', 'good.mjr')));
   // Another mountpoint may not record to a name in use.
   const other = await mountpoint({ secret: 'S3' });

@@ -15,17 +15,10 @@ import { startChildServer, type ChildServer } from '../../helpers/child-server.j
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
+import { sleep } from '../../../support/wait.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
-const rtp = (seq: number, payload = 'x'): Buffer => {
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = 111;
-  b.writeUInt16BE(seq, 2);
-  b.writeUInt32BE(seq * 960, 4);
-  b.writeUInt32BE(0x1234, 8);
-  b.write(payload, 12);
-  return b;
-};
+const rtp = (seq: number, payload = 'x'): Buffer => rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x1234, payload });
 
 class StreamingClient {
   private constructor(
@@ -63,7 +56,7 @@ async function waitPackets(c: StreamingClient, id: number, atLeast: number): Pro
   const deadline = Date.now() + 3000;
   let p = await packetsOf(c, id);
   while (p[0] < atLeast && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     p = await packetsOf(c, id);
   }
   return p;
@@ -167,13 +160,9 @@ test('SRTP sources: keyframe requests for a joining viewer go back to the source
   source.send(Buffer.from([0x81, 201, 0, 1, 0, 0, 0x56, 0x78]), ports.rtcp_port, '127.0.0.1');
   let seq = 0;
   const sending = setInterval(() => {
-    const p = Buffer.alloc(40);
-    p[0] = 0x80;
-    p[1] = 96;
-    p.writeUInt16BE(seq, 2);
-    p.writeUInt32BE(seq * 3000, 4);
-    p.writeUInt32BE(0x5678, 8);
-    p[12] = 0x10; // VP8 descriptor: start of partition
+    const vp8 = Buffer.alloc(28);
+    vp8[0] = 0x10; // VP8 descriptor: start of partition
+    const p = rtpPacket({ payloadType: 96, sequenceNumber: seq, timestamp: seq * 3000, ssrc: 0x5678, payload: vp8 });
     const enc = protector.protect(p, p.length, 0);
     if (enc) source.send(Buffer.from(enc), ports.port, '127.0.0.1');
     seq++;
@@ -315,7 +304,7 @@ test('bad input: clear Janus errors and nothing half-created', async () => {
   const junk = dgram.createSocket('udp4');
   for (const g of [Buffer.from('garbage'), Buffer.alloc(3), Buffer.from([0x80, 0xc8, 0, 1, 0, 0, 0, 0])]) await new Promise<void>((r) => junk.send(g, port, '127.0.0.1', () => r()));
   junk.close();
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   assert.deepEqual(await packetsOf(c, 778), [0], 'garbage is not counted as media');
   assert.equal((await c.send({ request: 'destroy', id: 778, secret: 's3cret' })).streaming, 'destroyed');
   // The destroyed mountpoint's port can be bound again (a dual-stack leftover would hold the IPv4 port too).
@@ -414,7 +403,7 @@ test('permanent mountpoints: saved to the state folder with their ports, edited,
     await sendTo(port, '127.0.0.1', 3);
     let packets = 0;
     for (let i = 0; i < 60 && packets < 3; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       packets = ((await p.send({ request: 'info', id: 4242, secret: 'k' })).info as { media: Array<{ packets: number }> }).media[0].packets;
     }
     assert.ok(packets >= 3, `media flows into the restored mountpoint (${packets})`);
@@ -448,7 +437,7 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
       });
     });
   await Promise.all([run(portOf(good)), run(portOf(wrong))]);
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const info = (await c.send({ request: 'info', id: 881 })).info as { srtp?: boolean; media: Array<{ packets: number }> };
   assert.equal(info.srtp, true);
   assert.ok(info.media[0].packets > 40, `${info.media[0].packets} SRTP packets decrypted and counted`);
@@ -485,7 +474,7 @@ test('recording: ffmpeg VP8+Opus into a mountpoint, recorded to .mjr, turned int
   const info = (await c.send({ request: 'info', id: 991, secret: 'rec' })).info as { media: Array<{ recording?: string }> };
   assert.ok(info.media.every((m) => typeof m.recording === 'string' && m.recording.endsWith('.mjr')), JSON.stringify(info));
   assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'stop', media: [{ mid: 'v' }, { mid: 'a' }] })).streaming, 'ok');
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   for (const [name, ext] of [['video', 'webm'], ['audio', 'opus']] as const) {
     const mjr = join(dir, `${name}.mjr`);
     assert.ok(existsSync(mjr), `${mjr} written`);

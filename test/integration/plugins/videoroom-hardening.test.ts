@@ -17,6 +17,8 @@ import { Network } from '../../../src/net/network.js';
 import type { Jsep, JsonObject, NegotiatedMedia, PluginHandle } from '../../../src/plugins/plugin.js';
 import { VideoRoomPlugin } from '../../../src/plugins/videoroom/videoroom.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
+import { sleep } from '../../../support/wait.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 const NESTED_NO_IPV6 = process.env.VIDEOROOM_HARDENING_NO_IPV6 === '1';
 
@@ -102,7 +104,7 @@ async function send(plugin: VideoRoomPlugin, h: FakeHandle, body: JsonObject, js
   for (let i = 0; i < 500; i++) {
     const e = h.events.find((x) => x.transaction === transaction);
     if (e) return e.data;
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await sleep(2);
   }
   throw new Error(`no answer to ${String(body.request)}`);
 }
@@ -149,13 +151,7 @@ function filesBelow(dir: string, prefix = ''): string[] {
 
 /** An RTP packet as a publisher would send it. */
 function rtp(seq: number, pt: number, ssrc: number): Buffer {
-  const b = Buffer.alloc(12 + 20);
-  b[0] = 0x80;
-  b[1] = pt;
-  b.writeUInt16BE(seq, 2);
-  b.writeUInt32BE(seq * 960, 4);
-  b.writeUInt32BE(ssrc, 8);
-  return b;
+  return rtpPacket({ payloadType: pt, sequenceNumber: seq, timestamp: seq * 960, ssrc, payload: Buffer.alloc(20) });
 }
 
 /** The frames of a .mjr file after its header, or throws on a torn one. */

@@ -8,6 +8,8 @@ import { readOneByteExtension } from '../../../src/rtp/header-extensions.js';
 import { TalkingDetector } from '../../../src/plugins/videoroom/talking.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { sleep } from '../../../support/wait.js';
+import { oneByteExtensions, rtpPacket } from '../../../support/rtp-packets.js';
 
 test('the detector reports talking below the threshold and stops above it, once per change', () => {
   const d = new TalkingDetector(4, 25);
@@ -18,17 +20,8 @@ test('the detector reports talking below the threshold and stops above it, once 
 
 /** An Opus-sized RTP packet whose extension element `id` carries the audio level byte. */
 function levelPacket(seq: number, ssrc: number, id: number, level: number): Buffer {
-  const p = Buffer.alloc(12 + 8 + 40);
-  p[0] = 0x90;
-  p[1] = 111;
-  p.writeUInt16BE(seq, 2);
-  p.writeUInt32BE(seq * 960, 4);
-  p.writeUInt32BE(ssrc, 8);
-  p.writeUInt16BE(0xbede, 12);
-  p.writeUInt16BE(1, 14);
-  p[16] = (id << 4) | 0;
-  p[17] = 0x80 | level;
-  return p;
+  const extension = oneByteExtensions([{ id, data: Buffer.from([0x80 | level]) }]); // V=1 (voice) and the level
+  return rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc, extension, payload: Buffer.alloc(40) });
 }
 
 test('readOneByteExtension finds an element and ignores malformed blocks', () => {
@@ -66,7 +59,7 @@ test('a remote publisher speaking: everyone in the room hears talking, then stop
     let seq = 0;
     const send = async (level: number, n: number): Promise<void> => {
       for (let i = 0; i < n; i++) sock.send(levelPacket(seq++, 1000, 3, level), added.port as number, '127.0.0.1');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     };
     await send(10, 30);
     const talking = data(await ws.wait((m) => m.sender === listener && data(m).videoroom === 'talking', 5000, 'talking'));

@@ -29,6 +29,8 @@ import { startInProcess } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
+import { sleep, waitFor } from '../../../support/wait.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 const AGAINST_JANUS = process.env.VIDEOROOM_TEST_AGAINST_JANUS === '1';
 const PLUGIN = 'janus.plugin.videoroom';
@@ -55,20 +57,11 @@ function usableCandidates(sdp: string): string {
 const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
 const arr = (v: unknown): Msg[] => (Array.isArray(v) ? v.map(obj) : []);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const show = (v: unknown): string => JSON.stringify(v).slice(0, 600);
-
-async function until(what: string, check: () => boolean, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Starts watching for `check` now; the outcome is asserted later (so one missing detail does not hide the rest). */
 function expectSoon(what: string, check: () => boolean, ms: number): () => Promise<void> {
-  const outcome = until(what, check, ms).then(
+  const outcome = waitFor(check, { timeout: ms, what }).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -302,14 +295,7 @@ async function udpSink(): Promise<{ socket: dgram.Socket; port: number; packets:
 
 /** A plain RTP packet as a cascading Janus would send to a remote publisher (SSRC = 1000 + 10·mindex). */
 function remoteRtp(seq: number, ssrc: number, pt: number, payload: Buffer): Buffer {
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = pt | (pt === 96 ? 0x80 : 0);
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE((seq * (pt === 96 ? 3000 : 960)) >>> 0, 4);
-  b.writeUInt32BE(ssrc, 8);
-  payload.copy(b, 12);
-  return b;
+  return rtpPacket({ payloadType: pt, marker: pt === 96, sequenceNumber: seq, timestamp: seq * (pt === 96 ? 3000 : 960), ssrc, payload });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -666,7 +652,7 @@ test('janode VideoRoom: create, exists, list, publisher + subscriber with media,
     assert.equal(arr(attached.streams).length, 2, show(attached.streams));
     const started = await sh.start({ jsep: await sub.answer(toJsep(attached.jsep)) });
     assert.equal(started.started, 'ok');
-    await until('RTP on both subscribed tracks', () => sub.received.audio >= 5 && sub.received.video >= 5, 15_000);
+    await waitFor(() => sub.received.audio >= 5 && sub.received.video >= 5, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
 
     const parts = arr((await ph.listParticipants({ room })).participants);
     assert.deepEqual(parts.map((p) => [p.feed, p.display, p.publisher]), [[777, 'janode pub', true]]);
@@ -675,7 +661,7 @@ test('janode VideoRoom: create, exists, list, publisher + subscriber with media,
     const forwarders = arr(fwd.forwarders);
     assert.equal(forwarders.length, 1, show(fwd));
     assert.equal(forwarders[0].video_port, sink.port);
-    await until('forwarded RTP at the test socket', () => sink.packets.length >= 3);
+    await waitFor(() => sink.packets.length >= 3, { timeout: 8000, what: 'forwarded RTP at the test socket' });
     const listed = arr((await ph.listForward({ room, secret: 'js' })).forwarders);
     assert.equal(listed[0]?.feed, 777, show(listed));
     const stopped = await ph.stopForward({ room, feed: 777, stream: forwarders[0].video_stream, secret: 'js' });
@@ -743,7 +729,7 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     const subStreams = arr(s.attached.streams);
     assert.deepEqual(subStreams.map((x) => [x.mid, x.type, x.feed_id, x.feed_mid, x.codec]), [['0', 'audio', 601, pub.audioMid, 'opus'], ['1', 'video', 601, pub.videoMid, 'vp8']], show(subStreams));
     assert.ok(subStreams.every((x) => x.active === true && x.ready !== undefined), show(subStreams));
-    await until('RTP on both subscribed tracks', () => s.sub.received.audio >= 10 && s.sub.received.video >= 10, 15_000);
+    await waitFor(() => s.sub.received.audio >= 10 && s.sub.received.video >= 10, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
     assert.deepEqual(s.sub.lastPayload.video, VP8_KEYFRAME, 'the video payload as published');
     assert.equal(s.sub.lastPayload.audio?.subarray(0, 3).toString('hex'), 'f8fffe', 'the audio payload as published');
     // A new subscriber needs a keyframe: the server asks the publisher (PLI) — checked at the end.
@@ -771,7 +757,7 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     assert.ok(s.sub.received.video - videoMuted >= 5, 'video goes on');
     assert.deepEqual(await admin.req({ request: 'moderate', room, secret: 's', id: 601, mid: pub.audioMid, mute: false }), { videoroom: 'success' });
     const unmuted = s.sub.received.audio;
-    await until('audio again after unmute', () => s.sub.received.audio >= unmuted + 5);
+    await waitFor(() => s.sub.received.audio >= unmuted + 5, { timeout: 8000, what: 'audio again after unmute' });
 
     // RTP forwarder of the video to a UDP socket of ours.
     const noSecret = await admin.req({ request: 'rtp_forward', room, publisher_id: 601, host: '127.0.0.1', streams: [{ mid: pub.videoMid, port: sink.port }] });
@@ -787,7 +773,7 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     assert.equal(fwds[0].port, sink.port);
     const streamId = fwds[0].stream_id;
     assert.equal(typeof streamId, 'number');
-    await until('forwarded RTP', () => sink.packets.length >= 10);
+    await waitFor(() => sink.packets.length >= 10, { timeout: 8000, what: 'forwarded RTP' });
     const first = sink.packets[0];
     assert.equal(first[0] >> 6, 2, 'RTP version 2');
     assert.equal(first.readUInt32BE(8), 4321, 'the SSRC asked for');
@@ -930,7 +916,7 @@ async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number,
     peers.push(sub);
     assert.equal((await sVr.req({ request: 'start' }, await sub.answer(r.jsep))).started, 'ok');
     await sVr.webrtcup();
-    await until('remote publisher RTP at the subscriber', () => sub.received.audio >= 5 && sub.received.video >= 5, 15_000);
+    await waitFor(() => sub.received.audio >= 5 && sub.received.video >= 5, { timeout: 15_000, what: 'remote publisher RTP at the subscriber' });
     assert.deepEqual(sub.lastPayload.video, VP8_KEYFRAME, 'the video payload as sent');
     // A new subscriber makes the server ask the remote side for a keyframe: a PLI for SSRC 1010 to the address its
     // RTCP port latched (checked at the end).
@@ -1026,7 +1012,7 @@ test('no IPv6 on the host: add_remote_publisher and rtp_forward work in a server
     const fw = await cAdmin.req({ request: 'rtp_forward', room, secret: 'n', publisher_id: 9200, host: '127.0.0.1', streams: [{ mid: pub.videoMid, port: sink.port }, { mid: pub.audioMid, port: sink.port }] });
     assert.equal(fw.videoroom, 'rtp_forward', show(fw));
     assert.equal(arr(fw.forwarders).length, 2, show(fw));
-    await until('forwarded RTP from the server without IPv6', () => sink.packets.length >= 20, 10_000);
+    await waitFor(() => sink.packets.length >= 20, { timeout: 10_000, what: 'forwarded RTP from the server without IPv6' });
     // An IPv6 target cannot be reached from here: refused up front (Janus would fail silently at sendto).
     const v6target = await cAdmin.req({ request: 'rtp_forward', room, secret: 'n', publisher_id: 9200, host: '::1', streams: [{ mid: pub.videoMid, port: sink.port }] });
     assert.equal(codeOf(v6target), 430, show(v6target));
@@ -1081,7 +1067,7 @@ test('a subscription changes: pause/start, switch to another feed, subscribe/uns
   const { vr, sub } = await subscribe(room, [{ feed: a.joined.id, mid: pa.videoMid }]);
   const flowing = async (kind: 'audio' | 'video', what: string): Promise<void> => {
     const from = sub.received[kind];
-    await until(what, () => sub.received[kind] > from + 10);
+    await waitFor(() => sub.received[kind] > from + 10, { timeout: 8000, what });
   };
   const stopped = async (kind: 'audio' | 'video', what: string): Promise<void> => {
     await sleep(300);

@@ -7,6 +7,7 @@ import { startChildServer, type ChildServer } from '../../helpers/child-server.j
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { rawConnect, rawWebSocket, readFrames, textFrame } from '../../helpers/raw-socket.js';
+import { sleep, waitUntil } from '../../../support/wait.js';
 
 let srv: ChildServer;
 before(async () => {
@@ -58,7 +59,7 @@ test('without IPv6: a WebSocket client that stops reading is dropped and its ses
   c.socket.write(textFrame(JSON.stringify({ janus: 'create', transaction: 'c' })));
   let session: number | undefined;
   for (let i = 0; i < 300 && session === undefined; i++) {
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     const reply = readFrames(c.received(), c.headerLength).find((f) => f.opcode === 0x1);
     if (reply) session = (JSON.parse(reply.payload.toString()) as { data: { id: number } }).data.id;
   }
@@ -68,10 +69,9 @@ test('without IPv6: a WebSocket client that stops reading is dropped and its ses
   const dropped = (): boolean => /closing connection of .*bytes unread/.test(srv.log());
   for (let i = 0; i < 400 && !dropped(); i++) {
     c.socket.write(textFrame(batch));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
-  const deadline = Date.now() + 10_000;
-  while (!dropped() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(dropped, { timeout: 10_000, interval: 20 });
   assert.ok(dropped(), 'the slow reader was disconnected');
   c.socket.destroy();
   const fresh = await JanusWs.open(srv.wsUrl);

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { rawWebSocket, readFrames, textFrame } from '../../helpers/raw-socket.js';
+import { sleep, waitUntil } from '../../../support/wait.js';
 
 const QUEUE_LIMIT = 20;
 const UNSENT_LIMIT = 64 * 1024;
@@ -72,7 +73,7 @@ test('WS: a client that stops reading is disconnected; its session can be claime
   c.socket.write(textFrame(JSON.stringify({ janus: 'create', transaction: 'c' })));
   let session: number | undefined;
   for (let i = 0; i < 200 && session === undefined; i++) {
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     const reply = readFrames(c.received(), c.headerLength).find((f) => f.opcode === 0x1);
     if (reply) session = (JSON.parse(reply.payload.toString()) as { data: { id: number } }).data.id;
   }
@@ -84,10 +85,9 @@ test('WS: a client that stops reading is disconnected; its session can be claime
   const gone = (): boolean => srv.server.gateway.sessions.get(session!)?.transportGone === true;
   for (let i = 0; i < 400 && !gone(); i++) {
     c.socket.write(textFrame(batch));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
-  const deadline = Date.now() + 10_000;
-  while (!gone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(gone, { timeout: 10_000, interval: 20 });
   assert.ok(gone(), 'the connection was dropped and the session waits to be claimed');
   assert.ok(srv.server.gateway.sessions.has(session!), 'the session itself survives');
   assert.equal((await status()).slow_connections_closed, closedBefore + 1);

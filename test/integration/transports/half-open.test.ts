@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { rawConnect, rawWebSocket, readFrames, textFrame } from '../../helpers/raw-socket.js';
+import { sleep } from '../../../support/wait.js';
 
 let srv: StartedServer;
 let restPort: number;
@@ -27,8 +28,6 @@ after(async () => {
 const CLOSE_BOUND_MS = 12_000;
 /** Before pingpong_trigger (1 s) + pingpong_timeout (3 s) have passed, nobody may have been cut off for silence. */
 const BEFORE_PING_DEADLINE_MS = 2500;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('HTTP: half-sent request headers are answered 408 and closed', { timeout: 20_000 }, async () => {
   const c = await rawConnect(restPort);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startInProcess } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { sleep } from '../../../support/wait.js';
 
 const code = (m: Msg): number | undefined => (m.error as { code?: number } | undefined)?.code;
 
@@ -13,7 +14,7 @@ test('reclaim_session_timeout: a new WebSocket claims the session and gets its e
     const s = ((await a.request({ janus: 'create' })).data as { id: number }).id;
     const h = ((await a.request({ janus: 'attach', session_id: s, plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
     a.close();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     assert.ok(srv.server.gateway.sessions.has(s), 'kept for reclaiming');
     const b = await JanusWs.open(srv.wsUrl);
     assert.equal((await b.request({ janus: 'claim', session_id: s })).janus, 'success');

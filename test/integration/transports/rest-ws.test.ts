@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { sleep, waitUntil } from '../../../support/wait.js';
 
 let srv: StartedServer;
 before(async () => {
@@ -81,7 +82,7 @@ test('REST: CORS preflight, long poll with maxev, GET on a handle path redirects
   const s = ((await post('/janus', { janus: 'create', transaction: 'c' })).data as { id: number }).id;
   const h = ((await post(`/janus/${s}`, { janus: 'attach', transaction: 'a', plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
   for (let i = 0; i < 3; i++) assert.equal((await post(`/janus/${s}/${h}`, { janus: 'message', transaction: `m${i}`, body: { audio: true } })).janus, 'ack');
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   const one = JSON.parse((await http('GET', `/janus/${s}?rid=1`)).body) as Msg;
   assert.equal(one.janus, 'event');
   assert.equal(one.transaction, 'm0');
@@ -148,8 +149,7 @@ test('WS: closing the connection destroys its sessions; the session timeout send
   const s = ((await c.request({ janus: 'create' })).data as { id: number }).id;
   assert.ok(srv.server.gateway.sessions.has(s));
   c.close();
-  const deadline = Date.now() + 3000;
-  while (srv.server.gateway.sessions.has(s) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(() => !srv.server.gateway.sessions.has(s), { timeout: 3000, interval: 20 });
   assert.ok(!srv.server.gateway.sessions.has(s), 'session destroyed when its WebSocket closed');
 
   const t = await JanusWs.open(srv.wsUrl);

@@ -7,6 +7,7 @@ import { LogThrottle } from '../../../src/core/log-throttle.js';
 import { LoopLagMonitor } from '../../../src/core/loop-lag.js';
 import { Logger } from '../../../src/logging/logger.js';
 import { makeGateway, quietLogger } from './fixtures.js';
+import { sleep } from '../../../support/wait.js';
 
 function block(ms: number): void {
   const end = performance.now() + ms;
@@ -14,7 +15,6 @@ function block(ms: number): void {
     // busy on purpose: this is the stall being measured
   }
 }
-const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('a blocked event loop is measured, warned about once per minute, and shown by Admin get_status', async () => {
   const lines: string[] = [];
@@ -22,24 +22,24 @@ test('a blocked event loop is measured, warned about once per minute, and shown 
   const monitor = new LoopLagMonitor({ warnMs: 100, windowMs: 1_000_000 }, Logger.create({ level: 4, sink: { write: (l) => lines.push(l) } }), clock);
   monitor.start();
   try {
-    await tick(30);
+    await sleep(30);
     block(300);
-    await tick(30);
+    await sleep(30);
     monitor.sample();
     const s = monitor.status();
     assert.ok((s.max_ms as number) >= 250, `max ${String(s.max_ms)} ms`);
     assert.equal(s.windows_over_threshold, 1);
     assert.equal(lines.filter((l) => l.includes('event loop lagged')).length, 1);
-    await tick(30);
+    await sleep(30);
     block(300);
-    await tick(30);
+    await sleep(30);
     monitor.sample();
     assert.equal(lines.filter((l) => l.includes('event loop lagged')).length, 1, 'a second stall within the minute is counted, not logged');
     assert.equal(monitor.status().windows_over_threshold, 2);
     clock.advance(61_000);
-    await tick(30);
+    await sleep(30);
     block(300);
-    await tick(30);
+    await sleep(30);
     monitor.sample();
     const warnings = lines.filter((l) => l.includes('event loop lagged'));
     assert.equal(warnings.length, 2);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InboundCounters, InboundGuard, type GuardedIceAgent } from '../../../src/media/inbound-guard.js';
 import { bindingRequest } from '../../helpers/stun-requests.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 type Address = Readonly<[string, number]>;
 const SOCKET = {};
@@ -38,12 +39,7 @@ function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; a
   return { guard, counters, agent };
 }
 
-const srtpLike = (): Buffer => {
-  const b = Buffer.alloc(40);
-  b[0] = 0x80;
-  b[1] = 111;
-  return b;
-};
+const srtpLike = (): Buffer => rtpPacket({ payloadType: 111, ssrc: 0, payload: Buffer.alloc(28) });
 const appData = (): Buffer => Buffer.concat([Buffer.from([23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 5, 0, 30]), Buffer.alloc(30)]);
 
 test('before selection DTLS/SRTP only from known candidates; after, only from the selected pair on its socket', () => {

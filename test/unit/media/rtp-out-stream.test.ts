@@ -3,15 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HISTORY_MS, HISTORY_SLOTS, RtpOutStream } from '../../../src/media/rtp-out-stream.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 function src(ssrc: number, seq: number, ts: number, pt = 100): Buffer {
-  const b = Buffer.alloc(20);
-  b[0] = 0x80;
-  b[1] = 0x80 | pt; // marker set
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(ssrc, 8);
-  return b;
+  return rtpPacket({ payloadType: pt, marker: true, sequenceNumber: seq, timestamp: ts, ssrc, payload: Buffer.alloc(8) });
 }
 
 test('rewrite keeps one stream across a new source and a restart; ROC follows the wrap', () => {

@@ -6,21 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { RtpPacket } from 'werift';
 import { EXT_AUDIO_LEVEL, EXT_MID, EXT_TWCC, relayExtensionTable, renumberExtensions } from '../../../src/rtp/header-extensions.js';
+import { oneByteExtensions, rtpPacket, twoByteExtensions } from '../../../support/rtp-packets.js';
 
 /** An RTP packet with one-byte header extensions [id, value][] and a payload. */
 function withExtensions(elements: readonly [number, Buffer][], twoByte = false): Buffer {
-  const parts: Buffer[] = [];
-  for (const [id, value] of elements) parts.push(twoByte ? Buffer.from([id, value.length]) : Buffer.from([(id << 4) | (value.length - 1)]), value);
-  let body = Buffer.concat(parts);
-  if (body.length % 4) body = Buffer.concat([body, Buffer.alloc(4 - (body.length % 4))]);
-  const head = Buffer.alloc(16);
-  head[0] = 0x90;
-  head[1] = 111;
-  head.writeUInt16BE(7, 2);
-  head.writeUInt32BE(0x01020304, 8);
-  head.writeUInt16BE(twoByte ? 0x1000 : 0xbede, 12);
-  head.writeUInt16BE(body.length / 4, 14);
-  return Buffer.concat([head, body, Buffer.from('payload')]);
+  const list = elements.map(([id, data]) => ({ id, data }));
+  const extension = twoByte ? twoByteExtensions(list) : oneByteExtensions(list);
+  return rtpPacket({ payloadType: 111, sequenceNumber: 7, ssrc: 0x01020304, extension, payload: 'payload' });
 }
 
 test('audio level keeps its meaning under our id; the sender mid and transport-cc are hidden', () => {

@@ -6,23 +6,14 @@ import { test } from 'node:test';
 import { SrtpSession } from 'werift';
 import { deriveKey, deriveSessionKeys, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../../src/rtp/srtp/srtp-keys.js';
 import { rtpHeaderLength, SrtpRtpProtector } from '../../../src/rtp/srtp/srtp-protector.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 function rtp(seq: number, ts: number, ssrc: number, payload: Buffer, opts: { csrcs?: number; ext?: number } = {}): Buffer {
-  const cc = opts.csrcs ?? 0;
   const extWords = opts.ext ?? -1;
-  const head = Buffer.alloc(12 + 4 * cc + (extWords >= 0 ? 4 + 4 * extWords : 0));
-  head[0] = 0x80 | cc | (extWords >= 0 ? 0x10 : 0);
-  head[1] = 96;
-  head.writeUInt16BE(seq & 0xffff, 2);
-  head.writeUInt32BE(ts >>> 0, 4);
-  head.writeUInt32BE(ssrc >>> 0, 8);
-  if (extWords >= 0) {
-    const at = 12 + 4 * cc;
-    head.writeUInt16BE(0xbede, at);
-    head.writeUInt16BE(extWords, at + 2);
-    if (extWords > 0) head.set([0x10, 0xab], at + 4); // one-byte element id 1, 1 byte; the rest padding
-  }
-  return Buffer.concat([head, payload]);
+  const extData = Buffer.alloc(4 * Math.max(0, extWords));
+  if (extWords > 0) extData.set([0x10, 0xab]); // one-byte element id 1, 1 byte; the rest padding
+  const extension = extWords >= 0 ? { profile: 0xbede, data: extData } : undefined;
+  return rtpPacket({ payloadType: 96, sequenceNumber: seq, timestamp: ts, ssrc, csrcs: new Array<number>(opts.csrcs ?? 0).fill(0), extension, payload });
 }
 
 function pair(profile: SrtpProfile): { ours: SrtpRtpProtector; theirs: SrtpSession } {

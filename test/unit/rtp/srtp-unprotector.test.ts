@@ -6,15 +6,10 @@ import { test } from 'node:test';
 import { deriveSessionKeys, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../src/rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../../src/rtp/srtp/srtp-protector.js';
 import { estimateIndex, SrtpRtpUnprotector } from '../../../src/rtp/srtp/srtp-unprotector.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
 
 function rtp(seq: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(12);
-  h[0] = 0x80;
-  h[1] = 111;
-  h.writeUInt16BE(seq & 0xffff, 2);
-  h.writeUInt32BE(seq * 960, 4);
-  h.writeUInt32BE(0xabcdef01, 8);
-  return Buffer.concat([h, payload]);
+  return rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0xabcdef01, payload });
 }
 
 for (const tagLength of [10, 4] as const) {
