@@ -515,9 +515,9 @@ test('a stop as the server does it (every handle ended first, then destroy()) le
 test('the same, where IPv6 sockets cannot be created', { skip: NESTED_NO_IPV6 ? 'this is that run' : false, timeout: 90_000 }, async () => {
   const env: NodeJS.ProcessEnv = { ...(await noIpv6Env()), VIDEOROOM_HARDENING_NO_IPV6: '1' };
   delete env.NODE_TEST_CONTEXT;
-  // A socket a failing run leaves open must not keep the nested run alive.
-  const forceExit = process.allowedNodeEnvironmentFlags.has('--test-force-exit') ? ['--test-force-exit'] : [];
-  const child = spawn(process.execPath, ['--test', '--test-reporter=tap', ...forceExit, fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A socket a failing run leaves open must not keep the nested run alive: the leak check names it and ends the run.
+  const leakCheck = new URL('../../helpers/leak-check.js', import.meta.url).href;
+  const child = spawn(process.execPath, ['--import', leakCheck, '--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
