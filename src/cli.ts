@@ -1,5 +1,5 @@
 // Command-line parsing and the --help text, generated from the settings table so it cannot go stale.
-import { DEFAULTS, NOT_YET_USED, PLUGIN_SECTIONS, SECTION_HELP } from './config/defaults.js';
+import { PLUGIN_SECTIONS, SECTION_HELP, SETTINGS } from './config/defaults.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 
 export interface CliOptions {
@@ -69,12 +69,14 @@ export function helpText(): string {
   lines.push('general.recordings_dir; the plugins\' admin_key keeps room and mountpoint creation for the operator.');
   lines.push('');
   lines.push('Settings (section.key = default):');
-  for (const [section, keys] of Object.entries(DEFAULTS)) {
+  for (const [section, keys] of Object.entries(SETTINGS)) {
     lines.push('');
-    lines.push(`  [${section}] ${SECTION_HELP[section as keyof typeof DEFAULTS]}`);
-    for (const [key, value] of Object.entries(keys)) {
-      const note = NOT_YET_USED.has(`${section}.${key}`) ? '   (accepted, no effect yet)' : '';
-      lines.push(`    ${section}.${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}${note}`);
+    lines.push(`  [${section}] ${SECTION_HELP[section as keyof typeof SETTINGS]}`);
+    for (const [key, setting] of Object.entries(keys) as Array<[string, { value: unknown; help: string; inert?: true }]>) {
+      const value = setting.value;
+      const assignment = `${section}.${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+      const note = setting.inert ? ' (accepted, no effect yet)' : '';
+      lines.push(`    ${assignment.padEnd(44)} ${setting.help}${note}`);
     }
   }
   lines.push('');

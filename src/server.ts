@@ -15,7 +15,8 @@ import type { JsonObject } from './core/validate.js';
 import type { Config } from './config/load.js';
 import { Logger } from './logging/logger.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
-import { Network, type ListeningAddress } from './net/network.js';
+import { HostNetwork } from './net/host-network.js';
+import type { ListeningAddress, Network } from './net/network.js';
 import { formatEndpoint } from './net/bind-error.js';
 import type { Plugin } from './plugins/plugin.js';
 import { EchoTestPlugin } from './plugins/echotest/echotest.js';
@@ -73,7 +74,7 @@ export class PortunusServer {
     const host = this.options.networkHost ?? (await discoverNetworkHost());
     if (!host.ipv6Available) log.warn(`IPv6 is unavailable on this host (${host.ipv6Reason ?? 'unknown reason'}): every socket will be IPv4 only`, { component: 'net' });
     else log.info('IPv6 available: sockets without an explicit address are dual-stack', { component: 'net' });
-    this.network = new Network(host, (m) => log.warn(m, { component: 'net' }));
+    this.network = new HostNetwork(host, (m) => log.warn(m, { component: 'net' }));
 
     const disabled = new Set(core.plugins.disable.split(',').map((s) => s.trim()).filter((s) => s !== ''));
     for (const p of [...builtinPlugins(), ...(this.options.extraPlugins ?? [])]) {

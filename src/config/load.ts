@@ -140,7 +140,16 @@ export function loadConfig(input: ConfigInput): Config {
   if ((input.overrides ?? []).length > 0) sources.push('command line');
 
   validate(core);
-  return { core, plugins, sources, warnings };
+  // Read once, validated once: nothing may change a setting behind the back of what already read it.
+  return { core: deepFreeze(core), plugins: deepFreeze(plugins), sources, warnings };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** Environment variables with the prefix that are not settings. */

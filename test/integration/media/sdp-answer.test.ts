@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import { parseSdp } from '../../../src/media/sdp.js';
 import { WebRtcPeer } from '../../../src/media/webrtc-peer.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
-import { Network } from '../../../src/net/network.js';
+import { HostNetwork } from '../../../src/net/host-network.js';
 import { chromeLikeOffer } from '../../helpers/chrome-offer.js';
 
 test('an m-line without a supported codec is answered with port 0, the rest works', { timeout: 15_000 }, async () => {
   const offer = chromeLikeOffer('a=rtpmap:98 MP4V-ES/90000', '98');
-  const peer = new WebRtcPeer({ network: new Network(await discoverNetworkHost()), iceEnforceList: ['lo'], log: () => {} });
+  const peer = new WebRtcPeer({ network: new HostNetwork(await discoverNetworkHost()), iceEnforceList: ['lo'], log: () => {} });
   try {
     const answer = parseSdp(await peer.acceptOffer(offer, { audio: true, video: true, data: true }));
     assert.equal(answer.media.length, 3);

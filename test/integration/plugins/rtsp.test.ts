@@ -10,7 +10,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
-import { Network } from '../../../src/net/network.js';
+import { HostNetwork } from '../../../src/net/host-network.js';
 import { RtspClient, RtspConnection, type RtspClientOptions } from '../../../src/plugins/streaming/rtsp-client.js';
 import {
   authorizationFor,
@@ -768,7 +768,7 @@ test('rtsp mountpoint: Digest login, SETUP per track, RTP to the mountpoint and 
     assert.equal(created.streaming, 'created', JSON.stringify(created));
     // The 401 challenge is answered with Digest, then one SETUP per track and PLAY.
     assert.deepEqual(cam.methods.slice(-6), ['OPTIONS', 'DESCRIBE', 'DESCRIBE', 'SETUP', 'SETUP', 'PLAY']);
-    const v = await watch(srv.wsUrl, new Network(await discoverNetworkHost()), 321);
+    const v = await watch(srv.wsUrl, new HostNetwork(await discoverNetworkHost()), 321);
     await sleep(500);
     assert.ok(v.payloads.includes('vid!') && v.payloads.includes('aud!'), `viewer got camera media: ${v.payloads.length}`);
     const info = (await ask({ request: 'info', id: 321 })).info as { rtsp: boolean; media: MediaInfo };
