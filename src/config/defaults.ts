@@ -1,5 +1,6 @@
 // Every setting Portunus knows: its built-in default (whose type is the setting's type), what it does, and whether
 // it has an effect yet. --help is printed from this table; a unit test keeps `inert` true to what the code reads.
+import { PLUGIN_CATALOG } from '../plugins/catalog.js';
 
 interface Setting<V extends string | number | boolean> {
   readonly value: V;
@@ -135,12 +136,8 @@ export const DEFAULTS: CoreSettings = Object.fromEntries(
   Object.entries(SETTINGS).map(([section, keys]) => [section, Object.fromEntries(Object.entries(keys).map(([k, s]) => [k, (s as Setting<string | number | boolean>).value]))]),
 ) as unknown as CoreSettings;
 
-/** Sections that belong to plugins: free-form, passed to the plugin whole. */
-export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = {
-  echotest: 'janus.plugin.echotest',
-  streaming: 'janus.plugin.streaming',
-  videoroom: 'janus.plugin.videoroom',
-};
+/** Sections that belong to plugins (section → package), from the catalog of the plugins Portunus ships. */
+export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = Object.fromEntries(PLUGIN_CATALOG.map((p) => [p.section, p.package]));
 
 export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   general: 'sessions, secrets, logging, folders',
