@@ -20,26 +20,68 @@ function describeHandle(h: unknown): string {
       const remote = typeof o.remoteAddress === 'string' ? ` -> ${o.remoteAddress}:${String(o.remotePort)}` : '';
       if (a && typeof a === 'object') return `${name} ${JSON.stringify(a)}${remote}`;
     }
-    if (typeof o._onTimeout === 'function') return `Timeout ${String(o._idleTimeout)} ms (${(o._onTimeout as () => void).name || 'anonymous'})`;
   } catch {
     // a half-closed handle may throw from address(); its class name is still worth reporting
   }
   return name;
 }
 
-/** The handles left open (stdio excluded), described for a person reading the failure. */
+// Node lists timers only as 'Timeout'; to say which timer, the global setTimeout/setInterval are wrapped here
+// and remember where each timer was made. Timers that fired or were cleared are dropped as the list grows.
+interface TrackedTimer {
+  readonly timer: NodeJS.Timeout;
+  readonly repeat: boolean;
+  readonly ms: number;
+  readonly where: string;
+}
+const timers = new Set<TrackedTimer>();
+const live = (t: TrackedTimer): boolean => !(t.timer as unknown as { _destroyed?: boolean })._destroyed && t.timer.hasRef();
+
+function creationSite(): string {
+  const frames = (new Error().stack ?? '').split('\n').slice(3);
+  return (frames.find((f) => !f.includes('node:internal') && !f.includes('leak-check')) ?? frames[0] ?? '').trim();
+}
+
+function track<A extends unknown[]>(make: (cb: (...a: A) => void, ms?: number, ...a: A) => NodeJS.Timeout, repeat: boolean) {
+  return (cb: (...a: A) => void, ms?: number, ...a: A): NodeJS.Timeout => {
+    const timer = make(cb, ms, ...a);
+    if (timers.size >= 1000) for (const t of timers) if (!live(t)) timers.delete(t);
+    timers.add({ timer, repeat, ms: ms ?? 0, where: creationSite() });
+    return timer;
+  };
+}
+const realSetTimeout = globalThis.setTimeout;
+const realSetInterval = globalThis.setInterval;
+globalThis.setTimeout = Object.assign(track(realSetTimeout, false), realSetTimeout) as typeof setTimeout;
+globalThis.setInterval = Object.assign(track(realSetInterval, true), realSetInterval) as typeof setInterval;
+
+/** The handles and ref'd timers left open (stdio excluded), described for a person reading the failure. */
 export function openHandles(): string[] {
   const handles = (process as ProcessWithHandles)._getActiveHandles?.() ?? [];
   const std = new Set<unknown>([process.stdin, process.stdout, process.stderr]);
-  return handles.filter((h) => !std.has(h)).map(describeHandle);
+  const open = handles.filter((h) => !std.has(h)).map(describeHandle);
+  for (const t of timers) if (live(t)) open.push(`${t.repeat ? 'setInterval' : 'setTimeout'} ${t.ms} ms, made ${t.where}`);
+  return open;
+}
+
+const toleratedTimers: string[] = [];
+
+/**
+ * For a file whose only leftovers are timers in a dependency that cannot cancel them (say which, and why): once
+ * nothing but timers is left, the file ends as its tests decided. Sockets, servers and processes are never let go.
+ */
+export function tolerateLeftoverTimers(reason: string): void {
+  toleratedTimers.push(reason);
 }
 
 after(() => {
   // Unref'd: when everything closes in time the process exits and this never runs.
-  setTimeout(() => {
+  realSetTimeout(() => {
     const open = openHandles();
     const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap');
-    process.stderr.write(`leak check: ${process.argv[1] ?? 'this test file'} left open after ${GRACE_MS} ms:\n  ${(open.length ? open : resources).join('\n  ')}\n`);
+    if (toleratedTimers.length > 0 && resources.every((r) => r === 'Timeout')) process.exit();
+    const lines = [...open, `(node's list: ${resources.join(', ')}; a Timeout not named above is from node:timers/promises or a dependency)`];
+    process.stderr.write(`leak check: ${process.argv[1] ?? 'this test file'} left open after ${GRACE_MS} ms:\n  ${lines.join('\n  ')}\n`);
     process.exit(1);
   }, GRACE_MS).unref();
 });
