@@ -1,21 +1,10 @@
 // Every setting Portunus knows: its built-in default (whose type is the setting's type), what it does, and whether
 // it has an effect yet. --help is printed from this table; a unit test keeps `inert` true to what the code reads.
 import { PLUGIN_CATALOG } from '../plugins/catalog.js';
+import { inertSetting, setting, type Setting, type SettingGroup, type SettingValue } from './setting.js';
 
-interface Setting<V extends string | number | boolean> {
-  readonly value: V;
-  readonly help: string;
-  /** Accepted so that Janus configurations load, but nothing reads it yet (--help says so). */
-  readonly inert?: true;
-}
-
-function on<V extends string | number | boolean>(value: V, help: string): Setting<V> {
-  return { value, help };
-}
-
-function inert<V extends string | number | boolean>(value: V, help: string): Setting<V> {
-  return { value, help, inert: true };
-}
+const on = setting;
+const inert = inertSetting;
 
 export const SETTINGS = {
   general: {
@@ -133,11 +122,14 @@ export type CoreSettings = {
 
 /** The built-in value of every setting, section by section. */
 export const DEFAULTS: CoreSettings = Object.fromEntries(
-  Object.entries(SETTINGS).map(([section, keys]) => [section, Object.fromEntries(Object.entries(keys).map(([k, s]) => [k, (s as Setting<string | number | boolean>).value]))]),
+  Object.entries(SETTINGS).map(([section, keys]) => [section, Object.fromEntries(Object.entries(keys).map(([k, s]) => [k, (s as Setting<SettingValue>).value]))]),
 ) as unknown as CoreSettings;
 
 /** Sections that belong to plugins (section → package), from the catalog of the plugins Portunus ships. */
 export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = Object.fromEntries(PLUGIN_CATALOG.map((p) => [p.section, p.package]));
+
+/** The `general` settings each plugin declares, by package name. */
+export const PLUGIN_SETTINGS: Readonly<Record<string, SettingGroup>> = Object.fromEntries(PLUGIN_CATALOG.map((p) => [p.package, p.settings]));
 
 export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   general: 'sessions, secrets, logging, folders',
@@ -149,11 +141,12 @@ export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   websockets: 'WebSocket transport and WebSocket Admin API',
 };
 
-/** `section.key` of every setting that has no effect yet. */
+/** `section.key` of every setting that has no effect yet (a plugin's as `<section>.<key>` too). */
 export function inertSettings(): string[] {
   const out: string[] = [];
   for (const [section, keys] of Object.entries(SETTINGS)) {
-    for (const [key, s] of Object.entries(keys)) if ((s as Setting<string | number | boolean>).inert) out.push(`${section}.${key}`);
+    for (const [key, s] of Object.entries(keys)) if ((s as Setting<SettingValue>).inert) out.push(`${section}.${key}`);
   }
+  for (const p of PLUGIN_CATALOG) for (const [key, s] of Object.entries(p.settings)) if (s.inert) out.push(`${p.section}.${key}`);
   return out;
 }

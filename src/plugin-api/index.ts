@@ -7,3 +7,4 @@ export { PluginError, errorEvent, type PluginErrorCodes } from './plugin-error.j
 export { requestsFor, fieldSpecs, type BodyOf, type FieldRule, type FieldRules, type PluginReply, type RequestCall, type RequestEntry, type OkRequest, type AckRequest, type RequestTable } from './request-table.js';
 export { PluginRequests, type PluginRequestsOptions } from './plugin-requests.js';
 export { HandleQueue, HandleQueues, type QueuedJob } from './handle-queue.js';
+export { setting, inertSetting, type Setting, type SettingGroup, type SettingValue } from '../config/setting.js';

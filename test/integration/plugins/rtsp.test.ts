@@ -11,22 +11,21 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
-import { RtspClient, RtspConnection, type RtspClientOptions } from '../../../src/plugins/streaming/rtsp-client.js';
+import { RtspClient, type RtspClientOptions } from '../../../src/plugins/streaming/rtsp-client.js';
+import { RtspConnection } from '../../../src/plugins/streaming/rtsp-connection.js';
 import {
-  authorizationFor,
   headerValues,
   interleavedLength,
-  parseChallenges,
   parseRtspMessage,
   parseRtspResponse,
   parseRtspSdp,
   parseRtspUrl,
   parseSessionHeader,
-  pickChallenge,
   resolveControl,
   RtspError,
   serverPorts,
 } from '../../../src/plugins/streaming/rtsp-protocol.js';
+import { authorizationFor, parseChallenges, pickChallenge } from '../../../src/plugins/streaming/rtsp-auth.js';
 import { startInProcess } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { watch } from '../../../support/streaming-viewer.js';
