@@ -16,7 +16,7 @@ import { startInProcess, type StartedServer } from '../../helpers/in-process-ser
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { sleep } from '../../../support/wait.js';
-import { rtpPacket } from '../../../support/rtp-packets.js';
+import { rtcpPacket, rtpPacket } from '../../../support/rtp-packets.js';
 
 const rtp = (seq: number, payload = 'x'): Buffer => rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x1234, payload });
 
@@ -157,7 +157,7 @@ test('SRTP sources: keyframe requests for a joining viewer go back to the source
   const received: Buffer[] = [];
   source.on('message', (m) => received.push(m));
   // The source says hello on the RTCP port (so the server knows where it is), then sends SRTP video.
-  source.send(Buffer.from([0x81, 201, 0, 1, 0, 0, 0x56, 0x78]), ports.rtcp_port, '127.0.0.1');
+  source.send(rtcpPacket(201, 1, Buffer.from([0, 0, 0x56, 0x78])), ports.rtcp_port, '127.0.0.1'); // RR from SSRC 0x5678 (its block left out)
   let seq = 0;
   const sending = setInterval(() => {
     const vp8 = Buffer.alloc(28);

@@ -31,7 +31,7 @@ import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { sleep, waitFor } from '../../../support/wait.js';
-import { rtpPacket } from '../../../support/rtp-packets.js';
+import { rtcpPacket, rtpPacket } from '../../../support/rtp-packets.js';
 
 const AGAINST_JANUS = process.env.VIDEOROOM_TEST_AGAINST_JANUS === '1';
 const PLUGIN = 'janus.plugin.videoroom';
@@ -857,7 +857,7 @@ function feedRemote(port: number, rtcpPort: number): RemoteFeed {
     for (let o = 0; o + 12 <= m.length; o += 4 * (m.readUInt16BE(o + 2) + 1)) if (m[o + 1] === 206 && (m[o] & 0x1f) === 1) plis.push(m.readUInt32BE(o + 8));
   });
   // An empty receiver report from the sender's SSRC (what a cascading Janus sends to open the way).
-  s.send(Buffer.from([0x80, 201, 0, 1, 0, 0, 0x03, 0xe8]), rtcpPort, '127.0.0.1');
+  s.send(rtcpPacket(201, 0, Buffer.from([0, 0, 0x03, 0xe8])), rtcpPort, '127.0.0.1');
   let seq = 0;
   const timer = setInterval(() => {
     seq++;
