@@ -1,7 +1,7 @@
 // Preloaded into every test file (`node --import`): once the file's tests and hooks are done, the process must be
 // able to exit on its own. If something still holds the event loop (a socket, a server, a child process, a timer,
 // a browser) a few seconds later, this names what is open and fails the file, instead of the runner forcing an exit.
-import { after } from 'node:test';
+import { after, afterEach, beforeEach } from 'node:test';
 
 /** How long a file may take to close what it opened after its last hook; closes are asynchronous. */
 const GRACE_MS = Number(process.env.PORTUNUS_LEAK_GRACE_MS ?? 3000);
@@ -74,14 +74,34 @@ export function tolerateLeftoverTimers(reason: string): void {
   toleratedTimers.push(reason);
 }
 
+// The root's `after` can run before a file is done: tests declared after a top-level `await` run later. So the
+// check waits until no test has been running for the grace period.
+let running = 0;
+let lastActivity = Date.now();
+beforeEach(() => {
+  running++;
+  lastActivity = Date.now();
+});
+afterEach(() => {
+  running--;
+  lastActivity = Date.now();
+});
+
+function check(): void {
+  const quietFor = Date.now() - lastActivity;
+  if (running > 0 || quietFor < GRACE_MS) {
+    realSetTimeout(check, running > 0 ? GRACE_MS : GRACE_MS - quietFor).unref();
+    return;
+  }
+  const open = openHandles();
+  const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap');
+  if (toleratedTimers.length > 0 && resources.every((r) => r === 'Timeout')) process.exit();
+  const lines = [...open, `(node's list: ${resources.join(', ')}; a Timeout not named above is from node:timers/promises or a dependency)`];
+  process.stderr.write(`leak check: ${process.argv[1] ?? 'this test file'} left open after ${GRACE_MS} ms:\n  ${lines.join('\n  ')}\n`);
+  process.exit(1);
+}
+
+// Unref'd: when everything closes in time the process exits and the check never runs.
 after(() => {
-  // Unref'd: when everything closes in time the process exits and this never runs.
-  realSetTimeout(() => {
-    const open = openHandles();
-    const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap');
-    if (toleratedTimers.length > 0 && resources.every((r) => r === 'Timeout')) process.exit();
-    const lines = [...open, `(node's list: ${resources.join(', ')}; a Timeout not named above is from node:timers/promises or a dependency)`];
-    process.stderr.write(`leak check: ${process.argv[1] ?? 'this test file'} left open after ${GRACE_MS} ms:\n  ${lines.join('\n  ')}\n`);
-    process.exit(1);
-  }, GRACE_MS).unref();
+  realSetTimeout(check, GRACE_MS).unref();
 });
