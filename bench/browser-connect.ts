@@ -5,10 +5,11 @@
 // starts, so the browser is the fairer client for this figure.
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser, openTestPage } from '../test/helpers/browser.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { candidatesOn } from '../test/helpers/loopback-sdp.js';
+import { CHROMIUM_PATH, launchBrowser, openTestPage } from '../support/browser.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
+import { sleep } from '../support/wait.js';
 
 export interface BrowserConnectResult {
   readonly webrtcupMs: number[];
@@ -83,7 +84,7 @@ async function oneCall(browser: Browser, server: RunningServer, into: BrowserCon
         return w.tc ? w.tc - w.t0 : NaN;
       });
       if (!Number.isNaN(pageMs)) break;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     if (!Number.isNaN(pageMs)) into.pageConnectedMs.push(pageMs);
     await c.request({ janus: 'destroy', session_id: session });

@@ -5,11 +5,12 @@ import type { RtpPacket } from 'werift';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { HostNetwork } from '../src/net/host-network.js';
 import type { Network } from '../src/net/network.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { candidatesOn } from '../test/helpers/loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText } from '../test/helpers/werift-client.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { candidatesOn } from '../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../support/werift-client.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds } from './process-stats.js';
+import { sleep } from '../support/wait.js';
 
 export interface EchoBenchResult {
   readonly connectMs: number[];
@@ -64,15 +65,15 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
     await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn((ev.jsep as Msg).sdp as string, server.mediaAddress) });
     await c.wait((m) => m.janus === 'webrtcup' && m.sender === handle, 15_000, 'webrtcup');
     into.connectMs.push(performance.now() - started);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const pt = client.audio.sender.codec?.payloadType ?? 111;
     for (let i = 0; i < packets; i++) {
       sentAt.set(i, performance.now());
       await client.audio.sender.sendRtp(rtpWithText(i, 4242, pt, `t${i}`));
       (into as { sent: number }).sent++;
-      await new Promise((r) => setTimeout(r, 10)); // 100 packets/s, like a real audio stream
+      await sleep(10); // 100 packets/s, like a real audio stream
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     // Burst phase: 2000 video-sized packets/s for 2 s; server CPU per packet echoed.
     echoed = 0;
     const vpt = client.video.sender.codec?.payloadType ?? 96;
@@ -80,9 +81,9 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
     const cpu0 = cpuSeconds(server.pid);
     for (let i = 0; i < 200; i++) {
       for (let k = 0; k < 20; k++) await client.video.sender.sendRtp(rtpWithText(i * 20 + k, 9999, vpt, payload));
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const cpu = cpuSeconds(server.pid) - cpu0;
     if (echoed > 0) into.cpuUsPerPacket.push((cpu * 1e6) / echoed);
     await c.request({ janus: 'destroy', session_id: session });

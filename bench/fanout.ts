@@ -6,10 +6,11 @@
 import dgram from 'node:dgram';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { HostNetwork } from '../src/net/host-network.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { watch, type Viewer } from '../test/helpers/streaming-viewer.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { watch, type Viewer } from '../support/streaming-viewer.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds, residentBytes } from './process-stats.js';
+import { sleep } from '../support/wait.js';
 
 export interface FanoutStep {
   readonly viewers: number;
@@ -61,18 +62,18 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
   }, 20);
   const viewers: Viewer[] = [];
   const results: FanoutStep[] = [];
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const rss0 = residentBytes(server.pid);
   try {
     for (const n of steps) {
       while (viewers.length < n) viewers.push(await watch(server.wsUrl, network, stream.id, { sampleEvery: CLIENT_SAMPLE_EVERY, bind: server.clientAddress, serverAddress: server.mediaAddress }));
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
       const counts0 = viewers.map((v) => v.seqs.length);
       const sent0 = sent;
       const cpu0 = cpuSeconds(server.pid);
       const client0 = process.cpuUsage();
       const t0 = performance.now();
-      await new Promise((r) => setTimeout(r, seconds * 1000));
+      await sleep(seconds * 1000);
       const elapsed = (performance.now() - t0) / 1000;
       const cpu = cpuSeconds(server.pid) - cpu0;
       const client = process.cpuUsage(client0);

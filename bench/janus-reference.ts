@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchNetns } from './netns.js';
+import { sleep } from '../support/wait.js';
 
 export interface RunningServer {
   readonly name: string;
@@ -111,7 +112,7 @@ async function waitReady(name: string, child: ChildProcess, serverAddress: strin
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   if (Date.now() >= deadline) {
     child.kill('SIGKILL');

@@ -2,6 +2,7 @@
 import WebSocket from 'ws';
 import type { RunningServer } from './janus-reference.js';
 import { residentBytes } from './process-stats.js';
+import { sleep } from '../support/wait.js';
 
 export interface MemoryResult {
   readonly sessions: number;
@@ -29,17 +30,17 @@ export async function measureMemory(server: RunningServer, sessions: number): Pr
     s.once('open', () => resolve(s));
     s.once('error', reject);
   });
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const base = residentBytes(server.pid);
   const ids: number[] = [];
   for (let i = 0; i < sessions; i++) {
     const r = await request(ws, { janus: 'create' }, `c${i}`);
     ids.push((r.data as { id: number }).id);
   }
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const withSessions = residentBytes(server.pid);
   for (let i = 0; i < sessions; i++) await request(ws, { janus: 'attach', session_id: ids[i], plugin: 'janus.plugin.echotest' }, `a${i}`);
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const withHandles = residentBytes(server.pid);
   ws.close();
   return {

@@ -21,10 +21,11 @@ import { HostNetwork } from '../src/net/host-network.js';
 import type { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../src/media/werift-ice.js';
-import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
-import { candidatesOn } from '../test/helpers/loopback-sdp.js';
+import { JanusWs, type Msg } from '../support/janus-ws.js';
+import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
 import { cpuSeconds, residentBytes } from './process-stats.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 export interface VideoRoomSize {
   readonly publishers: number;
@@ -86,18 +87,6 @@ export function parseVideoRoomSizes(text: string): VideoRoomSize[] {
 function dataOf(m: Msg): Msg {
   const pd = m.plugindata as Msg | undefined;
   return (pd?.data as Msg | undefined) ?? {};
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitUntil(what: string, check: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** A Janus API session with one VideoRoom handle on its own WebSocket, kept alive while it lives. */
@@ -243,7 +232,7 @@ async function startPublisher(server: RunningServer, network: Network, room: num
     if (dataOf(ev).configured !== 'ok') throw new Error(`publish -> ${JSON.stringify(ev)}`);
     await pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn((ev.jsep as Msg).sdp as string, server.mediaAddress) });
     await part.webrtcup(15_000);
-    await waitUntil(`publisher ${index} connected`, () => pc.connectionState === 'connected', 10_000);
+    await waitFor(() => pc.connectionState === 'connected', { timeout: 10_000, what: `publisher ${index} connected` });
     let keyframeWanted = true;
     video.sender.onPictureLossIndication.subscribe(() => (keyframeWanted = true));
     const ssrcA = 0x10000 + index * 2;

@@ -1,17 +1,24 @@
 #!/usr/bin/env node
-// Runs every compiled test file with node's built-in test runner; extra arguments filter file names.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+// Runs the compiled test files with node's built-in test runner.
+//   node scripts/run-tests.mjs [unit|integration|e2e] [filter...]
+// A kind limits the run to test/<kind>; filters keep the files whose path contains one of them.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const root = 'dist/test';
-const filters = process.argv.slice(2);
+const kinds = ['unit', 'integration', 'e2e'];
+const args = process.argv.slice(2);
+const kind = kinds.includes(args[0]) ? args.shift() : undefined;
+const root = kind ? join('dist/test', kind) : 'dist/test';
+const filters = args;
 const files = [];
+// dist/ keeps what tsc once wrote: a test file moved or deleted in the sources must not run from a stale copy.
+const hasSource = (path) => existsSync(path.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 (function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path);
+    else if (name.endsWith('.test.js') && hasSource(path) && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path);
   }
 })(root);
 if (files.length === 0) {
@@ -19,17 +26,19 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.PORTUNUS_TEST_CONCURRENCY ?? '2';
-// A file whose tests are done but that left a handle open (a test client's socket) must not hang the whole run.
-const forceExit = spawnSync(process.execPath, ['--test-force-exit', '-e', '']).status === 0 ? ['--test-force-exit'] : [];
+// Every file must close what it opened: the leak check fails a file that still holds the event loop after its
+// tests, and names what is open. A test that hangs is cut by the per-test timeout (files set shorter ones).
+const leakCheck = ['--import', './dist/test/helpers/leak-check.js'];
+const perTestTimeout = `--test-timeout=${process.env.PORTUNUS_TEST_TIMEOUT_MS ?? 300_000}`;
 // Files that drive headless Chromium run one at a time, after the others: two browsers encoding and decoding at
 // once on a 2-core machine starve each other, and the tests then measure the machine rather than the server.
-const usesBrowser = (path) => readFileSync(path, 'utf8').includes('helpers/browser.js');
+const usesBrowser = (path) => /support\/browser\.js|helpers\/janusjs-page\.js/.test(readFileSync(path, 'utf8'));
 const browserFiles = files.filter(usesBrowser);
 const otherFiles = files.filter((f) => !browserFiles.includes(f));
 let status = 0;
 for (const [group, n] of [[otherFiles, concurrency], [browserFiles, '1']]) {
   if (group.length === 0) continue;
-  const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...forceExit, ...group], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [...leakCheck, '--test', `--test-concurrency=${n}`, perTestTimeout, '--test-reporter=spec', ...group], { stdio: 'inherit' });
   if (result.status !== 0) status = result.status ?? 1;
 }
 process.exit(status);

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
-import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { noIpv6Env } from '../helpers/no-ipv6.js';
+import { waitUntil } from '../../support/wait.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>echotest</title>
 <video id="remote" autoplay playsinline muted></video>
@@ -122,8 +123,7 @@ for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server witho
         assert.equal(fullIce.child.exitCode, null, 'full-ICE server still running');
         return;
       }
-      const deadline = Date.now() + 5000;
-      while (srv.server.gateway.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => srv.server.gateway.sessions.size === 0, { timeout: 5000, interval: 50 });
       assert.equal(srv.server.gateway.sessions.size, 0, 'session gone after destroy');
     } finally {
       await context.close();

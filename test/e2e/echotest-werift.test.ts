@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runWeriftEchoTest } from '../helpers/echotest-scenario.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 
 test('echotest over the Janus API: RTP and data come back, events in Janus order, nothing left after', { timeout: 60_000 }, async () => {
   const srv = await startInProcess();

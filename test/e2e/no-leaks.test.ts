@@ -4,10 +4,11 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { runWeriftEchoTest } from '../helpers/echotest-scenario.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs } from '../helpers/janus-ws.js';
-import { clientOffer, createLoopbackClient } from '../helpers/werift-client.js';
+import { JanusWs } from '../../support/janus-ws.js';
+import { clientOffer, createLoopbackClient } from '../../support/werift-client.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
@@ -15,7 +16,7 @@ test('repeated echo calls and abandoned sessions leave no sockets or sessions be
   const srv = await startInProcess();
   try {
     await runWeriftEchoTest(srv.wsUrl); // warm-up: lazily created things exist from here on
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const before = openFds();
     for (let i = 0; i < 4; i++) await runWeriftEchoTest(srv.wsUrl);
     // Sessions whose client just goes away, with a PeerConnection half set up.
@@ -33,8 +34,7 @@ test('repeated echo calls and abandoned sessions leave no sockets or sessions be
       }
       c.close();
     }
-    const deadline = Date.now() + 5000;
-    while ((srv.server.gateway.sessions.size > 0 || openFds() > before) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => srv.server.gateway.sessions.size === 0 && openFds() <= before, { timeout: 5000, interval: 100 });
     assert.equal(srv.server.gateway.sessions.size, 0);
     assert.ok(openFds() <= before, `open descriptors ${before} → ${openFds()}`);
   } finally {

@@ -10,10 +10,9 @@ import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { watch } from '../helpers/streaming-viewer.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { watch } from '../../support/streaming-viewer.js';
+import { sleep } from '../../support/wait.js';
 
 test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift viewers', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portunus-files-'));

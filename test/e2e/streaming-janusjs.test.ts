@@ -7,11 +7,12 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { noIpv6Env, repoRoot } from '../helpers/no-ipv6.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>streaming</title>
 <video id="remote" autoplay playsinline muted></video>
@@ -253,7 +254,7 @@ async function startCamera(port: number): Promise<ChildProcess> {
       cam.kill('SIGKILL');
       throw new Error(`the RTSP camera did not start: ${out}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return cam;
 }
@@ -295,11 +296,10 @@ test('an rtsp mountpoint pulls from a GStreamer RTSP camera; janus.js decodes it
     const before = await decodingMore({ framesDecoded: 0, audioPackets: 0 }, 'from the camera');
     // The camera goes away and comes back on the same address: the server sets the session up again.
     cam.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     const stalled = await read();
     cam = await startCamera(camPort);
-    const back = Date.now() + 20_000;
-    while (!/RTSP session re-established/.test(srv.log()) && Date.now() < back) await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(() => /RTSP session re-established/.test(srv.log()), { timeout: 20_000, interval: 200 });
     assert.match(srv.log(), /RTSP session lost/);
     assert.match(srv.log(), /RTSP session re-established/);
     await decodingMore(stalled, 'after the camera restarted');

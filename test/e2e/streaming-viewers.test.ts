@@ -7,8 +7,9 @@ import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
 import type { Network } from '../../src/net/network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
-import { watch, type Viewer } from '../helpers/streaming-viewer.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { watch, type Viewer } from '../../support/streaming-viewer.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 
 /** The longest run of consecutive sequence numbers (mod 2^16) at the end of `seqs`. */
 function gaps(seqs: number[]): number {
@@ -99,10 +100,10 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
     // Churn: viewers come and go while the steady ones keep watching.
     for (let i = 0; i < 4; i++) {
       const passer = await watchIt(stream.id);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       await passer.leave();
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     for (const [i, v] of steady.entries()) {
       assert.ok(v.seqs.length > 150, `viewer ${i} received ${v.seqs.length}`);
       assert.equal(gaps(v.seqs), 0, `viewer ${i} saw a gap or reorder`);
@@ -138,9 +139,9 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
       n++;
     }, 10);
     const v = await watchIt(501);
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     await v.switchTo(502);
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     const firstB = v.payloads.indexOf('BBBB');
     assert.ok(firstB > 10 && v.payloads.lastIndexOf('AAAA') < firstB, 'A before the switch, B after it');
     assert.ok(v.payloads.length - firstB > 10, 'B flows after the switch');
@@ -158,10 +159,10 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
     // by about the pause.
     const before = v.seqs.length;
     await v.pause();
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const paused = v.seqs.length;
     await v.resume();
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     assert.ok(paused - before < 20, 'nothing flows while paused');
     assert.ok(v.seqs.length - paused > 10, 'the stream resumes');
     for (let k = before + 1; k < v.seqs.length; k++) {
@@ -199,12 +200,12 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
       n++;
     }, 10);
     const v = await watchIt(701);
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600);
     const layersSeen = new Set(v.payloads.map((p) => p.slice(2)));
     assert.deepEqual([...layersSeen], ['layer2'], 'only the highest layer by default');
     const before = v.payloads.length;
     await v.configure({ substream: 0 });
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600);
     const after = v.payloads.slice(before).map((p) => p.slice(2));
     const firstLow = after.indexOf('layer0');
     assert.ok(firstLow >= 0, 'layer 0 after configure');
@@ -241,13 +242,12 @@ test('bufferkf and buffermsg: a viewer joining a silent source still gets the la
       await new Promise<void>((r) => sender.send(b, vport, '127.0.0.1', () => r()));
     }
     await new Promise<void>((r) => sender.send(Buffer.from('the last word'), dport, '127.0.0.1', () => r()));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const info = ((((await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'info', id: 702 } })).plugindata as Msg).data as Msg).info as Msg).media as Msg[];
     assert.equal(info[0].bufferkf, true);
     assert.equal(info[1].buffermsg, true);
     const v = await watchIt(702);
-    const deadline = Date.now() + 5000;
-    while ((v.payloads.length < 3 || v.data.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => v.payloads.length >= 3 && v.data.length >= 1, { timeout: 5000, interval: 50 });
     assert.deepEqual(v.payloads.map((p) => p.slice(2)), ['kf2', 'b', 'c']);
     assert.deepEqual(v.data, ['the last word']);
     for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1);
@@ -282,10 +282,10 @@ test('temporal: a viewer asking for layer 0 gets the base layer only, sequence n
       n++;
     }, 10);
     const v = await watchIt(703);
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     await v.configure({ temporal: 0 });
     const from = v.raw.length;
-    await new Promise((r) => setTimeout(r, 800));
+    await sleep(800);
     const after = v.raw.slice(from + 2); // packets in flight when it was asked
     assert.ok(after.length > 20, `${after.length} packets`);
     const tids = new Set(after.map((p) => p[5] >> 6));

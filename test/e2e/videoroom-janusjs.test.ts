@@ -8,10 +8,11 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { serveJanusPage, STATS_SCRIPT } from '../helpers/janusjs-page.js';
 import { freePorts, startChildServer } from '../helpers/child-server.js';
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { pollUntil, sleep } from '../../support/wait.js';
 
 const AGAINST_JANUS = process.env.VIDEOROOM_TEST_AGAINST_JANUS === '1';
 const ROOM = 4242;
@@ -218,7 +219,7 @@ async function waitEvent(name: string, what: string, match: (e: Msg) => boolean,
     if (error || s.errors.length > 0 || Date.now() > deadline) {
       assert.fail(`${name}: waiting for ${what}: ${error ? `error event ${JSON.stringify(error)}` : s.errors.length > 0 ? s.errors.join('; ') : 'timed out'}; events since #${from}: ${JSON.stringify(s.events.slice(from))}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -228,19 +229,8 @@ async function waitWebrtcUp(name: string, timeoutMs = 20_000): Promise<void> {
     const s = await snapshot(name);
     if (s.webrtcUp) return;
     if (s.errors.length > 0 || Date.now() > deadline) assert.fail(`${name}: PeerConnection not up: ${s.errors.join('; ') || 'timed out'}; events ${JSON.stringify(s.events)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
-}
-
-/** Polls `read` until `ok` holds; returns the last reading (the caller asserts on it). */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let v = await read();
-  while (!ok(v) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    v = await read();
-  }
-  return v;
 }
 
 /** Publisher ids handle `name` was told about: `joined.publishers` and later `publishers` events. */
@@ -342,7 +332,7 @@ test('VideoRoom via janus.js: a room created through the API; two publishers see
   bobPrivateId = bob.private_id as number;
   assert.notEqual(bobId, aliceId);
   // Alice is publishing: Bob finds her in joined.publishers (or, at the latest, in a publishers event).
-  const aliceSeen = await until(() => announced('bob'), (ids) => ids.includes(aliceId), 10_000);
+  const aliceSeen = await pollUntil(() => announced('bob'), (ids) => ids.includes(aliceId), { timeout: 10_000, interval: 250 });
   assert.ok(aliceSeen.includes(aliceId), `Bob was told about Alice (${aliceId}): ${JSON.stringify((await snapshot('bob')).events)}`);
   const entry = ((bob.publishers as Msg[]).find((x) => x.id === aliceId) ??
     ((await snapshot('bob')).events.flatMap((e) => (e.publishers as Msg[] | undefined) ?? []).find((x) => x.id === aliceId)))!;
@@ -369,7 +359,7 @@ test('VideoRoom via janus.js: a subscriber gets the plugin\'s offer, answers wit
     assert.equal(x.mid, String(x.mindex), `subscriber mids are m-line indexes: ${JSON.stringify(x)}`);
   }
   const read = (): Promise<HandleStats> => call<HandleStats>('statsOf', 'bobSubAlice');
-  const s1 = await until(read, (s) => s.framesDecoded > 10 && s.audioPackets > 20, 20_000);
+  const s1 = await pollUntil(read, (s) => s.framesDecoded > 10 && s.audioPackets > 20, { timeout: 20_000, interval: 250 });
   assert.ok(s1.framesDecoded > 10, `Alice's video decodes at the subscriber: ${JSON.stringify(s1)}`);
   assert.ok(s1.audioPackets > 20, `Alice's audio arrives at the subscriber: ${JSON.stringify(s1)}`);
   await p.waitForTimeout(1500);
@@ -386,7 +376,7 @@ test('VideoRoom via janus.js: a subscriber gets the plugin\'s offer, answers wit
   assert.deepEqual(mstreams.map((x) => x.mid), mstreams.map((_, i) => String(i)), `one m-line per stream, mids 0..n-1: ${JSON.stringify(multi)}`);
   assert.equal(mstreams.find((x) => x.feed_id === aliceId)?.feed_mid, aliceVideoMid);
   const videoMids = mstreams.filter((x) => x.type === 'video').map((x) => x.mid);
-  const m1 = await until(() => call<MidStats>('midStats', 'aliceSubBoth'), (m) => videoMids.every((mid) => (m.inbound[mid]?.framesDecoded ?? 0) > 5), 20_000);
+  const m1 = await pollUntil(() => call<MidStats>('midStats', 'aliceSubBoth'), (m) => videoMids.every((mid) => (m.inbound[mid]?.framesDecoded ?? 0) > 5), { timeout: 20_000, interval: 250 });
   for (const mid of videoMids) assert.ok((m1.inbound[mid]?.framesDecoded ?? 0) > 5, `video mid ${mid} decodes: ${JSON.stringify(m1.inbound)}`);
   await p.waitForTimeout(1000);
   const m2 = await call<MidStats>('midStats', 'aliceSubBoth');
@@ -416,7 +406,7 @@ test('VideoRoom via janus.js: unpublish is announced; subscriptions to the feed 
   await waitEvent('aliceSubBoth', 'started: ok after the update', (e) => e.started === 'ok', bothFrom);
   const bobVideo = bstreams.find((x) => x.active && x.type === 'video')!.mid;
   const b1 = await call<MidStats>('midStats', 'aliceSubBoth');
-  const b2 = await until(() => call<MidStats>('midStats', 'aliceSubBoth'), (m) => (m.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5, 10_000);
+  const b2 = await pollUntil(() => call<MidStats>('midStats', 'aliceSubBoth'), (m) => (m.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5, { timeout: 10_000, interval: 250 });
   assert.ok((b2.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5, `Bob's video still decodes after the renegotiation: ${JSON.stringify(b1.inbound)} → ${JSON.stringify(b2.inbound)}`);
   assert.equal(target.alive(), true);
 });
@@ -463,15 +453,15 @@ test('VideoRoom via janus.js: simulcast publisher; substream 0 brings the subscr
     const lowest = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded <= w.sent / 4 + 8;
     // The default target is the highest substream: once the browser sends more than its lowest layer (its
     // estimate grows with the server's feedback), so does the plugin.
-    const up = await until(widths, (w) => w.frames > 10 && w.layers >= 2 && w.decoded > w.sent / 4 + 8, 30_000);
+    const up = await pollUntil(widths, (w) => w.frames > 10 && w.layers >= 2 && w.decoded > w.sent / 4 + 8, { timeout: 30_000, interval: 250 });
     assert.ok(up.frames > 10 && up.layers >= 2 && up.decoded > up.sent / 4 + 8, `a layer above the lowest is forwarded: ${JSON.stringify(up)}`);
 
     const from = (await snapshot('bobSubCarol')).events.length;
     await ok('configure substream 0', call('send', 'bobSubCarol', { request: 'configure', streams: [{ mid: vmid, substream: 0 }] }));
     await waitEvent('bobSubCarol', 'configured: ok', (e) => e.configured === 'ok', from);
-    const down = await until(widths, lowest, 20_000);
+    const down = await pollUntil(widths, lowest, { timeout: 20_000, interval: 250 });
     assert.ok(lowest(down), `the lowest layer after substream 0: ${JSON.stringify(down)}`);
-    const still = await until(widths, (w) => w.frames > down.frames + 5, 10_000);
+    const still = await pollUntil(widths, (w) => w.frames > down.frames + 5, { timeout: 10_000, interval: 250 });
     assert.ok(still.frames > down.frames + 5 && lowest(still), `still decoding the lowest layer: ${JSON.stringify(down)} → ${JSON.stringify(still)}`);
     // The switch is reported (events for layers passed on the way may come first).
     const switched = await waitEvent('bobSubCarol', 'a substream: 0 event', (e) => e.substream === 0, from, 5_000);
@@ -518,19 +508,19 @@ test('VideoRoom via janus.js: a VP9 SVC publisher (L3T3_KEY); spatial_layer 0 br
     };
     const lowest = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded <= w.sent / 4 + 8;
     const top = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded >= w.sent * 0.9;
-    const full = await until(widths, (w) => w.frames > 10 && top(w), 30_000);
+    const full = await pollUntil(widths, (w) => w.frames > 10 && top(w), { timeout: 30_000, interval: 250 });
     assert.ok(top(full), `all spatial layers at first: ${JSON.stringify(full)}`);
     let from = (await snapshot('erinSubDave')).events.length;
     await ok('configure spatial_layer 0', call('send', 'erinSubDave', { request: 'configure', streams: [{ mid: vmid, spatial_layer: 0 }] }));
     await waitEvent('erinSubDave', 'configured: ok', (e) => e.configured === 'ok', from);
-    const down = await until(widths, (w) => lowest(w), 20_000);
+    const down = await pollUntil(widths, (w) => lowest(w), { timeout: 20_000, interval: 250 });
     assert.ok(lowest(down), `the lowest spatial layer after spatial_layer 0: ${JSON.stringify(down)}`);
-    const still = await until(widths, (w) => w.frames > down.frames + 5, 10_000);
+    const still = await pollUntil(widths, (w) => w.frames > down.frames + 5, { timeout: 10_000, interval: 250 });
     assert.ok(still.frames > down.frames + 5, `still decoding at the lowest layer: ${JSON.stringify(down)} → ${JSON.stringify(still)}`);
     await waitEvent('erinSubDave', 'a spatial_layer: 0 event', (e) => e.spatial_layer === 0, from, 5_000);
     from = (await snapshot('erinSubDave')).events.length;
     await ok('configure spatial_layer 2', call('send', 'erinSubDave', { request: 'configure', streams: [{ mid: vmid, spatial_layer: 2 }] }));
-    const back = await until(widths, (w) => top(w) && w.frames > still.frames + 5, 20_000);
+    const back = await pollUntil(widths, (w) => top(w) && w.frames > still.frames + 5, { timeout: 20_000, interval: 250 });
     assert.ok(top(back), `the full resolution again after spatial_layer 2: ${JSON.stringify(back)}`);
     assert.equal(target.alive(), true);
   } finally {

@@ -5,30 +5,20 @@ import { buildFir, buildNack, buildPli, buildReceiverReport, buildRemb, buildSen
 import { buildBindingResponse } from '../../src/media/stun-binding.js';
 import { allocateRequest, buildStunMessage, channelBindRequest, channelDataHeader, CLASS_ERROR, CLASS_SUCCESS, createPermissionRequest, longTermKey, METHOD_ALLOCATE, sendIndication } from '../../src/media/turn-messages.js';
 import { oggPage } from '../helpers/ogg-page.js';
+import { oneByteExtensions, rtpPacket as rtpFromFields, twoByteExtensions } from '../../support/rtp-packets.js';
 
 export const TRANSACTION_ID = Buffer.from('0123456789ab');
 
 /** An RTP packet: `ext` adds a one-byte (0xbede) or two-byte (0x1000) extension block, `csrcs` CSRCs. */
 export function rtpPacket(payload: Buffer, opts: { ext?: 'one' | 'two'; csrcs?: number; padding?: number; seq?: number; pt?: number } = {}): Buffer {
-  const csrcs = opts.csrcs ?? 0;
-  const ext =
+  const extension =
     opts.ext === 'one'
-      ? Buffer.from([0xbe, 0xde, 0, 3, 0x10, 0xaa, 0x22, 0x01, 0x02, 0x03, 0x34, 1, 2, 3, 4, 0])
+      ? oneByteExtensions([{ id: 1, data: Buffer.from([0xaa]) }, { id: 2, data: Buffer.from([0x01, 0x02, 0x03]) }, { id: 3, data: Buffer.from([1, 2, 3, 4, 0]) }])
       : opts.ext === 'two'
-        ? Buffer.from([0x10, 0x00, 0, 2, 1, 2, 0xaa, 0xbb, 5, 1, 9, 0])
-        : Buffer.alloc(0);
-  const pad = opts.padding ?? 0;
-  const b = Buffer.alloc(12 + csrcs * 4 + ext.length + payload.length + pad);
-  b[0] = 0x80 | (ext.length > 0 ? 0x10 : 0) | (pad > 0 ? 0x20 : 0) | csrcs;
-  b[1] = (opts.pt ?? 96) | 0x80;
-  b.writeUInt16BE((opts.seq ?? 4242) & 0xffff, 2);
-  b.writeUInt32BE(123456, 4);
-  b.writeUInt32BE(0x11223344, 8);
-  for (let i = 0; i < csrcs; i++) b.writeUInt32BE(i + 1, 12 + 4 * i);
-  ext.copy(b, 12 + csrcs * 4);
-  payload.copy(b, 12 + csrcs * 4 + ext.length);
-  if (pad > 0) b[b.length - 1] = pad;
-  return b;
+        ? twoByteExtensions([{ id: 1, data: Buffer.from([0xaa, 0xbb]) }, { id: 5, data: Buffer.from([9]) }])
+        : undefined;
+  const csrcs = Array.from({ length: opts.csrcs ?? 0 }, (_, i) => i + 1);
+  return rtpFromFields({ payloadType: opts.pt ?? 96, marker: true, sequenceNumber: opts.seq ?? 4242, timestamp: 123456, ssrc: 0x11223344, csrcs, extension, padding: opts.padding, payload });
 }
 
 /** VP8 payloads: descriptors with 7/15-bit picture IDs, TL0PICIDX, TID/Y/KEYIDX, then a keyframe header. */

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './no-ipv6.js';
+import { sleep } from '../../support/wait.js';
 
 export interface ChildServer {
   readonly child: ChildProcess;
@@ -63,7 +64,7 @@ async function startOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promi
       child.kill('SIGKILL');
       throw new Error(`server not ready within 15 s:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return {
     child,

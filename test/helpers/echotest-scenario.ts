@@ -4,9 +4,10 @@ import type { RtpPacket } from 'werift';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
-import { JanusWs, type Msg } from './janus-ws.js';
-import { loopbackCandidatesOnly } from './loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText } from './werift-client.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 
 export interface EchoOutcome {
   readonly connectMs: number;
@@ -46,7 +47,7 @@ export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
       await client.audio.sender.sendRtp(rtpWithText(seq, 1111, client.audio.sender.codec?.payloadType ?? 111, `audio-${seq}`));
       await client.video.sender.sendRtp(rtpWithText(seq, 2222, client.video.sender.codec?.payloadType ?? 96, `video-${seq}`));
       if (client.channel.readyState === 'open' && seq % 10 === 0 && dataBack.length === 0) client.channel.send('hi there');
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     assert.ok(audioBack.some((p) => p.startsWith('audio-')), `audio echoed: ${audioBack.length}`);
     assert.ok(videoBack.some((p) => p.startsWith('video-')), `video echoed: ${videoBack.length}`);
@@ -58,8 +59,7 @@ export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
     client.video.sender.onPictureLossIndication.subscribe(() => plis++);
     const kf = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { keyframe: true } });
     await c.wait((m) => m.janus === 'event' && m.transaction === kf.transaction, 5000, 'keyframe result');
-    const plDeadline = Date.now() + 3000;
-    while (plis === 0 && Date.now() < plDeadline) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => plis > 0, { timeout: 3000, interval: 20 });
     assert.ok(plis > 0, 'PLI reached the client after keyframe: true');
 
     // Hangup: the core's hangup event (reason "Janus API"), then the plugin's "done".

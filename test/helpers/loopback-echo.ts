@@ -4,7 +4,8 @@ import type { RtpPacket } from 'werift';
 import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
 import type { LocalCandidateEvent, MediaStateEvent, WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from './werift-client.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 export interface EchoResult {
   readonly connectMs: number;
@@ -49,25 +50,25 @@ export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPee
     const offer = await clientOffer(client);
     const answer = await peer.acceptOffer(offer, { audio: true, video: true, data: true });
     await client.pc.setRemoteDescription({ type: 'answer', sdp: rewriteAnswer(answer) });
-    await waitFor('webrtcup', () => webrtcup, timeoutMs);
-    await waitFor('client connected', () => client.pc.connectionState === 'connected', timeoutMs);
+    await waitFor(() => webrtcup, { timeout: timeoutMs, what: 'webrtcup' });
+    await waitFor(() => client.pc.connectionState === 'connected', { timeout: timeoutMs, what: 'client connected' });
     const connectMs = Date.now() - started;
-    await waitFor('data channel open', () => client.channel.readyState === 'open', timeoutMs);
+    await waitFor(() => client.channel.readyState === 'open', { timeout: timeoutMs, what: 'data channel open' });
 
     const audioPt = client.audio.sender.codec?.payloadType ?? 111;
     const videoPt = client.video.sender.codec?.payloadType ?? 96;
     for (let i = 0; i < 20; i++) {
       await client.audio.sender.sendRtp(rtpWithText(1000 + i, 1111, audioPt, `audio-${i}`));
       await client.video.sender.sendRtp(rtpWithText(2000 + i, 2222, videoPt, `video-${i}`));
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     client.channel.send('hello portunus');
     client.channel.send(Buffer.from([0, 1, 2, 250, 251, 252]));
-    await waitFor('echoed media', () => audioEchoed.length >= 15 && videoEchoed.length >= 15 && dataEchoed.length >= 2, timeoutMs);
+    await waitFor(() => audioEchoed.length >= 15 && videoEchoed.length >= 15 && dataEchoed.length >= 2, { timeout: timeoutMs, what: 'echoed media' });
 
     peer.close('Close PC');
     peer.close('again'); // idempotent
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const openSocketsAfterClose = peer.localPorts.length > 0 ? await countOpen(peer.localPorts) : 0;
     return { connectMs, answer, localCandidates, mediaEvents, audioEchoed, videoEchoed, dataEchoed, hangups, openSocketsAfterClose };
   } catch (err) {

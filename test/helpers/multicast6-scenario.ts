@@ -2,8 +2,10 @@
 // process creates Streaming mountpoints that join an IPv6 multicast group, a sender on the other end of the pair
 // sends RTP to the group, and the packet counts the mountpoints report are printed as one JSON line.
 import dgram from 'node:dgram';
-import { JanusWs, type Msg } from './janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { startInProcess } from './in-process-server.js';
+import { sleep } from '../../support/wait.js';
+import { rtpPacket } from '../../support/rtp-packets.js';
 
 const [group, serverIface, serverAddress, senderIface] = process.argv.slice(2);
 const srv = await startInProcess([['nat.ice_enforce_list', serverIface]]);
@@ -25,12 +27,7 @@ const sender = dgram.createSocket({ type: 'udp6' });
 await new Promise<void>((r) => sender.bind(0, () => r()));
 sender.setMulticastInterface(`::%${senderIface}`);
 for (let seq = 0; seq < 10; seq++) {
-  const b = Buffer.alloc(20);
-  b[0] = 0x80;
-  b[1] = 111;
-  b.writeUInt16BE(seq, 2);
-  b.writeUInt32BE(seq * 960, 4);
-  b.writeUInt32BE(0x1234, 8);
+  const b = rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x1234, payload: Buffer.alloc(8) });
   for (const port of ports) await new Promise<void>((r) => sender.send(b, port, group, () => r()));
 }
 sender.close();
@@ -40,7 +37,7 @@ while (Date.now() < deadline) {
   counts = [];
   for (const id of ids) counts.push(((((await send({ request: 'info', id })).info as Msg).media as Array<{ packets: number }>)[0]?.packets ?? 0));
   if (counts.every((n) => n >= 10)) break;
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
 }
 result.packets = counts;
 // An IPv6 group with an interface that has no IPv6 address is a clear error, not an IPv4 bind.

@@ -10,6 +10,7 @@ import { echotestCycle, streamingCycle, videoroomCycle, type CycleContext } from
 import { GARBAGE_KINDS, garbage, Prng, type GarbageKind } from './garbage.js';
 import { JanusSession } from './janus-session.js';
 import type { ClientSettings, ClientStats, CycleKind, FromClient, ToClient } from './protocol.js';
+import { rtpPacket } from '../../support/rtp-packets.js';
 
 const CYCLE_GUARD_MS = 90_000;
 const RECENT_PORTS = 64;
@@ -214,14 +215,7 @@ class Soak {
 const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 function plainRtp(seq: number, pt: number, timestamp: number, ssrc: number, payload: Buffer): Buffer {
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = pt | 0x80;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(timestamp >>> 0, 4);
-  b.writeUInt32BE(ssrc, 8);
-  payload.copy(b, 12);
-  return b;
+  return rtpPacket({ payloadType: pt, marker: true, sequenceNumber: seq, timestamp, ssrc, payload });
 }
 
 let soak: Soak | undefined;

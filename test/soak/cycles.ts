@@ -14,10 +14,11 @@ import {
 import type { Network } from '../../src/net/network.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../src/media/werift-ice.js';
-import { loopbackCandidatesOnly } from '../helpers/loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../helpers/werift-client.js';
+import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
 import { JanusSession, type Jsep } from './janus-session.js';
 import type { Prng } from './garbage.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 export interface CycleContext {
   readonly wsUrl: string;
@@ -33,8 +34,6 @@ export interface CycleContext {
   /** Sends a burst of garbage from `socket` (a connected client's own) to these server ports. */
   injectFrom(socket: UdpIceTransport, ports: number[]): void;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The 127.0.0.1 candidate ports of an SDP. */
 export function loopbackPorts(sdp: string): number[] {
@@ -171,11 +170,11 @@ export async function streamingCycle(ctx: CycleContext): Promise<void> {
     if (status !== 'starting' && status !== 'started') throw new Error(`start: ${JSON.stringify(started.data).slice(0, 300)}`);
     await session.waitFor(handle, 'webrtcup');
     if (status === 'starting') await session.ws.wait((e) => e.janus === 'event' && e.sender === handle && JSON.stringify(e.plugindata).includes('"started"'), 15_000, 'started');
-    await waitFor('mountpoint RTP at the viewer', () => received.audio >= 3 && received.video >= 3, 10_000);
+    await waitFor(() => received.audio >= 3 && received.video >= 3, { timeout: 10_000, what: 'mountpoint RTP at the viewer' });
     if (ctx.rng.chance(ctx.injectShare) && sockets[0] && offer.jsep) {
       ctx.injectFrom(sockets[0], loopbackPorts(offer.jsep.sdp));
       const more = received.audio + 3;
-      await waitFor('mountpoint RTP after garbage from the peer address', () => received.audio >= more, 10_000);
+      await waitFor(() => received.audio >= more, { timeout: 10_000, what: 'mountpoint RTP after garbage from the peer address' });
     }
     if (end === 'vanish') return;
     if (end === 'hangup') await session.hangup(handle);
@@ -238,11 +237,11 @@ export async function videoroomCycle(ctx: CycleContext): Promise<void> {
     const started = await session.message(subHandle, { request: 'start' }, await answerOffer(sub, attached.jsep, ctx.network, subSockets));
     if (started.data.started !== 'ok') throw new Error(`start: ${JSON.stringify(started.data).slice(0, 300)}`);
     await session.waitFor(subHandle, 'webrtcup');
-    await waitFor('published RTP at the subscriber', () => received.audio >= 3 && received.video >= 3, 10_000);
+    await waitFor(() => received.audio >= 3 && received.video >= 3, { timeout: 10_000, what: 'published RTP at the subscriber' });
     if (ctx.rng.chance(ctx.injectShare) && pubSockets[0]) {
       ctx.injectFrom(pubSockets[0], loopbackPorts(published.jsep.sdp));
       const more = received.video + 3;
-      await waitFor('published RTP after garbage from the publisher address', () => received.video >= more, 10_000);
+      await waitFor(() => received.video >= more, { timeout: 10_000, what: 'published RTP after garbage from the publisher address' });
     }
     if (end === 'vanish') return;
     if (end === 'hangup') await session.hangup(pubHandle);

@@ -1,5 +1,5 @@
 // One Janus session on its own WebSocket, for the soak's cycles: attach, message (ack then event), detach, destroy.
-import { JanusWs, type Msg } from '../helpers/janus-ws.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
 
 export interface Jsep {
   readonly type: string;

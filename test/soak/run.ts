@@ -18,6 +18,7 @@ import { startInProcess } from '../helpers/in-process-server.js';
 import type { ClientSettings, ClientStats, CycleKind, FromClient, ToClient } from './protocol.js';
 import { compare, mib, snapshot, type ResourceSnapshot } from './resources.js';
 import { startStallWatchdog } from './stall-watchdog.js';
+import { sleep } from '../../support/wait.js';
 
 interface Options {
   readonly cycles: number;
@@ -71,8 +72,6 @@ function parseOptions(): Options {
     stallSeconds: numberOption('stall-seconds', 30, 1),
   };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const describe = (s: ResourceSnapshot): string =>
   `descriptors ${s.descriptorTotal} ${JSON.stringify(s.descriptors)}, UDP sockets ${s.udpSockets.length}, active ${JSON.stringify(s.activeResources)}, heap ${mib(s.heapUsed)}`;

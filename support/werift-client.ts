@@ -1,0 +1,82 @@
+// A werift RTCPeerConnection acting as the browser in tests: loopback host candidates only, no STUN, no DNS.
+import {
+  RTCPeerConnection,
+  RtpHeader,
+  RtpPacket,
+  useAbsSendTime,
+  useAudioLevelIndication,
+  useOPUS,
+  useSdesMid,
+  useTransportWideCC,
+  useVP8,
+  type PeerConfig,
+  type RTCDataChannel,
+  type RTCRtpTransceiver,
+} from 'werift';
+import type { Network } from '../src/net/network.js';
+import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
+import { takeOverIceGathering } from '../src/media/werift-ice.js';
+
+export interface LoopbackClient {
+  readonly pc: RTCPeerConnection;
+  readonly audio: RTCRtpTransceiver;
+  readonly video: RTCRtpTransceiver;
+  readonly channel: RTCDataChannel;
+  readonly sockets: UdpIceTransport[];
+  close(): Promise<void>;
+}
+
+/** Creates a client offering audio (opus) + video (VP8) + a data channel "chat", gathering on `bind` only. */
+export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra: Partial<PeerConfig> = {}): LoopbackClient {
+  const pc = new RTCPeerConnection({
+    ...extra,
+    iceServers: [],
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+    codecs: { audio: [useOPUS()], video: [useVP8()] },
+    headerExtensions: {
+      audio: [useSdesMid(), useAbsSendTime(), useAudioLevelIndication()],
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+    },
+  });
+  const audio = pc.addTransceiver('audio', { direction: 'sendrecv' });
+  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
+  const channel = pc.createDataChannel('chat');
+  const sockets: UdpIceTransport[] = [];
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const bound = await network.openUdp({ what: 'test client ICE', bind });
+      const t = new UdpIceTransport(bound, () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: bind }];
+    },
+    () => {},
+  );
+  return {
+    pc,
+    audio,
+    video,
+    channel,
+    sockets,
+    async close() {
+      await pc.close().catch(() => {});
+      await Promise.all(sockets.map((s) => s.close()));
+    },
+  };
+}
+
+/** The client's offer, with candidates (setLocalDescription gathers first). */
+export async function clientOffer(client: LoopbackClient): Promise<string> {
+  const offer = await client.pc.createOffer();
+  await client.pc.setLocalDescription(offer);
+  const sdp = client.pc.localDescription?.sdp;
+  if (!sdp) throw new Error('client produced no offer');
+  return sdp;
+}
+
+/** An RTP packet whose payload is `text` (the echo test looks for it on the way back). */
+export function rtpWithText(seq: number, ssrc: number, pt: number, text: string): RtpPacket {
+  return new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc, marker: true }), Buffer.from(text));
+}
+

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { importJanusConfig } from '../../../src/config/janus-import.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { startChildServer } from '../../helpers/child-server.js';
+
+function janusFolder(httpPort = 8088): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portunus-janus-cfg-'));
+  writeFileSync(
+    join(dir, 'janus.jcfg'),
+    `general: {\n  configs_folder = "/etc/janus"\n  debug_level = 5\n  admin_secret = "janusoverlord"\n  session_timeout = 33\n}\nmedia: { rtp_port_range = "20000-20100" }\nnat: { ice_enforce_list = "lo", nice_debug = false }\nplugins: { disable = "libjanus_voicemail.so,libjanus_echotest.so" }\ntransports: {}\n`,
+  );
+  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { http = true, port = ${httpPort}, ip = "127.0.0.1", base_path = "/janus" }\nadmin: { admin_http = false, admin_port = 7088 }\ncors: { allow_origin = "http://example.test" }\n`);
+  writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), 'general: { ws = false, ws_port = 8188 }\nadmin: { admin_ws = false }\n');
+  writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), 'general: { rtp_port_range = "30000-30100" }\n');
+  return dir;
+}
+
+test('a Janus configuration folder maps onto Portunus sections; what is not used is listed', () => {
+  const imported = importJanusConfig(janusFolder());
+  const config = loadConfig({ file: { path: 'janus', content: imported.content } });
+  assert.equal(config.core.general.log_level, 5);
+  assert.equal(config.core.general.session_timeout, 33);
+  assert.equal(config.core.general.admin_secret, 'janusoverlord');
+  assert.equal(config.core.media.rtp_port_range, '20000-20100');
+  assert.equal(config.core.nat.ice_enforce_list, 'lo');
+  assert.equal(config.core.plugins.disable, 'janus.plugin.voicemail,janus.plugin.echotest');
+  assert.equal(config.core.http.ip, '127.0.0.1');
+  assert.equal(config.core.http.allow_origin, 'http://example.test');
+  assert.equal(config.core.websockets.ws, false);
+  assert.deepEqual(config.plugins['janus.plugin.streaming'], { general: { rtp_port_range: '30000-30100' } });
+  assert.ok(imported.ignored.includes('janus.jcfg: general.configs_folder'));
+  assert.ok(imported.ignored.includes('janus.jcfg: nat.nice_debug'));
+  assert.ok(imported.ignored.includes('janus.jcfg: transports'));
+  assert.throws(() => importJanusConfig(tmpdir()), /no janus\.jcfg/);
+});
+
+test('the server starts from a Janus folder and honours it', { timeout: 20_000 }, async () => {
+  const srv = await startChildServer(['--janus-config', janusFolder()]);
+  try {
+    const info = (await (await fetch(`${srv.restUrl}/info`)).json()) as Record<string, unknown>;
+    assert.equal(info['session-timeout'], 33);
+    assert.equal((info.plugins as Record<string, unknown>)['janus.plugin.echotest'], undefined, 'disabled by the Janus plugins list');
+    assert.match(srv.log(), /Janus setting not used by Portunus: janus\.jcfg: general\.configs_folder/);
+  } finally {
+    await srv.stop();
+  }
+});

@@ -1,0 +1,152 @@
+// The gate in front of the WebRTC stack, with a scripted ICE agent: which sources may send DTLS/SRTP before and after
+// a pair is selected, which checks pass and what the others are answered, when consent is renewed, and how an
+// ICE-lite agent follows a nomination from a new address.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InboundCounters, InboundGuard, type GuardedIceAgent } from '../../../src/media/inbound-guard.js';
+import { bindingRequest } from '../../helpers/stun-requests.js';
+import { rtpPacket } from '../../../support/rtp-packets.js';
+
+type Address = Readonly<[string, number]>;
+const SOCKET = {};
+const OTHER_SOCKET = {};
+const PEER: Address = ['127.0.0.1', 5000];
+const SIGNALLED: Address = ['127.0.0.1', 5001];
+const STRANGER: Address = ['127.0.0.1', 6666];
+
+function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; agent: GuardedIceAgent & { pair?: { transport: object; address: Address }; connected: boolean; forgotten: number } } {
+  const agent = {
+    pair: undefined as { transport: object; address: Address } | undefined,
+    connected: false,
+    forgotten: 0,
+    passwordOf: (u: string) => (u === 'srv1' ? 'server-password-0123456789' : u === 'old0' ? 'old-password-0123456789' : undefined),
+    remotePassword: () => 'client-password-0123456789',
+    selected() {
+      return this.pair;
+    },
+    isKnownRemote: (a: Address) => [PEER, SIGNALLED].some((k) => k[0] === a[0] && k[1] === a[1]),
+    dtlsConnected() {
+      return this.connected;
+    },
+    lite,
+    forgetSelected() {
+      this.forgotten++;
+      this.pair = undefined;
+    },
+  };
+  const counters = new InboundCounters(() => {});
+  const guard = new InboundGuard(agent, counters, () => {});
+  return { guard, counters, agent };
+}
+
+const srtpLike = (): Buffer => rtpPacket({ payloadType: 111, ssrc: 0, payload: Buffer.alloc(28) });
+const appData = (): Buffer => Buffer.concat([Buffer.from([23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 5, 0, 30]), Buffer.alloc(30)]);
+
+test('before selection DTLS/SRTP only from known candidates; after, only from the selected pair on its socket', () => {
+  const { guard, counters, agent } = setup();
+  const reply = (): void => {};
+  assert.ok(guard.admit(appData(), PEER, SOCKET, reply));
+  assert.ok(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply));
+  assert.equal(guard.admit(appData(), STRANGER, SOCKET, reply), undefined);
+  agent.pair = { transport: SOCKET, address: PEER };
+  assert.ok(guard.admit(srtpLike(), PEER, SOCKET, reply));
+  assert.equal(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), undefined);
+  assert.equal(guard.admit(srtpLike(), PEER, OTHER_SOCKET, reply), undefined);
+  assert.deepEqual(counters.dropped, { malformed: 0, unauthenticated: 0, unselected_source: 3, unknown_kind: 0 });
+  assert.equal(guard.admit(Buffer.from([70, 1, 2, 3]), PEER, SOCKET, reply), undefined);
+  assert.equal(counters.dropped.unknown_kind, 1);
+});
+
+test('after selection, a pair the peer proved with our credentials may carry DTLS/SRTP too (a full-ICE peer may nominate another pair than the stack keeps)', () => {
+  const { guard, counters, agent } = setup(false);
+  const reply = (): void => {};
+  agent.pair = { transport: SOCKET, address: PEER };
+  assert.equal(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), undefined, 'signalled only: refused');
+  assert.ok(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' }), SIGNALLED, SOCKET, reply));
+  assert.ok(guard.admit(srtpLike(), SIGNALLED, SOCKET, reply), 'after an authenticated check from there: taken');
+  assert.ok(guard.admit(appData(), SIGNALLED, SOCKET, reply));
+  assert.equal(guard.admit(srtpLike(), SIGNALLED, OTHER_SOCKET, reply), undefined, 'only on the socket the check came to');
+  // A check without our credentials proves nothing.
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), undefined);
+  assert.equal(guard.admit(appData(), STRANGER, SOCKET, reply), undefined);
+  assert.equal(counters.dropped.unselected_source, 3);
+});
+
+test('checks need our credentials: 400/401 answers (rate-limited), nothing passed on, no consent', () => {
+  const { guard, counters, agent } = setup();
+  agent.pair = { transport: SOCKET, address: PEER };
+  const replies: Buffer[] = [];
+  const reply = (b: Buffer): void => void replies.push(b);
+  const good = bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' });
+  assert.ok(guard.admit(good, PEER, SOCKET, reply));
+  const consent = counters.consentAt;
+  assert.ok(consent > 0);
+  // An earlier generation's credentials still authenticate (an ICE restart in progress).
+  assert.ok(guard.admit(bindingRequest({ username: 'old0:cli1', password: 'old-password-0123456789' }), PEER, SOCKET, reply));
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1' }), PEER, SOCKET, reply), undefined);
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), undefined);
+  assert.deepEqual(replies.map((r) => r[26] * 100 + r[27]), [400, 401]);
+  for (let i = 0; i < 100; i++) guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply);
+  assert.ok(replies.length <= 20, `error responses are rate-limited (${replies.length})`);
+  assert.equal(counters.dropped.unauthenticated, 102);
+  assert.equal(agent.forgotten, 0);
+});
+
+test('ICE-lite: an authenticated nomination from another address moves the selection; an unauthenticated one does not', () => {
+  const { guard, agent } = setup(true);
+  agent.pair = { transport: SOCKET, address: PEER };
+  const reply = (): void => {};
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'nope', useCandidate: true }), STRANGER, SOCKET, reply), undefined);
+  assert.equal(agent.forgotten, 0);
+  assert.ok(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply));
+  assert.equal(agent.forgotten, 1);
+  // Full ICE agents nominate by their own rules: the guard never forgets their selection.
+  const full = setup(false);
+  full.agent.pair = { transport: SOCKET, address: PEER };
+  assert.ok(full.guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply));
+  assert.equal(full.agent.forgotten, 0);
+});
+
+test('partial DTLS handshake fragments are bounded per agent; other DTLS still passes', () => {
+  const { guard, counters } = setup();
+  const reply = (): void => {};
+  // A record with one partial fragment (10 bytes of a 1000-byte message).
+  const fragment = Buffer.concat([Buffer.from([11, 0, 0x03, 0xe8, 0, 1, 0, 0, 0, 0, 0, 10]), Buffer.alloc(10)]);
+  const record = Buffer.concat([Buffer.from([22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, fragment.length]), fragment]);
+  let passed = 0;
+  for (let i = 0; i < 100; i++) if (guard.admit(record, PEER, SOCKET, reply)) passed++;
+  assert.equal(passed, 64);
+  assert.equal(counters.dropped.malformed, 36);
+  assert.ok(guard.admit(appData(), PEER, SOCKET, reply));
+});
+
+test('media is checked the way the stack demultiplexes it: second byte 209-223 is RTP to werift', () => {
+  const { guard, counters } = setup();
+  const reply = (): void => {};
+  const deadly = Buffer.from('906f3f3000000000000004d2bedeffff21a9364b82bfbf8419de71', 'hex');
+  for (const second of [0x6f, 0xd1, 0xdf]) {
+    const b = Buffer.from(deadly);
+    b[1] = second;
+    assert.equal(guard.admit(b, PEER, SOCKET, reply), undefined, `second byte ${second}`);
+  }
+  assert.equal(counters.dropped.malformed, 3);
+  // Second byte 200 (SR): only the SRTCP header is in the clear.
+  const sr = Buffer.alloc(8 + 20 + 14);
+  sr[0] = 0x80;
+  sr[1] = 200;
+  sr.writeUInt16BE(6, 2);
+  assert.ok(guard.admit(sr, PEER, SOCKET, reply));
+});
+
+test('once DTLS is up, plaintext records are cut out of DTLS datagrams and counted', () => {
+  const { guard, counters, agent } = setup();
+  agent.pair = { transport: SOCKET, address: PEER };
+  agent.connected = true;
+  const reply = (): void => {};
+  const closeNotify = Buffer.from([21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0]);
+  assert.equal(guard.admit(closeNotify, PEER, SOCKET, reply), undefined);
+  const app = appData();
+  assert.equal(guard.admit(app, PEER, SOCKET, reply), app);
+  assert.deepEqual(guard.admit(Buffer.concat([closeNotify, app]), PEER, SOCKET, reply), app);
+  assert.equal(counters.dropped.malformed, 2);
+});
