@@ -19,7 +19,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
 import { candidatesOn } from '../test/helpers/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';

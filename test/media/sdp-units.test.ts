@@ -6,7 +6,7 @@ import { selectLocalEndpoints } from '../../src/media/local-addresses.js';
 import { planAnswer, finishAnswer } from '../../src/media/offer-plan.js';
 import { buildPli, buildRemb, summarizeRtcp } from '../../src/rtp/rtcp.js';
 import { parseSdp, SdpError } from '../../src/media/sdp.js';
-import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
+import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import type { InterfaceAddress } from '../../src/net/address.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';

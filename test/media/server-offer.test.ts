@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { RTCPeerConnection, useOPUS, useVP8 } from 'werift';
 import { parseSdp } from '../../src/media/sdp.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
-import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
-import { takeOverIceGathering } from '../../src/media/werift-ice.js';
+import { WebRtcPeer } from '../../src/media/werift/peer.js';
+import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { rtpWithText, waitFor } from '../helpers/werift-client.js';
@@ -45,8 +45,8 @@ test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the
     await peer.acceptAnswer(client.localDescription!.sdp);
     await waitFor('webrtcup', () => up, 10_000);
     for (let i = 0; i < 10; i++) {
-      peer.sendRtp('v', rtpWithText(i, 42, 96, `frame-${i}`).serialize());
-      peer.sendRtp('a', rtpWithText(i, 43, 0, `sample-${i}`).serialize());
+      peer.relayRtp('v', rtpWithText(i, 42, 96, `frame-${i}`).serialize());
+      peer.relayRtp('a', rtpWithText(i, 43, 0, `sample-${i}`).serialize());
       await new Promise((r) => setTimeout(r, 10));
     }
     await waitFor('client received', () => received.filter((r) => r.startsWith('video:')).length >= 8 && received.filter((r) => r.startsWith('audio:')).length >= 8, 5000);

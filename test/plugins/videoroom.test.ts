@@ -21,7 +21,7 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { Network } from '../../src/net/network.js';
 import { freePorts, startChildServer } from '../helpers/child-server.js';
