@@ -31,3 +31,17 @@ export function startConnecting(parts: NegotiationParts): void {
   parts.watch.arm();
   parts.candidates.flush();
 }
+
+type LocalDescription = Parameters<RTCPeerConnection['setLocalDescription']>[0];
+
+/** Makes our offer or answer (`make`), sets it, and returns its text; the peer must stay open meanwhile. */
+export async function describeLocally(parts: NegotiationParts, pc: RTCPeerConnection, what: 'offer' | 'answer', make: () => Promise<LocalDescription>): Promise<string> {
+  const ctx = parts.ctx;
+  const description = await make();
+  ctx.assertOpen();
+  await pc.setLocalDescription(description);
+  ctx.assertOpen();
+  const local = pc.localDescription?.sdp;
+  if (!local) throw new Error(`the WebRTC stack produced no ${what}`);
+  return local;
+}

@@ -6,7 +6,7 @@ import type { OfferTrackSpec } from '../peer-types.js';
 import { parseSdp, SdpError } from '../sdp.js';
 import { DEFAULT_CHANNEL_LABEL } from './data-channels.js';
 import { registerMid } from './mid-state.js';
-import { gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
+import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
 import type { NegotiatedMline } from './peer-context.js';
 import { preferFastSrtpProfile } from './srtp-access.js';
 import { offerCodec, offerConfig, offerExtensions } from './stack-config.js';
@@ -69,13 +69,8 @@ export class ServerOfferer {
       ctx.bundleMid = { mid: first.mid ?? '0', index: 0 };
       ctx.negotiated = tracks.map((t, i) => ({ mid: t.mid ?? String(i), kind: t.kind }));
       gatherOnOurSockets(this.parts, pc);
-      const offer = await pc.createOffer();
-      ctx.assertOpen();
-      await pc.setLocalDescription(offer);
-      ctx.assertOpen();
+      const local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer());
       preferFastSrtpProfile(pc);
-      const local = pc.localDescription?.sdp;
-      if (!local) throw new Error('the WebRTC stack produced no offer');
       if (this.parts.endpoints.count === 0) throw new Error('no local address to gather ICE candidates on');
       return local;
     } catch (err) {
@@ -89,12 +84,7 @@ export class ServerOfferer {
     const ctx = this.parts.ctx;
     const pc = ctx.pc;
     if (!pc || this.clientOffered() || (ctx.state !== 'connecting' && ctx.state !== 'up')) throw new Error('no PeerConnection of ours to restart');
-    const offer = await pc.createOffer({ iceRestart: true });
-    ctx.assertOpen();
-    await pc.setLocalDescription(offer);
-    ctx.assertOpen();
-    const local = pc.localDescription?.sdp;
-    if (!local) throw new Error('the WebRTC stack produced no offer');
+    const local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer({ iceRestart: true }));
     this.restartOffered = true;
     ctx.log('info', 'ICE restart offered');
     return local;
@@ -160,16 +150,12 @@ export class ServerOfferer {
       registerMid(ctx, receive, transceiver, { mid, kind: t.kind, index: ctx.negotiated.length + added.length });
       added.push({ mid, kind: t.kind });
     }
+    let local: string;
     try {
-      const offer = await pc.createOffer();
-      ctx.assertOpen();
-      await pc.setLocalDescription(offer);
-      ctx.assertOpen();
+      local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer());
     } catch (err) {
       throw new Error(`cannot create the new offer: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const local = pc.localDescription?.sdp;
-    if (!local) throw new Error('the WebRTC stack produced no offer');
     ctx.negotiated = [...ctx.negotiated, ...added];
     this.reofferPending = true;
     ctx.log('info', `renegotiating: ${listed.size} stream(s), ${added.length} new`);
