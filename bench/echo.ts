@@ -3,7 +3,8 @@
 // packet comes back. Both servers get the same client and the same pacing, so the ratio compares the servers.
 import type { RtpPacket } from 'werift';
 import { discoverNetworkHost } from '../src/net/network-host.js';
-import { Network } from '../src/net/network.js';
+import { HostNetwork } from '../src/net/host-network.js';
+import type { Network } from '../src/net/network.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
 import { candidatesOn } from '../test/helpers/loopback-sdp.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../test/helpers/werift-client.js';
@@ -92,7 +93,7 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
 }
 
 export async function runEchoBench(server: RunningServer, calls: number, packetsPerCall: number): Promise<EchoBenchResult> {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const result: EchoBenchResult = { connectMs: [], rttMs: [], sent: 0, received: 0, cpuUsPerPacket: [] };
   for (let i = 0; i < calls; i++) await oneCall(server, network, packetsPerCall, result);
   return result;

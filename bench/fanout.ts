@@ -5,7 +5,7 @@
 // valid SRTP); its own CPU is reported next to the server's so a reader knows how much of the machine each had.
 import dgram from 'node:dgram';
 import { discoverNetworkHost } from '../src/net/network-host.js';
-import { Network } from '../src/net/network.js';
+import { HostNetwork } from '../src/net/host-network.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
 import { watch, type Viewer } from '../test/helpers/streaming-viewer.js';
 import type { RunningServer } from './janus-reference.js';
@@ -28,7 +28,7 @@ const AUDIO_PPS = 50;
 const CLIENT_SAMPLE_EVERY = 50;
 
 export async function runFanout(server: RunningServer, steps: readonly number[], seconds: number): Promise<FanoutStep[]> {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const admin = await JanusWs.open(server.wsUrl);
   const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
   const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;

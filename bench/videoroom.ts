@@ -17,7 +17,8 @@ import {
 } from 'werift';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { discoverNetworkHost } from '../src/net/network-host.js';
-import { Network } from '../src/net/network.js';
+import { HostNetwork } from '../src/net/host-network.js';
+import type { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
 import { JanusWs, type Msg } from '../test/helpers/janus-ws.js';
@@ -481,7 +482,7 @@ async function runStep(server: RunningServer, network: Network, admin: Participa
 const WARM_UP: VideoRoomSize = { publishers: 2, subscribers: 3 };
 
 export async function runVideoRoom(server: RunningServer, sizes: readonly VideoRoomSize[], seconds: number): Promise<VideoRoomStep[]> {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const admin = await Participant.open(server.wsUrl);
   const results: VideoRoomStep[] = [];
   try {

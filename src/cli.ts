@@ -1,5 +1,6 @@
 // Command-line parsing and the --help text, generated from the settings table so it cannot go stale.
-import { DEFAULTS, NOT_YET_USED, PLUGIN_SECTIONS, SECTION_HELP } from './config/defaults.js';
+import { PLUGIN_SECTIONS, PLUGIN_SETTINGS, SECTION_HELP, SETTINGS } from './config/defaults.js';
+import type { Setting } from './config/setting.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 
 export interface CliOptions {
@@ -69,15 +70,22 @@ export function helpText(): string {
   lines.push('general.recordings_dir; the plugins\' admin_key keeps room and mountpoint creation for the operator.');
   lines.push('');
   lines.push('Settings (section.key = default):');
-  for (const [section, keys] of Object.entries(DEFAULTS)) {
+  const describe = (name: string, setting: Setting): string => {
+    const value = setting.value;
+    const assignment = `${name} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+    return `    ${assignment.padEnd(44)} ${setting.help}${setting.inert ? ' (accepted, no effect yet)' : ''}`;
+  };
+  for (const [section, keys] of Object.entries(SETTINGS)) {
     lines.push('');
-    lines.push(`  [${section}] ${SECTION_HELP[section as keyof typeof DEFAULTS]}`);
-    for (const [key, value] of Object.entries(keys)) {
-      const note = NOT_YET_USED.has(`${section}.${key}`) ? '   (accepted, no effect yet)' : '';
-      lines.push(`    ${section}.${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}${note}`);
-    }
+    lines.push(`  [${section}] ${SECTION_HELP[section as keyof typeof SETTINGS]}`);
+    for (const [key, setting] of Object.entries(keys) as Array<[string, Setting]>) lines.push(describe(`${section}.${key}`, setting));
   }
   lines.push('');
-  lines.push(`Plugin sections (free-form, given to the plugin): ${Object.entries(PLUGIN_SECTIONS).map(([s, p]) => `${s} (${p})`).join(', ')}`);
+  lines.push('Plugin settings (the general group of janus.plugin.<name>.jcfg; rooms and mountpoints are groups of their own):');
+  for (const [section, pkg] of Object.entries(PLUGIN_SECTIONS)) {
+    lines.push('');
+    lines.push(`  [${section}] ${pkg}`);
+    for (const [key, setting] of Object.entries(PLUGIN_SETTINGS[pkg] ?? {})) lines.push(describe(`${section}.${key}`, setting));
+  }
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { AdminApi } from './core/admin.js';
 import { Gateway } from './core/gateway.js';
 import { LoopLagMonitor } from './core/loop-lag.js';
-import { PluginRegistry } from './core/plugin-registry.js';
+import { PluginRefusedError, PluginRegistry } from './core/plugin-registry.js';
 import { TokenStore } from './core/tokens.js';
 import { API_VERSION, API_VERSION_STRING, PORTUNUS_VERSION } from './core/version.js';
 import type { MediaFactory } from './core/media-port.js';
@@ -15,12 +15,11 @@ import type { JsonObject } from './core/validate.js';
 import type { Config } from './config/load.js';
 import { Logger } from './logging/logger.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
-import { Network, type ListeningAddress } from './net/network.js';
+import { HostNetwork } from './net/host-network.js';
+import type { ListeningAddress, Network } from './net/network.js';
 import { formatEndpoint } from './net/bind-error.js';
-import type { Plugin } from './plugins/plugin.js';
-import { EchoTestPlugin } from './plugins/echotest/echotest.js';
-import { StreamingPlugin } from './plugins/streaming/streaming.js';
-import { VideoRoomPlugin } from './plugins/videoroom/videoroom.js';
+import type { Plugin } from './plugin-api/plugin.js';
+import { PLUGIN_CATALOG } from './plugins/catalog.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -40,9 +39,19 @@ export interface ListenerInfo extends ListeningAddress {
   readonly name: string;
 }
 
-/** The plugins Portunus ships, by package name. */
-function builtinPlugins(): Plugin[] {
-  return [new EchoTestPlugin(), new StreamingPlugin(), new VideoRoomPlugin()];
+/** The plugins Portunus ships (plugins/catalog.ts) that the configuration leaves enabled, loaded. */
+async function builtinPlugins(disabled: ReadonlySet<string>, log: Logger): Promise<Plugin[]> {
+  const out: Plugin[] = [];
+  for (const entry of PLUGIN_CATALOG) {
+    if (disabled.has(entry.package)) {
+      log.info(`plugin disabled by configuration: ${entry.package}`);
+      continue;
+    }
+    const plugin = await entry.load();
+    if (plugin.descriptor.package !== entry.package) throw new Error(`plugins/catalog.ts names ${entry.package} but the plugin says ${plugin.descriptor.package}`);
+    out.push(plugin);
+  }
+  return out;
 }
 
 export class PortunusServer {
@@ -73,12 +82,20 @@ export class PortunusServer {
     const host = this.options.networkHost ?? (await discoverNetworkHost());
     if (!host.ipv6Available) log.warn(`IPv6 is unavailable on this host (${host.ipv6Reason ?? 'unknown reason'}): every socket will be IPv4 only`, { component: 'net' });
     else log.info('IPv6 available: sockets without an explicit address are dual-stack', { component: 'net' });
-    this.network = new Network(host, (m) => log.warn(m, { component: 'net' }));
+    this.network = new HostNetwork(host, (m) => log.warn(m, { component: 'net' }));
 
     const disabled = new Set(core.plugins.disable.split(',').map((s) => s.trim()).filter((s) => s !== ''));
-    for (const p of [...builtinPlugins(), ...(this.options.extraPlugins ?? [])]) {
+    const extra = (this.options.extraPlugins ?? []).filter((p) => {
       if (disabled.has(p.descriptor.package)) log.info(`plugin disabled by configuration: ${p.descriptor.package}`);
-      else this.plugins.register(p);
+      return !disabled.has(p.descriptor.package);
+    });
+    for (const p of [...(await builtinPlugins(disabled, log)), ...extra]) {
+      try {
+        this.plugins.register(p);
+      } catch (err) {
+        if (!(err instanceof PluginRefusedError)) throw err;
+        log.error(err.message);
+      }
     }
     await this.plugins.initAll(
       (p) => ({

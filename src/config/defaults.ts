@@ -1,157 +1,152 @@
-// Every setting Portunus knows, with its built-in default; the type of a default is the type of the setting.
+// Every setting Portunus knows: its built-in default (whose type is the setting's type), what it does, and whether
+// it has an effect yet. --help is printed from this table; a unit test keeps `inert` true to what the code reads.
+import { PLUGIN_CATALOG } from '../plugins/catalog.js';
+import { inertSetting, setting, type Setting, type SettingGroup, type SettingValue } from './setting.js';
 
-export const DEFAULTS = {
+const on = setting;
+const inert = inertSetting;
+
+export const SETTINGS = {
   general: {
-    server_name: 'Portunus',
-    session_timeout: 60,
-    reclaim_session_timeout: 0,
-    candidates_timeout: 45,
-    api_secret: '',
-    admin_secret: '',
-    token_auth: false,
-    token_auth_secret: '',
-    accept_new_sessions: true,
-    opaqueid_in_api: false,
-    hide_dependencies: false,
-    log_level: 4,
-    log_format: 'text',
-    log_timestamps: true,
-    /** A folder where plugins save what is created with "permanent": true (one .jcfg file per plugin); empty = not saved. */
-    state_dir: '',
-    /** The one folder where files that clients name are written and read (recordings, rec_dir, file mountpoints made over the API); relative names are taken from the working folder. */
-    recordings_dir: 'recordings',
-    /** Event-loop lag (ms) above which a warning is logged (at most once a minute); 0 = never warn. Admin get_status reports the lag either way. */
-    event_loop_lag_warn: 250,
+    server_name: on('Portunus', 'name reported by the info request'),
+    session_timeout: on(60, 'seconds without a request or keep-alive before a session expires; 0 = never'),
+    reclaim_session_timeout: on(0, 'seconds a session outlives its transport, waiting for a claim; 0 = destroyed at once'),
+    candidates_timeout: on(45, 'seconds a trickled candidate waits for the PeerConnection it belongs to'),
+    api_secret: on('', 'every Janus API request must carry this apisecret; empty = none'),
+    admin_secret: on('', 'every Admin API request must carry this admin_secret; empty = none'),
+    token_auth: on(false, 'requests must carry a token added through the Admin API (add_token)'),
+    token_auth_secret: on('', 'with token_auth: accept HMAC-signed tokens made with this secret instead of stored ones'),
+    accept_new_sessions: on(true, 'false refuses new sessions (Admin accept_new_sessions changes it live)'),
+    opaqueid_in_api: on(false, 'add each handle\'s opaque_id to its events'),
+    hide_dependencies: on(false, 'leave the library versions out of the info reply'),
+    log_level: on(4, '0 (nothing) to 7 (everything), as Janus\'s debug_level'),
+    log_format: on('text', 'text or json (one JSON object a line)'),
+    log_timestamps: on(true, 'start each log line with the time'),
+    state_dir: on('', 'folder where plugins save what is created with "permanent": true (one .jcfg per plugin); empty = not saved'),
+    recordings_dir: on('recordings', 'the one folder where files that clients name are written and read (recordings, rec_dir, file mountpoints made over the API)'),
+    event_loop_lag_warn: on(250, 'event-loop lag (ms) above which a warning is logged, at most once a minute; 0 = never'),
   },
   media: {
-    ipv6: false,
-    rtp_port_range: '10000-60000',
-    dtls_timeout: 500,
-    no_media_timer: 1,
-    slowlink_threshold: 0,
-    min_nack_queue: 200,
-    nack_optimizations: false,
-    twcc_period: 200,
-    dtls_mtu: 1200,
+    ipv6: on(false, 'gather IPv6 candidates too (ignored where the host has no IPv6)'),
+    rtp_port_range: on('10000-60000', 'min-max UDP ports of PeerConnections'),
+    dtls_timeout: inert(500, 'DTLS retransmission start (ms) in Janus; the DTLS stack keeps its own timers'),
+    no_media_timer: on(1, 'seconds without media before a "media" event with receiving: false'),
+    slowlink_threshold: on(0, 'lost packets a second that trigger a "slowlink" event; 0 = never'),
+    min_nack_queue: inert(200, 'NACK history length (ms) in Janus; shown and set by the Admin API, the history is 128 packets'),
+    nack_optimizations: inert(false, 'Janus\'s NACK optimisations; shown and set by the Admin API'),
+    twcc_period: inert(200, 'transport-wide CC feedback period (ms) in Janus; reported in info'),
+    dtls_mtu: inert(1200, 'DTLS MTU in Janus; reported in info'),
   },
   nat: {
-    ice_lite: true,
-    ice_tcp: false,
-    full_trickle: false,
-    stun_server: '',
-    stun_port: 3478,
-    nat_1_1_mapping: '',
-    keep_private_host: false,
-    ice_enforce_list: '',
-    ice_ignore_list: 'vmnet',
-    turn_server: '',
-    turn_port: 3478,
-    turn_type: 'udp',
-    turn_user: '',
-    turn_pwd: '',
+    ice_lite: on(true, 'answer as ICE-lite (controlled, no checks of our own); false runs a full ICE agent'),
+    ice_tcp: inert(false, 'ICE-TCP candidates in Janus; reported in info, Portunus gathers UDP only'),
+    full_trickle: inert(false, 'trickle our own candidates in Janus; reported in info, Portunus always trickles them'),
+    stun_server: on('', 'STUN server asked for a server-reflexive candidate of each ICE socket; empty = host candidates only'),
+    stun_port: on(3478, 'port of stun_server'),
+    nat_1_1_mapping: on('', 'comma-separated public addresses advertised instead of the local ones'),
+    keep_private_host: inert(false, 'with nat_1_1_mapping, keep the private candidates too (in Janus)'),
+    ice_enforce_list: on('', 'comma-separated interfaces or addresses candidates may come from (e.g. "lo"); empty = all'),
+    ice_ignore_list: on('vmnet', 'comma-separated interfaces or addresses candidates never come from'),
+    turn_server: on('', 'TURN server where each PeerConnection allocates a relayed candidate; empty = no relay'),
+    turn_port: on(3478, 'port of turn_server'),
+    turn_type: on('udp', 'how to reach turn_server: udp, tcp or tls'),
+    turn_user: on('', 'TURN long-term credential: user name'),
+    turn_pwd: on('', 'TURN long-term credential: password'),
   },
   certificates: {
-    cert_pem: '',
-    cert_key: '',
-    cert_pwd: '',
+    cert_pem: on('', 'PEM certificate of the https and wss listeners (DTLS uses a certificate made at start)'),
+    cert_key: on('', 'PEM private key of cert_pem'),
+    cert_pwd: on('', 'passphrase of cert_key, if any'),
   },
   plugins: {
-    /** Comma-separated package names of plugins not to load. */
-    disable: '',
+    disable: on('', 'comma-separated package names of plugins not to load'),
   },
   http: {
-    http: true,
-    port: 8088,
-    ip: '',
-    interface: '',
-    base_path: '/janus',
-    https: false,
-    secure_port: 8089,
-    secure_ip: '',
-    secure_interface: '',
-    admin_http: false,
-    admin_port: 7088,
-    admin_ip: '',
-    admin_interface: '',
-    admin_base_path: '/admin',
-    admin_https: false,
-    admin_secure_port: 7889,
-    admin_secure_ip: '',
-    admin_secure_interface: '',
-    allow_origin: '',
-    enforce_cors: false,
-    max_body_size: 1048576,
-    json: 'compact',
-    /** Events kept for a session between long polls; beyond it the oldest are dropped (counted, logged). */
-    max_queued_events: 1000,
-    /** Seconds a client gets to send a request's headers, and its whole request (headers and body); for every HTTP listener, WebSocket handshakes included. */
-    headers_timeout: 10,
-    request_timeout: 30,
+    http: on(true, 'serve the Janus API over plain HTTP'),
+    port: on(8088, 'port of the plain HTTP listener'),
+    ip: on('', 'address to bind (IPv4, IPv6, 0.0.0.0, ::); empty = all, dual-stack where the host has IPv6'),
+    interface: on('', 'interface to bind when ip is empty'),
+    base_path: on('/janus', 'path of the Janus API'),
+    https: on(false, 'serve the Janus API over HTTPS (certificates.*)'),
+    secure_port: on(8089, 'port of the HTTPS listener'),
+    secure_ip: on('', 'address of the HTTPS listener'),
+    secure_interface: on('', 'interface of the HTTPS listener'),
+    admin_http: on(false, 'serve the Admin API over plain HTTP'),
+    admin_port: on(7088, 'port of the Admin HTTP listener'),
+    admin_ip: on('', 'address of the Admin HTTP listener'),
+    admin_interface: on('', 'interface of the Admin HTTP listener'),
+    admin_base_path: on('/admin', 'path of the Admin API'),
+    admin_https: on(false, 'serve the Admin API over HTTPS'),
+    admin_secure_port: on(7889, 'port of the Admin HTTPS listener'),
+    admin_secure_ip: on('', 'address of the Admin HTTPS listener'),
+    admin_secure_interface: on('', 'interface of the Admin HTTPS listener'),
+    allow_origin: on('', 'Access-Control-Allow-Origin to send; empty = the request\'s origin'),
+    enforce_cors: on(false, 'refuse requests from origins other than allow_origin'),
+    max_body_size: on(1048576, 'largest request body in bytes'),
+    json: on('compact', 'reply layout: indented, plain or compact'),
+    max_queued_events: on(1000, 'events kept for a session between long polls; beyond it the oldest are dropped (counted, logged)'),
+    headers_timeout: on(10, 'seconds a client gets to send a request\'s headers (every HTTP listener, WebSocket handshakes included)'),
+    request_timeout: on(30, 'seconds a client gets to send a whole request'),
   },
   websockets: {
-    ws: true,
-    ws_port: 8188,
-    ws_ip: '',
-    ws_interface: '',
-    wss: false,
-    wss_port: 8989,
-    wss_ip: '',
-    wss_interface: '',
-    admin_ws: false,
-    admin_ws_port: 7188,
-    admin_ws_ip: '',
-    admin_ws_interface: '',
-    admin_wss: false,
-    admin_wss_port: 7989,
-    admin_wss_ip: '',
-    admin_wss_interface: '',
-    max_message_size: 1048576,
-    /** Seconds without anything from the client before a PING, and seconds to wait for its PONG before closing; 0 in either = no pings. */
-    pingpong_trigger: 30,
-    pingpong_timeout: 10,
-    json: 'compact',
-    /** Bytes of replies and events a connection may leave unread; beyond it the connection is closed (its sessions can be claimed). */
-    max_unsent_bytes: 4194304,
+    ws: on(true, 'serve the Janus API over WebSocket'),
+    ws_port: on(8188, 'port of the WebSocket listener'),
+    ws_ip: on('', 'address of the WebSocket listener; empty = all'),
+    ws_interface: on('', 'interface of the WebSocket listener'),
+    wss: on(false, 'serve the Janus API over secure WebSocket (certificates.*)'),
+    wss_port: on(8989, 'port of the secure WebSocket listener'),
+    wss_ip: on('', 'address of the secure WebSocket listener'),
+    wss_interface: on('', 'interface of the secure WebSocket listener'),
+    admin_ws: on(false, 'serve the Admin API over WebSocket'),
+    admin_ws_port: on(7188, 'port of the Admin WebSocket listener'),
+    admin_ws_ip: on('', 'address of the Admin WebSocket listener'),
+    admin_ws_interface: on('', 'interface of the Admin WebSocket listener'),
+    admin_wss: on(false, 'serve the Admin API over secure WebSocket'),
+    admin_wss_port: on(7989, 'port of the Admin secure WebSocket listener'),
+    admin_wss_ip: on('', 'address of the Admin secure WebSocket listener'),
+    admin_wss_interface: on('', 'interface of the Admin secure WebSocket listener'),
+    max_message_size: on(1048576, 'largest message in bytes'),
+    pingpong_trigger: on(30, 'seconds without anything from the client before a PING; 0 = no pings'),
+    pingpong_timeout: on(10, 'seconds to wait for the PONG before closing; 0 = no pings'),
+    json: on('compact', 'message layout: indented, plain or compact'),
+    max_unsent_bytes: on(4194304, 'bytes a connection may leave unread; beyond it the connection is closed (its sessions can be claimed)'),
   },
 } as const;
 
+type Table = typeof SETTINGS;
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : never;
 
 export type CoreSettings = {
-  -readonly [S in keyof typeof DEFAULTS]: { -readonly [K in keyof (typeof DEFAULTS)[S]]: Widen<(typeof DEFAULTS)[S][K]> };
+  readonly [S in keyof Table]: { readonly [K in keyof Table[S]]: Widen<Table[S][K] extends Setting<infer V> ? V : never> };
 };
 
-/** Sections that belong to plugins: free-form, passed to the plugin whole. */
-export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = {
-  echotest: 'janus.plugin.echotest',
-  streaming: 'janus.plugin.streaming',
-  videoroom: 'janus.plugin.videoroom',
-};
+/** The built-in value of every setting, section by section. */
+export const DEFAULTS: CoreSettings = Object.fromEntries(
+  Object.entries(SETTINGS).map(([section, keys]) => [section, Object.fromEntries(Object.entries(keys).map(([k, s]) => [k, (s as Setting<SettingValue>).value]))]),
+) as unknown as CoreSettings;
 
-export const SECTION_HELP: Readonly<Record<keyof typeof DEFAULTS, string>> = {
-  general: 'sessions, secrets, logging',
+/** Sections that belong to plugins (section → package), from the catalog of the plugins Portunus ships. */
+export const PLUGIN_SECTIONS: Readonly<Record<string, string>> = Object.fromEntries(PLUGIN_CATALOG.map((p) => [p.section, p.package]));
+
+/** The `general` settings each plugin declares, by package name. */
+export const PLUGIN_SETTINGS: Readonly<Record<string, SettingGroup>> = Object.fromEntries(PLUGIN_CATALOG.map((p) => [p.package, p.settings]));
+
+export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
+  general: 'sessions, secrets, logging, folders',
   media: 'RTP/RTCP and DTLS behaviour',
   nat: 'ICE: candidates, STUN/TURN, interface filters',
-  certificates: 'DTLS/TLS certificate and key (PEM); generated when absent',
+  certificates: 'certificate and key (PEM) of the https/wss listeners',
   plugins: 'which plugins load',
   http: 'REST transport and REST Admin API',
   websockets: 'WebSocket transport and WebSocket Admin API',
 };
 
-/** Settings read for compatibility with Janus configurations but without effect yet; --help says so. */
-export const NOT_YET_USED: ReadonlySet<string> = new Set([
-  'media.dtls_timeout',
-  'media.twcc_period',
-  'media.dtls_mtu',
-  'media.min_nack_queue',
-  'media.nack_optimizations',
-  'nat.ice_lite',
-  'nat.ice_tcp',
-  'nat.full_trickle',
-  'nat.keep_private_host',
-  'nat.turn_server',
-  'nat.turn_port',
-  'nat.turn_type',
-  'nat.turn_user',
-  'nat.turn_pwd',
-]);
+/** `section.key` of every setting that has no effect yet (a plugin's as `<section>.<key>` too). */
+export function inertSettings(): string[] {
+  const out: string[] = [];
+  for (const [section, keys] of Object.entries(SETTINGS)) {
+    for (const [key, s] of Object.entries(keys)) if ((s as Setting<SettingValue>).inert) out.push(`${section}.${key}`);
+  }
+  for (const p of PLUGIN_CATALOG) for (const [key, s] of Object.entries(p.settings)) if (s.inert) out.push(`${p.section}.${key}`);
+  return out;
+}

@@ -1,6 +1,6 @@
 // Builds the settings from defaults, a config file, the environment and command-line flags, in that order.
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, PLUGIN_SECTIONS, type CoreSettings } from './defaults.js';
+import { DEFAULTS, PLUGIN_SECTIONS, PLUGIN_SETTINGS, type CoreSettings } from './defaults.js';
 import { parseJcfg, type JcfgGroup, type JcfgValue } from './jcfg.js';
 
 export interface Config {
@@ -140,7 +140,38 @@ export function loadConfig(input: ConfigInput): Config {
   if ((input.overrides ?? []).length > 0) sources.push('command line');
 
   validate(core);
-  return { core, plugins, sources, warnings };
+  for (const [pkg, group] of Object.entries(plugins)) checkPluginGeneral(pkg, group, warnings);
+  // Read once, validated once: nothing may change a setting behind the back of what already read it.
+  return { core: deepFreeze(core), plugins: deepFreeze(plugins), sources, warnings };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * A plugin's `general` settings (its `general` group, and single keys given by flag or environment, which arrive
+ * at the top level) checked against what the plugin declares: unknown keys reported, known ones given their type.
+ * Other groups (rooms, mountpoints) are the plugin's to check.
+ */
+function checkPluginGeneral(pkg: string, group: JcfgGroup, warnings: string[]): void {
+  const declared = PLUGIN_SETTINGS[pkg] ?? {};
+  const section = Object.entries(PLUGIN_SECTIONS).find(([, p]) => p === pkg)?.[0] ?? pkg;
+  const check = (where: string, target: JcfgGroup): void => {
+    for (const [key, raw] of Object.entries(target)) {
+      if (typeof raw === 'object' && !Array.isArray(raw)) continue;
+      const spec = declared[key];
+      if (spec === undefined) warnings.push(`${where}: unknown setting '${key}' (${pkg} knows ${Object.keys(declared).join(', ') || 'none'})`);
+      else target[key] = coerce(`${where}.${key}`, raw, spec.value);
+    }
+  };
+  check(section, group);
+  const general = group.general;
+  if (typeof general === 'object' && !Array.isArray(general)) check(`${section}.general`, general);
 }
 
 /** Environment variables with the prefix that are not settings. */

@@ -1,12 +1,26 @@
 // The plugins this server runs, by package name.
-import type { Plugin, PluginContext } from '../plugins/plugin.js';
+import type { Plugin, PluginContext } from '../plugin-api/plugin.js';
+import { PLUGIN_API_VERSION } from '../plugin-api/version.js';
 import type { Logger } from '../logging/logger.js';
+
+/** A plugin written for another plugin API version: not loaded. */
+export class PluginRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PluginRefusedError';
+  }
+}
 
 export class PluginRegistry {
   private readonly plugins = new Map<string, Plugin>();
 
+  /** Adds a plugin; throws `PluginRefusedError` when it declares another plugin API version than this server's. */
   register(plugin: Plugin): void {
     const name = plugin.descriptor.package;
+    const declared = plugin.descriptor.apiVersion ?? 1;
+    if (declared !== PLUGIN_API_VERSION) {
+      throw new PluginRefusedError(`plugin ${name} is written for plugin API version ${declared}, this server has version ${PLUGIN_API_VERSION}: not loaded`);
+    }
     if (this.plugins.has(name)) throw new Error(`plugin ${name} registered twice`);
     this.plugins.set(name, plugin);
   }

@@ -1,7 +1,6 @@
 // Which local addresses a PeerConnection gathers host candidates on, and which address each candidate advertises.
 // Pure: decided from the NetworkHost the network layer discovered, never from os.networkInterfaces() directly.
-import { isIPv4 } from 'node:net';
-import type { Family, InterfaceAddress } from '../net/address.js';
+import { isIPv4, type Family, type InterfaceAddress } from '../net/address.js';
 
 export interface LocalAddressPolicy {
   /** Only these interfaces (names or address prefixes, as Janus `nat.ice_enforce_list`). */

@@ -1,8 +1,9 @@
 // The server-reflexive address of one of our ICE sockets, asked of the configured STUN server
 // (nat.stun_server / nat.stun_port) when the PeerConnection gathers, as a full ICE agent would.
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP } from '../net/address.js';
+import type { NameResolver } from '../net/name-cache.js';
+import { systemNames } from '../net/system-names.js';
 import { buildBindingRequest, parseBindingResponse, type MappedAddress } from './stun-binding.js';
 import type { UdpIceTransport } from './udp-ice-transport.js';
 
@@ -11,30 +12,25 @@ export interface StunServer {
   readonly port: number;
 }
 
-const resolved = new Map<string, Promise<string | undefined>>();
-
-/** A STUN/TURN server's address for a socket family: an IP literal as is, a name looked up once. */
-export function serverAddress(host: string, family: 4 | 6): Promise<string | undefined> {
+/**
+ * A STUN/TURN server's address for a socket family: an IP literal as is (undefined when of the other family), a
+ * name through the network's resolver (its cache lets a failed name be asked again later).
+ */
+export function serverAddress(host: string, family: 4 | 6, names: NameResolver = systemNames): Promise<string | undefined> {
   if (isIP(host) !== 0) return Promise.resolve(isIP(host) === family ? host : undefined);
-  const key = `${host}/${family}`;
-  let p = resolved.get(key);
-  if (!p) {
-    p = lookup(host, { family }).then(
-      (r) => r.address,
-      () => undefined,
-    );
-    resolved.set(key, p);
-  }
-  return p;
+  return names.resolveName(host, family).then(
+    (address) => address,
+    () => undefined,
+  );
 }
 
 /**
  * Sends a Binding request from `transport` (three tries, 200 ms apart) and returns the mapped address, or
  * undefined when the server does not answer within `timeoutMs`. Other datagrams are passed on untouched.
  */
-export async function querySrflx(transport: UdpIceTransport, server: StunServer, timeoutMs = 700): Promise<MappedAddress | undefined> {
+export async function querySrflx(transport: UdpIceTransport, server: StunServer, timeoutMs = 700, names: NameResolver = systemNames): Promise<MappedAddress | undefined> {
   const family = transport.socketType === 'udp6' ? 6 : 4;
-  const address = await serverAddress(server.host, family);
+  const address = await serverAddress(server.host, family, names);
   if (!address || !transport.canSendTo(address, server.port)) return undefined;
   const txId = randomBytes(12);
   const request = buildBindingRequest(txId);

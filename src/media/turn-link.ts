@@ -1,8 +1,7 @@
 // How a TURN client talks to its server: datagrams over UDP, or a byte stream over TCP or TLS (RFC 5766 §2.1,
 // nat.turn_type), where messages are framed by their own lengths and ChannelData is padded to 4 bytes (§11.5).
-import type dgram from 'node:dgram';
-import type { Socket } from 'node:net';
-import type { BoundUdpSocket } from '../net/network.js';
+import type { TcpConnection } from '../net/network.js';
+import type { UdpEndpoint } from '../net/udp-endpoint.js';
 
 export interface TurnServerLink {
   readonly family: 4 | 6;
@@ -20,17 +19,15 @@ export interface TurnServerLink {
 export class UdpTurnLink implements TurnServerLink {
   onMessage: (msg: Buffer) => void = () => {};
   onError: (err: Error) => void = () => {};
-  private readonly socket: dgram.Socket;
 
   constructor(
-    private readonly bound: BoundUdpSocket,
+    private readonly bound: UdpEndpoint,
     private readonly server: { readonly address: string; readonly port: number },
   ) {
-    this.socket = bound.socket;
-    this.socket.on('message', (data, rinfo) => {
-      if (rinfo.port === server.port && rinfo.address === server.address) this.onMessage(data);
+    bound.onMessage((data, from) => {
+      if (from.port === server.port && from.address === server.address) this.onMessage(data);
     });
-    this.socket.on('error', (err) => this.onError(err));
+    bound.onError((err) => this.onError(err));
   }
 
   get family(): 4 | 6 {
@@ -41,21 +38,11 @@ export class UdpTurnLink implements TurnServerLink {
   }
 
   send(parts: readonly Buffer[]): void {
-    try {
-      this.socket.send(parts.length === 1 ? parts[0] : [...parts], this.server.port, this.server.address);
-    } catch (err) {
-      this.onError(err instanceof Error ? err : new Error(String(err)));
-    }
+    this.bound.sendParts(parts, this.server.port, this.server.address);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    return this.bound.close();
   }
 }
 
@@ -82,7 +69,7 @@ export class StreamTurnLink implements TurnServerLink {
   private static readonly PAD = Buffer.alloc(3);
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: TcpConnection,
     readonly family: 4 | 6,
   ) {
     socket.on('data', (chunk: Buffer) => this.received(chunk));

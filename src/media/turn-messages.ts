@@ -2,7 +2,7 @@
 // CreatePermission and ChannelBind requests with long-term credentials, their answers, Send and Data indications,
 // and ChannelData framing. Nothing here touches a socket.
 import { createHash, createHmac } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../net/address.js';
 
 export const MAGIC_COOKIE = 0x2112a442;
 

@@ -3,8 +3,7 @@
 // Refresh, a permission and a channel per peer, and the same transport shape as UdpIceTransport so werift's ICE
 // and our fast sender use it alike. The relayed side (server to peers) is always UDP.
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from '../net/address.js';
 import type { TurnServerLink } from './turn-link.js';
 import {
   allocateRequest,

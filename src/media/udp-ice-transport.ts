@@ -1,9 +1,7 @@
-// A UDP socket opened by the network layer, dressed as the transport object werift's STUN/ICE code expects.
+// A UDP endpoint of the network layer, dressed as the transport object werift's STUN/ICE code expects.
 // Sends never throw and never emit unhandled errors; datagrams go straight to werift without per-packet allocation.
-import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
-import type dgram from 'node:dgram';
-import type { BoundUdpSocket } from '../net/network.js';
+import { isIP, type AddressInfo } from '../net/address.js';
+import type { UdpEndpoint, UdpSource } from '../net/udp-endpoint.js';
 
 type Address = Readonly<[string, number]>;
 const DONE: Promise<void> = Promise.resolve();
@@ -21,37 +19,19 @@ export class UdpIceTransport {
    * layer's onData once the datagram passed its checks (see werift-ice.ts), never straight from the socket.
    */
   intercept: ((data: Buffer) => boolean) | undefined;
-  private readonly socket: dgram.Socket;
   private readonly family: 4 | 6;
   private lastSource: [string, number] = ['', 0];
   private sendErrors = 0;
-  private readonly onSent: (err: Error | null) => void;
 
   constructor(
-    readonly bound: BoundUdpSocket,
+    readonly bound: UdpEndpoint,
     private readonly warn: (msg: string) => void,
   ) {
-    this.socket = bound.socket;
     this.family = bound.family;
     this.socketType = bound.family === 6 ? 'udp6' : 'udp4';
-    this.onSent = (err) => {
-      if (err) this.reportSendError(err);
-    };
-    this.socket.on('message', (data, rinfo) => {
-      if (this.closed) return;
-      this.received++;
-      const addr = this.lastSource;
-      // Reuse the tuple when the source did not change (the common case: one remote per PeerConnection).
-      const source: [string, number] = addr[0] === rinfo.address && addr[1] === rinfo.port ? addr : [rinfo.address, rinfo.port];
-      this.lastSource = source;
-      try {
-        this.onData(data, source);
-      } catch (err) {
-        this.warn(`dropping datagram from ${rinfo.address}:${rinfo.port}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-    // Sends on the hot path pass no callback (a callback costs a tick per packet); their failures come here.
-    this.socket.on('error', (err) => this.reportSendError(err));
+    bound.onMessage((data, from) => this.receive(data, from));
+    // Sends take no callback (a callback costs a tick per packet); their failures come here.
+    bound.onError((err) => this.reportSendError(err));
   }
 
   get address(): AddressInfo {
@@ -71,11 +51,7 @@ export class UdpIceTransport {
     const port = target[1];
     // Never resolve names (no DNS from the media path) and never cross address families.
     if (isIP(host) !== this.family || !(port > 0 && port < 65536)) return DONE;
-    try {
-      this.socket.send(data, port, host, this.onSent);
-    } catch (err) {
-      this.reportSendError(err);
-    }
+    this.bound.send(data, port, host);
     return DONE;
   }
 
@@ -87,23 +63,27 @@ export class UdpIceTransport {
   /** The media hot path: a send to an address already vetted with canSendTo; failures reach the error event. */
   sendChecked(data: Buffer, port: number, host: string, length = data.length): void {
     if (this.closed) return;
-    try {
-      this.socket.send(data, 0, length, port, host);
-    } catch (err) {
-      this.reportSendError(err);
-    }
+    this.bound.sendPrefix(data, length, port, host);
   }
 
   close(): Promise<void> {
     if (this.closed) return DONE;
     this.closed = true;
-    return new Promise((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    return this.bound.close();
+  }
+
+  private receive(data: Buffer, from: UdpSource): void {
+    if (this.closed) return;
+    this.received++;
+    const addr = this.lastSource;
+    // Reuse the tuple when the source did not change (the common case: one remote per PeerConnection).
+    const source: [string, number] = addr[0] === from.address && addr[1] === from.port ? addr : [from.address, from.port];
+    this.lastSource = source;
+    try {
+      this.onData(data, source);
+    } catch (err) {
+      this.warn(`dropping datagram from ${from.address}:${from.port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private reportSendError(err: unknown): void {

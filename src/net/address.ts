@@ -1,6 +1,11 @@
 // Parsing of bind addresses, interface names and wildcards: one pure function the whole server uses.
 import { isIPv4, isIPv6 } from 'node:net';
 
+// Address classification for the rest of the server, which imports nothing from node:net itself.
+export { isIP, isIPv4, isIPv6 } from 'node:net';
+/** The `{ address, family, port }` shape sockets report (werift's transports expect it). */
+export type { AddressInfo } from 'node:net';
+
 export type Family = 4 | 6;
 
 /** One address of a local interface, as the host lists it. */

@@ -1,17 +1,19 @@
-// The network layer: the only place in Portunus where sockets are opened.
-import dgram from 'node:dgram';
-import { connect, type Server, type Socket } from 'node:net';
-import {
-  describeBindSpecError,
-  resolveBindSpec,
-  type BindTarget,
-  type Family,
-} from './address.js';
-import { BindError, errnoCode } from './bind-error.js';
+// What the rest of the server may do on the network: the one interface through which sockets, connections and
+// name look-ups are had. HostNetwork implements it over the kernel; support/fake-network.ts in memory for tests.
+import type { Server, Socket } from 'node:net';
+import type { BindTarget, Family } from './address.js';
+import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
-import { PortSlider, type PortRange } from './port-range.js';
-import { isIP, isIPv4, isIPv6 } from 'node:net';
-import { lookup as dnsLookup } from 'node:dns';
+import type { PortRange } from './port-range.js';
+import type { BoundUdpSocket } from './udp-endpoint.js';
+
+export type { BoundUdpSocket, UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from './udp-endpoint.js';
+export type { NameResolver } from './name-cache.js';
+
+/** An outgoing TCP (or TLS) connection. The Node stream for now; callers use only write/end/destroy and events. */
+export type TcpConnection = Socket;
+/** A listening server (HTTP, WebSocket) that listenTcp starts. */
+export type TcpServer = Server;
 
 export interface UdpOpenOptions {
   /** What the socket is for, named in errors and logs ("mountpoint 12 audio RTP"). */
@@ -28,16 +30,6 @@ export interface UdpOpenOptions {
   readonly sendBufferSize?: number;
 }
 
-export interface BoundUdpSocket {
-  readonly socket: dgram.Socket;
-  readonly family: Family;
-  readonly address: string;
-  readonly port: number;
-  readonly dualStack: boolean;
-  /** The bind text the user asked for, if any. */
-  readonly requested?: string;
-}
-
 export interface TcpListenOptions {
   readonly what: string;
   readonly bind?: string;
@@ -52,226 +44,31 @@ export interface ListeningAddress {
   readonly port: number;
 }
 
-type Logger = (message: string) => void;
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/**
- * The address lookup of every UDP socket we open. `dgram` looks up the destination of each datagram, and the
- * default lookup answers even an IP literal on the next tick: per media packet that is a deferred send and its
- * closures. A literal (all the media path uses) is answered at once; a name still goes to the resolver.
- */
-function literalFirstLookup(address: string, familyOrOptions: unknown, callback?: LookupCallback): void {
-  const cb = (typeof familyOrOptions === 'function' ? familyOrOptions : callback) as LookupCallback;
-  const family = isIP(address);
-  if (family !== 0) {
-    cb(null, address, family);
-    return;
-  }
-  const wanted = typeof familyOrOptions === 'number' ? familyOrOptions : 0;
-  dnsLookup(address, { family: wanted }, (err, resolved, resolvedFamily) => cb(err, resolved, resolvedFamily));
+export interface TlsConnectOptions {
+  /** For the connection, then again for the handshake, ms. */
+  readonly timeoutMs?: number;
+  /**
+   * Check the server's certificate (against `servername`). Off only where something else authenticates the
+   * peer, as TURN's credentials do (a relay's certificate is usually self-made).
+   */
+  readonly verifyCertificate: boolean;
+  readonly servername?: string;
 }
 
-export class Network {
-  private readonly sliders = new Map<string, PortSlider>();
-
-  constructor(
-    readonly host: NetworkHost,
-    private readonly warn: Logger = () => {},
-  ) {}
-
-  get ipv6Available(): boolean {
-    return this.host.ipv6Available;
-  }
-
+export interface Network extends NameResolver {
+  readonly host: NetworkHost;
+  readonly ipv6Available: boolean;
   /** Resolves a bind spec or throws a BindError that explains why it cannot be used. */
-  resolve(what: string, spec: string | undefined, port: number, v6Only = false): BindTarget {
-    const r = resolveBindSpec(spec, this.host, { v6Only });
-    if (!r.ok) {
-      const family = r.error.kind === 'ipv6-unavailable' ? 6 : undefined;
-      throw new BindError(what, r.error.spec, port, family, r.error.kind === 'ipv6-unavailable' ? 'EAFNOSUPPORT' : 'EADDRNOTAVAIL', describeBindSpecError(r.error));
-    }
-    return r.target;
-  }
-
-  /** Opens a UDP socket according to the rules of the network layer; never throws an unhandled socket error later. */
-  async openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket> {
-    const requestedPort = options.port ?? 0;
-    if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
-      throw new BindError(options.what, options.bind ?? '*', requestedPort, undefined, 'EINVAL', 'port out of range 0-65535');
-    }
-    let target: BindTarget;
-    if (options.multicast !== undefined) {
-      target = this.multicastTarget(options);
-    } else {
-      target = this.resolve(options.what, options.bind, requestedPort);
-    }
-    if (requestedPort !== 0 || !options.portRange) {
-      const bound = await this.bindUdp(options, target, requestedPort);
-      return bound;
-    }
-    const slider = this.sliderFor(options.portRange);
-    let lastError: unknown;
-    for (const port of slider.candidates()) {
-      try {
-        return await this.bindUdp(options, target, port);
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof BindError) || (err.code !== 'EADDRINUSE' && err.code !== 'EACCES')) throw err;
-      }
-    }
-    throw new BindError(
-      options.what,
-      target.address,
-      0,
-      target.family,
-      'EADDRINUSE',
-      `no free port in range ${options.portRange.min}-${options.portRange.max}${lastError instanceof Error ? ` (last: ${lastError.message})` : ''}`,
-    );
-  }
-
+  resolve(what: string, spec: string | undefined, port: number, v6Only?: boolean): BindTarget;
+  /** A bound UDP endpoint; rejects with a BindError that says why not. Never an unhandled socket error later. */
+  openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket>;
   /** Starts a TCP server (HTTP, WebSocket) on the resolved address. */
-  listenTcp(server: Server, options: TcpListenOptions): Promise<ListeningAddress> {
-    const target = this.resolve(options.what, options.bind, options.port, options.v6Only);
-    return new Promise((resolve, reject) => {
-      const onError = (err: unknown): void => {
-        server.off('listening', onListening);
-        reject(new BindError(options.what, target.address, options.port, target.family, errnoCode(err)));
-      };
-      const onListening = (): void => {
-        server.off('error', onError);
-        const a = server.address();
-        const port = a && typeof a === 'object' ? a.port : options.port;
-        resolve({ family: target.family, address: target.address, port });
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      try {
-        server.listen({ host: target.address, port: options.port, ipv6Only: target.family === 6 && !target.dualStack, exclusive: true });
-      } catch (err) {
-        onError(err);
-      }
-    });
-  }
-
+  listenTcp(server: TcpServer, options: TcpListenOptions): Promise<ListeningAddress>;
   /**
-   * An outgoing TCP connection (an RTSP camera, say) to an address literal: never a name look-up, and never an
-   * IPv6 socket on a host that cannot create one. Resolves once connected; rejects with the reason.
+   * An outgoing TCP connection to an address literal (names go through resolveName first), never an IPv6
+   * one on a host without IPv6. Resolves once connected; rejects with the reason.
    */
-  connectTcp(what: string, host: string, port: number, timeoutMs = 5000): Promise<Socket> {
-    const family = isIPv4(host) ? 4 : isIPv6(host) ? 6 : 0;
-    if (family === 0) return Promise.reject(new Error(`${what}: '${host}' is not an IP address (names are not looked up)`));
-    if (family === 6 && !this.host.ipv6Available) return Promise.reject(new Error(`${what}: ${host} is IPv6 but this host cannot create IPv6 sockets`));
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, family });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`${what}: no connection to ${host}:${port} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        socket.on('error', (err) => this.warn(`${what}: ${err.message}`));
-        resolve(socket);
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new Error(`${what}: cannot connect to ${host}:${port}: ${err.message}`));
-      });
-    });
-  }
-
-  private sliderFor(range: PortRange): PortSlider {
-    const key = `${range.min}-${range.max}`;
-    let s = this.sliders.get(key);
-    if (!s) {
-      s = new PortSlider(range);
-      this.sliders.set(key, s);
-    }
-    return s;
-  }
-
-  private multicastTarget(options: UdpOpenOptions): BindTarget {
-    const group = options.multicast ?? '';
-    if (isIPv4(group)) return { family: 4, address: group, dualStack: false, requested: group };
-    if (isIPv6(group)) {
-      if (!this.host.ipv6Available) {
-        throw new BindError(options.what, group, options.port ?? 0, 6, 'EAFNOSUPPORT', `multicast group ${group} is IPv6 but this host cannot create IPv6 sockets`);
-      }
-      return { family: 6, address: group, dualStack: false, requested: group };
-    }
-    throw new BindError(options.what, group, options.port ?? 0, undefined, 'EINVAL', `'${group}' is not a multicast address`);
-  }
-
-  private bindUdp(options: UdpOpenOptions, target: BindTarget, port: number): Promise<BoundUdpSocket> {
-    return new Promise((resolve, reject) => {
-      let socket: dgram.Socket;
-      const multicast = options.multicast !== undefined;
-      try {
-        socket = dgram.createSocket({
-          type: target.family === 6 ? 'udp6' : 'udp4',
-          ipv6Only: target.family === 6 && !target.dualStack,
-          reuseAddr: options.reuseAddr === true || multicast,
-          recvBufferSize: options.recvBufferSize,
-          sendBufferSize: options.sendBufferSize,
-          lookup: literalFirstLookup,
-        });
-      } catch (err) {
-        reject(new BindError(options.what, target.address, port, target.family, errnoCode(err)));
-        return;
-      }
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true;
-        try {
-          socket.close();
-        } catch {
-          // never bound
-        }
-        reject(err instanceof BindError ? err : new BindError(options.what, target.address, port, target.family, errnoCode(err), err instanceof Error && errnoCode(err) === 'EUNKNOWN' ? err.message : undefined));
-      };
-      socket.once('error', fail);
-      socket.once('listening', () => {
-        if (settled) return;
-        try {
-          if (multicast) this.joinGroup(socket, options, target);
-        } catch (err) {
-          fail(err);
-          return;
-        }
-        settled = true;
-        socket.off('error', fail);
-        // A socket error after binding (ICMP unreachable and the like) must never crash the server.
-        socket.on('error', (err) => this.warn(`${options.what}: socket error: ${err.message}`));
-        const a = socket.address();
-        resolve({ socket, family: target.family, address: target.address, port: a.port, dualStack: target.dualStack, requested: target.requested });
-      });
-      try {
-        socket.bind({ address: target.address, port, exclusive: !multicast && options.reuseAddr !== true });
-      } catch (err) {
-        fail(err);
-      }
-    });
-  }
-
-  private joinGroup(socket: dgram.Socket, options: UdpOpenOptions, target: BindTarget): void {
-    let ifaceAddress: string | undefined;
-    if (options.bind) {
-      const r = this.resolve(options.what, options.bind, 0);
-      if (r.family !== target.family) {
-        throw new BindError(options.what, target.address, 0, target.family, 'EINVAL', `interface '${options.bind}' has no IPv${target.family} address for multicast group ${target.address}`);
-      }
-      if (target.family === 6) {
-        // libuv reads only the scope of an IPv6 interface address: name the interface itself ('::%name').
-        const name = this.host.interfaces.find((i) => i.name === options.bind || (i.family === 6 && i.address === r.address))?.name;
-        if (name) ifaceAddress = `::%${name}`;
-      } else if (!r.dualStack && r.address !== '0.0.0.0') ifaceAddress = r.address;
-    }
-    try {
-      socket.addMembership(target.address, ifaceAddress);
-    } catch (err) {
-      throw new BindError(options.what, target.address, 0, target.family, errnoCode(err), `cannot join multicast group ${target.address}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  connectTcp(what: string, host: string, port: number, timeoutMs?: number): Promise<TcpConnection>;
+  /** connectTcp with TLS on top; resolves once the handshake is done. */
+  connectTls(what: string, host: string, port: number, options: TlsConnectOptions): Promise<TcpConnection>;
 }

@@ -1,6 +1,7 @@
 // RTP header extensions (RFC 8285): the URIs Portunus knows, the ids it uses in its own offers, and an in-place
 // renumbering of a packet's extension ids. A relayed packet carries its sender's numbering; a receiver that
 // numbered the same extensions otherwise (or gave the id to another URI, such as the mid) would misread it.
+import { rtpExtensionStart } from './rtp-header.js';
 
 export const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 export const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
@@ -55,8 +56,8 @@ export function relayExtensionTable(sender: readonly { readonly id: number; read
  * Returns false, leaving the packet as it was where it was already read, when the extension block is malformed.
  */
 export function renumberExtensions(packet: Buffer, table: Uint8Array): boolean {
-  if (packet.length < 12 || (packet[0] & 0x10) === 0) return true;
-  const start = 12 + (packet[0] & 0x0f) * 4;
+  const start = rtpExtensionStart(packet);
+  if (start < 0) return true;
   if (packet.length < start + 4) return false;
   const profile = packet.readUInt16BE(start);
   const end = start + 4 + packet.readUInt16BE(start + 2) * 4;
@@ -104,8 +105,8 @@ export function renumberExtensions(packet: Buffer, table: Uint8Array): boolean {
  * the packet does not carry it or its extension block is malformed.
  */
 export function readOneByteExtension(packet: Buffer, id: number): number {
-  if (packet.length < 12 || (packet[0] & 0x10) === 0) return -1;
-  const start = 12 + (packet[0] & 0x0f) * 4;
+  const start = rtpExtensionStart(packet);
+  if (start < 0) return -1;
   if (packet.length < start + 4 || packet.readUInt16BE(start) !== 0xbede) return -1;
   const end = start + 4 + packet.readUInt16BE(start + 2) * 4;
   if (end > packet.length) return -1;

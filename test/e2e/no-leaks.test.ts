@@ -7,7 +7,7 @@ import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs } from '../helpers/janus-ws.js';
 import { clientOffer, createLoopbackClient } from '../helpers/werift-client.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
@@ -19,7 +19,7 @@ test('repeated echo calls and abandoned sessions leave no sockets or sessions be
     const before = openFds();
     for (let i = 0; i < 4; i++) await runWeriftEchoTest(srv.wsUrl);
     // Sessions whose client just goes away, with a PeerConnection half set up.
-    const network = new Network(await discoverNetworkHost());
+    const network = new HostNetwork(await discoverNetworkHost());
     for (let i = 0; i < 3; i++) {
       const c = await JanusWs.open(srv.wsUrl);
       const s = ((await c.request({ janus: 'create' })).data as { id: number }).id;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
 import { watch } from '../helpers/streaming-viewer.js';
@@ -26,7 +26,7 @@ test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift 
 
   // Files a client names are read inside general.recordings_dir: the test's folder, named relative to it.
   const srv = await startInProcess([['general.recordings_dir', dir]]);
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const admin = await JanusWs.open(srv.wsUrl);
   try {
     const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;

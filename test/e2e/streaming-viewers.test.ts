@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import type { Network } from '../../src/net/network.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
 import { watch, type Viewer } from '../helpers/streaming-viewer.js';
@@ -33,7 +34,7 @@ interface Fixture {
 /** A server, an admin session attached to the Streaming plugin and a source socket, all torn down after `body`. */
 async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
   const srv = await startInProcess();
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const admin = await JanusWs.open(srv.wsUrl);
   const sender = dgram.createSocket('udp4');
   const timers: NodeJS.Timeout[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RtpPacket } from 'werift';
 import { DATA_PREFIX } from '../../src/plugins/echotest/echotest.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { JanusWs, type Msg } from './janus-ws.js';
 import { loopbackCandidatesOnly } from './loopback-sdp.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from './werift-client.js';
@@ -14,7 +14,7 @@ export interface EchoOutcome {
 }
 
 export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const client = createLoopbackClient(network);
   const c = await JanusWs.open(wsUrl);
   try {

@@ -7,10 +7,10 @@ import { SdpError } from '../../src/media/sdp.js';
 import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import type { RemoteCandidateInput } from '../../src/media/peer-types.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { clientOffer, createLoopbackClient, rtpWithText, waitFor } from '../helpers/werift-client.js';
 
-const network = new Network(await discoverNetworkHost());
+const network = new HostNetwork(await discoverNetworkHost());
 const newPeer = (logs: string[] = []): WebRtcPeer =>
   new WebRtcPeer({ network, iceEnforceList: ['lo'], log: (level, msg) => logs.push(`${level}: ${msg}`), iceTimeoutMs: 10_000, dtlsTimeoutMs: 10_000 });
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { launchBrowser, openTestPage, CHROMIUM_PATH } from '../helpers/browser.js';
 
 interface PageStats {
@@ -15,7 +15,7 @@ interface PageStats {
 }
 
 test('chromium echo: video frames decoded, audio packets received, data channel echoed', { timeout: 60_000, skip: !existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium' }, async () => {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const logs: string[] = [];
   const peer = new WebRtcPeer({ network, iceEnforceList: ['lo'], log: (level, msg) => logs.push(`${level}: ${msg}`) });
   let webrtcup = false;

@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { crc32c, RtpHeader } from 'werift';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { buildNack, buildPli, buildReceiverReport } from '../../src/rtp/rtcp.js';
 import { waitFor } from '../helpers/werift-client.js';
 import { closeNotifies, connectEchoRig, DEADLY_RTP, dtlsRecord, iceCredentials, stranger, type EchoRig } from './hostile-peer.js';
 import { bindingRequest } from './stun-requests.js';
 
-const network = new Network(await discoverNetworkHost());
+const network = new HostNetwork(await discoverNetworkHost());
 
 interface Dropped {
   malformed: number;

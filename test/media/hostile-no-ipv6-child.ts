@@ -3,7 +3,7 @@
 // JSON line and exits 0 when it ran to the end.
 import dgram from 'node:dgram';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { closeNotifies, connectEchoRig, DEADLY_RTP, iceCredentials, stranger } from './hostile-peer.js';
 import { bindingRequest } from './stun-requests.js';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     });
   });
   const host = await discoverNetworkHost();
-  const rig = await connectEchoRig(new Network(host), { ipv6: true });
+  const rig = await connectEchoRig(new HostNetwork(host), { ipv6: true });
   const s = await stranger();
   try {
     await rig.echo(3, 5000);

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { parseSdp } from '../../src/media/sdp.js';
 import { runLoopbackEcho } from '../helpers/loopback-echo.js';
 
 test('loopback echo: RTP and data channel come back intact, webrtcup fires, close frees sockets', { timeout: 30_000 }, async () => {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'] });
 
   const answer = parseSdp(r.answer);
@@ -37,7 +37,7 @@ test('loopback echo: RTP and data channel come back intact, webrtcup fires, clos
 });
 
 test('full ICE (nat.ice_lite = false): no ice-lite in the answer, the server checks too, the echo works', { timeout: 30_000 }, async () => {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'], iceLite: false });
   assert.equal(parseSdp(r.answer).iceLite, false);
   assert.ok(r.audioEchoed.length >= 15 && r.videoEchoed.length >= 15 && r.dataEchoed.length >= 2);
@@ -47,7 +47,7 @@ test('full ICE (nat.ice_lite = false): no ice-lite in the answer, the server che
 test('renegotiation: a second offer on the same m-lines is answered and the echo goes on; new m-lines are refused (ICE restart: see the janus.js echotest)', { timeout: 40_000 }, async () => {
   const { WebRtcPeer } = await import('../../src/media/werift/peer.js');
   const { clientOffer, createLoopbackClient, rtpWithText, waitFor } = await import('../helpers/werift-client.js');
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const logs: string[] = [];
   const peer = new WebRtcPeer({ network, log: (l, m) => logs.push(`${l}: ${m}`), iceEnforceList: ['lo'], ipv6: false });
   const client = createLoopbackClient(network);

@@ -64,9 +64,9 @@ test('NACK and RR packets: what we build parses back', () => {
 test('through a PeerConnection: a video gap from the client is NACKed by our receive path, and receiver reports come', { timeout: 30_000 }, async () => {
   const { WebRtcPeer } = await import('../../src/media/werift/peer.js');
   const { discoverNetworkHost } = await import('../../src/net/network-host.js');
-  const { Network } = await import('../../src/net/network.js');
+  const { HostNetwork } = await import('../../src/net/host-network.js');
   const { clientOffer, createLoopbackClient, rtpWithText, waitFor } = await import('../helpers/werift-client.js');
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const logs: string[] = [];
   const peer = new WebRtcPeer({ network, log: (l, m) => logs.push(`${l}: ${m}`), iceEnforceList: ['lo'], ipv6: false });
   const client = createLoopbackClient(network);
@@ -109,9 +109,9 @@ test('through a PeerConnection: a video gap from the client is NACKed by our rec
 test('through a PeerConnection with 10 % of the client\'s packets lost: our NACKs bring nearly all of them back', { timeout: 40_000 }, async () => {
   const { WebRtcPeer } = await import('../../src/media/werift/peer.js');
   const { discoverNetworkHost } = await import('../../src/net/network-host.js');
-  const { Network } = await import('../../src/net/network.js');
+  const { HostNetwork } = await import('../../src/net/host-network.js');
   const { clientOffer, createLoopbackClient, rtpWithText, waitFor } = await import('../helpers/werift-client.js');
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const peer = new WebRtcPeer({ network, log: () => {}, iceEnforceList: ['lo'], ipv6: false });
   // werift drops an outgoing RTP packet when a random number exceeds outboundPacketLoss / 100: 90 → 10 % lost,
   // retransmissions included.

@@ -9,7 +9,7 @@ import { parseSdp, SdpError } from '../../src/media/sdp.js';
 import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import type { InterfaceAddress } from '../../src/net/address.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 
 const FP = 'a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF';
 
@@ -91,7 +91,7 @@ test('planAnswer picks one codec per m-line and filters the stack offer', () => 
 
 test('an m-line without a supported codec is answered with port 0, the rest works', { timeout: 15_000 }, async () => {
   const offer = chromeLikeOffer('a=rtpmap:98 MP4V-ES/90000', '98');
-  const peer = new WebRtcPeer({ network: new Network(await discoverNetworkHost()), iceEnforceList: ['lo'], log: () => {} });
+  const peer = new WebRtcPeer({ network: new HostNetwork(await discoverNetworkHost()), iceEnforceList: ['lo'], log: () => {} });
   try {
     const answer = parseSdp(await peer.acceptOffer(offer, { audio: true, video: true, data: true }));
     assert.equal(answer.media.length, 3);

@@ -7,11 +7,11 @@ import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { rtpWithText, waitFor } from '../helpers/werift-client.js';
 
 test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the client', { timeout: 20_000 }, async () => {
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const peer = new WebRtcPeer({ network, iceEnforceList: ['lo'], log: () => {} });
   const client = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS()], video: [useVP8()] } });
   const sockets: UdpIceTransport[] = [];

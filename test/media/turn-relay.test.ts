@@ -19,7 +19,7 @@ import {
   sendIndication,
 } from '../../src/media/turn-messages.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { freePorts } from '../helpers/child-server.js';
 import { runLoopbackEcho } from '../helpers/loopback-echo.js';
 
@@ -100,7 +100,7 @@ test('a relayed candidate from coturn (over UDP, TCP and TLS) carries the whole 
   const [port, tlsPort] = await freePorts(2);
   const coturn = await startCoturn(port, tlsPort);
   try {
-    const network = new Network(await discoverNetworkHost());
+    const network = new HostNetwork(await discoverNetworkHost());
     const onlyRelay = (sdp: string): string => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || / typ relay /.test(l)).join('\r\n');
     for (const transport of ['udp', 'tcp', 'tls'] as const) {
       const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port: transport === 'tls' ? tlsPort : port, username: 'portunus', password: 'secret', transport } }, 20_000, onlyRelay);
@@ -121,7 +121,7 @@ test('nat.turn_* from the environment reach the media settings; an unknown turn_
   const { loadConfig } = await import('../../src/config/load.js');
   const { Logger } = await import('../../src/logging/logger.js');
   const { webRtcSettings } = await import('../../src/media/media-settings.js');
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const lines: string[] = [];
   const log = Logger.create({ level: 7, sink: { write: (l) => lines.push(l) } });
   const env = { PORTUNUS_NAT_TURN_SERVER: '127.0.0.1', PORTUNUS_NAT_TURN_PORT: '3479', PORTUNUS_NAT_TURN_USER: 'u', PORTUNUS_NAT_TURN_PWD: 'p' };

@@ -5,10 +5,11 @@ import { createServer } from 'node:net';
 import { BindError } from '../../src/net/bind-error.js';
 import { probeIpv6 } from '../../src/net/ipv6-probe.js';
 import { discoverNetworkHost, listInterfaces } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import type { Network } from '../../src/net/network.js';
 
 async function hostNetwork(): Promise<Network> {
-  return new Network(await discoverNetworkHost());
+  return new HostNetwork(await discoverNetworkHost());
 }
 
 test('the probe reports a boolean and lists interfaces accordingly', async () => {
@@ -20,7 +21,7 @@ test('the probe reports a boolean and lists interfaces accordingly', async () =>
 });
 
 test('a host without IPv6 gets IPv4 sockets by default and a clear error for an IPv6 bind', async () => {
-  const net = new Network({ ipv6Available: false, interfaces: listInterfaces(false) });
+  const net = new HostNetwork({ ipv6Available: false, interfaces: listInterfaces(false) });
   const s = await net.openUdp({ what: 'test socket' });
   assert.equal(s.family, 4);
   assert.equal(s.address, '0.0.0.0');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { Logger } from '../../src/logging/logger.js';
 import { EchoTestPlugin } from '../../src/plugins/echotest/echotest.js';
 import type { JsonObject, PluginHandle } from '../../src/plugins/plugin.js';
@@ -84,7 +84,7 @@ async function setUp(): Promise<{ plugin: EchoTestPlugin; recordings: string; ou
   mkdirSync(recordings);
   mkdirSync(outside);
   const plugin = new EchoTestPlugin();
-  await plugin.init?.({ log: quiet, network: new Network(await discoverNetworkHost()), config: {}, recordingsDir: recordings });
+  await plugin.init?.({ log: quiet, network: new HostNetwork(await discoverNetworkHost()), config: {}, recordingsDir: recordings });
   return { plugin, recordings, outside };
 }
 

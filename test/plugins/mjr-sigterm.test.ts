@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { RtpPacket } from 'werift';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { readMjr } from '../../src/plugins/rtp/mjr-reader.js';
 import { parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
 import { freePorts } from '../helpers/child-server.js';
@@ -58,7 +58,7 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<Running
 /** One call recorded and cut by SIGTERM; returns what the client saw echoed, by kind. */
 async function recordAndTerminate(dir: string, name: string, env: NodeJS.ProcessEnv, signals = 1, signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<{ echoed: Map<string, Set<string>>; output: string }> {
   const server = await startServer(dir, env);
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const client = createLoopbackClient(network);
   const c = await JanusWs.open(server.wsUrl);
   const echoed = new Map<string, Set<string>>([['audio', new Set()], ['video', new Set()], ['data', new Set()]]);
@@ -176,7 +176,7 @@ const pluginData = (m: Record<string, unknown>): Record<string, unknown> => (m.p
 /** VideoRoom publishers recording (room `record: true`) when the server is stopped; returns the recording folder. */
 async function recordRoomAndTerminate(dir: string, signals: number): Promise<string> {
   const server = await startServer(dir, process.env);
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   const clients = [createLoopbackClient(network), createLoopbackClient(network)];
   const sockets: JanusWs[] = [];
   let pumping = true;

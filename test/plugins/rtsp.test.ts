@@ -10,23 +10,22 @@ import net from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
-import { RtspClient, RtspConnection, type RtspClientOptions } from '../../src/plugins/streaming/rtsp-client.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import { RtspClient, type RtspClientOptions } from '../../src/plugins/streaming/rtsp-client.js';
+import { RtspConnection } from '../../src/plugins/streaming/rtsp-connection.js';
 import {
-  authorizationFor,
   headerValues,
   interleavedLength,
-  parseChallenges,
   parseRtspMessage,
   parseRtspResponse,
   parseRtspSdp,
   parseRtspUrl,
   parseSessionHeader,
-  pickChallenge,
   resolveControl,
   RtspError,
   serverPorts,
 } from '../../src/plugins/streaming/rtsp-protocol.js';
+import { authorizationFor, parseChallenges, pickChallenge } from '../../src/plugins/streaming/rtsp-auth.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
 import { watch } from '../helpers/streaming-viewer.js';
@@ -780,7 +779,7 @@ test('rtsp mountpoint: Digest login, SETUP per track, RTP to the mountpoint and 
     assert.equal(created.streaming, 'created', JSON.stringify(created));
     // The 401 challenge is answered with Digest, then one SETUP per track and PLAY.
     assert.deepEqual(cam.methods.slice(-6), ['OPTIONS', 'DESCRIBE', 'DESCRIBE', 'SETUP', 'SETUP', 'PLAY']);
-    const v = await watch(srv.wsUrl, new Network(await discoverNetworkHost()), 321);
+    const v = await watch(srv.wsUrl, new HostNetwork(await discoverNetworkHost()), 321);
     await sleep(500);
     assert.ok(v.payloads.includes('vid!') && v.payloads.includes('aud!'), `viewer got camera media: ${v.payloads.length}`);
     const info = (await ask({ request: 'info', id: 321 })).info as { rtsp: boolean; media: MediaInfo };

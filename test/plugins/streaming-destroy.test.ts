@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { Logger } from '../../src/logging/logger.js';
 import { StreamingPlugin } from '../../src/plugins/streaming/streaming.js';
 import type { JsonObject, PluginHandle } from '../../src/plugins/plugin.js';
@@ -58,7 +58,7 @@ async function started(): Promise<{ plugin: StreamingPlugin; recordings: string 
   // Run again under the no-IPv6 shim (streaming-without-ipv6.test.ts): there the host must have no IPv6.
   if (process.env.PORTUNUS_EXPECT_NO_IPV6 === '1') assert.equal(host.ipv6Available, false);
   const plugin = new StreamingPlugin();
-  await plugin.init({ log: quiet, network: new Network(host), config: {}, recordingsDir: recordings });
+  await plugin.init({ log: quiet, network: new HostNetwork(host), config: {}, recordingsDir: recordings });
   return { plugin, recordings };
 }
 

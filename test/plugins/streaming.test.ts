@@ -7,7 +7,7 @@ import { SrtcpSession } from 'werift';
 import { SrtpRtpProtector } from '../../src/rtp/srtp/srtp-protector.js';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/rtp/srtp/srtp-keys.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
 import { watch, type Viewer } from '../helpers/streaming-viewer.js';
 import { clientOffer, createLoopbackClient } from '../helpers/werift-client.js';
@@ -178,7 +178,7 @@ test('SRTP sources: keyframe requests for a joining viewer go back to the source
     if (enc) source.send(Buffer.from(enc), ports.port, '127.0.0.1');
     seq++;
   }, 20);
-  const network = new Network(await discoverNetworkHost());
+  const network = new HostNetwork(await discoverNetworkHost());
   let viewer: Viewer | undefined;
   try {
     viewer = await watch(srv.wsUrl, network, 883);
@@ -202,7 +202,7 @@ test('watch with an answer nobody asked for is refused (469); the viewer can sti
   const r = await c.send({ request: 'create', type: 'rtp', id: 884, media: [audio()] });
   assert.equal(r.streaming, 'created', JSON.stringify(r));
   const viewer = await StreamingClient.open(srv.wsUrl);
-  const client = createLoopbackClient(new Network(await discoverNetworkHost()));
+  const client = createLoopbackClient(new HostNetwork(await discoverNetworkHost()));
   try {
     const sdp = await clientOffer(client);
     // The core stops an answer nobody asked for before the plugin sees it, as Janus does.

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { Logger } from '../../src/logging/logger.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import type { Network } from '../../src/net/network.js';
 import type { Jsep, JsonObject, NegotiatedMedia, PluginHandle } from '../../src/plugins/plugin.js';
 import { VideoRoomPlugin } from '../../src/plugins/videoroom/videoroom.js';
 import { noIpv6Env } from '../helpers/no-ipv6.js';
@@ -68,7 +69,7 @@ let scratch: string;
 const plugins: VideoRoomPlugin[] = [];
 
 before(async () => {
-  network = new Network(await discoverNetworkHost());
+  network = new HostNetwork(await discoverNetworkHost());
   if (NESTED_NO_IPV6) assert.equal(network.ipv6Available, false, 'the shim hides IPv6');
   scratch = mkdtempSync(join(tmpdir(), 'videoroom-hardening-'));
 });

@@ -23,7 +23,8 @@ import {
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import type { Network } from '../../src/net/network.js';
 import { freePorts, startChildServer } from '../helpers/child-server.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../helpers/janus-ws.js';
@@ -325,7 +326,7 @@ let network: Network;
 let admin: Vr;
 
 before(async () => {
-  network = new Network(await discoverNetworkHost());
+  network = new HostNetwork(await discoverNetworkHost());
   if (AGAINST_JANUS) {
     const { startJanus } = await import('../../bench/janus-reference.js');
     const [http, ws] = await freePorts(2);

@@ -3,7 +3,8 @@
 // the server's descriptors, sockets and timers are measured without the clients'.
 import dgram from 'node:dgram';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import type { Network } from '../../src/net/network.js';
 import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { echotestCycle, streamingCycle, videoroomCycle, type CycleContext } from './cycles.js';
 import { GARBAGE_KINDS, garbage, Prng, type GarbageKind } from './garbage.js';
@@ -46,7 +47,7 @@ class Soak {
   }
 
   static async create(settings: ClientSettings): Promise<Soak> {
-    const soak = new Soak(settings, new Network(await discoverNetworkHost()));
+    const soak = new Soak(settings, new HostNetwork(await discoverNetworkHost()));
     await new Promise<void>((r) => soak.socket.bind(0, '127.0.0.1', () => r()));
     return soak;
   }

@@ -3,7 +3,7 @@
 // child process, so that a server whose event loop one of them blocks cannot block this test as well.
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
-import { Network } from '../../src/net/network.js';
+import { HostNetwork } from '../../src/net/host-network.js';
 import { startChildServer } from '../helpers/child-server.js';
 import { echotestCycle } from './cycles.js';
 import { Prng } from './garbage.js';
@@ -21,7 +21,7 @@ class InjectingCycle extends Prng {
 async function echoSurvives(datagram: Buffer): Promise<void> {
   const server = await startChildServer();
   try {
-    const network = new Network(await discoverNetworkHost());
+    const network = new HostNetwork(await discoverNetworkHost());
     await echotestCycle({
       wsUrl: server.wsUrl,
       network,

@@ -1,6 +1,12 @@
-// janus.plugin.echotest: each handle's media and data come straight back to the same peer.
-import { findFieldError, isJsonObject, type FieldSpec } from '../../core/validate.js';
-import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+// janus.plugin.echotest: each handle's media and data come straight back to the same peer. The reference plugin
+// of the kit (docs/plugin-api.md): one request, checked by its field rules, answered in the handle's queue.
+import type { Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/plugin.js';
+import type { MediaTrackInfo } from '../../plugin-api/media-types.js';
+import type { JsonObject } from '../../core/validate.js';
+import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
+import { PluginError } from '../../plugin-api/plugin-error.js';
+import { PluginRequests } from '../../plugin-api/plugin-requests.js';
+import { requestsFor, type PluginReply, type RequestCall, type BodyOf } from '../../plugin-api/request-table.js';
 import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
 import { keyframeTest } from '../rtp/keyframe.js';
 import { parseRtpHeader } from '../rtp/rtp-header.js';
@@ -9,33 +15,40 @@ import { parseVp9Descriptor, Vp9LayerFilter } from '../rtp/vp9-svc.js';
 import { SimulcastSelector } from '../rtp/simulcast-selector.js';
 import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
 
-const ERR_INVALID_JSON = 412;
-const ERR_INVALID_ELEMENT = 413;
-const ERR_INVALID_SDP = 414;
+/** The error codes the EchoTest sends (Janus's numbering); docs/errors.md lists them. */
+export const E = {
+  INVALID_JSON: 412,
+  /** A field missing, mistyped or out of range; also a recording file name outside the recordings folder. */
+  INVALID_ELEMENT: 413,
+  /** An offer that cannot be answered; also what an internal fault is answered with. */
+  INVALID_SDP: 414,
+} as const;
 
-const FIELDS: readonly FieldSpec[] = [
-  { name: 'audio', type: 'boolean' },
-  { name: 'video', type: 'boolean' },
-  { name: 'data', type: 'boolean' },
-  { name: 'bitrate', type: 'positive' },
-  { name: 'record', type: 'boolean' },
-  { name: 'filename', type: 'string' },
-  { name: 'substream', type: 'positive' },
-  { name: 'temporal', type: 'positive' },
-  { name: 'fallback', type: 'positive' },
-  { name: 'svc', type: 'boolean' },
-  { name: 'spatial_layer', type: 'positive' },
-  { name: 'temporal_layer', type: 'positive' },
-  { name: 'audiocodec', type: 'string' },
-  { name: 'videocodec', type: 'string' },
-  { name: 'videoprofile', type: 'string' },
-  { name: 'opusred', type: 'boolean' },
-  { name: 'min_delay', type: 'integer' },
-  { name: 'max_delay', type: 'integer' },
-  { name: 'keyframe', type: 'boolean' },
-];
-const KNOWN = new Set(FIELDS.map((f) => f.name));
-const LAYER_FIELDS = ['substream', 'temporal', 'spatial_layer', 'temporal_layer'];
+/** The one request: every member is optional, but one of them (or a jsep) must be there. */
+const FIELDS = {
+  audio: 'boolean',
+  video: 'boolean',
+  data: 'boolean',
+  bitrate: 'positive',
+  record: 'boolean',
+  filename: 'string',
+  substream: 'positive',
+  temporal: 'positive',
+  fallback: 'positive',
+  svc: 'boolean',
+  spatial_layer: 'positive',
+  temporal_layer: 'positive',
+  audiocodec: 'string',
+  videocodec: 'string',
+  videoprofile: 'string',
+  opusred: 'boolean',
+  min_delay: 'integer',
+  max_delay: 'integer',
+  keyframe: 'boolean',
+} as const;
+type EchoBody = BodyOf<typeof FIELDS>;
+const KNOWN = new Set(Object.keys(FIELDS));
+const LAYER_FIELDS = ['substream', 'temporal', 'spatial_layer', 'temporal_layer'] as const;
 
 /** Text echoed on a data channel gets this prefix, as in Janus. */
 export const DATA_PREFIX = 'Janus EchoTest here! You wrote: ';
@@ -126,10 +139,17 @@ export class EchoTestPlugin implements Plugin {
     description: 'This is a trivial EchoTest plugin for Janus, just used to showcase the plugin interface.',
     version: 7,
     versionString: '0.0.7',
+    apiVersion: PLUGIN_API_VERSION,
   };
   private readonly sessions = new Map<number, EchoSession>();
   /** Where recordings go: every `filename` a client gives is resolved inside this folder. */
   private recordingsDir = 'recordings';
+  private readonly requests = new PluginRequests<EchoSession>({
+    plugin: 'echotest',
+    codes: { invalidJson: E.INVALID_JSON, missingElement: E.INVALID_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_ELEMENT, internal: E.INVALID_SDP },
+    // Every request is answered asynchronously, as Janus's EchoTest does.
+    only: requestsFor<EchoSession>().ack(FIELDS, (call) => this.process(call), "I'm taking my time!"),
+  });
 
   init(context: PluginContext): void {
     this.recordingsDir = context.recordingsDir;
@@ -142,6 +162,7 @@ export class EchoTestPlugin implements Plugin {
       s.stopRecording();
     }
     this.sessions.clear();
+    this.requests.dropAll();
   }
 
   createSession(handle: PluginHandle): void {
@@ -155,6 +176,7 @@ export class EchoTestPlugin implements Plugin {
       s.stopRecording();
     }
     this.sessions.delete(handle.id);
+    this.requests.drop(handle.id);
   }
 
   querySession(handle: PluginHandle): JsonObject {
@@ -190,30 +212,18 @@ export class EchoTestPlugin implements Plugin {
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult {
     const s = this.sessions.get(handle.id);
     if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
-    // Every request is answered asynchronously, as Janus's EchoTest does.
-    setImmediate(() => {
-      this.process(s, message).catch((err: unknown) => {
-        // An internal fault: the details go to the log, never to the client.
-        handle.log.error(`echotest: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-        handle.pushEvent(message.transaction, { echotest: 'event', error_code: ERR_INVALID_SDP, error: 'Error processing request' });
-      });
-    });
-    return { kind: 'ack', hint: "I'm taking my time!" };
+    return this.requests.ack(s, handle, message);
   }
 
-  private async process(s: EchoSession, message: PluginMessage): Promise<void> {
-    const { handle } = s;
-    const fail = (code: number, error: string): void => handle.pushEvent(message.transaction, { echotest: 'event', error_code: code, error });
-    const body = message.body;
-    if (!isJsonObject(body)) return fail(ERR_INVALID_JSON, 'JSON error: not an object');
-    const invalid = findFieldError(body, FIELDS, { missing: ERR_INVALID_ELEMENT, invalid: ERR_INVALID_ELEMENT });
-    if (invalid) return fail(invalid.code, invalid.reason);
+  /** The request, once its fields have the right types; run in the handle's queue, after the earlier ones. */
+  private async process(call: RequestCall<EchoSession, EchoBody>): Promise<PluginReply | undefined> {
+    const { session: s, handle, body, jsep } = call;
     for (const f of LAYER_FIELDS) {
       const v = body[f];
-      if (typeof v === 'number' && v > 2) return fail(ERR_INVALID_ELEMENT, `Invalid element (${f} should be 0, 1 or 2)`);
+      if (typeof v === 'number' && v > 2) throw new PluginError(E.INVALID_ELEMENT, `Invalid element (${f} should be 0, 1 or 2)`);
     }
-    if (!message.jsep && !Object.keys(body).some((k) => KNOWN.has(k))) {
-      return fail(ERR_INVALID_ELEMENT, 'Message error: no supported attributes found');
+    if (!jsep && !Object.keys(body).some((k) => KNOWN.has(k))) {
+      throw new PluginError(E.INVALID_ELEMENT, 'Message error: no supported attributes found');
     }
     if (body.record === true && !s.recording) {
       // Files are opened when the first packet of each kind arrives (its codec is known then), inside the
@@ -223,7 +233,7 @@ export class EchoTestPlugin implements Plugin {
         for (const kind of ['audio', 'video', 'data']) resolveInside(this.recordingsDir, `${base}-${kind}.mjr`);
       } catch (err) {
         if (!(err instanceof UnsafePathError)) throw err;
-        return fail(ERR_INVALID_ELEMENT, `Invalid element (filename '${base.slice(0, 200)}' ${err.message})`);
+        throw new PluginError(E.INVALID_ELEMENT, `Invalid element (filename '${base.slice(0, 200)}' ${err.message})`);
       }
       s.recording = { folder: this.recordingsDir, base, files: new Map(), failed: new Set() };
       handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr in ${this.recordingsDir}`);
@@ -266,19 +276,14 @@ export class EchoTestPlugin implements Plugin {
     if (typeof body.videocodec === 'string') s.videoCodec = body.videocodec;
 
     const result: JsonObject = { echotest: 'event', result: 'ok' };
-    if (!message.jsep) {
-      handle.pushEvent(message.transaction, result);
-      return;
-    }
-    if (message.jsep.type !== 'offer') {
-      return fail(ERR_INVALID_SDP, 'Error parsing offer: the EchoTest only answers offers');
-    }
-    s.simulcast = (message.jsep.simulcast?.length ?? 0) > 0;
+    if (!jsep) return { data: result };
+    if (jsep.type !== 'offer') throw new PluginError(E.INVALID_SDP, 'Error parsing offer: the EchoTest only answers offers');
+    s.simulcast = (jsep.simulcast?.length ?? 0) > 0;
     s.layers = s.newSelector();
     s.layers.setTarget(s.substream);
     let answer;
     try {
-      answer = await handle.answerOffer(message.jsep, {
+      answer = await handle.answerOffer(jsep, {
         audio: true,
         video: true,
         data: true,
@@ -287,11 +292,9 @@ export class EchoTestPlugin implements Plugin {
         videoCodec: s.videoCodec,
       });
     } catch (err) {
-      return fail(ERR_INVALID_SDP, `Error parsing offer: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (s.destroyed) return;
-    const jsep = message.jsep.e2ee ? { ...answer, e2ee: true } : answer;
-    handle.pushEvent(message.transaction, result, jsep);
+    return { data: result, jsep: jsep.e2ee ? { ...answer, e2ee: true } : answer };
   }
 
   private askKeyframes(s: EchoSession): void {

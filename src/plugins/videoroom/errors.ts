@@ -1,6 +1,7 @@
 // The VideoRoom's error codes (Janus's numbering), the error that carries one to the reply, and field checks
-// that fail with them.
+// that fail with them; how a thrown value becomes the reply's error.
 import { findFieldError, sameSecret, type FieldSpec, type JsonObject } from '../../core/validate.js';
+import type { Logger } from '../../logging/logger.js';
 
 export const E = {
   UNKNOWN: 499,
@@ -48,4 +49,21 @@ export function checkSecret(body: JsonObject, key: string, expected: string): vo
   if (given === undefined || given === null) throw new VideoRoomError(E.MISSING_ELEMENT, `Missing mandatory element (${key})`);
   if (typeof given !== 'string') throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element type (${key} should be a string)`);
   if (!sameSecret(given, expected)) throw new VideoRoomError(E.UNAUTHORIZED, `Unauthorized (wrong ${key})`);
+}
+
+export function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A VideoRoomError as the client sees it; anything else is an internal fault, logged and never shown. */
+export function errorData(err: unknown, log: Logger): JsonObject {
+  if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
+  log.error(`videoroom: internal error: ${errMessage(err)}`);
+  return { videoroom: 'event', error_code: E.UNKNOWN, error: 'Internal error' };
+}
+
+/** A failure of the server's own side (an offer it could not make): logged in full, shown as `what` alone. */
+export function serverFault(log: Logger, what: string, err: unknown): VideoRoomError {
+  log.error(`videoroom: ${what}: ${errMessage(err)}`);
+  return new VideoRoomError(E.UNKNOWN, what);
 }

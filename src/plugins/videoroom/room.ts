@@ -14,7 +14,7 @@ export class Room {
   constructor(
     readonly id: RoomId,
     public settings: RoomSettings,
-    /** Absolute folder the room's recordings go to (see VideoRoomPlugin.recordingFolder). */
+    /** Absolute folder the room's recordings go to (see recordingFolder in recording.ts). */
     public recFolder: string,
   ) {}
 

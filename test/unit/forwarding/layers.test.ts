@@ -1,12 +1,13 @@
 // Simulcast helpers: keyframe detection per codec, the layer selector, and rid → layer ranking.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { substreamOf } from '../../src/media/simulcast-substream.js';
-import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../src/plugins/rtp/keyframe.js';
-import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
-import { TemporalLayerFilter } from '../../src/plugins/rtp/temporal-layer-filter.js';
-import { parseVp8Descriptor, writeVp8PictureId } from '../../src/plugins/rtp/vp8-descriptor.js';
-import { parseVp9Descriptor, Vp9LayerFilter, type Vp9Decision } from '../../src/plugins/rtp/vp9-svc.js';
+import { substreamOf } from '../../../src/media/simulcast-substream.js';
+import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../../src/forwarding/keyframe.js';
+import { SimulcastSelector } from '../../../src/forwarding/simulcast-selector.js';
+import { TemporalLayerFilter } from '../../../src/forwarding/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../../../src/forwarding/vp8-descriptor.js';
+import { parseVp9Descriptor, Vp9LayerFilter, type Vp9Decision } from '../../../src/forwarding/vp9-svc.js';
+import { vp8, vp9 } from './rtp-packets.js';
 
 test('keyframes: VP8 descriptor variants, H.264 NAL/STAP-A/FU-A, VP9; garbage is not a keyframe', () => {
   assert.equal(isVp8Keyframe(Buffer.from([0x10, 0x00])), true); // S=1, PID 0, P=0
@@ -86,18 +87,6 @@ test('rid names rank layers whatever their order in the offer', () => {
   assert.deepEqual(['a', 'b', 'c'].map((r) => substreamOf(r, ['a', 'b', 'c'])), [2, 1, 0], 'unknown names: offer order, highest first');
 });
 
-/** A VP8 payload descriptor with a 15-bit picture ID, TL0PICIDX and TID/Y. */
-function vp8(pid: number, tid: number, sync: boolean, start = true): Buffer {
-  const b = Buffer.alloc(8);
-  b[0] = 0x80 | (start ? 0x10 : 0);
-  b[1] = 0x80 | 0x40 | 0x20; // I, L, T
-  b[2] = 0x80 | (pid >> 8);
-  b[3] = pid & 0xff;
-  b[4] = 7;
-  b[5] = (tid << 6) | (sync ? 0x20 : 0);
-  return b;
-}
-
 test('VP8 descriptor: picture ID, TL0PICIDX, TID and Y are read; truncation and garbage never throw', () => {
   const d = parseVp8Descriptor(vp8(0x1234, 1, true));
   assert.deepEqual(d && { start: d.frameStart, pid: d.pictureId, bits: d.pictureIdBits, tl0: d.tl0PicIdx, tid: d.tid, y: d.layerSync, len: d.length }, { start: true, pid: 0x1234, bits: 15, tl0: 7, tid: 1, y: true, len: 6 });
@@ -137,16 +126,6 @@ test('temporal filter: down at once, up only at a layer-sync frame, picture IDs 
   frame(20, 0);
   assert.deepEqual(out, [10, 11, 12, 13, 14, 15, 16, 17]);
 });
-
-/** A flexible-mode VP9 descriptor (I, P, L, F, B, E) with a 15-bit picture ID and layer indices. */
-function vp9(o: { p?: boolean; b?: boolean; e?: boolean; sid: number; tid: number; u?: boolean }): Buffer {
-  const b = Buffer.alloc(6);
-  b[0] = 0x80 | (o.p ? 0x40 : 0) | 0x20 | 0x10 | (o.b ? 0x08 : 0) | (o.e ? 0x04 : 0);
-  b[1] = 0x80;
-  b[2] = 7;
-  b[3] = (o.tid << 5) | (o.u ? 0x10 : 0) | (o.sid << 1);
-  return b;
-}
 
 test('VP9 SVC: layers read from the descriptor; down at the next picture, spatial up only at a keyframe, the kept top layer marked', () => {
   const d = parseVp9Descriptor(vp9({ p: true, b: true, sid: 2, tid: 1, u: true }))!;

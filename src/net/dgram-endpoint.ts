@@ -1,0 +1,100 @@
+// The kernel's UDP socket behind the UdpEndpoint interface. Opened only by HostNetwork.
+import type dgram from 'node:dgram';
+import type { Family } from './address.js';
+import type { BoundUdpSocket, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
+
+type Logger = (message: string) => void;
+
+export class DgramEndpoint implements BoundUdpSocket {
+  private messageHandler: UdpMessageHandler | undefined;
+  private errorHandler: UdpErrorHandler | undefined;
+  private isClosed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly socket: dgram.Socket,
+    readonly family: Family,
+    readonly address: string,
+    readonly port: number,
+    readonly dualStack: boolean,
+    readonly requested: string | undefined,
+    private readonly what: string,
+    private readonly warn: Logger,
+  ) {
+    // A socket error after binding (ICMP unreachable and the like) must never crash the server.
+    socket.on('error', (err) => {
+      if (this.errorHandler) this.errorHandler(err);
+      else this.warn(`${this.what}: socket error: ${err.message}`);
+    });
+    // Closed behind our back through the deprecated `socket` (plugins still do so).
+    socket.once('close', () => {
+      this.isClosed = true;
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  send(packet: Buffer, port: number, address: string): void {
+    if (this.isClosed) return;
+    try {
+      this.socket.send(packet, port, address);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  sendPrefix(packet: Buffer, length: number, port: number, address: string): void {
+    if (this.isClosed) return;
+    try {
+      this.socket.send(packet, 0, length, port, address);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  sendParts(parts: readonly Buffer[], port: number, address: string): void {
+    if (this.isClosed) return;
+    try {
+      // dgram copies the list itself (a frozen one works), so the caller's array is passed as is.
+      this.socket.send(parts, port, address);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  onMessage(handler: UdpMessageHandler | undefined): void {
+    // The handler itself is the listener: the kernel's (data, rinfo) fits it, so nothing sits in between.
+    if (this.messageHandler) this.socket.off('message', this.messageHandler);
+    this.messageHandler = handler;
+    if (handler) this.socket.on('message', handler);
+  }
+
+  onError(handler: UdpErrorHandler | undefined): void {
+    this.errorHandler = handler;
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = new Promise((resolve) => {
+      if (this.isClosed) {
+        resolve();
+        return;
+      }
+      this.isClosed = true;
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed through the raw socket
+      }
+    });
+    return this.closing;
+  }
+
+  private failed(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.errorHandler) this.errorHandler(error);
+    else this.warn(`${this.what}: send failed: ${error.message}`);
+  }
+}

@@ -1,0 +1,48 @@
+// A bound UDP socket as the rest of the server sees it: where it is bound, how to send, how to receive.
+// Implemented over the kernel by DgramEndpoint and in memory by the tests' fake network.
+import type dgram from 'node:dgram';
+import type { Family } from './address.js';
+
+/** Where a datagram came from. The kernel's receive info object is passed as is (no allocation per datagram). */
+export interface UdpSource {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type UdpMessageHandler = (data: Buffer, from: UdpSource) => void;
+export type UdpErrorHandler = (err: Error) => void;
+
+export interface UdpEndpoint {
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  readonly dualStack: boolean;
+  /** The bind text the user asked for, if any. */
+  readonly requested?: string;
+  readonly closed: boolean;
+  /**
+   * Sends one datagram; never throws and takes no callback (a callback costs a tick per packet): failures
+   * reach the error handler. `address` should be an IP literal (on an IPv6 endpoint an IPv4 one mapped, see
+   * destinationFor): a literal costs no look-up, a name goes to the resolver.
+   */
+  send(packet: Buffer, port: number, address: string): void;
+  /** Sends the first `length` bytes of `packet` (a buffer the caller reuses for every packet). */
+  sendPrefix(packet: Buffer, length: number, port: number, address: string): void;
+  /** Sends the concatenation of `parts` as one datagram, without copying them together first. */
+  sendParts(parts: readonly Buffer[], port: number, address: string): void;
+  /** Sets the one receiver of this endpoint's datagrams (a later call replaces it; undefined drops them). */
+  onMessage(handler: UdpMessageHandler | undefined): void;
+  /** Sets the receiver of socket errors (send failures, ICMP errors); without one they are logged. */
+  onError(handler: UdpErrorHandler | undefined): void;
+  /** Closes the socket; idempotent, resolves once it is closed. */
+  close(): Promise<void>;
+}
+
+/** What Network.openUdp returns during the move to endpoints: an endpoint that still shows its socket. */
+export interface BoundUdpSocket extends UdpEndpoint {
+  /**
+   * @deprecated The raw socket, kept only until the plugins and webrtc-peer.ts use the endpoint methods.
+   * Unavailable (throws) on endpoints of the fake network.
+   */
+  readonly socket: dgram.Socket;
+}

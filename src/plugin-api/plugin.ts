@@ -1,0 +1,159 @@
+// The plugin interface: the one door between the core and the plugins that own media logic. Every rule a plugin
+// author must know is written here, next to the member it governs (docs/plugin-api.md walks through a plugin).
+import type { Logger } from '../logging/logger.js';
+import type { Network } from '../net/network.js';
+import type { JsonObject } from '../core/validate.js';
+import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack } from './media-types.js';
+
+export interface PluginDescriptor {
+  /** Package name clients attach to, e.g. "janus.plugin.echotest". */
+  readonly package: string;
+  readonly name: string;
+  readonly author: string;
+  readonly description: string;
+  readonly version: number;
+  readonly versionString: string;
+  /**
+   * The plugin API version the plugin was written for (`PLUGIN_API_VERSION`). The registry refuses a plugin that
+   * declares another one, with an error line naming both; the server goes on without it. Absent counts as 1.
+   */
+  readonly apiVersion?: number;
+}
+
+/** A message from a client to a plugin (`janus: "message"`). */
+export interface PluginMessage {
+  readonly transaction: string;
+  /** Always a JSON object (the core refuses anything else); its members are the client's, unchecked. */
+  readonly body: JsonObject;
+  /** Already checked by the core: a known type and SDP that parses. */
+  readonly jsep?: Jsep;
+}
+
+/**
+ * How a plugin answers a message:
+ * - `ok`: a synchronous reply, sent as `success` with `plugindata` (and an optional jsep);
+ * - `ack`: the plugin took the message and will answer later with `handle.pushEvent(transaction, …)`;
+ * - `error`: the core answers with Janus error 462 (or the given code) and this reason. For the core's own
+ *   refusals only (no plugin state for the handle); a plugin's errors go in `plugindata` (see `PluginError`).
+ */
+export type PluginResult =
+  | { readonly kind: 'ok'; readonly data: JsonObject; readonly jsep?: Jsep }
+  | { readonly kind: 'ack'; readonly hint?: string }
+  | { readonly kind: 'error'; readonly reason: string; readonly code?: number };
+
+/** What the core offers a plugin for one handle. */
+export interface PluginHandle {
+  readonly id: number;
+  readonly sessionId: number;
+  readonly opaqueId?: string;
+  /** Lines carry the session and handle ids: log a handle's events here, not on the plugin's logger. */
+  readonly log: Logger;
+  /**
+   * Sends an event to the client; `transaction` ties it to the request it answers (undefined: an unsolicited
+   * event). Events pushed while the core is still answering a request on this handle are held until the `ack`
+   * is out, so an answer can never overtake its `ack`.
+   */
+  pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void;
+  /** Answers the client's offer from the handle's PeerConnection; rejects with a reason on bad SDP. */
+  answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
+  /**
+   * Creates an offer for the given tracks (server-initiated negotiation). On a PeerConnection the server offered
+   * before, a renegotiation: listed mids keep their m-lines, unlisted ones go inactive, new ones are added.
+   */
+  createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
+  /** A new offer with new ICE credentials on the PeerConnection the server offered (an ICE restart). */
+  restartIce(): Promise<Jsep>;
+  /** The m-lines the last negotiation accepted (empty before one). */
+  negotiatedMedia(): readonly NegotiatedMedia[];
+  /**
+   * Sends RTP (header included, unencrypted) to the client on a negotiated mid; the media layer writes its own
+   * SSRC, payload type, sequence number and timestamp. An unknown mid, or no media yet, drops the packet.
+   */
+  relayRtp(mid: string, packet: Buffer): void;
+  /** As `relayRtp`, for RTCP. */
+  relayRtcp(mid: string, packet: Buffer): void;
+  /** The next packet relayed on `mid` starts a new run (e.g. after a pause): the client still sees one stream. */
+  restartRtp(mid: string): void;
+  /** A packet the plugin chose not to relay on `mid` (a dropped temporal layer): the next ones close the gap. */
+  skipRtp(mid: string): void;
+  relayData(data: Buffer | string, label?: string): void;
+  /** Asks the client's sender for a keyframe (PLI) on a mid; `'*'` asks on every video mid of the handle. */
+  requestKeyframe(mid: string): void;
+  /** Caps the client's send bitrate (REMB). */
+  sendRemb(bitrate: number): void;
+  /** Closes the PeerConnection (hangup reason "Close PC"); the handle stays. */
+  closePc(): void;
+  /** Ends the handle altogether, as a `detach` would (`destroySession` follows). */
+  end(): void;
+}
+
+/** Shared services the core gives to a plugin at start-up. */
+export interface PluginContext {
+  /** The plugin's logger (its lines carry the plugin's package name). */
+  readonly log: Logger;
+  /** The only way a plugin opens a socket (never `node:dgram`/`node:net` directly). */
+  readonly network: Network;
+  /** The plugin's own configuration section (may be empty). */
+  readonly config: JsonObject;
+  /** Where a plugin keeps what it is asked to keep (`permanent: true`); undefined = nowhere (general.state_dir unset). */
+  readonly state?: PluginStateStore;
+  /**
+   * The absolute folder (general.recordings_dir) inside which every file a client names must be resolved
+   * (see plugins/safe-path.ts). Paths from the plugin's own configuration file are the operator's and may be anywhere.
+   */
+  readonly recordingsDir: string;
+}
+
+/** A plugin's saved state: named groups of settings, read at start and rewritten whole on each change. */
+export interface PluginStateStore {
+  /** Where it is kept, for messages. */
+  readonly location: string;
+  /** What was saved so far; throws when it cannot be read. */
+  load(): JsonObject;
+  /** Replaces what is saved; throws when it cannot be written. */
+  save(groups: JsonObject): void;
+}
+
+/**
+ * A plugin. Every method is called on the event loop, one call at a time; none may block it (file and socket
+ * work is asynchronous or bounded). Ships in the server by one line in `plugins/catalog.ts`.
+ */
+export interface Plugin {
+  readonly descriptor: PluginDescriptor;
+  /** Called once before any handle attaches; a throw (or rejection) disables this plugin alone, with an error line. */
+  init?(context: PluginContext): Promise<void> | void;
+  /** Called once at shutdown after the last handle; close files and sockets here. A throw is logged. */
+  destroy?(): Promise<void> | void;
+  /** A handle attached; throw to refuse (error 461). */
+  createSession(handle: PluginHandle): void;
+  /**
+   * A client's message. Calls overlap: the core does not wait for an earlier message's answer before handing
+   * over the next one, so a plugin that must take a handle's requests one at a time in arrival order (as
+   * Janus's message thread does) queues them: `PluginRequests` in the kit does this per handle.
+   * Errors the client should see go in `plugindata` as `{ <plugin>: 'event', error_code, error }` (a `PluginError`
+   * through the kit); a throw that is not a `JanusError` is an internal fault: logged, the client gets 490.
+   */
+  handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult>;
+  /** The PeerConnection is up (ICE + DTLS done). */
+  setupMedia?(handle: PluginHandle): void;
+  /**
+   * An RTP packet from the client, decrypted (header included). The buffer is lent: valid only during this call
+   * (the media layer reuses it), so keep a copy of anything needed later. The plugin may change it in place
+   * before relaying it. The hot path: no allocation or closure per packet.
+   */
+  incomingRtp?(handle: PluginHandle, track: MediaTrackInfo, packet: Buffer): void;
+  /** An RTCP compound packet from the client (decrypted); lent as in `incomingRtp`. `track` is undefined when no mid matches. */
+  incomingRtcp?(handle: PluginHandle, track: MediaTrackInfo | undefined, packet: Buffer): void;
+  /** A data channel message; a Buffer is lent as in `incomingRtp`. */
+  incomingData?(handle: PluginHandle, label: string, data: Buffer | string): void;
+  /** The uplink or downlink is losing packets (Janus `slowlink`). */
+  slowLink?(handle: PluginHandle, uplink: boolean, video: boolean): void;
+  /** The PeerConnection went away; the handle remains. */
+  hangupMedia?(handle: PluginHandle): void;
+  /** The handle is gone (detach, session end, `end()`): drop its state and its queued requests; push nothing more. */
+  destroySession(handle: PluginHandle): void;
+  /** Plugin-specific state for Admin `handle_info`. */
+  querySession?(handle: PluginHandle): JsonObject;
+  /** Admin `message_plugin`. */
+  handleAdminMessage?(request: JsonObject): JsonObject | Promise<JsonObject>;
+}

@@ -1,0 +1,97 @@
+// A plugin's requests as a table: per request, the rules its fields follow and the handler that gets the body
+// once they hold, typed by those rules.
+import type { FieldSpec, FieldType, JsonObject } from '../core/validate.js';
+import type { Jsep } from './media-types.js';
+import type { PluginHandle } from './plugin.js';
+
+/** A field's rule: its type (absent or null is allowed), or its type and `required: true`. */
+export type FieldRule = FieldType | { readonly type: FieldType; readonly required: true };
+/** Rules by field name, checked in the order written (the first broken one is reported). */
+export type FieldRules = Readonly<Record<string, FieldRule>>;
+
+/** The value a field type admits. */
+interface FieldValues {
+  string: string;
+  integer: number;
+  positive: number;
+  boolean: boolean;
+  object: JsonObject;
+  array: readonly unknown[];
+  number: number;
+  'string-array': readonly string[];
+  'string-or-integer': string | number;
+}
+
+type RuleType<R> = R extends { readonly type: infer T extends FieldType } ? T : R extends FieldType ? R : never;
+type RequiredKeys<R extends FieldRules> = { [K in keyof R]: R[K] extends { readonly required: true } ? K : never }[keyof R];
+
+/** The body a handler receives: required fields present and typed, optional ones typed or absent (or null). */
+export type BodyOf<R extends FieldRules> = JsonObject & { readonly [K in RequiredKeys<R>]: FieldValues[RuleType<R[K]>] } & {
+  readonly [K in Exclude<keyof R, RequiredKeys<R>>]?: FieldValues[RuleType<R[K]>] | null;
+};
+
+/** What a handler answers: the `plugindata` data, and a jsep for an offer or answer. */
+export interface PluginReply {
+  readonly data: JsonObject;
+  readonly jsep?: Jsep;
+}
+
+/** One call of a request handler. */
+export interface RequestCall<S, B extends JsonObject = JsonObject> {
+  /** The plugin's own state for the handle. */
+  readonly session: S;
+  readonly handle: PluginHandle;
+  readonly body: B;
+  readonly transaction: string;
+  readonly jsep?: Jsep;
+}
+
+/** A request answered in the `success` reply; it runs at once, even while the handle's `ack` requests wait. */
+export interface OkRequest<S> {
+  readonly answer: 'ok';
+  readonly fields: FieldRules;
+  run(call: RequestCall<S>): PluginReply | Promise<PluginReply>;
+}
+
+/**
+ * A request acknowledged at once, then run after the handle's earlier `ack` requests, one at a time; the reply it
+ * returns goes out as an event with the request's transaction (undefined: it answered by itself, or not at all).
+ */
+export interface AckRequest<S> {
+  readonly answer: 'ack';
+  readonly fields: FieldRules;
+  /** The `hint` of the `ack`. */
+  readonly hint?: string;
+  run(call: RequestCall<S>): PluginReply | undefined | Promise<PluginReply | undefined>;
+}
+
+/** A request; its handler throws `PluginError` for what the client should read. */
+export type RequestEntry<S> = OkRequest<S> | AckRequest<S>;
+
+/** Requests by name (the body's `request`). */
+export type RequestTable<S> = Readonly<Record<string, RequestEntry<S>>>;
+
+/**
+ * Builds entries whose handler sees a body typed by its rules, for plugin state `S`:
+ * `const on = requestsFor<MySession>(); const table = { list: on.ok({ id: 'integer' }, (c) => …) };`
+ */
+export function requestsFor<S>() {
+  return {
+    ok<const R extends FieldRules>(fields: R, run: (call: RequestCall<S, BodyOf<R>>) => PluginReply | Promise<PluginReply>): OkRequest<S> {
+      // Safe: the kit calls `run` only with a body that passed `fields`.
+      return { answer: 'ok', fields, run: run as (call: RequestCall<S>) => PluginReply | Promise<PluginReply> };
+    },
+    ack<const R extends FieldRules>(
+      fields: R,
+      run: (call: RequestCall<S, BodyOf<R>>) => PluginReply | undefined | Promise<PluginReply | undefined>,
+      hint?: string,
+    ): AckRequest<S> {
+      return { answer: 'ack', fields, hint, run: run as (call: RequestCall<S>) => PluginReply | undefined | Promise<PluginReply | undefined> };
+    },
+  };
+}
+
+/** The rules as `findFieldError` takes them, in the order written. */
+export function fieldSpecs(rules: FieldRules): FieldSpec[] {
+  return Object.entries(rules).map(([name, rule]) => (typeof rule === 'string' ? { name, type: rule } : { name, type: rule.type, required: true }));
+}

@@ -1,0 +1,82 @@
+// Cascading requests: RTP forwarders (rtp_forward, stop_rtp_forward, listforwarders), remotizations
+// (publish_remotely, unpublish_remotely, listremotes) and remote publishers (add, update, remove).
+import type { JsonObject } from '../plugin.js';
+import { check, E, VideoRoomError } from './errors.js';
+import { checkRange, RANGES } from './limits.js';
+import { withdraw } from './publication.js';
+import type { Publisher } from './publisher.js';
+import type { Room } from './room.js';
+import { checkAdminKey, lookupPublisher, lookupRoom, newUserId, userIdOf } from './room-access.js';
+import type { VideoRoomState } from './videoroom-state.js';
+
+/** The remote publisher `id` names in a room. */
+function lookupRemote(vr: VideoRoomState, room: Room, body: JsonObject): Publisher {
+  const id = userIdOf(vr, body, 'id', true)!;
+  const p = room.participants.get(id);
+  if (!p || !p.remote) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remote publisher (${id})`);
+  return p;
+}
+
+export function listForwarders(vr: VideoRoomState, body: JsonObject): JsonObject {
+  const room = lookupRoom(vr, body, true);
+  return { videoroom: 'forwarders', room: room.id, publishers: vr.cascade.listForwarders(room) };
+}
+
+export async function rtpForward(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
+  if (vr.options.lockRtpForward) checkAdminKey(vr, body);
+  const room = lookupRoom(vr, body, true);
+  const p = lookupPublisher(vr, room, body);
+  return { videoroom: 'rtp_forward', room: room.id, publisher_id: p.id, ...(await vr.cascade.rtpForward(room, p, body)) };
+}
+
+export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
+  check(body, [{ name: 'stream_id', type: 'positive', required: true }]);
+  checkRange(body, 'stream_id', RANGES.stream_id);
+  if (vr.options.lockRtpForward) checkAdminKey(vr, body);
+  const room = lookupRoom(vr, body, true);
+  const p = lookupPublisher(vr, room, body);
+  vr.cascade.stopForward(p, body.stream_id as number);
+  return { videoroom: 'stop_rtp_forward', room: room.id, publisher_id: p.id, stream_id: body.stream_id as number };
+}
+
+export async function publishRemotely(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
+  if (vr.options.lockRtpForward) checkAdminKey(vr, body);
+  const room = lookupRoom(vr, body, true);
+  const p = lookupPublisher(vr, room, body);
+  return { videoroom: 'success', room: room.id, id: p.id, ...(await vr.cascade.publishRemotely(p, body)) };
+}
+
+export function unpublishRemotely(vr: VideoRoomState, body: JsonObject): JsonObject {
+  const room = lookupRoom(vr, body, true);
+  const p = lookupPublisher(vr, room, body);
+  vr.cascade.unpublishRemotely(p, body);
+  return { videoroom: 'success', room: room.id, id: p.id };
+}
+
+export function listRemotes(vr: VideoRoomState, body: JsonObject): JsonObject {
+  const room = lookupRoom(vr, body, true);
+  const p = lookupPublisher(vr, room, body);
+  return { videoroom: 'success', room: room.id, id: p.id, list: vr.cascade.listRemotes(p) };
+}
+
+export async function addRemotePublisher(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
+  const room = lookupRoom(vr, body, true);
+  const id = userIdOf(vr, body, 'id', false);
+  if (id !== undefined && room.participants.has(id)) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
+  const newId = id ?? newUserId(vr, room);
+  return { videoroom: 'success', room: room.id, ...(await vr.cascade.addRemotePublisher(room, newId, body)) };
+}
+
+export function updateRemotePublisher(vr: VideoRoomState, body: JsonObject): JsonObject {
+  const room = lookupRoom(vr, body, true);
+  const p = lookupRemote(vr, room, body);
+  vr.cascade.updateRemotePublisher(room, p, body);
+  return { videoroom: 'success' };
+}
+
+export function removeRemotePublisher(vr: VideoRoomState, body: JsonObject): JsonObject {
+  const room = lookupRoom(vr, body, true);
+  const p = lookupRemote(vr, room, body);
+  withdraw(vr, room, p, true);
+  return { videoroom: 'success' };
+}

@@ -1,0 +1,105 @@
+// A participant's publication: negotiating a publisher's offer, announcing the publication to the room, ending it
+// (unpublish) and taking the participant out of the room (withdraw).
+import type { JsonObject, Jsep } from '../plugin.js';
+import { E, errMessage, VideoRoomError } from './errors.js';
+import { participantEvent, publishersEvent } from './events.js';
+import type { HandleState } from './handle-state.js';
+import { askKeyframe } from './keyframes.js';
+import { PublisherStream, type Publisher } from './publisher.js';
+import { setRecording } from './recording.js';
+import type { Room } from './room.js';
+import { SubscriberStream } from './subscriber.js';
+import { streamGone } from './subscription-streams.js';
+import { TalkingDetector } from './talking.js';
+import type { VideoRoomState } from './videoroom-state.js';
+
+/** The bitrate a publisher is asked to keep to (REMB): its own, within the room's cap. */
+export function publisherBitrate(room: Room, p: Publisher): number {
+  const cap = room.settings.bitrate;
+  if (p.bitrate > 0 && (!room.settings.bitrateCap || cap === 0 || p.bitrate <= cap)) return p.bitrate;
+  return cap;
+}
+
+/** Answers a publisher's offer; a first one gives the publisher its streams (announced once media is up). */
+export async function publish(h: HandleState, room: Room, p: Publisher, body: JsonObject, jsep: Jsep, mayRenegotiate: boolean): Promise<Jsep> {
+  if (jsep.type !== 'offer') throw new VideoRoomError(E.INVALID_SDP_TYPE, jsep.type === 'answer' ? 'Only publishers send offers' : `Unknown SDP type '${String(jsep.type)}'`);
+  if (room.settings.requireE2ee && !jsep.e2ee) throw new VideoRoomError(E.INVALID_SDP, 'Room requires end-to-end encrypted media');
+  const renegotiating = p.active || p.publishing;
+  if (renegotiating && !mayRenegotiate) throw new VideoRoomError(E.ALREADY_PUBLISHED, "Can't publish, already published");
+  if (!renegotiating && room.publishingCount() >= room.settings.publishers) {
+    throw new VideoRoomError(E.PUBLISHERS_FULL, `Maximum number of publishers (${room.settings.publishers}) already reached`);
+  }
+  const prefer = (asked: unknown, allowed: readonly string[], what: string): string[] => {
+    if (typeof asked !== 'string') return [...allowed];
+    const c = asked.toLowerCase();
+    if (!allowed.includes(c)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} ${c} is not allowed in this room)`);
+    return [c, ...allowed.filter((x) => x !== c)];
+  };
+  const audioCodecs = prefer(body.audiocodec, room.settings.audioCodecs, 'audiocodec');
+  const videoCodecs = prefer(body.videocodec, room.settings.videoCodecs, 'videocodec');
+  if (typeof body.display === 'string') p.display = body.display;
+  p.publishing = true;
+  let answer: Jsep;
+  try {
+    answer = await h.handle.answerOffer(jsep, { audio: true, video: true, data: true, direction: 'recvonly', audioCodecs, videoCodecs });
+  } catch (err) {
+    if (!renegotiating) p.publishing = false;
+    throw new VideoRoomError(E.INVALID_SDP, `Error processing SDP: ${errMessage(err)}`);
+  }
+  if (h.destroyed || h.role.kind !== 'publisher') return answer;
+  if (!renegotiating) {
+    const streams = h.handle.negotiatedMedia().map((m, i) => {
+      const s = new PublisherStream(m.index ?? i, m.mid, m.kind, m.codec, (m.rids?.length ?? 0) > 1, m.extensions);
+      s.description = p.pendingDescriptions.get(m.mid);
+      return s;
+    });
+    p.pendingDescriptions.clear();
+    p.setStreams(streams);
+    p.e2ee = jsep.e2ee === true;
+    if (typeof body.record === 'boolean' || room.settings.record) p.recording = body.record === true || room.settings.record;
+  }
+  return jsep.e2ee ? { ...answer, e2ee: true } : answer;
+}
+
+/** Announces a publication that is up to the room (publishers' handles get the `publishers` event). */
+export function announce(vr: VideoRoomState, room: Room, p: Publisher): void {
+  p.active = true;
+  p.publishing = false;
+  if (room.settings.audiolevelEvent) {
+    for (const s of p.streams) {
+      if (s.type !== 'audio' || !s.hasAudioLevel) continue;
+      const detector = new TalkingDetector(p.audioActivePackets ?? room.settings.audioActivePackets, p.audioLevelAverage ?? room.settings.audioLevelAverage);
+      s.talking = {
+        detector,
+        // Everyone hears it, the speaker included.
+        report: (change, average) => room.notify({ videoroom: change, room: room.id, id: p.id, mindex: s.mindex, mid: s.mid, 'audio-level-dBov-avg': average }),
+      };
+    }
+  }
+  room.notify(publishersEvent(room, p), p);
+  if (p.recording || room.settings.record) setRecording(vr, room, p, true);
+  for (const s of p.streams) if (s.type === 'video') askKeyframe(vr, p, s, true);
+}
+
+export function unpublish(vr: VideoRoomState, room: Room, p: Publisher): void {
+  const wasActive = p.active;
+  p.active = false;
+  p.publishing = false;
+  setRecording(vr, room, p, p.recording, true);
+  vr.cascade.publisherGone(p);
+  for (const s of p.streams) {
+    for (const sink of [...s.sinks, ...s.dataSinks]) if (sink instanceof SubscriberStream) streamGone(vr, sink);
+    s.sinks.clear();
+    s.dataSinks.clear();
+  }
+  p.setStreams([]);
+  if (wasActive) room.notify(participantEvent(room, 'unpublished', p), p);
+}
+
+/** A remote publisher is removed, or a participant leaves the room. */
+export function withdraw(vr: VideoRoomState, room: Room, p: Publisher, announceLeaving: boolean): void {
+  if (p.active || p.publishing) unpublish(vr, room, p);
+  vr.cascade.removeRemote(p);
+  room.participants.delete(p.id);
+  if (announceLeaving) room.notify(participantEvent(room, 'leaving', p), p);
+}

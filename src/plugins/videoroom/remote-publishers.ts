@@ -1,0 +1,193 @@
+// Remote publishers (`add_remote_publisher`): a room's participant fed over plain (or SRTP) RTP by another
+// server, on sockets of its own in Janus's fixed port range; keyframe requests go back to the address its RTCP
+// socket latched.
+import { randomUint32 } from '../../core/ids.js';
+import { isJsonObject } from '../../core/validate.js';
+import type { Logger } from '../../logging/logger.js';
+import { BindError } from '../../net/bind-error.js';
+import { destinationFor } from '../../net/address.js';
+import type { BoundUdpSocket, Network } from '../../net/network.js';
+import { buildPli } from '../../rtp/rtcp.js';
+import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
+import type { JsonObject } from '../plugin.js';
+import { parseRemoteStream, REMOTE_SSRC_BASE, remoteSsrc } from './cascade-streams.js';
+import { check, E, VideoRoomError } from './errors.js';
+import { checkRanges, checkStored, RANGES } from './limits.js';
+import { Publisher, type PublisherStream, type UserId } from './publisher.js';
+import type { Room } from './room.js';
+import { parseSrtp, unprotectorFor } from './srtp-settings.js';
+
+/** Remote publishers listen in Janus's fixed range. */
+const REMOTE_PORT_RANGE = { min: 10000, max: 60000 };
+
+/** A remote publisher's sockets and what it has learned. */
+interface RemoteSource {
+  readonly rtp: BoundUdpSocket;
+  readonly rtcp: BoundUdpSocket;
+  srtp: SrtpRtpUnprotector | undefined;
+  /** Where keyframe requests go: the last sender seen on the RTCP socket. */
+  latched: { address: string; port: number } | undefined;
+  /** Streams a keyframe was asked for before anything was latched. */
+  readonly keyframeWanted: Set<PublisherStream>;
+  readonly byMindex: Map<number, PublisherStream>;
+  readonly room: Room;
+}
+
+export class RemotePublishers {
+  private readonly remotes = new Map<Publisher, RemoteSource>();
+
+  constructor(
+    private readonly network: Network,
+    private readonly log: Logger,
+    /** A remote publisher is ready: the room hears of it. */
+    private readonly announce: (room: Room, p: Publisher) => void,
+  ) {}
+
+  /** Remote publishers with sockets open. */
+  publishers(): Publisher[] {
+    return [...this.remotes.keys()];
+  }
+
+  async add(room: Room, id: UserId, body: JsonObject): Promise<JsonObject> {
+    check(body, [
+      { name: 'display', type: 'string' },
+      { name: 'metadata', type: 'object' },
+      { name: 'mcast', type: 'string' },
+      { name: 'iface', type: 'string' },
+      { name: 'port', type: 'positive' },
+      { name: 'rtcp_port', type: 'positive' },
+      { name: 'streams', type: 'array', required: true },
+    ]);
+    checkRanges(body, [['port', RANGES.listen_port], ['rtcp_port', RANGES.listen_port]]);
+    checkStored(body, ['display', 'metadata', 'streams']);
+    const raw = body.streams as unknown[];
+    if (raw.length === 0) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (streams)');
+    const streams = raw.map((e, i) => parseRemoteStream(room, isJsonObject(e) ? e : {}, i));
+    const srtp = parseSrtp(body);
+    const iface = typeof body.iface === 'string' && body.iface !== '' ? body.iface : undefined;
+    const mcast = typeof body.mcast === 'string' && body.mcast !== '' ? body.mcast : undefined;
+    const open = async (what: string, port: number): Promise<BoundUdpSocket> => {
+      try {
+        return await this.network.openUdp({ what: `remote publisher ${id} ${what}`, bind: iface, multicast: mcast, port, portRange: REMOTE_PORT_RANGE, recvBufferSize: 4 * 1024 * 1024 });
+      } catch (err) {
+        if (err instanceof BindError) throw new VideoRoomError(E.UNKNOWN, `Could not open UDP socket for RTP stream: ${err.message}`);
+        throw err;
+      }
+    };
+    const rtp = await open('RTP', typeof body.port === 'number' ? body.port : 0);
+    let rtcp: BoundUdpSocket;
+    try {
+      rtcp = await open('RTCP', typeof body.rtcp_port === 'number' ? body.rtcp_port : 0);
+    } catch (err) {
+      rtp.socket.close();
+      throw err;
+    }
+    const p = new Publisher(id, randomUint32(), undefined);
+    if (typeof body.display === 'string') p.display = body.display;
+    if (isJsonObject(body.metadata)) p.metadata = body.metadata;
+    p.setStreams(streams);
+    const source: RemoteSource = {
+      rtp,
+      rtcp,
+      srtp: srtp ? unprotectorFor(srtp) : undefined,
+      latched: undefined,
+      keyframeWanted: new Set(),
+      byMindex: new Map(streams.map((s) => [s.mindex, s])),
+      room,
+    };
+    this.remotes.set(p, source);
+    rtp.socket.on('message', (msg) => this.remotePacket(source, msg));
+    rtcp.socket.on('message', (_msg, rinfo) => {
+      const first = source.latched === undefined;
+      source.latched = { address: rinfo.address, port: rinfo.port };
+      if (first) {
+        for (const s of source.keyframeWanted) this.requestKeyframe(p, s);
+        source.keyframeWanted.clear();
+      }
+    });
+    room.participants.set(id, p);
+    this.announce(room, p);
+    this.log.info(`videoroom: room ${room.id}: remote publisher ${id} on ${rtp.address} port ${rtp.port} (RTCP ${rtcp.port})`);
+    const out: JsonObject = { id, port: rtp.port, rtcp_port: rtcp.port };
+    if (iface !== undefined || mcast !== undefined) out.ip = mcast ?? iface;
+    return out;
+  }
+
+  private remotePacket(source: RemoteSource, msg: Buffer): void {
+    if (msg.length < 12 || msg[0] >> 6 !== 2) return;
+    const ssrc = msg.readUInt32BE(8);
+    if (ssrc < REMOTE_SSRC_BASE) return;
+    const mindex = Math.floor((ssrc - REMOTE_SSRC_BASE) / 10);
+    const layer = (ssrc - REMOTE_SSRC_BASE) % 10;
+    let stream: PublisherStream | undefined;
+    for (const s of source.byMindex.values()) if (s.remoteMindex === mindex) stream = s;
+    if (!stream || stream.disabled || layer > (stream.simulcast ? 2 : 0)) return;
+    if (stream.type === 'data') {
+      const body = msg.subarray(12);
+      stream.relayData(msg[1] & 0x7f ? Buffer.from(body) : body.toString('utf8'), 'JanusDataChannel');
+      return;
+    }
+    let packet = msg;
+    if (source.srtp) {
+      const r = source.srtp.unprotect(msg);
+      if (!Buffer.isBuffer(r)) return;
+      packet = r;
+    }
+    stream.relay(packet, stream.simulcast ? layer : undefined);
+  }
+
+  update(room: Room, p: Publisher, body: JsonObject): void {
+    check(body, [{ name: 'display', type: 'string' }, { name: 'metadata', type: 'object' }, { name: 'streams', type: 'array', required: true }]);
+    checkStored(body, ['display', 'metadata', 'streams']);
+    const source = this.remotes.get(p);
+    if (!source) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remote publisher (${p.id})`);
+    const srtp = parseSrtp(body);
+    if (srtp) source.srtp = unprotectorFor(srtp);
+    if (typeof body.display === 'string') p.display = body.display;
+    if (isJsonObject(body.metadata)) p.metadata = body.metadata;
+    const streams = [...p.streams];
+    for (const raw of body.streams as unknown[]) {
+      const e = isJsonObject(raw) ? raw : {};
+      const at = streams.findIndex((s) => s.remoteMindex === e.mindex || (typeof e.mid === 'string' && s.mid === e.mid));
+      if (at >= 0) {
+        const fresh = parseRemoteStream(room, e, streams[at].mindex);
+        // Subscribers and forwarders stay with the stream; only its description changes.
+        for (const sink of streams[at].sinks) fresh.sinks.add(sink);
+        for (const sink of streams[at].dataSinks) fresh.dataSinks.add(sink);
+        streams[at] = fresh;
+      } else {
+        if (e.mindex !== streams.length) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (mindex of a new stream should be ${streams.length})`);
+        streams.push(parseRemoteStream(room, e, streams.length));
+      }
+    }
+    p.setStreams(streams);
+    source.byMindex.clear();
+    for (const s of streams) source.byMindex.set(s.mindex, s);
+    room.notify({ videoroom: 'event', room: room.id, publishers: [p.describe()] });
+  }
+
+  /**
+   * Sends a PLI for a remote publisher's video stream to the address its RTCP socket latched; false when nothing
+   * was latched yet (the request is remembered and goes out with the first RTCP packet received).
+   */
+  requestKeyframe(p: Publisher, s: PublisherStream): boolean {
+    const source = this.remotes.get(p);
+    if (!source) return false;
+    const to = source.latched;
+    if (!to) {
+      source.keyframeWanted.add(s);
+      return false;
+    }
+    source.rtcp.socket.send(buildPli(1, remoteSsrc(s.remoteMindex ?? s.mindex, 0)), to.port, destinationFor(to.address, source.rtcp.family));
+    return true;
+  }
+
+  /** A remote publisher leaves: its sockets close. */
+  remove(p: Publisher): void {
+    const source = this.remotes.get(p);
+    if (!source) return;
+    this.remotes.delete(p);
+    source.rtp.socket.close();
+    source.rtcp.socket.close();
+  }
+}

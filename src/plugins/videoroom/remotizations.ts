@@ -1,0 +1,96 @@
+// Remotizations (`publish_remotely`): a local publisher fed to a room on another server, as forwarders of each
+// stream (every simulcast layer) numbered by the cascade's SSRC convention.
+import type { Network } from '../../net/network.js';
+import type { JsonObject } from '../plugin.js';
+import { check, E, VideoRoomError } from './errors.js';
+import { remoteSsrc } from './cascade-streams.js';
+import { resolveHost } from './forward-host.js';
+import type { Forwarders } from './forwarders.js';
+import { checkRanges, checkStored, RANGES } from './limits.js';
+import type { Publisher } from './publisher.js';
+import { RtpForwarder } from './rtp-forwarder.js';
+import { parseSrtp, protectorFor } from './srtp-settings.js';
+
+/** A remotization of a local publisher (publish_remotely). */
+interface Remotization {
+  readonly remoteId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly rtcpPort: number | undefined;
+  readonly forwarders: RtpForwarder[];
+}
+
+export class Remotizations {
+  private readonly remotizations = new Map<Publisher, Map<string, Remotization>>();
+
+  constructor(
+    private readonly network: Network,
+    private readonly forwarders: Forwarders,
+  ) {}
+
+  async publishRemotely(p: Publisher, body: JsonObject): Promise<JsonObject> {
+    check(body, [
+      { name: 'remote_id', type: 'string', required: true },
+      { name: 'host', type: 'string', required: true },
+      { name: 'host_family', type: 'string' },
+      { name: 'port', type: 'positive', required: true },
+      { name: 'rtcp_port', type: 'positive' },
+    ]);
+    checkRanges(body, [['port', RANGES.port], ['rtcp_port', RANGES.listen_port]]);
+    checkStored(body, ['remote_id']);
+    if (p.remote) throw new VideoRoomError(E.INVALID_ELEMENT, 'Only local publishers can be remotized');
+    if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
+    if (body.port === 0) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (port should not be 0)');
+    const remoteId = body.remote_id as string;
+    const mine = this.remotizations.get(p) ?? new Map<string, Remotization>();
+    if (mine.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
+    const host = await resolveHost(body.host as string, body.host_family, this.network.ipv6Available);
+    const srtp = parseSrtp(body);
+    this.forwarders.checkRoomFor(p, p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0));
+    const { socket } = await this.forwarders.socketFor(p);
+    const port = body.port as number;
+    const rtcpPort = typeof body.rtcp_port === 'number' && body.rtcp_port > 0 ? body.rtcp_port : undefined;
+    const forwarders: RtpForwarder[] = [];
+    let feedbackOpened = false;
+    for (const s of p.streams) {
+      const layers = s.simulcast ? [0, 1, 2] : [undefined];
+      const videoFwds: RtpForwarder[] = [];
+      for (const layer of layers) {
+        const ssrc = remoteSsrc(s.mindex, layer ?? 0);
+        const fwd = new RtpForwarder(this.forwarders.newForwarderId(), s.type, s.mid, socket, { host, port, ssrc, substream: layer, srtp: protectorFor(srtp) }, remoteId);
+        this.forwarders.attach(p, s, fwd);
+        forwarders.push(fwd);
+        if (s.type === 'video') videoFwds.push(fwd);
+      }
+      if (rtcpPort !== undefined && !feedbackOpened && videoFwds.length > 0) {
+        feedbackOpened = true;
+        await this.forwarders.openFeedback(p, s, videoFwds[0], rtcpPort, videoFwds.map((f) => f.target.ssrc));
+      }
+    }
+    mine.set(remoteId, { remoteId, host, port, rtcpPort, forwarders });
+    this.remotizations.set(p, mine);
+    return { remote_id: remoteId };
+  }
+
+  unpublishRemotely(p: Publisher, body: JsonObject): void {
+    check(body, [{ name: 'remote_id', type: 'string', required: true }]);
+    const mine = this.remotizations.get(p);
+    const r = mine?.get(body.remote_id as string);
+    if (!mine || !r) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remotization (${String(body.remote_id)})`);
+    for (const fwd of r.forwarders) this.forwarders.detach(p, fwd);
+    mine.delete(r.remoteId);
+  }
+
+  listRemotes(p: Publisher): JsonObject[] {
+    return [...(this.remotizations.get(p)?.values() ?? [])].map((r) => {
+      const out: JsonObject = { remote_id: r.remoteId, host: r.host, port: r.port };
+      if (r.rtcpPort !== undefined) out.rtcp_port = r.rtcpPort;
+      return out;
+    });
+  }
+
+  /** The publisher stopped publishing (its forwarders are ended by Forwarders). */
+  forget(p: Publisher): void {
+    this.remotizations.delete(p);
+  }
+}

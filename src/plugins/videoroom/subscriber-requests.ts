@@ -1,0 +1,183 @@
+// A subscription's requests: join as a subscriber, start, pause, configure, switch, subscribe, unsubscribe,
+// update, leave.
+import { isJsonObject } from '../../core/validate.js';
+import type { JsonObject, Jsep } from '../plugin.js';
+import { check, E, serverFault, VideoRoomError } from './errors.js';
+import type { AsyncReply, HandleState } from './handle-state.js';
+import { askKeyframe } from './keyframes.js';
+import { checkRange, RANGES } from './limits.js';
+import type { Room } from './room.js';
+import { checkJoinAccess, lookupRoom, userIdOf } from './room-access.js';
+import { leave } from './room-lifecycle.js';
+import { Subscriber, SubscriberStream } from './subscriber.js';
+import { addStreams, applyStreamOptions, attachStreams, checkOneE2eeKind, removeStreams, reoffer, resolveSubscription, scheduleRenegotiation } from './subscription-streams.js';
+import type { VideoRoomState } from './videoroom-state.js';
+
+export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: JsonObject): Promise<AsyncReply> {
+  check(body, [
+    { name: 'streams', type: 'array' },
+    { name: 'private_id', type: 'positive' },
+    { name: 'use_msid', type: 'boolean' },
+    { name: 'autoupdate', type: 'boolean' },
+    { name: 'token', type: 'string' },
+  ]);
+  checkRange(body, 'private_id', RANGES.private_id);
+  const room = lookupRoom(vr, body, false);
+  checkJoinAccess(room, body);
+  const privateId = typeof body.private_id === 'number' ? body.private_id : undefined;
+  if (room.settings.requirePvtid && (privateId === undefined || !room.findByPrivateId(privateId))) {
+    throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
+  }
+  let entries: JsonObject[];
+  if (Array.isArray(body.streams)) entries = body.streams.map((e) => (isJsonObject(e) ? e : {}));
+  else if (body.feed !== undefined) entries = [{ ...body, mid: undefined }];
+  else throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'streams' and 'feed' must be specified");
+  const sub = new Subscriber(h.handle, room.id, privateId, (p, s, force) => askKeyframe(vr, p, s, force === true));
+  if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;
+  const chosen = resolveSubscription(vr, room, entries);
+  if (chosen.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, 'No stream to subscribe to');
+  checkOneE2eeKind(chosen.map((c) => c.publisher));
+  const added = addStreams(vr, sub, chosen, true);
+  let offer: Jsep;
+  try {
+    offer = await h.handle.createOffer(sub.offerTracks());
+  } catch (err) {
+    throw serverFault(vr.log, 'Error creating the offer', err);
+  }
+  if (h.destroyed) return { data: {} };
+  attachStreams(added);
+  sub.awaitingAnswer = true;
+  room.subscribers.add(sub);
+  h.role = { kind: 'subscriber', room, subscriber: sub };
+  const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
+  const feeds = new Set(sub.streams.map((s) => s.publisher));
+  if (!Array.isArray(body.streams) && feeds.size === 1) {
+    // Older clients read the feed's id and display at the top level.
+    const only = [...feeds][0];
+    data.id = only.id;
+    if (only.display !== undefined) data.display = only.display;
+  }
+  const e2ee = chosen.some((c) => c.publisher.e2ee);
+  return { data, jsep: e2ee ? { ...offer, e2ee: true } : offer };
+}
+
+/** `start`: with the client's answer, media flows (again, after a pause: from a keyframe). */
+export async function startSubscription(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, jsep: Jsep | undefined): Promise<AsyncReply> {
+  if (jsep) {
+    sub.awaitingAnswer = false;
+    if (sub.renegotiateAfterAnswer) {
+      sub.renegotiateAfterAnswer = false;
+      scheduleRenegotiation(vr, sub);
+    }
+  }
+  if (sub.state === 'paused') {
+    for (const s of sub.streams) h.handle.restartRtp(s.mid);
+    sub.askKeyframes();
+  }
+  sub.state = 'started';
+  return { data: { videoroom: 'event', room: room.id, started: 'ok' } };
+}
+
+export async function pauseSubscription(room: Room, sub: Subscriber): Promise<AsyncReply> {
+  if (sub.state === 'started') sub.state = 'paused';
+  return { data: { videoroom: 'event', room: room.id, paused: 'ok' } };
+}
+
+/** `configure` of a subscription: what each stream sends (layers, on/off), and an ICE restart with `restart`. */
+export async function configureSubscription(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, body: JsonObject): Promise<AsyncReply> {
+  const entries: JsonObject[] = Array.isArray(body.streams) ? body.streams.map((e) => (isJsonObject(e) ? e : {})) : [body];
+  for (const e of entries) {
+    if (e.mid !== undefined && typeof e.mid !== 'string') throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element type (mid should be a string)');
+    const targets = typeof e.mid === 'string' ? sub.streams.filter((s) => s.mid === e.mid) : sub.streams;
+    if (typeof e.mid === 'string' && targets.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, `No such mid '${e.mid}' in subscription`);
+    for (const s of targets) {
+      // Legacy `audio`/`video`/`data` switches map to `send` per kind.
+      const legacy = e[s.source.type];
+      const was = s.send;
+      applyStreamOptions(vr, s, typeof legacy === 'boolean' && e.send === undefined ? { ...e, send: legacy } : e);
+      if (!was && s.send) {
+        h.handle.restartRtp(s.mid);
+        if (s.source.type === 'video') askKeyframe(vr, s.publisher, s.source, false);
+      }
+      if (typeof e.substream === 'number' && s.source.simulcast) askKeyframe(vr, s.publisher, s.source, false);
+    }
+  }
+  if (body.restart === true) {
+    // An ICE restart: new credentials in a new offer of ours, answered with `start`.
+    const offer = await h.handle.restartIce().catch((err: unknown) => {
+      throw serverFault(vr.log, 'Error restarting ICE', err);
+    });
+    sub.awaitingAnswer = true;
+    return { data: { videoroom: 'event', room: room.id, configured: 'ok' }, jsep: offer };
+  }
+  return { data: { videoroom: 'event', room: room.id, configured: 'ok' } };
+}
+
+/** `switch`: m-lines of the subscription fed by other publishers' streams of the same kind and codec, no renegotiation. */
+export async function switchStreams(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, body: JsonObject): Promise<AsyncReply> {
+  check(body, [{ name: 'streams', type: 'array', required: true }]);
+  let changes = 0;
+  for (const raw of body.streams as unknown[]) {
+    const e = isJsonObject(raw) ? raw : {};
+    check(e, [{ name: 'mid', type: 'string', required: true }, { name: 'sub_mid', type: 'string', required: true }]);
+    const feed = userIdOf(vr, e, 'feed', true)!;
+    const p = room.participants.get(feed);
+    if (!p || !p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such feed (${feed})`);
+    const source = p.stream(e.mid as string);
+    if (!source) throw new VideoRoomError(E.NO_SUCH_FEED, `No such mid '${String(e.mid)}' in feed (${feed})`);
+    const idx = sub.streams.findIndex((s) => s.mid === e.sub_mid);
+    if (idx < 0) throw new VideoRoomError(E.NO_SUCH_FEED, `No such mid '${String(e.sub_mid)}' in subscription`);
+    const old = sub.streams[idx];
+    if (old.source === source) continue;
+    if (old.source.type !== source.type || old.source.codec?.name !== source.codec?.name) {
+      throw new VideoRoomError(E.INVALID_ELEMENT, `Can't switch mid '${old.mid}' to a ${source.type} stream with another codec`);
+    }
+    old.source.sinks.delete(old);
+    old.source.dataSinks.delete(old);
+    const ss = new SubscriberStream(sub, old.mindex, old.mid, p, source);
+    ss.send = old.send;
+    sub.streams[idx] = ss;
+    if (source.type === 'data') source.dataSinks.add(ss);
+    else source.sinks.add(ss);
+    h.handle.restartRtp(ss.mid);
+    if (source.type === 'video') askKeyframe(vr, p, source, true);
+    changes++;
+  }
+  return { data: { videoroom: 'event', room: room.id, switched: 'ok', changes, streams: sub.streams.map((s) => s.describe()) } };
+}
+
+export async function leaveSubscription(vr: VideoRoomState, h: HandleState, room: Room): Promise<AsyncReply> {
+  leave(vr, h, 'left');
+  h.handle.closePc();
+  return { data: { videoroom: 'event', room: room.id, left: 'ok' } };
+}
+
+/** `subscribe`, `unsubscribe` and `update`: streams added to or taken out of the subscription, then a new offer. */
+export async function changeSubscription(vr: VideoRoomState, room: Room, sub: Subscriber, request: string, body: JsonObject): Promise<AsyncReply> {
+  const toAdd = request === 'subscribe' ? body.streams : request === 'update' ? body.subscribe : undefined;
+  const toDrop = request === 'unsubscribe' ? body.streams : request === 'update' ? body.unsubscribe : undefined;
+  if (request !== 'update' && !Array.isArray(body.streams)) throw new VideoRoomError(body.streams === undefined ? E.MISSING_ELEMENT : E.INVALID_ELEMENT, body.streams === undefined ? 'Missing mandatory element (streams)' : 'Invalid element type (streams should be an array)');
+  if (request === 'update' && !Array.isArray(toAdd) && !Array.isArray(toDrop)) throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'subscribe' and 'unsubscribe' must be specified");
+  const drop: SubscriberStream[] = [];
+  for (const raw of Array.isArray(toDrop) ? toDrop : []) {
+    const e = isJsonObject(raw) ? raw : {};
+    const feed = e.feed === undefined ? undefined : userIdOf(vr, e, 'feed', false);
+    for (const ss of sub.streams) {
+      if (feed !== undefined && ss.publisher.id !== feed) continue;
+      if (typeof e.mid === 'string' && ss.source.mid !== e.mid) continue;
+      if (typeof e.sub_mid === 'string' && ss.mid !== e.sub_mid) continue;
+      if (feed === undefined && e.mid === undefined && e.sub_mid === undefined) continue;
+      drop.push(ss);
+    }
+  }
+  const chosen = Array.isArray(toAdd) ? resolveSubscription(vr, room, toAdd.map((e) => (isJsonObject(e) ? e : {}))) : [];
+  checkOneE2eeKind([...chosen.map((c) => c.publisher), ...sub.streams.filter((x) => !drop.includes(x)).map((x) => x.publisher)]);
+  removeStreams(sub, drop);
+  const added = addStreams(vr, sub, chosen, false);
+  if (drop.length === 0 && added.length === 0) return { data: { videoroom: 'updated', room: room.id } };
+  const offer = await reoffer(vr, sub);
+  attachStreams(added);
+  for (const ss of added) if (ss.source.type === 'video') askKeyframe(vr, ss.publisher, ss.source, true);
+  if (!offer) return { data: { videoroom: 'updating', room: room.id } };
+  return { data: { videoroom: 'updated', room: room.id, streams: sub.describeStreams() }, jsep: offer };
+}

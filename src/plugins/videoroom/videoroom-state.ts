@@ -1,0 +1,45 @@
+// What every part of the VideoRoom shares: the rooms, the handles, the plugin-wide settings, the recorders open
+// and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
+import type { Logger } from '../../logging/logger.js';
+import type { Network } from '../../net/network.js';
+import type { PluginStateStore } from '../plugin.js';
+import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import { Cascade } from './cascade.js';
+import type { HandleState } from './handle-state.js';
+import { askKeyframe } from './keyframes.js';
+import { announce } from './publication.js';
+import type { RoomId } from './publisher.js';
+import type { Room } from './room.js';
+
+/** The plugin's `general` settings the requests depend on. */
+export interface VideoRoomOptions {
+  readonly stringIds: boolean;
+  readonly adminKey: string | undefined;
+  /** Forwarding media out of the server (rtp_forward, publish_remotely) needs the admin key. */
+  readonly lockRtpForward: boolean;
+}
+
+export class VideoRoomState {
+  readonly rooms = new Map<RoomId, Room>();
+  /** Rooms saved in the plugin's state (`permanent: true`). */
+  readonly permanent = new Set<RoomId>();
+  /** Every recorder open, whoever owns it: shutdown closes them all. */
+  readonly recorders = new Set<MjrRecorder>();
+  /** RTP forwarders and remote publishers. */
+  readonly cascade: Cascade;
+
+  constructor(
+    readonly handles: Map<number, HandleState>,
+    readonly options: VideoRoomOptions,
+    readonly log: Logger,
+    network: Network,
+    /** The folder inside which every recording a client names (filename, rec_dir, new_rec_dir) is written. */
+    readonly recordingsDir: string,
+    readonly store: PluginStateStore | undefined,
+  ) {
+    this.cascade = new Cascade(network, log, {
+      announce: (room, p) => announce(this, room, p),
+      keyframe: (p, s) => askKeyframe(this, p, s, false),
+    });
+  }
+}
