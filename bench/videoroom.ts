@@ -20,7 +20,7 @@ import { discoverNetworkHost } from '../src/net/network-host.js';
 import { HostNetwork } from '../src/net/host-network.js';
 import type { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
 import { JanusWs, type Msg } from '../support/janus-ws.js';
 import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';

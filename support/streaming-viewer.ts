@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RTCPeerConnection, RTCRtpCodecParameters, useOPUS, usePCMU, useSdesMid, useVP8, type RtpPacket } from 'werift';
 import type { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
 import { JanusWs, type Msg } from './janus-ws.js';
 import { candidatesOn } from './loopback-sdp.js';
 

@@ -15,7 +15,7 @@ import {
 } from 'werift';
 import type { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
 
 export interface LoopbackClient {
   readonly pc: RTCPeerConnection;

@@ -2,7 +2,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
-import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from './media-port.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, MediaLink, RemoteCandidate } from './media-port.js';
 import type { Session } from './session.js';
 import type { JsonObject } from './validate.js';
 
@@ -22,6 +22,8 @@ export interface PendingTrickle {
 
 export class Handle implements PluginHandle {
   media: HandleMedia | undefined;
+  /** The media verbs' one hop: the peer of `media`, while there is one. */
+  private link: MediaLink | undefined;
   /** Candidates that arrived before the PeerConnection existed. */
   pendingTrickles: PendingTrickle[] = [];
   /** Negotiation flags, shown by Admin `handle_info`. */
@@ -86,7 +88,8 @@ export class Handle implements PluginHandle {
     if (this.media) return this.media;
     const factory = this.owner.media;
     if (!factory) throw new JanusError(ErrorCode.WEBRTC_STATE, 'WebRTC media is not available on this server');
-    this.media = factory.create(this.mediaEvents(), this.log);
+    this.media = factory.create(new HandleMediaCallbacks(this), this.log);
+    this.link = this.media.link;
     const now = this.owner.now();
     for (const t of this.pendingTrickles) if (now - t.at < 45_000) this.media.addRemoteCandidate(t.candidate);
     this.pendingTrickles = [];
@@ -117,25 +120,25 @@ export class Handle implements PluginHandle {
   }
 
   relayRtp(mid: string, packet: Buffer): void {
-    this.media?.relayRtp(mid, packet);
+    this.link?.relayRtp(mid, packet);
   }
   relayRtcp(mid: string, packet: Buffer): void {
-    this.media?.relayRtcp(mid, packet);
+    this.link?.relayRtcp(mid, packet);
   }
   restartRtp(mid: string): void {
-    this.media?.restartRtp(mid);
+    this.link?.restartRtp(mid);
   }
   skipRtp(mid: string): void {
-    this.media?.skipRtp(mid);
+    this.link?.skipRtp(mid);
   }
   relayData(data: Buffer | string, label?: string): void {
-    this.media?.relayData(data, label);
+    this.link?.relayData(data, label);
   }
   requestKeyframe(mid: string): void {
-    this.media?.requestKeyframe(mid);
+    this.link?.requestKeyframe(mid);
   }
   sendRemb(bitrate: number): void {
-    this.media?.sendRemb(bitrate);
+    this.link?.sendRemb(bitrate);
   }
 
   closePc(): void {
@@ -151,6 +154,7 @@ export class Handle implements PluginHandle {
     const media = this.media;
     if (!media) return false;
     this.media = undefined;
+    this.link = undefined;
     media.close();
     const wasUp = this.webrtcUp;
     this.resetNegotiation();
@@ -172,43 +176,90 @@ export class Handle implements PluginHandle {
     this.webrtcUp = false;
     this.trickleCompleted = false;
   }
+}
 
-  private mediaEvents(): HandleMediaEvents {
-    const guard = (what: string, fn: () => void): void => {
-      try {
-        fn();
-      } catch (err) {
-        this.log.error(`plugin ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      }
-    };
-    return {
-      localCandidate: (c) => this.emit({ janus: 'trickle', candidate: c.completed ? { completed: true } : { sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, candidate: c.candidate } }),
-      webrtcUp: () => {
-        if (this.webrtcUp) return;
-        this.webrtcUp = true;
-        this.emit({ janus: 'webrtcup' });
-        guard('setup_media', () => this.plugin.setupMedia?.(this));
-      },
-      mediaState: (mid, type, receiving) => this.emit({ janus: 'media', mid, type, receiving }),
-      slowLink: (mid, type, uplink, lost) => {
-        this.emit({ janus: 'slowlink', mid, media: type, uplink, lost });
-        guard('slow_link', () => this.plugin.slowLink?.(this, uplink, type === 'video'));
-      },
-      hangup: (reason) => {
-        this.hangup(reason);
-      },
-      rtp: (track: MediaTrackInfo, packet: Buffer) => {
-        const p = this.plugin;
-        if (p.incomingRtp) guard('incoming_rtp', () => p.incomingRtp!(this, track, packet));
-      },
-      rtcp: (track, packet) => {
-        const p = this.plugin;
-        if (p.incomingRtcp) guard('incoming_rtcp', () => p.incomingRtcp!(this, track, packet));
-      },
-      data: (label, data) => {
-        const p = this.plugin;
-        if (p.incomingData) guard('incoming_data', () => p.incomingData!(this, label, data));
-      },
-    };
+/**
+ * What a handle's PeerConnection reports, as methods the media layer calls directly: a packet reaches the plugin
+ * with no closure or emitter on the way. A plugin (or a transport) that throws is logged, never let into the
+ * media layer.
+ */
+class HandleMediaCallbacks implements HandleMediaEvents {
+  constructor(private readonly handle: Handle) {}
+
+  localCandidate(c: RemoteCandidate): void {
+    try {
+      this.handle.emit({ janus: 'trickle', candidate: c.completed ? { completed: true } : { sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, candidate: c.candidate } });
+    } catch (err) {
+      this.failed('trickle', err);
+    }
+  }
+
+  webrtcUp(): void {
+    const h = this.handle;
+    if (h.webrtcUp) return;
+    h.webrtcUp = true;
+    try {
+      h.emit({ janus: 'webrtcup' });
+      h.plugin.setupMedia?.(h);
+    } catch (err) {
+      this.failed('setup_media', err);
+    }
+  }
+
+  mediaState(mid: string, type: 'audio' | 'video', receiving: boolean): void {
+    try {
+      this.handle.emit({ janus: 'media', mid, type, receiving });
+    } catch (err) {
+      this.failed('media', err);
+    }
+  }
+
+  slowLink(mid: string, type: 'audio' | 'video', uplink: boolean, lost: number): void {
+    const h = this.handle;
+    try {
+      h.emit({ janus: 'slowlink', mid, media: type, uplink, lost });
+      h.plugin.slowLink?.(h, uplink, type === 'video');
+    } catch (err) {
+      this.failed('slow_link', err);
+    }
+  }
+
+  hangup(reason: string): void {
+    try {
+      this.handle.hangup(reason);
+    } catch (err) {
+      this.failed('hangup', err);
+    }
+  }
+
+  rtp(track: MediaTrackInfo, packet: Buffer): void {
+    const h = this.handle;
+    try {
+      h.plugin.incomingRtp?.(h, track, packet);
+    } catch (err) {
+      this.failed('incoming_rtp', err);
+    }
+  }
+
+  rtcp(track: MediaTrackInfo | undefined, packet: Buffer): void {
+    const h = this.handle;
+    try {
+      h.plugin.incomingRtcp?.(h, track, packet);
+    } catch (err) {
+      this.failed('incoming_rtcp', err);
+    }
+  }
+
+  data(label: string, data: Buffer | string): void {
+    const h = this.handle;
+    try {
+      h.plugin.incomingData?.(h, label, data);
+    } catch (err) {
+      this.failed('incoming_data', err);
+    }
+  }
+
+  private failed(what: string, err: unknown): void {
+    this.handle.log.error(`plugin ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   }
 }

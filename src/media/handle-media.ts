@@ -1,11 +1,11 @@
 // The core's view of a handle's PeerConnection (core/media-port.ts), implemented with WebRtcPeer.
-import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from '../core/media-port.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, MediaLink, RemoteCandidate } from '../core/media-port.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
 import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
 import { parseSdp, SdpError } from './sdp.js';
-import { WebRtcPeer } from './webrtc-peer.js';
+import { WebRtcPeer } from './werift/peer.js';
 
 export type WebRtcSettings = Omit<WebRtcPeerOptions, 'log'>;
 
@@ -30,20 +30,17 @@ function logTo(log: Logger): (level: PeerLogLevel, msg: string) => void {
   };
 }
 
+/**
+ * Negotiation and state of a handle's peer in the core's terms (Jsep, plugin track kinds, Admin info). The relay
+ * verbs do not pass here: `link` is the peer itself.
+ */
 class PeerHandleMedia implements HandleMedia {
   private readonly peer: WebRtcPeer;
+  readonly link: MediaLink;
 
   constructor(settings: WebRtcSettings, events: HandleMediaEvents, log: Logger) {
-    const peer = new WebRtcPeer({ ...settings, log: logTo(log.child({ component: 'webrtc' })) });
-    this.peer = peer;
-    peer.on('localCandidate', (c) => events.localCandidate('completed' in c ? { completed: true } : c));
-    peer.on('webrtcup', () => events.webrtcUp());
-    peer.on('media', (e) => events.mediaState(e.mid, e.type, e.receiving));
-    peer.on('slowlink', (e) => events.slowLink(e.mid, e.media, e.uplink, e.lost));
-    peer.on('hangup', (reason) => events.hangup(reason));
-    peer.on('rtp', (track, packet) => events.rtp(track, packet));
-    peer.on('rtcp', (track, packet) => events.rtcp(track, packet));
-    peer.on('data', (m) => events.data(m.label, m.data));
+    this.peer = new WebRtcPeer({ ...settings, log: logTo(log.child({ component: 'webrtc' })) }, events);
+    this.link = this.peer;
   }
 
   async answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep> {
@@ -89,34 +86,6 @@ class PeerHandleMedia implements HandleMedia {
   addRemoteCandidate(candidate: RemoteCandidate): void {
     if (candidate.completed === true) this.peer.addRemoteCandidate({ completed: true });
     else this.peer.addRemoteCandidate({ candidate: candidate.candidate ?? '', sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
-  }
-
-  relayRtp(mid: string, packet: Buffer): void {
-    this.peer.sendRtp(mid, packet);
-  }
-
-  relayRtcp(mid: string, packet: Buffer): void {
-    this.peer.sendRtcp(mid, packet);
-  }
-
-  restartRtp(mid: string): void {
-    this.peer.restartRtp(mid);
-  }
-
-  skipRtp(mid: string): void {
-    this.peer.skipRtp(mid);
-  }
-
-  relayData(data: Buffer | string, label?: string): void {
-    this.peer.sendData(label, data);
-  }
-
-  requestKeyframe(mid: string): void {
-    this.peer.requestKeyframe(mid);
-  }
-
-  sendRemb(bitrate: number): void {
-    this.peer.sendRemb(bitrate);
   }
 
   close(): void {

@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Network } from '../net/network.js';
 import { parsePortRange } from '../net/port-range.js';
 import { WebRtcMediaFactory, type WebRtcSettings } from './handle-media.js';
-import { installWeriftRejectionGuard } from './werift-guard.js';
+import { installWeriftRejectionGuard } from './werift/rejection-guard.js';
 
 function list(text: string): string[] {
   return text

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { parseCandidate } from './candidate.js';
 import { parseFmtp, parseSdp, SdpError, type SdpCodec, type SdpMedia, type SdpSession } from './sdp.js';
-import { EXT_TWCC } from './stack-config.js';
+import { EXT_TWCC } from '../rtp/header-extensions.js';
 
 export type RtpKind = 'audio' | 'video';
 
@@ -238,7 +238,7 @@ export function finishAnswer(answer: string, plan: OfferPlan): string {
 
 /**
  * The answer's m-line with `a=rtcp-fb:<pt> transport-cc` for codecs the offer asked it for, when the transport-wide
- * sequence number extension was accepted: the stack's own per-m-line feedback stays off (stack-config.ts) and the
+ * sequence number extension was accepted: the stack's own per-m-line feedback stays off (werift/stack-config.ts) and the
  * peer answers with one transport-wide feedback (twcc-feedback.ts) instead.
  */
 function withTransportCcFeedback(answered: SdpMedia, offered: SdpMedia): readonly string[] {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
+import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
 import { launchBrowser, openTestPage, CHROMIUM_PATH } from '../../support/browser.js';
@@ -21,11 +21,11 @@ test('chromium echo: video frames decoded, audio packets received, data channel 
   const peer = new WebRtcPeer({ network, iceEnforceList: ['lo'], log: (level, msg) => logs.push(`${level}: ${msg}`) });
   let webrtcup = false;
   peer.on('webrtcup', () => (webrtcup = true));
-  peer.on('rtp', (track, packet) => peer.sendRtp(track.mid, packet));
+  peer.on('rtp', (track, packet) => peer.relayRtp(track.mid, packet));
   peer.on('rtcp', (track, packet) => {
-    if (track) peer.sendRtcp(track.mid, packet);
+    if (track) peer.relayRtcp(track.mid, packet);
   });
-  peer.on('data', (m) => peer.sendData(m.label, typeof m.data === 'string' ? `echo: ${m.data}` : m.data, m.binary));
+  peer.on('data', (m) => peer.relayData(typeof m.data === 'string' ? `echo: ${m.data}` : m.data, m.label));
 
   const browser = await launchBrowser();
   const tp = await openTestPage(browser);

@@ -2,7 +2,7 @@
 // datagrams at it: from the connected client's own address (its ICE socket), or from a stranger's socket.
 import dgram from 'node:dgram';
 import type { RTCDtlsTransport } from 'werift';
-import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
+import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import type { WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
 import { clientOffer, createLoopbackClient, rtpWithText, type LoopbackClient } from '../../support/werift-client.js';
@@ -39,10 +39,10 @@ export async function connectEchoRig(network: Network, extra: Partial<WebRtcPeer
   const client = createLoopbackClient(network);
   const echoed: string[] = [];
   const hangups: string[] = [];
-  peer.on('rtp', (t, p) => peer.sendRtp(t.mid, p));
+  peer.on('rtp', (t, p) => peer.relayRtp(t.mid, p));
   peer.on('hangup', (r) => hangups.push(r));
   const dataEchoed: string[] = [];
-  peer.on('data', (m) => peer.sendData(m.label, m.data, m.binary));
+  peer.on('data', (m) => peer.relayData(m.data, m.label));
   client.channel.onMessage.subscribe((d) => dataEchoed.push(d.toString()));
   client.audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => echoed.push(rtp.payload.toString())));
   try {

@@ -1,7 +1,7 @@
 // The two-peer loopback echo scenario: a werift client offers audio+video+data to a WebRtcPeer that echoes
 // everything back. Used by the loopback test and by the no-IPv6 child process.
 import type { RtpPacket } from 'werift';
-import { WebRtcPeer } from '../../src/media/webrtc-peer.js';
+import { WebRtcPeer } from '../../src/media/werift/peer.js';
 import type { LocalCandidateEvent, MediaStateEvent, WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
@@ -28,8 +28,8 @@ export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPee
   const hangups: string[] = [];
   let webrtcup = false;
   // Echo wiring, as the EchoTest plugin does it.
-  peer.on('rtp', (track, packet) => peer.sendRtp(track.mid, packet));
-  peer.on('data', (m) => peer.sendData(m.label, m.data, m.binary));
+  peer.on('rtp', (track, packet) => peer.relayRtp(track.mid, packet));
+  peer.on('data', (m) => peer.relayData(m.data, m.label));
   peer.on('localCandidate', (c) => localCandidates.push(c));
   peer.on('media', (e) => mediaEvents.push(e));
   peer.on('webrtcup', () => (webrtcup = true));

@@ -13,7 +13,7 @@ import {
 } from 'werift';
 import type { Network } from '../../src/net/network.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
 import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
 import { JanusSession, type Jsep } from './janus-session.js';

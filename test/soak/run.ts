@@ -13,7 +13,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
-import { weriftRejectionsSwallowed } from '../../src/media/werift-guard.js';
+import { weriftRejectionsSwallowed } from '../../src/media/werift/rejection-guard.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import type { ClientSettings, ClientStats, CycleKind, FromClient, ToClient } from './protocol.js';
 import { compare, mib, snapshot, type ResourceSnapshot } from './resources.js';

@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { SdpError } from '../../../src/media/sdp.js';
-import { WebRtcPeer } from '../../../src/media/webrtc-peer.js';
+import { WebRtcPeer } from '../../../src/media/werift/peer.js';
 import type { RemoteCandidateInput } from '../../../src/media/peer-types.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
@@ -92,7 +92,7 @@ test('garbage candidates and garbage datagrams are dropped; media keeps flowing'
   const peer = newPeer(logs);
   const client = createLoopbackClient(network);
   const echoed: string[] = [];
-  peer.on('rtp', (t, p) => peer.sendRtp(t.mid, p));
+  peer.on('rtp', (t, p) => peer.relayRtp(t.mid, p));
   const hangups: string[] = [];
   peer.on('hangup', (r) => hangups.push(r));
   client.audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => echoed.push(rtp.payload.toString())));

@@ -46,7 +46,7 @@ test('full ICE (nat.ice_lite = false): no ice-lite in the answer, the server che
 });
 
 test('renegotiation: a second offer on the same m-lines is answered and the echo goes on; new m-lines are refused (ICE restart: see the janus.js echotest)', { timeout: 40_000 }, async () => {
-  const { WebRtcPeer } = await import('../../../src/media/webrtc-peer.js');
+  const { WebRtcPeer } = await import('../../../src/media/werift/peer.js');
   const { clientOffer, createLoopbackClient, rtpWithText } = await import('../../../support/werift-client.js');
   const network = new HostNetwork(await discoverNetworkHost());
   const logs: string[] = [];
@@ -54,7 +54,7 @@ test('renegotiation: a second offer on the same m-lines is answered and the echo
   const client = createLoopbackClient(network);
   const echoed: string[] = [];
   client.audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => echoed.push(p.payload.toString())));
-  peer.on('rtp', (track, packet) => peer.sendRtp(track.mid, packet));
+  peer.on('rtp', (track, packet) => peer.relayRtp(track.mid, packet));
   const hangups: string[] = [];
   peer.on('hangup', (r) => hangups.push(r));
   try {

@@ -63,7 +63,7 @@ test('NACK and RR packets: what we build parses back', () => {
 });
 
 test('through a PeerConnection: a video gap from the client is NACKed by our receive path, and receiver reports come', { timeout: 30_000 }, async () => {
-  const { WebRtcPeer } = await import('../../../src/media/webrtc-peer.js');
+  const { WebRtcPeer } = await import('../../../src/media/werift/peer.js');
   const { discoverNetworkHost } = await import('../../../src/net/network-host.js');
   const { HostNetwork } = await import('../../../src/net/host-network.js');
   const { clientOffer, createLoopbackClient, rtpWithText } = await import('../../../support/werift-client.js');
@@ -108,7 +108,7 @@ test('through a PeerConnection: a video gap from the client is NACKed by our rec
 });
 
 test('through a PeerConnection with 10 % of the client\'s packets lost: our NACKs bring nearly all of them back', { timeout: 40_000 }, async () => {
-  const { WebRtcPeer } = await import('../../../src/media/webrtc-peer.js');
+  const { WebRtcPeer } = await import('../../../src/media/werift/peer.js');
   const { discoverNetworkHost } = await import('../../../src/net/network-host.js');
   const { HostNetwork } = await import('../../../src/net/host-network.js');
   const { clientOffer, createLoopbackClient, rtpWithText } = await import('../../../support/werift-client.js');
@@ -119,7 +119,7 @@ test('through a PeerConnection with 10 % of the client\'s packets lost: our NACK
   const client = createLoopbackClient(network, '127.0.0.1', { debug: { outboundPacketLoss: 90 } });
   const echoed = new Set<string>();
   client.video.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => echoed.add(p.payload.toString())));
-  peer.on('rtp', (track, packet) => peer.sendRtp(track.mid, packet));
+  peer.on('rtp', (track, packet) => peer.relayRtp(track.mid, packet));
   try {
     let up = false;
     peer.on('webrtcup', () => (up = true));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSdp } from '../../../src/media/sdp.js';
-import { WebRtcPeer } from '../../../src/media/webrtc-peer.js';
+import { WebRtcPeer } from '../../../src/media/werift/peer.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import { chromeLikeOffer } from '../../helpers/chrome-offer.js';

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { RTCPeerConnection, useOPUS, useVP8 } from 'werift';
 import { parseSdp } from '../../../src/media/sdp.js';
 import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
-import { WebRtcPeer } from '../../../src/media/webrtc-peer.js';
-import { takeOverIceGathering } from '../../../src/media/werift-ice.js';
+import { WebRtcPeer } from '../../../src/media/werift/peer.js';
+import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import { rtpWithText } from '../../../support/werift-client.js';
@@ -46,8 +46,8 @@ test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the
     await peer.acceptAnswer(client.localDescription!.sdp);
     await waitFor(() => up, { timeout: 10_000, what: 'webrtcup' });
     for (let i = 0; i < 10; i++) {
-      peer.sendRtp('v', rtpWithText(i, 42, 96, `frame-${i}`).serialize());
-      peer.sendRtp('a', rtpWithText(i, 43, 0, `sample-${i}`).serialize());
+      peer.relayRtp('v', rtpWithText(i, 42, 96, `frame-${i}`).serialize());
+      peer.relayRtp('a', rtpWithText(i, 43, 0, `sample-${i}`).serialize());
       await sleep(10);
     }
     await waitFor(() => received.filter((r) => r.startsWith('video:')).length >= 8 && received.filter((r) => r.startsWith('audio:')).length >= 8, { timeout: 5000, what: 'client received' });

@@ -21,7 +21,7 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../../../src/media/werift-ice.js';
+import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network } from '../../../src/net/network.js';

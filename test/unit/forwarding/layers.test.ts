@@ -1,7 +1,7 @@
 // Simulcast helpers: keyframe detection per codec, the layer selector, and rid → layer ranking.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { substreamOf } from '../../../src/media/webrtc-peer.js';
+import { substreamOf } from '../../../src/media/simulcast-substream.js';
 import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe, keyframeTest } from '../../../src/forwarding/keyframe.js';
 import { SimulcastSelector } from '../../../src/forwarding/simulcast-selector.js';
 import { TemporalLayerFilter } from '../../../src/forwarding/temporal-layer-filter.js';

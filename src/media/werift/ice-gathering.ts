@@ -3,9 +3,9 @@
 // and fall back to stun.l.google.com when no STUN server is configured. All werift internals touched here are
 // reached through the narrow structural types below, so a werift upgrade breaks in this one file.
 import { Candidate, StunProtocol, candidateFoundation, candidatePriority, type RTCPeerConnection } from 'werift';
-import { InboundCounters, InboundGuard, type GuardedIceAgent } from './inbound-guard.js';
-import type { TurnRelayTransport } from './turn-relay.js';
-import type { UdpIceTransport } from './udp-ice-transport.js';
+import { InboundCounters, InboundGuard, type GuardedIceAgent } from '../inbound-guard.js';
+import type { TurnRelayTransport } from '../turn-relay.js';
+import type { UdpIceTransport } from '../udp-ice-transport.js';
 
 export interface GatheredEndpoint {
   readonly transport: UdpIceTransport | TurnRelayTransport;

@@ -6,8 +6,8 @@ import {
   type PeerConfig,
   type RTCRtcpFeedback,
 } from 'werift';
-import type { OfferPlan } from './offer-plan.js';
-import type { OfferTrackSpec } from './peer-types.js';
+import type { OfferPlan } from '../offer-plan.js';
+import type { OfferTrackSpec } from '../peer-types.js';
 
 import {
   EXT_ABS_SEND_TIME,
@@ -19,7 +19,7 @@ import {
   EXT_TWCC,
   EXT_VIDEO_ORIENTATION,
   OFFER_EXTENSION_IDS,
-} from '../rtp/header-extensions.js';
+} from '../../rtp/header-extensions.js';
 
 export { EXT_TWCC };
 

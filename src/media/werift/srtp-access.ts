@@ -2,9 +2,9 @@
 // master key, the selected candidate pair, and the profile preference for the handshake. Every werift internal
 // this touches is reached through the structural types below, so a werift upgrade breaks in this one file.
 import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RtpPacket } from 'werift';
-import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../rtp/srtp/srtp-keys.js';
-import { TurnRelayTransport } from './turn-relay.js';
-import { UdpIceTransport } from './udp-ice-transport.js';
+import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../rtp/srtp/srtp-keys.js';
+import { TurnRelayTransport } from '../turn-relay.js';
+import { UdpIceTransport } from '../udp-ice-transport.js';
 
 interface WeriftDtlsSocket {
   srtp?: { srtpProfile?: number };

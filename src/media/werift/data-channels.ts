@@ -1,0 +1,63 @@
+// The SCTP data channels of one peer, by label: those the remote opens, those we open, and sending on them.
+import type { RTCDataChannel } from 'werift';
+import type { PeerContext } from './peer-context.js';
+
+/** The label janus.js and Janus use when none is given. */
+export const DEFAULT_CHANNEL_LABEL = 'JanusDataChannel';
+
+export class DataChannels {
+  private readonly channels = new Map<string, RTCDataChannel>();
+
+  constructor(private readonly ctx: PeerContext) {}
+
+  /** Starts delivering a channel's messages to the core (once per label). */
+  adopt(ch: RTCDataChannel): void {
+    if (this.channels.has(ch.label)) return;
+    this.channels.set(ch.label, ch);
+    const ctx = this.ctx;
+    ch.onMessage.subscribe((data) => {
+      if (!ctx.closed) ctx.events.data(ch.label, data);
+    });
+    ch.stateChanged.subscribe((s) => {
+      if (s === 'closed' && this.channels.get(ch.label) === ch) this.channels.delete(ch.label);
+    });
+  }
+
+  /** Sends a message on the channel with `label` (the first one when none is given), creating it in-band if needed. */
+  send(data: Buffer | string, label?: string): boolean {
+    const ctx = this.ctx;
+    const pc = ctx.pc;
+    if (!pc || !ctx.dtlsUp || !pc.sctpTransport) return false;
+    let ch = label !== undefined ? this.channels.get(label) : this.channels.values().next().value;
+    if (!ch) {
+      try {
+        ch = pc.createDataChannel(label ?? DEFAULT_CHANNEL_LABEL);
+      } catch (err) {
+        ctx.log('warn', `cannot create data channel '${label}': ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      }
+      this.adopt(ch);
+    }
+    const channel = ch;
+    if (channel.readyState === 'open') return this.trySend(channel, data);
+    if (channel.readyState !== 'connecting') return false;
+    channel.stateChanged.subscribe((s) => {
+      if (s === 'open') this.trySend(channel, data);
+    });
+    return true;
+  }
+
+  clear(): void {
+    this.channels.clear();
+  }
+
+  private trySend(ch: RTCDataChannel, payload: Buffer | string): boolean {
+    try {
+      ch.send(payload);
+      return true;
+    } catch (err) {
+      this.ctx.log('warn', `data channel '${ch.label}' send failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+}

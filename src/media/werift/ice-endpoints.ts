@@ -1,0 +1,148 @@
+// The ICE sockets of one peer: one UDP socket of the network layer per local address the ICE policy allows (with
+// its server-reflexive address when a STUN server is set), and a relayed candidate when a TURN server is set.
+import { isIP } from 'node:net';
+import { parseCandidate } from '../candidate.js';
+import { selectLocalEndpoints } from '../local-addresses.js';
+import { usableRemoteCandidate, type OfferPlan } from '../offer-plan.js';
+import { serverLinks } from '../server-links.js';
+import { querySrflx } from '../srflx.js';
+import { StreamTurnLink, UdpTurnLink, type TurnServerLink } from '../turn-link.js';
+import { TurnRelayTransport } from '../turn-relay.js';
+import { UdpIceTransport } from '../udp-ice-transport.js';
+import type { GatheredEndpoint } from './ice-gathering.js';
+import type { PeerContext } from './peer-context.js';
+
+/** How long a TCP/TLS connection to a TURN server may take. */
+const TURN_CONNECT_MS = 3000;
+/** Remote addresses a relay is asked to let in, at most. */
+const MAX_PERMITTED = 32;
+
+export class IceEndpoints {
+  private readonly transports: UdpIceTransport[] = [];
+  /** Relayed candidates' transports (nat.turn_*), and the remote addresses they must let in. */
+  private readonly relays: TurnRelayTransport[] = [];
+  private readonly remoteIps = new Set<string>();
+  private intercept: ((data: Buffer) => boolean) | undefined;
+  /** Gather IPv6 only where the host can create IPv6 sockets, whatever the configuration says. */
+  readonly ipv6: boolean;
+
+  constructor(private readonly ctx: PeerContext) {
+    this.ipv6 = (ctx.options.ipv6 ?? true) && ctx.options.network.host.ipv6Available;
+  }
+
+  /** Local UDP ports in use (one per gathered address). */
+  get localPorts(): readonly { address: string; port: number }[] {
+    return this.transports.map((t) => ({ address: t.host, port: t.port }));
+  }
+
+  get count(): number {
+    return this.transports.length;
+  }
+
+  /** Gives every socket, now and gathered later (ICE restart), to our receive path first. */
+  interceptWith(intercept: (data: Buffer) => boolean): void {
+    this.intercept = intercept;
+    for (const t of this.transports) t.intercept = intercept;
+    for (const r of this.relays) r.intercept = intercept;
+  }
+
+  /** Opens the sockets of one gathering; endpoints that fail are logged and left out. */
+  async open(): Promise<readonly GatheredEndpoint[]> {
+    const ctx = this.ctx;
+    const options = ctx.options;
+    const endpoints = selectLocalEndpoints(options.network.host, {
+      iceEnforceList: options.iceEnforceList,
+      iceIgnoreList: options.iceIgnoreList,
+      ipv6: this.ipv6,
+      nat1to1: options.nat1to1,
+    });
+    if (endpoints.length === 0) ctx.log('error', 'no local address matches the ICE interface policy');
+    const out: GatheredEndpoint[] = [];
+    for (const ep of endpoints) {
+      try {
+        const bound = await options.network.openUdp({ what: `ICE on ${ep.iface} ${ep.bind}`, bind: ep.bind, portRange: options.rtpPortRange });
+        if (ctx.closed) {
+          bound.socket.close();
+          break;
+        }
+        const transport = new UdpIceTransport(bound, (msg) => ctx.log('warn', msg));
+        if (this.intercept) transport.intercept = this.intercept;
+        this.transports.push(transport);
+        const srflx = options.stunServer ? await querySrflx(transport, options.stunServer) : undefined;
+        if (options.stunServer && !srflx) ctx.log('verbose', `no answer from STUN server ${options.stunServer.host}:${options.stunServer.port} for ${ep.bind}`);
+        if (ctx.closed) break;
+        out.push({ transport, advertise: ep.advertise, srflx });
+      } catch (err) {
+        ctx.log('warn', `cannot open an ICE socket on ${ep.bind}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const relay = options.turnServer && endpoints.length > 0 && !ctx.closed ? await this.openRelay(endpoints.map((e) => e.bind)) : undefined;
+    if (relay) out.push(relay);
+    return out;
+  }
+
+  /** Lets the addresses of the offer's own candidates in through our relays. */
+  permitOfferCandidates(plan: OfferPlan): void {
+    for (const m of plan.session.media) {
+      for (const c of m.candidates) {
+        const parsed = parseCandidate(c);
+        if (parsed && usableRemoteCandidate(c)) this.permitRemote(parsed.address);
+      }
+    }
+  }
+
+  /** A remote address our relays must let in (ICE-lite: the remote's checks come to the relayed address). */
+  permitRemote(ip: string): void {
+    if (this.remoteIps.has(ip) || this.remoteIps.size >= MAX_PERMITTED) return;
+    this.remoteIps.add(ip);
+    for (const r of this.relays) r.permit(ip);
+  }
+
+  close(): void {
+    for (const t of this.transports) void t.close();
+    for (const r of this.relays) void r.close();
+  }
+
+  /** Allocates a relayed candidate on the TURN server, from the first local address of the server's family. */
+  private async openRelay(binds: readonly string[]): Promise<GatheredEndpoint | undefined> {
+    const ctx = this.ctx;
+    const turn = ctx.options.turnServer!;
+    for (const family of [4, 6] as const) {
+      const bind = binds.find((b) => isIP(b) === family || (family === 4 && !isIP(b)));
+      if (bind === undefined || (family === 6 && !this.ipv6)) continue;
+      const address = await serverLinks.resolve(turn.host, family);
+      if (!address) continue;
+      let relay: TurnRelayTransport | undefined;
+      try {
+        const link = await this.openTurnLink(turn.transport ?? 'udp', bind, address, turn.port, family);
+        relay = new TurnRelayTransport(link, { address, port: turn.port, username: turn.username, password: turn.password }, (msg) => ctx.log('warn', msg));
+        this.relays.push(relay);
+        if (this.intercept) relay.intercept = this.intercept;
+        const problem = await relay.allocate();
+        if (problem || !relay.relayed || ctx.closed) {
+          if (problem) ctx.log('warn', `TURN server ${address}:${turn.port}: ${problem}`);
+          return undefined;
+        }
+        ctx.log('verbose', `relayed candidate ${relay.relayed.address}:${relay.relayed.port} from TURN server ${address}:${turn.port}`);
+        for (const ip of this.remoteIps) relay.permit(ip);
+        return { transport: relay, advertise: relay.relayed.address, relay: { related: relay.mapped } };
+      } catch (err) {
+        ctx.log('warn', `cannot use TURN server ${turn.host}:${turn.port}: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** The link to the TURN server: a UDP socket of the network layer, or a TCP connection (TLS on top for tls). */
+  private async openTurnLink(transport: 'udp' | 'tcp' | 'tls', bind: string, address: string, port: number, family: 4 | 6): Promise<TurnServerLink> {
+    const network = this.ctx.options.network;
+    if (transport === 'udp') {
+      const bound = await network.openUdp({ what: `TURN relay on ${bind}`, bind, portRange: this.ctx.options.rtpPortRange });
+      return new UdpTurnLink(bound, { address, port });
+    }
+    const socket = await network.connectTcp(`TURN server ${address}:${port} (${transport})`, address, port, TURN_CONNECT_MS);
+    if (transport === 'tcp') return new StreamTurnLink(socket, family);
+    return new StreamTurnLink(await serverLinks.secure(socket, TURN_CONNECT_MS), family);
+  }
+}

@@ -1,0 +1,166 @@
+// Offers made by the server on one peer (Streaming viewers, VideoRoom subscribers): the first offer, new offers
+// as streams come and go, ICE-restart offers, and the client's answers to them.
+import { RTCPeerConnection } from 'werift';
+import { usableRemoteCandidate } from '../offer-plan.js';
+import type { OfferTrackSpec } from '../peer-types.js';
+import { parseSdp, SdpError } from '../sdp.js';
+import { DEFAULT_CHANNEL_LABEL } from './data-channels.js';
+import { registerMid } from './mid-state.js';
+import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
+import type { NegotiatedMline } from './peer-context.js';
+import { preferFastSrtpProfile } from './srtp-access.js';
+import { offerCodec, offerConfig, offerExtensions } from './stack-config.js';
+
+/** The answer without the candidates we cannot use (names to resolve, TCP). */
+function usableAnswer(sdp: string): string {
+  return sdp
+    .split(/\r?\n/)
+    .filter((l) => !l.startsWith('a=candidate:') || usableRemoteCandidate(l.slice(2)))
+    .join('\r\n');
+}
+
+export class ServerOfferer {
+  /** An ICE-restart offer of ours waits for its answer. */
+  private restartOffered = false;
+  /** A new offer of ours (reoffer) waits for its answer. */
+  private reofferPending = false;
+
+  constructor(
+    private readonly parts: NegotiationParts,
+    /** Whether the client offered on this peer (then only it renegotiates). */
+    private readonly clientOffered: () => boolean,
+  ) {}
+
+  /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
+  async create(tracks: readonly OfferTrackSpec[]): Promise<string> {
+    const { ctx, channels, receive } = this.parts;
+    if (ctx.pc && !this.clientOffered() && !ctx.closed && (ctx.state === 'connecting' || ctx.state === 'up')) return this.reoffer(tracks);
+    if (ctx.state !== 'new') throw new Error(ctx.closed ? 'PeerConnection is closed' : 'renegotiation of a PeerConnection the client offered is done by the client');
+    if (tracks.length === 0) throw new Error('an offer needs at least one track');
+    const mids = new Set<string>();
+    for (const [i, t] of tracks.entries()) {
+      const mid = t.mid ?? String(i);
+      if (mids.has(mid)) throw new Error(`duplicate mid '${mid}'`);
+      mids.add(mid);
+    }
+    const config = offerConfig(tracks, ctx.iceLite);
+    ctx.state = 'negotiating';
+    ctx.startedAt = performance.now();
+    const pc = new RTCPeerConnection(config);
+    ctx.pc = pc;
+    try {
+      this.parts.watch.wire(pc);
+      for (const [i, t] of tracks.entries()) {
+        const mid = t.mid ?? String(i);
+        if (t.kind === 'application') {
+          const ch = pc.createDataChannel(mid === String(i) ? DEFAULT_CHANNEL_LABEL : mid);
+          // werift would number the data m-line itself, colliding with the mids we gave the others.
+          if (pc.sctpTransport) pc.sctpTransport.mid = mid;
+          channels.adopt(ch);
+          continue;
+        }
+        const transceiver = pc.addTransceiver(t.kind, { direction: t.direction ?? 'sendonly' });
+        transceiver.mid = mid;
+        transceiver.codecs = [offerCodec(t)];
+        transceiver.headerExtensions = offerExtensions(t.kind);
+        registerMid(ctx, receive, transceiver, { mid, kind: t.kind, index: i });
+      }
+      const first = tracks[0];
+      ctx.bundleMid = { mid: first.mid ?? '0', index: 0 };
+      ctx.negotiated = tracks.map((t, i) => ({ mid: t.mid ?? String(i), kind: t.kind }));
+      gatherOnOurSockets(this.parts, pc);
+      const local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer());
+      preferFastSrtpProfile(pc);
+      if (this.parts.endpoints.count === 0) throw new Error('no local address to gather ICE candidates on');
+      return local;
+    } catch (err) {
+      this.parts.close('Gathering error', false);
+      throw new Error(`cannot create an offer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** A new offer with new ICE credentials on a PeerConnection we offered (Streaming's `watch` with `restart`). */
+  async restartIce(): Promise<string> {
+    const ctx = this.parts.ctx;
+    const pc = ctx.pc;
+    if (!pc || this.clientOffered() || (ctx.state !== 'connecting' && ctx.state !== 'up')) throw new Error('no PeerConnection of ours to restart');
+    const local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer({ iceRestart: true }));
+    this.restartOffered = true;
+    ctx.log('info', 'ICE restart offered');
+    return local;
+  }
+
+  /** Applies the remote answer to an offer made with create() or restartIce(). */
+  async acceptAnswer(sdp: string): Promise<void> {
+    const ctx = this.parts.ctx;
+    const pc = ctx.pc;
+    if (pc && (this.restartOffered || this.reofferPending) && (ctx.state === 'connecting' || ctx.state === 'up')) {
+      // The answer to an ICE-restart offer or to a new offer of ours: everything established carries on.
+      this.restartOffered = false;
+      this.reofferPending = false;
+      try {
+        await pc.setRemoteDescription({ type: 'answer', sdp: usableAnswer(sdp) });
+      } catch (err) {
+        throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return;
+    }
+    if (!pc || ctx.state !== 'negotiating') throw new Error('no offer is waiting for an answer');
+    const parsed = parseSdp(sdp);
+    if (parsed.media.length === 0) throw new SdpError('answer has no m-lines');
+    try {
+      await pc.setRemoteDescription({ type: 'answer', sdp: usableAnswer(sdp) });
+    } catch (err) {
+      throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // Server offers leave receive-side transport-wide CC to the stack: their viewers hardly send media.
+    startConnecting(this.parts);
+  }
+
+  /**
+   * A new offer on a PeerConnection we offered and that is connecting or up (a VideoRoom subscription that
+   * changes): m-lines already there keep their mid and codec, those no longer listed become inactive, new ones
+   * are added at the end. DTLS, SRTP and ICE carry on; the answer comes through acceptAnswer.
+   */
+  private async reoffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
+    const { ctx, receive } = this.parts;
+    const pc = ctx.pc!;
+    const listed = new Map(tracks.map((t, i) => [t.mid ?? String(i), t]));
+    for (const st of ctx.mids.values()) {
+      const t = listed.get(st.mid);
+      st.transceiver.setDirection(t && t.active !== false ? (t.direction ?? 'sendonly') : 'inactive');
+    }
+    const known = new Set(ctx.negotiated.map((m) => m.mid));
+    const added: NegotiatedMline[] = [];
+    for (const [mid, t] of listed) {
+      if (known.has(mid)) continue;
+      if (t.kind === 'application') throw new Error('a data channel can only be offered in the first offer');
+      const transceiver = pc.addTransceiver(t.kind, { direction: t.active === false ? 'inactive' : (t.direction ?? 'sendonly') });
+      transceiver.mid = mid;
+      const codec = offerCodec(t);
+      transceiver.codecs = [codec];
+      transceiver.headerExtensions = offerExtensions(t.kind);
+      // werift matches the answer against the PeerConnection's codec and extension lists, made for the first offer:
+      // a kind (or codec) that first appears now must be added there too.
+      const config = pc.config;
+      const kindCodecs = (config.codecs[t.kind] ??= []);
+      if (!kindCodecs.some((c) => c.mimeType.toLowerCase() === codec.mimeType.toLowerCase())) kindCodecs.push(codec);
+      const extensions = (config.headerExtensions[t.kind] ??= []);
+      if (extensions.length === 0) extensions.push(...offerExtensions(t.kind));
+      registerMid(ctx, receive, transceiver, { mid, kind: t.kind, index: ctx.negotiated.length + added.length });
+      added.push({ mid, kind: t.kind });
+    }
+    let local: string;
+    try {
+      local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer());
+    } catch (err) {
+      throw new Error(`cannot create the new offer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    ctx.negotiated = [...ctx.negotiated, ...added];
+    this.reofferPending = true;
+    ctx.log('info', `renegotiating: ${listed.size} stream(s), ${added.length} new`);
+    // werift writes port 0 (rejected) for an inactive m-line; ours are only idle, and when every media line is
+    // idle a port-0 bundle would make the browser drop the whole transport.
+    return local.replace(/^m=(audio|video) 0 /gm, 'm=$1 9 ');
+  }
+}

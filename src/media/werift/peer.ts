@@ -1,0 +1,259 @@
+// One handle's WebRTC transport: ICE (lite by default) on sockets of the network layer, DTLS-SRTP, RTP/RTCP,
+// SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons. This file is the
+// facade; each concept lives in its own file of this folder (negotiation, ICE, send and receive paths, ...).
+import type { HandleMediaEvents, MediaLink } from '../../core/media-port.js';
+import { buildPli, buildRemb, summarizeRtcp } from '../../rtp/rtcp.js';
+import { PeerEventEmitter } from '../peer-event-emitter.js';
+import type { OfferTrackSpec, PeerAcceptOptions, PeerState, RemoteCandidateInput, RtpTrackInfo, WebRtcPeerEvents, WebRtcPeerOptions } from '../peer-types.js';
+import { OfferAnswerer } from './answer.js';
+import { ConnectionWatch } from './connection-watch.js';
+import { DataChannels } from './data-channels.js';
+import { IceEndpoints } from './ice-endpoints.js';
+import type { InboundGate } from './ice-gathering.js';
+import type { NegotiationParts } from './negotiation-parts.js';
+import { ServerOfferer } from './offer.js';
+import { PeerContext, type NegotiatedMline } from './peer-context.js';
+import { installWeriftRejectionGuard } from './rejection-guard.js';
+import { RemoteCandidates } from './remote-candidates.js';
+import { RtpReceivePath } from './rtp-receive-path.js';
+import { RtpSendPath } from './rtp-send-path.js';
+
+export type { NegotiatedMline } from './peer-context.js';
+
+const RTP_MIN = 12;
+
+export class WebRtcPeer implements MediaLink {
+  private readonly ctx: PeerContext;
+  /** Set when no event sink was given: events are then named events with listeners (see on()). */
+  private readonly emitter: PeerEventEmitter | undefined;
+  private readonly sender: RtpSendPath;
+  private readonly receiver: RtpReceivePath;
+  private readonly channels: DataChannels;
+  private readonly endpoints: IceEndpoints;
+  private readonly candidates: RemoteCandidates;
+  private readonly watch: ConnectionWatch;
+  private readonly answerer: OfferAnswerer;
+  private readonly offerer: ServerOfferer;
+  private hangupReason: string | undefined;
+
+  /** `events`: the core's callbacks, called directly; without them, listen with on(). */
+  constructor(options: WebRtcPeerOptions, events?: HandleMediaEvents) {
+    this.emitter = events ? undefined : new PeerEventEmitter((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    const ctx = (this.ctx = new PeerContext(options, events ?? this.emitter!));
+    installWeriftRejectionGuard((msg) => options.log('warn', msg));
+    this.sender = new RtpSendPath(ctx);
+    this.receiver = new RtpReceivePath(ctx, this.sender);
+    this.channels = new DataChannels(ctx);
+    this.endpoints = new IceEndpoints(ctx);
+    this.candidates = new RemoteCandidates(ctx, this.endpoints);
+    this.watch = new ConnectionWatch(ctx, { send: this.sender, receive: this.receiver, endpoints: this.endpoints, channels: this.channels }, (reason) => this.close(reason));
+    const gate: InboundGate = { counters: ctx.inbound, dtlsConnected: () => ctx.dtlsUp, log: (msg) => ctx.log('verbose', msg) };
+    const parts: NegotiationParts = {
+      ctx,
+      endpoints: this.endpoints,
+      candidates: this.candidates,
+      watch: this.watch,
+      receive: this.receiver,
+      channels: this.channels,
+      gate,
+      close: (reason, notify) => this.close(reason, notify),
+    };
+    this.answerer = new OfferAnswerer(parts);
+    this.offerer = new ServerOfferer(parts, () => this.answerer.clientOffered);
+  }
+
+  /** Listens to a peer created without an event sink. */
+  on<K extends keyof WebRtcPeerEvents>(event: K, listener: (...args: WebRtcPeerEvents[K]) => void): this {
+    if (!this.emitter) throw new Error('this peer reports to the events it was created with');
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  get state(): PeerState {
+    return this.ctx.state;
+  }
+
+  get closed(): boolean {
+    return this.ctx.closed;
+  }
+
+  /** Negotiated m-lines (audio/video) with their kind. */
+  get tracks(): readonly RtpTrackInfo[] {
+    return [...this.ctx.mids.values()].map((m) => m.info);
+  }
+
+  /** Accepted m-lines of the negotiation, in m-line order. */
+  get negotiated(): readonly NegotiatedMline[] {
+    return this.ctx.negotiated;
+  }
+
+  /** Milliseconds from acceptOffer/createOffer to DTLS up, once up. */
+  get connectTimeMs(): number | undefined {
+    return this.watch.connectTimeMs;
+  }
+
+  /** Negotiated SRTP profile when our own sender is in use. */
+  get srtpProfileName(): string | undefined {
+    return this.sender.profileName;
+  }
+
+  /** Datagrams our receive path dropped (failed SRTP, replays, malformed). */
+  get inboundRefused(): number {
+    return this.receiver.refused;
+  }
+
+  /** What the gate in front of the stack refused so far, by reason; undefined while nothing was. */
+  get inboundDropped(): Record<string, number> | undefined {
+    const inbound = this.ctx.inbound;
+    return inbound.total() > 0 ? { ...inbound.dropped } : undefined;
+  }
+
+  /** Local UDP ports in use (one per gathered address). */
+  get localPorts(): readonly { address: string; port: number }[] {
+    return this.endpoints.localPorts;
+  }
+
+  /** Why the PeerConnection was closed, once closed. */
+  get closeReason(): string | undefined {
+    return this.hangupReason;
+  }
+
+  /** Per-stream counters of our own send and receive paths, for the Admin API's handle_info. */
+  stats(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const receiving = this.receiver.profileName;
+    if (receiving) out.rtp_receiver = `portunus (${receiving})`;
+    if (this.receiver.refused > 0) out.inbound_refused = this.receiver.refused;
+    const dropped = this.inboundDropped;
+    if (dropped) out.inbound_dropped = dropped;
+    const pair = this.sender.selectedPair();
+    if (pair) out.selected_pair = pair;
+    const streams: Record<string, unknown>[] = [];
+    for (const st of this.ctx.mids.values()) {
+      const s: Record<string, unknown> = { mid: st.mid, type: st.kind };
+      if (st.out) s.out = { ssrc: st.out.ssrc, packets: st.out.packets, bytes: st.out.octets, retransmitted: st.out.retransmitted };
+      const inbound = this.receiver.streamStats(st);
+      if (inbound.length > 0) s.in = inbound;
+      streams.push(s);
+    }
+    out.streams = streams;
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------- negotiation
+
+  /** Answers a remote offer. Rejects with SdpError (bad or unusable SDP) or Error (state, stack failure). */
+  acceptOffer(sdp: string, accept: PeerAcceptOptions = {}): Promise<string> {
+    return this.answerer.accept(sdp, accept);
+  }
+
+  /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
+  createOffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
+    return this.offerer.create(tracks);
+  }
+
+  /** A new offer with new ICE credentials on a PeerConnection we offered (Streaming's `watch` with `restart`). */
+  restartIceOffer(): Promise<string> {
+    return this.offerer.restartIce();
+  }
+
+  /** Applies the remote answer to an offer made with createOffer. */
+  acceptAnswer(sdp: string): Promise<void> {
+    return this.offerer.acceptAnswer(sdp);
+  }
+
+  /** A trickled remote candidate, or the end of them. Garbage is logged and ignored. */
+  addRemoteCandidate(c: RemoteCandidateInput): void {
+    this.candidates.add(c);
+  }
+
+  // ---------------------------------------------------------------------------------------------- media verbs
+
+  relayRtp(mid: string, packet: Buffer): void {
+    const ctx = this.ctx;
+    if (!ctx.dtlsUp) return;
+    const st = ctx.mids.get(mid);
+    if (!st || packet.length < RTP_MIN || packet[0] >> 6 !== 2) return;
+    this.sender.send(st, packet);
+  }
+
+  skipRtp(mid: string): void {
+    this.ctx.mids.get(mid)?.out?.skip();
+  }
+
+  restartRtp(mid: string): void {
+    const st = this.ctx.mids.get(mid);
+    if (!st) return;
+    st.restartPending = true;
+    st.out?.restart();
+  }
+
+  /** Keyframe requests become a PLI towards the remote sender, REMB becomes our REMB; SR/RR/NACK are not forwarded. */
+  relayRtcp(mid: string, packet: Buffer): void {
+    if (!this.ctx.dtlsUp) return;
+    const summary = summarizeRtcp(packet);
+    if (!summary) return;
+    if (summary.keyframeRequest) this.requestKeyframe(mid);
+    if (summary.remb !== undefined) this.sendRemb(summary.remb);
+  }
+
+  /** Before media, the wish is kept and the first SSRCs seen get the PLI. */
+  requestKeyframe(mid: string): void {
+    const ctx = this.ctx;
+    if (mid === '*') {
+      for (const [m, st] of ctx.mids) if (st.kind === 'video') this.requestKeyframe(m);
+      return;
+    }
+    const st = ctx.mids.get(mid);
+    if (!st || !ctx.dtlsUp) return;
+    if (st.remoteSsrcs.length === 0) st.keyframeWantedAt = performance.now();
+    // Sender SSRC 1, as for REMB: a stack may route feedback by sender SSRC first, and our own media SSRC
+    // would then reach the remote's receiver instead of its sender.
+    for (const ssrc of st.remoteSsrcs) ctx.sendRawRtcp(buildPli(1, ssrc));
+  }
+
+  /** REMB over every remote SSRC seen. */
+  sendRemb(bitrate: number): void {
+    const ctx = this.ctx;
+    if (!ctx.dtlsUp || !(bitrate >= 0)) return;
+    const ssrcs: number[] = [];
+    let sender = 1;
+    for (const st of ctx.mids.values()) {
+      ssrcs.push(...st.remoteSsrcs);
+      sender = st.transceiver.sender.ssrc;
+    }
+    if (ssrcs.length === 0) return;
+    ctx.sendRawRtcp(buildRemb(sender, bitrate, ssrcs));
+  }
+
+  relayData(data: Buffer | string, label?: string): void {
+    this.channels.send(data, label);
+  }
+
+  // ---------------------------------------------------------------------------------------------- teardown
+
+  /**
+   * Closes the PeerConnection and frees every socket and timer. Idempotent. Reports `hangup` with `reason`
+   * once (unless `notify` is false), then nothing more.
+   */
+  close(reason = 'Close PC', notify = true): void {
+    const ctx = this.ctx;
+    if (ctx.closed) return;
+    ctx.state = 'closed';
+    this.hangupReason = reason;
+    this.watch.stop();
+    this.receiver.feedback.stop();
+    const pc = ctx.pc;
+    ctx.pc = undefined;
+    if (pc) {
+      Promise.resolve()
+        .then(() => pc.close())
+        .catch((err: unknown) => ctx.log('debug', `werift close failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    this.endpoints.close();
+    this.channels.clear();
+    if (notify) ctx.events.hangup(reason);
+    ctx.silence();
+    this.emitter?.removeAllListeners();
+  }
+}

@@ -1,0 +1,113 @@
+// The outbound RTP path of one peer. Ours once SRTP is up with a profile rtp/srtp/ implements: rewrite a copy of
+// the packet in place (rtp-out-stream.ts), protect it with one reused SRTP context, one send on the selected pair;
+// NACKs are answered from its history and Sender Reports built here. Otherwise werift's sender keeps the job.
+import { buildSenderReport, nackedSequences } from '../../rtp/rtcp.js';
+import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
+import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
+import { RtpOutStream } from '../rtp-out-stream.js';
+import { TurnRelayTransport } from '../turn-relay.js';
+import type { MidState } from './mid-state.js';
+import type { PeerContext } from './peer-context.js';
+import { localSrtpMaster, selectedPath, senderCname, type SelectedPath } from './srtp-access.js';
+import type { RTCDtlsTransport } from 'werift';
+
+const SR_INTERVAL_MS = 1000;
+
+export class RtpSendPath {
+  /** Outbound SRTP of the fast path, and the candidate pair it sends on (re-read when ICE changes pair). */
+  private srtp: SrtpRtpProtector | undefined;
+  private dtls: RTCDtlsTransport | undefined;
+  private path: SelectedPath | undefined;
+  private scratch = Buffer.alloc(1500);
+  /** Negotiated SRTP profile when the fast sender is in use. */
+  profileName: string | undefined;
+
+  constructor(private readonly ctx: PeerContext) {}
+
+  /** Takes over sending once DTLS is up, when the negotiated SRTP profile is one we implement. */
+  setUp(): void {
+    const ctx = this.ctx;
+    const dtls = ctx.dtlsTransport();
+    if (!dtls) return;
+    try {
+      const master = localSrtpMaster(dtls);
+      if (!master) {
+        ctx.log('verbose', 'SRTP profile not handled by the fast sender; using the stack\'s sender');
+        return;
+      }
+      this.srtp = new SrtpRtpProtector(deriveSessionKeys(master.profile, master.key, master.salt));
+      this.dtls = dtls;
+      this.profileName = srtpProfileName(master.profile);
+      ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})`);
+      for (const st of ctx.mids.values()) {
+        const codec = st.transceiver.sender.codec;
+        if (!codec) continue;
+        st.out = new RtpOutStream(st.transceiver.sender.ssrc, codec.payloadType, codec.clockRate, st.kind === 'video');
+      }
+    } catch (err) {
+      this.srtp = undefined;
+      ctx.log('warn', `fast sender unavailable, using the stack's sender: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Sends one RTP packet (header included, unencrypted, version checked) on `st`. */
+  send(st: MidState, packet: Buffer): void {
+    const out = st.out;
+    const srtp = this.srtp;
+    if (out && srtp && this.dtls) {
+      // Fast path: rewrite a copy of the header in place, protect it with our SRTP context, one send.
+      const path = (this.path = selectedPath(this.dtls, this.path));
+      if (!path) return;
+      if (this.scratch.length < packet.length) this.scratch = Buffer.alloc(packet.length);
+      const scratch = this.scratch;
+      const roc = out.rewrite(packet, scratch, performance.now());
+      const seq = (scratch[2] << 8) | scratch[3];
+      const enc = out.bufferFor(seq, packet.length + srtp.tagLength);
+      const length = srtp.protectInto(scratch, packet.length, roc, enc);
+      if (length < 0) return;
+      out.remember(seq, length);
+      path.transport.sendChecked(enc, path.port, path.host, length);
+      return;
+    }
+    const ssrc = packet.readUInt32BE(8);
+    if (ssrc !== st.lastOutSsrc || st.restartPending) {
+      // A new source on this m-line (a Streaming `switch`, say): re-base sequence numbers and timestamps so
+      // the receiver sees one continuous stream.
+      if (st.lastOutSsrc !== -1) st.transceiver.sender.replaceRTP({ sequenceNumber: packet.readUInt16BE(2), timestamp: packet.readUInt32BE(4) }, true);
+      st.lastOutSsrc = ssrc;
+      st.restartPending = false;
+    }
+    st.transceiver.sender.sendRtp(packet).catch(this.ctx.onAsyncError);
+  }
+
+  /** Resends what a receiver NACKed, from the fast path's history. */
+  answerNack(st: MidState, rtcp: Buffer): void {
+    const out = st.out;
+    if (!out || !this.dtls) return;
+    const path = (this.path = selectedPath(this.dtls, this.path));
+    if (!path) return;
+    const now = performance.now();
+    for (const seq of nackedSequences(rtcp, out.ssrc)) {
+      const packet = out.recall(seq, now);
+      if (packet) path.transport.sendChecked(packet, path.port, path.host);
+    }
+  }
+
+  /** Sender Reports for the streams our fast path sends (werift's sender sends its own otherwise). */
+  sendSenderReports(now: number): void {
+    if (!this.srtp) return;
+    for (const st of this.ctx.mids.values()) {
+      const out = st.out;
+      if (!out || out.packets === 0 || now - st.lastSrAt < SR_INTERVAL_MS) continue;
+      st.lastSrAt = now;
+      this.ctx.sendRawRtcp(buildSenderReport(out.ssrc, Date.now(), out.timestampAt(now), out.packets, out.octets, senderCname(st.transceiver.sender)));
+    }
+  }
+
+  /** The candidate pair the fast path sends on, for Admin `handle_info`. */
+  selectedPair(): { local: string; remote: string; relayed: boolean } | undefined {
+    const path = this.dtls ? selectedPath(this.dtls, this.path) : undefined;
+    if (!path) return undefined;
+    return { local: `${path.transport.host}:${path.transport.port}`, remote: `${path.host}:${path.port}`, relayed: path.transport instanceof TurnRelayTransport };
+  }
+}
