@@ -5,6 +5,7 @@ import type { BoundUdpSocket } from '../../net/network.js';
 import { destinationFor } from '../../net/address.js';
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
 import type { JsonObject } from '../plugin.js';
+import type { SourcePacket } from '../../forwarding/source-packet.js';
 import type { StreamSink, DataSink } from './publisher.js';
 
 export interface ForwarderTarget {
@@ -42,9 +43,10 @@ export class RtpForwarder implements StreamSink, DataSink {
     this.destination = destinationFor(target.host, socket.family);
   }
 
-  receive(packet: Buffer, layer: number | undefined): void {
+  receive(p: SourcePacket): void {
     const t = this.target;
-    if (this.closed || (t.substream !== undefined && layer !== undefined && layer !== t.substream)) return;
+    const packet = p.buffer;
+    if (this.closed || (t.substream !== undefined && p.layer >= 0 && p.layer !== t.substream)) return;
     const len = packet.length;
     if (len < 12 || len > this.scratch.length - 16) return;
     const out = this.scratch;
