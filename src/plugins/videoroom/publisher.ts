@@ -3,9 +3,9 @@
 // server) is the same thing without a handle.
 import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle } from '../plugin.js';
 import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
-import { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
+import type { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
-import { TalkingDetector, type TalkingChange } from './talking.js';
+import type { TalkingDetector, TalkingChange } from './talking.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 
 export type RoomId = number | string;

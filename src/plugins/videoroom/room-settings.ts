@@ -122,11 +122,11 @@ export function parseRoomSettings(body: JsonObject, roomId: string | number): Ro
   if (Array.isArray(body.allowed)) {
     if (!body.allowed.every((t) => typeof t === 'string')) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element in the allowed array (not a string)');
     if (body.allowed.length > MAX_ALLOWED_TOKENS) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (allowed can hold at most ${MAX_ALLOWED_TOKENS} tokens)`);
-    allowed = new Set(body.allowed as string[]);
+    allowed = new Set(body.allowed);
   }
-  const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
-  const bool = (k: string, d: boolean): boolean => (typeof body[k] === 'boolean' ? (body[k] as boolean) : d);
-  const num = (k: string, d: number): number => (typeof body[k] === 'number' ? (body[k] as number) : d);
+  const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? body[k] : undefined);
+  const bool = (k: string, d: boolean): boolean => (typeof body[k] === 'boolean' ? body[k] : d);
+  const num = (k: string, d: number): number => (typeof body[k] === 'number' ? body[k] : d);
   let bitrate = num('bitrate', 0);
   if (bitrate > 0 && bitrate < 64000) bitrate = 64000;
   return {

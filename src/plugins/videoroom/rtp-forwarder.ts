@@ -2,7 +2,7 @@
 // address, with its own SSRC, payload type and continuous sequence numbers. All forwarders of a publisher share
 // one socket, opened by the network layer (dual-stack where IPv6 exists, IPv4 where it does not).
 import { destinationFor, type JsonObject, type UdpEndpoint } from '../../plugin-api/index.js';
-import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
+import type { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
 import type { SourcePacket } from '../../forwarding/source-packet.js';
 import type { StreamSink, DataSink } from './publisher.js';
 
