@@ -97,15 +97,19 @@ export function fromConfigGroup(group: JsonObject): JsonObject {
   return out;
 }
 
-/** A room's `audiocodec`/`videocodec`: names the codec registry knows, of the kind, and among those a room allows. */
+/**
+ * A room's `audiocodec`/`videocodec`: the registry's names (in any case) of the kind, among those a room allows;
+ * an SDP spelling the registry also reads (`opus/48000/2`, `ISAC`) is not a room codec name.
+ */
 function codecList(text: string | undefined, kind: CodecKind, known: readonly string[], fallback: string, what: string): string[] {
   if (text === undefined || text.trim() === '') return [fallback];
   const list = text
     .split(',')
-    .filter((c) => c.trim() !== '')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '')
     .map((c) => {
       const name = findCodec(c, kind)?.name;
-      if (name === undefined || !known.includes(name)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} can only be ${known.join(', ')})`);
+      if (name !== c || !known.includes(name)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} can only be ${known.join(', ')})`);
       return name;
     });
   if (list.length > 5) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} can have at most 5 codecs)`);

@@ -83,6 +83,18 @@ test('rooms: create, exists, list, a second create 427, destroy with a wrong sec
   assert.equal((await data(plugin, h, { request: 'exists', room: 1300 })).exists, false);
 });
 
+test("room codecs are the registry's names of the kind, in any case: 'VP8, H264' is vp8,h264; isac and a video name for audio are 430", async () => {
+  const { plugin, attach } = await started();
+  const h = attach();
+  assert.equal((await data(plugin, h, { request: 'create', room: 1400, videocodec: 'VP8, H264', audiocodec: 'OPUS' })).videoroom, 'created');
+  const room = ((await data(plugin, h, { request: 'list' })).list as JsonObject[]).find((r) => r.room === 1400);
+  assert.equal(room?.videocodec, 'vp8,h264');
+  assert.equal(room?.audiocodec, 'opus');
+  assert.equal((await data(plugin, h, { request: 'create', room: 1401, audiocodec: 'isac' })).error_code, 430);
+  assert.equal((await data(plugin, h, { request: 'create', room: 1402, audiocodec: 'vp8' })).error_code, 430);
+  assert.equal((await data(plugin, h, { request: 'create', room: 1403, videocodec: 'vp8/90000' })).error_code, 430);
+});
+
 test('joining: 426 for no room, 429/430 for ptype, 424 before joining, 425 for a second join', async () => {
   const { plugin, attach } = await started();
   const admin = attach();
