@@ -8,3 +8,8 @@ export { requestsFor, fieldSpecs, type BodyOf, type FieldRule, type FieldRules, 
 export { PluginRequests, type PluginRequestsOptions } from './plugin-requests.js';
 export { HandleQueue, HandleQueues, type QueuedJob } from './handle-queue.js';
 export { setting, inertSetting, type Setting, type SettingGroup, type SettingValue } from '../config/setting.js';
+// What the VideoRoom's forwarders and remote publishers need of the network: its endpoint types, address helpers, its bind error.
+export type { Network, UdpEndpoint, UdpSource } from '../net/network.js';
+export { isIP } from '../net/address.js';
+export { destinationFor } from '../net/address.js';
+export { BindError } from '../net/bind-error.js';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { EventSink } from '../../src/core/event-sink.js';
 import type { JsonObject } from '../../src/core/validate.js';
+import { REQUEST_NAMES as VIDEOROOM_REQUESTS } from '../../src/plugins/videoroom/request-table.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { HANG_MS } from './engine.js';
 import { installLoopbackGuard } from './loopback-guard.js';
@@ -63,7 +64,7 @@ export const API_TARGETS: readonly ApiTarget[] = [
   {
     name: 'videoroom-api',
     plugin: V,
-    requests: ['create', 'edit', 'destroy', 'list', 'exists', 'allowed', 'kick', 'moderate', 'listparticipants', 'listforwarders', 'enable_recording', 'rtp_forward', 'stop_rtp_forward', 'publish_remotely', 'unpublish_remotely', 'listremotes', 'add_remote_publisher', 'update_remote_publisher', 'remove_remote_publisher', 'join', 'joinandconfigure', 'configure', 'publish', 'unpublish', 'start', 'pause', 'switch', 'subscribe', 'unsubscribe', 'update', 'leave'],
+    requests: VIDEOROOM_REQUESTS,
     samples: [
       { request: 'create', room: 8001, description: 'fuzz', publishers: 3, bitrate: 128000, fir_freq: 10, audiocodec: 'opus', videocodec: 'vp8,h264', record: false, rec_dir: 'fuzz-rooms', allowed: ['t1'], metadata: { a: 1 } },
       { request: 'edit', room: 8001, new_description: 'y', new_publishers: 4, new_bitrate: 256000, new_rec_dir: 'fuzz-rooms-2', new_lock_record: true },

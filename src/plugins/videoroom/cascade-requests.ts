@@ -36,7 +36,7 @@ export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject
   const room = lookupRoom(vr, body, true);
   const p = lookupPublisher(vr, room, body);
   vr.cascade.stopForward(p, body.stream_id as number);
-  return { videoroom: 'stop_rtp_forward', room: room.id, publisher_id: p.id, stream_id: body.stream_id as number };
+  return { videoroom: 'stop_rtp_forward', room: room.id, publisher_id: p.id, stream_id: body.stream_id };
 }
 
 export async function publishRemotely(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {

@@ -3,7 +3,7 @@
 // fed that way (`add_remote_publisher`, remote-publishers.ts). Every socket comes from the network layer, so a host
 // without IPv6 gets IPv4 sockets rather than the "Address family not supported" failure Janus had there.
 import type { Logger } from '../../logging/logger.js';
-import type { Network } from '../../net/network.js';
+import type { Network } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { Forwarders } from './forwarders.js';
 import type { Publisher, PublisherStream, UserId } from './publisher.js';

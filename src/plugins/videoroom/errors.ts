@@ -1,7 +1,8 @@
 // The VideoRoom's error codes (Janus's numbering), the error that carries one to the reply, and field checks
-// that fail with them; how a thrown value becomes the reply's error.
+// that fail with them; how a thrown value becomes the reply's error (the kit's `errorEvent`).
 import { findFieldError, sameSecret, type FieldSpec, type JsonObject } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
+import { errorEvent, PluginError, type PluginErrorCodes } from '../../plugin-api/plugin-error.js';
 
 export const E = {
   UNKNOWN: 499,
@@ -25,12 +26,20 @@ export const E = {
   INVALID_FEED: 438,
 } as const;
 
-export class VideoRoomError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
+/** The codes the kit answers its own checks with. */
+export const KIT_CODES: PluginErrorCodes = {
+  invalidJson: E.INVALID_JSON,
+  missingElement: E.MISSING_ELEMENT,
+  invalidElement: E.INVALID_ELEMENT,
+  unknownRequest: E.INVALID_REQUEST,
+  internal: E.UNKNOWN,
+};
+
+/** An error the client reads (`error_code`, `error`). */
+export class VideoRoomError extends PluginError {
+  constructor(code: number, message: string) {
+    super(code, message);
+    this.name = 'VideoRoomError';
   }
 }
 
@@ -57,9 +66,7 @@ export function errMessage(err: unknown): string {
 
 /** A VideoRoomError as the client sees it; anything else is an internal fault, logged and never shown. */
 export function errorData(err: unknown, log: Logger): JsonObject {
-  if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
-  log.error(`videoroom: internal error: ${errMessage(err)}`);
-  return { videoroom: 'event', error_code: E.UNKNOWN, error: 'Internal error' };
+  return errorEvent('videoroom', err, E.UNKNOWN, log);
 }
 
 /** A failure of the server's own side (an offer it could not make): logged in full, shown as `what` alone. */

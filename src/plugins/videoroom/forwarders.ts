@@ -3,11 +3,8 @@
 import { randomUint32 } from '../../core/ids.js';
 import { isJsonObject } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
-import { BindError } from '../../net/bind-error.js';
-import { destinationFor } from '../../net/address.js';
-import type { BoundUdpSocket, Network } from '../../net/network.js';
+import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpoint } from '../../plugin-api/index.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
-import type { JsonObject } from '../plugin.js';
 import { check, E, errMessage, VideoRoomError } from './errors.js';
 import { resolveHost } from './forward-host.js';
 import { checkRanges, MAX_FORWARDERS_PER_PUBLISHER, RANGES } from './limits.js';
@@ -32,7 +29,7 @@ const FORWARDER_RANGES = [
 
 /** A publisher's forwarders and the socket they share. */
 interface PublisherForwarding {
-  readonly socket: BoundUdpSocket;
+  readonly socket: UdpEndpoint;
   readonly forwarders: Map<number, RtpForwarder>;
 }
 
@@ -55,15 +52,15 @@ export class Forwarders {
   async socketFor(p: Publisher): Promise<PublisherForwarding> {
     let f = this.forwarding.get(p);
     if (!f) {
-      let socket: BoundUdpSocket;
+      let socket: UdpEndpoint;
       try {
         socket = await this.network.openUdp({ what: `RTP forwarders of publisher ${p.id}` });
       } catch (err) {
         throw this.socketError('RTP forwarder', err);
       }
-      socket.socket.on('message', () => {}); // nothing is expected back on the media socket
+      // Nothing is expected back on the media socket: it has no receiver.
       f = this.forwarding.get(p) ?? { socket, forwarders: new Map() };
-      if (f.socket !== socket) socket.socket.close();
+      if (f.socket !== socket) void socket.close();
       this.forwarding.set(p, f);
     }
     return f;
@@ -101,7 +98,7 @@ export class Forwarders {
     if (!f) return;
     f.forwarders.delete(fwd.id);
     if (f.forwarders.size === 0) {
-      f.socket.socket.close();
+      void f.socket.close();
       this.forwarding.delete(p);
     }
   }
@@ -133,7 +130,7 @@ export class Forwarders {
         continue;
       }
       if (e.port === 0) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (port should not be 0)');
-      const host = await resolveHost(typeof e.host === 'string' ? e.host : (body.host as string), e.host_family ?? body.host_family, this.network.ipv6Available);
+      const host = await resolveHost(this.network, typeof e.host === 'string' ? e.host : (body.host as string), e.host_family ?? body.host_family);
       const srtp = protectorFor(parseSrtp(e) ?? defaults);
       const base = { host, pt: typeof e.pt === 'number' ? e.pt : undefined, ssrc: typeof e.ssrc === 'number' ? e.ssrc : undefined, srtp };
       // rtcp_port 0 is no RTCP, as in Janus.
@@ -198,7 +195,7 @@ export class Forwarders {
    * latching), and PLI/FIR coming back for one of `ssrcs` asks the publisher for a keyframe.
    */
   async openFeedback(p: Publisher, stream: PublisherStream, fwd: RtpForwarder, rtcpPort: number, ssrcs: (number | undefined)[]): Promise<void> {
-    let sock: BoundUdpSocket;
+    let sock: UdpEndpoint;
     try {
       sock = await this.network.openUdp({ what: `RTCP of forwarder ${fwd.id}` });
     } catch (err) {
@@ -208,8 +205,8 @@ export class Forwarders {
     const to = destinationFor(fwd.target.host, sock.family);
     const hello = Buffer.alloc(12);
     hello[0] = 0x80;
-    for (let i = 0; i < 2; i++) sock.socket.send(hello, rtcpPort, to);
-    sock.socket.on('message', (msg) => {
+    for (let i = 0; i < 2; i++) sock.send(hello, rtcpPort, to);
+    sock.onMessage((msg) => {
       const summary = summarizeRtcp(msg);
       if (!summary?.keyframeRequest) return;
       const media = msg.length >= 12 ? msg.readUInt32BE(8) : 0;
@@ -220,7 +217,7 @@ export class Forwarders {
   private releaseIfIdle(p: Publisher): void {
     const f = this.forwarding.get(p);
     if (f && f.forwarders.size === 0) {
-      f.socket.socket.close();
+      void f.socket.close();
       this.forwarding.delete(p);
     }
   }

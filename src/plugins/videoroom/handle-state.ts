@@ -1,5 +1,5 @@
 // What the plugin knows of one handle: the role it plays in a room, and what an asynchronous request answers.
-import type { JsonObject, Jsep, PluginHandle } from '../plugin.js';
+import type { PluginHandle, PluginReply } from '../plugin.js';
 import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
 import type { Subscriber } from './subscriber.js';
@@ -16,12 +16,7 @@ export interface HandleState {
   readonly handle: PluginHandle;
   role: HandleRole;
   destroyed: boolean;
-  /** Asynchronous requests of the handle, answered one after the other. */
-  queue?: Promise<void>;
 }
 
 /** The event (and SDP) an asynchronous request is answered with. */
-export interface AsyncReply {
-  data: JsonObject;
-  jsep?: Jsep;
-}
+export type AsyncReply = PluginReply;

@@ -1,22 +1,22 @@
 // Keyframe requests to publishers: throttled per stream, forced when a subscriber must start at one, and the
 // room's periodic ones (`fir_freq`).
+import { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import type { Publisher, PublisherStream } from './publisher.js';
 import type { Room } from './room.js';
 import { SubscriberStream } from './subscriber.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
-/** Keyframe requests to one publisher stream are at most this frequent. */
-const KEYFRAME_EVERY_MS = 500;
-
-/** Asks a publisher stream for a keyframe, at most every KEYFRAME_EVERY_MS unless `force`. */
+/** Asks a publisher stream for a keyframe, at most once per the requester's interval unless `force`. */
 export function askKeyframe(vr: VideoRoomState, p: Publisher, s: PublisherStream, force: boolean): void {
   if (s.type !== 'video') return;
-  const now = performance.now();
-  if (!force && now - s.lastKeyframeAsk < KEYFRAME_EVERY_MS) return;
+  (s.keyframes ??= keyframeRequester(vr, p, s)).request(force);
+}
+
+/** One per stream, made on its first ask. */
+function keyframeRequester(vr: VideoRoomState, p: Publisher, s: PublisherStream): KeyframeRequester {
+  const handle = p.handle;
   // A remote publisher whose RTCP address is not known yet cannot be asked: that must not hold the next ask back.
-  if (p.handle) p.handle.requestKeyframe(s.mid);
-  else if (!vr.cascade.requestRemoteKeyframe(p, s)) return;
-  s.lastKeyframeAsk = now;
+  return new KeyframeRequester(() => (handle ? (handle.requestKeyframe(s.mid), true) : vr.cascade.requestRemoteKeyframe(p, s)));
 }
 
 /** A stream relays again after a pause or a mute: subscribers see no sequence gap, and video restarts at a keyframe. */

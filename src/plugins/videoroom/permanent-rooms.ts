@@ -26,7 +26,7 @@ export function loadRooms(vr: VideoRoomState, config: JsonObject): void {
       const settings = parseRoomSettings(fromConfigGroup(group), id);
       const isSaved = Object.prototype.hasOwnProperty.call(saved, name);
       // A saved room's rec_dir came from a client (create/edit), unless it is the one the configuration gives.
-      const configured = isJsonObject(config[name]) ? (config[name] as JsonObject).rec_dir : undefined;
+      const configured = isJsonObject(config[name]) ? config[name].rec_dir : undefined;
       const byOperator = !isSaved || (settings.recDir !== undefined && settings.recDir === configured);
       let folder: string;
       try {

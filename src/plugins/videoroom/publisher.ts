@@ -3,10 +3,10 @@
 // server) is the same thing without a handle.
 import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle } from '../plugin.js';
 import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
-import { TalkingDetector, type TalkingChange } from './talking.js';
-import { keyframeTest } from '../rtp/keyframe.js';
+import type { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
+import { SourcePacket } from '../../forwarding/source-packet.js';
+import type { TalkingDetector, TalkingChange } from './talking.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
-import { parseRtpHeader } from '../rtp/rtp-header.js';
 
 export type RoomId = number | string;
 export type UserId = number | string;
@@ -14,10 +14,10 @@ export type UserId = number | string;
 /** Where a publisher stream's packets go: a subscriber's m-line, or an RTP forwarder. */
 export interface StreamSink {
   /**
-   * `layer` is the simulcast substream (0 = lowest), undefined without simulcast; then `keyframe` says whether the
-   * packet starts a keyframe (undefined: a malformed packet), tested once for every sink.
+   * One packet of the stream, read once for every sink: `p.buffer` the bytes (shared: a sink changes none it
+   * does not put back before returning), `p.layer` the simulcast substream (-1 without simulcast).
    */
-  receive(packet: Buffer, layer: number | undefined, keyframe?: boolean): void;
+  receive(p: SourcePacket): void;
 }
 
 /** Where a publisher's data-channel messages go. */
@@ -37,12 +37,13 @@ export class PublisherStream {
   paused = false;
   /** Sender numbering of header extensions → ours (see rtp/header-extensions.ts). */
   readonly extensionTable: Uint8Array | undefined;
-  private readonly isKeyframe: ((payload: Buffer) => boolean) | undefined;
+  /** The packet being relayed, as every sink reads it (one per stream, reloaded per packet). */
+  private readonly packet: SourcePacket;
   /** The sender writes audio levels (RFC 6464) we can read after renumbering. */
   readonly hasAudioLevel: boolean;
   recorder: MjrRecorder | undefined;
-  /** When a keyframe was last asked for (ms, performance clock). */
-  lastKeyframeAsk = 0;
+  /** Keyframe requests to the sender, throttled (set by the room once the publisher is known; see keyframes.ts). */
+  keyframes: KeyframeRequester | undefined;
   /** Talking detection (the room's `audiolevel_event`) and whom to tell of a change. */
   talking: { readonly detector: TalkingDetector; readonly report: (change: TalkingChange, average: number) => void } | undefined;
   /** A remote publisher's stream: the m-line index on the sending server (its SSRCs are numbered by it). */
@@ -57,7 +58,7 @@ export class PublisherStream {
     extensions: readonly HeaderExtension[] | undefined,
   ) {
     this.extensionTable = type !== 'data' && extensions ? relayExtensionTable(extensions, type) : undefined;
-    this.isKeyframe = keyframeTest(codec?.name);
+    this.packet = new SourcePacket(codec?.name);
     this.hasAudioLevel = type === 'audio' && (extensions ?? []).some((e) => e.uri === EXT_AUDIO_LEVEL);
   }
 
@@ -71,15 +72,9 @@ export class PublisherStream {
       if (change) this.talking.report(change, this.talking.detector.lastAverage);
     }
     this.recorder?.write(packet);
-    const keyframe = layer === undefined ? false : this.startsKeyframe(packet);
-    for (const sink of this.sinks) sink.receive(packet, layer, keyframe);
-  }
-
-  /** Whether a packet starts a keyframe (true for a codec without a test); undefined for a malformed packet. */
-  private startsKeyframe(packet: Buffer): boolean | undefined {
-    const h = parseRtpHeader(packet);
-    if (!h) return undefined;
-    return this.isKeyframe ? this.isKeyframe(packet.subarray(h.headerLength)) : true;
+    const p = this.packet;
+    p.load(packet, layer ?? -1);
+    for (const sink of this.sinks) sink.receive(p);
   }
 
   relayData(data: Buffer | string, label: string): void {

@@ -4,12 +4,9 @@
 import { randomUint32 } from '../../core/ids.js';
 import { isJsonObject } from '../../core/validate.js';
 import type { Logger } from '../../logging/logger.js';
-import { BindError } from '../../net/bind-error.js';
-import { destinationFor } from '../../net/address.js';
-import type { BoundUdpSocket, Network } from '../../net/network.js';
+import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpoint } from '../../plugin-api/index.js';
 import { buildPli } from '../../rtp/rtcp.js';
 import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
-import type { JsonObject } from '../plugin.js';
 import { parseRemoteStream, REMOTE_SSRC_BASE, remoteSsrc } from './cascade-streams.js';
 import { check, E, VideoRoomError } from './errors.js';
 import { checkRanges, checkStored, RANGES } from './limits.js';
@@ -22,8 +19,8 @@ const REMOTE_PORT_RANGE = { min: 10000, max: 60000 };
 
 /** A remote publisher's sockets and what it has learned. */
 interface RemoteSource {
-  readonly rtp: BoundUdpSocket;
-  readonly rtcp: BoundUdpSocket;
+  readonly rtp: UdpEndpoint;
+  readonly rtcp: UdpEndpoint;
   srtp: SrtpRtpUnprotector | undefined;
   /** Where keyframe requests go: the last sender seen on the RTCP socket. */
   latched: { address: string; port: number } | undefined;
@@ -66,7 +63,7 @@ export class RemotePublishers {
     const srtp = parseSrtp(body);
     const iface = typeof body.iface === 'string' && body.iface !== '' ? body.iface : undefined;
     const mcast = typeof body.mcast === 'string' && body.mcast !== '' ? body.mcast : undefined;
-    const open = async (what: string, port: number): Promise<BoundUdpSocket> => {
+    const open = async (what: string, port: number): Promise<UdpEndpoint> => {
       try {
         return await this.network.openUdp({ what: `remote publisher ${id} ${what}`, bind: iface, multicast: mcast, port, portRange: REMOTE_PORT_RANGE, recvBufferSize: 4 * 1024 * 1024 });
       } catch (err) {
@@ -75,11 +72,11 @@ export class RemotePublishers {
       }
     };
     const rtp = await open('RTP', typeof body.port === 'number' ? body.port : 0);
-    let rtcp: BoundUdpSocket;
+    let rtcp: UdpEndpoint;
     try {
       rtcp = await open('RTCP', typeof body.rtcp_port === 'number' ? body.rtcp_port : 0);
     } catch (err) {
-      rtp.socket.close();
+      void rtp.close();
       throw err;
     }
     const p = new Publisher(id, randomUint32(), undefined);
@@ -96,10 +93,10 @@ export class RemotePublishers {
       room,
     };
     this.remotes.set(p, source);
-    rtp.socket.on('message', (msg) => this.remotePacket(source, msg));
-    rtcp.socket.on('message', (_msg, rinfo) => {
+    rtp.onMessage((msg) => this.remotePacket(source, msg));
+    rtcp.onMessage((_msg, from) => {
       const first = source.latched === undefined;
-      source.latched = { address: rinfo.address, port: rinfo.port };
+      source.latched = { address: from.address, port: from.port };
       if (first) {
         for (const s of source.keyframeWanted) this.requestKeyframe(p, s);
         source.keyframeWanted.clear();
@@ -178,7 +175,7 @@ export class RemotePublishers {
       source.keyframeWanted.add(s);
       return false;
     }
-    source.rtcp.socket.send(buildPli(1, remoteSsrc(s.remoteMindex ?? s.mindex, 0)), to.port, destinationFor(to.address, source.rtcp.family));
+    source.rtcp.send(buildPli(1, remoteSsrc(s.remoteMindex ?? s.mindex, 0)), to.port, destinationFor(to.address, source.rtcp.family));
     return true;
   }
 
@@ -187,7 +184,7 @@ export class RemotePublishers {
     const source = this.remotes.get(p);
     if (!source) return;
     this.remotes.delete(p);
-    source.rtp.socket.close();
-    source.rtcp.socket.close();
+    void source.rtp.close();
+    void source.rtcp.close();
   }
 }

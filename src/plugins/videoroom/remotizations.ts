@@ -1,7 +1,6 @@
 // Remotizations (`publish_remotely`): a local publisher fed to a room on another server, as forwarders of each
 // stream (every simulcast layer) numbered by the cascade's SSRC convention.
-import type { Network } from '../../net/network.js';
-import type { JsonObject } from '../plugin.js';
+import type { JsonObject, Network } from '../../plugin-api/index.js';
 import { check, E, VideoRoomError } from './errors.js';
 import { remoteSsrc } from './cascade-streams.js';
 import { resolveHost } from './forward-host.js';
@@ -44,7 +43,7 @@ export class Remotizations {
     const remoteId = body.remote_id as string;
     const mine = this.remotizations.get(p) ?? new Map<string, Remotization>();
     if (mine.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
-    const host = await resolveHost(body.host as string, body.host_family, this.network.ipv6Available);
+    const host = await resolveHost(this.network, body.host as string, body.host_family);
     const srtp = parseSrtp(body);
     this.forwarders.checkRoomFor(p, p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0));
     const { socket } = await this.forwarders.socketFor(p);

@@ -1,8 +1,10 @@
-// Every request the VideoRoom answers, in one table: whether it is answered at once (synchronous: room
-// management, moderation, cascading) or queued on its handle and answered with an event (asynchronous: joining
-// and media negotiation), and its handler. Asynchronous requests other than a join go to the handler of the
-// handle's role; a role without one answers "Unknown request", as a request without an entry does.
+// Every request the VideoRoom answers, in one table: whether it is answered at once (`ok`: room management,
+// moderation, cascading) or queued on its handle and answered with an event (`ack`: joining and media
+// negotiation), and its handler. Queued requests other than a join go to the handler of the handle's role; a role
+// without one answers "Unknown request", as a request without an entry does. The kit (`PluginRequests`) checks the
+// body and dispatches; each handler checks its own fields.
 import type { JsonObject, Jsep } from '../plugin.js';
+import { requestsFor, type RequestEntry, type RequestTable } from '../../plugin-api/request-table.js';
 import { addRemotePublisher, listForwarders, listRemotes, publishRemotely, removeRemotePublisher, rtpForward, stopRtpForward, unpublishRemotely, updateRemotePublisher } from './cascade-requests.js';
 import { check, E, VideoRoomError } from './errors.js';
 import type { AsyncReply, HandleState } from './handle-state.js';
@@ -21,8 +23,6 @@ export type SyncHandler = (vr: VideoRoomState, body: JsonObject) => JsonObject |
 /** A request answered after the handle's earlier ones, with an event (and maybe SDP). */
 export type AsyncHandler = (vr: VideoRoomState, h: HandleState, body: JsonObject, jsep: Jsep | undefined) => Promise<AsyncReply>;
 
-export type RequestEntry = { readonly mode: 'sync'; readonly run: SyncHandler } | { readonly mode: 'async'; readonly run: AsyncHandler };
-
 type RoleHandler<T> = (vr: VideoRoomState, h: HandleState, room: Room, target: T, body: JsonObject, jsep: Jsep | undefined) => Promise<AsyncReply>;
 
 interface RoleHandlers {
@@ -30,7 +30,7 @@ interface RoleHandlers {
   readonly subscriber?: RoleHandler<Subscriber>;
 }
 
-type RequestDef = RequestEntry | { readonly mode: 'role'; readonly roles: RoleHandlers };
+type RequestDef = { readonly mode: 'sync'; readonly run: SyncHandler } | { readonly mode: 'async'; readonly run: AsyncHandler } | { readonly mode: 'role'; readonly roles: RoleHandlers };
 
 const sync = (run: SyncHandler): RequestDef => ({ mode: 'sync', run });
 const async = (run: AsyncHandler): RequestDef => ({ mode: 'async', run });
@@ -109,7 +109,27 @@ const DEFINITIONS: Readonly<Record<string, RequestDef>> = {
   update: byRole({ subscriber: (vr, _h, room, sub, body) => changeSubscription(vr, room, sub, 'update', body) }),
 };
 
-/** The requests by name (a Map: a name like `constructor` is no request). */
-export const REQUESTS: ReadonlyMap<string, RequestEntry> = new Map(
-  Object.entries(DEFINITIONS).map(([name, def]): [string, RequestEntry] => [name, def.mode === 'role' ? { mode: 'async', run: dispatchByRole(name, def.roles) } : def]),
+/** Every request name the VideoRoom knows (for tests and fuzzers). */
+export const REQUEST_NAMES: readonly string[] = Object.keys(DEFINITIONS);
+
+/** The requests answered at once, by name: all the Admin API's `message_plugin` may ask (a Map: `constructor` is none). */
+export const SYNC_REQUESTS: ReadonlyMap<string, SyncHandler> = new Map(
+  Object.entries(DEFINITIONS).flatMap(([name, def]): Array<[string, SyncHandler]> => (def.mode === 'sync' ? [[name, def.run]] : [])),
 );
+
+const on = requestsFor<HandleState>();
+
+/** The kit's table of every request, answered against `vr`; a handle's state is the kit's session. */
+export function requestTable(vr: VideoRoomState): RequestTable<HandleState> {
+  const table: Record<string, RequestEntry<HandleState>> = {};
+  for (const [name, def] of Object.entries(DEFINITIONS)) {
+    if (def.mode === 'sync') {
+      const run = def.run;
+      table[name] = on.ok({}, async (c) => ({ data: await run(vr, c.body) }));
+    } else {
+      const run = def.mode === 'async' ? def.run : dispatchByRole(name, def.roles);
+      table[name] = on.ack({}, (c) => run(vr, c.session, c.body, c.jsep));
+    }
+  }
+  return table;
+}

@@ -1,5 +1,6 @@
 // A room's settings: what `create` (or a `room-<id>` group of the configuration) may set, their defaults, and
 // the description `list` gives. Pure: validation and conversion only.
+import { findCodec, type CodecKind } from '../../forwarding/codec-registry.js';
 import { findFieldError, isJsonObject, type FieldSpec, type JsonObject } from '../../core/validate.js';
 import { E, VideoRoomError } from './errors.js';
 import { checkRanges, checkStored, MAX_ALLOWED_TOKENS, RANGES } from './limits.js';
@@ -96,13 +97,21 @@ export function fromConfigGroup(group: JsonObject): JsonObject {
   return out;
 }
 
-function codecList(text: string | undefined, known: readonly string[], fallback: string, what: string): string[] {
+/**
+ * A room's `audiocodec`/`videocodec`: the registry's names (in any case) of the kind, among those a room allows;
+ * an SDP spelling the registry also reads (`opus/48000/2`, `ISAC`) is not a room codec name.
+ */
+function codecList(text: string | undefined, kind: CodecKind, known: readonly string[], fallback: string, what: string): string[] {
   if (text === undefined || text.trim() === '') return [fallback];
   const list = text
     .split(',')
     .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '');
-  for (const c of list) if (!known.includes(c)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} can only be ${known.join(', ')})`);
+    .filter((c) => c !== '')
+    .map((c) => {
+      const name = findCodec(c, kind)?.name;
+      if (name !== c || !known.includes(name)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} can only be ${known.join(', ')})`);
+      return name;
+    });
   if (list.length > 5) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${what} can have at most 5 codecs)`);
   return list.length > 0 ? list : [fallback];
 }
@@ -117,11 +126,11 @@ export function parseRoomSettings(body: JsonObject, roomId: string | number): Ro
   if (Array.isArray(body.allowed)) {
     if (!body.allowed.every((t) => typeof t === 'string')) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element in the allowed array (not a string)');
     if (body.allowed.length > MAX_ALLOWED_TOKENS) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (allowed can hold at most ${MAX_ALLOWED_TOKENS} tokens)`);
-    allowed = new Set(body.allowed as string[]);
+    allowed = new Set(body.allowed);
   }
-  const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
-  const bool = (k: string, d: boolean): boolean => (typeof body[k] === 'boolean' ? (body[k] as boolean) : d);
-  const num = (k: string, d: number): number => (typeof body[k] === 'number' ? (body[k] as number) : d);
+  const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? body[k] : undefined);
+  const bool = (k: string, d: boolean): boolean => (typeof body[k] === 'boolean' ? body[k] : d);
+  const num = (k: string, d: number): number => (typeof body[k] === 'number' ? body[k] : d);
   let bitrate = num('bitrate', 0);
   if (bitrate > 0 && bitrate < 64000) bitrate = 64000;
   return {
@@ -135,8 +144,8 @@ export function parseRoomSettings(body: JsonObject, roomId: string | number): Ro
     bitrate,
     bitrateCap: bool('bitrate_cap', false),
     firFreq: num('fir_freq', 0),
-    audioCodecs: codecList(str('audiocodec'), AUDIO_CODECS, 'opus', 'audiocodec'),
-    videoCodecs: codecList(str('videocodec'), VIDEO_CODECS, 'vp8', 'videocodec'),
+    audioCodecs: codecList(str('audiocodec'), 'audio', AUDIO_CODECS, 'opus', 'audiocodec'),
+    videoCodecs: codecList(str('videocodec'), 'video', VIDEO_CODECS, 'vp8', 'videocodec'),
     vp9Profile: str('vp9_profile'),
     h264Profile: str('h264_profile'),
     opusFec: bool('opus_fec', true),

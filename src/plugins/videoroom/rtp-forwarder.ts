@@ -1,10 +1,9 @@
 // An RTP forwarder: a publisher stream (or one simulcast layer of it) sent as plain or SRTP RTP to a UDP
 // address, with its own SSRC, payload type and continuous sequence numbers. All forwarders of a publisher share
 // one socket, opened by the network layer (dual-stack where IPv6 exists, IPv4 where it does not).
-import type { BoundUdpSocket } from '../../net/network.js';
-import { destinationFor } from '../../net/address.js';
-import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
-import type { JsonObject } from '../plugin.js';
+import { destinationFor, type JsonObject, type UdpEndpoint } from '../../plugin-api/index.js';
+import type { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
+import type { SourcePacket } from '../../forwarding/source-packet.js';
 import type { StreamSink, DataSink } from './publisher.js';
 
 export interface ForwarderTarget {
@@ -27,14 +26,14 @@ export class RtpForwarder implements StreamSink, DataSink {
   private highest = -1;
   private roc = 0;
   /** The RTCP socket that latches the receiver (publish_remotely / rtcp_port), closed with the forwarder. */
-  rtcp: BoundUdpSocket | undefined;
+  rtcp: UdpEndpoint | undefined;
   closed = false;
 
   constructor(
     readonly id: number,
     readonly type: 'audio' | 'video' | 'data',
     readonly mid: string,
-    private readonly socket: BoundUdpSocket,
+    private readonly socket: UdpEndpoint,
     readonly target: ForwarderTarget,
     /** The remotization this forwarder belongs to (publish_remotely), if any. */
     readonly remoteId?: string,
@@ -42,9 +41,10 @@ export class RtpForwarder implements StreamSink, DataSink {
     this.destination = destinationFor(target.host, socket.family);
   }
 
-  receive(packet: Buffer, layer: number | undefined): void {
+  receive(p: SourcePacket): void {
     const t = this.target;
-    if (this.closed || (t.substream !== undefined && layer !== undefined && layer !== t.substream)) return;
+    const packet = p.buffer;
+    if (this.closed || (t.substream !== undefined && p.layer >= 0 && p.layer !== t.substream)) return;
     const len = packet.length;
     if (len < 12 || len > this.scratch.length - 16) return;
     const out = this.scratch;
@@ -64,14 +64,15 @@ export class RtpForwarder implements StreamSink, DataSink {
       if (this.highest >= 0 && seq < 0x1000 && (this.highest & 0xffff) > 0xf000) this.roc++;
       this.highest = seq;
     }
-    let send: Buffer = out.subarray(0, len);
     if (t.srtp) {
       const enc = t.srtp.protector.protect(out, len, this.roc);
       if (!enc) return;
-      send = enc.subarray(0, len + t.srtp.tagLength);
+      this.packets++;
+      this.socket.sendPrefix(enc, len + t.srtp.tagLength, t.port, this.destination);
+      return;
     }
     this.packets++;
-    this.socket.socket.send(send, t.port, this.destination);
+    this.socket.sendPrefix(out, len, t.port, this.destination);
   }
 
   /** Data forwarders carry each message behind a 12-byte RTP-like header (payload type 1 = binary). */
@@ -84,7 +85,7 @@ export class RtpForwarder implements StreamSink, DataSink {
     head.writeUInt16BE(this.packets & 0xffff, 2);
     head.writeUInt32BE((this.target.ssrc ?? 0) >>> 0, 8);
     this.packets++;
-    this.socket.socket.send([head, body], this.target.port, this.destination);
+    this.socket.sendParts([head, body], this.target.port, this.destination);
   }
 
   describe(): JsonObject {
@@ -100,7 +101,7 @@ export class RtpForwarder implements StreamSink, DataSink {
 
   close(): void {
     this.closed = true;
-    this.rtcp?.socket.close();
+    void this.rtcp?.close();
     this.rtcp = undefined;
   }
 }

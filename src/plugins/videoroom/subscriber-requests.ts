@@ -93,9 +93,9 @@ export async function configureSubscription(vr: VideoRoomState, h: HandleState, 
     for (const s of targets) {
       // Legacy `audio`/`video`/`data` switches map to `send` per kind.
       const legacy = e[s.source.type];
-      const was = s.send;
+      const was = s.sending;
       applyStreamOptions(vr, s, typeof legacy === 'boolean' && e.send === undefined ? { ...e, send: legacy } : e);
-      if (!was && s.send) {
+      if (!was && s.sending) {
         h.handle.restartRtp(s.mid);
         if (s.source.type === 'video') askKeyframe(vr, s.publisher, s.source, false);
       }
@@ -135,7 +135,7 @@ export async function switchStreams(vr: VideoRoomState, h: HandleState, room: Ro
     old.source.sinks.delete(old);
     old.source.dataSinks.delete(old);
     const ss = new SubscriberStream(sub, old.mindex, old.mid, p, source);
-    ss.send = old.send;
+    ss.sending = old.sending;
     sub.streams[idx] = ss;
     if (source.type === 'data') source.dataSinks.add(ss);
     else source.sinks.add(ss);

@@ -149,12 +149,12 @@ export function applyStreamOptions(vr: VideoRoomState, ss: SubscriberStream, e: 
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${k} should be 0, 1 or 2)`);
   }
   if (e.fallback !== undefined && (typeof e.fallback !== 'number' || !(e.fallback >= 0))) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (fallback should be a positive number of microseconds)');
-  if (typeof e.send === 'boolean') ss.send = e.send;
+  if (typeof e.send === 'boolean') ss.sending = e.send;
   if (typeof e.fallback === 'number') ss.setFallback(e.fallback / 1000);
   if (typeof e.substream === 'number') ss.setSubstream(e.substream);
   if (typeof e.temporal === 'number') ss.setTemporal(e.temporal);
   if (typeof e.spatial_layer === 'number' || typeof e.temporal_layer === 'number') {
     ss.setSvc(typeof e.spatial_layer === 'number' ? e.spatial_layer : undefined, typeof e.temporal_layer === 'number' ? e.temporal_layer : undefined);
-    if (ss.svc?.waitingForKeyframe) askKeyframe(vr, ss.publisher, ss.source, true);
+    if (ss.fwd.waitingForKeyframe) askKeyframe(vr, ss.publisher, ss.source, true);
   }
 }

@@ -1,7 +1,7 @@
 // What every part of the VideoRoom shares: the rooms, the handles, the plugin-wide settings, the recorders open
 // and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
 import type { Logger } from '../../logging/logger.js';
-import type { Network } from '../../net/network.js';
+import type { Network } from '../../plugin-api/index.js';
 import type { PluginStateStore } from '../plugin.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { Cascade } from './cascade.js';

@@ -1,15 +1,16 @@
 // janus.plugin.videoroom: an SFU. Publishers send their streams to the room; subscribers get any mix of the
 // publishers' streams on one PeerConnection the plugin offers. This is the plugin's shell: its lifecycle, its
 // handles, and the dispatch of requests (request-table.ts) and media callbacks (media-events.ts).
-import { isJsonObject } from '../../core/validate.js';
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import { PluginRequests } from '../../plugin-api/plugin-requests.js';
+import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
-import { E, errorData } from './errors.js';
+import { E, errorData, KIT_CODES } from './errors.js';
 import type { HandleState } from './handle-state.js';
 import { dataIn, mediaGone, mediaUp, rtcpIn, rtpIn, slowLink } from './media-events.js';
 import { loadRooms } from './permanent-rooms.js';
 import { closeRecorder } from './recording.js';
-import { REQUESTS } from './request-table.js';
+import { requestTable, SYNC_REQUESTS } from './request-table.js';
 import { closeRoom, leave } from './room-lifecycle.js';
 import { VideoRoomState } from './videoroom-state.js';
 
@@ -21,10 +22,13 @@ export class VideoRoomPlugin implements Plugin {
     description: 'This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.',
     version: 10,
     versionString: '0.0.10',
+    apiVersion: PLUGIN_API_VERSION,
   };
   private readonly handles = new Map<number, HandleState>();
   /** Everything the requests share; made by `init`. */
   private vr: VideoRoomState | undefined;
+  /** The kit's dispatch of `handleMessage`; made with `vr`. */
+  private requests: PluginRequests<HandleState> | undefined;
 
   async init(context: PluginContext): Promise<void> {
     const config = context.config;
@@ -39,6 +43,7 @@ export class VideoRoomPlugin implements Plugin {
     };
     const vr = new VideoRoomState(this.handles, options, context.log, context.network, context.recordingsDir, context.state);
     this.vr = vr;
+    this.requests = new PluginRequests({ plugin: 'videoroom', codes: KIT_CODES, table: requestTable(vr) });
     if (!context.network.ipv6Available) vr.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');
     loadRooms(vr, config);
   }
@@ -47,6 +52,7 @@ export class VideoRoomPlugin implements Plugin {
   destroy(): void {
     const vr = this.vr;
     if (!vr) return;
+    this.requests?.dropAll();
     for (const r of [...vr.recorders]) closeRecorder(vr, r);
     for (const room of vr.rooms.values()) closeRoom(vr, room);
     vr.rooms.clear();
@@ -61,6 +67,7 @@ export class VideoRoomPlugin implements Plugin {
     const h = this.handles.get(handle.id);
     if (!h) return;
     h.destroyed = true;
+    this.requests?.drop(handle.id);
     if (this.vr) leave(this.vr, h, 'detached');
     this.handles.delete(handle.id);
   }
@@ -78,46 +85,20 @@ export class VideoRoomPlugin implements Plugin {
 
   async handleAdminMessage(request: JsonObject): Promise<JsonObject> {
     const r = request.request;
-    const entry = typeof r === 'string' ? REQUESTS.get(r) : undefined;
-    if (!this.vr || entry?.mode !== 'sync') return { videoroom: 'event', error_code: E.INVALID_REQUEST, error: `Unknown request '${String(r)}'` };
+    const run = typeof r === 'string' ? SYNC_REQUESTS.get(r) : undefined;
+    if (!this.vr || !run) return { videoroom: 'event', error_code: E.INVALID_REQUEST, error: `Unknown request '${String(r)}'` };
     try {
-      return await entry.run(this.vr, request);
+      return await run(this.vr, request);
     } catch (err) {
       return errorData(err, this.vr.log);
     }
   }
 
-  async handleMessage(handle: PluginHandle, message: PluginMessage): Promise<PluginResult> {
+  /** Room management is answered at once; joining and negotiation are queued on the handle (see request-table.ts). */
+  handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult> {
     const h = this.handles.get(handle.id);
-    const vr = this.vr;
-    if (!h || !vr) return { kind: 'error', reason: 'No session associated with this handle' };
-    const body = message.body;
-    if (!isJsonObject(body)) return { kind: 'ok', data: { videoroom: 'event', error_code: E.INVALID_JSON, error: 'JSON error: not an object' } };
-    const request = body.request;
-    if (typeof request !== 'string') {
-      return { kind: 'ok', data: { videoroom: 'event', error_code: request === undefined ? E.MISSING_ELEMENT : E.INVALID_ELEMENT, error: request === undefined ? 'Missing mandatory element (request)' : 'Invalid element type (request should be a string)' } };
-    }
-    const entry = REQUESTS.get(request);
-    if (!entry) return { kind: 'ok', data: { videoroom: 'event', error_code: E.INVALID_REQUEST, error: `Unknown request '${request}'` } };
-    if (entry.mode === 'sync') {
-      try {
-        return { kind: 'ok', data: await entry.run(vr, body) };
-      } catch (err) {
-        return { kind: 'ok', data: errorData(err, vr.log) };
-      }
-    }
-    // Asynchronous requests are answered in order, each after the previous one finished (negotiations overlap badly).
-    h.queue = (h.queue ?? Promise.resolve()).then(async () => {
-      if (h.destroyed) return;
-      try {
-        const out = await entry.run(vr, h, body, message.jsep);
-        if (!h.destroyed) handle.pushEvent(message.transaction, out.data, out.jsep);
-      } catch (err) {
-        const data = errorData(err, vr.log);
-        if (!h.destroyed) handle.pushEvent(message.transaction, data);
-      }
-    });
-    return { kind: 'ack' };
+    if (!h || !this.requests) return { kind: 'error', reason: 'No session associated with this handle' };
+    return this.requests.handle(h, handle, message);
   }
 
   setupMedia(handle: PluginHandle): void {
