@@ -5,6 +5,7 @@ import { isJsonObject } from '../../core/validate.js';
 import { parsePortRange } from '../../net/port-range.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import { errorEvent } from '../../plugin-api/plugin-error.js';
 import { FilePlayer } from './file-player.js';
 import { createMountpoint } from './mountpoint-create.js';
 import { STREAMING_REQUESTS, type StreamingRequest } from './request-table.js';
@@ -126,11 +127,9 @@ export class StreamingPlugin implements Plugin {
     }
   }
 
+  /** The client's error event; an internal fault's details go to the log, never to the client. */
   private errorData(err: unknown): JsonObject {
-    if (err instanceof StreamingError) return { streaming: 'event', error_code: err.code, error: err.message };
-    // An internal fault: the details go to the log, never to the client.
-    this.state.log.error(`streaming: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    return { streaming: 'event', error_code: E.UNKNOWN, error: 'Internal error' };
+    return errorEvent('streaming', err, E.UNKNOWN, this.state.log);
   }
 
   /** A request answered at once; a viewer's request (which needs a handle) is unknown here, as over the Admin API. */
