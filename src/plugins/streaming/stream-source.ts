@@ -2,19 +2,20 @@
 // checked (SRTP, RTP header, SSRC collision), recorded and kept for joining viewers, then handed on.
 import type { BoundUdpSocket } from '../../net/network.js';
 import { destinationFor } from '../../net/address.js';
-import type { CodecInfo } from './codecs.js';
+import type { CodecEntry } from '../../forwarding/codec-registry.js';
+import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 import type { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
-import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
+import { looksLikeRtcpReport } from '../../rtp/rtp-header.js';
 
 export interface StreamConfig {
   readonly type: 'audio' | 'video' | 'data';
   readonly mid: string;
   readonly label: string;
   readonly pt?: number;
-  readonly codec?: CodecInfo;
+  readonly codec?: CodecEntry;
   readonly codecText?: string;
   readonly fmtp?: string;
   readonly datatype: 'text' | 'binary';
@@ -28,8 +29,11 @@ export interface StreamConfig {
 
 /** What the fan-out needs from a viewer. */
 export interface StreamSink {
-  /** `layer`: the simulcast substream the packet belongs to (undefined without simulcast). */
-  receive(stream: StreamSource, packet: Buffer, layer?: number): void;
+  /**
+   * A packet of `stream`, read once for every viewer (its `layer`: the simulcast substream, -1 without simulcast).
+   * The SourcePacket is the stream's own and is reloaded for the next packet: a sink keeps nothing of it.
+   */
+  receive(stream: StreamSource, packet: SourcePacket): void;
 }
 
 export class StreamSource {
@@ -58,15 +62,18 @@ export class StreamSource {
   /** What joining viewers are given first: the last keyframe onwards (bufferkf), the last message (buffermsg). */
   keyframes: KeyframeBuffer | undefined;
   lastMessage: LastMessageBuffer | undefined;
+  /** The packet being handed on, read once for every viewer. */
+  private readonly packet: SourcePacket;
 
   constructor(
     readonly config: StreamConfig,
     /** The socket the source sends to; undefined for a stream fed from a file. */
     readonly rtp: BoundUdpSocket | undefined,
     readonly rtcp: BoundUdpSocket | undefined,
-    private readonly deliver: (stream: StreamSource, packet: Buffer, layer?: number) => void,
+    private readonly deliver: (stream: StreamSource, packet: SourcePacket) => void,
     private readonly warn: (msg: string) => void,
   ) {
+    this.packet = new SourcePacket(config.codec?.name);
     rtp?.socket.on('message', (msg) => this.ingest(msg));
     rtcp?.socket.on('message', (_msg, rinfo) => {
       this.latched ??= { address: rinfo.address, port: rinfo.port };
@@ -97,9 +104,9 @@ export class StreamSource {
       }
       msg = r;
     }
+    const p = this.packet;
     if (this.config.type !== 'data') {
-      const h = looksLikeRtcp(msg) ? undefined : parseRtpHeader(msg);
-      if (!h) {
+      if (looksLikeRtcpReport(msg) || !p.load(msg, layer ?? -1)) {
         this.garbage++;
         if (!this.garbageLogged) {
           this.garbageLogged = true;
@@ -107,27 +114,36 @@ export class StreamSource {
         }
         return;
       }
-      if (layer === undefined && this.activeSsrc !== h.ssrc) {
+      if (layer === undefined && this.activeSsrc !== p.header.ssrc) {
         if (this.activeSsrc !== -1 && this.collisionMs > 0 && Date.now() - this.lastPacketAt < this.collisionMs) {
           this.collisions++;
           return;
         }
-        this.activeSsrc = h.ssrc;
+        this.activeSsrc = p.header.ssrc;
       }
-      this.lastSsrc = h.ssrc;
-      if (layer === undefined) this.keyframes?.add(msg, h.headerLength, Date.now());
-    } else this.lastMessage?.add(msg);
+      this.lastSsrc = p.header.ssrc;
+      if (layer === undefined) this.keyframes?.add(msg, p.header.headerLength, Date.now());
+    } else {
+      p.load(msg);
+      this.lastMessage?.add(msg);
+    }
     this.packets++;
     this.lastPacketAt = Date.now();
     // A simulcast recording keeps the main port's layer only: interleaved layers would not play back.
     if (!layer) this.recorder?.write(msg);
-    this.deliver(this, msg, layer);
+    this.deliver(this, p);
   }
 
   /** Gives a viewer who just started what it would otherwise wait for (see join-buffer.ts). */
   replayTo(sink: StreamSink): void {
-    for (const p of this.keyframes?.contents ?? []) sink.receive(this, p);
-    for (const m of this.lastMessage?.contents ?? []) sink.receive(this, m);
+    for (const p of this.keyframes?.contents ?? []) this.playTo(sink, p);
+    for (const m of this.lastMessage?.contents ?? []) this.playTo(sink, m);
+  }
+
+  /** Hands one viewer a packet of this stream that is its alone (a replay, its own on-demand playback). */
+  playTo(sink: StreamSink, packet: Buffer): void {
+    this.packet.load(packet);
+    sink.receive(this, this.packet);
   }
 
   /** Sends RTCP (a PLI) to the latched source address, if any. */

@@ -86,7 +86,7 @@ export class StreamingPlugin implements Plugin {
   createSession(handle: PluginHandle): void {
     const v = new Viewer(handle);
     v.onLayerKeyframeNeeded = () => {
-      if (v.mountpoint) this.state.keyframes.ask(v.mountpoint);
+      v.mountpoint?.requestKeyframe();
     };
     this.state.viewers.set(handle.id, v);
   }
@@ -132,13 +132,13 @@ export class StreamingPlugin implements Plugin {
     if (file?.kind === 'ondemand' && stream && !v.player) {
       // Every viewer of an on-demand mountpoint hears the file from its start.
       v.player = new FilePlayer(file.audio, file.pt, (packet) => {
-        if (mp.enabled) v.receive(stream, packet);
+        if (mp.enabled) stream.playTo(v, packet);
       });
       v.player.start();
     }
     handle.pushEvent(undefined, { streaming: 'event', result: { status: 'started' } });
     for (const s of mp.streams) s.replayTo(v);
-    this.state.keyframes.ask(v.mountpoint);
+    mp.requestKeyframe();
   }
 
   hangupMedia(handle: PluginHandle): void {
@@ -148,8 +148,7 @@ export class StreamingPlugin implements Plugin {
   }
 
   incomingRtcp(_handle: PluginHandle): void {
-    // Viewers' PLI/FIR: ask the source for a keyframe (rate-limited by KeyframeRequests).
-    const v = this.state.viewers.get(_handle.id);
-    if (v?.mountpoint) this.state.keyframes.ask(v.mountpoint);
+    // Viewers' PLI/FIR: ask the source for a keyframe (throttled by the mountpoint).
+    this.state.viewers.get(_handle.id)?.mountpoint?.requestKeyframe();
   }
 }
