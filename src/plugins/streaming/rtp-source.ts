@@ -69,9 +69,9 @@ export async function openStream(state: StreamingState, mp: Mountpoint, parsed: 
     if (parsed.rtcpPort !== undefined) rtcp = await open(parsed.rtcpPort, true);
     for (const p of parsed.layerPorts ?? []) layers.push(await open(p, false));
   } catch (err) {
-    rtp?.socket.close();
-    rtcp?.socket.close();
-    for (const l of layers) l.socket.close();
+    void rtp?.close();
+    void rtcp?.close();
+    for (const l of layers) void l.close();
     if (err instanceof BindError) throw new StreamingError(E.CANT_CREATE, `Can't add 'rtp' stream, error creating data source stream: ${err.message}`);
     throw err;
   }

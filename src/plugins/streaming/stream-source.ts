@@ -1,6 +1,6 @@
 // One stream of a mountpoint: RTP/data received on UDP sockets of the network layer (or played from a file),
 // checked (SRTP, RTP header, SSRC collision), recorded and kept for joining viewers, then handed on.
-import type { BoundUdpSocket } from '../../net/network.js';
+import type { UdpEndpoint } from '../../net/udp-endpoint.js';
 import { destinationFor } from '../../net/address.js';
 import type { CodecEntry } from '../../forwarding/codec-registry.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
@@ -45,7 +45,7 @@ export class StreamSource {
   latched: { address: string; port: number } | undefined;
   private garbageLogged = false;
   /** Simulcast video: the sockets of substreams 1 and 2 (the main socket carries substream 0). */
-  readonly layers: BoundUdpSocket[] = [];
+  readonly layers: UdpEndpoint[] = [];
   /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto); RTCP to it then goes as SRTCP. */
   srtp: SrtpRtpUnprotector | undefined;
   srtcp: SrtcpProtector | undefined;
@@ -68,25 +68,24 @@ export class StreamSource {
   constructor(
     readonly config: StreamConfig,
     /** The socket the source sends to; undefined for a stream fed from a file. */
-    readonly rtp: BoundUdpSocket | undefined,
-    readonly rtcp: BoundUdpSocket | undefined,
+    readonly rtp: UdpEndpoint | undefined,
+    readonly rtcp: UdpEndpoint | undefined,
     private readonly deliver: (stream: StreamSource, packet: SourcePacket) => void,
     private readonly warn: (msg: string) => void,
   ) {
     this.packet = new SourcePacket(config.codec?.name);
-    rtp?.socket.on('message', (msg) => this.ingest(msg));
-    rtcp?.socket.on('message', (_msg, rinfo) => {
-      this.latched ??= { address: rinfo.address, port: rinfo.port };
+    rtp?.onMessage((msg) => this.ingest(msg));
+    rtcp?.onMessage((_msg, from) => {
+      this.latched ??= { address: from.address, port: from.port };
     });
   }
 
   /** Makes this a simulcast stream: the main socket is substream 0, these are substreams 1 and 2. */
-  addLayers(sockets: readonly BoundUdpSocket[]): void {
-    this.rtp?.socket.removeAllListeners('message');
-    this.rtp?.socket.on('message', (msg) => this.ingest(msg, 0));
+  addLayers(sockets: readonly UdpEndpoint[]): void {
+    this.rtp?.onMessage((msg) => this.ingest(msg, 0));
     sockets.forEach((s, i) => {
       this.layers.push(s);
-      s.socket.on('message', (msg) => this.ingest(msg, i + 1));
+      s.onMessage((msg) => this.ingest(msg, i + 1));
     });
   }
 
@@ -151,7 +150,7 @@ export class StreamSource {
     const to = this.latched;
     if (!to || !this.rtcp) return;
     const out = this.srtcp ? this.srtcp.protect(packet) : packet;
-    if (out) this.rtcp.socket.send(out, to.port, destinationFor(to.address, this.rtcp.family));
+    if (out) this.rtcp.send(out, to.port, destinationFor(to.address, this.rtcp.family));
   }
 
   ageMs(): number | undefined {
@@ -162,12 +161,6 @@ export class StreamSource {
   close(): void {
     this.recorder?.close();
     this.recorder = undefined;
-    for (const s of [this.rtp, this.rtcp, ...this.layers]) {
-      try {
-        s?.socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    for (const s of [this.rtp, this.rtcp, ...this.layers]) void s?.close();
   }
 }
