@@ -5,7 +5,7 @@ import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/s
 import { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { JsonObject } from '../plugin.js';
-import { keyframeTest } from '../rtp/keyframe.js';
+import { keyframeTest } from '../../forwarding/keyframe.js';
 import { MAX_MEDIA_ENTRIES } from './guards.js';
 import { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { Mountpoint, type MountpointId } from './mountpoint.js';

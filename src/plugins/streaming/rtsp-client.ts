@@ -3,7 +3,7 @@
 // track (RTP over UDP, to sockets the owner opened) and PLAY, keeps the session alive (GET_PARAMETER, or
 // OPTIONS for servers that refuse it), sets the whole session up again when it is lost, and says TEARDOWN
 // when closed.
-import type { TcpConnection } from '../../net/network.js';
+import type { TcpConnection } from '../../plugin-api/index.js';
 import {
   parseRtspSdp,
   parseRtspUrl,

@@ -1,6 +1,6 @@
 // One TCP connection to an RTSP server, as the client session (rtsp-client.ts) uses it: requests and their
 // replies, requests of the server, and the Authorization every request carries once a challenge was answered.
-import type { TcpConnection } from '../../net/network.js';
+import type { TcpConnection } from '../../plugin-api/index.js';
 import {
   buildRtspRequest,
   buildRtspResponse,

@@ -1,6 +1,6 @@
 // The Streaming plugin's error codes (Janus's numbers) and the checks that turn a bad request into one of them.
-import { findFieldError, type FieldSpec } from '../../core/validate.js';
-import { jsonBoundsProblem } from '../../core/json-bounds.js';
+import { findFieldError, type FieldSpec } from '../../plugin-api/index.js';
+import { jsonBoundsProblem } from '../../plugin-api/index.js';
 import { BindError } from '../../net/bind-error.js';
 import type { JsonObject } from '../plugin.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';

@@ -1,9 +1,9 @@
 // What every part of the Streaming plugin shares: the settings read at init, the mountpoints and the viewers,
 // and how a request names a mountpoint.
-import { isSafeId } from '../../core/json-bounds.js';
+import { isSafeId } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
-import type { PortRange } from '../../net/port-range.js';
+import type { PortRange } from '../../plugin-api/index.js';
 import type { JsonObject, PluginStateStore } from '../plugin.js';
 import { isStringId } from './guards.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';

@@ -1,8 +1,8 @@
 // janus.plugin.streaming: RTP mountpoints fed over UDP and watched over WebRTC (the Janus 1.x API). This is the
 // plugin's shell: its lifecycle, the mountpoints it starts with, and the dispatch of requests (request-table.ts)
 // and of media events to the handle's viewer.
-import { isJsonObject } from '../../core/validate.js';
-import { parsePortRange } from '../../net/port-range.js';
+import { isJsonObject } from '../../plugin-api/index.js';
+import { parsePortRange } from '../../plugin-api/index.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';

@@ -1,6 +1,6 @@
 // The requests of a viewer (watch, start, pause, configure, switch, stop), answered asynchronously: each is
 // given the handle's viewer and answers with an event (and, for watch, a JSEP).
-import { isJsonObject } from '../../core/validate.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
 import type { Mountpoint } from './mountpoint.js';
 import type { StreamSource } from './stream-source.js';
