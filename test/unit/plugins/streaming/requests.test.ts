@@ -129,3 +129,26 @@ test('a handle destroyed with requests waiting: nothing is pushed for it', async
   assert.deepEqual(handle.events, []);
   assert.equal(handle.offered.length, 0);
 });
+
+/** A VP8 packet starting a frame: 15-bit picture id and the temporal layer in the payload descriptor. */
+function vp8(seq: number, pictureId: number, tid: number): Buffer {
+  return rtp(100, seq, Buffer.from([0x90, 0xa0, 0x80 | (pictureId >> 8), pictureId & 0xff, tid << 6, 0x01, 0, 0]));
+}
+
+test('configure temporal 0 on a VP8 stream: higher layers skipped, pictures renumbered, the change told', async () => {
+  const { plugin, network, handle } = await started();
+  const created = await sendMessage(plugin, handle, { request: 'create', type: 'rtp', id: 6, media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }] });
+  const port = ((created.data.stream as JsonObject).ports as Array<{ port: number }>)[0].port;
+  await sendMessage(plugin, handle, { request: 'watch', id: 6 });
+  await sendMessage(plugin, handle, { request: 'start' });
+  plugin.setupMedia(handle);
+  await tick();
+  assert.deepEqual((await sendMessage(plugin, handle, { request: 'configure', temporal: 0 })).data, { streaming: 'event', result: { event: 'configured' } });
+  const sender = await network.openUdp({ what: 'test source', port: 0 });
+  for (const [seq, pid, tid] of [[1, 10, 0], [2, 11, 1], [3, 12, 0]]) sender.send(vp8(seq, pid, tid), port, '127.0.0.1');
+  await tick();
+  const pictureIds = handle.rtp.map((r) => r.packet.readUInt16BE(14) & 0x7fff);
+  assert.deepEqual(pictureIds, [10, 11]);
+  assert.deepEqual(handle.skips, ['v']);
+  assert.ok(handle.events.some((e) => JSON.stringify(e.data.result) === JSON.stringify({ mid: 'v', temporal: 0 })));
+});
