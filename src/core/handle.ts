@@ -36,6 +36,8 @@ export class Handle implements PluginHandle {
   /** While > 0, events are held so that a request's reply (`ack`) goes out before them. */
   private holdDepth = 0;
   private held: JsonObject[] = [];
+  /** WebRTC came up while a request was being answered: setup_media waits for that request to reach the plugin. */
+  private setupHeld = false;
 
   constructor(
     readonly id: number,
@@ -73,6 +75,10 @@ export class Handle implements PluginHandle {
     const held = this.held;
     this.held = [];
     for (const m of held) if (!this.session.destroyed) this.session.sink.deliver(this.session.id, m);
+    if (this.setupHeld) {
+      this.setupHeld = false;
+      if (!this.detached && this.webrtcUp) this.setupMedia();
+    }
   }
 
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void {
@@ -169,6 +175,23 @@ export class Handle implements PluginHandle {
     return true;
   }
 
+  /**
+   * Calls the plugin's setup_media; while a request is being answered, once it has been (the answer that brought
+   * WebRTC up may still be on its way to the plugin: a `start` with a jsep).
+   */
+  setupMediaWhenAnswered(): void {
+    if (this.holdDepth > 0) this.setupHeld = true;
+    else this.setupMedia();
+  }
+
+  private setupMedia(): void {
+    try {
+      this.plugin.setupMedia?.(this);
+    } catch (err) {
+      this.log.error(`plugin setup_media failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  }
+
   private resetNegotiation(): void {
     this.gotOffer = false;
     this.gotAnswer = false;
@@ -200,7 +223,7 @@ class HandleMediaCallbacks implements HandleMediaEvents {
     h.webrtcUp = true;
     try {
       h.emit({ janus: 'webrtcup' });
-      h.plugin.setupMedia?.(h);
+      h.setupMediaWhenAnswered();
     } catch (err) {
       this.failed('setup_media', err);
     }

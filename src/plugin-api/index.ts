@@ -3,8 +3,15 @@ export type { JsonObject, FieldType } from '../core/validate.js';
 export type * from './plugin.js';
 export type * from './media-types.js';
 export { PLUGIN_API_VERSION } from './version.js';
+// Pure helpers a plugin checks requests, names mountpoints and reads settings with (added for the Streaming plugin).
+export { findFieldError, isJsonObject, sameSecret, type FieldSpec } from '../core/validate.js';
+export { isSafeId, jsonBoundsProblem } from '../core/json-bounds.js';
+export { uniqueId } from '../core/ids.js';
+export { parsePortRange, type PortRange } from '../net/port-range.js';
+export type { TcpConnection } from '../net/network.js';
 export { PluginError, errorEvent, type PluginErrorCodes } from './plugin-error.js';
 export { requestsFor, fieldSpecs, type BodyOf, type FieldRule, type FieldRules, type PluginReply, type RequestCall, type RequestEntry, type OkRequest, type AckRequest, type RequestTable } from './request-table.js';
+export { type AdminCall, type AdminRequest } from './request-table.js';
 export { PluginRequests, type PluginRequestsOptions } from './plugin-requests.js';
 export { HandleQueue, HandleQueues, type QueuedJob } from './handle-queue.js';
 export { setting, inertSetting, type Setting, type SettingGroup, type SettingValue } from '../config/setting.js';

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import { HandleQueues, type HandleQueue } from './handle-queue.js';
 import { errorEvent, PluginError, type PluginErrorCodes } from './plugin-error.js';
 import type { PluginHandle, PluginMessage, PluginResult } from './plugin.js';
-import { fieldSpecs, type AckRequest, type OkRequest, type RequestEntry, type RequestTable } from './request-table.js';
+import { fieldSpecs, type AckRequest, type AdminRequest, type OkRequest, type RequestEntry, type RequestTable } from './request-table.js';
 
 export interface PluginRequestsOptions<S> {
   /** The plugin's short name: the first member of every event (`echotest`, `videoroom`). */
@@ -18,6 +18,8 @@ export interface PluginRequestsOptions<S> {
   readonly anyCase?: boolean;
   /** For a plugin with one request and no `request` member (EchoTest): every message is this one (see `ack`). */
   readonly only?: AckRequest<S>;
+  /** How a `request` that is there but not a string is answered: `invalid` (the default) or as if missing (Streaming). */
+  readonly nonStringRequest?: 'invalid' | 'missing';
 }
 
 export class PluginRequests<S> {
@@ -46,6 +48,33 @@ export class PluginRequests<S> {
     return this.enqueue(only, session, handle, message);
   }
 
+  /**
+   * An Admin API message (`handleAdminMessage`): only requests built with `admin` run; anything else, a missing
+   * or non-string `request` included, is an unknown request. Always answers the plugin's data (never throws).
+   */
+  async answerAdmin(session: S, body: unknown, log: Logger): Promise<JsonObject> {
+    const { codes, table, anyCase } = this.options;
+    const request = isJsonObject(body) ? body.request : undefined;
+    const name = typeof request === 'string' ? (anyCase ? request.toLowerCase() : request) : undefined;
+    const entry = name !== undefined && table && Object.hasOwn(table, name) ? table[name] : undefined;
+    if (!entry || !isAdminRequest(entry)) return this.fail(codes.unknownRequest, `Unknown request '${String(request).slice(0, 100)}'`).error;
+    try {
+      return await entry.runAdmin({ session, body: this.check(entry, body) });
+    } catch (err) {
+      return this.errorData(err, log);
+    }
+  }
+
+  /**
+   * Runs `job` in the handle's queue, after the requests already waiting there: a media event (setup_media) then
+   * follows the request that led to it.
+   */
+  inQueue(handle: PluginHandle, job: () => void | Promise<void>): void {
+    this.queues.add(handle.id, handle.log, async (queue) => {
+      if (!queue.closed) await job();
+    });
+  }
+
   /** The handle went away (`destroySession`): its waiting requests are dropped, the running one pushes nothing. */
   drop(handleId: number): void {
     this.queues.drop(handleId);
@@ -67,6 +96,7 @@ export class PluginRequests<S> {
     if (!isJsonObject(body)) return this.fail(codes.invalidJson, 'JSON error: not an object');
     const request = body.request;
     if (request === undefined || request === null) return this.fail(codes.missingElement, 'Missing mandatory element (request)');
+    if (typeof request !== 'string' && this.options.nonStringRequest === 'missing') return this.fail(codes.missingElement, 'Missing mandatory element (request)');
     if (typeof request !== 'string') return this.fail(codes.invalidElement, 'Invalid element type (request should be a string)');
     const name = anyCase ? request.toLowerCase() : request;
     if (table && Object.hasOwn(table, name)) return { entry: table[name] };
@@ -111,4 +141,8 @@ export class PluginRequests<S> {
     }
     if (reply && !queue.closed) handle.pushEvent(message.transaction, reply.data, reply.jsep);
   }
+}
+
+function isAdminRequest<S>(entry: RequestEntry<S>): entry is AdminRequest<S> {
+  return 'runAdmin' in entry && typeof entry.runAdmin === 'function';
 }

@@ -65,6 +65,17 @@ export interface AckRequest<S> {
   run(call: RequestCall<S>): PluginReply | undefined | Promise<PluginReply | undefined>;
 }
 
+/** One call of a request over the Admin API (`message_plugin`): no handle, no transaction of the plugin's. */
+export interface AdminCall<S, B extends JsonObject = JsonObject> {
+  readonly session: S;
+  readonly body: B;
+}
+
+/** An `ok` request that the Admin API may send too; `runAdmin` answers it there, `run` over a handle. */
+export interface AdminRequest<S> extends OkRequest<S> {
+  runAdmin(call: AdminCall<S>): JsonObject | Promise<JsonObject>;
+}
+
 /** A request; its handler throws `PluginError` for what the client should read. */
 export type RequestEntry<S> = OkRequest<S> | AckRequest<S>;
 
@@ -87,6 +98,11 @@ export function requestsFor<S>() {
       hint?: string,
     ): AckRequest<S> {
       return { answer: 'ack', fields, hint, run: run as (call: RequestCall<S>) => PluginReply | undefined | Promise<PluginReply | undefined> };
+    },
+    /** An `ok` request answered the same way over a handle and over the Admin API (it needs no handle). */
+    admin<const R extends FieldRules>(fields: R, run: (call: AdminCall<S, BodyOf<R>>) => JsonObject | Promise<JsonObject>): AdminRequest<S> {
+      const runAdmin = run as (call: AdminCall<S>) => JsonObject | Promise<JsonObject>;
+      return { answer: 'ok', fields, runAdmin, run: async (call) => ({ data: await runAdmin(call) }) };
     },
   };
 }

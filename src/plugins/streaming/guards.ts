@@ -1,7 +1,7 @@
 // What a client may ask of the Streaming plugin: the secret/pin/admin_key check Janus applies (JANUS_CHECK_SECRET),
 // and the bounds on values a mountpoint is made of. Pure functions: each returns the problem (code and reason in
 // Janus's wording) or undefined, and the plugin turns a problem into its error reply.
-import { sameSecret } from '../../core/validate.js';
+import { sameSecret } from '../../plugin-api/index.js';
 
 export interface GuardProblem {
   readonly code: number;

@@ -1,7 +1,7 @@
 // The creation of a mountpoint of any type: what every type shares is checked here, its id chosen, and the
 // type's own creation (rtp-source.ts, rtsp-source.ts, file-source.ts) called.
 import { randomUUID } from 'node:crypto';
-import { uniqueId } from '../../core/ids.js';
+import { uniqueId } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { createFileMountpoint } from './file-source.js';
 import { MAX_BUFFERKF_BYTES, MAX_BUFFERKF_MS } from './guards.js';

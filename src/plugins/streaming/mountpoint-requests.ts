@@ -1,6 +1,6 @@
 // The requests that manage mountpoints: list, info, create, edit, destroy, enable/disable and kick_all
 // (recording is in recording-requests.ts).
-import { sameSecret } from '../../core/validate.js';
+import { sameSecret } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import type { Mountpoint } from './mountpoint.js';
 import { createMountpoint } from './mountpoint-create.js';

@@ -1,5 +1,8 @@
 // A mountpoint: its settings, its streams (stream-source.ts), the viewers watching it, and the fan-out from one
 // to the others.
+import { KEYFRAME_RETRY_INTERVAL_MS, KeyframeRequester } from '../../forwarding/keyframe-requester.js';
+import type { SourcePacket } from '../../forwarding/source-packet.js';
+import { buildPli } from '../../rtp/rtcp.js';
 import type { AudioFrames } from './audio-file.js';
 import type { FilePlayer } from './file-player.js';
 import type { RtspClient } from './rtsp-client.js';
@@ -47,17 +50,29 @@ export class Mountpoint {
   enabled = true;
   readonly streams: StreamSource[] = [];
   readonly viewers = new Set<StreamSink>();
+  /** PLIs to the video sources on the viewers' behalf, at most one a second, as Janus sends them. */
+  private readonly keyframes = new KeyframeRequester(() => this.sendPlis(), KEYFRAME_RETRY_INTERVAL_MS);
 
   constructor(readonly settings: MountpointSettings) {}
+
+  /** Asks the video sources for a keyframe (throttled: viewers may ask on every packet). */
+  requestKeyframe(): void {
+    this.keyframes.request();
+  }
+
+  /** A PLI to every video source whose RTCP address is known (a source that sent nothing yet is skipped). */
+  private sendPlis(): void {
+    for (const s of this.streams) if (s.config.type === 'video' && s.lastSsrc !== 0) s.sendRtcp(buildPli(1, s.lastSsrc));
+  }
 
   get id(): MountpointId {
     return this.settings.id;
   }
 
   /** Hands a source packet to every viewer; a disabled mountpoint relays nothing. */
-  fanOut(stream: StreamSource, packet: Buffer, layer?: number): void {
+  fanOut(stream: StreamSource, packet: SourcePacket): void {
     if (!this.enabled) return;
-    for (const v of this.viewers) v.receive(stream, packet, layer);
+    for (const v of this.viewers) v.receive(stream, packet);
   }
 
   /** Set for file mountpoints (`live`, `ondemand`). */

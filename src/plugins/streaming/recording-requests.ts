@@ -1,7 +1,7 @@
 // The `recording` request: .mjr files of a live mountpoint's streams, inside the recordings folder.
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isJsonObject } from '../../core/validate.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { MjrRecorder } from '../rtp/mjr-recorder.js';
 import { prepareFileInside, UnsafePathError } from '../safe-path.js';

@@ -1,8 +1,10 @@
-// Every request the Streaming plugin knows, by name: answered at once (`sync`: mountpoint management, also over
-// the Admin API) or with an ack and a later event (`async`: a viewer's requests, which need its handle).
+// Every request the Streaming plugin knows, as a kit table: mountpoint management answered at once (also over
+// the Admin API), a viewer's requests acknowledged and answered in the handle's queue (they need its viewer).
+import { requestsFor, type RequestTable } from '../../plugin-api/request-table.js';
 import type { JsonObject, PluginHandle, PluginMessage } from '../plugin.js';
 import { createRequest, destroyRequest, disableRequest, editRequest, enableRequest, infoRequest, kickAllRequest, listRequest } from './mountpoint-requests.js';
 import { recordingRequest } from './recording-requests.js';
+import { E, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';
 import { configureRequest, pauseRequest, startRequest, stopRequest, switchRequest, watchRequest, type ViewerReply } from './viewer-requests.js';
@@ -10,26 +12,36 @@ import { configureRequest, pauseRequest, startRequest, stopRequest, switchReques
 export type SyncRequestHandler = (state: StreamingState, body: JsonObject) => JsonObject | Promise<JsonObject>;
 export type ViewerRequestHandler = (state: StreamingState, handle: PluginHandle, viewer: Viewer, message: PluginMessage) => Promise<ViewerReply>;
 
-export type StreamingRequest = { readonly mode: 'sync'; readonly run: SyncRequestHandler } | { readonly mode: 'async'; readonly run: ViewerRequestHandler };
+/** The kit's per-handle state: the handle's viewer (undefined over the Admin API, or once the handle is gone). */
+export type StreamingSession = Viewer | undefined;
 
-const syncRequest = (run: SyncRequestHandler): StreamingRequest => ({ mode: 'sync', run });
-const asyncRequest = (run: ViewerRequestHandler): StreamingRequest => ({ mode: 'async', run });
-
-/** By lower-case request name (a Map: a name such as `constructor` finds nothing). */
-export const STREAMING_REQUESTS: ReadonlyMap<string, StreamingRequest> = new Map([
-  ['list', syncRequest(listRequest)],
-  ['info', syncRequest(infoRequest)],
-  ['create', syncRequest(createRequest)],
-  ['edit', syncRequest(editRequest)],
-  ['destroy', syncRequest(destroyRequest)],
-  ['enable', syncRequest(enableRequest)],
-  ['disable', syncRequest(disableRequest)],
-  ['kick_all', syncRequest(kickAllRequest)],
-  ['recording', syncRequest(recordingRequest)],
-  ['watch', asyncRequest(watchRequest)],
-  ['start', asyncRequest(startRequest)],
-  ['pause', asyncRequest(pauseRequest)],
-  ['configure', asyncRequest(configureRequest)],
-  ['switch', asyncRequest(switchRequest)],
-  ['stop', asyncRequest(stopRequest)],
-]);
+/**
+ * The table, by lower-case request name, bound to the plugin's state. Fields are checked by the handlers
+ * themselves, in Janus's order, so the table's field rules are empty.
+ */
+export function streamingRequests(state: StreamingState): RequestTable<StreamingSession> {
+  const on = requestsFor<StreamingSession>();
+  const sync = (run: SyncRequestHandler) => on.admin({}, ({ body }) => run(state, body));
+  const viewer = (run: ViewerRequestHandler) =>
+    on.ack({}, ({ session, handle, body, transaction, jsep }) => {
+      if (!session) throw new StreamingError(E.UNKNOWN, 'No session associated with this handle');
+      return run(state, handle, session, { transaction, body, jsep });
+    });
+  return {
+    list: sync(listRequest),
+    info: sync(infoRequest),
+    create: sync(createRequest),
+    edit: sync(editRequest),
+    destroy: sync(destroyRequest),
+    enable: sync(enableRequest),
+    disable: sync(disableRequest),
+    kick_all: sync(kickAllRequest),
+    recording: sync(recordingRequest),
+    watch: viewer(watchRequest),
+    start: viewer(startRequest),
+    pause: viewer(pauseRequest),
+    configure: viewer(configureRequest),
+    switch: viewer(switchRequest),
+    stop: viewer(stopRequest),
+  };
+}

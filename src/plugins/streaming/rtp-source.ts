@@ -5,7 +5,7 @@ import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/s
 import { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { JsonObject } from '../plugin.js';
-import { keyframeTest } from '../rtp/keyframe.js';
+import { keyframeTest } from '../../forwarding/keyframe.js';
 import { MAX_MEDIA_ENTRIES } from './guards.js';
 import { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { Mountpoint, type MountpointId } from './mountpoint.js';
@@ -69,13 +69,13 @@ export async function openStream(state: StreamingState, mp: Mountpoint, parsed: 
     if (parsed.rtcpPort !== undefined) rtcp = await open(parsed.rtcpPort, true);
     for (const p of parsed.layerPorts ?? []) layers.push(await open(p, false));
   } catch (err) {
-    rtp?.socket.close();
-    rtcp?.socket.close();
-    for (const l of layers) l.socket.close();
+    void rtp?.close();
+    void rtcp?.close();
+    for (const l of layers) void l.close();
     if (err instanceof BindError) throw new StreamingError(E.CANT_CREATE, `Can't add 'rtp' stream, error creating data source stream: ${err.message}`);
     throw err;
   }
-  const source = new StreamSource(config, rtp, rtcp, (s, p, layer) => mp.fanOut(s, p, layer), (m) => state.log.warn(`mountpoint ${mp.id}: ${m}`));
+  const source = new StreamSource(config, rtp, rtcp, (s, p) => mp.fanOut(s, p), (m) => state.log.warn(`mountpoint ${mp.id}: ${m}`));
   if (mp.srtp) {
     // One SDES key both ways, as Janus uses it: media from the source, keyframe requests to it.
     source.srtp = new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt), mp.srtp.suite === 32 ? 4 : 10);

@@ -1,6 +1,6 @@
 // An `rtp` mountpoint's streams as a request describes them (the media array, or the deprecated per-kind fields),
 // and its SRTP key: everything is checked here, before any socket is opened.
-import { isJsonObject, type FieldSpec } from '../../core/validate.js';
+import { isJsonObject, type FieldSpec } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { findCodec } from './codecs.js';
 import { isMid, isPayloadType, isPort, isSdpText, MAX_MID_LENGTH } from './guards.js';

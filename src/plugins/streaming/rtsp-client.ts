@@ -3,7 +3,7 @@
 // track (RTP over UDP, to sockets the owner opened) and PLAY, keeps the session alive (GET_PARAMETER, or
 // OPTIONS for servers that refuse it), sets the whole session up again when it is lost, and says TEARDOWN
 // when closed.
-import type { Socket } from 'node:net';
+import type { TcpConnection } from '../../plugin-api/index.js';
 import {
   parseRtspSdp,
   parseRtspUrl,
@@ -41,7 +41,7 @@ export interface RtspSelection {
 
 export interface RtspClientOptions {
   /** Opens a TCP connection to the server; called again for redirects and for every reconnection. */
-  readonly connect: (host: string, port: number) => Promise<Socket>;
+  readonly connect: (host: string, port: number) => Promise<TcpConnection>;
   readonly url: RtspUrl;
   readonly credentials?: RtspCredentials;
   /** How long to wait for an answer, ms (`rtsp_timeout`). */

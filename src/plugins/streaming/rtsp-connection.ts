@@ -1,6 +1,6 @@
 // One TCP connection to an RTSP server, as the client session (rtsp-client.ts) uses it: requests and their
 // replies, requests of the server, and the Authorization every request carries once a challenge was answered.
-import type { Socket } from 'node:net';
+import type { TcpConnection } from '../../plugin-api/index.js';
 import {
   buildRtspRequest,
   buildRtspResponse,
@@ -56,7 +56,7 @@ export class RtspConnection {
   private closing = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: TcpConnection,
     private readonly credentials: RtspCredentials,
     private readonly timeoutMs: number,
     /** The connection failed (not called once shutdown() began). */

@@ -1,20 +1,21 @@
 // One stream of a mountpoint: RTP/data received on UDP sockets of the network layer (or played from a file),
 // checked (SRTP, RTP header, SSRC collision), recorded and kept for joining viewers, then handed on.
-import type { BoundUdpSocket } from '../../net/network.js';
+import type { UdpEndpoint } from '../../net/udp-endpoint.js';
 import { destinationFor } from '../../net/address.js';
-import type { CodecInfo } from './codecs.js';
+import type { CodecEntry } from '../../forwarding/codec-registry.js';
+import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { MjrRecorder } from '../rtp/mjr-recorder.js';
 import type { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
-import { looksLikeRtcp, parseRtpHeader } from '../rtp/rtp-header.js';
+import { looksLikeRtcpReport } from '../../rtp/rtp-header.js';
 
 export interface StreamConfig {
   readonly type: 'audio' | 'video' | 'data';
   readonly mid: string;
   readonly label: string;
   readonly pt?: number;
-  readonly codec?: CodecInfo;
+  readonly codec?: CodecEntry;
   readonly codecText?: string;
   readonly fmtp?: string;
   readonly datatype: 'text' | 'binary';
@@ -28,8 +29,11 @@ export interface StreamConfig {
 
 /** What the fan-out needs from a viewer. */
 export interface StreamSink {
-  /** `layer`: the simulcast substream the packet belongs to (undefined without simulcast). */
-  receive(stream: StreamSource, packet: Buffer, layer?: number): void;
+  /**
+   * A packet of `stream`, read once for every viewer (its `layer`: the simulcast substream, -1 without simulcast).
+   * The SourcePacket is the stream's own and is reloaded for the next packet: a sink keeps nothing of it.
+   */
+  receive(stream: StreamSource, packet: SourcePacket): void;
 }
 
 export class StreamSource {
@@ -41,7 +45,7 @@ export class StreamSource {
   latched: { address: string; port: number } | undefined;
   private garbageLogged = false;
   /** Simulcast video: the sockets of substreams 1 and 2 (the main socket carries substream 0). */
-  readonly layers: BoundUdpSocket[] = [];
+  readonly layers: UdpEndpoint[] = [];
   /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto); RTCP to it then goes as SRTCP. */
   srtp: SrtpRtpUnprotector | undefined;
   srtcp: SrtcpProtector | undefined;
@@ -58,28 +62,30 @@ export class StreamSource {
   /** What joining viewers are given first: the last keyframe onwards (bufferkf), the last message (buffermsg). */
   keyframes: KeyframeBuffer | undefined;
   lastMessage: LastMessageBuffer | undefined;
+  /** The packet being handed on, read once for every viewer. */
+  private readonly packet: SourcePacket;
 
   constructor(
     readonly config: StreamConfig,
     /** The socket the source sends to; undefined for a stream fed from a file. */
-    readonly rtp: BoundUdpSocket | undefined,
-    readonly rtcp: BoundUdpSocket | undefined,
-    private readonly deliver: (stream: StreamSource, packet: Buffer, layer?: number) => void,
+    readonly rtp: UdpEndpoint | undefined,
+    readonly rtcp: UdpEndpoint | undefined,
+    private readonly deliver: (stream: StreamSource, packet: SourcePacket) => void,
     private readonly warn: (msg: string) => void,
   ) {
-    rtp?.socket.on('message', (msg) => this.ingest(msg));
-    rtcp?.socket.on('message', (_msg, rinfo) => {
-      this.latched ??= { address: rinfo.address, port: rinfo.port };
+    this.packet = new SourcePacket(config.codec?.name);
+    rtp?.onMessage((msg) => this.ingest(msg));
+    rtcp?.onMessage((_msg, from) => {
+      this.latched ??= { address: from.address, port: from.port };
     });
   }
 
   /** Makes this a simulcast stream: the main socket is substream 0, these are substreams 1 and 2. */
-  addLayers(sockets: readonly BoundUdpSocket[]): void {
-    this.rtp?.socket.removeAllListeners('message');
-    this.rtp?.socket.on('message', (msg) => this.ingest(msg, 0));
+  addLayers(sockets: readonly UdpEndpoint[]): void {
+    this.rtp?.onMessage((msg) => this.ingest(msg, 0));
     sockets.forEach((s, i) => {
       this.layers.push(s);
-      s.socket.on('message', (msg) => this.ingest(msg, i + 1));
+      s.onMessage((msg) => this.ingest(msg, i + 1));
     });
   }
 
@@ -97,9 +103,9 @@ export class StreamSource {
       }
       msg = r;
     }
+    const p = this.packet;
     if (this.config.type !== 'data') {
-      const h = looksLikeRtcp(msg) ? undefined : parseRtpHeader(msg);
-      if (!h) {
+      if (looksLikeRtcpReport(msg) || !p.load(msg, layer ?? -1)) {
         this.garbage++;
         if (!this.garbageLogged) {
           this.garbageLogged = true;
@@ -107,27 +113,36 @@ export class StreamSource {
         }
         return;
       }
-      if (layer === undefined && this.activeSsrc !== h.ssrc) {
+      if (layer === undefined && this.activeSsrc !== p.header.ssrc) {
         if (this.activeSsrc !== -1 && this.collisionMs > 0 && Date.now() - this.lastPacketAt < this.collisionMs) {
           this.collisions++;
           return;
         }
-        this.activeSsrc = h.ssrc;
+        this.activeSsrc = p.header.ssrc;
       }
-      this.lastSsrc = h.ssrc;
-      if (layer === undefined) this.keyframes?.add(msg, h.headerLength, Date.now());
-    } else this.lastMessage?.add(msg);
+      this.lastSsrc = p.header.ssrc;
+      if (layer === undefined) this.keyframes?.add(msg, p.header.headerLength, Date.now());
+    } else {
+      p.load(msg);
+      this.lastMessage?.add(msg);
+    }
     this.packets++;
     this.lastPacketAt = Date.now();
     // A simulcast recording keeps the main port's layer only: interleaved layers would not play back.
     if (!layer) this.recorder?.write(msg);
-    this.deliver(this, msg, layer);
+    this.deliver(this, p);
   }
 
   /** Gives a viewer who just started what it would otherwise wait for (see join-buffer.ts). */
   replayTo(sink: StreamSink): void {
-    for (const p of this.keyframes?.contents ?? []) sink.receive(this, p);
-    for (const m of this.lastMessage?.contents ?? []) sink.receive(this, m);
+    for (const p of this.keyframes?.contents ?? []) this.playTo(sink, p);
+    for (const m of this.lastMessage?.contents ?? []) this.playTo(sink, m);
+  }
+
+  /** Hands one viewer a packet of this stream that is its alone (a replay, its own on-demand playback). */
+  playTo(sink: StreamSink, packet: Buffer): void {
+    this.packet.load(packet);
+    sink.receive(this, this.packet);
   }
 
   /** Sends RTCP (a PLI) to the latched source address, if any. */
@@ -135,7 +150,7 @@ export class StreamSource {
     const to = this.latched;
     if (!to || !this.rtcp) return;
     const out = this.srtcp ? this.srtcp.protect(packet) : packet;
-    if (out) this.rtcp.socket.send(out, to.port, destinationFor(to.address, this.rtcp.family));
+    if (out) this.rtcp.send(out, to.port, destinationFor(to.address, this.rtcp.family));
   }
 
   ageMs(): number | undefined {
@@ -146,12 +161,6 @@ export class StreamSource {
   close(): void {
     this.recorder?.close();
     this.recorder = undefined;
-    for (const s of [this.rtp, this.rtcp, ...this.layers]) {
-      try {
-        s?.socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    for (const s of [this.rtp, this.rtcp, ...this.layers]) void s?.close();
   }
 }

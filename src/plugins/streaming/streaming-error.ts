@@ -1,8 +1,9 @@
 // The Streaming plugin's error codes (Janus's numbers) and the checks that turn a bad request into one of them.
-import { findFieldError, type FieldSpec } from '../../core/validate.js';
-import { jsonBoundsProblem } from '../../core/json-bounds.js';
+import { findFieldError, type FieldSpec } from '../../plugin-api/index.js';
+import { jsonBoundsProblem } from '../../plugin-api/index.js';
 import { BindError } from '../../net/bind-error.js';
 import type { JsonObject } from '../plugin.js';
+import { PluginError } from '../../plugin-api/plugin-error.js';
 import { UnsafePathError } from '../safe-path.js';
 import { AudioFileError } from './audio-file.js';
 import { secretProblem, type GuardProblem } from './guards.js';
@@ -25,12 +26,10 @@ export const E = {
 } as const;
 
 /** A refusal the client is told about as it is (`error_code` and `error`). */
-export class StreamingError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
+export class StreamingError extends PluginError {
+  constructor(code: number, message: string) {
+    super(code, message);
+    this.name = 'StreamingError';
   }
 }
 

@@ -1,12 +1,11 @@
 // What every part of the Streaming plugin shares: the settings read at init, the mountpoints and the viewers,
 // and how a request names a mountpoint.
-import { isSafeId } from '../../core/json-bounds.js';
+import { isSafeId } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../net/network.js';
-import type { PortRange } from '../../net/port-range.js';
+import type { PortRange } from '../../plugin-api/index.js';
 import type { JsonObject, PluginStateStore } from '../plugin.js';
 import { isStringId } from './guards.js';
-import { KeyframeRequests } from './keyframe-requests.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { E, requireSecret, StreamingError } from './streaming-error.js';
 import type { Viewer } from './viewer.js';
@@ -17,7 +16,6 @@ export class StreamingState {
   readonly viewers = new Map<number, Viewer>();
   /** What is saved for each permanent mountpoint, by id. */
   readonly permanent = new Map<MountpointId, JsonObject>();
-  readonly keyframes = new KeyframeRequests();
   /** Janus's `string_ids`: mountpoint ids are strings instead of positive integers. */
   stringIds = false;
   range: PortRange = { min: 10000, max: 60000 };

@@ -1,8 +1,7 @@
 // The requests of a viewer (watch, start, pause, configure, switch, stop), answered asynchronously: each is
 // given the handle's viewer and answers with an event (and, for watch, a JSEP).
-import { isJsonObject } from '../../core/validate.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
-import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
 import type { Mountpoint } from './mountpoint.js';
 import type { StreamSource } from './stream-source.js';
 import { check, E, requireSecret, StreamingError } from './streaming-error.js';
@@ -68,7 +67,7 @@ export async function startRequest(state: StreamingState, handle: PluginHandle, 
     v.player?.start();
     // The source went on while we were paused: the viewer must not see a jump in sequence numbers.
     for (const mid of v.mids) handle.restartRtp(v.outMid(mid));
-    state.keyframes.ask(v.mountpoint);
+    v.mountpoint.requestKeyframe();
     return { data: { streaming: 'event', result: { status: 'started' } } };
   }
   if (v.state === 'preparing') v.state = 'starting';
@@ -97,9 +96,7 @@ export async function configureRequest(state: StreamingState, handle: PluginHand
       for (const stream of v.mountpoint.streams) {
         if (stream.config.type !== 'video' || stream.config.codec?.name !== 'vp8') continue;
         if (typeof e.mid === 'string' && e.mid !== stream.config.mid) continue;
-        let f = v.temporal.get(stream.config.mid);
-        if (!f) v.temporal.set(stream.config.mid, (f = new TemporalLayerFilter()));
-        f.target = e.temporal;
+        v.forwarderFor(stream).setTemporal(e.temporal);
       }
     }
     if (e.substream === undefined) continue;
@@ -110,13 +107,18 @@ export async function configureRequest(state: StreamingState, handle: PluginHand
     const mids = typeof e.mid === 'string' ? [e.mid] : [...v.mids];
     if (typeof e.mid !== 'string') v.substreamTarget = target;
     for (const mid of mids) {
-      const sel = v.layers.get(mid);
-      if (!sel) continue;
-      sel.setTarget(target);
+      const fwd = v.forwarders.get(mid);
+      if (!fwd) continue;
+      // Before the first simulcast packet the forwarder only remembers the target (as a new one would take it).
+      if (!fwd.simulcast) {
+        if (typeof e.mid !== 'string') fwd.setSubstream(target);
+        continue;
+      }
+      fwd.setSubstream(target);
       // Already there: say so, as Janus does; otherwise the switch happens on the next keyframe.
-      if (sel.current === target) handle.pushEvent(undefined, { streaming: 'event', result: { mid, substream: target } });
+      if (fwd.substream === target) handle.pushEvent(undefined, { streaming: 'event', result: { mid, substream: target } });
     }
-    state.keyframes.ask(v.mountpoint);
+    v.mountpoint.requestKeyframe();
   }
   return { data: { streaming: 'event', result: { event: 'configured' } } };
 }
@@ -133,7 +135,7 @@ export async function switchRequest(state: StreamingState, _handle: PluginHandle
   v.mountpoint.viewers.delete(v);
   v.mountpoint = target;
   target.viewers.add(v);
-  state.keyframes.ask(target);
+  target.requestKeyframe();
   return { data: { streaming: 'event', result: { switched: 'ok', id: target.id } } };
 }
 

@@ -1,13 +1,12 @@
 // One handle watching (or about to watch) a mountpoint: its state, the mids it gets, its simulcast and temporal
 // layer choices, and what reaches its PeerConnection.
+import { LayerForwarder } from '../../forwarding/layer-forwarder.js';
+import type { SourcePacket } from '../../forwarding/source-packet.js';
 import type { PluginHandle } from '../plugin.js';
-import { keyframeTest } from '../rtp/keyframe.js';
-import { parseRtpHeader } from '../rtp/rtp-header.js';
-import { SimulcastSelector } from '../rtp/simulcast-selector.js';
-import type { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
 import type { FilePlayer } from './file-player.js';
 import type { Mountpoint } from './mountpoint.js';
 import type { StreamSink, StreamSource } from './stream-source.js';
+import { ViewerStreamTarget } from './viewer-stream-target.js';
 
 export type ViewerState = 'idle' | 'preparing' | 'starting' | 'started' | 'paused';
 
@@ -20,27 +19,42 @@ export class Viewer implements StreamSink {
   readonly peerMid = new Map<string, string>();
   /** This viewer's own playback of an `ondemand` mountpoint. */
   player: FilePlayer | undefined;
-  /** Per simulcast stream (by mid): which layer this viewer gets. */
-  readonly layers = new Map<string, SimulcastSelector>();
+  /**
+   * Per video stream (by mid), once it simulcasts or `temporal` was asked: which layers this viewer gets. Other
+   * streams are relayed as they come.
+   */
+  readonly forwarders = new Map<string, LayerForwarder>();
   /** The layer asked with `configure` (default: the highest). */
   substreamTarget = 2;
-  /** Per VP8 stream (by mid), once `temporal` was asked: which temporal layers this viewer gets. */
-  readonly temporal = new Map<string, TemporalLayerFilter>();
-  /** Set by the plugin: asks the mountpoint's sources for a keyframe (rate-limited there). */
+  /** Set by the plugin: asks the mountpoint's sources for a keyframe (throttled there). */
   onLayerKeyframeNeeded: (() => void) | undefined;
+  /** Made once, for every forwarder of this viewer. */
+  private readonly askKeyframe = () => this.onLayerKeyframeNeeded?.();
 
   constructor(readonly handle: PluginHandle) {}
 
   /** A packet of the mountpoint (from the fan-out): relayed once started, for the mids this viewer gets. */
-  receive(stream: StreamSource, packet: Buffer, layer?: number): void {
-    if (this.state !== 'started' || !this.mids.has(stream.config.mid)) return;
-    if (layer !== undefined && !this.acceptLayer(stream, packet, layer)) return;
+  receive(stream: StreamSource, packet: SourcePacket): void {
+    const mid = stream.config.mid;
+    if (this.state !== 'started' || !this.mids.has(mid)) return;
     if (stream.config.type === 'data') {
-      this.handle.relayData(stream.config.datatype === 'text' ? packet.toString('utf8') : packet);
+      this.handle.relayData(stream.config.datatype === 'text' ? packet.buffer.toString('utf8') : packet.buffer);
       return;
     }
-    const out = this.temporal.size > 0 ? this.filterTemporal(stream, packet) : packet;
-    if (out) this.handle.relayRtp(this.outMid(stream.config.mid), out);
+    const fwd = packet.layer >= 0 ? this.forwarderFor(stream) : this.forwarders.get(mid);
+    if (fwd) fwd.forward(packet);
+    else this.handle.relayRtp(this.outMid(mid), packet.buffer);
+  }
+
+  /** The forwarder of a stream of the mountpoint, made on first need. */
+  forwarderFor(stream: StreamSource): LayerForwarder {
+    const mid = stream.config.mid;
+    let fwd = this.forwarders.get(mid);
+    if (!fwd) {
+      fwd = new LayerForwarder(new ViewerStreamTarget(this.handle, mid, this.outMid(mid), this.askKeyframe), { codec: stream.config.codec?.name, substream: this.substreamTarget });
+      this.forwarders.set(mid, fwd);
+    }
+    return fwd;
   }
 
   /** The mid on this viewer's PeerConnection that carries a mountpoint mid. */
@@ -50,45 +64,13 @@ export class Viewer implements StreamSink {
 
   /** Leaves the mountpoint (if any) and stops an on-demand playback. */
   detach(): void {
-    this.layers.clear();
+    this.forwarders.clear();
     this.peerMid.clear();
-    this.temporal.clear();
     this.player?.stop();
     this.player = undefined;
     this.mountpoint?.viewers.delete(this);
     this.mountpoint = undefined;
     this.state = 'idle';
-  }
-
-  private acceptLayer(stream: StreamSource, packet: Buffer, layer: number): boolean {
-    const mid = stream.config.mid;
-    let sel = this.layers.get(mid);
-    if (!sel) {
-      sel = new SimulcastSelector(() => this.onLayerKeyframeNeeded?.());
-      sel.setTarget(this.substreamTarget);
-      this.layers.set(mid, sel);
-    }
-    const h = parseRtpHeader(packet);
-    if (!h) return false;
-    const test = keyframeTest(stream.config.codec?.name);
-    const before = sel.current;
-    const pass = sel.accept(layer, test ? test(packet.subarray(h.headerLength)) : true);
-    if (sel.current !== before) this.handle.pushEvent(undefined, { streaming: 'event', result: { mid, substream: sel.current } });
-    return pass;
-  }
-
-  /**
-   * Drops frames above the viewer's temporal layer (closing the sequence gap) and renumbers pictures; returns
-   * the packet to send (a copy when renumbered: the source's buffer is shared by every viewer), or undefined.
-   */
-  private filterTemporal(stream: StreamSource, packet: Buffer): Buffer | undefined {
-    const f = this.temporal.get(stream.config.mid);
-    if (!f) return packet;
-    const before = f.forwarding;
-    const out = f.filterPacket(packet, 'copy');
-    if (!out) this.handle.skipRtp(this.outMid(stream.config.mid));
-    if (f.forwarding !== before) this.handle.pushEvent(undefined, { streaming: 'event', result: { mid: stream.config.mid, temporal: f.forwarding } });
-    return out;
   }
 }
 

@@ -8,7 +8,7 @@ import { SrtpRtpProtector } from '../../../src/rtp/srtp/srtp-protector.js';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../src/rtp/srtp/srtp-keys.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
-import { parseRtpHeader } from '../../../src/plugins/rtp/rtp-header.js';
+import { parseRtpHeader } from '../../../src/rtp/rtp-header.js';
 import { watch, type Viewer } from '../../../support/streaming-viewer.js';
 import { clientOffer, createLoopbackClient } from '../../../support/werift-client.js';
 import { startChildServer, type ChildServer } from '../../helpers/child-server.js';
