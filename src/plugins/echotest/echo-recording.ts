@@ -15,7 +15,7 @@ export class EchoRecording {
 
   /** `base`: the file name without `-<kind>.mjr`, relative to `folder` and already checked to stay inside it. */
   constructor(
-    readonly folder: string,
+    private readonly folder: string,
     readonly base: string,
     private readonly log: Logger,
   ) {
