@@ -1,19 +1,14 @@
 // janus.plugin.echotest: each handle's media and data come straight back to the same peer. The reference plugin
 // of the kit (docs/plugin-api.md): one request, checked by its field rules, answered in the handle's queue.
-import type { Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/plugin.js';
-import type { MediaTrackInfo } from '../../plugin-api/media-types.js';
-import type { JsonObject } from '../../core/validate.js';
+import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestCall, type BodyOf } from '../../plugin-api/request-table.js';
-import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
-import { keyframeTest } from '../rtp/keyframe.js';
-import { parseRtpHeader } from '../rtp/rtp-header.js';
-import { TemporalLayerFilter } from '../rtp/temporal-layer-filter.js';
-import { parseVp9Descriptor, Vp9LayerFilter } from '../rtp/vp9-svc.js';
-import { SimulcastSelector } from '../rtp/simulcast-selector.js';
-import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
+import { errorText } from '../../logging/error-text.js';
+import { resolveInside, UnsafePathError } from '../safe-path.js';
+import { EchoRecording } from './echo-recording.js';
+import { EchoSession } from './echo-session.js';
 
 /** The error codes the EchoTest sends (Janus's numbering); docs/errors.md lists them. */
 export const E = {
@@ -52,84 +47,6 @@ const LAYER_FIELDS = ['substream', 'temporal', 'spatial_layer', 'temporal_layer'
 
 /** Text echoed on a data channel gets this prefix, as in Janus. */
 export const DATA_PREFIX = 'Janus EchoTest here! You wrote: ';
-
-/** Per-handle echo state. */
-class EchoSession {
-  audioActive = true;
-  videoActive = true;
-  dataActive = true;
-  bitrate = 0;
-  substream = 2;
-  temporal = 2;
-  audioCodec: string | undefined;
-  videoCodec: string | undefined;
-  slowlinkCount = 0;
-  /** The sender simulcasts (its offer has rids): one layer at a time is echoed, chosen by `layers`. */
-  simulcast = false;
-  layers: SimulcastSelector;
-  /** VP8 temporal layers echoed (`temporal`); in use once a `temporal` was asked. */
-  temporalFilter: TemporalLayerFilter | undefined;
-  /** VP9 SVC layers echoed (`spatial_layer`, `temporal_layer`); in use once one was asked. */
-  svcFilter: Vp9LayerFilter | undefined;
-  /** When a keyframe was last asked for on the filter's behalf (a request can get lost: ask again). */
-  svcKeyframeAskedAt = 0;
-  destroyed = false;
-  /**
-   * While recording: the base file name (relative to `folder`, checked to stay inside it) and one .mjr per kind
-   * (audio, video, data).
-   */
-  recording: { folder: string; base: string; files: Map<RecordedKind, MjrRecorder>; failed: Set<RecordedKind> } | undefined;
-  constructor(readonly handle: PluginHandle) {
-    this.layers = this.newSelector();
-  }
-
-  /** Closes every file now (on disk when this returns). */
-  stopRecording(): void {
-    for (const r of this.recording?.files.values() ?? []) r.close();
-    this.recording = undefined;
-  }
-
-  /** Writes a packet to the recording of its kind, opening that file on its first packet. */
-  record(kind: RecordedKind, codec: string | undefined, packet: Buffer): void {
-    const rec = this.recording;
-    if (!rec || rec.failed.has(kind)) return;
-    let file = rec.files.get(kind);
-    if (!file) {
-      try {
-        if (!codec) throw new Error('the negotiated codec is not known');
-        // Checked again now that the file is made: a link may have appeared in the folder since `record`.
-        const path = prepareFileInside(rec.folder, `${rec.base}-${kind}.mjr`);
-        file = new MjrRecorder(path.slice(0, -'.mjr'.length), codec, undefined, (m) => this.handle.log.warn(`echotest: ${m}`));
-        rec.files.set(kind, file);
-      } catch (err) {
-        rec.failed.add(kind);
-        this.handle.log.warn(`echotest: cannot record ${kind}: ${err instanceof Error ? err.message : String(err)}`);
-        return;
-      }
-    }
-    file.write(packet);
-  }
-
-  newSelector(): SimulcastSelector {
-    return new SimulcastSelector(() => this.handle.requestKeyframe('*'));
-  }
-
-  resetCall(): void {
-    this.audioActive = true;
-    this.videoActive = true;
-    this.dataActive = true;
-    this.bitrate = 0;
-    this.substream = 2;
-    this.temporal = 2;
-    this.audioCodec = undefined;
-    this.videoCodec = undefined;
-    this.simulcast = false;
-    this.layers = this.newSelector();
-    this.temporalFilter = undefined;
-    this.svcFilter = undefined;
-    this.stopRecording();
-  }
-}
 
 export class EchoTestPlugin implements Plugin {
   readonly descriptor = {
@@ -191,16 +108,12 @@ export class EchoTestPlugin implements Plugin {
     };
     if (s.audioCodec) out.audio_codec = s.audioCodec;
     if (s.videoCodec) out.video_codec = s.videoCodec;
-    if (s.recording) {
-      const files: JsonObject = {};
-      for (const [kind, r] of s.recording.files) files[kind] = r.path;
-      out.recording = files;
-    }
+    if (s.recording) out.recording = s.recording.paths();
     if (s.simulcast) {
       out.simulcast = true;
-      out['substream-target'] = s.substream;
-      out.substream = s.layers.current;
-      out['temporal-layer-target'] = s.temporal;
+      out['substream-target'] = s.forwarder.substreamTarget;
+      out.substream = s.forwarder.substream;
+      out['temporal-layer-target'] = s.forwarder.temporalTarget;
     }
     return out;
   }
@@ -235,7 +148,7 @@ export class EchoTestPlugin implements Plugin {
         if (!(err instanceof UnsafePathError)) throw err;
         throw new PluginError(E.INVALID_ELEMENT, `Invalid element (filename '${base.slice(0, 200)}' ${err.message})`);
       }
-      s.recording = { folder: this.recordingsDir, base, files: new Map(), failed: new Set() };
+      s.recording = new EchoRecording(this.recordingsDir, base, handle.log);
       handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr in ${this.recordingsDir}`);
     } else if (body.record === false) {
       s.stopRecording();
@@ -245,7 +158,7 @@ export class EchoTestPlugin implements Plugin {
     if (typeof body.video === 'boolean') {
       const wasOff = !s.videoActive;
       s.videoActive = body.video;
-      if (wasOff && s.videoActive) this.askKeyframes(s);
+      if (wasOff && s.videoActive) s.askKeyframe();
     }
     if (typeof body.data === 'boolean') s.dataActive = body.data;
     if (typeof body.bitrate === 'number') {
@@ -253,25 +166,22 @@ export class EchoTestPlugin implements Plugin {
       handle.sendRemb(s.bitrate === 0 ? 10_000_000 : s.bitrate);
     }
     if (typeof body.substream === 'number') {
-      s.substream = body.substream;
-      s.layers.setTarget(s.substream);
-      this.askKeyframes(s);
-      handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', substream: s.substream });
+      s.forwarder.setSubstream(body.substream);
+      s.askKeyframe();
+      handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', substream: body.substream });
     }
     if (typeof body.temporal === 'number') {
-      s.temporal = body.temporal;
-      s.temporalFilter ??= new TemporalLayerFilter();
-      s.temporalFilter.target = s.temporal;
-      handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', temporal: s.temporal });
+      s.forwarder.setTemporal(body.temporal);
+      handle.pushEvent(undefined, { echotest: 'event', videocodec: s.videoCodec ?? 'vp8', temporal: body.temporal });
     }
-    if (typeof body.spatial_layer === 'number' || typeof body.temporal_layer === 'number') {
-      const f = (s.svcFilter ??= new Vp9LayerFilter());
-      if (typeof body.spatial_layer === 'number') f.targetSpatial = body.spatial_layer;
-      if (typeof body.temporal_layer === 'number') f.targetTemporal = body.temporal_layer;
+    const spatial = typeof body.spatial_layer === 'number' ? body.spatial_layer : undefined;
+    const temporal = typeof body.temporal_layer === 'number' ? body.temporal_layer : undefined;
+    if (spatial !== undefined || temporal !== undefined) {
+      s.forwarder.setSvc(spatial, temporal);
       // A higher spatial layer can only be picked up at a keyframe.
-      if (f.waitingForKeyframe) this.askKeyframes(s);
+      if (s.forwarder.waitingForKeyframe) s.askKeyframe();
     }
-    if (body.keyframe === true) this.askKeyframes(s);
+    if (body.keyframe === true) s.askKeyframe();
     if (typeof body.audiocodec === 'string') s.audioCodec = body.audiocodec;
     if (typeof body.videocodec === 'string') s.videoCodec = body.videocodec;
 
@@ -279,8 +189,7 @@ export class EchoTestPlugin implements Plugin {
     if (!jsep) return { data: result };
     if (jsep.type !== 'offer') throw new PluginError(E.INVALID_SDP, 'Error parsing offer: the EchoTest only answers offers');
     s.simulcast = (jsep.simulcast?.length ?? 0) > 0;
-    s.layers = s.newSelector();
-    s.layers.setTarget(s.substream);
+    s.forwarder.resetSubstream();
     let answer;
     try {
       answer = await handle.answerOffer(jsep, {
@@ -292,68 +201,21 @@ export class EchoTestPlugin implements Plugin {
         videoCodec: s.videoCodec,
       });
     } catch (err) {
-      throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${errorText(err)}`);
     }
     return { data: result, jsep: jsep.e2ee ? { ...answer, e2ee: true } : answer };
   }
 
-  private askKeyframes(s: EchoSession): void {
-    // The media layer knows the video mids; asking with '*' reaches each of them.
-    s.handle.requestKeyframe('*');
-  }
-
   setupMedia(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    if (s) handle.log.verbose('echotest: WebRTC media is up');
+    if (this.sessions.has(handle.id)) handle.log.verbose('echotest: WebRTC media is up');
   }
 
   incomingRtp(handle: PluginHandle, track: MediaTrackInfo, packet: Buffer): void {
     const s = this.sessions.get(handle.id);
     if (!s) return;
-    if (track.kind === 'audio' ? !s.audioActive : !s.videoActive) return;
-    if (track.substream !== undefined) {
-      // Simulcast: echo one layer, switching on a keyframe of the new one so the decoder never breaks.
-      s.simulcast = true;
-      const h = parseRtpHeader(packet);
-      if (!h) return;
-      const isKeyframe = keyframeTest(track.codec);
-      const before = s.layers.current;
-      const pass = s.layers.accept(track.substream, isKeyframe ? isKeyframe(packet.subarray(h.headerLength)) : true);
-      if (s.layers.current !== before) {
-        handle.log.verbose(`echotest: echoing simulcast layer ${s.layers.current} (rid ${track.rid ?? '?'})`);
-        handle.pushEvent(undefined, { echotest: 'event', videocodec: track.codec ?? 'vp8', substream: s.layers.current });
-      }
-      if (!pass) return;
-    }
-    const svc = s.svcFilter;
-    if (svc && track.kind === 'video' && track.codec === 'vp9') {
-      const h = parseRtpHeader(packet);
-      const d = h ? parseVp9Descriptor(packet.subarray(h.headerLength)) : undefined;
-      if (d) {
-        // Going up a spatial layer waits for a keyframe; keep asking, once a second, until one comes.
-        if (svc.waitingForKeyframe && performance.now() - s.svcKeyframeAskedAt > 1000) {
-          s.svcKeyframeAskedAt = performance.now();
-          this.askKeyframes(s);
-        }
-        const before = [svc.spatial, svc.temporal];
-        const decision = svc.decide(d);
-        if (svc.spatial !== before[0]) handle.pushEvent(undefined, { echotest: 'event', videocodec: 'vp9', spatial_layer: svc.spatial });
-        if (svc.temporal !== before[1]) handle.pushEvent(undefined, { echotest: 'event', videocodec: 'vp9', temporal_layer: svc.temporal });
-        if (decision === 'drop') {
-          handle.skipRtp(track.mid);
-          return;
-        }
-        if (decision === 'pass-and-mark') packet[1] |= 0x80; // the echoed buffer is ours alone
-      }
-    }
-    const filter = s.temporalFilter;
-    // The echoed buffer is ours alone: pictures are renumbered in place.
-    if (filter && track.kind === 'video' && track.codec === 'vp8' && !filter.filterPacket(packet, 'in-place')) {
-      handle.skipRtp(track.mid);
-      return;
-    }
-    s.record(track.kind, track.codec, packet);
-    handle.relayRtp(track.mid, packet);
+    if (track.kind === 'audio') {
+      if (s.audioActive) s.echo(track, packet);
+    } else if (s.videoActive) s.echoVideo(track, packet);
   }
 
   incomingRtcp(handle: PluginHandle, track: MediaTrackInfo | undefined, packet: Buffer): void {
@@ -363,7 +225,7 @@ export class EchoTestPlugin implements Plugin {
   incomingData(handle: PluginHandle, label: string, data: Buffer | string): void {
     const s = this.sessions.get(handle.id);
     if (!s || !s.dataActive) return;
-    s.record('data', typeof data === 'string' ? 'text' : 'binary', typeof data === 'string' ? Buffer.from(data) : data);
+    if (s.recording) s.record('data', typeof data === 'string' ? 'text' : 'binary', typeof data === 'string' ? Buffer.from(data) : data);
     if (typeof data === 'string') handle.relayData(DATA_PREFIX + data, label);
     else handle.relayData(data, label);
   }

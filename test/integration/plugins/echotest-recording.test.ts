@@ -74,7 +74,7 @@ async function setUp(): Promise<{ plugin: EchoTestPlugin; recordings: string; ou
   mkdirSync(recordings);
   mkdirSync(outside);
   const plugin = new EchoTestPlugin();
-  await plugin.init?.({ log: quiet, network: new HostNetwork(await discoverNetworkHost()), config: {}, recordingsDir: recordings });
+  plugin.init({ log: quiet, network: new HostNetwork(await discoverNetworkHost()), config: {}, recordingsDir: recordings });
   return { plugin, recordings, outside };
 }
 
@@ -107,7 +107,7 @@ test('record: file names outside the recordings folder are refused (413), nothin
   assert.equal((await message(plugin, h, pushed, { record: true, filename: 'calls/first' })).result, 'ok');
   plugin.incomingRtp(h, { mid: '0', kind: 'audio', codec: 'opus' }, rtp(2));
   await waitFor(() => existsSync(join(recordings, 'calls', 'first-audio.mjr')), { timeout: 2000, what: 'calls/first-audio.mjr written' });
-  await plugin.destroy?.();
+  plugin.destroy();
 });
 
 test('record without a file name: the default name is inside the recordings folder', async () => {
@@ -118,10 +118,10 @@ test('record without a file name: the default name is inside the recordings fold
   assert.equal((await message(plugin, h, pushed, { record: true })).result, 'ok');
   plugin.incomingRtp(h, { mid: '0', kind: 'audio', codec: 'opus' }, rtp(1));
   await waitFor(() => readdirSync(recordings).some((f) => f.startsWith('echotest-8-') && f.endsWith('-audio.mjr')), { timeout: 2000, what: 'the default recording written' });
-  await plugin.destroy?.();
+  plugin.destroy();
 });
 
-test('destroy() closes every recording: once it settles, each file holds every frame, whole', async () => {
+test('destroy() closes every recording: once it returns, each file holds every frame, whole', async () => {
   const { plugin, recordings } = await setUp();
   const handles = [21, 22, 23].map((id) => {
     const pushed: Pushed[] = [];
@@ -133,7 +133,8 @@ test('destroy() closes every recording: once it settles, each file holds every f
   const count = 300;
   for (let seq = 0; seq < count; seq++) for (const { h } of handles) plugin.incomingRtp(h, { mid: '0', kind: 'audio', codec: 'opus' }, rtp(seq));
   assert.equal(typeof plugin.destroy, 'function', 'the EchoTest has a destroy()');
-  await plugin.destroy?.();
+  // The EchoTest's destroy() is synchronous: every file is closed when it returns.
+  plugin.destroy();
   for (const { id } of handles) assert.equal(mjrFrames(join(recordings, `call-${id}-audio.mjr`)), count, `call-${id}`);
   // Packets after destroy write nothing more.
   plugin.incomingRtp(handles[0].h, { mid: '0', kind: 'audio', codec: 'opus' }, rtp(999));
