@@ -20,8 +20,6 @@ const PLUGIN_RULE = {
   plugins: 'allow',
   rtp: 'allow',
   logging: 'allow',
-  core: { allow: ['validate.js', 'ids.js', 'json-bounds.js'] }, // the pure helpers the doc names
-  net: 'types', // the Network a plugin is given through PluginContext
 };
 
 /**

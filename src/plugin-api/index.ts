@@ -6,7 +6,7 @@ export { PLUGIN_API_VERSION } from './version.js';
 // Pure helpers a plugin checks requests, names mountpoints and reads settings with (added for the Streaming plugin).
 export { findFieldError, isJsonObject, sameSecret, type FieldSpec } from '../core/validate.js';
 export { isSafeId, jsonBoundsProblem } from '../core/json-bounds.js';
-export { uniqueId } from '../core/ids.js';
+export { uniqueId, randomUint32 } from '../core/ids.js';
 export { parsePortRange, type PortRange } from '../net/port-range.js';
 export type { TcpConnection } from '../net/network.js';
 export { PluginError, errorEvent, type PluginErrorCodes } from './plugin-error.js';

@@ -1,6 +1,7 @@
 // What every plugin reads the same way at start-up: its `general` settings and what it saved before.
-import { isJsonObject, type JsonObject } from '../core/validate.js';
+import { isJsonObject, type JsonObject } from '../plugin-api/index.js';
 import type { PluginStateStore } from './plugin.js';
+import { errorText } from '../logging/error-text.js';
 
 /**
  * The plugin's `general` group (from its .jcfg file) merged over single keys given by flag or environment
@@ -24,7 +25,7 @@ export function loadSaved(state: PluginStateStore | undefined, report: (message:
   try {
     return state.load();
   } catch (err) {
-    report(err instanceof Error ? err.message : String(err));
+    report(errorText(err));
     return {};
   }
 }

@@ -9,6 +9,7 @@
 // disk stops the recording with one log line and never reaches the media path.
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errorText } from '../../logging/error-text.js';
 
 export type RecordedKind = 'audio' | 'video' | 'data';
 
@@ -110,7 +111,7 @@ export class MjrRecorder {
     try {
       closeSync(fd);
     } catch (err) {
-      this.onError(`recording ${this.path}: closing failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.onError(`recording ${this.path}: closing failed: ${errorText(err)}`);
     }
   }
 
@@ -139,7 +140,7 @@ export class MjrRecorder {
       }
       problem = `short write (${written} of ${bytes.length} bytes)`;
     } catch (err) {
-      problem = err instanceof Error ? err.message : String(err);
+      problem = errorText(err);
     }
     try {
       ftruncateSync(fd, this.size);

@@ -10,6 +10,7 @@ import { recordingName } from './recording-requests.js';
 import { check, E, faultText, requireBounded, requireSecret, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import { stopViewers, Viewer } from './viewer.js';
+import { errorText } from '../../logging/error-text.js';
 
 export function listRequest(state: StreamingState, body: JsonObject): JsonObject {
   // As in Janus: a (non-empty) admin_key given must be the right one; only then are private mountpoints listed.
@@ -94,7 +95,7 @@ export async function createRequest(state: StreamingState, body: JsonObject): Pr
       forgetPermanently(state, mp.id);
       void mp.close();
       state.mountpoints.delete(mp.id);
-      state.log.error(`mountpoint ${mp.id} not saved: ${err instanceof Error ? err.message : String(err)}`);
+      state.log.error(`mountpoint ${mp.id} not saved: ${errorText(err)}`);
       throw new StreamingError(E.UNKNOWN, `Error saving the mountpoint permanently: ${faultText(err)}`);
     }
   }
@@ -158,7 +159,7 @@ export function editRequest(state: StreamingState, body: JsonObject): JsonObject
     try {
       keepPermanently(state, mp);
     } catch (err) {
-      state.log.error(`mountpoint ${mp.id}: edit not saved: ${err instanceof Error ? err.message : String(err)}`);
+      state.log.error(`mountpoint ${mp.id}: edit not saved: ${errorText(err)}`);
       throw new StreamingError(E.UNKNOWN, `Error saving the edit permanently: ${faultText(err)}`);
     }
   }

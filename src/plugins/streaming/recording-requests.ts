@@ -8,6 +8,7 @@ import { prepareFileInside, UnsafePathError } from '../safe-path.js';
 import type { StreamSource } from './stream-source.js';
 import { check, E, faultText, requireBounded, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
+import { errorText } from '../../logging/error-text.js';
 
 /** `recording` start/stop: .mjr files per stream, as Janus writes them (janus-pp-rec reads them). */
 export function recordingRequest(state: StreamingState, body: JsonObject): JsonObject {
@@ -58,7 +59,7 @@ export function recordingRequest(state: StreamingState, body: JsonObject): JsonO
   } catch (err) {
     for (const { stream } of wanted) stream.recorder = undefined;
     for (const r of started) r.close();
-    state.log.warn(`mountpoint ${mp.id}: recording not started: ${err instanceof Error ? err.message : String(err)}`);
+    state.log.warn(`mountpoint ${mp.id}: recording not started: ${errorText(err)}`);
     throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${faultText(err)}`);
   }
   state.log.info(`mountpoint ${mp.id}: recording ${started.map((r) => r.path).join(', ')}`);
@@ -75,7 +76,7 @@ function recordingBase(state: StreamingState, filename: string): string {
   } catch (err) {
     if (err instanceof StreamingError) throw err;
     if (err instanceof UnsafePathError) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (filename '${filename.slice(0, 200)}' ${err.message})`);
-    state.log.warn(`recording folder for '${filename.slice(0, 200)}' not made: ${err instanceof Error ? err.message : String(err)}`);
+    state.log.warn(`recording folder for '${filename.slice(0, 200)}' not made: ${errorText(err)}`);
     throw new StreamingError(E.CANT_RECORD, `Error starting recorder: ${faultText(err)}`);
   }
 }

@@ -1,6 +1,6 @@
 // An `rtp` mountpoint: streams received on UDP sockets of the network layer (plain RTP, or SRTP with an SDES key),
 // and the opening of one stream's sockets, which an `rtsp` mountpoint uses too.
-import { BindError } from '../../net/bind-error.js';
+import { BindError } from '../../plugin-api/index.js';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/srtp-keys.js';
 import { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';

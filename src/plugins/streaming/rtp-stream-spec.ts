@@ -67,7 +67,7 @@ export function parseStream(raw: unknown, top: JsonObject): ParsedStream {
     codec = findCodec(type, codecText);
     if (!codec) throw new StreamingError(E.CANT_CREATE, `Can't add 'rtp' stream, error creating data source stream: unsupported ${type} codec '${codecText}'`);
   }
-  const datatypeRaw = (raw.datatype ?? top.datatype) as unknown;
+  const datatypeRaw = (raw.datatype ?? top.datatype);
   const datatype = datatypeRaw === 'binary' ? 'binary' : 'text';
   if (datatypeRaw !== undefined && datatypeRaw !== 'text' && datatypeRaw !== 'binary') throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (datatype can only be text or binary)');
   return {
@@ -75,10 +75,10 @@ export function parseStream(raw: unknown, top: JsonObject): ParsedStream {
       type,
       mid,
       label: typeof raw.label === 'string' ? raw.label : type,
-      pt: raw.pt as number | undefined,
+      pt: raw.pt,
       codec,
       codecText,
-      fmtp: raw.fmtp as string | undefined,
+      fmtp: raw.fmtp,
       datatype,
       iface: raw.iface as string | undefined,
       mcast: raw.mcast as string | undefined,

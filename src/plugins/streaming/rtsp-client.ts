@@ -18,6 +18,7 @@ import {
   type RtspUrl,
 } from './rtsp-protocol.js';
 import { RtspConnection, RtspStatusError, type RtspCredentials } from './rtsp-connection.js';
+import { errorText } from '../../logging/error-text.js';
 
 export interface RtspSetupTarget {
   /** Our UDP ports for this track's RTP and RTCP. */
@@ -168,7 +169,7 @@ export class RtspClient {
         try {
           next = parseRtspUrl(resolveControl(url.clean, location));
         } catch (err) {
-          throw new RtspError(`DESCRIBE redirected to '${location.slice(0, 200)}': ${err instanceof Error ? err.message : String(err)}`);
+          throw new RtspError(`DESCRIBE redirected to '${location.slice(0, 200)}': ${errorText(err)}`);
         }
         if (next.user !== undefined) credentials = { user: next.user, password: next.password };
         if (next.host !== url.host || next.port !== url.port) {
@@ -259,7 +260,7 @@ export class RtspClient {
       }
       if (r.status !== 200) this.lostIf(conn, `keep-alive ${this.keepAliveMethod} answered ${r.status} ${r.reason}`.trim());
     } catch (err) {
-      this.lostIf(conn, `keep-alive failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.lostIf(conn, `keep-alive failed: ${errorText(err)}`);
     } finally {
       this.pinging = false;
     }
@@ -296,7 +297,7 @@ export class RtspClient {
     } catch (err) {
       if (this.closed) return;
       this.state = 'waiting';
-      this.o.onRetryFailed?.(err instanceof Error ? err.message : String(err));
+      this.o.onRetryFailed?.(errorText(err));
       this.scheduleRetry();
       return;
     }

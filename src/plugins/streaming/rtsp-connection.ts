@@ -12,6 +12,7 @@ import {
   type RtspResponse,
 } from './rtsp-protocol.js';
 import { authorizationFor, parseChallenges, pickChallenge, type AuthChallenge } from './rtsp-auth.js';
+import { errorText } from '../../logging/error-text.js';
 
 export interface RtspCredentials {
   readonly user?: string;
@@ -153,7 +154,7 @@ export class RtspConnection {
       try {
         m = parseRtspMessage(this.buffer);
       } catch (err) {
-        this.die(err instanceof Error ? err.message : String(err));
+        this.die(errorText(err));
         return;
       }
       if (!m) {

@@ -2,7 +2,7 @@
 // and requests the server sends us; they may arrive split or several in one chunk), the camera's SDP, control
 // URLs, Transport and Session headers (authentication is in rtsp-auth.ts).
 // Every function here throws nothing but RtspError, whatever the input.
-import { isIP } from '../../net/address.js';
+import { isIP } from '../../plugin-api/index.js';
 
 export class RtspError extends Error {}
 

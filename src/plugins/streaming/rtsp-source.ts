@@ -10,6 +10,7 @@ import { RtspClient } from './rtsp-client.js';
 import { parseRtspUrl } from './rtsp-protocol.js';
 import { check, E, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
+import { errorText } from '../../logging/error-text.js';
 
 /**
  * An `rtsp` mountpoint: Portunus connects to the camera (OPTIONS, DESCRIBE, SETUP, PLAY) and receives its RTP on
@@ -43,7 +44,7 @@ export async function createRtspMountpoint(state: StreamingState, body: JsonObje
   try {
     url = parseRtspUrl(body.url as string);
   } catch (err) {
-    throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (url): ${err instanceof Error ? err.message : String(err)}`);
+    throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (url): ${errorText(err)}`);
   }
   const wantAudio = body.audio === true || (body.audio === undefined && body.video === undefined);
   const wantVideo = body.video === true || (body.audio === undefined && body.video === undefined);
@@ -111,7 +112,7 @@ export async function createRtspMountpoint(state: StreamingState, body: JsonObje
   try {
     await client.start();
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorText(err);
     if (body.rtsp_failcheck !== false || client.closed) {
       void mp.close();
       if (state.mountpoints.get(id) === mp) state.mountpoints.delete(id);

@@ -1,7 +1,7 @@
 // One stream of a mountpoint: RTP/data received on UDP sockets of the network layer (or played from a file),
 // checked (SRTP, RTP header, SSRC collision), recorded and kept for joining viewers, then handed on.
-import type { UdpEndpoint } from '../../net/udp-endpoint.js';
-import { destinationFor } from '../../net/address.js';
+import type { UdpEndpoint } from '../../plugin-api/index.js';
+import { destinationFor } from '../../plugin-api/index.js';
 import type { CodecEntry } from '../../forwarding/codec-registry.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';

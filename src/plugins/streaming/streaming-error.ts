@@ -1,7 +1,7 @@
 // The Streaming plugin's error codes (Janus's numbers) and the checks that turn a bad request into one of them.
 import { findFieldError, type FieldSpec } from '../../plugin-api/index.js';
 import { jsonBoundsProblem } from '../../plugin-api/index.js';
-import { BindError } from '../../net/bind-error.js';
+import { BindError } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { UnsafePathError } from '../safe-path.js';

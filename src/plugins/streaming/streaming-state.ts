@@ -2,7 +2,7 @@
 // and how a request names a mountpoint.
 import { isSafeId } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
-import type { Network } from '../../net/network.js';
+import type { Network } from '../../plugin-api/index.js';
 import type { PortRange } from '../../plugin-api/index.js';
 import type { JsonObject, PluginStateStore } from '../plugin.js';
 import { isStringId } from './guards.js';

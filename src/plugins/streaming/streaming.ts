@@ -13,6 +13,7 @@ import { streamingRequests, type StreamingSession } from './request-table.js';
 import { E, StreamingError } from './streaming-error.js';
 import { StreamingState } from './streaming-state.js';
 import { Viewer } from './viewer.js';
+import { errorText } from '../../logging/error-text.js';
 
 export { E, StreamingError } from './streaming-error.js';
 
@@ -63,7 +64,7 @@ export class StreamingPlugin implements Plugin {
         if (fromState.has(name)) state.permanent.set(mp.id, group);
         state.log.info(`mountpoint ${mp.id} (${mp.settings.name}) created from ${fromState.has(name) ? 'the saved state' : 'the configuration'}`);
       } catch (err) {
-        state.log.error(`mountpoint '${name}' in the ${fromState.has(name) ? 'saved state' : 'configuration'} skipped: ${err instanceof Error ? err.message : String(err)}`);
+        state.log.error(`mountpoint '${name}' in the ${fromState.has(name) ? 'saved state' : 'configuration'} skipped: ${errorText(err)}`);
       }
     }
   }

@@ -7,6 +7,7 @@ import type { StreamSource } from './stream-source.js';
 import { check, E, requireSecret, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';
+import { errorDetail, errorText } from '../../logging/error-text.js';
 
 /** What a viewer request answers: the event's data, and the JSEP that goes with it. */
 export interface ViewerReply {
@@ -24,7 +25,7 @@ export async function watchRequest(state: StreamingState, handle: PluginHandle, 
     // An ICE restart of this viewer's PeerConnection: a new offer with new credentials, media carries on.
     if (v.mountpoint !== mp || (v.state !== 'started' && v.state !== 'paused')) throw new StreamingError(E.INVALID_STATE, 'Can only restart an active subscription to this mountpoint');
     const offer = await handle.restartIce().catch((err: unknown) => {
-      handle.log.error(`streaming: ICE restart failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      handle.log.error(`streaming: ICE restart failed: ${errorDetail(err)}`);
       throw new StreamingError(E.UNKNOWN, 'Error restarting ICE');
     });
     return { data: { streaming: 'event', result: { status: 'updating' } }, jsep: mp.settings.e2ee ? { ...offer, e2ee: true } : offer };
@@ -50,7 +51,7 @@ export async function watchRequest(state: StreamingState, handle: PluginHandle, 
     channels: s.config.codec?.channels,
   }));
   const offer = await handle.createOffer(tracks).catch((err: unknown) => {
-    handle.log.error(`streaming: offer not created: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    handle.log.error(`streaming: offer not created: ${errorDetail(err)}`);
     throw new StreamingError(E.UNKNOWN, 'Error creating the offer');
   });
   v.mountpoint = mp;
@@ -163,7 +164,7 @@ async function watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, c
       videoCodec: first('video')?.config.codec?.name,
     })
     .catch((err: unknown) => {
-      throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${err instanceof Error ? err.message : String(err)}`);
+      throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
     });
   const unused = [...chosen];
   for (const m of handle.negotiatedMedia()) {

@@ -1,8 +1,9 @@
 // The VideoRoom's error codes (Janus's numbering), the error that carries one to the reply, and field checks
 // that fail with them; how a thrown value becomes the reply's error (the kit's `errorEvent`).
-import { findFieldError, sameSecret, type FieldSpec, type JsonObject } from '../../core/validate.js';
+import { findFieldError, sameSecret, type FieldSpec, type JsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { errorEvent, PluginError, type PluginErrorCodes } from '../../plugin-api/plugin-error.js';
+import { errorText } from '../../logging/error-text.js';
 
 export const E = {
   UNKNOWN: 499,
@@ -61,7 +62,7 @@ export function checkSecret(body: JsonObject, key: string, expected: string): vo
 }
 
 export function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /** A VideoRoomError as the client sees it; anything else is an internal fault, logged and never shown. */

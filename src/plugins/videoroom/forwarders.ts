@@ -1,7 +1,7 @@
 // RTP forwarders of local publishers (`rtp_forward`, and the forwarders of a remotization): one socket per
 // publisher shared by its forwarders, an RTCP socket per forwarder that wants feedback, a bound on their number.
-import { randomUint32 } from '../../core/ids.js';
-import { isJsonObject } from '../../core/validate.js';
+import { randomUint32 } from '../../plugin-api/index.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpoint } from '../../plugin-api/index.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';

@@ -1,8 +1,8 @@
 // What a VideoRoom request may carry: the range of every number Janus keeps in a fixed-size C type (or checks
 // itself), and the bounds of every JSON value a client makes the room keep and hand to everyone else. Pure checks
 // that fail with the VideoRoom's 430.
-import { jsonBoundsProblem } from '../../core/json-bounds.js';
-import type { JsonObject } from '../../core/validate.js';
+import { jsonBoundsProblem } from '../../plugin-api/index.js';
+import type { JsonObject } from '../../plugin-api/index.js';
 import { E, VideoRoomError } from './errors.js';
 
 const UINT16 = 0xffff;

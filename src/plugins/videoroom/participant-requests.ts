@@ -1,6 +1,6 @@
 // A participant's requests: join as a publisher (and joinandconfigure), configure and publish, unpublish, leave.
-import { randomUint32 } from '../../core/ids.js';
-import { isJsonObject } from '../../core/validate.js';
+import { randomUint32 } from '../../plugin-api/index.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { JsonObject, Jsep } from '../plugin.js';
 import { check, E, VideoRoomError } from './errors.js';
 import { participantEvent } from './events.js';

@@ -1,5 +1,5 @@
 // Rooms at start-up (the configuration file's and those saved with `permanent: true`) and saving the permanent ones.
-import { isJsonObject } from '../../core/validate.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { loadSaved } from '../plugin-settings.js';
 import { E, errMessage, VideoRoomError } from './errors.js';

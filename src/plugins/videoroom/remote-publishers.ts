@@ -1,8 +1,8 @@
 // Remote publishers (`add_remote_publisher`): a room's participant fed over plain (or SRTP) RTP by another
 // server, on sockets of its own in Janus's fixed port range; keyframe requests go back to the address its RTCP
 // socket latched.
-import { randomUint32 } from '../../core/ids.js';
-import { isJsonObject } from '../../core/validate.js';
+import { randomUint32 } from '../../plugin-api/index.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpoint } from '../../plugin-api/index.js';
 import { buildPli } from '../../rtp/rtcp.js';

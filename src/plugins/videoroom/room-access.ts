@@ -1,7 +1,7 @@
 // Reading room and user ids from a request, and the checks that stand before a room: its secret, its pin and
 // allowed tokens, the plugin's admin key.
-import { uniqueId } from '../../core/ids.js';
-import { isSafeId } from '../../core/json-bounds.js';
+import { uniqueId } from '../../plugin-api/index.js';
+import { isSafeId } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { checkSecret, E, VideoRoomError } from './errors.js';
 import { checkStored } from './limits.js';

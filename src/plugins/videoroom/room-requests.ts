@@ -1,5 +1,5 @@
 // Room management requests: create, edit, destroy, exists, list, allowed, listparticipants.
-import { uniqueId } from '../../core/ids.js';
+import { uniqueId } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { check, E, VideoRoomError } from './errors.js';
 import { startRoom } from './keyframes.js';

@@ -1,7 +1,7 @@
 // A room's settings: what `create` (or a `room-<id>` group of the configuration) may set, their defaults, and
 // the description `list` gives. Pure: validation and conversion only.
 import { findCodec, type CodecKind } from '../../forwarding/codec-registry.js';
-import { findFieldError, isJsonObject, type FieldSpec, type JsonObject } from '../../core/validate.js';
+import { findFieldError, isJsonObject, type FieldSpec, type JsonObject } from '../../plugin-api/index.js';
 import { E, VideoRoomError } from './errors.js';
 import { checkRanges, checkStored, MAX_ALLOWED_TOKENS, RANGES } from './limits.js';
 

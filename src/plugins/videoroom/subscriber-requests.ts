@@ -1,6 +1,6 @@
 // A subscription's requests: join as a subscriber, start, pause, configure, switch, subscribe, unsubscribe,
 // update, leave.
-import { isJsonObject } from '../../core/validate.js';
+import { isJsonObject } from '../../plugin-api/index.js';
 import type { JsonObject, Jsep } from '../plugin.js';
 import { check, E, serverFault, VideoRoomError } from './errors.js';
 import type { AsyncReply, HandleState } from './handle-state.js';
