@@ -1,5 +1,6 @@
 // A minimal Janus API client over WebSocket for tests: requests by transaction, events collected in order.
 import WebSocket from 'ws';
+import { wsText } from '../src/transports/ws-text.js';
 
 export type Msg = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ export class JanusWs {
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Msg;
+      const m = JSON.parse(wsText(d)) as Msg;
       this.events.push(m);
       for (let i = 0; i < this.waiters.length; i++) {
         if (this.waiters[i].match(m)) {

@@ -1,4 +1,5 @@
 // One handle's requests, run one at a time in arrival order; a destroyed handle's queue is dropped.
+import { errorDetail } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 
 /** A queued request: `queue.closed` tells it, after each await, whether its handle is still there. */
@@ -47,7 +48,7 @@ export class HandleQueue {
       try {
         await job(this);
       } catch (err) {
-        this.log.error(`a queued request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        this.log.error(`a queued request failed: ${errorDetail(err)}`);
       }
     }
     this.running = false;

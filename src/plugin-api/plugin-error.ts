@@ -1,6 +1,7 @@
 // A plugin's error as the client sees it: `error_code` and `error` in `plugindata`, never a Janus API error.
 import { INTERNAL_ERROR_REASON } from '../core/errors.js';
 import type { JsonObject } from '../core/validate.js';
+import { errorDetail } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
@@ -38,6 +39,6 @@ export interface PluginErrorCodes {
  */
 export function errorEvent(plugin: string, err: unknown, internalCode: number, log: Logger): JsonObject {
   if (err instanceof PluginError) return { [plugin]: 'event', error_code: err.code, error: err.message };
-  log.error(`${plugin}: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  log.error(`${plugin}: internal error: ${errorDetail(err)}`);
   return { [plugin]: 'event', error_code: internalCode, error: INTERNAL_ERROR_REASON };
 }

@@ -89,15 +89,15 @@ export type RequestTable<S> = Readonly<Record<string, RequestEntry<S>>>;
 export function requestsFor<S>() {
   return {
     ok<const R extends FieldRules>(fields: R, run: (call: RequestCall<S, BodyOf<R>>) => PluginReply | Promise<PluginReply>): OkRequest<S> {
-      // Safe: the kit calls `run` only with a body that passed `fields`.
-      return { answer: 'ok', fields, run: run as (call: RequestCall<S>) => PluginReply | Promise<PluginReply> };
+      // `run` is a method in OkRequest, so it takes this narrower body; the kit calls it only with a body that passed `fields`.
+      return { answer: 'ok', fields, run };
     },
     ack<const R extends FieldRules>(
       fields: R,
       run: (call: RequestCall<S, BodyOf<R>>) => PluginReply | undefined | Promise<PluginReply | undefined>,
       hint?: string,
     ): AckRequest<S> {
-      return { answer: 'ack', fields, hint, run: run as (call: RequestCall<S>) => PluginReply | undefined | Promise<PluginReply | undefined> };
+      return { answer: 'ack', fields, hint, run };
     },
     /** An `ok` request answered the same way over a handle and over the Admin API (it needs no handle). */
     admin<const R extends FieldRules>(fields: R, run: (call: AdminCall<S, BodyOf<R>>) => JsonObject | Promise<JsonObject>): AdminRequest<S> {

@@ -9,6 +9,7 @@ import type { Gateway } from '../core/gateway.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { parseJsonSequence, serializeForClient, unparsableReply } from './json-body.js';
+import { wsText } from './ws-text.js';
 
 export const JANUS_PROTOCOL = 'janus-protocol';
 export const ADMIN_PROTOCOL = 'janus-admin-protocol';
@@ -192,7 +193,7 @@ export class WebSocketTransport {
   }
 
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const text = wsText(data);
     let requests: unknown[];
     try {
       if (isBinary && text.includes('\u0000')) throw new JanusError(ErrorCode.INVALID_JSON, 'JSON error: binary frame');

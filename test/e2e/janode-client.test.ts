@@ -55,7 +55,7 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
         assert.match(err.message, /460/);
         return true;
       });
-      const handle = await session.attach(EchoTestPlugin as unknown as { id: string });
+      const handle = await session.attach(EchoTestPlugin);
       assert.ok(handle.id > 0);
       const reply = await handle.message({ audio: true });
       assert.equal(reply.janus, "event", "janode completes the request on the async event");
@@ -74,7 +74,7 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
     const admin = await connect({ address: [{ url: `ws://127.0.0.1:${adminPort}`, apisecret: 'overlord' }], is_admin: true, max_retries: 0 });
     try {
       const session = await conn.create();
-      const handle = await session.attach(EchoTestPlugin as unknown as { id: string });
+      const handle = await session.attach(EchoTestPlugin);
       const sessions = await admin.listSessions();
       assert.ok((sessions.sessions as number[]).includes(session.id));
       const handles = await admin.listHandles(session.id);

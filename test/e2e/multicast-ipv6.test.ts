@@ -28,7 +28,7 @@ test('IPv6 multicast: mountpoints joined by interface name and by address receiv
     const line = run.stdout.trim().split('\n').pop() ?? '';
     let result: { packets?: number[]; v4iface?: { error_code?: number; error?: string }; [k: string]: unknown };
     try {
-      result = JSON.parse(line);
+      result = JSON.parse(line) as typeof result;
     } catch {
       assert.fail(`scenario output: ${run.stdout}\n${run.stderr}`);
     }

@@ -118,7 +118,7 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       const p = await context.newPage();
       await p.goto(page.url);
       await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
-      await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s as string, id as number), [srv.wsUrl, stream.id] as const);
+      await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s, id), [srv.wsUrl, stream.id] as const);
       await p.waitForFunction(() => {
         const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
         return r.webrtcUp || r.error !== null;
@@ -179,7 +179,7 @@ test('viewer-offers mode: janus.js offers to receive, the server answers, video 
     const p = await context.newPage();
     await p.goto(page.url);
     await p.waitForFunction(() => typeof (window as unknown as { watchWithOffer?: unknown }).watchWithOffer === 'function');
-    await p.evaluate(([s, id]) => (window as unknown as { watchWithOffer: (s: string, id: number) => Promise<void> }).watchWithOffer(s as string, id as number), [srv.wsUrl, 66] as const);
+    await p.evaluate(([s, id]) => (window as unknown as { watchWithOffer: (s: string, id: number) => Promise<void> }).watchWithOffer(s, id), [srv.wsUrl, 66] as const);
     await p.waitForFunction(() => {
       const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
       return r.webrtcUp || r.error !== null;
@@ -222,7 +222,7 @@ test('a live mountpoint playing an Ogg Opus file: janus.js decodes the audio', {
     const p = await context.newPage();
     await p.goto(page.url);
     await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
-    await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s as string, id as number), [srv.wsUrl, 77] as const);
+    await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s, id), [srv.wsUrl, 77] as const);
     await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result.webrtcUp, undefined, { timeout: 30_000 });
     type Stats = { audioPackets: number; audioSamples: number; concealedSamples: number };
     const read = () => p.evaluate(() => (window as unknown as { stats: () => Promise<Stats> }).stats());
@@ -291,7 +291,7 @@ test('an rtsp mountpoint pulls from a GStreamer RTSP camera; janus.js decodes it
     };
     await p.goto(page.url);
     await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
-    await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s as string, id as number), [srv.wsUrl, 88] as const);
+    await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s, id), [srv.wsUrl, 88] as const);
     await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result.webrtcUp, undefined, { timeout: 30_000 });
     const before = await decodingMore({ framesDecoded: 0, audioPackets: 0 }, 'from the camera');
     // The camera goes away and comes back on the same address: the server sets the session up again.

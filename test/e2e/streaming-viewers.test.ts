@@ -66,7 +66,7 @@ async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
 }
 
 test('fan-out: 6 viewers get every packet in order while others join and leave and two stop consuming; data reaches them', { timeout: 90_000 }, async () => {
-  await withFixture(async ({ srv, network, admin, session, handle, sender, every, watchIt }) => {
+  await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
       body: { request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'data', mid: 'd', port: 0, datatype: 'text' }] },
@@ -117,7 +117,7 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
 });
 
 test('switch between mountpoints, and pause then start, keep one continuous stream for the viewer', { timeout: 60_000 }, async () => {
-  await withFixture(async ({ srv, network, admin, session, handle, sender, every, watchIt }) => {
+  await withFixture(async ({ srv, admin, session, handle, sender, every, watchIt }) => {
     const make = async (id: number): Promise<number> => {
       const r = await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'rtp', id, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] } });
       return ((((r.plugindata as Msg).data as Msg).stream as { ports: Array<{ port: number }> }).ports[0]).port;
@@ -175,7 +175,7 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
 });
 
 test('simulcast ports: a viewer gets one layer (the highest by default), configure substream switches on a keyframe, one continuous stream', { timeout: 60_000 }, async () => {
-  await withFixture(async ({ srv, network, admin, session, handle, sender, every, watchIt }) => {
+  await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
       janus: 'message', session_id: session, handle_id: handle,
       body: { request: 'create', type: 'rtp', id: 701, media: [{ type: 'video', mid: 'v', port: 0, port2: 0, port3: 0, simulcast: true, pt: 100, codec: 'vp8' }] },

@@ -13,6 +13,7 @@ import type { JsonObject } from '../../src/core/validate.js';
 import { REQUEST_NAMES as VIDEOROOM_REQUESTS } from '../../src/plugins/videoroom/request-table.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
 import { HANG_MS } from './engine.js';
+import { errorDetail, errorText } from '../../src/logging/error-text.js';
 import { installLoopbackGuard } from './loopback-guard.js';
 import { describeInput } from './mutate.js';
 
@@ -205,7 +206,7 @@ export function checkMessage(m: JsonObject, context: string): void {
   if (janus === 'error') {
     const e = m.error as { code?: unknown; reason?: unknown } | undefined;
     assert.ok(e && typeof e.code === 'number' && typeof e.reason === 'string', `${context}: error without code and reason: ${text.slice(0, 300)}`);
-    assert.doesNotMatch(e.reason as string, EXCEPTION_TEXT, `${context}: exception text in the error reason`);
+    assert.doesNotMatch(e.reason, EXCEPTION_TEXT, `${context}: exception text in the error reason`);
   }
   const data = (m.plugindata as { data?: Record<string, unknown> } | undefined)?.data;
   if (data && data.error !== undefined) {
@@ -233,7 +234,7 @@ export interface ApiFuzzReport {
 function answerKind(m: JsonObject): string {
   const data = (m.plugindata as { data?: Record<string, unknown> } | undefined)?.data;
   if (m.janus === 'error') return `error ${String((m.error as { code?: unknown } | undefined)?.code)}`;
-  if (data && data.error_code !== undefined) return `${String(m.janus)} plugin error ${String(data.error_code)}`;
+  if (data && data.error_code !== undefined) return `${String(m.janus)} plugin error ${JSON.stringify(data.error_code)}`;
   return String(m.janus);
 }
 
@@ -291,7 +292,7 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
           sink.events.splice(0, checked);
           checked = 0;
         }
-        const request: JsonObject = { janus: 'message', session_id: session, handle_id: handle, body: body as JsonObject };
+        const request: JsonObject = { janus: 'message', session_id: session, handle_id: handle, body };
         // Now and then a broken SDP offer rides along (the plugin hands it to the media layer, which refuses it).
         if (withJsep && typeof body === 'object' && body !== null && used % 7 === 0) request.jsep = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' };
         const t0 = performance.now();
@@ -324,7 +325,7 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
           checkMessage(sink.events[checked], `event after ${describeInput(body, 300)} (or the body before it)`);
           count(sink.events[checked]);
         }
-        assert.equal(escaped.length, 0, `an exception escaped: ${escaped.map((e) => (e instanceof Error ? e.stack : String(e))).join('\n')}`);
+        assert.equal(escaped.length, 0, `an exception escaped: ${escaped.map((e) => errorDetail(e)).join('\n')}`);
         assert.ok(ms <= HANG_MS, `answered in ${ms.toFixed(1)} ms (limit ${HANG_MS} ms)`);
       }),
       { numRuns: runs, seed, endOnFailure: true },
@@ -337,7 +338,7 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
     assert.ok(list.janus === 'success' || list.janus === 'ack', `the plugin still answers: ${JSON.stringify(list).slice(0, 300)}`);
     const seconds = (performance.now() - started) / 1000;
     const failure = result.failed
-      ? `${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}\n  body: ${describeInput(result.counterexample?.[0])}\n  replay: seed ${result.seed}, path "${result.counterexamplePath}"`
+      ? `${errorText(result.errorInstance)}\n  body: ${describeInput(result.counterexample?.[0])}\n  replay: seed ${result.seed}, path "${result.counterexamplePath}"`
       : undefined;
     return { name: t.name, runs: result.numRuns, seconds, inputsPerSecond: result.numRuns / seconds, slowestMs, slowestInput: describeInput(slowest, 200), answers, knownHits, ...(failure ? { failure } : {}) };
   } finally {

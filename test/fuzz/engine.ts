@@ -2,6 +2,7 @@
 // is over HANG_MS is a hang), the slowest input kept, a failure reported with its (shrunk) input and the seed to replay it.
 import fc from 'fast-check';
 import { describeInput } from './mutate.js';
+import { errorText } from '../../src/logging/error-text.js';
 import type { FuzzTarget } from './targets.js';
 
 /** A call slower than this counts as a hang (the best of three timings, so a GC pause is not one). */
@@ -47,7 +48,7 @@ export function fuzz(target: FuzzTarget, runs: number, seed?: number): FuzzRepor
   );
   const seconds = (performance.now() - started) / 1000;
   const failure = result.failed
-    ? `${result.errorInstance instanceof Error ? `${result.errorInstance.name}: ${result.errorInstance.message}` : String(result.errorInstance)}\n  input: ${describeInput(result.counterexample?.[0])}\n  replay: seed ${result.seed}, path "${result.counterexamplePath}"`
+    ? `${result.errorInstance instanceof Error ? `${result.errorInstance.name}: ` : ''}${errorText(result.errorInstance)}\n  input: ${describeInput(result.counterexample?.[0])}\n  replay: seed ${result.seed}, path "${result.counterexamplePath}"`
     : undefined;
   return { name: target.name, runs: result.numRuns, seconds, inputsPerSecond: result.numRuns / seconds, slowestMs, slowestInput: describeInput(slowest, 200), ...(failure ? { failure } : {}) };
 }

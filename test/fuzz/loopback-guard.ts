@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
+import { inspect } from 'node:util';
 
 export const blocked = { sends: 0, connects: 0, lookups: 0, joins: 0 };
 
@@ -66,7 +67,7 @@ export function installLoopbackGuard(): void {
     const host = typeof options === 'object' && options !== null ? ((options as { host?: unknown }).host ?? ((options as { path?: unknown }).path !== undefined ? 'localhost' : '127.0.0.1')) : typeof args[1] === 'string' ? args[1] : '127.0.0.1';
     if (loopback(host)) return tcpConnect.apply(this, args);
     blocked.connects++;
-    process.nextTick(() => this.destroy(Object.assign(new Error(`connect ECONNREFUSED ${String(host)} (loopback only)`), { code: 'ECONNREFUSED' })));
+    process.nextTick(() => this.destroy(Object.assign(new Error(`connect ECONNREFUSED ${typeof host === 'string' ? host : inspect(host)} (loopback only)`), { code: 'ECONNREFUSED' })));
     return this;
   };
 

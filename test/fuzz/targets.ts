@@ -90,7 +90,7 @@ const iceCredentials = { passwordOf: (ufrag: string) => (ufrag === 'abcd' ? 'pas
 const jcfgName = fc.oneof(fc.stringMatching(/^[A-Za-z*][A-Za-z0-9_*\-.]{0,12}$/), fc.stringMatching(/^[a-z][a-z0-9_]{250,300}$/), fc.string({ maxLength: 8 }));
 const jcfgScalar = fc.oneof(fc.string({ maxLength: 30, unit: 'binary' }), fc.double(), fc.integer(), fc.boolean());
 const { jcfgGroup } = fc.letrec<{ jcfgGroup: JcfgGroup; jcfgValue: JcfgValue }>((tie) => ({
-  jcfgGroup: fc.dictionary(jcfgName, tie('jcfgValue'), { maxKeys: 5, noNullPrototype: true }) as fc.Arbitrary<JcfgGroup>,
+  jcfgGroup: fc.dictionary(jcfgName, tie('jcfgValue'), { maxKeys: 5, noNullPrototype: true }),
   jcfgValue: fc.oneof({ depthSize: 'small', withCrossShrink: true }, jcfgScalar, fc.array(tie('jcfgValue'), { maxLength: 4 }), tie('jcfgGroup')),
 }));
 

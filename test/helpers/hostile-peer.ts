@@ -3,6 +3,7 @@
 import dgram from 'node:dgram';
 import type { RTCDtlsTransport } from 'werift';
 import { WebRtcPeer } from '../../src/media/werift/peer.js';
+import { errorText } from '../../src/logging/error-text.js';
 import type { WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
 import { clientOffer, createLoopbackClient, rtpWithText, type LoopbackClient } from '../../support/werift-client.js';
@@ -85,7 +86,7 @@ export async function connectEchoRig(network: Network, extra: Partial<WebRtcPeer
   } catch (err) {
     peer.close();
     await client.close();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs.join('\n')}`, { cause: err });
+    throw new Error(`${errorText(err)}\n${logs.join('\n')}`, { cause: err });
   }
 }
 

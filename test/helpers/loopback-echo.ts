@@ -2,6 +2,7 @@
 // everything back. Used by the loopback test and by the no-IPv6 child process.
 import type { RtpPacket } from 'werift';
 import { WebRtcPeer } from '../../src/media/werift/peer.js';
+import { errorText } from '../../src/logging/error-text.js';
 import type { LocalCandidateEvent, MediaStateEvent, WebRtcPeerOptions } from '../../src/media/peer-types.js';
 import type { Network } from '../../src/net/network.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../../support/werift-client.js';
@@ -72,7 +73,7 @@ export async function runLoopbackEcho(network: Network, extra: Partial<WebRtcPee
     const openSocketsAfterClose = peer.localPorts.length > 0 ? await countOpen(peer.localPorts) : 0;
     return { connectMs, answer, localCandidates, mediaEvents, audioEchoed, videoEchoed, dataEchoed, hangups, openSocketsAfterClose };
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\npeer log:\n${logs.join('\n')}`, { cause: err });
+    throw new Error(`${errorText(err)}\npeer log:\n${logs.join('\n')}`, { cause: err });
   } finally {
     peer.close('test end');
     await client.close();

@@ -4,6 +4,7 @@
 import dgram from 'node:dgram';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
+import { errorDetail, errorText } from '../../src/logging/error-text.js';
 import type { Network } from '../../src/net/network.js';
 import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { echotestCycle, streamingCycle, videoroomCycle, type CycleContext } from './cycles.js';
@@ -170,7 +171,7 @@ class Soak {
     } catch (err) {
       this.stats.failed++;
       this.stats.byKind[kind].failed++;
-      if (this.stats.errors.length < 20) this.stats.errors.push(`cycle ${index} (${kind}): ${err instanceof Error ? err.message : String(err)}`.slice(0, 600));
+      if (this.stats.errors.length < 20) this.stats.errors.push(`cycle ${index} (${kind}): ${errorText(err)}`.slice(0, 600));
     } finally {
       clearTimeout(guard);
     }
@@ -246,7 +247,7 @@ process.on('message', (m: ToClient) => {
         process.exit(0);
       }
     } catch (err) {
-      send({ t: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      send({ t: 'fatal', message: errorDetail(err) });
     }
   })();
 });

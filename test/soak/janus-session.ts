@@ -45,7 +45,7 @@ export class JanusSession {
     const m = first.janus === 'ack' ? await this.ws.wait((e) => e.janus === 'event' && e.transaction === first.transaction, ms, `event answering ${JSON.stringify(body)}`) : first;
     if (m.janus === 'error') throw new Error(`${JSON.stringify(body)}: Janus error ${JSON.stringify(m.error)}`);
     const data = obj(obj(m.plugindata).data);
-    if (data.error_code !== undefined) throw new Error(`${JSON.stringify(body)}: plugin error ${String(data.error_code)} ${String(data.error)}`);
+    if (data.error_code !== undefined) throw new Error(`${JSON.stringify(body)}: plugin error ${JSON.stringify(data.error_code)} ${String(data.error)}`);
     const j = obj(m.jsep);
     return { data, ...(typeof j.type === 'string' && typeof j.sdp === 'string' ? { jsep: { type: j.type, sdp: j.sdp } } : {}) };
   }

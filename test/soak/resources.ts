@@ -20,7 +20,7 @@ export interface ResourceSnapshot {
 function socketTable(): Map<string, { proto: string; local: string }> {
   const table = new Map<string, { proto: string; local: string }>();
   for (const proto of ['udp', 'udp6', 'tcp', 'tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(`/proc/net/${proto}`, 'utf8');
     } catch {

@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
+import { errorDetail, errorText } from '../../src/logging/error-text.js';
 import { weriftRejectionsSwallowed } from '../../src/media/werift/rejection-guard.js';
 import { startInProcess } from '../helpers/in-process-server.js';
 import type { ClientSettings, ClientStats, CycleKind, FromClient, ToClient } from './protocol.js';
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
   // Rejections inside werift are the media layer's guard's to log (werift-guard.ts); any other one is a fault.
   process.on('unhandledRejection', (err) => {
     const fromWerift = typeof err === 'string' || (err instanceof Error && /[\\/]node_modules[\\/]werift[\\/]/.test(err.stack ?? ''));
-    if (!fromWerift) serverFaults.push(`unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (!fromWerift) serverFaults.push(`unhandled rejection: ${errorDetail(err)}`);
   });
 
   const child = fork(fileURLToPath(new URL('./clients.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -196,7 +197,7 @@ async function main(): Promise<number> {
     else if (stats.failed > 0) say(`${stats.failed} cycles failed (within --max-failed)`);
     for (const e of stats.errors) say(`failed: ${e}`);
   } catch (err) {
-    problems.push(err instanceof Error ? err.message : String(err));
+    problems.push(errorText(err));
   } finally {
     clearInterval(logDrain);
     await watchdog.stop();

@@ -1,3 +1,7 @@
 // janode ships no type declarations; the tests describe the parts they use themselves.
 declare module 'janode';
-declare module 'janode/plugins/echotest';
+declare module 'janode/plugins/echotest' {
+  /** The plugin descriptor `session.attach` takes: the plugin's package name and its handle class. */
+  const EchoTestPlugin: { id: string; Handle: unknown };
+  export default EchoTestPlugin;
+}

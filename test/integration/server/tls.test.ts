@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../../src/config/load.js';
 import { Logger } from '../../../src/logging/logger.js';
 import { PortunusServer } from '../../../src/server.js';
+import { wsText } from '../../../src/transports/ws-text.js';
 
 function selfSigned(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'portunus-tls-'));
@@ -48,11 +49,11 @@ test('https and wss serve the Janus API when a certificate and key are configure
       req.on('error', reject);
       req.end();
     });
-    assert.equal(JSON.parse(body).janus, 'server_info');
+    assert.equal((JSON.parse(body) as { janus: string }).janus, 'server_info');
     const ws = new WebSocket(`wss://127.0.0.1:${wss.port}`, 'janus-protocol', { rejectUnauthorized: false });
     const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
       ws.on('open', () => ws.send(JSON.stringify({ janus: 'ping', transaction: 'p' })));
-      ws.on('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>));
+      ws.on('message', (d) => resolve(JSON.parse(wsText(d)) as Record<string, unknown>));
       ws.on('error', reject);
     });
     assert.deepEqual(reply, { janus: 'pong', transaction: 'p' });

@@ -82,14 +82,14 @@ test('WS: a client that stops reading is disconnected; its session can be claime
   // Stop reading, then ask for far more than the kernel's socket buffers and the bound together can hold.
   c.socket.pause();
   const batch = Array.from({ length: 50 }, (_, i) => JSON.stringify({ janus: 'info', transaction: `i${i}` })).join('\n');
-  const gone = (): boolean => srv.server.gateway.sessions.get(session!)?.transportGone === true;
+  const gone = (): boolean => srv.server.gateway.sessions.get(session)?.transportGone === true;
   for (let i = 0; i < 400 && !gone(); i++) {
     c.socket.write(textFrame(batch));
     await sleep(5);
   }
   await waitUntil(gone, { timeout: 10_000, interval: 20 });
   assert.ok(gone(), 'the connection was dropped and the session waits to be claimed');
-  assert.ok(srv.server.gateway.sessions.has(session!), 'the session itself survives');
+  assert.ok(srv.server.gateway.sessions.has(session), 'the session itself survives');
   assert.equal((await status()).slow_connections_closed, closedBefore + 1);
   assert.ok(srv.logs.some((l) => /closing connection of .*bytes unread/.test(l)), 'the close is logged');
   c.socket.destroy();

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { rawConnect, rawWebSocket, readFrames, textFrame } from '../../helpers/raw-socket.js';
+import { wsText } from '../../../src/transports/ws-text.js';
 import { sleep } from '../../../support/wait.js';
 
 let srv: StartedServer;
@@ -94,7 +95,7 @@ test('WS: PINGs go only to idle connections (pingpong_trigger is idle time); a c
   ws.on('close', () => (closed = true));
   let pongs = 0;
   ws.on('message', (d) => {
-    if (d.toString().includes('"pong"')) pongs++;
+    if (wsText(d).includes('"pong"')) pongs++;
   });
   // Busy: a request every 100 ms for 3 s, never idle for the 1 s trigger.
   for (let i = 0; i < 30; i++) {
@@ -108,7 +109,7 @@ test('WS: PINGs go only to idle connections (pingpong_trigger is idle time); a c
   assert.ok(pings >= 1, 'the server pinged the idle connection');
   assert.equal(closed, false, 'a connection that answers with PONGs stays open');
   const pong = await new Promise<string>((resolve) => {
-    ws.once('message', (d) => resolve(d.toString()));
+    ws.once('message', (d) => resolve(wsText(d)));
     ws.send(JSON.stringify({ janus: 'ping', transaction: 'still' }));
   });
   assert.match(pong, /"janus":"pong"/);

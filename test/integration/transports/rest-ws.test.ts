@@ -45,7 +45,7 @@ const code = (m: Msg): number | undefined => (m.error as { code?: number } | und
 
 async function stillServing(): Promise<void> {
   const info = await http('GET', '/janus/info');
-  assert.equal(JSON.parse(info.body).janus, 'server_info');
+  assert.equal((JSON.parse(info.body) as Msg).janus, 'server_info');
 }
 
 test('REST: bad input gets Janus errors and the server keeps serving', async () => {
@@ -63,9 +63,9 @@ test('REST: bad input gets Janus errors and the server keeps serving', async () 
   assert.equal(code(await post(`/janus/${s}`, { janus: 'keepalive', transaction: 'x', session_id: s + 1 })), 457);
   const big = await http('POST', '/janus', JSON.stringify({ janus: 'ping', transaction: 'x', pad: 'x'.repeat(10_000) }));
   assert.equal(big.status, 413);
-  assert.equal(JSON.parse(big.body).error.code, 450);
+  assert.equal(code(JSON.parse(big.body) as Msg), 450);
   const put = await http('PUT', '/janus', '{}');
-  assert.equal(JSON.parse(put.body).error.code, 450);
+  assert.equal(code(JSON.parse(put.body) as Msg), 450);
   assert.equal((await http('GET', '/janus/1/2/3')).status, 404);
   assert.equal((await http('GET', '/elsewhere')).status, 404);
   assert.equal((await http('GET', '/janus/notanumber')).status, 404);

@@ -33,7 +33,7 @@ function readers(section: string, key: string): string[] {
 /** Every setting as [section, key, setting]: the core's, then each plugin's. */
 function everySetting(): Array<[string, string, { help: string }]> {
   const out: Array<[string, string, { help: string }]> = [];
-  for (const [section, keys] of Object.entries(SETTINGS)) for (const [key, s] of Object.entries(keys)) out.push([section, key, s]);
+  for (const [section, keys] of Object.entries(SETTINGS)) for (const [key, s] of Object.entries<{ help: string }>(keys)) out.push([section, key, s]);
   for (const [section, pkg] of Object.entries(PLUGIN_SECTIONS)) for (const [key, s] of Object.entries(PLUGIN_SETTINGS[pkg] ?? {})) out.push([section, key, s]);
   return out;
 }

@@ -122,9 +122,9 @@ test('an ack request returning nothing pushes nothing; handles do not wait for e
   const requests = sample(new Map([['a', stuck.wait]]));
   const h1 = new FakePluginHandle({ id: 1 });
   const h2 = new FakePluginHandle({ id: 2 });
-  requests.handle({ log: [] }, h1, { transaction: 't1', body: { request: 'join', name: 'a' } });
-  requests.handle({ log: [] }, h2, { transaction: 'q', body: { request: 'quiet' } });
-  requests.handle({ log: [] }, h2, { transaction: 't2', body: { request: 'join', name: 'b' } });
+  void requests.handle({ log: [] }, h1, { transaction: 't1', body: { request: 'join', name: 'a' } });
+  void requests.handle({ log: [] }, h2, { transaction: 'q', body: { request: 'quiet' } });
+  void requests.handle({ log: [] }, h2, { transaction: 't2', body: { request: 'join', name: 'b' } });
   await h2.eventFor('t2');
   assert.deepEqual(h2.events.map((e) => e.transaction), ['t2']);
   assert.equal(h1.events.length, 0);
@@ -137,8 +137,8 @@ test('dropping a handle forgets its waiting requests and silences the running on
   const requests = sample(new Map([['a', first.wait]]));
   const h = new FakePluginHandle();
   const s: Session = { log: [] };
-  requests.handle(s, h, { transaction: 'ta', body: { request: 'join', name: 'a' } });
-  requests.handle(s, h, { transaction: 'tb', body: { request: 'join', name: 'b' } });
+  void requests.handle(s, h, { transaction: 'ta', body: { request: 'join', name: 'a' } });
+  void requests.handle(s, h, { transaction: 'tb', body: { request: 'join', name: 'b' } });
   await turn();
   requests.drop(h.id);
   first.open();
