@@ -97,7 +97,7 @@ function check(): void {
   const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap');
   if (toleratedTimers.length > 0 && resources.every((r) => r === 'Timeout')) process.exit();
   const lines = [...open, `(node's list: ${resources.join(', ')}; a Timeout not named above is from node:timers/promises or a dependency)`];
-  process.stderr.write(`leak check: ${process.argv[1] ?? 'this test file'} left open after ${GRACE_MS} ms:\n  ${lines.join('\n  ')}\n`);
+  process.stderr.write(`leak check: ${process.argv.slice(1).join(' ') || 'this test file'} left open after ${GRACE_MS} ms:\n  ${lines.join('\n  ')}\n`);
   process.exit(1);
 }
 
