@@ -4,6 +4,7 @@
 // A kind limits the run to test/<kind>; filters keep the files whose path contains one of them.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
 import { spawn, spawnSync } from 'node:child_process';
 
 const kinds = ['unit', 'integration', 'e2e'];
