@@ -62,12 +62,12 @@ test('inQueue runs a job behind the requests already queued, and not for a dropp
   const order: string[] = [];
   const requests = sample(order);
   const handle = new FakePluginHandle();
-  requests.handle('s', handle, { transaction: 't', body: { request: 'join' } });
+  void requests.handle('s', handle, { transaction: 't', body: { request: 'join' } });
   requests.inQueue(handle, () => void order.push('media'));
   await handle.eventFor('t');
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(order, ['join', 'media']);
-  requests.handle('s', handle, { transaction: 'u', body: { request: 'join' } });
+  void requests.handle('s', handle, { transaction: 'u', body: { request: 'join' } });
   requests.inQueue(handle, () => void order.push('late'));
   requests.drop(handle.id);
   await new Promise((r) => setTimeout(r, 10));
