@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 const OUR_PARTS = ['config', 'core', 'forwarding', 'logging', 'media', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
-const SHARED_PLUGIN_FOLDERS = ['rtp'];
+const SHARED_PLUGIN_FOLDERS = ['mjr'];
 
 const SOCKET_MODULES = '^(node:)?(dgram|net|tls|dns)(/.*)?$';
 const WERIFT = '^werift(/.*)?$';
@@ -71,7 +71,7 @@ function otherPluginPatterns(plugin, pluginNames, depth) {
   const others = pluginNames.filter((name) => name !== plugin);
   if (others.length === 0) return [];
   const up = '^' + '\\.\\./'.repeat(depth - 1);
-  return [{ regex: `${up}(${others.map(escape).join('|')})(/|$)`, message: `src/plugins/${plugin} may not import another plugin's folder; shared code goes to src/plugins/ or src/plugins/rtp/.` }];
+  return [{ regex: `${up}(${others.map(escape).join('|')})(/|$)`, message: `src/plugins/${plugin} may not import another plugin's folder; shared code goes to src/plugins/ or src/plugins/mjr/.` }];
 }
 
 /** The ESLint config objects; `baseSyntax` is the project-wide no-restricted-syntax entry, repeated where extended. */

@@ -1,6 +1,6 @@
 // Valid inputs of each parser, built with the project's own builders where it has them: the seeds that
 // mutate.ts breaks.
-import { MJR_MAGIC } from '../../src/plugins/rtp/mjr-recorder.js';
+import { MJR_MAGIC } from '../../src/plugins/mjr/mjr-recorder.js';
 import { buildFir, buildNack, buildPli, buildReceiverReport, buildRemb, buildSenderReport } from '../../src/rtp/rtcp.js';
 import { buildBindingResponse } from '../../src/media/stun-binding.js';
 import { allocateRequest, buildStunMessage, channelBindRequest, channelDataHeader, CLASS_ERROR, CLASS_SUCCESS, createPermissionRequest, longTermKey, METHOD_ALLOCATE, sendIndication } from '../../src/media/turn-messages.js';

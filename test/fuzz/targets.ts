@@ -5,13 +5,13 @@
 // error, or a broken property (a length or offset outside the bytes given). Expected rejections are caught here.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe } from '../../src/plugins/rtp/keyframe.js';
-import { readMjr } from '../../src/plugins/rtp/mjr-reader.js';
-import { looksLikeRtcp, parseRtpHeader } from '../../src/plugins/rtp/rtp-header.js';
-import { SimulcastSelector } from '../../src/plugins/rtp/simulcast-selector.js';
-import { TemporalLayerFilter } from '../../src/plugins/rtp/temporal-layer-filter.js';
-import { parseVp8Descriptor, writeVp8PictureId } from '../../src/plugins/rtp/vp8-descriptor.js';
-import { parseVp9Descriptor, Vp9LayerFilter } from '../../src/plugins/rtp/vp9-svc.js';
+import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe } from '../../src/forwarding/keyframe.js';
+import { readMjr } from '../../src/plugins/mjr/mjr-reader.js';
+import { looksLikeRtcpReport as looksLikeRtcp, parseRtpHeader } from '../../src/rtp/rtp-header.js';
+import { SimulcastSelector } from '../../src/forwarding/simulcast-selector.js';
+import { TemporalLayerFilter } from '../../src/forwarding/temporal-layer-filter.js';
+import { parseVp8Descriptor, writeVp8PictureId } from '../../src/forwarding/vp8-descriptor.js';
+import { parseVp9Descriptor, Vp9LayerFilter } from '../../src/forwarding/vp9-svc.js';
 import { readOneByteExtension, relayExtensionTable, renumberExtensions, EXT_AUDIO_LEVEL, EXT_MID, EXT_RID, EXT_TWCC } from '../../src/rtp/header-extensions.js';
 import { nackedSequences, summarizeRtcp } from '../../src/rtp/rtcp.js';
 import { SrtpRtpProtector } from '../../src/rtp/srtp/srtp-protector.js';
@@ -104,15 +104,15 @@ function withoutNegativeZero(v: JcfgValue): JcfgValue {
 }
 
 export const TARGETS: readonly FuzzTarget[] = [
-  target('rtp-header', 'src/plugins/rtp/rtp-header.ts', rtpInput, (b) => {
+  target('rtp-header', 'src/rtp/rtp-header.ts', rtpInput, (b) => {
     const h = parseRtpHeader(b);
     if (h) assert.ok(h.headerLength >= 12 && h.headerLength <= b.length, `header length ${h.headerLength} of ${b.length}`);
     looksLikeRtcp(b);
   }),
-  target('keyframe', 'src/plugins/rtp/keyframe.ts', bytesFrom([...VP8_PAYLOADS, ...VP9_PAYLOADS, ...H264_PAYLOADS], 64), (p) => {
+  target('keyframe', 'src/forwarding/keyframe.ts', bytesFrom([...VP8_PAYLOADS, ...VP9_PAYLOADS, ...H264_PAYLOADS], 64), (p) => {
     for (const test of [isVp8Keyframe, isVp9Keyframe, isH264Keyframe]) assert.equal(typeof test(p), 'boolean');
   }),
-  target('vp8-descriptor', 'src/plugins/rtp/vp8-descriptor.ts', bytesFrom(VP8_PAYLOADS, 32), (p) => {
+  target('vp8-descriptor', 'src/forwarding/vp8-descriptor.ts', bytesFrom(VP8_PAYLOADS, 32), (p) => {
     const d = parseVp8Descriptor(p);
     if (!d) return;
     assert.ok(d.length >= 1 && d.length <= p.length, `descriptor length ${d.length} of ${p.length}`);
@@ -122,7 +122,7 @@ export const TARGETS: readonly FuzzTarget[] = [
     assert.equal(copy.length, p.length);
     assert.ok(copy.subarray(d.length).equals(p.subarray(d.length)), 'the picture ID write stays inside the descriptor');
   }),
-  target('vp9-svc', 'src/plugins/rtp/vp9-svc.ts', fc.array(bytesFrom(VP9_PAYLOADS, 16), { maxLength: 8 }), (payloads) => {
+  target('vp9-svc', 'src/forwarding/vp9-svc.ts', fc.array(bytesFrom(VP9_PAYLOADS, 16), { maxLength: 8 }), (payloads) => {
     const filter = new Vp9LayerFilter();
     filter.targetSpatial = payloads.length % 3;
     filter.targetTemporal = (payloads.length >> 1) % 3;
@@ -131,7 +131,7 @@ export const TARGETS: readonly FuzzTarget[] = [
       if (d) assert.ok(['drop', 'pass', 'pass-and-mark'].includes(filter.decide(d)));
     }
   }),
-  target('temporal-layer-filter', 'src/plugins/rtp/temporal-layer-filter.ts', fc.tuple(fc.array(bytesFrom(VP8_PAYLOADS.map((p) => rtpPacket(p)), 64), { maxLength: 8 }), fc.integer({ min: -1, max: 3 })), ([packets, targetLayer]) => {
+  target('temporal-layer-filter', 'src/forwarding/temporal-layer-filter.ts', fc.tuple(fc.array(bytesFrom(VP8_PAYLOADS.map((p) => rtpPacket(p)), 64), { maxLength: 8 }), fc.integer({ min: -1, max: 3 })), ([packets, targetLayer]) => {
     const filter = new TemporalLayerFilter();
     filter.target = targetLayer;
     for (const p of packets) {
@@ -141,7 +141,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   }),
   target(
     'simulcast-selector',
-    'src/plugins/rtp/simulcast-selector.ts',
+    'src/forwarding/simulcast-selector.ts',
     fc.array(fc.tuple(fc.oneof(fc.integer({ min: -2, max: 4 }), fc.integer(), fc.double()), fc.boolean(), fc.integer({ min: 0, max: 2000 }), fc.option(fc.oneof(fc.integer({ min: -1, max: 4 }), fc.double()), { nil: undefined })), { maxLength: 16 }),
     (steps) => {
       let now = 0;
@@ -246,7 +246,7 @@ export const TARGETS: readonly FuzzTarget[] = [
       for (const v of parseJsonSequence(text)) serialize(v, 'indented');
     });
   }),
-  target('mjr-reader', 'src/plugins/rtp/mjr-reader.ts', bytesFrom([mjrSample('a'), mjrSample('d')], 256), (b) => {
+  target('mjr-reader', 'src/plugins/mjr/mjr-reader.ts', bytesFrom([mjrSample('a'), mjrSample('d')], 256), (b) => {
     const r = readMjr(b);
     for (const f of r.frames) assert.ok(f.offset >= 0 && f.payload.byteOffset - b.byteOffset + f.payload.length <= b.length);
     if (r.stopped) assert.ok(r.stopped.offset >= 0 && r.stopped.offset <= b.length);

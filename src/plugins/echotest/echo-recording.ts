@@ -4,7 +4,7 @@ import type { JsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { errorText } from '../../logging/error-text.js';
 import { prepareFileInside } from '../safe-path.js';
-import { MjrRecorder, type RecordedKind } from '../rtp/mjr-recorder.js';
+import { MjrRecorder, type RecordedKind } from '../mjr/mjr-recorder.js';
 
 export class EchoRecording {
   private readonly files = new Map<RecordedKind, MjrRecorder>();

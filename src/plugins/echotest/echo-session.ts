@@ -3,7 +3,7 @@
 import type { MediaTrackInfo, PluginHandle } from '../../plugin-api/index.js';
 import { LayerForwarder, type ForwardTarget, type LayerEventField } from '../../forwarding/layer-forwarder.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
-import type { RecordedKind } from '../rtp/mjr-recorder.js';
+import type { RecordedKind } from '../mjr/mjr-recorder.js';
 import type { EchoRecording } from './echo-recording.js';
 
 /** Stands for the video track until the first packet arrives. */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isJsonObject } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
-import { MjrRecorder } from '../rtp/mjr-recorder.js';
+import { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { prepareFileInside, UnsafePathError } from '../safe-path.js';
 import type { StreamSource } from './stream-source.js';
 import { check, E, faultText, requireBounded, StreamingError } from './streaming-error.js';

@@ -6,7 +6,7 @@ import type { CodecEntry } from '../../forwarding/codec-registry.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
-import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import type { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { looksLikeRtcpReport } from '../../rtp/rtp-header.js';
 

@@ -6,7 +6,7 @@ import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensi
 import type { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { TalkingDetector, TalkingChange } from './talking.js';
-import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 
 export type RoomId = number | string;
 export type UserId = number | string;

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { JsonObject } from '../plugin.js';
 import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
-import { MjrRecorder } from '../rtp/mjr-recorder.js';
+import { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { check, checkSecret, E, errMessage, VideoRoomError } from './errors.js';
 import { checkStored } from './limits.js';
 import type { Publisher } from './publisher.js';

@@ -3,7 +3,7 @@
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
 import type { PluginStateStore } from '../plugin.js';
-import type { MjrRecorder } from '../rtp/mjr-recorder.js';
+import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { Cascade } from './cascade.js';
 import type { HandleState } from './handle-state.js';
 import { askKeyframe } from './keyframes.js';

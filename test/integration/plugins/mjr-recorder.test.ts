@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { MjrRecorder } from '../../../src/plugins/rtp/mjr-recorder.js';
-import { readMjr } from '../../../src/plugins/rtp/mjr-reader.js';
+import { MjrRecorder } from '../../../src/plugins/mjr/mjr-recorder.js';
+import { readMjr } from '../../../src/plugins/mjr/mjr-reader.js';
 import { repoRoot } from '../../helpers/no-ipv6.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
 
@@ -46,7 +46,7 @@ test('every frame is in the file when write() returns (no buffering a stop could
 
 test('a process that exits right after recording (no close, no await) leaves every frame whole', () => {
   const path = base();
-  const module = join(repoRoot, 'dist', 'src', 'plugins', 'rtp', 'mjr-recorder.js');
+  const module = join(repoRoot, 'dist', 'src', 'plugins', 'mjr', 'mjr-recorder.js');
   const script = `import { MjrRecorder } from ${JSON.stringify(module)};
     const r = new MjrRecorder(${JSON.stringify(path)}, 'opus', undefined, () => {});
     for (let i = 0; i < 2000; i++) { const b = Buffer.alloc(1200, i & 0xff); b[0] = 0x80; b.writeUInt16BE(i, 2); r.write(b); }
@@ -155,7 +155,7 @@ test('fast-check: random bytes, and mutated, truncated or extended recordings, n
 
 test('a full disk (file size limit) cuts the file back to its last whole frame and stops the recording with one message', () => {
   const path = base();
-  const module = join(repoRoot, 'dist', 'src', 'plugins', 'rtp', 'mjr-recorder.js');
+  const module = join(repoRoot, 'dist', 'src', 'plugins', 'mjr', 'mjr-recorder.js');
   // RLIMIT_FSIZE of 8 KiB: the write that crosses it is short (SIGXFSZ ignored), as on a disk that fills up.
   const script = `import { MjrRecorder } from ${JSON.stringify(module)};
     process.on('SIGXFSZ', () => {});

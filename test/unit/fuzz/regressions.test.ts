@@ -1,7 +1,7 @@
 // Inputs the fuzzing found, fixed in the files it owns: each stays here so the fix stays.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_LAYER, SimulcastSelector } from '../../../src/plugins/rtp/simulcast-selector.js';
+import { MAX_LAYER, SimulcastSelector } from '../../../src/forwarding/simulcast-selector.js';
 
 test('simulcast-selector: a layer that is no layer index (huge, negative, fractional) is never forwarded and never becomes current', () => {
   let now = 0;

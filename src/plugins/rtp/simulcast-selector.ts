@@ -1,1 +1,0 @@
-export { MAX_LAYER, SimulcastSelector } from '../../forwarding/simulcast-selector.js';

@@ -1,1 +1,0 @@
-export { TemporalLayerFilter } from '../../forwarding/temporal-layer-filter.js';

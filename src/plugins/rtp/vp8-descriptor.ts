@@ -1,1 +1,0 @@
-export { parseVp8Descriptor, writeVp8PictureId, type Vp8Descriptor } from '../../forwarding/vp8-descriptor.js';
