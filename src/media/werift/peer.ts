@@ -1,7 +1,8 @@
 // One handle's WebRTC transport: ICE (lite by default) on sockets of the network layer, DTLS-SRTP, RTP/RTCP,
 // SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons. This file is the
 // facade; each concept lives in its own file of this folder (negotiation, ICE, send and receive paths, ...).
-import type { HandleMediaEvents, MediaLink } from '../../core/media-port.js';
+import type { HandleMediaEvents } from '../../core/media-port.js';
+import type { MediaLink } from '../../plugin-api/plugin.js';
 import { buildPli, buildRemb, summarizeRtcp } from '../../rtp/rtcp.js';
 import { PeerEventEmitter } from '../peer-event-emitter.js';
 import type { OfferTrackSpec, PeerAcceptOptions, PeerState, RemoteCandidateInput, RtpTrackInfo, WebRtcPeerEvents, WebRtcPeerOptions } from '../peer-types.js';
