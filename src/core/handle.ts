@@ -1,4 +1,5 @@
 // A handle: one client's attachment to one plugin, with at most one PeerConnection.
+import { errorDetail } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
@@ -260,6 +261,6 @@ class HandleMediaCallbacks implements HandleMediaEvents {
   }
 
   private failed(what: string, err: unknown): void {
-    this.handle.log.error(`plugin ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    this.handle.log.error(`plugin ${what} failed: ${errorDetail(err)}`);
   }
 }
