@@ -101,7 +101,7 @@ export class PortunusServer {
       (p) => ({
         log: log.child({ component: p.descriptor.package }),
         network: this.network,
-        config: (this.options.config.plugins[p.descriptor.package] ?? {}) as JsonObject,
+        config: this.options.config.plugins[p.descriptor.package] ?? {},
         state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,
         recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
       }),

@@ -1,4 +1,5 @@
 // The Janus API core: sessions, handles and the dispatch of every request, independent of any transport.
+import { errorDetail, errorText } from '../logging/error-text.js';
 import type { LogFields, Logger } from '../logging/logger.js';
 import type { Jsep, PluginResult } from '../plugins/plugin.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
@@ -148,7 +149,7 @@ export class Gateway implements HandleOwner {
   internalFault(what: string, err: unknown, fields?: LogFields): void {
     this.stats.internalFaults++;
     this.faultLog.run((held) => {
-      const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+      const detail = errorDetail(err);
       this.log.error(`internal fault, ${what}: ${detail}${held > 0 ? ` (${held} more faults not logged)` : ''}`, fields);
     });
   }
@@ -383,7 +384,7 @@ export class Gateway implements HandleOwner {
         await handle.media.acceptAnswer(jsep);
       } catch (err) {
         if (err instanceof JanusError) throw err;
-        handle.log.warn(`answer not applied: ${err instanceof Error ? err.message : String(err)}`);
+        handle.log.warn(`answer not applied: ${errorText(err)}`);
         throw new JanusError(ErrorCode.UNEXPECTED_ANSWER, 'Error processing SDP');
       }
       handle.gotAnswer = true;
@@ -407,7 +408,7 @@ export class Gateway implements HandleOwner {
     }
     if (many !== undefined && many !== null) {
       if (!Array.isArray(many)) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (candidates should be an array)');
-      list.push(...many);
+      list.push(...(many as unknown[]));
     }
     const parsed = list.map(parseCandidate);
     for (const c of parsed) {

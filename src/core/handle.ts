@@ -1,8 +1,9 @@
 // A handle: one client's attachment to one plugin, with at most one PeerConnection.
+import { errorDetail } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
-import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
+import type { AnswerOptions, Jsep, MediaLink, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
-import type { HandleMedia, HandleMediaEvents, MediaFactory, MediaLink, RemoteCandidate } from './media-port.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from './media-port.js';
 import type { Session } from './session.js';
 import type { JsonObject } from './validate.js';
 
@@ -283,6 +284,6 @@ class HandleMediaCallbacks implements HandleMediaEvents {
   }
 
   private failed(what: string, err: unknown): void {
-    this.handle.log.error(`plugin ${what} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    this.handle.log.error(`plugin ${what} failed: ${errorDetail(err)}`);
   }
 }

@@ -1,6 +1,7 @@
 // What the core needs from a handle's WebRTC transport; the media layer implements it.
-import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
 import type { Logger } from '../logging/logger.js';
+import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack } from '../plugin-api/media-types.js';
+import type { MediaLink } from '../plugin-api/plugin.js';
 import type { JsonObject } from './validate.js';
 
 export interface RemoteCandidate {
@@ -8,27 +9,6 @@ export interface RemoteCandidate {
   readonly sdpMid?: string;
   readonly sdpMLineIndex?: number;
   readonly completed?: boolean;
-}
-
-/**
- * The verbs a plugin uses on a handle's media, declared once: the handle passes them straight to the media
- * layer's peer, which implements them (same names, same argument order all the way down).
- */
-export interface MediaLink {
-  /** Sends an RTP packet (header included, unencrypted) on a negotiated m-line; SSRC/PT/seq are rewritten for it. */
-  relayRtp(mid: string, packet: Buffer): void;
-  /** RTCP for the client: keyframe requests and REMB are acted upon, the rest is the stack's business. */
-  relayRtcp(mid: string, packet: Buffer): void;
-  /** The next packet relayed on `mid` starts a new run (e.g. after a pause): the client still sees one stream. */
-  restartRtp(mid: string): void;
-  /** A source packet dropped on purpose: the client must not see a hole in sequence numbers. */
-  skipRtp(mid: string): void;
-  /** A data channel message; the channel is created (in-band) when none has that label. */
-  relayData(data: Buffer | string, label?: string): void;
-  /** A PLI to the client's sender(s) on `mid` ('*': every video m-line). */
-  requestKeyframe(mid: string): void;
-  /** Caps what the client sends us (REMB). */
-  sendRemb(bitrate: number): void;
 }
 
 /**
@@ -53,7 +33,7 @@ export interface HandleMedia {
   acceptAnswer(answer: Jsep): Promise<void>;
   negotiatedMedia(): readonly NegotiatedMedia[];
   addRemoteCandidate(candidate: RemoteCandidate): void;
-  /** Where the handle's relay verbs go: the peer itself, so a relayed packet crosses one interface. */
+  /** Where the handle's relay verbs (the plugin door's `MediaLink`) go: the peer itself, so a relayed packet crosses one interface. */
   readonly link: MediaLink;
   /** Idempotent; frees every socket and timer. */
   close(): void;

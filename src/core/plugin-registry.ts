@@ -1,4 +1,5 @@
 // The plugins this server runs, by package name.
+import { errorText } from '../logging/error-text.js';
 import type { Plugin, PluginContext } from '../plugin-api/plugin.js';
 import { PLUGIN_API_VERSION } from '../plugin-api/version.js';
 import type { Logger } from '../logging/logger.js';
@@ -40,7 +41,7 @@ export class PluginRegistry {
         await plugin.init?.(contextFor(plugin));
         log.info(`plugin loaded: ${plugin.descriptor.package} ${plugin.descriptor.versionString}`);
       } catch (err) {
-        log.error(`plugin ${plugin.descriptor.package} failed to start and is disabled: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`plugin ${plugin.descriptor.package} failed to start and is disabled: ${errorText(err)}`);
         this.plugins.delete(plugin.descriptor.package);
       }
     }

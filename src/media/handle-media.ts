@@ -1,8 +1,8 @@
 // The core's view of a handle's PeerConnection (core/media-port.ts), implemented with WebRtcPeer.
-import type { HandleMedia, HandleMediaEvents, MediaFactory, MediaLink, RemoteCandidate } from '../core/media-port.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from '../core/media-port.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
-import type { AnswerOptions, Jsep, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
+import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
 import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
 import { parseSdp, SdpError } from './sdp.js';
 import { WebRtcPeer } from './werift/peer.js';

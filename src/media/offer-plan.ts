@@ -1,9 +1,10 @@
 // Checks a remote offer and decides, per m-line, what Portunus will answer: one codec (plus its RTX) or a rejection.
 // Pure: text in, plan out. The plan also carries the offer rewritten into the form the WebRTC stack is fed.
-import { isIP } from 'node:net';
+import { negotiableCodecs } from '../forwarding/codec-registry.js';
+import { isIP } from '../net/address.js';
+import { EXT_TWCC } from '../rtp/header-extensions.js';
 import { parseCandidate } from './candidate.js';
 import { parseFmtp, parseSdp, SdpError, type SdpCodec, type SdpMedia, type SdpSession } from './sdp.js';
-import { EXT_TWCC } from '../rtp/header-extensions.js';
 
 export type RtpKind = 'audio' | 'video';
 
@@ -16,8 +17,9 @@ export interface AcceptOptions {
   readonly videoCodecs?: readonly string[];
 }
 
-export const SUPPORTED_AUDIO_CODECS: readonly string[] = ['opus', 'multiopus', 'PCMU', 'PCMA', 'G722'];
-export const SUPPORTED_VIDEO_CODECS: readonly string[] = ['VP8', 'VP9', 'H264', 'AV1', 'H265'];
+/** The rtpmap names Portunus answers, in the registry's order of preference. */
+export const SUPPORTED_AUDIO_CODECS: readonly string[] = negotiableCodecs('audio').map((c) => c.sdpName);
+export const SUPPORTED_VIDEO_CODECS: readonly string[] = negotiableCodecs('video').map((c) => c.sdpName);
 const FINGERPRINT_ALGORITHMS = new Set(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']);
 
 export interface PlannedMedia {

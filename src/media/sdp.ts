@@ -1,5 +1,6 @@
 // A pure SDP parser: turns session description text into a plain structure, or throws SdpError saying why not.
 // It knows only what Portunus needs to check and rewrite offers and answers; unknown lines are kept verbatim.
+import { staticPayloadCodec } from '../forwarding/codec-registry.js';
 
 export class SdpError extends Error {
   constructor(message: string) {
@@ -114,12 +115,14 @@ interface MutableMedia {
   lines: string[];
 }
 
-/** Static payload types a browser may offer without an rtpmap. */
-const STATIC_PT: Record<number, { name: string; clockRate: number; channels?: number }> = {
-  0: { name: 'PCMU', clockRate: 8000, channels: 1 },
-  8: { name: 'PCMA', clockRate: 8000, channels: 1 },
-  9: { name: 'G722', clockRate: 8000, channels: 1 },
-};
+/** RFC 3551 assigns payload types below this one; the registry's AV1/H.265 types above it are dynamic ones of our offers. */
+const FIRST_UNASSIGNED_PT = 35;
+
+/** The rtpmap a static payload type stands for when a browser offers it without one (PCMU, PCMA, G.722). */
+function staticRtpmap(pt: number): { name: string; clockRate: number; channels?: number } | undefined {
+  const codec = pt < FIRST_UNASSIGNED_PT ? staticPayloadCodec(pt) : undefined;
+  return codec && { name: codec.sdpName, clockRate: codec.clockRate, channels: codec.channels };
+}
 
 function parseFingerprint(value: string): SdpFingerprint {
   const m = /^(\S+)\s+([0-9A-Fa-f:]+)$/.exec(value.trim());
@@ -319,7 +322,7 @@ function finishMedia(m: MutableMedia): SdpMedia {
       if (!/^\d+$/.test(f)) continue;
       const pt = Number(f);
       if (pt > 127) continue;
-      const map = m.rtpmap.get(pt) ?? STATIC_PT[pt];
+      const map = m.rtpmap.get(pt) ?? staticRtpmap(pt);
       if (!map) continue;
       codecs.push({ pt, name: map.name, clockRate: map.clockRate, channels: map.channels, fmtp: m.fmtp.get(pt), rtcpFb: [...common, ...(m.rtcpFb.get(pt) ?? [])] });
     }

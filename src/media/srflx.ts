@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from '../net/address.js';
 import type { NameResolver } from '../net/name-cache.js';
-import { systemNames } from '../net/system-names.js';
 import { buildBindingRequest, parseBindingResponse, type MappedAddress } from './stun-binding.js';
 import type { UdpIceTransport } from './udp-ice-transport.js';
 
@@ -16,7 +15,7 @@ export interface StunServer {
  * A STUN/TURN server's address for a socket family: an IP literal as is (undefined when of the other family), a
  * name through the network's resolver (its cache lets a failed name be asked again later).
  */
-export function serverAddress(host: string, family: 4 | 6, names: NameResolver = systemNames): Promise<string | undefined> {
+export function serverAddress(host: string, family: 4 | 6, names: NameResolver): Promise<string | undefined> {
   if (isIP(host) !== 0) return Promise.resolve(isIP(host) === family ? host : undefined);
   return names.resolveName(host, family).then(
     (address) => address,
@@ -26,9 +25,10 @@ export function serverAddress(host: string, family: 4 | 6, names: NameResolver =
 
 /**
  * Sends a Binding request from `transport` (three tries, 200 ms apart) and returns the mapped address, or
- * undefined when the server does not answer within `timeoutMs`. Other datagrams are passed on untouched.
+ * undefined when the server does not answer within `timeoutMs`. A server name is looked up through `names` (the
+ * peer's Network). Other datagrams are passed on untouched.
  */
-export async function querySrflx(transport: UdpIceTransport, server: StunServer, timeoutMs = 700, names: NameResolver = systemNames): Promise<MappedAddress | undefined> {
+export async function querySrflx(transport: UdpIceTransport, server: StunServer, names: NameResolver, timeoutMs = 700): Promise<MappedAddress | undefined> {
   const family = transport.socketType === 'udp6' ? 6 : 4;
   const address = await serverAddress(server.host, family, names);
   if (!address || !transport.canSendTo(address, server.port)) return undefined;

@@ -3,6 +3,7 @@
 // Refresh, a permission and a channel per peer, and the same transport shape as UdpIceTransport so werift's ICE
 // and our fast sender use it alike. The relayed side (server to peers) is always UDP.
 import { randomBytes } from 'node:crypto';
+import { errorText } from '../logging/error-text.js';
 import { isIP, type AddressInfo } from '../net/address.js';
 import type { TurnServerLink } from './turn-link.js';
 import {
@@ -76,7 +77,7 @@ export class TurnRelayTransport {
       try {
         this.fromServer(data);
       } catch (err) {
-        this.warn(`TURN: dropping a message from the server: ${err instanceof Error ? err.message : String(err)}`);
+        this.warn(`TURN: dropping a message from the server: ${errorText(err)}`);
       }
     };
     link.onError = (err) => this.reportSendError(err);
@@ -243,7 +244,7 @@ export class TurnRelayTransport {
   private reportSendError(err: unknown): void {
     this.sendErrors++;
     if (this.sendErrors === 1 || this.sendErrors % 1000 === 0) {
-      this.warn(`TURN: send error towards ${this.server.address}:${this.server.port} (${this.sendErrors} so far): ${err instanceof Error ? err.message : String(err)}`);
+      this.warn(`TURN: send error towards ${this.server.address}:${this.server.port} (${this.sendErrors} so far): ${errorText(err)}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 // A UDP endpoint of the network layer, dressed as the transport object werift's STUN/ICE code expects.
 // Sends never throw and never emit unhandled errors; datagrams go straight to werift without per-packet allocation.
+import { errorText } from '../logging/error-text.js';
 import { isIP, type AddressInfo } from '../net/address.js';
 import type { UdpEndpoint, UdpSource } from '../net/udp-endpoint.js';
 
@@ -82,7 +83,7 @@ export class UdpIceTransport {
     try {
       this.onData(data, source);
     } catch (err) {
-      this.warn(`dropping datagram from ${from.address}:${from.port}: ${err instanceof Error ? err.message : String(err)}`);
+      this.warn(`dropping datagram from ${from.address}:${from.port}: ${errorText(err)}`);
     }
   }
 
@@ -90,7 +91,7 @@ export class UdpIceTransport {
     // Rate-limited: a dead remote produces a send error per packet.
     this.sendErrors++;
     if (this.sendErrors === 1 || this.sendErrors % 1000 === 0) {
-      this.warn(`UDP send error on ${this.bound.address}:${this.bound.port} (${this.sendErrors} so far): ${err instanceof Error ? err.message : String(err)}`);
+      this.warn(`UDP send error on ${this.bound.address}:${this.bound.port} (${this.sendErrors} so far): ${errorText(err)}`);
     }
   }
 }

@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { connect, isIP, isIPv4, isIPv6 } from 'node:net';
 import tls from 'node:tls';
+import { errorText } from '../logging/error-text.js';
 import type { BindTarget, Family } from './address.js';
 import { BindError, errnoCode } from './bind-error.js';
 import { bindTargetOrThrow, multicastTargetOrThrow } from './bind-target.js';
@@ -159,7 +160,7 @@ export class HostNetwork implements Network {
           clearTimeout(timer);
           resolve();
         });
-        secure.once('error', (err) => {
+        secure.once('error', (err: Error) => {
           clearTimeout(timer);
           reject(new Error(`${what}: TLS with ${host}:${port} failed: ${err.message}`));
         });
@@ -170,7 +171,7 @@ export class HostNetwork implements Network {
       throw err;
     }
     secure.removeAllListeners('error');
-    secure.on('error', (err) => this.warn(`${what}: ${err.message}`));
+    secure.on('error', (err: Error) => this.warn(`${what}: ${err.message}`));
     return secure;
   }
 
@@ -250,7 +251,7 @@ export class HostNetwork implements Network {
     try {
       socket.addMembership(target.address, ifaceAddress);
     } catch (err) {
-      throw new BindError(options.what, target.address, 0, target.family, errnoCode(err), `cannot join multicast group ${target.address}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new BindError(options.what, target.address, 0, target.family, errnoCode(err), `cannot join multicast group ${target.address}: ${errorText(err)}`);
     }
   }
 }

@@ -1,6 +1,7 @@
 // Name resolution with a small cache: answers are kept for a while, failures for a shorter while, so a name that
 // did not resolve once (DNS down at start-up) is asked again later instead of failing for the process's life.
 import { isIP } from 'node:net';
+import { errorText } from '../logging/error-text.js';
 import type { Family } from './address.js';
 
 export interface NameResolver {
@@ -81,7 +82,7 @@ export class NameCache implements NameResolver {
     try {
       address = await this.lookup(host, family);
     } catch (err) {
-      throw new Error(`cannot resolve '${host}'${family ? ` (IPv${family})` : ''}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot resolve '${host}'${family ? ` (IPv${family})` : ''}: ${errorText(err)}`, { cause: err });
     }
     const got = isIP(address);
     if (got === 0 || (family !== undefined && got !== family)) throw new Error(`'${host}' resolved to '${address}', not an IPv${family ?? '4/6'} address`);

@@ -7,5 +7,5 @@ export async function systemNameLookup(host: string, family: Family | undefined)
   return (await lookup(host, { family: family ?? 0 })).address;
 }
 
-/** Shared by every HostNetwork and by code that has no Network at hand yet (see media/srflx.ts). */
+/** Shared by every HostNetwork, so that a name is asked of the system once for the whole process. */
 export const systemNames = new NameCache(systemNameLookup);

@@ -41,7 +41,8 @@ export interface UdpEndpoint {
 /** What Network.openUdp returns during the move to endpoints: an endpoint that still shows its socket. */
 export interface BoundUdpSocket extends UdpEndpoint {
   /**
-   * @deprecated The raw socket, kept only until the plugins and webrtc-peer.ts use the endpoint methods.
+   * @deprecated The raw socket, kept only until the plugins (Streaming's sources, VideoRoom's forwarders) use the
+   * endpoint methods; nothing else in src/ reads it.
    * Unavailable (throws) on endpoints of the fake network.
    */
   readonly socket: dgram.Socket;

@@ -41,8 +41,33 @@ export type PluginResult =
   | { readonly kind: 'ack'; readonly hint?: string }
   | { readonly kind: 'error'; readonly reason: string; readonly code?: number };
 
-/** What the core offers a plugin for one handle. */
-export interface PluginHandle {
+/**
+ * The verbs a plugin uses on a handle's media, declared once: a plugin calls them on its `PluginHandle`, the core
+ * passes each straight to the media layer's peer, which implements them (same names, same argument order all the
+ * way down). None of them throws or waits: before the PeerConnection is up, or on an unknown mid, they do nothing.
+ */
+export interface MediaLink {
+  /**
+   * Sends RTP (header included, unencrypted) to the client on a negotiated mid; the media layer writes its own
+   * SSRC, payload type, sequence number and timestamp. An unknown mid, or no media yet, drops the packet.
+   */
+  relayRtp(mid: string, packet: Buffer): void;
+  /** As `relayRtp`, for RTCP: keyframe requests (PLI, FIR) and REMB are acted upon, the rest is the media layer's business. */
+  relayRtcp(mid: string, packet: Buffer): void;
+  /** The next packet relayed on `mid` starts a new run (e.g. after a pause): the client still sees one stream. */
+  restartRtp(mid: string): void;
+  /** A packet the plugin chose not to relay on `mid` (a dropped temporal layer): the next ones close the gap. */
+  skipRtp(mid: string): void;
+  /** A data channel message; the channel is created (in-band) when none has that label. */
+  relayData(data: Buffer | string, label?: string): void;
+  /** Asks the client's sender for a keyframe (PLI) on a mid; `'*'` asks on every video mid of the handle. */
+  requestKeyframe(mid: string): void;
+  /** Caps the client's send bitrate (REMB). */
+  sendRemb(bitrate: number): void;
+}
+
+/** What the core offers a plugin for one handle: its media verbs (`MediaLink`), events and negotiation. */
+export interface PluginHandle extends MediaLink {
   readonly id: number;
   readonly sessionId: number;
   readonly opaqueId?: string;
@@ -65,22 +90,6 @@ export interface PluginHandle {
   restartIce(): Promise<Jsep>;
   /** The m-lines the last negotiation accepted (empty before one). */
   negotiatedMedia(): readonly NegotiatedMedia[];
-  /**
-   * Sends RTP (header included, unencrypted) to the client on a negotiated mid; the media layer writes its own
-   * SSRC, payload type, sequence number and timestamp. An unknown mid, or no media yet, drops the packet.
-   */
-  relayRtp(mid: string, packet: Buffer): void;
-  /** As `relayRtp`, for RTCP. */
-  relayRtcp(mid: string, packet: Buffer): void;
-  /** The next packet relayed on `mid` starts a new run (e.g. after a pause): the client still sees one stream. */
-  restartRtp(mid: string): void;
-  /** A packet the plugin chose not to relay on `mid` (a dropped temporal layer): the next ones close the gap. */
-  skipRtp(mid: string): void;
-  relayData(data: Buffer | string, label?: string): void;
-  /** Asks the client's sender for a keyframe (PLI) on a mid; `'*'` asks on every video mid of the handle. */
-  requestKeyframe(mid: string): void;
-  /** Caps the client's send bitrate (REMB). */
-  sendRemb(bitrate: number): void;
   /** Closes the PeerConnection (hangup reason "Close PC"); the handle stays. */
   closePc(): void;
   /** Ends the handle altogether, as a `detach` would (`destroySession` follows). */

@@ -32,6 +32,35 @@ export function rtpExtensionStart(b: Uint8Array): number {
   return 12 + 4 * (b[0] & 0x0f);
 }
 
+/**
+ * Where the value of header extension element `id` starts (RFC 8285, one- or two-byte form), when at least
+ * `minLength` bytes of it lie inside the extension block; -1 when the packet carries no such element or its
+ * extension block does not fit the packet. Reads in place (the receive path calls it per packet).
+ */
+export function rtpExtensionValueStart(b: Uint8Array, id: number, minLength = 1): number {
+  const start = rtpExtensionStart(b);
+  if (start < 0 || start + 4 > b.length) return -1;
+  const profile = (b[start] << 8) | b[start + 1];
+  const end = start + 4 + 4 * ((b[start + 2] << 8) | b[start + 3]);
+  if (end > b.length) return -1;
+  const oneByte = profile === 0xbede;
+  if (!oneByte && (profile & 0xfff0) !== 0x1000) return -1;
+  let at = start + 4;
+  while (at < end) {
+    if (b[at] === 0) {
+      at++; // padding between elements
+      continue;
+    }
+    const elementId = oneByte ? b[at] >> 4 : b[at];
+    if (oneByte && elementId === 15) return -1; // reserved: the rest of the block is not to be read
+    const length = oneByte ? (b[at] & 0x0f) + 1 : b[at + 1];
+    const value = at + (oneByte ? 1 : 2);
+    if (elementId === id) return length >= minLength && value + minLength <= end ? value : -1;
+    at = value + length;
+  }
+  return -1;
+}
+
 /** Where the payload ends (before the padding, P bit), or -1 when the padding count is 0 or reaches into `start`. */
 export function rtpPayloadEnd(b: Uint8Array, start: number, end = b.length): number {
   if ((b[0] & 0x20) === 0) return end;

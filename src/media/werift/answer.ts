@@ -1,6 +1,7 @@
 // Answering a client's offer on one peer: the first answer (werift set up from our offer plan), and later offers
 // on the same m-lines (renegotiation, ICE restart).
 import { RTCPeerConnection } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import { EXT_TWCC } from '../../rtp/header-extensions.js';
 import { finishAnswer, planAnswer, type OfferPlan } from '../offer-plan.js';
 import type { PeerAcceptOptions } from '../peer-types.js';
@@ -109,7 +110,7 @@ export class OfferAnswerer {
       startConnecting(this.parts);
       return final;
     } catch (err) {
-      const reason = err instanceof SdpError ? err : new Error(`cannot answer the offer: ${err instanceof Error ? err.message : String(err)}`);
+      const reason = err instanceof SdpError ? err : new Error(`cannot answer the offer: ${errorText(err)}`);
       this.parts.close('Gathering error', false);
       throw reason;
     }
@@ -141,7 +142,7 @@ export class OfferAnswerer {
       return finishAnswer(local, plan);
     } catch (err) {
       if (err instanceof SdpError) throw err;
-      throw new Error(`cannot answer the new offer: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot answer the new offer: ${errorText(err)}`, { cause: err });
     }
   }
 }

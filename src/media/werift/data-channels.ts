@@ -1,5 +1,6 @@
 // The SCTP data channels of one peer, by label: those the remote opens, those we open, and sending on them.
 import type { RTCDataChannel } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import type { PeerContext } from './peer-context.js';
 
 /** The label janus.js and Janus use when none is given. */
@@ -33,7 +34,7 @@ export class DataChannels {
       try {
         ch = pc.createDataChannel(label ?? DEFAULT_CHANNEL_LABEL);
       } catch (err) {
-        ctx.log('warn', `cannot create data channel '${label}': ${err instanceof Error ? err.message : String(err)}`);
+        ctx.log('warn', `cannot create data channel '${label}': ${errorText(err)}`);
         return false;
       }
       this.adopt(ch);
@@ -56,7 +57,7 @@ export class DataChannels {
       ch.send(payload);
       return true;
     } catch (err) {
-      this.ctx.log('warn', `data channel '${ch.label}' send failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.ctx.log('warn', `data channel '${ch.label}' send failed: ${errorText(err)}`);
       return false;
     }
   }

@@ -1,11 +1,11 @@
 // The ICE sockets of one peer: one UDP socket of the network layer per local address the ICE policy allows (with
 // its server-reflexive address when a STUN server is set), and a relayed candidate when a TURN server is set.
-import { isIP } from 'node:net';
+import { errorText } from '../../logging/error-text.js';
+import { isIP } from '../../net/address.js';
 import { parseCandidate } from '../candidate.js';
 import { selectLocalEndpoints } from '../local-addresses.js';
 import { usableRemoteCandidate, type OfferPlan } from '../offer-plan.js';
-import { serverLinks } from '../server-links.js';
-import { querySrflx } from '../srflx.js';
+import { querySrflx, serverAddress } from '../srflx.js';
 import { StreamTurnLink, UdpTurnLink, type TurnServerLink } from '../turn-link.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import { UdpIceTransport } from '../udp-ice-transport.js';
@@ -62,18 +62,18 @@ export class IceEndpoints {
       try {
         const bound = await options.network.openUdp({ what: `ICE on ${ep.iface} ${ep.bind}`, bind: ep.bind, portRange: options.rtpPortRange });
         if (ctx.closed) {
-          bound.socket.close();
+          void bound.close();
           break;
         }
         const transport = new UdpIceTransport(bound, (msg) => ctx.log('warn', msg));
         if (this.intercept) transport.intercept = this.intercept;
         this.transports.push(transport);
-        const srflx = options.stunServer ? await querySrflx(transport, options.stunServer) : undefined;
+        const srflx = options.stunServer ? await querySrflx(transport, options.stunServer, options.network) : undefined;
         if (options.stunServer && !srflx) ctx.log('verbose', `no answer from STUN server ${options.stunServer.host}:${options.stunServer.port} for ${ep.bind}`);
         if (ctx.closed) break;
         out.push({ transport, advertise: ep.advertise, srflx });
       } catch (err) {
-        ctx.log('warn', `cannot open an ICE socket on ${ep.bind}: ${err instanceof Error ? err.message : String(err)}`);
+        ctx.log('warn', `cannot open an ICE socket on ${ep.bind}: ${errorText(err)}`);
       }
     }
     const relay = options.turnServer && endpoints.length > 0 && !ctx.closed ? await this.openRelay(endpoints.map((e) => e.bind)) : undefined;
@@ -110,7 +110,7 @@ export class IceEndpoints {
     for (const family of [4, 6] as const) {
       const bind = binds.find((b) => isIP(b) === family || (family === 4 && !isIP(b)));
       if (bind === undefined || (family === 6 && !this.ipv6)) continue;
-      const address = await serverLinks.resolve(turn.host, family);
+      const address = await serverAddress(turn.host, family, ctx.options.network);
       if (!address) continue;
       let relay: TurnRelayTransport | undefined;
       try {
@@ -127,22 +127,24 @@ export class IceEndpoints {
         for (const ip of this.remoteIps) relay.permit(ip);
         return { transport: relay, advertise: relay.relayed.address, relay: { related: relay.mapped } };
       } catch (err) {
-        ctx.log('warn', `cannot use TURN server ${turn.host}:${turn.port}: ${err instanceof Error ? err.message : String(err)}`);
+        ctx.log('warn', `cannot use TURN server ${turn.host}:${turn.port}: ${errorText(err)}`);
         return undefined;
       }
     }
     return undefined;
   }
 
-  /** The link to the TURN server: a UDP socket of the network layer, or a TCP connection (TLS on top for tls). */
+  /** The link to the TURN server: a UDP socket of the network layer, or a TCP or TLS connection of it. */
   private async openTurnLink(transport: 'udp' | 'tcp' | 'tls', bind: string, address: string, port: number, family: 4 | 6): Promise<TurnServerLink> {
     const network = this.ctx.options.network;
     if (transport === 'udp') {
       const bound = await network.openUdp({ what: `TURN relay on ${bind}`, bind, portRange: this.ctx.options.rtpPortRange });
       return new UdpTurnLink(bound, { address, port });
     }
-    const socket = await network.connectTcp(`TURN server ${address}:${port} (${transport})`, address, port, TURN_CONNECT_MS);
-    if (transport === 'tcp') return new StreamTurnLink(socket, family);
-    return new StreamTurnLink(await serverLinks.secure(socket, TURN_CONNECT_MS), family);
+    const what = `TURN server ${address}:${port} (${transport})`;
+    if (transport === 'tcp') return new StreamTurnLink(await network.connectTcp(what, address, port, TURN_CONNECT_MS), family);
+    // TLS only hides the signalling from the path: the TURN credentials authenticate us, DTLS protects the media,
+    // and a relay's certificate is usually self-made, so it is not checked (as Janus does not).
+    return new StreamTurnLink(await network.connectTls(what, address, port, { verifyCertificate: false, timeoutMs: TURN_CONNECT_MS }), family);
   }
 }

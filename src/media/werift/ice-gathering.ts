@@ -3,6 +3,7 @@
 // and fall back to stun.l.google.com when no STUN server is configured. All werift internals touched here are
 // reached through the narrow structural types below, so a werift upgrade breaks in this one file.
 import { Candidate, StunProtocol, candidateFoundation, candidatePriority, type RTCPeerConnection } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import { InboundCounters, InboundGuard, type GuardedIceAgent } from '../inbound-guard.js';
 import type { TurnRelayTransport } from '../turn-relay.js';
 import type { UdpIceTransport } from '../udp-ice-transport.js';
@@ -108,7 +109,7 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
   try {
     endpoints = await open();
   } catch (err) {
-    log(`ICE gathering failed: ${err instanceof Error ? err.message : String(err)}`);
+    log(`ICE gathering failed: ${errorText(err)}`);
     return undefined;
   }
   let first: Candidate | undefined;

@@ -1,6 +1,7 @@
 // Offers made by the server on one peer (Streaming viewers, VideoRoom subscribers): the first offer, new offers
 // as streams come and go, ICE-restart offers, and the client's answers to them.
 import { RTCPeerConnection } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import { usableRemoteCandidate } from '../offer-plan.js';
 import type { OfferTrackSpec } from '../peer-types.js';
 import { parseSdp, SdpError } from '../sdp.js';
@@ -75,7 +76,7 @@ export class ServerOfferer {
       return local;
     } catch (err) {
       this.parts.close('Gathering error', false);
-      throw new Error(`cannot create an offer: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot create an offer: ${errorText(err)}`, { cause: err });
     }
   }
 
@@ -101,7 +102,7 @@ export class ServerOfferer {
       try {
         await pc.setRemoteDescription({ type: 'answer', sdp: usableAnswer(sdp) });
       } catch (err) {
-        throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
+        throw new SdpError(`answer rejected: ${errorText(err)}`);
       }
       return;
     }
@@ -111,7 +112,7 @@ export class ServerOfferer {
     try {
       await pc.setRemoteDescription({ type: 'answer', sdp: usableAnswer(sdp) });
     } catch (err) {
-      throw new SdpError(`answer rejected: ${err instanceof Error ? err.message : String(err)}`);
+      throw new SdpError(`answer rejected: ${errorText(err)}`);
     }
     // Server offers leave receive-side transport-wide CC to the stack: their viewers hardly send media.
     startConnecting(this.parts);
@@ -154,7 +155,7 @@ export class ServerOfferer {
     try {
       local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer());
     } catch (err) {
-      throw new Error(`cannot create the new offer: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot create the new offer: ${errorText(err)}`, { cause: err });
     }
     ctx.negotiated = [...ctx.negotiated, ...added];
     this.reofferPending = true;

@@ -1,6 +1,7 @@
 // What every part of one werift-based peer shares: its options, the werift PeerConnection, its state, the
 // negotiated m-lines, the sink its events go to, and the few sends that need the DTLS transport.
 import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import type { HandleMediaEvents } from '../../core/media-port.js';
 import { InboundCounters } from '../inbound-guard.js';
 import type { PeerLogLevel, PeerState, WebRtcPeerOptions } from '../peer-types.js';
@@ -56,7 +57,7 @@ export class PeerContext {
     this.iceLite = options.iceLite ?? true;
     this.noMediaMs = Math.max(100, options.noMediaTimerMs ?? 1000);
     this.slowlinkThreshold = Math.max(0, options.slowlinkThreshold ?? 0);
-    this.onAsyncError = (err) => this.log('debug', `async send failed: ${err instanceof Error ? err.message : String(err)}`);
+    this.onAsyncError = (err) => this.log('debug', `async send failed: ${errorText(err)}`);
     this.inbound = new InboundCounters((msg) => this.log('verbose', msg));
   }
 

@@ -1,7 +1,9 @@
 // One handle's WebRTC transport: ICE (lite by default) on sockets of the network layer, DTLS-SRTP, RTP/RTCP,
 // SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons. This file is the
 // facade; each concept lives in its own file of this folder (negotiation, ICE, send and receive paths, ...).
-import type { HandleMediaEvents, MediaLink } from '../../core/media-port.js';
+import { errorDetail, errorText } from '../../logging/error-text.js';
+import type { HandleMediaEvents } from '../../core/media-port.js';
+import type { MediaLink } from '../../plugin-api/plugin.js';
 import { buildPli, buildRemb, summarizeRtcp } from '../../rtp/rtcp.js';
 import { PeerEventEmitter } from '../peer-event-emitter.js';
 import type { OfferTrackSpec, PeerAcceptOptions, PeerState, RemoteCandidateInput, RtpTrackInfo, WebRtcPeerEvents, WebRtcPeerOptions } from '../peer-types.js';
@@ -38,7 +40,7 @@ export class WebRtcPeer implements MediaLink {
 
   /** `events`: the core's callbacks, called directly; without them, listen with on(). */
   constructor(options: WebRtcPeerOptions, events?: HandleMediaEvents) {
-    this.emitter = events ? undefined : new PeerEventEmitter((event, err) => options.log('error', `listener of '${event}' threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    this.emitter = events ? undefined : new PeerEventEmitter((event, err) => options.log('error', `listener of '${event}' threw: ${errorDetail(err)}`));
     const ctx = (this.ctx = new PeerContext(options, events ?? this.emitter!));
     installWeriftRejectionGuard((msg) => options.log('warn', msg));
     this.sender = new RtpSendPath(ctx);
@@ -248,7 +250,7 @@ export class WebRtcPeer implements MediaLink {
     if (pc) {
       Promise.resolve()
         .then(() => pc.close())
-        .catch((err: unknown) => ctx.log('debug', `werift close failed: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) => ctx.log('debug', `werift close failed: ${errorText(err)}`));
     }
     this.endpoints.close();
     this.channels.clear();

@@ -1,6 +1,7 @@
 // werift starts promises it never awaits (DTLS flights, SCTP timers, async Promise executors). One of them
 // rejecting would end the process under Node's default unhandled-rejection policy. This guard, installed once,
 // logs rejections that come from werift and leaves every other one to Node's default behaviour.
+import { errorText } from '../../logging/error-text.js';
 
 let installed = false;
 let sink: ((msg: string) => void) | undefined;
@@ -20,7 +21,7 @@ export function installWeriftRejectionGuard(log: (msg: string) => void): void {
   process.on('unhandledRejection', (reason) => {
     if (fromWerift(reason)) {
       swallowed++;
-      sink?.(`ignored an unhandled rejection inside werift (#${swallowed}): ${reason instanceof Error ? reason.message : String(reason)}`);
+      sink?.(`ignored an unhandled rejection inside werift (#${swallowed}): ${errorText(reason)}`);
       return;
     }
     // Not ours to judge: if nobody else listens, behave as Node would without a listener.

@@ -2,6 +2,7 @@
 // SSRC is known and SRTP is AES-CM, its datagrams are decrypted in place by our own context (with a replay
 // window), counted for our receiver reports and NACKs, and handed to the core without werift's parse/clone.
 import type { RtcpPacket, RtpPacket } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import { rtpPacketProblem } from '../../rtp/packet-check.js';
 import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
@@ -58,7 +59,7 @@ export class RtpReceivePath implements MidPacketSink {
       if (!master) return false;
       this.srtp = new SrtpRtpUnprotector(deriveSessionKeys(master.profile, master.key, master.salt), 10);
     } catch (err) {
-      ctx.log('warn', `own receive path unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      ctx.log('warn', `own receive path unavailable: ${errorText(err)}`);
       return false;
     }
     ctx.log('verbose', `inbound RTP through our own receive path (${this.profileName})`);

@@ -1,6 +1,7 @@
 // The outbound RTP path of one peer. Ours once SRTP is up with a profile rtp/srtp/ implements: rewrite a copy of
 // the packet in place (rtp-out-stream.ts), protect it with one reused SRTP context, one send on the selected pair;
 // NACKs are answered from its history and Sender Reports built here. Otherwise werift's sender keeps the job.
+import { errorText } from '../../logging/error-text.js';
 import { buildSenderReport, nackedSequences } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
@@ -46,7 +47,7 @@ export class RtpSendPath {
       }
     } catch (err) {
       this.srtp = undefined;
-      ctx.log('warn', `fast sender unavailable, using the stack's sender: ${err instanceof Error ? err.message : String(err)}`);
+      ctx.log('warn', `fast sender unavailable, using the stack's sender: ${errorText(err)}`);
     }
   }
 

@@ -6,9 +6,9 @@ import {
   type PeerConfig,
   type RTCRtcpFeedback,
 } from 'werift';
+import { findCodec, type CodecEntry } from '../../forwarding/codec-registry.js';
 import type { OfferPlan } from '../offer-plan.js';
 import type { OfferTrackSpec } from '../peer-types.js';
-
 import {
   EXT_ABS_SEND_TIME,
   EXT_AUDIO_LEVEL,
@@ -45,10 +45,9 @@ function baseConfig(iceLite: boolean): Partial<PeerConfig> {
 }
 
 function codec(kind: 'audio' | 'video', name: string, clockRate: number, channels?: number): RTCRtpCodecParameters {
-  // The feedback we answer with: without transport-cc (or REMB) the sender's bandwidth estimate never grows, and
-  // without nack/pli it cannot repair loss. RTX carries none.
-  const rtcpFeedback = name.toLowerCase() === 'rtx' ? [] : feedback(kind).filter((f) => f.type !== 'transport-cc');
-  return new RTCRtpCodecParameters({ mimeType: `${kind}/${name}`, clockRate, channels, rtcpFeedback });
+  // The feedback we answer with (the registry's; transport-cc is ours, see ACCEPTED_EXTENSIONS): without REMB the
+  // sender's bandwidth estimate never grows, and without nack/pli it cannot repair loss. RTX carries none.
+  return new RTCRtpCodecParameters({ mimeType: `${kind}/${name}`, clockRate, channels, rtcpFeedback: feedbackOf(findCodec(name, kind)) });
 }
 
 /** Config for answering a planned offer: exactly the chosen codecs (werift intersects by MIME type). */
@@ -73,43 +72,38 @@ export function answerConfig(plan: OfferPlan, iceLite: boolean): Partial<PeerCon
   };
 }
 
-const DEFAULT_CODECS: Record<string, { clockRate: number; channels?: number; pt: number; fmtp?: string }> = {
-  opus: { clockRate: 48000, channels: 2, pt: 111, fmtp: 'minptime=10;useinbandfec=1' },
-  pcmu: { clockRate: 8000, channels: 1, pt: 0 },
-  pcma: { clockRate: 8000, channels: 1, pt: 8 },
-  g722: { clockRate: 8000, channels: 1, pt: 9 },
-  vp8: { clockRate: 90000, pt: 96 },
-  vp9: { clockRate: 90000, pt: 98, fmtp: 'profile-id=0' },
-  h264: { clockRate: 90000, pt: 102, fmtp: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1' },
-  av1: { clockRate: 90000, pt: 45 },
-  h265: { clockRate: 90000, pt: 49 },
-};
+type OfferableCodec = CodecEntry & { readonly payloadType: number };
 
-const CANONICAL_NAME: Record<string, string> = { opus: 'opus', pcmu: 'PCMU', pcma: 'PCMA', g722: 'G722', vp8: 'VP8', vp9: 'VP9', h264: 'H264', av1: 'AV1', h265: 'H265' };
+/** A codec the server can offer: one of the registry's with a payload type of ours, named exactly (`vp8`, `pcmu`). */
+function offerableCodec(name: string): OfferableCodec | undefined {
+  const entry = findCodec(name);
+  return entry?.name === name && entry.negotiable && entry.payloadType !== undefined ? (entry as OfferableCodec) : undefined;
+}
 
-function feedback(kind: 'audio' | 'video', transportCc = true): RTCRtcpFeedback[] {
-  const fb: RTCRtcpFeedback[] = transportCc ? [{ type: 'transport-cc' }] : [];
-  if (kind === 'video') fb.push({ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' });
-  return fb;
+/** The registry's rtcp-fb values of a codec in werift's form (`nack pli` → type nack, parameter pli); none for RTX. */
+function feedbackOf(entry: CodecEntry | undefined): RTCRtcpFeedback[] {
+  return (entry?.rtcpFb ?? []).map((value) => {
+    const space = value.indexOf(' ');
+    return space < 0 ? { type: value } : { type: value.slice(0, space), parameter: value.slice(space + 1) };
+  });
 }
 
 /** The codec parameters of one server-offered track (PT and fmtp from the spec or sensible defaults). */
 export function offerCodec(track: OfferTrackSpec): RTCRtpCodecParameters {
   const kind = track.kind === 'video' ? 'video' : 'audio';
-  const key = (track.codec ?? (kind === 'audio' ? 'opus' : 'vp8')).toLowerCase();
-  const d = DEFAULT_CODECS[key];
+  const d = offerableCodec((track.codec ?? (kind === 'audio' ? 'opus' : 'vp8')).toLowerCase());
   if (!d) throw new Error(`unsupported codec '${track.codec}'`);
-  if ((kind === 'audio') !== ['opus', 'pcmu', 'pcma', 'g722'].includes(key)) throw new Error(`codec '${track.codec}' is not a ${kind} codec`);
-  const pt = track.pt ?? d.pt;
+  if (d.kind !== kind) throw new Error(`codec '${track.codec}' is not a ${kind} codec`);
+  const pt = track.pt ?? d.payloadType;
   if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new Error(`invalid payload type ${String(track.pt)}`);
   return new RTCRtpCodecParameters({
-    mimeType: `${kind}/${CANONICAL_NAME[key]}`,
+    mimeType: `${kind}/${d.sdpName}`,
     clockRate: track.clockRate ?? d.clockRate,
     channels: track.channels ?? d.channels,
     payloadType: pt,
     parameters: track.fmtp ?? d.fmtp,
     // Our packets carry no transport-wide sequence numbers: a receiver's transport-cc feedback would only cost.
-    rtcpFeedback: feedback(kind, false),
+    rtcpFeedback: feedbackOf(d),
   });
 }
 

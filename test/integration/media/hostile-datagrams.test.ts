@@ -172,7 +172,7 @@ test('property: mutated RTP/RTCP/STUN/DTLS-looking datagrams from the peer never
             sent++;
           }
           await sleep(5);
-          if (rig.hangups.length > 0 && process.env.HOSTILE_SEED) console.log(`hangup ${rig.hangups}\n${recent.map((b) => b.toString('hex')).join('\n')}\n${rig.logs.slice(-15).join('\n')}`);
+          if (rig.hangups.length > 0 && process.env.HOSTILE_SEED) console.log(`hangup ${rig.hangups.join(',')}\n${recent.map((b) => b.toString('hex')).join('\n')}\n${rig.logs.slice(-15).join('\n')}`);
           assert.deepEqual(rig.hangups, [], `${recent.map((b) => b.toString('hex')).join('\n')}\n${rig.logs.slice(-15).join('\n')}`);
         },
       ),

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Handle, type HandleOwner } from '../../../src/core/handle.js';
-import type { HandleMedia, HandleMediaEvents, MediaFactory, MediaLink } from '../../../src/core/media-port.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory } from '../../../src/core/media-port.js';
+import type { MediaLink } from '../../../src/plugin-api/plugin.js';
 import { Session } from '../../../src/core/session.js';
 import type { JsonObject } from '../../../src/core/validate.js';
 import { Logger } from '../../../src/logging/logger.js';

@@ -13,8 +13,14 @@ const credentials = { passwordOf: (u: string) => (u === OURS.ufrag ? OURS.passwo
 
 function read(b: Buffer): StunMessage {
   const m = readStunMessage(b);
-  assert.ok(typeof m !== 'string', String(m));
+  if (typeof m === 'string') assert.fail(m);
   return m;
+}
+
+/** The reader's reason for refusing `b`; 'accepted' when it took it. */
+function refusal(b: Buffer): string {
+  const m = readStunMessage(b);
+  return typeof m === 'string' ? m : 'accepted';
 }
 
 test("a check signed by another ICE implementation (werift's) with our credentials passes", () => {
@@ -78,22 +84,22 @@ test('the reader refuses lengths that do not match the datagram, overlong attrib
   const good = bindingRequest({ username: `${OURS.ufrag}:peer`, password: OURS.password });
   const longer = Buffer.from(good);
   longer.writeUInt16BE(good.length - 20 + 4, 2);
-  assert.match(String(readStunMessage(longer)), /length/);
+  assert.match(refusal(longer), /length/);
   const attrPastEnd = Buffer.from(good);
   attrPastEnd.writeUInt16BE(0x7000, 22); // the first attribute's length
-  assert.match(String(readStunMessage(attrPastEnd)), /past the end/);
+  assert.match(refusal(attrPastEnd), /past the end/);
   const many = Buffer.alloc(20 + 4 * (MAX_STUN_ATTRIBUTES + 1));
   many.writeUInt16BE(0x0001, 0);
   many.writeUInt16BE(many.length - 20, 2);
   many.writeUInt32BE(0x2112a442, 4);
   for (let at = 20; at < many.length; at += 4) many.writeUInt16BE(0x8022, at); // empty SOFTWARE attributes
-  assert.match(String(readStunMessage(many)), /too many/);
+  assert.match(refusal(many), /too many/);
   const huge = Buffer.alloc(4000);
   good.copy(huge);
   huge.writeUInt16BE(huge.length - 20, 2);
-  assert.match(String(readStunMessage(huge)), /larger/);
+  assert.match(refusal(huge), /larger/);
   const truncated = good.subarray(0, 19);
-  assert.match(String(readStunMessage(truncated)), /shorter/);
+  assert.match(refusal(truncated), /shorter/);
 });
 
 test('property: the reader never throws and every attribute it returns lies inside the datagram', () => {

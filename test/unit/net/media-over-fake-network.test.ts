@@ -45,10 +45,10 @@ test('querySrflx finds the STUN server by name through the network and returns t
   const ice = new UdpIceTransport(await net.openUdp({ what: 'ICE', bind: '127.0.0.1' }), () => {});
   const passed: string[] = [];
   ice.onData = (data) => passed.push(data.toString());
-  const mapped = await querySrflx(ice, { host: 'stun.example', port: 3478 }, 700, net);
+  const mapped = await querySrflx(ice, { host: 'stun.example', port: 3478 }, net, 700);
   assert.deepEqual(mapped, { address: '203.0.113.10', port: 40000 });
   assert.deepEqual(net.lookups, ['stun.example/4']);
-  assert.equal(await querySrflx(ice, { host: 'nowhere.example', port: 3478 }, 100, net), undefined);
+  assert.equal(await querySrflx(ice, { host: 'nowhere.example', port: 3478 }, net, 100), undefined);
   await ice.close();
 });
 
