@@ -9,7 +9,6 @@ import {
   sameAddress,
   unmapAddress,
   type BindTarget,
-  type BoundUdpSocket,
   type Family,
   type ListeningAddress,
   type NameCacheOptions,
@@ -21,6 +20,7 @@ import {
   type TlsConnectOptions,
   type UdpErrorHandler,
   type UdpMessageHandler,
+  type UdpEndpoint,
   type UdpOpenOptions,
   type UdpSource,
 } from '../src/net/index.js';
@@ -94,7 +94,7 @@ export class FakeNetwork implements Network {
     return bindTargetOrThrow(this.host, what, spec, port, v6Only);
   }
 
-  async openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket> {
+  async openUdp(options: UdpOpenOptions): Promise<UdpEndpoint> {
     const target = options.multicast !== undefined ? multicastTargetOrThrow(this.host, options.what, options.multicast, options.port ?? 0) : this.resolve(options.what, options.bind, options.port ?? 0);
     const port = this.pickPort(options, target);
     const endpoint = new FakeUdpEndpoint(this, target, port, options.multicast !== undefined);
@@ -172,7 +172,7 @@ export class FakeNetwork implements Network {
 }
 
 /** A UDP endpoint of the fake network. */
-export class FakeUdpEndpoint implements BoundUdpSocket {
+export class FakeUdpEndpoint implements UdpEndpoint {
   readonly family: Family;
   readonly address: string;
   readonly dualStack: boolean;
@@ -193,10 +193,6 @@ export class FakeUdpEndpoint implements BoundUdpSocket {
     this.address = target.address;
     this.dualStack = target.dualStack;
     this.requested = target.requested;
-  }
-
-  get socket(): never {
-    throw new Error('an endpoint of the fake network has no kernel socket: use send/onMessage');
   }
 
   get closed(): boolean {

@@ -189,7 +189,7 @@ export class Handle implements PluginHandle {
     try {
       this.plugin.setupMedia?.(this);
     } catch (err) {
-      this.log.error(`plugin setup_media failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.log.error(`plugin setup_media failed: ${errorDetail(err)}`);
     }
   }
 

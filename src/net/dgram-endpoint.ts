@@ -1,11 +1,12 @@
 // The kernel's UDP socket behind the UdpEndpoint interface. Opened only by HostNetwork.
 import type dgram from 'node:dgram';
 import type { Family } from './address.js';
-import type { BoundUdpSocket, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
+import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
 
 type Logger = (message: string) => void;
 
-export class DgramEndpoint implements BoundUdpSocket {
+/** `socket` is for the network layer and its own tests; the rest of the server sees only the UdpEndpoint. */
+export class DgramEndpoint implements UdpEndpoint {
   private messageHandler: UdpMessageHandler | undefined;
   private errorHandler: UdpErrorHandler | undefined;
   private isClosed = false;
@@ -26,7 +27,7 @@ export class DgramEndpoint implements BoundUdpSocket {
       if (this.errorHandler) this.errorHandler(err);
       else this.warn(`${this.what}: socket error: ${err.message}`);
     });
-    // Closed behind our back through the deprecated `socket` (plugins still do so).
+    // Closed behind our back through the raw socket (a test may do so).
     socket.once('close', () => {
       this.isClosed = true;
     });

@@ -11,7 +11,6 @@ import { DgramEndpoint } from './dgram-endpoint.js';
 import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
 import type {
-  BoundUdpSocket,
   ListeningAddress,
   Network,
   TcpConnection,
@@ -62,7 +61,7 @@ export class HostNetwork implements Network {
   }
 
   /** Opens a UDP socket according to the rules of the network layer; never throws an unhandled socket error later. */
-  async openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket> {
+  async openUdp(options: UdpOpenOptions): Promise<DgramEndpoint> {
     const requestedPort = options.port ?? 0;
     if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
       throw new BindError(options.what, options.bind ?? '*', requestedPort, undefined, 'EINVAL', 'port out of range 0-65535');
@@ -185,7 +184,7 @@ export class HostNetwork implements Network {
     return s;
   }
 
-  private bindUdp(options: UdpOpenOptions, target: BindTarget, port: number): Promise<BoundUdpSocket> {
+  private bindUdp(options: UdpOpenOptions, target: BindTarget, port: number): Promise<DgramEndpoint> {
     return new Promise((resolve, reject) => {
       let socket: dgram.Socket;
       const multicast = options.multicast !== undefined;

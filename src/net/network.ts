@@ -5,9 +5,9 @@ import type { BindTarget, Family } from './address.js';
 import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
 import type { PortRange } from './port-range.js';
-import type { BoundUdpSocket } from './udp-endpoint.js';
+import type { UdpEndpoint } from './udp-endpoint.js';
 
-export type { BoundUdpSocket, UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from './udp-endpoint.js';
+export type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from './udp-endpoint.js';
 export type { NameResolver } from './name-cache.js';
 
 /** An outgoing TCP (or TLS) connection. The Node stream for now; callers use only write/end/destroy and events. */
@@ -61,7 +61,7 @@ export interface Network extends NameResolver {
   /** Resolves a bind spec or throws a BindError that explains why it cannot be used. */
   resolve(what: string, spec: string | undefined, port: number, v6Only?: boolean): BindTarget;
   /** A bound UDP endpoint; rejects with a BindError that says why not. Never an unhandled socket error later. */
-  openUdp(options: UdpOpenOptions): Promise<BoundUdpSocket>;
+  openUdp(options: UdpOpenOptions): Promise<UdpEndpoint>;
   /** Starts a TCP server (HTTP, WebSocket) on the resolved address. */
   listenTcp(server: TcpServer, options: TcpListenOptions): Promise<ListeningAddress>;
   /**

@@ -1,6 +1,5 @@
 // A bound UDP socket as the rest of the server sees it: where it is bound, how to send, how to receive.
 // Implemented over the kernel by DgramEndpoint and in memory by the tests' fake network.
-import type dgram from 'node:dgram';
 import type { Family } from './address.js';
 
 /** Where a datagram came from. The kernel's receive info object is passed as is (no allocation per datagram). */
@@ -39,11 +38,3 @@ export interface UdpEndpoint {
 }
 
 /** What Network.openUdp returns during the move to endpoints: an endpoint that still shows its socket. */
-export interface BoundUdpSocket extends UdpEndpoint {
-  /**
-   * @deprecated The raw socket, kept only until the plugins (Streaming's sources, VideoRoom's forwarders) use the
-   * endpoint methods; nothing else in src/ reads it.
-   * Unavailable (throws) on endpoints of the fake network.
-   */
-  readonly socket: dgram.Socket;
-}

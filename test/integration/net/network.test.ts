@@ -6,10 +6,9 @@ import { BindError } from '../../../src/net/bind-error.js';
 import { probeIpv6 } from '../../../src/net/ipv6-probe.js';
 import { discoverNetworkHost, listInterfaces } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
-import type { Network } from '../../../src/net/network.js';
 import { waitUntil } from '../../../support/wait.js';
 
-async function hostNetwork(): Promise<Network> {
+async function hostNetwork(): Promise<HostNetwork> {
   return new HostNetwork(await discoverNetworkHost());
 }
 

@@ -800,7 +800,7 @@ test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the sessi
     const before = await packets();
     await sleep(300);
     const after = await packets();
-    assert.ok(after.every((n, i) => n > before[i] + 3), `media flows again: ${before} -> ${after}`);
+    assert.ok(after.every((n, i) => n > before[i] + 3), `media flows again: ${before.join(',')} -> ${after.join(',')}`);
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session lost/.test(l)).length, 1, 'loss logged once');
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session re-established/.test(l)).length, 1, 'recovery logged once');
     assert.equal((await ask({ request: 'destroy', id: 322 })).streaming, 'destroyed');

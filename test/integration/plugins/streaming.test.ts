@@ -378,7 +378,7 @@ test('permanent mountpoints: saved to the state folder with their ports, edited,
 
   let srv = await startInProcess([['general.state_dir', dir]]);
   let p = await StreamingClient.open(srv.wsUrl);
-  let port = 0;
+  let port: number;
   try {
     const created = await p.send({ request: 'create', type: 'rtp', id: 4242, description: 'Kept', secret: 'k', permanent: true, media: [audio({ port: 0 })] });
     assert.equal(created.permanent, true);

@@ -77,7 +77,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of plugins) await p.destroy();
+  for (const p of plugins) p.destroy();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -245,7 +245,7 @@ test('client-named files stay inside the recordings folder; the configuration ma
   const { h: operatorRoom } = await publisher(plugin, 4321);
   plugin.incomingRtp(operatorRoom, { mid: '0', kind: 'audio' }, rtp(1, 111, 12));
 
-  await plugin.destroy();
+  plugin.destroy();
   assert.deepEqual(filesBelow(escape), [], 'nothing was written through the link');
   assert.ok(!filesBelow(scratch).some((f) => f.includes('evil')), 'no file named by a refused request exists');
   assert.deepEqual(filesBelow(join(recordings, 'sub')).sort(), ['mine/take-audio-0.mjr', 'mine/take-video-1.mjr']);
@@ -267,7 +267,7 @@ test("a saved room's rec_dir is a client's: kept inside the recordings folder un
     const { h } = await publisher(plugin, room);
     plugin.incomingRtp(h, { mid: '0', kind: 'audio' }, rtp(1, 111, 13));
   }
-  await plugin.destroy();
+  plugin.destroy();
   assert.equal(filesBelow(elsewhere).length, 0, 'nothing where the saved room said');
   const inside = filesBelow(recordings);
   assert.equal(inside.filter((f) => f.startsWith('videoroom-77-')).length, 2, inside.join(', '));
@@ -463,7 +463,8 @@ test('an internal fault answers 499 without the exception text', async () => {
   const admin = handle(plugin);
   assert.equal((await send(plugin, admin, { request: 'create', room: 4501, secret: 's' })).videoroom, 'created');
   // A body whose every read throws, as a plugin bug would.
-  const hostile = new Proxy({ request: 'edit', room: 4501 } as JsonObject, {
+  const target: JsonObject = { request: 'edit', room: 4501 };
+  const hostile = new Proxy(target, {
     get(target, key) {
       if (key === 'secret') throw new Error('secret internals /srv/portunus/state');
       return target[key as string];
@@ -487,7 +488,7 @@ test('destroy() writes every recording out whole before it resolves', async () =
       plugin.incomingRtp(h, { mid: '1', kind: 'video' }, rtp(i, 96, 22));
     }
   }
-  await plugin.destroy();
+  plugin.destroy();
   const files = filesBelow(recordings);
   assert.equal(files.length, 4, files.join(', '));
   for (const f of files) assert.equal(mjrFrames(join(recordings, f)), packets, `${f} holds every frame`);
@@ -507,7 +508,7 @@ test('a stop as the server does it (every handle ended first, then destroy()) le
     }
   }
   for (const { h } of pubs) plugin.destroySession(h);
-  await plugin.destroy();
+  plugin.destroy();
   const files = filesBelow(recordings);
   assert.equal(files.length, 4, files.join(', '));
   for (const f of files) assert.equal(mjrFrames(join(recordings, f)), packets, `${f} holds every frame`);

@@ -64,7 +64,7 @@ const show = (v: unknown): string => JSON.stringify(v).slice(0, 600);
 function expectSoon(what: string, check: () => boolean, ms: number): () => Promise<void> {
   const outcome = waitFor(check, { timeout: ms, what }).then(
     () => undefined,
-    (err: unknown) => err,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
   );
   return async () => {
     const err = await outcome;
@@ -620,7 +620,8 @@ interface JanodeVideoRoomModule {
 test('janode VideoRoom: create, exists, list, publisher + subscriber with media, participants, forwarder, unpublish, leave, destroy', { timeout: 40_000 }, async () => {
   const janode = Janode as unknown as { connect(c: Msg): Promise<JanodeConnection>; Logger: { setLevel(l: string): void } };
   janode.Logger.setLevel('none');
-  const plugin = obj((await import('janode/plugins/videoroom' as string)) as unknown).default as JanodeVideoRoomModule;
+  const janodeVideoRoom: string = 'janode/plugins/videoroom'; // untyped package: no declaration to resolve
+  const plugin = obj((await import(janodeVideoRoom)) as unknown).default as JanodeVideoRoomModule;
   const conn = await janode.connect({ address: [{ url: target.wsUrl }], max_retries: 0 });
   const pub = new Publisher(network);
   const sub = new Subscriber(network);
@@ -1043,7 +1044,7 @@ test('e2ee: one subscription cannot mix end-to-end encrypted feeds with plain on
   const r = await b.vr.send({ request: 'publish' }, { ...(await pb.offer()), e2ee: true });
   assert.equal(r.data.configured, 'ok', show(r.data));
   assert.equal(r.jsep?.e2ee, true, 'the answer is flagged e2ee as well');
-  await pb.accept(r.jsep!);
+  await pb.accept(r.jsep);
   await b.vr.webrtcup();
   const vr = await Vr.open(target.wsUrl);
   try {

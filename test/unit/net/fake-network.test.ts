@@ -50,7 +50,7 @@ test('bind rules and their explanations are those of the host network', async ()
   await net.openUdp({ what: 'second', bind: '127.0.0.1', portRange: { min: 41000, max: 41001 } });
   await assert.rejects(net.openUdp({ what: 'third', bind: '127.0.0.1', portRange: { min: 41000, max: 41001 } }), /no free port in range 41000-41001/);
   await assert.rejects(net.openUdp({ what: 'again', bind: '127.0.0.1', port: held.port }), (err: unknown) => err instanceof BindError && err.code === 'EADDRINUSE');
-  assert.throws(() => held.socket, /no kernel socket/);
+  assert.equal('socket' in held, false, 'a fake endpoint has no kernel socket');
 });
 
 test('multicast members receive what is sent to the group; losses can be scripted', async () => {

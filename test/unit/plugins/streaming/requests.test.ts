@@ -122,8 +122,8 @@ test('RTP sent to the mountpoint reaches a started viewer; a stopped one gets no
 test('a handle destroyed with requests waiting: nothing is pushed for it', async () => {
   const { plugin, handle } = await started();
   await sendMessage(plugin, handle, AUDIO_MOUNTPOINT);
-  plugin.handleMessage(handle, { transaction: 'w', body: { request: 'watch', id: 5 } });
-  plugin.handleMessage(handle, { transaction: 's', body: { request: 'start' } });
+  void plugin.handleMessage(handle, { transaction: 'w', body: { request: 'watch', id: 5 } });
+  void plugin.handleMessage(handle, { transaction: 's', body: { request: 'start' } });
   plugin.destroySession(handle);
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(handle.events, []);
