@@ -251,7 +251,7 @@ export class Gateway implements HandleOwner {
       case 'message': {
         const h = needHandle();
         holdHandle(h);
-        return this.message(h, request, base);
+        return h.inOrder(() => this.message(h, request, base));
       }
       case 'trickle': {
         const h = needHandle();

@@ -39,6 +39,8 @@ export class Handle implements PluginHandle {
   private held: JsonObject[] = [];
   /** WebRTC came up while a request was being answered: setup_media waits for that request to reach the plugin. */
   private setupHeld = false;
+  /** The last message on its way to the plugin: the next one waits for it (its jsep applied, handleMessage called). */
+  private inbound: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: number,
@@ -69,6 +71,16 @@ export class Handle implements PluginHandle {
 
   hold(): void {
     this.holdDepth++;
+  }
+
+  /**
+   * Runs a client's message after the handle's previous one has reached the plugin, so that a plugin sees a
+   * handle's messages in arrival order even when one carries a jsep to apply first (as Janus does).
+   */
+  inOrder<T>(deliver: () => Promise<T>): Promise<T> {
+    const run = this.inbound.then(deliver);
+    this.inbound = run.catch(() => undefined);
+    return run;
   }
   release(): void {
     if (this.holdDepth === 0) return;

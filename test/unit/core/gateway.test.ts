@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attach, createSession, errorCode, makeGateway, RecordingSink } from './fixtures.js';
+import type { Plugin } from '../../../src/plugin-api/plugin.js';
 
 test('info and ping need no session and answer with server_info / pong', async () => {
   const t = makeGateway();
@@ -229,4 +230,28 @@ test('stop() destroys every session', async () => {
   await createSession(t);
   t.gateway.stop();
   assert.equal(t.gateway.sessions.size, 0);
+});
+
+test("a handle's messages reach the plugin in arrival order, a jsep to apply first included", async () => {
+  const seen: string[] = [];
+  const plugin: Plugin = {
+    descriptor: { package: 'janus.plugin.order', name: 'order', author: 'test', description: 'records message order', version: 1, versionString: '0.0.1' },
+    createSession: () => undefined,
+    destroySession: () => undefined,
+    handleMessage: (_h, m) => {
+      seen.push(m.transaction);
+      return { kind: 'ack' };
+    },
+  };
+  const t = makeGateway({}, [plugin]);
+  const s = await createSession(t);
+  const h = await attach(t, s, 'janus.plugin.order');
+  const offer = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n' };
+  const replies = await Promise.all([
+    t.call({ janus: 'message', transaction: 'first-with-jsep', session_id: s, handle_id: h, body: { request: 'a' }, jsep: offer }),
+    t.call({ janus: 'message', transaction: 'second', session_id: s, handle_id: h, body: { request: 'b' } }),
+    t.call({ janus: 'message', transaction: 'third', session_id: s, handle_id: h, body: { request: 'c' } }),
+  ]);
+  assert.deepEqual(replies.map((r) => r.janus), ['ack', 'ack', 'ack']);
+  assert.deepEqual(seen, ['first-with-jsep', 'second', 'third']);
 });
