@@ -34,8 +34,17 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
   const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
   const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
   const created = await admin.request({
-    janus: 'message', session_id: session, handle_id: handle,
-    body: { request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }] },
+    janus: 'message',
+    session_id: session,
+    handle_id: handle,
+    body: {
+      request: 'create',
+      type: 'rtp',
+      media: [
+        { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+        { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
+      ],
+    },
   });
   const stream = ((created.plugindata as Msg).data as Msg).stream as { id: number; ports: Array<{ mid: string; port: number }> };
   const aport = stream.ports.find((p) => p.mid === 'a')!.port;
@@ -81,7 +90,15 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
       const got = viewers.map((v, i) => v.seqs.length - counts0[i]);
       const forwarded = got.reduce((a, b) => a + b, 0);
       const worstLoss = Math.max(0, ...got.map((g) => 1 - g / sentNow));
-      results.push({ viewers: n, sent: sentNow, forwarded, worstLoss, serverCpuUsPerPacket: (cpu * 1e6) / Math.max(1, forwarded), clientCpuShare: (client.user + client.system) / 1e6 / elapsed, rssBytesPerViewer: (residentBytes(server.pid) - rss0) / n });
+      results.push({
+        viewers: n,
+        sent: sentNow,
+        forwarded,
+        worstLoss,
+        serverCpuUsPerPacket: (cpu * 1e6) / Math.max(1, forwarded),
+        clientCpuShare: (client.user + client.system) / 1e6 / elapsed,
+        rssBytesPerViewer: (residentBytes(server.pid) - rss0) / n,
+      });
       if (worstLoss > 0.05) break;
     }
   } finally {

@@ -52,7 +52,9 @@ export async function startJanus(ports: { http: number; ws: number }, plugins: r
   const addr = placement.netns?.serverAddress ?? '127.0.0.1';
   const iceList = placement.netns?.serverIface ?? 'lo';
   const dir = mkdtempSync(join(tmpdir(), 'portunus-bench-janus-'));
-  const disable = JANUS_PLUGINS.filter((p) => !plugins.includes(p)).map((p) => `libjanus_${p}.so`).join(',');
+  const disable = JANUS_PLUGINS.filter((p) => !plugins.includes(p))
+    .map((p) => `libjanus_${p}.so`)
+    .join(',');
   writeFileSync(
     join(dir, 'janus.jcfg'),
     `general: {
@@ -72,7 +74,10 @@ events: { broadcast = false }
 loggers: { disable = "libjanus_jsonlog.so" }
 `,
   );
-  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { json = "compact", base_path = "/janus", http = true, port = ${ports.http}, ip = "${addr}", https = false }\nadmin: { admin_http = false }\n`);
+  writeFileSync(
+    join(dir, 'janus.transport.http.jcfg'),
+    `general: { json = "compact", base_path = "/janus", http = true, port = ${ports.http}, ip = "${addr}", https = false }\nadmin: { admin_http = false }\n`,
+  );
   writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), `general: { json = "compact", ws = true, ws_port = ${ports.ws}, ws_ip = "${addr}", wss = false }\nadmin: { admin_ws = false }\n`);
   for (const p of plugins) writeFileSync(join(dir, `janus.plugin.${p}.jcfg`), 'general: { events = false }\n');
   const [program, args] = command(placement, '/usr/bin/janus', ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-N']);
@@ -88,10 +93,23 @@ loggers: { disable = "libjanus_jsonlog.so" }
 export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = [], placement: Placement = {}, plugins?: readonly string[]): Promise<RunningServer> {
   const addr = placement.netns?.serverAddress ?? '127.0.0.1';
   const iceList = placement.netns?.serverIface ?? 'lo';
-  const disable = plugins ? [`--plugins.disable=${JANUS_PLUGINS.filter((p) => !plugins.includes(p)).map((p) => `janus.plugin.${p}`).join(',')}`] : [];
+  const disable = plugins
+    ? [
+        `--plugins.disable=${JANUS_PLUGINS.filter((p) => !plugins.includes(p))
+          .map((p) => `janus.plugin.${p}`)
+          .join(',')}`,
+      ]
+    : [];
   const [program, args] = command(placement, process.execPath, [
-    'dist/src/main.js', `--http.ip=${addr}`, `--http.port=${ports.http}`, `--websockets.ws_ip=${addr}`, `--websockets.ws_port=${ports.ws}`,
-    '--general.log_level=2', `--nat.ice_enforce_list=${iceList}`, ...disable, ...extraArgs,
+    'dist/src/main.js',
+    `--http.ip=${addr}`,
+    `--http.port=${ports.http}`,
+    `--websockets.ws_ip=${addr}`,
+    `--websockets.ws_port=${ports.ws}`,
+    '--general.log_level=2',
+    `--nat.ice_enforce_list=${iceList}`,
+    ...disable,
+    ...extraArgs,
   ]);
   const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return waitReady('portunus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);

@@ -193,7 +193,19 @@ async function main(): Promise<void> {
       const ratio = js ? (js.serverCpuUsPerPacket / ps.serverCpuUsPerPacket).toFixed(2) : 'n/a';
       return [row('Portunus', ps, ratio), ...(js ? [row('Janus', js, '')] : [])];
     }),
-    `Largest N under 1 % loss: Portunus ${p.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none'}, Janus ${j && j.fanout.length > 0 ? (j.fanout.filter((s) => s.worstLoss < 0.01).map((s) => s.viewers).pop() ?? 'none') : 'n/a'}.`,
+    `Largest N under 1 % loss: Portunus ${
+      p.fanout
+        .filter((s) => s.worstLoss < 0.01)
+        .map((s) => s.viewers)
+        .pop() ?? 'none'
+    }, Janus ${
+      j && j.fanout.length > 0
+        ? (j.fanout
+            .filter((s) => s.worstLoss < 0.01)
+            .map((s) => s.viewers)
+            .pop() ?? 'none')
+        : 'n/a'
+    }.`,
     '',
     ...(VIDEOROOM_SIZES.length === 0
       ? ['VideoRoom P×S: not run (BENCH_VIDEOROOM_SIZES is empty).']

@@ -6,15 +6,7 @@
 // each SRTP packet at its socket from the clear-text header (per SSRC, i.e. per subscriber stream) and hands one
 // in 50 to werift to decrypt. Figures per step: server CPU per packet forwarded (= counted at the subscribers),
 // the worst loss of any subscriber stream, server RSS growth, and the bench client's own CPU.
-import {
-  RTCPeerConnection,
-  RtpHeader,
-  RtpPacket,
-  useOPUS,
-  useSdesMid,
-  useVP8,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type RTCRtpTransceiver } from 'werift';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { HostNetwork } from '../src/net/host-network.js';
@@ -93,7 +85,11 @@ function dataOf(m: Msg): Msg {
 class Participant {
   private readonly keepalive: NodeJS.Timeout;
 
-  private constructor(readonly ws: JanusWs, readonly session: number, readonly handle: number) {
+  private constructor(
+    readonly ws: JanusWs,
+    readonly session: number,
+    readonly handle: number,
+  ) {
     this.keepalive = setInterval(() => this.ws.send({ janus: 'keepalive', session_id: this.session }), 15_000);
   }
 
@@ -350,7 +346,10 @@ function countAtSocket(transport: UdpIceTransport, sub: Subscriber): void {
 /** The worst loss of one subscriber's 2P streams: the P best-filled SSRCs of each kind against what each publisher sent. */
 function worstStreamLoss(sub: Subscriber, after: Map<number, number>, before: Map<number, number>, publishers: number, sentVideo: number, sentAudio: number): number {
   let worst = 0;
-  for (const [kind, sent] of [['video', sentVideo], ['audio', sentAudio]] as const) {
+  for (const [kind, sent] of [
+    ['video', sentVideo],
+    ['audio', sentAudio],
+  ] as const) {
     const got = [...after.entries()]
       .filter(([ssrc]) => sub.kinds.get(sub.ptOf.get(ssrc) ?? -1) === kind)
       .map(([ssrc, c]) => c - (before.get(ssrc) ?? 0))

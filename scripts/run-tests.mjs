@@ -43,7 +43,10 @@ const unitFiles = files.filter((f) => !browserFiles.includes(f) && isUnit(f));
 const otherFiles = files.filter((f) => !browserFiles.includes(f) && !isUnit(f));
 let status = 0;
 if (unitFiles.length > 0) status = await runGrouped(unitFiles, Number(concurrency));
-for (const [group, n] of [[otherFiles, concurrency], [browserFiles, '1']]) {
+for (const [group, n] of [
+  [otherFiles, concurrency],
+  [browserFiles, '1'],
+]) {
   if (group.length === 0) continue;
   const result = spawnSync(process.execPath, [...leakCheck, '--test', `--test-concurrency=${n}`, perTestTimeout, '--test-reporter=spec', ...group], { stdio: 'inherit' });
   if (result.status !== 0) status = result.status ?? 1;

@@ -67,7 +67,7 @@ export function helpText(): string {
   lines.push('nat.ice_enforce_list names lo), a server-reflexive one per socket with nat.stun_server, and a');
   lines.push('relayed one with nat.turn_server (turn_type udp, tcp or tls; turn_user/turn_pwd as long-term credentials).');
   lines.push('Every file a client names (recordings, rec_dir, file mountpoints made over the API) stays inside');
-  lines.push('general.recordings_dir; the plugins\' admin_key keeps room and mountpoint creation for the operator.');
+  lines.push("general.recordings_dir; the plugins' admin_key keeps room and mountpoint creation for the operator.");
   lines.push('');
   lines.push('Settings (section.key = default):');
   const describe = (name: string, setting: Setting): string => {

@@ -84,7 +84,12 @@ export class PortunusServer {
     else log.info('IPv6 available: sockets without an explicit address are dual-stack', { component: 'net' });
     this.network = new HostNetwork(host, (m) => log.warn(m, { component: 'net' }));
 
-    const disabled = new Set(core.plugins.disable.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    const disabled = new Set(
+      core.plugins.disable
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    );
     const extra = (this.options.extraPlugins ?? []).filter((p) => {
       if (disabled.has(p.descriptor.package)) log.info(`plugin disabled by configuration: ${p.descriptor.package}`);
       return !disabled.has(p.descriptor.package);
@@ -180,7 +185,11 @@ export class PortunusServer {
     };
 
     if (http.http || http.https) {
-      const rest = new RestTransport(this.gateway, { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000, maxQueuedEvents: http.max_queued_events }, log);
+      const rest = new RestTransport(
+        this.gateway,
+        { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000, maxQueuedEvents: http.max_queued_events },
+        log,
+      );
       this.closers.push(() => rest.close());
       if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', rest.onRequest));
       if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', rest.onRequest));
@@ -197,7 +206,7 @@ export class PortunusServer {
       pingTimeout: websockets.pingpong_timeout,
       maxUnsentBytes: websockets.max_unsent_bytes,
     };
-    if ((websockets.pingpong_trigger > 0) !== (websockets.pingpong_timeout > 0)) {
+    if (websockets.pingpong_trigger > 0 !== websockets.pingpong_timeout > 0) {
       log.warn('websockets.pingpong_trigger and pingpong_timeout are both needed for WebSocket pings: pings are off', { component: 'transport' });
     }
     const ws = (name: string, secure: boolean, bind: string, port: number, adminApi?: AdminApi): Promise<void> => {
@@ -215,8 +224,22 @@ export class PortunusServer {
     const { core } = this.options.config;
     const g = this.gateway.settings;
     const transports: JsonObject = {};
-    if (core.http.http || core.http.https) transports['janus.transport.http'] = { name: 'JANUS REST (HTTP/HTTPS) transport plugin', author: 'Portunus', description: 'The Janus API over HTTP long-poll', version_string: PORTUNUS_VERSION, version: 1 };
-    if (core.websockets.ws || core.websockets.wss) transports['janus.transport.websockets'] = { name: 'JANUS WebSockets transport plugin', author: 'Portunus', description: 'The Janus API over WebSockets', version_string: PORTUNUS_VERSION, version: 1 };
+    if (core.http.http || core.http.https)
+      transports['janus.transport.http'] = {
+        name: 'JANUS REST (HTTP/HTTPS) transport plugin',
+        author: 'Portunus',
+        description: 'The Janus API over HTTP long-poll',
+        version_string: PORTUNUS_VERSION,
+        version: 1,
+      };
+    if (core.websockets.ws || core.websockets.wss)
+      transports['janus.transport.websockets'] = {
+        name: 'JANUS WebSockets transport plugin',
+        author: 'Portunus',
+        description: 'The Janus API over WebSockets',
+        version_string: PORTUNUS_VERSION,
+        version: 1,
+      };
     const info: JsonObject = {
       name: 'Portunus (Janus API compatible WebRTC server)',
       version: API_VERSION,

@@ -95,7 +95,8 @@ export class FakeNetwork implements Network {
   }
 
   async openUdp(options: UdpOpenOptions): Promise<UdpEndpoint> {
-    const target = options.multicast !== undefined ? multicastTargetOrThrow(this.host, options.what, options.multicast, options.port ?? 0) : this.resolve(options.what, options.bind, options.port ?? 0);
+    const target =
+      options.multicast !== undefined ? multicastTargetOrThrow(this.host, options.what, options.multicast, options.port ?? 0) : this.resolve(options.what, options.bind, options.port ?? 0);
     const port = this.pickPort(options, target);
     const endpoint = new FakeUdpEndpoint(this, target, port, options.multicast !== undefined);
     this.endpoints.add(endpoint);
@@ -139,7 +140,8 @@ export class FakeNetwork implements Network {
   }
 
   private pickPort(options: UdpOpenOptions, target: BindTarget): number {
-    const taken = (p: number): boolean => [...this.endpoints].some((e) => e.port === p && !e.multicast && (e.wildcard || target.address === '0.0.0.0' || target.address === '::' || sameAddress(e.address, target.address)));
+    const taken = (p: number): boolean =>
+      [...this.endpoints].some((e) => e.port === p && !e.multicast && (e.wildcard || target.address === '0.0.0.0' || target.address === '::' || sameAddress(e.address, target.address)));
     const asked = options.port ?? 0;
     if (asked !== 0) {
       if (options.multicast === undefined && options.reuseAddr !== true && taken(asked)) throw new BindError(options.what, target.address, asked, target.family, 'EADDRINUSE');

@@ -43,7 +43,12 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
   const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
   const sampleEvery = options.sampleEvery ?? 0;
-  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS(), usePCMU(), new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 })], video: [useVP8()] }, headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] } });
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv6: false,
+    codecs: { audio: [useOPUS(), usePCMU(), new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 })], video: [useVP8()] },
+    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+  });
   const sockets: UdpIceTransport[] = [];
   /** Set by leave(): a socket werift asks for afterwards is closed at once (it kept a test process alive once). */
   let left = false;
@@ -98,7 +103,11 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
   let offer = candidatesOn((ev.jsep as Msg).sdp as string, options.serverAddress ?? '127.0.0.1');
   // A light viewer decrypts a sample only: the stack would take the rest as lost and NACK it.
-  if (sampleEvery > 0) offer = offer.split('\r\n').filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l)).join('\r\n');
+  if (sampleEvery > 0)
+    offer = offer
+      .split('\r\n')
+      .filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l))
+      .join('\r\n');
   await pc.setRemoteDescription({ type: 'offer', sdp: offer });
   // The ICE transports exist once the offer is applied: gather on a loopback socket of our own.
   takeOverIceGathering(
@@ -118,7 +127,6 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   if (sampleEvery > 0) for (const t of sockets) countRtpBeforeTheStack(t, v, sampleEvery);
   return v;
 }
-
 
 /** Counts RTP at the socket (SRTP leaves the header in clear) and passes only a sample of it to the stack. */
 function countRtpBeforeTheStack(transport: UdpIceTransport, v: Viewer, sampleEvery: number): void {

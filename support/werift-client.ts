@@ -79,4 +79,3 @@ export async function clientOffer(client: LoopbackClient): Promise<string> {
 export function rtpWithText(seq: number, ssrc: number, pt: number, text: string): RtpPacket {
   return new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc, marker: true }), Buffer.from(text));
 }
-

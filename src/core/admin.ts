@@ -148,7 +148,10 @@ export class AdminApi {
         return { accept: g.settings.acceptNewSessions };
       case 'add_token': {
         this.requireStoredTokens();
-        checkFields(r, [{ name: 'token', type: 'string', required: true }, { name: 'plugins', type: 'string-array' }]);
+        checkFields(r, [
+          { name: 'token', type: 'string', required: true },
+          { name: 'plugins', type: 'string-array' },
+        ]);
         const plugins = (r.plugins as string[] | undefined) ?? g.plugins.all().map((p) => p.descriptor.package);
         this.checkPlugins(plugins);
         tokens.add(r.token as string, plugins);
@@ -160,7 +163,10 @@ export class AdminApi {
       case 'allow_token':
       case 'disallow_token': {
         this.requireStoredTokens();
-        checkFields(r, [{ name: 'token', type: 'string', required: true }, { name: 'plugins', type: 'string-array', required: true }]);
+        checkFields(r, [
+          { name: 'token', type: 'string', required: true },
+          { name: 'plugins', type: 'string-array', required: true },
+        ]);
         const plugins = r.plugins as string[];
         if (plugins.length === 0) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (plugins should be a non-empty array)');
         if (!tokens.has(r.token as string)) throw new JanusError(ErrorCode.TOKEN_NOT_FOUND, `Token ${r.token as string} not found`);
@@ -174,14 +180,20 @@ export class AdminApi {
         if (!tokens.remove(r.token as string)) throw new JanusError(ErrorCode.TOKEN_NOT_FOUND, `Token ${r.token as string} not found`);
         return {};
       case 'message_plugin': {
-        checkFields(r, [{ name: 'plugin', type: 'string', required: true }, { name: 'request', type: 'object', required: true }]);
+        checkFields(r, [
+          { name: 'plugin', type: 'string', required: true },
+          { name: 'request', type: 'object', required: true },
+        ]);
         const plugin = g.plugins.get(r.plugin as string);
         if (!plugin) throw new JanusError(ErrorCode.PLUGIN_NOT_FOUND, `Invalid plugin`);
         if (!plugin.handleAdminMessage) throw new JanusError(ErrorCode.UNKNOWN, 'Plugin does not support Admin API messages');
         return { response: await plugin.handleAdminMessage(r.request as JsonObject) };
       }
       case 'custom_logline': {
-        checkFields(r, [{ name: 'line', type: 'string', required: true }, { name: 'level', type: 'positive' }]);
+        checkFields(r, [
+          { name: 'line', type: 'string', required: true },
+          { name: 'level', type: 'positive' },
+        ]);
         this.log.log((r.level as number | undefined) ?? LogLevel.INFO, r.line as string, { component: 'admin' });
         return {};
       }

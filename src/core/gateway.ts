@@ -168,9 +168,7 @@ export class Gateway implements HandleOwner {
   /** A transport closed a connection whose client left too much unread; its sessions wait to be claimed as on any transport loss. */
   slowConnectionClosed(peer: string, transport: string, unsent: number, limit: number): void {
     this.stats.slowConnectionsClosed++;
-    this.slowLog.run((held) =>
-      this.log.warn(`closing connection of ${peer}: ${unsent} bytes unread (limit ${limit})${held > 0 ? `; ${held} more closed since the last warning` : ''}`, { transport }),
-    );
+    this.slowLog.run((held) => this.log.warn(`closing connection of ${peer}: ${unsent} bytes unread (limit ${limit})${held > 0 ? `; ${held} more closed since the last warning` : ''}`, { transport }));
   }
 
   private async process(sink: EventSink, request: unknown, holdHandle: (h: Handle) => void): Promise<JsonObject> {
@@ -337,9 +335,7 @@ export class Gateway implements HandleOwner {
   }
 
   private async message(handle: Handle, request: JsonObject, base: JsonObject): Promise<JsonObject> {
-    checkFields(request, [
-      { name: 'body', type: 'object', required: true },
-    ]);
+    checkFields(request, [{ name: 'body', type: 'object', required: true }]);
     let jsep: Jsep | undefined;
     if (request.jsep !== undefined && request.jsep !== null) jsep = await this.processJsep(handle, request.jsep);
     let result: PluginResult;
@@ -366,12 +362,17 @@ export class Gateway implements HandleOwner {
   /** Validates a client's jsep and, for an answer to our offer, applies it. */
   private async processJsep(handle: Handle, raw: unknown): Promise<Jsep> {
     if (!isJsonObject(raw)) throw new JanusError(ErrorCode.INVALID_JSON_OBJECT, 'Invalid jsep object');
-    checkFields(raw, [
-      { name: 'type', type: 'string', required: true },
-      { name: 'sdp', type: 'string', required: true },
-      { name: 'trickle', type: 'boolean' },
-      { name: 'e2ee', type: 'boolean' },
-    ], undefined, 'JSEP error: ');
+    checkFields(
+      raw,
+      [
+        { name: 'type', type: 'string', required: true },
+        { name: 'sdp', type: 'string', required: true },
+        { name: 'trickle', type: 'boolean' },
+        { name: 'e2ee', type: 'boolean' },
+      ],
+      undefined,
+      'JSEP error: ',
+    );
     const type = raw.type as string;
     if (type !== 'offer' && type !== 'answer') throw new JanusError(ErrorCode.JSEP_UNKNOWN_TYPE, `JSEP error: unknown message type '${type}'`);
     const sdp = raw.sdp as string;

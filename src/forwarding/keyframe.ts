@@ -29,7 +29,7 @@ export function isH264Keyframe(b: Uint8Array, at = 0, end = b.length): boolean {
   const type = b[at] & 0x1f;
   if (type === 5 || type === 7) return true;
   if (type === 24) {
-    for (let i = at + 1; i + 2 < end; ) {
+    for (let i = at + 1; i + 2 < end;) {
       const size = (b[i] << 8) | b[i + 1];
       const nal = b[i + 2] & 0x1f;
       if (nal === 5 || nal === 7) return true;

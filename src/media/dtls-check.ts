@@ -81,10 +81,10 @@ function handshakeProblem(b: Uint8Array, at: number, end: number): string | unde
  */
 export function partialHandshakeFragments(b: Uint8Array): number {
   let partial = 0;
-  for (let at = 0; at + 13 <= b.length; ) {
+  for (let at = 0; at + 13 <= b.length;) {
     const end = at + 13 + ((b[at + 11] << 8) | b[at + 12]);
     if (b[at] === HANDSHAKE && b[at + 3] === 0 && b[at + 4] === 0) {
-      for (let h = at + 13; h + 12 <= end; ) {
+      for (let h = at + 13; h + 12 <= end;) {
         const length = (b[h + 1] << 16) | (b[h + 2] << 8) | b[h + 3];
         const fragment = (b[h + 9] << 16) | (b[h + 10] << 8) | b[h + 11];
         if (fragment !== length) partial++;
@@ -106,7 +106,7 @@ export function partialHandshakeFragments(b: Uint8Array): number {
 export function withoutPlaintextRecords(b: Buffer): Buffer {
   const kept: Buffer[] = [];
   let removed = false;
-  for (let at = 0; at + 13 <= b.length; ) {
+  for (let at = 0; at + 13 <= b.length;) {
     const end = at + 13 + b.readUInt16BE(at + 11);
     if (b[at + 3] === 0 && b[at + 4] === 0) removed = true;
     else kept.push(b.subarray(at, end));

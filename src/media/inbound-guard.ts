@@ -131,11 +131,7 @@ export class InboundGuard {
     const media = data.length > 0 && data[0] >= 128 && data[0] <= 191;
     if (!dtls && !media) return this.drop('unknown_kind', `first byte ${data.length > 0 ? data[0] : 'none'}`);
     if (!this.fromPeer(from, transport)) return this.drop('unselected_source', `${dtls ? 'DTLS' : 'SRTP'} from ${from[0]}:${from[1]}`);
-    const problem = dtls
-      ? dtlsDatagramProblem(data)
-      : stackTakesForRtcp(data)
-        ? srtcpHeaderProblem(data, MIN_SRTCP_TRAILER)
-        : rtpHeaderProblem(data, MIN_SRTP_TAG);
+    const problem = dtls ? dtlsDatagramProblem(data) : stackTakesForRtcp(data) ? srtcpHeaderProblem(data, MIN_SRTCP_TRAILER) : rtpHeaderProblem(data, MIN_SRTP_TAG);
     if (problem) return this.drop('malformed', problem);
     const partial = dtls ? partialHandshakeFragments(data) : 0;
     if (partial > 0) {

@@ -40,10 +40,7 @@ function isLinkLocal(a: InterfaceAddress): boolean {
  * - When that leaves nothing (a host with only loopback): the loopback addresses.
  * IPv6 is used only when both the policy and the host allow it; link-local addresses are skipped.
  */
-export function selectLocalEndpoints(
-  host: { readonly ipv6Available: boolean; readonly interfaces: readonly InterfaceAddress[] },
-  policy: LocalAddressPolicy,
-): LocalEndpoint[] {
+export function selectLocalEndpoints(host: { readonly ipv6Available: boolean; readonly interfaces: readonly InterfaceAddress[] }, policy: LocalAddressPolicy): LocalEndpoint[] {
   const ipv6 = policy.ipv6 && host.ipv6Available;
   const usable = host.interfaces.filter((a) => (a.family === 4 || ipv6) && !isLinkLocal(a));
   const enforce = (policy.iceEnforceList ?? []).filter((e) => e.trim() !== '');

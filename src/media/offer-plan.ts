@@ -149,7 +149,10 @@ function rewriteForStack(session: SdpSession, planned: readonly PlannedMedia[]):
   const rejectedMids = new Set(planned.filter((p) => !p.accepted).map((p) => p.mid));
   for (const line of session.sessionLines) {
     if (line.startsWith('a=group:BUNDLE')) {
-      const mids = line.slice('a=group:BUNDLE'.length).split(' ').filter((x) => x !== '' && !rejectedMids.has(x));
+      const mids = line
+        .slice('a=group:BUNDLE'.length)
+        .split(' ')
+        .filter((x) => x !== '' && !rejectedMids.has(x));
       if (mids.length > 0) out.push(`a=group:BUNDLE ${mids.join(' ')}`);
       continue;
     }
@@ -219,7 +222,10 @@ export function finishAnswer(answer: string, plan: OfferPlan): string {
   const out: string[] = [];
   for (const line of session.sessionLines) {
     if (line.startsWith('a=group:BUNDLE')) {
-      const mids = line.slice('a=group:BUNDLE'.length).split(' ').filter((x) => x !== '' && !rejected.has(x));
+      const mids = line
+        .slice('a=group:BUNDLE'.length)
+        .split(' ')
+        .filter((x) => x !== '' && !rejected.has(x));
       if (mids.length > 0) out.push(`a=group:BUNDLE ${mids.join(' ')}`);
       continue;
     }

@@ -67,13 +67,9 @@ export interface OfferTrackSpec {
   readonly active?: boolean;
 }
 
-export type LocalCandidateEvent =
-  | { readonly candidate: string; readonly sdpMid: string; readonly sdpMLineIndex: number }
-  | { readonly completed: true };
+export type LocalCandidateEvent = { readonly candidate: string; readonly sdpMid: string; readonly sdpMLineIndex: number } | { readonly completed: true };
 
-export type RemoteCandidateInput =
-  | { readonly candidate: string; readonly sdpMid?: string | null; readonly sdpMLineIndex?: number | null }
-  | { readonly completed: true };
+export type RemoteCandidateInput = { readonly candidate: string; readonly sdpMid?: string | null; readonly sdpMLineIndex?: number | null } | { readonly completed: true };
 
 export interface MediaStateEvent {
   readonly mid: string;

@@ -6,7 +6,10 @@
  */
 export function substreamOf(rid: string, rids: readonly string[]): number {
   // Two naming habits: high/medium/low, and full/half/quarter. Ranks go up with quality.
-  const schemes: ReadonlyArray<Record<string, number>> = [{ l: 0, m: 1, h: 2 }, { q: 0, h: 1, f: 2 }];
+  const schemes: ReadonlyArray<Record<string, number>> = [
+    { l: 0, m: 1, h: 2 },
+    { q: 0, h: 1, f: 2 },
+  ];
   for (const rank of schemes) {
     if (rids.length > 1 && rids.every((r) => r in rank)) {
       return [...rids].sort((a, b) => rank[a] - rank[b]).indexOf(rid);

@@ -27,7 +27,7 @@ export function parseBindingResponse(buf: Buffer, transactionId: Buffer): Mapped
   if (!buf.subarray(8, 20).equals(transactionId.subarray(0, 12))) return undefined;
   const end = Math.min(buf.length, 20 + buf.readUInt16BE(2));
   let plain: MappedAddress | undefined;
-  for (let at = 20; at + 4 <= end; ) {
+  for (let at = 20; at + 4 <= end;) {
     const type = buf.readUInt16BE(at);
     const len = buf.readUInt16BE(at + 2);
     const value = at + 4;

@@ -62,7 +62,7 @@ export function readStunMessage(b: Buffer): StunMessage | string {
   const attributes: StunAttribute[] = [];
   let afterIntegrity = false;
   let afterFingerprint = false;
-  for (let at = HEADER; at < b.length; ) {
+  for (let at = HEADER; at < b.length;) {
     if (attributes.length >= MAX_STUN_ATTRIBUTES) return 'too many attributes';
     if (at + 4 > b.length) return 'attribute header past the end';
     const attrType = b.readUInt16BE(at);
@@ -105,7 +105,9 @@ export function fingerprintValid(b: Buffer, msg: StunMessage): boolean {
 export function integrityValid(b: Buffer, msg: StunMessage, password: string): boolean {
   const mi = msg.attributes.find((a) => a.type === ATTR_MESSAGE_INTEGRITY);
   if (!mi || mi.length !== 20) return false;
-  const mac = createHmac('sha1', Buffer.from(password, 'utf8')).update(hashedPrefix(b, mi.at, mi.at + 24)).digest();
+  const mac = createHmac('sha1', Buffer.from(password, 'utf8'))
+    .update(hashedPrefix(b, mi.at, mi.at + 24))
+    .digest();
   return timingSafeEqual(mac, b.subarray(mi.at + 4, mi.at + 24));
 }
 

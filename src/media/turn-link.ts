@@ -55,8 +55,10 @@ export function streamMessageLength(buf: Buffer): number {
   const kind = buf[0] >> 6;
   const len = buf.readUInt16BE(2);
   let total: number;
-  if (kind === 0) total = 20 + len; // STUN (its length is a multiple of 4)
-  else if (kind === 1) total = 4 + ((len + 3) & ~3); // ChannelData, padded on streams
+  if (kind === 0)
+    total = 20 + len; // STUN (its length is a multiple of 4)
+  else if (kind === 1)
+    total = 4 + ((len + 3) & ~3); // ChannelData, padded on streams
   else return -1;
   return buf.length >= total ? total : 0;
 }

@@ -207,7 +207,16 @@ export function allocateRequest(transactionId: Buffer, lifetime: number, auth?: 
   const transport = Buffer.from([17, 0, 0, 0]); // UDP
   const life = Buffer.alloc(4);
   life.writeUInt32BE(lifetime);
-  return buildStunMessage(METHOD_ALLOCATE, CLASS_REQUEST, transactionId, [[ATTR_REQUESTED_TRANSPORT, transport], [ATTR_LIFETIME, life]], auth);
+  return buildStunMessage(
+    METHOD_ALLOCATE,
+    CLASS_REQUEST,
+    transactionId,
+    [
+      [ATTR_REQUESTED_TRANSPORT, transport],
+      [ATTR_LIFETIME, life],
+    ],
+    auth,
+  );
 }
 
 export function refreshRequest(transactionId: Buffer, lifetime: number, auth: TurnAuth): Buffer {
@@ -223,11 +232,23 @@ export function createPermissionRequest(transactionId: Buffer, peer: TransportAd
 export function channelBindRequest(transactionId: Buffer, channel: number, peer: TransportAddress, auth: TurnAuth): Buffer {
   const number = Buffer.alloc(4);
   number.writeUInt16BE(channel);
-  return buildStunMessage(METHOD_CHANNEL_BIND, CLASS_REQUEST, transactionId, [[ATTR_CHANNEL_NUMBER, number], [ATTR_XOR_PEER_ADDRESS, encodeXorAddress(peer, transactionId)]], auth);
+  return buildStunMessage(
+    METHOD_CHANNEL_BIND,
+    CLASS_REQUEST,
+    transactionId,
+    [
+      [ATTR_CHANNEL_NUMBER, number],
+      [ATTR_XOR_PEER_ADDRESS, encodeXorAddress(peer, transactionId)],
+    ],
+    auth,
+  );
 }
 
 export function sendIndication(transactionId: Buffer, peer: TransportAddress, data: Buffer): Buffer {
-  return buildStunMessage(METHOD_SEND, CLASS_INDICATION, transactionId, [[ATTR_XOR_PEER_ADDRESS, encodeXorAddress(peer, transactionId)], [ATTR_DATA, data]]);
+  return buildStunMessage(METHOD_SEND, CLASS_INDICATION, transactionId, [
+    [ATTR_XOR_PEER_ADDRESS, encodeXorAddress(peer, transactionId)],
+    [ATTR_DATA, data],
+  ]);
 }
 
 /** Channel numbers a client may bind (RFC 5766 §11). */

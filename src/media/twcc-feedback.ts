@@ -108,7 +108,7 @@ export class TransportCcRecorder {
 
   private encode(senderSsrc: number, mediaSsrc: number, base: number, count: number, refTime: number, deltaBytes: number): Buffer {
     const chunks: number[] = [];
-    for (let i = 0; i < count; ) {
+    for (let i = 0; i < count;) {
       let run = 1;
       while (i + run < count && run < 0x1fff && this.symbols[i + run] === this.symbols[i]) run++;
       if (run >= 7 || i + run === count) {

@@ -25,9 +25,7 @@ export interface BindTarget {
   readonly requested?: string;
 }
 
-export type BindSpecError =
-  | { readonly kind: 'unknown'; readonly spec: string }
-  | { readonly kind: 'ipv6-unavailable'; readonly spec: string };
+export type BindSpecError = { readonly kind: 'unknown'; readonly spec: string } | { readonly kind: 'ipv6-unavailable'; readonly spec: string };
 
 export type BindResolution = { ok: true; target: BindTarget } | { ok: false; error: BindSpecError };
 
@@ -104,9 +102,7 @@ export function resolveBindSpec(
   if (isIPv6AnyLiteral(spec)) return v6('::', spec);
   if (isIPv4(spec)) {
     const local = spec.startsWith('127.') || host.interfaces.some((i) => i.family === 4 && i.address === spec);
-    return local
-      ? { ok: true, target: { family: 4, address: spec, dualStack: false, requested: spec } }
-      : { ok: false, error: { kind: 'unknown', spec } };
+    return local ? { ok: true, target: { family: 4, address: spec, dualStack: false, requested: spec } } : { ok: false, error: { kind: 'unknown', spec } };
   }
   if (isIPv6(spec)) {
     const local = sameAddress(spec, '::1') || host.interfaces.some((i) => i.family === 6 && sameAddress(i.address, spec));
@@ -116,10 +112,7 @@ export function resolveBindSpec(
   const named = host.interfaces.filter((i) => i.name === spec);
   if (named.length === 0) return { ok: false, error: { kind: 'unknown', spec } };
   const prefer = options.preferFamily ?? 4;
-  const pick =
-    named.find((i) => i.family === prefer && (prefer === 4 || host.ipv6Available)) ??
-    named.find((i) => i.family === 4) ??
-    named[0];
+  const pick = named.find((i) => i.family === prefer && (prefer === 4 || host.ipv6Available)) ?? named.find((i) => i.family === 4) ?? named[0];
   if (pick.family === 6) return v6(pick.address, spec);
   return { ok: true, target: { family: 4, address: pick.address, dualStack: false, requested: spec } };
 }

@@ -10,15 +10,7 @@ import { bindTargetOrThrow, multicastTargetOrThrow } from './bind-target.js';
 import { DgramEndpoint } from './dgram-endpoint.js';
 import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
-import type {
-  ListeningAddress,
-  Network,
-  TcpConnection,
-  TcpListenOptions,
-  TcpServer,
-  TlsConnectOptions,
-  UdpOpenOptions,
-} from './network.js';
+import type { ListeningAddress, Network, TcpConnection, TcpListenOptions, TcpServer, TlsConnectOptions, UdpOpenOptions } from './network.js';
 import { PortSlider, type PortRange } from './port-range.js';
 import { systemNames } from './system-names.js';
 
@@ -210,7 +202,11 @@ export class HostNetwork implements Network {
         } catch {
           // never bound
         }
-        reject(err instanceof BindError ? err : new BindError(options.what, target.address, port, target.family, errnoCode(err), err instanceof Error && errnoCode(err) === 'EUNKNOWN' ? err.message : undefined));
+        reject(
+          err instanceof BindError
+            ? err
+            : new BindError(options.what, target.address, port, target.family, errnoCode(err), err instanceof Error && errnoCode(err) === 'EUNKNOWN' ? err.message : undefined),
+        );
       };
       socket.once('error', fail);
       socket.once('listening', () => {

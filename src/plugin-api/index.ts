@@ -10,7 +10,19 @@ export { uniqueId, randomUint32 } from '../core/ids.js';
 export { parsePortRange, type PortRange } from '../net/port-range.js';
 export type { TcpConnection } from '../net/network.js';
 export { PluginError, errorEvent, type PluginErrorCodes } from './plugin-error.js';
-export { requestsFor, fieldSpecs, type BodyOf, type FieldRule, type FieldRules, type PluginReply, type RequestCall, type RequestEntry, type OkRequest, type AckRequest, type RequestTable } from './request-table.js';
+export {
+  requestsFor,
+  fieldSpecs,
+  type BodyOf,
+  type FieldRule,
+  type FieldRules,
+  type PluginReply,
+  type RequestCall,
+  type RequestEntry,
+  type OkRequest,
+  type AckRequest,
+  type RequestTable,
+} from './request-table.js';
 export { type AdminCall, type AdminRequest } from './request-table.js';
 export { PluginRequests, type PluginRequestsOptions } from './plugin-requests.js';
 export { HandleQueue, HandleQueues, type QueuedJob } from './handle-queue.js';

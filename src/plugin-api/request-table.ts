@@ -92,11 +92,7 @@ export function requestsFor<S>() {
       // `run` is a method in OkRequest, so it takes this narrower body; the kit calls it only with a body that passed `fields`.
       return { answer: 'ok', fields, run };
     },
-    ack<const R extends FieldRules>(
-      fields: R,
-      run: (call: RequestCall<S, BodyOf<R>>) => PluginReply | undefined | Promise<PluginReply | undefined>,
-      hint?: string,
-    ): AckRequest<S> {
+    ack<const R extends FieldRules>(fields: R, run: (call: RequestCall<S, BodyOf<R>>) => PluginReply | undefined | Promise<PluginReply | undefined>, hint?: string): AckRequest<S> {
       return { answer: 'ack', fields, hint, run };
     },
     /** An `ok` request answered the same way over a handle and over the Admin API (it needs no handle). */

@@ -110,7 +110,7 @@ export function readOneByteExtension(packet: Buffer, id: number): number {
   if (packet.length < start + 4 || packet.readUInt16BE(start) !== 0xbede) return -1;
   const end = start + 4 + packet.readUInt16BE(start + 2) * 4;
   if (end > packet.length) return -1;
-  for (let at = start + 4; at < end; ) {
+  for (let at = start + 4; at < end;) {
     const b = packet[at];
     const elementId = b >> 4;
     if (elementId === 0) {

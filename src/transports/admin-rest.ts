@@ -41,7 +41,10 @@ export class AdminRestTransport {
     const base = this.settings.basePath.replace(/\/+$/, '');
     const path = url.pathname.replace(/\/+$/, '');
     if (path !== base && !path.startsWith(base + '/')) return this.empty(res, 404);
-    const parts = path.slice(base.length).split('/').filter((p) => p !== '');
+    const parts = path
+      .slice(base.length)
+      .split('/')
+      .filter((p) => p !== '');
     if (parts.length > 2) return this.empty(res, 404);
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') return this.empty(res, 200);

@@ -97,7 +97,10 @@ export class RestTransport implements EventSink {
     const base = this.settings.basePath.replace(/\/+$/, '');
     const path = url.pathname.replace(/\/+$/, '');
     if (path !== base && !path.startsWith(base + '/')) return this.sendEmpty(res, 404);
-    const parts = path.slice(base.length).split('/').filter((p) => p !== '');
+    const parts = path
+      .slice(base.length)
+      .split('/')
+      .filter((p) => p !== '');
     if (parts.length > 2) return this.sendEmpty(res, 404);
     if (originRefused(req, this.settings.cors)) return this.sendEmpty(res, 403);
     const method = req.method ?? 'GET';

@@ -97,8 +97,13 @@ test('chromium echo: video frames decoded, audio packets received, data channel 
     assert.ok(last!.framesDecoded > first.framesDecoded, `framesDecoded rising${diag}`);
     assert.ok(last!.audioPacketsReceived > first.audioPacketsReceived, `audio packetsReceived rising${diag}`);
     assert.deepEqual(last!.messages.slice(0, 1), ['echo: hello from chromium'], `data channel echo${diag}`);
-    const pageMs = await tp.page.evaluate(() => { const w = window as unknown as { t0: number; tc: number }; return Math.round(w.tc - w.t0); });
-    console.log(`chromium: connected ${pageMs} ms after applying the answer (seen at ${connectedMs} ms by polling), peer up in ${peer.connectTimeMs} ms; frames decoded ${last!.framesDecoded}, audio packets ${last!.audioPacketsReceived}`);
+    const pageMs = await tp.page.evaluate(() => {
+      const w = window as unknown as { t0: number; tc: number };
+      return Math.round(w.tc - w.t0);
+    });
+    console.log(
+      `chromium: connected ${pageMs} ms after applying the answer (seen at ${connectedMs} ms by polling), peer up in ${peer.connectTimeMs} ms; frames decoded ${last!.framesDecoded}, audio packets ${last!.audioPacketsReceived}`,
+    );
   } finally {
     peer.close('test end');
     await tp.close();

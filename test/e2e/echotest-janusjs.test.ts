@@ -92,10 +92,14 @@ for (const transport of ['WebSocket', 'REST long-poll', 'WebSocket, server witho
       const server = transport === 'WebSocket' ? srv.wsUrl : transport === 'REST long-poll' ? srv.restUrl : transport === 'WebSocket, server without IPv6' ? noV6.wsUrl : fullIce.wsUrl;
       await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), server);
       await p
-        .waitForFunction(() => {
-          const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
-          return r.webrtcUp || r.error !== null;
-        }, undefined, { timeout: 30_000 })
+        .waitForFunction(
+          () => {
+            const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+            return r.webrtcUp || r.error !== null;
+          },
+          undefined,
+          { timeout: 30_000 },
+        )
         .catch((err: unknown) => {
           // A child server's own account of the call says why it did not come up.
           const child = transport === 'WebSocket, server without IPv6' ? noV6 : transport === 'WebSocket, full ICE (nat.ice_lite = false)' ? fullIce : undefined;
@@ -143,14 +147,25 @@ test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; medi
     await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
     await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).framesDecoded > 10, undefined, { timeout: 20_000 });
     const pairBefore = await p.evaluate(() => (window as unknown as { selectedPair: () => Promise<string> }).selectedPair());
-    const answers = await p.evaluate(() => new Promise<number>((resolve) => {
-      const w = window as unknown as { result: { events: unknown[] }; handle: { createOffer: (o: object) => void; send: (o: object) => void } };
-      const before = w.result.events.length;
-      w.handle.createOffer({ tracks: [{ type: 'audio', capture: true, recv: true }, { type: 'video', capture: { width: 1280, height: 720 }, recv: true }, { type: 'data' }], iceRestart: true,
-        success: (jsep: unknown) => w.handle.send({ message: { audio: true, video: true }, jsep }),
-        error: () => resolve(-1) });
-      const t = setInterval(() => { if (w.result.events.length > before) { clearInterval(t); resolve(w.result.events.length - before); } }, 50);
-    }));
+    const answers = await p.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const w = window as unknown as { result: { events: unknown[] }; handle: { createOffer: (o: object) => void; send: (o: object) => void } };
+          const before = w.result.events.length;
+          w.handle.createOffer({
+            tracks: [{ type: 'audio', capture: true, recv: true }, { type: 'video', capture: { width: 1280, height: 720 }, recv: true }, { type: 'data' }],
+            iceRestart: true,
+            success: (jsep: unknown) => w.handle.send({ message: { audio: true, video: true }, jsep }),
+            error: () => resolve(-1),
+          });
+          const t = setInterval(() => {
+            if (w.result.events.length > before) {
+              clearInterval(t);
+              resolve(w.result.events.length - before);
+            }
+          }, 50);
+        }),
+    );
     assert.ok(answers > 0, 'the EchoTest answered the new offer');
     const s1 = await stats();
     await p.waitForTimeout(3000);
@@ -165,7 +180,7 @@ test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; medi
   }
 });
 
-test('janus.js echotest: transport-wide CC feedback lets the browser\'s bandwidth estimate grow', { timeout: 60_000, skip }, async () => {
+test("janus.js echotest: transport-wide CC feedback lets the browser's bandwidth estimate grow", { timeout: 60_000, skip }, async () => {
   const context = await browser.newContext();
   const p = await context.newPage();
   const estimate = () => p.evaluate(() => (window as unknown as { estimate: () => Promise<number> }).estimate());
@@ -204,7 +219,10 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<Stats> }).stats()).frameWidth > 320, undefined, { timeout: 30_000 });
     const picked = Date.now() + 10_000;
     while (!srv.logs.some((l) => /echoing simulcast layer \d \(rid [hml]\)/.test(l)) && Date.now() < picked) await p.waitForTimeout(100);
-    assert.ok(srv.logs.some((l) => /echoing simulcast layer \d \(rid [hml]\)/.test(l)), 'the EchoTest picked a layer');
+    assert.ok(
+      srv.logs.some((l) => /echoing simulcast layer \d \(rid [hml]\)/.test(l)),
+      'the EchoTest picked a layer',
+    );
     const s1 = await stats();
     await p.waitForTimeout(1500);
     const s2 = await stats();
@@ -214,7 +232,15 @@ test('janus.js echotest with simulcast: one layer is echoed, it follows the brow
     // Asking for substream 0 brings the picture to the lowest layer (a quarter of the 1280 captured) and keeps
     // it there, still decoding, whatever the browser's estimate does to its upper layers meanwhile.
     await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { substream: 0 } }));
-    await p.waitForFunction(() => (async () => { const s = await (window as unknown as { stats: () => Promise<Stats> }).stats(); return s.frameWidth > 0 && s.frameWidth <= 320; })(), undefined, { timeout: 15_000 });
+    await p.waitForFunction(
+      () =>
+        (async () => {
+          const s = await (window as unknown as { stats: () => Promise<Stats> }).stats();
+          return s.frameWidth > 0 && s.frameWidth <= 320;
+        })(),
+      undefined,
+      { timeout: 15_000 },
+    );
     const s3 = await stats();
     await p.waitForTimeout(1500);
     const s4 = await stats();
@@ -313,36 +339,45 @@ test('janus.js echotest with VP9 SVC (L3T3_KEY): spatial_layer 0 echoes the lowe
     await settlesOn('the lowest layer after spatial_layer 0', lowest);
     await send({ spatial_layer: 2 });
     await settlesOn('the top layer again after spatial_layer 2', top);
-    const events = await p.evaluate(() => (window as unknown as { result: { events: Array<{ spatial_layer?: number }> } }).result.events.filter((e) => e.spatial_layer !== undefined).map((e) => e.spatial_layer));
+    const events = await p.evaluate(() =>
+      (window as unknown as { result: { events: Array<{ spatial_layer?: number }> } }).result.events.filter((e) => e.spatial_layer !== undefined).map((e) => e.spatial_layer),
+    );
     assert.deepEqual(events, [0, 2], 'spatial_layer events as the layer changes');
   } finally {
     await context.close();
   }
 });
 
-test('janus.js echotest with record: .mjr files that Janus\'s janus-pp-rec turns into .opus and .webm', { timeout: 90_000, skip: skip || (!existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec') }, async () => {
-  const { spawnSync } = await import('node:child_process');
-  const base = join(recordings, 'call');
-  const context = await browser.newContext();
-  const p = await context.newPage();
-  try {
-    await p.goto(page.url);
-    await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
-    await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
-    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
-    await p.evaluate((b) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: true, filename: b } }), 'call');
-    await p.waitForTimeout(2500);
-    await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: false } }));
-    await p.waitForTimeout(300);
-    for (const [kind, ext] of [['audio', 'opus'], ['video', 'webm']] as const) {
-      const out = `${base}-${kind}.${ext}`;
-      const pp = spawnSync('janus-pp-rec', [`${base}-${kind}.mjr`, out], { encoding: 'utf8' });
-      assert.equal(pp.status, 0, `janus-pp-rec ${kind}: ${pp.stderr}`);
-      const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
-      const seconds = Number(probe.stdout.trim());
-      assert.ok(seconds > 1.5 && seconds < 5, `${kind}: ${seconds} s recorded (${probe.stderr})`);
+test(
+  "janus.js echotest with record: .mjr files that Janus's janus-pp-rec turns into .opus and .webm",
+  { timeout: 90_000, skip: skip || (!existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec') },
+  async () => {
+    const { spawnSync } = await import('node:child_process');
+    const base = join(recordings, 'call');
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    try {
+      await p.goto(page.url);
+      await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+      await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
+      await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
+      await p.evaluate((b) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: true, filename: b } }), 'call');
+      await p.waitForTimeout(2500);
+      await p.evaluate(() => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { record: false } }));
+      await p.waitForTimeout(300);
+      for (const [kind, ext] of [
+        ['audio', 'opus'],
+        ['video', 'webm'],
+      ] as const) {
+        const out = `${base}-${kind}.${ext}`;
+        const pp = spawnSync('janus-pp-rec', [`${base}-${kind}.mjr`, out], { encoding: 'utf8' });
+        assert.equal(pp.status, 0, `janus-pp-rec ${kind}: ${pp.stderr}`);
+        const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
+        const seconds = Number(probe.stdout.trim());
+        assert.ok(seconds > 1.5 && seconds < 5, `${kind}: ${seconds} s recorded (${probe.stderr})`);
+      }
+    } finally {
+      await context.close();
     }
-  } finally {
-    await context.close();
-  }
-});
+  },
+);

@@ -26,9 +26,22 @@ test('echotest bad input through the API: garbage SDP 465, no usable codec 414, 
     const garbage = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: {}, jsep: { type: 'offer', sdp: 'this is not sdp' } });
     assert.equal((garbage.error as { code: number }).code, 465);
     const noCodec = [
-      'v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
-      'm=audio 9 UDP/TLS/RTP/SAVPF 98', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=rtpmap:98 NOPECODEC/8000',
-      'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=fingerprint:sha-256 ' + Array(32).fill('AB').join(':'), 'a=setup:actpass', 'a=sendrecv', 'a=rtcp-mux', '',
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 98',
+      'c=IN IP4 0.0.0.0',
+      'a=mid:0',
+      'a=rtpmap:98 NOPECODEC/8000',
+      'a=ice-ufrag:abcd',
+      'a=ice-pwd:abcdefghijklmnopqrstuvwx',
+      'a=fingerprint:sha-256 ' + Array(32).fill('AB').join(':'),
+      'a=setup:actpass',
+      'a=sendrecv',
+      'a=rtcp-mux',
+      '',
     ].join('\r\n');
     const ack = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { audio: true }, jsep: { type: 'offer', sdp: noCodec } });
     assert.equal(ack.janus, 'ack');

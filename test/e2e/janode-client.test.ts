@@ -58,8 +58,8 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       const handle = await session.attach(EchoTestPlugin);
       assert.ok(handle.id > 0);
       const reply = await handle.message({ audio: true });
-      assert.equal(reply.janus, "event", "janode completes the request on the async event");
-      assert.deepEqual((reply.plugindata as { data: unknown }).data, { echotest: "event", result: "ok" });
+      assert.equal(reply.janus, 'event', 'janode completes the request on the async event');
+      assert.deepEqual((reply.plugindata as { data: unknown }).data, { echotest: 'event', result: 'ok' });
       await session._sendKeepAlive(5000);
       await handle.detach();
       await session.destroy();

@@ -46,7 +46,13 @@ test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift 
     const ondemand = await ask({ request: 'create', type: 'ondemand', id: 602, audio: true, filename: 'counter.alaw' });
     assert.equal((ondemand.stream as Msg).type, 'on demand');
     const list = (await ask({ request: 'list' })).list as Array<{ id: number; type: string }>;
-    assert.deepEqual(list.filter((m) => m.id > 600).map((m) => [m.id, m.type]), [[601, 'live'], [602, 'on demand']]);
+    assert.deepEqual(
+      list.filter((m) => m.id > 600).map((m) => [m.id, m.type]),
+      [
+        [601, 'live'],
+        [602, 'on demand'],
+      ],
+    );
     assert.equal((await ask({ request: 'info', id: 601 })).info && ((await ask({ request: 'info', id: 601 })).info as Msg).filename, 'tone.opus');
 
     // live: ~50 packets/s of Opus, continuous, looping past the 1 s file.
@@ -54,14 +60,20 @@ test('live (.opus) and ondemand (.alaw) mountpoints play in real time to werift 
     await sleep(1500);
     assert.ok(l.seqs.length > 55 && l.seqs.length < 95, `${l.seqs.length} packets in ~1.5 s`);
     for (let k = 1; k < l.seqs.length; k++) assert.equal((l.seqs[k] - l.seqs[k - 1]) & 0xffff, 1, `live sequence step at ${k}`);
-    assert.ok(l.raw.every((p) => p.length > 0 && p.length < 400), 'Opus-sized payloads');
+    assert.ok(
+      l.raw.every((p) => p.length > 0 && p.length < 400),
+      'Opus-sized payloads',
+    );
 
     // ondemand: each viewer starts at frame 0; the second one, joining later, too.
     const a = await watch(srv.wsUrl, network, 602);
     await sleep(600);
     const b = await watch(srv.wsUrl, network, 602);
     await sleep(600);
-    for (const [name, v] of [['first', a], ['second', b]] as const) {
+    for (const [name, v] of [
+      ['first', a],
+      ['second', b],
+    ] as const) {
       assert.ok(v.raw.length > 20, `${name} viewer got ${v.raw.length} packets`);
       const firstByte = v.raw[0][0];
       assert.ok(firstByte <= 2, `${name} viewer starts near the beginning of the file (frame ${firstByte})`);

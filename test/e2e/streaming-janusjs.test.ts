@@ -69,14 +69,50 @@ ${STATS_SCRIPT}
 const servePage = (): Promise<{ server: Server; url: string }> => serveJanusPage(PAGE);
 
 function startFfmpeg(videoPort: number, audioPort: number): ChildProcess {
-  return spawn('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', '60',
-    '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '300k', '-g', '15', '-payload_type', '100', '-f', 'rtp', `rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
-    '-map', '1:a', '-c:a', 'libopus', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${audioPort}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=15',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '60',
+      '-map',
+      '0:v',
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-b:v',
+      '300k',
+      '-g',
+      '15',
+      '-payload_type',
+      '100',
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
+      '-map',
+      '1:a',
+      '-c:a',
+      'libopus',
+      '-payload_type',
+      '111',
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${audioPort}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 const skip = (!existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium') || (!existsSync('/usr/bin/ffmpeg') && 'no ffmpeg');
@@ -102,11 +138,18 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
       const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
       const created = await c.request({
-        janus: 'message', session_id: session, handle_id: handle,
-        body: { request: 'create', type: 'rtp', description: 'ffmpeg test', media: [
-          { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
-          { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
-        ] },
+        janus: 'message',
+        session_id: session,
+        handle_id: handle,
+        body: {
+          request: 'create',
+          type: 'rtp',
+          description: 'ffmpeg test',
+          media: [
+            { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
+            { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+          ],
+        },
       });
       const data = (created.plugindata as Msg).data as Msg;
       assert.equal(data.streaming, 'created', JSON.stringify(data));
@@ -119,13 +162,23 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       await p.goto(page.url);
       await p.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
       await p.evaluate(([s, id]) => (window as unknown as { watch: (s: string, id: number) => Promise<void> }).watch(s, id), [srv.wsUrl, stream.id] as const);
-      await p.waitForFunction(() => {
-        const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
-        return r.webrtcUp || r.error !== null;
-      }, undefined, { timeout: 30_000 });
+      await p.waitForFunction(
+        () => {
+          const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+          return r.webrtcUp || r.error !== null;
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
       const r = await p.evaluate(() => (window as unknown as { result: { error: string | null; events: Array<{ result?: { status?: string } }> } }).result);
       assert.equal(r.error, null);
-      assert.deepEqual(r.events.map((e) => e.result?.status).filter(Boolean).slice(0, 2), ['preparing', 'starting']);
+      assert.deepEqual(
+        r.events
+          .map((e) => e.result?.status)
+          .filter(Boolean)
+          .slice(0, 2),
+        ['preparing', 'starting'],
+      );
       await p.waitForFunction(async () => (await (window as unknown as { stats: () => Promise<{ framesDecoded: number }> }).stats()).framesDecoded > 10, undefined, { timeout: 20_000 });
       const s1 = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioPackets: number }> }).stats());
       await p.waitForTimeout(1500);
@@ -133,14 +186,16 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
       assert.ok(s2.framesDecoded > s1.framesDecoded, `frames decoded rising ${s1.framesDecoded} → ${s2.framesDecoded}`);
       assert.ok(s2.audioPackets > s1.audioPackets, `audio rising ${s1.audioPackets} → ${s2.audioPackets}`);
       const info = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'info', id: stream.id } });
-      const media = ((((info.plugindata as Msg).data as Msg).info as Msg).media as Array<{ packets: number }>);
+      const media = (((info.plugindata as Msg).data as Msg).info as Msg).media as Array<{ packets: number }>;
       assert.ok(media.every((m) => m.packets > 0));
       if (variant === 'normal host') {
         // watch with restart: the server offers new ICE credentials ("updating"), janus.js answers, video goes on.
         const pair = () => p.evaluate(() => (window as unknown as { selectedPair: () => Promise<string> }).selectedPair());
         const before = await pair();
         await p.evaluate((id) => (window as unknown as { handle: { send: (o: object) => void } }).handle.send({ message: { request: 'watch', id, restart: true } }), stream.id);
-        await p.waitForFunction(() => (window as unknown as { result: { events: Array<{ result?: { status?: string } }> } }).result.events.some((e) => e.result?.status === 'updating'), undefined, { timeout: 10_000 });
+        await p.waitForFunction(() => (window as unknown as { result: { events: Array<{ result?: { status?: string } }> } }).result.events.some((e) => e.result?.status === 'updating'), undefined, {
+          timeout: 10_000,
+        });
         const deadline = Date.now() + 15_000;
         while ((await pair()) === before && Date.now() < deadline) await p.waitForTimeout(200);
         assert.notEqual(await pair(), before, 'a new candidate pair after the restart');
@@ -168,11 +223,18 @@ test('viewer-offers mode: janus.js offers to receive, the server answers, video 
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
     const created = await c.request({
-      janus: 'message', session_id: session, handle_id: handle,
-      body: { request: 'create', type: 'rtp', id: 66, media: [
-        { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
-        { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
-      ] },
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
+      body: {
+        request: 'create',
+        type: 'rtp',
+        id: 66,
+        media: [
+          { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
+          { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+        ],
+      },
     });
     const stream = ((created.plugindata as Msg).data as Msg).stream as { ports: Array<{ mid: string; port: number }> };
     ffmpeg = startFfmpeg(stream.ports.find((p) => p.mid === 'v')!.port, stream.ports.find((p) => p.mid === 'a')!.port);
@@ -180,10 +242,14 @@ test('viewer-offers mode: janus.js offers to receive, the server answers, video 
     await p.goto(page.url);
     await p.waitForFunction(() => typeof (window as unknown as { watchWithOffer?: unknown }).watchWithOffer === 'function');
     await p.evaluate(([s, id]) => (window as unknown as { watchWithOffer: (s: string, id: number) => Promise<void> }).watchWithOffer(s, id), [srv.wsUrl, 66] as const);
-    await p.waitForFunction(() => {
-      const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
-      return r.webrtcUp || r.error !== null;
-    }, undefined, { timeout: 30_000 });
+    await p.waitForFunction(
+      () => {
+        const r = (window as unknown as { result: { webrtcUp: boolean; error: string | null } }).result;
+        return r.webrtcUp || r.error !== null;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
     const r = await p.evaluate(() => (window as unknown as { result: { error: string | null; events: Array<{ result?: { status?: string } }> } }).result);
     assert.equal(r.error, null);
     assert.equal(r.events[0]?.result?.status, 'starting');
@@ -272,7 +338,9 @@ test('an rtsp mountpoint pulls from a GStreamer RTSP camera; janus.js decodes it
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
     const created = await c.request({
-      janus: 'message', session_id: session, handle_id: handle,
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
       body: { request: 'create', type: 'rtsp', id: 88, url: `rtsp://127.0.0.1:${camPort}/cam`, rtsp_reconnect_delay: 1 },
     });
     assert.equal(((created.plugindata as Msg).data as Msg).streaming, 'created', JSON.stringify(created));

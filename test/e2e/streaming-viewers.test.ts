@@ -68,8 +68,17 @@ async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
 test('fan-out: 6 viewers get every packet in order while others join and leave and two stop consuming; data reaches them', { timeout: 90_000 }, async () => {
   await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
-      janus: 'message', session_id: session, handle_id: handle,
-      body: { request: 'create', type: 'rtp', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'data', mid: 'd', port: 0, datatype: 'text' }] },
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
+      body: {
+        request: 'create',
+        type: 'rtp',
+        media: [
+          { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+          { type: 'data', mid: 'd', port: 0, datatype: 'text' },
+        ],
+      },
     });
     const stream = ((created.plugindata as Msg).data as Msg).stream as { id: number; ports: Array<{ mid: string; port: number }> };
     const aport = stream.ports.find((p) => p.mid === 'a')!.port;
@@ -110,7 +119,10 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
       // Payloads are the source's, in order, without holes.
       const nums = v.payloads.map(Number);
       for (let k = 1; k < nums.length; k++) assert.equal(nums[k], nums[k - 1] + 1, `viewer ${i} payload continuity at ${k}`);
-      assert.ok(v.data.some((d) => d.startsWith('data ')), `viewer ${i} got data`);
+      assert.ok(
+        v.data.some((d) => d.startsWith('data ')),
+        `viewer ${i} got data`,
+      );
     }
     await Promise.all([...steady, ...gone].map((v) => v.leave()));
   });
@@ -119,8 +131,13 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
 test('switch between mountpoints, and pause then start, keep one continuous stream for the viewer', { timeout: 60_000 }, async () => {
   await withFixture(async ({ srv, admin, session, handle, sender, every, watchIt }) => {
     const make = async (id: number): Promise<number> => {
-      const r = await admin.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'rtp', id, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] } });
-      return ((((r.plugindata as Msg).data as Msg).stream as { ports: Array<{ port: number }> }).ports[0]).port;
+      const r = await admin.request({
+        janus: 'message',
+        session_id: session,
+        handle_id: handle,
+        body: { request: 'create', type: 'rtp', id, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] },
+      });
+      return (((r.plugindata as Msg).data as Msg).stream as { ports: Array<{ port: number }> }).ports[0].port;
     };
     const ports = [await make(501), await make(502)];
     // Two sources with unrelated SSRCs, sequence numbers and timestamps; payload names the source.
@@ -153,7 +170,10 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
     const tsStep = (v.timestamps[firstB] - v.timestamps[firstB - 1]) >>> 0;
     assert.ok(tsStep > 0 && tsStep < 48000, `timestamp step ${tsStep} at the switch`);
     // Our own sender (not the stack's) carried the stream.
-    assert.ok(srv.logs.some((l) => l.includes('fast sender (AES_CM_128_HMAC_SHA1_80)')), 'fast sender with AES-CM in use');
+    assert.ok(
+      srv.logs.some((l) => l.includes('fast sender (AES_CM_128_HMAC_SHA1_80)')),
+      'fast sender with AES-CM in use',
+    );
 
     // Pause for half a second while the source goes on, then start again: still one stream, the clock advanced
     // by about the pause.
@@ -177,7 +197,9 @@ test('switch between mountpoints, and pause then start, keep one continuous stre
 test('simulcast ports: a viewer gets one layer (the highest by default), configure substream switches on a keyframe, one continuous stream', { timeout: 60_000 }, async () => {
   await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
-      janus: 'message', session_id: session, handle_id: handle,
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
       body: { request: 'create', type: 'rtp', id: 701, media: [{ type: 'video', mid: 'v', port: 0, port2: 0, port3: 0, simulcast: true, pt: 100, codec: 'vp8' }] },
     });
     const port = ((((created.plugindata as Msg).data as Msg).stream as Msg).ports as Array<{ port: number; port_2: number; port_3: number }>)[0];
@@ -209,7 +231,10 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
     const after = v.payloads.slice(before).map((p) => p.slice(2));
     const firstLow = after.indexOf('layer0');
     assert.ok(firstLow >= 0, 'layer 0 after configure');
-    assert.ok(after.slice(firstLow).every((p) => p === 'layer0'), 'only layer 0 after the switch');
+    assert.ok(
+      after.slice(firstLow).every((p) => p === 'layer0'),
+      'only layer 0 after the switch',
+    );
     for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1, `sequence step at ${k}`);
     await v.leave();
   });
@@ -218,11 +243,19 @@ test('simulcast ports: a viewer gets one layer (the highest by default), configu
 test('bufferkf and buffermsg: a viewer joining a silent source still gets the last keyframe onwards and the last message', { timeout: 60_000 }, async () => {
   await withFixture(async ({ admin, session, handle, sender, watchIt }) => {
     const created = await admin.request({
-      janus: 'message', session_id: session, handle_id: handle,
-      body: { request: 'create', type: 'rtp', id: 702, buffermsg: true, media: [
-        { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8', bufferkf: true },
-        { type: 'data', mid: 'd', port: 0 },
-      ] },
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
+      body: {
+        request: 'create',
+        type: 'rtp',
+        id: 702,
+        buffermsg: true,
+        media: [
+          { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8', bufferkf: true },
+          { type: 'data', mid: 'd', port: 0 },
+        ],
+      },
     });
     const stream = ((created.plugindata as Msg).data as Msg).stream as { ports: Array<{ mid: string; port: number }> };
     const vport = stream.ports.find((p) => p.mid === 'v')!.port;
@@ -248,7 +281,10 @@ test('bufferkf and buffermsg: a viewer joining a silent source still gets the la
     assert.equal(info[1].buffermsg, true);
     const v = await watchIt(702);
     await waitUntil(() => v.payloads.length >= 3 && v.data.length >= 1, { timeout: 5000, interval: 50 });
-    assert.deepEqual(v.payloads.map((p) => p.slice(2)), ['kf2', 'b', 'c']);
+    assert.deepEqual(
+      v.payloads.map((p) => p.slice(2)),
+      ['kf2', 'b', 'c'],
+    );
     assert.deepEqual(v.data, ['the last word']);
     for (let k = 1; k < v.seqs.length; k++) assert.equal((v.seqs[k] - v.seqs[k - 1]) & 0xffff, 1);
   });
@@ -257,7 +293,9 @@ test('bufferkf and buffermsg: a viewer joining a silent source still gets the la
 test('temporal: a viewer asking for layer 0 gets the base layer only, sequence numbers and picture IDs without holes', { timeout: 60_000 }, async () => {
   await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
-      janus: 'message', session_id: session, handle_id: handle,
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
       body: { request: 'create', type: 'rtp', id: 703, media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }] },
     });
     const port = ((((created.plugindata as Msg).data as Msg).stream as Msg).ports as Array<{ port: number }>)[0].port;

@@ -8,7 +8,11 @@ import { noIpv6Env, repoRoot } from '../helpers/no-ipv6.js';
 
 test('transport and janode tests pass where IPv6 sockets cannot be created', { timeout: 120_000 }, async () => {
   const dirs = ['unit/transports', 'integration/transports'].map((d) => join(repoRoot, 'dist', 'test', d));
-  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.test.js')).map((f) => join(d, f)));
+  const files = dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.test.js'))
+      .map((f) => join(d, f)),
+  );
   files.push(join(repoRoot, 'dist', 'test', 'e2e', 'janode-client.test.js'));
   assert.ok(files.length >= 3);
   const env: NodeJS.ProcessEnv = { ...(await noIpv6Env()), PORTUNUS_EXPECT_NO_IPV6: '1' };

@@ -185,10 +185,7 @@ const pages = new Map<string, Page>();
 /** Calls `window[fn](name, ...args)` in the page that holds session or handle `name`. */
 async function call<T>(fn: string, name: string, ...args: Json[]): Promise<T> {
   const payload: { f: string; a: string } = { f: fn, a: JSON.stringify([name, ...args]) };
-  const result: unknown = await (pages.get(name) ?? p).evaluate(
-    ({ f, a }) => (window as unknown as Record<string, (...x: unknown[]) => unknown>)[f](...(JSON.parse(a) as unknown[])),
-    payload,
-  );
+  const result: unknown = await (pages.get(name) ?? p).evaluate(({ f, a }) => (window as unknown as Record<string, (...x: unknown[]) => unknown>)[f](...(JSON.parse(a) as unknown[])), payload);
   return result as T;
 }
 
@@ -217,7 +214,9 @@ async function waitEvent(name: string, what: string, match: (e: Msg) => boolean,
     if (found) return found;
     const error = s.events.slice(from).find((e) => e.error_code !== undefined);
     if (error || s.errors.length > 0 || Date.now() > deadline) {
-      assert.fail(`${name}: waiting for ${what}: ${error ? `error event ${JSON.stringify(error)}` : s.errors.length > 0 ? s.errors.join('; ') : 'timed out'}; events since #${from}: ${JSON.stringify(s.events.slice(from))}`);
+      assert.fail(
+        `${name}: waiting for ${what}: ${error ? `error event ${JSON.stringify(error)}` : s.errors.length > 0 ? s.errors.join('; ') : 'timed out'}; events since #${from}: ${JSON.stringify(s.events.slice(from))}`,
+      );
     }
     await sleep(100);
   }
@@ -332,10 +331,13 @@ test('VideoRoom via janus.js: a room created through the API; two publishers see
   bobPrivateId = bob.private_id as number;
   assert.notEqual(bobId, aliceId);
   // Alice is publishing: Bob finds her in joined.publishers (or, at the latest, in a publishers event).
-  const aliceSeen = await pollUntil(() => announced('bob'), (ids) => ids.includes(aliceId), { timeout: 10_000, interval: 250 });
+  const aliceSeen = await pollUntil(
+    () => announced('bob'),
+    (ids) => ids.includes(aliceId),
+    { timeout: 10_000, interval: 250 },
+  );
   assert.ok(aliceSeen.includes(aliceId), `Bob was told about Alice (${aliceId}): ${JSON.stringify((await snapshot('bob')).events)}`);
-  const entry = ((bob.publishers as Msg[]).find((x) => x.id === aliceId) ??
-    ((await snapshot('bob')).events.flatMap((e) => (e.publishers as Msg[] | undefined) ?? []).find((x) => x.id === aliceId)))!;
+  const entry = ((bob.publishers as Msg[]).find((x) => x.id === aliceId) ?? (await snapshot('bob')).events.flatMap((e) => (e.publishers as Msg[] | undefined) ?? []).find((x) => x.id === aliceId))!;
   assert.equal(entry.display, 'Alice');
   const streams = entry.streams as Array<{ type: string; mid: string; codec?: string }>;
   assert.deepEqual(streams.map((x) => x.type).sort(), ['audio', 'video'], `Alice's streams: ${JSON.stringify(streams)}`);
@@ -348,7 +350,7 @@ test('VideoRoom via janus.js: a room created through the API; two publishers see
   assert.equal((ev.publishers as Msg[]).find((x) => x.id === bobId)!.display, 'Bob');
 });
 
-test('VideoRoom via janus.js: a subscriber gets the plugin\'s offer, answers with start; video decodes, audio arrives', { timeout: 60_000, skip }, async () => {
+test("VideoRoom via janus.js: a subscriber gets the plugin's offer, answers with start; video decodes, audio arrives", { timeout: 60_000, skip }, async () => {
   assert.ok(aliceId && bobId, 'the publishers of the first test');
   // As in the demo: Bob's session subscribes to Alice's feed, with Bob's private_id.
   const attached = await subscribe('bobSubAlice', 'bob', [{ feed: aliceId }], bobPrivateId);
@@ -366,17 +368,28 @@ test('VideoRoom via janus.js: a subscriber gets the plugin\'s offer, answers wit
   const s2 = await read();
   assert.ok(s2.framesDecoded > s1.framesDecoded, `frames decoded rising ${s1.framesDecoded} → ${s2.framesDecoded}`);
   assert.ok(s2.audioPackets > s1.audioPackets, `audio packets rising ${s1.audioPackets} → ${s2.audioPackets}`);
-  const tracks = (await snapshot('bobSubAlice')).tracks.filter((t) => t.on).map((t) => t.kind).sort();
+  const tracks = (await snapshot('bobSubAlice')).tracks
+    .filter((t) => t.on)
+    .map((t) => t.kind)
+    .sort();
   assert.deepEqual([...new Set(tracks)], ['audio', 'video'], 'janus.js reported both remote tracks');
 
   // One subscription may take streams of several publishers: Alice's session takes Bob's and Alice's own video.
   const multi = await subscribe('aliceSubBoth', 'alice', [{ feed: bobId }, { feed: aliceId, mid: aliceVideoMid }]);
   const mstreams = multi.streams as SubStream[];
   assert.deepEqual(mstreams.map((x) => `${x.feed_id}:${x.type}`).sort(), [`${bobId}:audio`, `${bobId}:video`, `${aliceId}:video`].sort(), `attached streams: ${JSON.stringify(multi)}`);
-  assert.deepEqual(mstreams.map((x) => x.mid), mstreams.map((_, i) => String(i)), `one m-line per stream, mids 0..n-1: ${JSON.stringify(multi)}`);
+  assert.deepEqual(
+    mstreams.map((x) => x.mid),
+    mstreams.map((_, i) => String(i)),
+    `one m-line per stream, mids 0..n-1: ${JSON.stringify(multi)}`,
+  );
   assert.equal(mstreams.find((x) => x.feed_id === aliceId)?.feed_mid, aliceVideoMid);
   const videoMids = mstreams.filter((x) => x.type === 'video').map((x) => x.mid);
-  const m1 = await pollUntil(() => call<MidStats>('midStats', 'aliceSubBoth'), (m) => videoMids.every((mid) => (m.inbound[mid]?.framesDecoded ?? 0) > 5), { timeout: 20_000, interval: 250 });
+  const m1 = await pollUntil(
+    () => call<MidStats>('midStats', 'aliceSubBoth'),
+    (m) => videoMids.every((mid) => (m.inbound[mid]?.framesDecoded ?? 0) > 5),
+    { timeout: 20_000, interval: 250 },
+  );
   for (const mid of videoMids) assert.ok((m1.inbound[mid]?.framesDecoded ?? 0) > 5, `video mid ${mid} decodes: ${JSON.stringify(m1.inbound)}`);
   await p.waitForTimeout(1000);
   const m2 = await call<MidStats>('midStats', 'aliceSubBoth');
@@ -401,13 +414,31 @@ test('VideoRoom via janus.js: unpublish is announced; subscriptions to the feed 
   await waitEvent('bobSubAlice', 'started: ok after the update', (e) => e.started === 'ok', subFrom);
   const both = await waitEvent('aliceSubBoth', 'updated (autoupdate)', (e) => e.videoroom === 'updated', bothFrom);
   const bstreams = both.streams as SubStream[];
-  assert.deepEqual(bstreams.map((x) => [x.mid, x.active]), [['0', true], ['1', true], ['2', false]], `only Alice's stream inactive: ${JSON.stringify(both)}`);
-  assert.deepEqual(bstreams.filter((x) => x.active).map((x) => x.feed_id), [bobId, bobId]);
+  assert.deepEqual(
+    bstreams.map((x) => [x.mid, x.active]),
+    [
+      ['0', true],
+      ['1', true],
+      ['2', false],
+    ],
+    `only Alice's stream inactive: ${JSON.stringify(both)}`,
+  );
+  assert.deepEqual(
+    bstreams.filter((x) => x.active).map((x) => x.feed_id),
+    [bobId, bobId],
+  );
   await waitEvent('aliceSubBoth', 'started: ok after the update', (e) => e.started === 'ok', bothFrom);
   const bobVideo = bstreams.find((x) => x.active && x.type === 'video')!.mid;
   const b1 = await call<MidStats>('midStats', 'aliceSubBoth');
-  const b2 = await pollUntil(() => call<MidStats>('midStats', 'aliceSubBoth'), (m) => (m.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5, { timeout: 10_000, interval: 250 });
-  assert.ok((b2.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5, `Bob's video still decodes after the renegotiation: ${JSON.stringify(b1.inbound)} → ${JSON.stringify(b2.inbound)}`);
+  const b2 = await pollUntil(
+    () => call<MidStats>('midStats', 'aliceSubBoth'),
+    (m) => (m.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5,
+    { timeout: 10_000, interval: 250 },
+  );
+  assert.ok(
+    (b2.inbound[bobVideo]?.framesDecoded ?? 0) > (b1.inbound[bobVideo]?.framesDecoded ?? 0) + 5,
+    `Bob's video still decodes after the renegotiation: ${JSON.stringify(b1.inbound)} → ${JSON.stringify(b2.inbound)}`,
+  );
   assert.equal(target.alive(), true);
 });
 

@@ -18,7 +18,8 @@ import { installLoopbackGuard } from './loopback-guard.js';
 import { describeInput } from './mutate.js';
 
 /** Text a JavaScript exception leaves in a message: its class, V8's phrases, a stack frame. */
-export const EXCEPTION_TEXT = /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|URIError|AggregateError)\b|Cannot (read|set) propert|is not a function|is not iterable|is not a constructor|is not defined|Maximum call stack|Invalid array length|Invalid string length|\bat \S+ \(|\.[cm]?js:\d+/;
+export const EXCEPTION_TEXT =
+  /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|URIError|AggregateError)\b|Cannot (read|set) propert|is not a function|is not iterable|is not a constructor|is not defined|Maximum call stack|Invalid array length|Invalid string length|\bat \S+ \(|\.[cm]?js:\d+/;
 
 export interface ApiTarget {
   readonly name: string;
@@ -38,15 +39,45 @@ export const API_TARGETS: readonly ApiTarget[] = [
     plugin: E,
     // The EchoTest has no request names: a body is a set of settings.
     requests: [''],
-    samples: [{ audio: true, video: true, bitrate: 128000 }, { record: true, filename: 'fuzz-echo' }, { substream: 1, temporal: 2, fallback: 500 }, { svc: true, spatial_layer: 1, temporal_layer: 0 }, { keyframe: true, min_delay: 0, max_delay: 10 }, { audiocodec: 'opus', videocodec: 'vp8', videoprofile: '42e01f', opusred: false }],
+    samples: [
+      { audio: true, video: true, bitrate: 128000 },
+      { record: true, filename: 'fuzz-echo' },
+      { substream: 1, temporal: 2, fallback: 500 },
+      { svc: true, spatial_layer: 1, temporal_layer: 0 },
+      { keyframe: true, min_delay: 0, max_delay: 10 },
+      { audiocodec: 'opus', videocodec: 'vp8', videoprofile: '42e01f', opusred: false },
+    ],
   },
   {
     name: 'streaming-api',
     plugin: S,
     requests: ['list', 'info', 'create', 'edit', 'destroy', 'enable', 'disable', 'kick_all', 'recording', 'watch', 'start', 'pause', 'configure', 'switch', 'stop'],
     samples: [
-      { request: 'create', type: 'rtp', id: 7001, description: 'fuzz', media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }, { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', simulcast: true }, { type: 'data', mid: 'd', port: 0 }] },
-      { request: 'create', type: 'rtp', id: 7002, audio: true, audioport: 0, audiopt: 0, audiortpmap: 'PCMU/8000', video: true, videoport: 0, videopt: 100, videortpmap: 'VP8/90000', videobufferkf: true },
+      {
+        request: 'create',
+        type: 'rtp',
+        id: 7001,
+        description: 'fuzz',
+        media: [
+          { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+          { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', simulcast: true },
+          { type: 'data', mid: 'd', port: 0 },
+        ],
+      },
+      {
+        request: 'create',
+        type: 'rtp',
+        id: 7002,
+        audio: true,
+        audioport: 0,
+        audiopt: 0,
+        audiortpmap: 'PCMU/8000',
+        video: true,
+        videoport: 0,
+        videopt: 100,
+        videortpmap: 'VP8/90000',
+        videobufferkf: true,
+      },
       { request: 'create', type: 'live', id: 7003, filename: 'missing.opus', audio: true },
       { request: 'create', type: 'rtsp', id: 7004, url: 'rtsp://127.0.0.1:1/cam', rtsp_user: 'u', rtsp_pwd: 'p', video: true },
       { request: 'info', id: 7001 },
@@ -67,7 +98,20 @@ export const API_TARGETS: readonly ApiTarget[] = [
     plugin: V,
     requests: VIDEOROOM_REQUESTS,
     samples: [
-      { request: 'create', room: 8001, description: 'fuzz', publishers: 3, bitrate: 128000, fir_freq: 10, audiocodec: 'opus', videocodec: 'vp8,h264', record: false, rec_dir: 'fuzz-rooms', allowed: ['t1'], metadata: { a: 1 } },
+      {
+        request: 'create',
+        room: 8001,
+        description: 'fuzz',
+        publishers: 3,
+        bitrate: 128000,
+        fir_freq: 10,
+        audiocodec: 'opus',
+        videocodec: 'vp8,h264',
+        record: false,
+        rec_dir: 'fuzz-rooms',
+        allowed: ['t1'],
+        metadata: { a: 1 },
+      },
       { request: 'edit', room: 8001, new_description: 'y', new_publishers: 4, new_bitrate: 256000, new_rec_dir: 'fuzz-rooms-2', new_lock_record: true },
       { request: 'join', ptype: 'publisher', room: 8001, id: 55, display: 'fuzz', metadata: { x: 'y' } },
       { request: 'joinandconfigure', ptype: 'publisher', room: 8001, audio: true, video: true, bitrate: 64000, record: true, filename: 'fuzz-pub' },
@@ -94,13 +138,108 @@ export const API_TARGETS: readonly ApiTarget[] = [
 
 // Names any plugin reads; a random body draws its fields from these, with values from `value` below.
 const FIELDS = [
-  'request', 'room', 'id', 'feed', 'feeds', 'publisher_id', 'private_id', 'stream_id', 'remote_id', 'mid', 'sub_mid', 'mindex', 'streams', 'media', 'descriptions', 'description',
-  'display', 'metadata', 'secret', 'pin', 'token', 'admin_key', 'allowed', 'action', 'permanent', 'is_private', 'ptype', 'type', 'audio', 'video', 'data', 'bitrate', 'record',
-  'filename', 'rec_dir', 'new_rec_dir', 'publishers', 'new_publishers', 'fir_freq', 'audiocodec', 'videocodec', 'substream', 'temporal', 'fallback', 'spatial_layer', 'temporal_layer',
-  'keyframe', 'svc', 'host', 'host_family', 'port', 'audio_port', 'video_port', 'data_port', 'audioport', 'videoport', 'dataport', 'rtcp_port', 'pt', 'ssrc', 'codec', 'fmtp', 'rtpmap',
-  'mcast', 'iface', 'url', 'rtsp_user', 'rtsp_pwd', 'simulcast', 'srtpsuite', 'srtpcrypto', 'offer_audio', 'offer_video', 'offer_data', 'send', 'mute', 'new_description', 'new_secret',
-  'new_pin', 'new_metadata', 'new_bitrate', 'new_is_private', 'new_lock_record', 'lock_record', 'audiolevel_event', 'require_pvtid', 'notify_joining', 'collision', 'threads',
-  'min_delay', 'max_delay', 'opusred', 'videoprofile', 'e2ee', 'dummy_publisher', 'dummy_streams', 'restart', 'update', 'close_pc', 'use_msid', 'autoupdate', 'playoutdelay_ext',
+  'request',
+  'room',
+  'id',
+  'feed',
+  'feeds',
+  'publisher_id',
+  'private_id',
+  'stream_id',
+  'remote_id',
+  'mid',
+  'sub_mid',
+  'mindex',
+  'streams',
+  'media',
+  'descriptions',
+  'description',
+  'display',
+  'metadata',
+  'secret',
+  'pin',
+  'token',
+  'admin_key',
+  'allowed',
+  'action',
+  'permanent',
+  'is_private',
+  'ptype',
+  'type',
+  'audio',
+  'video',
+  'data',
+  'bitrate',
+  'record',
+  'filename',
+  'rec_dir',
+  'new_rec_dir',
+  'publishers',
+  'new_publishers',
+  'fir_freq',
+  'audiocodec',
+  'videocodec',
+  'substream',
+  'temporal',
+  'fallback',
+  'spatial_layer',
+  'temporal_layer',
+  'keyframe',
+  'svc',
+  'host',
+  'host_family',
+  'port',
+  'audio_port',
+  'video_port',
+  'data_port',
+  'audioport',
+  'videoport',
+  'dataport',
+  'rtcp_port',
+  'pt',
+  'ssrc',
+  'codec',
+  'fmtp',
+  'rtpmap',
+  'mcast',
+  'iface',
+  'url',
+  'rtsp_user',
+  'rtsp_pwd',
+  'simulcast',
+  'srtpsuite',
+  'srtpcrypto',
+  'offer_audio',
+  'offer_video',
+  'offer_data',
+  'send',
+  'mute',
+  'new_description',
+  'new_secret',
+  'new_pin',
+  'new_metadata',
+  'new_bitrate',
+  'new_is_private',
+  'new_lock_record',
+  'lock_record',
+  'audiolevel_event',
+  'require_pvtid',
+  'notify_joining',
+  'collision',
+  'threads',
+  'min_delay',
+  'max_delay',
+  'opusred',
+  'videoprofile',
+  'e2ee',
+  'dummy_publisher',
+  'dummy_streams',
+  'restart',
+  'update',
+  'close_pc',
+  'use_msid',
+  'autoupdate',
+  'playoutdelay_ext',
 ] as const;
 
 const PORT_FIELDS = new Set(['port', 'audio_port', 'video_port', 'data_port', 'audioport', 'videoport', 'dataport', 'rtcp_port']);
@@ -109,11 +248,68 @@ const PORT_FIELDS = new Set(['port', 'audio_port', 'video_port', 'data_port', 'a
 const safeText = fc.string({ maxLength: 24, unit: fc.constantFrom(...'abcxyzABC019 -_.:@#%*,;=?!~\'"{}[]()<>é€\u0000\u200b\ud800'.split('')) });
 
 const NASTY: readonly unknown[] = [
-  '', ' ', 'null', 'undefined', 'NaN', '__proto__', 'constructor', 'toString', '0', '-1', '1e999', '0x10', '..', '.', 'rtsp://127.0.0.1:1/x', 'rtsp://', 'rtp://127.0.0.1:1',
-  '127.0.0.1', '::1', '[::1]', '232.1.2.3', 'ff05::1', '255.255.255.255', '0.0.0.0', '::', 'lo', 'eth0', 'x'.repeat(70_000), 'vp8,vp8,vp8,h264,av1,h265,vp9', 'opus,pcmu,pcma,g722,isac16,isac32,multiopus',
-  0, -1, 1, 2, 3, 1234, 65535, 65536, 2 ** 31, 2 ** 32, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER + 2, 1e308, -1e308, 0.5, -0.0, 1e-300,
-  true, false, null, [], {}, [[]], [{}], [null], [1, 2, 3], { mid: null }, { __proto__: { polluted: true } },
-  JSON.parse('{"__proto__": {"polluted": true}}'), Array.from({ length: 5000 }, (_, i) => i), Array.from({ length: 200 }, () => ({ feed: 1, mid: '0' })),
+  '',
+  ' ',
+  'null',
+  'undefined',
+  'NaN',
+  '__proto__',
+  'constructor',
+  'toString',
+  '0',
+  '-1',
+  '1e999',
+  '0x10',
+  '..',
+  '.',
+  'rtsp://127.0.0.1:1/x',
+  'rtsp://',
+  'rtp://127.0.0.1:1',
+  '127.0.0.1',
+  '::1',
+  '[::1]',
+  '232.1.2.3',
+  'ff05::1',
+  '255.255.255.255',
+  '0.0.0.0',
+  '::',
+  'lo',
+  'eth0',
+  'x'.repeat(70_000),
+  'vp8,vp8,vp8,h264,av1,h265,vp9',
+  'opus,pcmu,pcma,g722,isac16,isac32,multiopus',
+  0,
+  -1,
+  1,
+  2,
+  3,
+  1234,
+  65535,
+  65536,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  -(2 ** 53),
+  Number.MAX_SAFE_INTEGER + 2,
+  1e308,
+  -1e308,
+  0.5,
+  -0.0,
+  1e-300,
+  true,
+  false,
+  null,
+  [],
+  {},
+  [[]],
+  [{}],
+  [null],
+  [1, 2, 3],
+  { mid: null },
+  { __proto__: { polluted: true } },
+  JSON.parse('{"__proto__": {"polluted": true}}'),
+  Array.from({ length: 5000 }, (_, i) => i),
+  Array.from({ length: 200 }, () => ({ feed: 1, mid: '0' })),
   (() => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 5000; i++) deep = [deep];
@@ -140,7 +336,9 @@ function fieldValue(name: string): fc.Arbitrary<unknown> {
 }
 
 /** Some fields, with random values (ports only from values that bind nothing on this host's fixed ports). */
-const randomFields: fc.Arbitrary<Record<string, unknown>> = fc.array(fc.constantFrom(...FIELDS), { maxLength: 8 }).chain((names) => fc.tuple(...names.map((n) => fieldValue(n))).map((vs) => Object.fromEntries(names.map((n, i) => [n, vs[i]]))));
+const randomFields: fc.Arbitrary<Record<string, unknown>> = fc
+  .array(fc.constantFrom(...FIELDS), { maxLength: 8 })
+  .chain((names) => fc.tuple(...names.map((n) => fieldValue(n))).map((vs) => Object.fromEntries(names.map((n, i) => [n, vs[i]]))));
 
 type BodyMutation = (b: Record<string, unknown>) => Record<string, unknown>;
 const bodyMutation: fc.Arbitrary<BodyMutation> = fc.oneof(
@@ -201,7 +399,10 @@ class CollectingSink implements EventSink {
 /** A message the client got is a Janus answer, and no error text in it is an exception's. */
 export function checkMessage(m: JsonObject, context: string): void {
   const janus = m.janus;
-  assert.ok(typeof janus === 'string' && ['success', 'ack', 'error', 'event', 'hangup', 'detached', 'webrtcup', 'media', 'slowlink', 'timeout', 'trickle'].includes(janus), `${context}: not a Janus answer: ${describeInput(m, 300)}`);
+  assert.ok(
+    typeof janus === 'string' && ['success', 'ack', 'error', 'event', 'hangup', 'detached', 'webrtcup', 'media', 'slowlink', 'timeout', 'trickle'].includes(janus),
+    `${context}: not a Janus answer: ${describeInput(m, 300)}`,
+  );
   const text = JSON.stringify(m);
   if (janus === 'error') {
     const e = m.error as { code?: unknown; reason?: unknown } | undefined;
@@ -248,7 +449,10 @@ export function enterFuzzFolder(): string {
 /** An in-process server with the loopback guard on, for API fuzzing. */
 export async function startFuzzServer(): Promise<StartedServer> {
   installLoopbackGuard();
-  return startInProcess([['general.log_level', '0'], ['general.recordings_dir', process.cwd()]]);
+  return startInProcess([
+    ['general.log_level', '0'],
+    ['general.recordings_dir', process.cwd()],
+  ]);
 }
 
 /** Feeds `runs` bodies to one plugin through the gateway (a fresh handle every 40 inputs). */
@@ -294,7 +498,8 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
         }
         const request: JsonObject = { janus: 'message', session_id: session, handle_id: handle, body };
         // Now and then a broken SDP offer rides along (the plugin hands it to the media layer, which refuses it).
-        if (withJsep && typeof body === 'object' && body !== null && used % 7 === 0) request.jsep = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' };
+        if (withJsep && typeof body === 'object' && body !== null && used % 7 === 0)
+          request.jsep = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' };
         const t0 = performance.now();
         const reply = await call(request);
         let ms = performance.now() - t0;
@@ -340,7 +545,17 @@ export async function fuzzPluginApi(srv: StartedServer, t: ApiTarget, runs: numb
     const failure = result.failed
       ? `${errorText(result.errorInstance)}\n  body: ${describeInput(result.counterexample?.[0])}\n  replay: seed ${result.seed}, path "${result.counterexamplePath}"`
       : undefined;
-    return { name: t.name, runs: result.numRuns, seconds, inputsPerSecond: result.numRuns / seconds, slowestMs, slowestInput: describeInput(slowest, 200), answers, knownHits, ...(failure ? { failure } : {}) };
+    return {
+      name: t.name,
+      runs: result.numRuns,
+      seconds,
+      inputsPerSecond: result.numRuns / seconds,
+      slowestMs,
+      slowestInput: describeInput(slowest, 200),
+      answers,
+      knownHits,
+      ...(failure ? { failure } : {}),
+    };
   } finally {
     process.off('uncaughtException', onEscape);
     process.off('unhandledRejection', onEscape);

@@ -64,7 +64,12 @@ export function installLoopbackGuard(): void {
   (net.Socket.prototype as unknown as { connect: Connect }).connect = function (this: net.Socket, ...args: unknown[]): unknown {
     const first = args[0];
     const options = Array.isArray(first) ? (first[0] as Record<string, unknown>) : first;
-    const host = typeof options === 'object' && options !== null ? ((options as { host?: unknown }).host ?? ((options as { path?: unknown }).path !== undefined ? 'localhost' : '127.0.0.1')) : typeof args[1] === 'string' ? args[1] : '127.0.0.1';
+    const host =
+      typeof options === 'object' && options !== null
+        ? ((options as { host?: unknown }).host ?? ((options as { path?: unknown }).path !== undefined ? 'localhost' : '127.0.0.1'))
+        : typeof args[1] === 'string'
+          ? args[1]
+          : '127.0.0.1';
     if (loopback(host)) return tcpConnect.apply(this, args);
     blocked.connects++;
     process.nextTick(() => this.destroy(Object.assign(new Error(`connect ECONNREFUSED ${typeof host === 'string' ? host : inspect(host)} (loopback only)`), { code: 'ECONNREFUSED' })));

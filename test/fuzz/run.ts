@@ -25,7 +25,9 @@ if (chosen.length + chosenApi.length === 0) {
   process.exit(2);
 }
 
-process.stdout.write(`fuzzing ${chosen.length} parser targets, ${runs} inputs each, and ${chosenApi.length} API targets, ${apiRuns} bodies each (a call over ${HANG_MS} ms in its best of three timings is a hang), node ${process.version}\n`);
+process.stdout.write(
+  `fuzzing ${chosen.length} parser targets, ${runs} inputs each, and ${chosenApi.length} API targets, ${apiRuns} bodies each (a call over ${HANG_MS} ms in its best of three timings is a hang), node ${process.version}\n`,
+);
 let failed = 0;
 const started = performance.now();
 for (const t of chosen) {

@@ -3,7 +3,18 @@
 import { MJR_MAGIC } from '../../src/plugins/mjr/mjr-recorder.js';
 import { buildFir, buildNack, buildPli, buildReceiverReport, buildRemb, buildSenderReport } from '../../src/rtp/rtcp.js';
 import { buildBindingResponse } from '../../src/media/stun-binding.js';
-import { allocateRequest, buildStunMessage, channelBindRequest, channelDataHeader, CLASS_ERROR, CLASS_SUCCESS, createPermissionRequest, longTermKey, METHOD_ALLOCATE, sendIndication } from '../../src/media/turn-messages.js';
+import {
+  allocateRequest,
+  buildStunMessage,
+  channelBindRequest,
+  channelDataHeader,
+  CLASS_ERROR,
+  CLASS_SUCCESS,
+  createPermissionRequest,
+  longTermKey,
+  METHOD_ALLOCATE,
+  sendIndication,
+} from '../../src/media/turn-messages.js';
 import { oggPage } from '../helpers/ogg-page.js';
 import { oneByteExtensions, rtpPacket as rtpFromFields, twoByteExtensions } from '../../support/rtp-packets.js';
 
@@ -13,9 +24,16 @@ export const TRANSACTION_ID = Buffer.from('0123456789ab');
 export function rtpPacket(payload: Buffer, opts: { ext?: 'one' | 'two'; csrcs?: number; padding?: number; seq?: number; pt?: number } = {}): Buffer {
   const extension =
     opts.ext === 'one'
-      ? oneByteExtensions([{ id: 1, data: Buffer.from([0xaa]) }, { id: 2, data: Buffer.from([0x01, 0x02, 0x03]) }, { id: 3, data: Buffer.from([1, 2, 3, 4, 0]) }])
+      ? oneByteExtensions([
+          { id: 1, data: Buffer.from([0xaa]) },
+          { id: 2, data: Buffer.from([0x01, 0x02, 0x03]) },
+          { id: 3, data: Buffer.from([1, 2, 3, 4, 0]) },
+        ])
       : opts.ext === 'two'
-        ? twoByteExtensions([{ id: 1, data: Buffer.from([0xaa, 0xbb]) }, { id: 5, data: Buffer.from([9]) }])
+        ? twoByteExtensions([
+            { id: 1, data: Buffer.from([0xaa, 0xbb]) },
+            { id: 5, data: Buffer.from([9]) },
+          ])
         : undefined;
   const csrcs = Array.from({ length: opts.csrcs ?? 0 }, (_, i) => i + 1);
   return rtpFromFields({ payloadType: opts.pt ?? 96, marker: true, sequenceNumber: opts.seq ?? 4242, timestamp: 123456, ssrc: 0x11223344, csrcs, extension, padding: opts.padding, payload });
@@ -34,7 +52,12 @@ export const VP8_PAYLOADS = [
 export const VP9_PAYLOADS = [Buffer.from([0xaa, 0x80, 0x01, 0x22, 0x00]), Buffer.from([0xec, 0x81, 0x02, 0x14, 0x00]), Buffer.from([0x0c, 0x00]), Buffer.from([0xa8, 0x05, 0x52])];
 
 /** H.264 payloads: IDR, SPS, STAP-A with SPS+PPS+IDR, FU-A start of an IDR. */
-export const H264_PAYLOADS = [Buffer.from([0x65, 0x88, 0x84]), Buffer.from([0x67, 0x42, 0x00, 0x1f]), Buffer.from([0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x02, 0x68, 0xce, 0x00, 0x02, 0x65, 0x88]), Buffer.from([0x7c, 0x85, 0x88, 0x84])];
+export const H264_PAYLOADS = [
+  Buffer.from([0x65, 0x88, 0x84]),
+  Buffer.from([0x67, 0x42, 0x00, 0x1f]),
+  Buffer.from([0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x02, 0x68, 0xce, 0x00, 0x02, 0x65, 0x88]),
+  Buffer.from([0x7c, 0x85, 0x88, 0x84]),
+];
 
 export const RTP_SAMPLES = [
   rtpPacket(Buffer.from('hello')),
@@ -55,7 +78,7 @@ export const RTCP_SAMPLES = [
 ];
 
 function attributeValue(message: Buffer, type: number): Buffer {
-  for (let at = 20; at + 4 <= message.length; ) {
+  for (let at = 20; at + 4 <= message.length;) {
     const t = message.readUInt16BE(at);
     const len = message.readUInt16BE(at + 2);
     if (t === type) return message.subarray(at + 4, at + 4 + len);
@@ -78,8 +101,22 @@ export const STUN_SAMPLES = [
   createPermissionRequest(TRANSACTION_ID, peer6, auth),
   channelBindRequest(TRANSACTION_ID, 0x4001, peer4, auth),
   sendIndication(TRANSACTION_ID, peer6, Buffer.from('payload bytes')),
-  buildStunMessage(METHOD_ALLOCATE, CLASS_ERROR, TRANSACTION_ID, [[0x0009, errorCode], [0x0014, Buffer.from('example.org')], [0x0015, Buffer.from('nonce-1')]]),
-  buildStunMessage(METHOD_ALLOCATE, CLASS_SUCCESS, TRANSACTION_ID, [[0x0016, xorPeer6], [0x0020, xorPeer4], [0x000d, lifetime]], auth),
+  buildStunMessage(METHOD_ALLOCATE, CLASS_ERROR, TRANSACTION_ID, [
+    [0x0009, errorCode],
+    [0x0014, Buffer.from('example.org')],
+    [0x0015, Buffer.from('nonce-1')],
+  ]),
+  buildStunMessage(
+    METHOD_ALLOCATE,
+    CLASS_SUCCESS,
+    TRANSACTION_ID,
+    [
+      [0x0016, xorPeer6],
+      [0x0020, xorPeer4],
+      [0x000d, lifetime],
+    ],
+    auth,
+  ),
   Buffer.concat([channelDataHeader(0x4001, 5), Buffer.from('hello')]),
 ];
 
@@ -141,13 +178,19 @@ export const RTSP_SAMPLES = [
   '$\x00\x00\x04abcdRTSP/1.0 200 OK\r\nCSeq: 5\r\n\r\n',
 ];
 
-export const RTSP_SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=cam\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0IAH5WoFAFuQA==,aM48gA==\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=control:rtsp://127.0.0.1/cam/trackID=1\r\n';
-
+export const RTSP_SDP =
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=cam\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0IAH5WoFAFuQA==,aM48gA==\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=control:rtsp://127.0.0.1/cam/trackID=1\r\n';
 
 const opusHead = Buffer.concat([Buffer.from('OpusHead', 'latin1'), Buffer.from([1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0])]);
 const opusTags = Buffer.concat([Buffer.from('OpusTags', 'latin1'), Buffer.from([4, 0, 0, 0]), Buffer.from('test'), Buffer.from([0, 0, 0, 0])]);
 export const OGG_SAMPLES = [
-  Buffer.concat([oggPage(7, 0, [opusHead], 2), oggPage(7, 1, [opusTags]), oggPage(7, 2, [Buffer.from([0xfc, 1, 2, 3]), Buffer.from([0x78, 9, 9]), Buffer.alloc(300, 0xfc)]), oggPage(9, 0, [Buffer.from('other stream')], 2), oggPage(7, 3, [Buffer.from([0x0b, 0x83, 1])], 4)]),
+  Buffer.concat([
+    oggPage(7, 0, [opusHead], 2),
+    oggPage(7, 1, [opusTags]),
+    oggPage(7, 2, [Buffer.from([0xfc, 1, 2, 3]), Buffer.from([0x78, 9, 9]), Buffer.alloc(300, 0xfc)]),
+    oggPage(9, 0, [Buffer.from('other stream')], 2),
+    oggPage(7, 3, [Buffer.from([0x0b, 0x83, 1])], 4),
+  ]),
 ];
 
 export const JCFG_SAMPLES = [

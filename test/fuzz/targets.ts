@@ -32,7 +32,23 @@ import { buildBindingError, fingerprintValid, integrityValid, readStunMessage, v
 import { dtlsDatagramProblem, partialHandshakeFragments, withoutPlaintextRecords } from '../../src/media/dtls-check.js';
 import { sctpPacketProblem } from '../../src/media/sctp-check.js';
 import { bytesFrom, textFrom } from './mutate.js';
-import { H264_PAYLOADS, JCFG_SAMPLES, JSON_SAMPLES, mjrSample, OGG_SAMPLES, RTCP_SAMPLES, RTP_SAMPLES, RTSP_SAMPLES, RTSP_SDP, rtpPacket, SDP_OFFER, STUN_SAMPLES, TRANSACTION_ID, VP8_PAYLOADS, VP9_PAYLOADS } from './samples.js';
+import {
+  H264_PAYLOADS,
+  JCFG_SAMPLES,
+  JSON_SAMPLES,
+  mjrSample,
+  OGG_SAMPLES,
+  RTCP_SAMPLES,
+  RTP_SAMPLES,
+  RTSP_SAMPLES,
+  RTSP_SDP,
+  rtpPacket,
+  SDP_OFFER,
+  STUN_SAMPLES,
+  TRANSACTION_ID,
+  VP8_PAYLOADS,
+  VP9_PAYLOADS,
+} from './samples.js';
 
 export interface FuzzTarget<T = unknown> {
   readonly name: string;
@@ -63,7 +79,9 @@ const masterKey = Buffer.alloc(16, 7);
 const masterSalt = Buffer.alloc(14, 9);
 const cmKeys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, masterKey, masterSalt);
 const gcmKeys = deriveSessionKeys(SRTP_AEAD_AES_128_GCM, masterKey, masterSalt.subarray(0, 12));
-const srtpSamples = RTP_SAMPLES.flatMap((p) => [new SrtpRtpProtector(cmKeys).protect(p, p.length, 0), new SrtpRtpProtector(gcmKeys).protect(p, p.length, 0)]).filter((p): p is Buffer => p !== undefined);
+const srtpSamples = RTP_SAMPLES.flatMap((p) => [new SrtpRtpProtector(cmKeys).protect(p, p.length, 0), new SrtpRtpProtector(gcmKeys).protect(p, p.length, 0)]).filter(
+  (p): p is Buffer => p !== undefined,
+);
 const unprotectors = [new SrtpRtpUnprotector(cmKeys, 10), new SrtpRtpUnprotector(cmKeys, 4), new SrtpRtpUnprotector(gcmKeys)];
 
 const relayTable = relayExtensionTable(
@@ -77,10 +95,7 @@ const relayTable = relayExtensionTable(
 );
 
 // A DTLS ClientHello-sized handshake record and an alert; an SCTP packet with a DATA and a SACK chunk.
-const DTLS_SAMPLES = [
-  Buffer.from('16fefd000000000000000000190100000d000000000000000dfefd' + '00'.repeat(11), 'hex'),
-  Buffer.from('15fefd00010000000000010002' + '0100', 'hex'),
-];
+const DTLS_SAMPLES = [Buffer.from('16fefd000000000000000000190100000d000000000000000dfefd' + '00'.repeat(11), 'hex'), Buffer.from('15fefd00010000000000010002' + '0100', 'hex')];
 const SCTP_SAMPLES = [
   Buffer.from('13881388' + '00000001' + '00000000' + '00030014' + '00000001' + '0000' + '0000' + '00000033' + '61626364' + '03000010' + '00000001' + '0000ffff' + '00000000', 'hex'),
 ];
@@ -131,21 +146,46 @@ export const TARGETS: readonly FuzzTarget[] = [
       if (d) assert.ok(['drop', 'pass', 'pass-and-mark'].includes(filter.decide(d)));
     }
   }),
-  target('temporal-layer-filter', 'src/forwarding/temporal-layer-filter.ts', fc.tuple(fc.array(bytesFrom(VP8_PAYLOADS.map((p) => rtpPacket(p)), 64), { maxLength: 8 }), fc.integer({ min: -1, max: 3 })), ([packets, targetLayer]) => {
-    const filter = new TemporalLayerFilter();
-    filter.target = targetLayer;
-    for (const p of packets) {
-      const out = filter.filterPacket(Buffer.from(p), p.length % 2 === 0 ? 'in-place' : 'copy');
-      if (out) assert.equal(out.length, p.length);
-    }
-  }),
+  target(
+    'temporal-layer-filter',
+    'src/forwarding/temporal-layer-filter.ts',
+    fc.tuple(
+      fc.array(
+        bytesFrom(
+          VP8_PAYLOADS.map((p) => rtpPacket(p)),
+          64,
+        ),
+        { maxLength: 8 },
+      ),
+      fc.integer({ min: -1, max: 3 }),
+    ),
+    ([packets, targetLayer]) => {
+      const filter = new TemporalLayerFilter();
+      filter.target = targetLayer;
+      for (const p of packets) {
+        const out = filter.filterPacket(Buffer.from(p), p.length % 2 === 0 ? 'in-place' : 'copy');
+        if (out) assert.equal(out.length, p.length);
+      }
+    },
+  ),
   target(
     'simulcast-selector',
     'src/forwarding/simulcast-selector.ts',
-    fc.array(fc.tuple(fc.oneof(fc.integer({ min: -2, max: 4 }), fc.integer(), fc.double()), fc.boolean(), fc.integer({ min: 0, max: 2000 }), fc.option(fc.oneof(fc.integer({ min: -1, max: 4 }), fc.double()), { nil: undefined })), { maxLength: 16 }),
+    fc.array(
+      fc.tuple(
+        fc.oneof(fc.integer({ min: -2, max: 4 }), fc.integer(), fc.double()),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 2000 }),
+        fc.option(fc.oneof(fc.integer({ min: -1, max: 4 }), fc.double()), { nil: undefined }),
+      ),
+      { maxLength: 16 },
+    ),
     (steps) => {
       let now = 0;
-      const selector = new SimulcastSelector(() => {}, () => now);
+      const selector = new SimulcastSelector(
+        () => {},
+        () => now,
+      );
       for (const [layer, keyframe, advance, retarget] of steps) {
         now += advance;
         if (retarget !== undefined) selector.setTarget(retarget);

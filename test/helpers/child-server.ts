@@ -24,12 +24,14 @@ export async function freePort(): Promise<number> {
 /** Distinct TCP ports that were free a moment ago (all held open together, so no two are the same). */
 export async function freePorts(n: number): Promise<number[]> {
   const held = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<Server>((resolve, reject) => {
-        const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve(s));
-      }),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
     ),
   );
   const ports = held.map((s) => (s.address() as AddressInfo).port);

@@ -49,8 +49,14 @@ export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
       if (client.channel.readyState === 'open' && seq % 10 === 0 && dataBack.length === 0) client.channel.send('hi there');
       await sleep(20);
     }
-    assert.ok(audioBack.some((p) => p.startsWith('audio-')), `audio echoed: ${audioBack.length}`);
-    assert.ok(videoBack.some((p) => p.startsWith('video-')), `video echoed: ${videoBack.length}`);
+    assert.ok(
+      audioBack.some((p) => p.startsWith('audio-')),
+      `audio echoed: ${audioBack.length}`,
+    );
+    assert.ok(
+      videoBack.some((p) => p.startsWith('video-')),
+      `video echoed: ${videoBack.length}`,
+    );
     assert.equal(dataBack[0], `${DATA_PREFIX}hi there`);
     await c.wait((m) => m.janus === 'media' && m.type === 'audio' && m.receiving === true, 5000, 'media audio receiving');
 

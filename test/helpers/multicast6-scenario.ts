@@ -35,7 +35,7 @@ const deadline = Date.now() + 3000;
 let counts: number[] = [];
 while (Date.now() < deadline) {
   counts = [];
-  for (const id of ids) counts.push(((((await send({ request: 'info', id })).info as Msg).media as Array<{ packets: number }>)[0]?.packets ?? 0));
+  for (const id of ids) counts.push((((await send({ request: 'info', id })).info as Msg).media as Array<{ packets: number }>)[0]?.packets ?? 0);
   if (counts.every((n) => n >= 10)) break;
   await sleep(100);
 }

@@ -51,7 +51,9 @@ export function rawConnect(port: number, host = '127.0.0.1'): Promise<RawClient>
 export async function rawWebSocket(port: number, protocol = 'janus-protocol'): Promise<RawClient & { headerLength: number }> {
   const c = await rawConnect(port);
   const key = randomBytes(16).toString('base64');
-  c.socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
+  c.socket.write(
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+  );
   const deadline = Date.now() + 5000;
   for (;;) {
     const text = c.received().toString('latin1');

@@ -162,10 +162,7 @@ class Soak {
     const run = kind === 'echotest' ? echotestCycle : kind === 'streaming' ? streamingCycle : videoroomCycle;
     let guard: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        run(this.context()),
-        new Promise((_, reject) => (guard = setTimeout(() => reject(new Error(`cycle still running after ${CYCLE_GUARD_MS} ms`)), CYCLE_GUARD_MS))),
-      ]);
+      await Promise.race([run(this.context()), new Promise((_, reject) => (guard = setTimeout(() => reject(new Error(`cycle still running after ${CYCLE_GUARD_MS} ms`)), CYCLE_GUARD_MS)))]);
       this.stats.done++;
       this.stats.byKind[kind].done++;
     } catch (err) {

@@ -1,16 +1,7 @@
 // The soak's cycles, each one whole client life on a fresh WebSocket: create session, attach, a real werift
 // PeerConnection with media checked end to end, detach, destroy. Some cycles vary the ending (hangup first, or
 // the client just vanishes) and some inject garbage through the connected client's own socket mid-call.
-import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtpHeader,
-  RtpPacket,
-  useOPUS,
-  useSdesMid,
-  useVP8,
-  type MediaStreamTrack,
-} from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack } from 'werift';
 import type { Network } from '../../src/net/network.js';
 import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
@@ -226,7 +217,9 @@ export async function videoroomCycle(ctx: CycleContext): Promise<void> {
     const vpt = video.sender.codec?.payloadType ?? 96;
     sending = setInterval(() => {
       const s = ++seq;
-      void audio.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, marker: false }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff]))).catch(() => undefined);
+      void audio.sender
+        .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, marker: false }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
+        .catch(() => undefined);
       void video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
     }, 20);
 

@@ -114,7 +114,11 @@ export function compare(baseline: ResourceSnapshot, end: ResourceSnapshot, heapM
   const extraUdp = end.udpSockets.filter((s) => !baseline.udpSockets.includes(s));
   const goneUdp = baseline.udpSockets.filter((s) => !end.udpSockets.includes(s));
   if (extraUdp.length > 0 || goneUdp.length > 0 || end.udpSockets.length !== baseline.udpSockets.length) {
-    leaks.push(`UDP sockets: ${baseline.udpSockets.length} → ${end.udpSockets.length}` + (extraUdp.length > 0 ? ` (new: ${extraUdp.slice(0, 20).join(', ')})` : '') + (goneUdp.length > 0 ? ` (gone: ${goneUdp.slice(0, 20).join(', ')})` : ''));
+    leaks.push(
+      `UDP sockets: ${baseline.udpSockets.length} → ${end.udpSockets.length}` +
+        (extraUdp.length > 0 ? ` (new: ${extraUdp.slice(0, 20).join(', ')})` : '') +
+        (goneUdp.length > 0 ? ` (gone: ${goneUdp.slice(0, 20).join(', ')})` : ''),
+    );
   }
   for (const d of countDifferences(baseline.activeResources, end.activeResources)) leaks.push(`active resources: ${d}`);
   const heapGrowth = end.heapUsed - baseline.heapUsed;

@@ -81,7 +81,9 @@ async function main(): Promise<number> {
   const o = parseOptions();
   const t0 = Date.now();
   const say = (line: string): void => console.log(`[soak ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}`);
-  say(`cycles ${o.cycles}, concurrency ${o.concurrency}, mix ${JSON.stringify(o.mix)}, garbage ${o.garbageRate}/s, peer garbage in ${o.injectShare * 100} % of cycles, seed ${o.seed}, at most ${o.maxSeconds} s`);
+  say(
+    `cycles ${o.cycles}, concurrency ${o.concurrency}, mix ${JSON.stringify(o.mix)}, garbage ${o.garbageRate}/s, peer garbage in ${o.injectShare * 100} % of cycles, seed ${o.seed}, at most ${o.maxSeconds} s`,
+  );
 
   const srv = await startInProcess();
   const watchdog = startStallWatchdog(o.stallSeconds * 1000);
@@ -145,7 +147,9 @@ async function main(): Promise<number> {
     if (Date.now() - lastProgress < 10_000) return;
     lastProgress = Date.now();
     const elapsed = (Date.now() - runStart) / 1000;
-    say(`${s.done + s.failed}/${o.cycles} cycles (${s.failed} failed), ${(s.done / Math.max(elapsed, 1)).toFixed(1)}/s, sessions ${srv.server.gateway.sessions.size}, heap ${mib(process.memoryUsage().heapUsed)}, garbage ${Object.values(s.garbage).reduce((a, b) => a + (b ?? 0), 0)} + ${s.garbageFromPeers} from peers`);
+    say(
+      `${s.done + s.failed}/${o.cycles} cycles (${s.failed} failed), ${(s.done / Math.max(elapsed, 1)).toFixed(1)}/s, sessions ${srv.server.gateway.sessions.size}, heap ${mib(process.memoryUsage().heapUsed)}, garbage ${Object.values(s.garbage).reduce((a, b) => a + (b ?? 0), 0)} + ${s.garbageFromPeers} from peers`,
+    );
   };
 
   let runStart = Date.now();

@@ -104,9 +104,7 @@ export class OfferAnswerer {
       if (endpoints.count === 0) throw new Error('no local address to gather ICE candidates on');
       const final = finishAnswer(local, plan);
       this.answered = { plan, direction };
-      ctx.negotiated = plan.media
-        .filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application'))
-        .map((p) => describeNegotiated(p, plan));
+      ctx.negotiated = plan.media.filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application')).map((p) => describeNegotiated(p, plan));
       startConnecting(this.parts);
       return final;
     } catch (err) {

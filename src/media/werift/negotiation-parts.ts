@@ -22,7 +22,12 @@ export interface NegotiationParts {
 
 /** Makes werift gather on our own sockets only, with the inbound gate in front. */
 export function gatherOnOurSockets(parts: NegotiationParts, pc: RTCPeerConnection): void {
-  takeOverIceGathering(pc, () => parts.endpoints.open(), (msg) => parts.ctx.log('error', msg), parts.gate);
+  takeOverIceGathering(
+    pc,
+    () => parts.endpoints.open(),
+    (msg) => parts.ctx.log('error', msg),
+    parts.gate,
+  );
 }
 
 /** Both descriptions are set: connect within the deadlines, and add the candidates that came early. */

@@ -33,7 +33,7 @@ export class RtpSendPath {
     try {
       const master = localSrtpMaster(dtls);
       if (!master) {
-        ctx.log('verbose', 'SRTP profile not handled by the fast sender; using the stack\'s sender');
+        ctx.log('verbose', "SRTP profile not handled by the fast sender; using the stack's sender");
         return;
       }
       this.srtp = new SrtpRtpProtector(deriveSessionKeys(master.profile, master.key, master.salt));

@@ -124,7 +124,7 @@ export function rawRtpOf(rtp: RtpPacket): Buffer | undefined {
   const start = payload.byteOffset - h.payloadOffset;
   if (start < 0 || h.payloadOffset < 12) return undefined;
   const raw = Buffer.from(payload.buffer, start, h.payloadOffset + payload.length + (h.paddingSize ?? 0));
-  if ((raw[0] >> 6) !== 2 || (raw[1] & 0x7f) !== h.payloadType || ((raw[2] << 8) | raw[3]) !== h.sequenceNumber || raw.readUInt32BE(8) !== h.ssrc) return undefined;
+  if (raw[0] >> 6 !== 2 || (raw[1] & 0x7f) !== h.payloadType || ((raw[2] << 8) | raw[3]) !== h.sequenceNumber || raw.readUInt32BE(8) !== h.ssrc) return undefined;
   return raw;
 }
 

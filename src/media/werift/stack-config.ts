@@ -1,25 +1,10 @@
 // The werift configuration of one PeerConnection: codecs and header extensions derived from an offer plan or
 // from the tracks the server offers, and the ICE settings Portunus always imposes.
-import {
-  RTCRtpCodecParameters,
-  RTCRtpHeaderExtensionParameters,
-  type PeerConfig,
-  type RTCRtcpFeedback,
-} from 'werift';
+import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, type PeerConfig, type RTCRtcpFeedback } from 'werift';
 import { findCodec, type CodecEntry } from '../../forwarding/codec-registry.js';
 import type { OfferPlan } from '../offer-plan.js';
 import type { OfferTrackSpec } from '../peer-types.js';
-import {
-  EXT_ABS_SEND_TIME,
-  EXT_AUDIO_LEVEL,
-  EXT_MID,
-  EXT_PLAYOUT_DELAY,
-  EXT_REPAIRED_RID,
-  EXT_RID,
-  EXT_TWCC,
-  EXT_VIDEO_ORIENTATION,
-  OFFER_EXTENSION_IDS,
-} from '../../rtp/header-extensions.js';
+import { EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID, EXT_PLAYOUT_DELAY, EXT_REPAIRED_RID, EXT_RID, EXT_TWCC, EXT_VIDEO_ORIENTATION, OFFER_EXTENSION_IDS } from '../../rtp/header-extensions.js';
 
 export { EXT_TWCC };
 

@@ -87,8 +87,10 @@ export function opusPacketSamples(packet: Buffer): number {
   const toc = packet[0];
   const config = toc >> 3;
   let frameSamples: number;
-  if (config < 12) frameSamples = [480, 960, 1920, 2880][config & 3]; // SILK: 10/20/40/60 ms
-  else if (config < 16) frameSamples = (config & 1) === 0 ? 480 : 960; // Hybrid: 10/20 ms
+  if (config < 12)
+    frameSamples = [480, 960, 1920, 2880][config & 3]; // SILK: 10/20/40/60 ms
+  else if (config < 16)
+    frameSamples = (config & 1) === 0 ? 480 : 960; // Hybrid: 10/20 ms
   else frameSamples = [120, 240, 480, 960][config & 3]; // CELT: 2.5/5/10/20 ms
   const code = toc & 3;
   let count: number;

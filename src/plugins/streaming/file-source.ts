@@ -56,7 +56,13 @@ export function createFileMountpoint(state: StreamingState, body: JsonObject, ki
     fmtp: typeof body.audiofmtp === 'string' ? body.audiofmtp : undefined,
     datatype: 'text',
   };
-  const stream = new StreamSource(config, undefined, undefined, (s, p) => mp.fanOut(s, p), (m) => state.log.warn(`mountpoint ${id}: ${m}`));
+  const stream = new StreamSource(
+    config,
+    undefined,
+    undefined,
+    (s, p) => mp.fanOut(s, p),
+    (m) => state.log.warn(`mountpoint ${id}: ${m}`),
+  );
   mp.streams.push(stream);
   mp.file = { kind, filename, audio, pt };
   if (kind === 'live') {

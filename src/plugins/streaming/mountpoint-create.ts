@@ -39,7 +39,8 @@ export async function createMountpoint(state: StreamingState, body: JsonObject, 
     if (typeof body[k] === 'number' && body[k] < 0) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (${k} should be a positive integer)`);
   }
   if (typeof body.bufferkf_ms === 'number' && body.bufferkf_ms > MAX_BUFFERKF_MS) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (bufferkf_ms should be at most ${MAX_BUFFERKF_MS})`);
-  if (typeof body.bufferkf_bytes === 'number' && body.bufferkf_bytes > MAX_BUFFERKF_BYTES) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (bufferkf_bytes should be at most ${MAX_BUFFERKF_BYTES})`);
+  if (typeof body.bufferkf_bytes === 'number' && body.bufferkf_bytes > MAX_BUFFERKF_BYTES)
+    throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (bufferkf_bytes should be at most ${MAX_BUFFERKF_BYTES})`);
   if (body.permanent === true && !state.store) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
   if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand' && body.type !== 'rtsp') {
     throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}'`);

@@ -12,7 +12,10 @@ import { errorText } from '../../logging/error-text.js';
 
 /** `recording` start/stop: .mjr files per stream, as Janus writes them (janus-pp-rec reads them). */
 export function recordingRequest(state: StreamingState, body: JsonObject): JsonObject {
-  check(body, [{ name: 'action', type: 'string', required: true }, { name: 'media', type: 'array' }]);
+  check(body, [
+    { name: 'action', type: 'string', required: true },
+    { name: 'media', type: 'array' },
+  ]);
   requireBounded(body);
   const mp = state.lookup(body, true);
   if (mp.file) throw new StreamingError(E.INVALID_REQUEST, 'Recording is only available on RTP-based live streams');

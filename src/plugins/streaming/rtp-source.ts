@@ -75,7 +75,13 @@ export async function openStream(state: StreamingState, mp: Mountpoint, parsed: 
     if (err instanceof BindError) throw new StreamingError(E.CANT_CREATE, `Can't add 'rtp' stream, error creating data source stream: ${err.message}`);
     throw err;
   }
-  const source = new StreamSource(config, rtp, rtcp, (s, p) => mp.fanOut(s, p), (m) => state.log.warn(`mountpoint ${mp.id}: ${m}`));
+  const source = new StreamSource(
+    config,
+    rtp,
+    rtcp,
+    (s, p) => mp.fanOut(s, p),
+    (m) => state.log.warn(`mountpoint ${mp.id}: ${m}`),
+  );
   if (mp.srtp) {
     // One SDES key both ways, as Janus uses it: media from the source, keyframe requests to it.
     source.srtp = new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, mp.srtp.key, mp.srtp.salt), mp.srtp.suite === 32 ? 4 : 10);

@@ -51,7 +51,12 @@ export function parseStream(raw: unknown, top: JsonObject): ParsedStream {
     if (raw.port2 === undefined || raw.port3 === undefined) throw new StreamingError(E.MISSING_ELEMENT, 'Missing mandatory element (port2 and port3 for simulcast)');
     layerPorts = [raw.port2 as number, raw.port3 as number];
   }
-  for (const [name, p] of [['port', port], ['rtcpport', rtcpPort], ['port2', layerPorts?.[0]], ['port3', layerPorts?.[1]]] as const) {
+  for (const [name, p] of [
+    ['port', port],
+    ['rtcpport', rtcpPort],
+    ['port2', layerPorts?.[0]],
+    ['port3', layerPorts?.[1]],
+  ] as const) {
     if (p !== undefined && !isPort(p)) throw new StreamingError(E.INVALID_ELEMENT, `Invalid element type (${name} should be a port number 0-65535)`);
   }
   const mid = raw.mid as string;
@@ -67,7 +72,7 @@ export function parseStream(raw: unknown, top: JsonObject): ParsedStream {
     codec = findCodec(type, codecText);
     if (!codec) throw new StreamingError(E.CANT_CREATE, `Can't add 'rtp' stream, error creating data source stream: unsupported ${type} codec '${codecText}'`);
   }
-  const datatypeRaw = (raw.datatype ?? top.datatype);
+  const datatypeRaw = raw.datatype ?? top.datatype;
   const datatype = datatypeRaw === 'binary' ? 'binary' : 'text';
   if (datatypeRaw !== undefined && datatypeRaw !== 'text' && datatypeRaw !== 'binary') throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (datatype can only be text or binary)');
   return {

@@ -39,7 +39,6 @@ export interface RtspSelection {
   readonly targets: readonly RtspSetupTarget[];
 }
 
-
 export interface RtspClientOptions {
   /** Opens a TCP connection to the server; called again for redirects and for every reconnection. */
   readonly connect: (host: string, port: number) => Promise<TcpConnection>;

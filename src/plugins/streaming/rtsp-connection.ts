@@ -1,16 +1,7 @@
 // One TCP connection to an RTSP server, as the client session (rtsp-client.ts) uses it: requests and their
 // replies, requests of the server, and the Authorization every request carries once a challenge was answered.
 import type { TcpConnection } from '../../plugin-api/index.js';
-import {
-  buildRtspRequest,
-  buildRtspResponse,
-  headerValues,
-  interleavedLength,
-  parseRtspMessage,
-  RtspError,
-  type RtspRequest,
-  type RtspResponse,
-} from './rtsp-protocol.js';
+import { buildRtspRequest, buildRtspResponse, headerValues, interleavedLength, parseRtspMessage, RtspError, type RtspRequest, type RtspResponse } from './rtsp-protocol.js';
 import { authorizationFor, parseChallenges, pickChallenge, type AuthChallenge } from './rtsp-auth.js';
 import { errorText } from '../../logging/error-text.js';
 
@@ -89,11 +80,7 @@ export class RtspConnection {
     if (!challenge) return first.r;
     const before = first.answered;
     // The same challenge refused again means wrong credentials, unless the server says the nonce went stale.
-    const again =
-      before !== undefined &&
-      before.scheme === challenge.scheme &&
-      before.params.get('nonce') === challenge.params.get('nonce') &&
-      challenge.params.get('stale')?.toLowerCase() !== 'true';
+    const again = before !== undefined && before.scheme === challenge.scheme && before.params.get('nonce') === challenge.params.get('nonce') && challenge.params.get('stale')?.toLowerCase() !== 'true';
     if (again) return first.r;
     this.auth = { challenge, cnonce: Math.random().toString(16).slice(2, 18).padEnd(16, '0'), nc: 0 };
     return (await this.send(method, uri, headers)).r;

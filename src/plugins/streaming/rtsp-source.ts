@@ -100,7 +100,9 @@ export async function createRtspMountpoint(state: StreamingState, body: JsonObje
       }),
     onLost: (why) => state.log.warn(`mountpoint ${id}: RTSP session lost (${why}); setting it up again every ${reconnectDelay} s`),
     onRestored: (before) =>
-      state.log.info(`mountpoint ${id}: RTSP session ${before ? 're-established' : 'established'}: ${mp.streams.map((s) => `${s.config.type} ${s.config.codec?.name} on port ${s.rtp?.port}`).join(', ')}`),
+      state.log.info(
+        `mountpoint ${id}: RTSP session ${before ? 're-established' : 'established'}: ${mp.streams.map((s) => `${s.config.type} ${s.config.codec?.name} on port ${s.rtp?.port}`).join(', ')}`,
+      ),
     onRetryFailed: (why) => state.log.verbose(`mountpoint ${id}: RTSP reconnection failed: ${why}`),
     onServerRequest: (req) => state.log.verbose(`mountpoint ${id}: the RTSP server sent ${req.method}`),
   });

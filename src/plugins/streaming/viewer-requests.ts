@@ -17,7 +17,11 @@ export interface ViewerReply {
 
 export async function watchRequest(state: StreamingState, handle: PluginHandle, v: Viewer, message: PluginMessage): Promise<ViewerReply> {
   const body = message.body;
-  check(body, [{ name: 'pin', type: 'string' }, { name: 'media', type: 'string-array' }, { name: 'restart', type: 'boolean' }]);
+  check(body, [
+    { name: 'pin', type: 'string' },
+    { name: 'media', type: 'string-array' },
+    { name: 'restart', type: 'boolean' },
+  ]);
   const mp = state.mountpoints.get(state.idOf(body, true)!);
   if (!mp) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(body.id)}`);
   requireSecret(body, 'pin', mp.settings.pin);

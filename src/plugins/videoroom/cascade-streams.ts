@@ -42,7 +42,14 @@ export function parseRemoteStream(room: Room, e: JsonObject, index: number): Pub
     const known: readonly string[] = type === 'audio' ? AUDIO_CODECS : VIDEO_CODECS;
     if (!known.includes(name) || DEFAULT_PT[name] === undefined) throw new VideoRoomError(E.MISSING_ELEMENT, `Invalid codec (${name})`);
     allowed = (type === 'audio' ? room.settings.audioCodecs : room.settings.videoCodecs).includes(name);
-    const fmtp = name === 'opus' ? [e.stereo === true ? 'stereo=1' : '', e.fec === true ? 'useinbandfec=1' : '', e.dtx === true ? 'usedtx=1' : ''].filter((x) => x).join(';') : name === 'h264' && typeof e.h264_profile === 'string' ? `profile-level-id=${e.h264_profile};packetization-mode=1` : name === 'vp9' && typeof e.vp9_profile === 'string' ? `profile-id=${e.vp9_profile}` : undefined;
+    const fmtp =
+      name === 'opus'
+        ? [e.stereo === true ? 'stereo=1' : '', e.fec === true ? 'useinbandfec=1' : '', e.dtx === true ? 'usedtx=1' : ''].filter((x) => x).join(';')
+        : name === 'h264' && typeof e.h264_profile === 'string'
+          ? `profile-level-id=${e.h264_profile};packetization-mode=1`
+          : name === 'vp9' && typeof e.vp9_profile === 'string'
+            ? `profile-id=${e.vp9_profile}`
+            : undefined;
     codec = { name, pt: DEFAULT_PT[name], clockRate: CLOCK_RATE[name] ?? 90000, channels: name === 'opus' ? 2 : undefined, fmtp: fmtp || undefined };
   }
   // Stream m-lines here are numbered in the order given, whatever the sender called them.

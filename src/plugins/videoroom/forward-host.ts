@@ -7,7 +7,8 @@ import { E, VideoRoomError } from './errors.js';
  * network's resolver (the user's choice).
  */
 export async function resolveHost(network: Network, host: string, family: unknown): Promise<string> {
-  if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') throw new VideoRoomError(E.INVALID_ELEMENT, `Unsupported protocol family (${typeof family === 'string' ? family : JSON.stringify(family)})`);
+  if (family !== undefined && family !== 'ipv4' && family !== 'ipv6')
+    throw new VideoRoomError(E.INVALID_ELEMENT, `Unsupported protocol family (${typeof family === 'string' ? family : JSON.stringify(family)})`);
   let address = host;
   if (isIP(host) === 0) {
     try {

@@ -104,7 +104,12 @@ export class Forwarders {
   }
 
   async rtpForward(room: Room, p: Publisher, body: JsonObject): Promise<JsonObject> {
-    check(body, [{ name: 'host', type: 'string', required: true }, { name: 'host_family', type: 'string' }, { name: 'streams', type: 'array' }, { name: 'simulcast', type: 'boolean' }]);
+    check(body, [
+      { name: 'host', type: 'string', required: true },
+      { name: 'host_family', type: 'string' },
+      { name: 'streams', type: 'array' },
+      { name: 'simulcast', type: 'boolean' },
+    ]);
     if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
     const defaults = parseSrtp(body);
     const entries: JsonObject[] = Array.isArray(body.streams) ? body.streams.map((e) => (isJsonObject(e) ? e : {})) : this.legacyStreams(p, body);
@@ -141,8 +146,10 @@ export class Forwarders {
         specs.push({ stream, target: { ...base, port: e.port as number, substream: 2 }, rtcpPort });
       } else if (layered) {
         specs.push({ stream, target: { ...base, port: e.port as number, substream: 0 }, rtcpPort });
-        if (typeof e.port_2 === 'number') specs.push({ stream, target: { ...base, port: e.port_2, substream: 1, ssrc: typeof e.ssrc_2 === 'number' ? e.ssrc_2 : base.ssrc, pt: typeof e.pt_2 === 'number' ? e.pt_2 : base.pt } });
-        if (typeof e.port_3 === 'number') specs.push({ stream, target: { ...base, port: e.port_3, substream: 2, ssrc: typeof e.ssrc_3 === 'number' ? e.ssrc_3 : base.ssrc, pt: typeof e.pt_3 === 'number' ? e.pt_3 : base.pt } });
+        if (typeof e.port_2 === 'number')
+          specs.push({ stream, target: { ...base, port: e.port_2, substream: 1, ssrc: typeof e.ssrc_2 === 'number' ? e.ssrc_2 : base.ssrc, pt: typeof e.pt_2 === 'number' ? e.pt_2 : base.pt } });
+        if (typeof e.port_3 === 'number')
+          specs.push({ stream, target: { ...base, port: e.port_3, substream: 2, ssrc: typeof e.ssrc_3 === 'number' ? e.ssrc_3 : base.ssrc, pt: typeof e.pt_3 === 'number' ? e.pt_3 : base.pt } });
       } else {
         specs.push({ stream, target: { ...base, port: e.port as number, substream: stream.simulcast ? 0 : undefined }, rtcpPort });
       }
@@ -184,7 +191,19 @@ export class Forwarders {
     const data = p.streams.find((s) => s.type === 'data');
     if (audio && typeof body.audio_port === 'number') out.push({ mid: audio.mid, port: body.audio_port, rtcp_port: body.audio_rtcp_port, ssrc: body.audio_ssrc, pt: body.audio_pt });
     if (video && typeof body.video_port === 'number') {
-      out.push({ mid: video.mid, port: body.video_port, rtcp_port: body.video_rtcp_port, ssrc: body.video_ssrc, pt: body.video_pt, port_2: body.video_port_2, ssrc_2: body.video_ssrc_2, pt_2: body.video_pt_2, port_3: body.video_port_3, ssrc_3: body.video_ssrc_3, pt_3: body.video_pt_3 });
+      out.push({
+        mid: video.mid,
+        port: body.video_port,
+        rtcp_port: body.video_rtcp_port,
+        ssrc: body.video_ssrc,
+        pt: body.video_pt,
+        port_2: body.video_port_2,
+        ssrc_2: body.video_ssrc_2,
+        pt_2: body.video_pt_2,
+        port_3: body.video_port_3,
+        ssrc_3: body.video_ssrc_3,
+        pt_3: body.video_pt_3,
+      });
     }
     if (data && typeof body.data_port === 'number') out.push({ mid: data.mid, port: body.data_port });
     return out;

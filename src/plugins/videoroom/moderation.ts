@@ -22,7 +22,10 @@ export function kick(vr: VideoRoomState, body: JsonObject): JsonObject {
 }
 
 export function moderate(vr: VideoRoomState, body: JsonObject): JsonObject {
-  check(body, [{ name: 'mid', type: 'string', required: true }, { name: 'mute', type: 'boolean', required: true }]);
+  check(body, [
+    { name: 'mid', type: 'string', required: true },
+    { name: 'mute', type: 'boolean', required: true },
+  ]);
   const room = lookupRoom(vr, body, true);
   const id = userIdOf(vr, body, 'id', true)!;
   const p = room.participants.get(id);

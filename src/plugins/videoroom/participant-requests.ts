@@ -23,7 +23,10 @@ export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: Js
     { name: 'audio_active_packets', type: 'positive' },
     { name: 'audio_level_average', type: 'positive' },
   ]);
-  checkRanges(body, [['audio_active_packets', RANGES.audio_active_packets], ['audio_level_average', RANGES.audio_level_average]]);
+  checkRanges(body, [
+    ['audio_active_packets', RANGES.audio_active_packets],
+    ['audio_level_average', RANGES.audio_level_average],
+  ]);
   checkStored(body, ['display', 'metadata']);
   const room = lookupRoom(vr, body, false);
   checkJoinAccess(room, body);
@@ -49,7 +52,10 @@ export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: Js
     description: room.settings.description,
     id,
     private_id: privateId,
-    publishers: room.activePublishers().filter((x) => x !== p).map((x) => x.describe()),
+    publishers: room
+      .activePublishers()
+      .filter((x) => x !== p)
+      .map((x) => x.describe()),
   };
   if (room.settings.notifyJoining) {
     data.attendees = [...room.participants.values()].filter((x) => x !== p && !x.active).map((x) => x.identity());

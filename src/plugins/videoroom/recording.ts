@@ -64,7 +64,11 @@ export function recordingFolder(vr: VideoRoomState, recDir: string | undefined, 
  * room secret), either needs the secret; the file name (a client's) must stay inside the room's folder.
  */
 export function recordingChange(room: Room, body: JsonObject): { record?: boolean; filename?: string } {
-  check(body, [{ name: 'record', type: 'boolean' }, { name: 'filename', type: 'string' }, { name: 'secret', type: 'string' }]);
+  check(body, [
+    { name: 'record', type: 'boolean' },
+    { name: 'filename', type: 'string' },
+    { name: 'secret', type: 'string' },
+  ]);
   const record = typeof body.record === 'boolean' ? body.record : undefined;
   const filename = typeof body.filename === 'string' ? body.filename : undefined;
   if (record === undefined && filename === undefined) return {};

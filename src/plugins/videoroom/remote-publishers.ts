@@ -55,7 +55,10 @@ export class RemotePublishers {
       { name: 'rtcp_port', type: 'positive' },
       { name: 'streams', type: 'array', required: true },
     ]);
-    checkRanges(body, [['port', RANGES.listen_port], ['rtcp_port', RANGES.listen_port]]);
+    checkRanges(body, [
+      ['port', RANGES.listen_port],
+      ['rtcp_port', RANGES.listen_port],
+    ]);
     checkStored(body, ['display', 'metadata', 'streams']);
     const raw = body.streams as unknown[];
     if (raw.length === 0) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (streams)');
@@ -134,7 +137,11 @@ export class RemotePublishers {
   }
 
   update(room: Room, p: Publisher, body: JsonObject): void {
-    check(body, [{ name: 'display', type: 'string' }, { name: 'metadata', type: 'object' }, { name: 'streams', type: 'array', required: true }]);
+    check(body, [
+      { name: 'display', type: 'string' },
+      { name: 'metadata', type: 'object' },
+      { name: 'streams', type: 'array', required: true },
+    ]);
     checkStored(body, ['display', 'metadata', 'streams']);
     const source = this.remotes.get(p);
     if (!source) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remote publisher (${p.id})`);

@@ -35,7 +35,10 @@ export class Remotizations {
       { name: 'port', type: 'positive', required: true },
       { name: 'rtcp_port', type: 'positive' },
     ]);
-    checkRanges(body, [['port', RANGES.port], ['rtcp_port', RANGES.listen_port]]);
+    checkRanges(body, [
+      ['port', RANGES.port],
+      ['rtcp_port', RANGES.listen_port],
+    ]);
     checkStored(body, ['remote_id']);
     if (p.remote) throw new VideoRoomError(E.INVALID_ELEMENT, 'Only local publishers can be remotized');
     if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
@@ -45,7 +48,10 @@ export class Remotizations {
     if (mine.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
     const host = await resolveHost(this.network, body.host as string, body.host_family);
     const srtp = parseSrtp(body);
-    this.forwarders.checkRoomFor(p, p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0));
+    this.forwarders.checkRoomFor(
+      p,
+      p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0),
+    );
     const { socket } = await this.forwarders.socketFor(p);
     const port = body.port as number;
     const rtcpPort = typeof body.rtcp_port === 'number' && body.rtcp_port > 0 ? body.rtcp_port : undefined;
@@ -63,7 +69,13 @@ export class Remotizations {
       }
       if (rtcpPort !== undefined && !feedbackOpened && videoFwds.length > 0) {
         feedbackOpened = true;
-        await this.forwarders.openFeedback(p, s, videoFwds[0], rtcpPort, videoFwds.map((f) => f.target.ssrc));
+        await this.forwarders.openFeedback(
+          p,
+          s,
+          videoFwds[0],
+          rtcpPort,
+          videoFwds.map((f) => f.target.ssrc),
+        );
       }
     }
     mine.set(remoteId, { remoteId, host, port, rtcpPort, forwarders });

@@ -52,7 +52,11 @@ export function editRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
     { name: 'new_rec_dir', type: 'string' },
     { name: 'permanent', type: 'boolean' },
   ]);
-  checkRanges(body, [['new_bitrate', RANGES.bitrate], ['new_fir_freq', RANGES.fir_freq], ['new_publishers', RANGES.publishers]]);
+  checkRanges(body, [
+    ['new_bitrate', RANGES.bitrate],
+    ['new_fir_freq', RANGES.fir_freq],
+    ['new_publishers', RANGES.publishers],
+  ]);
   checkStored(body, ['new_description', 'new_secret', 'new_pin', 'new_rec_dir']);
   const room = lookupRoom(vr, body, true);
   const s = room.settings;
@@ -109,7 +113,10 @@ export function listRooms(vr: VideoRoomState, body: JsonObject): JsonObject {
 
 /** `allowed`: the room's list of tokens a join must show (enable, disable, add, remove). */
 export function editAllowed(vr: VideoRoomState, body: JsonObject): JsonObject {
-  check(body, [{ name: 'action', type: 'string', required: true }, { name: 'allowed', type: 'array' }]);
+  check(body, [
+    { name: 'action', type: 'string', required: true },
+    { name: 'allowed', type: 'array' },
+  ]);
   const action = body.action as string;
   if (!['enable', 'disable', 'add', 'remove'].includes(action)) throw new VideoRoomError(E.INVALID_ELEMENT, `Unsupported action '${action}' (allowed)`);
   const list = body.allowed;

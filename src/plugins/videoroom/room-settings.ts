@@ -235,7 +235,14 @@ export function settingsToGroup(s: RoomSettings): JsonObject {
     require_e2ee: s.requireE2ee,
     signed_tokens: s.signedTokens,
   };
-  for (const [k, v] of [['secret', s.secret], ['pin', s.pin], ['rec_dir', s.recDir], ['vp9_profile', s.vp9Profile], ['h264_profile', s.h264Profile]] as const) if (v !== undefined) g[k] = v;
+  for (const [k, v] of [
+    ['secret', s.secret],
+    ['pin', s.pin],
+    ['rec_dir', s.recDir],
+    ['vp9_profile', s.vp9Profile],
+    ['h264_profile', s.h264Profile],
+  ] as const)
+    if (v !== undefined) g[k] = v;
   if (s.allowed) g.allowed = [...s.allowed];
   return g;
 }

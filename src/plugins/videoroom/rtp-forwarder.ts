@@ -55,7 +55,7 @@ export class RtpForwarder implements StreamSink, DataSink {
       const inSsrc = packet.readUInt32BE(8);
       const inSeq = packet.readUInt16BE(2);
       if (inSsrc !== this.lastInSsrc) {
-        if (this.highest >= 0) this.seqOffset = ((this.highest + 1) - inSeq) & 0xffff;
+        if (this.highest >= 0) this.seqOffset = (this.highest + 1 - inSeq) & 0xffff;
         this.lastInSsrc = inSsrc;
       }
       out.writeUInt32BE(t.ssrc >>> 0, 8);

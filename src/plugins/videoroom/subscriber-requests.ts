@@ -119,7 +119,10 @@ export async function switchStreams(vr: VideoRoomState, h: HandleState, room: Ro
   let changes = 0;
   for (const raw of body.streams as unknown[]) {
     const e = isJsonObject(raw) ? raw : {};
-    check(e, [{ name: 'mid', type: 'string', required: true }, { name: 'sub_mid', type: 'string', required: true }]);
+    check(e, [
+      { name: 'mid', type: 'string', required: true },
+      { name: 'sub_mid', type: 'string', required: true },
+    ]);
     const feed = userIdOf(vr, e, 'feed', true)!;
     const p = room.participants.get(feed);
     if (!p || !p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such feed (${feed})`);
@@ -156,7 +159,11 @@ export async function leaveSubscription(vr: VideoRoomState, h: HandleState, room
 export async function changeSubscription(vr: VideoRoomState, room: Room, sub: Subscriber, request: string, body: JsonObject): Promise<AsyncReply> {
   const toAdd = request === 'subscribe' ? body.streams : request === 'update' ? body.subscribe : undefined;
   const toDrop = request === 'unsubscribe' ? body.streams : request === 'update' ? body.unsubscribe : undefined;
-  if (request !== 'update' && !Array.isArray(body.streams)) throw new VideoRoomError(body.streams === undefined ? E.MISSING_ELEMENT : E.INVALID_ELEMENT, body.streams === undefined ? 'Missing mandatory element (streams)' : 'Invalid element type (streams should be an array)');
+  if (request !== 'update' && !Array.isArray(body.streams))
+    throw new VideoRoomError(
+      body.streams === undefined ? E.MISSING_ELEMENT : E.INVALID_ELEMENT,
+      body.streams === undefined ? 'Missing mandatory element (streams)' : 'Invalid element type (streams should be an array)',
+    );
   if (request === 'update' && !Array.isArray(toAdd) && !Array.isArray(toDrop)) throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'subscribe' and 'unsubscribe' must be specified");
   const drop: SubscriberStream[] = [];
   for (const raw of Array.isArray(toDrop) ? toDrop : []) {
@@ -170,7 +177,13 @@ export async function changeSubscription(vr: VideoRoomState, room: Room, sub: Su
       drop.push(ss);
     }
   }
-  const chosen = Array.isArray(toAdd) ? resolveSubscription(vr, room, toAdd.map((e) => (isJsonObject(e) ? e : {}))) : [];
+  const chosen = Array.isArray(toAdd)
+    ? resolveSubscription(
+        vr,
+        room,
+        toAdd.map((e) => (isJsonObject(e) ? e : {})),
+      )
+    : [];
   checkOneE2eeKind([...chosen.map((c) => c.publisher), ...sub.streams.filter((x) => !drop.includes(x)).map((x) => x.publisher)]);
   removeStreams(sub, drop);
   const added = addStreams(vr, sub, chosen, false);

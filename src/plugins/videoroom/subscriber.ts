@@ -69,7 +69,16 @@ export class SubscriberStream implements StreamSink, DataSink, ForwardTarget {
   describe(): JsonObject {
     const s = this.source;
     const f = this.fwd;
-    const out: JsonObject = { mindex: this.mindex, mid: this.mid, type: s.type, active: true, ready: this.subscriber.state !== 'offered', send: this.sending, feed_id: this.publisher.id, feed_mid: s.mid };
+    const out: JsonObject = {
+      mindex: this.mindex,
+      mid: this.mid,
+      type: s.type,
+      active: true,
+      ready: this.subscriber.state !== 'offered',
+      send: this.sending,
+      feed_id: this.publisher.id,
+      feed_mid: s.mid,
+    };
     if (this.publisher.display !== undefined) out.feed_display = this.publisher.display;
     if (s.description !== undefined) out.feed_description = s.description;
     if (s.codec) out.codec = s.codec.name;

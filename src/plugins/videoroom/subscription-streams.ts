@@ -148,7 +148,8 @@ export function applyStreamOptions(vr: VideoRoomState, ss: SubscriberStream, e: 
     const v = e[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2)) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (${k} should be 0, 1 or 2)`);
   }
-  if (e.fallback !== undefined && (typeof e.fallback !== 'number' || !(e.fallback >= 0))) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (fallback should be a positive number of microseconds)');
+  if (e.fallback !== undefined && (typeof e.fallback !== 'number' || !(e.fallback >= 0)))
+    throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (fallback should be a positive number of microseconds)');
   if (typeof e.send === 'boolean') ss.sending = e.send;
   if (typeof e.fallback === 'number') ss.setFallback(e.fallback / 1000);
   if (typeof e.substream === 'number') ss.setSubstream(e.substream);

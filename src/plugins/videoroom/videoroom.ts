@@ -77,7 +77,16 @@ export class VideoRoomPlugin implements Plugin {
     if (!h) return {};
     const r = h.role;
     if (r.kind === 'publisher') {
-      return { type: 'publisher', room: r.room.id, id: r.publisher.id, private_id: r.publisher.privateId, display: r.publisher.display ?? null, active: r.publisher.active, streams: r.publisher.streams.map((s) => ({ ...s.describe(), subscribers: s.sinks.size })), destroyed: h.destroyed };
+      return {
+        type: 'publisher',
+        room: r.room.id,
+        id: r.publisher.id,
+        private_id: r.publisher.privateId,
+        display: r.publisher.display ?? null,
+        active: r.publisher.active,
+        streams: r.publisher.streams.map((s) => ({ ...s.describe(), subscribers: s.sinks.size })),
+        destroyed: h.destroyed,
+      };
     }
     if (r.kind === 'subscriber') return { type: 'subscriber', room: r.room.id, state: r.subscriber.state, streams: r.subscriber.streams.map((s) => s.describe()), destroyed: h.destroyed };
     return { type: 'none', destroyed: h.destroyed };

@@ -6,8 +6,7 @@ import { createHmac } from 'node:crypto';
 
 const BLOCK = 64;
 type OneShotHash = (algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer;
-const oneShotHash: OneShotHash | undefined =
-  typeof (nodeCrypto as { hash?: unknown }).hash === 'function' ? (nodeCrypto as unknown as { hash: OneShotHash }).hash : undefined;
+const oneShotHash: OneShotHash | undefined = typeof (nodeCrypto as { hash?: unknown }).hash === 'function' ? (nodeCrypto as unknown as { hash: OneShotHash }).hash : undefined;
 
 export class HmacSha1 {
   /** [key XOR ipad | data | ROC], grown as needed. */

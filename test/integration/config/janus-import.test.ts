@@ -13,7 +13,10 @@ function janusFolder(httpPort = 8088): string {
     join(dir, 'janus.jcfg'),
     `general: {\n  configs_folder = "/etc/janus"\n  debug_level = 5\n  admin_secret = "janusoverlord"\n  session_timeout = 33\n}\nmedia: { rtp_port_range = "20000-20100" }\nnat: { ice_enforce_list = "lo", nice_debug = false }\nplugins: { disable = "libjanus_voicemail.so,libjanus_echotest.so" }\ntransports: {}\n`,
   );
-  writeFileSync(join(dir, 'janus.transport.http.jcfg'), `general: { http = true, port = ${httpPort}, ip = "127.0.0.1", base_path = "/janus" }\nadmin: { admin_http = false, admin_port = 7088 }\ncors: { allow_origin = "http://example.test" }\n`);
+  writeFileSync(
+    join(dir, 'janus.transport.http.jcfg'),
+    `general: { http = true, port = ${httpPort}, ip = "127.0.0.1", base_path = "/janus" }\nadmin: { admin_http = false, admin_port = 7088 }\ncors: { allow_origin = "http://example.test" }\n`,
+  );
   writeFileSync(join(dir, 'janus.transport.websockets.jcfg'), 'general: { ws = false, ws_port = 8188 }\nadmin: { admin_ws = false }\n');
   writeFileSync(join(dir, 'janus.plugin.streaming.jcfg'), 'general: { rtp_port_range = "30000-30100" }\n');
   return dir;

@@ -21,7 +21,17 @@ const newPeer = (logs: string[] = []): WebRtcPeer =>
   new WebRtcPeer({ network, iceEnforceList: ['lo'], log: (level, msg) => logs.push(`${level}: ${msg}`), iceTimeoutMs: 10_000, dtlsTimeoutMs: 10_000 });
 
 test('garbage SDP is rejected with SdpError', { timeout: 10_000 }, async () => {
-  const garbage: unknown[] = ['', 'hello', 'v=0\r\n', 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n', randomBytes(300).toString('latin1'), 'v=0\r\no=x\r\nm=audio notaport RTP/SAVPF 0\r\n', null, 42, 'x'.repeat(300_000)];
+  const garbage: unknown[] = [
+    '',
+    'hello',
+    'v=0\r\n',
+    'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n',
+    randomBytes(300).toString('latin1'),
+    'v=0\r\no=x\r\nm=audio notaport RTP/SAVPF 0\r\n',
+    null,
+    42,
+    'x'.repeat(300_000),
+  ];
   for (const g of garbage) {
     const peer = newPeer();
     await assert.rejects(peer.acceptOffer(g as string, { audio: true, video: true }), SdpError, `rejects ${JSON.stringify(String(g).slice(0, 30))}`);
@@ -126,7 +136,7 @@ test('garbage candidates and garbage datagrams are dropped; media keeps flowing'
       Buffer.alloc(0),
     ];
     for (let i = 0; i < 5; i++) for (const j of junk) udp.send(j, port, '127.0.0.1');
-    for (let i = 0; i < 50; i++) udp.send(randomBytes(1 + (i * 37) % 1200), port, '127.0.0.1');
+    for (let i = 0; i < 50; i++) udp.send(randomBytes(1 + ((i * 37) % 1200)), port, '127.0.0.1');
     await sleep(100);
   };
   try {
@@ -147,7 +157,10 @@ test('garbage candidates and garbage datagrams are dropped; media keeps flowing'
     }
     await waitFor(() => echoed.length >= 8, { timeout: 10_000, what: 'echo after garbage' });
     assert.deepEqual(hangups, [], 'no hangup caused by garbage');
-    assert.ok(logs.some((l) => /unparsable remote candidate/.test(l)), 'garbage candidates were logged');
+    assert.ok(
+      logs.some((l) => /unparsable remote candidate/.test(l)),
+      'garbage candidates were logged',
+    );
   } finally {
     udp.close();
     peer.close();

@@ -70,7 +70,12 @@ test('the 27-byte RTP packet and other malformed media from the connected peer a
     const d = dropped(rig);
     assert.ok(d.malformed >= 7, `dropped and counted: ${JSON.stringify(d)}`);
     // Real RTCP still goes through.
-    rig.fromClient(srtcp(rig, buildReceiverReport(1, 0, () => {})));
+    rig.fromClient(
+      srtcp(
+        rig,
+        buildReceiverReport(1, 0, () => {}),
+      ),
+    );
     await rig.echo(3, 5000);
   } finally {
     await rig.close();
@@ -232,7 +237,10 @@ test("a nomination from a new address (the client's address changed) moves the s
       await moved.send(srtp(rig, 60_000 + i, `moved-${i}`), rig.port);
       await sleep(50);
     }
-    assert.ok(moved.received.some((m) => m[0] >= 128 && m[0] <= 191), 'SRTP echoed to the new address');
+    assert.ok(
+      moved.received.some((m) => m[0] >= 128 && m[0] <= 191),
+      'SRTP echoed to the new address',
+    );
     assert.deepEqual(rig.hangups, []);
   } finally {
     moved.close();

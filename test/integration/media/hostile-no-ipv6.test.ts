@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { noIpv6Env, repoRoot } from '../../helpers/no-ipv6.js';
 
-test('without IPv6: the 27-byte packet and a stranger\'s check and alert leave the echo going', { timeout: 90_000 }, async () => {
+test("without IPv6: the 27-byte packet and a stranger's check and alert leave the echo going", { timeout: 90_000 }, async () => {
   const env = await noIpv6Env();
   const script = join(repoRoot, 'dist', 'test', 'fixtures', 'hostile-no-ipv6-child.js');
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {

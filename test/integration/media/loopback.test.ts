@@ -16,10 +16,22 @@ test('loopback echo: RTP and data channel come back intact, webrtcup fires, clos
   assert.ok(answer.iceLite, 'answer advertises ice-lite');
   const audio = answer.media.find((m) => m.kind === 'audio')!;
   const video = answer.media.find((m) => m.kind === 'video')!;
-  assert.deepEqual(audio.codecs.map((c) => c.name.toLowerCase()), ['opus']);
-  assert.deepEqual(video.codecs.map((c) => c.name.toLowerCase()), ['vp8']);
-  assert.ok(audio.extmaps.some((e) => e.uri.endsWith('sdes:mid')), 'mid extension negotiated');
-  assert.ok(audio.candidates.every((c) => / (127\.0\.0\.1|::1) /.test(c)), `only loopback candidates: ${audio.candidates.join(' | ')}`);
+  assert.deepEqual(
+    audio.codecs.map((c) => c.name.toLowerCase()),
+    ['opus'],
+  );
+  assert.deepEqual(
+    video.codecs.map((c) => c.name.toLowerCase()),
+    ['vp8'],
+  );
+  assert.ok(
+    audio.extmaps.some((e) => e.uri.endsWith('sdes:mid')),
+    'mid extension negotiated',
+  );
+  assert.ok(
+    audio.candidates.every((c) => / (127\.0\.0\.1|::1) /.test(c)),
+    `only loopback candidates: ${audio.candidates.join(' | ')}`,
+  );
 
   for (let i = 0; i < 15; i++) {
     assert.ok(r.audioEchoed.includes(`audio-${i}`), `audio-${i} echoed`);
@@ -28,10 +40,22 @@ test('loopback echo: RTP and data channel come back intact, webrtcup fires, clos
   assert.ok(r.dataEchoed.includes('hello portunus'), 'text message echoed');
   const bin = r.dataEchoed.find((d) => Buffer.isBuffer(d));
   assert.ok(bin && Buffer.compare(bin, Buffer.from([0, 1, 2, 250, 251, 252])) === 0, 'binary message echoed');
-  assert.ok(r.localCandidates.some((c) => 'candidate' in c && c.candidate.includes('127.0.0.1')), 'trickled a loopback candidate');
-  assert.ok(r.localCandidates.some((c) => 'completed' in c), 'trickled end of candidates');
-  assert.ok(r.mediaEvents.some((e) => e.type === 'audio' && e.receiving), 'media receiving audio');
-  assert.ok(r.mediaEvents.some((e) => e.type === 'video' && e.receiving), 'media receiving video');
+  assert.ok(
+    r.localCandidates.some((c) => 'candidate' in c && c.candidate.includes('127.0.0.1')),
+    'trickled a loopback candidate',
+  );
+  assert.ok(
+    r.localCandidates.some((c) => 'completed' in c),
+    'trickled end of candidates',
+  );
+  assert.ok(
+    r.mediaEvents.some((e) => e.type === 'audio' && e.receiving),
+    'media receiving audio',
+  );
+  assert.ok(
+    r.mediaEvents.some((e) => e.type === 'video' && e.receiving),
+    'media receiving video',
+  );
   assert.deepEqual(r.hangups, ['Close PC'], 'one hangup with the close reason');
   assert.equal(r.openSocketsAfterClose, 0, 'every ICE socket freed');
   console.log(`loopback connect time (offer → both connected): ${r.connectMs} ms`);

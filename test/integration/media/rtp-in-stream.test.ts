@@ -43,17 +43,29 @@ test('NACK: a gap is asked for at once, retried every 40 ms, dropped when it arr
   s.onPacket(102, 0, 30); // retransmitted
   s.due(45, due);
   assert.deepEqual(due, [101, 103]);
-  for (let t = 90; t < 2000; t += 45) s.due(t, (due.length = 0, due));
+  for (let t = 90; t < 2000; t += 45) s.due(t, ((due.length = 0), due));
   assert.equal(s.waiting, 0, 'given up');
   const audio = new RtpInStream(8, 48000, false);
   audio.onPacket(1, 0, 0);
   assert.equal(audio.onPacket(5, 0, 1), false, 'no NACK negotiated: nothing asked');
-  assert.equal(new RtpInStream(9, 90000, true).onPacket(0, 0, 0) || (() => { const x = new RtpInStream(9, 90000, true); x.onPacket(0, 0, 0); return x.onPacket(5000, 0, 1); })(), false, 'a jump is a restart, not loss');
+  assert.equal(
+    new RtpInStream(9, 90000, true).onPacket(0, 0, 0) ||
+      (() => {
+        const x = new RtpInStream(9, 90000, true);
+        x.onPacket(0, 0, 0);
+        return x.onPacket(5000, 0, 1);
+      })(),
+    false,
+    'a jump is a restart, not loss',
+  );
 });
 
 test('NACK and RR packets: what we build parses back', () => {
   const nack = buildNack(1, 0xabc, [10, 11, 13, 26, 27, 100]);
-  assert.deepEqual(nackedSequences(nack, 0xabc).sort((a, b) => a - b), [10, 11, 13, 26, 27, 100]);
+  assert.deepEqual(
+    nackedSequences(nack, 0xabc).sort((a, b) => a - b),
+    [10, 11, 13, 26, 27, 100],
+  );
   assert.equal(summarizeRtcp(nack)?.nacked, 6);
   const rr = buildReceiverReport(1, 2, (b, at, i) => b.writeUInt32BE(0x100 + i, at));
   assert.equal(rr.length, 8 + 48);
@@ -92,13 +104,20 @@ test('through a PeerConnection: a video gap from the client is NACKed by our rec
       await client.video.sender.sendRtp(rtpWithText(5000 + i, 3333, pt, `v${i}`));
       await sleep(10);
     }
-    client.audio.sender.onRtcp.subscribe((p) => { if (p.serialize()[1] === 201) reports++; });
-    client.video.sender.onRtcp.subscribe((p) => { if (p.serialize()[1] === 201) reports++; });
+    client.audio.sender.onRtcp.subscribe((p) => {
+      if (p.serialize()[1] === 201) reports++;
+    });
+    client.video.sender.onRtcp.subscribe((p) => {
+      if (p.serialize()[1] === 201) reports++;
+    });
     for (let i = 0; i < 150 && (nacked.length === 0 || reports === 0); i++) {
       await client.video.sender.sendRtp(rtpWithText(5060 + i, 3333, pt, `v${60 + i}`));
       await sleep(10);
     }
-    assert.ok(logs.some((l) => /own receive path/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /own receive path/.test(l)),
+      logs.join('\n'),
+    );
     assert.ok(nacked.length >= 2, `NACKed: ${nacked.join(',')}`);
     assert.ok(reports > 0, 'receiver reports');
   } finally {
@@ -107,7 +126,7 @@ test('through a PeerConnection: a video gap from the client is NACKed by our rec
   }
 });
 
-test('through a PeerConnection with 10 % of the client\'s packets lost: our NACKs bring nearly all of them back', { timeout: 40_000 }, async () => {
+test("through a PeerConnection with 10 % of the client's packets lost: our NACKs bring nearly all of them back", { timeout: 40_000 }, async () => {
   const { WebRtcPeer } = await import('../../../src/media/werift/peer.js');
   const { discoverNetworkHost } = await import('../../../src/net/network-host.js');
   const { HostNetwork } = await import('../../../src/net/host-network.js');

@@ -18,7 +18,10 @@ test('an m-line without a supported codec is answered with port 0, the rest work
     assert.equal(answer.media[1].mid, '1');
     assert.notEqual(answer.media[0].port, 0);
     assert.deepEqual(answer.groups.find((g) => g.semantics === 'BUNDLE')?.mids, ['0', '2']);
-    assert.deepEqual(answer.media[0].codecs.map((c) => c.name.toLowerCase()), ['opus']);
+    assert.deepEqual(
+      answer.media[0].codecs.map((c) => c.name.toLowerCase()),
+      ['opus'],
+    );
   } finally {
     peer.close();
   }

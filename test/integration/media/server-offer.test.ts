@@ -26,12 +26,24 @@ test('createOffer + acceptAnswer: mids, codecs and PTs as asked; RTP reaches the
       { kind: 'video', mid: 'v', codec: 'VP8', pt: 100 },
     ]);
     const parsed = parseSdp(offer);
-    assert.deepEqual(parsed.media.map((m) => m.mid), ['a', 'v']);
-    assert.deepEqual(parsed.media.map((m) => m.codecs.map((c) => `${c.pt} ${c.name}`)), [['111 opus'], ['100 VP8']]);
+    assert.deepEqual(
+      parsed.media.map((m) => m.mid),
+      ['a', 'v'],
+    );
+    assert.deepEqual(
+      parsed.media.map((m) => m.codecs.map((c) => `${c.pt} ${c.name}`)),
+      [['111 opus'], ['100 VP8']],
+    );
     assert.ok(parsed.iceLite);
     // What we send carries no transport-wide sequence numbers: we do not ask for that feedback.
-    assert.ok(parsed.media.every((m) => m.codecs.every((c) => !c.rtcpFb.some((f) => f.startsWith('transport-cc')))), 'no transport-cc feedback asked');
-    assert.ok(parsed.media.every((m) => !m.extmaps.some((e) => e.uri.includes('transport-wide-cc'))), 'no transport-wide CC extension');
+    assert.ok(
+      parsed.media.every((m) => m.codecs.every((c) => !c.rtcpFb.some((f) => f.startsWith('transport-cc')))),
+      'no transport-cc feedback asked',
+    );
+    assert.ok(
+      parsed.media.every((m) => !m.extmaps.some((e) => e.uri.includes('transport-wide-cc'))),
+      'no transport-wide CC extension',
+    );
     await client.setRemoteDescription({ type: 'offer', sdp: offer });
     takeOverIceGathering(
       client,

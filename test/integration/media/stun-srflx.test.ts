@@ -23,16 +23,24 @@ test('STUN Binding parser: XOR-MAPPED-ADDRESS round trip, wrong transaction, gar
 });
 
 async function offerWith(stun: string, port: number): Promise<{ sdp: string; ms: number }> {
-  const srv = await startInProcess([['nat.stun_server', stun], ['nat.stun_port', String(port)]]);
+  const srv = await startInProcess([
+    ['nat.stun_server', stun],
+    ['nat.stun_port', String(port)],
+  ]);
   const ws = await JanusWs.open(srv.wsUrl);
   try {
     const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
     const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
-    await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'create', type: 'rtp', id: 9, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] } });
+    await ws.request({
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
+      body: { request: 'create', type: 'rtp', id: 9, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' }] },
+    });
     const t0 = performance.now();
     const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id: 9 } });
     const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'offer');
-    return { sdp: ((ev.jsep as Msg).sdp as string), ms: performance.now() - t0 };
+    return { sdp: (ev.jsep as Msg).sdp as string, ms: performance.now() - t0 };
   } finally {
     ws.close();
     await srv.stop();

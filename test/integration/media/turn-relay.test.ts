@@ -36,7 +36,9 @@ test('TURN messages: requests carry a valid MESSAGE-INTEGRITY; addresses and dat
   assert.equal(m.nonce, 'n0');
   assert.equal(m.lifetime, 600);
   // MESSAGE-INTEGRITY: the last 24 bytes; HMAC over what precedes it, with the length counting it.
-  const mac = createHmac('sha1', longTermKey('u', 'r', 'p')).update(req.subarray(0, req.length - 24)).digest();
+  const mac = createHmac('sha1', longTermKey('u', 'r', 'p'))
+    .update(req.subarray(0, req.length - 24))
+    .digest();
   assert.deepEqual(req.subarray(req.length - 20), mac);
   assert.equal(req.readUInt16BE(2), req.length - 20);
 
@@ -74,14 +76,35 @@ async function startCoturn(port: number, tlsPort: number): Promise<ChildProcess>
   const { join } = await import('node:path');
   const { spawnSync } = await import('node:child_process');
   const dir = mkdtempSync(join(tmpdir(), 'portunus-turn-'));
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=turn.test',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=turn.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    { stdio: 'ignore' },
+  );
   assert.equal(made.status, 0, 'openssl made a certificate');
-  const p = spawn(TURNSERVER, [
-    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`, `--tls-listening-port=${tlsPort}`, '--min-port=45000', '--max-port=45999',
-    '--lt-cred-mech', '--user=portunus:secret', '--realm=portunus.test', '--no-dtls', '--no-cli', `--cert=${join(dir, 'cert.pem')}`, `--pkey=${join(dir, 'key.pem')}`,
-    '--allow-loopback-peers', '--log-file=stdout', '--simple-log',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(
+    TURNSERVER,
+    [
+      '-n',
+      '--listening-ip=127.0.0.1',
+      '--relay-ip=127.0.0.1',
+      `--listening-port=${port}`,
+      `--tls-listening-port=${tlsPort}`,
+      '--min-port=45000',
+      '--max-port=45999',
+      '--lt-cred-mech',
+      '--user=portunus:secret',
+      '--realm=portunus.test',
+      '--no-dtls',
+      '--no-cli',
+      `--cert=${join(dir, 'cert.pem')}`,
+      `--pkey=${join(dir, 'key.pem')}`,
+      '--allow-loopback-peers',
+      '--log-file=stdout',
+      '--simple-log',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -97,26 +120,39 @@ async function startCoturn(port: number, tlsPort: number): Promise<ChildProcess>
   return p;
 }
 
-test('a relayed candidate from coturn (over UDP, TCP and TLS) carries the whole echo when the client gets nothing else', { timeout: 90_000, skip: !existsSync(TURNSERVER) && 'no coturn' }, async () => {
-  const [port, tlsPort] = await freePorts(2);
-  const coturn = await startCoturn(port, tlsPort);
-  try {
-    const network = new HostNetwork(await discoverNetworkHost());
-    const onlyRelay = (sdp: string): string => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || / typ relay /.test(l)).join('\r\n');
-    for (const transport of ['udp', 'tcp', 'tls'] as const) {
-      const r = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port: transport === 'tls' ? tlsPort : port, username: 'portunus', password: 'secret', transport } }, 20_000, onlyRelay);
-      assert.match(r.answer, / typ relay raddr 127\.0\.0\.1 rport \d+/, transport);
-      assert.ok(r.audioEchoed.length >= 15 && r.videoEchoed.length >= 15, `${transport}: echoed ${r.audioEchoed.length} audio, ${r.videoEchoed.length} video`);
-      assert.equal(r.dataEchoed.length >= 2, true, transport);
+test(
+  'a relayed candidate from coturn (over UDP, TCP and TLS) carries the whole echo when the client gets nothing else',
+  { timeout: 90_000, skip: !existsSync(TURNSERVER) && 'no coturn' },
+  async () => {
+    const [port, tlsPort] = await freePorts(2);
+    const coturn = await startCoturn(port, tlsPort);
+    try {
+      const network = new HostNetwork(await discoverNetworkHost());
+      const onlyRelay = (sdp: string): string =>
+        sdp
+          .split('\r\n')
+          .filter((l) => !l.startsWith('a=candidate:') || / typ relay /.test(l))
+          .join('\r\n');
+      for (const transport of ['udp', 'tcp', 'tls'] as const) {
+        const r = await runLoopbackEcho(
+          network,
+          { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port: transport === 'tls' ? tlsPort : port, username: 'portunus', password: 'secret', transport } },
+          20_000,
+          onlyRelay,
+        );
+        assert.match(r.answer, / typ relay raddr 127\.0\.0\.1 rport \d+/, transport);
+        assert.ok(r.audioEchoed.length >= 15 && r.videoEchoed.length >= 15, `${transport}: echoed ${r.audioEchoed.length} audio, ${r.videoEchoed.length} video`);
+        assert.equal(r.dataEchoed.length >= 2, true, transport);
+      }
+      // A wrong password: no relayed candidate, the host ones still work.
+      const bad = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port, username: 'portunus', password: 'wrong' } }, 20_000);
+      assert.doesNotMatch(bad.answer, / typ relay /);
+      assert.ok(bad.audioEchoed.length >= 15);
+    } finally {
+      coturn.kill('SIGKILL');
     }
-    // A wrong password: no relayed candidate, the host ones still work.
-    const bad = await runLoopbackEcho(network, { iceEnforceList: ['lo'], ipv6: false, turnServer: { host: '127.0.0.1', port, username: 'portunus', password: 'wrong' } }, 20_000);
-    assert.doesNotMatch(bad.answer, / typ relay /);
-    assert.ok(bad.audioEchoed.length >= 15);
-  } finally {
-    coturn.kill('SIGKILL');
-  }
-});
+  },
+);
 
 test('nat.turn_* from the environment reach the media settings; an unknown turn_type is refused with a warning', async () => {
   const { loadConfig } = await import('../../../src/config/load.js');

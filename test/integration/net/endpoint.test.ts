@@ -64,7 +64,11 @@ test('connectTcp reaches a loopback server and refuses names; connectTls checks 
   await assert.rejects(net.connectTcp('RTSP', 'camera.example', 554), /not an IP address/);
 
   const dir = mkdtempSync(join(tmpdir(), 'portunus-net-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=turn.test'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=turn.test'],
+    { stdio: 'ignore' },
+  );
   const secure = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (s) => s.end('secure'));
   secure.on('tlsClientError', () => {});
   await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
@@ -73,7 +77,10 @@ test('connectTcp reaches a loopback server and refuses names; connectTls checks 
     const s = await net.connectTls('TURN server', '127.0.0.1', port, { verifyCertificate: false, timeoutMs: 3000 });
     assert.equal(await new Promise<string>((resolve) => s.once('data', (d: Buffer) => resolve(d.toString()))), 'secure');
     s.destroy();
-    await assert.rejects(net.connectTls('TURN server', '127.0.0.1', port, { verifyCertificate: true, servername: 'turn.test' }), /TURN server: TLS with 127\.0\.0\.1:\d+ failed: self.signed certificate/);
+    await assert.rejects(
+      net.connectTls('TURN server', '127.0.0.1', port, { verifyCertificate: true, servername: 'turn.test' }),
+      /TURN server: TLS with 127\.0\.0\.1:\d+ failed: self.signed certificate/,
+    );
   } finally {
     secure.close();
   }

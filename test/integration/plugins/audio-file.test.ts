@@ -10,10 +10,12 @@ import fc from 'fast-check';
 import { oggPage } from '../../helpers/ogg-page.js';
 import { AudioFileError, audioFramesFor, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../../src/plugins/streaming/audio-file.js';
 
-
 test('G.711 files are cut into 20 ms frames with static payload types', () => {
   const a = g711Frames(Buffer.alloc(400, 1), 'pcma');
-  assert.deepEqual(a.frames.map((f) => f.length), [160, 160, 80]);
+  assert.deepEqual(
+    a.frames.map((f) => f.length),
+    [160, 160, 80],
+  );
   assert.deepEqual(a.durations, [160, 160, 80]);
   assert.equal(a.pt, 8);
   assert.equal(audioFramesFor('x.mulaw', Buffer.alloc(160)).pt, 0);
@@ -47,7 +49,7 @@ test('Ogg pages: packets spanning lacing values and pages are joined; other stre
 
 test('Opus packet durations from the TOC byte (RFC 6716)', () => {
   assert.equal(opusPacketSamples(Buffer.from([0xfc])), 960); // CELT FB 20 ms, one frame
-  assert.equal(opusPacketSamples(Buffer.from([0x0b << 3 | 1])), 2880 * 2); // SILK 60 ms, two frames
+  assert.equal(opusPacketSamples(Buffer.from([(0x0b << 3) | 1])), 2880 * 2); // SILK 60 ms, two frames
   assert.equal(opusPacketSamples(Buffer.from([(16 << 3) | 3, 4])), 480); // CELT 2.5 ms x4
   assert.equal(opusPacketSamples(Buffer.from([(16 << 3) | 3, 0])), 0); // zero frames: malformed
   assert.equal(opusPacketSamples(Buffer.alloc(0)), 0);
@@ -75,7 +77,10 @@ test('an Ogg Opus file made by ffmpeg: 20 ms packets, about the length asked for
   assert.equal(audio.clockRate, 48000);
   const seconds = audio.durations.reduce((a, b) => a + b, 0) / 48000;
   assert.ok(seconds > 1.9 && seconds < 2.2, `${seconds} s of audio`);
-  assert.ok(audio.durations.every((d) => d === 960), 'ffmpeg writes 20 ms packets');
+  assert.ok(
+    audio.durations.every((d) => d === 960),
+    'ffmpeg writes 20 ms packets',
+  );
 });
 
 /** A valid Ogg Opus file: OpusHead, OpusTags and these audio packets, a few per page. */
@@ -96,10 +101,17 @@ test('Ogg: the tail of a packet whose start is missing (a first page flagged con
 
 test('Ogg: a file of more packets than the bound is refused, not expanded', () => {
   // 255 one-byte packets per page: 537 bytes hold 255 packets.
-  const page = oggPage(1, 0, Array.from({ length: 255 }, () => Buffer.from([0xfc])));
+  const page = oggPage(
+    1,
+    0,
+    Array.from({ length: 255 }, () => Buffer.from([0xfc])),
+  );
   const file = Buffer.concat(Array.from({ length: 40 }, () => page));
   assert.equal(oggPackets(file).length, 40 * 255);
-  assert.throws(() => oggPackets(file, 1000), (err: unknown) => err instanceof AudioFileError && /more than 1000 packets/.test(err.message));
+  assert.throws(
+    () => oggPackets(file, 1000),
+    (err: unknown) => err instanceof AudioFileError && /more than 1000 packets/.test(err.message),
+  );
 });
 
 test('audio files, fast-check: random and mutated files throw only AudioFileError; what is found lies within the bytes', () => {
@@ -114,7 +126,10 @@ test('audio files, fast-check: random and mutated files throw only AudioFileErro
     const total = frames.frames.reduce((n, f) => n + f.length, 0);
     assert.ok(total <= data.length, 'frames hold no more than the file');
     assert.equal(frames.frames.length, frames.durations.length);
-    assert.ok(frames.durations.every((d) => d > 0 && d <= 5760), 'every frame lasts 1 sample to 120 ms');
+    assert.ok(
+      frames.durations.every((d) => d > 0 && d <= 5760),
+      'every frame lasts 1 sample to 120 ms',
+    );
     assert.ok(frames.frames.length > 0);
   };
   // Random bytes, with and without an Ogg capture pattern in front.

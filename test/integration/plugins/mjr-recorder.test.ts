@@ -65,14 +65,20 @@ test('the reader gives back the info header and every packet of audio and data r
   assert.equal(a.stopped, undefined);
   assert.deepEqual({ kind: a.info?.kind, codec: a.info?.codec, fmtp: a.info?.fmtp }, { kind: 'audio', codec: 'opus', fmtp: 'useinbandfec=1' });
   assert.ok((a.info?.createdUs ?? 0) > 1e15 && (a.info?.firstFrameUs ?? 0) >= (a.info?.createdUs ?? 0));
-  assert.deepEqual(a.frames.map((f) => Buffer.from(f.payload)), audio.packets);
+  assert.deepEqual(
+    a.frames.map((f) => Buffer.from(f.payload)),
+    audio.packets,
+  );
   assert.ok(a.frames.every((f, i) => i === 0 || f.timeMs >= a.frames[i - 1].timeMs));
 
   const data = sampleRecording(5, 'text');
   const d = readMjr(data.bytes);
   assert.equal(d.stopped, undefined);
   assert.equal(d.info?.kind, 'data');
-  assert.deepEqual(d.frames.map((f) => Buffer.from(f.payload).toString()), data.packets.map(String));
+  assert.deepEqual(
+    d.frames.map((f) => Buffer.from(f.payload).toString()),
+    data.packets.map(String),
+  );
   assert.ok(d.frames.every((f) => typeof f.wallClockUs === 'bigint' && f.wallClockUs > 10n ** 15n));
 });
 
@@ -142,13 +148,18 @@ test('fast-check: random bytes, and mutated, truncated or extended recordings, n
   };
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check), { numRuns: 2000 });
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(bytes.length), fc.uint8Array({ maxLength: 40 }), (edits, cut, tail) => {
-      const m = Buffer.from(bytes);
-      for (const [at, v] of edits) m[at] = v;
-      check(m);
-      check(m.subarray(0, cut));
-      check(Buffer.concat([m, tail]));
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+      fc.nat(bytes.length),
+      fc.uint8Array({ maxLength: 40 }),
+      (edits, cut, tail) => {
+        const m = Buffer.from(bytes);
+        for (const [at, v] of edits) m[at] = v;
+        check(m);
+        check(m.subarray(0, cut));
+        check(Buffer.concat([m, tail]));
+      },
+    ),
     { numRuns: 2000 },
   );
 });
@@ -178,17 +189,24 @@ test('a full disk (file size limit) cuts the file back to its last whole frame a
 
 test('fast-check: whatever packets are written, the reader gives back exactly those that fit a frame, in order', () => {
   fc.assert(
-    fc.property(fc.constantFrom('opus', 'vp8', 'text'), fc.array(fc.oneof(fc.uint8Array({ maxLength: 1500 }), fc.constantFrom(new Uint8Array(0xffff - 8), new Uint8Array(0xffff), new Uint8Array(0x10000))), { maxLength: 12 }), (codec, packets) => {
-      const rec = new MjrRecorder(base(), codec, undefined, (m) => assert.fail(m));
-      for (const p of packets) rec.write(Buffer.from(p));
-      rec.close();
-      const limit = codec === 'text' ? 0xffff - 8 : 0xffff;
-      const expected = packets.filter((p) => p.length > 0 && p.length <= limit).map((p) => Buffer.from(p));
-      const r = readMjr(readFileSync(rec.path));
-      assert.equal(r.stopped, undefined);
-      assert.deepEqual(r.frames.map((f) => Buffer.from(f.payload)), expected);
-      assert.equal(rec.frames, expected.length);
-    }),
+    fc.property(
+      fc.constantFrom('opus', 'vp8', 'text'),
+      fc.array(fc.oneof(fc.uint8Array({ maxLength: 1500 }), fc.constantFrom(new Uint8Array(0xffff - 8), new Uint8Array(0xffff), new Uint8Array(0x10000))), { maxLength: 12 }),
+      (codec, packets) => {
+        const rec = new MjrRecorder(base(), codec, undefined, (m) => assert.fail(m));
+        for (const p of packets) rec.write(Buffer.from(p));
+        rec.close();
+        const limit = codec === 'text' ? 0xffff - 8 : 0xffff;
+        const expected = packets.filter((p) => p.length > 0 && p.length <= limit).map((p) => Buffer.from(p));
+        const r = readMjr(readFileSync(rec.path));
+        assert.equal(r.stopped, undefined);
+        assert.deepEqual(
+          r.frames.map((f) => Buffer.from(f.payload)),
+          expected,
+        );
+        assert.equal(rec.frames, expected.length);
+      },
+    ),
     { numRuns: 150 },
   );
 });

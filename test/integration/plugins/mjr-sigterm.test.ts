@@ -44,7 +44,15 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<Running
   const [httpPort, wsPort] = await freePorts(2);
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'dist', 'src', 'main.js'), `--http.port=${httpPort}`, `--websockets.ws_port=${wsPort}`, '--websockets.ws_ip=127.0.0.1', '--http.ip=127.0.0.1', '--nat.ice_enforce_list=lo', `--general.recordings_dir=${dir}`],
+    [
+      join(repoRoot, 'dist', 'src', 'main.js'),
+      `--http.port=${httpPort}`,
+      `--websockets.ws_port=${wsPort}`,
+      '--websockets.ws_ip=127.0.0.1',
+      '--http.ip=127.0.0.1',
+      '--nat.ice_enforce_list=lo',
+      `--general.recordings_dir=${dir}`,
+    ],
     { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -62,12 +70,22 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<Running
 }
 
 /** One call recorded and cut by SIGTERM; returns what the client saw echoed, by kind. */
-async function recordAndTerminate(dir: string, name: string, env: NodeJS.ProcessEnv, signals = 1, signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<{ echoed: Map<string, Set<string>>; output: string }> {
+async function recordAndTerminate(
+  dir: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  signals = 1,
+  signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM',
+): Promise<{ echoed: Map<string, Set<string>>; output: string }> {
   const server = await startServer(dir, env);
   const network = new HostNetwork(await discoverNetworkHost());
   const client = createLoopbackClient(network);
   const c = await JanusWs.open(server.wsUrl);
-  const echoed = new Map<string, Set<string>>([['audio', new Set()], ['video', new Set()], ['data', new Set()]]);
+  const echoed = new Map<string, Set<string>>([
+    ['audio', new Set()],
+    ['video', new Set()],
+    ['data', new Set()],
+  ]);
   let pumping = true;
   try {
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
@@ -75,7 +93,13 @@ async function recordAndTerminate(dir: string, name: string, env: NodeJS.Process
     client.audio.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p: RtpPacket) => echoed.get('audio')?.add(p.payload.toString())));
     client.video.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p: RtpPacket) => echoed.get('video')?.add(p.payload.toString())));
     client.channel.onMessage.subscribe((d: string | Buffer) => echoed.get('data')?.add(d.toString().replace(/^.*?(data-)/, '$1')));
-    const ack = await c.request({ janus: 'message', session_id: session, handle_id: handle, body: { audio: true, video: true, data: true, record: true, filename: name }, jsep: { type: 'offer', sdp: await clientOffer(client) } });
+    const ack = await c.request({
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
+      body: { audio: true, video: true, data: true, record: true, filename: name },
+      jsep: { type: 'offer', sdp: await clientOffer(client) },
+    });
     const ev = await c.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'echotest answer');
     await client.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly((ev.jsep as { sdp: string }).sdp) });
     await c.wait((m) => m.janus === 'webrtcup', 15_000, 'webrtcup');

@@ -49,8 +49,16 @@ test('RTSP parsers: split and pipelined responses, interleaved frames, garbage; 
   assert.equal(interleavedLength(Buffer.from([0x24, 0, 0, 2, 9, 9, 0x24, 1, 0, 5, 1])), 6, 'complete frames only');
   assert.throws(() => parseRtspResponse(Buffer.from('HTTP/1.1 200 OK\r\n\r\n')), RtspError);
   assert.throws(() => parseRtspMessage(Buffer.from('\x00\x01garbage')), RtspError, 'garbage is refused before a line end');
-  const sdp = parseRtspSdp('v=0\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\na=control:rtsp://10.0.0.1/cam/trackID=1\r\n');
-  assert.deepEqual(sdp.tracks.map((t) => [t.type, t.pt, t.codec, t.clockRate, t.control]), [['video', 96, 'vp8', 90000, 'trackID=0'], ['audio', 111, 'opus', 48000, 'rtsp://10.0.0.1/cam/trackID=1']]);
+  const sdp = parseRtspSdp(
+    'v=0\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\na=control:rtsp://10.0.0.1/cam/trackID=1\r\n',
+  );
+  assert.deepEqual(
+    sdp.tracks.map((t) => [t.type, t.pt, t.codec, t.clockRate, t.control]),
+    [
+      ['video', 96, 'vp8', 90000, 'trackID=0'],
+      ['audio', 111, 'opus', 48000, 'rtsp://10.0.0.1/cam/trackID=1'],
+    ],
+  );
   assert.equal(sdp.sessionControl, '*');
   assert.equal(resolveControl('rtsp://1.2.3.4/cam', 'trackID=0'), 'rtsp://1.2.3.4/cam/trackID=0');
   assert.equal(resolveControl('rtsp://1.2.3.4/cam/', '*'), 'rtsp://1.2.3.4/cam/');
@@ -58,13 +66,24 @@ test('RTSP parsers: split and pipelined responses, interleaved frames, garbage; 
   assert.deepEqual(serverPorts('RTP/AVP;unicast;client_port=4000-4001;server_port=6970-6971'), { rtp: 6970, rtcp: 6971 });
   assert.equal(serverPorts('RTP/AVP;unicast;server_port=123456-123457'), undefined, 'a six-digit port is no port, not its first five digits');
   assert.equal(serverPorts('RTP/AVP;unicast;server_port=99999-99999'), undefined);
-  assert.throws(() => parseRtspUrl(`rtsp://${'x'.repeat(60_000)}`), (e: Error) => e.message.length < 300, 'an error quotes a long URL shortened');
+  assert.throws(
+    () => parseRtspUrl(`rtsp://${'x'.repeat(60_000)}`),
+    (e: Error) => e.message.length < 300,
+    'an error quotes a long URL shortened',
+  );
   assert.deepEqual(parseRtspUrl('rtsp://u:p%40ss@127.0.0.1:8554/live'), { host: '127.0.0.1', port: 8554, clean: 'rtsp://127.0.0.1:8554/live', user: 'u', password: 'p@ss' });
   assert.equal(parseRtspUrl('rtsp://[::1]/live').host, '::1');
   assert.throws(() => parseRtspUrl('rtsp://camera.example/live'), /IP address/);
   assert.throws(() => parseRtspUrl('rtsp://%E0%A4%A:x@127.0.0.1/live'), RtspError);
   // RFC 2617's example: Mufasa / Circle Of Life.
-  const h = authorizationFor('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"', 'GET', '/dir/index.html', 'Mufasa', 'Circle Of Life', '0a4f113b');
+  const h = authorizationFor(
+    'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    'GET',
+    '/dir/index.html',
+    'Mufasa',
+    'Circle Of Life',
+    '0a4f113b',
+  );
   assert.match(h, /response="6629fae49393a05397450978507c4ef1"/);
   assert.match(h, /nc=00000001/);
   assert.match(authorizationFor('Digest realm="r", qop="auth", nonce="n"', 'GET', '/', 'u', 'p', 'c', 3), /nc=00000003/);
@@ -72,7 +91,10 @@ test('RTSP parsers: split and pipelined responses, interleaved frames, garbage; 
 });
 
 test('(a) several WWW-Authenticate headers are all kept, and Digest is preferred over Basic', () => {
-  for (const order of [['Digest realm="cam", nonce="n1"', 'Basic realm="cam"'], ['Basic realm="cam"', 'Digest realm="cam", nonce="n1"']]) {
+  for (const order of [
+    ['Digest realm="cam", nonce="n1"', 'Basic realm="cam"'],
+    ['Basic realm="cam"', 'Digest realm="cam", nonce="n1"'],
+  ]) {
     const r = parseRtspResponse(Buffer.from(`RTSP/1.0 401 Unauthorized\r\nCSeq: 3\r\n${order.map((v) => `WWW-Authenticate: ${v}\r\n`).join('')}\r\n`))!;
     assert.deepEqual(headerValues(r, 'www-authenticate'), order);
     const picked = pickChallenge(parseChallenges(headerValues(r, 'WWW-Authenticate')))!;
@@ -88,14 +110,26 @@ test('(a) several WWW-Authenticate headers are all kept, and Digest is preferred
 test('(b) a=control under a non-audio/video m-line is not session-level control', () => {
   const s1 = parseRtspSdp('v=0\r\nm=application 0 RTP/AVP 107\r\na=control:track-app\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track-v\r\n');
   assert.equal(s1.sessionControl, undefined);
-  assert.deepEqual(s1.tracks.map((t) => t.control), ['track-v']);
+  assert.deepEqual(
+    s1.tracks.map((t) => t.control),
+    ['track-v'],
+  );
   const s2 = parseRtspSdp('v=0\r\na=control:rtsp://10.0.0.1/cam/\r\nm=application 0 RTP/AVP 107\r\na=control:rtsp://10.0.0.1/cam/app\r\nm=audio 0 RTP/AVP 0\r\na=control:audio\r\n');
   assert.equal(s2.sessionControl, 'rtsp://10.0.0.1/cam/');
 });
 
 test('(c) static payload types without rtpmap get their RFC 3551 codec and clock rate', () => {
   const s = parseRtspSdp('v=0\r\nm=audio 0 RTP/AVP 0\r\na=control:a0\r\nm=audio 0 RTP/AVP 8\r\nm=audio 0 RTP/AVP 9\r\nm=video 0 RTP/AVP 26\r\nm=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000/1\r\n');
-  assert.deepEqual(s.tracks.map((t) => [t.pt, t.codec, t.clockRate]), [[0, 'pcmu', 8000], [8, 'pcma', 8000], [9, 'g722', 8000], [26, 'jpeg', 90000], [0, 'pcmu', 8000]]);
+  assert.deepEqual(
+    s.tracks.map((t) => [t.pt, t.codec, t.clockRate]),
+    [
+      [0, 'pcmu', 8000],
+      [8, 'pcma', 8000],
+      [9, 'g722', 8000],
+      [26, 'jpeg', 90000],
+      [0, 'pcmu', 8000],
+    ],
+  );
   // A dynamic type without rtpmap stays unknown.
   assert.equal(parseRtspSdp('m=video 0 RTP/AVP 96\r\n').tracks[0].codec, undefined);
 });
@@ -588,11 +622,14 @@ test('(l) DESCRIBE redirects are followed to address literals, a few times at mo
     clients.push(ok);
     const playing = await ok.start();
     assert.equal(playing.host, '127.0.0.1');
-    assert.deepEqual(target.requests.map((r) => [r.method, r.uri]), [
-      ['DESCRIBE', `rtsp://127.0.0.1:${target.port}/moved`],
-      ['SETUP', `rtsp://127.0.0.1:${target.port}/moved/trackID=0`],
-      ['PLAY', `rtsp://127.0.0.1:${target.port}/moved/`],
-    ]);
+    assert.deepEqual(
+      target.requests.map((r) => [r.method, r.uri]),
+      [
+        ['DESCRIBE', `rtsp://127.0.0.1:${target.port}/moved`],
+        ['SETUP', `rtsp://127.0.0.1:${target.port}/moved/trackID=0`],
+        ['PLAY', `rtsp://127.0.0.1:${target.port}/moved/`],
+      ],
+    );
     const n = clientFor(named.port);
     clients.push(n);
     await assert.rejects(n.start(), /redirected to 'rtsp:\/\/camera\.example\/live'.*IP address/);
@@ -620,7 +657,13 @@ test('rtsp_quirk: on 404 to DESCRIBE the path alone is tried', { timeout: 10_000
   try {
     await assert.rejects(plain.start(), /DESCRIBE answered 404/);
     await quirky.start();
-    assert.deepEqual(srv.requests.filter((r) => r.method === 'DESCRIBE').map((r) => r.uri).slice(-2), [`rtsp://127.0.0.1:${srv.port}/cam/live?x=1`, '/cam/live?x=1']);
+    assert.deepEqual(
+      srv.requests
+        .filter((r) => r.method === 'DESCRIBE')
+        .map((r) => r.uri)
+        .slice(-2),
+      [`rtsp://127.0.0.1:${srv.port}/cam/live?x=1`, '/cam/live?x=1'],
+    );
     assert.ok(quirky.playing);
   } finally {
     await plain.close();
@@ -676,7 +719,9 @@ test('(m) a lost session is set up again on the same ports, reported lost and re
 // ---- mountpoints ----
 
 /** A camera: OPTIONS, DESCRIBE (Digest-protected), SETUP, PLAY, GET_PARAMETER, TEARDOWN; sends RTP once playing. */
-async function startCamera(options: { port?: number; dropAfterFirstPlay?: boolean } = {}): Promise<{ port: number; methods: string[]; clientPorts: number[]; connections(): number; close(): Promise<void> }> {
+async function startCamera(
+  options: { port?: number; dropAfterFirstPlay?: boolean } = {},
+): Promise<{ port: number; methods: string[]; clientPorts: number[]; connections(): number; close(): Promise<void> }> {
   const methods: string[] = [];
   const clientPorts: number[] = [];
   const realm = 'cam';
@@ -696,7 +741,8 @@ async function startCamera(options: { port?: number; dropAfterFirstPlay?: boolea
           c.reply(req, '401 Unauthorized', { 'WWW-Authenticate': `Digest realm="${realm}", nonce="${nonce}"` });
           return;
         }
-        const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nt=0 0\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=control:trackID=1\r\n';
+        const sdp =
+          'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nt=0 0\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=control:trackID=0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=control:trackID=1\r\n';
         c.reply(req, '200 OK', { 'Content-Type': 'application/sdp', 'Content-Base': `${req.uri}/` }, sdp);
       } else if (req.method === 'SETUP') {
         const port = Number(/client_port=(\d+)/.exec(req.headers.get('transport') ?? '')?.[1]);
@@ -800,7 +846,10 @@ test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the sessi
     const before = await packets();
     await sleep(300);
     const after = await packets();
-    assert.ok(after.every((n, i) => n > before[i] + 3), `media flows again: ${before.join(',')} -> ${after.join(',')}`);
+    assert.ok(
+      after.every((n, i) => n > before[i] + 3),
+      `media flows again: ${before.join(',')} -> ${after.join(',')}`,
+    );
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session lost/.test(l)).length, 1, 'loss logged once');
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session re-established/.test(l)).length, 1, 'recovery logged once');
     assert.equal((await ask({ request: 'destroy', id: 322 })).streaming, 'destroyed');
@@ -823,10 +872,26 @@ test('rtsp mountpoint with rtsp_failcheck false: created while the camera is dow
   await new Promise<void>((r) => reserve.close(() => r()));
   let cam: Awaited<ReturnType<typeof startCamera>> | undefined;
   // A server that hangs up on every connection, to count the retries.
-  const hangUp = await rtspServer(() => {}, 0, (c) => c.sock.destroy());
+  const hangUp = await rtspServer(
+    () => {},
+    0,
+    (c) => c.sock.destroy(),
+  );
   try {
     const url = `rtsp://127.0.0.1:${port}/cam`;
-    const created = await ask({ request: 'create', type: 'rtsp', id: 323, url, rtsp_user: 'cam', rtsp_pwd: 'secret', rtsp_failcheck: false, rtsp_reconnect_delay: 0.2, rtsp_conn_timeout: 1, video: true, audio: true });
+    const created = await ask({
+      request: 'create',
+      type: 'rtsp',
+      id: 323,
+      url,
+      rtsp_user: 'cam',
+      rtsp_pwd: 'secret',
+      rtsp_failcheck: false,
+      rtsp_reconnect_delay: 0.2,
+      rtsp_conn_timeout: 1,
+      video: true,
+      audio: true,
+    });
     assert.equal(created.streaming, 'created', JSON.stringify(created));
     assert.deepEqual(((await ask({ request: 'info', id: 323 })).info as { media: MediaInfo }).media, []);
     cam = await startCamera({ port });
@@ -837,7 +902,10 @@ test('rtsp mountpoint with rtsp_failcheck false: created while the camera is dow
       media = ((await ask({ request: 'info', id: 323 })).info as { media: MediaInfo }).media;
     }
     assert.deepEqual(media.map((m) => m.codec).sort(), ['opus', 'vp8']);
-    assert.ok(media.every((m) => m.packets > 0), 'camera media reaches the streams');
+    assert.ok(
+      media.every((m) => m.packets > 0),
+      'camera media reaches the streams',
+    );
     assert.equal(srv.logs.filter((l) => /mountpoint 323: RTSP session established/.test(l)).length, 1);
     assert.equal((await ask({ request: 'destroy', id: 323 })).streaming, 'destroyed');
     await waitFor(() => cam!.methods.includes('TEARDOWN'), { timeout: 3000, what: 'TEARDOWN' });

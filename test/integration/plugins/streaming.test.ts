@@ -88,7 +88,7 @@ test('RTP header parser: valid packets, extensions, padding; garbage is rejected
   assert.equal(parseRtpHeader(Buffer.from([0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 9])), undefined);
   assert.equal(parseRtpHeader(Buffer.from('hello world, not rtp')), undefined);
   let seed = 5;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 20000; i++) {
     const b = Buffer.alloc(Math.floor(rand() * 40));
     for (let j = 0; j < b.length; j++) b[j] = Math.floor(rand() * 256);
@@ -113,7 +113,20 @@ test('create with ports 0 (the request from Janus issue #3470): ports from the r
 });
 
 test('legacy single-stream create (as janode sends it) answers with flat ports and a deprecation warning', async () => {
-  const r = await c.send({ request: 'create', type: 'rtp', id: 4242, audio: true, audioport: 0, audiopt: 111, audiortpmap: 'opus/48000/2', video: true, videoport: 0, videortcpport: 0, videopt: 100, videortpmap: 'VP8/90000' });
+  const r = await c.send({
+    request: 'create',
+    type: 'rtp',
+    id: 4242,
+    audio: true,
+    audioport: 0,
+    audiopt: 111,
+    audiortpmap: 'opus/48000/2',
+    video: true,
+    videoport: 0,
+    videortcpport: 0,
+    videopt: 100,
+    videortpmap: 'VP8/90000',
+  });
   assert.equal(r.streaming, 'created');
   const s = r.stream as Msg;
   assert.equal(s.id, 4242);
@@ -146,8 +159,14 @@ test('iface 0.0.0.0 gives an IPv4 socket and host "0.0.0.0"; multicast on loopba
 test('SRTP sources: keyframe requests for a joining viewer go back to the source as SRTCP under the same key', { timeout: 30_000 }, async () => {
   const key = randomBytes(16);
   const salt = randomBytes(14);
-  const r = await c.send({ request: 'create', type: 'rtp', id: 883, srtpsuite: 80, srtpcrypto: Buffer.concat([key, salt]).toString('base64'),
-    media: [{ type: 'video', mid: 'v', port: 0, rtcpport: 0, pt: 96, codec: 'vp8' }] });
+  const r = await c.send({
+    request: 'create',
+    type: 'rtp',
+    id: 883,
+    srtpsuite: 80,
+    srtpcrypto: Buffer.concat([key, salt]).toString('base64'),
+    media: [{ type: 'video', mid: 'v', port: 0, rtcpport: 0, pt: 96, codec: 'vp8' }],
+  });
   assert.equal(r.streaming, 'created', JSON.stringify(r));
   const ports = (r.stream as { ports: Array<{ port: number; rtcp_port: number }> }).ports[0];
   const source = dgram.createSocket('udp4');
@@ -177,7 +196,7 @@ test('SRTP sources: keyframe requests for a joining viewer go back to the source
     const pli = srtcp.decrypt(received[0]);
     assert.equal(pli[1], 206, 'payload-specific feedback');
     assert.equal(pli[0] & 0x1f, 1, 'PLI');
-    assert.equal(pli.readUInt32BE(8), 0x5678, 'for the source\'s SSRC');
+    assert.equal(pli.readUInt32BE(8), 0x5678, "for the source's SSRC");
     assert.notDeepEqual(received[0].subarray(8, 12), pli.subarray(8, 12), 'not in the clear');
   } finally {
     clearInterval(sending);
@@ -300,7 +319,7 @@ test('bad input: clear Janus errors and nothing half-created', async () => {
   assert.equal((await c.send({ request: 'destroy', id: 778 })).error_code, 453);
   assert.equal((await c.send({ request: 'destroy', id: 778, secret: 'nope' })).error_code, 457);
   assert.ok(!((await c.send({ request: 'list' })).list as Array<{ id: number }>).some((m) => m.id === 778), 'private mountpoints are not listed');
-  const port = ((ok.stream as { ports: Array<{ port: number }> }).ports[0]).port;
+  const port = (ok.stream as { ports: Array<{ port: number }> }).ports[0].port;
   const junk = dgram.createSocket('udp4');
   for (const g of [Buffer.from('garbage'), Buffer.alloc(3), Buffer.from([0x80, 0xc8, 0, 1, 0, 0, 0, 0])]) await new Promise<void>((r) => junk.send(g, port, '127.0.0.1', () => r()));
   junk.close();
@@ -327,7 +346,7 @@ test('network matrix on a host that cannot create IPv6 sockets (errno 97)', { ti
     await sendTo(p1.ports[0].port, '127.0.0.1');
     assert.equal((await waitPackets(n, p1.id, 5))[0], 5);
     const any4 = await n.send({ request: 'create', type: 'rtp', media: [audio({ iface: '0.0.0.0' })] });
-    assert.equal(((any4.stream as { ports: Array<{ host: string }> }).ports[0]).host, '0.0.0.0');
+    assert.equal((any4.stream as { ports: Array<{ host: string }> }).ports[0].host, '0.0.0.0');
     const v6 = await n.send({ request: 'create', type: 'rtp', media: [audio({ iface: '::' })] });
     assert.equal(v6.error_code, 456);
     assert.match(String(v6.error), /IPv6 address but this host cannot create IPv6 sockets/);
@@ -357,7 +376,10 @@ test('mountpoints from the configuration file at start-up; a broken one is skipp
   const n = await StreamingClient.open(child.wsUrl);
   try {
     const list = (await n.send({ request: 'list' })).list as Array<{ id: number; description: string }>;
-    assert.deepEqual(list.map((m) => [m.id, m.description]), [[99, 'Radio']]);
+    assert.deepEqual(
+      list.map((m) => [m.id, m.description]),
+      [[99, 'Radio']],
+    );
     const info = (await n.send({ request: 'info', id: 99 })).info as { media: Array<{ port: number }> };
     assert.ok(info.media[0].port >= 41000 && info.media[0].port <= 41100, `port ${info.media[0].port} from the configured range`);
     assert.match(child.log(), /mountpoint 'broken' in the configuration skipped: .*unsupported audio codec 'nope'/);
@@ -382,7 +404,7 @@ test('permanent mountpoints: saved to the state folder with their ports, edited,
   try {
     const created = await p.send({ request: 'create', type: 'rtp', id: 4242, description: 'Kept', secret: 'k', permanent: true, media: [audio({ port: 0 })] });
     assert.equal(created.permanent, true);
-    port = ((created.stream as { ports: Array<{ port: number }> }).ports[0]).port;
+    port = (created.stream as { ports: Array<{ port: number }> }).ports[0].port;
     assert.ok(existsSync(file), 'state file written');
     assert.match(readFileSync(file, 'utf8'), new RegExp(`port = ${port};`));
     const edited = await p.send({ request: 'edit', id: 4242, secret: 'k', new_description: 'Kept and edited', permanent: true });
@@ -425,11 +447,33 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
   assert.equal((await c.send({ request: 'create', type: 'rtp', srtpsuite: 80, media: [audio()] })).error_code, 453);
   const good = await c.send({ request: 'create', type: 'rtp', id: 881, srtpsuite: 80, srtpcrypto: key, media: [audio()] });
   const wrong = await c.send({ request: 'create', type: 'rtp', id: 882, srtpsuite: 80, srtpcrypto: other, media: [audio()] });
-  const portOf = (r: Msg): number => ((r.stream as { ports: Array<{ port: number }> }).ports[0]).port;
+  const portOf = (r: Msg): number => (r.stream as { ports: Array<{ port: number }> }).ports[0].port;
   const run = (port: number) =>
     new Promise<void>((resolve) => {
-      const f = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5', '-c:a', 'libopus', '-payload_type', '111',
-        '-f', 'rtp', '-srtp_out_suite', 'AES_CM_128_HMAC_SHA1_80', '-srtp_out_params', key, `srtp://127.0.0.1:${port}`], { stdio: 'ignore' });
+      const f = spawn(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440:duration=1.5',
+          '-c:a',
+          'libopus',
+          '-payload_type',
+          '111',
+          '-f',
+          'rtp',
+          '-srtp_out_suite',
+          'AES_CM_128_HMAC_SHA1_80',
+          '-srtp_out_params',
+          key,
+          `srtp://127.0.0.1:${port}`,
+        ],
+        { stdio: 'ignore' },
+      );
       const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
       f.on('exit', () => {
         clearTimeout(guard);
@@ -446,44 +490,101 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
   await c.send({ request: 'destroy', id: 882 });
 });
 
-test('recording: ffmpeg VP8+Opus into a mountpoint, recorded to .mjr, turned into .webm/.opus by Janus\'s janus-pp-rec', { timeout: 60_000, skip: !(await import('node:fs')).existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec' }, async () => {
-  const { spawn, spawnSync } = await import('node:child_process');
-  const { existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const dir = recordingsDir;
-  const created = await c.send({ request: 'create', type: 'rtp', id: 991, secret: 'rec', media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }, audio({ mid: 'a' })] });
-  const ports = (created.stream as { ports: Array<{ mid: string; port: number }> }).ports;
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'nope', action: 'start', media: [{ mid: 'a', filename: 'x' }] })).error_code, 457);
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'begin' })).error_code, 454);
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [] })).error_code, 452);
-  const start = await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'v', filename: 'video' }, { mid: 'a', filename: 'audio' }] });
-  assert.equal(start.streaming, 'ok', JSON.stringify(start));
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'a', filename: 'again' }] })).error_code, 452, 'already recording');
-  const vport = ports.find((p) => p.mid === 'v')!.port;
-  const aport = ports.find((p) => p.mid === 'a')!.port;
-  await new Promise<void>((resolve) => {
-    const f = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=2',
-      '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '200k', '-g', '15', '-payload_type', '100', '-f', 'rtp', `rtp://127.0.0.1:${vport}?pkt_size=1200`,
-      '-map', '1:a', '-c:a', 'libopus', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${aport}`], { stdio: 'ignore' });
-    const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
+test(
+  "recording: ffmpeg VP8+Opus into a mountpoint, recorded to .mjr, turned into .webm/.opus by Janus's janus-pp-rec",
+  { timeout: 60_000, skip: !(await import('node:fs')).existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec' },
+  async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = recordingsDir;
+    const created = await c.send({ request: 'create', type: 'rtp', id: 991, secret: 'rec', media: [{ type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' }, audio({ mid: 'a' })] });
+    const ports = (created.stream as { ports: Array<{ mid: string; port: number }> }).ports;
+    assert.equal((await c.send({ request: 'recording', id: 991, secret: 'nope', action: 'start', media: [{ mid: 'a', filename: 'x' }] })).error_code, 457);
+    assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'begin' })).error_code, 454);
+    assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [] })).error_code, 452);
+    const start = await c.send({
+      request: 'recording',
+      id: 991,
+      secret: 'rec',
+      action: 'start',
+      media: [
+        { mid: 'v', filename: 'video' },
+        { mid: 'a', filename: 'audio' },
+      ],
+    });
+    assert.equal(start.streaming, 'ok', JSON.stringify(start));
+    assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'a', filename: 'again' }] })).error_code, 452, 'already recording');
+    const vport = ports.find((p) => p.mid === 'v')!.port;
+    const aport = ports.find((p) => p.mid === 'a')!.port;
+    await new Promise<void>((resolve) => {
+      const f = spawn(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=320x240:rate=15:duration=2',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440:sample_rate=48000:duration=2',
+          '-map',
+          '0:v',
+          '-c:v',
+          'libvpx',
+          '-deadline',
+          'realtime',
+          '-b:v',
+          '200k',
+          '-g',
+          '15',
+          '-payload_type',
+          '100',
+          '-f',
+          'rtp',
+          `rtp://127.0.0.1:${vport}?pkt_size=1200`,
+          '-map',
+          '1:a',
+          '-c:a',
+          'libopus',
+          '-payload_type',
+          '111',
+          '-f',
+          'rtp',
+          `rtp://127.0.0.1:${aport}`,
+        ],
+        { stdio: 'ignore' },
+      );
+      const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
       f.on('exit', () => {
         clearTimeout(guard);
         resolve();
       });
-  });
-  const info = (await c.send({ request: 'info', id: 991, secret: 'rec' })).info as { media: Array<{ recording?: string }> };
-  assert.ok(info.media.every((m) => typeof m.recording === 'string' && m.recording.endsWith('.mjr')), JSON.stringify(info));
-  assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'stop', media: [{ mid: 'v' }, { mid: 'a' }] })).streaming, 'ok');
-  await sleep(200);
-  for (const [name, ext] of [['video', 'webm'], ['audio', 'opus']] as const) {
-    const mjr = join(dir, `${name}.mjr`);
-    assert.ok(existsSync(mjr), `${mjr} written`);
-    const out = join(dir, `${name}.${ext}`);
-    const pp = spawnSync('janus-pp-rec', [mjr, out], { encoding: 'utf8' });
-    assert.equal(pp.status, 0, `janus-pp-rec ${name}: ${pp.stderr}`);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
-    const seconds = Number(probe.stdout.trim());
-    assert.ok(seconds > 1 && seconds < 4, `${name}: ${seconds} s after janus-pp-rec (${probe.stderr})`);
-  }
-  await c.send({ request: 'destroy', id: 991, secret: 'rec' });
-});
+    });
+    const info = (await c.send({ request: 'info', id: 991, secret: 'rec' })).info as { media: Array<{ recording?: string }> };
+    assert.ok(
+      info.media.every((m) => typeof m.recording === 'string' && m.recording.endsWith('.mjr')),
+      JSON.stringify(info),
+    );
+    assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'stop', media: [{ mid: 'v' }, { mid: 'a' }] })).streaming, 'ok');
+    await sleep(200);
+    for (const [name, ext] of [
+      ['video', 'webm'],
+      ['audio', 'opus'],
+    ] as const) {
+      const mjr = join(dir, `${name}.mjr`);
+      assert.ok(existsSync(mjr), `${mjr} written`);
+      const out = join(dir, `${name}.${ext}`);
+      const pp = spawnSync('janus-pp-rec', [mjr, out], { encoding: 'utf8' });
+      assert.equal(pp.status, 0, `janus-pp-rec ${name}: ${pp.stderr}`);
+      const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
+      const seconds = Number(probe.stdout.trim());
+      assert.ok(seconds > 1 && seconds < 4, `${name}: ${seconds} s after janus-pp-rec (${probe.stderr})`);
+    }
+    await c.send({ request: 'destroy', id: 991, secret: 'rec' });
+  },
+);

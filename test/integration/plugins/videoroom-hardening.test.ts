@@ -23,7 +23,14 @@ import { rtpPacket } from '../../../support/rtp-packets.js';
 
 const NESTED_NO_IPV6 = process.env.VIDEOROOM_HARDENING_NO_IPV6 === '1';
 
-const quietLog = Logger.create({ level: process.env.VR_DEBUG ? 7 : 0, sink: { write: (l) => { if (process.env.VR_DEBUG) console.error(l); } } });
+const quietLog = Logger.create({
+  level: process.env.VR_DEBUG ? 7 : 0,
+  sink: {
+    write: (l) => {
+      if (process.env.VR_DEBUG) console.error(l);
+    },
+  },
+});
 
 /** What a stand-in handle says its PeerConnection negotiated. */
 const AUDIO_VIDEO: NegotiatedMedia[] = [
@@ -299,16 +306,35 @@ test('every guarded request is guarded: none, a wrong and the right secret, pin 
     { name: 'edit', key: 'secret', setup: async () => ({ body: { request: 'edit', room: await newRoom(), new_description: 'd' } }) },
     { name: 'destroy', key: 'secret', setup: async () => ({ body: { request: 'destroy', room: await newRoom() } }) },
     { name: 'allowed', key: 'secret', setup: async () => ({ body: { request: 'allowed', room: await newRoom(), action: 'enable' } }) },
-    { name: 'kick', key: 'secret', setup: async () => { const p = await withPublisher(); return { body: { request: 'kick', room: p.room, id: p.id } }; } },
-    { name: 'moderate', key: 'secret', setup: async () => { const p = await withPublisher(); return { body: { request: 'moderate', room: p.room, id: p.id, mid: '0', mute: true } }; } },
+    {
+      name: 'kick',
+      key: 'secret',
+      setup: async () => {
+        const p = await withPublisher();
+        return { body: { request: 'kick', room: p.room, id: p.id } };
+      },
+    },
+    {
+      name: 'moderate',
+      key: 'secret',
+      setup: async () => {
+        const p = await withPublisher();
+        return { body: { request: 'moderate', room: p.room, id: p.id, mid: '0', mute: true } };
+      },
+    },
     { name: 'listforwarders', key: 'secret', setup: async () => ({ body: { request: 'listforwarders', room: await newRoom() } }) },
     { name: 'enable_recording', key: 'secret', setup: async () => ({ body: { request: 'enable_recording', room: await newRoom(), record: false } }) },
     ...(['secret', 'admin_key'] as const).map((key): Row => ({
-      name: `rtp_forward (${key})`, key,
-      setup: async () => { const p = await withPublisher(); return { body: { request: 'rtp_forward', room: p.room, publisher_id: p.id, host: '127.0.0.1', streams: [{ mid: '0', port: sink.port }], secret: 'sec', admin_key: 'adm' } }; },
+      name: `rtp_forward (${key})`,
+      key,
+      setup: async () => {
+        const p = await withPublisher();
+        return { body: { request: 'rtp_forward', room: p.room, publisher_id: p.id, host: '127.0.0.1', streams: [{ mid: '0', port: sink.port }], secret: 'sec', admin_key: 'adm' } };
+      },
     })),
     ...(['secret', 'admin_key'] as const).map((key): Row => ({
-      name: `stop_rtp_forward (${key})`, key,
+      name: `stop_rtp_forward (${key})`,
+      key,
       setup: async () => {
         const p = await withPublisher();
         const f = await send(plugin, admin, { request: 'rtp_forward', room: p.room, publisher_id: p.id, host: '127.0.0.1', streams: [{ mid: '0', port: sink.port }], secret: 'sec', admin_key: 'adm' });
@@ -318,21 +344,37 @@ test('every guarded request is guarded: none, a wrong and the right secret, pin 
       },
     })),
     ...(['secret', 'admin_key'] as const).map((key): Row => ({
-      name: `publish_remotely (${key})`, key,
-      setup: async () => { const p = await withPublisher(); return { body: { request: 'publish_remotely', room: p.room, publisher_id: p.id, remote_id: 'r', host: '127.0.0.1', port: sink.port, secret: 'sec', admin_key: 'adm' } }; },
-    })),
-    {
-      name: 'unpublish_remotely', key: 'secret',
+      name: `publish_remotely (${key})`,
+      key,
       setup: async () => {
         const p = await withPublisher();
-        assert.equal((await send(plugin, admin, { request: 'publish_remotely', room: p.room, publisher_id: p.id, remote_id: 'r', host: '127.0.0.1', port: sink.port, secret: 'sec', admin_key: 'adm' })).videoroom, 'success');
+        return { body: { request: 'publish_remotely', room: p.room, publisher_id: p.id, remote_id: 'r', host: '127.0.0.1', port: sink.port, secret: 'sec', admin_key: 'adm' } };
+      },
+    })),
+    {
+      name: 'unpublish_remotely',
+      key: 'secret',
+      setup: async () => {
+        const p = await withPublisher();
+        assert.equal(
+          (await send(plugin, admin, { request: 'publish_remotely', room: p.room, publisher_id: p.id, remote_id: 'r', host: '127.0.0.1', port: sink.port, secret: 'sec', admin_key: 'adm' })).videoroom,
+          'success',
+        );
         return { body: { request: 'unpublish_remotely', room: p.room, publisher_id: p.id, remote_id: 'r' } };
       },
     },
-    { name: 'listremotes', key: 'secret', setup: async () => { const p = await withPublisher(); return { body: { request: 'listremotes', room: p.room, publisher_id: p.id } }; } },
+    {
+      name: 'listremotes',
+      key: 'secret',
+      setup: async () => {
+        const p = await withPublisher();
+        return { body: { request: 'listremotes', room: p.room, publisher_id: p.id } };
+      },
+    },
     { name: 'add_remote_publisher', key: 'secret', setup: async () => ({ body: { request: 'add_remote_publisher', room: await newRoom(), iface: '127.0.0.1', streams: remoteStreams } }) },
     ...(['update_remote_publisher', 'remove_remote_publisher'] as const).map((request): Row => ({
-      name: request, key: 'secret',
+      name: request,
+      key: 'secret',
       setup: async () => {
         const room = await newRoom();
         const added = await send(plugin, admin, { request: 'add_remote_publisher', room, secret: 'sec', iface: '127.0.0.1', streams: remoteStreams });
@@ -343,7 +385,8 @@ test('every guarded request is guarded: none, a wrong and the right secret, pin 
     { name: 'create', key: 'admin_key', setup: async () => ({ body: { request: 'create', room: roomSeq++ } }) },
     { name: 'join (publisher)', key: 'pin', setup: async () => ({ body: { request: 'join', ptype: 'publisher', room: await newRoom({ pin: 'pin' }) }, on: handle(plugin) }) },
     {
-      name: 'join (subscriber)', key: 'pin',
+      name: 'join (subscriber)',
+      key: 'pin',
       setup: async () => {
         const room = await newRoom({ pin: 'pin' });
         const { id } = await publisher(plugin, room, { pin: 'pin' });
@@ -352,11 +395,16 @@ test('every guarded request is guarded: none, a wrong and the right secret, pin 
     },
     { name: 'joinandconfigure', key: 'pin', setup: async () => ({ body: { request: 'joinandconfigure', ptype: 'publisher', room: await newRoom({ pin: 'pin' }) }, on: handle(plugin), jsep: OFFER }) },
     ...([{ record: true }, { filename: 'name' }] as const).map((change): Row => ({
-      name: `configure ${Object.keys(change)[0]} with lock_record`, key: 'secret',
-      setup: async () => { const p = await withPublisher({ lock_record: true }); return { body: { request: 'configure', ...change }, on: p.h }; },
+      name: `configure ${Object.keys(change)[0]} with lock_record`,
+      key: 'secret',
+      setup: async () => {
+        const p = await withPublisher({ lock_record: true });
+        return { body: { request: 'configure', ...change }, on: p.h };
+      },
     })),
     {
-      name: 'joinandconfigure record with lock_record', key: 'secret',
+      name: 'joinandconfigure record with lock_record',
+      key: 'secret',
       setup: async () => ({ body: { request: 'joinandconfigure', ptype: 'publisher', room: await newRoom({ lock_record: true }), record: true }, on: handle(plugin), jsep: OFFER }),
     },
   ];
@@ -413,7 +461,8 @@ test("numbers keep Janus's ranges: ports, payload types, SSRCs, 53-bit ids, audi
   const room = 4001;
   assert.equal((await send(plugin, admin, { request: 'create', room })).videoroom, 'created');
   const { h, id } = await publisher(plugin, room);
-  const fwd = (stream: JsonObject, extra: JsonObject = {}): Promise<JsonObject> => send(plugin, admin, { request: 'rtp_forward', room, publisher_id: id, host: '127.0.0.1', streams: [{ mid: '1', ...stream }], ...extra });
+  const fwd = (stream: JsonObject, extra: JsonObject = {}): Promise<JsonObject> =>
+    send(plugin, admin, { request: 'rtp_forward', room, publisher_id: id, host: '127.0.0.1', streams: [{ mid: '1', ...stream }], ...extra });
   const big = 2 ** 60;
   const refused: [string, () => Promise<JsonObject>][] = [
     ['rtp_forward port 70000', () => fwd({ port: 70000 })],
@@ -425,8 +474,14 @@ test("numbers keep Janus's ranges: ports, payload types, SSRCs, 53-bit ids, audi
     ['legacy rtp_forward video_port 70000', () => send(plugin, admin, { request: 'rtp_forward', room, publisher_id: id, host: '127.0.0.1', video_port: 70000 })],
     ['stop_rtp_forward stream_id 2^32', () => send(plugin, admin, { request: 'stop_rtp_forward', room, publisher_id: id, stream_id: 2 ** 32 })],
     ['publish_remotely port 70000', () => send(plugin, admin, { request: 'publish_remotely', room, publisher_id: id, remote_id: 'x', host: '127.0.0.1', port: 70000 })],
-    ['add_remote_publisher port 70000', () => send(plugin, admin, { request: 'add_remote_publisher', room, iface: '127.0.0.1', port: 70000, streams: [{ type: 'audio', mid: '0', mindex: 0, codec: 'opus' }] })],
-    ['add_remote_publisher mindex 2^40', () => send(plugin, admin, { request: 'add_remote_publisher', room, iface: '127.0.0.1', streams: [{ type: 'audio', mid: '0', mindex: 2 ** 40, codec: 'opus' }] })],
+    [
+      'add_remote_publisher port 70000',
+      () => send(plugin, admin, { request: 'add_remote_publisher', room, iface: '127.0.0.1', port: 70000, streams: [{ type: 'audio', mid: '0', mindex: 0, codec: 'opus' }] }),
+    ],
+    [
+      'add_remote_publisher mindex 2^40',
+      () => send(plugin, admin, { request: 'add_remote_publisher', room, iface: '127.0.0.1', streams: [{ type: 'audio', mid: '0', mindex: 2 ** 40, codec: 'opus' }] }),
+    ],
     ['create room 2^60', () => send(plugin, admin, { request: 'create', room: big })],
     ['exists room 2^60', () => send(plugin, admin, { request: 'exists', room: big })],
     ['join room 2^60', () => send(plugin, handle(plugin), { request: 'join', ptype: 'publisher', room: big })],

@@ -52,7 +52,14 @@ test('a remote publisher speaking: everyone in the room hears talking, then stop
   const listener = await attach();
   const tx = ws.send({ janus: 'message', session_id: session, handle_id: listener, body: { request: 'join', room, ptype: 'publisher', display: 'listener' } });
   await ws.wait((m) => m.transaction === tx && m.janus === 'event');
-  const added = await sync({ request: 'add_remote_publisher', room, id: 77, display: 'speaker', iface: '127.0.0.1', streams: [{ type: 'audio', mid: '0', mindex: 0, codec: 'opus', audiolevel_ext_id: 3 }] });
+  const added = await sync({
+    request: 'add_remote_publisher',
+    room,
+    id: 77,
+    display: 'speaker',
+    iface: '127.0.0.1',
+    streams: [{ type: 'audio', mid: '0', mindex: 0, codec: 'opus', audiolevel_ext_id: 3 }],
+  });
   assert.equal(added.videoroom, 'success', JSON.stringify(added));
   const sock = dgram.createSocket('udp4');
   try {

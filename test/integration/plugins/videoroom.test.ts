@@ -10,16 +10,7 @@ import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import Janode from 'janode';
-import {
-  RTCPeerConnection,
-  RtpHeader,
-  RtpPacket,
-  useOPUS,
-  useSdesMid,
-  useVP8,
-  type MediaStreamTrack,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
@@ -39,7 +30,9 @@ const PLUGIN = 'janus.plugin.videoroom';
 // Everything runs on loopback. Janus (libnice) never gathers on loopback, so in the development runs against it
 // the clients gather on the host's own first IPv4 address and use its candidates there (packets stay on this host).
 const CLIENT_BIND = AGAINST_JANUS
-  ? (Object.values(networkInterfaces()).flatMap((l) => l ?? []).find((a) => a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1')
+  ? (Object.values(networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .find((a) => a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1')
   : '127.0.0.1';
 
 /** The server's candidates a client may use. */
@@ -132,17 +125,16 @@ class Vr {
   /** Waits for a plugin event of this handle without a transaction (a notification) matching `match`. */
   async next(what: string, match: (d: Msg, m: Msg) => boolean, from = 0, ms = 8000): Promise<{ data: Msg; jsep?: Jsep }> {
     const events = this.ws.events;
-    const m = await this.ws.wait(
-      (e) => events.indexOf(e) >= from && e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data), e),
-      ms,
-      what,
-    );
+    const m = await this.ws.wait((e) => events.indexOf(e) >= from && e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data), e), ms, what);
     return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
   }
 
   /** The plugin notifications received so far (from index `from`). */
   notifications(from = 0): Msg[] {
-    return this.ws.events.slice(from).filter((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined).map((e) => obj(obj(e.plugindata).data));
+    return this.ws.events
+      .slice(from)
+      .filter((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined)
+      .map((e) => obj(obj(e.plugindata).data));
   }
 
   webrtcup(ms = 15_000): Promise<Msg> {
@@ -225,7 +217,9 @@ class Publisher {
     const vpt = this.video.sender.codec?.payloadType ?? 96;
     this.timer = setInterval(() => {
       const s = ++this.seq;
-      void this.audio.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, marker: false }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff]))).catch(() => undefined);
+      void this.audio.sender
+        .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, marker: false }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
+        .catch(() => undefined);
       void this.video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
     }, 20);
   }
@@ -657,7 +651,10 @@ test('janode VideoRoom: create, exists, list, publisher + subscriber with media,
     await waitFor(() => sub.received.audio >= 5 && sub.received.video >= 5, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
 
     const parts = arr((await ph.listParticipants({ room })).participants);
-    assert.deepEqual(parts.map((p) => [p.feed, p.display, p.publisher]), [[777, 'janode pub', true]]);
+    assert.deepEqual(
+      parts.map((p) => [p.feed, p.display, p.publisher]),
+      [[777, 'janode pub', true]],
+    );
 
     const fwd = await ph.startForward({ room, feed: 777, secret: 'js', host: '127.0.0.1', streams: [{ mid: pub.videoMid, port: sink.port }] });
     const forwarders = arr(fwd.forwarders);
@@ -710,12 +707,22 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     assert.equal(entry?.audio_codec, 'opus');
     assert.equal(entry?.video_codec, 'vp8');
     const streams = arr(entry?.streams);
-    assert.deepEqual(streams.map((s) => [s.type, s.mid, s.codec]), [['audio', pub.audioMid, 'opus'], ['video', pub.videoMid, 'vp8']], show(streams));
+    assert.deepEqual(
+      streams.map((s) => [s.type, s.mid, s.codec]),
+      [
+        ['audio', pub.audioMid, 'opus'],
+        ['video', pub.videoMid, 'vp8'],
+      ],
+      show(streams),
+    );
     assert.equal(arr((await admin.req({ request: 'listparticipants', room })).participants).find((x) => x.id === 601)?.publisher, true);
     // A later joiner gets the publisher in its joined event.
     const late = await joinPublisher(room, { display: 'late' });
     vrs.push(late.vr);
-    assert.deepEqual(arr(late.joined.publishers).map((x) => x.id), [601]);
+    assert.deepEqual(
+      arr(late.joined.publishers).map((x) => x.id),
+      [601],
+    );
 
     // Room for one publisher only: a second one is refused with 432.
     const extra = new Publisher(network);
@@ -729,8 +736,18 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     vrs.push(s.vr);
     peers.push(s.sub);
     const subStreams = arr(s.attached.streams);
-    assert.deepEqual(subStreams.map((x) => [x.mid, x.type, x.feed_id, x.feed_mid, x.codec]), [['0', 'audio', 601, pub.audioMid, 'opus'], ['1', 'video', 601, pub.videoMid, 'vp8']], show(subStreams));
-    assert.ok(subStreams.every((x) => x.active === true && x.ready !== undefined), show(subStreams));
+    assert.deepEqual(
+      subStreams.map((x) => [x.mid, x.type, x.feed_id, x.feed_mid, x.codec]),
+      [
+        ['0', 'audio', 601, pub.audioMid, 'opus'],
+        ['1', 'video', 601, pub.videoMid, 'vp8'],
+      ],
+      show(subStreams),
+    );
+    assert.ok(
+      subStreams.every((x) => x.active === true && x.ready !== undefined),
+      show(subStreams),
+    );
     await waitFor(() => s.sub.received.audio >= 10 && s.sub.received.video >= 10, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
     assert.deepEqual(s.sub.lastPayload.video, VP8_KEYFRAME, 'the video payload as published');
     assert.equal(s.sub.lastPayload.audio?.subarray(0, 3).toString('hex'), 'f8fffe', 'the audio payload as published');
@@ -747,7 +764,10 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     const pMark = p.vr.mark();
     const mMark = watcher.vr.mark();
     assert.deepEqual(await admin.req({ request: 'moderate', room, secret: 's', id: 601, mid: pub.audioMid, mute: true }), { videoroom: 'success' });
-    for (const [vr, mark] of [[p.vr, pMark], [watcher.vr, mMark]] as const) {
+    for (const [vr, mark] of [
+      [p.vr, pMark],
+      [watcher.vr, mMark],
+    ] as const) {
       const ev = await vr.next('moderation muted', (d) => d.moderation !== undefined, mark);
       assert.deepEqual([ev.data.id, ev.data.mid, ev.data.moderation], [601, pub.audioMid, 'muted'], show(ev.data));
     }
@@ -786,7 +806,10 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     const pubs = arr(lf.publishers);
     assert.equal(pubs.length, 1, show(lf));
     assert.equal(pubs[0].publisher_id, 601);
-    assert.deepEqual(arr(pubs[0].forwarders).map((f) => [f.stream_id, f.port]), [[streamId, sink.port]]);
+    assert.deepEqual(
+      arr(pubs[0].forwarders).map((f) => [f.stream_id, f.port]),
+      [[streamId, sink.port]],
+    );
     assert.equal(codeOf(await admin.req({ request: 'stop_rtp_forward', room, secret: 's', publisher_id: 601, stream_id: 12345 })), 428);
     const stop = await admin.req({ request: 'stop_rtp_forward', room, secret: 's', publisher_id: 601, stream_id: streamId });
     assert.deepEqual(stop, { videoroom: 'stop_rtp_forward', room, publisher_id: 601, stream_id: streamId });
@@ -794,7 +817,10 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     const forwarded = sink.packets.length;
     await sleep(400);
     assert.equal(sink.packets.length, forwarded, 'nothing forwarded after stop_rtp_forward');
-    assert.deepEqual(arr((await admin.req({ request: 'listforwarders', room, secret: 's' })).publishers).flatMap((x) => arr(x.forwarders)), []);
+    assert.deepEqual(
+      arr((await admin.req({ request: 'listforwarders', room, secret: 's' })).publishers).flatMap((x) => arr(x.forwarders)),
+      [],
+    );
 
     // Unpublish: the publisher is told, the room hears "unpublished", the subscriber's streams go inactive.
     const sMark = s.vr.mark();
@@ -806,7 +832,10 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     assert.equal((await watcher.vr.next('unpublished', (d) => d.unpublished !== undefined, wMark2)).data.unpublished, 601);
     const updated = await s.vr.next('updated (autoupdate)', (d) => d.videoroom === 'updated', sMark);
     assert.equal(updated.data.room, room);
-    assert.ok(arr(updated.data.streams).every((x) => x.active === false), show(updated.data));
+    assert.ok(
+      arr(updated.data.streams).every((x) => x.active === false),
+      show(updated.data),
+    );
     assert.equal(updated.jsep?.type, 'offer', 'the renegotiation offer comes with "updated"');
     assert.doesNotMatch(updated.jsep.sdp, /a=sendonly/, 'nothing is sent any more (m-lines inactive or closed)');
     const restarted = await s.vr.req({ request: 'start' }, await s.sub.answer(updated.jsep));
@@ -902,7 +931,14 @@ async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number,
     const announced = await watcherVr.next('remote publisher announced', (d) => arr(d.publishers).some((x) => x.id === 8800), wMark);
     const entry = arr(announced.data.publishers).find((x) => x.id === 8800);
     assert.equal(entry?.display, 'Remote');
-    assert.deepEqual(arr(entry?.streams).map((x) => [x.type, x.mid, x.codec]), [['audio', '0', 'opus'], ['video', '1', 'vp8']], show(entry));
+    assert.deepEqual(
+      arr(entry?.streams).map((x) => [x.type, x.mid, x.codec]),
+      [
+        ['audio', '0', 'opus'],
+        ['video', '1', 'vp8'],
+      ],
+      show(entry),
+    );
     const listed = arr((await adminVr.req({ request: 'listparticipants', room })).participants).find((x) => x.id === 8800);
     assert.ok(listed, 'listed as a participant');
     // (Janus puts the remote publisher in the room from its receive thread: ask for the same id only now.)
@@ -913,7 +949,13 @@ async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number,
     vrs.push(sVr);
     const r = await sVr.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: 8800 }] });
     assert.equal(r.data.videoroom, 'attached', show(r.data));
-    assert.deepEqual(arr(r.data.streams).map((x) => [x.type, x.feed_id]), [['audio', 8800], ['video', 8800]]);
+    assert.deepEqual(
+      arr(r.data.streams).map((x) => [x.type, x.feed_id]),
+      [
+        ['audio', 8800],
+        ['video', 8800],
+      ],
+    );
     const sub = new Subscriber(network);
     peers.push(sub);
     assert.equal((await sVr.req({ request: 'start' }, await sub.answer(r.jsep))).started, 'ok');
@@ -931,7 +973,10 @@ async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number,
     assert.deepEqual(await adminVr.req({ request: 'remove_remote_publisher', room, secret, id: 8800 }), { videoroom: 'success' });
     await watcherVr.next('unpublished (remote)', (d) => d.unpublished === 8800 || d.leaving === 8800, wMark2);
     const upd = await sVr.next('updated (remote gone)', (d) => d.videoroom === 'updated', sMark);
-    assert.ok(arr(upd.data.streams).every((x) => x.active === false), show(upd.data));
+    assert.ok(
+      arr(upd.data.streams).every((x) => x.active === false),
+      show(upd.data),
+    );
     assert.ok(!arr((await adminVr.req({ request: 'listparticipants', room })).participants).some((x) => x.id === 8800));
     return pliToRemote;
   } finally {
@@ -983,56 +1028,70 @@ test('remote publisher: iface "0.0.0.0" binds IPv4-any and is reported as ip "0.
 // ---------------------------------------------------------------------------------------------------------------
 // 5. The host that cannot create IPv6 sockets (errno 97, EAFNOSUPPORT): Janus's remote publishers failed there.
 
-test('no IPv6 on the host: add_remote_publisher and rtp_forward work in a server that cannot create IPv6 sockets', { timeout: 60_000, skip: AGAINST_JANUS ? 'needs a Portunus child process' : false }, async () => {
-  const child = await startChildServer([], await noIpv6Env());
-  const cAdmin = await Vr.open(child.wsUrl);
-  const vrs: Vr[] = [];
-  const peers: Array<{ close(): Promise<void> }> = [];
-  const sink = await udpSink();
-  try {
-    assert.match(child.log(), /videoroom: IPv6 unavailable/, 'the plugin noticed the missing IPv6');
-    const room = roomId();
-    assert.equal((await cAdmin.req({ request: 'create', room, secret: 'n' })).videoroom, 'created');
+test(
+  'no IPv6 on the host: add_remote_publisher and rtp_forward work in a server that cannot create IPv6 sockets',
+  { timeout: 60_000, skip: AGAINST_JANUS ? 'needs a Portunus child process' : false },
+  async () => {
+    const child = await startChildServer([], await noIpv6Env());
+    const cAdmin = await Vr.open(child.wsUrl);
+    const vrs: Vr[] = [];
+    const peers: Array<{ close(): Promise<void> }> = [];
+    const sink = await udpSink();
+    try {
+      assert.match(child.log(), /videoroom: IPv6 unavailable/, 'the plugin noticed the missing IPv6');
+      const room = roomId();
+      assert.equal((await cAdmin.req({ request: 'create', room, secret: 'n' })).videoroom, 'created');
 
-    // Remote publisher without an interface (the default family must be IPv4 here), then on 127.0.0.1 with media.
-    const plain = await cAdmin.req({ request: 'add_remote_publisher', room, secret: 'n', id: 9100, streams: REMOTE_STREAMS });
-    assert.equal(plain.videoroom, 'success', show(plain));
-    assert.ok(Number(plain.port) > 0 && Number(plain.rtcp_port) > 0, show(plain));
-    assert.equal(plain.ip, undefined);
-    const v6 = await cAdmin.req({ request: 'add_remote_publisher', room, secret: 'n', id: 9101, iface: '::', streams: REMOTE_STREAMS });
-    assert.equal(codeOf(v6), 499, show(v6));
-    assert.deepEqual(await cAdmin.req({ request: 'remove_remote_publisher', room, secret: 'n', id: 9100 }), { videoroom: 'success' });
-    const pliToRemote = await remotePublisherScenario(child.wsUrl, cAdmin, room, 'n');
+      // Remote publisher without an interface (the default family must be IPv4 here), then on 127.0.0.1 with media.
+      const plain = await cAdmin.req({ request: 'add_remote_publisher', room, secret: 'n', id: 9100, streams: REMOTE_STREAMS });
+      assert.equal(plain.videoroom, 'success', show(plain));
+      assert.ok(Number(plain.port) > 0 && Number(plain.rtcp_port) > 0, show(plain));
+      assert.equal(plain.ip, undefined);
+      const v6 = await cAdmin.req({ request: 'add_remote_publisher', room, secret: 'n', id: 9101, iface: '::', streams: REMOTE_STREAMS });
+      assert.equal(codeOf(v6), 499, show(v6));
+      assert.deepEqual(await cAdmin.req({ request: 'remove_remote_publisher', room, secret: 'n', id: 9100 }), { videoroom: 'success' });
+      const pliToRemote = await remotePublisherScenario(child.wsUrl, cAdmin, room, 'n');
 
-    // A WebRTC publisher in the child, forwarded to our IPv4 socket.
-    const p = await Vr.open(child.wsUrl);
-    vrs.push(p);
-    assert.equal((await p.req({ request: 'join', ptype: 'publisher', room, id: 9200 })).videoroom, 'joined');
-    const pub = await publish(p);
-    peers.push(pub);
-    pub.startSending();
-    const fw = await cAdmin.req({ request: 'rtp_forward', room, secret: 'n', publisher_id: 9200, host: '127.0.0.1', streams: [{ mid: pub.videoMid, port: sink.port }, { mid: pub.audioMid, port: sink.port }] });
-    assert.equal(fw.videoroom, 'rtp_forward', show(fw));
-    assert.equal(arr(fw.forwarders).length, 2, show(fw));
-    await waitFor(() => sink.packets.length >= 20, { timeout: 10_000, what: 'forwarded RTP from the server without IPv6' });
-    // An IPv6 target cannot be reached from here: refused up front (Janus would fail silently at sendto).
-    const v6target = await cAdmin.req({ request: 'rtp_forward', room, secret: 'n', publisher_id: 9200, host: '::1', streams: [{ mid: pub.videoMid, port: sink.port }] });
-    assert.equal(codeOf(v6target), 430, show(v6target));
-    for (const f of arr(fw.forwarders)) {
-      const stop = await cAdmin.req({ request: 'stop_rtp_forward', room, secret: 'n', publisher_id: 9200, stream_id: f.stream_id });
-      assert.equal(stop.videoroom, 'stop_rtp_forward', show(stop));
+      // A WebRTC publisher in the child, forwarded to our IPv4 socket.
+      const p = await Vr.open(child.wsUrl);
+      vrs.push(p);
+      assert.equal((await p.req({ request: 'join', ptype: 'publisher', room, id: 9200 })).videoroom, 'joined');
+      const pub = await publish(p);
+      peers.push(pub);
+      pub.startSending();
+      const fw = await cAdmin.req({
+        request: 'rtp_forward',
+        room,
+        secret: 'n',
+        publisher_id: 9200,
+        host: '127.0.0.1',
+        streams: [
+          { mid: pub.videoMid, port: sink.port },
+          { mid: pub.audioMid, port: sink.port },
+        ],
+      });
+      assert.equal(fw.videoroom, 'rtp_forward', show(fw));
+      assert.equal(arr(fw.forwarders).length, 2, show(fw));
+      await waitFor(() => sink.packets.length >= 20, { timeout: 10_000, what: 'forwarded RTP from the server without IPv6' });
+      // An IPv6 target cannot be reached from here: refused up front (Janus would fail silently at sendto).
+      const v6target = await cAdmin.req({ request: 'rtp_forward', room, secret: 'n', publisher_id: 9200, host: '::1', streams: [{ mid: pub.videoMid, port: sink.port }] });
+      assert.equal(codeOf(v6target), 430, show(v6target));
+      for (const f of arr(fw.forwarders)) {
+        const stop = await cAdmin.req({ request: 'stop_rtp_forward', room, secret: 'n', publisher_id: 9200, stream_id: f.stream_id });
+        assert.equal(stop.videoroom, 'stop_rtp_forward', show(stop));
+      }
+      assert.equal(child.child.exitCode, null, 'the server is still running');
+      assert.equal((await cAdmin.req({ request: 'destroy', room, secret: 'n' })).videoroom, 'destroyed');
+      await pliToRemote();
+    } finally {
+      sink.socket.close();
+      await Promise.all(peers.map((x) => x.close()));
+      await Promise.all(vrs.map((v) => v.close()));
+      await cAdmin.close();
+      await child.stop();
     }
-    assert.equal(child.child.exitCode, null, 'the server is still running');
-    assert.equal((await cAdmin.req({ request: 'destroy', room, secret: 'n' })).videoroom, 'destroyed');
-    await pliToRemote();
-  } finally {
-    sink.socket.close();
-    await Promise.all(peers.map((x) => x.close()));
-    await Promise.all(vrs.map((v) => v.close()));
-    await cAdmin.close();
-    await child.stop();
-  }
-});
+  },
+);
 
 test('e2ee: one subscription cannot mix end-to-end encrypted feeds with plain ones (438)', { skip: AGAINST_JANUS ? 'Portunus behaviour' : false }, async () => {
   const room = await createRoom({ publishers: 4 });
@@ -1060,71 +1119,78 @@ test('e2ee: one subscription cannot mix end-to-end encrypted feeds with plain on
   }
 });
 
-test('a subscription changes: pause/start, switch to another feed, subscribe/unsubscribe renegotiate, ICE restart; a publisher pauses one stream', { skip: AGAINST_JANUS ? 'Portunus behaviour' : false, timeout: 60_000 }, async () => {
-  const room = await createRoom({ publishers: 4 });
-  const a = await joinPublisher(room, { display: 'A' });
-  const b = await joinPublisher(room, { display: 'B' });
-  const pa = await publish(a.vr);
-  const pb = await publish(b.vr);
-  const { vr, sub } = await subscribe(room, [{ feed: a.joined.id, mid: pa.videoMid }]);
-  const flowing = async (kind: 'audio' | 'video', what: string): Promise<void> => {
-    const from = sub.received[kind];
-    await waitFor(() => sub.received[kind] > from + 10, { timeout: 8000, what });
-  };
-  const stopped = async (kind: 'audio' | 'video', what: string): Promise<void> => {
-    await sleep(300);
-    const from = sub.received[kind];
-    await sleep(400);
-    assert.ok(sub.received[kind] <= from + 1, `${what}: ${from} → ${sub.received[kind]}`);
-  };
-  try {
-    pa.startSending();
-    await flowing('video', 'A video');
-    // pause holds the stream; start (no JSEP) resumes it.
-    assert.equal((await vr.req({ request: 'pause' })).paused, 'ok');
-    await stopped('video', 'paused');
-    assert.equal((await vr.req({ request: 'start' })).started, 'ok');
-    await flowing('video', 'resumed');
+test(
+  'a subscription changes: pause/start, switch to another feed, subscribe/unsubscribe renegotiate, ICE restart; a publisher pauses one stream',
+  { skip: AGAINST_JANUS ? 'Portunus behaviour' : false, timeout: 60_000 },
+  async () => {
+    const room = await createRoom({ publishers: 4 });
+    const a = await joinPublisher(room, { display: 'A' });
+    const b = await joinPublisher(room, { display: 'B' });
+    const pa = await publish(a.vr);
+    const pb = await publish(b.vr);
+    const { vr, sub } = await subscribe(room, [{ feed: a.joined.id, mid: pa.videoMid }]);
+    const flowing = async (kind: 'audio' | 'video', what: string): Promise<void> => {
+      const from = sub.received[kind];
+      await waitFor(() => sub.received[kind] > from + 10, { timeout: 8000, what });
+    };
+    const stopped = async (kind: 'audio' | 'video', what: string): Promise<void> => {
+      await sleep(300);
+      const from = sub.received[kind];
+      await sleep(400);
+      assert.ok(sub.received[kind] <= from + 1, `${what}: ${from} → ${sub.received[kind]}`);
+    };
+    try {
+      pa.startSending();
+      await flowing('video', 'A video');
+      // pause holds the stream; start (no JSEP) resumes it.
+      assert.equal((await vr.req({ request: 'pause' })).paused, 'ok');
+      await stopped('video', 'paused');
+      assert.equal((await vr.req({ request: 'start' })).started, 'ok');
+      await flowing('video', 'resumed');
 
-    // switch: the same m-line now carries B's video (only B sends from here on).
-    const switched = await vr.req({ request: 'switch', streams: [{ feed: b.joined.id, mid: pb.videoMid, sub_mid: '0' }] });
-    assert.equal(switched.switched, 'ok', show(switched));
-    assert.equal(switched.changes, 1);
-    pa.stopSending();
-    pb.startSending();
-    await flowing('video', 'B video after the switch');
+      // switch: the same m-line now carries B's video (only B sends from here on).
+      const switched = await vr.req({ request: 'switch', streams: [{ feed: b.joined.id, mid: pb.videoMid, sub_mid: '0' }] });
+      assert.equal(switched.switched, 'ok', show(switched));
+      assert.equal(switched.changes, 1);
+      pa.stopSending();
+      pb.startSending();
+      await flowing('video', 'B video after the switch');
 
-    // subscribe: B's audio on a new m-line, with a new offer answered by start.
-    const added = await vr.send({ request: 'subscribe', streams: [{ feed: b.joined.id, mid: pb.audioMid }] });
-    assert.equal(added.data.videoroom, 'updated', show(added.data));
-    assert.equal(arr(added.data.streams).filter((x) => x.active === true).length, 2);
-    assert.equal((await vr.req({ request: 'start' }, await sub.answer(added.jsep))).started, 'ok');
-    await flowing('audio', 'B audio after subscribe');
+      // subscribe: B's audio on a new m-line, with a new offer answered by start.
+      const added = await vr.send({ request: 'subscribe', streams: [{ feed: b.joined.id, mid: pb.audioMid }] });
+      assert.equal(added.data.videoroom, 'updated', show(added.data));
+      assert.equal(arr(added.data.streams).filter((x) => x.active === true).length, 2);
+      assert.equal((await vr.req({ request: 'start' }, await sub.answer(added.jsep))).started, 'ok');
+      await flowing('audio', 'B audio after subscribe');
 
-    // unsubscribe: the audio m-line goes inactive in a new offer.
-    const removed = await vr.send({ request: 'unsubscribe', streams: [{ feed: b.joined.id, mid: pb.audioMid }] });
-    assert.equal(removed.data.videoroom, 'updated', show(removed.data));
-    assert.deepEqual(arr(removed.data.streams).map((x) => x.active), [true, false]);
-    assert.equal((await vr.req({ request: 'start' }, await sub.answer(removed.jsep))).started, 'ok');
-    await stopped('audio', 'unsubscribed audio');
-    await flowing('video', 'video still flows');
+      // unsubscribe: the audio m-line goes inactive in a new offer.
+      const removed = await vr.send({ request: 'unsubscribe', streams: [{ feed: b.joined.id, mid: pb.audioMid }] });
+      assert.equal(removed.data.videoroom, 'updated', show(removed.data));
+      assert.deepEqual(
+        arr(removed.data.streams).map((x) => x.active),
+        [true, false],
+      );
+      assert.equal((await vr.req({ request: 'start' }, await sub.answer(removed.jsep))).started, 'ok');
+      await stopped('audio', 'unsubscribed audio');
+      await flowing('video', 'video still flows');
 
-    // The publisher stops relaying its video (send: false), then resumes it.
-    assert.equal((await b.vr.req({ request: 'configure', streams: [{ mid: pb.videoMid, send: false }] })).configured, 'ok');
-    await stopped('video', 'publisher paused its video');
-    assert.equal((await b.vr.req({ request: 'configure', streams: [{ mid: pb.videoMid, send: true }] })).configured, 'ok');
-    await flowing('video', 'publisher resumed its video');
+      // The publisher stops relaying its video (send: false), then resumes it.
+      assert.equal((await b.vr.req({ request: 'configure', streams: [{ mid: pb.videoMid, send: false }] })).configured, 'ok');
+      await stopped('video', 'publisher paused its video');
+      assert.equal((await b.vr.req({ request: 'configure', streams: [{ mid: pb.videoMid, send: true }] })).configured, 'ok');
+      await flowing('video', 'publisher resumed its video');
 
-    // configure restart: an offer with new ICE credentials. (werift as the answering client does not restart its
-    // checks, so media after a restart is shown with janus.js, in the Streaming tests that share this path.)
-    const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
-    const before = ufrag(sub.pc.remoteDescription?.sdp);
-    const restart = await vr.send({ request: 'configure', restart: true });
-    assert.equal(restart.data.configured, 'ok', show(restart.data));
-    assert.equal(restart.jsep?.type, 'offer');
-    assert.ok(ufrag(restart.jsep?.sdp) !== undefined && ufrag(restart.jsep?.sdp) !== before, 'new ICE credentials');
-  } finally {
-    await Promise.all([sub.close(), pa.close(), pb.close(), vr.close(), a.vr.close(), b.vr.close()]);
-    await admin.req({ request: 'destroy', room });
-  }
-});
+      // configure restart: an offer with new ICE credentials. (werift as the answering client does not restart its
+      // checks, so media after a restart is shown with janus.js, in the Streaming tests that share this path.)
+      const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+      const before = ufrag(sub.pc.remoteDescription?.sdp);
+      const restart = await vr.send({ request: 'configure', restart: true });
+      assert.equal(restart.data.configured, 'ok', show(restart.data));
+      assert.equal(restart.jsep?.type, 'offer');
+      assert.ok(ufrag(restart.jsep?.sdp) !== undefined && ufrag(restart.jsep?.sdp) !== before, 'new ICE credentials');
+    } finally {
+      await Promise.all([sub.close(), pa.close(), pb.close(), vr.close(), a.vr.close(), b.vr.close()]);
+      await admin.req({ request: 'destroy', room });
+    }
+  },
+);

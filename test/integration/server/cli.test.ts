@@ -22,7 +22,8 @@ test('--help lists the protective limits with their defaults (pings on)', () => 
     'http.headers_timeout = 10',
     'http.request_timeout = 30',
     'general.event_loop_lag_warn = 250',
-  ]) assert.ok(r.stdout.includes(line), line);
+  ])
+    assert.ok(r.stdout.includes(line), line);
 });
 
 test('bad arguments and bad config exit 2 with one clear line', () => {

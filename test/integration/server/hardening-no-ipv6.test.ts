@@ -50,7 +50,10 @@ test('without IPv6: an unpolled REST session keeps its newest events only', { ti
   const h = ((await post(`${srv.restUrl}/${s}`, { janus: 'attach', transaction: 'a', plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
   for (let i = 0; i < 40; i++) await post(`${srv.restUrl}/${s}/${h}`, { janus: 'message', transaction: `m${i}`, body: { audio: true } });
   const events = (await (await fetch(`${srv.restUrl}/${s}?maxev=100`)).json()) as Msg[];
-  assert.deepEqual(events.map((e) => e.transaction), Array.from({ length: 10 }, (_, i) => `m${30 + i}`));
+  assert.deepEqual(
+    events.map((e) => e.transaction),
+    Array.from({ length: 10 }, (_, i) => `m${30 + i}`),
+  );
   assert.match(srv.log(), new RegExp(`event queue of session ${s} full`));
 });
 

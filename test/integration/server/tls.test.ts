@@ -15,7 +15,9 @@ function selfSigned(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'portunus-tls-'));
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+    stdio: 'ignore',
+  });
   return { cert, key };
 }
 
@@ -64,7 +66,13 @@ test('https and wss serve the Janus API when a certificate and key are configure
 });
 
 test('https without a certificate fails to start with a clear message', async () => {
-  const config = loadConfig({ overrides: [['http.http', 'false'], ['http.https', 'true'], ['websockets.ws', 'false']] });
+  const config = loadConfig({
+    overrides: [
+      ['http.http', 'false'],
+      ['http.https', 'true'],
+      ['websockets.ws', 'false'],
+    ],
+  });
   const server = new PortunusServer({ config, log: Logger.create({ level: 0 }) });
   await assert.rejects(server.start(), /cert_pem/);
 });

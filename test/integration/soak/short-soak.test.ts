@@ -56,7 +56,7 @@ test('short soak: 150 create/attach/media/detach/destroy cycles with garbage dat
   check(await runSoak(['--cycles=150', '--inject-share=0', '--max-seconds=150', '--settle-seconds=3', '--seed=1501'], env()), 150);
 });
 
-test('short soak with garbage from the connected peer\'s own address mid-call: 60 cycles keep their media and the server its pace', { timeout: 250_000 }, async () => {
+test("short soak with garbage from the connected peer's own address mid-call: 60 cycles keep their media and the server its pace", { timeout: 250_000 }, async () => {
   check(await runSoak(['--cycles=60', '--inject-share=1', '--max-seconds=150', '--settle-seconds=3', '--seed=6001'], env()), 60);
 });
 

@@ -91,7 +91,10 @@ test('WS: a client that stops reading is disconnected; its session can be claime
   assert.ok(gone(), 'the connection was dropped and the session waits to be claimed');
   assert.ok(srv.server.gateway.sessions.has(session), 'the session itself survives');
   assert.equal((await status()).slow_connections_closed, closedBefore + 1);
-  assert.ok(srv.logs.some((l) => /closing connection of .*bytes unread/.test(l)), 'the close is logged');
+  assert.ok(
+    srv.logs.some((l) => /closing connection of .*bytes unread/.test(l)),
+    'the close is logged',
+  );
   c.socket.destroy();
 
   const fresh = await JanusWs.open(srv.wsUrl);

@@ -128,7 +128,10 @@ test('a reply too deep to serialize: REST and WS answer 490 for its transaction;
   const polled = await http('GET', `/janus/${s}?maxev=5`);
   assert.equal(polled.status, 200);
   const events = JSON.parse(polled.body) as Msg[];
-  assert.deepEqual(events.map((e) => (e.plugindata as { data: JsonObject }).data), [{ after: true }]);
+  assert.deepEqual(
+    events.map((e) => (e.plugindata as { data: JsonObject }).data),
+    [{ after: true }],
+  );
 
   const c = await JanusWs.open(wsUrl);
   const ws = ((await c.request({ janus: 'create' })).data as { id: number }).id;

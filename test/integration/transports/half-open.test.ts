@@ -69,7 +69,10 @@ test('WS: a half-sent frame from a peer that answers no PING is closed', { timeo
   assert.equal(c.isClosed(), false, 'pingpong_timeout is the time a PONG may take');
   await c.closed(CLOSE_BOUND_MS);
   const frames = readFrames(c.received(), c.headerLength);
-  assert.ok(frames.some((f) => f.opcode === 0x9), 'the server sent a PING first');
+  assert.ok(
+    frames.some((f) => f.opcode === 0x9),
+    'the server sent a PING first',
+  );
   assert.ok(!frames.some((f) => f.opcode === 0x1), 'the half frame was never answered');
 });
 
@@ -80,7 +83,10 @@ test('WS: a silent peer (complete frames, no PONG) is closed after pingpong_trig
   assert.equal(c.isClosed(), false, 'pingpong_timeout is the time a PONG may take');
   await c.closed(CLOSE_BOUND_MS);
   const frames = readFrames(c.received(), c.headerLength);
-  assert.ok(frames.some((f) => f.opcode === 0x1 && f.payload.toString().includes('"pong"')), 'the complete request was answered');
+  assert.ok(
+    frames.some((f) => f.opcode === 0x1 && f.payload.toString().includes('"pong"')),
+    'the complete request was answered',
+  );
 });
 
 test('WS: PINGs go only to idle connections (pingpong_trigger is idle time); a client that answers them stays', { timeout: 20_000 }, async () => {

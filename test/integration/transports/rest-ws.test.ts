@@ -88,7 +88,10 @@ test('REST: CORS preflight, long poll with maxev, GET on a handle path redirects
   assert.equal(one.transaction, 'm0');
   const many = JSON.parse((await http('GET', `/janus/${s}?maxev=5`)).body) as Msg[];
   assert.ok(Array.isArray(many));
-  assert.deepEqual(many.map((m) => m.transaction), ['m1', 'm2']);
+  assert.deepEqual(
+    many.map((m) => m.transaction),
+    ['m1', 'm2'],
+  );
   const redirect = await http('GET', `/janus/${s}/${h}`);
   assert.equal(redirect.status, 302);
   assert.equal(redirect.headers.location, `/janus/${s}`);

@@ -33,7 +33,8 @@ test('formatJcfg refuses what the syntax cannot express', () => {
     const g: JcfgGroup = {};
     for (let k = 0; k < 5; k++) {
       const r = Math.random();
-      g[`k${k}`] = r < 0.3 ? Math.floor(Math.random() * 1e9) - 5e8 : r < 0.6 ? String.fromCharCode(...Array.from({ length: 8 }, () => Math.floor(Math.random() * 0x7e))) : r < 0.8 ? r < 0.7 : [1, 'a', { z: 2 }];
+      g[`k${k}`] =
+        r < 0.3 ? Math.floor(Math.random() * 1e9) - 5e8 : r < 0.6 ? String.fromCharCode(...Array.from({ length: 8 }, () => Math.floor(Math.random() * 0x7e))) : r < 0.8 ? r < 0.7 : [1, 'a', { z: 2 }];
     }
     assert.deepEqual(parseJcfg(formatJcfg(g)), g);
   }

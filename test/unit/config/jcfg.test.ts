@@ -48,7 +48,7 @@ test('fuzz: random and mutated input either parses or throws JcfgSyntaxError', (
   const base = 'general: { a = 1; b = "x"; c = [1,2]; d = ( { e = true } ) }\n';
   const alphabet = '{}[]()=:;,"\\#/*\n azAZ09.-+x';
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 4000; i++) {
     let s: string;
     if (i % 2 === 0) {
@@ -73,7 +73,11 @@ test('fuzz: random and mutated input either parses or throws JcfgSyntaxError', (
 test('a number out of range is a syntax error (an edge of the fuzzed round trip: 1e999 read as Infinity, which no state file can hold)', async () => {
   const { formatJcfg } = await import('../../../src/config/jcfg-format.js');
   for (const text of ['a = 1e999', 'a = -1e999;', 'g: { n = 1.5e400 }', 'a = ( 1, 2e308 )']) {
-    assert.throws(() => parseJcfg(text), (err: unknown) => err instanceof JcfgSyntaxError && /number out of range/.test(err.message), text);
+    assert.throws(
+      () => parseJcfg(text),
+      (err: unknown) => err instanceof JcfgSyntaxError && /number out of range/.test(err.message),
+      text,
+    );
   }
   // What parses, the state writer writes back to the same settings: -0 reads as 0.
   for (const text of ['a = -0', 'a = 1.7976931348623157e308', 'a = 0x7fffffffffffffff', 'a = -0.0e5', 'a = 1e-400']) {

@@ -51,7 +51,10 @@ test('a broken file is a ConfigError naming the file and line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portunus-cfg-'));
   const path = join(dir, 'bad.jcfg');
   writeFileSync(path, 'general: {\n session_timeout = \n');
-  assert.throws(() => readConfigFile(path), (err: unknown) => err instanceof ConfigError && err.message.includes(path) && /line \d/.test(err.message));
+  assert.throws(
+    () => readConfigFile(path),
+    (err: unknown) => err instanceof ConfigError && err.message.includes(path) && /line \d/.test(err.message),
+  );
   assert.throws(() => readConfigFile(join(dir, 'missing.jcfg')), /cannot read/);
   const json = join(dir, 'c.json');
   writeFileSync(json, JSON.stringify({ general: { session_timeout: 5 } }));
@@ -64,7 +67,10 @@ test('command line parsing and a --help that lists every setting', () => {
     version: false,
     configFile: 'x.jcfg',
     janusConfig: undefined,
-    overrides: [['http.port', '1'], ['general.log_level', '7']],
+    overrides: [
+      ['http.port', '1'],
+      ['general.log_level', '7'],
+    ],
   });
   assert.throws(() => parseArgs(['--bogus']), /unknown argument/);
   const help = helpText();

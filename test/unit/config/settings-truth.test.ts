@@ -69,13 +69,22 @@ test('a plugin section is checked against the settings the plugin declares', asy
   const { loadConfig } = await import('../../../src/config/load.js');
   const config = loadConfig({
     file: { path: 'portunus.jcfg', content: { videoroom: { general: { admin_key: 1234, nonsense: true }, 'room-1': { description: 'x' } } } },
-    overrides: [['streaming.string_ids', 'yes'], ['streaming.no_such_key', '1']],
+    overrides: [
+      ['streaming.string_ids', 'yes'],
+      ['streaming.no_such_key', '1'],
+    ],
   });
   const videoroom = config.plugins['janus.plugin.videoroom'] as { general: { admin_key: unknown } };
   assert.equal(videoroom.general.admin_key, '1234', 'a declared key gets the type of its default');
   assert.equal((config.plugins['janus.plugin.streaming'] as { string_ids: unknown }).string_ids, true);
-  assert.ok(config.warnings.some((w) => w.includes("unknown setting 'nonsense'")), config.warnings.join('; '));
-  assert.ok(config.warnings.some((w) => w.includes("unknown setting 'no_such_key'")), config.warnings.join('; '));
-  assert.ok(!config.warnings.some((w) => w.includes('room-1')), 'rooms are the plugin\'s to check');
+  assert.ok(
+    config.warnings.some((w) => w.includes("unknown setting 'nonsense'")),
+    config.warnings.join('; '),
+  );
+  assert.ok(
+    config.warnings.some((w) => w.includes("unknown setting 'no_such_key'")),
+    config.warnings.join('; '),
+  );
+  assert.ok(!config.warnings.some((w) => w.includes('room-1')), "rooms are the plugin's to check");
   assert.ok(Object.isFrozen(config.core.general) && Object.isFrozen(videoroom.general), 'settings are frozen once validated');
 });

@@ -55,8 +55,7 @@ export function makeGateway(settings: Partial<GatewaySettings> = {}, plugins: Pl
   });
   gateway.start();
   const sink = new RecordingSink();
-  const call = (request: unknown, s: EventSink = sink): Promise<JsonObject> =>
-    new Promise((resolve) => void gateway.handle(s, request, resolve));
+  const call = (request: unknown, s: EventSink = sink): Promise<JsonObject> => new Promise((resolve) => void gateway.handle(s, request, resolve));
   return { gateway, clock, sink, call };
 }
 

@@ -111,7 +111,7 @@ test('echotest validates its body with its own error codes', async () => {
   await t.call({ janus: 'message', transaction: 'n', session_id: s, handle_id: h, body: { foo: 1 } });
   await t.call({ janus: 'message', transaction: 'o', session_id: s, handle_id: h, body: { substream: 3 } });
   await new Promise((r) => setImmediate(r));
-  const codes = t.sink.events.filter((e) => e.janus === 'event').map((e) => ((e.plugindata as { data: { error_code: number } }).data.error_code));
+  const codes = t.sink.events.filter((e) => e.janus === 'event').map((e) => (e.plugindata as { data: { error_code: number } }).data.error_code);
   assert.deepEqual(codes, [413, 413, 413]);
 });
 
@@ -143,7 +143,13 @@ test('trickle before any offer is kept (ack) and dropped after candidates_timeou
   const t = makeGateway({ candidatesTimeout: 3 });
   const s = await createSession(t);
   const h = await attach(t, s);
-  const r = await t.call({ janus: 'trickle', transaction: 't', session_id: s, handle_id: h, candidates: [{ sdpMid: '0', sdpMLineIndex: 0, candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' }, { completed: true }] });
+  const r = await t.call({
+    janus: 'trickle',
+    transaction: 't',
+    session_id: s,
+    handle_id: h,
+    candidates: [{ sdpMid: '0', sdpMLineIndex: 0, candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' }, { completed: true }],
+  });
   assert.equal(r.janus, 'ack');
   const handle = t.gateway.sessions.get(s)!.handles.get(h)!;
   assert.equal(handle.pendingTrickles.length, 2);
@@ -252,6 +258,9 @@ test("a handle's messages reach the plugin in arrival order, a jsep to apply fir
     t.call({ janus: 'message', transaction: 'second', session_id: s, handle_id: h, body: { request: 'b' } }),
     t.call({ janus: 'message', transaction: 'third', session_id: s, handle_id: h, body: { request: 'c' } }),
   ]);
-  assert.deepEqual(replies.map((r) => r.janus), ['ack', 'ack', 'ack']);
+  assert.deepEqual(
+    replies.map((r) => r.janus),
+    ['ack', 'ack', 'ack'],
+  );
   assert.deepEqual(seen, ['first-with-jsep', 'second', 'third']);
 });

@@ -45,8 +45,22 @@ test('the values of the old tables (stack defaults, Streaming, SDP static types,
   assert.deepEqual(row('h265'), ['H265', 'video', 90000, undefined, 49, undefined]);
   assert.deepEqual(findCodec('vp8')?.rtcpFb, ['nack', 'nack pli', 'ccm fir', 'goog-remb']);
   assert.deepEqual(findCodec('opus')?.rtcpFb, []);
-  assert.deepEqual(negotiableCodecs('audio').map((c) => c.sdpName), ['opus', 'multiopus', 'PCMU', 'PCMA', 'G722']);
-  assert.deepEqual(negotiableCodecs('video').map((c) => c.sdpName), ['VP8', 'VP9', 'H264', 'AV1', 'H265']);
-  assert.deepEqual(CODECS.filter((c) => c.kind === 'audio').map((c) => c.name).sort(), ['g722', 'isac16', 'isac32', 'l16', 'l16-48', 'multiopus', 'opus', 'pcma', 'pcmu']);
-  assert.deepEqual([0, 8, 9, 96, 111].map((pt) => staticPayloadCodec(pt)?.sdpName), ['PCMU', 'PCMA', 'G722', undefined, undefined]);
+  assert.deepEqual(
+    negotiableCodecs('audio').map((c) => c.sdpName),
+    ['opus', 'multiopus', 'PCMU', 'PCMA', 'G722'],
+  );
+  assert.deepEqual(
+    negotiableCodecs('video').map((c) => c.sdpName),
+    ['VP8', 'VP9', 'H264', 'AV1', 'H265'],
+  );
+  assert.deepEqual(
+    CODECS.filter((c) => c.kind === 'audio')
+      .map((c) => c.name)
+      .sort(),
+    ['g722', 'isac16', 'isac32', 'l16', 'l16-48', 'multiopus', 'opus', 'pcma', 'pcmu'],
+  );
+  assert.deepEqual(
+    [0, 8, 9, 96, 111].map((pt) => staticPayloadCodec(pt)?.sdpName),
+    ['PCMU', 'PCMA', 'G722', undefined, undefined],
+  );
 });

@@ -6,7 +6,11 @@ import { KEYFRAME_REQUEST_INTERVAL_MS, KEYFRAME_RETRY_INTERVAL_MS, KeyframeReque
 test('at most one request per interval; the first goes out at once; force goes out anyway', () => {
   let t = 1_000_000;
   let sent = 0;
-  const r = new KeyframeRequester(() => void sent++, 500, () => t);
+  const r = new KeyframeRequester(
+    () => void sent++,
+    500,
+    () => t,
+  );
   assert.equal(r.request(), true);
   assert.equal(r.request(), false);
   t += 499;
@@ -25,7 +29,11 @@ test('a request the sender could not take (nobody to ask yet) does not hold the 
   let t = 0;
   let reachable = false;
   let sent = 0;
-  const r = new KeyframeRequester(() => (reachable ? void sent++ : false), 500, () => t);
+  const r = new KeyframeRequester(
+    () => (reachable ? void sent++ : false),
+    500,
+    () => t,
+  );
   assert.equal(r.request(), false);
   reachable = true;
   t += 10;

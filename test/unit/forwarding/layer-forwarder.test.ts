@@ -120,7 +120,10 @@ test('VP8 temporal: down at once, up at a layer-sync frame, gaps skipped, pictur
   const pids = out.sent.filter((_, i) => i % 2 === 0).map((p) => parseVp8Descriptor(p.subarray(12))!.pictureId);
   assert.deepEqual(pids, [10, 11, 12, 13, 14, 15, 16, 17]);
   assert.equal(out.skipped, 6, 'three frames of two packets dropped');
-  assert.deepEqual(out.events, [['temporal', 0], ['temporal', 1]]);
+  assert.deepEqual(out.events, [
+    ['temporal', 0],
+    ['temporal', 1],
+  ]);
   assert.equal(f.temporal, 1);
   assert.equal(f.temporalTarget, 2);
 });
@@ -178,7 +181,7 @@ test('VP9 SVC: layers above the targets skipped, the kept top layer marked (the 
   assert.deepEqual(out.events.at(-1), ['temporal_layer', 0]);
 });
 
-test('a source of a known codec refuses the other codec\'s targets; an unknown one decides per packet (EchoTest)', () => {
+test("a source of a known codec refuses the other codec's targets; an unknown one decides per packet (EchoTest)", () => {
   assert.equal(new LayerForwarder(new Recorder(), { codec: 'vp9' }).setTemporal(1), false);
   assert.equal(new LayerForwarder(new Recorder(), { codec: 'h264' }).setSvc(1, 1), false);
   const { f, out, source } = setup(undefined, { ownsPackets: true });
@@ -208,5 +211,11 @@ test('several viewers of one source: one read, each its own layers, the shared b
     for (const v of viewers) v.f.forward(source);
     assert.deepEqual(p, copy);
   }
-  assert.deepEqual(viewers.map((v) => v.out.sent.map((p) => parseVp8Descriptor(p.subarray(12))!.pictureId)), [[1, 2], [1, 2, 3]]);
+  assert.deepEqual(
+    viewers.map((v) => v.out.sent.map((p) => parseVp8Descriptor(p.subarray(12))!.pictureId)),
+    [
+      [1, 2],
+      [1, 2, 3],
+    ],
+  );
 });

@@ -32,7 +32,10 @@ test('keyframes: VP8 descriptor variants, H.264 NAL/STAP-A/FU-A, VP9; garbage is
 test('the selector forwards the best live layer at or below the target and switches only on a keyframe', () => {
   let t = 0;
   let plis = 0;
-  const sel = new SimulcastSelector(() => plis++, () => t);
+  const sel = new SimulcastSelector(
+    () => plis++,
+    () => t,
+  );
   assert.equal(sel.accept(0, false), false, 'nothing until a keyframe');
   assert.ok(plis === 1);
   assert.equal(sel.accept(0, true), false, 'a lower layer waits a moment for the target to show up');
@@ -56,7 +59,10 @@ test('the selector forwards the best live layer at or below the target and switc
 
 test('fallback: how long the target layer may be silent before a lower one is taken', () => {
   let t = 0;
-  const sel = new SimulcastSelector(() => {}, () => t);
+  const sel = new SimulcastSelector(
+    () => {},
+    () => t,
+  );
   sel.fallbackMs = 250;
   sel.accept(2, true);
   sel.accept(0, true);
@@ -71,7 +77,10 @@ test('fallback: how long the target layer may be silent before a lower one is ta
 
 test('at the start, layers arriving one after the other on their sockets: the best one is taken first', () => {
   let t = 0;
-  const sel = new SimulcastSelector(() => {}, () => t);
+  const sel = new SimulcastSelector(
+    () => {},
+    () => t,
+  );
   const taken: number[] = [];
   for (let round = 0; round < 5; round++) {
     for (const layer of [0, 1, 2]) if (sel.accept(layer, round % 2 === 0)) taken.push(layer);
@@ -81,15 +90,36 @@ test('at the start, layers arriving one after the other on their sockets: the be
 });
 
 test('rid names rank layers whatever their order in the offer', () => {
-  assert.deepEqual(['h', 'm', 'l'].map((r) => substreamOf(r, ['h', 'm', 'l'])), [2, 1, 0]);
-  assert.deepEqual(['l', 'm', 'h'].map((r) => substreamOf(r, ['l', 'm', 'h'])), [0, 1, 2]);
-  assert.deepEqual(['f', 'h', 'q'].map((r) => substreamOf(r, ['q', 'h', 'f'])), [2, 1, 0]);
-  assert.deepEqual(['a', 'b', 'c'].map((r) => substreamOf(r, ['a', 'b', 'c'])), [2, 1, 0], 'unknown names: offer order, highest first');
+  assert.deepEqual(
+    ['h', 'm', 'l'].map((r) => substreamOf(r, ['h', 'm', 'l'])),
+    [2, 1, 0],
+  );
+  assert.deepEqual(
+    ['l', 'm', 'h'].map((r) => substreamOf(r, ['l', 'm', 'h'])),
+    [0, 1, 2],
+  );
+  assert.deepEqual(
+    ['f', 'h', 'q'].map((r) => substreamOf(r, ['q', 'h', 'f'])),
+    [2, 1, 0],
+  );
+  assert.deepEqual(
+    ['a', 'b', 'c'].map((r) => substreamOf(r, ['a', 'b', 'c'])),
+    [2, 1, 0],
+    'unknown names: offer order, highest first',
+  );
 });
 
 test('VP8 descriptor: picture ID, TL0PICIDX, TID and Y are read; truncation and garbage never throw', () => {
   const d = parseVp8Descriptor(vp8(0x1234, 1, true));
-  assert.deepEqual(d && { start: d.frameStart, pid: d.pictureId, bits: d.pictureIdBits, tl0: d.tl0PicIdx, tid: d.tid, y: d.layerSync, len: d.length }, { start: true, pid: 0x1234, bits: 15, tl0: 7, tid: 1, y: true, len: 6 });
+  assert.deepEqual(d && { start: d.frameStart, pid: d.pictureId, bits: d.pictureIdBits, tl0: d.tl0PicIdx, tid: d.tid, y: d.layerSync, len: d.length }, {
+    start: true,
+    pid: 0x1234,
+    bits: 15,
+    tl0: 7,
+    tid: 1,
+    y: true,
+    len: 6,
+  });
   const b = vp8(0x1234, 1, true);
   writeVp8PictureId(b, d!, 0x7fff);
   assert.equal(parseVp8Descriptor(b)?.pictureId, 0x7fff);

@@ -28,11 +28,31 @@ test('the view is reused: a failed read leaves the last good packet in it', () =
 test('unusable headers: short, wrong version, CSRCs / extension past the end, zero or oversized padding', () => {
   const bad = [
     Buffer.alloc(11),
-    (() => { const b = rtp(Buffer.from([1])); b[0] = 0x40; return b; })(),
-    (() => { const b = rtp(Buffer.alloc(0)); b[0] |= 0x0f; return b; })(),
-    (() => { const b = rtp(Buffer.alloc(0), { extWords: 0 }); b.writeUInt16BE(9, 14); return b; })(),
-    (() => { const b = rtp(Buffer.from([1, 2]), { padding: 1 }); b[b.length - 1] = 0; return b; })(),
-    (() => { const b = rtp(Buffer.from([1, 2]), { padding: 1 }); b[b.length - 1] = 200; return b; })(),
+    (() => {
+      const b = rtp(Buffer.from([1]));
+      b[0] = 0x40;
+      return b;
+    })(),
+    (() => {
+      const b = rtp(Buffer.alloc(0));
+      b[0] |= 0x0f;
+      return b;
+    })(),
+    (() => {
+      const b = rtp(Buffer.alloc(0), { extWords: 0 });
+      b.writeUInt16BE(9, 14);
+      return b;
+    })(),
+    (() => {
+      const b = rtp(Buffer.from([1, 2]), { padding: 1 });
+      b[b.length - 1] = 0;
+      return b;
+    })(),
+    (() => {
+      const b = rtp(Buffer.from([1, 2]), { padding: 1 });
+      b[b.length - 1] = 200;
+      return b;
+    })(),
   ];
   for (const [i, b] of bad.entries()) {
     assert.equal(parseRtpHeader(b), undefined, `case ${i}`);
@@ -47,6 +67,9 @@ test('unusable headers: short, wrong version, CSRCs / extension past the end, ze
 
 test('an RTCP report on a plain-RTP port: SR, RR, SDES, BYE, APP only', () => {
   const rtcp = (type: number): Buffer => Buffer.from([0x80, type, 0, 1, 0, 0, 0, 0]);
-  assert.deepEqual([199, 200, 201, 202, 203, 204, 205].map((t) => looksLikeRtcpReport(rtcp(t))), [false, true, true, true, true, true, false]);
+  assert.deepEqual(
+    [199, 200, 201, 202, 203, 204, 205].map((t) => looksLikeRtcpReport(rtcp(t))),
+    [false, true, true, true, true, true, false],
+  );
   assert.equal(looksLikeRtcpReport(Buffer.from([0x80, 200, 0, 1])), false, 'too short');
 });

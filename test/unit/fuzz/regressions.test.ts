@@ -5,7 +5,10 @@ import { MAX_LAYER, SimulcastSelector } from '../../../src/forwarding/simulcast-
 
 test('simulcast-selector: a layer that is no layer index (huge, negative, fractional) is never forwarded and never becomes current', () => {
   let now = 0;
-  const selector = new SimulcastSelector(() => {}, () => now);
+  const selector = new SimulcastSelector(
+    () => {},
+    () => now,
+  );
   // Found: [[115224,false,0,0],[1,true,110,1],[3,false,1606,…]]: every later packet walked an array that long.
   for (const layer of [115_224, 2 ** 32 - 2, MAX_LAYER + 1, -1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
     now += 10;

@@ -24,7 +24,6 @@ function handshake(msgType: number, length: number, offset: number, body: Buffer
   return Buffer.concat([h, body]);
 }
 
-
 test('a flight of several records with whole and fragmented handshakes passes', () => {
   const hello = handshake(1, 100, 0, Buffer.alloc(100, 7));
   const certPart = handshake(11, 3000, 1000, Buffer.alloc(1000, 1));

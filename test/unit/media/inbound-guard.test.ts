@@ -85,7 +85,10 @@ test('checks need our credentials: 400/401 answers (rate-limited), nothing passe
   assert.ok(guard.admit(bindingRequest({ username: 'old0:cli1', password: 'old-password-0123456789' }), PEER, SOCKET, reply));
   assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1' }), PEER, SOCKET, reply), undefined);
   assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), undefined);
-  assert.deepEqual(replies.map((r) => r[26] * 100 + r[27]), [400, 401]);
+  assert.deepEqual(
+    replies.map((r) => r[26] * 100 + r[27]),
+    [400, 401],
+  );
   for (let i = 0; i < 100; i++) guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply);
   assert.ok(replies.length <= 20, `error responses are rate-limited (${replies.length})`);
   assert.equal(counters.dropped.unauthenticated, 102);

@@ -12,7 +12,10 @@ import { chromeLikeOffer } from '../../helpers/chrome-offer.js';
 test('parseSdp reads codecs, extmaps, candidates, fingerprints', () => {
   const s = parseSdp(chromeLikeOffer());
   assert.equal(s.media.length, 3);
-  assert.deepEqual(s.media[0].codecs.map((c) => c.name), ['opus', 'PCMU', 'PCMA']);
+  assert.deepEqual(
+    s.media[0].codecs.map((c) => c.name),
+    ['opus', 'PCMU', 'PCMA'],
+  );
   assert.equal(s.media[1].codecs.find((c) => c.pt === 103)?.fmtp, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f');
   assert.deepEqual(s.media[1].codecs.find((c) => c.pt === 96)?.rtcpFb, ['nack', 'nack pli']);
   assert.equal(s.media[0].candidates.length, 2);
@@ -58,17 +61,46 @@ const iface = (name: string, address: string, family: 4 | 6, internal = false): 
 
 test('selectLocalEndpoints: loopback-only host, enforce/ignore lists, IPv6 switch, 1:1 NAT', () => {
   const loOnly = { ipv6Available: true, interfaces: [iface('lo', '127.0.0.1', 4, true), iface('lo', '::1', 6, true)] };
-  assert.deepEqual(selectLocalEndpoints(loOnly, { ipv6: true }).map((e) => e.bind), ['127.0.0.1', '::1']);
-  assert.deepEqual(selectLocalEndpoints(loOnly, { ipv6: false }).map((e) => e.bind), ['127.0.0.1']);
+  assert.deepEqual(
+    selectLocalEndpoints(loOnly, { ipv6: true }).map((e) => e.bind),
+    ['127.0.0.1', '::1'],
+  );
+  assert.deepEqual(
+    selectLocalEndpoints(loOnly, { ipv6: false }).map((e) => e.bind),
+    ['127.0.0.1'],
+  );
   const host = {
     ipv6Available: true,
-    interfaces: [iface('lo', '127.0.0.1', 4, true), iface('lo', '::1', 6, true), iface('eth0', '192.0.2.2', 4), iface('eth0', 'fd00::2', 6), iface('eth0', 'fe80::1', 6), iface('docker0', '172.17.0.1', 4)],
+    interfaces: [
+      iface('lo', '127.0.0.1', 4, true),
+      iface('lo', '::1', 6, true),
+      iface('eth0', '192.0.2.2', 4),
+      iface('eth0', 'fd00::2', 6),
+      iface('eth0', 'fe80::1', 6),
+      iface('docker0', '172.17.0.1', 4),
+    ],
   };
-  assert.deepEqual(selectLocalEndpoints(host, { ipv6: true }).map((e) => e.bind), ['192.0.2.2', '172.17.0.1', 'fd00::2']);
-  assert.deepEqual(selectLocalEndpoints(host, { ipv6: true, iceIgnoreList: ['docker'] }).map((e) => e.bind), ['192.0.2.2', 'fd00::2']);
-  assert.deepEqual(selectLocalEndpoints(host, { ipv6: true, iceEnforceList: ['lo'] }).map((e) => e.bind), ['127.0.0.1', '::1']);
-  assert.deepEqual(selectLocalEndpoints(host, { ipv6: true, iceEnforceList: ['192.0.'] }).map((e) => e.bind), ['192.0.2.2']);
-  assert.deepEqual(selectLocalEndpoints({ ...host, ipv6Available: false }, { ipv6: true }).map((e) => e.family), [4, 4], 'no IPv6 when the host has none');
+  assert.deepEqual(
+    selectLocalEndpoints(host, { ipv6: true }).map((e) => e.bind),
+    ['192.0.2.2', '172.17.0.1', 'fd00::2'],
+  );
+  assert.deepEqual(
+    selectLocalEndpoints(host, { ipv6: true, iceIgnoreList: ['docker'] }).map((e) => e.bind),
+    ['192.0.2.2', 'fd00::2'],
+  );
+  assert.deepEqual(
+    selectLocalEndpoints(host, { ipv6: true, iceEnforceList: ['lo'] }).map((e) => e.bind),
+    ['127.0.0.1', '::1'],
+  );
+  assert.deepEqual(
+    selectLocalEndpoints(host, { ipv6: true, iceEnforceList: ['192.0.'] }).map((e) => e.bind),
+    ['192.0.2.2'],
+  );
+  assert.deepEqual(
+    selectLocalEndpoints({ ...host, ipv6Available: false }, { ipv6: true }).map((e) => e.family),
+    [4, 4],
+    'no IPv6 when the host has none',
+  );
   const nat = selectLocalEndpoints(host, { ipv6: false, iceIgnoreList: ['docker'], nat1to1: ['203.0.113.9'] });
   assert.deepEqual(nat, [{ iface: 'eth0', bind: '192.0.2.2', advertise: '203.0.113.9', family: 4 }]);
 });

@@ -37,7 +37,7 @@ test('our own request builder and the verifier agree; each missing or wrong part
   const cases: [string, Buffer, 400 | 401 | undefined][] = [
     ['no USERNAME', bindingRequest({ password: OURS.password }), 400],
     ['no MESSAGE-INTEGRITY', bindingRequest({ username: `${OURS.ufrag}:peer` }), 400],
-    ['someone else\'s ufrag', bindingRequest({ username: 'other:peer', password: OURS.password }), 401],
+    ["someone else's ufrag", bindingRequest({ username: 'other:peer', password: OURS.password }), 401],
     ['our ufrag alone', bindingRequest({ username: `${OURS.ufrag}:`, password: OURS.password }), 401],
     ['the wrong password', bindingRequest({ username: `${OURS.ufrag}:peer`, password: 'guess' }), 401],
   ];

@@ -59,7 +59,10 @@ test('feedback continues where it stopped; late packets are not reported twice; 
   r.onPacket(12, 2000);
   const first = decodeAll(r.takeFeedback(1, 0));
   assert.equal(first.length, 1);
-  assert.deepEqual(first[0].deltas.map((d) => d !== undefined), [true, false, true]);
+  assert.deepEqual(
+    first[0].deltas.map((d) => d !== undefined),
+    [true, false, true],
+  );
   r.onPacket(11, 3000); // late: 11 was already reported lost
   r.onPacket(13, 4000);
   const second = decodeAll(r.takeFeedback(1, 0));
@@ -130,7 +133,7 @@ test('parser: truncations and random bytes never throw', () => {
   const [good] = r.takeFeedback(1, 0);
   for (let n = 0; n < good.length; n++) parseTransportCcFeedback(good.subarray(0, n));
   let seed = 7;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
   for (let i = 0; i < 2000; i++) {
     const b = Buffer.from(good);
     for (let k = 0; k < 4; k++) b[rnd() % b.length] = rnd();

@@ -100,7 +100,7 @@ test('port ranges parse and the slider walks the range once', () => {
 test('fuzz: resolveBindSpec never throws on arbitrary text', () => {
   const alphabet = ':.[]0123456789abcdefABCDEF%lo eth';
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 5000; i++) {
     let s = '';
     const len = Math.floor(rand() * 24);

@@ -43,7 +43,10 @@ test('a wildcard dual-stack endpoint hears IPv4 senders as mapped addresses', as
 
 test('bind rules and their explanations are those of the host network', async () => {
   const net = new FakeNetwork();
-  await assert.rejects(net.openUdp({ what: 'mountpoint 1 audio', bind: '::' }), (err: unknown) => err instanceof BindError && err.code === 'EAFNOSUPPORT' && /cannot create IPv6 sockets/.test(err.message));
+  await assert.rejects(
+    net.openUdp({ what: 'mountpoint 1 audio', bind: '::' }),
+    (err: unknown) => err instanceof BindError && err.code === 'EAFNOSUPPORT' && /cannot create IPv6 sockets/.test(err.message),
+  );
   await assert.rejects(net.openUdp({ what: 'p', bind: 'no-such-iface0' }), /neither a local address/);
   await assert.rejects(net.openUdp({ what: 'p', multicast: 'not-an-address' }), /not a multicast address/);
   const held = await net.openUdp({ what: 'first', bind: '127.0.0.1', portRange: { min: 41000, max: 41001 } });
@@ -62,8 +65,14 @@ test('multicast members receive what is sent to the group; losses can be scripte
   net.lose = (d) => d.data.toString() === 'drop me';
   sender.send(Buffer.from('drop me'), 5004, '239.1.2.3');
   sender.send(Buffer.from('rtp'), 5004, '239.1.2.3');
-  assert.deepEqual((await both).map((m) => m.data), ['rtp', 'rtp']);
-  assert.deepEqual(net.sent.map((d) => d.delivered), [0, 2]);
+  assert.deepEqual(
+    (await both).map((m) => m.data),
+    ['rtp', 'rtp'],
+  );
+  assert.deepEqual(
+    net.sent.map((d) => d.delivered),
+    [0, 2],
+  );
 });
 
 test('names come from the script, through the cache; connections only through a connector', async () => {

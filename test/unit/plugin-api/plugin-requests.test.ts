@@ -58,9 +58,18 @@ test('a missing, mistyped or unknown request is answered at once with the plugin
   const h = new FakePluginHandle();
   const s: Session = { log: [] };
   assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: {} })), { kind: 'ok', data: { sample: 'event', error_code: 602, error: 'Missing mandatory element (request)' } });
-  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 7 } })), { kind: 'ok', data: { sample: 'event', error_code: 603, error: 'Invalid element type (request should be a string)' } });
-  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'toString' } })), { kind: 'ok', data: { sample: 'event', error_code: 604, error: "Unknown request 'toString'" } });
-  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'INFO', id: 1 } })), { kind: 'ok', data: { sample: 'event', error_code: 604, error: "Unknown request 'INFO'" } });
+  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 7 } })), {
+    kind: 'ok',
+    data: { sample: 'event', error_code: 603, error: 'Invalid element type (request should be a string)' },
+  });
+  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'toString' } })), {
+    kind: 'ok',
+    data: { sample: 'event', error_code: 604, error: "Unknown request 'toString'" },
+  });
+  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'INFO', id: 1 } })), {
+    kind: 'ok',
+    data: { sample: 'event', error_code: 604, error: "Unknown request 'INFO'" },
+  });
 });
 
 test('an ok request gets its checked body and answers in the reply; field errors and PluginErrors too', async () => {
@@ -68,7 +77,10 @@ test('an ok request gets its checked body and answers in the reply; field errors
   const h = new FakePluginHandle();
   const s: Session = { log: [] };
   assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'info', id: 5 } })), { kind: 'ok', data: { sample: 'info', id: 5, verbose: false } });
-  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'info' } })), { kind: 'ok', data: { sample: 'event', error_code: 602, error: 'Missing mandatory element (id)' } });
+  assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'info' } })), {
+    kind: 'ok',
+    data: { sample: 'event', error_code: 602, error: 'Missing mandatory element (id)' },
+  });
   assert.deepEqual(await ok(requests.handle(s, h, { transaction: 't', body: { request: 'info', id: 1, verbose: 'yes' } })), {
     kind: 'ok',
     data: { sample: 'event', error_code: 603, error: 'Invalid element type (verbose should be a boolean)' },
@@ -83,7 +95,10 @@ test('an internal fault is logged on the handle and the client reads a neutral t
   const h = new FakePluginHandle({ logLines: lines });
   const r = await ok(requests.handle({ log: [] }, h, { transaction: 't', body: { request: 'crash' } }));
   assert.deepEqual(r, { kind: 'ok', data: { sample: 'event', error_code: 699, error: 'Internal error' } });
-  assert.ok(lines.some((l) => l.includes('secret detail')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes('secret detail')),
+    lines.join('\n'),
+  );
   assert.ok(!JSON.stringify(r).includes('secret'));
 });
 
@@ -126,7 +141,10 @@ test('an ack request returning nothing pushes nothing; handles do not wait for e
   void requests.handle({ log: [] }, h2, { transaction: 'q', body: { request: 'quiet' } });
   void requests.handle({ log: [] }, h2, { transaction: 't2', body: { request: 'join', name: 'b' } });
   await h2.eventFor('t2');
-  assert.deepEqual(h2.events.map((e) => e.transaction), ['t2']);
+  assert.deepEqual(
+    h2.events.map((e) => e.transaction),
+    ['t2'],
+  );
   assert.equal(h1.events.length, 0);
   stuck.open();
   await h1.eventFor('t1');

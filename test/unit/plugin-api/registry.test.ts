@@ -18,11 +18,14 @@ function plugin(apiVersion: number | undefined): Plugin {
 
 test('a plugin declaring another API version is refused, naming both versions', () => {
   const registry = new PluginRegistry();
-  assert.throws(() => registry.register(plugin(PLUGIN_API_VERSION + 1)), (err: unknown) => {
-    assert.ok(err instanceof PluginRefusedError);
-    assert.match(err.message, new RegExp(`janus\\.plugin\\.sample .*version ${PLUGIN_API_VERSION + 1}.*version ${PLUGIN_API_VERSION}`));
-    return true;
-  });
+  assert.throws(
+    () => registry.register(plugin(PLUGIN_API_VERSION + 1)),
+    (err: unknown) => {
+      assert.ok(err instanceof PluginRefusedError);
+      assert.match(err.message, new RegExp(`janus\\.plugin\\.sample .*version ${PLUGIN_API_VERSION + 1}.*version ${PLUGIN_API_VERSION}`));
+      return true;
+    },
+  );
   assert.equal(registry.get('janus.plugin.sample'), undefined);
 });
 

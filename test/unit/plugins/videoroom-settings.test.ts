@@ -9,7 +9,7 @@ import { RANGES } from '../../../src/plugins/videoroom/limits.js';
 import { VideoRoomError } from '../../../src/plugins/videoroom/errors.js';
 import { describeRoom, fromConfigGroup, parseRoomSettings, settingsToGroup } from '../../../src/plugins/videoroom/room-settings.js';
 
-test('defaults are Janus\'s', () => {
+test("defaults are Janus's", () => {
   const s = parseRoomSettings({}, 42);
   assert.equal(s.description, 'Room 42');
   assert.equal(s.publishers, 3);
@@ -60,13 +60,20 @@ test('garbage never throws anything but a VideoRoomError', () => {
   const values = (): unknown => {
     const r = randomBytes(2);
     switch (r[0] % 7) {
-      case 0: return r[1];
-      case 1: return -r[1];
-      case 2: return r.toString('hex');
-      case 3: return [r[1], 'x'];
-      case 4: return null;
-      case 5: return { a: 1 };
-      default: return r[1] % 2 === 0;
+      case 0:
+        return r[1];
+      case 1:
+        return -r[1];
+      case 2:
+        return r.toString('hex');
+      case 3:
+        return [r[1], 'x'];
+      case 4:
+        return null;
+      case 5:
+        return { a: 1 };
+      default:
+        return r[1] % 2 === 0;
     }
   };
   for (let i = 0; i < 2000; i++) {

@@ -17,8 +17,19 @@ function withExtensions(elements: readonly [number, Buffer][], twoByte = false):
 
 test('audio level keeps its meaning under our id; the sender mid and transport-cc are hidden', () => {
   // Chromium numbers audio level 1, transport-cc 3 and mid 4; our offers use 4 for audio level and 1 for mid.
-  const table = relayExtensionTable([{ id: 1, uri: EXT_AUDIO_LEVEL }, { id: 3, uri: EXT_TWCC }, { id: 4, uri: EXT_MID }], 'audio');
-  const packet = withExtensions([[1, Buffer.from([0x85])], [3, Buffer.from([0, 9])], [4, Buffer.from('1')]]);
+  const table = relayExtensionTable(
+    [
+      { id: 1, uri: EXT_AUDIO_LEVEL },
+      { id: 3, uri: EXT_TWCC },
+      { id: 4, uri: EXT_MID },
+    ],
+    'audio',
+  );
+  const packet = withExtensions([
+    [1, Buffer.from([0x85])],
+    [3, Buffer.from([0, 9])],
+    [4, Buffer.from('1')],
+  ]);
   assert.equal(renumberExtensions(packet, table), true);
   const parsed = RtpPacket.deSerialize(packet);
   const byId = new Map(parsed.header.extensions.map((e) => [e.id, e.payload]));

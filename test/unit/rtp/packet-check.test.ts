@@ -92,15 +92,7 @@ function twccFeedback(): Buffer {
 function realCompounds(): Buffer[] {
   const rr = buildReceiverReport(1, 2, (b, at, i) => b.writeUInt32BE(10 + i, at));
   const sr = buildSenderReport(5, Date.now(), 1234, 10, 1000, 'cname-abc');
-  return [
-    rr,
-    sr,
-    Buffer.concat([rr, buildNack(1, 2, [5, 6, 9, 40])]),
-    Buffer.concat([sr, buildPli(1, 2)]),
-    buildRemb(1, 500_000, [2, 3]),
-    buildFir(1, 2, 3),
-    twccFeedback(),
-  ];
+  return [rr, sr, Buffer.concat([rr, buildNack(1, 2, [5, 6, 9, 40])]), Buffer.concat([sr, buildPli(1, 2)]), buildRemb(1, 500_000, [2, 3]), buildFir(1, 2, 3), twccFeedback()];
 }
 
 test('real RTCP compounds (SR with SDES, RR, NACK, PLI, FIR, REMB, TWCC) pass', () => {

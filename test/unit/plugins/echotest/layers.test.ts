@@ -49,7 +49,11 @@ test('simulcast: one layer echoed, switched at its keyframe with a substream eve
   assert.deepEqual(handle.keyframeRequests, ['*']);
   plugin.incomingRtp(handle, layer(2), vp8Key(102));
   plugin.incomingRtp(handle, layer(0), vp8Delta(100));
-  assert.deepEqual(handle.rtp.map((r) => r.packet.readUInt32BE(8)), [102], 'only layer 2 echoed');
+  assert.deepEqual(
+    handle.rtp.map((r) => r.packet.readUInt32BE(8)),
+    [102],
+    'only layer 2 echoed',
+  );
   assert.deepEqual(handle.skips, [], 'other layers are no gap in the stream');
   assert.deepEqual(layerEvents(handle), [{ echotest: 'event', videocodec: 'vp8', substream: 2 }]);
 

@@ -62,7 +62,10 @@ test("a handle's requests run in arrival order: a bitrate sent during the negoti
   assert.deepEqual(handle.rembs, [], 'the second request waits for the first');
   release();
   await handle.eventFor('cap');
-  assert.deepEqual(handle.events.map((e) => e.transaction), ['offer', 'cap']);
+  assert.deepEqual(
+    handle.events.map((e) => e.transaction),
+    ['offer', 'cap'],
+  );
 });
 
 test('a handle destroyed while its offer is answered: no event, and its waiting requests are dropped', async () => {

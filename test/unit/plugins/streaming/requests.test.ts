@@ -51,7 +51,10 @@ test('create, list, info and destroy are answered at once; a bad id is 454, an u
   assert.equal(created.data.streaming, 'created');
   assert.equal(network.open.length, 1, 'one endpoint for the audio stream');
   const list = (await sendMessage(plugin, handle, { request: 'list' })).data.list as JsonObject[];
-  assert.deepEqual(list.map((m) => m.id), [5]);
+  assert.deepEqual(
+    list.map((m) => m.id),
+    [5],
+  );
   assert.equal(((await sendMessage(plugin, handle, { request: 'info', id: 5 })).data.info as JsonObject).id, 5);
   assert.deepEqual((await sendMessage(plugin, handle, { request: 'info', id: 'x' })).data, { streaming: 'event', error_code: 454, error: 'Invalid element type (id should be a positive integer)' });
   assert.deepEqual((await sendMessage(plugin, handle, { request: 'info', id: 9 })).data, { streaming: 'event', error_code: 455, error: 'No such mountpoint/stream 9' });
@@ -64,7 +67,10 @@ test('the Admin API runs the management requests, and knows no viewer request', 
   const { plugin, handle } = await started();
   await sendMessage(plugin, handle, AUDIO_MOUNTPOINT);
   const list = (await plugin.handleAdminMessage({ request: 'list' })).list as JsonObject[];
-  assert.deepEqual(list.map((m) => m.id), [5]);
+  assert.deepEqual(
+    list.map((m) => m.id),
+    [5],
+  );
   assert.deepEqual(await plugin.handleAdminMessage({ request: 'watch', id: 5 }), { streaming: 'event', error_code: 452, error: "Unknown request 'watch'" });
   assert.deepEqual(await plugin.handleAdminMessage({}), { streaming: 'event', error_code: 452, error: "Unknown request 'undefined'" });
   assert.equal((await plugin.handleAdminMessage({ request: 'info', id: 9 })).error_code, 455);
@@ -80,7 +86,10 @@ test('viewer requests are acknowledged and answered by events: watch offers, sta
   const watch = await sendMessage(plugin, handle, { request: 'watch', id: 5 });
   assert.deepEqual(watch.data, { streaming: 'event', result: { status: 'preparing' } });
   assert.equal(watch.jsep?.type, 'offer');
-  assert.deepEqual(handle.offered[0].map((t) => [t.kind, t.mid, t.codec]), [['audio', 'a', 'opus']]);
+  assert.deepEqual(
+    handle.offered[0].map((t) => [t.kind, t.mid, t.codec]),
+    [['audio', 'a', 'opus']],
+  );
   assert.equal((await sendMessage(plugin, handle, { request: 'watch', id: 5 })).data.error_code, 460);
   assert.deepEqual((await sendMessage(plugin, handle, { request: 'configure', temporal: 5 })).data, { streaming: 'event', error_code: 454, error: 'Invalid element (temporal should be 0, 1 or 2)' });
   assert.deepEqual((await sendMessage(plugin, handle, { request: 'start' })).data, { streaming: 'event', result: { status: 'starting' } });
@@ -145,7 +154,12 @@ test('configure temporal 0 on a VP8 stream: higher layers skipped, pictures renu
   await tick();
   assert.deepEqual((await sendMessage(plugin, handle, { request: 'configure', temporal: 0 })).data, { streaming: 'event', result: { event: 'configured' } });
   const sender = await network.openUdp({ what: 'test source', port: 0 });
-  for (const [seq, pid, tid] of [[1, 10, 0], [2, 11, 1], [3, 12, 0]]) sender.send(vp8(seq, pid, tid), port, '127.0.0.1');
+  for (const [seq, pid, tid] of [
+    [1, 10, 0],
+    [2, 11, 1],
+    [3, 12, 0],
+  ])
+    sender.send(vp8(seq, pid, tid), port, '127.0.0.1');
   await tick();
   const pictureIds = handle.rtp.map((r) => r.packet.readUInt16BE(14) & 0x7fff);
   assert.deepEqual(pictureIds, [10, 11]);
