@@ -13,6 +13,7 @@ import { freePort, startChildServer, type ChildServer } from '../helpers/child-s
 import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { noIpv6Env, repoRoot } from '../helpers/no-ipv6.js';
 import { sleep, waitUntil } from '../../support/wait.js';
+import { startFfmpegSource } from '../../support/ffmpeg-source.js';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>streaming</title>
 <video id="remote" autoplay playsinline muted></video>
@@ -69,50 +70,7 @@ ${STATS_SCRIPT}
 const servePage = (): Promise<{ server: Server; url: string }> => serveJanusPage(PAGE);
 
 function startFfmpeg(videoPort: number, audioPort: number): ChildProcess {
-  return spawn(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=320x240:rate=15',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=48000',
-      '-t',
-      '60',
-      '-map',
-      '0:v',
-      '-c:v',
-      'libvpx',
-      '-deadline',
-      'realtime',
-      '-b:v',
-      '300k',
-      '-g',
-      '15',
-      '-payload_type',
-      '100',
-      '-f',
-      'rtp',
-      `rtp://127.0.0.1:${videoPort}?pkt_size=1200`,
-      '-map',
-      '1:a',
-      '-c:a',
-      'libopus',
-      '-payload_type',
-      '111',
-      '-f',
-      'rtp',
-      `rtp://127.0.0.1:${audioPort}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  return startFfmpegSource({ videoPort, audioPort, seconds: 60, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 const skip = (!existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium') || (!existsSync('/usr/bin/ffmpeg') && 'no ffmpeg');

@@ -17,6 +17,7 @@ import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { sleep } from '../../../support/wait.js';
 import { rtcpPacket, rtpPacket } from '../../../support/rtp-packets.js';
+import { runFfmpegSource } from '../../../support/ffmpeg-source.js';
 
 const rtp = (seq: number, payload = 'x'): Buffer => rtpPacket({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x1234, payload });
 
@@ -438,8 +439,6 @@ test('permanent mountpoints: saved to the state folder with their ports, edited,
 });
 
 test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuite/srtpcrypto; a wrong key counts nothing', { timeout: 30_000 }, async () => {
-  const { spawn } = await import('node:child_process');
-  const { randomBytes } = await import('node:crypto');
   const key = randomBytes(30).toString('base64');
   const other = randomBytes(30).toString('base64');
   assert.equal((await c.send({ request: 'create', type: 'rtp', srtpsuite: 40, srtpcrypto: key, media: [audio()] })).error_code, 454);
@@ -448,38 +447,7 @@ test('SRTP sources: ffmpeg sends SRTP (SDES key) into a mountpoint with srtpsuit
   const good = await c.send({ request: 'create', type: 'rtp', id: 881, srtpsuite: 80, srtpcrypto: key, media: [audio()] });
   const wrong = await c.send({ request: 'create', type: 'rtp', id: 882, srtpsuite: 80, srtpcrypto: other, media: [audio()] });
   const portOf = (r: Msg): number => (r.stream as { ports: Array<{ port: number }> }).ports[0].port;
-  const run = (port: number) =>
-    new Promise<void>((resolve) => {
-      const f = spawn(
-        'ffmpeg',
-        [
-          '-v',
-          'error',
-          '-re',
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=frequency=440:duration=1.5',
-          '-c:a',
-          'libopus',
-          '-payload_type',
-          '111',
-          '-f',
-          'rtp',
-          '-srtp_out_suite',
-          'AES_CM_128_HMAC_SHA1_80',
-          '-srtp_out_params',
-          key,
-          `srtp://127.0.0.1:${port}`,
-        ],
-        { stdio: 'ignore' },
-      );
-      const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
-      f.on('exit', () => {
-        clearTimeout(guard);
-        resolve();
-      });
-    });
+  const run = (port: number) => runFfmpegSource({ audioPort: port, audioSrtpKey: key, seconds: 1.5 });
   await Promise.all([run(portOf(good)), run(portOf(wrong))]);
   await sleep(200);
   const info = (await c.send({ request: 'info', id: 881 })).info as { srtp?: boolean; media: Array<{ packets: number }> };
@@ -494,7 +462,7 @@ test(
   "recording: ffmpeg VP8+Opus into a mountpoint, recorded to .mjr, turned into .webm/.opus by Janus's janus-pp-rec",
   { timeout: 60_000, skip: !(await import('node:fs')).existsSync('/usr/bin/janus-pp-rec') && 'no janus-pp-rec' },
   async () => {
-    const { spawn, spawnSync } = await import('node:child_process');
+    const { spawnSync } = await import('node:child_process');
     const { existsSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = recordingsDir;
@@ -517,54 +485,7 @@ test(
     assert.equal((await c.send({ request: 'recording', id: 991, secret: 'rec', action: 'start', media: [{ mid: 'a', filename: 'again' }] })).error_code, 452, 'already recording');
     const vport = ports.find((p) => p.mid === 'v')!.port;
     const aport = ports.find((p) => p.mid === 'a')!.port;
-    await new Promise<void>((resolve) => {
-      const f = spawn(
-        'ffmpeg',
-        [
-          '-v',
-          'error',
-          '-re',
-          '-f',
-          'lavfi',
-          '-i',
-          'testsrc=size=320x240:rate=15:duration=2',
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=frequency=440:sample_rate=48000:duration=2',
-          '-map',
-          '0:v',
-          '-c:v',
-          'libvpx',
-          '-deadline',
-          'realtime',
-          '-b:v',
-          '200k',
-          '-g',
-          '15',
-          '-payload_type',
-          '100',
-          '-f',
-          'rtp',
-          `rtp://127.0.0.1:${vport}?pkt_size=1200`,
-          '-map',
-          '1:a',
-          '-c:a',
-          'libopus',
-          '-payload_type',
-          '111',
-          '-f',
-          'rtp',
-          `rtp://127.0.0.1:${aport}`,
-        ],
-        { stdio: 'ignore' },
-      );
-      const guard = setTimeout(() => f.kill('SIGKILL'), 10_000); // bounded whatever ffmpeg does
-      f.on('exit', () => {
-        clearTimeout(guard);
-        resolve();
-      });
-    });
+    await runFfmpegSource({ videoPort: vport, audioPort: aport, seconds: 2, videoBitrate: '200k' });
     const info = (await c.send({ request: 'info', id: 991, secret: 'rec' })).info as { media: Array<{ recording?: string }> };
     assert.ok(
       info.media.every((m) => typeof m.recording === 'string' && m.recording.endsWith('.mjr')),
