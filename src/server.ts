@@ -63,6 +63,7 @@ export class PortunusServer {
   private readonly closers: Array<() => void> = [];
   private plugins = new PluginRegistry();
   private loopLag: LoopLagMonitor | undefined;
+  private media: MediaFactory | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -114,6 +115,8 @@ export class PortunusServer {
     );
 
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
+    this.media = media;
+    await media?.start?.();
     const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
     this.gateway = new Gateway({
       settings: {
@@ -301,5 +304,7 @@ export class PortunusServer {
     );
     this.servers.length = 0;
     await this.plugins.destroyAll(this.log);
+    await this.media?.close?.();
+    this.media = undefined;
   }
 }

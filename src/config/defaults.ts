@@ -28,7 +28,8 @@ export const SETTINGS = {
   },
   media: {
     ipv6: on(false, 'gather IPv6 candidates too (ignored where the host has no IPv6)'),
-    rtp_port_range: on('10000-60000', 'min-max UDP ports of PeerConnections'),
+    rtp_port_range: on('10000-60000', 'min-max UDP ports of PeerConnections (with single_port = 0) and of TURN links'),
+    single_port: on(10000, 'one UDP port per local address that every PeerConnection shares (demultiplexed by ICE credentials); 0 = a port per PeerConnection'),
     dtls_timeout: inert(500, 'DTLS retransmission start (ms) in Janus; the DTLS stack keeps its own timers'),
     no_media_timer: on(1, 'seconds without media before a "media" event with receiving: false'),
     slowlink_threshold: on(0, 'lost packets a second that trigger a "slowlink" event; 0 = never'),

@@ -107,6 +107,7 @@ export class AdminApi {
             slow_connections_closed: g.stats.slowConnectionsClosed,
             internal_faults: g.stats.internalFaults,
             ...(this.loopLag ? { event_loop_lag: this.loopLag.status() } : {}),
+            ...(g.media?.status ? g.media.status() : {}),
           },
         };
       case 'set_session_timeout': {

@@ -45,4 +45,10 @@ export interface MediaFactory {
   create(events: HandleMediaEvents, log: Logger): HandleMedia;
   /** A quick check of an SDP before a plugin sees it; returns a reason when it is unusable. */
   checkSdp(sdp: string): string | undefined;
+  /** Opens what the media layer shares between handles (the shared ICE port) before the first handle. */
+  start?(): Promise<void>;
+  /** Frees what `start` opened; handles are closed first. */
+  close?(): Promise<void>;
+  /** Server-wide media state for Admin `get_status`. */
+  status?(): JsonObject;
 }

@@ -6,6 +6,8 @@ import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack } from
 import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
 import { parseSdp, SdpError } from './sdp.js';
 import { WebRtcPeer } from './werift/peer.js';
+import { selectLocalEndpoints } from './local-addresses.js';
+import type { SharedIcePorts } from './shared-ice-ports.js';
 
 export type WebRtcSettings = Omit<WebRtcPeerOptions, 'log'>;
 
@@ -113,7 +115,30 @@ class PeerHandleMedia implements HandleMedia {
 
 /** Creates one WebRtcPeer per handle with the server's WebRTC settings. */
 export class WebRtcMediaFactory implements MediaFactory {
-  constructor(private readonly settings: WebRtcSettings) {}
+  constructor(
+    private readonly settings: WebRtcSettings,
+    private readonly sharedPorts?: SharedIcePorts,
+  ) {}
+
+  async start(): Promise<void> {
+    const shared = this.sharedPorts;
+    if (!shared) return;
+    // Bound at start, so that a port in use is said now and not at the first call.
+    const s = this.settings;
+    const endpoints = selectLocalEndpoints(s.network.host, { iceEnforceList: s.iceEnforceList, iceIgnoreList: s.iceIgnoreList, ipv6: s.ipv6 ?? s.network.host.ipv6Available, nat1to1: s.nat1to1 });
+    await Promise.all(endpoints.map((ep) => shared.portOn(ep.bind)));
+  }
+
+  async close(): Promise<void> {
+    await this.sharedPorts?.close();
+  }
+
+  status(): JsonObject {
+    const shared = this.sharedPorts?.status();
+    if (!shared) return { single_port: 0 };
+    const sockets = shared.sockets.map((p) => ({ address: p.address, port: p.port, endpoints: p.endpoints, routed: p.routed, dropped: { ...p.dropped } }));
+    return { single_port: { port: shared.port, sockets } };
+  }
 
   create(events: HandleMediaEvents, log: Logger): HandleMedia {
     return new PeerHandleMedia(this.settings, events, log);

@@ -5,6 +5,7 @@ import type { Network } from '../net/network.js';
 import { parsePortRange } from '../net/port-range.js';
 import { WebRtcMediaFactory, type WebRtcSettings } from './handle-media.js';
 import { installWeriftRejectionGuard } from './werift/rejection-guard.js';
+import { SharedIcePorts } from './shared-ice-ports.js';
 
 function list(text: string): string[] {
   return text
@@ -13,7 +14,7 @@ function list(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-export function webRtcSettings(network: Network, config: Config, log: Logger): WebRtcSettings {
+export function webRtcSettings(network: Network, config: Config, log: Logger, sharedPorts?: SharedIcePorts): WebRtcSettings {
   const { media, nat } = config.core;
   const range = parsePortRange(media.rtp_port_range);
   if (!range) log.warn(`media.rtp_port_range '${media.rtp_port_range}' is not "min-max"; any port will be used`, { component: 'webrtc' });
@@ -28,6 +29,7 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
     iceIgnoreList: list(nat.ice_ignore_list),
     nat1to1: list(nat.nat_1_1_mapping),
     rtpPortRange: range,
+    sharedPorts,
     ipv6: media.ipv6 && network.ipv6Available,
     noMediaTimerMs: media.no_media_timer * 1000,
     slowlinkThreshold: media.slowlink_threshold,
@@ -39,5 +41,10 @@ export function webRtcSettings(network: Network, config: Config, log: Logger): W
 /** The media layer as the server wires it into the core. */
 export function createMediaFactory(network: Network, config: Config, log: Logger): WebRtcMediaFactory {
   installWeriftRejectionGuard((msg) => log.warn(msg, { component: 'webrtc' }));
-  return new WebRtcMediaFactory(webRtcSettings(network, config, log));
+  const port = config.core.media.single_port;
+  const valid = Number.isInteger(port) && port >= 0 && port <= 65535;
+  if (!valid) log.warn(`media.single_port ${String(port)} is not a port number: PeerConnections get a UDP port each`, { component: 'webrtc' });
+  const shared = valid && port > 0 ? new SharedIcePorts(network, port, (level, msg) => log[level](msg, { component: 'webrtc' })) : undefined;
+  const settings = webRtcSettings(network, config, log, shared);
+  return new WebRtcMediaFactory(settings, shared);
 }

@@ -2,6 +2,7 @@
 import type { Network } from '../net/network.js';
 import type { PortRange } from '../net/port-range.js';
 import type { AcceptOptions } from './offer-plan.js';
+import type { SharedIcePorts } from './shared-ice-ports.js';
 
 export type PeerLogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug';
 
@@ -15,6 +16,8 @@ export interface WebRtcPeerOptions {
   /** Addresses to advertise instead of local ones (Janus `nat_1_1_mapping`). */
   readonly nat1to1?: readonly string[];
   readonly rtpPortRange?: PortRange;
+  /** `media.single_port`: ICE on one UDP port per local address, shared by every PeerConnection; absent: a port each. */
+  readonly sharedPorts?: SharedIcePorts;
   /** Gather IPv6 candidates; forced off when the host cannot create IPv6 sockets. Default: host capability. */
   readonly ipv6?: boolean;
   /** ICE must connect within this long after the answer (else hangup "ICE failed"); default 30 s. */

@@ -48,7 +48,7 @@ export async function querySrflx(transport: UdpIceTransport, server: StunServer,
       else previous(data, from);
     };
     transport.onData = listen;
-    for (let i = 0; i < 3; i++) timers.push(setTimeout(() => transport.sendChecked(request, server.port, address), i * 200));
+    for (let i = 0; i < 3; i++) timers.push(setTimeout(() => void transport.send(request, [address, server.port]), i * 200));
     timers.push(setTimeout(() => done(undefined), timeoutMs));
   });
 }

@@ -1,5 +1,6 @@
 // Runs the real server (`node dist/src/main.js`) as a child process, e.g. under the no-IPv6 shim.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './no-ipv6.js';
@@ -39,6 +40,18 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** A UDP port that was free a moment ago on 127.0.0.1 (for `media.single_port`: each test server its own). */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => resolve());
+  });
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
 export async function startChildServer(args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
   // Another test process may take a port between our probe and the server's bind: try again with new ones.
   for (let attempt = 1; ; attempt++) {
@@ -52,10 +65,15 @@ export async function startChildServer(args: readonly string[] = [], env: NodeJS
 
 async function startOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildServer> {
   const [httpPort, wsPort] = await freePorts(2);
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'main.js'), `--http.port=${httpPort}`, `--websockets.ws_port=${wsPort}`, '--nat.ice_enforce_list=lo', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const singlePort = await freeUdpPort();
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'dist', 'src', 'main.js'), `--http.port=${httpPort}`, `--websockets.ws_port=${wsPort}`, `--media.single_port=${singlePort}`, '--nat.ice_enforce_list=lo', ...args],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

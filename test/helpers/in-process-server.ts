@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { Logger } from '../../src/logging/logger.js';
 import { createMediaFactory } from '../../src/media/media-settings.js';
 import { PortunusServer } from '../../src/server.js';
+import { freeUdpPort } from './child-server.js';
 
 export interface StartedServer {
   readonly server: PortunusServer;
@@ -15,7 +16,16 @@ export interface StartedServer {
 export async function startInProcess(overrides: Array<[string, string]> = []): Promise<StartedServer> {
   const logs: string[] = [];
   const config = loadConfig({
-    overrides: [['http.ip', '127.0.0.1'], ['http.port', '0'], ['websockets.ws_ip', '127.0.0.1'], ['websockets.ws_port', '0'], ['nat.ice_enforce_list', 'lo'], ['general.log_level', '5'], ...overrides],
+    overrides: [
+      ['http.ip', '127.0.0.1'],
+      ['http.port', '0'],
+      ['websockets.ws_ip', '127.0.0.1'],
+      ['websockets.ws_port', '0'],
+      ['media.single_port', String(await freeUdpPort())],
+      ['nat.ice_enforce_list', 'lo'],
+      ['general.log_level', '5'],
+      ...overrides,
+    ],
   });
   const log = Logger.create({ level: 5, sink: { write: (line) => logs.push(line) } });
   const server = new PortunusServer({ config, log, mediaFactory: createMediaFactory });

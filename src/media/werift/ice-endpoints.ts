@@ -60,7 +60,10 @@ export class IceEndpoints {
     const out: GatheredEndpoint[] = [];
     for (const ep of endpoints) {
       try {
-        const bound = await options.network.openUdp({ what: `ICE on ${ep.iface} ${ep.bind}`, bind: ep.bind, portRange: options.rtpPortRange });
+        const what = `ICE on ${ep.iface} ${ep.bind}`;
+        const shared = options.sharedPorts ? await options.sharedPorts.portOn(ep.bind) : undefined;
+        const member = shared?.join(what);
+        const bound = member ?? (await options.network.openUdp({ what, bind: ep.bind, portRange: options.rtpPortRange }));
         if (ctx.closed) {
           void bound.close();
           break;
@@ -71,7 +74,7 @@ export class IceEndpoints {
         const srflx = options.stunServer ? await querySrflx(transport, options.stunServer, options.network) : undefined;
         if (options.stunServer && !srflx) ctx.log('verbose', `no answer from STUN server ${options.stunServer.host}:${options.stunServer.port} for ${ep.bind}`);
         if (ctx.closed) break;
-        out.push({ transport, advertise: ep.advertise, srflx });
+        out.push({ transport, advertise: ep.advertise, srflx, claimUfrag: member ? (ufrag, password) => member.claimUfrag(ufrag, password) : undefined });
       } catch (err) {
         ctx.log('warn', `cannot open an ICE socket on ${ep.bind}: ${errorText(err)}`);
       }

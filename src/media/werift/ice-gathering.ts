@@ -16,6 +16,8 @@ export interface GatheredEndpoint {
   readonly relay?: { readonly related?: { readonly address: string; readonly port: number } };
   /** The socket's server-reflexive address, when a STUN server told us one. */
   readonly srflx?: { readonly address: string; readonly port: number };
+  /** On a shared port: tells it which ufrag (and password) this agent's checks carry. */
+  readonly claimUfrag?: (ufrag: string, password: string) => void;
 }
 
 /** Opens the sockets of one ICE agent; failures of single endpoints are logged by the opener and left out. */
@@ -27,6 +29,7 @@ interface WeriftIceConnection {
   turnServer?: unknown;
   protocols: StunProtocol[];
   localUsername: string;
+  localPassword: string;
   /** Our passwords by username fragment, of every generation (restart() adds one). */
   readonly userHistory: Record<string, string | undefined>;
   readonly remotePassword: string;
@@ -129,6 +132,7 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
       internals.datagramReceived(admitted, addr);
     };
     internals.localIp = ep.advertise;
+    ep.claimUfrag?.(connection.localUsername, connection.userHistory[connection.localUsername] ?? connection.localPassword);
     connection.protocols.push(protocol);
     const type = ep.relay ? 'relay' : 'host';
     const candidate = new Candidate(

@@ -1,0 +1,67 @@
+// The shared ICE ports of the server (`media.single_port`): one SharedIcePort per local address candidates are
+// gathered on, opened once (at start for the addresses the ICE policy allows then, later for any that appear) and
+// kept until the server stops. A port that cannot be bound is explained once; PeerConnections then get sockets of
+// their own on that address, as with `single_port = 0`.
+import { errorText } from '../logging/error-text.js';
+import type { Network } from '../net/network.js';
+import { SharedIcePort, type SharedPortDrop } from './shared-ice-port.js';
+
+export interface SharedIcePortsStatus {
+  readonly port: number;
+  readonly sockets: ReadonlyArray<{ readonly address: string; readonly port: number; readonly endpoints: number; readonly routed: number; readonly dropped: Readonly<Record<SharedPortDrop, number>> }>;
+}
+
+export class SharedIcePorts {
+  private readonly opening = new Map<string, Promise<SharedIcePort | undefined>>();
+  private readonly open = new Map<string, SharedIcePort>();
+  private stopped = false;
+
+  constructor(
+    private readonly network: Network,
+    readonly port: number,
+    private readonly log: (level: 'error' | 'warn' | 'info', msg: string) => void,
+  ) {}
+
+  /** The shared port on local address `bind`, or undefined when it cannot be had (the caller opens its own socket). */
+  portOn(bind: string): Promise<SharedIcePort | undefined> {
+    const open = this.open.get(bind);
+    if (open) return Promise.resolve(open);
+    let pending = this.opening.get(bind);
+    if (!pending) {
+      pending = this.openOn(bind);
+      this.opening.set(bind, pending);
+    }
+    return pending;
+  }
+
+  status(): SharedIcePortsStatus {
+    return {
+      port: this.port,
+      sockets: [...this.open.values()].map((p) => ({ address: p.address, port: p.port, endpoints: p.size, routed: p.counters.routed, dropped: { ...p.counters.dropped } })),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.opening.values()]);
+    await Promise.all([...this.open.values()].map((p) => p.close()));
+    this.open.clear();
+  }
+
+  private async openOn(bind: string): Promise<SharedIcePort | undefined> {
+    try {
+      const socket = await this.network.openUdp({ what: `shared ICE port on ${bind}`, bind, port: this.port });
+      if (this.stopped) {
+        await socket.close();
+        return undefined;
+      }
+      const port = new SharedIcePort(socket, (msg) => this.log('warn', msg));
+      this.open.set(bind, port);
+      this.log('info', `ICE on one UDP port: ${socket.address}:${socket.port} (media.single_port)`);
+      return port;
+    } catch (err) {
+      this.log('error', `media.single_port: cannot use ${bind} port ${this.port}: ${errorText(err)}; PeerConnections get a UDP port each on that address`);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// One ICE agent's view of a shared UDP port: a UdpEndpoint like a socket of its own, which receives only what the
+// shared port routed to it and sends through the shared socket. Closing it lets its ufrags and addresses go; the
+// socket stays open for the others.
+import type { SharedIcePort } from './shared-ice-port.js';
+import type { Family } from '../net/address.js';
+import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from '../net/udp-endpoint.js';
+
+const DONE: Promise<void> = Promise.resolve();
+
+export class SharedPortEndpoint implements UdpEndpoint {
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  readonly dualStack: boolean;
+  /** Username fragments this agent answers to, of every generation. */
+  readonly ufrags: string[] = [];
+  /** Remote addresses proven for this agent, and addresses it sent checks to (both kept by the port). */
+  addresses: Array<readonly [string, number]> = [];
+  readonly probed: Array<readonly [string, number]> = [];
+  private readonly passwords = new Map<string, string>();
+  private handler: UdpMessageHandler | undefined;
+  private isClosed = false;
+
+  constructor(
+    private readonly port_: SharedIcePort,
+    readonly what: string,
+  ) {
+    const socket = port_.socket;
+    this.family = socket.family;
+    this.address = socket.address;
+    this.port = socket.port;
+    this.dualStack = socket.dualStack;
+  }
+
+  get closed(): boolean {
+    return this.isClosed || this.port_.socket.closed;
+  }
+
+  /** Binding requests with this ufrag and password are for this agent. */
+  claimUfrag(ufrag: string, password: string): void {
+    if (this.isClosed || ufrag === '' || this.passwords.get(ufrag) === password) return;
+    this.passwords.set(ufrag, password);
+    if (!this.ufrags.includes(ufrag)) this.ufrags.push(ufrag);
+    this.port_.claim(this, ufrag);
+  }
+
+  passwordOf(ufrag: string): string | undefined {
+    return this.passwords.get(ufrag);
+  }
+
+  /** Called by the shared port with a datagram routed here. */
+  deliver(data: Buffer, from: UdpSource): void {
+    if (!this.isClosed) this.handler?.(data, from);
+  }
+
+  send(packet: Buffer, port: number, address: string): void {
+    if (this.isClosed) return;
+    // The stack's own sends (checks, DTLS): answers to a check may come from an address nobody proved yet.
+    this.port_.sentTo(this, address, port);
+    this.port_.socket.send(packet, port, address);
+  }
+
+  sendPrefix(packet: Buffer, length: number, port: number, address: string): void {
+    if (!this.isClosed) this.port_.socket.sendPrefix(packet, length, port, address);
+  }
+
+  sendParts(parts: readonly Buffer[], port: number, address: string): void {
+    if (!this.isClosed) this.port_.socket.sendParts(parts, port, address);
+  }
+
+  onMessage(handler: UdpMessageHandler | undefined): void {
+    this.handler = handler;
+  }
+
+  onError(_handler: UdpErrorHandler | undefined): void {
+    // Socket errors of the shared socket are nobody's in particular: the port logs them.
+  }
+
+  close(): Promise<void> {
+    if (this.isClosed) return DONE;
+    this.isClosed = true;
+    this.handler = undefined;
+    this.port_.leave(this);
+    return DONE;
+  }
+}
