@@ -306,7 +306,10 @@ export class Gateway implements HandleOwner {
       { name: 'opaque_id', type: 'string' },
       { name: 'loop_index', type: 'positive' },
       { name: 'token', type: 'string' },
+      { name: 'min_port', type: 'positive' },
+      { name: 'max_port', type: 'positive' },
     ]);
+    const portRange = attachPortRange(request);
     const name = request.plugin as string;
     const plugin = this.plugins.get(name);
     if (!plugin) throw new JanusError(ErrorCode.PLUGIN_NOT_FOUND, `No such plugin '${name}'`);
@@ -316,7 +319,7 @@ export class Gateway implements HandleOwner {
     }
     const id = uniqueId((n) => this.handleExists(n));
     const opaqueId = typeof request.opaque_id === 'string' ? request.opaque_id : undefined;
-    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id }), this, opaqueId, token);
+    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id }), this, opaqueId, token, portRange);
     try {
       plugin.createSession(handle);
     } catch (err) {
@@ -499,6 +502,18 @@ function parseCandidate(raw: unknown): RemoteCandidate {
     throw new JanusError(ErrorCode.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (sdpMid|sdpMLineIndex)');
   }
   return { candidate: raw.candidate as string, sdpMid: raw.sdpMid as string | undefined, sdpMLineIndex: raw.sdpMLineIndex as number | undefined };
+}
+
+/** `min_port`/`max_port` of an attach (as Janus 1.4): both or neither, 1-65535, min not above max. */
+function attachPortRange(request: JsonObject): { min: number; max: number } | undefined {
+  const min = request.min_port as number | undefined;
+  const max = request.max_port as number | undefined;
+  if (min === undefined && max === undefined) return undefined;
+  if (min === undefined) throw new JanusError(ErrorCode.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (min_port)');
+  if (max === undefined) throw new JanusError(ErrorCode.MISSING_MANDATORY_ELEMENT, 'Missing mandatory element (max_port)');
+  if (min < 1 || max > 65535 || min > max)
+    throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, `Invalid port range ${min}-${max} (min_port and max_port must be 1-65535, min_port not above max_port)`);
+  return { min, max };
 }
 
 /** The minimum an SDP must have when no media layer is there to judge it. */

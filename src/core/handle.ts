@@ -51,6 +51,8 @@ export class Handle implements PluginHandle {
     private readonly owner: HandleOwner,
     readonly opaqueId?: string,
     readonly token?: string,
+    /** `min_port`/`max_port` of the attach: this handle's ICE ports come from this range. */
+    readonly portRange?: { readonly min: number; readonly max: number },
   ) {}
 
   get sessionId(): number {
@@ -107,7 +109,7 @@ export class Handle implements PluginHandle {
     if (this.media) return this.media;
     const factory = this.owner.media;
     if (!factory) throw new JanusError(ErrorCode.WEBRTC_STATE, 'WebRTC media is not available on this server');
-    this.media = factory.create(new HandleMediaCallbacks(this), this.log);
+    this.media = factory.create(new HandleMediaCallbacks(this), this.log, this.portRange ? { portRange: this.portRange } : undefined);
     this.link = this.media.link;
     const now = this.owner.now();
     for (const t of this.pendingTrickles) if (now - t.at < 45_000) this.media.addRemoteCandidate(t.candidate);

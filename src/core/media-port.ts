@@ -41,8 +41,14 @@ export interface HandleMedia {
   info(): JsonObject;
 }
 
+/** What one handle asks of its PeerConnection at attach. */
+export interface HandleMediaOptions {
+  /** ICE ports from this range (attach `min_port`/`max_port`), on sockets of the handle's own. */
+  readonly portRange?: { readonly min: number; readonly max: number };
+}
+
 export interface MediaFactory {
-  create(events: HandleMediaEvents, log: Logger): HandleMedia;
+  create(events: HandleMediaEvents, log: Logger, options?: HandleMediaOptions): HandleMedia;
   /** A quick check of an SDP before a plugin sees it; returns a reason when it is unusable. */
   checkSdp(sdp: string): string | undefined;
   /** Opens what the media layer shares between handles (the shared ICE port) before the first handle. */

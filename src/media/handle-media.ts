@@ -1,5 +1,5 @@
 // The core's view of a handle's PeerConnection (core/media-port.ts), implemented with WebRtcPeer.
-import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from '../core/media-port.js';
+import type { HandleMedia, HandleMediaEvents, HandleMediaOptions, MediaFactory, RemoteCandidate } from '../core/media-port.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
@@ -140,8 +140,10 @@ export class WebRtcMediaFactory implements MediaFactory {
     return { single_port: { port: shared.port, sockets } };
   }
 
-  create(events: HandleMediaEvents, log: Logger): HandleMedia {
-    return new PeerHandleMedia(this.settings, events, log);
+  create(events: HandleMediaEvents, log: Logger, options?: HandleMediaOptions): HandleMedia {
+    // A handle that names its port range gets sockets of its own there, not the shared port.
+    const settings = options?.portRange ? { ...this.settings, rtpPortRange: options.portRange, sharedPorts: undefined } : this.settings;
+    return new PeerHandleMedia(settings, events, log);
   }
 
   checkSdp(sdp: string): string | undefined {

@@ -17,6 +17,39 @@ test('echotest over the Janus API: RTP and data come back, events in Janus order
   }
 });
 
+/** The ports of the host candidates in an SDP. */
+function candidatePorts(sdp: string): number[] {
+  return [...sdp.matchAll(/a=candidate:\S+ 1 udp \d+ \S+ (\d+) typ host/g)].map((m) => Number(m[1]));
+}
+
+test('ICE ports: the shared port by default; attach min_port/max_port gives a handle its own port in that range; bad ranges 456/467', { timeout: 60_000 }, async () => {
+  const srv = await startInProcess();
+  try {
+    const shared = (srv.server.gateway.media?.status?.().single_port as { port: number }).port;
+    const plain = await runWeriftEchoTest(srv.wsUrl);
+    assert.deepEqual([...new Set(candidatePorts(plain.answerSdp))], [shared]);
+    const ranged = await runWeriftEchoTest(srv.wsUrl, { min_port: 41000, max_port: 41099 });
+    const ports = candidatePorts(ranged.answerSdp);
+    assert.ok(ports.length > 0 && ports.every((p) => p >= 41000 && p <= 41099), `ports ${ports.join(',')}`);
+    const c = await JanusWs.open(srv.wsUrl);
+    try {
+      const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
+      const code = async (extra: Msg): Promise<number | undefined> =>
+        ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest', ...extra })).error as { code: number } | undefined)?.code;
+      assert.equal(await code({ min_port: 41000 }), 456);
+      assert.equal(await code({ max_port: 41000 }), 456);
+      assert.equal(await code({ min_port: 41010, max_port: 41000 }), 467);
+      assert.equal(await code({ min_port: 41000, max_port: 70000 }), 467);
+      assert.equal(await code({ min_port: '41000', max_port: 41010 }), 467);
+      assert.equal(await code({ min_port: 41000, max_port: 41010 }), undefined);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await srv.stop();
+  }
+});
+
 test('echotest bad input through the API: garbage SDP 465, no usable codec 414, server keeps serving', { timeout: 30_000 }, async () => {
   const srv = await startInProcess();
   const c = await JanusWs.open(srv.wsUrl);

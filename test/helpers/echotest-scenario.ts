@@ -14,13 +14,14 @@ export interface EchoOutcome {
   readonly answerSdp: string;
 }
 
-export async function runWeriftEchoTest(wsUrl: string): Promise<EchoOutcome> {
+/** `attach`: extra fields of the attach request (e.g. min_port/max_port). */
+export async function runWeriftEchoTest(wsUrl: string, attach: Msg = {}): Promise<EchoOutcome> {
   const network = new HostNetwork(await discoverNetworkHost());
   const client = createLoopbackClient(network);
   const c = await JanusWs.open(wsUrl);
   try {
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
-    const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest' })).data as { id: number }).id;
+    const handle = ((await c.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest', ...attach })).data as { id: number }).id;
     const audioBack: string[] = [];
     const videoBack: string[] = [];
     client.audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p: RtpPacket) => audioBack.push(p.payload.toString())));
