@@ -24,7 +24,11 @@ export interface ForwardTarget {
    * copy or encrypt synchronously) and must not keep the buffer.
    */
   send(packet: Buffer): void;
-  /** A packet of the stream the viewer gets was dropped (a layer above its target): close the sequence gap. */
+  /**
+   * A packet of the stream the viewer gets was dropped (a layer above its target): close the sequence gap. Only
+   * for a packet newer than every one before it: a retransmission or a replay (a sender's probing resends recent
+   * packets) of a dropped packet is no new gap, and closing one would give the next packet a number already sent.
+   */
   skip(): void;
   /** The layer the viewer gets changed. */
   layerChanged(field: LayerEventField, value: number): void;
@@ -48,6 +52,12 @@ export interface LayerForwarderOptions {
 
 /** Layers as Janus counts them by default: 0..2, the highest wanted. */
 const TOP_LAYER = 2;
+/**
+ * How far behind the newest packet seen a packet is taken for a retransmission or a replay (seconds of video; a
+ * resend comes within the sender's history of a few hundred ms). Farther: the stream jumped (the viewer was not
+ * fed for a while), and the packet counts as new.
+ */
+const LATE_WINDOW = 1024;
 
 export class LayerForwarder {
   private readonly target: ForwardTarget;
@@ -62,6 +72,9 @@ export class LayerForwarder {
   private readonly svcKeyframes: KeyframeRequester;
   /** Made once: the selector and the SVC retry reach the target through it. */
   private readonly askTarget: () => void;
+  /** The newest sequence number seen of the stream forwarded (-1: none yet) and its SSRC. */
+  private newestSeq = -1;
+  private newestSsrc = -1;
 
   constructor(target: ForwardTarget, options: LayerForwarderOptions = {}) {
     this.target = target;
@@ -162,6 +175,7 @@ export class LayerForwarder {
   /** Decides one packet of the source: the target gets send, skip, or nothing (another simulcast layer). */
   forward(p: SourcePacket): void {
     if (p.layer >= 0 && !this.acceptLayer(p)) return;
+    const fresh = this.advance(p);
     let marker = false;
     const svc = this.svcFilter;
     if (svc && this.applies('vp9', p)) {
@@ -170,10 +184,11 @@ export class LayerForwarder {
         if (svc.waitingForKeyframe) this.svcKeyframes.request(false, p.arrival);
         const spatial = svc.spatial;
         const temporal = svc.temporal;
-        const decision = svc.decide(d);
+        // An older packet (a retransmission, a replay) is judged by the layers of now: it switches nothing.
+        const decision = svc.decide(d, fresh);
         if (svc.spatial !== spatial) this.target.layerChanged('spatial_layer', svc.spatial);
         if (svc.temporal !== temporal) this.target.layerChanged('temporal_layer', svc.temporal);
-        if (decision === 'drop') return this.target.skip();
+        if (decision === 'drop') return fresh ? this.target.skip() : undefined;
         marker = decision === 'pass-and-mark';
       }
     }
@@ -185,11 +200,29 @@ export class LayerForwarder {
         const before = temporal.forwarding;
         const pass = temporal.accept(d);
         if (temporal.forwarding !== before) this.target.layerChanged('temporal', temporal.forwarding);
-        if (!pass) return this.target.skip();
+        if (!pass) return fresh ? this.target.skip() : undefined;
         pictureId = temporal.pictureIdFor(d);
       }
     }
     this.send(p, marker, pictureId);
+  }
+
+  /**
+   * Whether the packet is newer than every packet of its stream before it (false for a retransmission, a replay,
+   * a duplicate or a reordered one, up to LATE_WINDOW behind); a new SSRC starts afresh. A packet without a
+   * readable header counts as new.
+   */
+  private advance(p: SourcePacket): boolean {
+    if (!p.valid) return true;
+    const { ssrc, sequence } = p.header;
+    if (ssrc !== this.newestSsrc || this.newestSeq < 0) {
+      this.newestSsrc = ssrc;
+      this.newestSeq = sequence;
+      return true;
+    }
+    if (((this.newestSeq - sequence) & 0xffff) < LATE_WINDOW) return false; // a copy of the newest too
+    this.newestSeq = sequence;
+    return true;
   }
 
   /** The simulcast choice for a packet of a layer; false when it is not the layer the viewer gets. */

@@ -67,11 +67,15 @@ export class Vp9LayerFilter {
   spatial = 2;
   temporal = 2;
 
-  /** What to do with a packet; `pass-and-mark`: forward it with the RTP marker set (the picture ends here). */
-  decide(d: Vp9Descriptor): Vp9Decision {
+  /**
+   * What to do with a packet; `pass-and-mark`: forward it with the RTP marker set (the picture ends here).
+   * `canSwitch` false: a packet older than the newest seen (a retransmission, a replay), which must not switch
+   * layers in the middle of the picture the newer packets belong to.
+   */
+  decide(d: Vp9Descriptor, canSwitch = true): Vp9Decision {
     if (d.sid < 0) return 'pass';
     // Layer changes take effect at the start of a picture (its base layer frame).
-    if (d.frameStart && d.sid === 0) {
+    if (canSwitch && d.frameStart && d.sid === 0) {
       const keyframe = !d.interPredicted;
       if (this.targetSpatial < this.spatial || (this.targetSpatial > this.spatial && keyframe)) this.spatial = this.targetSpatial;
       if (this.targetTemporal < this.temporal || (this.targetTemporal > this.temporal && (keyframe || d.switchingUp))) this.temporal = this.targetTemporal;

@@ -116,7 +116,10 @@ export class RtpOutStream {
     }
     src.copy(out, 0, 0, src.length);
     // In order (the usual case): the current offset. Late: the offset of its time, when skips happened since.
-    const late = ((inSeq - this.lastInSeq) & 0xffff) >= 0x8000;
+    // A second copy of the newest packet (a sender's probing resends the packet it sent last) is late too: a
+    // skip since must not renumber it. (The first packet of a run has no skips behind it: the offset is the same.)
+    const ahead = (inSeq - this.lastInSeq) & 0xffff;
+    const late = ahead === 0 || ahead >= 0x8000;
     if (!late) this.lastInSeq = inSeq;
     const seq = (inSeq + (late && this.skipCount > 0 ? this.offsetForLate(inSeq) : this.seqOffset)) & 0xffff;
     const ts = (inTs + this.tsOffset) >>> 0;

@@ -1,6 +1,12 @@
 // RTP packets and VP8/VP9 payload descriptors for the forwarding unit tests.
 
-/** An RTP packet: header (with `csrcs` CSRCs, an optional one-byte extension block of `extWords` words), payload, padding. */
+/** The sequence number of the next packet made without one: packets in order, as a sender makes them. */
+let nextSeq = 1;
+
+/**
+ * An RTP packet: header (with `csrcs` CSRCs, an optional one-byte extension block of `extWords` words), payload,
+ * padding. Without `seq`, each packet gets the number after the previous one's.
+ */
 export function rtp(payload: Uint8Array, o: { pt?: number; marker?: boolean; seq?: number; ts?: number; ssrc?: number; csrcs?: number; extWords?: number; padding?: number } = {}): Buffer {
   const csrcs = o.csrcs ?? 0;
   const ext = o.extWords === undefined ? 0 : 4 + 4 * o.extWords;
@@ -8,7 +14,7 @@ export function rtp(payload: Uint8Array, o: { pt?: number; marker?: boolean; seq
   const b = Buffer.alloc(12 + 4 * csrcs + ext + payload.length + pad);
   b[0] = 0x80 | (pad > 0 ? 0x20 : 0) | (ext > 0 ? 0x10 : 0) | csrcs;
   b[1] = (o.marker ? 0x80 : 0) | (o.pt ?? 96);
-  b.writeUInt16BE(o.seq ?? 1, 2);
+  b.writeUInt16BE(o.seq ?? nextSeq++ & 0xffff, 2);
   b.writeUInt32BE(o.ts ?? 3000, 4);
   b.writeUInt32BE(o.ssrc ?? 0x11223344, 8);
   let at = 12 + 4 * csrcs;

@@ -89,4 +89,8 @@ test('skips close the gap; a late packet from before a skip keeps the number it 
   assert.equal(seqOf(65531), 65531, 'a retransmission of a packet before the skips: its own number again');
   assert.equal(seqOf(65535), 65533, 'one after the skips: the current numbering');
   assert.equal(seqOf(1), 65535);
+  out.skip(); // 2 dropped
+  assert.equal(seqOf(1), 65535, 'a second copy of the newest packet sent (RTX probing resends it), a skip since: its own number');
+  assert.equal(seqOf(3), 0, 'the next one: after the gap closed');
+  assert.equal(seqOf(3), 0, 'a copy of it, no skip since: the same number');
 });
