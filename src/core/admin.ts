@@ -108,6 +108,7 @@ export class AdminApi {
             internal_faults: g.stats.internalFaults,
             ...(this.loopLag ? { event_loop_lag: this.loopLag.status() } : {}),
             ...(g.media?.status ? g.media.status() : {}),
+            memory: memoryStatus(),
           },
         };
       case 'set_session_timeout': {
@@ -286,4 +287,10 @@ export class AdminApi {
     info.webrtc = handle.media ? handle.media.info() : {};
     return info;
   }
+}
+
+/** The process's memory (bytes) for get_status: what the bench divides per viewer, heap and resident set. */
+function memoryStatus(): JsonObject {
+  const m = process.memoryUsage();
+  return { heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external, array_buffers: m.arrayBuffers, rss: m.rss };
 }
