@@ -40,12 +40,23 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** A UDP port that was free a moment ago on 127.0.0.1 (for `media.single_port`: each test server its own). */
+/** A UDP port that was free a moment ago on 127.0.0.1 (::1 on a host without IPv4), for `media.single_port`. */
 export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
+  try {
+    return await freeUdpPortOn('udp4', '127.0.0.1');
+  } catch {
+    return freeUdpPortOn('udp6', '::1');
+  }
+}
+
+async function freeUdpPortOn(type: 'udp4' | 'udp6', address: string): Promise<number> {
+  const socket = createSocket(type);
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => resolve());
+    socket.once('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind(0, address, () => resolve());
   });
   const port = socket.address().port;
   await new Promise<void>((resolve) => socket.close(() => resolve()));

@@ -14,10 +14,10 @@ export interface EchoOutcome {
   readonly answerSdp: string;
 }
 
-/** `attach`: extra fields of the attach request (e.g. min_port/max_port). */
-export async function runWeriftEchoTest(wsUrl: string, attach: Msg = {}): Promise<EchoOutcome> {
+/** `attach`: extra fields of the attach request (e.g. min_port/max_port); `bind`: the client's address. */
+export async function runWeriftEchoTest(wsUrl: string, attach: Msg = {}, bind = '127.0.0.1'): Promise<EchoOutcome> {
   const network = new HostNetwork(await discoverNetworkHost());
-  const client = createLoopbackClient(network);
+  const client = createLoopbackClient(network, bind);
   const c = await JanusWs.open(wsUrl);
   try {
     const session = ((await c.request({ janus: 'create' })).data as { id: number }).id;
