@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 
 /** What an import of ours is named after: a folder of src/, or a file at its root. */
-const OUR_PARTS = ['config', 'core', 'forwarding', 'logging', 'media', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+const OUR_PARTS = ['config', 'core', 'forwarding', 'logging', 'media', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
 const SHARED_PLUGIN_FOLDERS = ['mjr'];
@@ -27,10 +27,11 @@ const PLUGIN_RULE = {
  * { allow, types } listing files of that folder; a part not named is forbidden. A folder not listed is not restricted.
  */
 const AREAS = {
-  net: ONLY_LOGGING,
+  net: { logging: 'allow', native: 'allow' }, // native: the batched send
   config: { logging: 'allow', plugins: { allow: ['catalog.js'] } }, // the catalog: plugin sections and their settings
   logging: NOTHING_OF_OURS,
-  rtp: NOTHING_OF_OURS,
+  rtp: { native: 'allow' }, // native: the SRTP transform in C (the addon's loader, nothing else of ours)
+  native: ONLY_LOGGING, // the addon's loader: error-text.ts for why it did not load
   core: { core: 'allow', logging: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': { allow: ['version.js'], types: ['plugin.js', 'media-types.js', 'index.js'] } },
   transports: { transports: 'allow', core: 'allow', logging: 'allow' },
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },

@@ -1,0 +1,22 @@
+/* Module registration of the Portunus native addon (loaded by native-addon.ts). No global state: each Node
+ * environment (main thread or worker) gets its own exports. */
+#include "portunus.h"
+
+static bool set_function(napi_env env, napi_value exports, const char *name, napi_callback fn) {
+  napi_value value;
+  return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &value) == napi_ok && napi_set_named_property(env, exports, name, value) == napi_ok;
+}
+
+static bool set_int(napi_env env, napi_value exports, const char *name, int64_t v) {
+  napi_value value;
+  return napi_create_int64(env, v, &value) == napi_ok && napi_set_named_property(env, exports, name, value) == napi_ok;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  if (!set_int(env, exports, "abiVersion", PORTUNUS_ABI_VERSION) || !set_int(env, exports, "addressSlotBytes", ADDRESS_SLOT_BYTES) ||
+      !set_int(env, exports, "maxDatagramsPerCall", MAX_DATAGRAMS_PER_CALL) || !set_function(env, exports, "sendBatch", send_batch) ||
+      !set_function(env, exports, "encodeAddress", encode_address) || !set_function(env, exports, "srtpCreate", srtp_create) ||
+      !set_function(env, exports, "srtpProtect", srtp_protect))
+    return NULL;
+  return exports;
+}

@@ -1,0 +1,93 @@
+// Loads the native addon (src/native/*.c, built by scripts/build-native.mjs into dist/native/portunus.node) and
+// types its boundary. Absent addon, stale build, load failure or PORTUNUS_NATIVE=0: nativeAddon() returns
+// undefined, nativeAddonStatus() says why, and callers use the TypeScript path. Loading never throws.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { errorText } from '../logging/error-text.js';
+
+/** What srtpCreate returns: an opaque handle to keyed OpenSSL contexts, freed when garbage-collected. */
+declare const srtpContextBrand: unique symbol;
+export interface SrtpContext {
+  readonly [srtpContextBrand]: true;
+}
+
+export interface NativeAddon {
+  /** Bytes per slot of an address table (a sockaddr_in6, which also holds a sockaddr_in). */
+  readonly addressSlotBytes: number;
+  /** Datagrams handed to one sendmmsg call; sendBatch loops for more. */
+  readonly maxDatagramsPerCall: number;
+  /**
+   * Sends datagram i = packets[offsets[i], +lengths[i]) to the address in slot addressSlots[i] of `addresses`, for
+   * i < count, with sendmmsg on `fd`. Returns how many the kernel took (the first ones); on EAGAIN, ENOBUFS or
+   * any other error that is fewer than count and the caller sends the rest another way. Throws a TypeError or
+   * RangeError, before sending anything, for an argument of the wrong type or outside its buffer.
+   */
+  sendBatch(fd: number, packets: Uint8Array, offsets: Int32Array, lengths: Int32Array, addresses: Uint8Array, addressSlots: Int32Array, count: number): number;
+  /**
+   * Writes the socket address of numeric `host` (IPv4, or IPv6 with an optional %scope) and `port` into slot
+   * `slot` of `table`; v4-mapped on an IPv6 socket. False when it cannot be sent natively (a name, IPv6 on an
+   * IPv4 socket, port 0): send that datagram through dgram.
+   */
+  encodeAddress(table: Uint8Array, slot: number, host: string, port: number, ipv6Socket: boolean): boolean;
+  /** Keyed contexts for one SRTP sender (profile 1 AES-CM/HMAC-SHA1-80 or 7 AEAD-AES-128-GCM, session keys). */
+  srtpCreate(profile: number, cipherKey: Uint8Array, salt: Uint8Array, authKey: Uint8Array): SrtpContext;
+  /** Protects buf[0, len) in place and appends the tag; the new length, or -1 for a malformed RTP header. Throws when buf has no room. */
+  srtpProtect(ctx: SrtpContext, buf: Uint8Array, len: number, roc: number): number;
+}
+
+/** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
+const ABI_VERSION = 1;
+const FUNCTIONS = ['sendBatch', 'encodeAddress', 'srtpCreate', 'srtpProtect'] as const;
+
+let loaded: NativeAddon | undefined;
+let loadStatus: string | undefined;
+
+function load(): void {
+  if (loadStatus !== undefined) return;
+  // This file runs as dist/src/native/native-addon.js; the addon is dist/native/portunus.node.
+  const path = fileURLToPath(new URL('../../native/portunus.node', import.meta.url));
+  try {
+    if (!existsSync(path)) {
+      loadStatus = `not built (no ${path}; see the line scripts/build-native.mjs printed)`;
+      return;
+    }
+    const exported: unknown = createRequire(import.meta.url)(path);
+    if (typeof exported !== 'object' || exported === null) {
+      loadStatus = `${path} exports no object`;
+      return;
+    }
+    const record = exported as Record<string, unknown>;
+    if (record.abiVersion !== ABI_VERSION) {
+      loadStatus = `${path} is a stale build (ABI ${String(record.abiVersion)}, want ${ABI_VERSION}); rebuild with npm run build`;
+      return;
+    }
+    const missing = FUNCTIONS.filter((name) => typeof record[name] !== 'function');
+    if (missing.length > 0 || typeof record.addressSlotBytes !== 'number' || typeof record.maxDatagramsPerCall !== 'number') {
+      loadStatus = `${path} lacks ${missing.join(', ') || 'its constants'}`;
+      return;
+    }
+    loaded = exported as NativeAddon;
+    loadStatus = `loaded from ${path}`;
+  } catch (err) {
+    loadStatus = `failed to load ${path}: ${errorText(err)}`;
+  }
+}
+
+function disabled(): boolean {
+  return process.env.PORTUNUS_NATIVE === '0';
+}
+
+/** The addon, or undefined when it is absent or disabled. Read at construction time, not per packet: it checks the environment each call. */
+export function nativeAddon(): NativeAddon | undefined {
+  if (disabled()) return undefined;
+  load();
+  return loaded;
+}
+
+/** Why nativeAddon() returns what it does. */
+export function nativeAddonStatus(): string {
+  if (disabled()) return 'disabled by PORTUNUS_NATIVE=0';
+  load();
+  return loadStatus ?? 'not loaded';
+}

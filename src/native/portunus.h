@@ -1,0 +1,34 @@
+/* Shared declarations of the Portunus native addon: argument checks (args.c) and the entry points that
+ * addon.c registers. Every entry point validates its arguments against the real sizes of the buffers it is
+ * given and throws a TypeError or RangeError instead of ever reading or writing outside them. */
+#ifndef PORTUNUS_H
+#define PORTUNUS_H
+
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
+#define PORTUNUS_ABI_VERSION 1
+
+/* Each of these returns false with a JS exception pending when the argument is unusable. */
+bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
+bool arg_bool(napi_env env, napi_value value, const char *name, bool *out);
+bool arg_bytes(napi_env env, napi_value value, const char *name, uint8_t **data, size_t *length);
+bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data, size_t *count);
+bool get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv);
+void throw_range(napi_env env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+napi_value make_int(napi_env env, int64_t value);
+
+/* udp-batch.c */
+#define ADDRESS_SLOT_BYTES 28 /* sizeof(struct sockaddr_in6): one slot holds either family */
+#define MAX_DATAGRAMS_PER_CALL 1024 /* UIO_MAXIOV: the kernel's cap on sendmmsg's vlen */
+napi_value send_batch(napi_env env, napi_callback_info info);
+napi_value encode_address(napi_env env, napi_callback_info info);
+
+/* srtp.c */
+napi_value srtp_create(napi_env env, napi_callback_info info);
+napi_value srtp_protect(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,141 @@
+// Every native entry point fed garbage: wrong types, negative, fractional, huge and NaN numbers, offsets and
+// lengths past the end, counts beyond the arrays, short or long key material, zero-length and detached buffers.
+// Each call must return normally (a number or boolean in range) or throw; a crash would take the test runner down.
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { nativeAddon, nativeAddonStatus, type SrtpContext } from '../../../src/native/native-addon.js';
+import { udpSocketFd } from '../../../src/net/socket-fd.js';
+
+const skip = nativeAddon() ? false : `native addon absent: ${nativeAddonStatus()}`;
+const RUNS = Number(process.env.PORTUNUS_FUZZ_SHORT_RUNS ?? 3000);
+const DEADLINE_MS = 20_000;
+
+const detached = (): Uint8Array => {
+  const b = new ArrayBuffer(64);
+  const view = new Uint8Array(b);
+  structuredClone(b, { transfer: [b] }); // detaches b: view now has length 0 and no data
+  // fast-check prints a counterexample by iterating it, which a detached view refuses.
+  return Object.assign(view, { [fc.toStringMethod]: () => 'detached Uint8Array' });
+};
+
+const number = fc.oneof(
+  fc.integer({ min: -5, max: 3000 }),
+  fc.constantFrom(-1, -2147483648, 2147483647, 2147483648, 4294967295, 4294967296, 2 ** 53, -(2 ** 53), NaN, Infinity, -Infinity, 0.5, -0.0, 1e300),
+);
+const bytes = fc.oneof(
+  fc.integer({ min: 0, max: 2048 }).map((n) => Buffer.alloc(n, 0x90)),
+  fc.constant(Buffer.alloc(0)),
+  fc.constant(null).map(() => detached()),
+  fc.integer({ min: 0, max: 64 }).map((n) => new Uint8Array(n)),
+  fc.integer({ min: 0, max: 256 }).map((n) => Buffer.alloc(n + 8).subarray(8)),
+);
+const int32s = fc.oneof(
+  fc.array(number, { maxLength: 40 }).map((xs) => Int32Array.from(xs.map((x) => (Number.isFinite(x) ? x : 0)))),
+  fc.constant(new Int32Array(0)),
+);
+const junk = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+  fc.constant({}),
+  fc.constant([]),
+  fc.constant(new Float64Array(4)),
+  fc.constant(new Uint32Array(4)),
+  fc.bigInt(),
+  fc.constant(Symbol('x')),
+  number,
+);
+const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 5, arbitrary: arb }, { weight: 1, arbitrary: junk });
+const host = fc.oneof(
+  fc.constantFrom('127.0.0.1', '::1', '::ffff:1.2.3.4', 'fe80::1%lo', 'fe80::1%999999999999', 'fe80::1%', '1.2.3.4\u0000x', 'localhost', '', ':::', '1.2.3.4.5'),
+  fc.string({ maxLength: 120 }),
+);
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** Calls fn; it must throw a TypeError/RangeError or return something `ok` accepts. True when it returned. */
+function call(fn: Fn, args: unknown[], ok: (r: unknown) => boolean): boolean {
+  let result: unknown;
+  try {
+    result = fn(...args);
+  } catch (err) {
+    assert.ok(err instanceof TypeError || err instanceof RangeError, `unexpected ${String(err)}`);
+    return false;
+  }
+  if (!ok(result)) assert.fail(`unexpected result of type ${typeof result}`); // an external has no String()
+  return true;
+}
+
+/** Runs `check` over RUNS cases (fewer if time is up); returns how many calls returned rather than threw. */
+function bounded<T>(arb: fc.Arbitrary<T>, check: (v: T) => boolean): number {
+  const start = Date.now();
+  let returned = 0;
+  fc.assert(
+    fc.property(arb, (v) => {
+      if (Date.now() - start > DEADLINE_MS) return; // bounded in time as well as in count
+      if (check(v)) returned++;
+    }),
+    { numRuns: RUNS },
+  );
+  return returned;
+}
+
+test('fuzz srtpCreate and srtpProtect: garbage is a TypeError/RangeError or -1, never a crash', { skip }, () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const create = addon.srtpCreate.bind(addon) as Fn;
+  const protect = addon.srtpProtect.bind(addon) as Fn;
+  const good: SrtpContext[] = [addon.srtpCreate(1, Buffer.alloc(16), Buffer.alloc(14), Buffer.alloc(20)), addon.srtpCreate(7, Buffer.alloc(16), Buffer.alloc(12), Buffer.alloc(0))];
+  const ctx = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: junk });
+  const keyLengths = fc.oneof(
+    bytes,
+    fc.constantFrom(12, 14, 16, 20).map((n) => Buffer.alloc(n, 1)),
+  );
+  bounded(fc.tuple(maybe(fc.constantFrom(0, 1, 7, 2, 0x10001, -1)), maybe(keyLengths), maybe(keyLengths), maybe(keyLengths)), (args) => call(create, args, (r) => typeof r === 'object' && r !== null));
+  const protected_ = bounded(fc.tuple(ctx, maybe(bytes), maybe(number), maybe(number)), (args) => {
+    const buf = args[1];
+    return call(protect, args, (r) => typeof r === 'number' && (r === -1 || (buf instanceof Uint8Array && r <= buf.length)));
+  });
+  assert.ok(protected_ > 0, 'some cases got past the argument checks');
+  // Fewer arguments than declared.
+  for (const n of [0, 1, 2, 3]) call(protect, [good[0], Buffer.alloc(64), 40, 0].slice(0, n), () => false);
+});
+
+test('fuzz encodeAddress and sendBatch: garbage is a TypeError/RangeError or a count in range, never a crash', { skip }, async () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  // A real socket, so that valid-looking calls really reach sendmmsg (to a port nobody listens on).
+  const socket = dgram.createSocket('udp4');
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  try {
+    const fd = udpSocketFd(socket) ?? -1;
+    const encode = addon.encodeAddress.bind(addon) as Fn;
+    const send = addon.sendBatch.bind(addon) as Fn;
+    const encoded = bounded(fc.tuple(maybe(bytes), maybe(number), maybe(host), maybe(number), maybe(fc.boolean())), (args) => call(encode, args, (r) => typeof r === 'boolean'));
+    assert.ok(encoded > 0, 'some cases got past the argument checks');
+    // Address tables with valid slots, garbage slots, or zeros.
+    const table = Buffer.alloc(4 * addon.addressSlotBytes);
+    addon.encodeAddress(table, 0, '127.0.0.1', 9, false);
+    addon.encodeAddress(table, 1, '127.0.0.1', 9, true);
+    table.fill(0xff, 2 * addon.addressSlotBytes, 3 * addon.addressSlotBytes);
+    const tables = fc.oneof(fc.constant(table), bytes);
+    const fds = fc.oneof({ weight: 4, arbitrary: fc.constant(fd) }, { weight: 1, arbitrary: number });
+    // Small offsets, lengths and slots, so that a fair share of cases is valid and reaches sendmmsg.
+    const small = fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 6 }).map((xs) => Int32Array.from(xs));
+    const arrays = fc.oneof(int32s, small, small);
+    const counts = fc.oneof(number, fc.integer({ min: 0, max: 6 }));
+    const sent = bounded(fc.tuple(maybe(fds), maybe(bytes), maybe(arrays), maybe(arrays), maybe(tables), maybe(arrays), maybe(counts)), (args) => {
+      const count = args[6];
+      return call(send, args, (r) => typeof r === 'number' && Number.isInteger(r) && r >= 0 && typeof count === 'number' && r <= count);
+    });
+    assert.ok(sent > 0, 'some cases got past the argument checks');
+    for (const n of [0, 3, 6]) call(send, [fd, Buffer.alloc(8), new Int32Array(1), new Int32Array(1), table, new Int32Array(1), 1].slice(0, n), () => false);
+  } finally {
+    socket.close();
+  }
+});
