@@ -14,6 +14,7 @@ import type { MediaFactory } from './core/media-port.js';
 import type { JsonObject } from './core/validate.js';
 import type { Config } from './config/load.js';
 import { Logger } from './logging/logger.js';
+import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
 import { HostNetwork } from './net/host-network.js';
 import type { ListeningAddress, Network } from './net/network.js';
@@ -116,6 +117,11 @@ export class PortunusServer {
 
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
     this.media = media;
+    if (media) {
+      // One line, either way: which send path this server runs on.
+      if (nativeAddon()) log.info('native addon loaded: SRTP in C, shared-port sends batched with sendmmsg', { component: 'native' });
+      else log.info(`native addon not in use (${nativeAddonStatus()}): SRTP and sends in TypeScript`, { component: 'native' });
+    }
     await media?.start?.();
     const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
     this.gateway = new Gateway({

@@ -218,6 +218,11 @@ export class FakeUdpEndpoint implements UdpEndpoint {
     this.network.deliver(this, packet.subarray(0, length), port, address);
   }
 
+  sendSoon(packet: Buffer, length: number, port: number, address: string): void {
+    // In memory there is nothing to batch: delivered now, as a copy (the caller may reuse the buffer).
+    this.sendPrefix(Buffer.from(packet.subarray(0, length)), length, port, address);
+  }
+
   sendParts(parts: readonly Buffer[], port: number, address: string): void {
     this.send(Buffer.concat([...parts]), port, address);
   }

@@ -136,7 +136,15 @@ export class WebRtcMediaFactory implements MediaFactory {
   status(): JsonObject {
     const shared = this.sharedPorts?.status();
     if (!shared) return { single_port: 0 };
-    const sockets = shared.sockets.map((p) => ({ address: p.address, port: p.port, endpoints: p.endpoints, routed: p.routed, dropped: { ...p.dropped } }));
+    const sockets = shared.sockets.map((p) => ({
+      address: p.address,
+      port: p.port,
+      endpoints: p.endpoints,
+      routed: p.routed,
+      dropped: { ...p.dropped },
+      sent_batched: p.sentBatched,
+      sent_singly: p.sentSingly,
+    }));
     return { single_port: { port: shared.port, sockets } };
   }
 

@@ -8,7 +8,16 @@ import { SharedIcePort, type SharedPortDrop } from './shared-ice-port.js';
 
 export interface SharedIcePortsStatus {
   readonly port: number;
-  readonly sockets: ReadonlyArray<{ readonly address: string; readonly port: number; readonly endpoints: number; readonly routed: number; readonly dropped: Readonly<Record<SharedPortDrop, number>> }>;
+  readonly sockets: ReadonlyArray<{
+    readonly address: string;
+    readonly port: number;
+    readonly endpoints: number;
+    readonly routed: number;
+    readonly dropped: Readonly<Record<SharedPortDrop, number>>;
+    /** Media datagrams sent in batches (sendmmsg) and one at a time. */
+    readonly sentBatched: number;
+    readonly sentSingly: number;
+  }>;
 }
 
 export class SharedIcePorts {
@@ -37,7 +46,15 @@ export class SharedIcePorts {
   status(): SharedIcePortsStatus {
     return {
       port: this.port,
-      sockets: [...this.open.values()].map((p) => ({ address: p.address, port: p.port, endpoints: p.size, routed: p.counters.routed, dropped: { ...p.counters.dropped } })),
+      sockets: [...this.open.values()].map((p) => ({
+        address: p.address,
+        port: p.port,
+        endpoints: p.size,
+        routed: p.counters.routed,
+        dropped: { ...p.counters.dropped },
+        sentBatched: p.socket.batchedSends?.native ?? 0,
+        sentSingly: p.socket.batchedSends?.dgram ?? 0,
+      })),
     };
   }
 

@@ -60,8 +60,13 @@ export class SharedPortEndpoint implements UdpEndpoint {
     this.port_.socket.send(packet, port, address);
   }
 
+  /** The media hot path: batched with every other endpoint's sends of this turn (a fan-out is one sendmmsg). */
   sendPrefix(packet: Buffer, length: number, port: number, address: string): void {
-    if (!this.isClosed) this.port_.socket.sendPrefix(packet, length, port, address);
+    if (!this.isClosed) this.port_.socket.sendSoon(packet, length, port, address);
+  }
+
+  sendSoon(packet: Buffer, length: number, port: number, address: string): void {
+    if (!this.isClosed) this.port_.socket.sendSoon(packet, length, port, address);
   }
 
   sendParts(parts: readonly Buffer[], port: number, address: string): void {

@@ -2,6 +2,7 @@
 import type dgram from 'node:dgram';
 import type { Family } from './address.js';
 import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
+import { UdpSendBatch } from './udp-send-batch.js';
 
 type Logger = (message: string) => void;
 
@@ -11,6 +12,18 @@ export class DgramEndpoint implements UdpEndpoint {
   private errorHandler: UdpErrorHandler | undefined;
   private isClosed = false;
   private closing: Promise<void> | undefined;
+  /** sendSoon's queue, made at the first use; flushed once per turn of the event loop. */
+  private batch: UdpSendBatch | undefined;
+  private flushQueued = false;
+  private readonly flushBatch = (): void => {
+    this.flushQueued = false;
+    if (this.isClosed || !this.batch) return;
+    try {
+      this.batch.flush();
+    } catch (err) {
+      this.failed(err);
+    }
+  };
 
   constructor(
     readonly socket: dgram.Socket,
@@ -33,6 +46,10 @@ export class DgramEndpoint implements UdpEndpoint {
     });
   }
 
+  get batchedSends(): { native: number; dgram: number } {
+    return { native: this.batch?.sentNative ?? 0, dgram: this.batch?.sentDgram ?? 0 };
+  }
+
   get closed(): boolean {
     return this.isClosed;
   }
@@ -53,6 +70,20 @@ export class DgramEndpoint implements UdpEndpoint {
     } catch (err) {
       this.failed(err);
     }
+  }
+
+  sendSoon(packet: Buffer, length: number, port: number, address: string): void {
+    if (this.isClosed) return;
+    try {
+      (this.batch ??= new UdpSendBatch(this.socket)).queue(packet, length, port, address);
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // After the callback that produced this packet (the receipt of the packet being fanned out) returns.
+    queueMicrotask(this.flushBatch);
   }
 
   sendParts(parts: readonly Buffer[], port: number, address: string): void {

@@ -27,6 +27,14 @@ export interface UdpEndpoint {
   send(packet: Buffer, port: number, address: string): void;
   /** Sends the first `length` bytes of `packet` (a buffer the caller reuses for every packet). */
   sendPrefix(packet: Buffer, length: number, port: number, address: string): void;
+  /**
+   * Sends the first `length` bytes of `packet` together with everything else queued on this endpoint in this turn
+   * of the event loop (copied at once, so the caller may reuse the buffer): one sendmmsg for all of them when the
+   * native addon is there. For a socket that many PeerConnections share (a fan-out is one batch).
+   */
+  sendSoon(packet: Buffer, length: number, port: number, address: string): void;
+  /** Datagrams sendSoon handed to the kernel in batches (native) and one at a time (dgram), when counted. */
+  readonly batchedSends?: { readonly native: number; readonly dgram: number };
   /** Sends the concatenation of `parts` as one datagram, without copying them together first. */
   sendParts(parts: readonly Buffer[], port: number, address: string): void;
   /** Sets the one receiver of this endpoint's datagrams (a later call replaces it; undefined drops them). */

@@ -5,6 +5,7 @@ import { errorText } from '../../logging/error-text.js';
 import { buildSenderReport, nackedSequences } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
+import { NativeSrtpRtpProtector } from '../../rtp/srtp/native-srtp-protector.js';
 import { RtpOutStream } from '../rtp-out-stream.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import type { MidState } from './mid-state.js';
@@ -16,7 +17,7 @@ const SR_INTERVAL_MS = 1000;
 
 export class RtpSendPath {
   /** Outbound SRTP of the fast path, and the candidate pair it sends on (re-read when ICE changes pair). */
-  private srtp: SrtpRtpProtector | undefined;
+  private srtp: SrtpRtpProtector | NativeSrtpRtpProtector | undefined;
   private dtls: RTCDtlsTransport | undefined;
   private path: SelectedPath | undefined;
   private scratch = Buffer.alloc(1500);
@@ -36,7 +37,9 @@ export class RtpSendPath {
         ctx.log('verbose', "SRTP profile not handled by the fast sender; using the stack's sender");
         return;
       }
-      this.srtp = new SrtpRtpProtector(deriveSessionKeys(master.profile, master.key, master.salt));
+      // The native transform when the addon is there (same bytes, contexts keyed once), else ours in TypeScript.
+      const keys = deriveSessionKeys(master.profile, master.key, master.salt);
+      this.srtp = NativeSrtpRtpProtector.create(keys) ?? new SrtpRtpProtector(keys);
       this.dtls = dtls;
       this.profileName = srtpProfileName(master.profile);
       ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})`);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { SharedIcePorts } from '../../../src/media/shared-ice-ports.js';
+import { nativeAddon } from '../../../src/native/native-addon.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import { freeUdpPort } from '../../helpers/child-server.js';
@@ -66,6 +67,10 @@ test('two PeerConnections on one shared port: both echo; strangers and the other
   assert.ok(port.counters.dropped.unknown_source > 100, `flood counted (${port.counters.dropped.unknown_source})`);
   assert.deepEqual({ a: guardTotal(a), b: guardTotal(b) }, before);
   assert.equal(a.hangups.length + b.hangups.length, 0);
+  // The echo went out through the shared socket's batches: natively with the addon, through dgram without.
+  const sent = shared.status().sockets[0];
+  if (nativeAddon()) assert.ok(sent.sentBatched > 0 && sent.sentSingly === 0, JSON.stringify(sent));
+  else assert.ok(sent.sentSingly > 0 && sent.sentBatched === 0, JSON.stringify(sent));
 });
 
 test('a closed PeerConnection leaves the port; the port stays for the next one', { timeout: 30_000 }, async () => {

@@ -24,6 +24,7 @@ function socket(): Socket {
     sent,
     send: (_p, port, address) => void sent.push({ port, address }),
     sendPrefix: (_p, _l, port, address) => void sent.push({ port, address }),
+    sendSoon: (_p, _l, port, address) => void sent.push({ port, address }),
     sendParts: (_p, port, address) => void sent.push({ port, address }),
     onMessage: (h) => (handler = h),
     onError: () => {},
