@@ -179,6 +179,44 @@ test('UdpSendBatch: a destination the addon cannot take (a name) and what follow
   }
 });
 
+test('UdpSendBatch: from a datagram the kernel refuses (EMSGSIZE) on, the rest go through dgram', { skip }, async () => {
+  const sender = await bound('udp4', '127.0.0.1');
+  const receiver = await bound('udp4', '127.0.0.1');
+  try {
+    const batch = new UdpSendBatch(sender, { arenaBytes: 100_000 });
+    const port = receiver.address().port;
+    const small = [datagram(0, 0), datagram(1, 0), datagram(3, 0)];
+    const huge = Buffer.alloc(70_000); // over UDP's 65507-byte limit: sendmmsg stops before it
+    const arrival = collect(receiver, 3);
+    batch.queue(small[0], small[0].length, port, '127.0.0.1');
+    batch.queue(small[1], small[1].length, port, '127.0.0.1');
+    batch.queue(huge, huge.length, port, '127.0.0.1');
+    batch.queue(small[2], small[2].length, port, '127.0.0.1');
+    assert.equal(batch.flush(), 2, 'the two before the refused one went natively');
+    assert.equal(batch.sentDgram, 2);
+    checkArrived(await arrival, small, 0); // the refused one is refused by dgram too (it reports no error without a callback)
+  } finally {
+    sender.close();
+    receiver.close();
+  }
+});
+
+test('UdpSendBatch on a socket not bound yet: dgram binds it and delivers', async () => {
+  const sender = dgram.createSocket('udp4');
+  const receiver = await bound('udp4', '127.0.0.1');
+  try {
+    const batch = new UdpSendBatch(sender);
+    const sent = [datagram(0, 0), datagram(1, 0)];
+    const arrival = collect(receiver, 2);
+    for (const d of sent) batch.queue(d, d.length, receiver.address().port, '127.0.0.1');
+    assert.equal(batch.flush(), 0);
+    checkArrived(await arrival, sent, 0);
+  } finally {
+    sender.close();
+    receiver.close();
+  }
+});
+
 test('PORTUNUS_NATIVE=0: the loader reports the addon absent and UdpSendBatch delivers through dgram', async () => {
   const before = process.env.PORTUNUS_NATIVE;
   process.env.PORTUNUS_NATIVE = '0';
