@@ -6,6 +6,8 @@ import { errorText } from '../logging/error-text.js';
 import type { Network } from '../net/network.js';
 import { SharedIcePort, type SharedPortDrop } from './shared-ice-port.js';
 
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface SharedIcePortsStatus {
   readonly port: number;
   readonly sockets: ReadonlyArray<{
@@ -67,7 +69,8 @@ export class SharedIcePorts {
 
   private async openOn(bind: string): Promise<SharedIcePort | undefined> {
     try {
-      const socket = await this.network.openUdp({ what: `shared ICE port on ${bind}`, bind, port: this.port });
+      // Every PeerConnection's traffic crosses this one socket: large kernel buffers (capped by net.core.*mem_max).
+      const socket = await this.network.openUdp({ what: `shared ICE port on ${bind}`, bind, port: this.port, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
       if (this.stopped) {
         await socket.close();
         return undefined;
