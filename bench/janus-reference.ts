@@ -22,6 +22,8 @@ export type Placement = {
   readonly netns?: BenchNetns;
   /** Pin the server to this CPU (taskset), away from the load client. */
   readonly cpu?: number;
+  /** Options for Portunus's node itself (e.g. --cpu-prof), before the script. */
+  readonly nodeArgs?: readonly string[];
 };
 
 function command(placement: Placement, program: string, args: readonly string[]): [string, string[]] {
@@ -101,6 +103,7 @@ export async function startPortunus(ports: { http: number; ws: number }, extraAr
       ]
     : [];
   const [program, args] = command(placement, process.execPath, [
+    ...(placement.nodeArgs ?? []),
     'dist/src/main.js',
     `--http.ip=${addr}`,
     `--http.port=${ports.http}`,
