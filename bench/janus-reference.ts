@@ -14,7 +14,35 @@ export interface RunningServer {
   /** The server's media address as the client reaches it, and the address the client sends from. */
   readonly mediaAddress: string;
   readonly clientAddress: string;
+  /** The Admin API over HTTP, when the server was started with it (Portunus: its get_status reports memory). */
+  readonly adminUrl?: string;
   stop(): Promise<void>;
+}
+
+export interface ServerMemory {
+  readonly heap_used: number;
+  readonly heap_total: number;
+  readonly external: number;
+  readonly array_buffers: number;
+  readonly rss: number;
+}
+
+/** The server's own memory figures from Admin get_status (Portunus); undefined without an Admin API or the figures. */
+export async function adminMemory(server: RunningServer): Promise<ServerMemory | undefined> {
+  if (!server.adminUrl) return undefined;
+  try {
+    const r = await fetch(server.adminUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ janus: 'get_status', transaction: `mem${Date.now()}` }),
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await r.json()) as { status?: { memory?: Partial<ServerMemory> } };
+    const m = body.status?.memory;
+    return m && typeof m.heap_used === 'number' && typeof m.rss === 'number' ? (m as ServerMemory) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a server under test runs: on the host's loopback, or inside the bench's network namespace. */
@@ -92,7 +120,12 @@ loggers: { disable = "libjanus_jsonlog.so" }
  * plugins Janus knows are disabled (`plugins.disable`), so both servers load the same set; without it, every
  * plugin Portunus has loads.
  */
-export async function startPortunus(ports: { http: number; ws: number }, extraArgs: readonly string[] = [], placement: Placement = {}, plugins?: readonly string[]): Promise<RunningServer> {
+export async function startPortunus(
+  ports: { http: number; ws: number; admin?: number },
+  extraArgs: readonly string[] = [],
+  placement: Placement = {},
+  plugins?: readonly string[],
+): Promise<RunningServer> {
   const addr = placement.netns?.serverAddress ?? '127.0.0.1';
   const iceList = placement.netns?.serverIface ?? 'lo';
   const disable = plugins
@@ -111,11 +144,13 @@ export async function startPortunus(ports: { http: number; ws: number }, extraAr
     `--websockets.ws_port=${ports.ws}`,
     '--general.log_level=2',
     `--nat.ice_enforce_list=${iceList}`,
+    ...(ports.admin !== undefined ? ['--http.admin_http=true', `--http.admin_ip=${addr}`, `--http.admin_port=${ports.admin}`] : []),
     ...disable,
     ...extraArgs,
   ]);
   const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return waitReady('portunus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);
+  const running = await waitReady('portunus', child, addr, placement.netns?.clientAddress ?? '127.0.0.1', ports);
+  return ports.admin !== undefined ? { ...running, adminUrl: `http://${addr}:${ports.admin}/admin` } : running;
 }
 
 async function waitReady(name: string, child: ChildProcess, serverAddress: string, clientAddress: string, ports: { http: number; ws: number }): Promise<RunningServer> {

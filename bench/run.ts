@@ -10,6 +10,7 @@ import { runFanout, type FanoutStep } from './fanout.js';
 import { parseVideoRoomSizes, runVideoRoom, type VideoRoomStep } from './videoroom.js';
 import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
 import { createBenchNetns } from './netns.js';
+import { createKernelRtpCounter, type KernelRtpCounter } from './kernel-counter.js';
 import { errorDetail, errorText } from '../src/logging/error-text.js';
 
 interface Row {
@@ -36,19 +37,33 @@ async function churnFigures(server: RunningServer, transport: 'rest' | 'ws'): Pr
   return { rate: median(all.map((r) => r.cyclesPerSecond)), cpu: median(all.map((r) => r.serverCpuMsPerCycle)), all };
 }
 
-const FANOUT_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '10,25,50,100,150').split(',').map(Number);
+const FANOUT_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '10,100,150,200,250,300,400,600,800,1000').split(',').map(Number);
 const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 4);
 /** Publishers × subscribers per VideoRoom step ("" turns the workload off). */
-const VIDEOROOM_SIZES = parseVideoRoomSizes(process.env.BENCH_VIDEOROOM_SIZES ?? '2x5,3x10,4x20');
+const VIDEOROOM_SIZES = parseVideoRoomSizes(process.env.BENCH_VIDEOROOM_SIZES ?? '2x5,4x20,6x30,10x50');
 const VIDEOROOM_SECONDS = Number(process.env.BENCH_VIDEOROOM_SECONDS ?? 4);
 /** The plugins both servers load: those the workloads use. */
 const PLUGINS = ['echotest', 'streaming', ...(VIDEOROOM_SIZES.length > 0 ? ['videoroom'] : [])];
 const ECHO_CALLS = Number(process.env.BENCH_ECHO_CALLS ?? 5);
 const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
+/**
+ * How the load clients count RTP: "1" (default) in the kernel with nftables, all but a sample dropped before the
+ * sockets; "0" at the sockets in JavaScript (the light viewers as before); "check" both, the kernel without
+ * dropping, to compare the two counts.
+ */
+const KERNEL_COUNT = process.env.BENCH_KERNEL_COUNT ?? '1';
+/**
+ * With kernel counting, the kernel lets one RTP packet in this many through to the few sampled clients (one
+ * viewer in 20, one subscriber in 10), which decrypt it: a proof the media is valid SRTP.
+ */
+const SAMPLE_EVERY = 50;
 
 const notes: string[] = [];
 
+let kernel: KernelRtpCounter | undefined;
+
 async function measure(server: RunningServer) {
+  const t0 = performance.now();
   let echo: ReturnType<typeof summarize> | undefined;
   try {
     echo = summarize(await runEchoBench(server, ECHO_CALLS, ECHO_PACKETS));
@@ -66,14 +81,14 @@ async function measure(server: RunningServer) {
   } else notes.push('no Chromium: the browser connect rows are n/a');
   let fanout: FanoutStep[] = [];
   try {
-    fanout = await runFanout(server, FANOUT_STEPS, FANOUT_SECONDS);
+    fanout = await runFanout(server, FANOUT_STEPS, FANOUT_SECONDS, kernel, notes);
   } catch (err) {
     notes.push(`fan-out on ${server.name} failed: ${errorText(err).slice(0, 200)}`);
   }
   let videoroom: VideoRoomStep[] = [];
   if (VIDEOROOM_SIZES.length > 0) {
     try {
-      videoroom = await runVideoRoom(server, VIDEOROOM_SIZES, VIDEOROOM_SECONDS);
+      videoroom = await runVideoRoom(server, VIDEOROOM_SIZES, VIDEOROOM_SECONDS, kernel, notes);
     } catch (err) {
       notes.push(`VideoRoom on ${server.name} failed: ${errorText(err).slice(0, 400)}`);
     }
@@ -81,13 +96,19 @@ async function measure(server: RunningServer) {
   const rest = await churnFigures(server, 'rest');
   const ws = await churnFigures(server, 'ws');
   const memory = await measureMemory(server, 10000);
-  return { echo, browser, fanout, videoroom, rest, ws, memory };
+  return { echo, browser, fanout, videoroom, rest, ws, memory, seconds: (performance.now() - t0) / 1000 };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>>;
 
 function sameSize(a: { publishers: number; subscribers: number }, b: { publishers: number; subscribers: number }): boolean {
   return a.publishers === b.publishers && a.subscribers === b.subscribers;
+}
+
+/** The most viewers of a fan-out step that had all it asked for and under 1 % worst loss. */
+function largestFanoutUnderOnePercent(steps: readonly FanoutStep[]): string {
+  const ok = steps.filter((st) => st.worstLoss < 0.01 && st.viewers === st.asked).pop();
+  return ok ? String(ok.viewers) : 'none';
 }
 
 function largestUnderOnePercent(steps: readonly VideoRoomStep[]): string {
@@ -117,7 +138,16 @@ async function main(): Promise<void> {
   const cpu = pinCpus();
   const placement: Placement = { ...('error' in ns ? {} : { netns: ns }), ...(cpu !== undefined ? { cpu } : {}) };
   if ('error' in ns) notes.push(`no network namespace (${ns.error}); servers on loopback, Janus media workloads n/a`);
-  const cleanup = (): void => placement.netns?.remove();
+  if (placement.netns && KERNEL_COUNT !== '0') {
+    const k = createKernelRtpCounter({ serverAddress: placement.netns.serverAddress, clientAddress: placement.netns.clientAddress, sampleEvery: SAMPLE_EVERY, drop: KERNEL_COUNT !== 'check' });
+    if ('error' in k) notes.push(`RTP counted in JavaScript at the viewers' sockets: no kernel counters (${k.error})`);
+    else kernel = k;
+  } else if (KERNEL_COUNT !== '0') notes.push("RTP counted in JavaScript at the viewers' sockets: kernel counters need the namespace");
+  const cleanup = (): void => {
+    kernel?.remove();
+    placement.netns?.remove();
+  };
+  const started = performance.now();
   process.once('SIGINT', () => {
     cleanup();
     process.exit(130);
@@ -125,7 +155,7 @@ async function main(): Promise<void> {
   let p: Measured | undefined;
   let j: Measured | undefined;
   try {
-    const portunus = await startPortunus({ http: 18088, ws: 18188 }, [], placement, PLUGINS);
+    const portunus = await startPortunus({ http: 18088, ws: 18188, admin: 17088 }, [], placement, PLUGINS);
     try {
       p = await measure(portunus);
     } finally {
@@ -184,28 +214,24 @@ async function main(): Promise<void> {
     '',
     'Streaming fan-out (one mountpoint, ~1 Mbit/s video-sized + audio packets, N werift viewers in the bench process):',
     '',
-    '| viewers | server | packets forwarded | worst loss per viewer | server CPU µs per forwarded packet | ratio (Janus / Portunus) | server RSS growth per viewer | bench client CPU (cores) |',
-    '|---|---|---|---|---|---|---|---|',
+    `RTP counted ${kernel ? (kernel.drops ? 'in the kernel (nftables counters per viewer and stream; dropped before the socket except a random 1 in ' + SAMPLE_EVERY + " for 1 viewer in 20, which werift decrypts; the server's RTCP to the viewers dropped too)" : 'both in the kernel and at the sockets (check mode; the kernel drops nothing)') : "at the viewers' sockets in JavaScript (1 in 50 decrypted)"}; viewers connect ${process.env.BENCH_CONNECT_BATCH ?? 20} at a time.`,
+    '',
+    '| viewers | server | packets forwarded | worst loss per viewer | mean loss | server CPU µs per forwarded packet | ratio (Janus / Portunus) | server RSS growth per viewer | server heap growth per viewer | connect (s) | bench client CPU (cores) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...p.fanout.flatMap((ps) => {
-      const js = j?.fanout.find((s) => s.viewers === ps.viewers);
+      const js = j?.fanout.find((s) => s.asked === ps.asked);
       const row = (name: string, st: FanoutStep, ratio: string): string =>
-        `| ${st.viewers} | ${name} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} | ${ratio} | ${(st.rssBytesPerViewer / 1024).toFixed(0)} KiB | ${st.clientCpuShare.toFixed(2)} |`;
+        `| ${st.viewers === st.asked ? st.viewers : `${st.viewers} of ${st.asked}`} | ${name} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${(st.meanLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} | ${ratio} | ${(st.rssBytesPerViewer / 1024).toFixed(0)} KiB | ${st.heapBytesPerViewer === undefined ? 'n/a' : `${(st.heapBytesPerViewer / 1024).toFixed(0)} KiB`} | ${st.connectSeconds.toFixed(1)} | ${st.clientCpuShare.toFixed(2)} |${st.kernelJsMaxDiff === undefined ? '' : ` kernel vs JS: ${st.kernelJsMaxDiff} |`}`;
       const ratio = js ? (js.serverCpuUsPerPacket / ps.serverCpuUsPerPacket).toFixed(2) : 'n/a';
       return [row('Portunus', ps, ratio), ...(js ? [row('Janus', js, '')] : [])];
     }),
-    `Largest N under 1 % loss: Portunus ${
-      p.fanout
-        .filter((s) => s.worstLoss < 0.01)
-        .map((s) => s.viewers)
-        .pop() ?? 'none'
-    }, Janus ${
-      j && j.fanout.length > 0
-        ? (j.fanout
-            .filter((s) => s.worstLoss < 0.01)
-            .map((s) => s.viewers)
-            .pop() ?? 'none')
-        : 'n/a'
-    }.`,
+    ...(j?.fanout ?? [])
+      .filter((js) => !p.fanout.some((ps) => ps.asked === js.asked))
+      .map(
+        (st) =>
+          `| ${st.viewers} | Janus | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${(st.meanLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} |  | ${(st.rssBytesPerViewer / 1024).toFixed(0)} KiB | n/a | ${st.connectSeconds.toFixed(1)} | ${st.clientCpuShare.toFixed(2)} |`,
+      ),
+    `Largest N under 1 % loss (same CPU set): Portunus ${largestFanoutUnderOnePercent(p.fanout)}, Janus ${j && j.fanout.length > 0 ? largestFanoutUnderOnePercent(j.fanout) : 'n/a'}. Heap growth from Portunus's Admin get_status (memory.heap_used); Janus, being C, has none to report.`,
     '',
     ...(VIDEOROOM_SIZES.length === 0
       ? ['VideoRoom P×S: not run (BENCH_VIDEOROOM_SIZES is empty).']
@@ -218,17 +244,19 @@ async function main(): Promise<void> {
             const ps = p.videoroom.find((st) => sameSize(st, z));
             const js = j?.videoroom.find((st) => sameSize(st, z));
             const row = (name: string, st: VideoRoomStep, ratio: string): string =>
-              `| ${st.publishers}×${st.subscribers} | ${name} | ${st.sent} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} | ${ratio} | ${(st.rssGrowthBytes / 1048576).toFixed(1)} MiB | ${(st.rssBytesPerPeer / 1024).toFixed(0)} KiB | ${st.clientCpuShare.toFixed(2)} |`;
+              `| ${st.publishers}×${st.subscribers} | ${name} | ${st.sent} | ${st.forwarded} | ${(st.worstLoss * 100).toFixed(2)} % | ${st.serverCpuUsPerPacket.toFixed(1)} | ${ratio} | ${(st.rssGrowthBytes / 1048576).toFixed(1)} MiB | ${(st.rssBytesPerPeer / 1024).toFixed(0)} KiB | ${st.clientCpuShare.toFixed(2)} |${st.kernelJsMaxDiff === undefined ? '' : ` kernel vs JS: ${st.kernelJsMaxDiff} |`}`;
             const ratio = ps && js ? (js.serverCpuUsPerPacket / ps.serverCpuUsPerPacket).toFixed(2) : 'n/a';
             return [...(ps ? [row('Portunus', ps, ratio)] : []), ...(js ? [row('Janus', js, ps ? '' : ratio)] : [])];
           }),
           `Largest P×S under 1 % loss: Portunus ${largestUnderOnePercent(p.videoroom)}, Janus ${j && j.videoroom.length > 0 ? largestUnderOnePercent(j.videoroom) : 'n/a'}. RSS growth is since before the first step's room (steps grow, so it reads as the peak so far).`,
         ]),
     ...notes.map((n) => `Note: ${n}`),
+    `Run time: ${((performance.now() - started) / 60000).toFixed(1)} min (Portunus ${(p.seconds / 60).toFixed(1)} min${j ? `, Janus ${(j.seconds / 60).toFixed(1)} min` : ''}).`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
   mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
+  // BENCH_RESULTS names another file (a trial run that should not replace the day's results).
+  const file = process.env.BENCH_RESULTS ?? `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), repeats: REPEATS, videoroom: { sizes: VIDEOROOM_SIZES, seconds: VIDEOROOM_SECONDS }, rows, portunus: p, janus: j }, null, 2));
   process.stdout.write(`\nwritten ${file}\n`);
 }

@@ -3,8 +3,9 @@
 // audio (50 packets/s of 120 bytes) that it generates itself; S werift subscribers, each subscribing to all P
 // publishers in one subscription (`join` with `streams: [{feed}, …]`; the server offers, the subscriber answers
 // with `start`). Like workload 1 (fanout.ts), every subscriber completes ICE and DTLS with werift, then counts
-// each SRTP packet at its socket from the clear-text header (per SSRC, i.e. per subscriber stream) and hands one
-// in 50 to werift to decrypt. Figures per step: server CPU per packet forwarded (= counted at the subscribers),
+// each SRTP packet per SSRC (i.e. per subscriber stream), in the kernel when it can (bench/kernel-counter.ts:
+// nftables counters, the RTP dropped before the socket but for one subscriber in 10, which gets one in 50) or
+// else at its socket from the clear-text header (each subscriber hands one in 50 to werift to decrypt). Figures per step: server CPU per packet forwarded (= counted at the subscribers),
 // the worst loss of any subscriber stream, server RSS growth, and the bench client's own CPU.
 import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type RTCRtpTransceiver } from 'werift';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,7 +17,9 @@ import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
 import { JanusWs, type Msg } from '../support/janus-ws.js';
 import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
+import { byPort, type KernelRtpCounter } from './kernel-counter.js';
 import { cpuSeconds, residentBytes } from './process-stats.js';
+import { errorText } from '../src/logging/error-text.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 export interface VideoRoomSize {
@@ -52,6 +55,10 @@ export interface VideoRoomStep extends VideoRoomSize {
    * buffers may overflow, so loss may be the client's rather than the server's.
    */
   readonly clientMaxStallMs: number;
+  /** Who counted the packets: the kernel (nftables), the subscribers' sockets in JavaScript, or both (check mode). */
+  readonly countedBy: 'kernel' | 'js' | 'both';
+  /** Check mode: the largest |kernel − JavaScript| count of one subscriber stream over the window. */
+  readonly kernelJsMaxDiff: number | undefined;
 }
 
 const TICK_MS = 20;
@@ -263,8 +270,10 @@ async function startPublisher(server: RunningServer, network: Network, room: num
 }
 
 interface Subscriber {
-  /** RTP packets counted at the socket, per SSRC (one SSRC per subscriber stream). */
+  /** RTP packets counted at the socket, per SSRC (one SSRC per subscriber stream); empty when the kernel counts. */
   readonly counts: Map<number, number>;
+  /** Local ports of the subscriber's sockets (where the kernel counter sees its packets). */
+  readonly ports: () => number[];
   /** Payload type → kind, from the server's offer. */
   readonly kinds: Map<number, 'audio' | 'video'>;
   /** Last payload type seen per SSRC. */
@@ -286,7 +295,7 @@ function payloadKinds(sdp: string): Map<number, 'audio' | 'video'> {
   return kinds;
 }
 
-async function startSubscriber(server: RunningServer, network: Network, room: number, feeds: readonly number[]): Promise<Subscriber> {
+async function startSubscriber(server: RunningServer, network: Network, room: number, feeds: readonly number[], countInJs: boolean): Promise<Subscriber> {
   const part = await Participant.open(server.wsUrl);
   const pc = newPeer();
   const sockets: UdpIceTransport[] = [];
@@ -296,7 +305,7 @@ async function startSubscriber(server: RunningServer, network: Network, room: nu
     await Promise.all(sockets.map((s) => s.close()));
   };
   try {
-    const sub: Subscriber = { counts: new Map(), kinds: new Map(), ptOf: new Map(), decrypted: 0, corrupt: 0, close };
+    const sub: Subscriber = { counts: new Map(), ports: () => sockets.map((t) => t.port), kinds: new Map(), ptOf: new Map(), decrypted: 0, corrupt: 0, close };
     pc.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((p: RtpPacket) => {
         sub.decrypted++;
@@ -320,7 +329,7 @@ async function startSubscriber(server: RunningServer, network: Network, room: nu
     const started = await part.asyncRequest({ request: 'start' }, { type: 'answer', sdp: answer }, false);
     if (dataOf(started).started !== 'ok') throw new Error(`start -> ${JSON.stringify(started)}`);
     await part.webrtcup(15_000);
-    for (const t of sockets) countAtSocket(t, sub);
+    if (countInJs) for (const t of sockets) countAtSocket(t, sub);
     return sub;
   } catch (err) {
     await close();
@@ -361,7 +370,28 @@ function worstStreamLoss(sub: Subscriber, after: Map<number, number>, before: Ma
   return worst;
 }
 
-async function runStep(server: RunningServer, network: Network, admin: Participant, size: VideoRoomSize, seconds: number, rss0: number): Promise<VideoRoomStep> {
+/** Subscribers connecting at once, and how long one may take. */
+const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 20);
+const CONNECT_TIMEOUT_MS = 30_000;
+/** With kernel counting, one subscriber in this many gets the kernel's samples to decrypt. */
+const SAMPLED_SUBSCRIBER_EVERY = 10;
+
+/** Each subscriber's counts per SSRC as the kernel has them (and their payload types noted in `ptOf`). */
+function kernelCounts(kernel: KernelRtpCounter, subscribers: readonly Subscriber[]): Array<Map<number, number>> {
+  const ports = byPort(kernel.read());
+  return subscribers.map((s) => {
+    const m = new Map<number, number>();
+    for (const port of s.ports())
+      for (const st of ports.get(port) ?? []) {
+        m.set(st.ssrc, (m.get(st.ssrc) ?? 0) + st.packets);
+        s.ptOf.set(st.ssrc, st.pt);
+      }
+    return m;
+  });
+}
+
+async function runStep(server: RunningServer, network: Network, admin: Participant, size: VideoRoomSize, seconds: number, rss0: number, kernel: KernelRtpCounter | undefined): Promise<VideoRoomStep> {
+  const mode: VideoRoomStep['countedBy'] = !kernel ? 'js' : kernel.drops ? 'kernel' : 'both';
   const rssCarriedBytes = residentBytes(server.pid) - rss0;
   const created = await admin.syncRequest({
     request: 'create',
@@ -409,11 +439,36 @@ async function runStep(server: RunningServer, network: Network, admin: Participa
     for (let i = 0; i < size.publishers; i++) publishers.push(await startPublisher(server, network, room, i));
     await sleep(300);
     const feeds = publishers.map((p) => p.id);
-    for (let i = 0; i < size.subscribers; i++) subscribers.push(await startSubscriber(server, network, room, feeds));
+    // Subscribers in batches of CONNECT_BATCH at once, each bounded in time (one that comes up late is closed).
+    let finished = false;
+    for (let i = 0; i < size.subscribers; i += CONNECT_BATCH) {
+      const batch = Array.from({ length: Math.min(CONNECT_BATCH, size.subscribers - i) }, () => {
+        const p = startSubscriber(server, network, room, feeds, mode !== 'kernel');
+        return Promise.race([
+          p,
+          sleep(CONNECT_TIMEOUT_MS).then(() => {
+            void p.then((s) => (finished || subscribers.length >= size.subscribers ? s.close() : undefined)).catch(() => {});
+            throw new Error(`a subscriber did not come up within ${CONNECT_TIMEOUT_MS} ms`);
+          }),
+        ]);
+      });
+      const got = await Promise.allSettled(batch);
+      for (const g of got)
+        if (g.status === 'fulfilled') {
+          if (kernel) for (const port of g.value.ports()) kernel.watch(port, subscribers.length % SAMPLED_SUBSCRIBER_EVERY === 0);
+          subscribers.push(g.value);
+        }
+      const failed = got.find((g): g is PromiseRejectedResult => g.status === 'rejected');
+      if (failed) {
+        finished = true;
+        throw new Error(`${subscribers.length} of ${size.subscribers} subscribers connected: ${errorText(failed.reason).slice(0, 200)}`);
+      }
+    }
     const setupSeconds = (performance.now() - setup0) / 1000;
     await sleep(1000);
     const snapshot = () => ({
-      counts: subscribers.map((s) => new Map(s.counts)),
+      counts: kernel ? kernelCounts(kernel, subscribers) : subscribers.map((s) => new Map(s.counts)),
+      js: mode === 'both' ? subscribers.map((s) => new Map(s.counts)) : undefined,
       video: publishers.map((p) => p.sentVideo),
       audio: publishers.map((p) => p.sentAudio),
       cpu: cpuSeconds(server.pid),
@@ -457,6 +512,11 @@ async function runStep(server: RunningServer, network: Network, admin: Participa
       setupSeconds,
       windowSeconds: elapsed,
       clientMaxStallMs: stalls.max / 1e6,
+      countedBy: mode,
+      kernelJsMaxDiff:
+        start.js && end.js
+          ? Math.max(0, ...end.counts.flatMap((m, i) => [...m].map(([ssrc, c]) => Math.abs(c - (counts0[i].get(ssrc) ?? 0) - ((end.js![i].get(ssrc) ?? 0) - (start.js![i].get(ssrc) ?? 0))))))
+          : undefined,
     };
   } finally {
     clearInterval(timer);
@@ -469,7 +529,7 @@ async function runStep(server: RunningServer, network: Network, admin: Participa
 /** Runs the steps in order, each in a room of its own (torn down after it); stops after a step with over 5 % loss. */
 const WARM_UP: VideoRoomSize = { publishers: 2, subscribers: 3 };
 
-export async function runVideoRoom(server: RunningServer, sizes: readonly VideoRoomSize[], seconds: number): Promise<VideoRoomStep[]> {
+export async function runVideoRoom(server: RunningServer, sizes: readonly VideoRoomSize[], seconds: number, kernel?: KernelRtpCounter, notes: string[] = []): Promise<VideoRoomStep[]> {
   const network = new HostNetwork(await discoverNetworkHost());
   const admin = await Participant.open(server.wsUrl);
   const results: VideoRoomStep[] = [];
@@ -477,17 +537,26 @@ export async function runVideoRoom(server: RunningServer, sizes: readonly VideoR
     await sleep(300);
     // Warm-up: a small room first, not reported, so that no measured step pays for compiling the plugin's code
     // (a JIT cost Janus, being C, does not have; the first step read two to three times the later ones).
-    await runStep(server, network, admin, WARM_UP, 2, residentBytes(server.pid));
+    kernel?.reset();
+    await runStep(server, network, admin, WARM_UP, 2, residentBytes(server.pid), kernel);
     await sleep(500);
     const rss0 = residentBytes(server.pid);
     for (const size of sizes) {
-      const step = await runStep(server, network, admin, size, seconds, rss0);
+      let step: VideoRoomStep;
+      try {
+        step = await runStep(server, network, admin, size, seconds, rss0, kernel);
+      } catch (err) {
+        // A step the server could not take (subscribers that did not come up): recorded as a note, and the end.
+        notes.push(`VideoRoom ${size.publishers}x${size.subscribers} on ${server.name}: ${errorText(err).slice(0, 300)}; the workload stops here`);
+        break;
+      }
       results.push(step);
       if (step.worstLoss > 0.05) break;
       await sleep(500);
     }
   } finally {
     await admin.close();
+    kernel?.reset(); // no port stays watched for the workloads after this one (echo's sockets may get them)
   }
   return results;
 }

@@ -14,6 +14,8 @@ export interface Viewer {
   /** Raw payloads as received (full viewers only). */
   readonly raw: Buffer[];
   readonly data: string[];
+  /** The local UDP ports of the viewer's sockets (where a kernel counter sees its packets arrive). */
+  readonly ports: readonly number[];
   leave(): Promise<void>;
   /** Stops consuming without a word to the server: its socket closes (the server's sends then fail). */
   vanish(): Promise<void>;
@@ -33,6 +35,14 @@ export interface WatchOptions {
    * still go through the stack. `payloads` then holds the sampled packets only.
    */
   readonly sampleEvery?: number;
+  /**
+   * The RTP is counted (and all but a sample dropped) before the socket, in the kernel (bench/kernel-counter.ts):
+   * what reaches the socket goes to the stack as it is, and `seqs`/`timestamps` stay empty. Leave `sampleEvery`
+   * unset with this: the kernel samples.
+   */
+  readonly countedInKernel?: boolean;
+  /** Sends a session keepalive this often (ms), for viewers that outlive the server's session timeout. */
+  readonly keepaliveMs?: number;
   /** Where the viewer gathers (default 127.0.0.1) and the only server address it accepts candidates on. */
   readonly bind?: string;
   readonly serverAddress?: string;
@@ -52,12 +62,16 @@ export async function watch(wsUrl: string, network: Network, id: number, options
   const sockets: UdpIceTransport[] = [];
   /** Set by leave(): a socket werift asks for afterwards is closed at once (it kept a test process alive once). */
   let left = false;
+  const keepalive = options.keepaliveMs ? setInterval(() => ws.send({ janus: 'keepalive', session_id: session }), options.keepaliveMs) : undefined;
   const v: Viewer = {
     seqs: [],
     timestamps: [],
     payloads: [],
     raw: [],
     data: [],
+    get ports() {
+      return sockets.map((s) => s.port);
+    },
     async switchTo(target: number) {
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'switch', id: target } });
       const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'switched');
@@ -76,10 +90,12 @@ export async function watch(wsUrl: string, network: Network, id: number, options
       await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'started');
     },
     async vanish() {
+      clearInterval(keepalive);
       await Promise.all(sockets.map((s) => s.close()));
     },
     async leave() {
       left = true;
+      clearInterval(keepalive);
       await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'stop' } });
       await ws.request({ janus: 'destroy', session_id: session });
       ws.close();
@@ -87,44 +103,54 @@ export async function watch(wsUrl: string, network: Network, id: number, options
       await Promise.all(sockets.map((s) => s.close()));
     },
   };
-  pc.onTrack.subscribe((track) =>
-    track.onReceiveRtp.subscribe((p: RtpPacket) => {
-      if (sampleEvery === 0) {
-        v.seqs.push(p.header.sequenceNumber);
-        v.timestamps.push(p.header.timestamp);
-      }
-      v.payloads.push(p.payload.toString());
-      if (sampleEvery === 0 && v.raw.length < 2000) v.raw.push(Buffer.from(p.payload));
-    }),
-  );
-  pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((d: string | Buffer) => v.data.push(d.toString())));
-  const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id } });
-  const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'watch offer');
-  assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
-  let offer = candidatesOn((ev.jsep as Msg).sdp as string, options.serverAddress ?? '127.0.0.1');
-  // A light viewer decrypts a sample only: the stack would take the rest as lost and NACK it.
-  if (sampleEvery > 0)
-    offer = offer
-      .split('\r\n')
-      .filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l))
-      .join('\r\n');
-  await pc.setRemoteDescription({ type: 'offer', sdp: offer });
-  // The ICE transports exist once the offer is applied: gather on a loopback socket of our own.
-  takeOverIceGathering(
-    pc,
-    async () => {
-      const bind = options.bind ?? '127.0.0.1';
-      const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind }), () => {});
-      sockets.push(t);
-      if (left) void t.close();
-      return [{ transport: t, advertise: bind }];
-    },
-    () => {},
-  );
-  await pc.setLocalDescription(await pc.createAnswer());
-  await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' }, jsep: { type: 'answer', sdp: pc.localDescription!.sdp } });
-  await ws.wait((m) => m.janus === 'event' && JSON.stringify(m.plugindata).includes('"started"'), 15_000, 'started');
-  if (sampleEvery > 0) for (const t of sockets) countRtpBeforeTheStack(t, v, sampleEvery);
+  try {
+    pc.onTrack.subscribe((track) =>
+      track.onReceiveRtp.subscribe((p: RtpPacket) => {
+        if (sampleEvery === 0) {
+          v.seqs.push(p.header.sequenceNumber);
+          v.timestamps.push(p.header.timestamp);
+        }
+        v.payloads.push(p.payload.toString());
+        if (sampleEvery === 0 && v.raw.length < 2000) v.raw.push(Buffer.from(p.payload));
+      }),
+    );
+    pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((d: string | Buffer) => v.data.push(d.toString())));
+    const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'watch', id } });
+    const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'watch offer');
+    assert.deepEqual(((ev.plugindata as Msg).data as Msg).result, { status: 'preparing' }, JSON.stringify(ev));
+    let offer = candidatesOn((ev.jsep as Msg).sdp as string, options.serverAddress ?? '127.0.0.1');
+    // A light viewer decrypts a sample only: the stack would take the rest as lost and NACK it.
+    if (sampleEvery > 0 || options.countedInKernel)
+      offer = offer
+        .split('\r\n')
+        .filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l))
+        .join('\r\n');
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    // The ICE transports exist once the offer is applied: gather on a loopback socket of our own.
+    takeOverIceGathering(
+      pc,
+      async () => {
+        const bind = options.bind ?? '127.0.0.1';
+        const t = new UdpIceTransport(await network.openUdp({ what: 'test viewer ICE', bind }), () => {});
+        sockets.push(t);
+        if (left) void t.close();
+        return [{ transport: t, advertise: bind }];
+      },
+      () => {},
+    );
+    await pc.setLocalDescription(await pc.createAnswer());
+    await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' }, jsep: { type: 'answer', sdp: pc.localDescription!.sdp } });
+    await ws.wait((m) => m.janus === 'event' && JSON.stringify(m.plugindata).includes('"started"'), 15_000, 'started');
+    if (sampleEvery > 0) for (const t of sockets) countRtpBeforeTheStack(t, v, sampleEvery);
+  } catch (err) {
+    // Nothing of a viewer that did not come up may stay behind (the bench gives up on such viewers and goes on).
+    left = true;
+    clearInterval(keepalive);
+    ws.close();
+    await pc.close().catch(() => {});
+    await Promise.all(sockets.map((s) => s.close()));
+    throw err;
+  }
   return v;
 }
 
