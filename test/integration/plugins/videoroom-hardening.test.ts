@@ -4,7 +4,6 @@
 // shutdown writes every recording out. Forwarders and remote publishers use real sockets on 127.0.0.1; the
 // whole file runs again in a process that cannot create IPv6 sockets.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import type { Network } from '../../../src/net/network.js';
 import type { Jsep, JsonObject, NegotiatedMedia, PluginHandle } from '../../../src/plugins/plugin.js';
 import { VideoRoomPlugin } from '../../../src/plugins/videoroom/videoroom.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
+import { runNestedTests } from '../../helpers/nested-test-run.js';
 import { sleep } from '../../../support/wait.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
 
@@ -570,15 +570,8 @@ test('a stop as the server does it (every handle ended first, then destroy()) le
 });
 
 test('the same, where IPv6 sockets cannot be created', { skip: NESTED_NO_IPV6 ? 'this is that run' : false, timeout: 90_000 }, async () => {
-  const env: NodeJS.ProcessEnv = { ...(await noIpv6Env()), VIDEOROOM_HARDENING_NO_IPV6: '1' };
-  delete env.NODE_TEST_CONTEXT;
   // A socket a failing run leaves open must not keep the nested run alive: the leak check names it and ends the run.
-  const leakCheck = new URL('../../helpers/leak-check.js', import.meta.url).href;
-  const child = spawn(process.execPath, ['--import', leakCheck, '--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, out } = await runNestedTests([fileURLToPath(import.meta.url)], { ...(await noIpv6Env()), VIDEOROOM_HARDENING_NO_IPV6: '1' }, { leakCheck: true });
   assert.equal(code, 0, out.slice(-4000));
   assert.match(out, /# fail 0/);
 });
