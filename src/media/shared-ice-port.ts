@@ -132,7 +132,7 @@ export class SharedIcePort {
     const text = username ? username.toString('utf8') : '';
     const colon = text.indexOf(':');
     const ufrag = colon > 0 ? text.slice(0, colon) : '';
-    if (owner && owner.ufrags.includes(ufrag)) {
+    if (owner && owner.ownsUfrag(ufrag)) {
       // The agent checks the integrity itself (and answers a wrong one with 401).
       this.counters.routed++;
       owner.deliver(data, from);

@@ -12,8 +12,6 @@ export class SharedPortEndpoint implements UdpEndpoint {
   readonly address: string;
   readonly port: number;
   readonly dualStack: boolean;
-  /** Username fragments this agent answers to, of every generation. */
-  readonly ufrags: string[] = [];
   /** Remote addresses proven for this agent, and addresses it sent checks to (both kept by the port). */
   addresses: Array<readonly [string, number]> = [];
   readonly probed: Array<readonly [string, number]> = [];
@@ -40,12 +38,20 @@ export class SharedPortEndpoint implements UdpEndpoint {
   claimUfrag(ufrag: string, password: string): void {
     if (this.isClosed || ufrag === '' || this.passwords.get(ufrag) === password) return;
     this.passwords.set(ufrag, password);
-    if (!this.ufrags.includes(ufrag)) this.ufrags.push(ufrag);
     this.port_.claim(this, ufrag);
   }
 
   passwordOf(ufrag: string): string | undefined {
     return this.passwords.get(ufrag);
+  }
+
+  /** Username fragments this agent answers to, of every generation. */
+  get ufrags(): Iterable<string> {
+    return this.passwords.keys();
+  }
+
+  ownsUfrag(ufrag: string): boolean {
+    return this.passwords.has(ufrag);
   }
 
   /** Called by the shared port with a datagram routed here. */
