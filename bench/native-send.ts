@@ -4,6 +4,8 @@
 //     ours): N × socket.send, against UdpSendBatch (queue N, one flush) and a raw sendBatch of N prepared
 //     datagrams; CPU µs per datagram of this process (process.cpuUsage), event-loop turns included.
 // (b) SRTP protect of 1200-byte RTP packets: TypeScript SrtpRtpProtector.protectInto against the native one.
+// (c) SRTP unprotect (tag check, replay window, decryption in place) of the same: SrtpRtpUnprotector on our
+//     TypeScript transform against the native one.
 // Each case runs for a bounded time; the whole run takes a few seconds. Numbers are for comparing within a run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import { UdpSendBatch } from '../src/net/udp-send-batch.js';
 import { NativeSrtpRtpProtector } from '../src/rtp/srtp/native-srtp-protector.js';
 import { deriveSessionKeys, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../src/rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../src/rtp/srtp/srtp-protector.js';
+import { SrtpRtpUnprotector } from '../src/rtp/srtp/srtp-unprotector.js';
 import { rtpPacket } from '../support/rtp-packets.js';
 
 const CASE_MS = Number(process.env.BENCH_NATIVE_MS ?? 500);
@@ -119,6 +122,29 @@ async function main(): Promise<void> {
     };
     const tsMicros = await measure(ROUND, protectWith(ts));
     const nativeMicros = native ? await measure(ROUND, protectWith(native)) : NaN;
+    console.log(`  ${name.padEnd(24)} TypeScript ${tsMicros.toFixed(2)} µs   native ${nativeMicros.toFixed(2)} µs   (${(tsMicros / nativeMicros).toFixed(1)}×)`);
+  }
+  console.log(`(c) SRTP unprotect of a ${SIZE}-byte SRTP packet in place (a copy of it included), CPU µs per packet:`);
+  for (const [name, profile] of [
+    ['AES_CM_128_HMAC_SHA1_80', SRTP_AES128_CM_HMAC_SHA1_80],
+    ['AEAD_AES_128_GCM', SRTP_AEAD_AES_128_GCM],
+  ] as [string, SrtpProfile][]) {
+    const len = masterLengths(profile);
+    const keys = deriveSessionKeys(profile, randomBytes(len.key), randomBytes(len.salt));
+    const protector = new SrtpRtpProtector(keys);
+    const ROUND = 200;
+    // Rising sequence numbers, so that a fresh unprotector each round takes every packet.
+    const packets = Array.from({ length: ROUND }, (_, i) => protector.protect(rtpPacket({ sequenceNumber: i + 1, ssrc: 0x1234, payload: randomBytes(SIZE - 12) }), SIZE, 0)!);
+    const work = Buffer.alloc(SIZE + 16);
+    const unprotectWith = (useNative: boolean) => () => {
+      const u = new SrtpRtpUnprotector(keys, 10, useNative);
+      for (const p of packets) {
+        p.copy(work);
+        if (typeof u.unprotect(work.subarray(0, p.length), true) === 'string') throw new Error('the bench packet was refused');
+      }
+    };
+    const tsMicros = await measure(ROUND, unprotectWith(false));
+    const nativeMicros = nativeAddon() ? await measure(ROUND, unprotectWith(true)) : NaN;
     console.log(`  ${name.padEnd(24)} TypeScript ${tsMicros.toFixed(2)} µs   native ${nativeMicros.toFixed(2)} µs   (${(tsMicros / nativeMicros).toFixed(1)}×)`);
   }
 }

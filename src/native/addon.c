@@ -16,7 +16,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!set_int(env, exports, "abiVersion", PORTUNUS_ABI_VERSION) || !set_int(env, exports, "addressSlotBytes", ADDRESS_SLOT_BYTES) ||
       !set_int(env, exports, "maxDatagramsPerCall", MAX_DATAGRAMS_PER_CALL) || !set_function(env, exports, "sendBatch", send_batch) ||
       !set_function(env, exports, "encodeAddress", encode_address) || !set_function(env, exports, "srtpCreate", srtp_create) ||
-      !set_function(env, exports, "srtpProtect", srtp_protect))
+      !set_function(env, exports, "srtpProtect", srtp_protect) || !set_function(env, exports, "srtpUnprotect", srtp_unprotect))
     return NULL;
   return exports;
 }

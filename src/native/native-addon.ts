@@ -34,11 +34,17 @@ export interface NativeAddon {
   srtpCreate(profile: number, cipherKey: Uint8Array, salt: Uint8Array, authKey: Uint8Array): SrtpContext;
   /** Protects buf[0, len) in place and appends the tag; the new length, or -1 for a malformed RTP header. Throws when buf has no room. */
   srtpProtect(ctx: SrtpContext, buf: Uint8Array, len: number, roc: number): number;
+  /**
+   * Checks the tag of the SRTP packet buf[0, len) (tag included; tagLength 10 or 4 for AES-CM, 16 for GCM) and
+   * decrypts it in place: the RTP packet's length, -1 for a malformed header, -2 for a tag that does not match
+   * (with GCM the payload bytes are then garbage). Throws for arguments outside their buffer or range.
+   */
+  srtpUnprotect(ctx: SrtpContext, buf: Uint8Array, len: number, roc: number, tagLength: number): number;
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 1;
-const FUNCTIONS = ['sendBatch', 'encodeAddress', 'srtpCreate', 'srtpProtect'] as const;
+const ABI_VERSION = 2;
+const FUNCTIONS = ['sendBatch', 'encodeAddress', 'srtpCreate', 'srtpProtect', 'srtpUnprotect'] as const;
 
 let loaded: NativeAddon | undefined;
 let loadStatus: string | undefined;

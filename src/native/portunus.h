@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 1
+#define PORTUNUS_ABI_VERSION 2
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -30,5 +30,6 @@ napi_value encode_address(napi_env env, napi_callback_info info);
 /* srtp.c */
 napi_value srtp_create(napi_env env, napi_callback_info info);
 napi_value srtp_protect(napi_env env, napi_callback_info info);
+napi_value srtp_unprotect(napi_env env, napi_callback_info info);
 
 #endif

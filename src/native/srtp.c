@@ -1,5 +1,7 @@
-/* SRTP protection of outbound RTP packets, in place: AES_CM_128_HMAC_SHA1_80 (RFC 3711) and AEAD_AES_128_GCM
- * (RFC 7714), from the session keys srtp-keys.ts derives. A context keeps one cipher context and one HMAC
+/* SRTP protection of outbound RTP packets and the tag check and decryption of inbound ones, in place:
+ * AES_CM_128_HMAC_SHA1_80/32 (RFC 3711) and AEAD_AES_128_GCM (RFC 7714), from the session keys srtp-keys.ts
+ * derives. The rollover counter and the replay window stay in TypeScript (srtp-unprotector.ts), which hands
+ * over only packets whose header it has checked. A context keeps one cipher context and one HMAC
  * context keyed once, so a packet costs an IV reset and the cipher/MAC work, never a key schedule (the
  * TypeScript path needs a new GCM cipher object per packet). OpenSSL's symbols are those of the running
  * node binary, left undefined here and resolved when the addon is loaded. */
@@ -20,8 +22,10 @@ typedef struct {
   int profile;
   int tag_length;
   EVP_CIPHER_CTX *cipher; /* AES-128-CTR or AES-128-GCM, key already set */
+  EVP_CIPHER_CTX *decipher; /* AES-128-GCM for decryption, keyed at the first unprotect (GCM only) */
   EVP_MAC_CTX *mac;       /* HMAC-SHA1 with the auth key (AES-CM only) */
   uint8_t salt[14];       /* 14 bytes for AES-CM, the first 12 for GCM */
+  uint8_t key[16];        /* kept for the GCM decryption context */
 } srtp_context;
 
 /* Tells our externals from any other napi external passed in by mistake. */
@@ -30,6 +34,7 @@ static const napi_type_tag SRTP_CONTEXT_TAG = {0x706f7274756e7573ULL, 0x73727470
 static void context_free(srtp_context *c) {
   if (!c) return;
   EVP_CIPHER_CTX_free(c->cipher);
+  EVP_CIPHER_CTX_free(c->decipher);
   EVP_MAC_CTX_free(c->mac);
   free(c);
 }
@@ -82,6 +87,7 @@ napi_value srtp_create(napi_env env, napi_callback_info info) {
   c->profile = (int)profile;
   c->tag_length = gcm ? GCM_TAG : CM_TAG;
   memcpy(c->salt, salt, salt_len);
+  memcpy(c->key, key, 16);
   c->cipher = EVP_CIPHER_CTX_new();
   EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, gcm ? "AES-128-GCM" : "AES-128-CTR", NULL);
   int ok = c->cipher && cipher && EVP_EncryptInit_ex(c->cipher, cipher, NULL, key, NULL) == 1;
@@ -105,43 +111,58 @@ napi_value srtp_create(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* AES-CM IV (RFC 3711 §4.1.1): salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16; the block counter starts at 0. */
-static int protect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
-  uint8_t iv[16] = {0}, roc_be[4], tag[EVP_MAX_MD_SIZE];
+static void roc_bytes(uint32_t roc, uint8_t out[4]) {
+  out[0] = roc >> 24;
+  out[1] = roc >> 16;
+  out[2] = roc >> 8;
+  out[3] = roc;
+}
+
+/* AES-CM (RFC 3711 §4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16, block counter from 0; the same
+ * keystream encrypts and decrypts buf[header, len). */
+static int apply_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, const uint8_t roc_be[4]) {
+  uint8_t iv[16] = {0};
   int out_len;
-  size_t tag_len;
   memcpy(iv, c->salt, 14);
   for (int i = 0; i < 4; i++) iv[4 + i] ^= buf[8 + i];
-  roc_be[0] = roc >> 24;
-  roc_be[1] = roc >> 16;
-  roc_be[2] = roc >> 8;
-  roc_be[3] = roc;
   for (int i = 0; i < 4; i++) iv[8 + i] ^= roc_be[i];
   iv[12] ^= buf[2];
   iv[13] ^= buf[3];
   /* A NULL cipher and key keep the key schedule; only the IV (and the stream position) is reset. */
   if (EVP_EncryptInit_ex(c->cipher, NULL, NULL, NULL, iv) != 1) return 0;
-  if (len > header && EVP_EncryptUpdate(c->cipher, buf + header, &out_len, buf + header, (int)(len - header)) != 1) return 0;
+  return len <= header || EVP_EncryptUpdate(c->cipher, buf + header, &out_len, buf + header, (int)(len - header)) == 1;
+}
+
+/* HMAC-SHA1 over buf[0, len) and the ROC (RFC 3711 §4.2), the full 20 bytes into tag. */
+static int tag_cm(srtp_context *c, const uint8_t *buf, int64_t len, const uint8_t roc_be[4], uint8_t tag[EVP_MAX_MD_SIZE]) {
+  size_t tag_len;
   /* A NULL key re-initialises HMAC with the key it already holds (its padded key state is kept). */
-  if (EVP_MAC_init(c->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(c->mac, buf, (size_t)len) != 1 || EVP_MAC_update(c->mac, roc_be, 4) != 1 ||
-      EVP_MAC_final(c->mac, tag, &tag_len, sizeof tag) != 1 || tag_len < CM_TAG)
-    return 0;
+  return EVP_MAC_init(c->mac, NULL, 0, NULL) == 1 && EVP_MAC_update(c->mac, buf, (size_t)len) == 1 && EVP_MAC_update(c->mac, roc_be, 4) == 1 &&
+         EVP_MAC_final(c->mac, tag, &tag_len, EVP_MAX_MD_SIZE) == 1 && tag_len >= CM_TAG;
+}
+
+static int protect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
+  uint8_t roc_be[4], tag[EVP_MAX_MD_SIZE];
+  roc_bytes(roc, roc_be);
+  if (!apply_cm(c, buf, len, header, roc_be) || !tag_cm(c, buf, len, roc_be, tag)) return 0;
   memcpy(buf + len, tag, CM_TAG);
   return 1;
 }
 
 /* GCM IV (RFC 7714 §8.1): 00 00 | SSRC | ROC | SEQ, XOR the 12-byte salt; the header is the AAD. */
-static int protect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
-  uint8_t iv[12] = {0}, scratch[16];
-  int out_len;
+static void gcm_iv(const srtp_context *c, const uint8_t *buf, uint32_t roc, uint8_t iv[12]) {
+  iv[0] = iv[1] = 0;
   for (int i = 0; i < 4; i++) iv[2 + i] = buf[8 + i];
-  iv[6] = roc >> 24;
-  iv[7] = roc >> 16;
-  iv[8] = roc >> 8;
-  iv[9] = roc;
+  roc_bytes(roc, iv + 6);
   iv[10] = buf[2];
   iv[11] = buf[3];
   for (int i = 0; i < 12; i++) iv[i] ^= c->salt[i];
+}
+
+static int protect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
+  uint8_t iv[12], scratch[16];
+  int out_len;
+  gcm_iv(c, buf, roc, iv);
   if (EVP_EncryptInit_ex(c->cipher, NULL, NULL, NULL, iv) != 1) return 0;
   if (EVP_EncryptUpdate(c->cipher, NULL, &out_len, buf, (int)header) != 1) return 0;
   if (len > header && EVP_EncryptUpdate(c->cipher, buf + header, &out_len, buf + header, (int)(len - header)) != 1) return 0;
@@ -149,21 +170,27 @@ static int protect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t heade
   return EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_AEAD_GET_TAG, GCM_TAG, buf + len) == 1;
 }
 
+/* Context argument check shared by the entry points. */
+static srtp_context *context_arg(napi_env env, napi_value value) {
+  bool tagged = false;
+  void *data = NULL;
+  if (napi_check_object_type_tag(env, value, &SRTP_CONTEXT_TAG, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
+    napi_throw_type_error(env, NULL, "ctx must be a context made by srtpCreate");
+    return NULL;
+  }
+  return data;
+}
+
 /* srtpProtect(ctx, buf, len, roc) -> len + tag length, or -1 for a malformed RTP header. Protects buf[0, len)
  * in place and writes the tag after it; buf must have room for the tag. */
 napi_value srtp_protect(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  bool tagged = false;
-  void *data = NULL;
   uint8_t *buf;
   size_t buf_len;
   int64_t len, roc;
   if (!get_args(env, info, 4, argv)) return NULL;
-  if (napi_check_object_type_tag(env, argv[0], &SRTP_CONTEXT_TAG, &tagged) != napi_ok || !tagged || napi_get_value_external(env, argv[0], &data) != napi_ok || !data) {
-    napi_throw_type_error(env, NULL, "ctx must be a context made by srtpCreate");
-    return NULL;
-  }
-  srtp_context *c = data;
+  srtp_context *c = context_arg(env, argv[0]);
+  if (!c) return NULL;
   if (!arg_bytes(env, argv[1], "buf", &buf, &buf_len)) return NULL;
   if (!arg_int(env, argv[2], "len", 0, INT32_MAX - GCM_TAG, &len)) return NULL;
   if (!arg_int(env, argv[3], "roc", 0, UINT32_MAX, &roc)) return NULL;
@@ -176,4 +203,74 @@ napi_value srtp_protect(napi_env env, napi_callback_info info) {
   int ok = c->profile == PROFILE_AEAD_AES_128_GCM ? protect_gcm(c, buf, len, header, (uint32_t)roc) : protect_cm(c, buf, len, header, (uint32_t)roc);
   if (!ok) return openssl_error(env, "OpenSSL failed to protect an SRTP packet");
   return make_int(env, len + c->tag_length);
+}
+
+/* Constant time: how far the tags differ is not told by how long the comparison took. */
+static int tags_equal(const uint8_t *a, const uint8_t *b, int n) {
+  uint8_t d = 0;
+  for (int i = 0; i < n; i++) d |= a[i] ^ b[i];
+  return d == 0;
+}
+
+static int unprotect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc, int tag_length) {
+  uint8_t roc_be[4], tag[EVP_MAX_MD_SIZE];
+  roc_bytes(roc, roc_be);
+  if (!tag_cm(c, buf, len, roc_be, tag)) return -3;
+  if (!tags_equal(tag, buf + len, tag_length)) return -2;
+  return apply_cm(c, buf, len, header, roc_be) ? 1 : -3;
+}
+
+/* GCM: decrypts in place and checks the tag last; on a bad tag buf[header, len) holds garbage (the packet is dropped). */
+static int unprotect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
+  uint8_t iv[12], scratch[16];
+  int out_len;
+  if (!c->decipher) {
+    c->decipher = EVP_CIPHER_CTX_new();
+    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    int ok = c->decipher && cipher && EVP_DecryptInit_ex(c->decipher, cipher, NULL, c->key, NULL) == 1;
+    EVP_CIPHER_free(cipher);
+    if (!ok) {
+      EVP_CIPHER_CTX_free(c->decipher);
+      c->decipher = NULL;
+      return -3;
+    }
+  }
+  gcm_iv(c, buf, roc, iv);
+  if (EVP_DecryptInit_ex(c->decipher, NULL, NULL, NULL, iv) != 1) return -3;
+  if (EVP_DecryptUpdate(c->decipher, NULL, &out_len, buf, (int)header) != 1) return -3;
+  if (len > header && EVP_DecryptUpdate(c->decipher, buf + header, &out_len, buf + header, (int)(len - header)) != 1) return -3;
+  if (EVP_CIPHER_CTX_ctrl(c->decipher, EVP_CTRL_AEAD_SET_TAG, GCM_TAG, buf + len) != 1) return -3;
+  return EVP_DecryptFinal_ex(c->decipher, scratch, &out_len) == 1 ? 1 : -2;
+}
+
+/* srtpUnprotect(ctx, buf, len, roc, tagLength) -> the RTP packet's length (len - tagLength), decrypted in place;
+ * -1 for a malformed RTP header, -2 when the tag does not match. buf[0, len) is the SRTP packet, tag included;
+ * tagLength is 10 or 4 for AES-CM (HMAC-SHA1-80/32) and must be 16 for GCM. */
+napi_value srtp_unprotect(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *buf;
+  size_t buf_len;
+  int64_t len, roc, tag_length;
+  if (!get_args(env, info, 5, argv)) return NULL;
+  srtp_context *c = context_arg(env, argv[0]);
+  if (!c) return NULL;
+  if (!arg_bytes(env, argv[1], "buf", &buf, &buf_len)) return NULL;
+  if (!arg_int(env, argv[2], "len", 0, INT32_MAX, &len)) return NULL;
+  if (!arg_int(env, argv[3], "roc", 0, UINT32_MAX, &roc)) return NULL;
+  if (!arg_int(env, argv[4], "tagLength", 0, GCM_TAG, &tag_length)) return NULL;
+  bool gcm = c->profile == PROFILE_AEAD_AES_128_GCM;
+  if (gcm ? tag_length != GCM_TAG : tag_length != CM_TAG && tag_length != 4) {
+    throw_range(env, "tagLength %lld does not fit the context's profile", (long long)tag_length);
+    return NULL;
+  }
+  if ((uint64_t)len > buf_len) {
+    throw_range(env, "len %lld is beyond buf (%zu bytes)", (long long)len, buf_len);
+    return NULL;
+  }
+  int64_t plain = len - tag_length;
+  int64_t header = plain < 0 ? -1 : rtp_header_length(buf, plain);
+  if (header < 0) return make_int(env, -1);
+  int r = gcm ? unprotect_gcm(c, buf, plain, header, (uint32_t)roc) : unprotect_cm(c, buf, plain, header, (uint32_t)roc, (int)tag_length);
+  if (r == -3) return openssl_error(env, "OpenSSL failed to unprotect an SRTP packet");
+  return make_int(env, r == 1 ? plain : -2);
 }

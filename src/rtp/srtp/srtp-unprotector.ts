@@ -1,10 +1,12 @@
 // Inbound SRTP for RTP packets (RFC 3711): AES-CM with an HMAC-SHA1 tag of 80 or 32 bits, or AEAD_AES_128_GCM
 // (RFC 7714); rollover counter estimation per SSRC (Appendix A), tag check (in constant time for HMAC), a
 // 64-packet replay window, then decryption. Used for SRTP sources of Streaming mountpoints (SDES keys, as
-// Janus's srtpcrypto) and for the PeerConnection's own receive path.
+// Janus's srtpcrypto) and for the PeerConnection's own receive path. The tag check and decryption run in the
+// native addon when it is there (native-srtp-opener.ts), with the same results.
 import { createDecipheriv, timingSafeEqual } from 'node:crypto';
 import { AesCmKeystream } from './aes-cm-keystream.js';
 import { HmacSha1 } from './hmac-sha1.js';
+import { NativeSrtpOpener } from './native-srtp-opener.js';
 import { gcmIv, SRTP_AEAD_AES_128_GCM, type SrtpSessionKeys } from './srtp-keys.js';
 import { rtpHeaderLength } from './srtp-protector.js';
 
@@ -26,6 +28,7 @@ export class SrtpRtpUnprotector {
   private readonly keystream: AesCmKeystream | undefined;
   private readonly mac: HmacSha1 | undefined;
   private readonly gcm: boolean;
+  private readonly native: NativeSrtpOpener | undefined;
   private readonly iv = Buffer.alloc(12);
   private readonly sources = new Map<number, SourceState>();
   /** Authentication tag length: 10 or 4 (AES-CM 80/32), 16 (GCM). */
@@ -35,10 +38,13 @@ export class SrtpRtpUnprotector {
     readonly keys: SrtpSessionKeys,
     /** 10 for AES_CM_128_HMAC_SHA1_80, 4 for AES_CM_128_HMAC_SHA1_32; ignored for GCM. */
     tagLength: 10 | 4 = 10,
+    /** False: our TypeScript transform even when the addon is there (tests compare the two). */
+    useNative = true,
   ) {
     this.gcm = keys.profile === SRTP_AEAD_AES_128_GCM;
     this.tagLength = this.gcm ? GCM_TAG : tagLength;
-    if (!this.gcm) {
+    this.native = useNative ? NativeSrtpOpener.create(keys) : undefined;
+    if (!this.gcm && !this.native) {
       this.keystream = new AesCmKeystream(keys.cipherKey, keys.salt);
       this.mac = new HmacSha1(keys.authKey);
     }
@@ -59,6 +65,7 @@ export class SrtpRtpUnprotector {
     if (index < 0) return 'replay';
     const roc = Math.floor(index / 65536);
     if (state && isReplay(state, index)) return 'replay';
+    if (this.native) return this.openNative(this.native, packet, roc, index, state, ssrc, inPlace);
     if (this.gcm) return this.openGcm(packet, len, headerLen, roc, index, state, ssrc, inPlace);
     const tag = this.mac!.digest(packet, len, roc);
     if (!timingSafeEqual(tag.subarray(0, this.tagLength), packet.subarray(len))) return 'auth';
@@ -73,6 +80,20 @@ export class SrtpRtpUnprotector {
     }
     this.keystream!.apply(ssrc, index, out, headerLen, len - headerLen);
     return out;
+  }
+
+  /** Both profiles in the addon: a copy first unless in place (a failed GCM check leaves garbage behind). */
+  private openNative(native: NativeSrtpOpener, packet: Buffer, roc: number, index: number, state: SourceState | undefined, ssrc: number, inPlace: boolean): UnprotectResult {
+    let buf = packet;
+    if (!inPlace) {
+      buf = Buffer.allocUnsafe(packet.length);
+      packet.copy(buf);
+    }
+    const n = native.open(buf, packet.length, roc, this.tagLength);
+    if (n < 0) return n === -1 ? 'malformed' : 'auth';
+    if (!state) this.sources.set(ssrc, { highest: index, lo: 1, hi: 0 });
+    else markSeen(state, index);
+    return buf.subarray(0, n);
   }
 
   /** AEAD_AES_128_GCM: the tag covers header (AAD) and payload; a bad tag makes final() throw. */

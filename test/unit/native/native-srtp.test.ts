@@ -75,6 +75,32 @@ for (const [name, profile] of [
     );
   });
 
+  test(`${name}: the native unprotect gives the TypeScript one's results: clear packets, bad tags, replays`, { skip }, () => {
+    fc.assert(
+      fc.property(keyArb, fc.array(packetArb, { minLength: 1, maxLength: 6 }), fc.nat(), (k, packets, flip) => {
+        const keys = deriveSessionKeys(profile, Buffer.from(k.key), Buffer.from(k.salt));
+        const protector = new SrtpRtpProtector(keys);
+        const native = new SrtpRtpUnprotector(keys);
+        const ts = new SrtpRtpUnprotector(keys, 10, false);
+        for (const [i, p] of packets.entries()) {
+          const plain = build({ ...p, ssrc: 0x1234, seq: (packets[0].seq % 60000) + i }); // rising: none is a replay
+          const enc = protector.protect(plain, plain.length, 0);
+          assert.ok(enc);
+          // Every other packet has one bit flipped (header, payload or tag): both refuse it.
+          const bad = i % 2 === 1;
+          if (bad) enc[flip % enc.length] ^= 1 << flip % 8;
+          const a = native.unprotect(enc);
+          const b = ts.unprotect(enc);
+          assert.deepEqual(a, b);
+          if (!bad) assert.deepEqual(a, plain);
+          // The same packet again is a replay for both (or still refused).
+          assert.deepEqual(native.unprotect(enc), ts.unprotect(enc));
+        }
+      }),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  });
+
   test(`${name}: in place, with the tag after the packet; no room throws; a malformed header is -1`, { skip }, () => {
     const keys = deriveSessionKeys(profile, Buffer.alloc(lengths.key, 7), Buffer.alloc(lengths.salt, 9));
     const ts = new SrtpRtpProtector(keys);
@@ -97,5 +123,26 @@ for (const [name, profile] of [
     const ext = Buffer.from([0x90, ...Buffer.alloc(11), 0xbe, 0xde, 0x00, 0x02, 0, 0, 0, 0]);
     assert.equal(addon.srtpProtect(ctx, room(ext), ext.length, 0), -1);
     assert.equal(native.protectInto(plain, plain.length, 0, Buffer.alloc(plain.length)), -1, 'short out');
+    // Unprotect in place: the clear packet over the SRTP bytes; len past the buffer and a tag length of another profile throw.
+    const enc = ts.protect(plain, plain.length, 3);
+    assert.ok(enc);
+    assert.equal(addon.srtpUnprotect(ctx, enc, enc.length, 3, native.tagLength), plain.length);
+    assert.deepEqual(enc.subarray(0, plain.length), plain);
+    assert.throws(() => addon.srtpUnprotect(ctx, enc, enc.length + 1, 3, native.tagLength), RangeError);
+    assert.throws(() => addon.srtpUnprotect(ctx, enc, enc.length, 3, profile === SRTP_AEAD_AES_128_GCM ? 10 : 16), RangeError);
+    assert.equal(addon.srtpUnprotect(ctx, Buffer.alloc(20, 0x80), 20, 0, native.tagLength), -1, 'shorter than a header and a tag');
   });
 }
+
+test('AES_CM_128_HMAC_SHA1_32: the native unprotect checks the 4-byte tag as the TypeScript one does', { skip }, () => {
+  const keys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 3), Buffer.alloc(14, 4));
+  const plain = rtpPacket({ sequenceNumber: 7, ssrc: 99, payload: Buffer.alloc(300, 0x5a) });
+  const full = new SrtpRtpProtector(keys).protect(plain, plain.length, 0);
+  assert.ok(full);
+  // An 80-bit tag cut to its first 32 bits is the 32-bit tag.
+  const short = Buffer.from(full.subarray(0, plain.length + 4));
+  assert.deepEqual(new SrtpRtpUnprotector(keys, 4).unprotect(short), plain);
+  assert.deepEqual(new SrtpRtpUnprotector(keys, 4, false).unprotect(short), plain);
+  short[short.length - 1] ^= 1;
+  assert.equal(new SrtpRtpUnprotector(keys, 4).unprotect(short), 'auth');
+});
