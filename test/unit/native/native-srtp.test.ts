@@ -88,7 +88,7 @@ for (const [name, profile] of [
           assert.ok(enc);
           // Every other packet has one bit flipped (header, payload or tag): both refuse it.
           const bad = i % 2 === 1;
-          if (bad) enc[flip % enc.length] ^= 1 << flip % 8;
+          if (bad) enc[flip % enc.length] ^= 1 << (flip % 8);
           const a = native.unprotect(enc);
           const b = ts.unprotect(enc);
           assert.deepEqual(a, b);
