@@ -5,9 +5,11 @@
  * context keyed once, so a packet costs an IV reset and the cipher/MAC work, never a key schedule (the
  * TypeScript path needs a new GCM cipher object per packet). OpenSSL's symbols are those of the running
  * node binary, left undefined here and resolved when the addon is loaded. */
-#include <openssl/core_names.h>
+/* SHA1_Init/Update/Final are deprecated in OpenSSL 3 but exported by node; HMAC from two saved SHA_CTX states
+ * (a struct copy per packet) costs about half of what EVP_MAC's per-packet re-initialisation does. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +25,8 @@ typedef struct {
   int tag_length;
   EVP_CIPHER_CTX *cipher; /* AES-128-CTR or AES-128-GCM, key already set */
   EVP_CIPHER_CTX *decipher; /* AES-128-GCM for decryption, keyed at the first unprotect (GCM only) */
-  EVP_MAC_CTX *mac;       /* HMAC-SHA1 with the auth key (AES-CM only) */
+  SHA_CTX hmac_inner;     /* SHA-1 after (auth key XOR ipad), AES-CM only */
+  SHA_CTX hmac_outer;     /* SHA-1 after (auth key XOR opad) */
   uint8_t salt[14];       /* 14 bytes for AES-CM, the first 12 for GCM */
   uint8_t key[16];        /* kept for the GCM decryption context */
 } srtp_context;
@@ -35,7 +38,6 @@ static void context_free(srtp_context *c) {
   if (!c) return;
   EVP_CIPHER_CTX_free(c->cipher);
   EVP_CIPHER_CTX_free(c->decipher);
-  EVP_MAC_CTX_free(c->mac);
   free(c);
 }
 
@@ -93,11 +95,14 @@ napi_value srtp_create(napi_env env, napi_callback_info info) {
   int ok = c->cipher && cipher && EVP_EncryptInit_ex(c->cipher, cipher, NULL, key, NULL) == 1;
   EVP_CIPHER_free(cipher); /* the context keeps its own reference */
   if (ok && !gcm) {
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    c->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    EVP_MAC_free(mac);
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA1", 0), OSSL_PARAM_construct_end()};
-    ok = c->mac && EVP_MAC_init(c->mac, auth, auth_len, params) == 1;
+    /* RFC 2104 with a 20-byte key (shorter than SHA-1's 64-byte block: padded with zeros, never hashed). */
+    uint8_t pad[64];
+    memset(pad, 0x36, sizeof pad);
+    for (size_t i = 0; i < auth_len; i++) pad[i] ^= auth[i];
+    ok = SHA1_Init(&c->hmac_inner) == 1 && SHA1_Update(&c->hmac_inner, pad, sizeof pad) == 1;
+    memset(pad, 0x5c, sizeof pad);
+    for (size_t i = 0; i < auth_len; i++) pad[i] ^= auth[i];
+    ok = ok && SHA1_Init(&c->hmac_outer) == 1 && SHA1_Update(&c->hmac_outer, pad, sizeof pad) == 1;
   }
   if (!ok) {
     context_free(c);
@@ -134,15 +139,16 @@ static int apply_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, 
 }
 
 /* HMAC-SHA1 over buf[0, len) and the ROC (RFC 3711 §4.2), the full 20 bytes into tag. */
-static int tag_cm(srtp_context *c, const uint8_t *buf, int64_t len, const uint8_t roc_be[4], uint8_t tag[EVP_MAX_MD_SIZE]) {
-  size_t tag_len;
-  /* A NULL key re-initialises HMAC with the key it already holds (its padded key state is kept). */
-  return EVP_MAC_init(c->mac, NULL, 0, NULL) == 1 && EVP_MAC_update(c->mac, buf, (size_t)len) == 1 && EVP_MAC_update(c->mac, roc_be, 4) == 1 &&
-         EVP_MAC_final(c->mac, tag, &tag_len, EVP_MAX_MD_SIZE) == 1 && tag_len >= CM_TAG;
+static int tag_cm(const srtp_context *c, const uint8_t *buf, int64_t len, const uint8_t roc_be[4], uint8_t tag[SHA_DIGEST_LENGTH]) {
+  SHA_CTX h = c->hmac_inner;
+  uint8_t inner[SHA_DIGEST_LENGTH];
+  if (SHA1_Update(&h, buf, (size_t)len) != 1 || SHA1_Update(&h, roc_be, 4) != 1 || SHA1_Final(inner, &h) != 1) return 0;
+  h = c->hmac_outer;
+  return SHA1_Update(&h, inner, sizeof inner) == 1 && SHA1_Final(tag, &h) == 1;
 }
 
 static int protect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
-  uint8_t roc_be[4], tag[EVP_MAX_MD_SIZE];
+  uint8_t roc_be[4], tag[SHA_DIGEST_LENGTH];
   roc_bytes(roc, roc_be);
   if (!apply_cm(c, buf, len, header, roc_be) || !tag_cm(c, buf, len, roc_be, tag)) return 0;
   memcpy(buf + len, tag, CM_TAG);
@@ -213,7 +219,7 @@ static int tags_equal(const uint8_t *a, const uint8_t *b, int n) {
 }
 
 static int unprotect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc, int tag_length) {
-  uint8_t roc_be[4], tag[EVP_MAX_MD_SIZE];
+  uint8_t roc_be[4], tag[SHA_DIGEST_LENGTH];
   roc_bytes(roc, roc_be);
   if (!tag_cm(c, buf, len, roc_be, tag)) return -3;
   if (!tags_equal(tag, buf + len, tag_length)) return -2;
