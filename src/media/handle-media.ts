@@ -142,6 +142,7 @@ export class WebRtcMediaFactory implements MediaFactory {
       endpoints: p.endpoints,
       routed: p.routed,
       dropped: { ...p.dropped },
+      ...(p.recvBuffer !== undefined && p.sendBuffer !== undefined ? { recv_buffer: p.recvBuffer, send_buffer: p.sendBuffer } : {}),
       sent_batched: p.sentBatched,
       sent_singly: p.sentSingly,
     }));

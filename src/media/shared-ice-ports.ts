@@ -16,10 +16,17 @@ export interface SharedIcePortsStatus {
     readonly endpoints: number;
     readonly routed: number;
     readonly dropped: Readonly<Record<SharedPortDrop, number>>;
+    /** The kernel buffers the socket got, in bytes (as the kernel reports them). */
+    readonly recvBuffer: number | undefined;
+    readonly sendBuffer: number | undefined;
     /** Media datagrams sent in batches (sendmmsg) and one at a time. */
     readonly sentBatched: number;
     readonly sentSingly: number;
   }>;
+}
+
+function kib(bytes: number): number {
+  return Math.round(bytes / 1024);
 }
 
 export class SharedIcePorts {
@@ -54,6 +61,8 @@ export class SharedIcePorts {
         endpoints: p.size,
         routed: p.counters.routed,
         dropped: { ...p.counters.dropped },
+        recvBuffer: p.socket.bufferSizes?.recv,
+        sendBuffer: p.socket.bufferSizes?.send,
         sentBatched: p.socket.batchedSends?.native ?? 0,
         sentSingly: p.socket.batchedSends?.dgram ?? 0,
       })),
@@ -78,6 +87,13 @@ export class SharedIcePorts {
       const port = new SharedIcePort(socket, (msg) => this.log('warn', msg));
       this.open.set(bind, port);
       this.log('info', `ICE on one UDP port: ${socket.address}:${socket.port} (media.single_port)`);
+      // Linux grants at most net.core.rmem_max/wmem_max and reports twice what it granted.
+      const got = socket.bufferSizes;
+      if (got && (got.recv < SOCKET_BUFFER_BYTES || got.send < SOCKET_BUFFER_BYTES))
+        this.log(
+          'warn',
+          `shared ICE port ${socket.address}:${socket.port}: the kernel granted ${kib(got.recv / 2)} KiB to receive and ${kib(got.send / 2)} KiB to send of the ${kib(SOCKET_BUFFER_BYTES)} KiB asked; every PeerConnection's bursts share them, so raise net.core.rmem_max and net.core.wmem_max (sysctl) to at least ${SOCKET_BUFFER_BYTES}`,
+        );
       return port;
     } catch (err) {
       this.log('error', `media.single_port: cannot use ${bind} port ${this.port}: ${errorText(err)}; PeerConnections get a UDP port each on that address`);

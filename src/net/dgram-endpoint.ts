@@ -50,6 +50,15 @@ export class DgramEndpoint implements UdpEndpoint {
     return { native: this.batch?.sentNative ?? 0, dgram: this.batch?.sentDgram ?? 0 };
   }
 
+  get bufferSizes(): { recv: number; send: number } | undefined {
+    if (this.isClosed) return undefined;
+    try {
+      return { recv: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize() };
+    } catch {
+      return undefined; // not bound yet
+    }
+  }
+
   get closed(): boolean {
     return this.isClosed;
   }

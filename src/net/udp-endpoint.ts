@@ -35,6 +35,8 @@ export interface UdpEndpoint {
   sendSoon(packet: Buffer, length: number, port: number, address: string): void;
   /** Datagrams sendSoon handed to the kernel in batches (native) and one at a time (dgram), when counted. */
   readonly batchedSends?: { readonly native: number; readonly dgram: number };
+  /** The kernel buffer sizes the socket got (Linux reports twice what it grants; capped by net.core.*mem_max), when known. */
+  readonly bufferSizes?: { readonly recv: number; readonly send: number };
   /** Sends the concatenation of `parts` as one datagram, without copying them together first. */
   sendParts(parts: readonly Buffer[], port: number, address: string): void;
   /** Sets the one receiver of this endpoint's datagrams (a later call replaces it; undefined drops them). */

@@ -110,5 +110,16 @@ test('the server opens the shared port at start and reports it in Admin get_stat
     server.logs.join('\n'),
   );
   const status = server.server.gateway.media?.status?.();
-  assert.deepEqual((status?.single_port as { port: number }).port, single);
+  const shared = status?.single_port as { port: number; sockets: { recv_buffer?: number; send_buffer?: number }[] };
+  assert.deepEqual(shared.port, single);
+  // The buffers the kernel granted are shown; when net.core.*mem_max held them below what was asked, one warning says so.
+  const socket = shared.sockets[0];
+  assert.ok(socket.recv_buffer !== undefined && socket.recv_buffer > 0 && socket.send_buffer !== undefined && socket.send_buffer > 0, JSON.stringify(socket));
+  const asked = 4 * 1024 * 1024;
+  const capped = socket.recv_buffer < asked || socket.send_buffer < asked;
+  assert.equal(
+    server.logs.some((l) => l.includes('net.core.rmem_max')),
+    capped,
+    server.logs.join('\n'),
+  );
 });
