@@ -136,6 +136,11 @@ export class TurnRelayTransport {
     return !this.closed && this.relayed !== undefined && isIP(host) === isIP(this.relayed.address) && port > 0 && port < 65536;
   }
 
+  /** sendChecked copies already: the same. */
+  sendCheckedCopy(whole: Buffer, port: number, host: string, length = whole.length): void {
+    this.sendChecked(whole, port, host, length);
+  }
+
   /** To a peer through the server: ChannelData once a channel is bound, a Send indication until then. */
   sendChecked(whole: Buffer, port: number, host: string, length = whole.length): void {
     if (this.closed) return;

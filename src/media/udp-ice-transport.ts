@@ -67,6 +67,12 @@ export class UdpIceTransport {
     this.bound.sendPrefix(data, length, port, host);
   }
 
+  /** As sendChecked, from a buffer the caller reuses at once (copied now, sent with this turn's other datagrams). */
+  sendCheckedCopy(data: Buffer, port: number, host: string, length = data.length): void {
+    if (this.closed) return;
+    this.bound.sendSoon(data, length, port, host);
+  }
+
   close(): Promise<void> {
     if (this.closed) return DONE;
     this.closed = true;

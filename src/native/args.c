@@ -49,6 +49,16 @@ bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int6
   return true;
 }
 
+bool arg_finite(napi_env env, napi_value value, const char *name, double *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number || napi_get_value_double(env, value, out) != napi_ok) return throw_type(env, name, "a number");
+  if (!isfinite(*out)) {
+    throw_range(env, "%s must be a finite number", name);
+    return false;
+  }
+  return true;
+}
+
 bool arg_bool(napi_env env, napi_value value, const char *name, bool *out) {
   if (napi_get_value_bool(env, value, out) != napi_ok) return throw_type(env, name, "a boolean");
   return true;

@@ -12,6 +12,12 @@ export interface SrtpContext {
   readonly [srtpContextBrand]: true;
 }
 
+/** What outStreamCreate returns: an opaque handle to one outgoing RTP stream's state and NACK history. */
+declare const outStreamBrand: unique symbol;
+export interface OutStreamHandle {
+  readonly [outStreamBrand]: true;
+}
+
 export interface NativeAddon {
   /** Bytes per slot of an address table (a sockaddr_in6, which also holds a sockaddr_in). */
   readonly addressSlotBytes: number;
@@ -40,11 +46,35 @@ export interface NativeAddon {
    * (with GCM the payload bytes are then garbage). Throws for arguments outside their buffer or range.
    */
   srtpUnprotect(ctx: SrtpContext, buf: Uint8Array, len: number, roc: number, tagLength: number): number;
+  /** One outgoing RTP stream (src/native/out-stream.c, the rules of rtp-out-stream.ts); history: keep packets for NACKs. */
+  outStreamCreate(ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): OutStreamHandle;
+  /** Rewrites src[0, srcLen) into out with the stream's header fields, protects it there with ctx and keeps a copy: its length, or -1 for a malformed header. */
+  outStreamSend(stream: OutStreamHandle, ctx: SrtpContext, src: Uint8Array, srcLen: number, now: number, out: Uint8Array): number;
+  outStreamSkip(stream: OutStreamHandle): void;
+  outStreamRestart(stream: OutStreamHandle): void;
+  /** Copies the kept SRTP packet `seq` into out: its length, or 0 (not kept, too old, resent within minGapMs). */
+  outStreamRecall(stream: OutStreamHandle, seq: number, now: number, minGapMs: number, out: Uint8Array): number;
+  outStreamPrune(stream: OutStreamHandle, now: number): void;
+  /** Writes packets, octets, retransmitted, lastTs, lastSentAt into into[0..4]. */
+  outStreamCounters(stream: OutStreamHandle, into: Float64Array): void;
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 2;
-const FUNCTIONS = ['sendBatch', 'encodeAddress', 'srtpCreate', 'srtpProtect', 'srtpUnprotect'] as const;
+const ABI_VERSION = 3;
+const FUNCTIONS = [
+  'sendBatch',
+  'encodeAddress',
+  'srtpCreate',
+  'srtpProtect',
+  'srtpUnprotect',
+  'outStreamCreate',
+  'outStreamSend',
+  'outStreamSkip',
+  'outStreamRestart',
+  'outStreamRecall',
+  'outStreamPrune',
+  'outStreamCounters',
+] as const;
 
 let loaded: NativeAddon | undefined;
 let loadStatus: string | undefined;

@@ -10,10 +10,11 @@
 #include <stdint.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 2
+#define PORTUNUS_ABI_VERSION 3
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
+bool arg_finite(napi_env env, napi_value value, const char *name, double *out);
 bool arg_bool(napi_env env, napi_value value, const char *name, bool *out);
 bool arg_bytes(napi_env env, napi_value value, const char *name, uint8_t **data, size_t *length);
 bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data, size_t *count);
@@ -28,8 +29,24 @@ napi_value send_batch(napi_env env, napi_callback_info info);
 napi_value encode_address(napi_env env, napi_callback_info info);
 
 /* srtp.c */
+typedef struct srtp_context srtp_context;
+/* The context behind a srtpCreate external, or NULL with a TypeError pending. */
+srtp_context *srtp_context_arg(napi_env env, napi_value value);
+int srtp_tag_length(const srtp_context *c);
+/* Protects buf[0, len) in place, the tag after it (room checked by the caller): the new length, -1 for a
+ * malformed RTP header, -2 when OpenSSL failed. */
+int64_t srtp_protect_in_place(srtp_context *c, uint8_t *buf, int64_t len, uint32_t roc);
 napi_value srtp_create(napi_env env, napi_callback_info info);
 napi_value srtp_protect(napi_env env, napi_callback_info info);
 napi_value srtp_unprotect(napi_env env, napi_callback_info info);
+
+/* out-stream.c */
+napi_value out_stream_create(napi_env env, napi_callback_info info);
+napi_value out_stream_send(napi_env env, napi_callback_info info);
+napi_value out_stream_skip(napi_env env, napi_callback_info info);
+napi_value out_stream_restart(napi_env env, napi_callback_info info);
+napi_value out_stream_recall(napi_env env, napi_callback_info info);
+napi_value out_stream_prune(napi_env env, napi_callback_info info);
+napi_value out_stream_counters(napi_env env, napi_callback_info info);
 
 #endif

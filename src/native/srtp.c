@@ -20,7 +20,7 @@
 #define CM_TAG 10
 #define GCM_TAG 16
 
-typedef struct {
+struct srtp_context {
   int profile;
   int tag_length;
   EVP_CIPHER_CTX *cipher; /* AES-128-CTR or AES-128-GCM, key already set */
@@ -29,7 +29,7 @@ typedef struct {
   SHA_CTX hmac_outer;     /* SHA-1 after (auth key XOR opad) */
   uint8_t salt[14];       /* 14 bytes for AES-CM, the first 12 for GCM */
   uint8_t key[16];        /* kept for the GCM decryption context */
-} srtp_context;
+};
 
 /* Tells our externals from any other napi external passed in by mistake. */
 static const napi_type_tag SRTP_CONTEXT_TAG = {0x706f7274756e7573ULL, 0x73727470637478ULL};
@@ -176,8 +176,8 @@ static int protect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t heade
   return EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_AEAD_GET_TAG, GCM_TAG, buf + len) == 1;
 }
 
-/* Context argument check shared by the entry points. */
-static srtp_context *context_arg(napi_env env, napi_value value) {
+/* Context argument check shared by the entry points (and out-stream.c). */
+srtp_context *srtp_context_arg(napi_env env, napi_value value) {
   bool tagged = false;
   void *data = NULL;
   if (napi_check_object_type_tag(env, value, &SRTP_CONTEXT_TAG, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
@@ -185,6 +185,15 @@ static srtp_context *context_arg(napi_env env, napi_value value) {
     return NULL;
   }
   return data;
+}
+
+int srtp_tag_length(const srtp_context *c) { return c->tag_length; }
+
+int64_t srtp_protect_in_place(srtp_context *c, uint8_t *buf, int64_t len, uint32_t roc) {
+  int64_t header = rtp_header_length(buf, len);
+  if (header < 0) return -1;
+  int ok = c->profile == PROFILE_AEAD_AES_128_GCM ? protect_gcm(c, buf, len, header, roc) : protect_cm(c, buf, len, header, roc);
+  return ok ? len + c->tag_length : -2;
 }
 
 /* srtpProtect(ctx, buf, len, roc) -> len + tag length, or -1 for a malformed RTP header. Protects buf[0, len)
@@ -195,7 +204,7 @@ napi_value srtp_protect(napi_env env, napi_callback_info info) {
   size_t buf_len;
   int64_t len, roc;
   if (!get_args(env, info, 4, argv)) return NULL;
-  srtp_context *c = context_arg(env, argv[0]);
+  srtp_context *c = srtp_context_arg(env, argv[0]);
   if (!c) return NULL;
   if (!arg_bytes(env, argv[1], "buf", &buf, &buf_len)) return NULL;
   if (!arg_int(env, argv[2], "len", 0, INT32_MAX - GCM_TAG, &len)) return NULL;
@@ -204,11 +213,9 @@ napi_value srtp_protect(napi_env env, napi_callback_info info) {
     throw_range(env, "buf (%zu bytes) has no room for %lld bytes and a %d-byte tag", buf_len, (long long)len, c->tag_length);
     return NULL;
   }
-  int64_t header = rtp_header_length(buf, len);
-  if (header < 0) return make_int(env, -1);
-  int ok = c->profile == PROFILE_AEAD_AES_128_GCM ? protect_gcm(c, buf, len, header, (uint32_t)roc) : protect_cm(c, buf, len, header, (uint32_t)roc);
-  if (!ok) return openssl_error(env, "OpenSSL failed to protect an SRTP packet");
-  return make_int(env, len + c->tag_length);
+  int64_t n = srtp_protect_in_place(c, buf, len, (uint32_t)roc);
+  if (n == -2) return openssl_error(env, "OpenSSL failed to protect an SRTP packet");
+  return make_int(env, n);
 }
 
 /* Constant time: how far the tags differ is not told by how long the comparison took. */
@@ -258,7 +265,7 @@ napi_value srtp_unprotect(napi_env env, napi_callback_info info) {
   size_t buf_len;
   int64_t len, roc, tag_length;
   if (!get_args(env, info, 5, argv)) return NULL;
-  srtp_context *c = context_arg(env, argv[0]);
+  srtp_context *c = srtp_context_arg(env, argv[0]);
   if (!c) return NULL;
   if (!arg_bytes(env, argv[1], "buf", &buf, &buf_len)) return NULL;
   if (!arg_int(env, argv[2], "len", 0, INT32_MAX, &len)) return NULL;

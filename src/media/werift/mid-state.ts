@@ -2,6 +2,7 @@
 // it, and our own sender once SRTP is up. Registering one wires werift's per-track callbacks to the receive path.
 import type { MediaStreamTrack, RTCRtpTransceiver, RtcpPacket, RtpPacket } from 'werift';
 import type { RtpKind, RtpTrackInfo } from '../peer-types.js';
+import type { NativeRtpOutStream } from '../../rtp/native-rtp-out-stream.js';
 import type { RtpOutStream } from '../rtp-out-stream.js';
 import { substreamOf } from '../simulcast-substream.js';
 import { TrackMonitor } from '../track-monitor.js';
@@ -28,7 +29,7 @@ export interface MidState {
   /** The next relayed packet starts a new run (werift's sender path). */
   restartPending: boolean;
   /** Our own sender for this m-line once SRTP is up (the fast path); undefined: werift's sender. */
-  out: RtpOutStream | undefined;
+  out: RtpOutStream | NativeRtpOutStream | undefined;
   /** When the last Sender Report went out (performance.now()). */
   lastSrAt: number;
   /** The remote's RTP clock rate on this m-line, and whether it negotiated NACK (our receive path asks). */

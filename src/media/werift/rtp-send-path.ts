@@ -1,11 +1,13 @@
 // The outbound RTP path of one peer. Ours once SRTP is up with a profile rtp/srtp/ implements: rewrite a copy of
 // the packet in place (rtp-out-stream.ts), protect it with one reused SRTP context, one send on the selected pair;
-// NACKs are answered from its history and Sender Reports built here. Otherwise werift's sender keeps the job.
+// NACKs are answered from its history and Sender Reports built here. With the native addon all three happen in
+// one native call per packet (native-rtp-out-stream.ts). Otherwise werift's sender keeps the job.
 import { errorText } from '../../logging/error-text.js';
 import { buildSenderReport, nackedSequences } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
 import { NativeSrtpRtpProtector } from '../../rtp/srtp/native-srtp-protector.js';
+import { NativeRtpOutStream } from '../../rtp/native-rtp-out-stream.js';
 import { RtpOutStream } from '../rtp-out-stream.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import type { MidState } from './mid-state.js';
@@ -43,10 +45,13 @@ export class RtpSendPath {
       this.dtls = dtls;
       this.profileName = srtpProfileName(master.profile);
       ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})`);
+      const native = this.srtp instanceof NativeSrtpRtpProtector;
       for (const st of ctx.mids.values()) {
         const codec = st.transceiver.sender.codec;
         if (!codec) continue;
-        st.out = new RtpOutStream(st.transceiver.sender.ssrc, codec.payloadType, codec.clockRate, st.kind === 'video');
+        const ssrc = st.transceiver.sender.ssrc;
+        const history = st.kind === 'video';
+        st.out = (native ? NativeRtpOutStream.create(ssrc, codec.payloadType, codec.clockRate, history) : undefined) ?? new RtpOutStream(ssrc, codec.payloadType, codec.clockRate, history);
       }
     } catch (err) {
       this.srtp = undefined;
@@ -58,7 +63,16 @@ export class RtpSendPath {
   send(st: MidState, packet: Buffer): void {
     const out = st.out;
     const srtp = this.srtp;
-    if (out && srtp && this.dtls) {
+    if (out instanceof NativeRtpOutStream && srtp instanceof NativeSrtpRtpProtector && this.dtls) {
+      // Native: rewrite, protect and keep for NACKs in one call, into a buffer the send copies at once.
+      const path = (this.path = selectedPath(this.dtls, this.path));
+      if (!path) return;
+      if (this.scratch.length < packet.length + 16) this.scratch = Buffer.alloc(packet.length + 16);
+      const length = out.sendInto(srtp.context, packet, performance.now(), this.scratch);
+      if (length > 0) path.transport.sendCheckedCopy(this.scratch, path.port, path.host, length);
+      return;
+    }
+    if (out instanceof RtpOutStream && srtp && this.dtls) {
       // Fast path: rewrite a copy of the header in place, protect it with our SRTP context, one send.
       const path = (this.path = selectedPath(this.dtls, this.path));
       if (!path) return;
@@ -92,6 +106,12 @@ export class RtpSendPath {
     if (!path) return;
     const now = performance.now();
     for (const seq of nackedSequences(rtcp, out.ssrc)) {
+      if (out instanceof NativeRtpOutStream) {
+        if (this.scratch.length < 1500) this.scratch = Buffer.alloc(1500);
+        const length = out.recallInto(seq, now, this.scratch);
+        if (length > 0) path.transport.sendCheckedCopy(this.scratch, path.port, path.host, length);
+        continue;
+      }
       const packet = out.recall(seq, now);
       if (packet) path.transport.sendChecked(packet, path.port, path.host);
     }

@@ -42,6 +42,11 @@ export class NativeSrtpRtpProtector {
     return this.addon.srtpProtect(this.ctx, out, len, roc >>> 0);
   }
 
+  /** The keyed native context (for NativeRtpOutStream, which protects in the same call as it rewrites). */
+  get context(): SrtpContext {
+    return this.ctx;
+  }
+
   /** Nothing is kept per SSRC natively; here for SrtpRtpProtector's surface. */
   forget(_ssrc: number): void {}
 }
