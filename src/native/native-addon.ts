@@ -47,9 +47,9 @@ export interface NativeAddon {
    */
   srtpUnprotect(ctx: SrtpContext, buf: Uint8Array, len: number, roc: number, tagLength: number): number;
   /** One outgoing RTP stream (src/native/out-stream.c, the rules of rtp-out-stream.ts); history: keep packets for NACKs. */
-  outStreamCreate(ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): OutStreamHandle;
-  /** Rewrites src[0, srcLen) into out with the stream's header fields, protects it there with ctx and keeps a copy: its length, or -1 for a malformed header. */
-  outStreamSend(stream: OutStreamHandle, ctx: SrtpContext, src: Uint8Array, srcLen: number, now: number, out: Uint8Array): number;
+  outStreamCreate(ctx: SrtpContext, ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): OutStreamHandle;
+  /** Rewrites src[0, srcLen) into out with the stream's header fields, protects it there with its SRTP context and keeps a copy: its length, or -1 for a malformed header. */
+  outStreamSend(stream: OutStreamHandle, src: Uint8Array, srcLen: number, now: number, out: Uint8Array): number;
   outStreamSkip(stream: OutStreamHandle): void;
   outStreamRestart(stream: OutStreamHandle): void;
   /** Copies the kept SRTP packet `seq` into out: its length, or 0 (not kept, too old, resent within minGapMs). */
@@ -60,7 +60,7 @@ export interface NativeAddon {
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',

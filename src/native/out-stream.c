@@ -25,6 +25,7 @@ typedef struct {
 } history_slot;
 
 typedef struct {
+  srtp_context *srtp; /* held (srtp_context_hold) for the stream's life */
   uint32_t ssrc;
   uint8_t payload_type;
   double clock_rate;
@@ -58,8 +59,10 @@ static void release_history(out_stream *s) {
 static void stream_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  release_history(data);
-  free(data);
+  out_stream *s = data;
+  release_history(s);
+  srtp_context_release(s->srtp);
+  free(s);
 }
 
 static out_stream *stream_arg(napi_env env, napi_value value) {
@@ -91,20 +94,25 @@ static uint32_t to_uint32(double x) {
 /* Small packets (audio) share one size, video-sized ones another, so a slot is rarely regrown. */
 static uint32_t slot_size(uint32_t n) { return n <= 320 ? 320 : n <= 1300 ? 1300 : n; }
 
-/* outStreamCreate(ssrc, payloadType, clockRate, keepHistory) -> an external freed with its history when collected. */
+/* outStreamCreate(srtpCtx, ssrc, payloadType, clockRate, keepHistory) -> an external freed with its history when
+ * collected. Bound to the SRTP context it protects with, so a send checks one argument's type, not two. */
 napi_value out_stream_create(napi_env env, napi_callback_info info) {
-  napi_value argv[4], result;
+  napi_value argv[5], result;
   int64_t ssrc, pt, clock_rate;
   bool keep;
-  if (!get_args(env, info, 4, argv)) return NULL;
-  if (!arg_int(env, argv[0], "ssrc", 0, UINT32_MAX, &ssrc) || !arg_int(env, argv[1], "payloadType", 0, 127, &pt) || !arg_int(env, argv[2], "clockRate", 1, 10000000, &clock_rate) ||
-      !arg_bool(env, argv[3], "keepHistory", &keep))
+  if (!get_args(env, info, 5, argv)) return NULL;
+  srtp_context *c = srtp_context_arg(env, argv[0]);
+  if (!c) return NULL;
+  if (!arg_int(env, argv[1], "ssrc", 0, UINT32_MAX, &ssrc) || !arg_int(env, argv[2], "payloadType", 0, 127, &pt) || !arg_int(env, argv[3], "clockRate", 1, 10000000, &clock_rate) ||
+      !arg_bool(env, argv[4], "keepHistory", &keep))
     return NULL;
   out_stream *s = calloc(1, sizeof *s);
   if (!s) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
+  s->srtp = c;
+  srtp_context_hold(c);
   s->ssrc = (uint32_t)ssrc;
   s->payload_type = (uint8_t)pt;
   s->clock_rate = (double)clock_rate;
@@ -114,6 +122,7 @@ napi_value out_stream_create(napi_env env, napi_callback_info info) {
   s->highest = -1;
   for (int i = 0; i < HISTORY_SLOTS; i++) s->history[i].seq = -1;
   if (napi_create_external(env, s, stream_finalize, NULL, &result) != napi_ok) {
+    srtp_context_release(c);
     free(s);
     return NULL;
   }
@@ -179,21 +188,20 @@ static uint32_t rewrite(out_stream *s, const uint8_t *src, int64_t len, uint8_t 
   return (uint32_t)(index >> 16);
 }
 
-/* outStreamSend(stream, srtpCtx, src, srcLen, now, out) -> length of the SRTP packet written at out[0], or -1 for
- * a malformed RTP header. Rewrites src[0, srcLen) into out, protects it there and keeps a copy for NACKs. */
+/* outStreamSend(stream, src, srcLen, now, out) -> length of the SRTP packet written at out[0], or -1 for a
+ * malformed RTP header. Rewrites src[0, srcLen) into out, protects it there and keeps a copy for NACKs. */
 napi_value out_stream_send(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[5];
   uint8_t *src, *out;
   size_t src_size, out_size;
   int64_t len;
   double now;
-  if (!get_args(env, info, 6, argv)) return NULL;
+  if (!get_args(env, info, 5, argv)) return NULL;
   out_stream *s = stream_arg(env, argv[0]);
   if (!s) return NULL;
-  srtp_context *c = srtp_context_arg(env, argv[1]);
-  if (!c) return NULL;
-  if (!arg_bytes(env, argv[2], "src", &src, &src_size) || !arg_int(env, argv[3], "srcLen", 0, MAX_PACKET, &len) || !arg_finite(env, argv[4], "now", &now) ||
-      !arg_bytes(env, argv[5], "out", &out, &out_size))
+  srtp_context *c = s->srtp;
+  if (!arg_bytes(env, argv[1], "src", &src, &src_size) || !arg_int(env, argv[2], "srcLen", 0, MAX_PACKET, &len) || !arg_finite(env, argv[3], "now", &now) ||
+      !arg_bytes(env, argv[4], "out", &out, &out_size))
     return NULL;
   if ((uint64_t)len > src_size || (uint64_t)len + (uint64_t)srtp_tag_length(c) > out_size) {
     throw_range(env, "srcLen %lld is beyond src (%zu bytes), or out (%zu bytes) has no room for it and a tag", (long long)len, src_size, out_size);

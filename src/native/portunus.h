@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 3
+#define PORTUNUS_ABI_VERSION 4
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -33,6 +33,9 @@ typedef struct srtp_context srtp_context;
 /* The context behind a srtpCreate external, or NULL with a TypeError pending. */
 srtp_context *srtp_context_arg(napi_env env, napi_value value);
 int srtp_tag_length(const srtp_context *c);
+/* A bound out_stream keeps the context alive after its external is collected: hold, and release when done. */
+void srtp_context_hold(srtp_context *c);
+void srtp_context_release(srtp_context *c);
 /* Protects buf[0, len) in place, the tag after it (room checked by the caller): the new length, -1 for a
  * malformed RTP header, -2 when OpenSSL failed. */
 int64_t srtp_protect_in_place(srtp_context *c, uint8_t *buf, int64_t len, uint32_t roc);

@@ -29,17 +29,22 @@ struct srtp_context {
   SHA_CTX hmac_outer;     /* SHA-1 after (auth key XOR opad) */
   uint8_t salt[14];       /* 14 bytes for AES-CM, the first 12 for GCM */
   uint8_t key[16];        /* kept for the GCM decryption context */
+  int holders;            /* its JS external and each out_stream bound to it (all on one thread) */
 };
 
 /* Tells our externals from any other napi external passed in by mistake. */
 static const napi_type_tag SRTP_CONTEXT_TAG = {0x706f7274756e7573ULL, 0x73727470637478ULL};
 
 static void context_free(srtp_context *c) {
-  if (!c) return;
+  if (!c || --c->holders > 0) return;
   EVP_CIPHER_CTX_free(c->cipher);
   EVP_CIPHER_CTX_free(c->decipher);
   free(c);
 }
+
+void srtp_context_hold(srtp_context *c) { c->holders++; }
+
+void srtp_context_release(srtp_context *c) { context_free(c); }
 
 static void context_finalize(napi_env env, void *data, void *hint) {
   (void)env;
@@ -86,6 +91,7 @@ napi_value srtp_create(napi_env env, napi_callback_info info) {
 
   srtp_context *c = calloc(1, sizeof *c);
   if (!c) return openssl_error(env, "out of memory");
+  c->holders = 1;
   c->profile = (int)profile;
   c->tag_length = gcm ? GCM_TAG : CM_TAG;
   memcpy(c->salt, salt, salt_len);

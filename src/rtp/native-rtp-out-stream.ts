@@ -23,10 +23,11 @@ export class NativeRtpOutStream {
     readonly clockRate: number,
   ) {}
 
-  static create(ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): NativeRtpOutStream | undefined {
+  /** A stream protected with `srtp` (a native SRTP context), or undefined when the addon is absent. */
+  static create(srtp: SrtpContext, ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): NativeRtpOutStream | undefined {
     const addon = nativeAddon();
     if (!addon) return undefined;
-    return new NativeRtpOutStream(addon, addon.outStreamCreate(ssrc, payloadType, clockRate, keepHistory), ssrc, payloadType, clockRate);
+    return new NativeRtpOutStream(addon, addon.outStreamCreate(srtp, ssrc, payloadType, clockRate, keepHistory), ssrc, payloadType, clockRate);
   }
 
   private read(index: number): number {
@@ -62,10 +63,10 @@ export class NativeRtpOutStream {
 
   /**
    * Rewrites src (a checked RTP packet) into out (at least src.length + 16 bytes, not overlapping src), protects it
-   * there with `srtp` and keeps a copy for NACKs: the SRTP packet's length, or -1 for a malformed header.
+   * there and keeps a copy for NACKs: the SRTP packet's length, or -1 for a malformed header.
    */
-  sendInto(srtp: SrtpContext, src: Buffer, now: number, out: Buffer): number {
-    return this.addon.outStreamSend(this.handle, srtp, src, src.length, now, out);
+  sendInto(src: Buffer, now: number, out: Buffer): number {
+    return this.addon.outStreamSend(this.handle, src, src.length, now, out);
   }
 
   /** Copies the kept SRTP packet `seq` into out unless resent in the last `minGapMs`: its length, or 0. */

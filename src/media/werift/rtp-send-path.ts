@@ -45,13 +45,13 @@ export class RtpSendPath {
       this.dtls = dtls;
       this.profileName = srtpProfileName(master.profile);
       ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})`);
-      const native = this.srtp instanceof NativeSrtpRtpProtector;
+      const native = this.srtp instanceof NativeSrtpRtpProtector ? this.srtp.context : undefined;
       for (const st of ctx.mids.values()) {
         const codec = st.transceiver.sender.codec;
         if (!codec) continue;
         const ssrc = st.transceiver.sender.ssrc;
         const history = st.kind === 'video';
-        st.out = (native ? NativeRtpOutStream.create(ssrc, codec.payloadType, codec.clockRate, history) : undefined) ?? new RtpOutStream(ssrc, codec.payloadType, codec.clockRate, history);
+        st.out = (native ? NativeRtpOutStream.create(native, ssrc, codec.payloadType, codec.clockRate, history) : undefined) ?? new RtpOutStream(ssrc, codec.payloadType, codec.clockRate, history);
       }
     } catch (err) {
       this.srtp = undefined;
@@ -63,12 +63,12 @@ export class RtpSendPath {
   send(st: MidState, packet: Buffer): void {
     const out = st.out;
     const srtp = this.srtp;
-    if (out instanceof NativeRtpOutStream && srtp instanceof NativeSrtpRtpProtector && this.dtls) {
+    if (out instanceof NativeRtpOutStream && this.dtls) {
       // Native: rewrite, protect and keep for NACKs in one call, into a buffer the send copies at once.
       const path = (this.path = selectedPath(this.dtls, this.path));
       if (!path) return;
       if (this.scratch.length < packet.length + 16) this.scratch = Buffer.alloc(packet.length + 16);
-      const length = out.sendInto(srtp.context, packet, performance.now(), this.scratch);
+      const length = out.sendInto(packet, performance.now(), this.scratch);
       if (length > 0) path.transport.sendCheckedCopy(this.scratch, path.port, path.host, length);
       return;
     }

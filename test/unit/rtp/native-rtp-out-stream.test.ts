@@ -3,6 +3,8 @@
 // same resends and the same Sender Report counters. Plus the native entry points' own argument checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { NativeRtpOutStream } from '../../../src/rtp/native-rtp-out-stream.js';
 import { RtpOutStream } from '../../../src/media/rtp-out-stream.js';
@@ -61,7 +63,7 @@ for (const [name, profile, keyLength, saltLength] of [
           const nativeProtect = NativeSrtpRtpProtector.create(keys);
           assert.ok(nativeProtect);
           const ref = new RtpOutStream(0xcafe0001, payloadType, clockRate, history);
-          const native = NativeRtpOutStream.create(0xcafe0001, payloadType, clockRate, history);
+          const native = NativeRtpOutStream.create(nativeProtect.context, 0xcafe0001, payloadType, clockRate, history);
           assert.ok(native);
           const scratch = Buffer.alloc(1500);
           const out = Buffer.alloc(1500);
@@ -87,7 +89,7 @@ for (const [name, profile, keyLength, saltLength] of [
               const enc = ref.bufferFor(seq, packet.length + tsProtect.tagLength);
               const want = tsProtect.protectInto(scratch, packet.length, roc, enc);
               if (want >= 0) ref.remember(seq, want, now);
-              const got = native.sendInto(nativeProtect.context, packet, now, out);
+              const got = native.sendInto(packet, now, out);
               assert.equal(got, want);
               assert.deepEqual(out.subarray(0, got), enc.subarray(0, want));
               lastSent = seq;
@@ -125,27 +127,44 @@ test('native outgoing stream: bad arguments throw before anything changes; src a
   assert.ok(addon);
   const keys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16), Buffer.alloc(14));
   const ctx = NativeSrtpRtpProtector.create(keys)!.context;
-  const stream = addon.outStreamCreate(1, 96, 90000, true);
+  const stream = addon.outStreamCreate(ctx, 1, 96, 90000, true);
   const packet = rtpPacket({ sequenceNumber: 1, payload: Buffer.alloc(100) });
-  assert.throws(() => addon.outStreamCreate(-1, 96, 90000, true), RangeError);
-  assert.throws(() => addon.outStreamCreate(1, 128, 90000, true), RangeError);
-  assert.throws(() => addon.outStreamCreate(1, 96, 0, true), RangeError);
-  assert.throws(() => addon.outStreamSend(ctx as never, ctx, packet, packet.length, 0, Buffer.alloc(200)), TypeError);
-  assert.throws(() => addon.outStreamSend(stream, stream as never, packet, packet.length, 0, Buffer.alloc(200)), TypeError);
-  assert.throws(() => addon.outStreamSend(stream, ctx, packet, packet.length, NaN, Buffer.alloc(200)), RangeError);
-  assert.throws(() => addon.outStreamSend(stream, ctx, packet, packet.length + 1, 0, Buffer.alloc(200)), RangeError);
-  assert.throws(() => addon.outStreamSend(stream, ctx, packet, packet.length, 0, Buffer.alloc(packet.length + 9)), RangeError, 'no room for the tag');
+  assert.throws(() => addon.outStreamCreate(ctx, -1, 96, 90000, true), RangeError);
+  assert.throws(() => addon.outStreamCreate(ctx, 1, 128, 90000, true), RangeError);
+  assert.throws(() => addon.outStreamCreate(ctx, 1, 96, 0, true), RangeError);
+  assert.throws(() => addon.outStreamCreate(stream as never, 1, 96, 90000, true), TypeError);
+  assert.throws(() => addon.outStreamSend(ctx as never, packet, packet.length, 0, Buffer.alloc(200)), TypeError);
+  assert.throws(() => addon.outStreamSend(stream, packet, packet.length, NaN, Buffer.alloc(200)), RangeError);
+  assert.throws(() => addon.outStreamSend(stream, packet, packet.length + 1, 0, Buffer.alloc(200)), RangeError);
+  assert.throws(() => addon.outStreamSend(stream, packet, packet.length, 0, Buffer.alloc(packet.length + 9)), RangeError, 'no room for the tag');
   const both = Buffer.alloc(400);
   packet.copy(both);
-  assert.throws(() => addon.outStreamSend(stream, ctx, both.subarray(0, packet.length), packet.length, 0, both.subarray(50)), RangeError, 'overlap');
-  assert.equal(addon.outStreamSend(stream, ctx, Buffer.alloc(11, 0x80), 11, 0, Buffer.alloc(100)), -1, 'shorter than a header');
+  assert.throws(() => addon.outStreamSend(stream, both.subarray(0, packet.length), packet.length, 0, both.subarray(50)), RangeError, 'overlap');
+  assert.equal(addon.outStreamSend(stream, Buffer.alloc(11, 0x80), 11, 0, Buffer.alloc(100)), -1, 'shorter than a header');
   const counters = new Float64Array(5);
   addon.outStreamCounters(stream, counters);
   assert.deepEqual([...counters], [0, 0, 0, 0, -1], 'nothing counted by the refusals');
   assert.throws(() => addon.outStreamCounters(stream, new Float64Array(4)), RangeError);
   assert.throws(() => addon.outStreamRecall(stream, 70000, 0, 20, Buffer.alloc(10)), RangeError);
-  const n = addon.outStreamSend(stream, ctx, packet, packet.length, 10, Buffer.alloc(200));
+  const n = addon.outStreamSend(stream, packet, packet.length, 10, Buffer.alloc(200));
   assert.equal(n, packet.length + 10);
   assert.throws(() => addon.outStreamRecall(stream, 1, 100, 20, Buffer.alloc(10)), RangeError, 'out too small for the kept packet');
   assert.equal(addon.outStreamRecall(stream, 1, 100, 20, Buffer.alloc(200)), n);
+});
+
+test('native outgoing stream: its SRTP context lives as long as the stream, after the context object is collected', { skip }, async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const keys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2));
+  const packet = rtpPacket({ sequenceNumber: 9, payload: Buffer.alloc(200, 3) });
+  const want = new SrtpRtpProtector(keys).protect(Buffer.from(packet), packet.length, 0);
+  // Only the stream holds the context once this returns.
+  const stream = ((): NativeRtpOutStream => NativeRtpOutStream.create(NativeSrtpRtpProtector.create(keys)!.context, packet.readUInt32BE(8), packet[1] & 0x7f, 90000, true)!)();
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  const out = Buffer.alloc(300);
+  const n = stream.sendInto(packet, 1, out);
+  assert.deepEqual(out.subarray(0, n), want);
 });
