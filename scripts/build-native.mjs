@@ -47,7 +47,7 @@ if (probe.error || probe.status !== 0) giveUp(`no C compiler: ${compiler} --vers
 mkdirSync(dirname(output), { recursive: true });
 const temporary = `${output}.${process.pid}.tmp`;
 // -Werror: the sources build without a warning, and a new one is to be fixed, not shipped.
-const args = ['-O2', '-fPIC', '-shared', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-DNAPI_VERSION=8', `-I${include}`, '-o', temporary, ...sources];
+const args = ['-O2', '-fPIC', '-shared', '-pthread', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-DNAPI_VERSION=8', `-I${include}`, '-o', temporary, ...sources];
 const result = spawnSync(compiler, args, { encoding: 'utf8' });
 if (result.error || result.status !== 0) {
   rmSync(temporary, { force: true });

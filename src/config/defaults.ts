@@ -1,5 +1,6 @@
 // Every setting Portunus knows: its built-in default (whose type is the setting's type), what it does, and whether
 // it has an effect yet. --help is printed from this table; a unit test keeps `inert` true to what the code reads.
+import { availableParallelism } from 'node:os';
 import { PLUGIN_CATALOG } from '../plugins/catalog.js';
 import { inertSetting, setting, type Setting, type SettingGroup, type SettingValue } from './setting.js';
 
@@ -30,6 +31,10 @@ export const SETTINGS = {
     ipv6: on(false, 'gather IPv6 candidates too (ignored where the host has no IPv6)'),
     rtp_port_range: on('10000-60000', 'min-max UDP ports of PeerConnections (with single_port = 0) and of TURN links'),
     single_port: on(10000, 'one UDP port per local address that every PeerConnection shares (demultiplexed by ICE credentials); 0 = a port per PeerConnection'),
+    send_threads: on(
+      Math.max(0, Math.min(4, availableParallelism() - 1)),
+      "native sender threads for the shared port's large batches (a fan-out of 64 datagrams or more in one turn); default: the CPUs this process may use minus one, at most 4; 0 = send on the main thread",
+    ),
     dtls_timeout: inert(500, 'DTLS retransmission start (ms) in Janus; the DTLS stack keeps its own timers'),
     no_media_timer: on(1, 'seconds without media before a "media" event with receiving: false'),
     slowlink_threshold: on(0, 'lost packets a second that trigger a "slowlink" event; 0 = never'),

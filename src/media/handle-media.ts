@@ -146,7 +146,9 @@ export class WebRtcMediaFactory implements MediaFactory {
       sent_batched: p.sentBatched,
       sent_singly: p.sentSingly,
     }));
-    return { single_port: { port: shared.port, sockets } };
+    const t = shared.sendThreads;
+    const sendThreads = t ? { threads: t.threads, queued: t.queued, sent: t.sent, dropped_full: t.droppedFull, dropped_error: t.droppedError } : { threads: 0 };
+    return { single_port: { port: shared.port, sockets, send_threads: sendThreads } };
   }
 
   create(events: HandleMediaEvents, log: Logger, options?: HandleMediaOptions): HandleMedia {

@@ -6,6 +6,8 @@ import { parsePortRange } from '../net/port-range.js';
 import { WebRtcMediaFactory, type WebRtcSettings } from './handle-media.js';
 import { installWeriftRejectionGuard } from './werift/rejection-guard.js';
 import { SharedIcePorts } from './shared-ice-ports.js';
+import { UdpSendPool } from '../net/udp-send-pool.js';
+import { errorText } from '../logging/error-text.js';
 
 function list(text: string): string[] {
   return text
@@ -44,7 +46,16 @@ export function createMediaFactory(network: Network, config: Config, log: Logger
   const port = config.core.media.single_port;
   const valid = Number.isInteger(port) && port >= 0 && port <= 65535;
   if (!valid) log.warn(`media.single_port ${String(port)} is not a port number: PeerConnections get a UDP port each`, { component: 'webrtc' });
-  const shared = valid && port > 0 ? new SharedIcePorts(network, port, (level, msg) => log[level](msg, { component: 'webrtc' })) : undefined;
+  const threads = config.core.media.send_threads;
+  let pool: UdpSendPool | undefined;
+  if (valid && port > 0) {
+    try {
+      pool = UdpSendPool.create(threads);
+    } catch (err) {
+      log.warn(`media.send_threads: ${errorText(err)}; sending on the main thread`, { component: 'webrtc' });
+    }
+  }
+  const shared = valid && port > 0 ? new SharedIcePorts(network, port, (level, msg) => log[level](msg, { component: 'webrtc' }), pool) : undefined;
   const settings = webRtcSettings(network, config, log, shared);
   return new WebRtcMediaFactory(settings, shared);
 }

@@ -4,12 +4,15 @@
 // their own on that address, as with `single_port = 0`.
 import { errorText } from '../logging/error-text.js';
 import type { Network } from '../net/network.js';
+import type { UdpSendPool, UdpSendPoolStats } from '../net/udp-send-pool.js';
 import { SharedIcePort, type SharedPortDrop } from './shared-ice-port.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface SharedIcePortsStatus {
   readonly port: number;
+  /** The sender threads' counters, when media.send_threads started any. */
+  readonly sendThreads: UdpSendPoolStats | undefined;
   readonly sockets: ReadonlyArray<{
     readonly address: string;
     readonly port: number;
@@ -38,6 +41,8 @@ export class SharedIcePorts {
     private readonly network: Network,
     readonly port: number,
     private readonly log: (level: 'error' | 'warn' | 'info', msg: string) => void,
+    /** Sender threads for the shared sockets' large batches (media.send_threads), when there are any. */
+    private readonly sendPool?: UdpSendPool,
   ) {}
 
   /** The shared port on local address `bind`, or undefined when it cannot be had (the caller opens its own socket). */
@@ -55,6 +60,7 @@ export class SharedIcePorts {
   status(): SharedIcePortsStatus {
     return {
       port: this.port,
+      sendThreads: this.sendPool?.stats(),
       sockets: [...this.open.values()].map((p) => ({
         address: p.address,
         port: p.port,
@@ -72,6 +78,8 @@ export class SharedIcePorts {
   async close(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.opening.values()]);
+    // The threads stop before the sockets they send on are closed (a closed fd number may be reused).
+    this.sendPool?.close();
     await Promise.all([...this.open.values()].map((p) => p.close()));
     this.open.clear();
   }
@@ -79,14 +87,24 @@ export class SharedIcePorts {
   private async openOn(bind: string): Promise<SharedIcePort | undefined> {
     try {
       // Every PeerConnection's traffic crosses this one socket: large kernel buffers (capped by net.core.*mem_max).
-      const socket = await this.network.openUdp({ what: `shared ICE port on ${bind}`, bind, port: this.port, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+      const socket = await this.network.openUdp({
+        what: `shared ICE port on ${bind}`,
+        bind,
+        port: this.port,
+        recvBufferSize: SOCKET_BUFFER_BYTES,
+        sendBufferSize: SOCKET_BUFFER_BYTES,
+        sendPool: this.sendPool,
+      });
       if (this.stopped) {
         await socket.close();
         return undefined;
       }
       const port = new SharedIcePort(socket, (msg) => this.log('warn', msg));
       this.open.set(bind, port);
-      this.log('info', `ICE on one UDP port: ${socket.address}:${socket.port} (media.single_port)`);
+      this.log(
+        'info',
+        `ICE on one UDP port: ${socket.address}:${socket.port} (media.single_port)${this.sendPool ? `; large batches sent by ${this.sendPool.threads} native thread(s) (media.send_threads)` : ''}`,
+      );
       // Linux grants at most net.core.rmem_max/wmem_max and reports twice what it granted.
       const got = socket.bufferSizes;
       if (got && (got.recv < SOCKET_BUFFER_BYTES || got.send < SOCKET_BUFFER_BYTES))

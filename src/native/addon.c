@@ -20,7 +20,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_function(env, exports, "outStreamCreate", out_stream_create) || !set_function(env, exports, "outStreamSend", out_stream_send) ||
       !set_function(env, exports, "outStreamSkip", out_stream_skip) || !set_function(env, exports, "outStreamRestart", out_stream_restart) ||
       !set_function(env, exports, "outStreamRecall", out_stream_recall) || !set_function(env, exports, "outStreamPrune", out_stream_prune) ||
-      !set_function(env, exports, "outStreamCounters", out_stream_counters))
+      !set_function(env, exports, "outStreamCounters", out_stream_counters) || !set_function(env, exports, "sendPoolCreate", send_pool_create) ||
+      !set_function(env, exports, "sendPoolQueue", send_pool_queue) || !set_function(env, exports, "sendPoolStats", send_pool_stats) ||
+      !set_function(env, exports, "sendPoolClose", send_pool_close))
     return NULL;
   return exports;
 }

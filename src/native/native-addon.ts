@@ -18,6 +18,12 @@ export interface OutStreamHandle {
   readonly [outStreamBrand]: true;
 }
 
+/** What sendPoolCreate returns: an opaque handle to a pool of sender threads. */
+declare const sendPoolBrand: unique symbol;
+export interface SendPoolHandle {
+  readonly [sendPoolBrand]: true;
+}
+
 export interface NativeAddon {
   /** Bytes per slot of an address table (a sockaddr_in6, which also holds a sockaddr_in). */
   readonly addressSlotBytes: number;
@@ -57,10 +63,21 @@ export interface NativeAddon {
   outStreamPrune(stream: OutStreamHandle, now: number): void;
   /** Writes packets, octets, retransmitted, lastTs, lastSentAt into into[0..4]. */
   outStreamCounters(stream: OutStreamHandle, into: Float64Array): void;
+  /** A pool of `threads` (1-16) sender threads (src/native/send-pool.c). */
+  sendPoolCreate(threads: number): SendPoolHandle;
+  /**
+   * As sendBatch, but copies the datagrams and returns at once: the pool's threads send them (one destination
+   * always by the same thread). Returns how many were queued; the rest were dropped (a thread's queue was full).
+   */
+  sendPoolQueue(pool: SendPoolHandle, fd: number, packets: Uint8Array, offsets: Int32Array, lengths: Int32Array, addresses: Uint8Array, addressSlots: Int32Array, count: number): number;
+  /** Writes threads, queued, dropped (queue full), dropped (send errors), then each thread's sent count, into `into`. */
+  sendPoolStats(pool: SendPoolHandle, into: Float64Array): void;
+  /** Stops and joins the threads (what waits is dropped); idempotent. Queueing afterwards throws. */
+  sendPoolClose(pool: SendPoolHandle): void;
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',

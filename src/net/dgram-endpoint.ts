@@ -3,6 +3,7 @@ import type dgram from 'node:dgram';
 import type { Family } from './address.js';
 import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
 import { UdpSendBatch } from './udp-send-batch.js';
+import type { UdpSendPool } from './udp-send-pool.js';
 
 type Logger = (message: string) => void;
 
@@ -34,6 +35,8 @@ export class DgramEndpoint implements UdpEndpoint {
     readonly requested: string | undefined,
     private readonly what: string,
     private readonly warn: Logger,
+    /** Sender threads for this socket's large sendSoon batches. */
+    private readonly sendPool?: UdpSendPool,
   ) {
     // A socket error after binding (ICMP unreachable and the like) must never crash the server.
     socket.on('error', (err) => {
@@ -84,7 +87,7 @@ export class DgramEndpoint implements UdpEndpoint {
   sendSoon(packet: Buffer, length: number, port: number, address: string): void {
     if (this.isClosed) return;
     try {
-      (this.batch ??= new UdpSendBatch(this.socket)).queue(packet, length, port, address);
+      (this.batch ??= new UdpSendBatch(this.socket, { pool: this.sendPool })).queue(packet, length, port, address);
     } catch (err) {
       this.failed(err);
       return;

@@ -220,7 +220,7 @@ export class HostNetwork implements Network {
         settled = true;
         socket.off('error', fail);
         const a = socket.address();
-        resolve(new DgramEndpoint(socket, target.family, target.address, a.port, target.dualStack, target.requested, options.what, this.warn));
+        resolve(new DgramEndpoint(socket, target.family, target.address, a.port, target.dualStack, target.requested, options.what, this.warn, options.sendPool));
       });
       try {
         socket.bind({ address: target.address, port, exclusive: !multicast && options.reuseAddr !== true });

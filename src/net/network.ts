@@ -6,6 +6,7 @@ import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
 import type { PortRange } from './port-range.js';
 import type { UdpEndpoint } from './udp-endpoint.js';
+import type { UdpSendPool } from './udp-send-pool.js';
 
 export type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from './udp-endpoint.js';
 export type { NameResolver } from './name-cache.js';
@@ -28,6 +29,8 @@ export interface UdpOpenOptions {
   readonly reuseAddr?: boolean;
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
+  /** Sender threads for this socket's large batches of sendSoon datagrams. */
+  readonly sendPool?: UdpSendPool;
 }
 
 export interface TcpListenOptions {

@@ -15,12 +15,15 @@
 import type dgram from 'node:dgram';
 import { nativeAddon, type NativeAddon } from '../native/native-addon.js';
 import { udpSocketFd } from './socket-fd.js';
+import type { UdpSendPool } from './udp-send-pool.js';
 
 export interface UdpSendBatchOptions {
   /** Datagrams one batch holds before queue() flushes by itself (default 512). */
   readonly maxDatagrams?: number;
   /** Arena bytes (default 1500 per datagram). */
   readonly arenaBytes?: number;
+  /** Sender threads for flushes of at least pool.threshold datagrams (copied; sent by the pool). */
+  readonly pool?: UdpSendPool;
 }
 
 export class UdpSendBatch {
@@ -38,7 +41,8 @@ export class UdpSendBatch {
   /** The fd whose family `ipv6` describes (an fd is only reused after a close). */
   private familyFd = -1;
   private ipv6 = false;
-  /** Datagrams sent natively and through dgram, since construction. */
+  private readonly pool: UdpSendPool | undefined;
+  /** Datagrams sent natively (by this thread or handed to the pool) and through dgram, since construction. */
   sentNative = 0;
   sentDgram = 0;
 
@@ -49,6 +53,7 @@ export class UdpSendBatch {
     this.maxDatagrams = options.maxDatagrams ?? 512;
     if (!Number.isInteger(this.maxDatagrams) || this.maxDatagrams < 1) throw new RangeError('maxDatagrams must be a positive integer');
     this.addon = nativeAddon();
+    this.pool = options.pool;
     this.arena = Buffer.alloc(options.arenaBytes ?? this.maxDatagrams * 1500);
     this.offsets = new Int32Array(this.maxDatagrams);
     this.lengths = new Int32Array(this.maxDatagrams);
@@ -107,7 +112,11 @@ export class UdpSendBatch {
         else if (this.addon.encodeAddress(this.addresses, i, this.hosts[i], this.ports[i], this.ipv6)) this.slots[i] = i;
         else break;
       }
-      sent = this.addon.sendBatch(fd, this.arena, this.offsets, this.lengths, this.addresses, this.slots, eligible);
+      // A large batch goes to the sender threads (those a full queue drops are counted there, not resent here).
+      if (this.pool && eligible >= this.pool.threshold) {
+        this.pool.queue(fd, this.arena, this.offsets, this.lengths, this.addresses, this.slots, eligible);
+        sent = eligible;
+      } else sent = this.addon.sendBatch(fd, this.arena, this.offsets, this.lengths, this.addresses, this.slots, eligible);
     }
     for (let i = sent; i < n; i++) {
       const start = this.offsets[i];

@@ -123,3 +123,29 @@ test('the server opens the shared port at start and reports it in Admin get_stat
     server.logs.join('\n'),
   );
 });
+
+test(
+  'media.send_threads: the shared port gets sender threads, shown in get_status; 0 keeps sends on the main thread',
+  { timeout: 30_000, skip: nativeAddon() ? false : 'no native addon' },
+  async () => {
+    for (const threads of [2, 0]) {
+      const server = await startInProcess([
+        ['media.single_port', String(await freeUdpPort())],
+        ['media.send_threads', String(threads)],
+      ]);
+      try {
+        const status = server.server.gateway.media?.status?.();
+        const sendThreads = (status?.single_port as { send_threads: { threads: number; queued?: number } }).send_threads;
+        assert.equal(sendThreads.threads, threads);
+        if (threads > 0) assert.equal(sendThreads.queued, 0);
+        assert.equal(
+          server.logs.some((l) => l.includes(`sent by ${threads} native thread(s)`)),
+          threads > 0,
+          server.logs.join('\n'),
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  },
+);

@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { nativeAddon, nativeAddonStatus, type SrtpContext } from '../../../src/native/native-addon.js';
+import { nativeAddon, nativeAddonStatus, type SendPoolHandle, type SrtpContext } from '../../../src/native/native-addon.js';
 import { udpSocketFd } from '../../../src/net/socket-fd.js';
 
 const skip = nativeAddon() ? false : `native addon absent: ${nativeAddonStatus()}`;
@@ -188,4 +188,43 @@ test('fuzz the outgoing stream entry points: garbage is a TypeError/RangeError o
   ] as [Fn, fc.Arbitrary<unknown[]>][])
     bounded(arbs, (args) => call(fn, args, (r) => r === undefined));
   for (const n of [0, 1, 2, 3, 4]) call(send, [streams[0], Buffer.alloc(64, 0x80), 40, 0, Buffer.alloc(100)].slice(0, n), () => false);
+});
+
+test('fuzz the send pool entry points: garbage is a TypeError/RangeError or a count in range, never a crash', { skip }, async () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const socket = dgram.createSocket('udp4');
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  const fd = udpSocketFd(socket);
+  assert.ok(fd !== undefined);
+  const pools = [addon.sendPoolCreate(1), addon.sendPoolCreate(2)];
+  const pool = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pools) }, { weight: 1, arbitrary: junk });
+  const addresses = Buffer.alloc(4 * addon.addressSlotBytes);
+  // Slot 0 and 1: this machine's discard-free loopback (the socket itself); 2 and 3 stay empty.
+  addon.encodeAddress(addresses, 0, '127.0.0.1', socket.address().port, false);
+  addon.encodeAddress(addresses, 1, '127.0.0.1', socket.address().port, false);
+  const table = fc.oneof(fc.constant(addresses), bytes);
+  const create = addon.sendPoolCreate.bind(addon) as Fn;
+  // A pool made is closed at once: its threads are joined, not left for the garbage collector.
+  bounded(maybe(number), (n) => call(create, [n], (r) => typeof r === 'object' && r !== null && (addon.sendPoolClose(r as SendPoolHandle), true)));
+  const queue = addon.sendPoolQueue.bind(addon) as Fn;
+  bounded(fc.tuple(pool, maybe(fc.oneof(fc.constant(fd), number)), maybe(bytes), maybe(int32s), maybe(int32s), maybe(table), maybe(int32s), maybe(number)), (args) => {
+    const count = args[7];
+    return call(queue, args, (r) => typeof r === 'number' && r >= 0 && typeof count === 'number' && r <= count);
+  });
+  const stats = addon.sendPoolStats.bind(addon) as Fn;
+  bounded(
+    fc.tuple(
+      pool,
+      fc.oneof(
+        fc.integer({ min: 0, max: 8 }).map((n) => new Float64Array(n)),
+        junk,
+      ),
+    ),
+    (args) => call(stats, args, (r) => r === undefined),
+  );
+  for (const p of pools) addon.sendPoolClose(p);
+  bounded(fc.tuple(pool), (args) => call(addon.sendPoolClose.bind(addon) as Fn, args, (r) => r === undefined));
+  socket.close();
 });
