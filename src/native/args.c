@@ -87,6 +87,31 @@ bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data
   return true;
 }
 
+bool arg_float64s(napi_env env, napi_value value, const char *name, size_t min, double **data) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t count;
+  void *p = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, value, &type, &count, &p, NULL, NULL) != napi_ok || type != napi_float64_array)
+    return throw_type(env, name, "a Float64Array");
+  if (!p || count < min) {
+    throw_range(env, "%s must hold %zu numbers", name, min);
+    return false;
+  }
+  *data = p;
+  return true;
+}
+
+void *arg_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *what) {
+  bool tagged = false;
+  void *data = NULL;
+  if (napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  return data;
+}
+
 napi_value make_int(napi_env env, int64_t value) {
   napi_value result = NULL;
   napi_create_int64(env, value, &result);

@@ -65,15 +65,7 @@ static void stream_finalize(napi_env env, void *data, void *hint) {
   free(s);
 }
 
-static out_stream *stream_arg(napi_env env, napi_value value) {
-  bool tagged = false;
-  void *data = NULL;
-  if (napi_check_object_type_tag(env, value, &OUT_STREAM_TAG, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
-    napi_throw_type_error(env, NULL, "stream must be a stream made by outStreamCreate");
-    return NULL;
-  }
-  return data;
-}
+static out_stream *stream_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &OUT_STREAM_TAG, "stream must be a stream made by outStreamCreate"); }
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
@@ -303,23 +295,10 @@ napi_value out_stream_prune(napi_env env, napi_callback_info info) {
 /* outStreamCounters(stream, into: Float64Array of 5) <- packets, octets, retransmitted, lastTs, lastSentAt. */
 napi_value out_stream_counters(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  bool is_typed = false;
-  napi_typedarray_type type;
-  size_t count;
-  void *data = NULL;
+  double *into;
   if (!get_args(env, info, 2, argv)) return NULL;
   out_stream *s = stream_arg(env, argv[0]);
-  if (!s) return NULL;
-  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, argv[1], &type, &count, &data, NULL, NULL) != napi_ok ||
-      type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "into must be a Float64Array");
-    return NULL;
-  }
-  if (count < 5 || !data) {
-    throw_range(env, "into must hold 5 numbers");
-    return NULL;
-  }
-  double *into = data;
+  if (!s || !arg_float64s(env, argv[1], "into", 5, &into)) return NULL;
   into[0] = s->packets;
   into[1] = s->octets;
   into[2] = s->retransmitted;

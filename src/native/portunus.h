@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
 #define PORTUNUS_ABI_VERSION 5
@@ -18,6 +19,10 @@ bool arg_finite(napi_env env, napi_value value, const char *name, double *out);
 bool arg_bool(napi_env env, napi_value value, const char *name, bool *out);
 bool arg_bytes(napi_env env, napi_value value, const char *name, uint8_t **data, size_t *length);
 bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data, size_t *count);
+/* A Float64Array of at least `min` numbers (out-of-range is a RangeError). */
+bool arg_float64s(napi_env env, napi_value value, const char *name, size_t min, double **data);
+/* The data of an external made by this addon with `tag`; NULL with a TypeError naming `what` otherwise. */
+void *arg_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *what);
 bool get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv);
 void throw_range(napi_env env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 napi_value make_int(napi_env env, int64_t value);
@@ -25,6 +30,17 @@ napi_value make_int(napi_env env, int64_t value);
 /* udp-batch.c */
 #define ADDRESS_SLOT_BYTES 28 /* sizeof(struct sockaddr_in6): one slot holds either family */
 #define MAX_DATAGRAMS_PER_CALL 1024 /* UIO_MAXIOV: the kernel's cap on sendmmsg's vlen */
+/* A batch as sendBatch and sendPoolQueue take it: argv[0..6] are fd, packets, offsets, lengths, addresses,
+ * addressSlots, count. batch_args checks them all (every datagram inside its buffers, every slot an address) or
+ * returns false with an exception pending. */
+typedef struct {
+  int64_t fd, count;
+  uint8_t *packets, *addresses;
+  size_t packets_len, addresses_len;
+  int32_t *offsets, *lengths, *slots;
+} datagram_batch;
+bool batch_args(napi_env env, const napi_value *argv, datagram_batch *b);
+socklen_t address_slot_length(const uint8_t *slot);
 napi_value send_batch(napi_env env, napi_callback_info info);
 napi_value encode_address(napi_env env, napi_callback_info info);
 

@@ -53,12 +53,6 @@ typedef struct {
 
 static const napi_type_tag SEND_POOL_TAG = {0x706f7274756e7573ULL, 0x73656e64706f6fULL};
 
-static socklen_t slot_socklen(const uint8_t *slot) {
-  sa_family_t family;
-  memcpy(&family, slot, sizeof family);
-  return family == AF_INET ? sizeof(struct sockaddr_in) : family == AF_INET6 ? sizeof(struct sockaddr_in6) : 0;
-}
-
 /* Sends a block, retrying briefly when the socket buffer is full; what cannot be sent is counted. */
 static void send_block_now(sender *s, send_block *b) {
   struct mmsghdr msgs[MAX_DATAGRAMS_PER_CALL];
@@ -73,7 +67,7 @@ static void send_block_now(sender *s, send_block *b) {
       iov[i].iov_len = b->lengths[k];
       memset(&msgs[i], 0, sizeof msgs[i]);
       msgs[i].msg_hdr.msg_name = b->addresses + (size_t)k * ADDRESS_SLOT_BYTES;
-      msgs[i].msg_hdr.msg_namelen = slot_socklen(msgs[i].msg_hdr.msg_name);
+      msgs[i].msg_hdr.msg_namelen = address_slot_length(msgs[i].msg_hdr.msg_name);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
@@ -146,15 +140,7 @@ static void pool_finalize(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-static send_pool *pool_arg(napi_env env, napi_value value) {
-  bool tagged = false;
-  void *data = NULL;
-  if (napi_check_object_type_tag(env, value, &SEND_POOL_TAG, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
-    napi_throw_type_error(env, NULL, "pool must be a pool made by sendPoolCreate");
-    return NULL;
-  }
-  return data;
-}
+static send_pool *pool_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &SEND_POOL_TAG, "pool must be a pool made by sendPoolCreate"); }
 
 /* sendPoolCreate(threads) -> an external; its threads are joined by sendPoolClose or when it is collected. */
 napi_value send_pool_create(napi_env env, napi_callback_info info) {
@@ -203,38 +189,22 @@ static unsigned sender_of(const uint8_t *slot, int threads) {
  * copied; the datagrams are copied, so the caller may reuse its buffers at once. */
 napi_value send_pool_queue(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  int64_t fd, count;
-  uint8_t *packets, *addresses;
-  size_t packets_len, addresses_len, n_offsets, n_lengths, n_slots;
-  int32_t *offsets, *lengths, *slots;
+  datagram_batch batch;
   if (!get_args(env, info, 8, argv)) return NULL;
   send_pool *p = pool_arg(env, argv[0]);
-  if (!p) return NULL;
-  if (!arg_int(env, argv[1], "fd", 0, INT32_MAX, &fd) || !arg_bytes(env, argv[2], "packets", &packets, &packets_len) || !arg_int32s(env, argv[3], "offsets", &offsets, &n_offsets) ||
-      !arg_int32s(env, argv[4], "lengths", &lengths, &n_lengths) || !arg_bytes(env, argv[5], "addresses", &addresses, &addresses_len) ||
-      !arg_int32s(env, argv[6], "addressSlots", &slots, &n_slots))
-    return NULL;
-  size_t max_count = n_offsets < n_lengths ? n_offsets : n_lengths;
-  if (n_slots < max_count) max_count = n_slots;
-  if (!arg_int(env, argv[7], "count", 0, (int64_t)max_count, &count)) return NULL;
+  if (!p || !batch_args(env, argv + 1, &batch)) return NULL;
   if (p->closed) {
     napi_throw_error(env, NULL, "the send pool is closed");
     return NULL;
   }
+  int64_t fd = batch.fd, count = batch.count;
+  const uint8_t *packets = batch.packets, *addresses = batch.addresses;
+  const int32_t *offsets = batch.offsets, *lengths = batch.lengths, *slots = batch.slots;
   size_t bytes[MAX_THREADS] = {0};
   uint32_t per[MAX_THREADS] = {0};
   for (int64_t i = 0; i < count; i++) {
-    int64_t off = offsets[i], len = lengths[i], slot = slots[i];
-    if (off < 0 || len < 0 || (uint64_t)(off + len) > packets_len) {
-      throw_range(env, "datagram %lld: offset %lld + length %lld is outside packets (%zu bytes)", (long long)i, (long long)off, (long long)len, packets_len);
-      return NULL;
-    }
-    if (slot < 0 || (uint64_t)(slot + 1) * ADDRESS_SLOT_BYTES > addresses_len || slot_socklen(addresses + slot * ADDRESS_SLOT_BYTES) == 0) {
-      throw_range(env, "datagram %lld: address slot %lld is outside addresses or holds no address", (long long)i, (long long)slot);
-      return NULL;
-    }
-    unsigned t = sender_of(addresses + slot * ADDRESS_SLOT_BYTES, p->threads);
-    bytes[t] += (size_t)len;
+    unsigned t = sender_of(addresses + (size_t)slots[i] * ADDRESS_SLOT_BYTES, p->threads);
+    bytes[t] += (size_t)lengths[i];
     per[t]++;
   }
   send_block *blocks[MAX_THREADS] = {0};
@@ -288,23 +258,10 @@ napi_value send_pool_queue(napi_env env, napi_callback_info info) {
  * errors), then each thread's sent count. */
 napi_value send_pool_stats(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  bool is_typed = false;
-  napi_typedarray_type type;
-  size_t count;
-  void *data = NULL;
+  double *into;
   if (!get_args(env, info, 2, argv)) return NULL;
   send_pool *p = pool_arg(env, argv[0]);
-  if (!p) return NULL;
-  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, argv[1], &type, &count, &data, NULL, NULL) != napi_ok ||
-      type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "into must be a Float64Array");
-    return NULL;
-  }
-  if (!data || count < (size_t)(4 + p->threads)) {
-    throw_range(env, "into must hold %d numbers", 4 + p->threads);
-    return NULL;
-  }
-  double *into = data;
+  if (!p || !arg_float64s(env, argv[1], "into", (size_t)(4 + p->threads), &into)) return NULL;
   uint64_t errors = 0;
   for (int t = 0; t < p->threads; t++) {
     into[4 + t] = (double)atomic_load_explicit(&p->senders[t].sent, memory_order_relaxed);

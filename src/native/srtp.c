@@ -183,15 +183,7 @@ static int protect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t heade
 }
 
 /* Context argument check shared by the entry points (and out-stream.c). */
-srtp_context *srtp_context_arg(napi_env env, napi_value value) {
-  bool tagged = false;
-  void *data = NULL;
-  if (napi_check_object_type_tag(env, value, &SRTP_CONTEXT_TAG, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
-    napi_throw_type_error(env, NULL, "ctx must be a context made by srtpCreate");
-    return NULL;
-  }
-  return data;
-}
+srtp_context *srtp_context_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &SRTP_CONTEXT_TAG, "ctx must be a context made by srtpCreate"); }
 
 int srtp_tag_length(const srtp_context *c) { return c->tag_length; }
 

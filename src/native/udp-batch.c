@@ -15,7 +15,7 @@
 #include "portunus.h"
 
 /* The socklen of an encoded slot, or 0 when the slot holds neither family. */
-static socklen_t slot_length(const uint8_t *slot) {
+socklen_t address_slot_length(const uint8_t *slot) {
   sa_family_t family;
   memcpy(&family, slot, sizeof family);
   if (family == AF_INET) return sizeof(struct sockaddr_in);
@@ -23,40 +23,42 @@ static socklen_t slot_length(const uint8_t *slot) {
   return 0;
 }
 
+bool batch_args(napi_env env, const napi_value *argv, datagram_batch *b) {
+  size_t n_offsets, n_lengths, n_slots;
+  if (!arg_int(env, argv[0], "fd", 0, INT32_MAX, &b->fd) || !arg_bytes(env, argv[1], "packets", &b->packets, &b->packets_len) ||
+      !arg_int32s(env, argv[2], "offsets", &b->offsets, &n_offsets) || !arg_int32s(env, argv[3], "lengths", &b->lengths, &n_lengths) ||
+      !arg_bytes(env, argv[4], "addresses", &b->addresses, &b->addresses_len) || !arg_int32s(env, argv[5], "addressSlots", &b->slots, &n_slots))
+    return false;
+  size_t max_count = n_offsets < n_lengths ? n_offsets : n_lengths;
+  if (n_slots < max_count) max_count = n_slots;
+  if (!arg_int(env, argv[6], "count", 0, (int64_t)max_count, &b->count)) return false;
+  for (int64_t i = 0; i < b->count; i++) {
+    int64_t off = b->offsets[i], len = b->lengths[i], slot = b->slots[i];
+    if (off < 0 || len < 0 || (uint64_t)(off + len) > b->packets_len) {
+      throw_range(env, "datagram %lld: offset %lld + length %lld is outside packets (%zu bytes)", (long long)i, (long long)off, (long long)len, b->packets_len);
+      return false;
+    }
+    if (slot < 0 || (uint64_t)(slot + 1) * ADDRESS_SLOT_BYTES > b->addresses_len) {
+      throw_range(env, "datagram %lld: address slot %lld is outside addresses (%zu bytes)", (long long)i, (long long)slot, b->addresses_len);
+      return false;
+    }
+    if (address_slot_length(b->addresses + slot * ADDRESS_SLOT_BYTES) == 0) {
+      throw_range(env, "datagram %lld: address slot %lld holds no IPv4 or IPv6 address", (long long)i, (long long)slot);
+      return false;
+    }
+  }
+  return true;
+}
+
 /* sendBatch(fd, packets, offsets, lengths, addresses, addressSlots, count) -> datagrams the kernel took.
  * Everything is validated before the first byte is sent, so an error never leaves a batch half-sent. */
 napi_value send_batch(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  int64_t fd, count;
-  uint8_t *packets, *addresses;
-  size_t packets_len, addresses_len, n_offsets, n_lengths, n_slots;
-  int32_t *offsets, *lengths, *slots;
-  if (!get_args(env, info, 7, argv)) return NULL;
-  if (!arg_int(env, argv[0], "fd", 0, INT32_MAX, &fd)) return NULL;
-  if (!arg_bytes(env, argv[1], "packets", &packets, &packets_len)) return NULL;
-  if (!arg_int32s(env, argv[2], "offsets", &offsets, &n_offsets)) return NULL;
-  if (!arg_int32s(env, argv[3], "lengths", &lengths, &n_lengths)) return NULL;
-  if (!arg_bytes(env, argv[4], "addresses", &addresses, &addresses_len)) return NULL;
-  if (!arg_int32s(env, argv[5], "addressSlots", &slots, &n_slots)) return NULL;
-  size_t max_count = n_offsets < n_lengths ? n_offsets : n_lengths;
-  if (n_slots < max_count) max_count = n_slots;
-  if (!arg_int(env, argv[6], "count", 0, (int64_t)max_count, &count)) return NULL;
-
-  for (int64_t i = 0; i < count; i++) {
-    int64_t off = offsets[i], len = lengths[i], slot = slots[i];
-    if (off < 0 || len < 0 || (uint64_t)(off + len) > packets_len) {
-      throw_range(env, "datagram %lld: offset %lld + length %lld is outside packets (%zu bytes)", (long long)i, (long long)off, (long long)len, packets_len);
-      return NULL;
-    }
-    if (slot < 0 || (uint64_t)(slot + 1) * ADDRESS_SLOT_BYTES > addresses_len) {
-      throw_range(env, "datagram %lld: address slot %lld is outside addresses (%zu bytes)", (long long)i, (long long)slot, addresses_len);
-      return NULL;
-    }
-    if (slot_length(addresses + slot * ADDRESS_SLOT_BYTES) == 0) {
-      throw_range(env, "datagram %lld: address slot %lld holds no IPv4 or IPv6 address", (long long)i, (long long)slot);
-      return NULL;
-    }
-  }
+  datagram_batch b;
+  if (!get_args(env, info, 7, argv) || !batch_args(env, argv, &b)) return NULL;
+  int64_t fd = b.fd, count = b.count;
+  uint8_t *packets = b.packets, *addresses = b.addresses;
+  int32_t *offsets = b.offsets, *lengths = b.lengths, *slots = b.slots;
 
   struct mmsghdr msgs[MAX_DATAGRAMS_PER_CALL];
   struct iovec iovs[MAX_DATAGRAMS_PER_CALL];
@@ -70,7 +72,7 @@ napi_value send_batch(napi_env env, napi_callback_info info) {
       iovs[k].iov_len = (size_t)lengths[i];
       memset(&msgs[k], 0, sizeof msgs[k]);
       msgs[k].msg_hdr.msg_name = slot;
-      msgs[k].msg_hdr.msg_namelen = slot_length(slot);
+      msgs[k].msg_hdr.msg_namelen = address_slot_length(slot);
       msgs[k].msg_hdr.msg_iov = &iovs[k];
       msgs[k].msg_hdr.msg_iovlen = 1;
     }
