@@ -15,6 +15,7 @@ import {
   type Network,
   type NetworkHost,
   type TcpConnection,
+  type TcpListener,
   type TcpListenOptions,
   type TcpServer,
   type TlsConnectOptions,
@@ -104,6 +105,10 @@ export class FakeNetwork implements Network {
   }
 
   listenTcp(_server: TcpServer, options: TcpListenOptions): Promise<ListeningAddress> {
+    return Promise.reject(new Error(`${options.what}: the fake network does not listen on TCP`));
+  }
+
+  openTcpListener(options: TcpListenOptions): Promise<TcpListener> {
     return Promise.reject(new Error(`${options.what}: the fake network does not listen on TCP`));
   }
 

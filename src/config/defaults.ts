@@ -45,7 +45,7 @@ export const SETTINGS = {
   },
   nat: {
     ice_lite: on(true, 'answer as ICE-lite (controlled, no checks of our own); false runs a full ICE agent'),
-    ice_tcp: inert(false, 'ICE-TCP candidates in Janus; reported in info, Portunus gathers UDP only'),
+    ice_tcp: on(false, "also offer ICE over TCP (RFC 6544 passive candidates, RFC 4571 framing) on the TCP port of media.single_port's number, for clients whose UDP is blocked; needs single_port"),
     full_trickle: inert(false, 'trickle our own candidates in Janus; reported in info, Portunus always trickles them'),
     stun_server: on('', 'STUN server asked for a server-reflexive candidate of each ICE socket; empty = host candidates only'),
     stun_port: on(3478, 'port of stun_server'),

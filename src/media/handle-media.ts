@@ -7,7 +7,7 @@ import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
 import { parseSdp, SdpError } from './sdp.js';
 import { WebRtcPeer } from './werift/peer.js';
 import { selectLocalEndpoints } from './local-addresses.js';
-import type { SharedIcePorts } from './shared-ice-ports.js';
+import type { SharedIcePorts, SharedTcpStatus } from './shared-ice-ports.js';
 
 export type WebRtcSettings = Omit<WebRtcPeerOptions, 'log'>;
 
@@ -145,6 +145,7 @@ export class WebRtcMediaFactory implements MediaFactory {
       ...(p.recvBuffer !== undefined && p.sendBuffer !== undefined ? { recv_buffer: p.recvBuffer, send_buffer: p.sendBuffer } : {}),
       sent_batched: p.sentBatched,
       sent_singly: p.sentSingly,
+      ...(p.tcp ? { tcp: tcpStatusJson(p.tcp) } : {}),
     }));
     const t = shared.sendThreads;
     const sendThreads = t ? { threads: t.threads, queued: t.queued, sent: t.sent, dropped_full: t.droppedFull, dropped_error: t.droppedError } : { threads: 0 };
@@ -166,4 +167,9 @@ export class WebRtcMediaFactory implements MediaFactory {
       return err instanceof SdpError ? err.message : String(err);
     }
   }
+}
+
+/** The ICE-TCP port beside a shared UDP one, for Admin get_status. */
+function tcpStatusJson(t: SharedTcpStatus): JsonObject {
+  return { port: t.port, endpoints: t.endpoints, accepted: t.accepted, proven: t.proven, open: t.open, pending: t.pending, routed: t.routed, refused: { ...t.refused }, dropped: t.dropped };
 }

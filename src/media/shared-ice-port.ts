@@ -5,8 +5,10 @@
 // check from a new address (a NAT rebinding, a network change, an ICE restart) adds that address. Nothing from an
 // address no PeerConnection proved reaches any of them; answers to our own checks (full ICE) come back from
 // addresses we sent to, and only STUN is taken from those.
-import { ATTR_USERNAME, attributeValue, integrityValid, looksLikeStun, readStunMessage } from './stun-message.js';
+import { looksLikeStun, readStunMessage } from './stun-message.js';
+import { requestedUfrag, UfragDirectory } from './ufrag-directory.js';
 import { SharedPortEndpoint } from './shared-port-endpoint.js';
+import type { SharedTcpPort } from './shared-tcp-port.js';
 import type { UdpEndpoint, UdpSource } from '../net/udp-endpoint.js';
 
 /** Remote addresses one PeerConnection may hold (a client has a few candidates; each restart may add one). */
@@ -26,12 +28,14 @@ type Owner = SharedPortEndpoint;
 
 export class SharedIcePort {
   readonly counters = new SharedPortCounters();
+  /** ICE-TCP on the same address and port number (nat.ice_tcp), when its listener opened. */
+  tcp: SharedTcpPort | undefined;
   /** Proven remote addresses: address, then port, then the endpoint that owns them (two lookups, no key string). */
   private readonly proven = new Map<string, Map<number, Owner>>();
   /** Addresses our full-ICE agents sent checks to, for their answers. */
   private readonly probed = new Map<string, Map<number, Owner>>();
-  /** Endpoints by the ufrags they claimed (several endpoints may share a 4-character ufrag: the integrity decides). */
-  private readonly byUfrag = new Map<string, Owner[]>();
+  /** Endpoints by the ufrags they claimed. */
+  private readonly directory = new UfragDirectory<Owner>();
   private readonly loggedDrops = new Set<SharedPortDrop>();
   private members = 0;
 
@@ -62,9 +66,7 @@ export class SharedIcePort {
 
   /** Called by the endpoint: checks of `ufrag` may be for it. */
   claim(owner: Owner, ufrag: string): void {
-    const list = this.byUfrag.get(ufrag);
-    if (!list) this.byUfrag.set(ufrag, [owner]);
-    else if (!list.includes(owner)) list.push(owner);
+    this.directory.claim(owner, ufrag);
   }
 
   /** Called by the endpoint when it sends a datagram to an address: answers to its checks may come from there. */
@@ -80,13 +82,7 @@ export class SharedIcePort {
   /** Called by the endpoint when it closes: its ufrags and addresses are let go. */
   leave(owner: Owner): void {
     this.members--;
-    for (const ufrag of owner.ufrags) {
-      const list = this.byUfrag.get(ufrag);
-      if (!list) continue;
-      const rest = list.filter((o) => o !== owner);
-      if (rest.length === 0) this.byUfrag.delete(ufrag);
-      else this.byUfrag.set(ufrag, rest);
-    }
+    this.directory.release(owner);
     for (const [address, port] of owner.addresses) deleteIn(this.proven, address, port, owner);
     for (const [address, port] of owner.probed) deleteIn(this.probed, address, port, owner);
     owner.addresses.length = 0;
@@ -128,30 +124,21 @@ export class SharedIcePort {
       target.deliver(data, from);
       return;
     }
-    const username = attributeValue(data, msg, ATTR_USERNAME);
-    const text = username ? username.toString('utf8') : '';
-    const colon = text.indexOf(':');
-    const ufrag = colon > 0 ? text.slice(0, colon) : '';
-    if (owner && owner.ownsUfrag(ufrag)) {
+    const ufrag = requestedUfrag(data, msg);
+    if (owner && owner.credentials.has(ufrag)) {
       // The agent checks the integrity itself (and answers a wrong one with 401).
       this.counters.routed++;
       owner.deliver(data, from);
       return;
     }
-    const candidates = ufrag === '' ? undefined : this.byUfrag.get(ufrag);
-    if (!candidates) {
-      this.drop('unknown_ufrag', `Binding request for '${ufrag}' from ${from.address}:${from.port}`);
+    const proved = this.directory.authenticate(data, msg, ufrag);
+    if (typeof proved === 'string') {
+      this.drop(proved, `Binding request for '${ufrag}' from ${from.address}:${from.port}`);
       return;
     }
-    for (const candidate of candidates) {
-      const password = candidate.passwordOf(ufrag);
-      if (password === undefined || !integrityValid(data, msg, password)) continue;
-      this.prove(candidate, from, owner);
-      this.counters.routed++;
-      candidate.deliver(data, from);
-      return;
-    }
-    this.drop('bad_integrity', `Binding request for '${ufrag}' from ${from.address}:${from.port}`);
+    this.prove(proved, from, owner);
+    this.counters.routed++;
+    proved.deliver(data, from);
   }
 
   /** `from` proved `owner`'s credentials: it is owner's now (taken from a previous owner, whose check it no longer answers). */

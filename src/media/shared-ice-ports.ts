@@ -6,6 +6,7 @@ import { errorText } from '../logging/error-text.js';
 import type { Network } from '../net/network.js';
 import type { UdpSendPool, UdpSendPoolStats } from '../net/udp-send-pool.js';
 import { SharedIcePort, type SharedPortDrop } from './shared-ice-port.js';
+import { SharedTcpPort, type SharedTcpDrop } from './shared-tcp-port.js';
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -25,7 +26,30 @@ export interface SharedIcePortsStatus {
     /** Media datagrams sent in batches (sendmmsg) and one at a time. */
     readonly sentBatched: number;
     readonly sentSingly: number;
+    /** The ICE-TCP listener on the same address and port number (nat.ice_tcp), when it is open. */
+    readonly tcp: SharedTcpStatus | undefined;
   }>;
+}
+
+export interface SharedTcpStatus {
+  readonly port: number;
+  readonly endpoints: number;
+  /** Connections accepted, and of them those that proved an agent's credentials, since start. */
+  readonly accepted: number;
+  readonly proven: number;
+  /** Open now: proven, and still waiting to prove. */
+  readonly open: number;
+  readonly pending: number;
+  readonly routed: number;
+  readonly refused: Readonly<Record<SharedTcpDrop, number>>;
+  /** Packets not written because a connection's send queue was full. */
+  readonly dropped: number;
+}
+
+function tcpStatus(tcp: SharedTcpPort): SharedTcpStatus {
+  const c = tcp.counters;
+  const open = tcp.connections;
+  return { port: tcp.port, endpoints: tcp.size, accepted: c.accepted, proven: c.proven, open: open.proven, pending: open.pending, routed: c.routed, refused: { ...c.refused }, dropped: open.dropped };
 }
 
 function kib(bytes: number): number {
@@ -43,6 +67,8 @@ export class SharedIcePorts {
     private readonly log: (level: 'error' | 'warn' | 'info', msg: string) => void,
     /** Sender threads for the shared sockets' large batches (media.send_threads), when there are any. */
     private readonly sendPool?: UdpSendPool,
+    /** Also listen for ICE-TCP on the same address and port number (nat.ice_tcp). */
+    private readonly iceTcp = false,
   ) {}
 
   /** The shared port on local address `bind`, or undefined when it cannot be had (the caller opens its own socket). */
@@ -71,6 +97,7 @@ export class SharedIcePorts {
         sendBuffer: p.socket.bufferSizes?.send,
         sentBatched: p.socket.batchedSends?.native ?? 0,
         sentSingly: p.socket.batchedSends?.dgram ?? 0,
+        tcp: p.tcp ? tcpStatus(p.tcp) : undefined,
       })),
     };
   }
@@ -80,8 +107,21 @@ export class SharedIcePorts {
     await Promise.all([...this.opening.values()]);
     // The threads stop before the sockets they send on are closed (a closed fd number may be reused).
     this.sendPool?.close();
+    await Promise.all([...this.open.values()].map((p) => p.tcp?.close() ?? Promise.resolve()));
     await Promise.all([...this.open.values()].map((p) => p.close()));
     this.open.clear();
+  }
+
+  /** The ICE-TCP listener beside a shared UDP port; without it ICE-TCP is not offered on that address (said once). */
+  private async openTcp(bind: string, port: number): Promise<SharedTcpPort | undefined> {
+    try {
+      const tcp = await SharedTcpPort.open(this.network, `ICE-TCP port on ${bind}`, bind, port, (msg) => this.log('warn', msg));
+      this.log('info', `ICE-TCP on ${tcp.address}:${tcp.port} (nat.ice_tcp: passive candidates, RFC 4571 framing)`);
+      return tcp;
+    } catch (err) {
+      this.log('error', `nat.ice_tcp: cannot listen on ${bind} TCP port ${port}: ${errorText(err)}; ICE-TCP is not offered on that address`);
+      return undefined;
+    }
   }
 
   private async openOn(bind: string): Promise<SharedIcePort | undefined> {
@@ -112,6 +152,11 @@ export class SharedIcePorts {
           'warn',
           `shared ICE port ${socket.address}:${socket.port}: the kernel granted ${kib(got.recv / 2)} KiB to receive and ${kib(got.send / 2)} KiB to send of the ${kib(SOCKET_BUFFER_BYTES)} KiB asked; every PeerConnection's bursts share them, so raise net.core.rmem_max and net.core.wmem_max (sysctl) to at least ${SOCKET_BUFFER_BYTES}`,
         );
+      if (this.iceTcp) port.tcp = await this.openTcp(bind, socket.port);
+      if (this.stopped) {
+        await port.tcp?.close();
+        port.tcp = undefined;
+      }
       return port;
     } catch (err) {
       this.log('error', `media.single_port: cannot use ${bind} port ${this.port}: ${errorText(err)}; PeerConnections get a UDP port each on that address`);

@@ -1,6 +1,7 @@
 // One ICE agent's view of a shared UDP port: a UdpEndpoint like a socket of its own, which receives only what the
 // shared port routed to it and sends through the shared socket. Closing it lets its ufrags and addresses go; the
 // socket stays open for the others.
+import { IceCredentials } from './ice-credentials.js';
 import type { SharedIcePort } from './shared-ice-port.js';
 import type { Family } from '../net/address.js';
 import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from '../net/udp-endpoint.js';
@@ -15,7 +16,8 @@ export class SharedPortEndpoint implements UdpEndpoint {
   /** Remote addresses proven for this agent, and addresses it sent checks to (both kept by the port). */
   addresses: Array<readonly [string, number]> = [];
   readonly probed: Array<readonly [string, number]> = [];
-  private readonly passwords = new Map<string, string>();
+  /** The ufrags and passwords this agent answers to. */
+  readonly credentials = new IceCredentials();
   private handler: UdpMessageHandler | undefined;
   private isClosed = false;
 
@@ -36,22 +38,7 @@ export class SharedPortEndpoint implements UdpEndpoint {
 
   /** Binding requests with this ufrag and password are for this agent. */
   claimUfrag(ufrag: string, password: string): void {
-    if (this.isClosed || ufrag === '' || this.passwords.get(ufrag) === password) return;
-    this.passwords.set(ufrag, password);
-    this.port_.claim(this, ufrag);
-  }
-
-  passwordOf(ufrag: string): string | undefined {
-    return this.passwords.get(ufrag);
-  }
-
-  /** Username fragments this agent answers to, of every generation. */
-  get ufrags(): Iterable<string> {
-    return this.passwords.keys();
-  }
-
-  ownsUfrag(ufrag: string): boolean {
-    return this.passwords.has(ufrag);
+    if (!this.isClosed && this.credentials.add(ufrag, password)) this.port_.claim(this, ufrag);
   }
 
   /** Called by the shared port with a datagram routed here. */

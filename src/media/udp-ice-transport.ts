@@ -38,6 +38,10 @@ export class UdpIceTransport {
   get address(): AddressInfo {
     return { address: this.bound.address, family: this.family === 6 ? 'IPv6' : 'IPv4', port: this.bound.port };
   }
+  /** ICE-TCP: the shared TCP port's connections of one agent, not a UDP socket. */
+  get overTcp(): boolean {
+    return this.bound.overTcp === true;
+  }
   get host(): string {
     return this.bound.address;
   }

@@ -1,7 +1,7 @@
 // The network over the kernel: the only place in Portunus where sockets are opened.
 import dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
-import { connect, isIP, isIPv4, isIPv6 } from 'node:net';
+import { connect, createServer, isIP, isIPv4, isIPv6 } from 'node:net';
 import tls from 'node:tls';
 import { errorText } from '../logging/error-text.js';
 import type { BindTarget, Family } from './address.js';
@@ -10,7 +10,7 @@ import { bindTargetOrThrow, multicastTargetOrThrow } from './bind-target.js';
 import { DgramEndpoint } from './dgram-endpoint.js';
 import type { NameResolver } from './name-cache.js';
 import type { NetworkHost } from './network-host.js';
-import type { ListeningAddress, Network, TcpConnection, TcpListenOptions, TcpServer, TlsConnectOptions, UdpOpenOptions } from './network.js';
+import type { ListeningAddress, Network, TcpConnection, TcpListener, TcpListenOptions, TcpServer, TlsConnectOptions, UdpOpenOptions } from './network.js';
 import { PortSlider, type PortRange } from './port-range.js';
 import { systemNames } from './system-names.js';
 
@@ -110,6 +110,21 @@ export class HostNetwork implements Network {
         onError(err);
       }
     });
+  }
+
+  async openTcpListener(options: TcpListenOptions, onConnection: (connection: TcpConnection) => void): Promise<TcpListener> {
+    const server = createServer({ noDelay: true }, (socket) => {
+      // The owner adds its own handlers; until then (and after) an error must not become an uncaught one.
+      socket.on('error', () => {});
+      onConnection(socket);
+    });
+    const at = await this.listenTcp(server, options);
+    // Accept errors once listening (EMFILE, say) are logged, never a crash.
+    server.on('error', (err) => this.warn(`${options.what}: ${err.message}`));
+    return {
+      ...at,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
   }
 
   resolveName(host: string, family?: Family): Promise<string> {

@@ -16,6 +16,12 @@ export type TcpConnection = Socket;
 /** A listening server (HTTP, WebSocket) that listenTcp starts. */
 export type TcpServer = Server;
 
+/** A TCP listener that hands over each accepted connection (ICE-TCP): openTcpListener opens it. */
+export interface TcpListener extends ListeningAddress {
+  /** Stops accepting; connections already handed over stay open (their owner closes them). */
+  close(): Promise<void>;
+}
+
 export interface UdpOpenOptions {
   /** What the socket is for, named in errors and logs ("mountpoint 12 audio RTP"). */
   readonly what: string;
@@ -67,6 +73,11 @@ export interface Network extends NameResolver {
   openUdp(options: UdpOpenOptions): Promise<UdpEndpoint>;
   /** Starts a TCP server (HTTP, WebSocket) on the resolved address. */
   listenTcp(server: TcpServer, options: TcpListenOptions): Promise<ListeningAddress>;
+  /**
+   * Listens on TCP and hands every accepted connection (Nagle off, an error listener already on it) to
+   * `onConnection`; rejects with a BindError that says why it cannot listen.
+   */
+  openTcpListener(options: TcpListenOptions, onConnection: (connection: TcpConnection) => void): Promise<TcpListener>;
   /**
    * An outgoing TCP connection to an address literal (names go through resolveName first), never an IPv6
    * one on a host without IPv6. Resolves once connected; rejects with the reason.

@@ -16,6 +16,8 @@ export interface UdpEndpoint {
   readonly address: string;
   readonly port: number;
   readonly dualStack: boolean;
+  /** An ICE-TCP agent's connections dressed as an endpoint (RFC 4571 frames, not datagrams), when true. */
+  readonly overTcp?: boolean;
   /** The bind text the user asked for, if any. */
   readonly requested?: string;
   readonly closed: boolean;

@@ -31,6 +31,7 @@ import { rtcpCompoundProblem, rtpPacketProblem, rtpPayloadOffset, srtcpHeaderPro
 import { buildBindingError, fingerprintValid, integrityValid, readStunMessage, verifyBindingRequest } from '../../src/media/stun-message.js';
 import { dtlsDatagramProblem, partialHandshakeFragments, withoutPlaintextRecords } from '../../src/media/dtls-check.js';
 import { sctpPacketProblem } from '../../src/media/sctp-check.js';
+import { frame, FrameReader } from '../../src/media/stream-framing.js';
 import { bytesFrom, textFrom } from './mutate.js';
 import {
   H264_PAYLOADS,
@@ -299,6 +300,28 @@ export const TARGETS: readonly FuzzTarget[] = [
       assert.ok(r === undefined || typeof r === 'string');
     }
   }),
+  // A TCP stream cut anywhere: the frames read chunk by chunk are those of the whole, and nothing is lost or kept twice.
+  target(
+    'stream-framing',
+    'src/media/stream-framing.ts',
+    fc.tuple(fc.array(bytesFrom(STUN_SAMPLES, 64), { maxLength: 6 }), fc.uint8Array({ maxLength: 64 }), fc.array(fc.nat(400), { maxLength: 8 })),
+    ([packets, tail, cuts]) => {
+      const stream = Buffer.concat([...packets.map((p) => frame(p)), Buffer.from(tail)]);
+      const whole = new FrameReader().push(stream).map((f) => Buffer.from(f));
+      const reader = new FrameReader();
+      const pieces: Buffer[] = [];
+      let at = 0;
+      for (const cut of [...cuts, stream.length]) {
+        const end = Math.min(stream.length, at + cut);
+        for (const f of reader.push(stream.subarray(at, end))) pieces.push(Buffer.from(f));
+        at = end;
+      }
+      assert.deepEqual(pieces, whole);
+      assert.ok(reader.buffered <= 0xffff + 2, `buffered ${reader.buffered}`);
+      const framed = whole.reduce((n, f) => n + f.length + 2, 0);
+      assert.ok(framed + reader.buffered <= stream.length);
+    },
+  ),
   target('stun-message', 'src/media/stun-message.ts', bytesFrom(STUN_SAMPLES, 128), (b) => {
     const m = readStunMessage(b);
     if (typeof m === 'string') return;

@@ -30,9 +30,9 @@ export class IceEndpoints {
     this.ipv6 = (ctx.options.ipv6 ?? true) && ctx.options.network.host.ipv6Available;
   }
 
-  /** Local UDP ports in use (one per gathered address). */
-  get localPorts(): readonly { address: string; port: number }[] {
-    return this.transports.map((t) => ({ address: t.host, port: t.port }));
+  /** Local ports in use (one UDP port per gathered address, and the ICE-TCP port beside a shared one). */
+  get localPorts(): readonly { address: string; port: number; protocol: 'udp' | 'tcp' }[] {
+    return this.transports.map((t) => ({ address: t.host, port: t.port, protocol: t.overTcp ? 'tcp' : 'udp' }));
   }
 
   get count(): number {
@@ -58,6 +58,8 @@ export class IceEndpoints {
     });
     if (endpoints.length === 0) ctx.log('error', 'no local address matches the ICE interface policy');
     const out: GatheredEndpoint[] = [];
+    // ICE-TCP candidates after every UDP one (lower local preference; werift ranks TCP lower anyway).
+    const tcpEndpoints: GatheredEndpoint[] = [];
     for (const ep of endpoints) {
       try {
         const what = `ICE on ${ep.iface} ${ep.bind}`;
@@ -68,20 +70,34 @@ export class IceEndpoints {
           void bound.close();
           break;
         }
-        const transport = new UdpIceTransport(bound, (msg) => ctx.log('warn', msg));
-        if (this.intercept) transport.intercept = this.intercept;
-        this.transports.push(transport);
+        const transport = this.track(new UdpIceTransport(bound, (msg) => ctx.log('warn', msg)));
         const srflx = options.stunServer ? await querySrflx(transport, options.stunServer, options.network) : undefined;
         if (options.stunServer && !srflx) ctx.log('verbose', `no answer from STUN server ${options.stunServer.host}:${options.stunServer.port} for ${ep.bind}`);
         if (ctx.closed) break;
         out.push({ transport, advertise: ep.advertise, srflx, claimUfrag: member ? (ufrag, password) => member.claimUfrag(ufrag, password) : undefined });
+        const tcp = shared?.tcp?.join(`${what} (TCP)`);
+        if (tcp)
+          tcpEndpoints.push({
+            transport: this.track(new UdpIceTransport(tcp, (msg) => ctx.log('warn', msg))),
+            advertise: ep.advertise,
+            tcpType: 'passive',
+            claimUfrag: (u, p) => tcp.claimUfrag(u, p),
+          });
       } catch (err) {
         ctx.log('warn', `cannot open an ICE socket on ${ep.bind}: ${errorText(err)}`);
       }
     }
+    out.push(...tcpEndpoints);
     const relay = options.turnServer && endpoints.length > 0 && !ctx.closed ? await this.openRelay(endpoints.map((e) => e.bind)) : undefined;
     if (relay) out.push(relay);
     return out;
+  }
+
+  /** Keeps a transport of this peer (closed with it, intercepted like the others). */
+  private track(transport: UdpIceTransport): UdpIceTransport {
+    if (this.intercept) transport.intercept = this.intercept;
+    this.transports.push(transport);
+    return transport;
   }
 
   /** Lets the addresses of the offer's own candidates in through our relays. */

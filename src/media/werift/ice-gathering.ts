@@ -16,6 +16,8 @@ export interface GatheredEndpoint {
   readonly relay?: { readonly related?: { readonly address: string; readonly port: number } };
   /** The socket's server-reflexive address, when a STUN server told us one. */
   readonly srflx?: { readonly address: string; readonly port: number };
+  /** An ICE-TCP candidate (RFC 6544): the peer connects to us. */
+  readonly tcpType?: 'passive';
   /** On a shared port: tells it which ufrag (and password) this agent's checks carry. */
   readonly claimUfrag?: (ufrag: string, password: string) => void;
 }
@@ -135,17 +137,19 @@ async function gatherFrom(connection: WeriftIceConnection, open: EndpointOpener,
     ep.claimUfrag?.(connection.localUsername, connection.userHistory[connection.localUsername] ?? connection.localPassword);
     connection.protocols.push(protocol);
     const type = ep.relay ? 'relay' : 'host';
+    const transportName = ep.tcpType ? 'tcp' : 'udp';
     const candidate = new Candidate(
-      candidateFoundation(type, 'udp', ep.advertise),
+      candidateFoundation(type, transportName, ep.advertise),
       1,
-      'udp',
-      candidatePriority(type, { transport: 'udp', localPreference: 65535 - i }),
+      transportName,
+      // RFC 6544's local preference for TCP (direction first); UDP's by order.
+      candidatePriority(type, ep.tcpType ? { transport: 'tcp', tcptype: ep.tcpType } : { transport: 'udp', localPreference: 65535 - i }),
       ep.advertise,
       ep.transport.port,
       type,
       ep.relay?.related?.address,
       ep.relay?.related?.port,
-      undefined,
+      ep.tcpType,
       connection.generation,
       connection.localUsername,
     );

@@ -129,9 +129,11 @@ export class RtpSendPath {
   }
 
   /** The candidate pair the fast path sends on, for Admin `handle_info`. */
-  selectedPair(): { local: string; remote: string; relayed: boolean } | undefined {
+  selectedPair(): { local: string; remote: string; relayed: boolean; protocol: 'udp' | 'tcp' } | undefined {
     const path = this.dtls ? selectedPath(this.dtls, this.path) : undefined;
     if (!path) return undefined;
-    return { local: `${path.transport.host}:${path.transport.port}`, remote: `${path.host}:${path.port}`, relayed: path.transport instanceof TurnRelayTransport };
+    const relayed = path.transport instanceof TurnRelayTransport;
+    const protocol = !relayed && path.transport.overTcp ? 'tcp' : 'udp';
+    return { local: `${path.transport.host}:${path.transport.port}`, remote: `${path.host}:${path.port}`, relayed, protocol };
   }
 }
