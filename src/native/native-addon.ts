@@ -52,6 +52,11 @@ export interface NativeAddon {
    * (with GCM the payload bytes are then garbage). Throws for arguments outside their buffer or range.
    */
   srtpUnprotect(ctx: SrtpContext, buf: Uint8Array, len: number, roc: number, tagLength: number): number;
+  /**
+   * SRTCP-protects the compound RTCP packet buf[0, len) in place with a context keyed with SRTCP session keys and
+   * SRTCP index `index` (E flag set): the SRTCP length, or -1 when it is not RTCP. buf needs 20 bytes of room after len.
+   */
+  srtcpProtect(ctx: SrtpContext, buf: Uint8Array, len: number, index: number): number;
   /** One outgoing RTP stream (src/native/out-stream.c, the rules of rtp-out-stream.ts); history: keep packets for NACKs. */
   outStreamCreate(ctx: SrtpContext, ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): OutStreamHandle;
   /** Rewrites src[0, srcLen) into out with the stream's header fields, protects it there with its SRTP context and keeps a copy: its length, or -1 for a malformed header. */
@@ -77,13 +82,14 @@ export interface NativeAddon {
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
   'srtpCreate',
   'srtpProtect',
   'srtpUnprotect',
+  'srtcpProtect',
   'outStreamCreate',
   'outStreamSend',
   'outStreamSkip',

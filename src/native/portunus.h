@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 5
+#define PORTUNUS_ABI_VERSION 6
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -58,6 +58,7 @@ int64_t srtp_protect_in_place(srtp_context *c, uint8_t *buf, int64_t len, uint32
 napi_value srtp_create(napi_env env, napi_callback_info info);
 napi_value srtp_protect(napi_env env, napi_callback_info info);
 napi_value srtp_unprotect(napi_env env, napi_callback_info info);
+napi_value srtcp_protect(napi_env env, napi_callback_info info);
 
 /* send-pool.c */
 napi_value send_pool_create(napi_env env, napi_callback_info info);

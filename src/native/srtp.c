@@ -129,26 +129,29 @@ static void roc_bytes(uint32_t roc, uint8_t out[4]) {
   out[3] = roc;
 }
 
-/* AES-CM (RFC 3711 §4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16, block counter from 0; the same
- * keystream encrypts and decrypts buf[header, len). */
-static int apply_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, const uint8_t roc_be[4]) {
+/* AES-CM (RFC 3711 §4.1.1): IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16 (the 48-bit index as ROC and
+ * sequence number), block counter from 0; the same keystream encrypts and decrypts buf[from, len). */
+static int cm_crypt(srtp_context *c, uint8_t *buf, int64_t from, int64_t len, const uint8_t ssrc_be[4], const uint8_t roc_be[4], const uint8_t seq_be[2]) {
   uint8_t iv[16] = {0};
   int out_len;
   memcpy(iv, c->salt, 14);
-  for (int i = 0; i < 4; i++) iv[4 + i] ^= buf[8 + i];
+  for (int i = 0; i < 4; i++) iv[4 + i] ^= ssrc_be[i];
   for (int i = 0; i < 4; i++) iv[8 + i] ^= roc_be[i];
-  iv[12] ^= buf[2];
-  iv[13] ^= buf[3];
+  iv[12] ^= seq_be[0];
+  iv[13] ^= seq_be[1];
   /* A NULL cipher and key keep the key schedule; only the IV (and the stream position) is reset. */
   if (EVP_EncryptInit_ex(c->cipher, NULL, NULL, NULL, iv) != 1) return 0;
-  return len <= header || EVP_EncryptUpdate(c->cipher, buf + header, &out_len, buf + header, (int)(len - header)) == 1;
+  return len <= from || EVP_EncryptUpdate(c->cipher, buf + from, &out_len, buf + from, (int)(len - from)) == 1;
 }
 
-/* HMAC-SHA1 over buf[0, len) and the ROC (RFC 3711 §4.2), the full 20 bytes into tag. */
-static int tag_cm(const srtp_context *c, const uint8_t *buf, int64_t len, const uint8_t roc_be[4], uint8_t tag[SHA_DIGEST_LENGTH]) {
+/* An RTP packet's payload: the SSRC and sequence number come from its header. */
+static int apply_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, const uint8_t roc_be[4]) { return cm_crypt(c, buf, header, len, buf + 8, roc_be, buf + 2); }
+
+/* HMAC-SHA1 over buf[0, len) and then the ROC when there is one (RFC 3711 §4.2), the full 20 bytes into tag. */
+static int tag_cm(const srtp_context *c, const uint8_t *buf, int64_t len, const uint8_t *roc_be, uint8_t tag[SHA_DIGEST_LENGTH]) {
   SHA_CTX h = c->hmac_inner;
   uint8_t inner[SHA_DIGEST_LENGTH];
-  if (SHA1_Update(&h, buf, (size_t)len) != 1 || SHA1_Update(&h, roc_be, 4) != 1 || SHA1_Final(inner, &h) != 1) return 0;
+  if (SHA1_Update(&h, buf, (size_t)len) != 1 || (roc_be && SHA1_Update(&h, roc_be, 4) != 1) || SHA1_Final(inner, &h) != 1) return 0;
   h = c->hmac_outer;
   return SHA1_Update(&h, inner, sizeof inner) == 1 && SHA1_Final(tag, &h) == 1;
 }
@@ -161,15 +164,18 @@ static int protect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header
   return 1;
 }
 
-/* GCM IV (RFC 7714 §8.1): 00 00 | SSRC | ROC | SEQ, XOR the 12-byte salt; the header is the AAD. */
-static void gcm_iv(const srtp_context *c, const uint8_t *buf, uint32_t roc, uint8_t iv[12]) {
+/* GCM IV (RFC 7714 §8.1): 00 00 | SSRC | ROC | SEQ, XOR the 12-byte salt; the header is the AAD. SRTCP's
+ * (§9.1), 00 00 | SSRC | 00 00 | index, is the same with ROC = index >> 16 and SEQ = its low 16 bits. */
+static void gcm_iv_of(const srtp_context *c, const uint8_t ssrc_be[4], uint32_t roc, const uint8_t seq_be[2], uint8_t iv[12]) {
   iv[0] = iv[1] = 0;
-  for (int i = 0; i < 4; i++) iv[2 + i] = buf[8 + i];
+  for (int i = 0; i < 4; i++) iv[2 + i] = ssrc_be[i];
   roc_bytes(roc, iv + 6);
-  iv[10] = buf[2];
-  iv[11] = buf[3];
+  iv[10] = seq_be[0];
+  iv[11] = seq_be[1];
   for (int i = 0; i < 12; i++) iv[i] ^= c->salt[i];
 }
+
+static void gcm_iv(const srtp_context *c, const uint8_t *buf, uint32_t roc, uint8_t iv[12]) { gcm_iv_of(c, buf + 8, roc, buf + 2, iv); }
 
 static int protect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
   uint8_t iv[12], scratch[16];
@@ -213,6 +219,61 @@ napi_value srtp_protect(napi_env env, napi_callback_info info) {
   }
   int64_t n = srtp_protect_in_place(c, buf, len, (uint32_t)roc);
   if (n == -2) return openssl_error(env, "OpenSSL failed to protect an SRTP packet");
+  return make_int(env, n);
+}
+
+#define SRTCP_INDEX_MAX 0x7fffffff
+#define SRTCP_TRAILER_MAX (4 + GCM_TAG)
+
+/* SRTCP (RFC 3711 §3.4, RFC 7714 §9) of a compound RTCP packet buf[0, len) in place, with the context keyed with
+ * the SRTCP session keys: the first 8 bytes stay in the clear, the rest is encrypted, the E flag is set.
+ * AES-CM: then E|index and an 80-bit tag over all before it. GCM: the 8 bytes and E|index are the AAD; the tag,
+ * then E|index. Returns the SRTCP length. */
+static int64_t srtcp_protect_in_place(srtp_context *c, uint8_t *buf, int64_t len, uint32_t index) {
+  uint8_t e_index[4], roc_be[4], seq_be[2] = {(uint8_t)(index >> 8), (uint8_t)index};
+  roc_bytes(0x80000000u | index, e_index);
+  roc_bytes(index >> 16, roc_be);
+  if (c->profile == PROFILE_AEAD_AES_128_GCM) {
+    uint8_t iv[12], scratch[16];
+    int out_len;
+    gcm_iv_of(c, buf + 4, index >> 16, seq_be, iv);
+    if (EVP_EncryptInit_ex(c->cipher, NULL, NULL, NULL, iv) != 1) return -2;
+    if (EVP_EncryptUpdate(c->cipher, NULL, &out_len, buf, 8) != 1 || EVP_EncryptUpdate(c->cipher, NULL, &out_len, e_index, 4) != 1) return -2;
+    if (len > 8 && EVP_EncryptUpdate(c->cipher, buf + 8, &out_len, buf + 8, (int)(len - 8)) != 1) return -2;
+    if (EVP_EncryptFinal_ex(c->cipher, scratch, &out_len) != 1) return -2;
+    if (EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_AEAD_GET_TAG, GCM_TAG, buf + len) != 1) return -2;
+    memcpy(buf + len + GCM_TAG, e_index, 4);
+    return len + GCM_TAG + 4;
+  }
+  uint8_t tag[SHA_DIGEST_LENGTH];
+  if (!cm_crypt(c, buf, 8, len, buf + 4, roc_be, seq_be)) return -2;
+  memcpy(buf + len, e_index, 4);
+  if (!tag_cm(c, buf, len + 4, NULL, tag)) return -2;
+  memcpy(buf + len + 4, tag, CM_TAG);
+  return len + 4 + CM_TAG;
+}
+
+/* srtcpProtect(ctx, buf, len, index) -> the SRTCP packet's length, or -1 when buf[0, len) is not RTCP (shorter
+ * than 8 bytes or not version 2). Protects in place: buf needs room for 20 bytes more (GCM; AES-CM takes 14).
+ * index is the SRTCP index (31 bits) the caller keeps per SSRC. */
+napi_value srtcp_protect(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  uint8_t *buf;
+  size_t buf_len;
+  int64_t len, index;
+  if (!get_args(env, info, 4, argv)) return NULL;
+  srtp_context *c = srtp_context_arg(env, argv[0]);
+  if (!c) return NULL;
+  if (!arg_bytes(env, argv[1], "buf", &buf, &buf_len)) return NULL;
+  if (!arg_int(env, argv[2], "len", 0, INT32_MAX - SRTCP_TRAILER_MAX, &len)) return NULL;
+  if (!arg_int(env, argv[3], "index", 0, SRTCP_INDEX_MAX, &index)) return NULL;
+  if ((uint64_t)len + SRTCP_TRAILER_MAX > buf_len) {
+    throw_range(env, "buf (%zu bytes) has no room for %lld bytes and the SRTCP trailer (%d)", buf_len, (long long)len, SRTCP_TRAILER_MAX);
+    return NULL;
+  }
+  if (len < 8 || buf[0] >> 6 != 2) return make_int(env, -1);
+  int64_t n = srtcp_protect_in_place(c, buf, len, (uint32_t)index);
+  if (n == -2) return openssl_error(env, "OpenSSL failed to protect an SRTCP packet");
   return make_int(env, n);
 }
 

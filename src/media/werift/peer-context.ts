@@ -40,6 +40,8 @@ export class PeerContext {
   bundleMid: { mid: string; index: number } | undefined;
   negotiated: readonly NegotiatedMline[] = [];
   readonly mids = new Map<string, MidState>();
+  /** Our own SRTCP sender once the fast path is up (rtp-send-path.ts): true when it took the packet. */
+  fastRtcp: ((rtcp: Buffer) => boolean) | undefined;
   /** What the gate in front of the stack refused (inbound-guard.ts), and when consent was last given. */
   readonly inbound: InboundCounters;
   readonly iceLite: boolean;
@@ -93,6 +95,7 @@ export class PeerContext {
 
   /** Protects and sends one RTCP packet of ours (feedback, PLI, REMB, reports) through werift's SRTCP context. */
   sendRawRtcp(buf: Buffer): void {
+    if (this.fastRtcp?.(buf) === true) return;
     const dtls = this.dtlsTransport();
     if (!dtls || dtls.state !== 'connected') return;
     try {

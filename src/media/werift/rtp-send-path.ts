@@ -1,18 +1,20 @@
 // The outbound RTP path of one peer. Ours once SRTP is up with a profile rtp/srtp/ implements: rewrite a copy of
 // the packet in place (rtp-out-stream.ts), protect it with one reused SRTP context, one send on the selected pair;
 // NACKs are answered from its history and Sender Reports built here. With the native addon all three happen in
-// one native call per packet (native-rtp-out-stream.ts). Otherwise werift's sender keeps the job.
+// one native call per packet (native-rtp-out-stream.ts), and the RTCP we send (feedback, reports) is SRTCP-protected
+// natively too, continuing werift's SRTCP index. Otherwise werift's sender keeps the job.
 import { errorText } from '../../logging/error-text.js';
 import { buildSenderReport, nackedSequences } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpProtector } from '../../rtp/srtp/srtp-protector.js';
 import { NativeSrtpRtpProtector } from '../../rtp/srtp/native-srtp-protector.js';
+import { NativeSrtcpProtector, SRTCP_TRAILER_MAX } from '../../rtp/srtp/native-srtcp-protector.js';
 import { NativeRtpOutStream } from '../../rtp/native-rtp-out-stream.js';
 import { RtpOutStream } from '../rtp-out-stream.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import type { MidState } from './mid-state.js';
 import type { PeerContext } from './peer-context.js';
-import { localSrtpMaster, selectedPath, senderCname, type SelectedPath } from './srtp-access.js';
+import { localSrtpMaster, selectedPath, senderCname, srtcpIndexCounter, type SelectedPath } from './srtp-access.js';
 import type { RTCDtlsTransport } from 'werift';
 
 const SR_INTERVAL_MS = 1000;
@@ -23,6 +25,9 @@ export class RtpSendPath {
   private dtls: RTCDtlsTransport | undefined;
   private path: SelectedPath | undefined;
   private scratch = Buffer.alloc(1500);
+  /** Outbound SRTCP in the addon, and the SRTCP index it shares with werift's own RTCP. */
+  private srtcp: { protector: NativeSrtcpProtector; nextIndex: (ssrc: number) => number } | undefined;
+  private rtcpScratch = Buffer.alloc(1500);
   /** Negotiated SRTP profile when the fast sender is in use. */
   profileName: string | undefined;
 
@@ -44,8 +49,14 @@ export class RtpSendPath {
       this.srtp = NativeSrtpRtpProtector.create(keys) ?? new SrtpRtpProtector(keys);
       this.dtls = dtls;
       this.profileName = srtpProfileName(master.profile);
-      ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})`);
       const native = this.srtp instanceof NativeSrtpRtpProtector ? this.srtp.context : undefined;
+      const nextIndex = native ? srtcpIndexCounter(dtls) : undefined;
+      const srtcp = nextIndex ? NativeSrtcpProtector.create(deriveSessionKeys(master.profile, master.key, master.salt, true)) : undefined;
+      if (srtcp && nextIndex) {
+        this.srtcp = { protector: srtcp, nextIndex };
+        ctx.fastRtcp = (rtcp) => this.sendRtcp(rtcp);
+      }
+      ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})${this.srtcp ? ', RTCP through native SRTCP' : ''}`);
       for (const st of ctx.mids.values()) {
         const codec = st.transceiver.sender.codec;
         if (!codec) continue;
@@ -55,6 +66,8 @@ export class RtpSendPath {
       }
     } catch (err) {
       this.srtp = undefined;
+      this.srtcp = undefined;
+      ctx.fastRtcp = undefined;
       ctx.log('warn', `fast sender unavailable, using the stack's sender: ${errorText(err)}`);
     }
   }
@@ -96,6 +109,21 @@ export class RtpSendPath {
       st.restartPending = false;
     }
     st.transceiver.sender.sendRtp(packet).catch(this.ctx.onAsyncError);
+  }
+
+  /**
+   * Protects a compound RTCP packet natively and sends it on the selected pair: true when it went (or cannot go
+   * yet), false when the stack must send it (no native SRTCP).
+   */
+  sendRtcp(rtcp: Buffer): boolean {
+    const srtcp = this.srtcp;
+    if (!srtcp || !this.dtls) return false;
+    const path = (this.path = selectedPath(this.dtls, this.path));
+    if (!path || rtcp.length < 8) return true;
+    if (this.rtcpScratch.length < rtcp.length + SRTCP_TRAILER_MAX) this.rtcpScratch = Buffer.alloc(rtcp.length + SRTCP_TRAILER_MAX);
+    const length = srtcp.protector.protectInto(rtcp, srtcp.nextIndex(rtcp.readUInt32BE(4)), this.rtcpScratch);
+    if (length > 0) path.transport.sendCheckedCopy(this.rtcpScratch, path.port, path.host, length);
+    return true;
   }
 
   /** Resends what a receiver NACKed, from the fast path's history. */

@@ -68,6 +68,27 @@ function srtpMaster(dtls: RTCDtlsTransport, side: 'local' | 'remote'): { profile
   return side === 'local' ? { profile, key: keys.localKey, salt: keys.localSalt } : { profile, key: keys.remoteKey, salt: keys.remoteSalt };
 }
 
+interface WeriftSrtcpContextInternals {
+  getSrtcpSsrcState?: (ssrc: number) => { srtcpIndex: number };
+}
+
+/**
+ * The next SRTCP index for an SSRC of ours, taken from werift's own SRTCP state (so werift's RTCP and ours form one
+ * sequence per SSRC, as the receiver's replay list wants); undefined when that state cannot be reached.
+ */
+export function srtcpIndexCounter(dtls: RTCDtlsTransport): ((ssrc: number) => number) | undefined {
+  const local = (dtls as unknown as { srtcp?: { localContext?: WeriftSrtcpContextInternals } }).srtcp?.localContext;
+  const state = local?.getSrtcpSsrcState;
+  if (typeof state !== 'function') return undefined;
+  return (ssrc) => {
+    // As werift's encryptRTCP: increment first, wrap at 2^31.
+    const s = state.call(local, ssrc);
+    s.srtcpIndex++;
+    if (s.srtcpIndex > 0x7fffffff) s.srtcpIndex = 0;
+    return s.srtcpIndex;
+  };
+}
+
 /** Our side's master key and salt (our outbound path). */
 export function localSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile; key: Buffer; salt: Buffer } | undefined {
   return srtpMaster(dtls, 'local');

@@ -120,6 +120,21 @@ test('fuzz srtpUnprotect: garbage is a TypeError/RangeError, -1 or -2, or a leng
   for (const n of [0, 1, 2, 3, 4]) call(unprotect, [good[0], Buffer.alloc(64), 40, 0, 10].slice(0, n), () => false);
 });
 
+test('fuzz srtcpProtect: garbage is a TypeError/RangeError, -1, or a length inside the buffer, never a crash', { skip }, () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const protect = addon.srtcpProtect.bind(addon) as Fn;
+  const good: SrtpContext[] = [addon.srtpCreate(1, Buffer.alloc(16), Buffer.alloc(14), Buffer.alloc(20)), addon.srtpCreate(7, Buffer.alloc(16), Buffer.alloc(12), Buffer.alloc(0))];
+  const ctx = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: junk });
+  const rtcpLike = fc.integer({ min: 0, max: 400 }).map((n) => Buffer.alloc(n, 0x80));
+  const protected_ = bounded(fc.tuple(ctx, maybe(fc.oneof(bytes, rtcpLike)), maybe(number), maybe(number)), (args) => {
+    const buf = args[1];
+    return call(protect, args, (r) => typeof r === 'number' && (r === -1 || (buf instanceof Uint8Array && r >= 8 && r <= buf.length)));
+  });
+  assert.ok(protected_ > 0, 'some cases got past the argument checks');
+  for (const n of [0, 1, 2, 3]) call(protect, [good[0], Buffer.alloc(64), 40, 0].slice(0, n), () => false);
+});
+
 test('fuzz encodeAddress and sendBatch: garbage is a TypeError/RangeError or a count in range, never a crash', { skip }, async () => {
   const addon = nativeAddon();
   assert.ok(addon);
