@@ -66,7 +66,7 @@ export interface NativeAddon {
   /** Copies the kept SRTP packet `seq` into out: its length, or 0 (not kept, too old, resent within minGapMs). */
   outStreamRecall(stream: OutStreamHandle, seq: number, now: number, minGapMs: number, out: Uint8Array): number;
   outStreamPrune(stream: OutStreamHandle, now: number): void;
-  /** Writes packets, octets, retransmitted, lastTs, lastSentAt into into[0..4]. */
+  /** Writes packets, octets, retransmitted, lastTs, lastSentAt and the history's buffer bytes into into[0..5]. */
   outStreamCounters(stream: OutStreamHandle, into: Float64Array): void;
   /** A pool of `threads` (1-16) sender threads (src/native/send-pool.c). */
   sendPoolCreate(threads: number): SendPoolHandle;

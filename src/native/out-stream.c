@@ -13,6 +13,7 @@
 #define HISTORY_MS 500.0
 #define SKIP_MEMORY 64
 #define IDLE_RELEASE_MS 2000.0
+#define MAX_SPARES 16 /* buffers of expired packets kept for the next ones; beyond, they are freed */
 #define MAX_PACKET 65535
 
 typedef struct {
@@ -43,6 +44,13 @@ typedef struct {
   uint32_t ts_offset;
   int64_t highest; /* extended index of the highest sequence number sent, -1 before the first */
   history_slot history[HISTORY_SLOTS];
+  /* Buffers go back to spares once their packet is older than HISTORY_MS, so a stream holds about HISTORY_MS of
+   * packets (50 at 100 packets a second) rather than a buffer in each of its 128 slots. */
+  uint32_t expire_next; /* the next sequence number to look at for expiry */
+  bool expire_started;
+  int spare_count;
+  uint8_t *spare_buf[MAX_SPARES];
+  uint32_t spare_capacity[MAX_SPARES];
 } out_stream;
 
 static const napi_type_tag OUT_STREAM_TAG = {0x706f7274756e7573ULL, 0x6f757473747265ULL};
@@ -54,6 +62,65 @@ static void release_history(out_stream *s) {
     s->history[i].capacity = 0;
     s->history[i].seq = -1;
   }
+  for (int i = 0; i < s->spare_count; i++) free(s->spare_buf[i]);
+  s->spare_count = 0;
+  s->expire_started = false;
+}
+
+/* Small packets (audio) share one size, video-sized ones another, so a slot is rarely regrown. */
+static uint32_t slot_size(uint32_t n) { return n <= 320 ? 320 : n <= 1300 ? 1300 : n; }
+
+/* A slot's buffer goes to the spares (or is freed when there are enough); the slot keeps nothing. */
+static void retire_slot(out_stream *s, history_slot *slot) {
+  if (s->spare_count < MAX_SPARES) {
+    s->spare_buf[s->spare_count] = slot->buf;
+    s->spare_capacity[s->spare_count] = slot->capacity;
+    s->spare_count++;
+  } else {
+    free(slot->buf);
+  }
+  slot->buf = NULL;
+  slot->capacity = 0;
+  slot->seq = -1;
+}
+
+/* Retires the buffers of packets sent more than HISTORY_MS ago, oldest first, up to (not including) seq, the one
+ * about to be kept: amortised one slot per packet. */
+static void expire_history(out_stream *s, uint32_t seq, double now) {
+  if (!s->expire_started) {
+    s->expire_next = seq;
+    s->expire_started = true;
+  }
+  uint32_t distance = (seq - s->expire_next) & 0xffff;
+  if (distance >= HISTORY_SLOTS) {
+    /* A jump (or late packets): only the last HISTORY_SLOTS numbers can have a slot. */
+    s->expire_next = (seq - (HISTORY_SLOTS - 1)) & 0xffff;
+    distance = HISTORY_SLOTS - 1;
+  }
+  for (; distance > 0; distance--) {
+    history_slot *slot = &s->history[s->expire_next & (HISTORY_SLOTS - 1)];
+    if (slot->buf && slot->seq == (int32_t)s->expire_next) {
+      if (now - slot->sent_at <= HISTORY_MS) return; /* still resendable, and so is all after it */
+      retire_slot(s, slot);
+    }
+    s->expire_next = (s->expire_next + 1) & 0xffff;
+  }
+}
+
+/* Gives slot a buffer of at least n bytes: its own, a spare, or a new one; false when memory ran out. */
+static bool slot_room(out_stream *s, history_slot *slot, uint32_t n) {
+  if (!slot->buf && s->spare_count > 0) {
+    s->spare_count--;
+    slot->buf = s->spare_buf[s->spare_count];
+    slot->capacity = s->spare_capacity[s->spare_count];
+  }
+  if (slot->capacity >= n) return true;
+  uint32_t size = slot_size(n);
+  uint8_t *grown = realloc(slot->buf, size);
+  if (!grown) return false;
+  slot->buf = grown;
+  slot->capacity = size;
+  return true;
 }
 
 static void stream_finalize(napi_env env, void *data, void *hint) {
@@ -83,8 +150,6 @@ static uint32_t to_uint32(double x) {
   return (uint32_t)m;
 }
 
-/* Small packets (audio) share one size, video-sized ones another, so a slot is rarely regrown. */
-static uint32_t slot_size(uint32_t n) { return n <= 320 ? 320 : n <= 1300 ? 1300 : n; }
 
 /* outStreamCreate(srtpCtx, ssrc, payloadType, clockRate, keepHistory) -> an external freed with its history when
  * collected. Bound to the SRTP context it protects with, so a send checks one argument's type, not two. */
@@ -215,13 +280,8 @@ napi_value out_stream_send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (n < 0 || !slot) return make_int(env, n);
-  if (slot->capacity < (uint64_t)n) {
-    uint32_t size = slot_size((uint32_t)n);
-    uint8_t *grown = realloc(slot->buf, size);
-    if (!grown) return make_int(env, n); /* sent, just not kept */
-    slot->buf = grown;
-    slot->capacity = size;
-  }
+  expire_history(s, seq, now);
+  if (!slot_room(s, slot, (uint32_t)n)) return make_int(env, n); /* sent, just not kept */
   memcpy(slot->buf, out, (size_t)n);
   slot->length = (uint32_t)n;
   slot->seq = (int32_t)seq;
@@ -292,17 +352,22 @@ napi_value out_stream_prune(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* outStreamCounters(stream, into: Float64Array of 5) <- packets, octets, retransmitted, lastTs, lastSentAt. */
+/* outStreamCounters(stream, into: Float64Array of 6) <- packets, octets, retransmitted, lastTs, lastSentAt, and the
+ * bytes of buffers its history holds (kept packets and spares). */
 napi_value out_stream_counters(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   double *into;
   if (!get_args(env, info, 2, argv)) return NULL;
   out_stream *s = stream_arg(env, argv[0]);
-  if (!s || !arg_float64s(env, argv[1], "into", 5, &into)) return NULL;
+  if (!s || !arg_float64s(env, argv[1], "into", 6, &into)) return NULL;
   into[0] = s->packets;
   into[1] = s->octets;
   into[2] = s->retransmitted;
   into[3] = s->last_ts;
   into[4] = s->last_sent_at;
+  double held = 0;
+  for (int i = 0; i < HISTORY_SLOTS; i++) held += s->history[i].capacity;
+  for (int i = 0; i < s->spare_count; i++) held += s->spare_capacity[i];
+  into[5] = held;
   return NULL;
 }

@@ -1,6 +1,6 @@
 // Datagrams queued for one socket and sent together: queue() copies each into an arena and records where it
 // goes; flush() hands them to the kernel with one native sendBatch (sendmmsg: one syscall per up to 1024
-// datagrams instead of one libuv send each). What the addon does not send (no addon, socket not bound yet, a
+// datagrams instead of one libuv send each), with each destination's socket address encoded once and kept. What the addon does not send (no addon, socket not bound yet, a
 // destination that is no numeric address, EAGAIN/ENOBUFS or any error part-way) goes through socket.send, one
 // datagram at a time, in queue order; those are copied out of the arena first, since dgram may hold a buffer
 // until later (its address lookup and libuv's send queue are asynchronous) and the arena is reused at once.
@@ -16,6 +16,9 @@ import type dgram from 'node:dgram';
 import { nativeAddon, type NativeAddon } from '../native/native-addon.js';
 import { udpSocketFd } from './socket-fd.js';
 import type { UdpSendPool } from './udp-send-pool.js';
+
+/** Destinations whose encoding is kept (a cache for the viewers of a shared socket; cleared whole when full). */
+const MAX_ENCODED = 8192;
 
 export interface UdpSendBatchOptions {
   /** Datagrams one batch holds before queue() flushes by itself (default 512). */
@@ -42,6 +45,9 @@ export class UdpSendBatch {
   private familyFd = -1;
   private ipv6 = false;
   private readonly pool: UdpSendPool | undefined;
+  /** Destinations encoded for this socket's family, by address then port (encoding costs a native call with a string). */
+  private readonly encoded = new Map<string, Map<number, Buffer | null>>();
+  private encodedCount = 0;
   /** Datagrams sent natively (by this thread or handed to the pool) and through dgram, since construction. */
   sentNative = 0;
   sentDgram = 0;
@@ -103,14 +109,21 @@ export class UdpSendBatch {
       if (fd !== this.familyFd) {
         this.ipv6 = this.socket.address().family === 'IPv6';
         this.familyFd = fd;
+        this.forgetEncoded();
       }
       // Encode destinations up to the first one the addon cannot take; a run to one destination shares a slot.
+      const slotBytes = this.addon.addressSlotBytes;
       let eligible = 0;
       for (; eligible < n; eligible++) {
         const i = eligible;
-        if (i > 0 && this.hosts[i] === this.hosts[i - 1] && this.ports[i] === this.ports[i - 1]) this.slots[i] = this.slots[i - 1];
-        else if (this.addon.encodeAddress(this.addresses, i, this.hosts[i], this.ports[i], this.ipv6)) this.slots[i] = i;
-        else break;
+        if (i > 0 && this.hosts[i] === this.hosts[i - 1] && this.ports[i] === this.ports[i - 1]) {
+          this.slots[i] = this.slots[i - 1];
+          continue;
+        }
+        const encoded = this.encodedAddress(this.addon, this.hosts[i], this.ports[i]);
+        if (!encoded) break;
+        this.addresses.set(encoded, i * slotBytes);
+        this.slots[i] = i;
       }
       // A large batch goes to the sender threads (those a full queue drops are counted there, not resent here).
       if (this.pool && eligible >= this.pool.threshold) {
@@ -127,5 +140,24 @@ export class UdpSendBatch {
     this.count = 0;
     this.used = 0;
     return sent;
+  }
+
+  /** host:port as the addon's address slot for this socket's family, from the cache; null when it cannot be encoded. */
+  private encodedAddress(addon: NativeAddon, host: string, port: number): Buffer | null {
+    let ports = this.encoded.get(host);
+    const known = ports?.get(port);
+    if (known !== undefined) return known;
+    if (this.encodedCount >= MAX_ENCODED) this.forgetEncoded();
+    const slot = Buffer.alloc(addon.addressSlotBytes);
+    const encoded = addon.encodeAddress(slot, 0, host, port, this.ipv6) ? slot : null;
+    if (!ports) this.encoded.set(host, (ports = new Map<number, Buffer | null>()));
+    ports.set(port, encoded);
+    this.encodedCount++;
+    return encoded;
+  }
+
+  private forgetEncoded(): void {
+    this.encoded.clear();
+    this.encodedCount = 0;
   }
 }

@@ -11,9 +11,10 @@ const OCTETS = 1;
 const RETRANSMITTED = 2;
 const LAST_TS = 3;
 const LAST_SENT_AT = 4;
+const HISTORY_BYTES = 5;
 
 export class NativeRtpOutStream {
-  private readonly counters = new Float64Array(5);
+  private readonly counters = new Float64Array(6);
 
   private constructor(
     private readonly addon: NativeAddon,
@@ -51,6 +52,10 @@ export class NativeRtpOutStream {
   }
   get lastSentAt(): number {
     return this.read(LAST_SENT_AT);
+  }
+  /** Bytes of buffers the NACK history holds now (about HISTORY_MS of packets, and a few spares). */
+  get historyBytes(): number {
+    return this.read(HISTORY_BYTES);
   }
 
   skip(): void {

@@ -141,15 +141,35 @@ test('native outgoing stream: bad arguments throw before anything changes; src a
   packet.copy(both);
   assert.throws(() => addon.outStreamSend(stream, both.subarray(0, packet.length), packet.length, 0, both.subarray(50)), RangeError, 'overlap');
   assert.equal(addon.outStreamSend(stream, Buffer.alloc(11, 0x80), 11, 0, Buffer.alloc(100)), -1, 'shorter than a header');
-  const counters = new Float64Array(5);
+  const counters = new Float64Array(6);
   addon.outStreamCounters(stream, counters);
-  assert.deepEqual([...counters], [0, 0, 0, 0, -1], 'nothing counted by the refusals');
-  assert.throws(() => addon.outStreamCounters(stream, new Float64Array(4)), RangeError);
+  assert.deepEqual([...counters], [0, 0, 0, 0, -1, 0], 'nothing counted by the refusals');
+  assert.throws(() => addon.outStreamCounters(stream, new Float64Array(5)), RangeError);
   assert.throws(() => addon.outStreamRecall(stream, 70000, 0, 20, Buffer.alloc(10)), RangeError);
   const n = addon.outStreamSend(stream, packet, packet.length, 10, Buffer.alloc(200));
   assert.equal(n, packet.length + 10);
   assert.throws(() => addon.outStreamRecall(stream, 1, 100, 20, Buffer.alloc(10)), RangeError, 'out too small for the kept packet');
   assert.equal(addon.outStreamRecall(stream, 1, 100, 20, Buffer.alloc(200)), n);
+});
+
+test('native outgoing stream: the NACK history holds about 500 ms of packets, not a buffer in each of its 128 slots', { skip }, () => {
+  const keys = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16), Buffer.alloc(14));
+  const stream = NativeRtpOutStream.create(NativeSrtpRtpProtector.create(keys)!.context, 1, 96, 90000, true)!;
+  const out = Buffer.alloc(1500);
+  // 100 packets a second of 1100 bytes for 3 s: about 50 are resendable at any time.
+  for (let i = 0; i < 300; i++) stream.sendInto(rtpPacket({ sequenceNumber: i, payload: Buffer.alloc(1100) }), i * 10, out);
+  const held = stream.historyBytes;
+  assert.ok(held <= (51 + 16) * 1300, `history holds ${held} bytes`);
+  assert.ok(held >= 50 * 1300, `history holds ${held} bytes`);
+  assert.ok(stream.recallInto(299 - 49, 2990, out) > 0, 'a packet 490 ms old is resent');
+  assert.equal(stream.recallInto(299 - 60, 2990, out), 0, 'one 600 ms old is gone');
+  // A burst (a keyframe of 120 packets at once) is all kept, then given back as it ages.
+  for (let i = 300; i < 420; i++) stream.sendInto(rtpPacket({ sequenceNumber: i, payload: Buffer.alloc(1100) }), 3000, out);
+  assert.ok(stream.recallInto(300, 3000, out) > 0);
+  for (let i = 420; i < 520; i++) stream.sendInto(rtpPacket({ sequenceNumber: i, payload: Buffer.alloc(1100) }), 3000 + (i - 419) * 10, out);
+  assert.ok(stream.historyBytes <= (51 + 16) * 1300, `after the burst: ${stream.historyBytes} bytes`);
+  stream.prune(10_000);
+  assert.equal(stream.historyBytes, 0, 'an idle stream gives everything back');
 });
 
 test('native outgoing stream: its SRTP context lives as long as the stream, after the context object is collected', { skip }, async () => {
