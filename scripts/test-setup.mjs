@@ -19,6 +19,8 @@ const wanted = [
   { pkg: 'gstreamer1.0-plugins-base', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstopus.so' },
   // A TURN server for the server side's relayed candidates (nat.turn_*).
   { pkg: 'coturn', probe: '/usr/bin/turnserver' },
+  // Janus's own demo pages, run against Portunus as a Janus user would.
+  { pkg: 'janus-demos', probe: '/usr/share/janus/demos/echotest.html' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {
