@@ -66,6 +66,9 @@ async function measure(server: RunningServer) {
   const t0 = performance.now();
   let echo: ReturnType<typeof summarize> | undefined;
   try {
+    // One call first, not counted, on each server: a fresh Node process is still compiling its media path (V8's
+    // optimising compiler runs on its own thread and is counted as server CPU); a server in service is warm.
+    await runEchoBench(server, 1, 50);
     echo = summarize(await runEchoBench(server, ECHO_CALLS, ECHO_PACKETS));
   } catch (err) {
     notes.push(`echo on ${server.name} failed: ${errorText(err).slice(0, 200)}`);

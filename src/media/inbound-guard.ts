@@ -5,7 +5,7 @@
 // refused is counted, never parsed further.
 import { dtlsDatagramProblem, looksLikeDtls, partialHandshakeFragments, withoutPlaintextRecords } from './dtls-check.js';
 import { sctpPacketProblem } from './sctp-check.js';
-import { buildBindingError, integrityValid, looksLikeStun, readStunMessage, verifyBindingRequest } from './stun-message.js';
+import { ATTR_ICE_CONTROLLING, buildBindingError, buildBindingSuccess, integrityValid, looksLikeStun, readStunMessage, verifyBindingRequest, type StunMessage } from './stun-message.js';
 import { rtcpCompoundProblem, rtpHeaderProblem, srtcpHeaderProblem } from '../rtp/packet-check.js';
 
 type Address = Readonly<[string, number]>;
@@ -57,6 +57,8 @@ export class InboundCounters {
   readonly dropped: Record<DropReason, number> = { malformed: 0, unauthenticated: 0, unselected_source: 0, unknown_kind: 0 };
   /** performance.now() of the last consent (RFC 7675) from the selected pair; 0: none yet. */
   consentAt = 0;
+  /** Consent checks answered by the guard itself (ICE-lite, selected pair). */
+  consentAnswered = 0;
   /** Reasons already logged (the first refusal of each kind is logged, the rest only counted). */
   private readonly logged = new Set<DropReason>();
 
@@ -109,8 +111,8 @@ export class InboundGuard {
 
   /**
    * What of `data`, received on `transport` from `from`, may go on: the datagram itself, a DTLS datagram without
-   * its plaintext records once the handshake is over, or undefined. `reply` sends on that transport (error
-   * responses to failed checks).
+   * its plaintext records once the handshake is over, or undefined (refused, or a consent check answered here).
+   * `reply` sends on that transport (error responses to failed checks, answers to consent checks).
    */
   admit(data: Buffer, from: Address, transport: object, reply: (b: Buffer, to: Address) => void): Buffer | undefined {
     if (looksLikeStun(data)) return this.admitStun(data, from, transport, reply) ? data : undefined;
@@ -186,8 +188,26 @@ export class InboundGuard {
         this.counters.consentAt = performance.now();
       } else if (!selected || this.isSelected(from, transport)) {
         this.counters.consentAt = performance.now();
+        if (selected && this.answerConsent(msg, from, verdict.ufrag, reply)) return false;
       }
     }
+    return true;
+  }
+
+  /**
+   * ICE-lite: a check on the selected pair is consent (RFC 7675), which the stack would only answer: it ignores a
+   * nomination of the pair it already selected (browsers keep USE-CANDIDATE on every check to a lite peer).
+   * Answering it here spares the stack's STUN path (a few hundred µs each, in code that runs too rarely to be
+   * optimised). Only when the peer is the controlling agent, as it must be with a lite one: a role conflict is the
+   * stack's to settle. After an ICE restart there is no selected pair until the stack selects one.
+   */
+  private answerConsent(msg: StunMessage, from: Address, ufrag: string, reply: (b: Buffer, to: Address) => void): boolean {
+    if (!msg.attributes.some((a) => a.type === ATTR_ICE_CONTROLLING)) return false;
+    const password = this.agent.passwordOf(ufrag);
+    const answer = password === undefined ? undefined : buildBindingSuccess(msg, { address: from[0], port: from[1] }, password);
+    if (!answer) return false;
+    reply(answer, from);
+    this.counters.consentAnswered++;
     return true;
   }
 

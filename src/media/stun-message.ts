@@ -1,8 +1,11 @@
 // STUN messages (RFC 8489) as ICE connectivity checks use them (RFC 8445 §7.3): a bounded reader, the
 // short-term-credential check of a Binding request (USERNAME, MESSAGE-INTEGRITY, FINGERPRINT), and the error
-// response to a request that fails it. Pure functions; the WebRTC stack only ever sees requests that passed.
+// response to a request that fails it, and the success response to a consent check (RFC 7675) we answer ourselves.
+// Pure functions; the WebRTC stack only ever sees requests that passed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { encodeXorAddress } from './stun-address.js';
+import { isIP } from '../net/address.js';
 
 const MAGIC = 0x2112a442;
 const HEADER = 20;
@@ -18,6 +21,9 @@ export const ATTR_ERROR_CODE = 0x0009;
 export const ATTR_USE_CANDIDATE = 0x0025;
 export const ATTR_MESSAGE_INTEGRITY_SHA256 = 0x001c;
 export const ATTR_FINGERPRINT = 0x8028;
+export const ATTR_XOR_MAPPED_ADDRESS = 0x0020;
+export const ATTR_ICE_CONTROLLED = 0x8029;
+export const ATTR_ICE_CONTROLLING = 0x802a;
 
 export type StunClass = 'request' | 'indication' | 'success' | 'error';
 
@@ -161,5 +167,38 @@ export function buildBindingError(request: StunMessage, code: 400 | 401): Buffer
   b.writeUInt16BE(ATTR_FINGERPRINT, fpAt);
   b.writeUInt16BE(4, fpAt + 2);
   b.writeUInt32BE((crc32(b.subarray(0, fpAt)) ^ 0x5354554e) >>> 0, fpAt + 4);
+  return b;
+}
+
+/**
+ * The Binding success response to `request` as RFC 8445 §7.3.1.4 wants it: XOR-MAPPED-ADDRESS of where the
+ * request came from, MESSAGE-INTEGRITY keyed with our password (the one its USERNAME named), FINGERPRINT.
+ * Undefined when `from` is no IP literal this can encode (an IPv4-mapped IPv6 text, say).
+ */
+export function buildBindingSuccess(request: StunMessage, from: { readonly address: string; readonly port: number }, password: string): Buffer | undefined {
+  const family = isIP(from.address);
+  if (family === 0 || (family === 6 && from.address.includes('.')) || !(from.port >= 0 && from.port <= 0xffff)) return undefined;
+  const mapped = encodeXorAddress(from, request.transactionId);
+  const length = 4 + mapped.length + 24 + 8;
+  const b = Buffer.alloc(HEADER + length);
+  b.writeUInt16BE(0x0101, 0); // Binding success response
+  b.writeUInt32BE(MAGIC, 4);
+  request.transactionId.copy(b, 8);
+  let at = HEADER;
+  b.writeUInt16BE(ATTR_XOR_MAPPED_ADDRESS, at);
+  b.writeUInt16BE(mapped.length, at + 2);
+  mapped.copy(b, at + 4);
+  at += 4 + mapped.length;
+  // The HMAC covers the message up to MESSAGE-INTEGRITY, with the length counting it (not FINGERPRINT yet).
+  b.writeUInt16BE(at + 24 - HEADER, 2);
+  const mac = createHmac('sha1', Buffer.from(password, 'utf8')).update(b.subarray(0, at)).digest();
+  b.writeUInt16BE(ATTR_MESSAGE_INTEGRITY, at);
+  b.writeUInt16BE(20, at + 2);
+  mac.copy(b, at + 4);
+  at += 24;
+  b.writeUInt16BE(length, 2);
+  b.writeUInt16BE(ATTR_FINGERPRINT, at);
+  b.writeUInt16BE(4, at + 2);
+  b.writeUInt32BE((crc32(b.subarray(0, at)) ^ 0x5354554e) >>> 0, at + 4);
   return b;
 }

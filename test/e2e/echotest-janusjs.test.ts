@@ -180,6 +180,49 @@ test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; medi
   }
 });
 
+test("janus.js echotest: the browser's consent checks are answered (by the server's inbound guard) and the call goes on", { timeout: 60_000, skip }, async () => {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  type Pair = { responses: number; requests: number; state: string };
+  const pair = () =>
+    p.evaluate(async () => {
+      const pc = (window as unknown as { handle: { webrtcStuff: { pc: RTCPeerConnection } } }).handle.webrtcStuff.pc;
+      const stats = await pc.getStats();
+      let id = '';
+      stats.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId;
+      });
+      const s = stats.get(id) as { responsesReceived?: number; requestsSent?: number; state?: string } | undefined;
+      return { responses: s?.responsesReceived ?? 0, requests: s?.requestsSent ?? 0, state: s?.state ?? '' };
+    });
+  try {
+    await p.goto(page.url);
+    await p.waitForFunction(() => typeof (window as unknown as { startEcho?: unknown }).startEcho === 'function');
+    await p.evaluate((s) => (window as unknown as { startEcho: (s: string) => Promise<void> }).startEcho(s), srv.wsUrl);
+    await p.waitForFunction(() => (window as unknown as { result: { webrtcUp: boolean } }).result.webrtcUp, undefined, { timeout: 30_000 });
+    const first: Pair = await pair();
+    // Chromium checks consent every few seconds (RFC 7675); each answer counts as a response on the pair.
+    const deadline = Date.now() + 20_000;
+    let now: Pair = first;
+    while (now.responses < first.responses + 2 && Date.now() < deadline) {
+      await p.waitForTimeout(1000);
+      now = await pair();
+    }
+    assert.ok(now.responses >= first.responses + 2, `consent responses on the selected pair: ${first.responses} → ${now.responses} (${now.requests} requests)`);
+    assert.equal(now.state, 'succeeded');
+    // The answers came from the server's guard (ICE-lite, selected pair), not from the stack.
+    const handles = [...srv.server.gateway.sessions.values()].flatMap((session) => [...session.handles.values()]);
+    const answered = handles.map((h) => (h.media?.info().consent_answered as number | undefined) ?? 0);
+    assert.ok(Math.max(0, ...answered) >= 2, `consent_answered in handle_info: ${JSON.stringify(answered)}`);
+    const stats = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number }> }).stats());
+    await p.waitForTimeout(1000);
+    const later = await p.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number }> }).stats());
+    assert.ok(later.framesDecoded > stats.framesDecoded, 'video still decodes');
+  } finally {
+    await context.close();
+  }
+});
+
 test("janus.js echotest: transport-wide CC feedback lets the browser's bandwidth estimate grow", { timeout: 60_000, skip }, async () => {
   const context = await browser.newContext();
   const p = await context.newPage();

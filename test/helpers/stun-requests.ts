@@ -9,6 +9,8 @@ export interface BindingRequestSpec {
   /** Password keying MESSAGE-INTEGRITY; no MESSAGE-INTEGRITY when undefined. */
   readonly password?: string;
   readonly useCandidate?: boolean;
+  /** ICE-CONTROLLED instead of ICE-CONTROLLING (a role conflict when the other side is ICE-lite). */
+  readonly controlled?: boolean;
   readonly fingerprint?: boolean;
   readonly transactionId?: Buffer;
 }
@@ -32,7 +34,7 @@ export function bindingRequest(spec: BindingRequestSpec): Buffer {
   const priority = Buffer.alloc(4);
   priority.writeUInt32BE(1853824767);
   parts.push(attribute(0x0024, priority));
-  parts.push(attribute(0x802a, randomBytes(8))); // ICE-CONTROLLING
+  parts.push(attribute(spec.controlled ? 0x8029 : 0x802a, randomBytes(8))); // ICE-CONTROLLED / ICE-CONTROLLING
   if (spec.useCandidate) parts.push(attribute(0x0025, Buffer.alloc(0)));
   let msg = Buffer.concat([header, ...parts]);
   if (spec.password !== undefined) {

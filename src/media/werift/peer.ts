@@ -128,6 +128,7 @@ export class WebRtcPeer implements MediaLink {
     if (this.receiver.refused > 0) out.inbound_refused = this.receiver.refused;
     const dropped = this.inboundDropped;
     if (dropped) out.inbound_dropped = dropped;
+    if (this.ctx.inbound.consentAnswered > 0) out.consent_answered = this.ctx.inbound.consentAnswered;
     const pair = this.sender.selectedPair();
     if (pair) out.selected_pair = pair;
     const streams: Record<string, unknown>[] = [];

@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InboundCounters, InboundGuard, type GuardedIceAgent } from '../../../src/media/inbound-guard.js';
+import { parseMessage } from 'werift';
+import { parseBindingResponse } from '../../../src/media/stun-binding.js';
+import { fingerprintValid, integrityValid, readStunMessage } from '../../../src/media/stun-message.js';
 import { bindingRequest } from '../../helpers/stun-requests.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
 
@@ -78,11 +81,15 @@ test('checks need our credentials: 400/401 answers (rate-limited), nothing passe
   const replies: Buffer[] = [];
   const reply = (b: Buffer): void => void replies.push(b);
   const good = bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' });
-  assert.ok(guard.admit(good, PEER, SOCKET, reply));
+  // A consent check on the selected pair (ICE-lite) is answered by the guard, not passed on.
+  assert.equal(guard.admit(good, PEER, SOCKET, reply), undefined);
   const consent = counters.consentAt;
   assert.ok(consent > 0);
   // An earlier generation's credentials still authenticate (an ICE restart in progress).
-  assert.ok(guard.admit(bindingRequest({ username: 'old0:cli1', password: 'old-password-0123456789' }), PEER, SOCKET, reply));
+  assert.equal(guard.admit(bindingRequest({ username: 'old0:cli1', password: 'old-password-0123456789' }), PEER, SOCKET, reply), undefined);
+  assert.equal(counters.consentAnswered, 2);
+  assert.equal(counters.total(), 0, 'answered checks are not refusals');
+  replies.length = 0;
   assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1' }), PEER, SOCKET, reply), undefined);
   assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'wrong' }), STRANGER, SOCKET, reply), undefined);
   assert.deepEqual(
@@ -152,4 +159,58 @@ test('once DTLS is up, plaintext records are cut out of DTLS datagrams and count
   assert.equal(guard.admit(app, PEER, SOCKET, reply), app);
   assert.deepEqual(guard.admit(Buffer.concat([closeNotify, app]), PEER, SOCKET, reply), app);
   assert.equal(counters.dropped.malformed, 2);
+});
+
+test('ICE-lite consent on the selected pair is answered by the guard: a success with our integrity, the mapped address and a fingerprint; other pairs, role conflicts and full ICE go to the stack', () => {
+  const { guard, counters, agent } = setup(true);
+  agent.pair = { transport: SOCKET, address: PEER };
+  const replies: Buffer[] = [];
+  const reply = (b: Buffer, to: Address): void => {
+    assert.deepEqual(to, PEER);
+    replies.push(b);
+  };
+  const txid = Buffer.alloc(12, 7);
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', transactionId: txid }), PEER, SOCKET, reply), undefined);
+  assert.equal(replies.length, 1);
+  const answer = replies[0];
+  const msg = readStunMessage(answer);
+  assert.ok(typeof msg !== 'string' && msg.cls === 'success' && msg.method === 1, JSON.stringify(msg));
+  assert.ok(integrityValid(answer, msg, 'server-password-0123456789'), 'MESSAGE-INTEGRITY with our password');
+  assert.ok(fingerprintValid(answer, msg) && msg.attributes.some((a) => a.type === 0x8028), 'FINGERPRINT');
+  assert.deepEqual(parseBindingResponse(answer, txid), { address: PEER[0], port: PEER[1] });
+  // The peer's stack (werift here) takes it: integrity with our password, fingerprint, the address.
+  const parsed = parseMessage(answer, Buffer.from('server-password-0123456789', 'utf8'));
+  assert.ok(parsed, 'werift accepts the answer');
+  assert.deepEqual(parsed.getAttributeValue('XOR-MAPPED-ADDRESS'), [PEER[0], PEER[1]]);
+  // A browser keeps USE-CANDIDATE on its checks of the selected pair: that is consent too.
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), PEER, SOCKET, reply), undefined);
+  assert.equal(counters.consentAnswered, 2);
+  // What the stack must see: a check on another pair, a nomination of another pair.
+  assert.ok(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' }), PEER, OTHER_SOCKET, reply));
+  assert.ok(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), SIGNALLED, SOCKET, reply));
+  assert.equal(agent.forgotten, 1, 'the other nomination moves the selection');
+  agent.pair = { transport: SOCKET, address: PEER };
+  // A check without ICE-CONTROLLING (a role conflict for a lite agent) is the stack's too.
+  const conflict = bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', controlled: true });
+  assert.ok(guard.admit(conflict, PEER, SOCKET, reply));
+  assert.equal(counters.consentAnswered, 2);
+  // Full ICE: every check goes to the stack.
+  const full = setup(false);
+  full.agent.pair = { transport: SOCKET, address: PEER };
+  assert.ok(full.guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' }), PEER, SOCKET, reply));
+  assert.equal(full.counters.consentAnswered, 0);
+});
+
+test('the guard answers an IPv6 peer with its IPv6 mapped address', () => {
+  const { guard, agent } = setup(true);
+  const peer6: Address = ['2001:db8::7', 40000];
+  agent.pair = { transport: SOCKET, address: peer6 };
+  const replies: Buffer[] = [];
+  assert.equal(
+    guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789' }), peer6, SOCKET, (b) => void replies.push(b)),
+    undefined,
+  );
+  const parsed = parseMessage(replies[0], Buffer.from('server-password-0123456789', 'utf8'));
+  assert.ok(parsed);
+  assert.deepEqual(parsed.getAttributeValue('XOR-MAPPED-ADDRESS'), ['2001:db8::7', 40000]);
 });
