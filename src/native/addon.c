@@ -18,6 +18,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_function(env, exports, "encodeAddress", encode_address) || !set_function(env, exports, "srtpCreate", srtp_create) ||
       !set_function(env, exports, "srtpProtect", srtp_protect) || !set_function(env, exports, "srtpUnprotect", srtp_unprotect) ||
       !set_function(env, exports, "srtcpProtect", srtcp_protect) ||
+      !set_function(env, exports, "srtcpUnprotect", srtcp_unprotect) ||
       !set_function(env, exports, "outStreamCreate", out_stream_create) || !set_function(env, exports, "outStreamSend", out_stream_send) ||
       !set_function(env, exports, "outStreamSkip", out_stream_skip) || !set_function(env, exports, "outStreamRestart", out_stream_restart) ||
       !set_function(env, exports, "outStreamRecall", out_stream_recall) || !set_function(env, exports, "outStreamPrune", out_stream_prune) ||

@@ -57,6 +57,8 @@ export interface NativeAddon {
    * SRTCP index `index` (E flag set): the SRTCP length, or -1 when it is not RTCP. buf needs 20 bytes of room after len.
    */
   srtcpProtect(ctx: SrtpContext, buf: Uint8Array, len: number, index: number): number;
+  /** Checks and decrypts the SRTCP packet buf[0, len) in place (remote SRTCP keys): the RTCP length, -1 when too short, -2 for a wrong tag. */
+  srtcpUnprotect(ctx: SrtpContext, buf: Uint8Array, len: number): number;
   /** One outgoing RTP stream (src/native/out-stream.c, the rules of rtp-out-stream.ts); history: keep packets for NACKs. */
   outStreamCreate(ctx: SrtpContext, ssrc: number, payloadType: number, clockRate: number, keepHistory: boolean): OutStreamHandle;
   /** Rewrites src[0, srcLen) into out with the stream's header fields, protects it there with its SRTP context and keeps a copy: its length, or -1 for a malformed header. */
@@ -82,7 +84,7 @@ export interface NativeAddon {
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 6;
+const ABI_VERSION = 7;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
@@ -90,6 +92,7 @@ const FUNCTIONS = [
   'srtpProtect',
   'srtpUnprotect',
   'srtcpProtect',
+  'srtcpUnprotect',
   'outStreamCreate',
   'outStreamSend',
   'outStreamSkip',

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 6
+#define PORTUNUS_ABI_VERSION 7
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -59,6 +59,7 @@ napi_value srtp_create(napi_env env, napi_callback_info info);
 napi_value srtp_protect(napi_env env, napi_callback_info info);
 napi_value srtp_unprotect(napi_env env, napi_callback_info info);
 napi_value srtcp_protect(napi_env env, napi_callback_info info);
+napi_value srtcp_unprotect(napi_env env, napi_callback_info info);
 
 /* send-pool.c */
 napi_value send_pool_create(napi_env env, napi_callback_info info);

@@ -293,20 +293,24 @@ static int unprotect_cm(srtp_context *c, uint8_t *buf, int64_t len, int64_t head
 }
 
 /* GCM: decrypts in place and checks the tag last; on a bad tag buf[header, len) holds garbage (the packet is dropped). */
+/* The GCM decryption context, keyed at first use; false when OpenSSL could not make it. */
+static bool gcm_decipher(srtp_context *c) {
+  if (c->decipher) return true;
+  c->decipher = EVP_CIPHER_CTX_new();
+  EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+  int ok = c->decipher && cipher && EVP_DecryptInit_ex(c->decipher, cipher, NULL, c->key, NULL) == 1;
+  EVP_CIPHER_free(cipher);
+  if (!ok) {
+    EVP_CIPHER_CTX_free(c->decipher);
+    c->decipher = NULL;
+  }
+  return ok;
+}
+
 static int unprotect_gcm(srtp_context *c, uint8_t *buf, int64_t len, int64_t header, uint32_t roc) {
   uint8_t iv[12], scratch[16];
   int out_len;
-  if (!c->decipher) {
-    c->decipher = EVP_CIPHER_CTX_new();
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
-    int ok = c->decipher && cipher && EVP_DecryptInit_ex(c->decipher, cipher, NULL, c->key, NULL) == 1;
-    EVP_CIPHER_free(cipher);
-    if (!ok) {
-      EVP_CIPHER_CTX_free(c->decipher);
-      c->decipher = NULL;
-      return -3;
-    }
-  }
+  if (!gcm_decipher(c)) return -3;
   gcm_iv(c, buf, roc, iv);
   if (EVP_DecryptInit_ex(c->decipher, NULL, NULL, NULL, iv) != 1) return -3;
   if (EVP_DecryptUpdate(c->decipher, NULL, &out_len, buf, (int)header) != 1) return -3;
@@ -345,4 +349,62 @@ napi_value srtp_unprotect(napi_env env, napi_callback_info info) {
   int r = gcm ? unprotect_gcm(c, buf, plain, header, (uint32_t)roc) : unprotect_cm(c, buf, plain, header, (uint32_t)roc, (int)tag_length);
   if (r == -3) return openssl_error(env, "OpenSSL failed to unprotect an SRTP packet");
   return make_int(env, r == 1 ? plain : -2);
+}
+
+/* SRTCP tag check and decryption in place (RFC 3711 §3.4, RFC 7714 §9) of buf[0, len) with a context keyed with the
+ * remote side's SRTCP session keys: 1 and the RTCP length in *plain, or -1 (too short for an SRTCP packet), -2 (the
+ * tag does not match), -3 (OpenSSL failed). AES-CM: ... | E|index | 80-bit tag; GCM: ... | tag | E|index. */
+static int srtcp_unprotect_in_place(srtp_context *c, uint8_t *buf, int64_t len, int64_t *plain) {
+  bool gcm = c->profile == PROFILE_AEAD_AES_128_GCM;
+  int64_t body = len - 4 - (gcm ? GCM_TAG : CM_TAG); /* the RTCP bytes, header included */
+  if (body < 8) return -1;
+  const uint8_t *e_index = gcm ? buf + len - 4 : buf + body;
+  bool encrypted = e_index[0] & 0x80;
+  uint32_t index = ((uint32_t)(e_index[0] & 0x7f) << 24) | (uint32_t)e_index[1] << 16 | (uint32_t)e_index[2] << 8 | e_index[3];
+  uint8_t roc_be[4], seq_be[2] = {(uint8_t)(index >> 8), (uint8_t)index};
+  roc_bytes(index >> 16, roc_be);
+  if (gcm) {
+    uint8_t iv[12], e_copy[4], tag[GCM_TAG], scratch[16];
+    int out_len;
+    if (!gcm_decipher(c)) return -3;
+    memcpy(e_copy, e_index, 4);
+    memcpy(tag, buf + body, GCM_TAG);
+    gcm_iv_of(c, buf + 4, index >> 16, seq_be, iv);
+    if (EVP_DecryptInit_ex(c->decipher, NULL, NULL, NULL, iv) != 1) return -3;
+    /* Encrypted: the first 8 bytes and E|index are the AAD; not encrypted (E = 0): all of the RTCP is. */
+    int64_t aad = encrypted ? 8 : body;
+    if (EVP_DecryptUpdate(c->decipher, NULL, &out_len, buf, (int)aad) != 1 || EVP_DecryptUpdate(c->decipher, NULL, &out_len, e_copy, 4) != 1) return -3;
+    if (encrypted && body > 8 && EVP_DecryptUpdate(c->decipher, buf + 8, &out_len, buf + 8, (int)(body - 8)) != 1) return -3;
+    if (EVP_CIPHER_CTX_ctrl(c->decipher, EVP_CTRL_AEAD_SET_TAG, GCM_TAG, tag) != 1) return -3;
+    if (EVP_DecryptFinal_ex(c->decipher, scratch, &out_len) != 1) return -2;
+    *plain = body;
+    return 1;
+  }
+  uint8_t tag[SHA_DIGEST_LENGTH];
+  if (!tag_cm(c, buf, body + 4, NULL, tag)) return -3;
+  if (!tags_equal(tag, buf + body + 4, CM_TAG)) return -2;
+  if (encrypted && !cm_crypt(c, buf, 8, body, buf + 4, roc_be, seq_be)) return -3;
+  *plain = body;
+  return 1;
+}
+
+/* srtcpUnprotect(ctx, buf, len) -> the RTCP length (decrypted in place), -1 when buf[0, len) cannot be SRTCP (too
+ * short), -2 when the tag does not match. ctx: keyed with the remote side's SRTCP session keys. No replay check. */
+napi_value srtcp_unprotect(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  uint8_t *buf;
+  size_t buf_len;
+  int64_t len, plain = -1;
+  if (!get_args(env, info, 3, argv)) return NULL;
+  srtp_context *c = srtp_context_arg(env, argv[0]);
+  if (!c) return NULL;
+  if (!arg_bytes(env, argv[1], "buf", &buf, &buf_len)) return NULL;
+  if (!arg_int(env, argv[2], "len", 0, INT32_MAX, &len)) return NULL;
+  if ((uint64_t)len > buf_len) {
+    throw_range(env, "len %lld is beyond buf (%zu bytes)", (long long)len, buf_len);
+    return NULL;
+  }
+  int r = srtcp_unprotect_in_place(c, buf, len, &plain);
+  if (r == -3) return openssl_error(env, "OpenSSL failed to unprotect an SRTCP packet");
+  return make_int(env, r == 1 ? plain : r);
 }

@@ -7,7 +7,7 @@ import type { IceEndpoints } from './ice-endpoints.js';
 import type { PeerContext } from './peer-context.js';
 import type { RtpReceivePath } from './rtp-receive-path.js';
 import type { RtpSendPath } from './rtp-send-path.js';
-import { guardDtlsApplicationData, guardRtcpDecryption } from './srtp-access.js';
+import { guardDtlsApplicationData, guardRtcpDecryption, nativeSrtcpOpener } from './srtp-access.js';
 
 export interface WatchedParts {
   readonly send: RtpSendPath;
@@ -126,7 +126,9 @@ export class ConnectionWatch {
     ctx.dtlsUp = true;
     const dtls = ctx.dtlsTransport();
     if (dtls) {
-      guardRtcpDecryption(dtls, (plain) => ctx.inbound.admitDecryptedRtcp(plain));
+      // The peer's RTCP decrypted natively when the addon is there (werift makes a cipher and an HMAC per packet).
+      const opener = ctx.options.ownReceivePath === false ? undefined : nativeSrtcpOpener(dtls);
+      guardRtcpDecryption(dtls, (plain) => ctx.inbound.admitDecryptedRtcp(plain), opener ? (srtcp) => opener.open(srtcp) : undefined);
       guardDtlsApplicationData(dtls, (packet) => ctx.inbound.admitSctp(packet));
     }
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);

@@ -2,7 +2,8 @@
 // master key, the selected candidate pair, and the profile preference for the handshake. Every werift internal
 // this touches is reached through the structural types below, so a werift upgrade breaks in this one file.
 import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RtpPacket } from 'werift';
-import { isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../rtp/srtp/srtp-keys.js';
+import { NativeSrtcpOpener } from '../../rtp/srtp/native-srtcp-opener.js';
+import { deriveSessionKeys, isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../rtp/srtp/srtp-keys.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import { UdpIceTransport } from '../udp-ice-transport.js';
 
@@ -158,17 +159,29 @@ const guardedSessions = new WeakSet<object>();
 
 /**
  * Puts `admit` between werift's SRTCP decryption and its RTCP parser: a decrypted compound it refuses reaches
- * the parser as nothing (werift parses an empty compound into no packets). Call once DTLS is connected.
+ * the parser as nothing (werift parses an empty compound into no packets). With `open` (our native SRTCP
+ * decryption), that replaces werift's; what it refuses reaches the parser as nothing too. Call once DTLS is
+ * connected.
  */
-export function guardRtcpDecryption(dtls: RTCDtlsTransport, admit: (plain: Buffer) => boolean): void {
+export function guardRtcpDecryption(dtls: RTCDtlsTransport, admit: (plain: Buffer) => boolean, open?: (srtcp: Buffer) => Buffer | undefined): void {
   const session = (dtls as unknown as { srtcp?: WeriftSrtcpSession }).srtcp;
   if (!session || typeof session.decrypt !== 'function' || guardedSessions.has(session)) return;
   guardedSessions.add(session);
   const decrypt = session.decrypt;
   session.decrypt = (buf: Buffer): Buffer => {
-    const plain = decrypt(buf);
-    return admit(plain) ? plain : EMPTY;
+    const plain = open ? open(buf) : decrypt(buf);
+    return plain && admit(plain) ? plain : EMPTY;
   };
+}
+
+/** Our native SRTCP decryption for the remote side's RTCP, or undefined (no addon, a profile we do not handle). */
+export function nativeSrtcpOpener(dtls: RTCDtlsTransport): NativeSrtcpOpener | undefined {
+  try {
+    const master = remoteSrtpMaster(dtls);
+    return master ? NativeSrtcpOpener.create(deriveSessionKeys(master.profile, master.key, master.salt, true)) : undefined;
+  } catch {
+    return undefined; // werift's decryption stays
+  }
 }
 
 /**

@@ -120,7 +120,7 @@ test('fuzz srtpUnprotect: garbage is a TypeError/RangeError, -1 or -2, or a leng
   for (const n of [0, 1, 2, 3, 4]) call(unprotect, [good[0], Buffer.alloc(64), 40, 0, 10].slice(0, n), () => false);
 });
 
-test('fuzz srtcpProtect: garbage is a TypeError/RangeError, -1, or a length inside the buffer, never a crash', { skip }, () => {
+test('fuzz srtcpProtect and srtcpUnprotect: garbage is a TypeError/RangeError, -1/-2, or a length inside the buffer, never a crash', { skip }, () => {
   const addon = nativeAddon();
   assert.ok(addon);
   const protect = addon.srtcpProtect.bind(addon) as Fn;
@@ -133,6 +133,13 @@ test('fuzz srtcpProtect: garbage is a TypeError/RangeError, -1, or a length insi
   });
   assert.ok(protected_ > 0, 'some cases got past the argument checks');
   for (const n of [0, 1, 2, 3]) call(protect, [good[0], Buffer.alloc(64), 40, 0].slice(0, n), () => false);
+  const unprotect = addon.srtcpUnprotect.bind(addon) as Fn;
+  const opened = bounded(fc.tuple(ctx, maybe(fc.oneof(bytes, rtcpLike)), maybe(number)), (args) => {
+    const buf = args[1];
+    return call(unprotect, args, (r) => typeof r === 'number' && (r === -1 || r === -2 || (buf instanceof Uint8Array && r >= 8 && r <= buf.length)));
+  });
+  assert.ok(opened > 0, 'some unprotect cases got past the argument checks');
+  for (const n of [0, 1, 2]) call(unprotect, [good[0], Buffer.alloc(64), 40].slice(0, n), () => false);
 });
 
 test('fuzz encodeAddress and sendBatch: garbage is a TypeError/RangeError or a count in range, never a crash', { skip }, async () => {

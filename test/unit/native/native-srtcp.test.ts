@@ -1,11 +1,14 @@
-// Native SRTCP protection against werift's, which every browser call so far has accepted: byte for byte the same
-// SRTCP packets for AES-CM-HMAC-SHA1-80 and AES-GCM over random compound packets, keys and indices, and werift
-// decrypts them back; what is not RTCP, a short buffer or an index out of range is refused.
+// Native SRTCP against werift's, which every browser call so far has accepted: protection gives byte for byte the
+// same SRTCP packets for AES-CM-HMAC-SHA1-80 and AES-GCM over random compound packets, keys and indices, werift
+// decrypts them back, and our decryption opens werift's (and unencrypted SRTCP, E = 0); a changed byte or a short
+// packet is refused, as is what is not RTCP, a short buffer or an index out of range when protecting.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { SrtcpSession } from 'werift';
 import { nativeAddon, nativeAddonStatus } from '../../../src/native/native-addon.js';
+import { createCipheriv, createHmac } from 'node:crypto';
+import { NativeSrtcpOpener } from '../../../src/rtp/srtp/native-srtcp-opener.js';
 import { NativeSrtcpProtector, SRTCP_TRAILER_MAX } from '../../../src/rtp/srtp/native-srtcp-protector.js';
 import { deriveSessionKeys, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../../src/rtp/srtp/srtp-keys.js';
 
@@ -62,7 +65,51 @@ for (const [name, profile] of [
       { numRuns: RUNS },
     );
   });
+
+  test(`${name}: native SRTCP decryption opens werift's packets, and refuses a changed byte or a cut packet`, { skip }, () => {
+    fc.assert(
+      fc.property(keyArb, rtcpArb, fc.nat(), (k, p, flip) => {
+        const key = Buffer.from(k.key);
+        const salt = Buffer.from(k.salt);
+        const werift = new SrtcpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile });
+        (werift as unknown as { localContext: WeriftSrtcpContext }).localContext.setIndex(p.ssrc, p.index - 1);
+        const plain = rtcp(p);
+        const srtcp = werift.encrypt(plain);
+        const opener = NativeSrtcpOpener.create(deriveSessionKeys(profile, key, salt, true))!;
+        const opened = opener.open(Buffer.from(srtcp));
+        assert.ok(opened?.equals(plain), 'opened');
+        const changed = Buffer.from(srtcp);
+        changed[flip % changed.length] ^= 0x01;
+        assert.equal(opener.open(changed), undefined, `byte ${flip % changed.length} changed`);
+        assert.equal(opener.open(Buffer.from(srtcp.subarray(0, 8 + (profile === SRTP_AEAD_AES_128_GCM ? 19 : 13)))), undefined, 'too short');
+        assert.equal(opener.refused, 2);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 }
+
+test('native SRTCP decryption takes unencrypted SRTCP (E = 0): only the tag is checked', { skip }, () => {
+  const masterKey = Buffer.alloc(16, 3);
+  const plain = rtcp({ ssrc: 0x01020304, pt: 201, body: new Uint8Array(24).fill(9) });
+  const index = Buffer.from([0, 0, 0, 5]); // E = 0, index 5
+  // AES-CM: the packet in the clear, E|index, then HMAC-SHA1-80 over both.
+  const cm = deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, masterKey, Buffer.alloc(14, 4), true);
+  const signed = Buffer.concat([plain, index]);
+  const cmPacket = Buffer.concat([signed, createHmac('sha1', cm.authKey).update(signed).digest().subarray(0, 10)]);
+  assert.ok(NativeSrtcpOpener.create(cm)!.open(cmPacket)?.equals(plain));
+  // GCM: all of the RTCP and E|index are the AAD of an empty plaintext; the tag, then E|index.
+  const gcm = deriveSessionKeys(SRTP_AEAD_AES_128_GCM, masterKey, Buffer.alloc(12, 4), true);
+  const iv = Buffer.alloc(12);
+  plain.copy(iv, 2, 4, 8);
+  index.copy(iv, 8);
+  for (let i = 0; i < 12; i++) iv[i] ^= gcm.salt[i];
+  const cipher = createCipheriv('aes-128-gcm', gcm.cipherKey, iv);
+  cipher.setAAD(Buffer.concat([plain, index]));
+  cipher.final();
+  const gcmPacket = Buffer.concat([plain, cipher.getAuthTag(), index]);
+  assert.ok(NativeSrtcpOpener.create(gcm)!.open(gcmPacket)?.equals(plain));
+});
 
 test('native SRTCP refuses what is not RTCP, a short buffer and an index beyond 31 bits', { skip }, () => {
   const native = NativeSrtcpProtector.create(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2), true))!;
