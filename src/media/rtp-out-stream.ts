@@ -2,7 +2,8 @@
 // source used, sequence numbers and timestamps re-based whenever the source changes or restarts so the receiver
 // sees one continuous stream, the SRTP rollover counter, a short history of protected packets to answer NACKs
 // with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet: each
-// history slot keeps its buffer and the next packet of that slot is protected into it.
+// history slot's buffer is reused for the next packet of that slot, and buffers of packets too old to resend go
+// to a few recycled ones, so a stream holds about HISTORY_MS of packets.
 
 /** Power of two: HISTORY_MS of video at up to 256 packets a second (~2.5 Mbit/s); each slot keeps a buffer. */
 export const HISTORY_SLOTS = 128;
@@ -14,6 +15,8 @@ const SPARE_BUFFERS = 8;
 const SKIP_MEMORY = 64;
 /** A stream that sent nothing for this long gives its history buffers back. */
 const IDLE_RELEASE_MS = 2000;
+/** Buffers of expired packets kept for the next ones (beyond, they are let go). */
+const MAX_RECYCLED = 16;
 
 /** Slot buffer sizes: small packets (audio) share one size, video-sized ones another, so a slot is rarely regrown. */
 function slotSize(n: number): number {
@@ -49,8 +52,14 @@ export class RtpOutStream {
   private nextSpare = 0;
   /** When each kept packet was last resent (ms), so a burst of NACKs for one packet costs one resend. */
   private readonly resentAt: Float64Array;
-  /** When each kept packet was sent (ms): older than HISTORY_MS, it is let go (prune) and never resent. */
+  /** When each kept packet was sent (ms): older than HISTORY_MS, it is never resent and its buffer is recycled. */
   private readonly sentAt: Float64Array;
+  /**
+   * Buffers of packets older than HISTORY_MS, for the next ones: a stream holds about HISTORY_MS of packets (50 at
+   * 100 a second) rather than a buffer in each slot. The next sequence number to look at for expiry.
+   */
+  private recycled: Buffer[] = [];
+  private expireNext = -1;
 
   constructor(
     readonly ssrc: number,
@@ -158,11 +167,43 @@ export class RtpOutStream {
       if (!b || b.length < size) this.spares[at] = b = Buffer.allocUnsafeSlow(slotSize(size));
       return b;
     }
+    this.expire(seq, this.lastSentAt);
     const slot = seq & (HISTORY_SLOTS - 1);
     this.historySeq[slot] = -1;
-    let b = this.history[slot];
-    if (!b || b.length < size) this.history[slot] = b = Buffer.allocUnsafeSlow(slotSize(size));
+    let b = this.history[slot] ?? this.recycled.pop();
+    if (!b || b.length < size) b = Buffer.allocUnsafeSlow(slotSize(size));
+    this.history[slot] = b;
     return b;
+  }
+
+  /** Recycles the buffers of packets sent more than HISTORY_MS before `now`, oldest first, up to `seq` (excluded). */
+  private expire(seq: number, now: number): void {
+    if (this.expireNext < 0) this.expireNext = seq;
+    let distance = (seq - this.expireNext) & 0xffff;
+    if (distance >= HISTORY_SLOTS) {
+      // A jump (or late packets): only the last HISTORY_SLOTS numbers can have a slot.
+      this.expireNext = (seq - (HISTORY_SLOTS - 1)) & 0xffff;
+      distance = HISTORY_SLOTS - 1;
+    }
+    for (; distance > 0; distance--) {
+      const slot = this.expireNext & (HISTORY_SLOTS - 1);
+      const b = this.history[slot];
+      if (b && this.historySeq[slot] === this.expireNext) {
+        if (now - this.sentAt[slot] <= HISTORY_MS) return; // still resendable, and so is all after it
+        if (this.recycled.length < MAX_RECYCLED) this.recycled.push(b);
+        this.history[slot] = undefined;
+        this.historySeq[slot] = -1;
+      }
+      this.expireNext = (this.expireNext + 1) & 0xffff;
+    }
+  }
+
+  /** Bytes of the buffers the history holds (kept packets and recycled ones). */
+  get historyBytes(): number {
+    let n = 0;
+    for (const b of this.history) n += b?.length ?? 0;
+    for (const b of this.recycled) n += b.length;
+    return n;
   }
 
   /** The packet protected into bufferFor(seq) is `length` bytes and was sent at `now`: keep it for NACKs. */
@@ -183,6 +224,8 @@ export class RtpOutStream {
       this.historySeq[slot] = -1;
     }
     this.spares = [];
+    this.recycled = [];
+    this.expireNext = -1;
   }
 
   /**

@@ -94,3 +94,29 @@ test('skips close the gap; a late packet from before a skip keeps the number it 
   assert.equal(seqOf(3), 0, 'the next one: after the gap closed');
   assert.equal(seqOf(3), 0, 'a copy of it, no skip since: the same number');
 });
+
+test('NACK history holds about HISTORY_MS of packets: buffers of older ones are recycled, not one per slot', () => {
+  const out = new RtpOutStream(1, 96, 90000, true);
+  const scratch = Buffer.alloc(1500);
+  const send = (seq: number, now: number): void => {
+    const packet = rtpPacket({ sequenceNumber: seq & 0xffff, payload: Buffer.alloc(1100) });
+    out.rewrite(packet, scratch, now);
+    const outSeq = (scratch[2] << 8) | scratch[3];
+    const b = out.bufferFor(outSeq, packet.length + 10);
+    scratch.copy(b, 0, 0, packet.length);
+    out.remember(outSeq, packet.length + 10, now);
+  };
+  // 100 packets a second for 3 s: about 50 are resendable at any time.
+  for (let i = 0; i < 300; i++) send(i, i * 10);
+  assert.ok(out.historyBytes <= (51 + 16) * 1300, `history holds ${out.historyBytes} bytes`);
+  assert.ok(out.historyBytes >= 50 * 1300, `history holds ${out.historyBytes} bytes`);
+  assert.ok(out.recall(299 - 49, 2990) !== undefined, 'a packet 490 ms old is resent');
+  assert.equal(out.recall(299 - 60, 2990), undefined, 'one 600 ms old is gone');
+  // A burst is all kept, then given back as it ages.
+  for (let i = 300; i < 420; i++) send(i, 3000);
+  assert.ok(out.recall(300, 3000) !== undefined);
+  for (let i = 420; i < 520; i++) send(i, 3000 + (i - 419) * 10);
+  assert.ok(out.historyBytes <= (51 + 16) * 1300, `after the burst: ${out.historyBytes} bytes`);
+  out.prune(10_000);
+  assert.equal(out.historyBytes, 0, 'an idle stream gives everything back');
+});
