@@ -93,17 +93,16 @@ interface PageState {
 // ICE-lite (the default, and what Janus requires for ice_tcp). A full ICE server checks the browser's UDP
 // candidates itself, so hiding its own would not keep UDP out: that needs a real firewall.
 test('janus.js echotest over ICE-TCP only: the browser connects to the passive TCP candidate; video decodes, audio and data flow', { timeout: 90_000, skip }, async () => {
-  const server = srv;
   const context = await browser.newContext();
   const p = await context.newPage();
   try {
     await p.goto(page.url);
     await p.waitForFunction(() => typeof (window as unknown as PageState).startEcho === 'function');
-    await p.evaluate((s) => (window as unknown as PageState).startEcho(s), server.wsUrl);
+    await p.evaluate((s) => (window as unknown as PageState).startEcho(s), srv.wsUrl);
     await p
       .waitForFunction(() => (window as unknown as PageState).result.webrtcUp || (window as unknown as PageState).result.error !== null, undefined, { timeout: 30_000 })
       .catch((err: unknown) => {
-        throw new Error(`no webrtcup within 30 s; the server's log ends with:\n${server.logs.slice(-40).join('\n')}`, { cause: err });
+        throw new Error(`no webrtcup within 30 s; the server's log ends with:\n${srv.logs.slice(-40).join('\n')}`, { cause: err });
       });
     const r = await p.evaluate(() => (window as unknown as PageState).result);
     assert.equal(r.error, null);
@@ -119,7 +118,7 @@ test('janus.js echotest over ICE-TCP only: the browser connects to the passive T
     assert.equal((await p.evaluate(() => (window as unknown as PageState).result.data))[0], `${DATA_PREFIX}over tcp`);
 
     // The server's side: the handle's selected pair is TCP, and the ICE-TCP port counted the connection.
-    const tcp = sharedTcpStatus(server);
+    const tcp = sharedTcpStatus(srv);
     assert.ok(tcp && tcp.proven >= 1 && tcp.open >= 1, `ICE-TCP port status: ${JSON.stringify(tcp)}`);
     await p.evaluate(() => new Promise<void>((resolve) => (window as unknown as PageState).janus.destroy({ success: resolve, error: resolve })));
   } finally {
