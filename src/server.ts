@@ -6,6 +6,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { AdminApi } from './core/admin.js';
 import { Gateway } from './core/gateway.js';
+import { mediaLinkOf } from './core/handle.js';
+import { PlainRelayGroup } from './core/plain-relay-group.js';
 import { LoopLagMonitor } from './core/loop-lag.js';
 import { PluginRefusedError, PluginRegistry } from './core/plugin-registry.js';
 import { TokenStore } from './core/tokens.js';
@@ -104,6 +106,9 @@ export class PortunusServer {
         log.error(err.message);
       }
     }
+    // Before the plugins, which may make relay groups of the media layer at init (configured mountpoints).
+    const media = this.options.mediaFactory?.(this.network, this.options.config, log);
+    this.media = media;
     await this.plugins.initAll(
       (p) => ({
         log: log.child({ component: p.descriptor.package }),
@@ -111,12 +116,11 @@ export class PortunusServer {
         config: this.options.config.plugins[p.descriptor.package] ?? {},
         state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,
         recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
+        relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
       }),
       log,
     );
 
-    const media = this.options.mediaFactory?.(this.network, this.options.config, log);
-    this.media = media;
     if (media) {
       // One line, either way: which send path this server runs on.
       if (nativeAddon()) log.info('native addon loaded: SRTP in C, shared-port sends batched with sendmmsg', { component: 'native' });

@@ -140,6 +140,11 @@ export class Handle implements PluginHandle {
     return this.media?.negotiatedMedia() ?? [];
   }
 
+  /** Where this handle's relay verbs go now (its PeerConnection), for a relay group of the media layer. */
+  get mediaLink(): MediaLink | undefined {
+    return this.link;
+  }
+
   relayRtp(mid: string, packet: Buffer): void {
     this.link?.relayRtp(mid, packet);
   }
@@ -300,4 +305,9 @@ class HandleMediaCallbacks implements HandleMediaEvents {
   private failed(what: string, err: unknown): void {
     this.handle.log.error(`plugin ${what} failed: ${errorDetail(err)}`);
   }
+}
+
+/** A plugin's handle's current media link, when the handle is one of the core's. */
+export function mediaLinkOf(handle: PluginHandle): MediaLink | undefined {
+  return handle instanceof Handle ? handle.mediaLink : undefined;
 }

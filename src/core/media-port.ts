@@ -1,7 +1,7 @@
 // What the core needs from a handle's WebRTC transport; the media layer implements it.
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack } from '../plugin-api/media-types.js';
-import type { MediaLink } from '../plugin-api/plugin.js';
+import type { MediaLink, PluginHandle, RelayGroup } from '../plugin-api/plugin.js';
 import type { JsonObject } from './validate.js';
 
 export interface RemoteCandidate {
@@ -57,4 +57,9 @@ export interface MediaFactory {
   close?(): Promise<void>;
   /** Server-wide media state for Admin `get_status`. */
   status?(): JsonObject;
+  /**
+   * A relay group that reaches its members' PeerConnections itself; `linkOf` gives a handle's current media link
+   * (the one its relay verbs go to, undefined while it has none).
+   */
+  createRelayGroup?(linkOf: (handle: PluginHandle) => MediaLink | undefined): RelayGroup;
 }

@@ -2,10 +2,11 @@
 import type { HandleMedia, HandleMediaEvents, HandleMediaOptions, MediaFactory, RemoteCandidate } from '../core/media-port.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
-import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack } from '../plugins/plugin.js';
+import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack, PluginHandle, RelayGroup } from '../plugins/plugin.js';
 import type { PeerLogLevel, WebRtcPeerOptions } from './peer-types.js';
 import { parseSdp, SdpError } from './sdp.js';
 import { WebRtcPeer } from './werift/peer.js';
+import { MediaRelayGroup } from './relay-group.js';
 import { selectLocalEndpoints } from './local-addresses.js';
 import type { SharedIcePorts, SharedTcpStatus } from './shared-ice-ports.js';
 
@@ -115,6 +116,8 @@ class PeerHandleMedia implements HandleMedia {
 
 /** Creates one WebRtcPeer per handle with the server's WebRTC settings. */
 export class WebRtcMediaFactory implements MediaFactory {
+  /** The relay groups not closed yet (for get_status). */
+  private readonly relayGroups = new Set<MediaRelayGroup>();
   constructor(
     private readonly settings: WebRtcSettings,
     private readonly sharedPorts?: SharedIcePorts,
@@ -134,6 +137,25 @@ export class WebRtcMediaFactory implements MediaFactory {
   }
 
   status(): JsonObject {
+    return { ...this.sharedPortStatus(), relay_groups: this.relayGroupStatus() };
+  }
+
+  /** The fan-out groups: how many, their members, how many of those are sent to natively, what the addon sent. */
+  private relayGroupStatus(): JsonObject {
+    const total = { groups: 0, members: 0, native_members: 0, sent: 0, dropped: 0, failed: 0 };
+    for (const g of this.relayGroups) {
+      const s = g.stats();
+      total.groups++;
+      total.members += s.members;
+      total.native_members += s.native;
+      total.sent += s.sent;
+      total.dropped += s.dropped;
+      total.failed += s.failed;
+    }
+    return total;
+  }
+
+  private sharedPortStatus(): JsonObject {
     const shared = this.sharedPorts?.status();
     if (!shared) return { single_port: 0 };
     const sockets = shared.sockets.map((p) => ({
@@ -156,6 +178,12 @@ export class WebRtcMediaFactory implements MediaFactory {
     // A handle that names its port range gets sockets of its own there, not the shared port.
     const settings = options?.portRange ? { ...this.settings, rtpPortRange: options.portRange, sharedPorts: undefined } : this.settings;
     return new PeerHandleMedia(settings, events, log);
+  }
+
+  createRelayGroup(linkOf: (handle: PluginHandle) => MediaLink | undefined): RelayGroup {
+    const group = new MediaRelayGroup(linkOf, (g) => this.relayGroups.delete(g));
+    this.relayGroups.add(group);
+    return group;
   }
 
   checkSdp(sdp: string): string | undefined {

@@ -4,7 +4,7 @@
 import { IceCredentials } from './ice-credentials.js';
 import type { SharedIcePort } from './shared-ice-port.js';
 import type { Family } from '../net/address.js';
-import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from '../net/udp-endpoint.js';
+import type { NativeDestination, UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from '../net/udp-endpoint.js';
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -60,6 +60,10 @@ export class SharedPortEndpoint implements UdpEndpoint {
 
   sendSoon(packet: Buffer, length: number, port: number, address: string): void {
     if (!this.isClosed) this.port_.socket.sendSoon(packet, length, port, address);
+  }
+
+  nativeDestination(host: string, port: number): NativeDestination | undefined {
+    return this.isClosed ? undefined : this.port_.socket.nativeDestination?.(host, port);
   }
 
   sendParts(parts: readonly Buffer[], port: number, address: string): void {

@@ -2,7 +2,7 @@
 // Sends never throw and never emit unhandled errors; datagrams go straight to werift without per-packet allocation.
 import { errorText } from '../logging/error-text.js';
 import { isIP, type AddressInfo } from '../net/address.js';
-import type { UdpEndpoint, UdpSource } from '../net/udp-endpoint.js';
+import type { NativeDestination, UdpEndpoint, UdpSource } from '../net/udp-endpoint.js';
 
 type Address = Readonly<[string, number]>;
 const DONE: Promise<void> = Promise.resolve();
@@ -75,6 +75,12 @@ export class UdpIceTransport {
   sendCheckedCopy(data: Buffer, port: number, host: string, length = data.length): void {
     if (this.closed) return;
     this.bound.sendSoon(data, length, port, host);
+  }
+
+  /** Where native code may send to host:port itself (a fan-out group); undefined over TCP or when it cannot. */
+  nativeDestination(host: string, port: number): NativeDestination | undefined {
+    if (this.closed || this.overTcp || !this.canSendTo(host, port)) return undefined;
+    return this.bound.nativeDestination?.(host, port);
   }
 
   close(): Promise<void> {

@@ -24,7 +24,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_function(env, exports, "outStreamRecall", out_stream_recall) || !set_function(env, exports, "outStreamPrune", out_stream_prune) ||
       !set_function(env, exports, "outStreamCounters", out_stream_counters) || !set_function(env, exports, "sendPoolCreate", send_pool_create) ||
       !set_function(env, exports, "sendPoolQueue", send_pool_queue) || !set_function(env, exports, "sendPoolStats", send_pool_stats) ||
-      !set_function(env, exports, "sendPoolClose", send_pool_close))
+      !set_function(env, exports, "sendPoolClose", send_pool_close) || !set_function(env, exports, "fanOutCreate", fan_out_create) ||
+      !set_function(env, exports, "fanOutSet", fan_out_set) || !set_function(env, exports, "fanOutSend", fan_out_send) ||
+      !set_function(env, exports, "fanOutStats", fan_out_stats))
     return NULL;
   return exports;
 }

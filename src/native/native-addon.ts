@@ -24,6 +24,12 @@ export interface SendPoolHandle {
   readonly [sendPoolBrand]: true;
 }
 
+/** What fanOutCreate returns: an opaque handle to a fan-out group (the receivers of one stream). */
+declare const fanOutBrand: unique symbol;
+export interface FanOutHandle {
+  readonly [fanOutBrand]: true;
+}
+
 export interface NativeAddon {
   /** Bytes per slot of an address table (a sockaddr_in6, which also holds a sockaddr_in). */
   readonly addressSlotBytes: number;
@@ -81,10 +87,25 @@ export interface NativeAddon {
   sendPoolStats(pool: SendPoolHandle, into: Float64Array): void;
   /** Stops and joins the threads (what waits is dropped); idempotent. Queueing afterwards throws. */
   sendPoolClose(pool: SendPoolHandle): void;
+  /** An empty fan-out group (src/native/fan-out.c). */
+  fanOutCreate(): FanOutHandle;
+  /**
+   * Makes the group's members streams[i], sent on fds[i] to the address in slot i of `addresses` (encodeAddress's
+   * slots), for i < count; the group keeps the streams alive while they are members. Checked whole first.
+   */
+  fanOutSet(group: FanOutHandle, streams: readonly OutStreamHandle[], fds: Int32Array, addresses: Uint8Array, count: number): void;
+  /**
+   * Rewrites, protects and keeps src[0, srcLen) (a checked RTP packet) for every member and sends the datagrams
+   * (sendmmsg per run of one fd; with a pool, its threads send them): how many went. What the kernel or the
+   * pool does not take is dropped and counted.
+   */
+  fanOutSend(group: FanOutHandle, src: Uint8Array, srcLen: number, now: number, pool: SendPoolHandle | undefined): number;
+  /** Writes members, sent, dropped, failed into into[0..3]. */
+  fanOutStats(group: FanOutHandle, into: Float64Array): void;
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
@@ -100,6 +121,14 @@ const FUNCTIONS = [
   'outStreamRecall',
   'outStreamPrune',
   'outStreamCounters',
+  'sendPoolCreate',
+  'sendPoolQueue',
+  'sendPoolStats',
+  'sendPoolClose',
+  'fanOutCreate',
+  'fanOutSet',
+  'fanOutSend',
+  'fanOutStats',
 ] as const;
 
 let loaded: NativeAddon | undefined;

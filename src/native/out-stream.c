@@ -25,7 +25,8 @@ typedef struct {
   double sent_at;
 } history_slot;
 
-typedef struct {
+struct out_stream {
+  int holders; /* its external and each fan-out group that lists it */
   srtp_context *srtp; /* held (srtp_context_hold) for the stream's life */
   uint32_t ssrc;
   uint8_t payload_type;
@@ -51,7 +52,7 @@ typedef struct {
   int spare_count;
   uint8_t *spare_buf[MAX_SPARES];
   uint32_t spare_capacity[MAX_SPARES];
-} out_stream;
+};
 
 static const napi_type_tag OUT_STREAM_TAG = {0x706f7274756e7573ULL, 0x6f757473747265ULL};
 
@@ -123,16 +124,26 @@ static bool slot_room(out_stream *s, history_slot *slot, uint32_t n) {
   return true;
 }
 
-static void stream_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  out_stream *s = data;
+void out_stream_hold(out_stream *s) { s->holders++; }
+
+void out_stream_release(out_stream *s) {
+  if (--s->holders > 0) return;
   release_history(s);
   srtp_context_release(s->srtp);
   free(s);
 }
 
-static out_stream *stream_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &OUT_STREAM_TAG, "stream must be a stream made by outStreamCreate"); }
+static void stream_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  out_stream_release(data);
+}
+
+out_stream *out_stream_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &OUT_STREAM_TAG, "stream must be a stream made by outStreamCreate"); }
+
+static out_stream *stream_arg(napi_env env, napi_value value) { return out_stream_arg(env, value); }
+
+int out_stream_tag_length(const out_stream *s) { return srtp_tag_length(s->srtp); }
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
@@ -168,6 +179,7 @@ napi_value out_stream_create(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
+  s->holders = 1;
   s->srtp = c;
   srtp_context_hold(c);
   s->ssrc = (uint32_t)ssrc;
@@ -245,6 +257,25 @@ static uint32_t rewrite(out_stream *s, const uint8_t *src, int64_t len, uint8_t 
   return (uint32_t)(index >> 16);
 }
 
+/* Rewrites src[0, len) (len >= 12, checked by the caller, as the room in out for it and a tag) into out, protects
+ * it there and keeps a copy for NACKs: the SRTP length, -1 for a malformed header, -2 when OpenSSL failed. */
+int64_t out_stream_send_into(out_stream *s, const uint8_t *src, int64_t len, double now, uint8_t *out) {
+  uint32_t roc = rewrite(s, src, len, out, now);
+  uint32_t seq = (uint32_t)out[2] << 8 | out[3];
+  history_slot *slot = s->keep_history ? &s->history[seq & (HISTORY_SLOTS - 1)] : NULL;
+  if (slot) slot->seq = -1; /* whatever it held is gone, protected or not */
+  int64_t n = srtp_protect_in_place(s->srtp, out, len, roc);
+  if (n < 0 || !slot) return n;
+  expire_history(s, seq, now);
+  if (!slot_room(s, slot, (uint32_t)n)) return n; /* sent, just not kept */
+  memcpy(slot->buf, out, (size_t)n);
+  slot->length = (uint32_t)n;
+  slot->seq = (int32_t)seq;
+  slot->resent_at = 0;
+  slot->sent_at = now;
+  return n;
+}
+
 /* outStreamSend(stream, src, srcLen, now, out) -> length of the SRTP packet written at out[0], or -1 for a
  * malformed RTP header. Rewrites src[0, srcLen) into out, protects it there and keeps a copy for NACKs. */
 napi_value out_stream_send(napi_env env, napi_callback_info info) {
@@ -256,11 +287,10 @@ napi_value out_stream_send(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 5, argv)) return NULL;
   out_stream *s = stream_arg(env, argv[0]);
   if (!s) return NULL;
-  srtp_context *c = s->srtp;
   if (!arg_bytes(env, argv[1], "src", &src, &src_size) || !arg_int(env, argv[2], "srcLen", 0, MAX_PACKET, &len) || !arg_finite(env, argv[3], "now", &now) ||
       !arg_bytes(env, argv[4], "out", &out, &out_size))
     return NULL;
-  if ((uint64_t)len > src_size || (uint64_t)len + (uint64_t)srtp_tag_length(c) > out_size) {
+  if ((uint64_t)len > src_size || (uint64_t)len + (uint64_t)srtp_tag_length(s->srtp) > out_size) {
     throw_range(env, "srcLen %lld is beyond src (%zu bytes), or out (%zu bytes) has no room for it and a tag", (long long)len, src_size, out_size);
     return NULL;
   }
@@ -270,23 +300,11 @@ napi_value out_stream_send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (len < 12) return make_int(env, -1);
-  uint32_t roc = rewrite(s, src, len, out, now);
-  uint32_t seq = (uint32_t)out[2] << 8 | out[3];
-  history_slot *slot = s->keep_history ? &s->history[seq & (HISTORY_SLOTS - 1)] : NULL;
-  if (slot) slot->seq = -1; /* whatever it held is gone, protected or not */
-  int64_t n = srtp_protect_in_place(c, out, len, roc);
+  int64_t n = out_stream_send_into(s, src, len, now, out);
   if (n == -2) {
     napi_throw_error(env, NULL, "OpenSSL failed to protect an SRTP packet");
     return NULL;
   }
-  if (n < 0 || !slot) return make_int(env, n);
-  expire_history(s, seq, now);
-  if (!slot_room(s, slot, (uint32_t)n)) return make_int(env, n); /* sent, just not kept */
-  memcpy(slot->buf, out, (size_t)n);
-  slot->length = (uint32_t)n;
-  slot->seq = (int32_t)seq;
-  slot->resent_at = 0;
-  slot->sent_at = now;
   return make_int(env, n);
 }
 

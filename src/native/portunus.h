@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 7
+#define PORTUNUS_ABI_VERSION 8
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -62,12 +62,28 @@ napi_value srtcp_protect(napi_env env, napi_callback_info info);
 napi_value srtcp_unprotect(napi_env env, napi_callback_info info);
 
 /* send-pool.c */
+typedef struct send_pool send_pool;
+/* The pool behind a sendPoolCreate external, or NULL with a TypeError pending. */
+send_pool *send_pool_arg(napi_env env, napi_value value);
+/* Copies a checked batch into blocks for the pool's threads: datagrams queued (the rest dropped, counted), or -1
+ * when the pool is closed. */
+int64_t send_pool_enqueue(send_pool *p, const datagram_batch *b);
 napi_value send_pool_create(napi_env env, napi_callback_info info);
 napi_value send_pool_queue(napi_env env, napi_callback_info info);
 napi_value send_pool_stats(napi_env env, napi_callback_info info);
 napi_value send_pool_close(napi_env env, napi_callback_info info);
 
 /* out-stream.c */
+typedef struct out_stream out_stream;
+/* The stream behind an outStreamCreate external, or NULL with a TypeError pending. */
+out_stream *out_stream_arg(napi_env env, napi_value value);
+/* A fan-out group keeps the streams it lists alive: hold, and release when it lets one go. */
+void out_stream_hold(out_stream *s);
+void out_stream_release(out_stream *s);
+int out_stream_tag_length(const out_stream *s);
+/* Rewrites src[0, len) (len >= 12) into out (room for len and a tag, not overlapping src), protects it there and
+ * keeps a copy for NACKs: the SRTP length, -1 for a malformed header, -2 when OpenSSL failed. */
+int64_t out_stream_send_into(out_stream *s, const uint8_t *src, int64_t len, double now, uint8_t *out);
 napi_value out_stream_create(napi_env env, napi_callback_info info);
 napi_value out_stream_send(napi_env env, napi_callback_info info);
 napi_value out_stream_skip(napi_env env, napi_callback_info info);
@@ -75,5 +91,11 @@ napi_value out_stream_restart(napi_env env, napi_callback_info info);
 napi_value out_stream_recall(napi_env env, napi_callback_info info);
 napi_value out_stream_prune(napi_env env, napi_callback_info info);
 napi_value out_stream_counters(napi_env env, napi_callback_info info);
+
+/* fan-out.c */
+napi_value fan_out_create(napi_env env, napi_callback_info info);
+napi_value fan_out_set(napi_env env, napi_callback_info info);
+napi_value fan_out_send(napi_env env, napi_callback_info info);
+napi_value fan_out_stats(napi_env env, napi_callback_info info);
 
 #endif

@@ -44,12 +44,12 @@ typedef struct {
   _Atomic bool stop;
 } sender;
 
-typedef struct {
+struct send_pool {
   int threads;
   bool closed;
   uint64_t queued, dropped_full;
   sender senders[MAX_THREADS];
-} send_pool;
+};
 
 static const napi_type_tag SEND_POOL_TAG = {0x706f7274756e7573ULL, 0x73656e64706f6fULL};
 
@@ -140,7 +140,9 @@ static void pool_finalize(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-static send_pool *pool_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &SEND_POOL_TAG, "pool must be a pool made by sendPoolCreate"); }
+send_pool *send_pool_arg(napi_env env, napi_value value) { return arg_tagged(env, value, &SEND_POOL_TAG, "pool must be a pool made by sendPoolCreate"); }
+
+static send_pool *pool_arg(napi_env env, napi_value value) { return send_pool_arg(env, value); }
 
 /* sendPoolCreate(threads) -> an external; its threads are joined by sendPoolClose or when it is collected. */
 napi_value send_pool_create(napi_env env, napi_callback_info info) {
@@ -184,22 +186,11 @@ static unsigned sender_of(const uint8_t *slot, int threads) {
   return h % (unsigned)threads;
 }
 
-/* sendPoolQueue(pool, fd, packets, offsets, lengths, addresses, addressSlots, count) -> datagrams queued (the rest
- * dropped because a thread's ring was full). Arguments as sendBatch's, checked the same way before anything is
- * copied; the datagrams are copied, so the caller may reuse its buffers at once. */
-napi_value send_pool_queue(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
-  datagram_batch batch;
-  if (!get_args(env, info, 8, argv)) return NULL;
-  send_pool *p = pool_arg(env, argv[0]);
-  if (!p || !batch_args(env, argv + 1, &batch)) return NULL;
-  if (p->closed) {
-    napi_throw_error(env, NULL, "the send pool is closed");
-    return NULL;
-  }
-  int64_t fd = batch.fd, count = batch.count;
-  const uint8_t *packets = batch.packets, *addresses = batch.addresses;
-  const int32_t *offsets = batch.offsets, *lengths = batch.lengths, *slots = batch.slots;
+int64_t send_pool_enqueue(send_pool *p, const datagram_batch *batch) {
+  if (p->closed) return -1;
+  int64_t fd = batch->fd, count = batch->count;
+  const uint8_t *packets = batch->packets, *addresses = batch->addresses;
+  const int32_t *offsets = batch->offsets, *lengths = batch->lengths, *slots = batch->slots;
   size_t bytes[MAX_THREADS] = {0};
   uint32_t per[MAX_THREADS] = {0};
   for (int64_t i = 0; i < count; i++) {
@@ -251,7 +242,24 @@ napi_value send_pool_queue(napi_env env, napi_callback_info info) {
     queued += per[t];
   }
   p->queued += queued;
-  return make_int(env, (int64_t)queued);
+  return (int64_t)queued;
+}
+
+/* sendPoolQueue(pool, fd, packets, offsets, lengths, addresses, addressSlots, count) -> datagrams queued (the rest
+ * dropped because a thread's ring was full). Arguments as sendBatch's, checked the same way before anything is
+ * copied; the datagrams are copied, so the caller may reuse its buffers at once. */
+napi_value send_pool_queue(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  datagram_batch batch;
+  if (!get_args(env, info, 8, argv)) return NULL;
+  send_pool *p = pool_arg(env, argv[0]);
+  if (!p || !batch_args(env, argv + 1, &batch)) return NULL;
+  int64_t queued = send_pool_enqueue(p, &batch);
+  if (queued < 0) {
+    napi_throw_error(env, NULL, "the send pool is closed");
+    return NULL;
+  }
+  return make_int(env, queued);
 }
 
 /* sendPoolStats(pool, into: Float64Array of 4 + threads) <- threads, queued, dropped (ring full), dropped (send

@@ -1,7 +1,7 @@
 // The kernel's UDP socket behind the UdpEndpoint interface. Opened only by HostNetwork.
 import type dgram from 'node:dgram';
 import type { Family } from './address.js';
-import type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
+import type { NativeDestination, UdpEndpoint, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
 import { UdpSendBatch } from './udp-send-batch.js';
 import type { UdpSendPool } from './udp-send-pool.js';
 
@@ -96,6 +96,12 @@ export class DgramEndpoint implements UdpEndpoint {
     this.flushQueued = true;
     // After the callback that produced this packet (the receipt of the packet being fanned out) returns.
     queueMicrotask(this.flushBatch);
+  }
+
+  nativeDestination(host: string, port: number): NativeDestination | undefined {
+    if (this.isClosed) return undefined;
+    const d = (this.batch ??= new UdpSendBatch(this.socket, { pool: this.sendPool })).nativeDestination(host, port);
+    return d ? { fd: d.fd, address: d.address, pool: this.sendPool } : undefined;
   }
 
   sendParts(parts: readonly Buffer[], port: number, address: string): void {

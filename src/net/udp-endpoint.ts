@@ -1,6 +1,7 @@
 // A bound UDP socket as the rest of the server sees it: where it is bound, how to send, how to receive.
 // Implemented over the kernel by DgramEndpoint and in memory by the tests' fake network.
 import type { Family } from './address.js';
+import type { UdpSendPool } from './udp-send-pool.js';
 
 /** Where a datagram came from. The kernel's receive info object is passed as is (no allocation per datagram). */
 export interface UdpSource {
@@ -10,6 +11,16 @@ export interface UdpSource {
 
 export type UdpMessageHandler = (data: Buffer, from: UdpSource) => void;
 export type UdpErrorHandler = (err: Error) => void;
+
+/**
+ * A receiver as native code that sends on the socket itself sees it (a fan-out group): the socket's descriptor, the
+ * receiver's encoded address, and the socket's sender threads, if any.
+ */
+export interface NativeDestination {
+  readonly fd: number;
+  readonly address: Uint8Array;
+  readonly pool: UdpSendPool | undefined;
+}
 
 export interface UdpEndpoint {
   readonly family: Family;
@@ -35,6 +46,11 @@ export interface UdpEndpoint {
    * native addon is there. For a socket that many PeerConnections share (a fan-out is one batch).
    */
   sendSoon(packet: Buffer, length: number, port: number, address: string): void;
+  /**
+   * Where native code may send to host:port on this socket itself, when it can (the addon is there, the socket is
+   * bound, host is an address of its family). Datagrams sent that way do not wait behind those sendSoon queued.
+   */
+  nativeDestination?(host: string, port: number): NativeDestination | undefined;
   /** Datagrams sendSoon handed to the kernel in batches (native) and one at a time (dgram), when counted. */
   readonly batchedSends?: { readonly native: number; readonly dgram: number };
   /** The kernel buffer sizes the socket got (Linux reports twice what it grants; capped by net.core.*mem_max), when known. */

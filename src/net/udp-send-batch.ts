@@ -104,13 +104,8 @@ export class UdpSendBatch {
     const n = this.count;
     if (n === 0) return 0;
     let sent = 0;
-    const fd = this.addon ? udpSocketFd(this.socket) : undefined;
+    const fd = this.addon ? this.currentFd() : undefined;
     if (this.addon && fd !== undefined) {
-      if (fd !== this.familyFd) {
-        this.ipv6 = this.socket.address().family === 'IPv6';
-        this.familyFd = fd;
-        this.forgetEncoded();
-      }
       // Encode destinations up to the first one the addon cannot take; a run to one destination shares a slot.
       const slotBytes = this.addon.addressSlotBytes;
       let eligible = 0;
@@ -140,6 +135,28 @@ export class UdpSendBatch {
     this.count = 0;
     this.used = 0;
     return sent;
+  }
+
+  /**
+   * The socket's descriptor and host:port encoded as an address slot, for native code that sends on this socket
+   * itself (a fan-out group); undefined without the addon, before the socket is bound, or for a name.
+   */
+  nativeDestination(host: string, port: number): { readonly fd: number; readonly address: Buffer } | undefined {
+    const fd = this.addon ? this.currentFd() : undefined;
+    if (!this.addon || fd === undefined) return undefined;
+    const address = this.encodedAddress(this.addon, host, port);
+    return address ? { fd, address } : undefined;
+  }
+
+  /** The socket's descriptor now; a new one (after a close) has its family read again and the encodings dropped. */
+  private currentFd(): number | undefined {
+    const fd = udpSocketFd(this.socket);
+    if (fd !== undefined && fd !== this.familyFd) {
+      this.ipv6 = this.socket.address().family === 'IPv6';
+      this.familyFd = fd;
+      this.forgetEncoded();
+    }
+    return fd;
   }
 
   /** host:port as the addon's address slot for this socket's family, from the cache; null when it cannot be encoded. */

@@ -23,7 +23,7 @@ export class UdpSendPool {
 
   private constructor(
     private readonly addon: NativeAddon,
-    private readonly handle: SendPoolHandle,
+    readonly handle: SendPoolHandle,
     readonly threads: number,
     readonly threshold: number,
   ) {

@@ -96,8 +96,31 @@ export interface PluginHandle extends MediaLink {
   end(): void;
 }
 
+/** One receiver of a relay group: a handle's mid. */
+export interface RelayMember {
+  readonly handle: PluginHandle;
+  readonly mid: string;
+}
+
+/**
+ * The receivers of one stream that get every packet of it as they are (no layer choice, no skip): `relay` is
+ * `relayRtp(mid, packet)` for each member, done by the media layer in one call for all of them where it can (one
+ * native call rewrites, protects and batches the packet for every member). The plugin keeps the list current; a
+ * member whose PeerConnection is not up yet, or went away, is skipped as relayRtp would.
+ */
+export interface RelayGroup {
+  /** Replaces the members; call it whenever who gets the stream changes (start, pause, leave, a layer filter). */
+  setMembers(members: readonly RelayMember[]): void;
+  /** Relays one RTP packet (header included, unencrypted) to every member; the buffer is the caller's again on return. */
+  relay(packet: Buffer): void;
+  /** Lets every member go. */
+  close(): void;
+}
+
 /** Shared services the core gives to a plugin at start-up. */
 export interface PluginContext {
+  /** A new, empty relay group (the fan-out of one stream to many handles). */
+  relayGroup(): RelayGroup;
   /** The plugin's logger (its lines carry the plugin's package name). */
   readonly log: Logger;
   /** The only way a plugin opens a socket (never `node:dgram`/`node:net` directly). */

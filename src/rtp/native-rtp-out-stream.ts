@@ -18,7 +18,7 @@ export class NativeRtpOutStream {
 
   private constructor(
     private readonly addon: NativeAddon,
-    private readonly handle: OutStreamHandle,
+    readonly handle: OutStreamHandle,
     readonly ssrc: number,
     readonly payloadType: number,
     readonly clockRate: number,

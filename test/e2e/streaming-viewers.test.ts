@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
+import { nativeAddon } from '../../src/native/native-addon.js';
 import { discoverNetworkHost } from '../../src/net/network-host.js';
 import { HostNetwork } from '../../src/net/host-network.js';
 import type { Network } from '../../src/net/network.js';
@@ -66,7 +67,7 @@ async function withFixture(body: (f: Fixture) => Promise<void>): Promise<void> {
 }
 
 test('fan-out: 6 viewers get every packet in order while others join and leave and two stop consuming; data reaches them', { timeout: 90_000 }, async () => {
-  await withFixture(async ({ admin, session, handle, sender, every, watchIt }) => {
+  await withFixture(async ({ srv, admin, session, handle, sender, every, watchIt }) => {
     const created = await admin.request({
       janus: 'message',
       session_id: session,
@@ -124,6 +125,11 @@ test('fan-out: 6 viewers get every packet in order while others join and leave a
         `viewer ${i} got data`,
       );
     }
+    // With the addon, the audio stream's viewers were one native fan-out group (one call per packet for all).
+    const groups = srv.server.gateway.media?.status?.().relay_groups as { native_members: number; sent: number; failed: number };
+    if (nativeAddon()) {
+      assert.ok(groups.native_members >= 6 && groups.sent > 6 * 150 && groups.failed === 0, JSON.stringify(groups));
+    } else assert.equal(groups.native_members, 0);
     await Promise.all([...steady, ...gone].map((v) => v.leave()));
   });
 });

@@ -6,6 +6,7 @@ import type { NativeRtpOutStream } from '../../rtp/native-rtp-out-stream.js';
 import type { RtpOutStream } from '../rtp-out-stream.js';
 import { substreamOf } from '../simulcast-substream.js';
 import { TrackMonitor } from '../track-monitor.js';
+import { relayLanes } from '../relay-lane.js';
 import type { PeerContext } from './peer-context.js';
 
 export interface MidState {
@@ -82,6 +83,7 @@ export function registerMid(ctx: PeerContext, sink: MidPacketSink, t: RTCRtpTran
     nack: d.feedback?.nack ?? kind === 'video',
   };
   ctx.mids.set(mid, st);
+  relayLanes.changed();
   const seen = new WeakSet<MediaStreamTrack>();
   const adoptTrack = (track: MediaStreamTrack): void => {
     if (seen.has(track)) return;

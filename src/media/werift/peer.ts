@@ -19,6 +19,7 @@ import { installWeriftRejectionGuard } from './rejection-guard.js';
 import { RemoteCandidates } from './remote-candidates.js';
 import { RtpReceivePath } from './rtp-receive-path.js';
 import { RtpSendPath } from './rtp-send-path.js';
+import { relayLanes, type NativeRelayLane } from '../relay-lane.js';
 
 export type { NegotiatedMline } from './peer-context.js';
 
@@ -180,6 +181,12 @@ export class WebRtcPeer implements MediaLink {
     this.sender.send(st, packet);
   }
 
+  /** The native lane a relay group may send `mid`'s packets on, when there is one (see relay-lane.ts). */
+  relayLane(mid: string): NativeRelayLane | undefined {
+    const st = this.ctx.dtlsUp ? this.ctx.mids.get(mid) : undefined;
+    return st ? this.sender.lane(st) : undefined;
+  }
+
   skipRtp(mid: string): void {
     this.ctx.mids.get(mid)?.out?.skip();
   }
@@ -243,6 +250,7 @@ export class WebRtcPeer implements MediaLink {
     const ctx = this.ctx;
     if (ctx.closed) return;
     ctx.state = 'closed';
+    relayLanes.changed();
     this.hangupReason = reason;
     this.watch.stop();
     this.receiver.feedback.stop();

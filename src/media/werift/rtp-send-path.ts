@@ -11,6 +11,8 @@ import { NativeSrtpRtpProtector } from '../../rtp/srtp/native-srtp-protector.js'
 import { NativeSrtcpProtector, SRTCP_TRAILER_MAX } from '../../rtp/srtp/native-srtcp-protector.js';
 import { NativeRtpOutStream } from '../../rtp/native-rtp-out-stream.js';
 import { RtpOutStream } from '../rtp-out-stream.js';
+import { NativeRelayLane, relayLanes } from '../relay-lane.js';
+import { UdpIceTransport } from '../udp-ice-transport.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import type { MidState } from './mid-state.js';
 import type { PeerContext } from './peer-context.js';
@@ -57,6 +59,7 @@ export class RtpSendPath {
         ctx.fastRtcp = (rtcp) => this.sendRtcp(rtcp);
       }
       ctx.log('verbose', `outbound RTP through the fast sender (${this.profileName})${this.srtcp ? ', RTCP through native SRTCP' : ''}`);
+      relayLanes.changed();
       for (const st of ctx.mids.values()) {
         const codec = st.transceiver.sender.codec;
         if (!codec) continue;
@@ -109,6 +112,16 @@ export class RtpSendPath {
       st.restartPending = false;
     }
     st.transceiver.sender.sendRtp(packet).catch(this.ctx.onAsyncError);
+  }
+
+  /** How a relay group may send `st`'s packets natively now: undefined unless the native stream and a UDP pair are up. */
+  lane(st: MidState): NativeRelayLane | undefined {
+    const out = st.out;
+    if (!(out instanceof NativeRtpOutStream) || !this.dtls) return undefined;
+    const path = (this.path = selectedPath(this.dtls, this.path));
+    if (!path || !(path.transport instanceof UdpIceTransport)) return undefined;
+    const destination = path.transport.nativeDestination(path.host, path.port);
+    return destination ? new NativeRelayLane(out, destination) : undefined;
   }
 
   /**

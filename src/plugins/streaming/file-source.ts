@@ -45,7 +45,7 @@ export function createFileMountpoint(state: StreamingState, body: JsonObject, ki
   const pt = typeof body.audiopt === 'number' ? body.audiopt : audio.pt;
   if (pt < 0 || pt > 127) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiopt should be 0-127)');
   if (body.audiofmtp !== undefined && !isSdpText(body.audiofmtp)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiofmtp should be one line of at most 1024 printable characters)');
-  const mp = new Mountpoint(mountpointSettings(body, id, false));
+  const mp = new Mountpoint(mountpointSettings(body, id, false), state.relayGroup);
   const config: StreamConfig = {
     type: 'audio',
     mid: 'a',

@@ -5,8 +5,10 @@ import type { SourcePacket } from '../../forwarding/source-packet.js';
 import { buildPli } from '../../rtp/rtcp.js';
 import type { AudioFrames } from './audio-file.js';
 import type { FilePlayer } from './file-player.js';
+import type { RelayGroup, RelayMember } from '../plugin.js';
 import type { RtspClient } from './rtsp-client.js';
 import type { StreamSink, StreamSource } from './stream-source.js';
+import { Viewer } from './viewer.js';
 
 /** A mountpoint id: a positive integer, or a string with Janus's `string_ids`. */
 export type MountpointId = number | string;
@@ -46,14 +48,55 @@ export interface FileSettings {
   player?: FilePlayer;
 }
 
+/** The viewers a stream's packets go to: the relay group (every packet as it is), and the sinks that decide per packet. */
+interface StreamRelay {
+  readonly group: RelayGroup;
+  /** The mountpoint's viewersVersion the split was made at. */
+  version: number;
+  others: StreamSink[];
+}
+
+/** The sinks of a mountpoint; adding or taking one away tells the mountpoint its relay groups are out of date. */
+class SinkSet extends Set<StreamSink> {
+  constructor(private readonly changed: () => void) {
+    super();
+  }
+  override add(sink: StreamSink): this {
+    super.add(sink);
+    this.changed();
+    return this;
+  }
+  override delete(sink: StreamSink): boolean {
+    const had = super.delete(sink);
+    if (had) this.changed();
+    return had;
+  }
+  override clear(): void {
+    super.clear();
+    this.changed();
+  }
+}
+
 export class Mountpoint {
   enabled = true;
   readonly streams: StreamSource[] = [];
-  readonly viewers = new Set<StreamSink>();
+  readonly viewers: Set<StreamSink> = new SinkSet(() => this.viewersChanged());
   /** PLIs to the video sources on the viewers' behalf, at most one a second, as Janus sends them. */
   private readonly keyframes = new KeyframeRequester(() => this.sendPlis(), KEYFRAME_RETRY_INTERVAL_MS);
+  /** Moves whenever which viewer gets which stream, and how, may have changed. */
+  private viewersVersion = 0;
+  private readonly relays = new Map<StreamSource, StreamRelay>();
 
-  constructor(readonly settings: MountpointSettings) {}
+  constructor(
+    readonly settings: MountpointSettings,
+    /** Makes a relay group (the plugin context's). */
+    private readonly newRelayGroup: () => RelayGroup,
+  ) {}
+
+  /** A viewer started, paused, changed mids or got a layer filter, or a sink came or went. */
+  viewersChanged(): void {
+    this.viewersVersion++;
+  }
 
   /** Asks the video sources for a keyframe (throttled: viewers may ask on every packet). */
   requestKeyframe(): void {
@@ -69,10 +112,42 @@ export class Mountpoint {
     return this.settings.id;
   }
 
-  /** Hands a source packet to every viewer; a disabled mountpoint relays nothing. */
+  /**
+   * Hands a source packet to every viewer; a disabled mountpoint relays nothing. A packet of no simulcast layer goes
+   * to the stream's relay group in one call (the viewers that get it as it is) and to the other sinks one by one.
+   */
   fanOut(stream: StreamSource, packet: SourcePacket): void {
     if (!this.enabled) return;
+    if (packet.layer < 0 && stream.config.type !== 'data') {
+      const relay = this.relayOf(stream);
+      relay.group.relay(packet.buffer);
+      const others = relay.others;
+      for (let i = 0; i < others.length; i++) others[i].receive(stream, packet);
+      return;
+    }
     for (const v of this.viewers) v.receive(stream, packet);
+  }
+
+  /** The stream's relay group and other sinks, split again when the viewers changed since. */
+  private relayOf(stream: StreamSource): StreamRelay {
+    let relay = this.relays.get(stream);
+    if (!relay) {
+      relay = { group: this.newRelayGroup(), version: -1, others: [] };
+      this.relays.set(stream, relay);
+    }
+    if (relay.version !== this.viewersVersion) {
+      const mid = stream.config.mid;
+      const members: RelayMember[] = [];
+      const others: StreamSink[] = [];
+      for (const v of this.viewers) {
+        if (v instanceof Viewer && v.getsAsIs(mid)) members.push({ handle: v.handle, mid: v.outMid(mid) });
+        else others.push(v);
+      }
+      relay.group.setMembers(members);
+      relay.others = others;
+      relay.version = this.viewersVersion;
+    }
+    return relay;
   }
 
   /** Set for file mountpoints (`live`, `ondemand`). */
@@ -84,6 +159,8 @@ export class Mountpoint {
 
   /** Stops the playback, the RTSP session, every socket and recorder now; settles once all of them are done. */
   close(): Promise<void> {
+    for (const r of this.relays.values()) r.group.close();
+    this.relays.clear();
     this.file?.player?.stop();
     for (const s of this.streams) s.close();
     return (this.rtsp?.client.close() ?? Promise.resolve()).catch(() => undefined);

@@ -31,7 +31,7 @@ export async function createRtpMountpoint(state: StreamingState, body: JsonObjec
     parsed.push(p);
   }
   const srtp = parseSrtpSource(body);
-  const mp = new Mountpoint(mountpointSettings(body, id, legacy));
+  const mp = new Mountpoint(mountpointSettings(body, id, legacy), state.relayGroup);
   mp.srtp = srtp;
   // Reserve the id while sockets are being opened, so a concurrent create cannot take it.
   state.mountpoints.set(id, mp);

@@ -52,7 +52,7 @@ export async function createRtspMountpoint(state: StreamingState, body: JsonObje
   const seconds = (k: string, fallback: number): number => (typeof body[k] === 'number' && body[k] > 0 ? body[k] : fallback);
   const reconnectDelay = seconds('rtsp_reconnect_delay', 5);
   const iface = body.rtspiface as string | undefined;
-  const mp = new Mountpoint(mountpointSettings(body, id, false));
+  const mp = new Mountpoint(mountpointSettings(body, id, false), state.relayGroup);
   state.mountpoints.set(id, mp);
   const client: RtspClient = new RtspClient({
     // The network layer opens every connection (first, redirected, reconnected): address literals only.

@@ -4,7 +4,7 @@ import { isSafeId } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
 import type { PortRange } from '../../plugin-api/index.js';
-import type { JsonObject, PluginStateStore } from '../plugin.js';
+import type { JsonObject, PluginStateStore, RelayGroup } from '../plugin.js';
 import { isStringId } from './guards.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { E, requireSecret, StreamingError } from './streaming-error.js';
@@ -30,6 +30,8 @@ export class StreamingState {
   /** Set by init(). */
   network!: Network;
   log!: Logger;
+  /** The plugin context's: a mountpoint stream's viewers are one relay group. */
+  relayGroup!: () => RelayGroup;
 
   /** The `id` of a request, a string with string_ids, a positive integer otherwise (454 when it is neither). */
   idOf(body: JsonObject, required: boolean): MountpointId | undefined {

@@ -41,6 +41,7 @@ export class StreamingPlugin implements Plugin {
     state.network = context.network;
     state.log = context.log;
     state.recordingsDir = context.recordingsDir;
+    state.relayGroup = () => context.relayGroup();
     // The `general` group of janus.plugin.streaming.jcfg; single keys given by flag or environment
     // (--streaming.string_ids=true, PORTUNUS_STREAMING_STRING_IDS) sit at the top level.
     const general = generalSettings(context.config);

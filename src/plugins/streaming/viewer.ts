@@ -13,8 +13,8 @@ export type ViewerState = 'idle' | 'preparing' | 'starting' | 'started' | 'pause
 /** One handle watching (or about to watch) a mountpoint. */
 export class Viewer implements StreamSink {
   mountpoint: Mountpoint | undefined;
-  state: ViewerState = 'idle';
-  mids = new Set<string>();
+  private state_: ViewerState = 'idle';
+  private mids_ = new Set<string>();
   /** When the viewer offered: its own mid for each mountpoint mid it gets (otherwise they are the same). */
   readonly peerMid = new Map<string, string>();
   /** This viewer's own playback of an `ondemand` mountpoint. */
@@ -32,6 +32,29 @@ export class Viewer implements StreamSink {
   private readonly askKeyframe = () => this.onLayerKeyframeNeeded?.();
 
   constructor(readonly handle: PluginHandle) {}
+
+  get state(): ViewerState {
+    return this.state_;
+  }
+  /** Each change tells the mountpoint (its relay groups follow who is started). */
+  set state(state: ViewerState) {
+    this.state_ = state;
+    this.mountpoint?.viewersChanged();
+  }
+
+  /** The mountpoint mids this viewer gets; replaced whole, never changed in place. */
+  get mids(): ReadonlySet<string> {
+    return this.mids_;
+  }
+  set mids(mids: ReadonlySet<string>) {
+    this.mids_ = new Set(mids);
+    this.mountpoint?.viewersChanged();
+  }
+
+  /** Whether this viewer gets every packet of `mid` as it is (started, a mid it chose, no layer forwarder). */
+  getsAsIs(mid: string): boolean {
+    return this.state_ === 'started' && this.mids_.has(mid) && !this.forwarders.has(mid);
+  }
 
   /** A packet of the mountpoint (from the fan-out): relayed once started, for the mids this viewer gets. */
   receive(stream: StreamSource, packet: SourcePacket): void {
@@ -53,6 +76,7 @@ export class Viewer implements StreamSink {
     if (!fwd) {
       fwd = new LayerForwarder(new ViewerStreamTarget(this.handle, mid, this.outMid(mid), this.askKeyframe), { codec: stream.config.codec?.name, substream: this.substreamTarget });
       this.forwarders.set(mid, fwd);
+      this.mountpoint?.viewersChanged();
     }
     return fwd;
   }

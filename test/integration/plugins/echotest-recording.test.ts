@@ -13,6 +13,7 @@ import { EchoTestPlugin } from '../../../src/plugins/echotest/echotest.js';
 import type { JsonObject, PluginHandle } from '../../../src/plugins/plugin.js';
 import { waitFor } from '../../../support/wait.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
+import { PlainRelayGroup } from '../../../src/core/plain-relay-group.js';
 
 interface Pushed {
   readonly transaction: string | undefined;
@@ -74,7 +75,7 @@ async function setUp(): Promise<{ plugin: EchoTestPlugin; recordings: string; ou
   mkdirSync(recordings);
   mkdirSync(outside);
   const plugin = new EchoTestPlugin();
-  plugin.init({ log: quiet, network: new HostNetwork(await discoverNetworkHost()), config: {}, recordingsDir: recordings });
+  plugin.init({ log: quiet, network: new HostNetwork(await discoverNetworkHost()), config: {}, recordingsDir: recordings, relayGroup: () => new PlainRelayGroup() });
   return { plugin, recordings, outside };
 }
 

@@ -14,6 +14,7 @@ import { StreamingPlugin } from '../../../src/plugins/streaming/streaming.js';
 import type { JsonObject, PluginHandle } from '../../../src/plugins/plugin.js';
 import { sleep } from '../../../support/wait.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
+import { PlainRelayGroup } from '../../../src/core/plain-relay-group.js';
 
 const quiet = Logger.create({ level: 0, sink: { write: () => undefined } });
 
@@ -59,7 +60,7 @@ async function started(): Promise<{ plugin: StreamingPlugin; recordings: string 
   // Run again under the no-IPv6 shim (streaming-without-ipv6.test.ts): there the host must have no IPv6.
   if (process.env.PORTUNUS_EXPECT_NO_IPV6 === '1') assert.equal(host.ipv6Available, false);
   const plugin = new StreamingPlugin();
-  await plugin.init({ log: quiet, network: new HostNetwork(host), config: {}, recordingsDir: recordings });
+  await plugin.init({ log: quiet, network: new HostNetwork(host), config: {}, recordingsDir: recordings, relayGroup: () => new PlainRelayGroup() });
   return { plugin, recordings };
 }
 

@@ -20,6 +20,7 @@ import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { runNestedTests } from '../../helpers/nested-test-run.js';
 import { sleep } from '../../../support/wait.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
+import { PlainRelayGroup } from '../../../src/core/plain-relay-group.js';
 
 const NESTED_NO_IPV6 = process.env.VIDEOROOM_HARDENING_NO_IPV6 === '1';
 
@@ -96,7 +97,7 @@ async function startPlugin(config: JsonObject = {}): Promise<{ plugin: VideoRoom
   const recordings = join(base, 'recordings');
   mkdirSync(recordings, { recursive: true });
   const plugin = new VideoRoomPlugin();
-  await plugin.init({ log: quietLog, network, config, recordingsDir: recordings });
+  await plugin.init({ log: quietLog, network, config, recordingsDir: recordings, relayGroup: () => new PlainRelayGroup() });
   plugins.push(plugin);
   return { plugin, recordings, base };
 }
@@ -269,7 +270,7 @@ test("a saved room's rec_dir is a client's: kept inside the recordings folder un
   const plugin = new VideoRoomPlugin();
   plugins.push(plugin);
   const state = { location: 'test', load: (): JsonObject => saved, save: (): void => {} };
-  await plugin.init({ log: quietLog, network, config: { 'room-79': { rec_dir: operators } }, state, recordingsDir: recordings });
+  await plugin.init({ log: quietLog, network, config: { 'room-79': { rec_dir: operators } }, state, recordingsDir: recordings, relayGroup: () => new PlainRelayGroup() });
   for (const room of [77, 78, 79]) {
     const { h } = await publisher(plugin, room);
     plugin.incomingRtp(h, { mid: '0', kind: 'audio' }, rtp(1, 111, 13));

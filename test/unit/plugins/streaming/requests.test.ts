@@ -8,13 +8,14 @@ import { Logger } from '../../../../src/logging/logger.js';
 import type { JsonObject } from '../../../../src/plugin-api/index.js';
 import { FakePluginHandle, sendMessage } from '../../../../support/fake-plugin-handle.js';
 import { FakeNetwork } from '../../../../support/fake-network.js';
+import { PlainRelayGroup } from '../../../../src/core/plain-relay-group.js';
 
 const quiet = (): Logger => Logger.create({ level: 0, timestamps: false, sink: { write: () => {} } });
 
 async function started(): Promise<{ plugin: StreamingPlugin; network: FakeNetwork; handle: FakePluginHandle }> {
   const plugin = new StreamingPlugin();
   const network = new FakeNetwork();
-  await plugin.init({ log: quiet(), network, config: {}, recordingsDir: '' });
+  await plugin.init({ log: quiet(), network, config: {}, recordingsDir: '', relayGroup: () => new PlainRelayGroup() });
   const handle = new FakePluginHandle({ id: 7 });
   plugin.createSession(handle);
   return { plugin, network, handle };

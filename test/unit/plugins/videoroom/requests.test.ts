@@ -12,6 +12,7 @@ import { VideoRoomPlugin } from '../../../../src/plugins/videoroom/videoroom.js'
 import { FakeNetwork } from '../../../../support/fake-network.js';
 import { FakePluginHandle, sendMessage } from '../../../../support/fake-plugin-handle.js';
 import { rtp } from '../../forwarding/rtp-packets.js';
+import { PlainRelayGroup } from '../../../../src/core/plain-relay-group.js';
 
 const OFFER: Jsep = { type: 'offer', sdp: 'v=0\r\n' };
 const ANSWER: Jsep = { type: 'answer', sdp: 'v=0\r\n' };
@@ -29,7 +30,7 @@ async function until(done: () => boolean): Promise<void> {
 
 async function started(network = new FakeNetwork()): Promise<{ plugin: VideoRoomPlugin; network: FakeNetwork; attach: () => FakePluginHandle }> {
   const plugin = new VideoRoomPlugin();
-  await plugin.init({ log: Logger.create({ level: 0, timestamps: false }), network, config: {}, recordingsDir: 'recordings' });
+  await plugin.init({ log: Logger.create({ level: 0, timestamps: false }), network, config: {}, recordingsDir: 'recordings', relayGroup: () => new PlainRelayGroup() });
   const attach = (): FakePluginHandle => {
     const h = new FakePluginHandle({ id: nextHandle++ });
     plugin.createSession(h);
