@@ -104,6 +104,8 @@ export class LayerForwarder {
   /** `temporal`: the highest VP8 temporal layer; false (nothing changed) when the source is known not to be VP8. */
   setTemporal(layer: number): boolean {
     if (this.codec !== undefined && this.codec !== 'vp8') return false;
+    // While it passed everything it may have been relayed without forward(): what it saw is not known.
+    if (this.passesAll) this.newestSeq = -1;
     (this.temporalFilter ??= new TemporalLayerFilter()).target = layer;
     return true;
   }
@@ -114,6 +116,7 @@ export class LayerForwarder {
    */
   setSvc(spatial: number | undefined, temporal: number | undefined): boolean {
     if (this.codec !== undefined && this.codec !== 'vp9') return false;
+    if (this.passesAll) this.newestSeq = -1;
     const f = (this.svcFilter ??= new Vp9LayerFilter());
     if (spatial !== undefined) f.targetSpatial = spatial;
     if (temporal !== undefined) f.targetTemporal = temporal;
@@ -137,6 +140,13 @@ export class LayerForwarder {
   /** Whether a simulcast packet has been seen (a selector exists). */
   get simulcast(): boolean {
     return this.selector !== undefined;
+  }
+  /**
+   * Whether every packet of no simulcast layer goes on as it is (no VP8 temporal or VP9 SVC choice was asked): such
+   * a viewer may be relayed with others in one call, bypassing forward().
+   */
+  get passesAll(): boolean {
+    return this.temporalFilter === undefined && this.svcFilter === undefined;
   }
   /** Whether `temporal` was asked. */
   get temporalFiltering(): boolean {

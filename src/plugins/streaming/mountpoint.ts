@@ -5,7 +5,8 @@ import type { SourcePacket } from '../../forwarding/source-packet.js';
 import { buildPli } from '../../rtp/rtcp.js';
 import type { AudioFrames } from './audio-file.js';
 import type { FilePlayer } from './file-player.js';
-import type { RelayGroup, RelayMember } from '../plugin.js';
+import type { RelayGroup } from '../plugin.js';
+import { RelaySinks, VersionedSet } from '../relay-sinks.js';
 import type { RtspClient } from './rtsp-client.js';
 import type { StreamSink, StreamSource } from './stream-source.js';
 import { Viewer } from './viewer.js';
@@ -48,44 +49,15 @@ export interface FileSettings {
   player?: FilePlayer;
 }
 
-/** The viewers a stream's packets go to: the relay group (every packet as it is), and the sinks that decide per packet. */
-interface StreamRelay {
-  readonly group: RelayGroup;
-  /** The mountpoint's viewersVersion the split was made at. */
-  version: number;
-  others: StreamSink[];
-}
-
-/** The sinks of a mountpoint; adding or taking one away tells the mountpoint its relay groups are out of date. */
-class SinkSet extends Set<StreamSink> {
-  constructor(private readonly changed: () => void) {
-    super();
-  }
-  override add(sink: StreamSink): this {
-    super.add(sink);
-    this.changed();
-    return this;
-  }
-  override delete(sink: StreamSink): boolean {
-    const had = super.delete(sink);
-    if (had) this.changed();
-    return had;
-  }
-  override clear(): void {
-    super.clear();
-    this.changed();
-  }
-}
-
 export class Mountpoint {
   enabled = true;
   readonly streams: StreamSource[] = [];
-  readonly viewers: Set<StreamSink> = new SinkSet(() => this.viewersChanged());
+  readonly viewers = new VersionedSet<StreamSink>();
   /** PLIs to the video sources on the viewers' behalf, at most one a second, as Janus sends them. */
   private readonly keyframes = new KeyframeRequester(() => this.sendPlis(), KEYFRAME_RETRY_INTERVAL_MS);
-  /** Moves whenever which viewer gets which stream, and how, may have changed. */
-  private viewersVersion = 0;
-  private readonly relays = new Map<StreamSource, StreamRelay>();
+  /** Moves whenever a viewer's choices change (with the set's own version: who gets which stream, and how). */
+  private viewerChanges = 0;
+  private readonly relays = new Map<StreamSource, RelaySinks<StreamSink>>();
 
   constructor(
     readonly settings: MountpointSettings,
@@ -95,7 +67,7 @@ export class Mountpoint {
 
   /** A viewer started, paused, changed mids or got a layer filter, or a sink came or went. */
   viewersChanged(): void {
-    this.viewersVersion++;
+    this.viewerChanges++;
   }
 
   /** Asks the video sources for a keyframe (throttled: viewers may ask on every packet). */
@@ -129,23 +101,16 @@ export class Mountpoint {
   }
 
   /** The stream's relay group and other sinks, split again when the viewers changed since. */
-  private relayOf(stream: StreamSource): StreamRelay {
+  private relayOf(stream: StreamSource): RelaySinks<StreamSink> {
     let relay = this.relays.get(stream);
     if (!relay) {
-      relay = { group: this.newRelayGroup(), version: -1, others: [] };
+      relay = new RelaySinks<StreamSink>(this.newRelayGroup());
       this.relays.set(stream, relay);
     }
-    if (relay.version !== this.viewersVersion) {
+    const version = this.viewers.version + this.viewerChanges;
+    if (!relay.isCurrent(version)) {
       const mid = stream.config.mid;
-      const members: RelayMember[] = [];
-      const others: StreamSink[] = [];
-      for (const v of this.viewers) {
-        if (v instanceof Viewer && v.getsAsIs(mid)) members.push({ handle: v.handle, mid: v.outMid(mid) });
-        else others.push(v);
-      }
-      relay.group.setMembers(members);
-      relay.others = others;
-      relay.version = this.viewersVersion;
+      relay.update(version, this.viewers, (v) => (v instanceof Viewer && v.getsAsIs(mid) ? { handle: v.handle, mid: v.outMid(mid) } : undefined));
     }
     return relay;
   }
@@ -159,7 +124,7 @@ export class Mountpoint {
 
   /** Stops the playback, the RTSP session, every socket and recorder now; settles once all of them are done. */
   close(): Promise<void> {
-    for (const r of this.relays.values()) r.group.close();
+    for (const r of this.relays.values()) r.close();
     this.relays.clear();
     this.file?.player?.stop();
     for (const s of this.streams) s.close();

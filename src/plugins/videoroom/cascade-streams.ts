@@ -59,7 +59,7 @@ export function parseRemoteStream(room: Room, e: JsonObject, index: number): Pub
     [e.videoorient_ext_id, EXT_VIDEO_ORIENTATION],
     [e.playoutdelay_ext_id, EXT_PLAYOUT_DELAY],
   ].flatMap(([id, uri]) => (typeof id === 'number' && id > 0 ? [{ id, uri: uri as string }] : []));
-  const s = new PublisherStream(index, String(index), type, codec, e.simulcast === true, type === 'data' ? undefined : extensions);
+  const s = new PublisherStream(index, String(index), type, codec, e.simulcast === true, type === 'data' ? undefined : extensions, room.newRelayGroup);
   s.remoteMindex = e.mindex as number;
   if (typeof e.description === 'string') s.description = e.description;
   if (e.disabled === true || !allowed) s.disabled = true;

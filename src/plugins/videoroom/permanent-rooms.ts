@@ -38,7 +38,7 @@ export function loadRooms(vr: VideoRoomState, config: JsonObject): void {
         settings.recDir = undefined;
         folder = vr.recordingsDir;
       }
-      const room = new Room(id, settings, folder);
+      const room = new Room(id, settings, folder, vr.relayGroup);
       vr.rooms.set(id, room);
       if (isSaved) vr.permanent.add(id);
       startRoom(vr, room);

@@ -49,7 +49,7 @@ export async function publish(h: HandleState, room: Room, p: Publisher, body: Js
   if (h.destroyed || h.role.kind !== 'publisher') return answer;
   if (!renegotiating) {
     const streams = h.handle.negotiatedMedia().map((m, i) => {
-      const s = new PublisherStream(m.index ?? i, m.mid, m.kind, m.codec, (m.rids?.length ?? 0) > 1, m.extensions);
+      const s = new PublisherStream(m.index ?? i, m.mid, m.kind, m.codec, (m.rids?.length ?? 0) > 1, m.extensions, room.newRelayGroup);
       s.description = p.pendingDescriptions.get(m.mid);
       return s;
     });

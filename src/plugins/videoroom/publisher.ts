@@ -1,7 +1,8 @@
 // A participant of a room and, once it publishes, the source of its streams: each packet it sends is handed to
 // the subscriber streams fed by it and to its RTP forwarders. A remote publisher (fed over plain RTP by another
 // server) is the same thing without a handle.
-import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle } from '../plugin.js';
+import type { HeaderExtension, JsonObject, NegotiatedCodec, PluginHandle, RelayGroup, RelayMember } from '../plugin.js';
+import { RelaySinks, VersionedSet } from '../relay-sinks.js';
 import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
 import type { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
@@ -18,7 +19,21 @@ export interface StreamSink {
    * does not put back before returning), `p.layer` the simulcast substream (-1 without simulcast).
    */
   receive(p: SourcePacket): void;
+  /** The relay group member this sink is when it gets every packet of no simulcast layer as it is, if it is one. */
+  relayMember?(): RelayMember | undefined;
 }
+
+/**
+ * Moves whenever a sink's choices change anywhere (a subscriber started or paused, `send`, a layer filter): every
+ * stream's relay group is made again at its next packet. Rare next to packets; one counter for all streams, so a
+ * sink need not know which stream object feeds it now.
+ */
+export const sinkChoices = {
+  version: 0,
+  changed(): void {
+    this.version++;
+  },
+};
 
 /** Where a publisher's data-channel messages go. */
 export interface DataSink {
@@ -26,7 +41,7 @@ export interface DataSink {
 }
 
 export class PublisherStream {
-  readonly sinks = new Set<StreamSink>();
+  readonly sinks = new VersionedSet<StreamSink>();
   readonly dataSinks = new Set<DataSink>();
   description: string | undefined;
   /** The publisher offered this m-line recvonly or with a codec the room does not allow. */
@@ -48,6 +63,8 @@ export class PublisherStream {
   talking: { readonly detector: TalkingDetector; readonly report: (change: TalkingChange, average: number) => void } | undefined;
   /** A remote publisher's stream: the m-line index on the sending server (its SSRCs are numbered by it). */
   remoteMindex: number | undefined;
+  /** The sinks that get packets as they are, relayed in one call (made at the first packet of no simulcast layer). */
+  private relaySinks: RelaySinks<StreamSink> | undefined;
 
   constructor(
     readonly mindex: number,
@@ -56,6 +73,7 @@ export class PublisherStream {
     readonly codec: NegotiatedCodec | undefined,
     readonly simulcast: boolean,
     extensions: readonly HeaderExtension[] | undefined,
+    private readonly newRelayGroup: () => RelayGroup,
   ) {
     this.extensionTable = type !== 'data' && extensions ? relayExtensionTable(extensions, type) : undefined;
     this.packet = new SourcePacket(codec?.name);
@@ -74,7 +92,22 @@ export class PublisherStream {
     this.recorder?.write(packet);
     const p = this.packet;
     p.load(packet, layer ?? -1);
-    for (const sink of this.sinks) sink.receive(p);
+    if (p.layer >= 0 || this.type === 'data') {
+      for (const sink of this.sinks) sink.receive(p);
+      return;
+    }
+    const relay = (this.relaySinks ??= new RelaySinks<StreamSink>(this.newRelayGroup()));
+    const version = this.sinks.version + sinkChoices.version;
+    if (!relay.isCurrent(version)) relay.update(version, this.sinks, (s) => s.relayMember?.());
+    relay.group.relay(packet);
+    const others = relay.others;
+    for (let i = 0; i < others.length; i++) others[i].receive(p);
+  }
+
+  /** Lets the relay group's members go (the stream is done). */
+  closeRelay(): void {
+    this.relaySinks?.close();
+    this.relaySinks = undefined;
   }
 
   relayData(data: Buffer | string, label: string): void {
@@ -143,6 +176,8 @@ export class Publisher {
   }
 
   setStreams(streams: PublisherStream[]): void {
+    // A stream left out is done: its relay group lets its members go.
+    for (const s of this.streams) if (!streams.includes(s)) s.closeRelay();
     this.streams = streams;
     this.byMid = new Map(streams.map((s) => [s.mid, s]));
   }

@@ -27,7 +27,7 @@ export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
     id = vr.options.stringIds ? String(n) : n;
     if (typeof body.description !== 'string') settings.description = `Room ${id}`;
   }
-  const room = new Room(id, settings, folder);
+  const room = new Room(id, settings, folder, vr.relayGroup);
   vr.rooms.set(id, room);
   startRoom(vr, room);
   if (permanent) {

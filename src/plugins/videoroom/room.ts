@@ -1,5 +1,5 @@
 // A room: its settings, its participants (publishers, publishing or not) and its subscriptions.
-import type { JsonObject } from '../plugin.js';
+import type { JsonObject, RelayGroup } from '../plugin.js';
 import type { Publisher, RoomId, UserId } from './publisher.js';
 import type { RoomSettings } from './room-settings.js';
 import type { Subscriber } from './subscriber.js';
@@ -16,6 +16,8 @@ export class Room {
     public settings: RoomSettings,
     /** Absolute folder the room's recordings go to (see recordingFolder in recording.ts). */
     public recFolder: string,
+    /** Makes the relay group of a publisher stream (the plugin context's). */
+    readonly newRelayGroup: () => RelayGroup,
   ) {}
 
   /** Participants whose publication is up. */

@@ -1,15 +1,14 @@
 // A subscription: one handle receiving streams of one or more publishers of a room, each on an m-line of the
 // PeerConnection the plugin offered. Simulcast and VP8 temporal layers are chosen per m-line.
-import type { JsonObject, OfferTrack, PluginHandle } from '../plugin.js';
+import type { JsonObject, OfferTrack, PluginHandle, RelayMember } from '../plugin.js';
 import { LayerForwarder, type ForwardTarget, type LayerEventField } from '../../forwarding/layer-forwarder.js';
 import type { SourcePacket } from '../../forwarding/source-packet.js';
-import type { DataSink, Publisher, PublisherStream, RoomId, StreamSink } from './publisher.js';
+import { sinkChoices, type DataSink, type Publisher, type PublisherStream, type RoomId, type StreamSink } from './publisher.js';
 
 export type SubscriberState = 'offered' | 'started' | 'paused';
 
 export class SubscriberStream implements StreamSink, DataSink, ForwardTarget {
-  /** The subscriber asked not to get this stream for now (`configure` with `send: false`). */
-  sending = true;
+  private sending_ = true;
   /** Simulcast substream, VP8 temporal layer and VP9 SVC layers this m-line gets. */
   readonly fwd: LayerForwarder;
 
@@ -23,6 +22,20 @@ export class SubscriberStream implements StreamSink, DataSink, ForwardTarget {
   ) {
     // A stream without a codec is known to be neither VP8 nor VP9 (never decided per packet).
     this.fwd = new LayerForwarder(this, { codec: source.codec?.name ?? '' });
+  }
+
+  /** The subscriber asked not to get this stream for now (`configure` with `send: false`). */
+  get sending(): boolean {
+    return this.sending_;
+  }
+  set sending(sending: boolean) {
+    this.sending_ = sending;
+    sinkChoices.changed();
+  }
+
+  /** A member of the publisher stream's relay group while it gets every packet as it is. */
+  relayMember(): RelayMember | undefined {
+    return this.subscriber.state === 'started' && this.sending_ && this.fwd.passesAll ? { handle: this.subscriber.handle, mid: this.mid } : undefined;
   }
 
   receive(p: SourcePacket): void {
@@ -59,10 +72,12 @@ export class SubscriberStream implements StreamSink, DataSink, ForwardTarget {
 
   setTemporal(target: number): void {
     this.fwd.setTemporal(target);
+    sinkChoices.changed();
   }
 
   setSvc(spatial: number | undefined, temporal: number | undefined): void {
     this.fwd.setSvc(spatial, temporal);
+    sinkChoices.changed();
   }
 
   /** The stream as `attached`/`updated` events and `listparticipants` describe it. */
@@ -95,7 +110,7 @@ export interface SubscriberMline {
 }
 
 export class Subscriber {
-  state: SubscriberState = 'offered';
+  private state_: SubscriberState = 'offered';
   streams: SubscriberStream[] = [];
   /** Every m-line offered so far, in order (the mid is the index). */
   readonly mlines: SubscriberMline[] = [];
@@ -118,6 +133,15 @@ export class Subscriber {
     /** Asks a publisher for a keyframe (rate-limited by the plugin unless `force`). */
     readonly askKeyframe: (publisher: Publisher, stream: PublisherStream, force?: boolean) => void,
   ) {}
+
+  get state(): SubscriberState {
+    return this.state_;
+  }
+  /** Each change may move its streams in or out of their relay groups. */
+  set state(state: SubscriberState) {
+    this.state_ = state;
+    sinkChoices.changed();
+  }
 
   layerEvent(stream: SubscriberStream, what: LayerEventField, value: number): void {
     this.handle.pushEvent(undefined, { videoroom: 'event', room: this.room, mid: stream.mid, [what]: value });

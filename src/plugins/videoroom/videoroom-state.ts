@@ -2,7 +2,7 @@
 // and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
-import type { PluginStateStore } from '../plugin.js';
+import type { PluginStateStore, RelayGroup } from '../plugin.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { Cascade } from './cascade.js';
 import type { HandleState } from './handle-state.js';
@@ -36,6 +36,8 @@ export class VideoRoomState {
     /** The folder inside which every recording a client names (filename, rec_dir, new_rec_dir) is written. */
     readonly recordingsDir: string,
     readonly store: PluginStateStore | undefined,
+    /** The plugin context's: the subscribers of a publisher stream that get it as it is are one relay group. */
+    readonly relayGroup: () => RelayGroup,
   ) {
     this.cascade = new Cascade(network, log, {
       announce: (room, p) => announce(this, room, p),

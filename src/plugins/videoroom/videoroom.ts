@@ -41,7 +41,7 @@ export class VideoRoomPlugin implements Plugin {
       // (Janus leaves this off by default; a safer default here).
       lockRtpForward: general.lock_rtp_forward === undefined || isTrue(general.lock_rtp_forward),
     };
-    const vr = new VideoRoomState(this.handles, options, context.log, context.network, context.recordingsDir, context.state);
+    const vr = new VideoRoomState(this.handles, options, context.log, context.network, context.recordingsDir, context.state, () => context.relayGroup());
     this.vr = vr;
     this.requests = new PluginRequests({ plugin: 'videoroom', codes: KIT_CODES, table: requestTable(vr) });
     if (!context.network.ipv6Available) vr.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');

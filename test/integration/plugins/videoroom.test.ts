@@ -13,6 +13,7 @@ import Janode from 'janode';
 import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
+import { nativeAddon } from '../../../src/native/native-addon.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network } from '../../../src/net/network.js';
@@ -299,6 +300,8 @@ function remoteRtp(seq: number, ssrc: number, pt: number, payload: Buffer): Buff
 interface Target {
   readonly wsUrl: string;
   stop(): Promise<void>;
+  /** Portunus's Admin get_status relay_groups (the fan-out groups). */
+  relayGroups?(): { native_members: number; sent: number; failed: number };
 }
 
 let target: Target;
@@ -314,7 +317,7 @@ before(async () => {
     target = { wsUrl: janus.wsUrl, stop: () => janus.stop() };
   } else {
     const srv = await startInProcess([]);
-    target = { wsUrl: srv.wsUrl, stop: () => srv.stop() };
+    target = { wsUrl: srv.wsUrl, stop: () => srv.stop(), relayGroups: () => srv.server.gateway.media?.status?.().relay_groups as { native_members: number; sent: number; failed: number } };
   }
   admin = await Vr.open(target.wsUrl);
 });
@@ -751,6 +754,9 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     await waitFor(() => s.sub.received.audio >= 10 && s.sub.received.video >= 10, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
     assert.deepEqual(s.sub.lastPayload.video, VP8_KEYFRAME, 'the video payload as published');
     assert.equal(s.sub.lastPayload.audio?.subarray(0, 3).toString('hex'), 'f8fffe', 'the audio payload as published');
+    // With the addon, each of the feed's streams reached the subscriber through a native fan-out group.
+    const groups = target.relayGroups?.();
+    if (groups && nativeAddon()) assert.ok(groups.native_members >= 2 && groups.sent >= 20 && groups.failed === 0, JSON.stringify(groups));
     // A new subscriber needs a keyframe: the server asks the publisher (PLI) — checked at the end.
     const pliAtPublisher = expectSoon('a PLI at the publisher after the subscriber joined', () => pub.plis > 0, 3000);
     assert.equal(codeOf(await s.vr.req({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: 601 }] })), 425);

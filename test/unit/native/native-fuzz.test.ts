@@ -250,3 +250,53 @@ test('fuzz the send pool entry points: garbage is a TypeError/RangeError or a co
   bounded(fc.tuple(pool), (args) => call(addon.sendPoolClose.bind(addon) as Fn, args, (r) => r === undefined));
   socket.close();
 });
+
+test('fuzz the fan-out group entry points: garbage is a TypeError/RangeError or a count in range, never a crash', { skip }, async () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const socket = dgram.createSocket('udp4');
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  const fd = udpSocketFd(socket);
+  assert.ok(fd !== undefined);
+  const srtp = [addon.srtpCreate(1, Buffer.alloc(16), Buffer.alloc(14), Buffer.alloc(20)), addon.srtpCreate(7, Buffer.alloc(16), Buffer.alloc(12), Buffer.alloc(0))];
+  const streams = [addon.outStreamCreate(srtp[0], 1, 96, 90000, true), addon.outStreamCreate(srtp[1], 2, 111, 48000, false)];
+  const pool = addon.sendPoolCreate(1);
+  const groups = [addon.fanOutCreate(), addon.fanOutCreate()];
+  const group = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...groups) }, { weight: 1, arbitrary: junk });
+  // Datagrams go to the socket itself: slots 0-1 hold its address, 2-3 stay empty.
+  const addresses = Buffer.alloc(4 * addon.addressSlotBytes);
+  addon.encodeAddress(addresses, 0, '127.0.0.1', socket.address().port, false);
+  addon.encodeAddress(addresses, 1, '127.0.0.1', socket.address().port, false);
+  const members = fc.oneof(fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...streams) }, { weight: 1, arbitrary: junk }), { maxLength: 4 }), junk);
+  const fds = fc.oneof(
+    fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(fd) }, { weight: 1, arbitrary: fc.integer({ min: -3, max: -1 }) }), { maxLength: 4 }).map((xs) => Int32Array.from(xs)),
+    int32s,
+  );
+  const set = addon.fanOutSet.bind(addon) as Fn;
+  const setOk = bounded(fc.tuple(group, maybe(members), maybe(fds), maybe(fc.oneof(fc.constant(addresses), bytes)), maybe(fc.oneof(number, fc.integer({ min: 0, max: 4 })))), (args) =>
+    call(set, args, (r) => r === undefined),
+  );
+  assert.ok(setOk > 0, 'some member lists got past the argument checks');
+  // Groups with members, to send through for real.
+  for (const g of groups) addon.fanOutSet(g, streams, Int32Array.of(fd, fd), addresses, 2);
+  const send = addon.fanOutSend.bind(addon) as Fn;
+  const pools = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant(pool), junk);
+  const sent = bounded(fc.tuple(group, maybe(bytes), maybe(number), maybe(number), pools), (args) => call(send, args, (r) => typeof r === 'number' && Number.isInteger(r) && r >= 0 && r <= 2));
+  assert.ok(sent > 0, 'some sends got past the argument checks');
+  const stats = addon.fanOutStats.bind(addon) as Fn;
+  bounded(
+    fc.tuple(
+      group,
+      fc.oneof(
+        fc.integer({ min: 0, max: 8 }).map((n) => new Float64Array(n)),
+        junk,
+      ),
+    ),
+    (args) => call(stats, args, (r) => r === undefined),
+  );
+  for (const n of [0, 2, 4]) call(send, [groups[0], Buffer.alloc(64, 0x80), 40, 0, undefined].slice(0, n), () => false);
+  for (const g of groups) addon.fanOutSet(g, [], new Int32Array(0), new Uint8Array(0), 0);
+  addon.sendPoolClose(pool);
+  socket.close();
+});
