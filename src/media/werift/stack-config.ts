@@ -1,6 +1,7 @@
 // The werift configuration of one PeerConnection: codecs and header extensions derived from an offer plan or
 // from the tracks the server offers, and the ICE settings Portunus always imposes.
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, type PeerConfig, type RTCRtcpFeedback } from 'werift';
+import './rtpmap-channels.js';
 import { findCodec, type CodecEntry } from '../../forwarding/codec-registry.js';
 import type { OfferPlan } from '../offer-plan.js';
 import type { OfferTrackSpec } from '../peer-types.js';
