@@ -60,7 +60,8 @@ async function started(): Promise<{ plugin: StreamingPlugin; recordings: string 
   // Run again under the no-IPv6 shim (streaming-without-ipv6.test.ts): there the host must have no IPv6.
   if (process.env.PORTUNUS_EXPECT_NO_IPV6 === '1') assert.equal(host.ipv6Available, false);
   const plugin = new StreamingPlugin();
-  await plugin.init({ log: quiet, network: new HostNetwork(host), config: {}, recordingsDir: recordings, relayGroup: () => new PlainRelayGroup() });
+  // Ports away from 10000, where servers of other test files (their default single_port) get ICE checks.
+  await plugin.init({ log: quiet, network: new HostNetwork(host), config: { general: { rtp_port_range: '47000-47999' } }, recordingsDir: recordings, relayGroup: () => new PlainRelayGroup() });
   return { plugin, recordings };
 }
 
