@@ -37,7 +37,13 @@ export function summarize(r: EchoBenchResult): { connectMedian: number; rttMedia
   };
 }
 
-async function oneCall(server: RunningServer, network: Network, packets: number, into: EchoBenchResult): Promise<void> {
+/** Called around each call's burst phase, outside the CPU figure (the echo profile records the burst only). */
+export interface BurstWatch {
+  begin(): Promise<void>;
+  end(): Promise<void>;
+}
+
+async function oneCall(server: RunningServer, network: Network, packets: number, into: EchoBenchResult, watch?: BurstWatch): Promise<void> {
   const client = createLoopbackClient(network, server.clientAddress);
   const c = await JanusWs.open(server.wsUrl);
   try {
@@ -78,6 +84,7 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
     echoed = 0;
     const vpt = client.video.sender.codec?.payloadType ?? 96;
     const payload = 'v'.repeat(1100);
+    await watch?.begin();
     const cpu0 = cpuSeconds(server.pid);
     for (let i = 0; i < 200; i++) {
       for (let k = 0; k < 20; k++) await client.video.sender.sendRtp(rtpWithText(i * 20 + k, 9999, vpt, payload));
@@ -85,6 +92,7 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
     }
     await sleep(300);
     const cpu = cpuSeconds(server.pid) - cpu0;
+    await watch?.end();
     if (echoed > 0) into.cpuUsPerPacket.push((cpu * 1e6) / echoed);
     await c.request({ janus: 'destroy', session_id: session });
   } finally {
@@ -93,9 +101,9 @@ async function oneCall(server: RunningServer, network: Network, packets: number,
   }
 }
 
-export async function runEchoBench(server: RunningServer, calls: number, packetsPerCall: number): Promise<EchoBenchResult> {
+export async function runEchoBench(server: RunningServer, calls: number, packetsPerCall: number, watch?: BurstWatch): Promise<EchoBenchResult> {
   const network = new HostNetwork(await discoverNetworkHost());
   const result: EchoBenchResult = { connectMs: [], rttMs: [], sent: 0, received: 0, cpuUsPerPacket: [] };
-  for (let i = 0; i < calls; i++) await oneCall(server, network, packetsPerCall, result);
+  for (let i = 0; i < calls; i++) await oneCall(server, network, packetsPerCall, result, watch);
   return result;
 }

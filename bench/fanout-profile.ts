@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runFanout } from './fanout.js';
 import { startPortunus } from './janus-reference.js';
 import { summarise } from './profile-summary.js';
-import { freePorts } from '../test/helpers/child-server.js';
+import { freePorts } from '../support/free-ports.js';
 
 const viewers = Number(process.argv[2] ?? 100);
 const seconds = Number(process.argv[3] ?? 6);

@@ -1,10 +1,12 @@
 // Runs the real server (`node dist/src/main.js`) as a child process, e.g. under the no-IPv6 shim.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './no-ipv6.js';
 import { sleep } from '../../support/wait.js';
+import { freePorts } from '../../support/free-ports.js';
+
+export { freePort, freePorts } from '../../support/free-ports.js';
 
 export interface ChildServer {
   readonly child: ChildProcess;
@@ -15,29 +17,6 @@ export interface ChildServer {
   /** Everything the server logged so far. */
   log(): string;
   stop(): Promise<void>;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0];
-}
-
-/** Distinct TCP ports that were free a moment ago (all held open together, so no two are the same). */
-export async function freePorts(n: number): Promise<number[]> {
-  const held = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = held.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 /** A UDP port that was free a moment ago on 127.0.0.1 (::1 on a host without IPv4), for `media.single_port`. */
