@@ -87,6 +87,22 @@ async function decodesRising(p: Page, name: string, what: string): Promise<void>
   assert.ok(second > first && first >= 5, `${what}: video frames decoded ${first} → ${second}`);
 }
 
+/** The video bit rate the PeerConnection of the page's handle in `name` sends, over `ms`. */
+async function sentVideoKbps(p: Page, name: string, ms: number): Promise<number> {
+  const bytes = (): Promise<number> =>
+    p.evaluate(async (global) => {
+      const pc = (window as unknown as Record<string, { webrtcStuff?: { pc?: RTCPeerConnection } } | undefined>)[global]?.webrtcStuff?.pc;
+      let sent = 0;
+      (await pc?.getStats())?.forEach((s: { type: string; kind?: string; bytesSent?: number }) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') sent += s.bytesSent ?? 0;
+      });
+      return sent;
+    }, name);
+  const first = await bytes();
+  await p.waitForTimeout(ms);
+  return (((await bytes()) - first) * 8) / ms;
+}
+
 let browser: Browser;
 let srv: StartedServer;
 let demos: { server: Server; url: string };
@@ -131,6 +147,9 @@ test("Janus's videoroomtest.html: two users in room 1234 each decode the other",
     }
     await decodesRising(pages[0], 'feeds', 'alice sees bob');
     await decodesRising(pages[1], 'feeds', 'bob sees alice');
+    // Room 1234 has bitrate 128000: the publisher's REMB caps what the browser sends (about 450 kbit/s without).
+    const kbps = await sentVideoKbps(pages[0], 'sfutest', 3000);
+    assert.ok(kbps > 0 && kbps < 200, `alice's video within the room's 128 kbit/s cap: ${kbps.toFixed(0)} kbit/s`);
   } finally {
     await context.close();
   }

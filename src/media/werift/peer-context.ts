@@ -6,6 +6,7 @@ import type { HandleMediaEvents } from '../../core/media-port.js';
 import { InboundCounters } from '../inbound-guard.js';
 import type { PeerLogLevel, PeerState, WebRtcPeerOptions } from '../peer-types.js';
 import type { MidState } from './mid-state.js';
+import { RembCap } from './remb-cap.js';
 
 /** Accepted m-lines of a negotiation, as the plugin sees them. */
 export interface NegotiatedMline {
@@ -42,6 +43,8 @@ export class PeerContext {
   readonly mids = new Map<string, MidState>();
   /** Our own SRTCP sender once the fast path is up (rtp-send-path.ts): true when it took the packet. */
   fastRtcp: ((rtcp: Buffer) => boolean) | undefined;
+  /** The bitrate cap a plugin asked for, kept and sent again (remb-cap.ts). */
+  readonly remb: RembCap = new RembCap(this);
   /** What the gate in front of the stack refused (inbound-guard.ts), and when consent was last given. */
   readonly inbound: InboundCounters;
   readonly iceLite: boolean;

@@ -4,7 +4,7 @@
 import { errorDetail, errorText } from '../../logging/error-text.js';
 import type { HandleMediaEvents } from '../../core/media-port.js';
 import type { MediaLink } from '../../plugin-api/plugin.js';
-import { buildPli, buildRemb, summarizeRtcp } from '../../rtp/rtcp.js';
+import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
 import { PeerEventEmitter } from '../peer-event-emitter.js';
 import type { OfferTrackSpec, PeerAcceptOptions, PeerState, RemoteCandidateInput, RtpTrackInfo, WebRtcPeerEvents, WebRtcPeerOptions } from '../peer-types.js';
 import { OfferAnswerer } from './answer.js';
@@ -222,18 +222,9 @@ export class WebRtcPeer implements MediaLink {
     for (const ssrc of st.remoteSsrcs) ctx.sendRawRtcp(buildPli(1, ssrc));
   }
 
-  /** REMB over every remote SSRC seen. */
+  /** REMB over every remote SSRC seen; the cap is kept, sent when the first SSRC arrives and every second. */
   sendRemb(bitrate: number): void {
-    const ctx = this.ctx;
-    if (!ctx.dtlsUp || !(bitrate >= 0)) return;
-    const ssrcs: number[] = [];
-    let sender = 1;
-    for (const st of ctx.mids.values()) {
-      ssrcs.push(...st.remoteSsrcs);
-      sender = st.transceiver.sender.ssrc;
-    }
-    if (ssrcs.length === 0) return;
-    ctx.sendRawRtcp(buildRemb(sender, bitrate, ssrcs));
+    if (bitrate >= 0) this.ctx.remb.set(bitrate);
   }
 
   relayData(data: Buffer | string, label?: string): void {

@@ -90,11 +90,13 @@ export class ReceiverFeedback {
     this.twccTimer = this.reportTimer = undefined;
   }
 
-  /** NACK retries every 20 ms, receiver reports every second, for the SSRCs our receive path handles. */
+  /** NACK retries every 20 ms, receiver reports every second, for the SSRCs our receive path handles; the kept REMB. */
   private sendReports(): void {
     const ctx = this.ctx;
-    if (ctx.closed || !ctx.dtlsUp || this.streams.size === 0) return;
+    if (ctx.closed || !ctx.dtlsUp) return;
     const now = performance.now();
+    ctx.remb.repeat(now);
+    if (this.streams.size === 0) return;
     for (const f of this.streams.values()) if (f.stats.waiting > 0) this.sendNacks(f, now);
     if (now - this.lastRrAt < RR_INTERVAL_MS) return;
     this.lastRrAt = now;

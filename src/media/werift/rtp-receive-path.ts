@@ -119,6 +119,7 @@ export class RtpReceivePath implements MidPacketSink {
       st.lastSsrc = header.ssrc;
       if (!st.remoteSsrcs.includes(header.ssrc) && st.remoteSsrcs.length < MAX_SSRCS_PER_MID) {
         st.remoteSsrcs.push(header.ssrc);
+        ctx.remb.onNewRemoteSsrc();
         // Asked for before this sender was known (a subscriber came first): ask it now.
         if (st.keyframeWantedAt >= 0 && performance.now() - st.keyframeWantedAt < KEYFRAME_WISH_MS) ctx.sendRawRtcp(buildPli(1, header.ssrc));
       }

@@ -10,7 +10,7 @@ import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import Janode from 'janode';
-import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { RTCPeerConnection, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
 import { nativeAddon } from '../../../src/native/native-addon.js';
@@ -991,6 +991,29 @@ async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number,
     await Promise.all(vrs.map((v) => v.close()));
   }
 }
+
+test("room bitrate: the publisher gets the room's cap as REMB once its media flows, and again each second", { timeout: 30_000 }, async () => {
+  const room = await createRoom({ bitrate: 128000 });
+  const { vr } = await joinPublisher(room);
+  const pub = await publish(vr);
+  try {
+    // The cap used to be sent once, when the connection came up and before any of the publisher's SSRCs was known.
+    const rembs: number[] = [];
+    pub.pc.dtlsTransports[0].onRtcp.subscribe((p) => {
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) rembs.push(Number(p.feedback.bitrate));
+    });
+    pub.startSending();
+    await waitFor(() => rembs.length >= 3, { timeout: 8000, what: 'three REMBs' });
+    assert.ok(
+      rembs.every((b) => b > 0 && b <= 128000),
+      `REMBs within the room's cap: ${rembs.join(', ')}`,
+    );
+    assert.equal(rembs[rembs.length - 1], 128000, 'the cap itself');
+  } finally {
+    await pub.close();
+    await vr.close();
+  }
+});
 
 test('remote publisher: add_remote_publisher on 127.0.0.1, plain RTP with SSRC 1000/1010 reaches a subscriber, remove_remote_publisher', { timeout: 40_000 }, async () => {
   const room = await createRoom({ secret: 's' });
