@@ -17,7 +17,7 @@ import { startInProcess, type StartedServer } from '../helpers/in-process-server
 const DEMOS = '/usr/share/janus/demos';
 const skip = (!existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium') || (!existsSync(join(DEMOS, 'echotest.html')) && 'janus-demos is not installed');
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.mp4': 'video/mp4' };
 
 /** Serves the demo folder from 127.0.0.1, with settings.js pointing the pages at `janusUrl`. */
 function serveDemos(janusUrl: string): Promise<{ server: Server; url: string }> {
@@ -150,6 +150,43 @@ test("Janus's videoroomtest.html: two users in room 1234 each decode the other",
     // Room 1234 has bitrate 128000: the publisher's REMB caps what the browser sends (about 450 kbit/s without).
     const kbps = await sentVideoKbps(pages[0], 'sfutest', 3000);
     assert.ok(kbps > 0 && kbps < 200, `alice's video within the room's 128 kbit/s cap: ${kbps.toFixed(0)} kbit/s`);
+  } finally {
+    await context.close();
+  }
+});
+
+test("Janus's multiopus.html: 5.1 surround audio (multiopus/48000/6) goes to the EchoTest and comes back", { timeout: 90_000, skip }, async () => {
+  const context = await localContext(browser);
+  try {
+    const p = await context.newPage();
+    await p.goto(`${demos.url}/multiopus.html`);
+    await p.click('#start');
+    await p.waitForFunction(() => (window as unknown as { echotest?: { webrtcStuff?: { pc?: unknown } } }).echotest?.webrtcStuff?.pc, undefined, { timeout: 30_000 });
+    const audio = (): Promise<{ sent: number; received: number; codecs: string[] }> =>
+      p.evaluate(async () => {
+        const pc = (window as unknown as { echotest?: { webrtcStuff?: { pc?: RTCPeerConnection } } }).echotest?.webrtcStuff?.pc;
+        const out = { sent: 0, received: 0, codecs: [] as string[] };
+        (await pc?.getStats())?.forEach((s: { type: string; kind?: string; packetsSent?: number; packetsReceived?: number; mimeType?: string; channels?: number }) => {
+          if (s.type === 'outbound-rtp' && s.kind === 'audio') out.sent += s.packetsSent ?? 0;
+          if (s.type === 'inbound-rtp' && s.kind === 'audio') out.received += s.packetsReceived ?? 0;
+          if (s.type === 'codec' && s.mimeType?.toLowerCase().includes('opus')) out.codecs.push(`${s.mimeType}/${s.channels ?? ''}`);
+        });
+        return out;
+      });
+    const deadline = Date.now() + 30_000;
+    let first = await audio();
+    while (first.received < 20 && Date.now() < deadline) {
+      await p.waitForTimeout(500);
+      first = await audio();
+    }
+    await p.waitForTimeout(2000);
+    const second = await audio();
+    assert.ok(first.received >= 20 && second.received > first.received, `audio comes back: ${first.received} → ${second.received} packets`);
+    assert.ok(second.sent > first.sent, `audio goes out: ${first.sent} → ${second.sent} packets`);
+    assert.ok(
+      second.codecs.some((c) => /multiopus\/6/i.test(c)),
+      `multiopus with 6 channels negotiated: ${second.codecs.join(', ')}`,
+    );
   } finally {
     await context.close();
   }
