@@ -5,6 +5,7 @@ import type { SettingGroup } from '../plugin-api/index.js';
 import { ECHOTEST_SETTINGS } from './echotest/general-settings.js';
 import { STREAMING_SETTINGS } from './streaming/general-settings.js';
 import { VIDEOROOM_SETTINGS } from './videoroom/general-settings.js';
+import { RECORDPLAY_SETTINGS } from './recordplay/general-settings.js';
 
 export interface CatalogEntry {
   /** The configuration section handed to the plugin whole (`PluginContext.config`). */
@@ -20,5 +21,6 @@ export interface CatalogEntry {
 export const PLUGIN_CATALOG: readonly CatalogEntry[] = [
   { section: 'echotest', package: 'janus.plugin.echotest', settings: ECHOTEST_SETTINGS, load: async () => new (await import('./echotest/echotest.js')).EchoTestPlugin() },
   { section: 'streaming', package: 'janus.plugin.streaming', settings: STREAMING_SETTINGS, load: async () => new (await import('./streaming/streaming.js')).StreamingPlugin() },
+  { section: 'recordplay', package: 'janus.plugin.recordplay', settings: RECORDPLAY_SETTINGS, load: async () => new (await import('./recordplay/recordplay.js')).RecordPlayPlugin() },
   { section: 'videoroom', package: 'janus.plugin.videoroom', settings: VIDEOROOM_SETTINGS, load: async () => new (await import('./videoroom/videoroom.js')).VideoRoomPlugin() },
 ];

@@ -1,4 +1,4 @@
-// Reads a Janus .mjr recording (as mjr-recorder.ts writes it) back into its info header and frames. A pure
+// Reads a Janus .mjr recording (as mjr-recorder.ts writes it, or in the first format) back into its info header and frames. A pure
 // function over the file's bytes: a torn or garbage file never throws, it says where reading stopped and why.
 import { MJR_DATA_TIME_BYTES, MJR_FRAME_HEADER_BYTES, MJR_FRAME_MAGIC, MJR_MAGIC, type RecordedKind } from './mjr-recorder.js';
 
@@ -78,11 +78,41 @@ function parseInfo(text: string): MjrInfo | string {
   return { kind, codec: o.c.toLowerCase(), ...(typeof o.f === 'string' ? { fmtp: o.f } : {}), createdUs: microseconds(o.s), firstFrameUs: microseconds(o.u) };
 }
 
-/** Reads a whole .mjr file's bytes. */
+/** The magic of the first .mjr format, still found in old recordings (Janus's sample recording is one). */
+export const MJR_LEGACY_MAGIC = 'MEETECHO';
+const LEGACY_KINDS: Readonly<Record<string, { kind: RecordedKind; codec: string }>> = { audio: { kind: 'audio', codec: 'opus' }, video: { kind: 'video', codec: 'vp8' } };
+
+/**
+ * The first format: 'MEETECHO', a length of 5 and 'audio' or 'video' (Opus or VP8, as Janus assumes), then frames
+ * of 'MEETECHO', a 16-bit length and the RTP packet, with no time of their own (`timeMs` 0).
+ */
+function readLegacyMjr(bytes: Uint8Array): MjrReadout {
+  const frames: MjrFrame[] = [];
+  const magic = MJR_LEGACY_MAGIC.length;
+  if (bytes.length < magic + 2 + 5) return { frames, stopped: { offset: 0, reason: 'the file ends inside the old header' } };
+  const media = u16(bytes, magic) === 5 ? LEGACY_KINDS[ascii(bytes, magic + 2, 5)] : undefined;
+  if (!media) return { frames, stopped: { offset: magic, reason: "the old header names neither 'audio' nor 'video'" } };
+  const info: MjrInfo = { kind: media.kind, codec: media.codec, createdUs: 0, firstFrameUs: 0 };
+  let at = magic + 2 + 5;
+  while (at < bytes.length) {
+    if (at + magic + 2 > bytes.length) return { info, frames, stopped: { offset: at, reason: 'the file ends inside a frame header' } };
+    if (ascii(bytes, at, magic) !== MJR_LEGACY_MAGIC) return { info, frames, stopped: { offset: at, reason: `no '${MJR_LEGACY_MAGIC}' where a frame starts` } };
+    const length = u16(bytes, at + magic);
+    const start = at + magic + 2;
+    if (length === 0) return { info, frames, stopped: { offset: at, reason: 'a frame of length 0' } };
+    if (start + length > bytes.length) return { info, frames, stopped: { offset: at, reason: `a frame announces ${length} bytes, ${bytes.length - start} are there` } };
+    frames.push({ offset: at, timeMs: 0, payload: bytes.subarray(start, start + length) });
+    at = start + length;
+  }
+  return { info, frames };
+}
+
+/** Reads a whole .mjr file's bytes (today's format, or the first one). */
 export function readMjr(bytes: Uint8Array): MjrReadout {
   const frames: MjrFrame[] = [];
   const stop = (offset: number, reason: string, info?: MjrInfo): MjrReadout => ({ ...(info ? { info } : {}), frames, stopped: { offset, reason } });
   if (bytes.length < MJR_MAGIC.length) return stop(0, `the file ends inside the '${MJR_MAGIC}' magic`);
+  if (ascii(bytes, 0, MJR_LEGACY_MAGIC.length) === MJR_LEGACY_MAGIC) return readLegacyMjr(bytes);
   if (ascii(bytes, 0, MJR_MAGIC.length) !== MJR_MAGIC) return stop(0, `not a '${MJR_MAGIC}' file`);
   let at = MJR_MAGIC.length;
   // A recorder that never got a packet leaves the magic alone: an empty recording, not a broken one.

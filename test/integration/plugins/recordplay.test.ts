@@ -1,0 +1,322 @@
+// janus.plugin.recordplay against a server in this process: a werift client records audio, video and data; the
+// .nfo and .mjr files are written as Janus lays them out; the recording is listed and played back to a second
+// werift client with its packets in order and its timing kept; Janus's own sample recording (the first .mjr
+// format) plays too; janode's Record&Play wrapper drives every request it has; bad requests get Janus's codes.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Janode from 'janode';
+import RecordPlayPlugin from 'janode/plugins/recordplay';
+import { RTCPeerConnection, useOPUS, useSdesMid, useVP8, type RtpPacket } from 'werift';
+import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
+import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
+import { discoverNetworkHost } from '../../../src/net/network-host.js';
+import { HostNetwork } from '../../../src/net/host-network.js';
+import type { Network } from '../../../src/net/network.js';
+import { readMjr } from '../../../src/plugins/mjr/mjr-reader.js';
+import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
+import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { candidatesOn } from '../../../support/loopback-sdp.js';
+import { clientOffer, createLoopbackClient, rtpWithText } from '../../../support/werift-client.js';
+import { sleep, waitFor } from '../../../support/wait.js';
+
+const JANUS_SAMPLES = '/usr/share/janus/recordings';
+
+let srv: StartedServer;
+let network: Network;
+let folder: string;
+
+before(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'portunus-recordplay-'));
+  // Janus's sample recording, as Janus's sample configuration points its folder at it.
+  if (existsSync(join(JANUS_SAMPLES, '1234.nfo'))) for (const f of readdirSync(JANUS_SAMPLES)) copyFileSync(join(JANUS_SAMPLES, f), join(folder, f));
+  srv = await startInProcess([['recordplay.path', folder]]);
+  network = new HostNetwork(await discoverNetworkHost());
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+/** A Record&Play handle over the Janus API. */
+class Rp {
+  private constructor(
+    readonly ws: JanusWs,
+    readonly session: number,
+    readonly handle: number,
+  ) {}
+
+  static async open(): Promise<Rp> {
+    const ws = await JanusWs.open(srv.wsUrl);
+    const session = ((await ws.request({ janus: 'create' })).data as { id: number }).id;
+    const handle = ((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.recordplay' })).data as { id: number }).id;
+    return new Rp(ws, session, handle);
+  }
+
+  /** A request answered in `success` (list, update, configure, errors before queueing). */
+  async now(body: Msg): Promise<Msg> {
+    const r = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body });
+    assert.equal(r.janus, 'success', JSON.stringify(r));
+    return (r.plugindata as Msg).data as Msg;
+  }
+
+  /** A queued request: its event (data and jsep). */
+  async event(body: Msg, jsep?: Msg): Promise<{ data: Msg; jsep?: Msg }> {
+    const ack = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
+    if (ack.janus === 'success') return { data: (ack.plugindata as Msg).data as Msg };
+    if (ack.janus === 'error') return { data: { core_error: (ack.error as Msg).code } };
+    const ev = await this.ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, `answer to ${String(body.request)}`);
+    return { data: (ev.plugindata as Msg).data as Msg, jsep: ev.jsep as Msg | undefined };
+  }
+
+  waitFor(what: string, match: (data: Msg) => boolean, timeoutMs = 15_000): Promise<Msg> {
+    return this.ws.wait((m) => m.janus === 'event' && m.sender === this.handle && match(((m.plugindata as Msg | undefined)?.data as Msg | undefined) ?? {}), timeoutMs, what);
+  }
+
+  async close(): Promise<void> {
+    await this.ws.request({ janus: 'destroy', session_id: this.session }).catch(() => undefined);
+    this.ws.close();
+  }
+}
+
+/** A werift client that takes the server's offer and counts what it receives, by kind. */
+async function player(rp: Rp, offer: Msg): Promise<{ audio: RtpPacket[]; video: RtpPacket[]; data: string[]; pc: RTCPeerConnection; close(): Promise<void> }> {
+  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, codecs: { audio: [useOPUS()], video: [useVP8()] }, headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] } });
+  const sockets: UdpIceTransport[] = [];
+  const got = { audio: [] as RtpPacket[], video: [] as RtpPacket[], data: [] as string[] };
+  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p: RtpPacket) => (track.kind === 'audio' ? got.audio : got.video).push(p)));
+  pc.onDataChannel.subscribe((ch) => ch.onMessage.subscribe((d: string | Buffer) => got.data.push(d.toString())));
+  await pc.setRemoteDescription({ type: 'offer', sdp: candidatesOn(offer.sdp as string, '127.0.0.1') });
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const t = new UdpIceTransport(await network.openUdp({ what: 'test player ICE', bind: '127.0.0.1' }), () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: '127.0.0.1' }];
+    },
+    () => {},
+  );
+  await pc.setLocalDescription(await pc.createAnswer());
+  const started = await rp.event({ request: 'start' }, { type: 'answer', sdp: pc.localDescription?.sdp ?? '' });
+  assert.deepEqual(started.data, { recordplay: 'event', result: { status: 'playing' } });
+  return {
+    ...got,
+    pc,
+    async close() {
+      await pc.close().catch(() => undefined);
+      await Promise.all(sockets.map((s) => s.close()));
+    },
+  };
+}
+
+test('record → .nfo and .mjr files as Janus lays them out → list → play back in order, with its timing; stop → stopped, done', { timeout: 60_000 }, async () => {
+  const rec = await Rp.open();
+  const client = createLoopbackClient(network);
+  let id = 0;
+  try {
+    const offer = await clientOffer(client);
+    const r = await rec.event({ request: 'record', name: 'A test recording', filename: 'calls/first' }, { type: 'offer', sdp: offer });
+    assert.equal((r.data.result as Msg).status, 'recording', JSON.stringify(r.data));
+    id = (r.data.result as Msg).id as number;
+    assert.ok(Number.isSafeInteger(id) && id > 0, 'a numeric id');
+    assert.equal(r.jsep?.type, 'answer');
+    assert.match(r.jsep?.sdp as string, /a=recvonly/, 'the recorder only receives');
+    await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn(r.jsep?.sdp as string, '127.0.0.1') });
+    await rec.ws.wait((m) => m.janus === 'webrtcup' && m.sender === rec.handle, 15_000, 'webrtcup');
+    await waitFor(() => client.channel.readyState === 'open', { timeout: 10_000, what: 'data channel open' });
+    const apt = client.audio.sender.codec?.payloadType ?? 111;
+    const vpt = client.video.sender.codec?.payloadType ?? 96;
+    // 100 audio packets 20 ms apart (their timestamps say so too), a few video packets and data messages.
+    for (let i = 0; i < 100; i++) {
+      await client.audio.sender.sendRtp(rtpWithText(i, 4242, apt, `a${i}`));
+      if (i % 10 === 0) await client.video.sender.sendRtp(rtpWithText(i, 5151, vpt, `v${i}`));
+      if (i % 25 === 0) client.channel.send(`d${i}`);
+      await sleep(20);
+    }
+    const stopped = await rec.event({ request: 'stop' });
+    assert.deepEqual(stopped.data, { recordplay: 'event', result: { status: 'stopped', id } });
+    await rec.waitFor('done', (d) => d.result === 'done');
+  } finally {
+    await client.close();
+    await rec.close();
+  }
+  const nfo = readFileSync(join(folder, `${id}.nfo`), 'utf8');
+  assert.match(
+    nfo,
+    new RegExp(
+      `^\\[${id}\\]\\r\\nname = A test recording\\r\\ndate = \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\r\\naudio = calls/first-audio.mjr\\r\\nvideo = calls/first-video.mjr\\r\\ndata = calls/first-data.mjr\\r\\n$`,
+    ),
+    nfo,
+  );
+  const audio = readMjr(readFileSync(join(folder, 'calls', 'first-audio.mjr')));
+  assert.equal(audio.stopped, undefined, 'a whole audio file');
+  assert.equal(audio.info?.codec, 'opus');
+  assert.ok(audio.frames.length >= 95, `audio frames recorded: ${audio.frames.length}`);
+  assert.equal(readMjr(readFileSync(join(folder, 'calls', 'first-video.mjr'))).info?.codec, 'vp8');
+  const data = readMjr(readFileSync(join(folder, 'calls', 'first-data.mjr')));
+  assert.deepEqual(
+    data.frames.map((f) => Buffer.from(f.payload).toString()),
+    ['d0', 'd25', 'd50', 'd75'],
+  );
+
+  const viewer = await Rp.open();
+  try {
+    const list = await viewer.now({ request: 'list' });
+    const entry = (list.list as Msg[]).find((e) => e.id === id);
+    assert.deepEqual(entry, { id, name: 'A test recording', date: entry?.date, audio: true, audio_codec: 'opus', video: true, video_codec: 'vp8', data: true });
+    const prepared = await viewer.event({ request: 'play', id });
+    assert.deepEqual(prepared.data, { recordplay: 'event', result: { status: 'preparing', id } });
+    assert.equal(prepared.jsep?.type, 'offer');
+    assert.match(prepared.jsep?.sdp as string, /a=sendonly/);
+    const started = performance.now();
+    const p = await player(viewer, prepared.jsep);
+    try {
+      await viewer.waitFor('done at the end of the recording', (d) => d.result === 'done', 20_000);
+      const tookMs = performance.now() - started;
+      const texts = p.audio.map((x) => x.payload.toString()).filter((t) => t.startsWith('a'));
+      assert.ok(texts.length >= 90, `audio played back: ${texts.length} packets`);
+      const order = texts.map((t) => Number(t.slice(1)));
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        'in the order recorded',
+      );
+      assert.ok(
+        p.video.some((x) => x.payload.toString() === 'v50'),
+        'video played back',
+      );
+      assert.deepEqual(p.data, ['d0', 'd25', 'd50', 'd75'], 'data played back');
+      // 2 s of recording, paced by its timestamps (not sent at once): the playout takes about as long.
+      assert.ok(tookMs > 1500, `played in ${tookMs.toFixed(0)} ms`);
+    } finally {
+      await p.close();
+    }
+  } finally {
+    await viewer.close();
+  }
+});
+
+test("Janus's sample recording (the first .mjr format) is listed and plays", { timeout: 60_000, skip: !existsSync(join(JANUS_SAMPLES, '1234.nfo')) && 'no Janus sample recording here' }, async () => {
+  const viewer = await Rp.open();
+  try {
+    const list = await viewer.now({ request: 'list' });
+    const sample = (list.list as Msg[]).find((e) => e.id === 1234);
+    assert.deepEqual(sample, { id: 1234, name: 'Lorenzo says hello!', date: '2014-10-22 14:44:36', audio: true, audio_codec: 'opus', video: true, video_codec: 'vp8', data: false });
+    const prepared = await viewer.event({ request: 'play', id: 1234 });
+    assert.equal((prepared.data.result as Msg).status, 'preparing');
+    const p = await player(viewer, prepared.jsep as Msg);
+    try {
+      await waitFor(() => p.audio.length > 50 && p.video.length > 20, { timeout: 15_000, what: 'the sample plays' });
+      const stopped = await viewer.event({ request: 'stop' });
+      assert.deepEqual(stopped.data, { recordplay: 'event', result: { status: 'stopped', id: 1234 } });
+      await viewer.waitFor('done', (d) => d.result === 'done');
+    } finally {
+      await p.close();
+    }
+  } finally {
+    await viewer.close();
+  }
+});
+
+test('bad requests get Record&Play codes; the handle and the server keep serving', { timeout: 30_000 }, async () => {
+  const rp = await Rp.open();
+  const code = async (body: Msg, jsep?: Msg): Promise<unknown> => (await rp.event(body, jsep)).data.error_code;
+  try {
+    assert.equal(await code({ request: 'dance' }), 413, 'unknown request');
+    assert.equal(await code({ request: 42 }), 414, 'request not a string');
+    assert.equal(await code({}), 415, 'no request');
+    assert.equal(await code({ request: 'play', id: 99999 }), 416, 'no such recording');
+    assert.equal(await code({ request: 'play' }), 415, 'play without id');
+    assert.equal(await code({ request: 'play', id: 'x' }), 414, 'id not a number');
+    assert.equal(await code({ request: 'start' }), 418, 'start before play');
+    assert.equal(await code({ request: 'record', name: 'x' }), 415, 'record without an offer');
+    const client = createLoopbackClient(network);
+    try {
+      const offer = { type: 'offer', sdp: await clientOffer(client) };
+      assert.equal(await code({ request: 'record' }, offer), 415, 'record without a name');
+      assert.equal(await code({ request: 'record', name: '' }, offer), 414, 'an empty name');
+      assert.equal(await code({ request: 'record', name: 'x', filename: '../outside' }, offer), 414, 'a file name outside the folder');
+      if (existsSync(join(folder, '1234.nfo'))) assert.equal(await code({ request: 'record', name: 'x', id: 1234 }, offer), 420, 'an id that exists');
+      // An offer that is not SDP is refused by the core before the plugin sees it, as Janus's core does.
+      assert.deepEqual((await rp.event({ request: 'record', name: 'x' }, { type: 'offer', sdp: 'garbage' })).data, { core_error: 465 });
+    } finally {
+      await client.close();
+    }
+    assert.equal(await code({ request: 'configure', 'video-bitrate-max': -5 }), 414, 'a negative bitrate');
+    const configured = await rp.now({ request: 'configure', 'video-bitrate-max': 512000, 'video-keyframe-interval': 5000 });
+    assert.deepEqual(configured, { recordplay: 'configure', status: 'ok', settings: { 'video-keyframe-interval': 5000, 'video-bitrate-max': 512000 } });
+    assert.deepEqual((await rp.event({ request: 'pause' })).data, { recordplay: 'event' }, 'pause with nothing recorded: an event without result, as Janus');
+    assert.deepEqual(await rp.now({ request: 'update' }), { recordplay: 'ok' });
+    assert.ok(Array.isArray((await rp.now({ request: 'LIST' })).list), 'request names in any case');
+  } finally {
+    await rp.close();
+  }
+});
+
+interface JanodeRecordPlay {
+  listRecordings(o: object): Promise<{ list: Msg[] }>;
+  updateRecordings(o: object): Promise<unknown>;
+  configure(o: { maxBitrate?: number; keyframeInterval?: number }): Promise<unknown>;
+  record(o: { name: string; filename?: string; jsep: Msg }): Promise<{ id: number; jsep: Msg }>;
+  pause(): Promise<unknown>;
+  resume(): Promise<unknown>;
+  play(o: { id: number }): Promise<{ id: number; jsep: Msg }>;
+  start(o: { jsep: Msg }): Promise<unknown>;
+  stop(): Promise<unknown>;
+  detach(): Promise<void>;
+}
+interface JanodeSession {
+  attach(plugin: { id: string; Handle: unknown }): Promise<JanodeRecordPlay>;
+  destroy(): Promise<void>;
+}
+const janodeConnect = (config: object): Promise<{ create(): Promise<JanodeSession>; close(): Promise<void> }> =>
+  (Janode as unknown as { connect: (c: object) => Promise<{ create(): Promise<JanodeSession>; close(): Promise<void> }> }).connect(config);
+
+test("janode's Record&Play wrapper: list, update, configure, record, pause, resume, stop, play, start, stop", { timeout: 60_000 }, async () => {
+  (Janode as unknown as { Logger: { setLevel: (l: string) => void } }).Logger.setLevel('none');
+  const connection = await janodeConnect({ address: { url: srv.wsUrl } });
+  const session = await connection.create();
+  const client = createLoopbackClient(network);
+  try {
+    const rp = await session.attach(RecordPlayPlugin);
+    assert.ok(Array.isArray((await rp.listRecordings({})).list));
+    await rp.updateRecordings({});
+    await rp.configure({ maxBitrate: 300000, keyframeInterval: 10000 });
+    const recorded = await rp.record({ name: 'janode recording', filename: 'janode', jsep: { type: 'offer', sdp: await clientOffer(client) } });
+    assert.ok(recorded.id > 0);
+    await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn(recorded.jsep.sdp as string, '127.0.0.1') });
+    await waitFor(() => client.pc.connectionState === 'connected', { timeout: 15_000, what: 'recorder connected' });
+    const apt = client.audio.sender.codec?.payloadType ?? 111;
+    for (let i = 0; i < 30; i++) {
+      if (i === 10) await rp.pause();
+      if (i === 20) await rp.resume();
+      await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
+      await sleep(20);
+    }
+    await rp.stop();
+    const kept = readMjr(readFileSync(join(folder, 'janode-audio.mjr')))
+      .frames.map((f) => /j\d+/.exec(Buffer.from(f.payload).toString('latin1'))?.[0] ?? '')
+      .filter((t) => t !== '');
+    assert.ok(!kept.some((t) => ['j12', 'j15', 'j18'].includes(t)), `nothing recorded while paused: ${kept.join(' ')}`);
+    assert.ok(kept.includes('j5') && kept.includes('j25'), `recorded before and after the pause: ${kept.join(' ')}`);
+    await waitFor(async () => (await rp.listRecordings({})).list.some((e) => e.id === recorded.id), { timeout: 5000, what: 'the recording listed' });
+    const player2 = await session.attach(RecordPlayPlugin);
+    const prepared = await player2.play({ id: recorded.id });
+    assert.equal(prepared.id, recorded.id);
+    assert.equal(prepared.jsep.type, 'offer');
+    const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
+    await pc.setRemoteDescription({ type: 'offer', sdp: prepared.jsep.sdp as string });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await player2.start({ jsep: { type: 'answer', sdp: pc.localDescription?.sdp ?? '' } });
+    await player2.stop();
+    await pc.close();
+    await player2.detach();
+    await rp.detach();
+  } finally {
+    await client.close();
+    await session.destroy().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+  }
+});
