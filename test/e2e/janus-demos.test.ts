@@ -3,7 +3,8 @@
 // two users of the video room each decode the other, and the streaming page plays a mountpoint ffmpeg feeds. The
 // pages' requests to anywhere but this machine are refused.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
@@ -106,10 +107,13 @@ async function sentVideoKbps(p: Page, name: string, ms: number): Promise<number>
 let browser: Browser;
 let srv: StartedServer;
 let demos: { server: Server; url: string };
+let recordings = '';
 
 before(async () => {
   if (skip) return;
-  srv = await startInProcess();
+  // Record&Play's folder: a fresh one (the demo's recordings are made there).
+  recordings = mkdtempSync(join(tmpdir(), 'portunus-demo-recordings-'));
+  srv = await startInProcess([['recordplay.path', recordings]]);
   demos = await serveDemos(srv.wsUrl);
   browser = await launchBrowser();
 });
@@ -118,6 +122,7 @@ after(async () => {
   await browser?.close();
   demos?.server.close();
   await srv?.stop();
+  if (recordings) rmSync(recordings, { recursive: true, force: true });
 });
 
 test("Janus's echotest.html: the page's own video comes back and decodes", { timeout: 90_000, skip }, async () => {
@@ -187,6 +192,39 @@ test("Janus's multiopus.html: 5.1 surround audio (multiopus/48000/6) goes to the
       second.codecs.some((c) => /multiopus\/6/i.test(c)),
       `multiopus with 6 channels negotiated: ${second.codecs.join(', ')}`,
     );
+  } finally {
+    await context.close();
+  }
+});
+
+test("Janus's recordplaytest.html: record the page's camera, then pick the recording from the list and watch it decode", { timeout: 120_000, skip }, async () => {
+  const context = await localContext(browser);
+  try {
+    const p = await context.newPage();
+    await p.goto(`${demos.url}/recordplaytest.html`);
+    await p.click('#start');
+    await p.waitForSelector('#record:not([disabled])', { timeout: 30_000 });
+    await p.click('#record');
+    await p.fill('.bootbox-input', 'Portunus demo recording');
+    await p.click('.bootbox-accept');
+    // Recording: the camera goes out to the plugin; let it run a few seconds.
+    await p.waitForFunction(() => (window as unknown as { recordplay?: { webrtcStuff?: { pc?: RTCPeerConnection } } }).recordplay?.webrtcStuff?.pc?.connectionState === 'connected', undefined, {
+      timeout: 30_000,
+    });
+    await p.waitForTimeout(4000);
+    await p.click('#stop');
+    // The page says the recording is complete, then lists the recordings again by itself.
+    const done = p.locator('.bootbox-alert .bootbox-body');
+    await done.waitFor({ timeout: 30_000 });
+    assert.match(await done.innerText(), /Recording completed/);
+    await p.click('.bootbox-alert .bootbox-accept');
+    await p.locator('.bootbox-alert').waitFor({ state: 'detached', timeout: 10_000 });
+    const link = p.locator('#recslist a', { hasText: 'Portunus demo recording' });
+    await link.waitFor({ state: 'attached', timeout: 15_000 });
+    await link.evaluate((a) => (a as HTMLElement).click());
+    await p.waitForSelector('#play:not([disabled])', { timeout: 15_000 });
+    await p.click('#play');
+    await decodesRising(p, 'recordplay', 'the recording plays back');
   } finally {
     await context.close();
   }

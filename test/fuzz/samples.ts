@@ -219,3 +219,21 @@ export function mjrSample(kind: 'a' | 'd' = 'a'): Buffer {
   });
   return Buffer.concat([Buffer.from(MJR_MAGIC, 'latin1'), len, info, ...frames]);
 }
+
+/** A .mjr file of the first format ('MEETECHO', 'audio', frames of 'MEETECHO' + length + RTP), as Janus's sample is. */
+export function legacyMjrSample(): Buffer {
+  const header = Buffer.concat([Buffer.from('MEETECHO', 'latin1'), Buffer.from([0, 5]), Buffer.from('audio', 'latin1')]);
+  const frames = [0, 1, 2].map((i) => {
+    const payload = rtpPacket(Buffer.alloc(20 + i, i), { seq: i });
+    const h = Buffer.alloc(10);
+    h.write('MEETECHO', 0, 'latin1');
+    h.writeUInt16BE(payload.length, 8);
+    return Buffer.concat([h, payload]);
+  });
+  return Buffer.concat([header, ...frames]);
+}
+
+export const NFO_SAMPLES = [
+  '[1234]\r\nname = Lorenzo says hello!\r\ndate = 2014-10-22 14:44:36\r\naudio = rec-sample-audio.mjr\r\nvideo = rec-sample-video.mjr\r\n',
+  '; c\n[42]\nname="x"\ndate=d\nvideo=v.mjr\ndata=d.mjr\n[43]\nname=y\n',
+];

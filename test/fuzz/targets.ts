@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isH264Keyframe, isVp8Keyframe, isVp9Keyframe } from '../../src/forwarding/keyframe.js';
 import { readMjr } from '../../src/plugins/mjr/mjr-reader.js';
+import { formatNfo, parseNfo } from '../../src/plugins/recordplay/nfo-file.js';
+import { fileSchedule } from '../../src/plugins/recordplay/playout-schedule.js';
 import { looksLikeRtcpReport as looksLikeRtcp, parseRtpHeader } from '../../src/rtp/rtp-header.js';
 import { SimulcastSelector } from '../../src/forwarding/simulcast-selector.js';
 import { TemporalLayerFilter } from '../../src/forwarding/temporal-layer-filter.js';
@@ -38,6 +40,8 @@ import {
   JCFG_SAMPLES,
   JSON_SAMPLES,
   mjrSample,
+  legacyMjrSample,
+  NFO_SAMPLES,
   OGG_SAMPLES,
   RTCP_SAMPLES,
   RTP_SAMPLES,
@@ -287,10 +291,24 @@ export const TARGETS: readonly FuzzTarget[] = [
       for (const v of parseJsonSequence(text)) serialize(v, 'indented');
     });
   }),
-  target('mjr-reader', 'src/plugins/mjr/mjr-reader.ts', bytesFrom([mjrSample('a'), mjrSample('d')], 256), (b) => {
+  target('mjr-reader', 'src/plugins/mjr/mjr-reader.ts', bytesFrom([mjrSample('a'), mjrSample('d'), legacyMjrSample()], 256), (b) => {
     const r = readMjr(b);
     for (const f of r.frames) assert.ok(f.offset >= 0 && f.payload.byteOffset - b.byteOffset + f.payload.length <= b.length);
     if (r.stopped) assert.ok(r.stopped.offset >= 0 && r.stopped.offset <= b.length);
+  }),
+  // A .nfo: parsed or refused with a reason, never a throw; what parses writes back to the same recording.
+  target('nfo-file', 'src/plugins/recordplay/nfo-file.ts', textFrom(NFO_SAMPLES, 256), (text) => {
+    const r = parseNfo(text);
+    if (typeof r === 'string') return;
+    assert.ok(Number.isSafeInteger(r.id) && r.id > 0);
+    assert.deepStrictEqual(parseNfo(formatNfo(r)), r);
+  }),
+  // A recording's frames (any bytes): every frame gets a due time, none negative, in the file's order.
+  target('playout-schedule', 'src/plugins/recordplay/playout-schedule.ts', bytesFrom([mjrSample('a'), legacyMjrSample()], 256), (b) => {
+    const r = readMjr(b);
+    const out = fileSchedule(r.frames, r.info?.kind ?? 'audio', 48000);
+    assert.equal(out.length, r.frames.length);
+    for (const f of out) assert.ok(f.dueMs >= 0 && Number.isFinite(f.dueMs));
   }),
   target('packet-check', 'src/rtp/packet-check.ts', bytesFrom([...RTP_SAMPLES, ...RTCP_SAMPLES], 256), (b) => {
     const offset = rtpPayloadOffset(b);

@@ -31,7 +31,7 @@ export function parseNfo(text: string): NfoRecording | string {
   if (text.length > MAX_NFO_BYTES) return 'the file is too large for a .nfo';
   let group: string | undefined;
   const items = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of text.split(/\r\n|\n|\r/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
     const header = /^\[([^\]]*)\]$/.exec(line);
@@ -59,9 +59,10 @@ export function parseNfo(text: string): NfoRecording | string {
   return { id, name, date, ...(audio ? { audio } : {}), ...(video ? { video } : {}), ...(data ? { data } : {}) };
 }
 
-/** A line's value cannot hold a line break: one would start a new item. */
+/** A value as a line holds it: no line break (it would start a new item), quoted when reading would change it. */
 function oneLine(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ');
+  const v = value.replace(/[\r\n]+/g, ' ');
+  return v !== v.trim() || (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) ? `"${v}"` : v;
 }
 
 /** The text of a .nfo for `r` (CRLF line ends, as Janus writes them). */

@@ -3,7 +3,8 @@
 // werift client with its packets in order and its timing kept; Janus's own sample recording (the first .mjr
 // format) plays too; janode's Record&Play wrapper drives every request it has; bad requests get Janus's codes.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -38,6 +39,7 @@ before(async () => {
 
 after(async () => {
   await srv?.stop();
+  rmSync(folder, { recursive: true, force: true });
 });
 
 /** A Record&Play handle over the Janus API. */
@@ -155,6 +157,15 @@ test('record → .nfo and .mjr files as Janus lays them out → list → play ba
   assert.equal(audio.info?.codec, 'opus');
   assert.ok(audio.frames.length >= 95, `audio frames recorded: ${audio.frames.length}`);
   assert.equal(readMjr(readFileSync(join(folder, 'calls', 'first-video.mjr'))).info?.codec, 'vp8');
+  // Janus's own converter reads what was recorded: 100 packets 20 ms apart make a 2 s Opus file.
+  if (existsSync('/usr/bin/janus-pp-rec') && existsSync('/usr/bin/ffprobe')) {
+    const out = join(folder, 'first.opus');
+    const pp = spawnSync('janus-pp-rec', [join(folder, 'calls', 'first-audio.mjr'), out], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(pp.status, 0, pp.stderr);
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8', timeout: 20_000 });
+    const seconds = Number(probe.stdout.trim());
+    assert.ok(seconds > 1.8 && seconds < 2.2, `janus-pp-rec made ${seconds} s of Opus`);
+  }
   const data = readMjr(readFileSync(join(folder, 'calls', 'first-data.mjr')));
   assert.deepEqual(
     data.frames.map((f) => Buffer.from(f.payload).toString()),
