@@ -3,6 +3,7 @@
 // two users of the video room each decode the other, and the streaming page plays a mountpoint ffmpeg feeds. The
 // pages' requests to anywhere but this machine are refused.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
@@ -113,7 +114,11 @@ before(async () => {
   if (skip) return;
   // Record&Play's folder: a fresh one (the demo's recordings are made there).
   recordings = mkdtempSync(join(tmpdir(), 'portunus-demo-recordings-'));
-  srv = await startInProcess([['recordplay.path', recordings]]);
+  srv = await startInProcess([
+    ['recordplay.path', recordings],
+    ['voicemail.path', join(recordings, 'voicemail')],
+    ['voicemail.base', '/voicemail/'],
+  ]);
   demos = await serveDemos(srv.wsUrl);
   browser = await launchBrowser();
 });
@@ -225,6 +230,27 @@ test("Janus's recordplaytest.html: record the page's camera, then pick the recor
     await p.waitForSelector('#play:not([disabled])', { timeout: 15_000 });
     await p.click('#play');
     await decodesRising(p, 'recordplay', 'the recording plays back');
+  } finally {
+    await context.close();
+  }
+});
+
+test("Janus's voicemailtest.html: ten seconds of the page's microphone become an Opus file the page links to", { timeout: 90_000, skip }, async () => {
+  const context = await localContext(browser);
+  try {
+    const p = await context.newPage();
+    await p.goto(`${demos.url}/voicemailtest.html`);
+    await p.click('#start');
+    await p.waitForSelector('#record:not([disabled])', { timeout: 30_000 });
+    await p.click('#record');
+    // The plugin stops by itself after ten seconds of media and gives the file's URL.
+    await p.waitForFunction(() => document.querySelector('#record')?.textContent === 'Done!', undefined, { timeout: 40_000 });
+    const href = await p.getAttribute('#download', 'href');
+    assert.match(href ?? '', /^\/voicemail\/janus-voicemail-\d+\.opus$/);
+    const file = join(recordings, 'voicemail', (href ?? '').slice('/voicemail/'.length));
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8', timeout: 20_000 });
+    const seconds = Number(probe.stdout.trim());
+    assert.ok(seconds > 8 && seconds < 11, `the message lasts ${seconds} s (${probe.stderr.trim().slice(0, 200)})`);
   } finally {
     await context.close();
   }
