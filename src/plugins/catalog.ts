@@ -5,6 +5,7 @@ import type { SettingGroup } from '../plugin-api/index.js';
 import { ECHOTEST_SETTINGS } from './echotest/general-settings.js';
 import { STREAMING_SETTINGS } from './streaming/general-settings.js';
 import { VIDEOROOM_SETTINGS } from './videoroom/general-settings.js';
+import { VIDEOCALL_SETTINGS } from './videocall/general-settings.js';
 
 export interface CatalogEntry {
   /** The configuration section handed to the plugin whole (`PluginContext.config`). */
@@ -21,4 +22,5 @@ export const PLUGIN_CATALOG: readonly CatalogEntry[] = [
   { section: 'echotest', package: 'janus.plugin.echotest', settings: ECHOTEST_SETTINGS, load: async () => new (await import('./echotest/echotest.js')).EchoTestPlugin() },
   { section: 'streaming', package: 'janus.plugin.streaming', settings: STREAMING_SETTINGS, load: async () => new (await import('./streaming/streaming.js')).StreamingPlugin() },
   { section: 'videoroom', package: 'janus.plugin.videoroom', settings: VIDEOROOM_SETTINGS, load: async () => new (await import('./videoroom/videoroom.js')).VideoRoomPlugin() },
+  { section: 'videocall', package: 'janus.plugin.videocall', settings: VIDEOCALL_SETTINGS, load: async () => new (await import('./videocall/videocall.js')).VideoCallPlugin() },
 ];
