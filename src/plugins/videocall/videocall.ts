@@ -166,12 +166,13 @@ export class VideoCallPlugin implements Plugin {
     return { data: result({ event: 'calling' }) };
   }
 
-  /** The callee's offer: the caller's m-lines, each with the one codec the caller's answer chose, on the same mids. */
+  /** The callee's offer: the caller's m-lines (sendrecv), each with the one codec the caller's answer chose, on the same mids. */
   private offerFor(caller: CallUser): OfferTrack[] {
     const tracks: OfferTrack[] = [];
     for (const m of caller.handle.negotiatedMedia()) {
       if (m.kind === 'data') tracks.push({ kind: 'data', mid: m.mid });
-      else if (m.codec) tracks.push({ kind: m.kind, mid: m.mid, codec: m.codec.name, pt: m.codec.pt, fmtp: m.codec.fmtp, clockRate: m.codec.clockRate, channels: m.codec.channels });
+      else if (m.codec)
+        tracks.push({ kind: m.kind, mid: m.mid, direction: 'sendrecv', codec: m.codec.name, pt: m.codec.pt, fmtp: m.codec.fmtp, clockRate: m.codec.clockRate, channels: m.codec.channels });
     }
     return tracks;
   }

@@ -79,8 +79,8 @@ test('call errors: not registered 473, self 479, no such user 478, no jsep 482, 
 test('a call: the callee gets our offer with the caller codecs, the caller gets its answer on accept', async () => {
   const { plugin, a, b } = await inCall();
   assert.deepEqual(b.offered[0], [
-    { kind: 'audio', mid: '0', codec: 'opus', pt: 111, fmtp: undefined, clockRate: 48000, channels: 2 },
-    { kind: 'video', mid: '1', codec: 'vp8', pt: 96, fmtp: undefined, clockRate: 90000, channels: undefined },
+    { kind: 'audio', mid: '0', direction: 'sendrecv', codec: 'opus', pt: 111, fmtp: undefined, clockRate: 48000, channels: 2 },
+    { kind: 'video', mid: '1', direction: 'sendrecv', codec: 'vp8', pt: 96, fmtp: undefined, clockRate: 90000, channels: undefined },
     { kind: 'data', mid: '2' },
   ]);
   const incoming = b.events.find((e) => e.transaction === undefined);
