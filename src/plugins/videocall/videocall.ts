@@ -20,13 +20,13 @@ export { E } from './errors.js';
 const SET_FIELDS = {
   audio: 'boolean',
   video: 'boolean',
-  bitrate: 'integer',
+  bitrate: 'positive',
   record: 'boolean',
   filename: 'string',
   restart: 'boolean',
   substream: 'integer',
   temporal: 'integer',
-  fallback: 'integer',
+  fallback: 'positive',
 } as const;
 type SetBody = BodyOf<typeof SET_FIELDS>;
 
@@ -61,7 +61,8 @@ export class VideoCallPlugin implements Plugin {
       call: on.ack({ username: { type: 'string', required: true } }, (call) => this.call(call.session, call.body.username, call.jsep)),
       accept: on.ack({}, (call) => this.accept(call.session, call.jsep)),
       set: on.ack(SET_FIELDS, (call) => this.set(call)),
-      hangup: on.ack({ reason: 'string' }, (call) => this.hangup(call.session, call.body.reason ?? undefined)),
+      // Janus reads `reason` only when it is a string, and refuses no other type.
+      hangup: on.ack({}, (call) => this.hangup(call.session, typeof call.body.reason === 'string' ? call.body.reason : undefined)),
     },
   });
 
@@ -117,7 +118,6 @@ export class VideoCallPlugin implements Plugin {
 
   private register(u: CallUser, username: string): PluginReply {
     if (u.username !== undefined) throw new PluginError(E.ALREADY_REGISTERED, `Already registered (${u.username})`);
-    if (username === '') throw new PluginError(E.INVALID_ELEMENT, 'Invalid element (username should not be empty)');
     if (this.byName.has(username)) throw new PluginError(E.USERNAME_TAKEN, `Username '${username.slice(0, 100)}' already taken`);
     u.username = username;
     this.byName.set(username, u);
@@ -202,8 +202,6 @@ export class VideoCallPlugin implements Plugin {
       const v = body[f];
       if (typeof v === 'number' && (v < 0 || v > 2)) throw new PluginError(E.INVALID_ELEMENT, `Invalid value (${f} should be 0, 1 or 2)`);
     }
-    if (typeof body.bitrate === 'number' && body.bitrate < 0) throw new PluginError(E.INVALID_ELEMENT, 'Invalid element (bitrate should be a positive integer)');
-    if (typeof body.fallback === 'number' && body.fallback < 0) throw new PluginError(E.INVALID_ELEMENT, 'Invalid element (fallback should be a positive integer)');
     if (body.record === true && !u.recording) {
       const base = typeof body.filename === 'string' && body.filename !== '' ? body.filename : `videocall-${u.username ?? handle.id}-${Date.now()}`;
       try {

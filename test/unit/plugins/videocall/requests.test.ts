@@ -48,7 +48,6 @@ test('register, list, and the kit errors: 471 475 474 472', async () => {
   assert.deepEqual((await sendMessage(plugin, b, { request: 'list' })).data, { videocall: 'event', result: { list: ['alice'] } });
   assert.deepEqual((await sendMessage(plugin, b, { request: 'register' })).data, { videocall: 'event', error_code: 475, error: 'Missing mandatory element (username)' });
   assert.deepEqual((await sendMessage(plugin, b, { request: 'register', username: 5 })).data, { videocall: 'event', error_code: 474, error: 'Invalid element type (username should be a string)' });
-  assert.equal((await sendMessage(plugin, b, { request: 'register', username: '' })).data.error_code, 474);
   assert.deepEqual((await sendMessage(plugin, b, { request: 'dance' })).data, { videocall: 'event', error_code: 472, error: "Unknown request 'dance'" });
   assert.equal((await sendMessage(plugin, b, {})).data.error_code, 475);
   assert.equal((await sendMessage(plugin, b, { request: 7 })).data.error_code, 474);
@@ -152,7 +151,7 @@ test('hangup: both told, both PeerConnections closed; a hangup with no call is a
   assert.deepEqual(b.events.at(-1)?.data, { videocall: 'event', result: { event: 'hangup', username: 'alice', reason: 'Remote hangup' } });
   assert.equal(a.pcClosed, 1);
   assert.equal(b.pcClosed, 1);
-  assert.equal((await sendMessage(plugin, b, { request: 'hangup', reason: 3 })).data.error_code, 474);
+  assert.equal((await sendMessage(plugin, a, { request: 'set', bitrate: -5 })).data.error_code, 474);
   assert.equal(((await sendMessage(plugin, b, { request: 'hangup' })).data.result as { event: string }).event, 'hangup');
 });
 
