@@ -1,6 +1,9 @@
 // VideoCall (janus.plugin.videocall) through the Janus API with two werift peers: register, call, accept, each
 // receives the other's RTP and data, set bitrate, bad input, hangup; a username freed when its handle detaches.
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
@@ -49,13 +52,15 @@ class User {
 
 let srv: StartedServer;
 let network: Network;
+const recordings = mkdtempSync(join(tmpdir(), 'portunus-videocall-'));
 
 before(async () => {
-  srv = await startInProcess();
+  srv = await startInProcess([['general.recordings_dir', recordings]]);
   network = new HostNetwork(await discoverNetworkHost());
 });
 after(async () => {
   await srv.stop();
+  rmSync(recordings, { recursive: true, force: true });
 });
 
 /** Counts what a client receives: RTP payloads per kind, data channel messages. */
@@ -121,6 +126,14 @@ test('two werift peers: register, call, accept, media and data both ways, set, b
     await waitFor(() => gotB.data.includes('hello bob'), { timeout: 8000, what: 'data relayed' });
 
     assert.deepEqual((await alice.send({ request: 'set', bitrate: 256000, audio: true })).data, { videocall: 'event', result: { event: 'set' } });
+    // What alice sends is recorded to .mjr files inside the recordings folder.
+    assert.deepEqual((await alice.send({ request: 'set', record: true, filename: 'alice-call' })).data, { videocall: 'event', result: { event: 'set' } });
+    await send(ca, 'R', 15);
+    await alice.send({ request: 'set', record: false });
+    for (const kind of ['audio', 'video']) {
+      const file = join(recordings, `alice-call-${kind}.mjr`);
+      assert.ok(existsSync(file) && statSync(file).size > 100, `${kind} recorded`);
+    }
     assert.equal((await alice.send({ request: 'set', substream: 9 })).data.error_code, 474);
     assert.equal((await alice.send({ request: 'call', username: 'bob' })).data.error_code, 480);
 

@@ -171,3 +171,17 @@ test('a handle that goes ends its call and frees its username', async () => {
   assert.deepEqual(again.events.at(-1)?.data, { videocall: 'event', result: { event: 'hangup', username: 'bob', reason: 'Remote WebRTC hangup' } });
   plugin.destroy();
 });
+
+test('set restart: an ICE-restart offer in an update event; a renegotiation offer is answered in the set event', async () => {
+  const { plugin, a, b } = await inCall();
+  assert.deepEqual((await sendMessage(plugin, b, { request: 'set', restart: true })).data, { videocall: 'event', result: { event: 'set' } });
+  const update = b.events.find((e) => JSON.stringify(e.data).includes('"update"'));
+  assert.equal(update?.jsep?.type, 'offer');
+  const reneg = await sendMessage(plugin, a, { request: 'set' }, OFFER);
+  assert.deepEqual(reneg.data, { videocall: 'event', result: { event: 'set' } });
+  assert.equal(reneg.jsep?.type, 'answer');
+  b.offer = async () => {
+    throw new Error('not offered by us');
+  };
+  assert.equal((await sendMessage(plugin, b, { request: 'set', restart: true })).data.error_code, 474);
+});
