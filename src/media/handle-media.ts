@@ -69,6 +69,7 @@ class PeerHandleMedia implements HandleMedia {
         clockRate: t.clockRate,
         channels: t.channels,
         active: t.active,
+        direction: t.direction,
       })),
     );
     return { type: 'offer', sdp };

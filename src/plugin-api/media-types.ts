@@ -74,4 +74,6 @@ export interface OfferTrack {
   readonly channels?: number;
   /** False: offered inactive (a stream a renegotiation removes; m-lines are never taken out). */
   readonly active?: boolean;
+  /** Default sendonly (a viewer); sendrecv when the client sends on the m-line too (a VideoCall callee). */
+  readonly direction?: 'sendonly' | 'sendrecv';
 }

@@ -7,6 +7,7 @@ import { STREAMING_SETTINGS } from './streaming/general-settings.js';
 import { VIDEOROOM_SETTINGS } from './videoroom/general-settings.js';
 import { RECORDPLAY_SETTINGS } from './recordplay/general-settings.js';
 import { VOICEMAIL_SETTINGS } from './voicemail/general-settings.js';
+import { VIDEOCALL_SETTINGS } from './videocall/general-settings.js';
 
 export interface CatalogEntry {
   /** The configuration section handed to the plugin whole (`PluginContext.config`). */
@@ -25,4 +26,5 @@ export const PLUGIN_CATALOG: readonly CatalogEntry[] = [
   { section: 'recordplay', package: 'janus.plugin.recordplay', settings: RECORDPLAY_SETTINGS, load: async () => new (await import('./recordplay/recordplay.js')).RecordPlayPlugin() },
   { section: 'videoroom', package: 'janus.plugin.videoroom', settings: VIDEOROOM_SETTINGS, load: async () => new (await import('./videoroom/videoroom.js')).VideoRoomPlugin() },
   { section: 'voicemail', package: 'janus.plugin.voicemail', settings: VOICEMAIL_SETTINGS, load: async () => new (await import('./voicemail/voicemail.js')).VoiceMailPlugin() },
+  { section: 'videocall', package: 'janus.plugin.videocall', settings: VIDEOCALL_SETTINGS, load: async () => new (await import('./videocall/videocall.js')).VideoCallPlugin() },
 ];

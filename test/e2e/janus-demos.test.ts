@@ -4,90 +4,19 @@
 // pages' requests to anywhere but this machine are refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { startFfmpegSource } from '../../support/ffmpeg-source.js';
 import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
+import { DEMOS, decodesRising, localContext, serveDemos } from '../helpers/demo-pages.js';
 
-const DEMOS = '/usr/share/janus/demos';
 const skip = (!existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium') || (!existsSync(join(DEMOS, 'echotest.html')) && 'janus-demos is not installed');
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.mp4': 'video/mp4' };
-
-/** Serves the demo folder from 127.0.0.1, with settings.js pointing the pages at `janusUrl`. */
-function serveDemos(janusUrl: string): Promise<{ server: Server; url: string }> {
-  // What the Debian package's settings.js should say for a local server: no public STUN server, no token.
-  const settings = `var server = ${JSON.stringify(janusUrl)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
-    if (path === '/settings.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(settings);
-      return;
-    }
-    const file = join(DEMOS, path);
-    if (!file.startsWith(DEMOS) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
-}
-
-/** A page context that reaches nothing but this machine. */
-async function localContext(b: Browser): Promise<BrowserContext> {
-  const context = await b.newContext();
-  await context.route('**/*', (route) => {
-    const host = new URL(route.request().url()).hostname;
-    return host === '127.0.0.1' || host === 'localhost' ? route.continue() : route.abort();
-  });
-  return context;
-}
-
-/** Video frames decoded by the PeerConnections of the page's handles in the global `name` (one handle or an array). */
-function framesDecoded(p: Page, name: string): Promise<number> {
-  return p.evaluate(async (global) => {
-    const value = (window as unknown as Record<string, unknown>)[global];
-    const handles = (Array.isArray(value) ? value : [value]) as Array<{ webrtcStuff?: { pc?: RTCPeerConnection } } | null | undefined>;
-    let frames = 0;
-    for (const h of handles) {
-      const pc = h?.webrtcStuff?.pc;
-      if (!pc) continue;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
-      });
-    }
-    return frames;
-  }, name);
-}
-
-/** Frames decoded now and a little later: they must rise. */
-async function decodesRising(p: Page, name: string, what: string): Promise<void> {
-  await p.waitForFunction(
-    (global) => {
-      const value = (window as unknown as Record<string, unknown>)[global];
-      return (Array.isArray(value) ? value : [value]).some((h) => (h as { webrtcStuff?: { pc?: unknown } } | null)?.webrtcStuff?.pc);
-    },
-    name,
-    { timeout: 30_000 },
-  );
-  const deadline = Date.now() + 30_000;
-  let first = await framesDecoded(p, name);
-  while (first < 5 && Date.now() < deadline) {
-    await p.waitForTimeout(500);
-    first = await framesDecoded(p, name);
-  }
-  await p.waitForTimeout(2500);
-  const second = await framesDecoded(p, name);
-  assert.ok(second > first && first >= 5, `${what}: video frames decoded ${first} → ${second}`);
-}
 
 /** The video bit rate the PeerConnection of the page's handle in `name` sends, over `ms`. */
 async function sentVideoKbps(p: Page, name: string, ms: number): Promise<number> {

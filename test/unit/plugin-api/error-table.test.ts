@@ -8,8 +8,9 @@ import { E as STREAMING } from '../../../src/plugins/streaming/streaming.js';
 import { E as VIDEOROOM } from '../../../src/plugins/videoroom/errors.js';
 import { E as RECORDPLAY } from '../../../src/plugins/recordplay/recordplay-error.js';
 import { E as VOICEMAIL } from '../../../src/plugins/voicemail/voicemail.js';
+import { E as VIDEOCALL } from '../../../src/plugins/videocall/errors.js';
 
-const TABLES: Record<string, Readonly<Record<string, number>>> = { core: ErrorCode, echotest: ECHOTEST, streaming: STREAMING, videoroom: VIDEOROOM, recordplay: RECORDPLAY, voicemail: VOICEMAIL };
+const TABLES: Record<string, Readonly<Record<string, number>>> = { core: ErrorCode, echotest: ECHOTEST, streaming: STREAMING, videoroom: VIDEOROOM, recordplay: RECORDPLAY, voicemail: VOICEMAIL, videocall: VIDEOCALL };
 
 /** The rows of the doc's table as "source NAME code". */
 function documented(): string[] {

@@ -1,0 +1,17 @@
+// The VideoCall's error codes (Janus's numbering); docs/errors.md lists them.
+export const E = {
+  INVALID_JSON: 471,
+  INVALID_REQUEST: 472,
+  REGISTER_FIRST: 473,
+  INVALID_ELEMENT: 474,
+  MISSING_ELEMENT: 475,
+  USERNAME_TAKEN: 476,
+  ALREADY_REGISTERED: 477,
+  NO_SUCH_USERNAME: 478,
+  USE_ECHO_TEST: 479,
+  ALREADY_IN_CALL: 480,
+  NO_CALL: 481,
+  MISSING_SDP: 482,
+  INVALID_SDP: 483,
+  UNKNOWN_ERROR: 499,
+} as const;

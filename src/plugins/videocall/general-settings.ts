@@ -1,0 +1,6 @@
+// The `general` settings of janus.plugin.videocall (its .jcfg file, or [videocall] in ours).
+import { inertSetting, type SettingGroup } from '../../plugin-api/index.js';
+
+export const VIDEOCALL_SETTINGS: SettingGroup = {
+  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+};
