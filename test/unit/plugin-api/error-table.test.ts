@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { ErrorCode } from '../../../src/core/errors.js';
 import { E as ECHOTEST } from '../../../src/plugins/echotest/echotest.js';
 import { E as STREAMING } from '../../../src/plugins/streaming/streaming.js';
+import { E as TEXTROOM } from '../../../src/plugins/textroom/textroom-error.js';
 import { E as VIDEOROOM } from '../../../src/plugins/videoroom/errors.js';
 
-const TABLES: Record<string, Readonly<Record<string, number>>> = { core: ErrorCode, echotest: ECHOTEST, streaming: STREAMING, videoroom: VIDEOROOM };
+const TABLES: Record<string, Readonly<Record<string, number>>> = { core: ErrorCode, echotest: ECHOTEST, streaming: STREAMING, textroom: TEXTROOM, videoroom: VIDEOROOM };
 
 /** The rows of the doc's table as "source NAME code". */
 function documented(): string[] {
