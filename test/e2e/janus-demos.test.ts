@@ -3,51 +3,18 @@
 // two users of the video room each decode the other, and the streaming page plays a mountpoint ffmpeg feeds. The
 // pages' requests to anywhere but this machine are refused.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchBrowser } from '../../support/browser.js';
 import { startFfmpegSource } from '../../support/ffmpeg-source.js';
 import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { startInProcess, type StartedServer } from '../helpers/in-process-server.js';
+import { DEMOS, localContext, serveDemos } from '../helpers/janus-demo-pages.js';
 
-const DEMOS = '/usr/share/janus/demos';
 const skip = (!existsSync(CHROMIUM_PATH) && 'no /usr/bin/chromium') || (!existsSync(join(DEMOS, 'echotest.html')) && 'janus-demos is not installed');
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon' };
-
-/** Serves the demo folder from 127.0.0.1, with settings.js pointing the pages at `janusUrl`. */
-function serveDemos(janusUrl: string): Promise<{ server: Server; url: string }> {
-  // What the Debian package's settings.js should say for a local server: no public STUN server, no token.
-  const settings = `var server = ${JSON.stringify(janusUrl)};\nvar iceServers = [];\nvar token = null;\nvar apisecret = null;\n`;
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
-    if (path === '/settings.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(settings);
-      return;
-    }
-    const file = join(DEMOS, path);
-    if (!file.startsWith(DEMOS) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
-}
-
-/** A page context that reaches nothing but this machine. */
-async function localContext(b: Browser): Promise<BrowserContext> {
-  const context = await b.newContext();
-  await context.route('**/*', (route) => {
-    const host = new URL(route.request().url()).hostname;
-    return host === '127.0.0.1' || host === 'localhost' ? route.continue() : route.abort();
-  });
-  return context;
-}
 
 /** Video frames decoded by the PeerConnections of the page's handles in the global `name` (one handle or an array). */
 function framesDecoded(p: Page, name: string): Promise<number> {

@@ -5,3 +5,7 @@ declare module 'janode/plugins/echotest' {
   const EchoTestPlugin: { id: string; Handle: unknown };
   export default EchoTestPlugin;
 }
+declare module 'janode/plugins/textroom' {
+  const TextRoomPlugin: { id: string; Handle: unknown };
+  export default TextRoomPlugin;
+}
