@@ -4,6 +4,7 @@ import type { Plugin } from '../plugin-api/plugin.js';
 import type { SettingGroup } from '../plugin-api/index.js';
 import { ECHOTEST_SETTINGS } from './echotest/general-settings.js';
 import { STREAMING_SETTINGS } from './streaming/general-settings.js';
+import { TEXTROOM_SETTINGS } from './textroom/general-settings.js';
 import { VIDEOROOM_SETTINGS } from './videoroom/general-settings.js';
 import { RECORDPLAY_SETTINGS } from './recordplay/general-settings.js';
 import { VOICEMAIL_SETTINGS } from './voicemail/general-settings.js';
@@ -24,6 +25,7 @@ export const PLUGIN_CATALOG: readonly CatalogEntry[] = [
   { section: 'echotest', package: 'janus.plugin.echotest', settings: ECHOTEST_SETTINGS, load: async () => new (await import('./echotest/echotest.js')).EchoTestPlugin() },
   { section: 'streaming', package: 'janus.plugin.streaming', settings: STREAMING_SETTINGS, load: async () => new (await import('./streaming/streaming.js')).StreamingPlugin() },
   { section: 'recordplay', package: 'janus.plugin.recordplay', settings: RECORDPLAY_SETTINGS, load: async () => new (await import('./recordplay/recordplay.js')).RecordPlayPlugin() },
+  { section: 'textroom', package: 'janus.plugin.textroom', settings: TEXTROOM_SETTINGS, load: async () => new (await import('./textroom/textroom.js')).TextRoomPlugin() },
   { section: 'videoroom', package: 'janus.plugin.videoroom', settings: VIDEOROOM_SETTINGS, load: async () => new (await import('./videoroom/videoroom.js')).VideoRoomPlugin() },
   { section: 'voicemail', package: 'janus.plugin.voicemail', settings: VOICEMAIL_SETTINGS, load: async () => new (await import('./voicemail/voicemail.js')).VoiceMailPlugin() },
   { section: 'videocall', package: 'janus.plugin.videocall', settings: VIDEOCALL_SETTINGS, load: async () => new (await import('./videocall/videocall.js')).VideoCallPlugin() },

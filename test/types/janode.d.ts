@@ -9,3 +9,7 @@ declare module 'janode/plugins/recordplay' {
   const RecordPlayPlugin: { id: string; Handle: unknown };
   export default RecordPlayPlugin;
 }
+declare module 'janode/plugins/textroom' {
+  const TextRoomPlugin: { id: string; Handle: unknown };
+  export default TextRoomPlugin;
+}

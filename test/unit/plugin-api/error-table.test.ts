@@ -5,12 +5,22 @@ import { readFileSync } from 'node:fs';
 import { ErrorCode } from '../../../src/core/errors.js';
 import { E as ECHOTEST } from '../../../src/plugins/echotest/echotest.js';
 import { E as STREAMING } from '../../../src/plugins/streaming/streaming.js';
+import { E as TEXTROOM } from '../../../src/plugins/textroom/textroom-error.js';
 import { E as VIDEOROOM } from '../../../src/plugins/videoroom/errors.js';
 import { E as RECORDPLAY } from '../../../src/plugins/recordplay/recordplay-error.js';
 import { E as VOICEMAIL } from '../../../src/plugins/voicemail/voicemail.js';
 import { E as VIDEOCALL } from '../../../src/plugins/videocall/errors.js';
 
-const TABLES: Record<string, Readonly<Record<string, number>>> = { core: ErrorCode, echotest: ECHOTEST, streaming: STREAMING, videoroom: VIDEOROOM, recordplay: RECORDPLAY, voicemail: VOICEMAIL, videocall: VIDEOCALL };
+const TABLES: Record<string, Readonly<Record<string, number>>> = {
+  core: ErrorCode,
+  echotest: ECHOTEST,
+  streaming: STREAMING,
+  videoroom: VIDEOROOM,
+  recordplay: RECORDPLAY,
+  voicemail: VOICEMAIL,
+  videocall: VIDEOCALL,
+  textroom: TEXTROOM,
+};
 
 /** The rows of the doc's table as "source NAME code". */
 function documented(): string[] {

@@ -1,0 +1,17 @@
+// The TextRoom's error codes (Janus's numbering); docs/errors.md lists them.
+export const E = {
+  NO_MESSAGE: 411,
+  INVALID_JSON: 412,
+  MISSING_ELEMENT: 413,
+  INVALID_ELEMENT: 414,
+  INVALID_REQUEST: 415,
+  ALREADY_SETUP: 416,
+  NO_SUCH_ROOM: 417,
+  ROOM_EXISTS: 418,
+  UNAUTHORIZED: 419,
+  USERNAME_EXISTS: 420,
+  ALREADY_IN_ROOM: 421,
+  NOT_IN_ROOM: 422,
+  NO_SUCH_USER: 423,
+  UNKNOWN_ERROR: 499,
+} as const;
