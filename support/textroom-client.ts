@@ -28,17 +28,14 @@ export class TextRoomClient {
     const sockets: UdpIceTransport[] = [];
     const c = new TextRoomClient(ws, session, handle, pc, sockets, undefined);
     try {
-      const opened = new Promise<void>((resolve) =>
-        pc.onDataChannel.subscribe((ch) => {
-          c.channel = ch;
-          ch.onMessage.subscribe((d: string | Buffer) => c.received.push(JSON.parse(d.toString()) as Msg));
-          if (ch.readyState === 'open') resolve();
-          else ch.stateChanged.subscribe((s) => s === 'open' && resolve());
-        }),
-      );
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'setup' } });
       const ev = await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 10_000, 'setup offer');
       await pc.setRemoteDescription({ type: 'offer', sdp: candidatesOn((ev.jsep as Msg).sdp as string, '127.0.0.1') });
+      // As janus.js does: the client opens the channel; the server's offer only has the m-line.
+      const ch = pc.createDataChannel('JanusDataChannel');
+      c.channel = ch;
+      ch.onMessage.subscribe((d: string | Buffer) => c.received.push(JSON.parse(d.toString()) as Msg));
+      const opened = new Promise<void>((resolve) => ch.stateChanged.subscribe((state) => state === 'open' && resolve()));
       takeOverIceGathering(
         pc,
         async () => {

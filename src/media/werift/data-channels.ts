@@ -5,6 +5,9 @@ import type { PeerContext } from './peer-context.js';
 
 /** The label janus.js and Janus use when none is given. */
 export const DEFAULT_CHANNEL_LABEL = 'JanusDataChannel';
+/** The channel a server offer makes for its data m-line: pre-negotiated, never announced, never used (offer.ts). */
+export const M_LINE_PLACEHOLDER = 'portunus-m-line';
+export const M_LINE_PLACEHOLDER_STREAM = 65534;
 
 export class DataChannels {
   private readonly channels = new Map<string, RTCDataChannel>();

@@ -5,7 +5,7 @@ import { errorText } from '../../logging/error-text.js';
 import { usableRemoteCandidate } from '../offer-plan.js';
 import type { OfferTrackSpec } from '../peer-types.js';
 import { parseSdp, SdpError } from '../sdp.js';
-import { DEFAULT_CHANNEL_LABEL } from './data-channels.js';
+import { M_LINE_PLACEHOLDER, M_LINE_PLACEHOLDER_STREAM } from './data-channels.js';
 import { registerMid } from './mid-state.js';
 import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
 import type { NegotiatedMline } from './peer-context.js';
@@ -34,7 +34,7 @@ export class ServerOfferer {
 
   /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
   async create(tracks: readonly OfferTrackSpec[]): Promise<string> {
-    const { ctx, channels, receive } = this.parts;
+    const { ctx, receive } = this.parts;
     if (ctx.pc && !this.clientOffered() && !ctx.closed && (ctx.state === 'connecting' || ctx.state === 'up')) return this.reoffer(tracks);
     if (ctx.state !== 'new') throw new Error(ctx.closed ? 'PeerConnection is closed' : 'renegotiation of a PeerConnection the client offered is done by the client');
     if (tracks.length === 0) throw new Error('an offer needs at least one track');
@@ -54,10 +54,14 @@ export class ServerOfferer {
       for (const [i, t] of tracks.entries()) {
         const mid = t.mid ?? String(i);
         if (t.kind === 'application') {
-          const ch = pc.createDataChannel(mid === String(i) ? DEFAULT_CHANNEL_LABEL : mid);
+          // werift offers an application m-line only once a channel exists. Janus opens none of its own: the browser
+          // opens its channels (janus.js its JanusDataChannel), and the server one when a plugin first sends on a
+          // label (data-channels.ts). So the channel made here is pre-negotiated on a stream id nobody uses: it
+          // sends no DCEP open and the browser never sees it (an announced one made janus.js take it for its own
+          // and, with its own, report two open channels: the TextRoom demo joined twice).
+          pc.createDataChannel(M_LINE_PLACEHOLDER, { negotiated: true, id: M_LINE_PLACEHOLDER_STREAM });
           // werift would number the data m-line itself, colliding with the mids we gave the others.
           if (pc.sctpTransport) pc.sctpTransport.mid = mid;
-          channels.adopt(ch);
           continue;
         }
         const transceiver = pc.addTransceiver(t.kind, { direction: t.direction ?? 'sendonly' });
