@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 
 /** What an import of ours is named after: a folder of src/, or a file at its root. */
-const OUR_PARTS = ['config', 'core', 'forwarding', 'logging', 'media', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+const OUR_PARTS = ['audio', 'config', 'core', 'forwarding', 'logging', 'media', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
 const SHARED_PLUGIN_FOLDERS = ['mjr'];
@@ -16,6 +16,7 @@ const NOTHING_OF_OURS = {};
 const ONLY_LOGGING = { logging: 'allow' }; // error-text.ts: a caught value as text
 const PLUGIN_RULE = {
   'plugin-api': 'allow',
+  audio: 'allow',
   forwarding: 'allow',
   plugins: 'allow',
   rtp: 'allow',
@@ -36,7 +37,8 @@ const AREAS = {
   transports: { transports: 'allow', core: 'allow', logging: 'allow' },
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,
-  forwarding: { rtp: 'allow', logging: 'allow' }, // not in the doc yet: pure packet logic plugins share
+  forwarding: { rtp: 'allow', logging: 'allow' },
+  audio: NOTHING_OF_OURS, // pure sample and file code: codecs, resampling, audio file formats // not in the doc yet: pure packet logic plugins share
 };
 
 const MAX_EXTRA_DEPTH = 4;

@@ -28,6 +28,26 @@ export interface LoopbackClient {
 
 /** Creates a client offering audio (opus) + video (VP8) + a data channel "chat", gathering on `bind` only. */
 export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra: Partial<PeerConfig> = {}): LoopbackClient {
+  const { pc, sockets, close } = loopbackPeer(network, bind, extra);
+  const audio = pc.addTransceiver('audio', { direction: 'sendrecv' });
+  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
+  const channel = pc.createDataChannel('chat');
+  return { pc, audio, video, channel, sockets, close };
+}
+
+/** A client that offers one Opus m-line only (a plugin that answers audio alone, as the AudioBridge). */
+export interface AudioOnlyClient {
+  readonly pc: RTCPeerConnection;
+  readonly audio: RTCRtpTransceiver;
+  close(): Promise<void>;
+}
+
+export function createAudioOnlyClient(network: Network, bind = '127.0.0.1'): AudioOnlyClient {
+  const { pc, close } = loopbackPeer(network, bind, {});
+  return { pc, audio: pc.addTransceiver('audio', { direction: 'sendrecv' }), close };
+}
+
+function loopbackPeer(network: Network, bind: string, extra: Partial<PeerConfig>): { pc: RTCPeerConnection; sockets: UdpIceTransport[]; close(): Promise<void> } {
   const pc = new RTCPeerConnection({
     ...extra,
     iceServers: [],
@@ -39,9 +59,6 @@ export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra
       video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
     },
   });
-  const audio = pc.addTransceiver('audio', { direction: 'sendrecv' });
-  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
-  const channel = pc.createDataChannel('chat');
   const sockets: UdpIceTransport[] = [];
   takeOverIceGathering(
     pc,
@@ -55,9 +72,6 @@ export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra
   );
   return {
     pc,
-    audio,
-    video,
-    channel,
     sockets,
     async close() {
       await pc.close().catch(() => {});
@@ -67,7 +81,7 @@ export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra
 }
 
 /** The client's offer, with candidates (setLocalDescription gathers first). */
-export async function clientOffer(client: LoopbackClient): Promise<string> {
+export async function clientOffer(client: { readonly pc: RTCPeerConnection }): Promise<string> {
   const offer = await client.pc.createOffer();
   await client.pc.setLocalDescription(offer);
   const sdp = client.pc.localDescription?.sdp;

@@ -24,7 +24,7 @@ import { isStun, parseChannelData, parseStunMessage } from '../../src/media/turn
 import { parseFmtp, parseSdp, SdpError } from '../../src/media/sdp.js';
 import { interleavedLength, parseRtspMessage, parseRtspSdp, parseRtspUrl, parseSessionHeader, resolveControl, RtspError, serverPorts } from '../../src/plugins/streaming/rtsp-protocol.js';
 import { authorizationFor, parseChallenges, pickChallenge } from '../../src/plugins/streaming/rtsp-auth.js';
-import { AudioFileError, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../src/plugins/streaming/audio-file.js';
+import { AudioFileError, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../src/audio/audio-file.js';
 import { JcfgSyntaxError, parseJcfg, type JcfgGroup, type JcfgValue } from '../../src/config/jcfg.js';
 import { formatJcfg } from '../../src/config/jcfg-format.js';
 import { parseJsonRequest, parseJsonSequence, serialize } from '../../src/transports/json-body.js';

@@ -1,7 +1,7 @@
 // Plays the frames of an audio file as RTP in real time, looping at the end (as Janus's file mountpoints do).
 // One player feeds everybody on a `live` mountpoint; each viewer of an `ondemand` one gets a player of its own.
 import { randomInt } from 'node:crypto';
-import type { AudioFrames } from './audio-file.js';
+import type { AudioFrames } from '../../audio/audio-file.js';
 
 const TICK_MS = 10;
 /** After a stall longer than this (a busy event loop), playback resumes at "now" rather than bursting. */

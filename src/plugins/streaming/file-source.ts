@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { JsonObject } from '../plugin.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
-import { AudioFileError, audioFramesFor, type AudioFrames } from './audio-file.js';
+import { AudioFileError, audioFramesFor, type AudioFrames } from '../../audio/audio-file.js';
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
 import { isSdpText, MAX_AUDIO_FILE_BYTES } from './guards.js';

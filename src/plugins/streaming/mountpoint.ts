@@ -3,7 +3,7 @@
 import { KEYFRAME_RETRY_INTERVAL_MS, KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import type { SourcePacket } from '../../forwarding/source-packet.js';
 import { buildPli } from '../../rtp/rtcp.js';
-import type { AudioFrames } from './audio-file.js';
+import type { AudioFrames } from '../../audio/audio-file.js';
 import type { FilePlayer } from './file-player.js';
 import type { RelayGroup } from '../plugin.js';
 import { RelaySinks, VersionedSet } from '../relay-sinks.js';

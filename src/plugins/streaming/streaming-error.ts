@@ -5,7 +5,7 @@ import { BindError } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { UnsafePathError } from '../safe-path.js';
-import { AudioFileError } from './audio-file.js';
+import { AudioFileError } from '../../audio/audio-file.js';
 import { secretProblem, type GuardProblem } from './guards.js';
 import { RtspError } from './rtsp-protocol.js';
 

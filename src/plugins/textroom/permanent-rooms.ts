@@ -3,6 +3,7 @@
 import type { JsonObject } from '../../plugin-api/index.js';
 import { errorText } from '../../logging/error-text.js';
 import { loadSaved } from '../plugin-settings.js';
+import { savePermanentGroups } from '../permanent-groups.js';
 import { isRoomGroup, settingsFromGroup } from './room-settings.js';
 import { Room, type RoomId } from './room.js';
 import type { TextRoomState } from './textroom-state.js';
@@ -33,14 +34,5 @@ export function loadRooms(state: TextRoomState, config: JsonObject): void {
 
 /** Writes every permanent room to the plugin's state; throws (logged) when it cannot. */
 export function savePermanentRooms(state: TextRoomState): void {
-  const store = state.store;
-  if (!store) throw new Error('no state store');
-  const groups: JsonObject = {};
-  for (const [id, group] of state.permanent) groups[`room-${id}`] = group;
-  try {
-    store.save(groups);
-  } catch (err) {
-    state.log.error(`textroom: saving permanent rooms to ${store.location}: ${errorText(err)}`);
-    throw err;
-  }
+  savePermanentGroups(state.store, state.permanent, state.log, 'textroom');
 }

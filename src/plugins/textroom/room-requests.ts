@@ -1,6 +1,6 @@
 // Managing rooms: list, listparticipants, exists, create, edit, destroy, allowed and kick.
-import { PluginError, uniqueId, type JsonObject } from '../../plugin-api/index.js';
-import { randomUUID } from 'node:crypto';
+import { PluginError, type JsonObject } from '../../plugin-api/index.js';
+import { freeRoomId } from '../permanent-groups.js';
 import { checkFields, checkSecret, checkStrings, deliver, findRoom, render, roomField, type TextRoomCall } from './request-checks.js';
 import { MAX_HISTORY, settingsToGroup } from './room-settings.js';
 import { Room, type RoomId } from './room.js';
@@ -81,7 +81,7 @@ export function create(call: TextRoomCall): JsonObject {
   const allowed = body.allowed !== undefined && body.allowed !== null ? checkStrings(body.allowed, 'allowed') : undefined;
   const save = wantsSaving(call, 'create permanent room');
   if (id !== undefined && id !== 0 && state.rooms.has(id)) throw new PluginError(E.ROOM_EXISTS, `Room ${id} already exists`);
-  if (id === undefined || id === 0) id = freeRoomId(call);
+  if (id === undefined || id === 0) id = freeRoomId(state.options.stringIds, (r) => state.rooms.has(r));
   const history = typeof body.history === 'number' ? body.history : 0;
   if (history > MAX_HISTORY) throw new PluginError(E.INVALID_ELEMENT, `Invalid element (history should be at most ${MAX_HISTORY})`);
   const room = new Room(id, {
@@ -98,15 +98,6 @@ export function create(call: TextRoomCall): JsonObject {
   state.log.verbose(`textroom: created room ${id} (${room.settings.isPrivate ? 'private' : 'public'})`);
   if (save) state.permanent.set(id, settingsToGroup(room.settings));
   return { textroom: word(call, 'created'), room: id, permanent: save && saved(call) };
-}
-
-function freeRoomId(call: TextRoomCall): RoomId {
-  const { state } = call;
-  if (!state.options.stringIds) return uniqueId((id) => state.rooms.has(id));
-  for (;;) {
-    const id = randomUUID();
-    if (!state.rooms.has(id)) return id;
-  }
 }
 
 export function edit(call: TextRoomCall): JsonObject {

@@ -75,3 +75,6 @@ export function serverFault(log: Logger, what: string, err: unknown): VideoRoomE
   log.error(`videoroom: ${what}: ${errMessage(err)}`);
   return new VideoRoomError(E.UNKNOWN, what);
 }
+
+/** The codes the shared forwarding helpers (srtp-settings, forward-host) throw with, for the VideoRoom. */
+export const ELEMENT_CODES = { invalid: E.INVALID_ELEMENT, missing: E.MISSING_ELEMENT } as const;

@@ -5,13 +5,13 @@ import { isJsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpoint } from '../../plugin-api/index.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
-import { check, E, errMessage, VideoRoomError } from './errors.js';
-import { resolveHost } from './forward-host.js';
+import { check, E, ELEMENT_CODES, errMessage, VideoRoomError } from './errors.js';
+import { resolveHost } from '../forward-host.js';
 import { checkRanges, MAX_FORWARDERS_PER_PUBLISHER, RANGES } from './limits.js';
 import type { Publisher, PublisherStream } from './publisher.js';
 import type { Room } from './room.js';
 import { RtpForwarder, type ForwarderTarget } from './rtp-forwarder.js';
-import { parseSrtp, protectorFor } from './srtp-settings.js';
+import { parseSrtp, protectorFor } from '../srtp-settings.js';
 
 /** The numbers of one rtp_forward stream entry (and its legacy flat form) with their ranges. */
 const FORWARDER_RANGES = [
@@ -111,7 +111,7 @@ export class Forwarders {
       { name: 'simulcast', type: 'boolean' },
     ]);
     if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
-    const defaults = parseSrtp(body);
+    const defaults = parseSrtp(body, ELEMENT_CODES);
     const entries: JsonObject[] = Array.isArray(body.streams) ? body.streams.map((e) => (isJsonObject(e) ? e : {})) : this.legacyStreams(p, body);
     if (entries.length === 0) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (streams)');
     const specs: { stream: PublisherStream; target: ForwarderTarget; rtcpPort?: number }[] = [];
@@ -135,8 +135,8 @@ export class Forwarders {
         continue;
       }
       if (e.port === 0) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (port should not be 0)');
-      const host = await resolveHost(this.network, typeof e.host === 'string' ? e.host : (body.host as string), e.host_family ?? body.host_family);
-      const srtp = protectorFor(parseSrtp(e) ?? defaults);
+      const host = await resolveHost(this.network, typeof e.host === 'string' ? e.host : (body.host as string), e.host_family ?? body.host_family, ELEMENT_CODES);
+      const srtp = protectorFor(parseSrtp(e, ELEMENT_CODES) ?? defaults);
       const base = { host, pt: typeof e.pt === 'number' ? e.pt : undefined, ssrc: typeof e.ssrc === 'number' ? e.ssrc : undefined, srtp };
       // rtcp_port 0 is no RTCP, as in Janus.
       const rtcpPort = typeof e.rtcp_port === 'number' && e.rtcp_port > 0 ? e.rtcp_port : undefined;

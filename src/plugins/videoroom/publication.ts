@@ -10,7 +10,7 @@ import { setRecording } from './recording.js';
 import type { Room } from './room.js';
 import { SubscriberStream } from './subscriber.js';
 import { streamGone } from './subscription-streams.js';
-import { TalkingDetector } from './talking.js';
+import { TalkingDetector } from '../talking-detector.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
 /** The bitrate a publisher is asked to keep to (REMB): its own, within the room's cap. */

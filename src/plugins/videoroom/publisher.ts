@@ -6,7 +6,7 @@ import { RelaySinks, VersionedSet } from '../relay-sinks.js';
 import { EXT_AUDIO_LEVEL, OUR_AUDIO_LEVEL_ID, readOneByteExtension, relayExtensionTable, renumberExtensions } from '../../rtp/header-extensions.js';
 import type { KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
-import type { TalkingDetector, TalkingChange } from './talking.js';
+import type { TalkingDetector, TalkingChange } from '../talking-detector.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 
 export type RoomId = number | string;

@@ -8,11 +8,11 @@ import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpo
 import { buildPli } from '../../rtp/rtcp.js';
 import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import { parseRemoteStream, REMOTE_SSRC_BASE, remoteSsrc } from './cascade-streams.js';
-import { check, E, VideoRoomError } from './errors.js';
+import { check, E, ELEMENT_CODES, VideoRoomError } from './errors.js';
 import { checkRanges, checkStored, RANGES } from './limits.js';
 import { Publisher, type PublisherStream, type UserId } from './publisher.js';
 import type { Room } from './room.js';
-import { parseSrtp, unprotectorFor } from './srtp-settings.js';
+import { parseSrtp, unprotectorFor } from '../srtp-settings.js';
 
 /** Remote publishers listen in Janus's fixed range. */
 const REMOTE_PORT_RANGE = { min: 10000, max: 60000 };
@@ -63,7 +63,7 @@ export class RemotePublishers {
     const raw = body.streams as unknown[];
     if (raw.length === 0) throw new VideoRoomError(E.MISSING_ELEMENT, 'Missing mandatory element (streams)');
     const streams = raw.map((e, i) => parseRemoteStream(room, isJsonObject(e) ? e : {}, i));
-    const srtp = parseSrtp(body);
+    const srtp = parseSrtp(body, ELEMENT_CODES);
     const iface = typeof body.iface === 'string' && body.iface !== '' ? body.iface : undefined;
     const mcast = typeof body.mcast === 'string' && body.mcast !== '' ? body.mcast : undefined;
     const open = async (what: string, port: number): Promise<UdpEndpoint> => {
@@ -145,7 +145,7 @@ export class RemotePublishers {
     checkStored(body, ['display', 'metadata', 'streams']);
     const source = this.remotes.get(p);
     if (!source) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remote publisher (${p.id})`);
-    const srtp = parseSrtp(body);
+    const srtp = parseSrtp(body, ELEMENT_CODES);
     if (srtp) source.srtp = unprotectorFor(srtp);
     if (typeof body.display === 'string') p.display = body.display;
     if (isJsonObject(body.metadata)) p.metadata = body.metadata;

@@ -1,14 +1,14 @@
 // Remotizations (`publish_remotely`): a local publisher fed to a room on another server, as forwarders of each
 // stream (every simulcast layer) numbered by the cascade's SSRC convention.
 import type { JsonObject, Network } from '../../plugin-api/index.js';
-import { check, E, VideoRoomError } from './errors.js';
+import { check, E, ELEMENT_CODES, VideoRoomError } from './errors.js';
 import { remoteSsrc } from './cascade-streams.js';
-import { resolveHost } from './forward-host.js';
+import { resolveHost } from '../forward-host.js';
 import type { Forwarders } from './forwarders.js';
 import { checkRanges, checkStored, RANGES } from './limits.js';
 import type { Publisher } from './publisher.js';
 import { RtpForwarder } from './rtp-forwarder.js';
-import { parseSrtp, protectorFor } from './srtp-settings.js';
+import { parseSrtp, protectorFor } from '../srtp-settings.js';
 
 /** A remotization of a local publisher (publish_remotely). */
 interface Remotization {
@@ -46,8 +46,8 @@ export class Remotizations {
     const remoteId = body.remote_id as string;
     const mine = this.remotizations.get(p) ?? new Map<string, Remotization>();
     if (mine.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
-    const host = await resolveHost(this.network, body.host as string, body.host_family);
-    const srtp = parseSrtp(body);
+    const host = await resolveHost(this.network, body.host as string, body.host_family, ELEMENT_CODES);
+    const srtp = parseSrtp(body, ELEMENT_CODES);
     this.forwarders.checkRoomFor(
       p,
       p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0),

@@ -11,7 +11,7 @@ import { requestsFor, type PluginReply, type RequestCall, type RequestTable } fr
 import { rtpPayloadOffset } from '../../rtp/packet-check.js';
 import { errorText } from '../../logging/error-text.js';
 import { generalSettings } from '../plugin-settings.js';
-import { OggOpusWriter } from './ogg-opus-writer.js';
+import { OggOpusWriter } from '../../audio/ogg-opus-writer.js';
 
 export const E = {
   NO_MESSAGE: 460,

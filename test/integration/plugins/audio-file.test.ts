@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { oggPage } from '../../helpers/ogg-page.js';
-import { AudioFileError, audioFramesFor, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../../src/plugins/streaming/audio-file.js';
+import { AudioFileError, audioFramesFor, g711Frames, oggPackets, opusFrames, opusPacketSamples } from '../../../src/audio/audio-file.js';
 
 test('G.711 files are cut into 20 ms frames with static payload types', () => {
   const a = g711Frames(Buffer.alloc(400, 1), 'pcma');

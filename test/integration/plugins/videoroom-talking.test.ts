@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { readOneByteExtension } from '../../../src/rtp/header-extensions.js';
-import { TalkingDetector } from '../../../src/plugins/videoroom/talking.js';
+import { TalkingDetector } from '../../../src/plugins/talking-detector.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { sleep } from '../../../support/wait.js';

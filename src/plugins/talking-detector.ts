@@ -1,4 +1,4 @@
-// Who is talking (a room's `audiolevel_event`): the audio level a publisher's browser writes into each packet
+// Who is talking (an AudioBridge or VideoRoom room's `audiolevel_event`): the audio level a sender writes into each packet
 // (RFC 6464, 0 = loudest, 127 = silence, in -dBov) is averaged over a window of packets; an average below the
 // threshold starts "talking", one above it stops it.
 
