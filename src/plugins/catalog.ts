@@ -9,6 +9,7 @@ import { VIDEOROOM_SETTINGS } from './videoroom/general-settings.js';
 import { RECORDPLAY_SETTINGS } from './recordplay/general-settings.js';
 import { VOICEMAIL_SETTINGS } from './voicemail/general-settings.js';
 import { VIDEOCALL_SETTINGS } from './videocall/general-settings.js';
+import { NOSIP_SETTINGS } from './nosip/general-settings.js';
 
 export interface CatalogEntry {
   /** The configuration section handed to the plugin whole (`PluginContext.config`). */
@@ -29,4 +30,5 @@ export const PLUGIN_CATALOG: readonly CatalogEntry[] = [
   { section: 'videoroom', package: 'janus.plugin.videoroom', settings: VIDEOROOM_SETTINGS, load: async () => new (await import('./videoroom/videoroom.js')).VideoRoomPlugin() },
   { section: 'voicemail', package: 'janus.plugin.voicemail', settings: VOICEMAIL_SETTINGS, load: async () => new (await import('./voicemail/voicemail.js')).VoiceMailPlugin() },
   { section: 'videocall', package: 'janus.plugin.videocall', settings: VIDEOCALL_SETTINGS, load: async () => new (await import('./videocall/videocall.js')).VideoCallPlugin() },
+  { section: 'nosip', package: 'janus.plugin.nosip', settings: NOSIP_SETTINGS, load: async () => new (await import('./nosip/nosip.js')).NoSipPlugin() },
 ];

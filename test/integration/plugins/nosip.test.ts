@@ -1,0 +1,307 @@
+// NoSIP (janus.plugin.nosip) through the Janus API with two werift peers and two NoSIP handles, as Janus's
+// nosiptest.html does: A `generate`s a barebone offer from its WebRTC offer, B `process`es it (getting a WebRTC
+// offer) and `generate`s the barebone answer from its WebRTC answer, A `process`es that answer. The media then
+// goes A → plain RTP leg → B and back, plain or SDES-SRTP. Bad input gets Janus's codes; garbage on the plain
+// ports crashes nothing.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { RTCPeerConnection, useAbsSendTime, useOPUS, useSdesMid, useVP8, type RTCRtpTransceiver } from 'werift';
+import { discoverNetworkHost } from '../../../src/net/network-host.js';
+import { HostNetwork } from '../../../src/net/host-network.js';
+import type { Network, UdpEndpoint } from '../../../src/net/network.js';
+import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
+import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
+import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
+import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
+import { rtpWithText } from '../../../support/werift-client.js';
+import { sleep, waitFor } from '../../../support/wait.js';
+
+const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
+
+/** A werift "browser" with audio (opus) and video (VP8), no data channel (NoSIP refuses those), loopback only. */
+interface Browser {
+  readonly pc: RTCPeerConnection;
+  readonly audio: RTCRtpTransceiver;
+  readonly video: RTCRtpTransceiver;
+  readonly got: { audio: string[]; video: string[] };
+  close(): Promise<void>;
+}
+
+function browser(network: Network): Browser {
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+    codecs: { audio: [useOPUS()], video: [useVP8()] },
+    headerExtensions: { audio: [useSdesMid(), useAbsSendTime()], video: [useSdesMid(), useAbsSendTime()] },
+  });
+  const audio = pc.addTransceiver('audio', { direction: 'sendrecv' });
+  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
+  const sockets: UdpIceTransport[] = [];
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const bound = await network.openUdp({ what: 'test browser ICE', bind: '127.0.0.1' });
+      const t = new UdpIceTransport(bound, () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: '127.0.0.1' }];
+    },
+    () => {},
+  );
+  const got = { audio: [] as string[], video: [] as string[] };
+  audio.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p) => got.audio.push(p.payload.toString())));
+  video.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p) => got.video.push(p.payload.toString())));
+  return {
+    pc,
+    audio,
+    video,
+    got,
+    async close() {
+      await pc.close().catch(() => {});
+      await Promise.all(sockets.map((s) => s.close()));
+    },
+  };
+}
+
+/** One NoSIP handle on its own session. */
+class NoSipUser {
+  private constructor(
+    readonly ws: JanusWs,
+    readonly session: number,
+    readonly handle: number,
+  ) {}
+
+  static async open(url: string): Promise<NoSipUser> {
+    const ws = await JanusWs.open(url);
+    const session = Number(obj((await ws.request({ janus: 'create' })).data).id);
+    const handle = Number(obj((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.nosip' })).data).id);
+    return new NoSipUser(ws, session, handle);
+  }
+
+  async send(body: Msg, jsep?: Msg): Promise<{ data: Msg; result: Msg; jsep?: Msg }> {
+    const first = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
+    // A body with no request the kit can name is refused at once (a success carrying the error), as for every plugin.
+    if (first.janus === 'success') {
+      const data = obj(obj(first.plugindata).data);
+      return { data, result: obj(data.result) };
+    }
+    assert.equal(first.janus, 'ack', JSON.stringify(first));
+    const m = await this.ws.wait((e) => e.janus === 'event' && e.transaction === first.transaction, 10_000, `event answering ${String(body.request)}`);
+    const data = obj(obj(m.plugindata).data);
+    return { data, result: obj(data.result), jsep: m.jsep ? obj(m.jsep) : undefined };
+  }
+
+  async error(body: Msg, jsep?: Msg): Promise<[unknown, unknown]> {
+    const { data } = await this.send(body, jsep);
+    return [data.error_code, data.error];
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+let srv: StartedServer;
+let network: Network;
+const recordings = mkdtempSync(join(tmpdir(), 'portunus-nosip-'));
+
+before(async () => {
+  srv = await startInProcess([
+    ['general.recordings_dir', recordings],
+    ['nosip.local_ip', '127.0.0.1'],
+    ['nosip.rtp_port_range', '20000-40000'],
+  ]);
+  network = new HostNetwork(await discoverNetworkHost());
+});
+after(async () => {
+  await srv.stop();
+  rmSync(recordings, { recursive: true, force: true });
+});
+
+/** The nosiptest.html dance; returns both barebone SDPs. */
+async function call(a: NoSipUser, b: NoSipUser, pa: Browser, pb: Browser, srtp?: string): Promise<{ offer: string; answer: string; processed: Msg }> {
+  await pa.pc.setLocalDescription(await pa.pc.createOffer());
+  const generated = await a.send({ request: 'generate', ...(srtp ? { srtp } : {}) }, { type: 'offer', sdp: pa.pc.localDescription!.sdp });
+  assert.equal(generated.result.event, 'generated', JSON.stringify(generated.data));
+  assert.equal(generated.result.type, 'offer');
+  const offer = String(generated.result.sdp);
+  const processed = await b.send({ request: 'process', type: 'offer', sdp: offer });
+  assert.equal(processed.result.event, 'processed', JSON.stringify(processed.data));
+  assert.equal(processed.jsep?.type, 'offer');
+  await pb.pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly(String(processed.jsep?.sdp)) });
+  await pb.pc.setLocalDescription(await pb.pc.createAnswer());
+  const answered = await b.send({ request: 'generate', ...(srtp ? { srtp } : {}) }, { type: 'answer', sdp: pb.pc.localDescription!.sdp });
+  assert.equal(answered.result.type, 'answer', JSON.stringify(answered.data));
+  const answer = String(answered.result.sdp);
+  const done = await a.send({ request: 'process', type: 'answer', sdp: answer });
+  assert.equal(done.result.event, 'processed', JSON.stringify(done.data));
+  assert.equal(done.jsep?.type, 'answer');
+  await pa.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(String(done.jsep?.sdp)) });
+  await waitFor(() => pa.pc.connectionState === 'connected' && pb.pc.connectionState === 'connected', { timeout: 15_000, what: 'both PeerConnections up' });
+  return { offer, answer, processed: processed.result };
+}
+
+/** Sequence numbers go on from one burst to the next: a receiver drops numbers it has seen. */
+const nextSeq = new WeakMap<Browser, number>();
+
+async function sendFrom(p: Browser, tag: string, n: number): Promise<void> {
+  const apt = p.audio.sender.codec?.payloadType ?? 111;
+  const vpt = p.video.sender.codec?.payloadType ?? 96;
+  const first = nextSeq.get(p) ?? 0;
+  nextSeq.set(p, first + n);
+  for (let i = 0; i < n; i++) {
+    await p.audio.sender.sendRtp(rtpWithText(first + i, 1000, apt, `${tag}a${i}`));
+    await p.video.sender.sendRtp(rtpWithText(first + i, 2000, vpt, `${tag}v${i}`));
+    await sleep(10);
+  }
+}
+
+async function mediaBothWays(pa: Browser, pb: Browser, tag: string): Promise<void> {
+  const before = { a: pa.got.audio.length + pa.got.video.length, b: pb.got.audio.length + pb.got.video.length };
+  await Promise.all([sendFrom(pa, `${tag}A`, 40), sendFrom(pb, `${tag}B`, 40)]);
+  const mine = (list: string[], prefix: string): string[] => list.filter((p) => p.startsWith(prefix));
+  await waitFor(
+    () => mine(pb.got.audio, `${tag}Aa`).length >= 20 && mine(pb.got.video, `${tag}Av`).length >= 20 && mine(pa.got.audio, `${tag}Ba`).length >= 20 && mine(pa.got.video, `${tag}Bv`).length >= 20,
+    { timeout: 8000, what: `RTP both ways through the plain legs (B ${pb.got.audio.length}/${pb.got.video.length}, A ${pa.got.audio.length}/${pa.got.video.length})` },
+  );
+  // Every packet is one that was sent, on the kind it was sent on, and nothing else arrived.
+  assert.ok(pb.got.audio.every((p) => /A?a\d+$/.test(p)) && pb.got.video.every((p) => /Av\d+$/.test(p)), 'B gets A audio as audio, video as video');
+  assert.ok(pa.got.audio.every((p) => /Ba\d+$/.test(p)) && pa.got.video.every((p) => /Bv\d+$/.test(p)), 'A gets B audio as audio, video as video');
+  assert.ok(pa.got.audio.length + pa.got.video.length > before.a && pb.got.audio.length + pb.got.video.length > before.b);
+}
+
+test('two werift peers through two NoSIP handles: plain RTP both ways, recording, keyframe, hangup', { timeout: 60_000 }, async () => {
+  const a = await NoSipUser.open(srv.wsUrl);
+  const b = await NoSipUser.open(srv.wsUrl);
+  const pa = browser(network);
+  const pb = browser(network);
+  try {
+    const { offer, answer } = await call(a, b, pa, pb);
+    // werift numbers opus 96 and VP8 97: the barebone offer keeps the browser's numbers.
+    assert.match(offer, /^m=audio [1-9]\d* RTP\/AVP 96\r$/m);
+    assert.match(offer, /^m=video [1-9]\d* RTP\/AVP 97\r$/m);
+    assert.match(offer, /^c=IN IP4 127\.0\.0\.1$/m);
+    assert.doesNotMatch(offer, /a=(ice-|fingerprint|setup|candidate|group|mid|ssrc)/);
+    assert.match(answer, /^m=audio [1-9]\d* RTP\/AVP 96\r$/m);
+    assert.match(answer, /^m=video [1-9]\d* RTP\/AVP 97\r$/m);
+    for (const port of [...offer.matchAll(/^m=\w+ (\d+)/gm), ...answer.matchAll(/^m=\w+ (\d+)/gm)].map((m) => Number(m[1]))) {
+      assert.ok(port >= 20000 && port <= 40000 && port % 2 === 0, `RTP port ${port} even, in rtp_port_range`);
+    }
+    await mediaBothWays(pa, pb, 'P');
+
+    assert.deepEqual((await a.send({ request: 'keyframe', user: true, peer: true })).result, { event: 'keyframesent' });
+    assert.deepEqual((await a.send({ request: 'recording', action: 'start', audio: true, video: true, peer_audio: true, peer_video: true, filename: 'nosip-a' })).result, {
+      event: 'recordingupdated',
+    });
+    await mediaBothWays(pa, pb, 'R');
+    assert.deepEqual((await a.send({ request: 'recording', action: 'stop', audio: true, video: true, peer_audio: true, peer_video: true })).result, { event: 'recordingupdated' });
+    for (const name of ['user-audio', 'user-video', 'peer-audio', 'peer-video']) {
+      const file = join(recordings, `nosip-a-${name}.mjr`);
+      assert.ok(existsSync(file) && statSync(file).size > 100, `${name} recorded`);
+    }
+
+    const hung = await a.send({ request: 'hangup' });
+    assert.deepEqual(hung.result, { event: 'hangingup' });
+    await a.ws.wait((e) => e.janus === 'hangup' && e.sender === a.handle, 10_000, 'hangup of A');
+  } finally {
+    await pa.close();
+    await pb.close();
+    a.close();
+    b.close();
+  }
+});
+
+test('SDES-SRTP on the plain legs: crypto lines both ways, RTP/SAVP, media both ways', { timeout: 60_000 }, async () => {
+  const a = await NoSipUser.open(srv.wsUrl);
+  const b = await NoSipUser.open(srv.wsUrl);
+  const pa = browser(network);
+  const pb = browser(network);
+  try {
+    const { offer, answer, processed } = await call(a, b, pa, pb, 'sdes_mandatory');
+    assert.equal(processed.srtp, 'sdes_mandatory');
+    for (const sdp of [offer, answer]) {
+      assert.match(sdp, /^m=audio \d+ RTP\/SAVP /m);
+      assert.equal([...sdp.matchAll(/^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}\r$/gm)].length, 2, sdp);
+    }
+    await mediaBothWays(pa, pb, 'S');
+  } finally {
+    await pa.close();
+    await pb.close();
+    a.close();
+    b.close();
+  }
+});
+
+test('bad input gets Janus codes; garbage on the plain RTP ports crashes nothing', { timeout: 60_000 }, async () => {
+  const a = await NoSipUser.open(srv.wsUrl);
+  const b = await NoSipUser.open(srv.wsUrl);
+  const pa = browser(network);
+  const pb = browser(network);
+  let junk: UdpEndpoint | undefined;
+  try {
+    assert.deepEqual(await a.error({}), [443, 'Missing mandatory element (request)']);
+    assert.deepEqual(await a.error({ request: 5 }), [444, 'Invalid element type (request should be a string)']);
+    assert.deepEqual(await a.error({ request: 'dance' }), [442, "Unknown request 'dance'"]);
+    assert.deepEqual(await a.error({ request: 'generate' }), [446, 'Missing SDP']);
+    assert.deepEqual(await a.error({ request: 'generate', srtp: 7 }), [444, 'Invalid element type (srtp should be a string)']);
+    assert.deepEqual(await a.error({ request: 'generate', update: 'yes' }), [444, 'Invalid element type (update should be a boolean)']);
+    assert.deepEqual(await a.error({ request: 'process' }), [443, 'Missing mandatory element (type)']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer' }), [443, 'Missing mandatory element (sdp)']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 3 }), [444, 'Invalid element type (sdp should be a string)']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'pranswer', sdp: 'v=0' }), [446, 'Missing or invalid SDP type']);
+    assert.equal((await a.error({ request: 'process', type: 'offer', sdp: 'garbage' }))[0], 446);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n' }), [446, 'The NoSIP plugin does not support DataChannels']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\ns=-\r\nt=0 0\r\n' }), [447, 'No audio and no video being negotiated']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n' }), [447, 'No remote IP addresses']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\n', srtp: 'sdes_sometimes' }), [
+      444,
+      'Invalid element (srtp can only be sdes_optional or sdes_mandatory)',
+    ]);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/SAVP 0\r\n' }), [
+      450,
+      "Can't process request: SDES-SRTP required, but caller didn't offer it",
+    ]);
+    assert.deepEqual(await a.error({ request: 'process', type: 'answer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\n' }), [
+      445,
+      'No barebone offer of ours to match this answer (generate one first)',
+    ]);
+    assert.deepEqual(await a.error({ request: 'recording' }), [443, 'Missing mandatory element (action)']);
+    assert.deepEqual(await a.error({ request: 'recording', action: 'pause', audio: true }), [444, 'Invalid action (should be start|stop)']);
+    assert.deepEqual(await a.error({ request: 'recording', action: 'start' }), [449, 'Invalid request (at least one of audio, video, peer_audio and peer_video should be true)']);
+    assert.equal((await a.error({ request: 'recording', action: 'start', audio: true, filename: '../../etc/x' }))[0], 449);
+    assert.deepEqual(await a.error({ request: 'recording', action: 'start', audio: 'yes' }), [444, 'Invalid element type (audio should be a boolean)']);
+    assert.deepEqual(await a.error({ request: 'keyframe', peer: 1 }), [444, 'Invalid element type (peer should be a boolean)']);
+    await pa.pc.setLocalDescription(await pa.pc.createOffer());
+    const offerSdp = pa.pc.localDescription!.sdp;
+    assert.deepEqual(await a.error({ request: 'generate', srtp: 'sdes_optional', srtp_profile: 'ROT13' }, { type: 'offer', sdp: offerSdp }), [444, 'Invalid element (unsupported SRTP profile)']);
+
+    // A good call, then garbage at every plain port of both sides: media keeps flowing, the server keeps serving.
+    const { offer, answer } = await call(a, b, pa, pb);
+    const ports = [...offer.matchAll(/^m=\w+ (\d+)/gm), ...answer.matchAll(/^m=\w+ (\d+)/gm)].map((m) => Number(m[1]));
+    junk = await network.openUdp({ what: 'garbage sender', bind: '127.0.0.1' });
+    const shapes = [Buffer.alloc(0), Buffer.from([0x80]), Buffer.alloc(12, 0x80), Buffer.alloc(1400, 0xff), Buffer.from('not rtp at all'), Buffer.from([0x80, 0xc8, 0, 1, 0, 0, 0, 0])];
+    for (let i = 0; i < 200; i++) {
+      const port = ports[i % ports.length] + (i % 2);
+      const shape = shapes[i % shapes.length];
+      junk.send(i % 7 === 0 ? shape : Buffer.concat([shape, Buffer.from(String(i))]), port, '127.0.0.1');
+    }
+    await mediaBothWays(pa, pb, 'G');
+    assert.equal(
+      pb.got.audio.concat(pb.got.video).every((p) => /^[PRSG]?[AB][av]\d+$/.test(p)),
+      true,
+      'nothing but what A sent reached B',
+    );
+    const ping = await a.ws.request({ janus: 'ping' });
+    assert.equal(ping.janus, 'pong');
+  } finally {
+    await junk?.close();
+    await pa.close();
+    await pb.close();
+    a.close();
+    b.close();
+  }
+});
