@@ -10,6 +10,7 @@ import { E as VIDEOROOM } from '../../../src/plugins/videoroom/errors.js';
 import { E as RECORDPLAY } from '../../../src/plugins/recordplay/recordplay-error.js';
 import { E as VOICEMAIL } from '../../../src/plugins/voicemail/voicemail.js';
 import { E as VIDEOCALL } from '../../../src/plugins/videocall/errors.js';
+import { E as NOSIP } from '../../../src/plugins/nosip/errors.js';
 
 const TABLES: Record<string, Readonly<Record<string, number>>> = {
   core: ErrorCode,
@@ -20,6 +21,7 @@ const TABLES: Record<string, Readonly<Record<string, number>>> = {
   voicemail: VOICEMAIL,
   videocall: VIDEOCALL,
   textroom: TEXTROOM,
+  nosip: NOSIP,
 };
 
 /** The rows of the doc's table as "source NAME code". */

@@ -1,0 +1,244 @@
+// The NoSIP plugin's request logic on fake handles and an in-memory network: a browser-offered handle and a
+// peer-offered one bridged through their plain legs (codec choices, SRTP, media and keyframe requests both ways),
+// every error with Janus's code, and sockets closed when a call or a handle ends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '../../../../src/logging/logger.js';
+import type { Jsep } from '../../../../src/plugin-api/media-types.js';
+import { PlainRelayGroup } from '../../../../src/core/plain-relay-group.js';
+import { NoSipPlugin } from '../../../../src/plugins/nosip/nosip.js';
+import { buildPli } from '../../../../src/rtp/rtcp.js';
+import { FakeNetwork } from '../../../../support/fake-network.js';
+import { FakePluginHandle, sendMessage } from '../../../../support/fake-plugin-handle.js';
+import { waitFor } from '../../../../support/wait.js';
+
+const BROWSER_OFFER: Jsep = {
+  type: 'offer',
+  sdp: [
+    'v=0',
+    'o=- 1 1 IN IP4 0.0.0.0',
+    's=-',
+    't=0 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 0',
+    'c=IN IP4 0.0.0.0',
+    'a=mid:0',
+    'a=rtpmap:111 opus/48000/2',
+    'a=rtpmap:0 PCMU/8000',
+    'a=sendrecv',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 102',
+    'c=IN IP4 0.0.0.0',
+    'a=mid:1',
+    'a=rtpmap:96 VP8/90000',
+    'a=rtcp-fb:96 nack pli',
+    'a=rtpmap:102 H264/90000',
+    'a=sendrecv',
+    '',
+  ].join('\r\n'),
+};
+
+/** The browser's answer to the offer the plugin makes from a peer's barebone offer (mids are the m-line indexes). */
+const BROWSER_ANSWER: Jsep = {
+  type: 'answer',
+  sdp: ['v=0', 'o=- 2 1 IN IP4 0.0.0.0', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 8', 'a=mid:0', 'a=sendrecv', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=recvonly', ''].join('\r\n'),
+};
+
+function rtp(seq: number, pt: number, ssrc = 1234): Buffer {
+  const b = Buffer.alloc(30, seq & 0xff);
+  b[0] = 0x80;
+  b[1] = pt;
+  b.writeUInt16BE(seq, 2);
+  b.writeUInt32BE(ssrc, 8);
+  return b;
+}
+
+async function setup(config: Record<string, string> = {}): Promise<{ plugin: NoSipPlugin; network: FakeNetwork; a: FakePluginHandle; b: FakePluginHandle }> {
+  const network = new FakeNetwork();
+  const plugin = new NoSipPlugin();
+  plugin.init({
+    log: Logger.create({ level: 0, timestamps: false }),
+    network,
+    config: { general: { local_ip: '127.0.0.1', rtp_port_range: '30000-30100', ...config } },
+    recordingsDir: 'recordings',
+    relayGroup: () => new PlainRelayGroup(),
+  });
+  const a = new FakePluginHandle({ id: 1 });
+  const b = new FakePluginHandle({ id: 2 });
+  plugin.createSession(a);
+  plugin.createSession(b);
+  return { plugin, network, a, b };
+}
+
+type Result = Record<string, unknown>;
+
+/** A (browser offers) and B (the peer offered) through their barebone SDPs, as nosiptest.html does. */
+async function bridge(plugin: NoSipPlugin, a: FakePluginHandle, b: FakePluginHandle, srtp?: string): Promise<{ offer: string; answer: string }> {
+  const srtpField = srtp ? { srtp } : {};
+  const generated = await sendMessage(plugin, a, { request: 'generate', ...srtpField }, BROWSER_OFFER);
+  const g = generated.data.result as Result;
+  assert.equal(g.event, 'generated', JSON.stringify(generated.data));
+  const offer = String(g.sdp);
+  b.offer = async () => ({ type: 'offer', sdp: 'v=0\r\n' });
+  const processed = await sendMessage(plugin, b, { request: 'process', type: 'offer', sdp: offer });
+  assert.equal((processed.data.result as Result).event, 'processed', JSON.stringify(processed.data));
+  assert.equal(processed.jsep?.type, 'offer');
+  // The plugin offered B's browser the peer's first usable codec of each line, with the peer's payload type.
+  assert.deepEqual(
+    b.offered[b.offered.length - 1].map((t) => [t.kind, t.mid, t.codec, t.pt, t.direction]),
+    [
+      ['audio', '0', 'opus', 111, 'sendrecv'],
+      ['video', '1', 'vp8', 96, 'sendrecv'],
+    ],
+  );
+  b.media = [
+    { mid: '0', kind: 'audio', codec: { name: 'opus', pt: 111, clockRate: 48000, channels: 2 } },
+    { mid: '1', kind: 'video', codec: { name: 'vp8', pt: 96, clockRate: 90000 } },
+  ];
+  const answered = await sendMessage(plugin, b, { request: 'generate', ...srtpField }, BROWSER_ANSWER);
+  const ga = answered.data.result as Result;
+  assert.equal(ga.type, 'answer', JSON.stringify(answered.data));
+  const answer = String(ga.sdp);
+  a.media = [
+    { mid: '0', kind: 'audio', index: 0, codec: { name: 'opus', pt: 111, clockRate: 48000, channels: 2 } },
+    { mid: '1', kind: 'video', index: 1, codec: { name: 'vp8', pt: 96, clockRate: 90000 } },
+  ];
+  const done = await sendMessage(plugin, a, { request: 'process', type: 'answer', sdp: answer });
+  assert.equal((done.data.result as Result).event, 'processed', JSON.stringify(done.data));
+  assert.equal(done.jsep?.type, 'answer');
+  // A's browser offer was answered only now, with the codecs the peer's answer chose.
+  const last = a.answered[a.answered.length - 1];
+  assert.equal(last.offer, BROWSER_OFFER);
+  assert.deepEqual([last.options.audioCodec, last.options.videoCodec, last.options.audio, last.options.video, last.options.data], ['opus', 'vp8', true, true, false]);
+  return { offer, answer };
+}
+
+test('browser offer → barebone offer → peer-side process/generate → browser answer; media and keyframes both ways', async () => {
+  const { plugin, network, a, b } = await setup();
+  const { offer, answer } = await bridge(plugin, a, b);
+  assert.match(offer, /^m=audio 300\d\d RTP\/AVP 111 0\r$/m);
+  assert.match(offer, /^m=video 300\d\d RTP\/AVP 96 102\r$/m);
+  assert.match(answer, /^m=audio 300\d\d RTP\/AVP 111\r$/m);
+  assert.match(answer, /^a=recvonly\r$/m, "B's browser answered video recvonly: the barebone answer says so");
+  assert.equal(network.open.length, 8, 'an RTP and an RTCP socket per leg, two legs per handle');
+
+  plugin.incomingRtp(a, { mid: '0', kind: 'audio' }, rtp(1, 111));
+  plugin.incomingRtp(a, { mid: '1', kind: 'video' }, rtp(2, 96));
+  plugin.incomingRtp(b, { mid: '0', kind: 'audio' }, rtp(3, 111));
+  // B's peer (A's leg) said sendrecv; B's video goes to A; a packet on an unknown mid goes nowhere.
+  plugin.incomingRtp(b, { mid: '1', kind: 'video' }, rtp(4, 96));
+  plugin.incomingRtp(b, { mid: '7', kind: 'video' }, rtp(5, 96));
+  await waitFor(() => b.rtp.length === 2 && a.rtp.length === 2, { timeout: 2000, what: `relayed (b ${b.rtp.length}, a ${a.rtp.length})` });
+  assert.deepEqual(
+    b.rtp.map((r) => [r.mid, r.packet.readUInt16BE(2)]),
+    [
+      ['0', 1],
+      ['1', 2],
+    ],
+  );
+  assert.deepEqual(
+    a.rtp.map((r) => [r.mid, r.packet.readUInt16BE(2)]),
+    [
+      ['0', 3],
+      ['1', 4],
+    ],
+  );
+
+  // A PLI from B's browser reaches A's browser as a keyframe request (both lines negotiated nack pli).
+  plugin.incomingRtcp(b, { mid: '1', kind: 'video' }, buildPli(1, 2));
+  await waitFor(() => a.keyframeRequests.includes('1'), { timeout: 2000, what: 'keyframe request across' });
+  assert.deepEqual((await sendMessage(plugin, b, { request: 'keyframe', user: true, peer: true })).data, { nosip: 'event', result: { event: 'keyframesent' } });
+  await waitFor(() => a.keyframeRequests.filter((m) => m === '1').length === 2, { timeout: 2000, what: 'the keyframe request of `keyframe peer`' });
+  assert.ok(b.keyframeRequests.includes('1'), '`keyframe user` asks the handle’s own browser');
+
+  const info = plugin.querySession(a);
+  assert.deepEqual([info['srtp-required'], info['sdes-local'], info['sdes-remote']], ['no', 'no', 'no']);
+  assert.equal(typeof info.unique_id, 'string');
+  assert.deepEqual(Object.keys(info.media as object), ['audio', 'video']);
+
+  // The call ends with the PeerConnection: sockets closed; the handle ends: nothing left.
+  plugin.hangupMedia(a);
+  assert.equal(network.open.length, 4);
+  plugin.destroySession(b);
+  assert.equal(network.open.length, 0);
+  plugin.destroy();
+});
+
+test('SDES: sdes_mandatory on both sides: crypto lines, RTP/SAVP, and media still crosses (encrypted on the wire)', async () => {
+  const { plugin, network, a, b } = await setup();
+  const { offer, answer } = await bridge(plugin, a, b, 'sdes_mandatory');
+  for (const sdp of [offer, answer]) assert.equal([...sdp.matchAll(/^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:\S{40}\r$/gm)].length, 2, sdp);
+  assert.match(offer, /RTP\/SAVP/);
+  const payload = rtp(9, 111);
+  plugin.incomingRtp(a, { mid: '0', kind: 'audio' }, payload);
+  await waitFor(() => b.rtp.length === 1, { timeout: 2000, what: 'SRTP relayed' });
+  assert.deepEqual(b.rtp[0].packet, payload);
+  const onWire = network.sent.find((d) => d.data.length === payload.length + 10);
+  assert.ok(onWire && !onWire.data.subarray(12, 30).equals(payload.subarray(12, 30)), 'the payload is encrypted on the plain leg');
+  const info = plugin.querySession(a);
+  assert.deepEqual([info['srtp-required'], info['sdes-local'], info['sdes-remote']], ['yes', 'yes', 'yes']);
+  plugin.destroy();
+  assert.equal(network.open.length, 0);
+});
+
+test('SDES optional offered, peer answers without keys: plain RTP; a mandatory answer to a keyless offer is refused (450)', async () => {
+  const { plugin, a, b } = await setup();
+  const g = await sendMessage(plugin, a, { request: 'generate', srtp: 'sdes_optional', srtp_profile: 'AES_CM_128_HMAC_SHA1_32' }, BROWSER_OFFER);
+  const offer = String((g.data.result as Result).sdp);
+  assert.match(offer, /a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:/);
+  assert.match(offer, /RTP\/AVP /, 'optional: RTP/AVP with keys');
+  const keyless = offer.replace(/a=crypto:.*\r\n/g, '');
+  b.offer = async () => ({ type: 'offer', sdp: 'v=0\r\n' });
+  const p = await sendMessage(plugin, b, { request: 'process', type: 'offer', sdp: keyless });
+  assert.equal((p.data.result as Result).srtp, undefined);
+  b.media = [{ mid: '0', kind: 'audio', codec: { name: 'opus', pt: 111, clockRate: 48000 } }];
+  assert.deepEqual((await sendMessage(plugin, b, { request: 'generate', srtp: 'sdes_mandatory' }, BROWSER_ANSWER)).data, {
+    nosip: 'event',
+    error_code: 450,
+    error: "Can't generate answer: SDES-SRTP required, but caller didn't offer it",
+  });
+  plugin.destroy();
+});
+
+test("errors: Janus's codes for every request's fields", async () => {
+  const { plugin, a } = await setup();
+  const err = async (body: Record<string, unknown>, jsep?: Jsep): Promise<[unknown, unknown]> => {
+    const { data } = await sendMessage(plugin, a, body, jsep);
+    return [data.error_code, data.error];
+  };
+  assert.deepEqual(await err({}), [443, 'Missing mandatory element (request)']);
+  assert.deepEqual(await err({ request: 'GENERATE' }), [446, 'Missing SDP'], 'requests in any case');
+  assert.deepEqual(await err({ request: 'generate', info: 5 }), [444, 'Invalid element type (info should be a string)']);
+  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n' }), [446, 'The NoSIP plugin does not support DataChannels']);
+  assert.deepEqual(await err({ request: 'generate' }, { ...BROWSER_OFFER, e2ee: true }), [444, 'Media encryption unsupported by this plugin']);
+  assert.deepEqual(await err({ request: 'generate', srtp: 'yes' }, BROWSER_OFFER), [444, 'Invalid element (srtp can only be sdes_optional or sdes_mandatory)']);
+  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'v=0\r\nm=audio 9 RTP/AVP 63\r\na=rtpmap:63 red/48000/2\r\n' }), [447, 'No audio and no video being negotiated']);
+  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'nonsense' }), [446, 'Error parsing SDP: no v=0 line first']);
+  assert.deepEqual(await err({ request: 'generate' }, BROWSER_ANSWER), [445, 'No barebone offer to answer (process one first)']);
+  assert.deepEqual(await err({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 97\r\na=rtpmap:97 iLBC/8000\r\n' }), [
+    447,
+    'No audio and no video being negotiated (no codec in common)',
+  ]);
+  assert.deepEqual(await err({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n', srtp_profile: 'NULL' }), [
+    444,
+    'Invalid element (unsupported SRTP profile)',
+  ]);
+  assert.deepEqual(await err({ request: 'hangup' }), [undefined, undefined]);
+  const [code, text] = await err({ request: 'recording', action: 'start', audio: true, filename: '/etc/passwd' });
+  assert.equal(code, 449);
+  assert.match(String(text), /^Invalid element \(filename '\/etc\/passwd' /);
+  assert.deepEqual(await err({ request: 'recording', action: 'stop', audio: true }), [undefined, undefined], 'stopping what is not recorded is no error');
+  assert.deepEqual(await err({ request: 'keyframe', user: 'x' }), [444, 'Invalid element type (user should be a boolean)']);
+  assert.deepEqual(await err({ request: 'rtp_forward' }), [442, "Unknown request 'rtp_forward'"]);
+  // Failing requests left nothing open.
+  plugin.destroy();
+});
+
+test('a handle that goes while its ports are being opened leaves no socket behind', async () => {
+  const { plugin, network, a } = await setup();
+  const pending = plugin.handleMessage(a, { transaction: 't1', body: { request: 'generate' }, jsep: BROWSER_OFFER });
+  plugin.destroySession(a);
+  await pending;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(network.open.length, 0);
+  assert.equal(a.events.length, 0, 'nothing pushed after the handle went');
+  plugin.destroy();
+});
