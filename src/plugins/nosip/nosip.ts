@@ -88,7 +88,8 @@ export class NoSipPlugin implements Plugin {
   private recordingsDir = 'recordings';
   private bind: string | undefined;
   private sdpIp = '127.0.0.1';
-  private portRange: PortRange = { min: 10000, max: 60000 };
+  // Janus's sample configuration's range (its code alone would take 10000-60000).
+  private portRange: PortRange = { min: 20000, max: 40000 };
   private readonly requests = new PluginRequests<NosipSession>({
     plugin: 'nosip',
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.MISSING_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_REQUEST, internal: E.UNKNOWN_ERROR },
@@ -107,21 +108,23 @@ export class NoSipPlugin implements Plugin {
     this.network = context.network;
     this.recordingsDir = context.recordingsDir;
     const general = generalSettings(context.config);
-    const text = (key: string): string | undefined => (typeof general[key] === 'string' && general[key].trim() !== '' ? general[key].trim() : undefined);
-    const localIp = text('local_ip');
+    const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined);
+    const localIp = text(general.local_ip);
+    // An interface name stands for its address; a wildcard for none in particular.
+    let boundAddress: string | undefined;
     if (localIp !== undefined) {
       // Fails at start-up (the plugin alone is disabled) when the address cannot be bound, as Janus refuses it.
-      context.network.resolve('nosip local_ip', localIp, 0);
+      const target = context.network.resolve('nosip local_ip', localIp, 0);
       this.bind = localIp;
+      if (target.address !== '0.0.0.0' && target.address !== '::') boundAddress = target.address;
     }
-    const range = text('rtp_port_range') ?? (typeof general.rtp_port_range === 'number' ? String(general.rtp_port_range) : undefined);
+    const range = text(general.rtp_port_range);
     if (range !== undefined) {
       const parsedRange = parsePortRange(range);
       if (!parsedRange) context.log.warn(`nosip: rtp_port_range "${range}" is not min-max: using ${this.portRange.min}-${this.portRange.max}`);
       else this.portRange = parsedRange;
     }
-    const wildcard = localIp === undefined || localIp === '0.0.0.0' || localIp === '::';
-    this.sdpIp = text('sdp_ip') ?? (!wildcard && isIP(localIp) !== 0 ? localIp : hostAddress(context.network));
+    this.sdpIp = text(general.sdp_ip) ?? boundAddress ?? hostAddress(context.network);
   }
 
   destroy(): void {

@@ -105,7 +105,7 @@ export class PlainLeg {
     readonly kind: 'audio' | 'video',
     readonly rtp: UdpEndpoint,
     readonly rtcp: UdpEndpoint,
-    private readonly events: LegEvents,
+    private readonly owner: LegEvents,
   ) {
     rtp.onMessage((msg, from) => this.fromPeerRtp(msg, from));
     rtcp.onMessage((msg, from) => this.fromPeerRtcp(msg, from));
@@ -199,7 +199,7 @@ export class PlainLeg {
       packet = r;
     }
     this.received++;
-    this.events.rtpFromPeer(this, packet);
+    this.owner.rtpFromPeer(this, packet);
   }
 
   private fromPeerRtcp(msg: Buffer, from: UdpSource): void {
@@ -211,7 +211,7 @@ export class PlainLeg {
       if (!rtcp) return;
     }
     const summary = summarizeRtcp(rtcp);
-    if (summary?.keyframeRequest) this.events.keyframeFromPeer(this);
+    if (summary?.keyframeRequest) this.owner.keyframeFromPeer(this);
   }
 
   close(): Promise<void> {

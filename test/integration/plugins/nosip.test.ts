@@ -110,9 +110,10 @@ let network: Network;
 const recordings = mkdtempSync(join(tmpdir(), 'portunus-nosip-'));
 
 before(async () => {
+  // No local_ip: the legs bind every address (dual-stack where IPv6 exists, IPv4 where it does not); the SDP says loopback.
   srv = await startInProcess([
     ['general.recordings_dir', recordings],
-    ['nosip.local_ip', '127.0.0.1'],
+    ['nosip.sdp_ip', '127.0.0.1'],
     ['nosip.rtp_port_range', '20000-40000'],
   ]);
   network = new HostNetwork(await discoverNetworkHost());
@@ -305,3 +306,27 @@ test('bad input gets Janus codes; garbage on the plain RTP ports crashes nothing
     b.close();
   }
 });
+
+test(
+  'IPv6 plain legs: local_ip ::1, the barebone SDPs say IN IP6 ::1, media both ways',
+  { timeout: 60_000, skip: !process.env.PORTUNUS_EXPECT_NO_IPV6 && new HostNetwork(await discoverNetworkHost()).ipv6Available ? false : 'no IPv6 on this host' },
+  async () => {
+    const v6 = await startInProcess([['nosip.local_ip', '::1']]);
+    const a = await NoSipUser.open(v6.wsUrl);
+    const b = await NoSipUser.open(v6.wsUrl);
+    const pa = browser(network);
+    const pb = browser(network);
+    try {
+      const { offer, answer } = await call(a, b, pa, pb);
+      assert.match(offer, /^c=IN IP6 ::1\r$/m);
+      assert.match(answer, /^c=IN IP6 ::1\r$/m);
+      await mediaBothWays(pa, pb, 'V');
+    } finally {
+      await pa.close();
+      await pb.close();
+      a.close();
+      b.close();
+      await v6.stop();
+    }
+  },
+);

@@ -242,3 +242,19 @@ test('a handle that goes while its ports are being opened leaves no socket behin
   assert.equal(a.events.length, 0, 'nothing pushed after the handle went');
   plugin.destroy();
 });
+
+test('settings: local_ip may name an interface (its address goes in the SDP), sdp_ip wins, rtp_port_range bounds the ports', async () => {
+  for (const [config, address, low, high] of [
+    [{ local_ip: 'lo', rtp_port_range: '31000-31010' }, '127.0.0.1', 31000, 31010],
+    [{ local_ip: '127.0.0.1', sdp_ip: '203.0.113.5', rtp_port_range: '32001-32011' }, '203.0.113.5', 32001, 32011],
+  ] as const) {
+    const { plugin, network, a } = await setup(config);
+    const g = await sendMessage(plugin, a, { request: 'generate' }, BROWSER_OFFER);
+    const sdp = String((g.data.result as Result).sdp);
+    assert.match(sdp, new RegExp(`^c=IN IP4 ${address.replace(/\./g, '\\.')}\r$`, 'm'));
+    for (const e of network.open) assert.ok(e.port >= low && e.port <= high && e.address === '127.0.0.1', `${e.address}:${e.port}`);
+    const rtpPorts = [...sdp.matchAll(/^m=\w+ (\d+)/gm)].map((m) => Number(m[1]));
+    assert.ok(rtpPorts.every((p) => p % 2 === 0));
+    plugin.destroy();
+  }
+});
