@@ -314,14 +314,15 @@ export class NoSipPlugin implements Plugin {
     if (jsep.e2ee === true) throw new PluginError(E.INVALID_ELEMENT, 'Media encryption unsupported by this plugin');
     if (typeof body.info === 'string') s.info = body.info;
     const option = srtpOption(body.srtp);
-    const update = body.update === true;
+    // A negotiation while media flows is an update (Janus learns it from its core; the application may say so too).
+    const update = body.update === true || s.ready;
     const offer = jsep.type === 'offer';
     if (offer && !update) s.resetSrtp();
     if (!offer) {
       if (option.require && !s.srtpRemote) throw new PluginError(E.TOO_STRICT, "Can't generate answer: SDES-SRTP required, but caller didn't offer it");
       s.requireSrtp = s.requireSrtp || option.require;
       s.srtpLocal = option.offer || s.srtpRemote;
-    } else {
+    } else if (!update) {
       s.requireSrtp = option.require;
       s.srtpLocal = option.offer;
       if (option.offer) s.srtpSuite = srtpProfile(body.srtp_profile);
@@ -415,9 +416,8 @@ export class NoSipPlugin implements Plugin {
     const update = body.update === true || s.ready;
     if (offer && !update) s.resetSrtp();
     // An offer's insistence on SRTP is this request's (and the peer's RTP/SAVP); an answer must also meet our offer's.
-    s.requireSrtp = offer ? option.require : s.requireSrtp || option.require;
+    s.requireSrtp = offer && !update ? option.require : s.requireSrtp || option.require;
     const remote = parsed(sdp);
-    if (update) return this.processUpdate(s, remote);
     if (!offer && s.negotiation?.kind !== 'browser-offered') throw new PluginError(E.WRONG_STATE, 'No barebone offer of ours to match this answer (generate one first)');
     const lines = bridgedLines(remote);
     if (lines.audio === undefined && lines.video === undefined) throw new PluginError(E.INVALID_SDP, 'No audio and no video being negotiated');
@@ -433,7 +433,7 @@ export class NoSipPlugin implements Plugin {
     }
     s.srtpRemote = s.peerSdes.audio !== undefined || s.peerSdes.video !== undefined;
     if (s.requireSrtp && !s.srtpRemote) throw new PluginError(E.TOO_STRICT, "Can't process request: SDES-SRTP required, but caller didn't offer it");
-    const srtpField = s.srtpRemote ? { srtp: s.requireSrtp ? 'sdes_mandatory' : 'sdes_optional' } : {};
+    const srtpField: JsonObject = { ...(s.srtpRemote ? { srtp: s.requireSrtp ? 'sdes_mandatory' : 'sdes_optional' } : {}), ...(update ? { update: true } : {}) };
     return offer ? this.processOffer(s, handle, remote, lines, srtpField) : this.processAnswer(s, handle, remote, srtpField);
   }
 
@@ -524,23 +524,6 @@ export class NoSipPlugin implements Plugin {
     s.negotiation = undefined;
     s.ready = true;
     return { data: result({ event: 'processed', ...srtpField, unique_id: s.uniqueId }), jsep };
-  }
-
-  /** A re-offer or re-answer while media flows: the peer's addresses and ports are taken again; the browser's side stays. */
-  private async processUpdate(s: NosipSession, remote: SdpDescription): Promise<PluginReply | undefined> {
-    const lines = bridgedLines(remote);
-    for (const k of KINDS) {
-      const leg = s.legs[k];
-      const i = lines[k];
-      if (!leg) continue;
-      if (i === undefined) {
-        leg.connect(undefined);
-        continue;
-      }
-      leg.connect(await this.peerAddress(remote, i));
-      leg.peerReceives = remote.media[i].direction !== 'sendonly' && remote.media[i].direction !== 'inactive';
-    }
-    return { data: result({ event: 'processed', update: true, unique_id: s.uniqueId }) };
   }
 
   private hangup(s: NosipSession): PluginReply {

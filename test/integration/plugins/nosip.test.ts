@@ -194,6 +194,22 @@ test('two werift peers through two NoSIP handles: plain RTP both ways, recording
     }
     await mediaBothWays(pa, pb, 'P');
 
+    // A renegotiation during the call (nosiptest.html's video toggle): A offers again, the update goes round.
+    await pa.pc.setLocalDescription(await pa.pc.createOffer());
+    const again = await a.send({ request: 'generate' }, { type: 'offer', sdp: pa.pc.localDescription!.sdp });
+    assert.equal(again.result.update, true, JSON.stringify(again.data));
+    assert.equal(String(again.result.sdp).match(/^m=audio (\d+)/m)?.[1], offer.match(/^m=audio (\d+)/m)?.[1], 'the same plain ports');
+    const reprocessed = await b.send({ request: 'process', type: 'offer', sdp: String(again.result.sdp), update: true });
+    assert.equal(reprocessed.result.update, true, JSON.stringify(reprocessed.data));
+    await pb.pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly(String(reprocessed.jsep?.sdp)) });
+    await pb.pc.setLocalDescription(await pb.pc.createAnswer());
+    const reanswered = await b.send({ request: 'generate', update: true }, { type: 'answer', sdp: pb.pc.localDescription!.sdp });
+    assert.equal(reanswered.result.type, 'answer', JSON.stringify(reanswered.data));
+    const redone = await a.send({ request: 'process', type: 'answer', sdp: String(reanswered.result.sdp), update: true });
+    assert.equal(redone.jsep?.type, 'answer', JSON.stringify(redone.data));
+    await pa.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(String(redone.jsep?.sdp)) });
+    await mediaBothWays(pa, pb, 'U');
+
     assert.deepEqual((await a.send({ request: 'keyframe', user: true, peer: true })).result, { event: 'keyframesent' });
     assert.deepEqual((await a.send({ request: 'recording', action: 'start', audio: true, video: true, peer_audio: true, peer_video: true, filename: 'nosip-a' })).result, {
       event: 'recordingupdated',
@@ -292,7 +308,7 @@ test('bad input gets Janus codes; garbage on the plain RTP ports crashes nothing
     }
     await mediaBothWays(pa, pb, 'G');
     assert.equal(
-      pb.got.audio.concat(pb.got.video).every((p) => /^[PRSG]?[AB][av]\d+$/.test(p)),
+      pb.got.audio.concat(pb.got.video).every((p) => /^[PRSGU]?[AB][av]\d+$/.test(p)),
       true,
       'nothing but what A sent reached B',
     );
