@@ -224,6 +224,20 @@ test('two werift peers through two NoSIP handles: plain RTP both ways, recording
     const hung = await a.send({ request: 'hangup' });
     assert.deepEqual(hung.result, { event: 'hangingup' });
     await a.ws.wait((e) => e.janus === 'hangup' && e.sender === a.handle, 10_000, 'hangup of A');
+    assert.deepEqual((await b.send({ request: 'hangup' })).result, { event: 'hangingup' });
+    await b.ws.wait((e) => e.janus === 'hangup' && e.sender === b.handle, 10_000, 'hangup of B');
+
+    // The same handles call again, with new PeerConnections and new plain legs.
+    const pa2 = browser(network);
+    const pb2 = browser(network);
+    try {
+      const second = await call(a, b, pa2, pb2);
+      assert.notEqual(second.offer, offer);
+      await mediaBothWays(pa2, pb2, 'N');
+    } finally {
+      await pa2.close();
+      await pb2.close();
+    }
   } finally {
     await pa.close();
     await pb.close();

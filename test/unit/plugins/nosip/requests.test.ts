@@ -258,3 +258,32 @@ test('settings: local_ip may name an interface (its address goes in the SDP), sd
     plugin.destroy();
   }
 });
+
+test('every field of every request, mistyped: 444 naming it; the mandatory ones missing: 443', async () => {
+  const { plugin, a } = await setup();
+  const fields: Record<string, Record<string, string>> = {
+    generate: { info: 'string', srtp: 'string', srtp_profile: 'string', update: 'boolean' },
+    process: { type: 'string', sdp: 'string', info: 'string', srtp: 'string', srtp_profile: 'string', update: 'boolean' },
+    recording: { action: 'string', audio: 'boolean', video: 'boolean', peer_audio: 'boolean', peer_video: 'boolean', filename: 'string' },
+    keyframe: { user: 'boolean', peer: 'boolean' },
+  };
+  const valid: Record<string, Record<string, unknown>> = { process: { type: 'offer', sdp: 'v=0\r\n' }, recording: { action: 'start', audio: true } };
+  for (const [request, spec] of Object.entries(fields)) {
+    for (const [name, type] of Object.entries(spec)) {
+      const wrong = type === 'string' ? 12 : 'yes';
+      const { data } = await sendMessage(plugin, a, { request, ...valid[request], [name]: wrong });
+      assert.deepEqual([data.error_code, data.error], [444, `Invalid element type (${name} should be ${type === 'string' ? 'a string' : 'a boolean'})`], `${request}.${name}`);
+    }
+  }
+  for (const [request, name] of [
+    ['process', 'type'],
+    ['process', 'sdp'],
+    ['recording', 'action'],
+  ] as const) {
+    const body: Record<string, unknown> = { request, ...valid[request] };
+    delete body[name];
+    const { data } = await sendMessage(plugin, a, body);
+    assert.deepEqual([data.error_code, data.error], [443, `Missing mandatory element (${name})`], `${request} without ${name}`);
+  }
+  plugin.destroy();
+});
