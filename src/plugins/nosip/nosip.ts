@@ -325,7 +325,11 @@ export class NoSipPlugin implements Plugin {
     } else if (!update) {
       s.requireSrtp = option.require;
       s.srtpLocal = option.offer;
-      if (option.offer) s.srtpSuite = srtpProfile(body.srtp_profile);
+    }
+    // Read whenever keys are to be announced, as Janus does; an answer then takes the peer's suite all the same.
+    if (s.srtpLocal || option.offer) {
+      const suite = srtpProfile(body.srtp_profile);
+      if (offer && !update) s.srtpSuite = suite;
     }
     const browser = parsed(jsep.sdp);
     const version = ++s.sdpVersion;
@@ -410,8 +414,8 @@ export class NoSipPlugin implements Plugin {
     if (type !== 'offer' && type !== 'answer') throw new PluginError(E.MISSING_SDP, 'Missing or invalid SDP type');
     if (sdp.includes('m=application')) throw new PluginError(E.MISSING_SDP, 'The NoSIP plugin does not support DataChannels');
     if (typeof body.info === 'string') s.info = body.info;
+    // As Janus, `srtp_profile` is read by `generate` only: the peer's lines say which suite it uses.
     const option = srtpOption(body.srtp);
-    srtpProfile(body.srtp_profile);
     const offer = type === 'offer';
     const update = body.update === true || s.ready;
     if (offer && !update) s.resetSrtp();

@@ -217,10 +217,8 @@ test("errors: Janus's codes for every request's fields", async () => {
     447,
     'No audio and no video being negotiated (no codec in common)',
   ]);
-  assert.deepEqual(await err({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n', srtp_profile: 'NULL' }), [
-    444,
-    'Invalid element (unsupported SRTP profile)',
-  ]);
+  assert.deepEqual(await err({ request: 'generate', srtp: 'sdes_mandatory', srtp_profile: 'NULL' }, BROWSER_OFFER), [444, 'Invalid element (unsupported SRTP profile)']);
+  assert.deepEqual(await err({ request: 'generate', srtp_profile: 'NULL' }, BROWSER_OFFER), [undefined, undefined], 'without srtp the profile is not read');
   assert.deepEqual(await err({ request: 'hangup' }), [undefined, undefined]);
   const [code, text] = await err({ request: 'recording', action: 'start', audio: true, filename: '/etc/passwd' });
   assert.equal(code, 449);
