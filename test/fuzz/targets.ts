@@ -60,7 +60,7 @@ import {
 /** Barebone SDPs as a plain peer writes them (the NoSIP plugin reads them). */
 const BAREBONE_SAMPLES = [
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 111 0 8\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\na=sendrecv\r\nm=video 20002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n',
-  'v=0\r\nc=IN IP6 ::1\r\nm=audio 30000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32\r\na=rtcp:30001\r\na=recvonly\r\nm=video 0 RTP/AVP 97\r\n',
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP6 ::1\r\nm=audio 30000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32\r\na=rtcp:30001\r\na=recvonly\r\nm=video 0 RTP/AVP 97\r\n',
 ];
 
 export interface FuzzTarget<T = unknown> {

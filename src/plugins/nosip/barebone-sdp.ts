@@ -110,6 +110,8 @@ export function parseSdp(text: string): SdpDescription | string {
   let sessionAddress: string | undefined;
   let sessionDirection: Direction | undefined;
   const drafts: MediaDraft[] = [];
+  let origin = false;
+  let sessionName = false;
   for (const raw of lines) {
     const line = raw.trim();
     if (line === '') continue;
@@ -131,6 +133,8 @@ export function parseSdp(text: string): SdpDescription | string {
       drafts.push({ kind: parts[0], port: p, proto: parts[2], payloads, rtpmaps: new Map(), fmtps: new Map(), feedback: new Map(), crypto: [], extensions: [] });
       continue;
     }
+    if (type === 'o') origin = true;
+    if (type === 's') sessionName = true;
     if (type === 'c') {
       const address = connectionAddress(value);
       if (address === undefined) return 'malformed c= line';
@@ -150,6 +154,8 @@ export function parseSdp(text: string): SdpDescription | string {
     if (!current) continue;
     readMediaAttribute(current, name, rest);
   }
+  // As Janus's parser, a description needs its origin, its name and at least one m-line.
+  if (!origin || !sessionName || drafts.length === 0) return 'missing o=, s= or m= line';
   const media = drafts.map((d) => finish(d, sessionDirection ?? 'sendrecv'));
   return sessionAddress === undefined ? { media } : { address: sessionAddress, media };
 }

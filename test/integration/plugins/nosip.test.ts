@@ -285,18 +285,21 @@ test('bad input gets Janus codes; garbage on the plain RTP ports crashes nothing
     assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 3 }), [444, 'Invalid element type (sdp should be a string)']);
     assert.deepEqual(await a.error({ request: 'process', type: 'pranswer', sdp: 'v=0' }), [446, 'Missing or invalid SDP type']);
     assert.equal((await a.error({ request: 'process', type: 'offer', sdp: 'garbage' }))[0], 446);
-    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n' }), [446, 'The NoSIP plugin does not support DataChannels']);
-    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\ns=-\r\nt=0 0\r\n' }), [447, 'No audio and no video being negotiated']);
-    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n' }), [447, 'No remote IP addresses']);
-    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\n', srtp: 'sdes_sometimes' }), [
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n' }), [
+      446,
+      'The NoSIP plugin does not support DataChannels',
+    ]);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' }), [446, 'Error parsing SDP: missing o=, s= or m= line']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 5000 RTP/AVP 0\r\n' }), [447, 'No remote IP addresses']);
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\n', srtp: 'sdes_sometimes' }), [
       444,
       'Invalid element (srtp can only be sdes_optional or sdes_mandatory)',
     ]);
-    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/SAVP 0\r\n' }), [
+    assert.deepEqual(await a.error({ request: 'process', type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/SAVP 0\r\n' }), [
       450,
       "Can't process request: SDES-SRTP required, but caller didn't offer it",
     ]);
-    assert.deepEqual(await a.error({ request: 'process', type: 'answer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\n' }), [
+    assert.deepEqual(await a.error({ request: 'process', type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\n' }), [
       445,
       'No barebone offer of ours to match this answer (generate one first)',
     ]);

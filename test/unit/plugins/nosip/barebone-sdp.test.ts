@@ -79,7 +79,7 @@ test("a browser's offer: m-lines, codecs in order with fmtp and feedback, mids, 
 
 test("a plain peer's SDP: static payload types without rtpmap, session c=, media c= over it, crypto, session direction", () => {
   const d = read(
-    'v=0\nc=IN IP4 10.0.0.1\na=sendonly\nm=audio 4000 RTP/SAVP 0 8 101\na=rtpmap:101 telephone-event/8000\na=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk|2^20|1:4\nm=video 4002 RTP/AVP 96\nc=IN IP6 fd00::5\na=rtpmap:96 VP8/90000\na=inactive\n',
+    'v=0\no=- 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 10.0.0.1\na=sendonly\nm=audio 4000 RTP/SAVP 0 8 101\na=rtpmap:101 telephone-event/8000\na=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk|2^20|1:4\nm=video 4002 RTP/AVP 96\nc=IN IP6 fd00::5\na=rtpmap:96 VP8/90000\na=inactive\n',
   );
   const [a, v] = d.media;
   assert.deepEqual(
@@ -100,14 +100,16 @@ test("a plain peer's SDP: static payload types without rtpmap, session c=, media
 test('what is refused, and why', () => {
   assert.equal(parseSdp(''), 'empty SDP');
   assert.equal(parseSdp('m=audio 1 RTP/AVP 0'), 'no v=0 line first');
-  assert.equal(parseSdp('v=0\r\nm=audio RTP/AVP'), 'malformed m-line');
-  assert.equal(parseSdp('v=0\r\nm=audio 70000 RTP/AVP 0'), 'invalid port in m-line');
-  assert.equal(parseSdp('v=0\r\nc=IN XX 1\r\n'), 'malformed c= line');
+  assert.equal(parseSdp('v=0\r\nm=audio 1 RTP/AVP 0\r\n'), 'missing o=, s= or m= line');
+  assert.equal(parseSdp('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n'), 'missing o=, s= or m= line');
+  assert.equal(parseSdp('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio RTP/AVP'), 'malformed m-line');
+  assert.equal(parseSdp('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 70000 RTP/AVP 0'), 'invalid port in m-line');
+  assert.equal(parseSdp('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN XX 1\r\n'), 'malformed c= line');
   assert.equal(parseSdp('v=0\r\ngarbage\r\n'), 'malformed line "garbage"');
   assert.equal(parseSdp(`v=0\r\n${'m=audio 1 RTP/AVP 0\r\n'.repeat(17)}`), 'too many m-lines');
   assert.equal(parseSdp(`v=0\r\n${'a=x\r\n'.repeat(20000)}`), 'SDP too long');
   // Odd but harmless lines are skipped, not refused.
-  const d = read('v=0\r\nm=audio 1 RTP/AVP 0 999 abc\r\na=rtpmap:999 x/1\r\na=crypto:bad\r\na=rtcp:notaport\r\n');
+  const d = read('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 1 RTP/AVP 0 999 abc\r\na=rtpmap:999 x/1\r\na=crypto:bad\r\na=rtcp:notaport\r\n');
   assert.deepEqual(d.media[0].payloads, [0]);
   assert.deepEqual(d.media[0].crypto, []);
   assert.equal(d.media[0].rtcpPort, undefined);

@@ -50,7 +50,7 @@ test('every key of the jcfg reaches the plugin: local_ip binds, sdp_ip is writte
     plugin.init({ log: Logger.create({ level: 0, timestamps: false }), network, config: config.plugins['janus.plugin.nosip'], recordingsDir: 'recordings', relayGroup: () => new PlainRelayGroup() });
     const a = new FakePluginHandle({ id: 1 });
     plugin.createSession(a);
-    const offer = { type: 'offer' as const, sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n' };
+    const offer = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n' };
     const g = await sendMessage(plugin, a, { request: 'generate' }, offer);
     const sdp = String((g.data.result as Record<string, unknown>).sdp);
     assert.match(sdp, /^c=IN IP4 198\.51\.100\.9\r$/m);

@@ -14,6 +14,8 @@ function read(text: string): SdpDescription {
 const OFFER = read(
   [
     'v=0',
+    'o=- 1 1 IN IP4 127.0.0.1',
+    's=-',
     'm=audio 9 UDP/TLS/RTP/SAVPF 63 111 0 110',
     'a=mid:a',
     'a=rtpmap:63 red/48000/2',
@@ -38,7 +40,7 @@ const OFFER = read(
 
 test('the first live audio and video lines are bridged; disabled lines are not', () => {
   assert.deepEqual(bridgedLines(OFFER), { audio: 0, video: 3 });
-  assert.deepEqual(bridgedLines(read('v=0\r\nm=audio 0 RTP/AVP 0\r\n')), {});
+  assert.deepEqual(bridgedLines(read('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 0 RTP/AVP 0\r\n')), {});
 });
 
 test('usable codecs: only those the media layer negotiates, one per name, in order', () => {
@@ -72,16 +74,18 @@ test('the barebone offer: bridged lines with our ports, codecs and the browser d
 
 test("the codec an answer chose: its first payload type we offered; a peer's SDES line of a known suite (and our tag)", () => {
   const offered = usableCodecs(OFFER.media[0], 'audio');
-  const answer = read('v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 8 0 111\r\na=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:abc\r\na=crypto:1 F8_128_HMAC_SHA1_80 inline:def\r\n').media[0];
+  const answer = read(
+    'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 8 0 111\r\na=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:abc\r\na=crypto:1 F8_128_HMAC_SHA1_80 inline:def\r\n',
+  ).media[0];
   assert.equal(answeredCodec(answer, offered)?.pt, 0);
-  assert.equal(answeredCodec(read('v=0\r\nm=audio 4000 RTP/AVP 8\r\n').media[0], offered), undefined);
+  assert.equal(answeredCodec(read('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 4000 RTP/AVP 8\r\n').media[0], offered), undefined);
   const known = (s: string): boolean => s === 'AES_CM_128_HMAC_SHA1_80';
   assert.equal(usableCrypto(answer, known)?.tag, 3);
   assert.equal(usableCrypto(answer, known, 1), undefined, 'not the tag we offered');
 });
 
 test("the barebone answer to a peer's offer: the lines taken with our port and the one codec, the others disabled", () => {
-  const peer = read('v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0 8\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\nm=text 4004 RTP/AVP 98\r\n');
+  const peer = read('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0 8\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\nm=text 4004 RTP/AVP 98\r\n');
   const media = answerToPeer(peer, new Map([[0, { port: 30000, codec: peer.media[0].codecs[1], direction: 'sendrecv' as const }]]), 'RTP/AVP');
   assert.deepEqual(
     media.map((m) => [m.kind, m.port, m.codecs.map((c) => c.pt), m.direction]),

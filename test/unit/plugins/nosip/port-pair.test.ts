@@ -39,7 +39,7 @@ test('no free pair in rtp_port_range: generate answers 448 and leaves nothing op
   const blocker = await network.openUdp({ what: 'busy', bind: '127.0.0.1', port: 41001 });
   const a = new FakePluginHandle({ id: 1 });
   plugin.createSession(a);
-  const offer = { type: 'offer' as const, sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n' };
+  const offer = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n' };
   assert.deepEqual((await sendMessage(plugin, a, { request: 'generate' }, offer)).data, { nosip: 'event', error_code: 448, error: 'Could not allocate RTP/RTCP ports' });
   assert.deepEqual(
     network.open.map((e) => e.port),

@@ -207,13 +207,19 @@ test("errors: Janus's codes for every request's fields", async () => {
   assert.deepEqual(await err({}), [443, 'Missing mandatory element (request)']);
   assert.deepEqual(await err({ request: 'GENERATE' }), [446, 'Missing SDP'], 'requests in any case');
   assert.deepEqual(await err({ request: 'generate', info: 5 }), [444, 'Invalid element type (info should be a string)']);
-  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n' }), [446, 'The NoSIP plugin does not support DataChannels']);
+  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n' }), [
+    446,
+    'The NoSIP plugin does not support DataChannels',
+  ]);
   assert.deepEqual(await err({ request: 'generate' }, { ...BROWSER_OFFER, e2ee: true }), [444, 'Media encryption unsupported by this plugin']);
   assert.deepEqual(await err({ request: 'generate', srtp: 'yes' }, BROWSER_OFFER), [444, 'Invalid element (srtp can only be sdes_optional or sdes_mandatory)']);
-  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'v=0\r\nm=audio 9 RTP/AVP 63\r\na=rtpmap:63 red/48000/2\r\n' }), [447, 'No audio and no video being negotiated']);
+  assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 9 RTP/AVP 63\r\na=rtpmap:63 red/48000/2\r\n' }), [
+    447,
+    'No audio and no video being negotiated',
+  ]);
   assert.deepEqual(await err({ request: 'generate' }, { type: 'offer', sdp: 'nonsense' }), [446, 'Error parsing SDP: no v=0 line first']);
   assert.deepEqual(await err({ request: 'generate' }, BROWSER_ANSWER), [445, 'No barebone offer to answer (process one first)']);
-  assert.deepEqual(await err({ request: 'process', type: 'offer', sdp: 'v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 97\r\na=rtpmap:97 iLBC/8000\r\n' }), [
+  assert.deepEqual(await err({ request: 'process', type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 97\r\na=rtpmap:97 iLBC/8000\r\n' }), [
     447,
     'No audio and no video being negotiated (no codec in common)',
   ]);
