@@ -145,10 +145,23 @@ export class PlainLeg {
   sendRtp(packet: Buffer): void {
     const p = this.peer;
     if (this.closed || !p || !this.peerReceives) return;
-    const len = packet.length;
-    if (len < 12 || len > MAX_PACKET) return;
+    if (packet.length < 12 || packet.length > MAX_PACKET) return;
     const out = this.scratch;
-    packet.copy(out, 0, 0, len);
+    // The WebRTC header extensions (mid, abs-send-time, transport-cc...) were never negotiated with the peer: left out.
+    const fixed = 12 + 4 * (packet[0] & 0x0f);
+    let len = packet.length;
+    if (packet[0] & 0x10) {
+      if (fixed + 4 > len) return;
+      const block = 4 + 4 * packet.readUInt16BE(fixed + 2);
+      if (fixed + block > len) return;
+      packet.copy(out, 0, 0, fixed);
+      packet.copy(out, fixed, fixed + block, len);
+      out[0] &= 0xef;
+      len -= block;
+    } else {
+      if (fixed > len) return;
+      packet.copy(out, 0, 0, len);
+    }
     if (this.sendPt !== undefined) out[1] = (out[1] & 0x80) | this.sendPt;
     const ssrc = out.readUInt32BE(8);
     const seq = out.readUInt16BE(2);

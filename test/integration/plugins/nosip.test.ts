@@ -340,6 +340,71 @@ test('bad input gets Janus codes; garbage on the plain RTP ports crashes nothing
   }
 });
 
+test('a plain RTP peer of our own (no second handle): its barebone answer, RTP both ways, RTCP on a=rtcp ports, keyframe requests', { timeout: 60_000 }, async () => {
+  const a = await NoSipUser.open(srv.wsUrl);
+  const pa = browser(network);
+  const sockets: UdpEndpoint[] = [];
+  const open = async (): Promise<UdpEndpoint> => {
+    const e = await network.openUdp({ what: 'plain peer', bind: '127.0.0.1' });
+    sockets.push(e);
+    return e;
+  };
+  try {
+    const [audio, audioRtcp, video, videoRtcp] = [await open(), await open(), await open(), await open()];
+    const got = { audio: [] as Buffer[], video: [] as Buffer[], rtcp: [] as Buffer[] };
+    audio.onMessage((m) => got.audio.push(Buffer.from(m)));
+    video.onMessage((m) => got.video.push(Buffer.from(m)));
+    videoRtcp.onMessage((m) => got.rtcp.push(Buffer.from(m)));
+    await pa.pc.setLocalDescription(await pa.pc.createOffer());
+    const offer = String((await a.send({ request: 'generate' }, { type: 'offer', sdp: pa.pc.localDescription!.sdp })).result.sdp);
+    const ours = [...offer.matchAll(/^m=(\w+) (\d+)/gm)].map((m) => Number(m[2]));
+    // A legacy peer answering with one codec per line, its RTCP where a=rtcp says (not the next port).
+    const answer = [
+      'v=0',
+      'o=peer 5 5 IN IP4 127.0.0.1',
+      's=peer',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${audio.port} RTP/AVP 96`,
+      'a=rtpmap:96 opus/48000/2',
+      `a=rtcp:${audioRtcp.port}`,
+      `m=video ${video.port} RTP/AVP 97`,
+      'a=rtpmap:97 VP8/90000',
+      'a=rtcp-fb:97 nack pli',
+      `a=rtcp:${videoRtcp.port}`,
+      '',
+    ].join('\r\n');
+    const done = await a.send({ request: 'process', type: 'answer', sdp: answer });
+    assert.equal(done.jsep?.type, 'answer', JSON.stringify(done.data));
+    await pa.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(String(done.jsep?.sdp)) });
+    await waitFor(() => pa.pc.connectionState === 'connected', { timeout: 15_000, what: 'A connected' });
+
+    // The peer sends from its RTP sockets (symmetric RTP): A's browser gets it, on the kind it was sent on.
+    for (let i = 0; i < 30; i++) {
+      audio.send(rtpWithText(i, 7000, 96, `La${i}`).serialize(), ours[0], '127.0.0.1');
+      video.send(rtpWithText(i, 7001, 97, `Lv${i}`).serialize(), ours[1], '127.0.0.1');
+      await sleep(5);
+    }
+    await sendFrom(pa, 'W', 30);
+    await waitFor(() => pa.got.audio.length >= 15 && pa.got.video.length >= 15 && got.audio.length >= 15 && got.video.length >= 15, {
+      timeout: 8000,
+      what: `plain peer both ways (browser ${pa.got.audio.length}/${pa.got.video.length}, peer ${got.audio.length}/${got.video.length})`,
+    });
+    assert.ok(pa.got.audio.every((p) => /^La\d+$/.test(p)) && pa.got.video.every((p) => /^Lv\d+$/.test(p)));
+    // What the peer gets carries the payload types it answered with and the browser's payloads, without extensions.
+    assert.ok(got.audio.every((b) => (b[1] & 0x7f) === 96 && (b[0] & 0x10) === 0 && /^Wa\d+$/.test(b.subarray(12).toString())));
+    assert.ok(got.video.every((b) => (b[1] & 0x7f) === 97 && (b[0] & 0x10) === 0 && /^Wv\d+$/.test(b.subarray(12).toString())));
+
+    // `keyframe peer` sends a PLI to the peer's video RTCP port (it negotiated nack pli).
+    await a.send({ request: 'keyframe', peer: true });
+    await waitFor(() => got.rtcp.some((b) => b[1] === 206 && (b[0] & 0x1f) === 1), { timeout: 5000, what: 'a PLI at the peer' });
+  } finally {
+    for (const e of sockets) await e.close();
+    await pa.close();
+    a.close();
+  }
+});
+
 test(
   'IPv6 plain legs: local_ip ::1, the barebone SDPs say IN IP6 ::1, media both ways',
   { timeout: 60_000, skip: !process.env.PORTUNUS_EXPECT_NO_IPV6 && new HostNetwork(await discoverNetworkHost()).ipv6Available ? false : 'no IPv6 on this host' },
