@@ -532,6 +532,8 @@ export class NoSipPlugin implements Plugin {
 
   private hangup(s: NosipSession): PluginReply {
     s.handle.closePc();
+    // Before any PeerConnection (a barebone offer out, no answer yet) there is no hang-up to follow: the legs go now.
+    this.teardown(s);
     return { data: result({ event: 'hangingup' }) };
   }
 

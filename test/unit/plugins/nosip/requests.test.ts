@@ -291,3 +291,16 @@ test('every field of every request, mistyped: 444 naming it; the mandatory ones 
   }
   plugin.destroy();
 });
+
+test('hangup before any answer closes the legs the barebone offer opened', async () => {
+  const { plugin, network, a } = await setup();
+  await sendMessage(plugin, a, { request: 'generate' }, BROWSER_OFFER);
+  assert.equal(network.open.length, 4);
+  assert.deepEqual((await sendMessage(plugin, a, { request: 'hangup' })).data, { nosip: 'event', result: { event: 'hangingup' } });
+  assert.equal(network.open.length, 0);
+  assert.deepEqual(
+    (await sendMessage(plugin, a, { request: 'process', type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n' })).data.error_code,
+    445,
+  );
+  plugin.destroy();
+});
