@@ -11,5 +11,6 @@ export const E = {
   IO_ERROR: 448,
   RECORDING_ERROR: 449,
   TOO_STRICT: 450,
+  NO_SUCH_STREAM: 451,
   UNKNOWN_ERROR: 499,
 } as const;

@@ -5,6 +5,7 @@ import type { SdpCodec, SdpDescription } from './barebone-sdp.js';
 import type { BridgedKind, BridgedLines } from './negotiation.js';
 import type { PlainLeg } from './plain-leg.js';
 import type { NosipRecordings } from './nosip-recording.js';
+import type { CallForwarders } from './call-forwarders.js';
 import type { LocalSdes, SdesSuite } from './sdes.js';
 
 /** The browser offered: its offer waits for the peer's barebone answer to our barebone offer. */
@@ -48,6 +49,8 @@ export class NosipSession {
   /** The peer's SDES keys per leg (the suite and key of its a=crypto line) until the legs exist. */
   readonly peerSdes: Partial<Record<BridgedKind, { suite: SdesSuite; key: string; tag: number }>> = {};
   recordings: NosipRecordings | undefined;
+  /** The call's RTP forwarders, made at the first `rtp_forward`. */
+  forwarders: CallForwarders | undefined;
   sdpVersion = 0;
   readonly sdpSessionId = String(Math.floor(Math.random() * 1e12));
   hangingUp = false;

@@ -6,7 +6,7 @@
 import type { JsonObject, MediaTrackInfo, Network, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PortRange } from '../../plugin-api/index.js';
 import type { Jsep, OfferTrack } from '../../plugin-api/media-types.js';
 import { randomUUID } from 'node:crypto';
-import { isIP, parsePortRange } from '../../plugin-api/index.js';
+import { findFieldError, isIP, isJsonObject, parsePortRange, randomUint32, type FieldSpec } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
@@ -22,6 +22,7 @@ import { answeredCodec, answerToPeer, bridgedLines, codecName, offerFromBrowser,
 import { NosipRecordings, RECORDED_STREAMS, recordingName, type RecordedStream } from './nosip-recording.js';
 import { NosipSession } from './nosip-session.js';
 import { openPortPair, PlainLeg, type LegEvents } from './plain-leg.js';
+import { CallForwarders, FORWARDED_STREAMS, type ForwarderSpec, type ForwardedStream } from './call-forwarders.js';
 import { newLocalSdes, sdesReceiver, sdesSender, sdesSuite, type SdesSuite } from './sdes.js';
 
 export { E } from './errors.js';
@@ -31,6 +32,18 @@ const KINDS = ['audio', 'video'] as const;
 const SRTP_FIELDS = { info: 'string', srtp: 'string', srtp_profile: 'string', update: 'boolean' } as const;
 const PROCESS_FIELDS = { type: { type: 'string', required: true }, sdp: { type: 'string', required: true }, ...SRTP_FIELDS } as const;
 const RECORDING_FIELDS = { action: { type: 'string', required: true }, audio: 'boolean', video: 'boolean', peer_audio: 'boolean', peer_video: 'boolean', filename: 'string' } as const;
+
+/** One entry of `rtp_forward`'s `streams`, checked as Janus checks it. */
+const FORWARD_STREAM_FIELDS: readonly FieldSpec[] = [
+  { name: 'type', type: 'string', required: true },
+  { name: 'host', type: 'string', required: true },
+  { name: 'host_family', type: 'string' },
+  { name: 'port', type: 'positive', required: true },
+  { name: 'ssrc', type: 'positive' },
+  { name: 'pt', type: 'positive' },
+  { name: 'srtp_suite', type: 'positive' },
+  { name: 'srtp_crypto', type: 'string' },
+];
 
 const on = requestsFor<NosipSession>();
 
@@ -101,6 +114,9 @@ export class NoSipPlugin implements Plugin {
       hangup: on.ack({}, (call) => this.hangup(call.session)),
       recording: on.ack(RECORDING_FIELDS, (call) => this.recording(call)),
       keyframe: on.ack({ user: 'boolean', peer: 'boolean' }, (call) => this.keyframe(call.session, call.body.user === true, call.body.peer === true)),
+      rtp_forward: on.ack({ streams: { type: 'array', required: true } }, (call) => this.rtpForward(call.session, call.body.streams)),
+      stop_rtp_forward: on.ack({ stream_id: { type: 'positive', required: true } }, (call) => this.stopRtpForward(call.session, call.body.stream_id)),
+      listforwarders: on.ack({}, (call) => ({ data: result({ event: 'forwarders', rtp_forwarders: call.session.forwarders?.list() ?? [] }) })),
     },
   });
 
@@ -192,6 +208,7 @@ export class NoSipPlugin implements Plugin {
     if (!leg || leg.mid !== track.mid) return;
     if (track.substream !== undefined ? track.substream !== 0 : track.rid !== undefined && leg.baseRid !== undefined && track.rid !== leg.baseRid) return;
     s.recordings?.write(track.kind, packet);
+    s.forwarders?.forward(track.kind, packet);
     leg.sendRtp(packet);
   }
 
@@ -223,6 +240,7 @@ export class NoSipPlugin implements Plugin {
           leg.peerSsrc = ssrc;
         }
         s.recordings?.write(leg.kind === 'audio' ? 'peer_audio' : 'peer_video', packet);
+        s.forwarders?.forward(leg.kind === 'audio' ? 'peer_audio' : 'peer_video', packet);
         s.handle.relayRtp(leg.mid, packet);
       },
       keyframeFromPeer: (leg) => {
@@ -240,6 +258,9 @@ export class NoSipPlugin implements Plugin {
     }
     s.recordings?.close();
     s.recordings = undefined;
+    // As Janus, a call's forwarders end with it.
+    s.forwarders?.close();
+    s.forwarders = undefined;
     s.negotiation = undefined;
     s.ready = false;
     s.resetSrtp();
@@ -565,6 +586,74 @@ export class NoSipPlugin implements Plugin {
       if (k === 'peer_video' && leg?.pliSupported) leg.requestKeyframe();
     }
     return { data: result({ event: 'recordingupdated' }) };
+  }
+
+  private async rtpForward(s: NosipSession, streams: readonly unknown[]): Promise<PluginReply | undefined> {
+    if (streams.length === 0) throw new PluginError(E.MISSING_ELEMENT, 'Missing mandatory element streams, or empty array');
+    const codes = { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT };
+    const specs: ForwarderSpec[] = [];
+    // Every entry is checked (and its host resolved) before any forwarder is made.
+    for (const raw of streams) {
+      const e = isJsonObject(raw) ? raw : {};
+      const problem = findFieldError(e, FORWARD_STREAM_FIELDS, codes);
+      if (problem) throw new PluginError(problem.code, problem.message);
+      const type = (e.type as string).toLowerCase();
+      if (!FORWARDED_STREAMS.includes(type as ForwardedStream)) throw new PluginError(E.INVALID_ELEMENT, 'Invalid element (type)');
+      const port = e.port as number;
+      if (port < 1 || port > 65535) throw new PluginError(E.INVALID_ELEMENT, 'Invalid element (port should be 1-65535)');
+      const host = await this.forwardHost(e.host as string, e.host_family);
+      let srtp: ForwarderSpec['srtp'];
+      if (e.srtp_suite !== undefined && e.srtp_crypto !== undefined) {
+        if (e.srtp_suite !== 32 && e.srtp_suite !== 80) throw new PluginError(E.INVALID_ELEMENT, `Invalid SRTP suite (${e.srtp_suite as number})`);
+        const master = Buffer.from(e.srtp_crypto as string, 'base64');
+        if (master.length < 30) throw new PluginError(E.INVALID_ELEMENT, 'Invalid SRTP crypto');
+        srtp = { suite: e.srtp_suite, master };
+      }
+      specs.push({
+        stream: type as ForwardedStream,
+        host,
+        port,
+        ...(typeof e.pt === 'number' && e.pt > 0 ? { pt: e.pt } : {}),
+        ...(typeof e.ssrc === 'number' && e.ssrc > 0 ? { ssrc: e.ssrc } : {}),
+        ...(srtp ? { srtp } : {}),
+      });
+    }
+    if (s.destroyed || !this.network) return undefined;
+    const taken = (id: number): boolean => s.forwarders?.list().some((f) => f.stream_id === id) === true;
+    s.forwarders ??= new CallForwarders(this.network, `nosip handle ${s.handle.id} RTP forwarders`, () => {
+      let id = randomUint32();
+      while (taken(id)) id = randomUint32();
+      return id;
+    });
+    let forwarders: JsonObject[];
+    try {
+      forwarders = await s.forwarders.add(specs);
+    } catch (err) {
+      s.handle.log.warn(`nosip: cannot open the RTP forwarders' socket: ${errorText(err)}`);
+      throw new PluginError(E.UNKNOWN_ERROR, 'Could not open UDP socket for RTP forwarder');
+    }
+    return { data: result({ event: 'rtp_forward', forwarders }) };
+  }
+
+  /** A forwarder's host as an address: literals as they are, names through the network's resolver (IPv4 unless asked). */
+  private async forwardHost(host: string, family: unknown): Promise<string> {
+    if (family !== undefined && family !== 'ipv4' && family !== 'ipv6')
+      throw new PluginError(E.INVALID_ELEMENT, `Unsupported protocol family (${(typeof family === 'string' ? family : JSON.stringify(family)).slice(0, 40)})`);
+    let address = host;
+    if (isIP(host) === 0) {
+      try {
+        address = await this.network!.resolveName(host, family === 'ipv6' ? 6 : 4);
+      } catch {
+        throw new PluginError(E.INVALID_ELEMENT, `Could not resolve address (${host.slice(0, 100)})...`);
+      }
+    }
+    if (isIP(address) === 6 && !this.network!.ipv6Available) throw new PluginError(E.INVALID_ELEMENT, `Could not resolve address (${host.slice(0, 100)})...`);
+    return address;
+  }
+
+  private stopRtpForward(s: NosipSession, id: number): PluginReply {
+    if (!s.forwarders?.stop(id)) throw new PluginError(E.NO_SUCH_STREAM, `No such stream (${id})`);
+    return { data: result({ event: 'stop_rtp_forward', stream_id: id }) };
   }
 
   private keyframe(s: NosipSession, user: boolean, peer: boolean): PluginReply {

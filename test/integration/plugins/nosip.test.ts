@@ -4,6 +4,7 @@
 // goes A → plain RTP leg → B and back, plain or SDES-SRTP. Bad input gets Janus's codes; garbage on the plain
 // ports crashes nothing.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network, UdpEndpoint } from '../../../src/net/network.js';
 import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
+import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../../src/rtp/srtp/srtp-keys.js';
+import { SrtpRtpUnprotector } from '../../../src/rtp/srtp/srtp-unprotector.js';
 import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
@@ -340,7 +343,7 @@ test('bad input gets Janus codes; garbage on the plain RTP ports crashes nothing
   }
 });
 
-test('a plain RTP peer of our own (no second handle): its barebone answer, RTP both ways, RTCP on a=rtcp ports, keyframe requests', { timeout: 60_000 }, async () => {
+test('a plain RTP peer of our own (no second handle): its barebone answer, RTP both ways, RTCP on a=rtcp ports, RTP forwarders, keyframe requests', { timeout: 60_000 }, async () => {
   const a = await NoSipUser.open(srv.wsUrl);
   const pa = browser(network);
   const sockets: UdpEndpoint[] = [];
@@ -394,6 +397,48 @@ test('a plain RTP peer of our own (no second handle): its barebone answer, RTP b
     // What the peer gets carries the payload types it answered with and the browser's payloads, without extensions.
     assert.ok(got.audio.every((b) => (b[1] & 0x7f) === 96 && (b[0] & 0x10) === 0 && /^Wa\d+$/.test(b.subarray(12).toString())));
     assert.ok(got.video.every((b) => (b[1] & 0x7f) === 97 && (b[0] & 0x10) === 0 && /^Wv\d+$/.test(b.subarray(12).toString())));
+
+    // RTP forwarders: the user's audio as plain RTP with our payload type and SSRC (the packet otherwise as the
+    // browser sent it), the peer's video as SRTP.
+    const fwdPlain = await open();
+    const fwdSrtp = await open();
+    const plainGot: Buffer[] = [];
+    const srtpGot: Buffer[] = [];
+    fwdPlain.onMessage((m) => plainGot.push(Buffer.from(m)));
+    fwdSrtp.onMessage((m) => srtpGot.push(Buffer.from(m)));
+    const master = randomBytes(30);
+    const fwd = await a.send({
+      request: 'rtp_forward',
+      streams: [
+        { type: 'audio', host: '127.0.0.1', port: fwdPlain.port, pt: 100, ssrc: 4242 },
+        { type: 'peer_video', host: '127.0.0.1', port: fwdSrtp.port, srtp_suite: 80, srtp_crypto: master.toString('base64') },
+      ],
+    });
+    const made = fwd.result.forwarders as Msg[];
+    assert.deepEqual(
+      made.map((f) => [f.type, f.media, f.port, f.pt, f.ssrc, f.srtp]),
+      [
+        ['audio', 'audio', fwdPlain.port, 100, 4242, false],
+        ['peer_video', 'video', fwdSrtp.port, undefined, undefined, true],
+      ],
+    );
+    const listed = await a.send({ request: 'listforwarders' });
+    assert.deepEqual(
+      (listed.result.rtp_forwarders as Msg[]).map((f) => f.stream_id),
+      made.map((f) => f.stream_id),
+    );
+    await sendFrom(pa, 'F', 10);
+    for (let i = 0; i < 10; i++) video.send(rtpWithText(100 + i, 7001, 97, `Fv${i}`).serialize(), ours[1], '127.0.0.1');
+    await waitFor(() => plainGot.length >= 5 && srtpGot.length >= 5, { timeout: 5000, what: `forwarded (plain ${plainGot.length}, SRTP ${srtpGot.length})` });
+    assert.ok(plainGot.every((b) => (b[1] & 0x7f) === 100 && b.readUInt32BE(8) === 4242 && /Fa\d+$/.test(b.toString('latin1'))));
+    const opener = new SrtpRtpUnprotector(deriveSessionKeys(SRTP_AES128_CM_HMAC_SHA1_80, master.subarray(0, 16), master.subarray(16)));
+    for (const b of srtpGot) {
+      const plain = opener.unprotect(b);
+      assert.ok(Buffer.isBuffer(plain), `SRTP forwarder packet opens (${String(plain)})`);
+      assert.match(plain.subarray(12).toString(), /^Fv\d+$/);
+    }
+    assert.deepEqual((await a.send({ request: 'stop_rtp_forward', stream_id: made[0].stream_id })).result, { event: 'stop_rtp_forward', stream_id: made[0].stream_id });
+    assert.deepEqual((await a.send({ request: 'stop_rtp_forward', stream_id: made[0].stream_id })).data.error_code, 451);
 
     // `keyframe peer` sends a PLI to the peer's video RTCP port (it negotiated nack pli).
     await a.send({ request: 'keyframe', peer: true });

@@ -231,7 +231,7 @@ test("errors: Janus's codes for every request's fields", async () => {
   assert.match(String(text), /^Invalid element \(filename '\/etc\/passwd' /);
   assert.deepEqual(await err({ request: 'recording', action: 'stop', audio: true }), [undefined, undefined], 'stopping what is not recorded is no error');
   assert.deepEqual(await err({ request: 'keyframe', user: 'x' }), [444, 'Invalid element type (user should be a boolean)']);
-  assert.deepEqual(await err({ request: 'rtp_forward' }), [442, "Unknown request 'rtp_forward'"]);
+  assert.deepEqual(await err({ request: 'register' }), [442, "Unknown request 'register'"]);
   // Failing requests left nothing open.
   plugin.destroy();
 });
@@ -302,5 +302,45 @@ test('hangup before any answer closes the legs the barebone offer opened', async
     (await sendMessage(plugin, a, { request: 'process', type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n' })).data.error_code,
     445,
   );
+  plugin.destroy();
+});
+
+test("rtp_forward / stop_rtp_forward / listforwarders: Janus's checks and codes; forwarders end with the call", async () => {
+  const { plugin, network, a, b } = await setup();
+  const err = async (body: Record<string, unknown>): Promise<[unknown, unknown]> => {
+    const { data } = await sendMessage(plugin, a, body);
+    return [data.error_code, data.error];
+  };
+  const stream = { type: 'audio', host: '127.0.0.1', port: 5000 };
+  assert.deepEqual(await err({ request: 'rtp_forward' }), [443, 'Missing mandatory element (streams)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: {} }), [444, 'Invalid element type (streams should be an array)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [] }), [443, 'Missing mandatory element streams, or empty array']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ host: '127.0.0.1', port: 5000 }] }), [443, 'Missing mandatory element (type)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, type: 'data' }] }), [444, 'Invalid element (type)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, port: -1 }] }), [444, 'Invalid element type (port should be a positive integer)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, port: 70000 }] }), [444, 'Invalid element (port should be 1-65535)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, host_family: 'ipx' }] }), [444, 'Unsupported protocol family (ipx)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, host: 'nowhere.invalid' }] }), [444, 'Could not resolve address (nowhere.invalid)...']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, srtp_suite: 64, srtp_crypto: 'x' }] }), [444, 'Invalid SRTP suite (64)']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [{ ...stream, srtp_suite: 80, srtp_crypto: 'c2hvcnQ=' }] }), [444, 'Invalid SRTP crypto']);
+  assert.deepEqual(await err({ request: 'rtp_forward', streams: [stream, 'not an object'] }), [443, 'Missing mandatory element (type)'], 'nothing is made when one entry is bad');
+  assert.deepEqual(await err({ request: 'stop_rtp_forward' }), [443, 'Missing mandatory element (stream_id)']);
+  assert.deepEqual(await err({ request: 'stop_rtp_forward', stream_id: 7 }), [451, 'No such stream (7)']);
+  assert.deepEqual((await sendMessage(plugin, a, { request: 'listforwarders' })).data, { nosip: 'event', result: { event: 'forwarders', rtp_forwarders: [] } });
+
+  // In a call, the user's video goes to the forwarder with the pt and SSRC asked for.
+  await bridge(plugin, a, b);
+  const made = (await sendMessage(plugin, a, { request: 'rtp_forward', streams: [{ type: 'video', host: '127.0.0.1', port: 5000, pt: 110, ssrc: 99 }] })).data.result as Result;
+  const [f] = made.forwarders as Array<Record<string, unknown>>;
+  assert.deepEqual([f.type, f.media, f.host, f.port, f.pt, f.ssrc, f.srtp], ['video', 'video', '127.0.0.1', 5000, 110, 99, false]);
+  network.sent.length = 0;
+  plugin.incomingRtp(a, { mid: '1', kind: 'video' }, rtp(77, 96));
+  const out = network.sent.find((d) => d.to.port === 5000);
+  assert.ok(out, 'forwarded');
+  assert.deepEqual([out.data[1] & 0x7f, out.data.readUInt32BE(8), out.data.readUInt16BE(2)], [110, 99, 77]);
+  const openBefore = network.open.length;
+  plugin.hangupMedia(a);
+  assert.equal(network.open.length, openBefore - 5, "the call's four plain sockets and the forwarders' socket close");
+  assert.deepEqual(((await sendMessage(plugin, a, { request: 'listforwarders' })).data.result as Result).rtp_forwarders, []);
   plugin.destroy();
 });
