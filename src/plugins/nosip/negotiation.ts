@@ -51,11 +51,19 @@ export function usableCodecs(m: SdpMedia, kind: BridgedKind): SdpCodec[] {
   return out;
 }
 
-/** The codec an answer chose among those offered: its first payload type that was offered. */
+/**
+ * The codec an answer chose among those offered: its first payload type that was offered, else (a peer that
+ * numbers codecs its own way) its first codec offered under another number, with the answer's number: what the
+ * peer is sent carries it.
+ */
 export function answeredCodec(answer: SdpMedia, offered: readonly SdpCodec[]): SdpCodec | undefined {
   for (const pt of answer.payloads) {
     const c = offered.find((o) => o.pt === pt);
     if (c) return c;
+  }
+  for (const a of answer.codecs) {
+    const c = offered.find((o) => o.name.toLowerCase() === a.name.toLowerCase() && o.clockRate === a.clockRate);
+    if (c) return { ...c, pt: a.pt };
   }
   return undefined;
 }

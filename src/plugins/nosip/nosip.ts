@@ -23,7 +23,7 @@ import { NosipRecordings, RECORDED_STREAMS, recordingName, type RecordedStream }
 import { NosipSession } from './nosip-session.js';
 import { openPortPair, PlainLeg, type LegEvents } from './plain-leg.js';
 import { CallForwarders, FORWARDED_STREAMS, type ForwarderSpec, type ForwardedStream } from './call-forwarders.js';
-import { newLocalSdes, sdesReceiver, sdesSender, sdesSuite, type SdesSuite } from './sdes.js';
+import { masterOf, newLocalSdes, sdesReceiver, sdesSender, sdesSuite, type SdesSuite } from './sdes.js';
 
 export { E } from './errors.js';
 
@@ -203,9 +203,9 @@ export class NoSipPlugin implements Plugin {
   incomingRtp(handle: PluginHandle, track: MediaTrackInfo, packet: Buffer): void {
     const s = this.sessions.get(handle.id);
     if (!s || !s.ready) return;
-    // A simulcasting browser: only the base layer goes to a plain peer.
     const leg = track.kind === 'audio' ? s.legs.audio : s.legs.video;
     if (!leg || leg.mid !== track.mid) return;
+    // A simulcasting browser: only the base layer goes to a plain peer.
     if (track.substream !== undefined ? track.substream !== 0 : track.rid !== undefined && leg.baseRid !== undefined && track.rid !== leg.baseRid) return;
     s.recordings?.write(track.kind, packet);
     s.forwarders?.forward(track.kind, packet);
@@ -454,7 +454,8 @@ export class NoSipPlugin implements Plugin {
       const i = lines[k];
       if (i === undefined) continue;
       const c = usableCrypto(remote.media[i], (suite) => sdesSuite(suite) !== undefined, offer ? undefined : s.sdes[k]?.tag);
-      if (c && sdesReceiver(sdesSuite(c.suite)!, c.key)) s.peerSdes[k] = { suite: sdesSuite(c.suite)!, key: c.key, tag: c.tag };
+      const suite = c ? sdesSuite(c.suite) : undefined;
+      if (c && suite && masterOf(c.key)) s.peerSdes[k] = { suite, key: c.key, tag: c.tag };
     }
     s.srtpRemote = s.peerSdes.audio !== undefined || s.peerSdes.video !== undefined;
     if (s.requireSrtp && !s.srtpRemote) throw new PluginError(E.TOO_STRICT, "Can't process request: SDES-SRTP required, but caller didn't offer it");

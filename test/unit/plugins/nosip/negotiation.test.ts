@@ -79,6 +79,9 @@ test("the codec an answer chose: its first payload type we offered; a peer's SDE
   ).media[0];
   assert.equal(answeredCodec(answer, offered)?.pt, 0);
   assert.equal(answeredCodec(read('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 4000 RTP/AVP 8\r\n').media[0], offered), undefined);
+  // A peer numbering opus its own way: the offered codec under the answer's number.
+  const renumbered = answeredCodec(read('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 4000 RTP/AVP 109\r\na=rtpmap:109 OPUS/48000/2\r\n').media[0], offered);
+  assert.deepEqual([renumbered?.name, renumbered?.pt], ['opus', 109]);
   const known = (s: string): boolean => s === 'AES_CM_128_HMAC_SHA1_80';
   assert.equal(usableCrypto(answer, known)?.tag, 3);
   assert.equal(usableCrypto(answer, known, 1), undefined, 'not the tag we offered');
