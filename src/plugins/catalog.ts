@@ -10,6 +10,7 @@ import { RECORDPLAY_SETTINGS } from './recordplay/general-settings.js';
 import { VOICEMAIL_SETTINGS } from './voicemail/general-settings.js';
 import { VIDEOCALL_SETTINGS } from './videocall/general-settings.js';
 import { AUDIOBRIDGE_SETTINGS } from './audiobridge/general-settings.js';
+import { NOSIP_SETTINGS } from './nosip/general-settings.js';
 
 export interface CatalogEntry {
   /** The configuration section handed to the plugin whole (`PluginContext.config`). */
@@ -31,4 +32,5 @@ export const PLUGIN_CATALOG: readonly CatalogEntry[] = [
   { section: 'voicemail', package: 'janus.plugin.voicemail', settings: VOICEMAIL_SETTINGS, load: async () => new (await import('./voicemail/voicemail.js')).VoiceMailPlugin() },
   { section: 'audiobridge', package: 'janus.plugin.audiobridge', settings: AUDIOBRIDGE_SETTINGS, load: async () => new (await import('./audiobridge/audiobridge.js')).AudioBridgePlugin() },
   { section: 'videocall', package: 'janus.plugin.videocall', settings: VIDEOCALL_SETTINGS, load: async () => new (await import('./videocall/videocall.js')).VideoCallPlugin() },
+  { section: 'nosip', package: 'janus.plugin.nosip', settings: NOSIP_SETTINGS, load: async () => new (await import('./nosip/nosip.js')).NoSipPlugin() },
 ];

@@ -49,6 +49,31 @@ export const API_TARGETS: readonly ApiTarget[] = [
     ],
   },
   {
+    name: 'nosip-api',
+    plugin: 'janus.plugin.nosip',
+    requests: ['generate', 'process', 'hangup', 'recording', 'keyframe', 'rtp_forward', 'stop_rtp_forward', 'listforwarders'],
+    samples: [
+      { request: 'generate', srtp: 'sdes_optional', srtp_profile: 'AES_CM_128_HMAC_SHA1_32', info: 'x', update: false },
+      {
+        request: 'process',
+        type: 'offer',
+        sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/SAVP 0 8\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk\r\nm=video 5002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n',
+        srtp: 'sdes_mandatory',
+      },
+      { request: 'process', type: 'answer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n', update: true },
+      { request: 'recording', action: 'start', audio: true, video: true, peer_audio: true, peer_video: true, filename: 'fuzz-nosip' },
+      { request: 'recording', action: 'stop', audio: true, peer_video: true },
+      { request: 'keyframe', user: true, peer: true },
+      {
+        request: 'rtp_forward',
+        streams: [{ type: 'peer_audio', host: '127.0.0.1', host_family: 'ipv4', port: 5004, ssrc: 1, pt: 111, srtp_suite: 80, srtp_crypto: 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk' }],
+      },
+      { request: 'stop_rtp_forward', stream_id: 1 },
+      { request: 'listforwarders' },
+      { request: 'hangup' },
+    ],
+  },
+  {
     name: 'streaming-api',
     plugin: S,
     requests: ['list', 'info', 'create', 'edit', 'destroy', 'enable', 'disable', 'kick_all', 'recording', 'watch', 'start', 'pause', 'configure', 'switch', 'stop'],

@@ -34,6 +34,8 @@ import { buildBindingError, fingerprintValid, integrityValid, readStunMessage, v
 import { dtlsDatagramProblem, partialHandshakeFragments, withoutPlaintextRecords } from '../../src/media/dtls-check.js';
 import { sctpPacketProblem } from '../../src/media/sctp-check.js';
 import { frame, FrameReader } from '../../src/media/stream-framing.js';
+import { parseSdp as parseBarebone, writeBarebone } from '../../src/plugins/nosip/barebone-sdp.js';
+import { bridgedLines, usableCodecs } from '../../src/plugins/nosip/negotiation.js';
 import { bytesFrom, textFrom } from './mutate.js';
 import {
   H264_PAYLOADS,
@@ -54,6 +56,12 @@ import {
   VP8_PAYLOADS,
   VP9_PAYLOADS,
 } from './samples.js';
+
+/** Barebone SDPs as a plain peer writes them (the NoSIP plugin reads them). */
+const BAREBONE_SAMPLES = [
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 111 0 8\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\na=sendrecv\r\nm=video 20002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n',
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP6 ::1\r\nm=audio 30000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32\r\na=rtcp:30001\r\na=recvonly\r\nm=video 0 RTP/AVP 97\r\n',
+];
 
 export interface FuzzTarget<T = unknown> {
   readonly name: string;
@@ -355,6 +363,25 @@ export const TARGETS: readonly FuzzTarget[] = [
     assert.ok(r === undefined || typeof r === 'string');
     assert.ok(partialHandshakeFragments(b) >= 0);
     assert.ok(withoutPlaintextRecords(b).length <= b.length);
+  }),
+  target('nosip-barebone-sdp', 'src/plugins/nosip/barebone-sdp.ts', textFrom(BAREBONE_SAMPLES, 1024), (text) => {
+    const d = parseBarebone(text);
+    if (typeof d === 'string') return;
+    assert.ok(d.media.length <= 16, `${d.media.length} m-lines`);
+    const lines = bridgedLines(d);
+    // What we would write back from it reads back with the same kinds, ports and payload types.
+    const media = d.media.map((m) => {
+      const kind = m.kind === 'audio' || m.kind === 'video' ? m.kind : 'audio';
+      const codecs = usableCodecs(m, kind);
+      return { kind: m.kind.replace(/\s/g, '') || 'audio', port: m.port, proto: 'RTP/AVP', codecs, direction: m.direction };
+    });
+    const again = parseBarebone(writeBarebone({ address: '127.0.0.1', sessionId: '1', version: 1 }, media));
+    assert.ok(typeof again !== 'string', `our own barebone SDP reads back: ${typeof again === 'string' ? again : ''}`);
+    assert.deepEqual(
+      again.media.map((m, i) => [m.port, m.port === 0 || media[i].codecs.length === 0 ? [] : m.codecs.map((c) => c.pt)]),
+      media.map((m) => [m.port, m.port === 0 ? [] : m.codecs.map((c) => c.pt)]),
+    );
+    for (const i of [lines.audio, lines.video]) if (i !== undefined) assert.ok(d.media[i].port > 0);
   }),
   target('sctp-check', 'src/media/sctp-check.ts', bytesFrom(SCTP_SAMPLES, 128), (b) => {
     const r = sctpPacketProblem(b);

@@ -11,6 +11,7 @@ import { E as RECORDPLAY } from '../../../src/plugins/recordplay/recordplay-erro
 import { E as VOICEMAIL } from '../../../src/plugins/voicemail/voicemail.js';
 import { E as VIDEOCALL } from '../../../src/plugins/videocall/errors.js';
 import { E as AUDIOBRIDGE } from '../../../src/plugins/audiobridge/audiobridge-error.js';
+import { E as NOSIP } from '../../../src/plugins/nosip/errors.js';
 
 const TABLES: Record<string, Readonly<Record<string, number>>> = {
   core: ErrorCode,
@@ -22,6 +23,7 @@ const TABLES: Record<string, Readonly<Record<string, number>>> = {
   videocall: VIDEOCALL,
   textroom: TEXTROOM,
   audiobridge: AUDIOBRIDGE,
+  nosip: NOSIP,
 };
 
 /** The rows of the doc's table as "source NAME code". */
