@@ -85,3 +85,32 @@ export async function decodesRising(p: Page, name: string, what: string): Promis
   const second = await framesDecoded(p, name);
   assert.ok(second > first && first >= 5, `${what}: video frames decoded ${first} → ${second}`);
 }
+
+/** What the page's handle in the global `name` has received as audio: samples played out and their energy (getStats). */
+export function audioReceived(p: Page, name: string): Promise<{ samples: number; energy: number }> {
+  return p.evaluate(async (global) => {
+    const h = (window as unknown as Record<string, { webrtcStuff?: { pc?: RTCPeerConnection } } | undefined>)[global];
+    const got = { samples: 0, energy: 0 };
+    const pc = h?.webrtcStuff?.pc;
+    if (!pc) return got;
+    (await pc.getStats()).forEach((s: { type: string; kind?: string; totalSamplesReceived?: number; totalAudioEnergy?: number }) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+      got.samples += s.totalSamplesReceived ?? 0;
+      got.energy += s.totalAudioEnergy ?? 0;
+    });
+    return got;
+  }, name);
+}
+
+/** Audio received now and a little later: samples and energy (sound, not silence) must both rise. */
+export async function hearsSound(p: Page, name: string, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let first = await audioReceived(p, name);
+  while (first.energy <= 0 && Date.now() < deadline) {
+    await p.waitForTimeout(500);
+    first = await audioReceived(p, name);
+  }
+  await p.waitForTimeout(3000);
+  const second = await audioReceived(p, name);
+  assert.ok(second.samples > first.samples && second.energy > first.energy, `${what}: audio samples ${first.samples} → ${second.samples}, energy ${first.energy} → ${second.energy}`);
+}

@@ -13,3 +13,7 @@ declare module 'janode/plugins/textroom' {
   const TextRoomPlugin: { id: string; Handle: unknown };
   export default TextRoomPlugin;
 }
+declare module 'janode/plugins/audiobridge' {
+  const AudioBridgePlugin: { id: string; Handle: unknown; EVENT: Record<string, string> };
+  export default AudioBridgePlugin;
+}

@@ -19,8 +19,10 @@ export class FileAnnouncement implements Announcement {
   private constructor(
     readonly id: string,
     readonly group: string | undefined,
+    /** The name the client gave. */
+    readonly filename: string,
     private readonly packets: readonly Buffer[],
-    private readonly loop: boolean,
+    readonly loop: boolean,
     rate: OpusRate,
     frameSamples: number,
   ) {
@@ -28,10 +30,10 @@ export class FileAnnouncement implements Announcement {
   }
 
   /** Reads and checks the file; throws (with a reason) when it is not Ogg Opus. */
-  static async load(id: string, group: string | undefined, path: string, loop: boolean, rate: OpusRate, frameSamples: number): Promise<FileAnnouncement> {
+  static async load(id: string, group: string | undefined, filename: string, path: string, loop: boolean, rate: OpusRate, frameSamples: number): Promise<FileAnnouncement> {
     const data = await readFile(path);
     if (data.length > MAX_ANNOUNCEMENT_BYTES) throw new Error(`larger than ${MAX_ANNOUNCEMENT_BYTES} bytes`);
-    return new FileAnnouncement(id, group, opusFrames(data).frames, loop, rate, frameSamples);
+    return new FileAnnouncement(id, group, filename, opusFrames(data).frames, loop, rate, frameSamples);
   }
 
   get done(): boolean {

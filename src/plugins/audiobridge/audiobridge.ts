@@ -17,7 +17,7 @@ import { listForwarders, rtpForward, stopRtpForward } from './forward-requests.j
 import { leave } from './membership.js';
 import { MixClock } from './mix-clock.js';
 import { AudioBridgeSession } from './participant.js';
-import { changeRoom, configure, incomingAudio, join, leaveRoom, mediaUp, resetDecoder } from './participant-requests.js';
+import { changeRoom, configure, hangup, incomingAudio, join, leaveRoom, mediaUp, resetDecoder } from './participant-requests.js';
 import { loadRooms } from './permanent-rooms.js';
 import { applyMjrs, startRecording, stopRecording } from './room-recording.js';
 import * as rooms from './room-requests.js';
@@ -238,6 +238,7 @@ export class AudioBridgePlugin implements Plugin {
       configure: on.ack({}, ({ session, body, jsep }) => configure(st(), withSession(session), body, jsep)),
       changeroom: on.ack({}, ({ session, body }) => changeRoom(st(), withSession(session), body)),
       leave: on.ack({}, ({ session }) => leaveRoom(withSession(session))),
+      hangup: on.ack({}, ({ session }) => hangup(withSession(session))),
     };
   }
 }

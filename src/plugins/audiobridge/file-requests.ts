@@ -31,7 +31,7 @@ export async function playFile(state: AudioBridgeState, body: JsonObject): Promi
   const path = clientPath(state, body.filename as string, 'filename');
   let announcement: FileAnnouncement;
   try {
-    announcement = await FileAnnouncement.load(id, group, path, body.loop === true, room.settings.rate, room.mixer.frameSamples);
+    announcement = await FileAnnouncement.load(id, group, body.filename as string, path, body.loop === true, room.settings.rate, room.mixer.frameSamples);
   } catch (err) {
     state.log.warn(`audiobridge: cannot play ${path} in room ${room.id}: ${errorText(err)}`);
     throw new PluginError(E.UNKNOWN_ERROR, 'Error opening file');
@@ -73,12 +73,13 @@ export function stopFile(state: AudioBridgeState, body: JsonObject): JsonObject 
 
 export function stopAllFiles(state: AudioBridgeState, body: JsonObject): JsonObject {
   const room = roomFor(state, body);
-  for (const a of [...room.announcements.values()]) endAnnouncement(room, a);
-  return { audiobridge: 'success', room: room.id };
+  const stopped = [...room.announcements.values()];
+  for (const a of stopped) endAnnouncement(room, a);
+  return { audiobridge: 'success', room: room.id, file_id_list: stopped.map((a) => a.id) };
 }
 
 export function listAnnouncements(state: AudioBridgeState, body: JsonObject): JsonObject {
   const room = roomFor(state, body);
-  const announcements = [...room.announcements.values()].map((a) => (a.group !== undefined ? { file_id: a.id, group: a.group } : { file_id: a.id }));
-  return { audiobridge: 'success', room: room.id, announcements };
+  const announcements = [...room.announcements.values()].map((a) => ({ file_id: a.id, filename: a.filename, playing: !a.done, loop: a.loop, ...(a.group !== undefined ? { group: a.group } : {}) }));
+  return { audiobridge: 'announcements', room: room.id, announcements };
 }

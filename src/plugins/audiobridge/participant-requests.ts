@@ -293,6 +293,12 @@ export function leaveRoom(session: AudioBridgeSession): ParticipantReply {
   return { data: { audiobridge: 'left', room: room.id, id: p.id } };
 }
 
+/** `hangup`: the PeerConnection closes (hangupMedia then takes the participant out of its room). */
+export function hangup(session: AudioBridgeSession): ParticipantReply {
+  session.handle.closePc();
+  return { data: { audiobridge: 'hangingup' } };
+}
+
 export function resetDecoder(session: AudioBridgeSession): JsonObject {
   const p = session.participant;
   if (!p) throw new PluginError(E.NOT_JOINED, "Can't reset (not in a room)");

@@ -278,7 +278,7 @@ export function suspension(state: AudioBridgeState, body: JsonObject, suspend: b
   } else {
     p.options.pauseEvents = false;
     // Events were paused: a recap of the room, as Janus sends.
-    if (wasPaused && !p.session.destroyed) p.session.handle.pushEvent(undefined, { audiobridge: 'event', room: room.id, participants: othersOf(room, p) });
+    if (wasPaused && !p.session.destroyed) p.session.handle.pushEvent(undefined, { audiobridge: 'event', room: room.id, resumed: p.id, participants: othersOf(room, p) });
   }
   room.notify({ audiobridge: 'event', room: room.id, [suspend ? 'suspended' : 'resumed']: p.id }, p);
   return { audiobridge: 'success' };
@@ -314,7 +314,7 @@ export function enableMjrs(state: AudioBridgeState, body: JsonObject, toggle: (r
   if (typeof body.mjrs_dir === 'string') room.settings.mjrsDir = body.mjrs_dir;
   room.settings.mjrs = body.mjrs === true;
   toggle(room);
-  return { audiobridge: 'success' };
+  return { audiobridge: 'success', mjrs: room.settings.mjrs };
 }
 
 /** A configured room's static forwarder, started with the room. */

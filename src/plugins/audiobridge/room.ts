@@ -10,6 +10,8 @@ import type { RoomId, RoomSettings } from './room-settings.js';
 export interface Announcement extends MixInput {
   readonly id: string;
   readonly group: string | undefined;
+  readonly filename: string;
+  readonly loop: boolean;
   readonly done: boolean;
   stop(): void;
 }
