@@ -9,6 +9,7 @@ import { runEchoBench, summarize } from './echo.js';
 import { runFanout, type FanoutStep } from './fanout.js';
 import { parseVideoRoomSizes, runVideoRoom, type VideoRoomStep } from './videoroom.js';
 import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
+import { runAudioBridge, type AudioBridgeStep } from './audiobridge.js';
 import { createBenchNetns } from './netns.js';
 import { createKernelRtpCounter, type KernelRtpCounter } from './kernel-counter.js';
 import { errorDetail, errorText } from '../src/logging/error-text.js';
@@ -42,8 +43,16 @@ const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 4);
 /** Publishers × subscribers per VideoRoom step ("" turns the workload off). */
 const VIDEOROOM_SIZES = parseVideoRoomSizes(process.env.BENCH_VIDEOROOM_SIZES ?? '2x5,4x20,6x30,10x50');
 const VIDEOROOM_SECONDS = Number(process.env.BENCH_VIDEOROOM_SECONDS ?? 4);
+/** Participants per AudioBridge step, of whom the first TALKERS send a tone ("" turns the workload off). */
+const AUDIOBRIDGE_SIZES = (process.env.BENCH_AUDIOBRIDGE_SIZES ?? '10,25,50')
+  .split(',')
+  .map((v) => v.trim())
+  .filter((v) => v !== '')
+  .map(Number);
+const AUDIOBRIDGE_TALKERS = Number(process.env.BENCH_AUDIOBRIDGE_TALKERS ?? 2);
+const AUDIOBRIDGE_SECONDS = Number(process.env.BENCH_AUDIOBRIDGE_SECONDS ?? 4);
 /** The plugins both servers load: those the workloads use. */
-const PLUGINS = ['echotest', 'streaming', ...(VIDEOROOM_SIZES.length > 0 ? ['videoroom'] : [])];
+const PLUGINS = ['echotest', 'streaming', ...(VIDEOROOM_SIZES.length > 0 ? ['videoroom'] : []), ...(AUDIOBRIDGE_SIZES.length > 0 ? ['audiobridge'] : [])];
 const ECHO_CALLS = Number(process.env.BENCH_ECHO_CALLS ?? 5);
 const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
 /**
@@ -96,10 +105,18 @@ async function measure(server: RunningServer) {
       notes.push(`VideoRoom on ${server.name} failed: ${errorText(err).slice(0, 400)}`);
     }
   }
+  let audiobridge: AudioBridgeStep[] = [];
+  if (AUDIOBRIDGE_SIZES.length > 0) {
+    try {
+      audiobridge = await runAudioBridge(server, AUDIOBRIDGE_SIZES, AUDIOBRIDGE_TALKERS, AUDIOBRIDGE_SECONDS, notes);
+    } catch (err) {
+      notes.push(`AudioBridge on ${server.name} failed: ${errorText(err).slice(0, 400)}`);
+    }
+  }
   const rest = await churnFigures(server, 'rest');
   const ws = await churnFigures(server, 'ws');
   const memory = await measureMemory(server, 10000);
-  return { echo, browser, fanout, videoroom, rest, ws, memory, seconds: (performance.now() - t0) / 1000 };
+  return { echo, browser, fanout, videoroom, audiobridge, rest, ws, memory, seconds: (performance.now() - t0) / 1000 };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>>;
@@ -194,6 +211,13 @@ async function main(): Promise<void> {
       janus: j?.videoroom.find((st) => sameSize(st, z))?.serverCpuUsPerPacket,
       higherIsBetter: false,
     })),
+    ...AUDIOBRIDGE_SIZES.map((n): Row => ({
+      workload: `AudioBridge ${n} participants (${Math.min(AUDIOBRIDGE_TALKERS, n)} talking): server CPU per participant`,
+      unit: '% of a core',
+      portunus: p.audiobridge.find((st) => st.participants === n)?.cpuPercentPerParticipant ?? NaN,
+      janus: j?.audiobridge.find((st) => st.participants === n)?.cpuPercentPerParticipant,
+      higherIsBetter: false,
+    })),
     { workload: 'memory per idle session', unit: 'bytes', portunus: p.memory.bytesPerSession, janus: j?.memory.bytesPerSession, higherIsBetter: false },
     { workload: 'memory per handle', unit: 'bytes', portunus: p.memory.bytesPerHandle, janus: j?.memory.bytesPerHandle, higherIsBetter: false },
   ];
@@ -253,6 +277,23 @@ async function main(): Promise<void> {
           }),
           `Largest P×S under 1 % loss: Portunus ${largestUnderOnePercent(p.videoroom)}, Janus ${j && j.videoroom.length > 0 ? largestUnderOnePercent(j.videoroom) : 'n/a'}. RSS growth is since before the first step's room (steps grow, so it reads as the peak so far).`,
         ]),
+    '',
+    ...(AUDIOBRIDGE_SIZES.length === 0
+      ? ['AudioBridge: not run (BENCH_AUDIOBRIDGE_SIZES is empty).']
+      : [
+          `AudioBridge N (one 16 kHz room per step; N werift participants each sending one Opus packet every 20 ms, the first ${AUDIOBRIDGE_TALKERS} a tone, the others Opus silence; every participant gets the mix; ${AUDIOBRIDGE_SECONDS} s per step after 1.5 s settling; arrival times kept at ${8} participants):`,
+          '',
+          '| N | server | server CPU (cores) | per participant (% of a core) | ratio (Janus / Portunus) | mix packets received / expected | worst loss | inter-arrival − 20 ms, median | p99 | setup (s) | bench stall max (ms) |',
+          '|---|---|---|---|---|---|---|---|---|---|---|',
+          ...AUDIOBRIDGE_SIZES.flatMap((n) => {
+            const ps = p.audiobridge.find((st) => st.participants === n);
+            const js = j?.audiobridge.find((st) => st.participants === n);
+            const row = (name: string, st: AudioBridgeStep, ratio: string): string =>
+              `| ${st.participants} | ${name} | ${st.serverCores.toFixed(3)} | ${st.cpuPercentPerParticipant.toFixed(2)} | ${ratio} | ${st.received} / ${st.expected} | ${(st.worstLoss * 100).toFixed(1)} % | ${st.jitterMedianMs.toFixed(2)} ms | ${st.jitterP99Ms.toFixed(2)} ms | ${st.setupSeconds.toFixed(1)} | ${st.clientMaxStallMs.toFixed(0)} |`;
+            const ratio = ps && js ? (js.cpuPercentPerParticipant / ps.cpuPercentPerParticipant).toFixed(2) : 'n/a';
+            return [...(ps ? [row('Portunus', ps, ratio)] : []), ...(js ? [row('Janus', js, ps ? '' : ratio)] : [])];
+          }),
+        ]),
     ...notes.map((n) => `Note: ${n}`),
     `Run time: ${((performance.now() - started) / 60000).toFixed(1)} min (Portunus ${(p.seconds / 60).toFixed(1)} min${j ? `, Janus ${(j.seconds / 60).toFixed(1)} min` : ''}).`,
   ];
@@ -260,7 +301,22 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   // BENCH_RESULTS names another file (a trial run that should not replace the day's results).
   const file = process.env.BENCH_RESULTS ?? `bench/results/${new Date().toISOString().slice(0, 10)}.json`;
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), repeats: REPEATS, videoroom: { sizes: VIDEOROOM_SIZES, seconds: VIDEOROOM_SECONDS }, rows, portunus: p, janus: j }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        repeats: REPEATS,
+        videoroom: { sizes: VIDEOROOM_SIZES, seconds: VIDEOROOM_SECONDS },
+        audiobridge: { sizes: AUDIOBRIDGE_SIZES, talkers: AUDIOBRIDGE_TALKERS, seconds: AUDIOBRIDGE_SECONDS },
+        rows,
+        portunus: p,
+        janus: j,
+      },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`\nwritten ${file}\n`);
 }
 

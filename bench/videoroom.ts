@@ -14,7 +14,8 @@ import { HostNetwork } from '../src/net/host-network.js';
 import type { Network } from '../src/net/network.js';
 import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
 import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
-import { JanusWs, type Msg } from '../support/janus-ws.js';
+import type { Msg } from '../support/janus-ws.js';
+import { dataOf, JanusParticipant } from './janus-participant.js';
 import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
 import { byPort, type KernelRtpCounter } from './kernel-counter.js';
@@ -83,71 +84,6 @@ export function parseVideoRoomSizes(text: string): VideoRoomSize[] {
     });
 }
 
-function dataOf(m: Msg): Msg {
-  const pd = m.plugindata as Msg | undefined;
-  return (pd?.data as Msg | undefined) ?? {};
-}
-
-/** A Janus API session with one VideoRoom handle on its own WebSocket, kept alive while it lives. */
-class Participant {
-  private readonly keepalive: NodeJS.Timeout;
-
-  private constructor(
-    readonly ws: JanusWs,
-    readonly session: number,
-    readonly handle: number,
-  ) {
-    this.keepalive = setInterval(() => this.ws.send({ janus: 'keepalive', session_id: this.session }), 15_000);
-  }
-
-  static async open(wsUrl: string): Promise<Participant> {
-    const ws = await JanusWs.open(wsUrl);
-    try {
-      const created = await ws.request({ janus: 'create' });
-      const session = (created.data as { id?: number } | undefined)?.id;
-      if (typeof session !== 'number') throw new Error(`create: ${JSON.stringify(created)}`);
-      const attached = await ws.request({ janus: 'attach', session_id: session, plugin: PLUGIN });
-      const handle = (attached.data as { id?: number } | undefined)?.id;
-      if (typeof handle !== 'number') throw new Error(`attach ${PLUGIN}: ${JSON.stringify(attached)}`);
-      return new Participant(ws, session, handle);
-    } catch (err) {
-      ws.close();
-      throw err;
-    }
-  }
-
-  /** A synchronous plugin request: the reply carries the plugin's answer. */
-  async syncRequest(body: Msg): Promise<Msg> {
-    const reply = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body });
-    const data = dataOf(reply);
-    if (reply.janus !== 'success' || data.error !== undefined) throw new Error(`${JSON.stringify(body)} -> ${JSON.stringify(reply)}`);
-    return data;
-  }
-
-  /** An asynchronous plugin request: waits for the event with the same transaction (and a JSEP when asked). */
-  async asyncRequest(body: Msg, jsep: Msg | undefined, wantJsep: boolean, timeoutMs = 10_000): Promise<Msg> {
-    const ack = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
-    if (ack.janus !== 'ack' && ack.janus !== 'event') throw new Error(`${JSON.stringify(body)} -> ${JSON.stringify(ack)}`);
-    const ev = await this.ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, timeoutMs, `event for ${String(body.request)}`);
-    if (dataOf(ev).error !== undefined || (wantJsep && ev.jsep === undefined)) throw new Error(`${JSON.stringify(body)} -> ${JSON.stringify(ev)}`);
-    return ev;
-  }
-
-  webrtcup(timeoutMs: number): Promise<Msg> {
-    return this.ws.wait((m) => m.janus === 'webrtcup' && m.sender === this.handle, timeoutMs, `webrtcup of handle ${this.handle}`);
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.keepalive);
-    try {
-      await Promise.race([this.ws.request({ janus: 'destroy', session_id: this.session }), sleep(2000)]);
-    } catch {
-      // the server may be gone already
-    }
-    this.ws.close();
-  }
-}
-
 function newPeer(): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: [],
@@ -212,7 +148,7 @@ interface Publisher {
 }
 
 async function startPublisher(server: RunningServer, network: Network, room: number, index: number): Promise<Publisher> {
-  const part = await Participant.open(server.wsUrl);
+  const part = await JanusParticipant.open(server.wsUrl, PLUGIN);
   const pc = newPeer();
   const sockets: UdpIceTransport[] = [];
   const close = async (): Promise<void> => {
@@ -296,7 +232,7 @@ function payloadKinds(sdp: string): Map<number, 'audio' | 'video'> {
 }
 
 async function startSubscriber(server: RunningServer, network: Network, room: number, feeds: readonly number[], countInJs: boolean): Promise<Subscriber> {
-  const part = await Participant.open(server.wsUrl);
+  const part = await JanusParticipant.open(server.wsUrl, PLUGIN);
   const pc = newPeer();
   const sockets: UdpIceTransport[] = [];
   const close = async (): Promise<void> => {
@@ -390,7 +326,15 @@ function kernelCounts(kernel: KernelRtpCounter, subscribers: readonly Subscriber
   });
 }
 
-async function runStep(server: RunningServer, network: Network, admin: Participant, size: VideoRoomSize, seconds: number, rss0: number, kernel: KernelRtpCounter | undefined): Promise<VideoRoomStep> {
+async function runStep(
+  server: RunningServer,
+  network: Network,
+  admin: JanusParticipant,
+  size: VideoRoomSize,
+  seconds: number,
+  rss0: number,
+  kernel: KernelRtpCounter | undefined,
+): Promise<VideoRoomStep> {
   const mode: VideoRoomStep['countedBy'] = !kernel ? 'js' : kernel.drops ? 'kernel' : 'both';
   const rssCarriedBytes = residentBytes(server.pid) - rss0;
   const created = await admin.syncRequest({
@@ -531,7 +475,7 @@ const WARM_UP: VideoRoomSize = { publishers: 2, subscribers: 3 };
 
 export async function runVideoRoom(server: RunningServer, sizes: readonly VideoRoomSize[], seconds: number, kernel?: KernelRtpCounter, notes: string[] = []): Promise<VideoRoomStep[]> {
   const network = new HostNetwork(await discoverNetworkHost());
-  const admin = await Participant.open(server.wsUrl);
+  const admin = await JanusParticipant.open(server.wsUrl, PLUGIN);
   const results: VideoRoomStep[] = [];
   try {
     await sleep(300);

@@ -90,6 +90,12 @@ interface SharedStream {
   usedAt: number;
 }
 
+/**
+ * A frame whose loudest sample stays below this (about -66 dBFS) adds nothing audible: it is left out of the mix,
+ * so its sender hears the shared full mix. Decoded Opus silence comes out at ±1, a quiet room's microphone well above.
+ */
+export const SILENCE_PEAK = 16;
+
 /** Frames a shared encoder may go unused before it is closed. */
 const SHARED_IDLE_FRAMES = 250;
 
@@ -138,7 +144,7 @@ export class Mixer {
         continue;
       }
       st.peak = peakOf(st.frame, n);
-      if (p.silenced || p.gain <= 0 || st.peak === 0) continue;
+      if (p.silenced || p.gain <= 0 || st.peak < SILENCE_PEAK) continue;
       st.contributed = true;
       this.add(sum, st.frame, p.gain, p.pan, 1);
     }
