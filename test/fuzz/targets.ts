@@ -34,6 +34,11 @@ import { buildBindingError, fingerprintValid, integrityValid, readStunMessage, v
 import { dtlsDatagramProblem, partialHandshakeFragments, withoutPlaintextRecords } from '../../src/media/dtls-check.js';
 import { sctpPacketProblem } from '../../src/media/sctp-check.js';
 import { frame, FrameReader } from '../../src/media/stream-framing.js';
+import { InboundAudio } from '../../src/plugins/audiobridge/inbound-audio.js';
+import { decodeG711 } from '../../src/audio/g711.js';
+import { roomSettings } from '../../src/plugins/audiobridge/room-settings.js';
+import { PluginError } from '../../src/plugin-api/plugin-error.js';
+import type { JsonObject } from '../../src/core/validate.js';
 import { parseSdp as parseBarebone, writeBarebone } from '../../src/plugins/nosip/barebone-sdp.js';
 import { bridgedLines, usableCodecs } from '../../src/plugins/nosip/negotiation.js';
 import { bytesFrom, textFrom } from './mutate.js';
@@ -386,5 +391,35 @@ export const TARGETS: readonly FuzzTarget[] = [
   target('sctp-check', 'src/media/sctp-check.ts', bytesFrom(SCTP_SAMPLES, 128), (b) => {
     const r = sctpPacketProblem(b);
     assert.ok(r === undefined || typeof r === 'string');
+  }),
+  // A participant's packets as the AudioBridge takes them (sequence numbers and payloads from anyone): queued,
+  // decoded by libopus (WebAssembly) or the G.711 tables, one frame at a time; never more than a frame out.
+  target('audiobridge-inbound', 'src/plugins/audiobridge/inbound-audio.ts', fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), bytesFrom(OGG_SAMPLES, 300)), { maxLength: 12 }), (packets) => {
+    for (const codec of ['opus', 'pcmu'] as const) {
+      const inbound = new InboundAudio(codec, 16000, 320, 2);
+      const out = new Int16Array(320);
+      try {
+        for (const [seq, payload] of packets) {
+          inbound.push(seq, payload);
+          if (inbound.take(out)) assert.equal(out.length, 320);
+          assert.ok(inbound.queued <= 12, `${inbound.queued} queued`);
+        }
+      } finally {
+        inbound.close();
+      }
+    }
+  }),
+  target('g711-decode', 'src/audio/g711.ts', bytesFrom([Buffer.alloc(160, 0xff)], 400), (b) => {
+    const out = new Int16Array(160);
+    const n = decodeG711(b.length % 2 ? 'pcma' : 'pcmu', b, b.length % 7, b.length, out);
+    assert.ok(n >= 0 && n <= 160);
+  }),
+  // A room's settings from a create request or a configuration group: Janus's codes, never another error.
+  target('audiobridge-room-settings', 'src/plugins/audiobridge/room-settings.ts', fc.jsonValue({ maxDepth: 2 }), (v) => {
+    const values = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : { sampling_rate: v, groups: v, rtp_forward_host: v, rtp_forward_port: v };
+    rejectsOnlyWith([PluginError], () => {
+      const s = roomSettings(values, 1);
+      assert.ok([8000, 12000, 16000, 24000, 48000].includes(s.rate));
+    });
   }),
 ];

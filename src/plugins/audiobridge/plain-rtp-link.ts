@@ -1,7 +1,7 @@
 // A plain-RTP participant's link (`rtp` in join, for SIP gateways and the like): one local UDP port, opened by
 // the network layer in the family the peer's address needs, where the peer's RTP arrives; the mix goes to the
 // address the participant gave, with our own SSRC, sequence numbers and timestamps, once the peer has sent one
-// valid packet (as Janus does). Datagrams from anywhere else are dropped and counted.
+// valid packet (as Janus does). After that, datagrams from any other address or SSRC are dropped and counted.
 import { destinationFor, randomUint32, type Network, type UdpEndpoint, type UdpSource } from '../../plugin-api/index.js';
 import { rtpPayloadOffset } from '../../rtp/packet-check.js';
 import { readOneByteExtension } from '../../rtp/header-extensions.js';
@@ -26,6 +26,8 @@ export class PlainRtpLink {
   private readonly ssrc = randomUint32();
   private readonly header = Buffer.alloc(12);
   private remoteSsrc: number | undefined;
+  /** Where the peer's first valid packet came from: the only source taken after it. */
+  private source: string | undefined;
   private destination: string | undefined;
 
   private constructor(
@@ -79,13 +81,15 @@ export class PlainRtpLink {
       return;
     }
     const ssrc = data.readUInt32BE(8);
-    if (this.remoteSsrc !== undefined && ssrc !== this.remoteSsrc && this.latched) {
+    const source = `${from.address}|${from.port}`;
+    if (this.latched && (source !== this.source || ssrc !== this.remoteSsrc)) {
       this.dropped++;
       return;
     }
     this.remoteSsrc = ssrc;
     if (!this.latched) {
       this.latched = true;
+      this.source = source;
       // No address given: answer where the packets come from.
       if (this.peer.ip === undefined || this.peer.port === undefined) this.setPeer({ ...this.peer, ip: from.address, port: from.port });
     }

@@ -11,6 +11,7 @@ import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network, UdpEndpoint } from '../../../src/net/network.js';
 import { OggOpusWriter } from '../../../src/audio/ogg-opus-writer.js';
+import { encodeG711 } from '../../../src/audio/g711.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
@@ -67,6 +68,9 @@ class Peer {
   private readonly tone: ToneSource;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The audio level (RFC 6464, 0 loudest, 127 silence) written into each packet, when the m-line has the extension. */
+  level = 127;
+  private levelId = 0;
   id: unknown;
 
   private constructor(
@@ -84,7 +88,9 @@ class Peer {
     const joined = await user.send({ request: 'join', room, display });
     assert.equal(joined.data.audiobridge, 'joined', JSON.stringify(joined.data));
     peer.id = joined.data.id;
-    const configured = await user.send({ request: 'configure', muted: false }, { type: 'offer', sdp: await clientOffer(peer.client) });
+    const offer = await clientOffer(peer.client);
+    peer.levelId = Number(/a=extmap:(\d+) urn:ietf:params:rtp-hdrext:ssrc-audio-level/.exec(offer)?.[1] ?? 0);
+    const configured = await user.send({ request: 'configure', muted: false }, { type: 'offer', sdp: offer });
     assert.deepEqual(configured.data, { audiobridge: 'event', room, result: 'ok' });
     assert.equal(configured.jsep?.type, 'answer');
     await peer.client.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(String(configured.jsep?.sdp)) });
@@ -101,7 +107,9 @@ class Peer {
     const pt = this.client.audio.sender.codec?.payloadType ?? 111;
     this.timer = setInterval(() => {
       const seq = this.seq++;
-      void this.client.audio.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc: 4242 }), this.tone.next()));
+      const extensions = this.levelId > 0 ? [{ id: this.levelId, payload: Buffer.from([this.level & 0x7f]) }] : [];
+      const header = new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc: 4242, extension: extensions.length > 0, extensions });
+      void this.client.audio.sender.sendRtp(new RtpPacket(header, this.tone.next()));
     }, 20);
   }
 
@@ -122,6 +130,9 @@ before(async () => {
   srv = await startInProcess([
     ['general.recordings_dir', recordings],
     ['audiobridge.local_ip', '127.0.0.1'],
+    ['http.admin_http', 'true'],
+    ['http.admin_ip', '127.0.0.1'],
+    ['http.admin_port', '0'],
   ]);
   network = new HostNetwork(await discoverNetworkHost());
 });
@@ -132,13 +143,14 @@ after(async () => {
 
 test('two werift peers hear each other and not themselves; mute, suspend, listparticipants; the mix forwarded and recorded', { timeout: 90_000 }, async () => {
   const admin = await User.open(srv.wsUrl);
-  const created = await admin.ask({ request: 'create', room: 4321, secret: 'pw', sampling_rate: 48000, audiolevel_event: true });
+  const created = await admin.ask({ request: 'create', room: 4321, secret: 'pw', sampling_rate: 48000, audiolevel_event: true, audio_active_packets: 25 });
   assert.deepEqual(created, { audiobridge: 'created', room: 4321, permanent: false });
   const alice = await Peer.join(srv.wsUrl, network, 4321, 'alice', 440);
   const bob = await Peer.join(srv.wsUrl, network, 4321, 'bob', 0);
   const forwarded: Buffer[] = [];
   let sink: UdpEndpoint | undefined;
   try {
+    alice.level = 10;
     alice.start();
     bob.start();
     // Bob hears Alice's 440 Hz; Alice hears silence (only herself spoke).
@@ -146,6 +158,10 @@ test('two werift peers hear each other and not themselves; mute, suspend, listpa
     assert.ok(Math.abs(bob.meter.pitch - 440) < 60, `pitch ${bob.meter.pitch.toFixed(0)}`);
     await waitFor(() => alice.meter.packets > 40, { timeout: 5000, what: 'alice gets the mix' });
     assert.ok(alice.meter.level < 200, `alice does not hear herself (level ${alice.meter.level.toFixed(0)})`);
+    // The room's audiolevel_event: alice's packets say she is loud, then silent.
+    await bob.user.event((d) => d.audiobridge === 'talking' && d.id === alice.id, 'alice talking');
+    alice.level = 127;
+    await bob.user.event((d) => d.audiobridge === 'stopped-talking' && d.id === alice.id, 'alice stopped talking');
 
     // Both speak: each hears the other's tone.
     bob.frequency = 1000;
@@ -308,5 +324,90 @@ test("bad requests get Janus's codes and change nothing", { timeout: 30_000 }, a
     assert.ok(existsSync(recordings));
   } finally {
     u.close();
+  }
+});
+
+test('the plugin offers (generate_offer) and the client answers; a G.711 plain-RTP participant is heard; garbage at its port changes nothing; changeroom', { timeout: 60_000 }, async () => {
+  const admin = await User.open(srv.wsUrl);
+  await admin.ask({ request: 'create', room: 4323, sampling_rate: 16000, allow_rtp_participants: true });
+  await admin.ask({ request: 'create', room: 4324, sampling_rate: 8000 });
+  const user = await User.open(srv.wsUrl);
+  const client = createAudioOnlyClient(network);
+  const meter = new ToneMeter();
+  client.audio.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p) => meter.add(p.payload)));
+  const sip = await User.open(srv.wsUrl);
+  const socket = await network.openUdp({ what: 'test G.711 peer', bind: '127.0.0.1' });
+  const stranger = await network.openUdp({ what: 'test stranger', bind: '127.0.0.1' });
+  const mixIn: Buffer[] = [];
+  socket.onMessage((d) => mixIn.push(Buffer.from(d)));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const joined = await user.send({ request: 'join', room: 4323, display: 'answerer', generate_offer: true });
+    assert.equal(joined.data.audiobridge, 'joined');
+    assert.equal(joined.jsep?.type, 'offer');
+    await client.pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly(String(joined.jsep?.sdp)) });
+    await client.pc.setLocalDescription(await client.pc.createAnswer());
+    const answered = await user.send({ request: 'configure' }, { type: 'answer', sdp: client.pc.localDescription!.sdp });
+    assert.deepEqual(answered.data, { audiobridge: 'event', room: 4323, result: 'ok' });
+    await waitFor(() => client.pc.connectionState === 'connected', { timeout: 15_000, what: 'connected on the plugin offer' });
+    // An offer now, on a PeerConnection the plugin offered: Janus refuses it.
+    assert.equal((await user.send({ request: 'configure' }, { type: 'offer', sdp: String(joined.jsep?.sdp) })).data.error_code, 493);
+
+    // A G.711 (μ-law) participant over plain RTP sends a 700 Hz tone.
+    const sipJoin = await sip.send({ request: 'join', room: 4323, display: 'phone', codec: 'pcmu', rtp: { ip: '127.0.0.1', port: socket.port } });
+    const rtp = obj(sipJoin.data.rtp);
+    assert.equal(rtp.payload_type, 0);
+    const port = Number(rtp.port);
+    let seq = 0;
+    timer = setInterval(() => {
+      const pcm = new Int16Array(160);
+      for (let i = 0; i < 160; i++) pcm[i] = Math.round(7000 * Math.sin((2 * Math.PI * 700 * (seq * 160 + i)) / 8000));
+      const p = Buffer.alloc(172);
+      p[0] = 0x80;
+      p[1] = 0;
+      p.writeUInt16BE(seq & 0xffff, 2);
+      p.writeUInt32BE((seq * 160) >>> 0, 4);
+      p.writeUInt32BE(77, 8);
+      encodeG711('pcmu', pcm, 160, p, 12);
+      seq++;
+      socket.send(p, port, '127.0.0.1');
+      // Garbage and a well-formed μ-law packet from another address, and RTP of the wrong type from the right one.
+      stranger.send(Buffer.from('not rtp at all'), port, '127.0.0.1');
+      stranger.send(Buffer.concat([p.subarray(0, 12), Buffer.alloc(160, 0x80)]), port, '127.0.0.1');
+      socket.send(Buffer.from([0x80, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3]), port, '127.0.0.1');
+    }, 20);
+    await waitFor(() => meter.level > 1000 && Math.abs(meter.pitch - 700) < 90, {
+      timeout: 10_000,
+      what: `the WebRTC side hears the phone (${meter.pitch.toFixed(0)} Hz, level ${meter.level.toFixed(0)})`,
+    });
+    await waitFor(() => mixIn.length > 20, { timeout: 5000, what: 'the phone gets the mix' });
+    assert.equal(mixIn.at(-1)![1] & 0x7f, 0, 'as PCMU');
+    assert.equal(mixIn.at(-1)!.length, 172, '20 ms of μ-law');
+    const adminApi = srv.server.listeners.find((l) => l.name.startsWith('Admin API'));
+    const info = await fetch(`http://127.0.0.1:${adminApi?.port ?? 0}/admin/${sip.session}/${sip.handle}`, { method: 'POST', body: JSON.stringify({ janus: 'handle_info', transaction: 'i' }) }).then(
+      (r) => r.json() as Promise<Msg>,
+    );
+    const specific = obj(obj(info.info).plugin_specific);
+    assert.ok(Number(specific.plain_rtp_dropped) >= 20, `dropped and counted: ${JSON.stringify(specific)}`);
+
+    // changeroom: the answerer moves to the 8 kHz room; the phone's room is told it left.
+    const moved = await user.send({ request: 'changeroom', room: 4324, display: 'moved' });
+    assert.equal(moved.data.audiobridge, 'roomchanged');
+    assert.equal(moved.data.room, 4324);
+    await sip.event((d) => d.leaving !== undefined, 'answerer leaving');
+    const inNew = await admin.ask({ request: 'listparticipants', room: 4324 });
+    assert.deepEqual(
+      (inNew.participants as Msg[]).map((p) => p.display),
+      ['moved'],
+    );
+  } finally {
+    clearInterval(timer);
+    meter.close();
+    await socket.close();
+    await stranger.close();
+    await client.close();
+    sip.close();
+    user.close();
+    admin.close();
   }
 });
