@@ -28,11 +28,12 @@ export interface LoopbackClient {
 
 /** Creates a client offering audio (opus) + video (VP8) + a data channel "chat", gathering on `bind` only. */
 export function createLoopbackClient(network: Network, bind = '127.0.0.1', extra: Partial<PeerConfig> = {}): LoopbackClient {
-  const { pc, sockets, close } = loopbackPeer(network, bind, extra);
-  const audio = pc.addTransceiver('audio', { direction: 'sendrecv' });
-  const video = pc.addTransceiver('video', { direction: 'sendrecv' });
-  const channel = pc.createDataChannel('chat');
-  return { pc, audio, video, channel, sockets, close };
+  let media: { audio: RTCRtpTransceiver; video: RTCRtpTransceiver; channel: RTCDataChannel } | undefined;
+  const { pc, sockets, close } = loopbackPeer(network, bind, extra, (p) => {
+    media = { audio: p.addTransceiver('audio', { direction: 'sendrecv' }), video: p.addTransceiver('video', { direction: 'sendrecv' }), channel: p.createDataChannel('chat') };
+  });
+  if (!media) throw new Error('no media added');
+  return { pc, ...media, sockets, close };
 }
 
 /** A client that offers one Opus m-line only (a plugin that answers audio alone, as the AudioBridge). */
@@ -43,11 +44,19 @@ export interface AudioOnlyClient {
 }
 
 export function createAudioOnlyClient(network: Network, bind = '127.0.0.1'): AudioOnlyClient {
-  const { pc, close } = loopbackPeer(network, bind, {});
-  return { pc, audio: pc.addTransceiver('audio', { direction: 'sendrecv' }), close };
+  let audio: RTCRtpTransceiver | undefined;
+  const { pc, close } = loopbackPeer(network, bind, {}, (p) => (audio = p.addTransceiver('audio', { direction: 'sendrecv' })));
+  if (!audio) throw new Error('no audio added');
+  return { pc, audio, close };
 }
 
-function loopbackPeer(network: Network, bind: string, extra: Partial<PeerConfig>): { pc: RTCPeerConnection; sockets: UdpIceTransport[]; close(): Promise<void> } {
+/** A peer whose media `addMedia` adds before ICE gathering is taken over (the takeover hooks the transports made). */
+function loopbackPeer(
+  network: Network,
+  bind: string,
+  extra: Partial<PeerConfig>,
+  addMedia: (pc: RTCPeerConnection) => void,
+): { pc: RTCPeerConnection; sockets: UdpIceTransport[]; close(): Promise<void> } {
   const pc = new RTCPeerConnection({
     ...extra,
     iceServers: [],
@@ -59,6 +68,7 @@ function loopbackPeer(network: Network, bind: string, extra: Partial<PeerConfig>
       video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
     },
   });
+  addMedia(pc);
   const sockets: UdpIceTransport[] = [];
   takeOverIceGathering(
     pc,
