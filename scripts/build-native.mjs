@@ -2,6 +2,7 @@
 // Builds the native addon (src/native/*.c) into dist/native/portunus.node with the C compiler and the Node
 // headers of this machine: node_api.h and the OpenSSL headers Node ships, found next to the running node
 // binary. OpenSSL is not linked: the addon's EVP_* references resolve against the node binary that loads it.
+// libopus is not linked either: the addon opens it at run time when it is installed (src/native/opus-encoder.c).
 // Nothing is downloaded. When there is no compiler or the build fails, one line says so and the exit status
 // stays 0: the server then runs on the TypeScript path (src/native/native-addon.ts reports why).
 import { spawnSync } from 'node:child_process';
@@ -47,7 +48,7 @@ if (probe.error || probe.status !== 0) giveUp(`no C compiler: ${compiler} --vers
 mkdirSync(dirname(output), { recursive: true });
 const temporary = `${output}.${process.pid}.tmp`;
 // -Werror: the sources build without a warning, and a new one is to be fixed, not shipped.
-const args = ['-O2', '-fPIC', '-shared', '-pthread', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-DNAPI_VERSION=8', `-I${include}`, '-o', temporary, ...sources];
+const args = ['-O2', '-fPIC', '-shared', '-pthread', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-DNAPI_VERSION=8', `-I${include}`, '-o', temporary, ...sources, '-ldl'];
 const result = spawnSync(compiler, args, { encoding: 'utf8' });
 if (result.error || result.status !== 0) {
   rmSync(temporary, { force: true });

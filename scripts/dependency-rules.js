@@ -38,7 +38,7 @@ const AREAS = {
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,
   forwarding: { rtp: 'allow', logging: 'allow' },
-  audio: NOTHING_OF_OURS, // pure sample and file code: codecs, resampling, audio file formats // not in the doc yet: pure packet logic plugins share
+  audio: { native: 'allow' }, // sample and file code: codecs, resampling, audio file formats; native: the libopus encoder
 };
 
 const MAX_EXTRA_DEPTH = 4;

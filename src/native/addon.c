@@ -26,7 +26,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_function(env, exports, "sendPoolQueue", send_pool_queue) || !set_function(env, exports, "sendPoolStats", send_pool_stats) ||
       !set_function(env, exports, "sendPoolClose", send_pool_close) || !set_function(env, exports, "fanOutCreate", fan_out_create) ||
       !set_function(env, exports, "fanOutSet", fan_out_set) || !set_function(env, exports, "fanOutSend", fan_out_send) ||
-      !set_function(env, exports, "fanOutStats", fan_out_stats))
+      !set_function(env, exports, "fanOutStats", fan_out_stats) || !set_function(env, exports, "opusLibrary", opus_library) ||
+      !set_function(env, exports, "opusLibraryError", opus_library_error) || !set_function(env, exports, "opusEncoderCreate", opus_encoder_create) ||
+      !set_function(env, exports, "opusEncoderSet", opus_encoder_set) || !set_function(env, exports, "opusEncode", opus_encode) ||
+      !set_function(env, exports, "opusEncoderDestroy", opus_encoder_destroy) || !set_function(env, exports, "opusDecoderCreate", opus_decoder_create) ||
+      !set_function(env, exports, "opusDecode", opus_decode) || !set_function(env, exports, "opusDecoderDestroy", opus_decoder_destroy))
     return NULL;
   return exports;
 }

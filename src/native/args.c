@@ -87,6 +87,17 @@ bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data
   return true;
 }
 
+bool arg_int16s(napi_env env, napi_value value, const char *name, int16_t **data, size_t *count) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *p = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return throw_type(env, name, "an Int16Array");
+  if (napi_get_typedarray_info(env, value, &type, count, &p, NULL, NULL) != napi_ok || type != napi_int16_array) return throw_type(env, name, "an Int16Array");
+  *data = p;
+  if (*data == NULL) *count = 0;
+  return true;
+}
+
 bool arg_float64s(napi_env env, napi_value value, const char *name, size_t min, double **data) {
   bool is_typed = false;
   napi_typedarray_type type;

@@ -30,6 +30,18 @@ export interface FanOutHandle {
   readonly [fanOutBrand]: true;
 }
 
+/** What opusEncoderCreate returns: an opaque handle to one libopus encoder, freed by opusEncoderDestroy or when garbage-collected. */
+declare const opusEncoderBrand: unique symbol;
+export interface NativeOpusEncoder {
+  readonly [opusEncoderBrand]: true;
+}
+
+/** What opusDecoderCreate returns: an opaque handle to one libopus decoder. */
+declare const opusDecoderBrand: unique symbol;
+export interface NativeOpusDecoder {
+  readonly [opusDecoderBrand]: true;
+}
+
 export interface NativeAddon {
   /** Bytes per slot of an address table (a sockaddr_in6, which also holds a sockaddr_in). */
   readonly addressSlotBytes: number;
@@ -102,10 +114,29 @@ export interface NativeAddon {
   fanOutSend(group: FanOutHandle, src: Uint8Array, srcLen: number, now: number, pool: SendPoolHandle | undefined): number;
   /** Writes members, sent, dropped, failed into into[0..3]. */
   fanOutStats(group: FanOutHandle, into: Float64Array): void;
+  /** The version of the machine's libopus.so.0, opened at first use; undefined when there is none (opusLibraryError says why). */
+  opusLibrary(): string | undefined;
+  opusLibraryError(): string;
+  /** A libopus encoder (src/native/opus-encoder.c); application 2048 VoIP, 2049 audio, 2051 low delay. Throws without libopus. */
+  opusEncoderCreate(rate: number, channels: number, application: number): NativeOpusEncoder;
+  /** One of the setters 4002 bitrate, 4010 complexity, 4012 in-band FEC, 4014 expected loss, 4016 DTX: libopus's status. */
+  opusEncoderSet(encoder: NativeOpusEncoder, request: number, value: number): number;
+  /** Encodes frameSamples per channel of interleaved pcm into out: the packet's length, or libopus's negative error. */
+  opusEncode(encoder: NativeOpusEncoder, pcm: Int16Array, frameSamples: number, out: Uint8Array): number;
+  opusEncoderDestroy(encoder: NativeOpusEncoder): void;
+  /** A libopus decoder (src/native/opus-decoder.c). Throws without libopus. */
+  opusDecoderCreate(rate: number, channels: number): NativeOpusDecoder;
+  /**
+   * Decodes packet[0, length) (framing checked by audio/opus-packet.ts first) into out, at most frameSamples per
+   * channel: the samples per channel written, or libopus's negative error. packet null conceals a lost frame of
+   * frameSamples; fec decodes the frame before packet from its in-band redundancy.
+   */
+  opusDecode(decoder: NativeOpusDecoder, packet: Uint8Array | null, length: number, out: Int16Array, frameSamples: number, fec: boolean): number;
+  opusDecoderDestroy(decoder: NativeOpusDecoder): void;
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 8;
+const ABI_VERSION = 9;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
@@ -129,6 +160,15 @@ const FUNCTIONS = [
   'fanOutSet',
   'fanOutSend',
   'fanOutStats',
+  'opusLibrary',
+  'opusLibraryError',
+  'opusEncoderCreate',
+  'opusEncoderSet',
+  'opusEncode',
+  'opusEncoderDestroy',
+  'opusDecoderCreate',
+  'opusDecode',
+  'opusDecoderDestroy',
 ] as const;
 
 let loaded: NativeAddon | undefined;

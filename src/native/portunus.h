@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 8
+#define PORTUNUS_ABI_VERSION 9
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -19,6 +19,7 @@ bool arg_finite(napi_env env, napi_value value, const char *name, double *out);
 bool arg_bool(napi_env env, napi_value value, const char *name, bool *out);
 bool arg_bytes(napi_env env, napi_value value, const char *name, uint8_t **data, size_t *length);
 bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data, size_t *count);
+bool arg_int16s(napi_env env, napi_value value, const char *name, int16_t **data, size_t *count);
 /* A Float64Array of at least `min` numbers (out-of-range is a RangeError). */
 bool arg_float64s(napi_env env, napi_value value, const char *name, size_t min, double **data);
 /* The data of an external made by this addon with `tag`; NULL with a TypeError naming `what` otherwise. */
@@ -97,5 +98,16 @@ napi_value fan_out_create(napi_env env, napi_callback_info info);
 napi_value fan_out_set(napi_env env, napi_callback_info info);
 napi_value fan_out_send(napi_env env, napi_callback_info info);
 napi_value fan_out_stats(napi_env env, napi_callback_info info);
+
+/* opus-library.c, opus-encoder.c, opus-decoder.c */
+napi_value opus_library(napi_env env, napi_callback_info info);
+napi_value opus_library_error(napi_env env, napi_callback_info info);
+napi_value opus_decoder_create(napi_env env, napi_callback_info info);
+napi_value opus_decode(napi_env env, napi_callback_info info);
+napi_value opus_decoder_destroy(napi_env env, napi_callback_info info);
+napi_value opus_encoder_create(napi_env env, napi_callback_info info);
+napi_value opus_encoder_set(napi_env env, napi_callback_info info);
+napi_value opus_encode(napi_env env, napi_callback_info info);
+napi_value opus_encoder_destroy(napi_env env, napi_callback_info info);
 
 #endif

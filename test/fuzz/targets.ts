@@ -42,6 +42,8 @@ import type { JsonObject } from '../../src/core/validate.js';
 import { parseSdp as parseBarebone, writeBarebone } from '../../src/plugins/nosip/barebone-sdp.js';
 import { bridgedLines, usableCodecs } from '../../src/plugins/nosip/negotiation.js';
 import { bytesFrom, textFrom } from './mutate.js';
+import { OpusEncoder } from '../../src/audio/opus-codec.js';
+import { opusPacketShape } from '../../src/audio/opus-packet.js';
 import {
   H264_PAYLOADS,
   JCFG_SAMPLES,
@@ -114,6 +116,21 @@ const relayTable = relayExtensionTable(
 
 // A DTLS ClientHello-sized handshake record and an alert; an SCTP packet with a DATA and a SACK chunk.
 const DTLS_SAMPLES = [Buffer.from('16fefd000000000000000000190100000d000000000000000dfefd' + '00'.repeat(11), 'hex'), Buffer.from('15fefd00010000000000010002' + '0100', 'hex')];
+/** Real Opus packets (mono and stereo, a tone, then silence with DTX) for the framing check and the inbound path to mutate. */
+const OPUS_PACKETS: Buffer[] = (() => {
+  const packets: Buffer[] = [];
+  for (const channels of [1, 2] as const) {
+    const enc = new OpusEncoder({ rate: 48000, channels, dtx: true, fec: true, expectedLoss: 10, backend: 'wasm' });
+    const pcm = new Int16Array(960 * channels);
+    for (let f = 0; f < 6; f++) {
+      for (let i = 0; i < pcm.length; i++) pcm[i] = f < 3 ? Math.round(6000 * Math.sin(i * 0.07)) : 0;
+      const p = enc.encode(pcm, 960);
+      if (p) packets.push(p);
+    }
+    enc.close();
+  }
+  return packets;
+})();
 const SCTP_SAMPLES = [
   Buffer.from('13881388' + '00000001' + '00000000' + '00030014' + '00000001' + '0000' + '0000' + '00000033' + '61626364' + '03000010' + '00000001' + '0000ffff' + '00000000', 'hex'),
 ];
@@ -392,23 +409,33 @@ export const TARGETS: readonly FuzzTarget[] = [
     const r = sctpPacketProblem(b);
     assert.ok(r === undefined || typeof r === 'string');
   }),
-  // A participant's packets as the AudioBridge takes them (sequence numbers and payloads from anyone): queued,
-  // decoded by libopus (WebAssembly) or the G.711 tables, one frame at a time; never more than a frame out.
-  target('audiobridge-inbound', 'src/plugins/audiobridge/inbound-audio.ts', fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), bytesFrom(OGG_SAMPLES, 300)), { maxLength: 12 }), (packets) => {
-    for (const codec of ['opus', 'pcmu'] as const) {
-      const inbound = new InboundAudio(codec, 16000, 320, 2);
-      const out = new Int16Array(320);
-      try {
-        for (const [seq, payload] of packets) {
-          inbound.push(seq, payload);
-          if (inbound.take(out)) assert.equal(out.length, 320);
-          assert.ok(inbound.queued <= 12, `${inbound.queued} queued`);
-        }
-      } finally {
-        inbound.close();
-      }
-    }
+  target('opus-packet', 'src/audio/opus-packet.ts', bytesFrom(OPUS_PACKETS, 1600), (b) => {
+    const shape = opusPacketShape(b);
+    if (shape) assert.ok(shape.frames >= 1 && shape.frames <= 48 && shape.samples48k >= 120 && shape.samples48k <= 5760);
   }),
+  // A participant's packets as the AudioBridge takes them (sequence numbers and payloads from anyone): queued,
+  // framing-checked, decoded by libopus (native or WebAssembly, gaps filled in) or the G.711 tables, one frame at a
+  // time; never more than a frame out.
+  target(
+    'audiobridge-inbound',
+    'src/plugins/audiobridge/inbound-audio.ts',
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), bytesFrom([...OPUS_PACKETS, ...OGG_SAMPLES], 300)), { maxLength: 12 }),
+    (packets) => {
+      for (const codec of ['opus', 'pcmu'] as const) {
+        const inbound = new InboundAudio(codec, 16000, 320, 2);
+        const out = new Int16Array(320);
+        try {
+          for (const [seq, payload] of packets) {
+            inbound.push(seq, payload);
+            if (inbound.take(out)) assert.equal(out.length, 320);
+            assert.ok(inbound.queued <= 12, `${inbound.queued} queued`);
+          }
+        } finally {
+          inbound.close();
+        }
+      }
+    },
+  ),
   target('g711-decode', 'src/audio/g711.ts', bytesFrom([Buffer.alloc(160, 0xff)], 400), (b) => {
     const out = new Int16Array(160);
     const n = decodeG711(b.length % 2 ? 'pcma' : 'pcmu', b, b.length % 7, b.length, out);

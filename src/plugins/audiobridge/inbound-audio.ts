@@ -1,7 +1,8 @@
 // One participant's incoming audio on its way into the mix: packets held in sequence order (the room's
 // `prebuffering` count before the first is played, and again after the queue ran dry), decoded in order at the
 // room's rate, and taken one 20 ms frame per mixer tick. Late and repeated packets are dropped; a queue that
-// grows (a sender faster than the clock, a burst) is cut so the delay stays bounded.
+// grows (a sender faster than the clock, a burst) is cut so the delay stays bounded. A packet or three lost
+// in between are filled in from the next one's in-band FEC and libopus's concealment (native decoder only).
 import { OpusDecoder, type OpusRate } from '../../audio/opus-codec.js';
 import { decodeG711 } from '../../audio/g711.js';
 import { resampleLinear } from '../../audio/resample.js';
@@ -14,6 +15,8 @@ interface QueuedPacket {
 
 /** Packets beyond the prebuffering count that may wait before the oldest are dropped. */
 const EXTRA_QUEUE = 10;
+/** Lost packets in a row whose frames are filled in (as Janus conceals): more is an outage, not a loss to hide. */
+const MAX_REPAIRED_GAP = 3;
 /** 120 ms at 48 kHz: the longest Opus packet. */
 const MAX_PACKET_SAMPLES = 5760;
 
@@ -32,6 +35,8 @@ export class InboundAudio {
   packets = 0;
   dropped = 0;
   undecodable = 0;
+  /** Frames of lost packets filled by FEC or concealment. */
+  repaired = 0;
 
   constructor(
     readonly codec: AudioCodec,
@@ -66,7 +71,8 @@ export class InboundAudio {
     q.splice(i, 0, { seq, payload: Buffer.from(payload) });
     const limit = this.prebuffering + EXTRA_QUEUE;
     while (q.length > limit) {
-      q.shift();
+      // As if played: what is cut is not a loss to fill in.
+      this.lastSeq = q.shift()!.seq;
       this.dropped++;
     }
   }
@@ -111,10 +117,12 @@ export class InboundAudio {
   private decodeNext(): void {
     const next = this.queue.shift();
     if (!next) return;
+    const lost = this.lastSeq >= 0 ? seqAfter(this.lastSeq, next.seq) - 1 : 0;
     this.lastSeq = next.seq;
     let samples: number;
     if (this.codec === 'opus') {
       this.decoder ??= new OpusDecoder(this.rate, 1);
+      if (lost > 0 && lost <= MAX_REPAIRED_GAP) this.repair(lost, next.payload);
       samples = this.decoder.decode(next.payload, this.decoded);
     } else {
       const n = decodeG711(this.codec, next.payload, 0, next.payload.length, this.narrow);
@@ -125,6 +133,25 @@ export class InboundAudio {
       this.undecodable++;
       return;
     }
+    this.queueDecoded(samples);
+  }
+
+  /**
+   * Fills the frames of `lost` packets that never came, before `next` plays: the last from the in-band FEC `next`
+   * carries (libopus conceals when it has none), the others by concealment. Only the native decoder can.
+   */
+  private repair(lost: number, next: Buffer): void {
+    const decoder = this.decoder;
+    if (!decoder?.canRepairLoss) return;
+    for (let i = lost; i > 0; i--) {
+      const n = decoder.repair(i === 1 ? next : undefined, this.frameSamples, this.decoded);
+      if (n <= 0) return;
+      this.repaired++;
+      this.queueDecoded(n);
+    }
+  }
+
+  private queueDecoded(samples: number): void {
     const room = this.fifo.length - this.fifoLength;
     const n = Math.min(samples, room);
     this.fifo.set(this.decoded.subarray(0, n), this.fifoLength);

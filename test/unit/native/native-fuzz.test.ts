@@ -300,3 +300,73 @@ test('fuzz the fan-out group entry points: garbage is a TypeError/RangeError or 
   addon.sendPoolClose(pool);
   socket.close();
 });
+
+const noOpus = skip || (nativeAddon()?.opusLibrary() === undefined ? `no native libopus: ${nativeAddon()?.opusLibraryError()}` : false);
+
+test('fuzz the Opus encoder entry points: garbage is a TypeError/RangeError or a length or libopus status, never a crash', { skip: noOpus }, () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const create = addon.opusEncoderCreate.bind(addon) as Fn;
+  const created = bounded(
+    fc.tuple(
+      maybe(fc.oneof(fc.constantFrom(8000, 12000, 16000, 24000, 48000, 44100, 0), number)),
+      maybe(fc.oneof(fc.constantFrom(1, 2, 3), number)),
+      maybe(fc.oneof(fc.constantFrom(2048, 2049, 2050, 2051), number)),
+    ),
+    (args) => call(create, args, (r) => typeof r === 'object' && r !== null),
+  );
+  assert.ok(created > 0, 'some encoders were made');
+  const destroyed = addon.opusEncoderCreate(16000, 1, 2048);
+  addon.opusEncoderDestroy(destroyed);
+  addon.opusEncoderDestroy(destroyed);
+  const good = [addon.opusEncoderCreate(16000, 1, 2048), addon.opusEncoderCreate(48000, 2, 2049), addon.opusEncoderCreate(8000, 1, 2051)];
+  const encoder = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constant(destroyed) }, { weight: 1, arbitrary: junk });
+  const set = addon.opusEncoderSet.bind(addon) as Fn;
+  const request = fc.oneof(fc.constantFrom(4002, 4010, 4012, 4014, 4016, 4000, 4036, 11002), number);
+  const value = fc.oneof(fc.constantFrom(-1000, -1, 0, 1, 2, 10, 11, 20, 64000, 512001), number);
+  const setOk = bounded(fc.tuple(encoder, maybe(request), maybe(value)), (args) => call(set, args, (r) => typeof r === 'number' && Number.isInteger(r) && r <= 0));
+  assert.ok(setOk > 0, 'some settings got past the argument checks');
+  const pcm = fc.oneof(
+    fc.integer({ min: 0, max: 6000 }).map((n) => Int16Array.from({ length: n }, (_, i) => ((i * 7919) % 65536) - 32768)),
+    fc.constant(new Int16Array(0)),
+    fc.constant(new Int16Array(new ArrayBuffer(8000), 2, 1000)),
+  );
+  const frame = fc.oneof(fc.constantFrom(40, 80, 120, 160, 320, 480, 640, 960, 1920, 2880, 100, 0, -160), number);
+  const out = fc.oneof(
+    bytes,
+    fc.integer({ min: 1, max: 5000 }).map((n) => Buffer.alloc(n)),
+  );
+  const encoded = bounded(fc.tuple(encoder, maybe(pcm), maybe(frame), maybe(out)), (args) => {
+    const o = args[3];
+    return call(addon.opusEncode.bind(addon) as Fn, args, (r) => typeof r === 'number' && Number.isInteger(r) && (r < 0 || (o instanceof Uint8Array && r <= o.length)));
+  });
+  assert.ok(encoded > 0, 'some frames were encoded');
+  for (const n of [0, 1, 2, 3]) call(addon.opusEncode.bind(addon) as Fn, [good[0], new Int16Array(320), 320, Buffer.alloc(400)].slice(0, n), () => false);
+  bounded(fc.tuple(fc.oneof(encoder, junk)), (args) => call(addon.opusEncoderDestroy.bind(addon) as Fn, args, (r) => r === undefined));
+});
+
+test('fuzz the Opus decoder entry points: garbage is a TypeError/RangeError or a count or libopus status, never a crash', { skip: noOpus }, () => {
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const create = addon.opusDecoderCreate.bind(addon) as Fn;
+  bounded(fc.tuple(maybe(fc.oneof(fc.constantFrom(8000, 16000, 48000, 44100), number)), maybe(fc.oneof(fc.constantFrom(1, 2, 3), number))), (args) =>
+    call(create, args, (r) => typeof r === 'object' && r !== null),
+  );
+  const destroyed = addon.opusDecoderCreate(16000, 1);
+  addon.opusDecoderDestroy(destroyed);
+  const good = [addon.opusDecoderCreate(16000, 1), addon.opusDecoderCreate(48000, 2)];
+  const decoder = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constant(destroyed) }, { weight: 1, arbitrary: junk });
+  // Packets as a peer might send them, framing checked or not: the addon must hold either way.
+  const packet = fc.oneof(bytes, fc.uint8Array({ maxLength: 1600 }), fc.constant(null));
+  const out = fc.oneof(
+    fc.integer({ min: 0, max: 12000 }).map((n) => new Int16Array(n)),
+    junk,
+  );
+  const frame = fc.oneof(fc.constantFrom(120, 320, 960, 1920, 5760, 5761, 100, 0), number);
+  const decoded = bounded(fc.tuple(decoder, maybe(packet), maybe(fc.oneof(fc.integer({ min: 0, max: 1600 }), number)), maybe(out), maybe(frame), maybe(fc.boolean())), (args) =>
+    call(addon.opusDecode.bind(addon) as Fn, args, (r) => typeof r === 'number' && Number.isInteger(r) && r <= 5760),
+  );
+  assert.ok(decoded > 0, 'some packets were decoded');
+  for (const n of [0, 2, 5]) call(addon.opusDecode.bind(addon) as Fn, [good[0], null, 0, new Int16Array(320), 320, false].slice(0, n), () => false);
+  bounded(fc.tuple(fc.oneof(decoder, junk)), (args) => call(addon.opusDecoderDestroy.bind(addon) as Fn, args, (r) => r === undefined));
+});

@@ -1,8 +1,9 @@
 // A participant's inbound queue: prebuffering, order restored, repeats and late packets dropped, the delay bounded,
-// a reset starting over; and the 20 ms clock keeping time against a fixed start.
+// a reset starting over, lost Opus packets filled in; and the 20 ms clock keeping time against a fixed start.
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
 import { encodeG711 } from '../../../../src/audio/g711.js';
+import { OpusEncoder, opusBackend } from '../../../../src/audio/opus-codec.js';
 import { InboundAudio } from '../../../../src/plugins/audiobridge/inbound-audio.js';
 import { MixClock } from '../../../../src/plugins/audiobridge/mix-clock.js';
 
@@ -95,3 +96,41 @@ test('the clock ticks on a fixed grid, catches up after a late wake-up and skips
     mock.timers.reset();
   }
 });
+
+test(
+  'Opus: one or a few lost packets are filled in (FEC from the next, concealment before it) with the native decoder; an outage is not',
+  { skip: opusBackend().native ? false : opusBackend().detail },
+  () => {
+    const encoder = new OpusEncoder({ rate: 16000, channels: 1, fec: true, expectedLoss: 20 });
+    const pcm = new Int16Array(320);
+    let sample = 0;
+    const frames: Buffer[] = [];
+    for (let f = 0; f < 40; f++) {
+      for (let i = 0; i < 320; i++, sample++) pcm[i] = Math.round(5000 * Math.sin((2 * Math.PI * 300 * sample) / 16000));
+      frames.push(encoder.encode(pcm, 320)!);
+    }
+    encoder.close();
+    const inbound = new InboundAudio('opus', 16000, 320, 1);
+    const out = new Int16Array(320);
+    const played = (): number => {
+      let frames = 0;
+      while (inbound.take(out)) frames++;
+      return frames;
+    };
+    for (let s = 0; s < 10; s++) inbound.push(s, frames[s]);
+    assert.equal(played(), 10);
+    // 10 lost: its frame is recovered from 11's FEC.
+    for (let s = 11; s < 20; s++) inbound.push(s, frames[s]);
+    assert.equal(played(), 10, 'nine packets and the lost one');
+    assert.equal(inbound.repaired, 1);
+    // 20-22 lost: three frames filled in.
+    for (let s = 23; s < 30; s++) inbound.push(s, frames[s]);
+    assert.equal(played(), 10);
+    assert.equal(inbound.repaired, 4);
+    // 30-34 lost: an outage, left as it is.
+    for (let s = 35; s < 40; s++) inbound.push(s, frames[s]);
+    assert.equal(played(), 5);
+    assert.equal(inbound.repaired, 4);
+    inbound.close();
+  },
+);
