@@ -12,6 +12,7 @@ import { HostNetwork } from '../../src/net/host-network.js';
 import type { Network } from '../../src/net/network.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { candidatesOn } from '../../support/loopback-sdp.js';
+import { iceUfrag, startIceChecks } from '../../support/werift-client.js';
 import { waitFor } from '../../support/wait.js';
 
 type Data = Record<string, unknown>;
@@ -93,7 +94,7 @@ class DataPeer {
   /** The answer to `offer` (the first one opens the channel). */
   async answer(offer: Jsep): Promise<Jsep> {
     assert.equal(offer.type, 'offer');
-    const before = this.pc.remoteDescription && ufrag(this.pc.remoteDescription.sdp);
+    const before = this.pc.remoteDescription && iceUfrag(this.pc.remoteDescription.sdp);
     await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesOn(offer.sdp, '127.0.0.1') });
     if (!this.channel) {
       const ch = (this.channel = this.pc.createDataChannel('JanusDataChannel'));
@@ -109,9 +110,7 @@ class DataPeer {
       );
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());
-    // An ICE restart offer: werift 0.24.4 as the answerer drops its pair and gathers anew, but starts no checks
-    // while DTLS is up (a browser starts them); it is the controlling agent (the server is ICE-lite), so do it here.
-    if (before && before !== ufrag(offer.sdp)) for (const ice of this.pc.iceTransports) void ice.start().catch(() => {});
+    if (before && before !== iceUfrag(offer.sdp)) startIceChecks(this.pc);
     return { type: 'answer', sdp: this.pc.localDescription!.sdp };
   }
 
@@ -137,8 +136,6 @@ class DataPeer {
   }
 }
 
-const ufrag = (sdp: string): string | undefined => /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
-
 test('janode TextRoom with a werift peer: setup answered by ack, join over the channel, restart answered by ack, the channel goes on', { timeout: 60_000 }, async () => {
   const conn = await connect({ address: [{ url: srv.wsUrl }], max_retries: 0 });
   const peer = new DataPeer();
@@ -159,7 +156,7 @@ test('janode TextRoom with a werift peer: setup answered by ack, join over the c
 
     const restarted = await handle.restart();
     assert.equal(restarted.jsep.type, 'offer');
-    assert.notEqual(ufrag(restarted.jsep.sdp), ufrag(setup.jsep.sdp), 'new ICE credentials');
+    assert.notEqual(iceUfrag(restarted.jsep.sdp), iceUfrag(setup.jsep.sdp), 'new ICE credentials');
     assert.ok(await handle.ack(await peer.answer(restarted.jsep)));
     // After the restart the channel carries requests both ways; the participant is still in the room.
     const sent = await peer.request({ textroom: 'message', room: 1234, text: 'after the restart' });
