@@ -99,6 +99,21 @@ export async function clientOffer(client: { readonly pc: RTCPeerConnection }): P
   return sdp;
 }
 
+/**
+ * After an ICE restart negotiated on `pc` (either side offering new credentials): werift 0.24.4 drops its pair and
+ * gathers anew, but while DTLS is up it starts no connectivity checks, which a browser does. The client is the
+ * controlling agent (the server is ICE-lite), so nothing moves until it checks: start them. Errors show as media
+ * that does not arrive.
+ */
+export function startIceChecks(pc: RTCPeerConnection): void {
+  for (const ice of pc.iceTransports) void ice.start().catch(() => {});
+}
+
+/** The ICE ufrag an SDP gives (the first one). */
+export function iceUfrag(sdp: string): string | undefined {
+  return /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+}
+
 /** An RTP packet whose payload is `text` (the echo test looks for it on the way back). */
 export function rtpWithText(seq: number, ssrc: number, pt: number, text: string): RtpPacket {
   return new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc, marker: true }), Buffer.from(text));

@@ -1,13 +1,29 @@
-// janode's TextRoom wrapper (janode/plugins/textroom) against Portunus: every request it exposes.
+// janode's TextRoom wrapper (janode/plugins/textroom) against Portunus: every request it exposes, and with a
+// werift peer the data channel it sets up (setup, ack) and ICE-restarts (restart, ack).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Janode from 'janode';
 import TextRoomPlugin from 'janode/plugins/textroom';
+import { RTCPeerConnection, type RTCDataChannel } from 'werift';
+import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
+import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
+import { discoverNetworkHost } from '../../src/net/network-host.js';
+import { HostNetwork } from '../../src/net/host-network.js';
+import type { Network } from '../../src/net/network.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { candidatesOn } from '../../support/loopback-sdp.js';
+import { iceUfrag, startIceChecks } from '../../support/werift-client.js';
+import { waitFor } from '../../support/wait.js';
 
 type Data = Record<string, unknown>;
+interface Jsep {
+  type: string;
+  sdp: string;
+}
 interface TextRoomHandle {
-  setup(): Promise<Data>;
+  setup(): Promise<Data & { jsep: Jsep }>;
+  ack(jsep: Jsep): Promise<Data>;
+  restart(): Promise<Data & { jsep: Jsep }>;
   list(o: object): Promise<Data>;
   listParticipants(o: object): Promise<Data>;
   exists(o: object): Promise<Data>;
@@ -31,8 +47,10 @@ const connect = (config: object): Promise<JanodeConnection> => (Janode as unknow
 (Janode as unknown as { Logger: { setLevel: (l: string) => void } }).Logger.setLevel('none');
 
 let srv: ChildServer;
+let network: Network;
 before(async () => {
   srv = await startChildServer([]);
+  network = new HostNetwork(await discoverNetworkHost());
 });
 after(async () => {
   await srv?.stop();
@@ -60,6 +78,95 @@ test('janode TextRoom: setup, list, exists, create, listParticipants, allow, ann
     assert.equal((await handle.exists({ room: 77 })).exists, false);
     await session.destroy();
   } finally {
+    await conn.close();
+  }
+  assert.equal(srv.child.exitCode, null);
+});
+
+/** A werift peer that answers the plugin's data-only offers and opens JanusDataChannel on them, as janus.js does. */
+class DataPeer {
+  readonly pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
+  readonly received: Data[] = [];
+  private readonly sockets: UdpIceTransport[] = [];
+  private channel: RTCDataChannel | undefined;
+  private seq = 0;
+
+  /** The answer to `offer` (the first one opens the channel). */
+  async answer(offer: Jsep): Promise<Jsep> {
+    assert.equal(offer.type, 'offer');
+    const before = this.pc.remoteDescription && iceUfrag(this.pc.remoteDescription.sdp);
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesOn(offer.sdp, '127.0.0.1') });
+    if (!this.channel) {
+      const ch = (this.channel = this.pc.createDataChannel('JanusDataChannel'));
+      ch.onMessage.subscribe((d: string | Buffer) => this.received.push(JSON.parse(d.toString()) as Data));
+      takeOverIceGathering(
+        this.pc,
+        async () => {
+          const t = new UdpIceTransport(await network.openUdp({ what: 'test textroom ICE', bind: '127.0.0.1' }), () => {});
+          this.sockets.push(t);
+          return [{ transport: t, advertise: '127.0.0.1' }];
+        },
+        () => {},
+      );
+    }
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    if (before && before !== iceUfrag(offer.sdp)) startIceChecks(this.pc);
+    return { type: 'answer', sdp: this.pc.localDescription!.sdp };
+  }
+
+  async opened(): Promise<void> {
+    await waitFor(() => this.channel?.readyState === 'open', { timeout: 10_000, what: 'the data channel open' });
+  }
+
+  /** A TextRoom request on the data channel; its reply. */
+  async request(body: Data): Promise<Data> {
+    const transaction = `dc${++this.seq}`;
+    this.channel!.send(JSON.stringify({ ...body, transaction }));
+    return this.waitFor((m) => m.transaction === transaction, `reply to ${String(body.textroom)}`);
+  }
+
+  async waitFor(match: (m: Data) => boolean, what: string): Promise<Data> {
+    await waitFor(() => this.received.some(match), { timeout: 10_000, what });
+    return this.received.find(match)!;
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close().catch(() => {});
+    await Promise.all(this.sockets.map((s) => s.close()));
+  }
+}
+
+test('janode TextRoom with a werift peer: setup answered by ack, join over the channel, restart answered by ack, the channel goes on', { timeout: 60_000 }, async () => {
+  const conn = await connect({ address: [{ url: srv.wsUrl }], max_retries: 0 });
+  const peer = new DataPeer();
+  try {
+    const session = await conn.create();
+    const handle = await session.attach(TextRoomPlugin);
+    // Janus's `textroom: error` (416 here; the unit tests read the codes) is an event janode does not manage.
+    await assert.rejects(handle.restart(), /unmanaged event/, 'restart before setup');
+    const setup = await handle.setup();
+    assert.equal(setup.jsep.type, 'offer');
+    assert.match(setup.jsep.sdp, /m=application \d+ UDP\/DTLS\/SCTP webrtc-datachannel/);
+    await assert.rejects(handle.setup(), /unmanaged event/, 'a second setup');
+    assert.ok(await handle.ack(await peer.answer(setup.jsep)));
+    await peer.opened();
+    const joined = await peer.request({ textroom: 'join', room: 1234, username: 'werift', display: 'Werift' });
+    assert.equal(joined.textroom, 'success', JSON.stringify(joined));
+    assert.deepEqual((await handle.listParticipants({ room: 1234 })).participants, [{ username: 'werift', display: 'Werift' }]);
+
+    const restarted = await handle.restart();
+    assert.equal(restarted.jsep.type, 'offer');
+    assert.notEqual(iceUfrag(restarted.jsep.sdp), iceUfrag(setup.jsep.sdp), 'new ICE credentials');
+    assert.ok(await handle.ack(await peer.answer(restarted.jsep)));
+    // After the restart the channel carries requests both ways; the participant is still in the room.
+    const sent = await peer.request({ textroom: 'message', room: 1234, text: 'after the restart' });
+    assert.equal(sent.textroom, 'success', JSON.stringify(sent));
+    assert.equal((await peer.waitFor((m) => m.textroom === 'message' && m.text === 'after the restart', 'the message back')).from, 'werift');
+    assert.deepEqual((await handle.listParticipants({ room: 1234 })).participants, [{ username: 'werift', display: 'Werift' }]);
+    await handle.detach();
+    await session.destroy();
+  } finally {
+    await peer.close();
     await conn.close();
   }
   assert.equal(srv.child.exitCode, null);

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type { JsonObject, MediaTrackInfo, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
+import type { JsonObject, Jsep, MediaTrackInfo, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type BodyOf, type PluginReply, type RequestCall, type RequestTable } from '../../plugin-api/request-table.js';
@@ -244,7 +244,11 @@ export class RecordPlayPlugin implements Plugin {
     const { handle, body, jsep } = call;
     if (!jsep || jsep.type !== 'offer') throw new RecordPlayError(E.MISSING_ELEMENT, 'Missing SDP offer');
     if (body.name.trim() === '') throw new RecordPlayError(E.INVALID_ELEMENT, 'Invalid element (name should be a non-empty string)');
-    if (s.kind !== 'none') throw new RecordPlayError(E.INVALID_STATE, 'This handle is already recording or playing');
+    // An offer on a handle whose PeerConnection is there renegotiates it (Janus's core marks it an update): a
+    // recorder's goes on recording, anything else cannot be updated. `update` itself only says what is meant.
+    if (s.files && s.recording) return this.updateRecorder(s.files, s.recording, handle, jsep);
+    if (s.kind !== 'none') throw new RecordPlayError(E.INVALID_STATE, "Not a recording session, can't update");
+    if (body.update === true) handle.log.warn("recordplay: 'update' on a handle that records nothing: a new recording");
     const lib = this.lib;
     let id = typeof body.id === 'number' ? body.id : 0;
     if (id > 0 && lib.has(id)) throw new RecordPlayError(E.RECORDING_EXISTS, `Recording ${id} already exists`);
@@ -302,6 +306,28 @@ export class RecordPlayPlugin implements Plugin {
     s.files = files;
     handle.log.info(`recordplay: recording ${id} ('${rec.name.slice(0, 100)}') to ${base}-*.mjr`);
     return { data: { recordplay: 'event', result: { status: 'recording', id } }, jsep: jsep.e2ee ? { ...answer, e2ee: true } : answer };
+  }
+
+  /**
+   * `record` on a handle already recording: the new offer (an ICE restart, a change of direction) is answered with
+   * the recording's own media and codecs; the same files go on, under the same id.
+   */
+  private async updateRecorder(files: RecorderFiles, rec: Recording, handle: PluginHandle, offer: Jsep): Promise<PluginReply> {
+    let answer;
+    try {
+      answer = await handle.answerOffer(offer, {
+        audio: files.audio !== undefined,
+        video: files.video !== undefined,
+        data: files.data !== undefined,
+        direction: 'recvonly',
+        ...(rec.audio ? { audioCodec: rec.audio.codec } : {}),
+        ...(rec.video ? { videoCodec: rec.video.codec } : {}),
+      });
+    } catch (err) {
+      throw new RecordPlayError(E.INVALID_SDP, `Error parsing offer: ${errorText(err)}`);
+    }
+    handle.log.info(`recordplay: recording ${rec.id} renegotiated`);
+    return { data: { recordplay: 'event', result: { status: 'recording', id: rec.id } }, jsep: offer.e2ee ? { ...answer, e2ee: true } : answer };
   }
 
   private async play(s: RecordPlaySession, call: RequestCall<Session, BodyOf<typeof PLAY_FIELDS>>): Promise<PluginReply> {

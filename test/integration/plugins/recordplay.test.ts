@@ -1,7 +1,8 @@
 // janus.plugin.recordplay against a server in this process: a werift client records audio, video and data; the
 // .nfo and .mjr files are written as Janus lays them out; the recording is listed and played back to a second
 // werift client with its packets in order and its timing kept; Janus's own sample recording (the first .mjr
-// format) plays too; janode's Record&Play wrapper drives every request it has; bad requests get Janus's codes.
+// format) plays too; a recorder renegotiates (an ICE restart with `record` + `update`) and goes on in the same
+// files; janode's Record&Play wrapper drives every request it has; bad requests get Janus's codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { readMjr } from '../../../src/plugins/mjr/mjr-reader.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { candidatesOn } from '../../../support/loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText } from '../../../support/werift-client.js';
+import { clientOffer, createLoopbackClient, iceUfrag, rtpWithText, startIceChecks, type LoopbackClient } from '../../../support/werift-client.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 
 const JANUS_SAMPLES = '/usr/share/janus/recordings';
@@ -209,6 +210,116 @@ test('record → .nfo and .mjr files as Janus lays them out → list → play ba
   }
 });
 
+/** The client's ICE-restart offer (new credentials, gathered anew). */
+async function restartOffer(client: LoopbackClient): Promise<string> {
+  await client.pc.setLocalDescription(await client.pc.createOffer({ iceRestart: true }));
+  const sdp = client.pc.localDescription?.sdp;
+  if (!sdp) throw new Error('client produced no offer');
+  return sdp;
+}
+
+/** The server's answer applied, and the restarted checks started (see startIceChecks). */
+async function restartAnswered(client: LoopbackClient, answer: Msg | undefined): Promise<void> {
+  assert.equal(answer?.type, 'answer');
+  await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn(answer?.sdp as string, '127.0.0.1') });
+  startIceChecks(client.pc);
+}
+
+/** The `tag<n>` numbers a .mjr file holds, in order. */
+function taggedIn(file: string, tag: string): number[] {
+  return readMjr(readFileSync(join(folder, file)))
+    .frames.map((f) => new RegExp(`${tag}(\\d+)`).exec(Buffer.from(f.payload).toString('latin1'))?.[1])
+    .filter((n) => n !== undefined)
+    .map(Number);
+}
+
+test('record + update: an ICE restart renegotiates a running recorder; the same recording and files go on', { timeout: 60_000 }, async () => {
+  const rec = await Rp.open();
+  const client = createLoopbackClient(network);
+  let id: number;
+  try {
+    // `update` on a handle that records nothing is ignored (a warning), as Janus does: a new recording.
+    const first = await rec.event({ request: 'record', name: 'renegotiated', filename: 'renego', update: true }, { type: 'offer', sdp: await clientOffer(client) });
+    assert.equal((first.data.result as Msg).status, 'recording', JSON.stringify(first.data));
+    id = (first.data.result as Msg).id as number;
+    await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn(first.jsep?.sdp as string, '127.0.0.1') });
+    await rec.ws.wait((m) => m.janus === 'webrtcup' && m.sender === rec.handle, 15_000, 'webrtcup');
+    await waitFor(() => client.channel.readyState === 'open', { timeout: 10_000, what: 'data channel open' });
+    const apt = client.audio.sender.codec?.payloadType ?? 111;
+    const vpt = client.video.sender.codec?.payloadType ?? 96;
+    const send = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        await client.audio.sender.sendRtp(rtpWithText(i, 4343, apt, `u${i}`));
+        if (i % 10 === 0) await client.video.sender.sendRtp(rtpWithText(i, 5252, vpt, `w${i}`));
+        await sleep(20);
+      }
+    };
+    await send(0, 40);
+    client.channel.send('before');
+    await waitFor(() => taggedIn('renego-audio.mjr', 'u').length >= 30, { timeout: 5000, what: 'audio on disk before the update' });
+    const sizeBefore = readFileSync(join(folder, 'renego-audio.mjr')).length;
+    const filesBefore = readdirSync(folder).sort();
+
+    // A new offer without the video m-line cannot update the recorder: 419, and the recording goes on.
+    const withoutVideo = (client.pc.localDescription?.sdp ?? '')
+      .split(/\r\n(?=m=)/)
+      .filter((section) => !section.startsWith('m=video'))
+      .join('\r\n');
+    const refused = await rec.event({ request: 'record', name: 'renegotiated', update: true }, { type: 'offer', sdp: withoutVideo });
+    assert.equal(refused.data.error_code, 419, JSON.stringify(refused.data));
+    const offer = await restartOffer(client);
+    assert.notEqual(iceUfrag(offer), iceUfrag(first.jsep?.sdp as string), 'new ICE credentials offered');
+    const updated = await rec.event({ request: 'record', name: 'renegotiated', update: true }, { type: 'offer', sdp: offer });
+    assert.deepEqual(updated.data, { recordplay: 'event', result: { status: 'recording', id } }, 'the same recording');
+    assert.match(updated.jsep?.sdp as string, /a=recvonly/);
+    assert.notEqual(iceUfrag(updated.jsep?.sdp as string), iceUfrag(first.jsep?.sdp as string), 'new ICE credentials answered');
+    await restartAnswered(client, updated.jsep);
+    assert.ok(
+      srv.logs.some((l) => l.includes('ICE restart') && l.includes(`handle=${rec.handle}`)),
+      'the server restarted ICE',
+    );
+    await send(100, 140);
+    client.channel.send('after');
+    await waitFor(() => taggedIn('renego-audio.mjr', 'u').some((n) => n >= 120), { timeout: 10_000, what: 'audio from after the update on disk' });
+    const stopped = await rec.event({ request: 'stop' });
+    assert.deepEqual(stopped.data, { recordplay: 'event', result: { status: 'stopped', id } });
+    await rec.waitFor('done', (d) => d.result === 'done');
+    assert.deepEqual(readdirSync(folder).sort(), [...filesBefore, `${id}.nfo`].sort(), 'no new files but the .nfo');
+    assert.ok(readFileSync(join(folder, 'renego-audio.mjr')).length > sizeBefore, 'the audio file grew');
+  } finally {
+    await client.close();
+    await rec.close();
+  }
+  const audio = taggedIn('renego-audio.mjr', 'u');
+  assert.ok(audio.filter((n) => n < 40).length >= 30 && audio.filter((n) => n >= 100).length >= 30, `before and after the update, one file: ${audio.join(' ')}`);
+  assert.ok(taggedIn('renego-video.mjr', 'w').includes(120), 'video after the update');
+  assert.deepEqual(
+    readMjr(readFileSync(join(folder, 'renego-data.mjr'))).frames.map((f) => Buffer.from(f.payload).toString()),
+    ['before', 'after'],
+  );
+  const viewer = await Rp.open();
+  try {
+    const listed = ((await viewer.now({ request: 'list' })).list as Msg[]).filter((e) => e.name === 'renegotiated');
+    assert.deepEqual(
+      listed.map((e) => e.id),
+      [id],
+      'one recording',
+    );
+    // An offer on a handle that plays (its PeerConnection offered by the server) cannot update anything.
+    const prepared = await viewer.event({ request: 'play', id });
+    assert.equal((prepared.data.result as Msg).status, 'preparing');
+    const other = createLoopbackClient(network);
+    try {
+      const refused = await viewer.event({ request: 'record', name: 'x', update: true }, { type: 'offer', sdp: await clientOffer(other) });
+      assert.deepEqual(refused.data, { recordplay: 'event', error_code: 418, error: "Not a recording session, can't update" });
+    } finally {
+      await other.close();
+    }
+  } finally {
+    await viewer.close();
+  }
+});
+
 test("Janus's sample recording (the first .mjr format) is listed and plays", { timeout: 60_000, skip: !existsSync(join(JANUS_SAMPLES, '1234.nfo')) && 'no Janus sample recording here' }, async () => {
   const viewer = await Rp.open();
   try {
@@ -270,7 +381,7 @@ interface JanodeRecordPlay {
   listRecordings(o: object): Promise<{ list: Msg[] }>;
   updateRecordings(o: object): Promise<unknown>;
   configure(o: { maxBitrate?: number; keyframeInterval?: number }): Promise<unknown>;
-  record(o: { name: string; filename?: string; jsep: Msg }): Promise<{ id: number; jsep: Msg }>;
+  record(o: { name: string; filename?: string; update?: boolean; jsep: Msg }): Promise<{ id: number; jsep: Msg }>;
   pause(): Promise<unknown>;
   resume(): Promise<unknown>;
   play(o: { id: number }): Promise<{ id: number; jsep: Msg }>;
@@ -285,7 +396,7 @@ interface JanodeSession {
 const janodeConnect = (config: object): Promise<{ create(): Promise<JanodeSession>; close(): Promise<void> }> =>
   (Janode as unknown as { connect: (c: object) => Promise<{ create(): Promise<JanodeSession>; close(): Promise<void> }> }).connect(config);
 
-test("janode's Record&Play wrapper: list, update, configure, record, pause, resume, stop, play, start, stop", { timeout: 60_000 }, async () => {
+test("janode's Record&Play wrapper: list, update, configure, record, pause, resume, record with update, stop, play, start, stop", { timeout: 60_000 }, async () => {
   (Janode as unknown as { Logger: { setLevel: (l: string) => void } }).Logger.setLevel('none');
   const connection = await janodeConnect({ address: { url: srv.wsUrl } });
   const session = await connection.create();
@@ -306,12 +417,21 @@ test("janode's Record&Play wrapper: list, update, configure, record, pause, resu
       await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
       await sleep(20);
     }
+    // record({update: true}) with an ICE-restart offer: the same recording goes on.
+    const updated = await rp.record({ name: 'janode recording', update: true, jsep: { type: 'offer', sdp: await restartOffer(client) } });
+    assert.equal(updated.id, recorded.id, 'the same recording after the update');
+    await restartAnswered(client, updated.jsep);
+    for (let i = 30; i < 60; i++) {
+      await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
+      await sleep(20);
+    }
     await rp.stop();
     const kept = readMjr(readFileSync(join(folder, 'janode-audio.mjr')))
       .frames.map((f) => /j\d+/.exec(Buffer.from(f.payload).toString('latin1'))?.[0] ?? '')
       .filter((t) => t !== '');
     assert.ok(!kept.some((t) => ['j12', 'j15', 'j18'].includes(t)), `nothing recorded while paused: ${kept.join(' ')}`);
     assert.ok(kept.includes('j5') && kept.includes('j25'), `recorded before and after the pause: ${kept.join(' ')}`);
+    assert.ok(kept.filter((t) => Number(t.slice(1)) >= 40).length >= 15, `recorded after the update: ${kept.join(' ')}`);
     await waitFor(async () => (await rp.listRecordings({})).list.some((e) => e.id === recorded.id), { timeout: 5000, what: 'the recording listed' });
     const player2 = await session.attach(RecordPlayPlugin);
     const prepared = await player2.play({ id: recorded.id });

@@ -113,10 +113,14 @@ test('create, edit, allowed, kick, announcement, destroy over the data channel; 
 test('the Janus API: setup offers a data channel only, management requests answer at once, message via textroom', async () => {
   const plugin = start();
   const a = peer(plugin, 1);
+  assert.deepEqual((await sendMessage(plugin, a, { request: 'restart' })).data, { textroom: 'error', error_code: 416, error: 'PeerConnection not setup' });
   const setup = await sendMessage(plugin, a, { request: 'setup' });
   assert.deepEqual(setup.data, { textroom: 'event', result: 'ok' });
   assert.deepEqual(a.offered[0], [{ kind: 'data', mid: '0' }]);
-  assert.equal((await sendMessage(plugin, a, { request: 'setup' })).data.error_code, 416);
+  assert.deepEqual((await sendMessage(plugin, a, { request: 'setup' })).data, { textroom: 'error', error_code: 416, error: 'PeerConnection already setup' });
+  const restarted = await sendMessage(plugin, a, { request: 'restart' });
+  assert.deepEqual(restarted.data, { textroom: 'event', result: 'ok' });
+  assert.equal(restarted.jsep?.type, 'offer', 'an ICE-restart offer');
   assert.deepEqual((await sendMessage(plugin, a, { request: 'ack' })).data, { textroom: 'event', result: 'ok' });
   assert.deepEqual((await sendMessage(plugin, a, { request: 'create', room: 9 })).data, { textroom: 'created', room: 9, permanent: false });
   assert.deepEqual((await sendMessage(plugin, a, { request: 'exists', room: 9 })).data, { textroom: 'success', room: 9, exists: true });
