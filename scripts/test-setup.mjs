@@ -19,6 +19,9 @@ const wanted = [
   { pkg: 'gstreamer1.0-plugins-base', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstopus.so' },
   // A TURN server for the server side's relayed candidates (nat.turn_*).
   { pkg: 'coturn', probe: '/usr/bin/turnserver' },
+  // Wireshark's command-line tools read the Admin API's packet captures (pcap and text2pcap) as a user would.
+  { pkg: 'tshark', probe: '/usr/bin/tshark' },
+  { pkg: 'wireshark-common', probe: '/usr/bin/text2pcap' },
   // Janus's own demo pages, run against Portunus as a Janus user would.
   { pkg: 'janus-demos', probe: '/usr/share/janus/demos/echotest.html' },
 ];

@@ -1,7 +1,7 @@
 // Assembles a running Portunus: network probe, core, plugins, transports.
 import { join, resolve } from 'node:path';
 import { JcfgStateFile } from './config/state-file.js';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { AdminApi } from './core/admin.js';
@@ -26,6 +26,8 @@ import { PLUGIN_CATALOG } from './plugins/catalog.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
+import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
+import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
 export interface ServerOptions {
   readonly config: Config;
@@ -182,8 +184,25 @@ export class PortunusServer {
     const headersMs = requestMs > 0 && headersAsked > 0 ? Math.min(headersAsked, requestMs) : headersAsked;
     const shortest = Math.min(...[headersMs, requestMs].filter((v) => v > 0), 4000);
     const timeouts = { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, shortest / 4)) };
-    const listen = async (name: string, secure: boolean, bind: string, port: number, wire: (s: Server) => void): Promise<void> => {
+    // Open connections per listener, for query_transport's `connections`.
+    const open: Record<string, number> = {};
+    const listen = async (name: string, secure: boolean, bind: string, port: number, wire: (s: Server) => void, countAs?: string, acl?: AccessList): Promise<void> => {
       const server = secure ? createHttpsServer({ ...tls(), ...timeouts }) : createHttpServer(timeouts);
+      if (acl && acl.prefixes.length > 0) {
+        // Janus's access lists: a connection from an address no prefix matches is closed before anything is read.
+        server.on('connection', (socket: { remoteAddress?: string; destroy(): void }) => {
+          if (aclAllows(acl.prefixes, socket.remoteAddress)) return;
+          log.warn(`${name}: ${socket.remoteAddress ?? 'an unknown address'} is not in the access list; connection closed`, { component: 'transport' });
+          socket.destroy();
+        });
+      }
+      if (countAs !== undefined) {
+        open[countAs] = 0;
+        server.on(secure ? 'secureConnection' : 'connection', (socket: { once(event: 'close', listener: () => void): unknown }) => {
+          open[countAs]++;
+          socket.once('close', () => open[countAs]--);
+        });
+      }
       server.keepAliveTimeout = 65_000;
       server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
         const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
@@ -197,20 +216,36 @@ export class PortunusServer {
       log.info(`${name} listening on ${formatEndpoint(at.address, at.port)}`, { component: 'transport' });
     };
 
+    // Both HTTP transports write JSON in one style, which query_transport's `configure` may change.
+    const restSettings = { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000, maxQueuedEvents: http.max_queued_events };
+    const adminRestSettings = { basePath: http.admin_base_path, cors, maxBodySize: http.max_body_size, json: http.json };
+    let rest: RestTransport | undefined;
     if (http.http || http.https) {
-      const rest = new RestTransport(
-        this.gateway,
-        { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000, maxQueuedEvents: http.max_queued_events },
-        log,
-      );
-      this.closers.push(() => rest.close());
-      if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', rest.onRequest));
-      if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', rest.onRequest));
+      const transport = new RestTransport(this.gateway, restSettings, log);
+      rest = transport;
+      this.closers.push(() => transport.close());
+      const acl = accessList(http.acl, http.acl_forwarded);
+      const onRequest = gatedRequests(acl, transport.onRequest);
+      if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', onRequest), 'http', acl);
+      if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', onRequest), 'https', acl);
     }
     if (http.admin_http || http.admin_https) {
-      const adminRest = new AdminRestTransport(admin, { basePath: http.admin_base_path, cors, maxBodySize: http.max_body_size, json: http.json }, log);
-      if (http.admin_http) await listen('Admin API (http)', false, http.admin_ip || http.admin_interface, http.admin_port, (s) => s.on('request', adminRest.onRequest));
-      if (http.admin_https) await listen('Admin API (https)', true, http.admin_secure_ip || http.admin_secure_interface, http.admin_secure_port, (s) => s.on('request', adminRest.onRequest));
+      const adminRest = new AdminRestTransport(admin, adminRestSettings, log);
+      const acl = accessList(http.admin_acl, http.admin_acl_forwarded);
+      const onRequest = gatedRequests(acl, adminRest.onRequest);
+      if (http.admin_http) await listen('Admin API (http)', false, http.admin_ip || http.admin_interface, http.admin_port, (s) => s.on('request', onRequest), 'admin_http', acl);
+      if (http.admin_https) await listen('Admin API (https)', true, http.admin_secure_ip || http.admin_secure_interface, http.admin_secure_port, (s) => s.on('request', onRequest), 'admin_https', acl);
+    }
+    if (Object.keys(open).length > 0) {
+      const tweakable: TweakableTransport = {
+        notifyEvents: true,
+        setJsonStyle: (style) => {
+          restSettings.json = style;
+          adminRestSettings.json = style;
+        },
+        connections: () => ({ connections: { ...open }, messages: rest?.waitingPolls ?? 0 }),
+      };
+      this.gateway.transportQueries.set('janus.transport.http', new TransportTweaks(tweakable, () => this.eventsEnabled()));
     }
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
@@ -222,15 +257,33 @@ export class PortunusServer {
     if (websockets.pingpong_trigger > 0 !== websockets.pingpong_timeout > 0) {
       log.warn('websockets.pingpong_trigger and pingpong_timeout are both needed for WebSocket pings: pings are off', { component: 'transport' });
     }
+    const wsTransports: WebSocketTransport[] = [];
+    const wsAcl = accessList(websockets.ws_acl, websockets.ws_acl_forwarded);
+    const adminWsAcl = accessList(websockets.admin_ws_acl, websockets.admin_ws_acl_forwarded);
     const ws = (name: string, secure: boolean, bind: string, port: number, adminApi?: AdminApi): Promise<void> => {
       const transport = new WebSocketTransport(this.gateway, wsSettings, log, adminApi);
+      wsTransports.push(transport);
       this.closers.push(() => transport.close());
-      return listen(name, secure, bind, port, (s) => transport.attach(s));
+      const acl = adminApi ? adminWsAcl : wsAcl;
+      return listen(name, secure, bind, port, (s) => transport.attach(s, (req) => forwardedAllowed(acl, req.headers)), undefined, acl);
     };
     if (websockets.ws) await ws('WebSocket API (ws)', false, websockets.ws_ip || websockets.ws_interface, websockets.ws_port);
     if (websockets.wss) await ws('WebSocket API (wss)', true, websockets.wss_ip || websockets.wss_interface, websockets.wss_port);
     if (websockets.admin_ws) await ws('Admin WebSocket API (ws)', false, websockets.admin_ws_ip || websockets.admin_ws_interface, websockets.admin_ws_port, admin);
     if (websockets.admin_wss) await ws('Admin WebSocket API (wss)', true, websockets.admin_wss_ip || websockets.admin_wss_interface, websockets.admin_wss_port, admin);
+    if (wsTransports.length > 0) {
+      const tweakable: TweakableTransport = {
+        notifyEvents: true,
+        setJsonStyle: (style) => (wsSettings.json = style),
+        connections: () => ({ connections: wsTransports.reduce((n, t) => n + t.connectionCount, 0) }),
+      };
+      this.gateway.transportQueries.set('janus.transport.websockets', new TransportTweaks(tweakable, () => this.eventsEnabled()));
+    }
+  }
+
+  /** Whether any event handler is on (query_transport's notes say when a transport's `events` will be ignored). */
+  private eventsEnabled(): boolean {
+    return false;
   }
 
   serverInfo(): JsonObject {
@@ -317,4 +370,12 @@ export class PortunusServer {
     await this.media?.close?.();
     this.media = undefined;
   }
+}
+
+/** A request listener behind an access list's X-Forwarded-For check: a refused request's connection is closed, as Janus does. */
+function gatedRequests(acl: AccessList, onRequest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (forwardedAllowed(acl, req.headers)) onRequest(req, res);
+    else req.socket.destroy();
+  };
 }

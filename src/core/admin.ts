@@ -191,6 +191,18 @@ export class AdminApi {
         if (!plugin.handleAdminMessage) throw new JanusError(ErrorCode.UNKNOWN, 'Plugin does not support Admin API messages');
         return { response: await plugin.handleAdminMessage(r.request as JsonObject) };
       }
+      case 'query_transport': {
+        checkFields(r, [
+          { name: 'transport', type: 'string', required: true },
+          { name: 'request', type: 'object', required: true },
+        ]);
+        const transport = g.transportQueries.get(r.transport as string);
+        if (!transport) throw new JanusError(ErrorCode.PLUGIN_NOT_FOUND, 'Invalid transport');
+        return { response: transport.query(r.request) };
+      }
+      case 'loops_info':
+        // One event loop serves every handle in Node (Janus's static loops are threads that share them out).
+        return { loops: [{ id: 0, handles: [...g.sessions.values()].reduce((n, s) => n + s.handles.size, 0) }] };
       case 'custom_logline': {
         checkFields(r, [
           { name: 'line', type: 'string', required: true },
@@ -245,6 +257,25 @@ export class AdminApi {
         checkFields(r, [{ name: 'plugin_only', type: 'boolean' }]);
         return { info: this.handleInfo(handle, r.plugin_only === true) };
       }
+      case 'start_pcap':
+      case 'start_text2pcap': {
+        checkFields(r, [
+          { name: 'folder', type: 'string' },
+          { name: 'filename', type: 'string' },
+          { name: 'truncate', type: 'positive' },
+        ]);
+        handle.startCapture({
+          text: verb === 'start_text2pcap',
+          ...(typeof r.folder === 'string' ? { folder: r.folder } : {}),
+          ...(typeof r.filename === 'string' ? { filename: r.filename } : {}),
+          truncate: (r.truncate as number | undefined) ?? 0,
+        });
+        return {};
+      }
+      case 'stop_pcap':
+      case 'stop_text2pcap':
+        if (!handle.stopCapture()) throw new JanusError(ErrorCode.UNKNOWN, 'Capture not started');
+        return {};
       default:
         return this.unhandled(verb);
     }
@@ -284,6 +315,14 @@ export class AdminApi {
       'all-trickles': handle.trickleCompleted,
     };
     info['pending-trickles'] = handle.pendingTrickles.length;
+    if (handle.capture) {
+      const c = handle.capture;
+      info[c.request.text ? 'dump-to-text2pcap' : 'dump-to-pcap'] = true;
+      info[c.request.text ? 'text2pcap-file' : 'pcap-file'] = c.path;
+      // Not in Janus: what was written, and what a slow disk cost.
+      info['capture-packets'] = c.captured;
+      info['capture-dropped'] = c.dropped;
+    }
     info.webrtc = handle.media ? handle.media.info() : {};
     return info;
   }

@@ -15,6 +15,7 @@ import { checkEnvelopeSizes, MAX_PENDING_TRICKLES, MAX_TRANSACTION_LENGTH } from
 import { Session } from './session.js';
 import type { TokenStore } from './tokens.js';
 import { checkFields, isJsonObject, optionalId, type JsonObject } from './validate.js';
+import type { TransportQuery } from './transport-query.js';
 
 export interface GatewaySettings {
   sessionTimeout: number;
@@ -66,6 +67,8 @@ export class Gateway implements HandleOwner {
   private readonly serverInfo: () => JsonObject;
   private watchdog: Timer | undefined;
   readonly stats: GatewayStats = { eventsDropped: 0, slowConnectionsClosed: 0, internalFaults: 0 };
+  /** What Admin `query_transport` reaches, by transport package name (registered by the server as it starts them). */
+  readonly transportQueries = new Map<string, TransportQuery>();
   private readonly dropLog: LogThrottle;
   private readonly slowLog: LogThrottle;
   private readonly faultLog: LogThrottle;
@@ -427,6 +430,7 @@ export class Gateway implements HandleOwner {
   detach(handle: Handle): void {
     if (handle.detached) return;
     handle.hangup('Detach');
+    handle.stopCapture();
     handle.detached = true;
     handle.session.handles.delete(handle.id);
     try {

@@ -1,9 +1,10 @@
 // A handle: one client's attachment to one plugin, with at most one PeerConnection.
-import { errorDetail } from '../logging/error-text.js';
+import { errorDetail, errorText } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
-import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from './media-port.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, OutgoingPacketTap, RemoteCandidate } from './media-port.js';
+import { PacketCapture, type CaptureRequest } from './packet-capture.js';
 import type { Session } from './session.js';
 import type { JsonObject } from './validate.js';
 
@@ -23,6 +24,8 @@ export interface PendingTrickle {
 
 export class Handle implements PluginHandle {
   media: HandleMedia | undefined;
+  /** Admin start_pcap / start_text2pcap: the capture this handle's packets go to, both ways. */
+  capture: PacketCapture | undefined;
   /** The media verbs' one hop: the peer of `media`, while there is one. */
   private link: MediaLink | undefined;
   /** Candidates that arrived before the PeerConnection existed. */
@@ -111,6 +114,7 @@ export class Handle implements PluginHandle {
     if (!factory) throw new JanusError(ErrorCode.WEBRTC_STATE, 'WebRTC media is not available on this server');
     this.media = factory.create(new HandleMediaCallbacks(this), this.log, this.portRange ? { portRange: this.portRange } : undefined);
     this.link = this.media.link;
+    if (this.capture) this.media.setOutgoingTap(this.captureTap(this.capture));
     const now = this.owner.now();
     for (const t of this.pendingTrickles) if (now - t.at < 45_000) this.media.addRemoteCandidate(t.candidate);
     this.pendingTrickles = [];
@@ -165,6 +169,36 @@ export class Handle implements PluginHandle {
   }
   sendRemb(bitrate: number): void {
     this.link?.sendRemb(bitrate);
+  }
+
+  /** Starts a packet capture (Admin); throws when one runs or the file cannot be opened. */
+  startCapture(request: CaptureRequest): PacketCapture {
+    if (this.capture) throw new JanusError(ErrorCode.UNKNOWN, request.text ? 'text2pcap already started' : 'pcap already started');
+    let capture: PacketCapture;
+    try {
+      capture = new PacketCapture(request);
+    } catch (err) {
+      this.log.warn(`packet capture not started: ${errorText(err)}`);
+      throw new JanusError(ErrorCode.UNKNOWN, request.text ? 'Error starting text2pcap dump' : 'Error starting pcap dump');
+    }
+    this.capture = capture;
+    this.media?.setOutgoingTap(this.captureTap(capture));
+    this.log.info(`packet capture to ${capture.path}`);
+    return capture;
+  }
+
+  /** Stops the capture and closes its file; false when none runs. */
+  stopCapture(): boolean {
+    const capture = this.capture;
+    if (!capture) return false;
+    this.capture = undefined;
+    this.media?.setOutgoingTap(undefined);
+    capture.close().catch(() => undefined);
+    return true;
+  }
+
+  private captureTap(capture: PacketCapture): OutgoingPacketTap {
+    return (kind, packet) => capture.write(kind, false, packet);
   }
 
   closePc(): void {
@@ -277,6 +311,7 @@ class HandleMediaCallbacks implements HandleMediaEvents {
 
   rtp(track: MediaTrackInfo, packet: Buffer): void {
     const h = this.handle;
+    h.capture?.write('RTP', true, packet);
     try {
       h.plugin.incomingRtp?.(h, track, packet);
     } catch (err) {
@@ -286,6 +321,7 @@ class HandleMediaCallbacks implements HandleMediaEvents {
 
   rtcp(track: MediaTrackInfo | undefined, packet: Buffer): void {
     const h = this.handle;
+    h.capture?.write('RTCP', true, packet);
     try {
       h.plugin.incomingRtcp?.(h, track, packet);
     } catch (err) {
@@ -295,6 +331,7 @@ class HandleMediaCallbacks implements HandleMediaEvents {
 
   data(label: string, data: Buffer | string): void {
     const h = this.handle;
+    if (h.capture) h.capture.write('DATA', true, typeof data === 'string' ? Buffer.from(data) : data);
     try {
       h.plugin.incomingData?.(h, label, data);
     } catch (err) {

@@ -26,6 +26,9 @@ export interface HandleMediaEvents {
   data(label: string, data: Buffer | string): void;
 }
 
+/** Receives a copy of each unencrypted packet the PeerConnection sends (Admin packet captures); the buffer is lent. */
+export type OutgoingPacketTap = (kind: 'RTP' | 'RTCP' | 'DATA', packet: Uint8Array) => void;
+
 export interface HandleMedia {
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
   createOffer(tracks: readonly OfferTrack[]): Promise<Jsep>;
@@ -39,6 +42,8 @@ export interface HandleMedia {
   close(): void;
   /** State for Admin `handle_info`. */
   info(): JsonObject;
+  /** Starts (a tap) or stops (undefined) copying what is sent, for a packet capture. */
+  setOutgoingTap(tap: OutgoingPacketTap | undefined): void;
 }
 
 /** What one handle asks of its PeerConnection at attach. */

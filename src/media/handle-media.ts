@@ -1,5 +1,5 @@
 // The core's view of a handle's PeerConnection (core/media-port.ts), implemented with WebRtcPeer.
-import type { HandleMedia, HandleMediaEvents, HandleMediaOptions, MediaFactory, RemoteCandidate } from '../core/media-port.js';
+import type { HandleMedia, HandleMediaEvents, HandleMediaOptions, MediaFactory, OutgoingPacketTap, RemoteCandidate } from '../core/media-port.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack, PluginHandle, RelayGroup } from '../plugins/plugin.js';
@@ -95,6 +95,10 @@ class PeerHandleMedia implements HandleMedia {
   close(): void {
     // The core closes us from its own hangup path and emits the hangup event itself.
     this.peer.close('Close PC', false);
+  }
+
+  setOutgoingTap(tap: OutgoingPacketTap | undefined): void {
+    this.peer.setOutgoingTap(tap);
   }
 
   info(): JsonObject {

@@ -39,6 +39,13 @@ export class RestTransport implements EventSink {
   readonly transport = 'janus.transport.http';
   readonly peer = 'http';
   private readonly queues = new Map<number, SessionQueue>();
+
+  /** Long polls waiting for an event now (query_transport's `messages`: the requests being served). */
+  get waitingPolls(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.waiters.size;
+    return n;
+  }
   private readonly log: Logger;
 
   constructor(

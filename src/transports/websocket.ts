@@ -85,6 +85,11 @@ export class WebSocketTransport {
   private readonly connections = new Set<Connection>();
   private sweeper: NodeJS.Timeout | undefined;
 
+  /** Open connections (query_transport's `connections`). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   /** Serves the Janus API when `admin` is undefined, the Admin API otherwise. */
   constructor(
     private readonly gateway: Gateway,
@@ -113,8 +118,12 @@ export class WebSocketTransport {
   }
 
   /** Takes over the HTTP server's upgrade requests; plain HTTP requests get a short refusal. */
-  attach(server: Server): void {
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  attach(server: Server, allowed: (req: IncomingMessage) => boolean = () => true): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // An access list's X-Forwarded-For check: refused as Janus does, by closing the connection.
+      if (!allowed(req)) socket.destroy();
+      else this.upgrade(req, socket, head);
+    });
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
       res.end(`This port speaks the Janus API over WebSocket (subprotocol ${this.protocol}).\n`);

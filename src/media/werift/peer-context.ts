@@ -2,7 +2,7 @@
 // negotiated m-lines, the sink its events go to, and the few sends that need the DTLS transport.
 import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
 import { errorText } from '../../logging/error-text.js';
-import type { HandleMediaEvents } from '../../core/media-port.js';
+import type { HandleMediaEvents, OutgoingPacketTap } from '../../core/media-port.js';
 import { InboundCounters } from '../inbound-guard.js';
 import type { PeerLogLevel, PeerState, WebRtcPeerOptions } from '../peer-types.js';
 import type { MidState } from './mid-state.js';
@@ -41,6 +41,8 @@ export class PeerContext {
   bundleMid: { mid: string; index: number } | undefined;
   negotiated: readonly NegotiatedMline[] = [];
   readonly mids = new Map<string, MidState>();
+  /** A packet capture's copy of what is sent (Admin start_pcap); undefined almost always. */
+  outgoingTap: OutgoingPacketTap | undefined;
   /** Our own SRTCP sender once the fast path is up (rtp-send-path.ts): true when it took the packet. */
   fastRtcp: ((rtcp: Buffer) => boolean) | undefined;
   /** The bitrate cap a plugin asked for, kept and sent again (remb-cap.ts). */
@@ -98,6 +100,7 @@ export class PeerContext {
 
   /** Protects and sends one RTCP packet of ours (feedback, PLI, REMB, reports) through werift's SRTCP context. */
   sendRawRtcp(buf: Buffer): void {
+    this.outgoingTap?.('RTCP', buf);
     if (this.fastRtcp?.(buf) === true) return;
     const dtls = this.dtlsTransport();
     if (!dtls || dtls.state !== 'connected') return;

@@ -2,7 +2,7 @@
 // SCTP data channels — on top of werift, with Janus semantics for events and hangup reasons. This file is the
 // facade; each concept lives in its own file of this folder (negotiation, ICE, send and receive paths, ...).
 import { errorDetail, errorText } from '../../logging/error-text.js';
-import type { HandleMediaEvents } from '../../core/media-port.js';
+import type { HandleMediaEvents, OutgoingPacketTap } from '../../core/media-port.js';
 import type { MediaLink } from '../../plugin-api/plugin.js';
 import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
 import { PeerEventEmitter } from '../peer-event-emitter.js';
@@ -178,13 +178,22 @@ export class WebRtcPeer implements MediaLink {
     if (!ctx.dtlsUp) return;
     const st = ctx.mids.get(mid);
     if (!st || packet.length < RTP_MIN || packet[0] >> 6 !== 2) return;
+    // A capture sees the packet as the plugin relays it, before the stream writes its SSRC and numbers.
+    ctx.outgoingTap?.('RTP', packet);
     this.sender.send(st, packet);
   }
 
   /** The native lane a relay group may send `mid`'s packets on, when there is one (see relay-lane.ts). */
   relayLane(mid: string): NativeRelayLane | undefined {
-    const st = this.ctx.dtlsUp ? this.ctx.mids.get(mid) : undefined;
+    // While a capture runs, packets come through relayRtp, where it sees them.
+    const st = this.ctx.dtlsUp && !this.ctx.outgoingTap ? this.ctx.mids.get(mid) : undefined;
     return st ? this.sender.lane(st) : undefined;
+  }
+
+  /** Starts or stops copying what is sent to a packet capture. */
+  setOutgoingTap(tap: OutgoingPacketTap | undefined): void {
+    this.ctx.outgoingTap = tap;
+    relayLanes.changed();
   }
 
   skipRtp(mid: string): void {
@@ -228,6 +237,8 @@ export class WebRtcPeer implements MediaLink {
   }
 
   relayData(data: Buffer | string, label?: string): void {
+    const tap = this.ctx.outgoingTap;
+    if (tap) tap('DATA', typeof data === 'string' ? Buffer.from(data) : data);
     this.channels.send(data, label);
   }
 

@@ -57,6 +57,7 @@ function rig(plugin: Partial<Plugin>): Rig {
     addRemoteCandidate: () => {},
     close: () => {},
     info: () => ({}),
+    setOutgoingTap: () => {},
   };
   const factory: MediaFactory = {
     create(e) {
