@@ -17,6 +17,13 @@ import { sleep, waitUntil } from '../../../support/wait.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 
 const SECRET = 'overlord';
+/** An Admin API over REST on loopback, with a secret. */
+const WITH_ADMIN: Array<[string, string]> = [
+  ['http.admin_http', 'true'],
+  ['http.admin_ip', '127.0.0.1'],
+  ['http.admin_port', '0'],
+  ['general.admin_secret', SECRET],
+];
 const haveTshark = existsSync('/usr/bin/tshark') && existsSync('/usr/bin/text2pcap');
 
 function adminOf(srv: StartedServer): (body: Msg, path?: string) => Promise<Msg> {
@@ -40,12 +47,7 @@ test(
   { timeout: 60_000, skip: !haveTshark && 'no tshark/text2pcap here' },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portunus-pcap-'));
-    const srv = await startInProcess([
-      ['http.admin_http', 'true'],
-      ['http.admin_ip', '127.0.0.1'],
-      ['http.admin_port', '0'],
-      ['general.admin_secret', SECRET],
-    ]);
+    const srv = await startInProcess(WITH_ADMIN);
     const admin = adminOf(srv);
     const client = createLoopbackClient(new HostNetwork(await discoverNetworkHost()), '127.0.0.1');
     const c = await JanusWs.open(srv.wsUrl);
@@ -118,12 +120,7 @@ test(
 );
 
 test('query_transport answers configure and connections for both transports; loops_info; unknown transport and request', { timeout: 20_000 }, async () => {
-  const srv = await startInProcess([
-    ['http.admin_http', 'true'],
-    ['http.admin_ip', '127.0.0.1'],
-    ['http.admin_port', '0'],
-    ['general.admin_secret', SECRET],
-  ]);
+  const srv = await startInProcess(WITH_ADMIN);
   const admin = adminOf(srv);
   const ws = await JanusWs.open(srv.wsUrl);
   try {
