@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import { applyCors, type CorsSettings } from './cors.js';
 import { readJsonPost, sendEmpty, sendJson } from './http-json.js';
 import { mergePathIds, parseId } from './rest.js';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 
 export interface AdminRestSettings {
   readonly basePath: string;
@@ -52,6 +53,7 @@ export class AdminRestTransport {
       if (parts.length === 1 && (parts[0] === 'info' || parts[0] === 'ping')) {
         return this.send(res, 200, await this.admin.handle({ janus: parts[0], transaction: randomString(12) }));
       }
+      if (parts.length === 1 && parts[0] === 'dashboard') return this.dashboard(res);
       return this.empty(res, 404);
     }
     if (method !== 'POST') return this.send(res, 200, { janus: 'error', error: { code: ErrorCode.TRANSPORT_SPECIFIC, reason: `Unsupported method ${method}` } });
@@ -78,6 +80,12 @@ export class AdminRestTransport {
   private send(res: ServerResponse, status: number, body: unknown): void {
     sendJson(res, status, body, this.settings.json, (err) => this.log.error(`admin reply not serializable: ${errorDetail(err)}`));
   }
+  /** The dashboard page: static, no data in it (its script asks this API, with the secret the viewer gives). */
+  private dashboard(res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DASHBOARD_CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(DASHBOARD_HTML);
+  }
+
   private empty(res: ServerResponse, status: number): void {
     sendEmpty(res, status);
   }
