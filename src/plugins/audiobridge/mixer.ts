@@ -42,6 +42,8 @@ export class ParticipantMixState {
   contributed = false;
   /** The listener's own encoder, made the first time it must hear the mix without itself. */
   privateEncoder: MixEncoder | undefined;
+  /** The last frame it added something to (its own encoder stays on for PRIVATE_HOLD_FRAMES after). */
+  contributedAt = -Infinity;
   /** Level of the last frame taken (peak, 0–32767), for who speaks. */
   peak = 0;
 
@@ -96,6 +98,13 @@ interface SharedStream {
  */
 export const SILENCE_PEAK = 16;
 
+/**
+ * Frames a listener keeps its own encoder after it last added something. A receiver's decoder follows one
+ * encoder's state; switching it between its own encoding and the shared one every few frames (a sender whose
+ * packets come in bursts) would be heard as clicks, so the switch back waits for a second of silence.
+ */
+export const PRIVATE_HOLD_FRAMES = 50;
+
 /** Frames a shared encoder may go unused before it is closed. */
 const SHARED_IDLE_FRAMES = 250;
 
@@ -146,6 +155,7 @@ export class Mixer {
       st.peak = peakOf(st.frame, n);
       if (p.silenced || p.gain <= 0 || st.peak < SILENCE_PEAK) continue;
       st.contributed = true;
+      st.contributedAt = frame.index;
       this.add(sum, st.frame, p.gain, p.pan, 1);
     }
     for (const input of inputs) if (input.take(this.inputFrame)) this.add(sum, this.inputFrame, 1, 50, 1);
@@ -156,6 +166,13 @@ export class Mixer {
     for (const p of participants) {
       if (!p.listening) continue;
       const st = p.mixState;
+      if (!st.contributed && st.privateEncoder && frame.index - st.contributedAt <= PRIVATE_HOLD_FRAMES) {
+        // Spoke a moment ago: the full mix (nothing of its own in it this frame) on its own encoder still.
+        const payload = st.privateEncoder.encode(this.mix, n);
+        encodings++;
+        if (payload) p.send(payload, frame);
+        continue;
+      }
       if (!st.contributed) {
         const key = encoderKey(p.encoder);
         const list = byKey.get(key);

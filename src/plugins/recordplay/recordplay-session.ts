@@ -24,6 +24,11 @@ export class RecordPlaySession implements ForwardTarget {
   destroyed = false;
   /** What the handle records or plays. */
   recording: Recording | undefined;
+  /**
+   * The id of the last recording made or played here, kept after it ends: a client's `stop` may be handled after
+   * the hang-up it sent right behind it (janus.js's demo does both at once), and its `stopped` still names it.
+   */
+  lastRecordingId: number | undefined;
   /** Recording: the open files, the pause flag, the keyframe timer. */
   files: RecorderFiles | undefined;
   paused = false;

@@ -217,7 +217,8 @@ export class RecordPlayPlugin implements Plugin {
       stop: on.ack({}, async (call) => {
         const s = own(call);
         const result: JsonObject = { status: 'stopped' };
-        if (s.recording) result.id = s.recording.id;
+        const id = s.recording?.id ?? s.lastRecordingId;
+        if (id !== undefined) result.id = id;
         await this.finish(s);
         // After the reply: the client reads `stopped`, then `done` when the PeerConnection is gone.
         setImmediate(() => {
@@ -303,6 +304,7 @@ export class RecordPlayPlugin implements Plugin {
     const rec: Recording = { id, name: body.name, date: recordingDate(new Date()), ...entry, textData, completed: false };
     lib.add(rec);
     s.recording = rec;
+    s.lastRecordingId = rec.id;
     s.files = files;
     handle.log.info(`recordplay: recording ${id} ('${rec.name.slice(0, 100)}') to ${base}-*.mjr`);
     return { data: { recordplay: 'event', result: { status: 'recording', id } }, jsep: jsep.e2ee ? { ...answer, e2ee: true } : answer };
@@ -373,6 +375,7 @@ export class RecordPlayPlugin implements Plugin {
       throw new RecordPlayError(E.UNKNOWN_ERROR, 'Error creating the offer');
     });
     s.recording = rec;
+    s.lastRecordingId = rec.id;
     s.frames = recordingSchedule(files);
     const result: JsonObject = { status: 'preparing', id: rec.id };
     if (warning) result.warning = warning;

@@ -154,8 +154,12 @@ test('two werift peers hear each other and not themselves; mute, suspend, listpa
     alice.start();
     bob.start();
     // Bob hears Alice's 440 Hz; Alice hears silence (only herself spoke).
-    await waitFor(() => bob.meter.packets > 40 && bob.meter.level > 1000, { timeout: 10_000, what: `bob hears alice (level ${bob.meter.level.toFixed(0)})` });
-    assert.ok(Math.abs(bob.meter.pitch - 440) < 60, `pitch ${bob.meter.pitch.toFixed(0)}`);
+    // Pitch and level are read over the last few packets: on a loaded machine a late burst can blur one reading,
+    // so the test waits for a clean one rather than taking the first.
+    await waitFor(() => bob.meter.packets > 40 && bob.meter.level > 1000 && Math.abs(bob.meter.pitch - 440) < 60, {
+      timeout: 10_000,
+      what: `bob hears alice (level ${bob.meter.level.toFixed(0)}, ${bob.meter.pitch.toFixed(0)} Hz)`,
+    });
     await waitFor(() => alice.meter.packets > 40, { timeout: 5000, what: 'alice gets the mix' });
     assert.ok(alice.meter.level < 200, `alice does not hear herself (level ${alice.meter.level.toFixed(0)})`);
     // The room's audiolevel_event: alice's packets say she is loud, then silent.
@@ -166,7 +170,7 @@ test('two werift peers hear each other and not themselves; mute, suspend, listpa
     // Both speak: each hears the other's tone.
     bob.frequency = 1000;
     await waitFor(() => alice.meter.level > 1000 && Math.abs(alice.meter.pitch - 1000) < 120, { timeout: 5000, what: `alice hears bob (${alice.meter.pitch.toFixed(0)} Hz)` });
-    assert.ok(Math.abs(bob.meter.pitch - 440) < 60, `bob still hears 440 Hz, not 1000 (${bob.meter.pitch.toFixed(0)})`);
+    await waitFor(() => Math.abs(bob.meter.pitch - 440) < 60, { timeout: 5000, what: `bob still hears 440 Hz, not 1000 (${bob.meter.pitch.toFixed(0)})` });
 
     const list = await admin.ask({ request: 'listparticipants', room: 4321 });
     assert.equal(list.audiobridge, 'participants');

@@ -138,8 +138,12 @@ test('record → .nfo and .mjr files as Janus lays them out → list → play ba
       if (i % 25 === 0) client.channel.send(`d${i}`);
       await sleep(20);
     }
-    const stopped = await rec.event({ request: 'stop' });
-    assert.deepEqual(stopped.data, { recordplay: 'event', result: { status: 'stopped', id } });
+    // As Janus's demo page does: `stop` and the hang-up sent at once. Whichever the server handles first, the
+    // `stopped` event names the recording (the page shows "Recording completed" only then).
+    const stopTx = rec.ws.send({ janus: 'message', session_id: rec.session, handle_id: rec.handle, body: { request: 'stop' } });
+    rec.ws.send({ janus: 'hangup', session_id: rec.session, handle_id: rec.handle });
+    const stopped = await rec.ws.wait((m) => m.janus === 'event' && m.transaction === stopTx, 10_000, 'stopped');
+    assert.deepEqual((stopped.plugindata as Msg).data, { recordplay: 'event', result: { status: 'stopped', id } });
     await rec.waitFor('done', (d) => d.result === 'done');
   } finally {
     await client.close();

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { RelayGroup, RelayMember, PluginHandle } from '../../../../src/plugin-api/index.js';
 import { decodeG711, encodeG711 } from '../../../../src/audio/g711.js';
 import { InboundAudio } from '../../../../src/plugins/audiobridge/inbound-audio.js';
-import { Mixer, ParticipantMixState, type MixParticipant, type MixSink } from '../../../../src/plugins/audiobridge/mixer.js';
+import { Mixer, ParticipantMixState, type MixParticipant, type MixSink, PRIVATE_HOLD_FRAMES } from '../../../../src/plugins/audiobridge/mixer.js';
 import type { EncoderSettings } from '../../../../src/plugins/audiobridge/mix-encoder.js';
 
 const PCMU: EncoderSettings = { codec: 'pcmu', bitrate: 0, complexity: 4, fec: false, expectedLoss: 0 };
@@ -154,4 +154,33 @@ test('a spatial room pans: far left is heard in the left channel only', () => {
   assert.equal(last.length, 320, 'stereo frame');
   near(last[0], 2000, 'left channel');
   assert.equal(last[1], 0, 'right channel silent');
+});
+
+test('a talker who pauses keeps its own encoding (the full mix) for a second, then joins the shared one', () => {
+  const { mixer, groups } = setUp();
+  const a = new Fake('a', 3000);
+  const b = new Fake('b', 1000);
+  const c = new Fake('c', 0);
+  const all = [a, b, c];
+  for (let i = 0; i < 3; i++) {
+    for (const p of all) p.speak();
+    mixer.tick(all, [], []);
+  }
+  // a stops sending: its queue is dry, it adds nothing, but it still hears b on its own encoder.
+  const sentBefore = a.sent.length;
+  for (let i = 0; i < PRIVATE_HOLD_FRAMES; i++) {
+    b.speak();
+    c.speak();
+    mixer.tick(all, [], []);
+  }
+  assert.equal(a.sent.length, sentBefore + PRIVATE_HOLD_FRAMES, 'one packet a frame, its own');
+  near(levelOf(a.sent.at(-1)!), 1000, 'a hears b');
+  assert.ok(!groups[0].members.some((m) => m.mid === 'a'), 'not in the shared stream yet');
+  b.speak();
+  c.speak();
+  mixer.tick(all, [], []);
+  assert.ok(
+    groups[0].members.some((m) => m.mid === 'a'),
+    'after the hold, the shared stream',
+  );
 });
