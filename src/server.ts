@@ -111,7 +111,7 @@ export class PortunusServer {
     this.media = media;
     await this.plugins.initAll(
       (p) => ({
-        log: log.child({ component: p.descriptor.package }),
+        log: log.child({ plugin: p.descriptor.package }),
         network: this.network,
         config: this.options.config.plugins[p.descriptor.package] ?? {},
         state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,

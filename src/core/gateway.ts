@@ -319,7 +319,7 @@ export class Gateway implements HandleOwner {
     }
     const id = uniqueId((n) => this.handleExists(n));
     const opaqueId = typeof request.opaque_id === 'string' ? request.opaque_id : undefined;
-    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id }), this, opaqueId, token, portRange);
+    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id, plugin: name }), this, opaqueId, token, portRange);
     try {
       plugin.createSession(handle);
     } catch (err) {
@@ -328,7 +328,7 @@ export class Gateway implements HandleOwner {
       throw new JanusError(ErrorCode.PLUGIN_ATTACH, `Couldn't attach to plugin`);
     }
     session.handles.set(id, handle);
-    handle.log.info(`handle attached to ${name}`, opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
+    handle.log.info('handle attached', opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
     return handle;
   }
 

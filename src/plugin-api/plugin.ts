@@ -71,7 +71,7 @@ export interface PluginHandle extends MediaLink {
   readonly id: number;
   readonly sessionId: number;
   readonly opaqueId?: string;
-  /** Lines carry the session and handle ids: log a handle's events here, not on the plugin's logger. */
+  /** Lines carry the session and handle ids and the plugin as fields: log a handle's events here, not on the plugin's logger. */
   readonly log: Logger;
   /**
    * Sends an event to the client; `transaction` ties it to the request it answers (undefined: an unsolicited
