@@ -23,6 +23,8 @@ import type { ListeningAddress, Network } from './net/network.js';
 import { formatEndpoint } from './net/bind-error.js';
 import type { Plugin } from './plugin-api/plugin.js';
 import { PLUGIN_CATALOG } from './plugins/catalog.js';
+import { MetricsHttp } from './metrics/metrics-http.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -67,6 +69,8 @@ export class PortunusServer {
   private plugins = new PluginRegistry();
   private loopLag: LoopLagMonitor | undefined;
   private media: MediaFactory | undefined;
+  /** The metrics behind the metrics listener (metrics.enabled). */
+  metrics: ServerMetrics | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -159,6 +163,10 @@ export class PortunusServer {
       this.loopLag,
     );
 
+    if (core.metrics.enabled) {
+      this.metrics = new ServerMetrics({ gateway: this.gateway, plugins: this.plugins, loopLag: this.loopLag, log, processMetrics: core.metrics.process_metrics });
+    }
+
     try {
       await this.startTransports(admin);
     } catch (err) {
@@ -211,6 +219,13 @@ export class PortunusServer {
       const adminRest = new AdminRestTransport(admin, { basePath: http.admin_base_path, cors, maxBodySize: http.max_body_size, json: http.json }, log);
       if (http.admin_http) await listen('Admin API (http)', false, http.admin_ip || http.admin_interface, http.admin_port, (s) => s.on('request', adminRest.onRequest));
       if (http.admin_https) await listen('Admin API (https)', true, http.admin_secure_ip || http.admin_secure_interface, http.admin_secure_port, (s) => s.on('request', adminRest.onRequest));
+    }
+    const metrics = this.metrics;
+    if (metrics) {
+      const m = this.options.config.core.metrics;
+      // The Admin API's address list (Janus's admin_acl) will guard this listener too: pass it as `admits`.
+      const scrapes = new MetricsHttp(metrics, { path: m.path, secret: m.secret }, log);
+      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', scrapes.onRequest));
     }
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
@@ -313,6 +328,8 @@ export class PortunusServer {
       ),
     );
     this.servers.length = 0;
+    this.metrics?.registry.clear();
+    this.metrics = undefined;
     await this.plugins.destroyAll(this.log);
     await this.media?.close?.();
     this.media = undefined;

@@ -9,6 +9,7 @@ import { Handle, type HandleOwner } from './handle.js';
 import { uniqueId } from './ids.js';
 import { isSafeId } from './json-bounds.js';
 import { LogThrottle } from './log-throttle.js';
+import { ClosedMediaTotals, type MediaCounters } from './media-counters.js';
 import type { MediaFactory, RemoteCandidate } from './media-port.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { checkEnvelopeSizes, MAX_PENDING_TRICKLES, MAX_TRANSACTION_LENGTH } from './request-limits.js';
@@ -66,6 +67,8 @@ export class Gateway implements HandleOwner {
   private readonly serverInfo: () => JsonObject;
   private watchdog: Timer | undefined;
   readonly stats: GatewayStats = { eventsDropped: 0, slowConnectionsClosed: 0, internalFaults: 0 };
+  /** What closed PeerConnections counted, by plugin, and their hangup reasons (metrics add the live ones). */
+  readonly closedMedia = new ClosedMediaTotals();
   private readonly dropLog: LogThrottle;
   private readonly slowLog: LogThrottle;
   private readonly faultLog: LogThrottle;
@@ -89,6 +92,10 @@ export class Gateway implements HandleOwner {
 
   now(): number {
     return this.clock.now();
+  }
+
+  mediaClosed(handle: Handle, counters: MediaCounters | undefined, reason: string): void {
+    this.closedMedia.add(handle.plugin.descriptor.package, counters, reason);
   }
 
   start(): void {

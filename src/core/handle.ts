@@ -3,6 +3,7 @@ import { errorDetail } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
+import type { MediaCounters } from './media-counters.js';
 import type { HandleMedia, HandleMediaEvents, MediaFactory, RemoteCandidate } from './media-port.js';
 import type { Session } from './session.js';
 import type { JsonObject } from './validate.js';
@@ -14,6 +15,8 @@ export interface HandleOwner {
   now(): number;
   /** Detaches the handle, as a client's `detach` would. */
   endHandle(handle: Handle): void;
+  /** The handle's PeerConnection is closing, for `reason`: what it counted is kept in the totals (metrics). */
+  mediaClosed?(handle: Handle, counters: MediaCounters | undefined, reason: string): void;
 }
 
 export interface PendingTrickle {
@@ -181,6 +184,7 @@ export class Handle implements PluginHandle {
     if (!media) return false;
     this.media = undefined;
     this.link = undefined;
+    this.owner.mediaClosed?.(this, media.counters?.(), reason);
     media.close();
     const wasUp = this.webrtcUp;
     this.resetNegotiation();
