@@ -1,6 +1,8 @@
 // Reads the Prometheus text exposition format (version 0.0.4) strictly, for tests that compare scraped values
 // with what the Admin API says: every line must be a comment, a HELP/TYPE line or a sample; a malformed one
 // throws, naming it. promtool (Debian's prometheus package) checks the same text independently.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 
 export interface Sample {
   readonly name: string;
@@ -95,4 +97,18 @@ export function valueOf(e: Exposition, name: string, labels: Record<string, stri
 
 export function samplesOf(e: Exposition, name: string, labels: Record<string, string> = {}): Sample[] {
   return e.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+}
+
+/** prom-client's own gauges whose names end in _total: promtool's lint names them; nothing of ours may be named. */
+const PROM_CLIENT_LINT = /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
+
+/** promtool's verdict on an exposition: it must parse, and lint clean but for prom-client's own names. */
+export function checkWithPromtool(text: string): void {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 3, `promtool failed (${r.status}): ${r.stdout}${r.stderr}`);
+  const problems = `${r.stdout}${r.stderr}`
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .filter((l) => !PROM_CLIENT_LINT.test(l));
+  assert.deepEqual(problems, [], 'promtool lint');
 }

@@ -3,7 +3,6 @@
 // every scrape checked by promtool (Debian's prometheus) and by a strict reader of the text format. The listener
 // is off by default and its secret is enforced.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import type { RtpPacket } from 'werift';
@@ -18,14 +17,11 @@ import { sleep, waitFor } from '../../../support/wait.js';
 import { clientOffer, createLoopbackClient, rtpWithText } from '../../../support/werift-client.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { tolerateLeftoverTimers } from '../../helpers/leak-check.js';
-import { parseExposition, samplesOf, valueOf, type Exposition } from '../../helpers/prometheus-text.js';
+import { checkWithPromtool, parseExposition, samplesOf, valueOf, type Exposition } from '../../helpers/prometheus-text.js';
 
 tolerateLeftoverTimers("werift's timers after its peers closed");
 
 const ECHO = 'janus.plugin.echotest';
-/** prom-client's own gauges whose names end in _total; promtool's lint names them, nothing of ours may be named. */
-const PROM_CLIENT_LINT = /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
-
 let srv: StartedServer;
 let metricsUrl: string;
 let adminUrl: string;
@@ -44,17 +40,6 @@ before(async () => {
 after(async () => {
   await srv?.stop();
 });
-
-/** promtool's verdict on an exposition: it must parse, and lint clean but for prom-client's own names. */
-export function checkWithPromtool(text: string): void {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.ok(r.status === 0 || r.status === 3, `promtool failed (${r.status}): ${r.stdout}${r.stderr}`);
-  const problems = `${r.stdout}${r.stderr}`
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .filter((l) => !PROM_CLIENT_LINT.test(l));
-  assert.deepEqual(problems, [], 'promtool lint');
-}
 
 async function scrape(url = metricsUrl): Promise<Exposition> {
   const res = await fetch(url);
