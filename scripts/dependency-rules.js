@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 
 /** What an import of ours is named after: a folder of src/, or a file at its root. */
-const OUR_PARTS = ['audio', 'config', 'core', 'forwarding', 'logging', 'media', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+const OUR_PARTS = ['audio', 'config', 'core', 'forwarding', 'logging', 'media', 'metrics', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
 const SHARED_PLUGIN_FOLDERS = ['mjr'];
@@ -35,6 +35,7 @@ const AREAS = {
   native: ONLY_LOGGING, // the addon's loader: error-text.ts for why it did not load
   core: { core: 'allow', logging: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': { allow: ['version.js'], types: ['plugin.js', 'media-types.js', 'index.js'] } },
   transports: { transports: 'allow', core: 'allow', logging: 'allow' },
+  metrics: { metrics: 'allow', core: 'allow', logging: 'allow', 'plugin-api': 'types' }, // reads the core's state at scrape time
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,
   forwarding: { rtp: 'allow', logging: 'allow' },

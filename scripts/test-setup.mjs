@@ -24,6 +24,8 @@ const wanted = [
   { pkg: 'wireshark-common', probe: '/usr/bin/text2pcap' },
   // Janus's own demo pages, run against Portunus as a Janus user would.
   { pkg: 'janus-demos', probe: '/usr/share/janus/demos/echotest.html' },
+  // promtool (Prometheus's own parser and linter) checks what /metrics serves.
+  { pkg: 'prometheus', probe: '/usr/bin/promtool' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {

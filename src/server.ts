@@ -23,6 +23,8 @@ import type { ListeningAddress, Network } from './net/network.js';
 import { formatEndpoint } from './net/bind-error.js';
 import type { Plugin } from './plugin-api/plugin.js';
 import { PLUGIN_CATALOG } from './plugins/catalog.js';
+import { MetricsHttp } from './metrics/metrics-http.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -69,6 +71,8 @@ export class PortunusServer {
   private plugins = new PluginRegistry();
   private loopLag: LoopLagMonitor | undefined;
   private media: MediaFactory | undefined;
+  /** The metrics behind the metrics listener (metrics.enabled). */
+  metrics: ServerMetrics | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -113,7 +117,7 @@ export class PortunusServer {
     this.media = media;
     await this.plugins.initAll(
       (p) => ({
-        log: log.child({ component: p.descriptor.package }),
+        log: log.child({ plugin: p.descriptor.package }),
         network: this.network,
         config: this.options.config.plugins[p.descriptor.package] ?? {},
         state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,
@@ -160,6 +164,10 @@ export class PortunusServer {
       log,
       this.loopLag,
     );
+
+    if (core.metrics.enabled) {
+      this.metrics = new ServerMetrics({ gateway: this.gateway, plugins: this.plugins, loopLag: this.loopLag, log, processMetrics: core.metrics.process_metrics });
+    }
 
     try {
       await this.startTransports(admin);
@@ -246,6 +254,13 @@ export class PortunusServer {
         connections: () => ({ connections: { ...open }, messages: rest?.waitingPolls ?? 0 }),
       };
       this.gateway.transportQueries.set('janus.transport.http', new TransportTweaks(tweakable, () => this.eventsEnabled()));
+    }
+    const metrics = this.metrics;
+    if (metrics) {
+      const m = this.options.config.core.metrics;
+      // The Admin API's address list (Janus's admin_acl) will guard this listener too: pass it as `admits`.
+      const scrapes = new MetricsHttp(metrics, { path: m.path, secret: m.secret }, log);
+      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', scrapes.onRequest));
     }
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
@@ -366,6 +381,8 @@ export class PortunusServer {
       ),
     );
     this.servers.length = 0;
+    this.metrics?.registry.clear();
+    this.metrics = undefined;
     await this.plugins.destroyAll(this.log);
     await this.media?.close?.();
     this.media = undefined;

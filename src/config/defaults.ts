@@ -125,6 +125,15 @@ export const SETTINGS = {
     json: on('compact', 'message layout: indented, plain or compact'),
     max_unsent_bytes: on(4194304, 'bytes a connection may leave unread; beyond it the connection is closed (its sessions can be claimed)'),
   },
+  metrics: {
+    enabled: on(false, 'serve Prometheus metrics (text format) over plain HTTP on a listener of their own'),
+    port: on(9464, 'port of the metrics listener'),
+    ip: on('', 'address of the metrics listener (IPv4, IPv6, 0.0.0.0, ::); empty = all, dual-stack where the host has IPv6'),
+    interface: on('', 'interface of the metrics listener when ip is empty'),
+    path: on('/metrics', 'path the metrics are served at'),
+    secret: on('', 'scrapes must carry it as "Authorization: Bearer <secret>" or as the password of basic auth; empty = none'),
+    process_metrics: on(true, "include the process's and Node.js's own metrics (CPU, memory, file descriptors, GC, event-loop lag, heap)"),
+  },
 } as const;
 
 type Table = typeof SETTINGS;
@@ -153,6 +162,7 @@ export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   plugins: 'which plugins load',
   http: 'REST transport and REST Admin API',
   websockets: 'WebSocket transport and WebSocket Admin API',
+  metrics: 'Prometheus metrics endpoint (docs/metrics.md)',
 };
 
 /** `section.key` of every setting that has no effect yet (a plugin's as `<section>.<key>` too). */

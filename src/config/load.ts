@@ -209,8 +209,10 @@ function validate(c: CoreSettings): void {
     ['websockets.wss_port', c.websockets.wss_port],
     ['websockets.admin_ws_port', c.websockets.admin_ws_port],
     ['websockets.admin_wss_port', c.websockets.admin_wss_port],
+    ['metrics.port', c.metrics.port],
   ];
   for (const [k, v] of ports) if (!Number.isInteger(v) || v < 0 || v > 65535) throw new ConfigError(`${k} must be a port number 0-65535, got ${v}`);
   if (!c.http.base_path.startsWith('/')) throw new ConfigError(`http.base_path must start with '/'`);
   if (!c.http.admin_base_path.startsWith('/')) throw new ConfigError(`http.admin_base_path must start with '/'`);
+  if (!c.metrics.path.startsWith('/')) throw new ConfigError(`metrics.path must start with '/'`);
 }

@@ -9,6 +9,7 @@ import { Handle, type HandleOwner } from './handle.js';
 import { uniqueId } from './ids.js';
 import { isSafeId } from './json-bounds.js';
 import { LogThrottle } from './log-throttle.js';
+import { ClosedMediaTotals, type MediaCounters } from './media-counters.js';
 import type { MediaFactory, RemoteCandidate } from './media-port.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { checkEnvelopeSizes, MAX_PENDING_TRICKLES, MAX_TRANSACTION_LENGTH } from './request-limits.js';
@@ -69,6 +70,8 @@ export class Gateway implements HandleOwner {
   readonly stats: GatewayStats = { eventsDropped: 0, slowConnectionsClosed: 0, internalFaults: 0 };
   /** What Admin `query_transport` reaches, by transport package name (registered by the server as it starts them). */
   readonly transportQueries = new Map<string, TransportQuery>();
+  /** What closed PeerConnections counted, by plugin, and their hangup reasons (metrics add the live ones). */
+  readonly closedMedia = new ClosedMediaTotals();
   private readonly dropLog: LogThrottle;
   private readonly slowLog: LogThrottle;
   private readonly faultLog: LogThrottle;
@@ -92,6 +95,10 @@ export class Gateway implements HandleOwner {
 
   now(): number {
     return this.clock.now();
+  }
+
+  mediaClosed(handle: Handle, counters: MediaCounters | undefined, reason: string): void {
+    this.closedMedia.add(handle.plugin.descriptor.package, counters, reason);
   }
 
   start(): void {
@@ -322,7 +329,7 @@ export class Gateway implements HandleOwner {
     }
     const id = uniqueId((n) => this.handleExists(n));
     const opaqueId = typeof request.opaque_id === 'string' ? request.opaque_id : undefined;
-    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id }), this, opaqueId, token, portRange);
+    const handle = new Handle(id, session, plugin, this.clock.now(), this.log.child({ session: session.id, handle: id, plugin: name }), this, opaqueId, token, portRange);
     try {
       plugin.createSession(handle);
     } catch (err) {
@@ -331,7 +338,7 @@ export class Gateway implements HandleOwner {
       throw new JanusError(ErrorCode.PLUGIN_ATTACH, `Couldn't attach to plugin`);
     }
     session.handles.set(id, handle);
-    handle.log.info(`handle attached to ${name}`, opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
+    handle.log.info('handle attached', opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
     return handle;
   }
 

@@ -5,6 +5,7 @@ import type { AnswerOptions, Jsep, MediaLink, MediaTrackInfo, NegotiatedMedia, O
 import { ErrorCode, JanusError } from './errors.js';
 import type { HandleMedia, HandleMediaEvents, MediaFactory, OutgoingPacketTap, RemoteCandidate } from './media-port.js';
 import { PacketCapture, type CaptureRequest } from './packet-capture.js';
+import type { MediaCounters } from './media-counters.js';
 import type { Session } from './session.js';
 import type { JsonObject } from './validate.js';
 
@@ -15,6 +16,8 @@ export interface HandleOwner {
   now(): number;
   /** Detaches the handle, as a client's `detach` would. */
   endHandle(handle: Handle): void;
+  /** The handle's PeerConnection is closing, for `reason`: what it counted is kept in the totals (metrics). */
+  mediaClosed?(handle: Handle, counters: MediaCounters | undefined, reason: string): void;
 }
 
 export interface PendingTrickle {
@@ -215,6 +218,7 @@ export class Handle implements PluginHandle {
     if (!media) return false;
     this.media = undefined;
     this.link = undefined;
+    this.owner.mediaClosed?.(this, media.counters?.(), reason);
     media.close();
     const wasUp = this.webrtcUp;
     this.resetNegotiation();

@@ -2,6 +2,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaTrackInfo, NegotiatedMedia, OfferTrack } from '../plugin-api/media-types.js';
 import type { MediaLink, PluginHandle, RelayGroup } from '../plugin-api/plugin.js';
+import type { MediaCounters } from './media-counters.js';
 import type { JsonObject } from './validate.js';
 
 export interface RemoteCandidate {
@@ -44,6 +45,10 @@ export interface HandleMedia {
   info(): JsonObject;
   /** Starts (a tap) or stops (undefined) copying what is sent, for a packet capture. */
   setOutgoingTap(tap: OutgoingPacketTap | undefined): void;
+  /** The PeerConnection's state: `new`, `negotiating`, `connecting`, `up` (metrics count PeerConnections by it). */
+  readonly state?: string;
+  /** What it counted so far, summed by kind (metrics); read at scrape time and once more when it closes. */
+  counters?(): MediaCounters;
 }
 
 /** What one handle asks of its PeerConnection at attach. */

@@ -39,9 +39,9 @@ export class PluginRegistry {
     for (const plugin of this.all()) {
       try {
         await plugin.init?.(contextFor(plugin));
-        log.info(`plugin loaded: ${plugin.descriptor.package} ${plugin.descriptor.versionString}`);
+        log.info(`plugin loaded: ${plugin.descriptor.package} ${plugin.descriptor.versionString}`, { plugin: plugin.descriptor.package });
       } catch (err) {
-        log.error(`plugin ${plugin.descriptor.package} failed to start and is disabled: ${errorText(err)}`);
+        log.error(`plugin ${plugin.descriptor.package} failed to start and is disabled: ${errorText(err)}`, { plugin: plugin.descriptor.package });
         this.plugins.delete(plugin.descriptor.package);
       }
     }
@@ -52,7 +52,7 @@ export class PluginRegistry {
       try {
         await plugin.destroy?.();
       } catch (err) {
-        log.warn(`plugin ${plugin.descriptor.package} failed to stop cleanly: ${String(err)}`);
+        log.warn(`plugin ${plugin.descriptor.package} failed to stop cleanly: ${String(err)}`, { plugin: plugin.descriptor.package });
       }
     }
   }

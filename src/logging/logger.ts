@@ -1,11 +1,13 @@
-// Structured logging: Janus's numeric levels, one line per event, ids of session and handle as fields.
+// Structured logging: Janus's numeric levels, one line per event, its context (component, session, handle, plugin)
+// as fields that a child logger adds; log-format.ts renders a record as text or JSON.
+import { LEVEL_NAMES, renderJson, renderText, type LogFields, type LogRecord } from './log-format.js';
+
+export type { LogFields, LogFieldValue, LogRecord } from './log-format.js';
 
 export const LogLevel = { NONE: 0, FATAL: 1, ERROR: 2, WARN: 3, INFO: 4, VERB: 5, HUGE: 6, DEBUG: 7 } as const;
 export type LogLevelValue = (typeof LogLevel)[keyof typeof LogLevel];
 
-const NAMES = ['none', 'fatal', 'error', 'warn', 'info', 'verb', 'huge', 'debug'];
-
-export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+const NAMES: readonly string[] = LEVEL_NAMES;
 
 export interface LogSink {
   write(line: string): void;
@@ -32,7 +34,7 @@ export class Logger {
     return new Logger(new LogState(options.level ?? LogLevel.INFO, options.format ?? 'text', sink, options.timestamps ?? true), {});
   }
 
-  /** A logger that adds `fields` (component, session, handle …) to every line. */
+  /** A logger that adds `fields` (component, session, handle, plugin …) to every line. */
   child(fields: LogFields): Logger {
     return new Logger(this.state, { ...this.fields, ...fields });
   }
@@ -74,28 +76,13 @@ export class Logger {
 
   log(level: number, msg: string, fields?: LogFields): void {
     if (level > this.state.level || level <= 0) return;
-    const all = fields ? { ...this.fields, ...fields } : this.fields;
-    const time = this.state.timestamps ? new Date().toISOString() : undefined;
-    if (this.state.format === 'json') {
-      const obj: Record<string, unknown> = {};
-      if (time) obj.time = time;
-      obj.level = NAMES[level];
-      for (const [k, v] of Object.entries(all)) if (v !== undefined) obj[k] = v;
-      obj.msg = msg;
-      this.state.sink.write(JSON.stringify(obj));
-      return;
-    }
-    let line = time ? `${time} ` : '';
-    line += NAMES[level].toUpperCase().padEnd(5);
-    const component = all.component;
-    if (component !== undefined) line += ` [${component}]`;
-    line += ` ${msg}`;
-    for (const [k, v] of Object.entries(all)) {
-      if (k === 'component' || v === undefined) continue;
-      const text = String(v);
-      line += ` ${k}=${/[\s"=]/.test(text) ? JSON.stringify(text) : text}`;
-    }
-    this.state.sink.write(line);
+    const record: LogRecord = {
+      time: this.state.timestamps ? new Date().toISOString() : undefined,
+      level,
+      message: msg,
+      fields: fields ? { ...this.fields, ...fields } : this.fields,
+    };
+    this.state.sink.write(this.state.format === 'json' ? renderJson(record) : renderText(record));
   }
 }
 

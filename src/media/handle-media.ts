@@ -1,5 +1,6 @@
 // The core's view of a handle's PeerConnection (core/media-port.ts), implemented with WebRtcPeer.
 import type { HandleMedia, HandleMediaEvents, HandleMediaOptions, MediaFactory, OutgoingPacketTap, RemoteCandidate } from '../core/media-port.js';
+import type { MediaCounters } from '../core/media-counters.js';
 import type { JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, NegotiatedMedia, OfferTrack, PluginHandle, RelayGroup } from '../plugins/plugin.js';
@@ -90,6 +91,14 @@ class PeerHandleMedia implements HandleMedia {
   addRemoteCandidate(candidate: RemoteCandidate): void {
     if (candidate.completed === true) this.peer.addRemoteCandidate({ completed: true });
     else this.peer.addRemoteCandidate({ candidate: candidate.candidate ?? '', sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+  }
+
+  get state(): string {
+    return this.peer.state;
+  }
+
+  counters(): MediaCounters {
+    return this.peer.counters();
   }
 
   close(): void {

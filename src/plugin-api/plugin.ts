@@ -71,7 +71,7 @@ export interface PluginHandle extends MediaLink {
   readonly id: number;
   readonly sessionId: number;
   readonly opaqueId?: string;
-  /** Lines carry the session and handle ids: log a handle's events here, not on the plugin's logger. */
+  /** Lines carry the session and handle ids and the plugin as fields: log a handle's events here, not on the plugin's logger. */
   readonly log: Logger;
   /**
    * Sends an event to the client; `transaction` ties it to the request it answers (undefined: an unsolicited
@@ -188,4 +188,30 @@ export interface Plugin {
   querySession?(handle: PluginHandle): JsonObject;
   /** Admin `message_plugin`. */
   handleAdminMessage?(request: JsonObject): JsonObject | Promise<JsonObject>;
+  /**
+   * What the plugin holds now (rooms, participants, mountpoints …), read each time `/metrics` is scraped
+   * (docs/metrics.md): count what is in memory, no I/O, nothing kept per scrape. A throw is logged; the
+   * other metrics are served without the plugin's.
+   */
+  metrics?(): readonly PluginMetric[];
+}
+
+/**
+ * One metric family of a plugin, exposed as `portunus_plugin_<name>` with the label `plugin` (the package name)
+ * added to every sample. Prometheus's conventions apply: base units (`_seconds`, `_bytes`) in the name, a
+ * counter's name ends in `_total` and its value never goes down, a gauge is a value now.
+ */
+export interface PluginMetric {
+  /** `[a-z_][a-z0-9_]*`; plugins that report the same thing use the same name (`rooms`, `participants`). */
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'gauge' | 'counter';
+  /** The labels every sample carries besides `plugin` (e.g. `['mountpoint']`); a sample must give each one. */
+  readonly labels?: readonly string[];
+  readonly samples: readonly PluginMetricSample[];
+}
+
+export interface PluginMetricSample {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly value: number;
 }

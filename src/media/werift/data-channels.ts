@@ -1,5 +1,6 @@
 // The SCTP data channels of one peer, by label: those the remote opens, those we open, and sending on them.
 import type { RTCDataChannel } from 'werift';
+import type { DataCounters } from '../../core/media-counters.js';
 import { errorText } from '../../logging/error-text.js';
 import type { PeerContext } from './peer-context.js';
 
@@ -11,6 +12,8 @@ export const M_LINE_PLACEHOLDER_STREAM = 65534;
 
 export class DataChannels {
   private readonly channels = new Map<string, RTCDataChannel>();
+  /** Messages and their bytes (a string's as UTF-8), both ways, on every channel (metrics, handle_info). */
+  readonly counters: DataCounters = { messagesReceived: 0, bytesReceived: 0, messagesSent: 0, bytesSent: 0 };
 
   constructor(private readonly ctx: PeerContext) {}
 
@@ -20,7 +23,10 @@ export class DataChannels {
     this.channels.set(ch.label, ch);
     const ctx = this.ctx;
     ch.onMessage.subscribe((data) => {
-      if (!ctx.closed) ctx.events.data(ch.label, data);
+      if (ctx.closed) return;
+      this.counters.messagesReceived++;
+      this.counters.bytesReceived += byteLength(data);
+      ctx.events.data(ch.label, data);
     });
     ch.stateChanged.subscribe((s) => {
       if (s === 'closed' && this.channels.get(ch.label) === ch) this.channels.delete(ch.label);
@@ -58,10 +64,16 @@ export class DataChannels {
   private trySend(ch: RTCDataChannel, payload: Buffer | string): boolean {
     try {
       ch.send(payload);
+      this.counters.messagesSent++;
+      this.counters.bytesSent += byteLength(payload);
       return true;
     } catch (err) {
       this.ctx.log('warn', `data channel '${ch.label}' send failed: ${errorText(err)}`);
       return false;
     }
   }
+}
+
+function byteLength(data: Buffer | string): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }

@@ -36,6 +36,22 @@ export interface MidState {
   /** The remote's RTP clock rate on this m-line, and whether it negotiated NACK (our receive path asks). */
   readonly clockRate: number;
   readonly nack: boolean;
+  /** What this m-line counted beyond its out-stream's own counters (metrics, handle_info). */
+  readonly counters: MidCounters;
+}
+
+/** Plain fields the receive and send paths add to per packet (nothing allocated). */
+export interface MidCounters {
+  /** RTP from the client handed on (either path), and its bytes after the 12-byte fixed header. */
+  packetsReceived: number;
+  bytesReceived: number;
+  /** RTP sent through werift's sender (before our sender took over, or with a profile it does not handle). */
+  stackPacketsSent: number;
+  stackBytesSent: number;
+  /** Sequence numbers the client NACKed, keyframe requests it sent (PLI/FIR), PLIs we sent it. */
+  nacksReceived: number;
+  plisReceived: number;
+  plisSent: number;
 }
 
 /** Where werift's per-track packets go (the receive path). */
@@ -81,6 +97,7 @@ export function registerMid(ctx: PeerContext, sink: MidPacketSink, t: RTCRtpTran
     lastSrAt: 0,
     clockRate: d.feedback?.clockRate ?? (kind === 'video' ? 90000 : 48000),
     nack: d.feedback?.nack ?? kind === 'video',
+    counters: { packetsReceived: 0, bytesReceived: 0, stackPacketsSent: 0, stackBytesSent: 0, nacksReceived: 0, plisReceived: 0, plisSent: 0 },
   };
   ctx.mids.set(mid, st);
   relayLanes.changed();

@@ -3,6 +3,7 @@
 // facade; each concept lives in its own file of this folder (negotiation, ICE, send and receive paths, ...).
 import { errorDetail, errorText } from '../../logging/error-text.js';
 import type { HandleMediaEvents, OutgoingPacketTap } from '../../core/media-port.js';
+import { addCounters, emptyMediaCounters, type MediaCounters, type RtpCounters } from '../../core/media-counters.js';
 import type { MediaLink } from '../../plugin-api/plugin.js';
 import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
 import { PeerEventEmitter } from '../peer-event-emitter.js';
@@ -14,6 +15,7 @@ import { IceEndpoints } from './ice-endpoints.js';
 import type { InboundGate } from './ice-gathering.js';
 import type { NegotiationParts } from './negotiation-parts.js';
 import { ServerOfferer } from './offer.js';
+import type { MidState } from './mid-state.js';
 import { PeerContext, type NegotiatedMline } from './peer-context.js';
 import { installWeriftRejectionGuard } from './rejection-guard.js';
 import { RemoteCandidates } from './remote-candidates.js';
@@ -121,6 +123,34 @@ export class WebRtcPeer implements MediaLink {
     return this.hangupReason;
   }
 
+  /** What the PeerConnection counted so far, by kind (metrics); the per-m-line figures handle_info shows, summed. */
+  counters(): MediaCounters {
+    const out = emptyMediaCounters();
+    for (const st of this.ctx.mids.values()) addCounters(st.kind === 'audio' ? out.audio : out.video, this.midCounters(st));
+    addCounters(out.data, this.channels.counters);
+    return out;
+  }
+
+  /** One m-line's counters: its own, its out-stream's, and its inbound streams' feedback. */
+  private midCounters(st: MidState): RtpCounters {
+    const m = st.counters;
+    const out = st.out;
+    const c: RtpCounters = {
+      packetsReceived: m.packetsReceived,
+      bytesReceived: m.bytesReceived,
+      packetsSent: m.stackPacketsSent + (out?.packets ?? 0),
+      bytesSent: m.stackBytesSent + (out?.octets ?? 0),
+      nacksSent: 0,
+      nacksReceived: m.nacksReceived,
+      retransmitted: out?.retransmitted ?? 0,
+      plisSent: m.plisSent,
+      plisReceived: m.plisReceived,
+      lost: 0,
+    };
+    this.receiver.addFeedbackTotals(st, c);
+    return c;
+  }
+
   /** Per-stream counters of our own send and receive paths, for the Admin API's handle_info. */
   stats(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -138,9 +168,11 @@ export class WebRtcPeer implements MediaLink {
       if (st.out) s.out = { ssrc: st.out.ssrc, packets: st.out.packets, bytes: st.out.octets, retransmitted: st.out.retransmitted };
       const inbound = this.receiver.streamStats(st);
       if (inbound.length > 0) s.in = inbound;
+      s.totals = snakeCase(this.midCounters(st));
       streams.push(s);
     }
     out.streams = streams;
+    out.data = snakeCase(this.channels.counters);
     return out;
   }
 
@@ -228,7 +260,10 @@ export class WebRtcPeer implements MediaLink {
     if (st.remoteSsrcs.length === 0) st.keyframeWantedAt = performance.now();
     // Sender SSRC 1, as for REMB: a stack may route feedback by sender SSRC first, and our own media SSRC
     // would then reach the remote's receiver instead of its sender.
-    for (const ssrc of st.remoteSsrcs) ctx.sendRawRtcp(buildPli(1, ssrc));
+    for (const ssrc of st.remoteSsrcs) {
+      st.counters.plisSent++;
+      ctx.sendRawRtcp(buildPli(1, ssrc));
+    }
   }
 
   /** REMB over every remote SSRC seen; the cap is kept, sent when the first SSRC arrives and every second. */
@@ -269,4 +304,11 @@ export class WebRtcPeer implements MediaLink {
     ctx.silence();
     this.emitter?.removeAllListeners();
   }
+}
+
+/** `packetsSent` → `packets_sent`, for the Admin API's JSON. */
+function snakeCase(counters: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(counters as Record<string, number>)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  return out;
 }

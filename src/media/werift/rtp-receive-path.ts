@@ -66,6 +66,15 @@ export class RtpReceivePath implements MidPacketSink {
     return true;
   }
 
+  /** Adds what our path's streams on `st` asked again for (NACKs) and found missing to `into`. */
+  addFeedbackTotals(st: MidState, into: { nacksSent: number; lost: number }): void {
+    for (const f of this.fast.values()) {
+      if (f.st !== st) continue;
+      into.nacksSent += f.stats.nacked;
+      into.lost += f.stats.lost;
+    }
+  }
+
   /** Per-stream counters of what our path received on `st`, for Admin `handle_info`. */
   streamStats(st: MidState): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
@@ -98,6 +107,9 @@ export class RtpReceivePath implements MidPacketSink {
     this.feedback.onDecrypted(plain, now);
     if (f.stats.onPacket(seq, plain.readUInt32BE(4), now)) this.feedback.sendNacks(f, now);
     f.st.monitor.onPacket(seq);
+    const c = f.st.counters;
+    c.packetsReceived++;
+    c.bytesReceived += plain.length - RTP_MIN;
     ctx.events.rtp(f.info, plain);
     return true;
   }
@@ -121,7 +133,10 @@ export class RtpReceivePath implements MidPacketSink {
         st.remoteSsrcs.push(header.ssrc);
         ctx.remb.onNewRemoteSsrc();
         // Asked for before this sender was known (a subscriber came first): ask it now.
-        if (st.keyframeWantedAt >= 0 && performance.now() - st.keyframeWantedAt < KEYFRAME_WISH_MS) ctx.sendRawRtcp(buildPli(1, header.ssrc));
+        if (st.keyframeWantedAt >= 0 && performance.now() - st.keyframeWantedAt < KEYFRAME_WISH_MS) {
+          st.counters.plisSent++;
+          ctx.sendRawRtcp(buildPli(1, header.ssrc));
+        }
       }
     }
     st.monitor.onPacket(header.sequenceNumber);
@@ -148,6 +163,8 @@ export class RtpReceivePath implements MidPacketSink {
         return;
       }
     }
+    st.counters.packetsReceived++;
+    st.counters.bytesReceived += buf.length - RTP_MIN;
     ctx.events.rtp(info, buf);
   }
 
@@ -164,7 +181,9 @@ export class RtpReceivePath implements MidPacketSink {
     const summary = summarizeRtcp(buf);
     const sr = summary?.senderReport;
     if (sr) this.fast.get(sr.ssrc)?.stats.onSenderReport(sr.ntpMiddle, performance.now());
+    if (summary?.keyframeRequest) st.counters.plisReceived++;
     if (summary && summary.nacked > 0) {
+      st.counters.nacksReceived += summary.nacked;
       st.monitor.onRemoteLoss(summary.nacked);
       this.sender.answerNack(st, buf);
     }

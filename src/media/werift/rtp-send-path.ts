@@ -111,6 +111,8 @@ export class RtpSendPath {
       st.lastOutSsrc = ssrc;
       st.restartPending = false;
     }
+    st.counters.stackPacketsSent++;
+    st.counters.stackBytesSent += packet.length - 12;
     st.transceiver.sender.sendRtp(packet).catch(this.ctx.onAsyncError);
   }
 

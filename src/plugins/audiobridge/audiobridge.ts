@@ -1,7 +1,7 @@
 // janus.plugin.audiobridge: an audio conference bridge. Each participant's audio (Opus or G.711, over WebRTC or
 // plain RTP) is decoded into its room's mix; every 20 ms each listener gets the mix without its own voice
 // (mixer.ts), encoded for it, or shared with everyone who hears the same thing.
-import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
+import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../../plugin-api/index.js';
 import { parsePortRange } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
@@ -11,6 +11,7 @@ import { rtpPayloadOffset } from '../../rtp/packet-check.js';
 import { errorText } from '../../logging/error-text.js';
 import { opusBackend } from '../../audio/opus-codec.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
+import { roomMetrics } from '../room-metrics.js';
 import type { AudioBridgeState } from './audiobridge-state.js';
 import { E } from './audiobridge-error.js';
 import { endAnnouncement, isPlaying, listAnnouncements, playFile, stopAllFiles, stopFile } from './file-requests.js';
@@ -112,6 +113,12 @@ export class AudioBridgePlugin implements Plugin {
     }
     this.sessions.delete(handle.id);
     this.requests.drop(handle.id);
+  }
+
+  metrics(): PluginMetric[] {
+    let participants = 0;
+    for (const room of this.state?.rooms.values() ?? []) participants += room.participants.size;
+    return roomMetrics(this.state?.rooms.size ?? 0, participants);
   }
 
   querySession(handle: PluginHandle): JsonObject {

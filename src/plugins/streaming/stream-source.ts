@@ -10,6 +10,9 @@ import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import type { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { looksLikeRtcpReport } from '../../rtp/rtp-header.js';
 
+/** The source's rate is measured over windows of at least this long. */
+const RATE_WINDOW_MS = 1000;
+
 export interface StreamConfig {
   readonly type: 'audio' | 'video' | 'data';
   readonly mid: string;
@@ -38,6 +41,11 @@ export interface StreamSink {
 
 export class StreamSource {
   packets = 0;
+  /** Bytes of the packets handed on (after SRTP), and their rate over the last window of about a second. */
+  bytes = 0;
+  private windowAt = 0;
+  private windowBytes = 0;
+  private windowRate = 0;
   garbage = 0;
   lastPacketAt = 0;
   lastSsrc = 0;
@@ -126,8 +134,15 @@ export class StreamSource {
       p.load(msg);
       this.lastMessage?.add(msg);
     }
+    const now = Date.now();
     this.packets++;
-    this.lastPacketAt = Date.now();
+    this.bytes += msg.length;
+    this.lastPacketAt = now;
+    if (now - this.windowAt >= RATE_WINDOW_MS) {
+      this.windowRate = this.windowAt === 0 ? 0 : ((this.bytes - this.windowBytes) * 1000) / (now - this.windowAt);
+      this.windowAt = now;
+      this.windowBytes = this.bytes;
+    }
     // A simulcast recording keeps the main port's layer only: interleaved layers would not play back.
     if (!layer) this.recorder?.write(msg);
     this.deliver(this, p);
@@ -151,6 +166,11 @@ export class StreamSource {
     if (!to || !this.rtcp) return;
     const out = this.srtcp ? this.srtcp.protect(packet) : packet;
     if (out) this.rtcp.send(out, to.port, destinationFor(to.address, this.rtcp.family));
+  }
+
+  /** Bytes per second (its bitrate / 8) the source sent over its last window of at least a second; 0 once it was silent for two. */
+  get byteRate(): number {
+    return this.lastPacketAt === 0 || Date.now() - this.lastPacketAt > 2 * RATE_WINDOW_MS ? 0 : this.windowRate;
   }
 
   ageMs(): number | undefined {

@@ -4,7 +4,8 @@
 import { isJsonObject } from '../../plugin-api/index.js';
 import { parsePortRange } from '../../plugin-api/index.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
-import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../plugin.js';
+import { mountpointMetrics } from './mountpoint-metrics.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { FilePlayer } from './file-player.js';
@@ -97,6 +98,10 @@ export class StreamingPlugin implements Plugin {
     this.requests.drop(handle.id);
     this.state.viewers.get(handle.id)?.detach();
     this.state.viewers.delete(handle.id);
+  }
+
+  metrics(): PluginMetric[] {
+    return mountpointMetrics(this.state);
   }
 
   querySession(handle: PluginHandle): JsonObject {

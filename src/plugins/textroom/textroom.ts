@@ -1,13 +1,14 @@
 // janus.plugin.textroom: chat rooms over data channels. The Janus API sets up a PeerConnection with a data
 // channel only (`setup`, the server offers; `ack`, the client answers); the rooms' requests then come as JSON
 // text on that channel, and the management ones over the Janus and Admin APIs too.
-import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
+import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestTable } from '../../plugin-api/request-table.js';
 import { Logger } from '../../logging/logger.js';
 import { errorText } from '../../logging/error-text.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
+import { roomMetrics } from '../room-metrics.js';
 import { HttpPoster } from './http-post.js';
 import { jsonStyle } from './json-format.js';
 import { leaveAll } from './participant-requests.js';
@@ -87,6 +88,12 @@ export class TextRoomPlugin implements Plugin {
     }
     this.sessions.delete(handle.id);
     this.requests.drop(handle.id);
+  }
+
+  metrics(): PluginMetric[] {
+    let participants = 0;
+    for (const room of this.state.rooms.values()) participants += room.participants.size;
+    return roomMetrics(this.state.rooms.size, participants);
   }
 
   querySession(handle: PluginHandle): JsonObject {

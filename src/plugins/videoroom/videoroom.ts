@@ -1,10 +1,11 @@
 // janus.plugin.videoroom: an SFU. Publishers send their streams to the room; subscribers get any mix of the
 // publishers' streams on one PeerConnection the plugin offers. This is the plugin's shell: its lifecycle, its
 // handles, and the dispatch of requests (request-table.ts) and media callbacks (media-events.ts).
-import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../plugin.js';
+import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../plugin.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
+import { gaugeOf, roomMetrics } from '../room-metrics.js';
 import { E, errorData, KIT_CODES } from './errors.js';
 import type { HandleState } from './handle-state.js';
 import { dataIn, mediaGone, mediaUp, rtcpIn, rtpIn, slowLink } from './media-events.js';
@@ -70,6 +71,23 @@ export class VideoRoomPlugin implements Plugin {
     this.requests?.drop(handle.id);
     if (this.vr) leave(this.vr, h, 'detached');
     this.handles.delete(handle.id);
+  }
+
+  metrics(): PluginMetric[] {
+    const rooms = this.vr?.rooms.values() ?? [];
+    let participants = 0;
+    let publishing = 0;
+    let subscribers = 0;
+    for (const room of rooms) {
+      participants += room.participants.size;
+      for (const p of room.participants.values()) if (p.active) publishing++;
+      subscribers += room.subscribers.size;
+    }
+    return [
+      ...roomMetrics(this.vr?.rooms.size ?? 0, participants),
+      gaugeOf('publishers', 'Participants publishing media now.', publishing),
+      gaugeOf('subscribers', 'Subscriber handles in rooms now.', subscribers),
+    ];
   }
 
   querySession(handle: PluginHandle): JsonObject {

@@ -1,0 +1,187 @@
+// The server's Prometheus metrics (docs/metrics.md): every family is filled at scrape time from state the server
+// already keeps (the gateway's sessions and handles, each PeerConnection's counters, the totals of closed ones,
+// the event-loop monitor, the plugins' own figures), on a registry of its own, with prom-client's process and
+// Node.js metrics beside them. Nothing here runs per packet.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { LagSource } from '../core/admin.js';
+import type { Gateway } from '../core/gateway.js';
+import type { DataCounters, RtpCounters } from '../core/media-counters.js';
+import type { PluginRegistry } from '../core/plugin-registry.js';
+import { PORTUNUS_VERSION, API_VERSION_STRING } from '../core/version.js';
+import type { Logger } from '../logging/logger.js';
+import { CpuPerPacket } from './cpu-per-packet.js';
+import { takeMediaSnapshot, type MediaSnapshot } from './media-snapshot.js';
+import { PluginMetrics } from './plugin-metrics.js';
+
+export interface MetricsSources {
+  readonly gateway: Gateway;
+  readonly plugins: PluginRegistry;
+  readonly loopLag?: LagSource;
+  readonly log: Logger;
+  /** prom-client's process and Node.js metrics too (metrics.process_metrics). */
+  readonly processMetrics: boolean;
+}
+
+const RTP_KINDS = ['audio', 'video'] as const;
+/** The hangup reasons that are ICE or DTLS failures (media/werift/connection-watch.ts). */
+const ICE_FAILURES = new Set(['ICE failed']);
+const DTLS_FAILURES = new Set(['DTLS error', 'DTLS alert', 'DTLS timeout']);
+
+/** Packets and bytes both ways: direction, unit, the RTP counter (audio, video) and the data channel one (data). */
+const MEDIA_FAMILIES: ReadonlyArray<readonly ['received' | 'sent', 'packets' | 'bytes', keyof RtpCounters, keyof DataCounters]> = [
+  ['received', 'packets', 'packetsReceived', 'messagesReceived'],
+  ['received', 'bytes', 'bytesReceived', 'bytesReceived'],
+  ['sent', 'packets', 'packetsSent', 'messagesSent'],
+  ['sent', 'bytes', 'bytesSent', 'bytesSent'],
+];
+
+/** The RTP counters as metric families: name (after `portunus_rtp_`), help, and the counter each reads. */
+const RTP_FAMILIES: ReadonlyArray<readonly [string, string, keyof RtpCounters]> = [
+  ['nacks_sent_total', 'Sequence numbers Portunus asked the client to send again (generic NACK; each retry counts).', 'nacksSent'],
+  ['nacks_received_total', 'Sequence numbers the client asked Portunus to send again (generic NACK).', 'nacksReceived'],
+  ['retransmitted_packets_total', 'RTP packets sent again from the NACK history.', 'retransmitted'],
+  ['plis_sent_total', "Keyframe requests (PLI) sent to the client's sender.", 'plisSent'],
+  ['plis_received_total', 'Keyframe requests (PLI or FIR) received from the client.', 'plisReceived'],
+  ['lost_packets_total', 'RTP packets from the client that never arrived (cumulative lost of RFC 3550, never going down).', 'lost'],
+];
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly pluginMetrics: PluginMetrics;
+  private readonly cpu: CpuPerPacket;
+  /** Loss as counted can go down when a late packet arrives; the metric keeps the highest value seen. */
+  private readonly lostSeen = new Map<string, number>();
+  private readonly fill: Array<(s: MediaSnapshot) => void> = [];
+
+  constructor(private readonly sources: MetricsSources) {
+    const r = this.registry;
+    if (sources.processMetrics) collectDefaultMetrics({ register: r });
+    this.pluginMetrics = new PluginMetrics(r, sources.log.child({ component: 'metrics' }));
+    this.cpu = new CpuPerPacket(0);
+
+    const gauge = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers: [r] });
+    const counter = (name: string, help: string, labelNames: string[] = []): Counter => new Counter({ name, help, labelNames, registers: [r] });
+    const g = sources.gateway;
+
+    gauge('portunus_info', 'Always 1; the labels say which Portunus and which Janus API version it speaks.', ['version', 'janus_api']).set(
+      { version: PORTUNUS_VERSION, janus_api: API_VERSION_STRING },
+      1,
+    );
+    const sessions = gauge('portunus_sessions', 'Janus API sessions open now.');
+    const handles = gauge('portunus_handles', 'Handles attached now, by plugin.', ['plugin']);
+    const pcs = gauge('portunus_peerconnections', 'PeerConnections open now, by plugin and state (new, negotiating, connecting, up).', ['plugin', 'state']);
+    const hangups = counter('portunus_peerconnection_hangups_total', 'PeerConnections closed, by hangup reason (as in the hangup event).', ['reason']);
+    const ice = counter('portunus_ice_failures_total', 'PeerConnections closed because ICE failed (no pair in time, or consent lost).');
+    const dtls = counter('portunus_dtls_failures_total', 'PeerConnections closed because DTLS failed, timed out or was closed by an alert.');
+    this.fill.push((s) => {
+      sessions.set(s.sessions);
+      handles.reset();
+      pcs.reset();
+      for (const [plugin, p] of s.plugins) {
+        handles.set({ plugin }, p.handles);
+        for (const [state, n] of p.peerConnections) pcs.set({ plugin, state }, n);
+      }
+      hangups.reset();
+      ice.reset();
+      dtls.reset();
+      let iceFailed = 0;
+      let dtlsFailed = 0;
+      for (const [reason, n] of s.hangups) {
+        hangups.inc({ reason }, n);
+        if (ICE_FAILURES.has(reason)) iceFailed += n;
+        if (DTLS_FAILURES.has(reason)) dtlsFailed += n;
+      }
+      ice.inc(iceFailed);
+      dtls.inc(dtlsFailed);
+    });
+
+    // Bytes and packets both ways by plugin and kind: RTP for audio and video, messages for data.
+    for (const [dir, what, rtp, data] of MEDIA_FAMILIES) {
+      const c = counter(
+        `portunus_media_${dir}_${what}_total`,
+        `${what === 'packets' ? 'RTP packets (data: data channel messages)' : 'Bytes of RTP after the 12-byte fixed header (data: of data channel messages)'} ${dir} ${dir === 'received' ? 'from' : 'to'} clients, by plugin and kind.`,
+        ['plugin', 'kind'],
+      );
+      this.fill.push((s) => {
+        c.reset();
+        for (const [plugin, p] of s.plugins) {
+          if (!p.hadMedia) continue;
+          for (const kind of RTP_KINDS) c.inc({ plugin, kind }, p.counters[kind][rtp]);
+          c.inc({ plugin, kind: 'data' }, p.counters.data[data]);
+        }
+      });
+    }
+    for (const [suffix, help, key] of RTP_FAMILIES) {
+      const c = counter(`portunus_rtp_${suffix}`, `${help} By plugin and kind.`, ['plugin', 'kind']);
+      this.fill.push((s) => {
+        c.reset();
+        for (const [plugin, p] of s.plugins)
+          if (p.hadMedia) for (const kind of RTP_KINDS) c.inc({ plugin, kind }, key === 'lost' ? this.monotonicLost(plugin, kind, p.counters[kind].lost) : p.counters[kind][key]);
+      });
+    }
+
+    const cpu = gauge(
+      'portunus_forwarding_cpu_seconds_per_packet',
+      "The process's CPU time over the RTP packets it sent, between scrapes at least a second apart: an upper bound of forwarding's cost per packet (absent when none was sent).",
+    );
+    this.fill.push((s) => {
+      let sent = 0;
+      for (const p of s.plugins.values()) sent += p.counters.audio.packetsSent + p.counters.video.packetsSent;
+      const v = this.cpu.read(sent);
+      cpu.reset();
+      if (v !== undefined) cpu.set(v);
+    });
+
+    const dropped = counter('portunus_events_dropped_total', "Events dropped because a session's queue was full (oldest first).");
+    const slow = counter('portunus_slow_connections_closed_total', 'Connections closed because their client did not read what was sent.');
+    const faults = counter('portunus_internal_faults_total', 'Requests that failed with an internal fault (answered 490, logged with the stack).');
+    this.fill.push(() => {
+      for (const [c, v] of [
+        [dropped, g.stats.eventsDropped],
+        [slow, g.stats.slowConnectionsClosed],
+        [faults, g.stats.internalFaults],
+      ] as const) {
+        c.reset();
+        c.inc(v);
+      }
+    });
+
+    const lag = sources.loopLag;
+    if (lag) {
+      const lagGauge = gauge('portunus_event_loop_lag_seconds', 'How late timers fired in the last one-second window (as Admin get_status shows it), by statistic: mean, p99, max.', ['stat']);
+      const worst = gauge('portunus_event_loop_lag_worst_seconds', 'The worst event-loop lag of any one-second window since start.');
+      const over = counter('portunus_event_loop_lag_windows_over_threshold_total', 'One-second windows whose worst lag passed general.event_loop_lag_warn.');
+      this.fill.push(() => {
+        const st = lag.status();
+        const ms = (k: string): number => (typeof st[k] === 'number' ? st[k] : 0) / 1000;
+        for (const stat of ['mean', 'p99', 'max']) lagGauge.set({ stat }, ms(`${stat}_ms`));
+        worst.set(ms('worst_ms'));
+        over.reset();
+        over.inc(typeof st.windows_over_threshold === 'number' ? st.windows_over_threshold : 0);
+      });
+    }
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Reads the server once and renders every family in the Prometheus text format. */
+  async scrape(): Promise<string> {
+    const plugins = this.sources.plugins.all();
+    const snapshot = takeMediaSnapshot(
+      this.sources.gateway,
+      plugins.map((p) => p.descriptor.package),
+    );
+    for (const f of this.fill) f(snapshot);
+    this.pluginMetrics.collect(plugins);
+    return this.registry.metrics();
+  }
+
+  private monotonicLost(plugin: string, kind: string, lost: number): number {
+    const key = `${plugin}\u0000${kind}`;
+    const v = Math.max(this.lostSeen.get(key) ?? 0, lost);
+    this.lostSeen.set(key, v);
+    return v;
+  }
+}
