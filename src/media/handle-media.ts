@@ -97,6 +97,10 @@ class PeerHandleMedia implements HandleMedia {
     this.peer.close('Close PC', false);
   }
 
+  eventStats(): readonly JsonObject[] {
+    return this.peer.state === 'up' ? this.peer.eventStats() : [];
+  }
+
   info(): JsonObject {
     const out: JsonObject = {
       state: this.peer.state,
