@@ -26,6 +26,8 @@ export interface EventBackend {
    * dispatcher waits here rather than spending retries, and events wait in the queue (bounded, oldest dropped).
    */
   whenReady?(): Promise<void>;
+  /** What the backend adds to its handler's get_status entry (connected, reconnections, …). */
+  status?(): JsonObject;
 }
 
 /** How a batch goes on the wire (shared by the backends that send text). Live: an Admin `tweak` changes it. */

@@ -31,6 +31,8 @@ export interface EventBusOptions {
   readonly settings: Readonly<Record<string, Readonly<Record<string, SettingValue>>>>;
   readonly network: Network;
   readonly log: Logger;
+  /** How long a stop gives the handlers to deliver what is queued (default STOP_GRACE_MS). */
+  readonly stopGraceMs?: number;
 }
 
 /** How long a stop gives the handlers to deliver what is queued (the shutdown event among it). */
@@ -136,7 +138,7 @@ export class EventBus implements EventNotifier {
   async stop(): Promise<void> {
     const all = this.dispatchers.splice(0);
     this.mask = 0;
-    await Promise.all(all.map((d) => d.stop(STOP_GRACE_MS).catch((err: unknown) => this.log.warn(`stopping ${d.kind.package}: ${errorText(err)}`))));
+    await Promise.all(all.map((d) => d.stop(this.options.stopGraceMs ?? STOP_GRACE_MS).catch((err: unknown) => this.log.warn(`stopping ${d.kind.package}: ${errorText(err)}`))));
   }
 
   private maskChanged(): void {

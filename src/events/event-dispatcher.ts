@@ -87,7 +87,7 @@ export class EventDispatcher {
       failures: this.counters.failures,
     };
     if (this.lastError !== '') out.last_error = this.lastError;
-    return out;
+    return this.backend.status ? { ...out, ...this.backend.status() } : out;
   }
 
   /**
@@ -97,9 +97,9 @@ export class EventDispatcher {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.running || this.queue.length > 0) {
+      // A timer that holds the process: at shutdown the queued events are worth the (bounded) wait.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
-        timer.unref();
         this.drained.push(() => {
           clearTimeout(timer);
           resolve();

@@ -73,6 +73,10 @@ class WsBackend implements EventBackend {
     return this.target.url.href;
   }
 
+  status(): JsonObject {
+    return { connected: this.up, connections: this.connects };
+  }
+
   whenReady(): Promise<void> {
     if (this.up || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
