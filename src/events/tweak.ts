@@ -12,7 +12,6 @@ export const TweakError = {
   INVALID_REQUEST: 411,
   MISSING_ELEMENT: 412,
   INVALID_ELEMENT: 413,
-  UNKNOWN: 499,
 } as const;
 
 const CODES = { missing: TweakError.MISSING_ELEMENT, invalid: TweakError.INVALID_ELEMENT };

@@ -12,6 +12,7 @@ import { E as VOICEMAIL } from '../../../src/plugins/voicemail/voicemail.js';
 import { E as VIDEOCALL } from '../../../src/plugins/videocall/errors.js';
 import { E as AUDIOBRIDGE } from '../../../src/plugins/audiobridge/audiobridge-error.js';
 import { E as NOSIP } from '../../../src/plugins/nosip/errors.js';
+import { TweakError as EVENTHANDLER } from '../../../src/events/tweak.js';
 
 const TABLES: Record<string, Readonly<Record<string, number>>> = {
   core: ErrorCode,
@@ -24,6 +25,7 @@ const TABLES: Record<string, Readonly<Record<string, number>>> = {
   textroom: TEXTROOM,
   audiobridge: AUDIOBRIDGE,
   nosip: NOSIP,
+  eventhandler: EVENTHANDLER,
 };
 
 /** The rows of the doc's table as "source NAME code". */
