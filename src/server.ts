@@ -116,10 +116,11 @@ export class PortunusServer {
     // Before the plugins, which may tell them of rooms they create at init.
     this.eventBus = await EventBus.start({
       broadcast: core.events.broadcast,
+      // Package names, or Janus's file names (libjanus_sampleevh.so) as a janus.jcfg copied by hand has them.
       disabled: new Set(
         core.events.disable
           .split(',')
-          .map((x) => x.trim())
+          .map((x) => x.trim().replace(/^libjanus_(\w+)\.so$/, 'janus.eventhandler.$1'))
           .filter((x) => x !== ''),
       ),
       statsPeriod: core.events.stats_period,

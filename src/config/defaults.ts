@@ -70,7 +70,7 @@ export const SETTINGS = {
   },
   events: {
     broadcast: on(false, 'run the event handlers whose section enables them ([sampleevh], [wsevh]); false = none'),
-    disable: on('', 'comma-separated package names of event handlers not to start (janus.eventhandler.sampleevh, ...)'),
+    disable: on('', 'comma-separated event handlers not to start: package names (janus.eventhandler.sampleevh) or Janus file names (libjanus_sampleevh.so)'),
     stats_period: on(1, 'seconds between media statistics events of each PeerConnection; 0 = none'),
     combine_media_stats: on(false, "one statistics event per PeerConnection, every stream's in an array, rather than one per stream"),
   },
