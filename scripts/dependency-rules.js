@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 
 /** What an import of ours is named after: a folder of src/, or a file at its root. */
-const OUR_PARTS = ['audio', 'config', 'core', 'forwarding', 'logging', 'media', 'metrics', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+const OUR_PARTS = ['audio', 'config', 'core', 'events', 'forwarding', 'logging', 'media', 'metrics', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
 const SHARED_PLUGIN_FOLDERS = ['mjr'];
@@ -29,7 +29,7 @@ const PLUGIN_RULE = {
  */
 const AREAS = {
   net: { logging: 'allow', native: 'allow' }, // native: the batched send
-  config: { logging: 'allow', plugins: { allow: ['catalog.js'] } }, // the catalog: plugin sections and their settings
+  config: { logging: 'allow', plugins: { allow: ['catalog.js'] }, events: { allow: ['catalog.js'] } }, // the catalogs: plugin and event handler sections and their settings
   logging: NOTHING_OF_OURS,
   rtp: { native: 'allow' }, // native: the SRTP transform in C (the addon's loader, nothing else of ours)
   native: ONLY_LOGGING, // the addon's loader: error-text.ts for why it did not load
@@ -40,6 +40,13 @@ const AREAS = {
   plugins: PLUGIN_RULE,
   forwarding: { rtp: 'allow', logging: 'allow' },
   audio: { native: 'allow' }, // sample and file code: codecs, resampling, audio file formats; native: the libopus encoder
+  // The event handlers: the core's notifier interface and JSON checks, setting types, connections through the network.
+  events: {
+    core: { allow: ['event-notifier.js', 'validate.js'] },
+    config: { allow: ['setting.js'] },
+    logging: 'allow',
+    net: { allow: ['address.js'], types: ['network.js'] },
+  },
 };
 
 const MAX_EXTRA_DEPTH = 4;

@@ -1,5 +1,5 @@
 // Command-line parsing and the --help text, generated from the settings table so it cannot go stale.
-import { PLUGIN_SECTIONS, PLUGIN_SETTINGS, SECTION_HELP, SETTINGS } from './config/defaults.js';
+import { EVENT_HANDLER_SECTIONS, EVENT_HANDLER_SETTINGS, PLUGIN_SECTIONS, PLUGIN_SETTINGS, SECTION_HELP, SETTINGS } from './config/defaults.js';
 import type { Setting } from './config/setting.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 
@@ -54,7 +54,8 @@ export function helpText(): string {
   lines.push('  -c, --config FILE     read settings from FILE (.jcfg in libconfig syntax, or .json);');
   lines.push('                        also taken from the PORTUNUS_CONFIG environment variable');
   lines.push('  --janus-config DIR    read a Janus configuration folder (janus.jcfg, janus.transport.http.jcfg,');
-  lines.push('                        janus.transport.websockets.jcfg, janus.plugin.<name>.jcfg); a --config');
+  lines.push('                        janus.transport.websockets.jcfg, janus.plugin.<name>.jcfg,');
+  lines.push('                        janus.eventhandler.sampleevh.jcfg, janus.eventhandler.wsevh.jcfg); a --config');
   lines.push('                        file given too is applied on top of it; unknown Janus settings are listed');
   lines.push('  --section.key=VALUE   set one setting, e.g. --general.session_timeout=30');
   lines.push('  -h, --help            show this text');
@@ -68,6 +69,8 @@ export function helpText(): string {
   lines.push('relayed one with nat.turn_server (turn_type udp, tcp or tls; turn_user/turn_pwd as long-term credentials).');
   lines.push('Every file a client names (recordings, rec_dir, file mountpoints made over the API) stays inside');
   lines.push("general.recordings_dir; the plugins' admin_key keeps room and mountpoint creation for the operator.");
+  lines.push("Event handlers (docs/events.md) send Janus's events to an HTTP server ([sampleevh]) or a WebSocket server");
+  lines.push("([wsevh]) when events.broadcast is true and the handler's section has enabled = true and a backend.");
   lines.push('');
   lines.push('Settings (section.key = default):');
   const describe = (name: string, setting: Setting): string => {
@@ -86,6 +89,13 @@ export function helpText(): string {
     lines.push('');
     lines.push(`  [${section}] ${pkg}`);
     for (const [key, setting] of Object.entries(PLUGIN_SETTINGS[pkg] ?? {})) lines.push(describe(`${section}.${key}`, setting));
+  }
+  lines.push('');
+  lines.push('Event handler settings (the general group of janus.eventhandler.<name>.jcfg):');
+  for (const [section, pkg] of Object.entries(EVENT_HANDLER_SECTIONS)) {
+    lines.push('');
+    lines.push(`  [${section}] ${pkg}`);
+    for (const [key, setting] of Object.entries(EVENT_HANDLER_SETTINGS[pkg] ?? {})) lines.push(describe(`${section}.${key}`, setting));
   }
   return lines.join('\n');
 }

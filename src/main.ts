@@ -73,7 +73,7 @@ async function main(): Promise<number> {
         server.log.error(`the server did not stop within ${STOP_TIMEOUT_MS / 1000} s: exiting anyway`);
         resolve(1);
       }, STOP_TIMEOUT_MS);
-      server.stop().then(
+      server.stop(signal === 'SIGINT' ? 2 : 15).then(
         () => {
           clearTimeout(timer);
           server.log.info('stopped');

@@ -15,6 +15,10 @@ import { API_VERSION, API_VERSION_STRING, PORTUNUS_VERSION } from './core/versio
 import type { MediaFactory } from './core/media-port.js';
 import type { JsonObject } from './core/validate.js';
 import type { Config } from './config/load.js';
+import { EventSubtype, EventType, NO_EVENTS, type EventNotifier } from './core/event-notifier.js';
+import { EventBus } from './events/event-bus.js';
+import { EVENT_HANDLER_KINDS } from './events/catalog.js';
+import type { PluginEvents, PluginHandle } from './plugin-api/plugin.js';
 import { Logger } from './logging/logger.js';
 import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
@@ -73,6 +77,9 @@ export class PortunusServer {
   private media: MediaFactory | undefined;
   /** The metrics behind the metrics listener (metrics.enabled). */
   metrics: ServerMetrics | undefined;
+  private eventBus: EventBus | undefined;
+  /** The event handlers (NO_EVENTS until started, or when events.broadcast is off). */
+  events: EventNotifier = NO_EVENTS;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -112,6 +119,34 @@ export class PortunusServer {
         log.error(err.message);
       }
     }
+    // Before the plugins, which may tell them of rooms they create at init.
+    this.eventBus = await EventBus.start({
+      broadcast: core.events.broadcast,
+      // Package names, or Janus's file names (libjanus_sampleevh.so) as a janus.jcfg copied by hand has them.
+      disabled: new Set(
+        core.events.disable
+          .split(',')
+          .map((x) => x.trim().replace(/^libjanus_(\w+)\.so$/, 'janus.eventhandler.$1'))
+          .filter((x) => x !== ''),
+      ),
+      statsPeriod: core.events.stats_period,
+      combineMediaStats: core.events.combine_media_stats,
+      emitter: core.general.server_name,
+      kinds: EVENT_HANDLER_KINDS,
+      settings: this.options.config.eventHandlers,
+      network: this.network,
+      log,
+    });
+    const events = (this.events = this.eventBus);
+    const pluginEvents = (pkg: string): PluginEvents => ({
+      get enabled() {
+        return events.wants(EventType.PLUGIN);
+      },
+      notify(data, handle?: PluginHandle) {
+        if (handle) handle.notifyEvent(data);
+        else if (events.wants(EventType.PLUGIN)) events.notify(EventType.PLUGIN, EventSubtype.NONE, { plugin: pkg, data });
+      },
+    });
     // Before the plugins, which may make relay groups of the media layer at init (configured mountpoints).
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
     this.media = media;
@@ -123,6 +158,7 @@ export class PortunusServer {
         state: core.general.state_dir ? new JcfgStateFile(join(core.general.state_dir, `${p.descriptor.package}.jcfg`)) : undefined,
         recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
         relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
+        events: pluginEvents(p.descriptor.package),
       }),
       log,
     );
@@ -147,6 +183,7 @@ export class PortunusServer {
       tokens,
       log,
       media,
+      events,
       serverInfo: () => this.serverInfo(),
     });
     this.gateway.start();
@@ -175,6 +212,8 @@ export class PortunusServer {
       await this.stop();
       throw err;
     }
+    // As Janus once it is up: the core's startup event with what server_info says.
+    if (events.wants(EventType.CORE)) events.notify(EventType.CORE, EventSubtype.CORE_STARTUP, { status: 'started', info: this.serverInfo() });
   }
 
   private async startTransports(admin: AdminApi): Promise<void> {
@@ -268,6 +307,7 @@ export class PortunusServer {
       pingTrigger: websockets.pingpong_trigger,
       pingTimeout: websockets.pingpong_timeout,
       maxUnsentBytes: websockets.max_unsent_bytes,
+      notifyEvents: websockets.events,
     };
     if (websockets.pingpong_trigger > 0 !== websockets.pingpong_timeout > 0) {
       log.warn('websockets.pingpong_trigger and pingpong_timeout are both needed for WebSocket pings: pings are off', { component: 'transport' });
@@ -349,14 +389,14 @@ export class PortunusServer {
       'static-event-loops': 0,
       api_secret: !!g.apiSecret,
       auth_token: this.gateway.tokens.enabled,
-      event_handlers: false,
+      event_handlers: this.events.enabled,
       opaqueid_in_api: g.opaqueIdInApi,
       'portunus-version': PORTUNUS_VERSION,
       'ipv6-sockets': this.network.ipv6Available,
     };
     if (!core.general.hide_dependencies) info.dependencies = { node: process.versions.node, openssl: process.versions.openssl };
     info.transports = transports;
-    info.events = {};
+    info.events = this.events.describe();
     info.loggers = {};
     info.plugins = this.plugins.describe();
     return info;
@@ -367,7 +407,10 @@ export class PortunusServer {
     return external?.address ?? '127.0.0.1';
   }
 
-  async stop(): Promise<void> {
+  /** Stops everything; `signal` (SIGINT, SIGTERM) goes into the core's shutdown event, as Janus's signum. */
+  async stop(signal?: number): Promise<void> {
+    const events = this.events;
+    if (events.wants(EventType.CORE)) events.notify(EventType.CORE, EventSubtype.CORE_SHUTDOWN, { status: 'shutdown', signum: signal ?? 0 });
     this.loopLag?.stop();
     this.gateway?.stop();
     for (const close of this.closers) close();
@@ -386,6 +429,10 @@ export class PortunusServer {
     await this.plugins.destroyAll(this.log);
     await this.media?.close?.();
     this.media = undefined;
+    // Last: what the shutdown left to say (sessions destroyed, handles detached) is delivered, or dropped after a grace.
+    this.events = NO_EVENTS;
+    await this.eventBus?.stop();
+    this.eventBus = undefined;
   }
 }
 

@@ -28,6 +28,8 @@ export class FakePluginHandle implements PluginHandle {
   readonly opaqueId?: string;
   readonly log: Logger;
   readonly events: PushedEvent[] = [];
+  /** What the plugin told the event handlers through `notifyEvent`. */
+  readonly notified: JsonObject[] = [];
   /** Copies of what was relayed (the plugin may reuse its buffers). */
   readonly rtp: Array<{ mid: string; packet: Buffer }> = [];
   readonly rtcp: Array<{ mid: string; packet: Buffer }> = [];
@@ -59,6 +61,10 @@ export class FakePluginHandle implements PluginHandle {
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void {
     this.events.push(jsep ? { transaction, data, jsep } : { transaction, data });
     for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  notifyEvent(data: JsonObject): void {
+    this.notified.push(data);
   }
 
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep> {

@@ -1,6 +1,7 @@
 // Every setting Portunus knows: its built-in default (whose type is the setting's type), what it does, and whether
 // it has an effect yet. --help is printed from this table; a unit test keeps `inert` true to what the code reads.
 import { availableParallelism } from 'node:os';
+import { EVENT_HANDLER_KINDS, handlerSettings } from '../events/catalog.js';
 import { PLUGIN_CATALOG } from '../plugins/catalog.js';
 import { inertSetting, setting, type Setting, type SettingGroup, type SettingValue } from './setting.js';
 
@@ -67,6 +68,12 @@ export const SETTINGS = {
   plugins: {
     disable: on('', 'comma-separated package names of plugins not to load'),
   },
+  events: {
+    broadcast: on(false, 'run the event handlers whose section enables them ([sampleevh], [wsevh]); false = none'),
+    disable: on('', 'comma-separated event handlers not to start: package names (janus.eventhandler.sampleevh) or Janus file names (libjanus_sampleevh.so)'),
+    stats_period: on(1, 'seconds between media statistics events of each PeerConnection; 0 = none'),
+    combine_media_stats: on(false, "one statistics event per PeerConnection, every stream's in an array, rather than one per stream"),
+  },
   http: {
     http: on(true, 'serve the Janus API over plain HTTP'),
     port: on(8088, 'port of the plain HTTP listener'),
@@ -124,6 +131,7 @@ export const SETTINGS = {
     pingpong_timeout: on(10, 'seconds to wait for the PONG before closing; 0 = no pings'),
     json: on('compact', 'message layout: indented, plain or compact'),
     max_unsent_bytes: on(4194304, 'bytes a connection may leave unread; beyond it the connection is closed (its sessions can be claimed)'),
+    events: on(true, 'tell event handlers when a connection opens and closes (transport events)'),
   },
   metrics: {
     enabled: on(false, 'serve Prometheus metrics (text format) over plain HTTP on a listener of their own'),
@@ -160,10 +168,17 @@ export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   nat: 'ICE: candidates, STUN/TURN, interface filters',
   certificates: 'certificate and key (PEM) of the https/wss listeners',
   plugins: 'which plugins load',
+  events: 'event handlers: whether they run, media statistics (docs/events.md)',
   http: 'REST transport and REST Admin API',
   websockets: 'WebSocket transport and WebSocket Admin API',
   metrics: 'Prometheus metrics endpoint (docs/metrics.md)',
 };
+
+/** Sections that configure an event handler kind (section → package), from the events catalog. */
+export const EVENT_HANDLER_SECTIONS: Readonly<Record<string, string>> = Object.fromEntries(EVENT_HANDLER_KINDS.map((k) => [k.section, k.package]));
+
+/** Every setting of each event handler kind (the shared ones and its own), by package name. */
+export const EVENT_HANDLER_SETTINGS: Readonly<Record<string, SettingGroup>> = Object.fromEntries(EVENT_HANDLER_KINDS.map((k) => [k.package, handlerSettings(k)]));
 
 /** `section.key` of every setting that has no effect yet (a plugin's as `<section>.<key>` too). */
 export function inertSettings(): string[] {
@@ -172,5 +187,6 @@ export function inertSettings(): string[] {
     for (const [key, s] of Object.entries(keys)) if ((s as Setting<SettingValue>).inert) out.push(`${section}.${key}`);
   }
   for (const p of PLUGIN_CATALOG) for (const [key, s] of Object.entries(p.settings)) if (s.inert) out.push(`${p.section}.${key}`);
+  for (const k of EVENT_HANDLER_KINDS) for (const [key, s] of Object.entries(handlerSettings(k))) if (s.inert) out.push(`${k.section}.${key}`);
   return out;
 }

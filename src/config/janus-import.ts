@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorText } from '../logging/error-text.js';
-import { DEFAULTS, PLUGIN_SECTIONS } from './defaults.js';
+import { DEFAULTS, EVENT_HANDLER_SECTIONS, EVENT_HANDLER_SETTINGS, PLUGIN_SECTIONS } from './defaults.js';
 import { parseJcfg, type JcfgGroup } from './jcfg.js';
 import { ConfigError } from './load.js';
 
@@ -21,7 +21,7 @@ const RENAMED: Readonly<Record<string, string>> = {
 
 /** Which of our sections each Janus file's sections feed. */
 const FILES: ReadonlyArray<{ file: string; sections: Readonly<Record<string, string>> }> = [
-  { file: 'janus.jcfg', sections: { general: 'general', media: 'media', nat: 'nat', certificates: 'certificates', plugins: 'plugins' } },
+  { file: 'janus.jcfg', sections: { general: 'general', media: 'media', nat: 'nat', certificates: 'certificates', plugins: 'plugins', events: 'events' } },
   { file: 'janus.transport.http.jcfg', sections: { general: 'http', admin: 'http', cors: 'http' } },
   { file: 'janus.transport.websockets.jcfg', sections: { general: 'websockets', admin: 'websockets' } },
 ];
@@ -34,15 +34,15 @@ function read(path: string): JcfgGroup {
   }
 }
 
-/** "libjanus_echotest.so,libjanus_sip.so" → "janus.plugin.echotest,janus.plugin.sip". */
-function pluginPackages(list: string): string {
+/** "libjanus_echotest.so,libjanus_sip.so" → "janus.plugin.echotest,janus.plugin.sip" (kind: plugin or eventhandler). */
+function packagesOf(list: string, kind: 'plugin' | 'eventhandler'): string {
   return list
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => {
       const m = /^libjanus_(\w+)\.so$/.exec(s);
-      return m ? `janus.plugin.${m[1]}` : s;
+      return m ? `janus.${kind}.${m[1]}` : s;
     })
     .join(',');
 }
@@ -71,7 +71,8 @@ export function importJanusConfig(folder: string): JanusImport {
           continue;
         }
         const target = ((content[section] as JcfgGroup | undefined) ??= {});
-        target[name] = section === 'plugins' && name === 'disable' && typeof value === 'string' ? pluginPackages(value) : value;
+        const listsFiles = (section === 'plugins' || section === 'events') && name === 'disable' && typeof value === 'string';
+        target[name] = listsFiles ? packagesOf(value, section === 'plugins' ? 'plugin' : 'eventhandler') : value;
       }
     }
   }
@@ -80,6 +81,26 @@ export function importJanusConfig(folder: string): JanusImport {
     if (!existsSync(path)) continue;
     files.push(path);
     content[section] = read(path);
+  }
+  // An event handler's file: its `general` group is our section of that kind (unknown keys reported).
+  for (const [section, pkg] of Object.entries(EVENT_HANDLER_SECTIONS)) {
+    const file = `${pkg}.jcfg`;
+    const path = join(folder, file);
+    if (!existsSync(path)) continue;
+    files.push(path);
+    const declared = EVENT_HANDLER_SETTINGS[pkg];
+    const target: JcfgGroup = {};
+    for (const [group, values] of Object.entries(read(path))) {
+      if (group !== 'general' || typeof values !== 'object' || Array.isArray(values)) {
+        ignored.push(`${file}: ${group}`);
+        continue;
+      }
+      for (const [key, value] of Object.entries(values)) {
+        if (Object.prototype.hasOwnProperty.call(declared, key)) target[key] = value;
+        else ignored.push(`${file}: general.${key}`);
+      }
+    }
+    content[section] = target;
   }
   return { content, files, ignored };
 }

@@ -1,13 +1,16 @@
 // Builds the settings from defaults, a config file, the environment and command-line flags, in that order.
 import { readFileSync } from 'node:fs';
 import { errorText } from '../logging/error-text.js';
-import { DEFAULTS, PLUGIN_SECTIONS, PLUGIN_SETTINGS, type CoreSettings } from './defaults.js';
+import { DEFAULTS, EVENT_HANDLER_SECTIONS, EVENT_HANDLER_SETTINGS, PLUGIN_SECTIONS, PLUGIN_SETTINGS, type CoreSettings } from './defaults.js';
+import type { SettingValue } from './setting.js';
 import { parseJcfg, type JcfgGroup, type JcfgValue } from './jcfg.js';
 
 export interface Config {
   readonly core: CoreSettings;
   /** Plugin sections by package name, free-form. */
   readonly plugins: Readonly<Record<string, JcfgGroup>>;
+  /** Each event handler kind's settings by package name: every key it declares, with its type. */
+  readonly eventHandlers: Readonly<Record<string, Readonly<Record<string, SettingValue>>>>;
   /** Where the settings came from, for the start-up log. */
   readonly sources: readonly string[];
   /** Settings that were given but not understood. */
@@ -95,7 +98,25 @@ export function loadConfig(input: ConfigInput): Config {
   const warnings: string[] = [];
   const coreRecord = core as unknown as Record<string, Record<string, string | number | boolean>>;
 
+  const eventHandlers: Record<string, Record<string, SettingValue>> = {};
+  for (const [pkg, declared] of Object.entries(EVENT_HANDLER_SETTINGS)) {
+    eventHandlers[pkg] = Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, v.value]));
+  }
+
   const set = (where: string, section: string, key: string, raw: JcfgValue): void => {
+    const handlerPackage = EVENT_HANDLER_SECTIONS[section];
+    if (handlerPackage !== undefined) {
+      // A Janus file's `general` group, copied as it is, counts as the section itself.
+      if (key === 'general' && typeof raw === 'object' && !Array.isArray(raw)) {
+        for (const [k, v] of Object.entries(raw)) set(`${where}.${k}`, section, k, v);
+        return;
+      }
+      const target = eventHandlers[handlerPackage];
+      const declared = EVENT_HANDLER_SETTINGS[handlerPackage][key];
+      if (declared === undefined) warnings.push(`${where}: unknown setting '${section}.${key}'`);
+      else target[key] = coerce(where, raw, declared.value);
+      return;
+    }
     const pluginPackage = PLUGIN_SECTIONS[section];
     if (pluginPackage !== undefined) {
       const group = (plugins[pluginPackage] ??= {});
@@ -125,7 +146,7 @@ export function loadConfig(input: ConfigInput): Config {
     }
   }
 
-  const sectionNames = [...Object.keys(DEFAULTS), ...Object.keys(PLUGIN_SECTIONS)];
+  const sectionNames = [...Object.keys(DEFAULTS), ...Object.keys(PLUGIN_SECTIONS), ...Object.keys(EVENT_HANDLER_SECTIONS)];
   let fromEnv = false;
   for (const [name, value] of Object.entries(input.env ?? {})) {
     if (!name.startsWith('PORTUNUS_') || value === undefined) continue;
@@ -150,7 +171,7 @@ export function loadConfig(input: ConfigInput): Config {
   validate(core);
   for (const [pkg, group] of Object.entries(plugins)) checkPluginGeneral(pkg, group, warnings);
   // Read once, validated once: nothing may change a setting behind the back of what already read it.
-  return { core: deepFreeze(core), plugins: deepFreeze(plugins), sources, warnings };
+  return { core: deepFreeze(core), plugins: deepFreeze(plugins), eventHandlers: deepFreeze(eventHandlers), sources, warnings };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -191,6 +212,7 @@ function validate(c: CoreSettings): void {
     ['general.reclaim_session_timeout', c.general.reclaim_session_timeout],
     ['media.no_media_timer', c.media.no_media_timer],
     ['media.slowlink_threshold', c.media.slowlink_threshold],
+    ['events.stats_period', c.events.stats_period],
   ];
   for (const [k, v] of nonNegative) if (!Number.isInteger(v) || v < 0) throw new ConfigError(`${k} must be an integer >= 0, got ${v}`);
   if (!Number.isInteger(c.general.candidates_timeout) || c.general.candidates_timeout < 1) {

@@ -1,6 +1,7 @@
 // The Admin API: inspection and control of the running gateway, guarded by admin_secret.
 import { LogLevel, type Logger } from '../logging/logger.js';
 import { ErrorCode, JanusError } from './errors.js';
+import { EventSubtype, EventType } from './event-notifier.js';
 import type { Gateway } from './gateway.js';
 import type { Handle } from './handle.js';
 import { isSafeId } from './json-bounds.js';
@@ -107,6 +108,7 @@ export class AdminApi {
             slow_connections_closed: g.stats.slowConnectionsClosed,
             internal_faults: g.stats.internalFaults,
             ...(this.loopLag ? { event_loop_lag: this.loopLag.status() } : {}),
+            ...(g.events.enabled ? { event_handlers: g.events.status() } : {}),
             ...(g.media?.status ? g.media.status() : {}),
             memory: memoryStatus(),
           },
@@ -208,8 +210,28 @@ export class AdminApi {
           { name: 'line', type: 'string', required: true },
           { name: 'level', type: 'positive' },
         ]);
-        this.log.log((r.level as number | undefined) ?? LogLevel.INFO, r.line as string, { component: 'admin' });
+        // As Janus: a level outside 0-7 logs at info.
+        const level = r.level as number | undefined;
+        this.log.log(level !== undefined && level <= LogLevel.DEBUG ? level : LogLevel.INFO, r.line as string, { component: 'admin' });
         return {};
+      }
+      case 'custom_event': {
+        checkFields(r, [
+          { name: 'schema', type: 'string', required: true },
+          { name: 'data', type: 'object', required: true },
+        ]);
+        // External events (type 4): whatever an outside script wants the handlers to hear, under its schema.
+        if (g.events.wants(EventType.EXTERNAL)) g.events.notify(EventType.EXTERNAL, EventSubtype.NONE, { schema: r.schema, data: r.data });
+        return {};
+      }
+      case 'query_eventhandler': {
+        checkFields(r, [
+          { name: 'handler', type: 'string', required: true },
+          { name: 'request', type: 'object' },
+        ]);
+        const response = g.events.query(r.handler as string, r.request);
+        if (response === undefined) throw new JanusError(ErrorCode.PLUGIN_NOT_FOUND, 'Invalid event handler');
+        return { response };
       }
       default:
         return this.unhandled(verb);

@@ -4,6 +4,7 @@ import type { LogFields, Logger } from '../logging/logger.js';
 import type { Jsep, PluginResult } from '../plugins/plugin.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { ErrorCode, internalError, JanusError } from './errors.js';
+import { EventSubtype, EventType, NO_EVENTS, transportInstanceId, type EventNotifier } from './event-notifier.js';
 import type { EventSink } from './event-sink.js';
 import { Handle, type HandleOwner } from './handle.js';
 import { uniqueId } from './ids.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly media?: MediaFactory;
+  /** Where event handlers are told what happens (src/events); absent = nowhere. */
+  readonly events?: EventNotifier;
   /** Builds the `server_info` payload (without janus/transaction). */
   readonly serverInfo: () => JsonObject;
 }
@@ -42,6 +45,8 @@ export interface GatewayOptions {
 export type Respond = (reply: JsonObject) => void;
 
 const WATCHDOG_MS = 2000;
+/** As Janus: a core "update" event (sessions, handles, PeerConnections) this often while handlers take core events. */
+const STATUS_EVENT_MS = 15_000;
 /** Warnings a client can cause (dropped events, slow readers) go out at most this often. */
 const TROUBLE_LOG_INTERVAL_MS = 10_000;
 /** Internal faults are logged with their stacks, up to this many per interval. */
@@ -65,8 +70,11 @@ export class Gateway implements HandleOwner {
   readonly log: Logger;
   readonly clock: Clock;
   readonly media?: MediaFactory;
+  readonly events: EventNotifier;
   private readonly serverInfo: () => JsonObject;
   private watchdog: Timer | undefined;
+  private statsTimer: Timer | undefined;
+  private statusTimer: Timer | undefined;
   readonly stats: GatewayStats = { eventsDropped: 0, slowConnectionsClosed: 0, internalFaults: 0 };
   /** What Admin `query_transport` reaches, by transport package name (registered by the server as it starts them). */
   readonly transportQueries = new Map<string, TransportQuery>();
@@ -83,6 +91,7 @@ export class Gateway implements HandleOwner {
     this.log = options.log.child({ component: 'core' });
     this.clock = options.clock ?? systemClock;
     this.media = options.media;
+    this.events = options.events ?? NO_EVENTS;
     this.serverInfo = options.serverInfo;
     this.dropLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
     this.slowLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
@@ -103,12 +112,22 @@ export class Gateway implements HandleOwner {
 
   start(): void {
     this.watchdog ??= this.clock.every(WATCHDOG_MS, () => this.checkTimeouts());
+    // Timers for event handlers run only when a handler is there (one that takes media or core events may come
+    // with a tweak; the tick then finds it).
+    if (this.events.enabled) {
+      const period = this.events.statsPeriod;
+      if (period > 0) this.statsTimer ??= this.clock.every(period * 1000, () => this.mediaStatsEvents());
+      this.statusTimer ??= this.clock.every(STATUS_EVENT_MS, () => this.statusEvent());
+    }
   }
 
   /** Destroys every session (server shutdown). */
   stop(): void {
     this.watchdog?.cancel();
     this.watchdog = undefined;
+    this.statsTimer?.cancel();
+    this.statusTimer?.cancel();
+    this.statsTimer = this.statusTimer = undefined;
     for (const s of [...this.sessions.values()]) this.destroySession(s, 'destroyed');
   }
 
@@ -297,6 +316,9 @@ export class Gateway implements HandleOwner {
     this.sessions.set(id, session);
     sink.sessionCreated?.(id);
     this.log.info('session created', { session: id, transport: sink.transport, peer: sink.peer });
+    if (this.events.wants(EventType.SESSION)) {
+      this.events.notify(EventType.SESSION, EventSubtype.NONE, { name: 'created', transport: { transport: sink.transport, id: transportInstanceId(sink) } }, { sessionId: id });
+    }
     return { janus: 'success', transaction, data: { id } };
   }
 
@@ -339,7 +361,17 @@ export class Gateway implements HandleOwner {
     }
     session.handles.set(id, handle);
     handle.log.info('handle attached', opaqueId !== undefined ? { opaque_id: opaqueId } : undefined);
+    this.handleEvent(handle, 'attached');
     return handle;
+  }
+
+  /** Janus's handle event (type 2): attached or detached, with the plugin, the opaque_id and the token. */
+  private handleEvent(handle: Handle, name: 'attached' | 'detached'): void {
+    if (!this.events.wants(EventType.HANDLE)) return;
+    const body: JsonObject = { name, plugin: handle.plugin.descriptor.package };
+    if (handle.opaqueId !== undefined) body.opaque_id = handle.opaqueId;
+    if (handle.token !== undefined) body.token = handle.token;
+    handle.notifyHandlers(EventType.HANDLE, EventSubtype.NONE, body);
   }
 
   private handleExists(id: number): boolean {
@@ -366,7 +398,10 @@ export class Gateway implements HandleOwner {
         throw new JanusError(result.code ?? ErrorCode.PLUGIN_MESSAGE, result.reason);
       case 'ok': {
         const reply: JsonObject = { janus: 'success', ...base, sender: handle.id, plugindata: { plugin: handle.plugin.descriptor.package, data: result.data } };
-        if (result.jsep) reply.jsep = result.jsep;
+        if (result.jsep) {
+          reply.jsep = result.jsep;
+          handle.notifyJsep('local', result.jsep);
+        }
         return reply;
       }
     }
@@ -392,6 +427,7 @@ export class Gateway implements HandleOwner {
     const problem = this.media ? this.media.checkSdp(sdp) : basicSdpProblem(sdp);
     if (problem !== undefined) throw new JanusError(ErrorCode.JSEP_INVALID_SDP, `JSEP error: invalid SDP (${problem})`);
     const jsep: Jsep = { type, sdp, trickle: raw.trickle as boolean | undefined, e2ee: raw.e2ee as boolean | undefined };
+    handle.remoteDescription(jsep);
     if (type === 'answer') {
       if (!handle.serverOffered || !handle.media) throw new JanusError(ErrorCode.UNEXPECTED_ANSWER, 'Unexpected ANSWER (did we offer?)');
       try {
@@ -427,6 +463,7 @@ export class Gateway implements HandleOwner {
     const parsed = list.map(parseCandidate);
     for (const c of parsed) {
       if (c.completed) handle.trickleCompleted = true;
+      else if (c.candidate !== undefined) handle.remoteCandidateSeen(c.candidate);
       if (handle.media) handle.media.addRemoteCandidate(c);
       else if (handle.pendingTrickles.length < MAX_PENDING_TRICKLES) handle.pendingTrickles.push({ candidate: c, at: this.clock.now() });
       else this.dropLog.run((held) => handle.log.warn(`more than ${MAX_PENDING_TRICKLES} early candidates: the rest are dropped${held > 0 ? ` (${held} more drops not logged)` : ''}`));
@@ -447,6 +484,7 @@ export class Gateway implements HandleOwner {
     }
     handle.emit({ janus: 'detached' });
     handle.log.info('handle detached');
+    this.handleEvent(handle, 'detached');
   }
 
   endHandle(handle: Handle): void {
@@ -461,6 +499,41 @@ export class Gateway implements HandleOwner {
     this.sessions.delete(session.id);
     session.sink.sessionOver?.(session.id, reason);
     this.log.info(reason === 'timeout' ? 'session timed out' : 'session destroyed', { session: session.id });
+    if (this.events.wants(EventType.SESSION)) this.events.notify(EventType.SESSION, EventSubtype.NONE, { name: reason }, { sessionId: session.id });
+  }
+
+  /** Every events.stats_period: each PeerConnection's stream statistics, one event a stream or one for all. */
+  mediaStatsEvents(): void {
+    const events = this.events;
+    if (!events.wants(EventType.MEDIA)) return;
+    for (const s of this.sessions.values()) {
+      for (const h of s.handles.values()) {
+        if (!h.webrtcUp) continue;
+        let stats: readonly JsonObject[];
+        try {
+          stats = h.media?.eventStats?.() ?? [];
+        } catch (err) {
+          this.internalFault('media statistics for event handlers', err, { session: s.id, handle: h.id });
+          continue;
+        }
+        if (stats.length === 0) continue;
+        if (events.combineMediaStats) h.notifyHandlers(EventType.MEDIA, EventSubtype.MEDIA_STATS, stats);
+        else for (const info of stats) h.notifyHandlers(EventType.MEDIA, EventSubtype.MEDIA_STATS, info);
+      }
+    }
+  }
+
+  /** Janus's periodic core event: how many sessions, handles and PeerConnections there are. */
+  statusEvent(): void {
+    if (!this.events.wants(EventType.CORE)) return;
+    let handles = 0;
+    let peerconnections = 0;
+    for (const s of this.sessions.values()) {
+      handles += s.handles.size;
+      for (const h of s.handles.values()) if (h.webrtcUp) peerconnections++;
+    }
+    const info = { sessions: this.sessions.size, handles, peerconnections, 'stats-period': this.events.statsPeriod };
+    this.events.notify(EventType.CORE, EventSubtype.CORE_STARTUP, { status: 'update', info });
   }
 
   /** A transport connection closed: its sessions are destroyed now, or wait for a `claim` if reclaiming is on. */

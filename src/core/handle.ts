@@ -3,16 +3,23 @@ import { errorDetail, errorText } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 import type { AnswerOptions, Jsep, MediaLink, MediaTrackInfo, NegotiatedMedia, OfferTrack, Plugin, PluginHandle } from '../plugins/plugin.js';
 import { ErrorCode, JanusError } from './errors.js';
-import type { HandleMedia, HandleMediaEvents, MediaFactory, OutgoingPacketTap, RemoteCandidate } from './media-port.js';
+import { EventSubtype, EventType, NO_EVENTS, type EventNotifier, type EventTypeValue } from './event-notifier.js';
+import type { HandleMedia, HandleMediaEvents, MediaFactory, OutgoingPacketTap, PairEnd, RemoteCandidate } from './media-port.js';
 import { PacketCapture, type CaptureRequest } from './packet-capture.js';
 import type { MediaCounters } from './media-counters.js';
 import type { Session } from './session.js';
 import type { JsonObject } from './validate.js';
+import { candidateAddress, dtlsStateBody, iceStateBody, localCandidateBody, remoteCandidateBody, sdpCandidates, selectedPairBody } from './webrtc-events.js';
+
+/** Remote candidates remembered for the selected pair's type, at most. */
+const MAX_REMOTE_CANDIDATES = 64;
 
 /** What a handle needs from the gateway that owns it. */
 export interface HandleOwner {
   readonly media?: MediaFactory;
   readonly opaqueIdInApi: boolean;
+  /** Where event handlers are told what happens to the handle; absent = nowhere. */
+  readonly events?: EventNotifier;
   now(): number;
   /** Detaches the handle, as a client's `detach` would. */
   endHandle(handle: Handle): void;
@@ -47,6 +54,8 @@ export class Handle implements PluginHandle {
   private setupHeld = false;
   /** The last message on its way to the plugin: the next one waits for it (its jsep applied, handleMessage called). */
   private inbound: Promise<unknown> = Promise.resolve();
+  /** "address port" → type of the client's candidates, kept only while handlers take webrtc events. */
+  private remoteCandidates: Map<string, string> | undefined;
 
   constructor(
     readonly id: number,
@@ -106,8 +115,55 @@ export class Handle implements PluginHandle {
     const msg: JsonObject = { janus: 'event' };
     if (transaction !== undefined) msg.transaction = transaction;
     msg.plugindata = { plugin: this.plugin.descriptor.package, data };
-    if (jsep) msg.jsep = jsep;
+    if (jsep) {
+      msg.jsep = jsep;
+      this.notifyJsep('local', jsep);
+    }
     this.emit(msg);
+  }
+
+  /** The event handlers' notifier (one that takes nothing when the server has none). */
+  get events(): EventNotifier {
+    return this.owner.events ?? NO_EVENTS;
+  }
+
+  /** Tells event handlers something of this handle (its session, id and opaque_id go with it). */
+  notifyHandlers(type: EventTypeValue, subtype: number, body: JsonObject | readonly JsonObject[]): void {
+    this.events.notify(type, subtype, body, { sessionId: this.session.id, handleId: this.id, opaqueId: this.opaqueId });
+  }
+
+  /** A plugin's event (Janus's notify_event): type 64, with the plugin's package. */
+  notifyEvent(data: JsonObject): void {
+    if (this.detached || !this.events.wants(EventType.PLUGIN)) return;
+    this.notifyHandlers(EventType.PLUGIN, EventSubtype.NONE, { plugin: this.plugin.descriptor.package, data });
+  }
+
+  /** A candidate of the client's (trickled, or in its SDP) for event handlers; remembered for the selected pair. */
+  remoteCandidateSeen(text: string): void {
+    if (!this.events.wants(EventType.WEBRTC)) return;
+    const parsed = candidateAddress(text);
+    if (parsed) {
+      this.remoteCandidates ??= new Map();
+      if (this.remoteCandidates.size < MAX_REMOTE_CANDIDATES) this.remoteCandidates.set(parsed.key, parsed.type);
+    }
+    this.notifyHandlers(EventType.WEBRTC, EventSubtype.WEBRTC_REMOTE_CANDIDATE, remoteCandidateBody(text));
+  }
+
+  /** The client's description: a JSEP event, and a remote-candidate event for each candidate in it. */
+  remoteDescription(jsep: Jsep): void {
+    this.notifyJsep('remote', jsep);
+    if (this.events.wants(EventType.WEBRTC)) for (const c of sdpCandidates(jsep.sdp)) this.remoteCandidateSeen(c);
+  }
+
+  /** The type the client signalled for a remote address, if it did. */
+  remoteCandidateType(address: string, port: number): string | undefined {
+    return this.remoteCandidates?.get(`${address.toLowerCase()} ${port}`);
+  }
+
+  /** A description sent ('local') or received ('remote'), for event handlers (type 8). */
+  notifyJsep(owner: 'local' | 'remote', jsep: Jsep): void {
+    if (!this.events.wants(EventType.JSEP)) return;
+    this.notifyHandlers(EventType.JSEP, EventSubtype.NONE, { owner, jsep: { type: jsep.type, sdp: jsep.sdp } });
   }
 
   /** The PeerConnection, created on first use. */
@@ -223,6 +279,7 @@ export class Handle implements PluginHandle {
     const wasUp = this.webrtcUp;
     this.resetNegotiation();
     this.emit({ janus: 'hangup', reason });
+    if (this.events.wants(EventType.WEBRTC)) this.notifyHandlers(EventType.WEBRTC, EventSubtype.WEBRTC_STATE, { connection: 'hangup', reason });
     if (wasUp || reason !== 'Detach') {
       try {
         this.plugin.hangupMedia?.(this);
@@ -268,11 +325,28 @@ class HandleMediaCallbacks implements HandleMediaEvents {
   constructor(private readonly handle: Handle) {}
 
   localCandidate(c: RemoteCandidate): void {
+    const h = this.handle;
     try {
-      this.handle.emit({ janus: 'trickle', candidate: c.completed ? { completed: true } : { sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, candidate: c.candidate } });
+      h.emit({ janus: 'trickle', candidate: c.completed ? { completed: true } : { sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, candidate: c.candidate } });
+      if (!c.completed && c.candidate !== undefined && h.events.wants(EventType.WEBRTC)) {
+        h.notifyHandlers(EventType.WEBRTC, EventSubtype.WEBRTC_LOCAL_CANDIDATE, localCandidateBody(c.candidate));
+      }
     } catch (err) {
       this.failed('trickle', err);
     }
+  }
+
+  iceState(state: string): void {
+    this.webrtcEvent(EventSubtype.WEBRTC_ICE, () => iceStateBody(state));
+  }
+
+  dtlsState(state: string): void {
+    this.webrtcEvent(EventSubtype.WEBRTC_DTLS, () => dtlsStateBody(state));
+  }
+
+  selectedPair(local: PairEnd, remote: PairEnd): void {
+    const h = this.handle;
+    this.webrtcEvent(EventSubtype.WEBRTC_SELECTED_PAIR, () => selectedPairBody(local, { ...remote, type: remote.type ?? h.remoteCandidateType(remote.address, remote.port) }));
   }
 
   webrtcUp(): void {
@@ -281,6 +355,7 @@ class HandleMediaCallbacks implements HandleMediaEvents {
     h.webrtcUp = true;
     try {
       h.emit({ janus: 'webrtcup' });
+      if (h.events.wants(EventType.WEBRTC)) h.notifyHandlers(EventType.WEBRTC, EventSubtype.WEBRTC_STATE, { connection: 'webrtcup' });
       h.setupMediaWhenAnswered();
     } catch (err) {
       this.failed('setup_media', err);
@@ -288,8 +363,10 @@ class HandleMediaCallbacks implements HandleMediaEvents {
   }
 
   mediaState(mid: string, type: 'audio' | 'video', receiving: boolean): void {
+    const h = this.handle;
     try {
-      this.handle.emit({ janus: 'media', mid, type, receiving });
+      h.emit({ janus: 'media', mid, type, receiving });
+      if (h.events.wants(EventType.MEDIA)) h.notifyHandlers(EventType.MEDIA, EventSubtype.MEDIA_STATE, { media: type, mid, receiving });
     } catch (err) {
       this.failed('media', err);
     }
@@ -299,6 +376,9 @@ class HandleMediaCallbacks implements HandleMediaEvents {
     const h = this.handle;
     try {
       h.emit({ janus: 'slowlink', mid, media: type, uplink, lost });
+      if (h.events.wants(EventType.MEDIA)) {
+        h.notifyHandlers(EventType.MEDIA, EventSubtype.MEDIA_SLOWLINK, { mid, media: type, slow_link: uplink ? 'uplink' : 'downlink', lost_lastsec: lost });
+      }
       h.plugin.slowLink?.(h, uplink, type === 'video');
     } catch (err) {
       this.failed('slow_link', err);
@@ -340,6 +420,17 @@ class HandleMediaCallbacks implements HandleMediaEvents {
       h.plugin.incomingData?.(h, label, data);
     } catch (err) {
       this.failed('incoming_data', err);
+    }
+  }
+
+  /** A webrtc event, built only when a handler takes them; a fault in it is logged, never let into the media layer. */
+  private webrtcEvent(subtype: number, body: () => JsonObject): void {
+    const h = this.handle;
+    if (!h.events.wants(EventType.WEBRTC)) return;
+    try {
+      h.notifyHandlers(EventType.WEBRTC, subtype, body());
+    } catch (err) {
+      h.log.error(`webrtc event for the event handlers failed: ${errorDetail(err)}`);
     }
   }
 

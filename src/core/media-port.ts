@@ -16,8 +16,25 @@ export interface RemoteCandidate {
  * Callbacks from a handle's PeerConnection to the core, as methods: the peer calls them directly, so an
  * incoming packet reaches the plugin without a closure or an event emitter on the way.
  */
+/** One end of the candidate pair ICE selected. */
+export interface PairEnd {
+  readonly address: string;
+  readonly port: number;
+  /** host, srflx, prflx or relay, where the media layer knows it (the remote end's comes from its candidates). */
+  readonly type?: string;
+  readonly transport: 'udp' | 'tcp';
+}
+
 export interface HandleMediaEvents {
   localCandidate(candidate: RemoteCandidate): void;
+  /**
+   * For event handlers (Janus's `webrtc` events, rare: a few a PeerConnection): the ICE state in Janus's names
+   * (connecting, connected, ready, failed, disconnected), the DTLS state (trying, connected, failed), and each
+   * new selected pair. Optional, so that a media layer without them still works.
+   */
+  iceState?(state: string): void;
+  dtlsState?(state: string): void;
+  selectedPair?(local: PairEnd, remote: PairEnd): void;
   webrtcUp(): void;
   mediaState(mid: string, type: 'audio' | 'video', receiving: boolean): void;
   slowLink(mid: string, type: 'audio' | 'video', uplink: boolean, lost: number): void;
@@ -49,6 +66,12 @@ export interface HandleMedia {
   readonly state?: string;
   /** What it counted so far, summed by kind (metrics); read at scrape time and once more when it closes. */
   counters?(): MediaCounters;
+  /**
+   * Each stream's statistics as Janus sends them to event handlers (type 32, subtype 3: mid, mindex, media,
+   * codec, base, lost, jitter, packets and bytes each way, NACKs, retransmissions …), while the PeerConnection is
+   * up; called every events.stats_period seconds only when a handler takes media events.
+   */
+  eventStats?(): readonly JsonObject[];
 }
 
 /** What one handle asks of its PeerConnection at attach. */

@@ -110,6 +110,10 @@ class PeerHandleMedia implements HandleMedia {
     this.peer.setOutgoingTap(tap);
   }
 
+  eventStats(): readonly JsonObject[] {
+    return this.peer.state === 'up' ? this.peer.eventStats() : [];
+  }
+
   info(): JsonObject {
     const out: JsonObject = {
       state: this.peer.state,

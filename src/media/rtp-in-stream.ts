@@ -11,6 +11,8 @@ const NACK_MAX_GAP = 200;
 
 export class RtpInStream {
   received = 0;
+  /** Bytes of the packets received (decrypted, header included), as Janus counts them. */
+  bytes = 0;
   /** Sequence numbers asked for again so far (each retry counts). */
   nacked = 0;
   /** Extended highest sequence number, -1 before the first packet. */

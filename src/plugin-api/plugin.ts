@@ -79,6 +79,12 @@ export interface PluginHandle extends MediaLink {
    * is out, so an answer can never overtake its `ack`.
    */
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void;
+  /**
+   * Tells the event handlers something of this handle (Janus's notify_event): a type 64 event with the handle's
+   * session, id and opaque_id, `{ plugin: <package>, data }`. Queued, never sent to the client; does nothing when
+   * no handler takes plugin events, so build costly data only when `PluginContext.events.enabled` says so.
+   */
+  notifyEvent(data: JsonObject): void;
   /** Answers the client's offer from the handle's PeerConnection; rejects with a reason on bad SDP. */
   answerOffer(offer: Jsep, options: AnswerOptions): Promise<Jsep>;
   /**
@@ -117,8 +123,24 @@ export interface RelayGroup {
   close(): void;
 }
 
+/** The event handlers as a plugin sees them (docs/events.md). */
+export interface PluginEvents {
+  /**
+   * True while some event handler takes plugin events (type 64): a plugin builds an event's data only then (and
+   * only when its own `events` setting is on, as Janus's plugins do). Cheap; may change at run time.
+   */
+  readonly enabled: boolean;
+  /**
+   * An event of the plugin's: with `handle`, in that handle's context (as `handle.notifyEvent`); without, out of
+   * any session (a room destroyed over the Admin API, a forwarder started). Queued, never waits.
+   */
+  notify(data: JsonObject, handle?: PluginHandle): void;
+}
+
 /** Shared services the core gives to a plugin at start-up. */
 export interface PluginContext {
+  /** The event handlers; absent where the server runs none (tests), which a plugin treats as `enabled: false`. */
+  readonly events?: PluginEvents;
   /** A new, empty relay group (the fan-out of one stream to many handles). */
   relayGroup(): RelayGroup;
   /** The plugin's logger (its lines carry the plugin's package name). */

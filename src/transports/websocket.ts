@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AdminApi } from '../core/admin.js';
 import { ErrorCode, JanusError } from '../core/errors.js';
+import { EventSubtype, EventType, transportInstanceId } from '../core/event-notifier.js';
 import type { EventSink, SessionOverReason } from '../core/event-sink.js';
 import type { Gateway } from '../core/gateway.js';
 import type { JsonObject } from '../core/validate.js';
@@ -26,6 +27,8 @@ export interface WebSocketSettings {
   readonly pingTimeout: number;
   /** Bytes a client may leave unread (ws's bufferedAmount); beyond it the connection is closed. */
   readonly maxUnsentBytes: number;
+  /** Tell event handlers when a connection opens and closes (Janus's `events` of this transport). */
+  readonly notifyEvents?: boolean;
 }
 
 /** Close code and grace for a client that does not read: the close frame is queued behind what it left unread. */
@@ -186,6 +189,8 @@ export class WebSocketTransport {
     const conn = new Connection(ws, peer, this);
     this.connections.add(conn);
     this.log.verbose('connection opened', { peer });
+    const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+    this.transportEvent(conn, { event: 'connected', admin_api: this.admin !== undefined, ip });
     ws.on('pong', () => conn.heard());
     ws.on('ping', () => conn.heard());
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -198,7 +203,15 @@ export class WebSocketTransport {
       this.connections.delete(conn);
       if (!this.admin) this.gateway.transportGone(conn);
       this.log.verbose('connection closed', { peer });
+      this.transportEvent(conn, { event: 'disconnected' });
     });
+  }
+
+  /** Janus's transport event (type 128): this transport, the connection's id, what happened. */
+  private transportEvent(conn: Connection, data: JsonObject): void {
+    const events = this.gateway.events;
+    if (this.settings.notifyEvents === false || !events.wants(EventType.TRANSPORT)) return;
+    events.notify(EventType.TRANSPORT, EventSubtype.NONE, { transport: conn.transport, id: transportInstanceId(conn), data });
   }
 
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {

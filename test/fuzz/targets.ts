@@ -42,6 +42,10 @@ import type { JsonObject } from '../../src/core/validate.js';
 import { parseSdp as parseBarebone, writeBarebone } from '../../src/plugins/nosip/barebone-sdp.js';
 import { bridgedLines, usableCodecs } from '../../src/plugins/nosip/negotiation.js';
 import { bytesFrom, textFrom } from './mutate.js';
+import { ALL_EVENTS, maskText, parseEventMask } from '../../src/events/event-mask.js';
+import { eventText, parseJsonStyle } from '../../src/events/event-json.js';
+import { parseBackendUrl } from '../../src/events/backend-url.js';
+import { candidateAddress, candidateText, sdpCandidates, selectedPairBody } from '../../src/core/webrtc-events.js';
 import { OpusEncoder } from '../../src/audio/opus-codec.js';
 import { opusPacketShape } from '../../src/audio/opus-packet.js';
 import {
@@ -448,5 +452,34 @@ export const TARGETS: readonly FuzzTarget[] = [
       const s = roomSettings(values, 1);
       assert.ok([8000, 12000, 16000, 24000, 48000].includes(s.rate));
     });
+  }),
+  // Event handlers: the `events` mask, the json style and writer, backend addresses, Janus's candidate texts.
+  target('event-mask', 'src/events/event-mask.ts', textFrom(['sessions,handles', 'all', 'none', ' jsep , webrtc,media,plugins,transports,core,external'], 128), (text) => {
+    const { mask, unknown } = parseEventMask(text);
+    assert.ok(Number.isInteger(mask) && mask >= 0 && (mask & ~ALL_EVENTS) === 0, `mask ${mask}`);
+    assert.ok(unknown.length <= 16 && unknown.every((u) => u.length <= 64));
+    assert.equal(parseEventMask(maskText(mask)).mask, mask, 'the labels give the mask back');
+  }),
+  target('event-json', 'src/events/event-json.ts', fc.tuple(fc.jsonValue({ maxDepth: 4 }), fc.string({ maxLength: 12 })), ([value, style]) => {
+    const st = parseJsonStyle(style) ?? (['compact', 'plain', 'indented'] as const)[style.length % 3];
+    const text = eventText(value, st);
+    assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(value) ?? 'null'), `${st} keeps the value`);
+    if (st !== 'indented') assert.ok(!text.includes('\n'), 'one line');
+  }),
+  target('event-backend-url', 'src/events/backend-url.ts', textFrom(['http://127.0.0.1:8080/events', 'wss://[::1]:9/x?y', 'https://user@host/'], 256), (text) => {
+    const t = parseBackendUrl(text, ['http:', 'https:', 'ws:', 'wss:']);
+    if (typeof t === 'string') return assert.ok(t.length <= 300);
+    assert.ok(Number.isInteger(t.port) && t.port > 0 && t.port <= 65535 && !t.host.startsWith('['));
+  }),
+  target('webrtc-event-candidates', 'src/core/webrtc-events.ts', textFrom([SDP_OFFER, 'a=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\n'], 1024), (text) => {
+    const all = sdpCandidates(text);
+    assert.ok(all.length <= 64 && new Set(all).size === all.length);
+    for (const c of [...all, text]) {
+      candidateText(c);
+      const a = candidateAddress(c);
+      if (a) assert.ok(a.key.includes(' '));
+    }
+    const body = selectedPairBody({ address: text.slice(0, 20), port: text.length, transport: 'udp' }, { address: '::1', port: 1, type: 'host', transport: 'tcp' });
+    assert.equal(typeof body['selected-pair'], 'string');
   }),
 ];

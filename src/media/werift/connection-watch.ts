@@ -1,5 +1,6 @@
 // How one peer's connection comes up and goes down: werift's ICE and DTLS states, the ICE/DTLS deadlines, consent
 // freshness (RFC 7675), and the moment DTLS is up, when our own SRTP paths take over and `webrtcup` is reported.
+import type { PairEnd } from '../../core/media-port.js';
 import type { LocalCandidateEvent } from '../peer-types.js';
 import type { RTCPeerConnection } from 'werift';
 import type { DataChannels } from './data-channels.js';
@@ -14,6 +15,24 @@ export interface WatchedParts {
   readonly receive: RtpReceivePath;
   readonly endpoints: IceEndpoints;
   readonly channels: DataChannels;
+}
+
+/**
+ * werift's ICE connection states in Janus's (libnice's) names; 'new' and 'closed' are not reported, nor
+ * 'completed' before the pair is connected (werift's ICE-lite agent reports it first).
+ */
+const JANUS_ICE_STATES: Readonly<Record<string, string>> = {
+  checking: 'connecting',
+  connected: 'connected',
+  completed: 'ready',
+  failed: 'failed',
+  disconnected: 'disconnected',
+};
+
+/** "address:port" (an IPv6 address unbracketed before its last colon) as one end of the selected pair. */
+function pairEnd(hostPort: string, type: string | undefined, transport: 'udp' | 'tcp'): PairEnd {
+  const at = hostPort.lastIndexOf(':');
+  return { address: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)), type, transport };
 }
 
 export class ConnectionWatch {
@@ -43,6 +62,8 @@ export class ConnectionWatch {
     pc.iceConnectionStateChange.subscribe((s) => {
       if (ctx.closed) return;
       ctx.log('verbose', `ICE state ${s}`);
+      const janusName = JANUS_ICE_STATES[s];
+      if (janusName !== undefined && (s !== 'completed' || ctx.iceConnected)) ctx.events.iceState?.(janusName);
       if ((s === 'connected' || s === 'completed') && !ctx.iceConnected) {
         ctx.iceConnected = true;
         this.onIceConnected();
@@ -105,11 +126,14 @@ export class ConnectionWatch {
     const dtls = ctx.dtlsTransport();
     if (!dtls) return;
     this.parts.receive.feedback.startTransportCc(dtls);
+    ctx.events.dtlsState?.('trying');
     dtls.onStateChange.subscribe((s) => {
       if (ctx.closed) return;
       if (s === 'connected') this.onDtlsUp();
-      else if (s === 'failed') this.fail('DTLS error');
-      else if (s === 'closed' && ctx.dtlsUp) this.fail('DTLS alert');
+      else if (s === 'failed') {
+        ctx.events.dtlsState?.('failed');
+        this.fail('DTLS error');
+      } else if (s === 'closed' && ctx.dtlsUp) this.fail('DTLS alert');
     });
     if (dtls.state === 'connected') this.onDtlsUp();
     else {
@@ -139,6 +163,10 @@ export class ConnectionWatch {
     if (receive.setUp()) this.parts.endpoints.interceptWith(receive.intercept);
     this.connectTimeMs = Math.round(performance.now() - ctx.startedAt);
     ctx.log('info', `WebRTC up in ${this.connectTimeMs} ms`);
+    const events = ctx.events;
+    events.dtlsState?.('connected');
+    const pair = events.selectedPair ? this.parts.send.selectedPair() : undefined;
+    if (pair) events.selectedPair?.(pairEnd(pair.local, pair.relayed ? 'relay' : 'host', pair.protocol), pairEnd(pair.remote, undefined, pair.protocol));
     ctx.events.webrtcUp();
   }
 }

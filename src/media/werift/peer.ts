@@ -176,6 +176,36 @@ export class WebRtcPeer implements MediaLink {
     return out;
   }
 
+  /**
+   * Each stream's statistics in the fields of Janus's media statistics event: one entry per inbound SSRC of a
+   * mid ("video", then "video-sim1", "video-sim2" for simulcast layers), what we send in the first one.
+   */
+  eventStats(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const st of this.ctx.mids.values()) {
+      const codec = this.ctx.negotiated.find((m) => m.mid === st.mid)?.codec?.name;
+      const ins = this.receiver.inStreams(st);
+      const layers = Math.max(1, Math.min(3, ins.length));
+      for (let i = 0; i < layers; i++) {
+        const inStream = ins[i];
+        const info: Record<string, unknown> = { mid: st.mid, mindex: st.index, media: i === 0 ? st.kind : `video-sim${i}` };
+        if (codec) info.codec = codec;
+        info.base = st.clockRate;
+        info.lost = inStream?.lost ?? 0;
+        info['jitter-local'] = inStream ? Math.round(inStream.jitterUnits / (st.clockRate / 1000)) : 0;
+        info['packets-received'] = inStream?.received ?? 0;
+        info['bytes-received'] = inStream?.bytes ?? 0;
+        const o = i === 0 ? st.out : undefined;
+        info['packets-sent'] = o?.packets ?? 0;
+        // The payload octets of the Sender Reports plus each packet's 12-byte fixed header: what was sent.
+        info['bytes-sent'] = o ? o.octets + 12 * o.packets : 0;
+        info['nacks-sent'] = inStream?.nacked ?? 0;
+        out.push(info);
+      }
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------------------------------------- negotiation
 
   /** Answers a remote offer. Rejects with SdpError (bad or unusable SDP) or Error (state, stack failure). */

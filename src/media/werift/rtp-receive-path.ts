@@ -84,6 +84,13 @@ export class RtpReceivePath implements MidPacketSink {
     return out;
   }
 
+  /** The reception statistics of each SSRC of `st` our path took over, in the order they arrived. */
+  inStreams(st: MidState): RtpInStream[] {
+    const out: RtpInStream[] = [];
+    for (const f of this.fast.values()) if (f.st === st) out.push(f.stats);
+    return out;
+  }
+
   /** Takes a media datagram of a known SSRC; false leaves it to werift (RTCP, DTLS, STUN, unknown SSRCs). */
   private receive(data: Buffer): boolean {
     const srtp = this.srtp;
@@ -105,6 +112,7 @@ export class RtpReceivePath implements MidPacketSink {
     const seq = (plain[2] << 8) | plain[3];
     const now = performance.now();
     this.feedback.onDecrypted(plain, now);
+    f.stats.bytes += plain.length;
     if (f.stats.onPacket(seq, plain.readUInt32BE(4), now)) this.feedback.sendNacks(f, now);
     f.st.monitor.onPacket(seq);
     const c = f.st.counters;

@@ -10,5 +10,5 @@ export const AUDIOBRIDGE_SETTINGS: SettingGroup = {
   record_tmp_ext: setting('', 'a .wav recording is written under this extra extension and renamed when done'),
   local_ip: setting('', 'the address plain-RTP participants send to (default: the host address the network layer picks)'),
   rtp_port_range: setting('10000-60000', 'local ports for plain-RTP participants'),
-  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
 };

@@ -6,6 +6,7 @@ import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestCall, type BodyOf } from '../../plugin-api/request-table.js';
 import { errorText } from '../../logging/error-text.js';
+import { generalSettings, isTrue } from '../plugin-settings.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
 import { EchoRecording } from './echo-recording.js';
 import { EchoSession } from './echo-session.js';
@@ -61,6 +62,9 @@ export class EchoTestPlugin implements Plugin {
   private readonly sessions = new Map<number, EchoSession>();
   /** Where recordings go: every `filename` a client gives is resolved inside this folder. */
   private recordingsDir = 'recordings';
+  /** The event handlers, and whether this plugin tells them anything (its `events` setting, as Janus's). */
+  private events: PluginContext['events'];
+  private notifyEvents = true;
   private readonly requests = new PluginRequests<EchoSession>({
     plugin: 'echotest',
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.INVALID_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_ELEMENT, internal: E.INVALID_SDP },
@@ -70,6 +74,9 @@ export class EchoTestPlugin implements Plugin {
 
   init(context: PluginContext): void {
     this.recordingsDir = context.recordingsDir;
+    this.events = context.events;
+    const events = generalSettings(context.config).events;
+    if (events !== undefined) this.notifyEvents = isTrue(events);
   }
 
   /** Closes every recording now (a stop leaves whole files); settles once they are flushed. */
@@ -186,7 +193,10 @@ export class EchoTestPlugin implements Plugin {
     if (typeof body.videocodec === 'string') s.videoCodec = body.videocodec;
 
     const result: JsonObject = { echotest: 'event', result: 'ok' };
-    if (!jsep) return { data: result };
+    if (!jsep) {
+      this.notifyState(s, handle);
+      return { data: result };
+    }
     if (jsep.type !== 'offer') throw new PluginError(E.INVALID_SDP, 'Error parsing offer: the EchoTest only answers offers');
     s.simulcast = (jsep.simulcast?.length ?? 0) > 0;
     s.forwarder.resetSubstream();
@@ -203,7 +213,17 @@ export class EchoTestPlugin implements Plugin {
     } catch (err) {
       throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${errorText(err)}`);
     }
+    this.notifyState(s, handle);
     return { data: result, jsep: jsep.e2ee ? { ...answer, e2ee: true } : answer };
+  }
+
+  /** After each request, as Janus's EchoTest: what is echoed now, the bitrate cap, layers and recordings. */
+  private notifyState(s: EchoSession, handle: PluginHandle): void {
+    if (!this.notifyEvents || this.events?.enabled !== true) return;
+    const info: JsonObject = { audio_active: s.audioActive, video_active: s.videoActive, bitrate: s.bitrate };
+    if (s.simulcast) info.simulcast = { substream: s.forwarder.substream, 'temporal-layer': s.forwarder.temporalTarget };
+    if (s.recording) info.recording = s.recording.paths();
+    handle.notifyEvent(info);
   }
 
   setupMedia(handle: PluginHandle): void {

@@ -3,5 +3,5 @@ import { inertSetting, setting, type SettingGroup } from '../../plugin-api/index
 
 export const RECORDPLAY_SETTINGS: SettingGroup = {
   path: setting('', 'the folder of recordings and their .nfo files; empty = general.recordings_dir'),
-  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
 };

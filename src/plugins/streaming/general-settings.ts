@@ -6,5 +6,5 @@ export const STREAMING_SETTINGS: SettingGroup = {
   admin_key: setting('', 'create/edit/destroy over the API need this admin_key; empty = anyone may'),
   rtp_port_range: setting('', 'min-max UDP ports of mountpoints that ask for port 0; empty = any free port'),
   string_ids: setting(false, 'mountpoint ids are strings rather than numbers'),
-  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
 };

@@ -6,5 +6,5 @@ export const TEXTROOM_SETTINGS: SettingGroup = {
   admin_key: setting('', 'create over the API needs this admin_key (and private rooms are listed with it); empty = anyone may'),
   string_ids: setting(false, 'room ids are strings rather than numbers'),
   json: setting('indented', 'how data channel messages are written: indented, plain or compact'),
-  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
 };

@@ -2,5 +2,5 @@
 import { inertSetting, type SettingGroup } from '../../plugin-api/index.js';
 
 export const VIDEOCALL_SETTINGS: SettingGroup = {
-  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
 };

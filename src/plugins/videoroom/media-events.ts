@@ -2,6 +2,7 @@
 import type { MediaTrackInfo, PluginHandle } from '../plugin.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
 import type { HandleState } from './handle-state.js';
+import { subscriberUp } from './handler-events.js';
 import { askKeyframe } from './keyframes.js';
 import { announce, publisherBitrate, unpublish } from './publication.js';
 import { leave } from './room-lifecycle.js';
@@ -16,6 +17,7 @@ export function mediaUp(vr: VideoRoomState, h: HandleState, handle: PluginHandle
     announce(vr, role.room, role.publisher);
   } else if (role.kind === 'subscriber') {
     role.subscriber.askKeyframes();
+    subscriberUp(vr, role.room, role.subscriber);
   }
 }
 

@@ -14,6 +14,7 @@ import type { Room } from './room.js';
 import { checkJoinAccess, lookupRoom, newUserId, userIdOf } from './room-access.js';
 import { leave } from './room-lifecycle.js';
 import type { VideoRoomState } from './videoroom-state.js';
+import { publicationChanged, publisherConfigured, publisherJoined } from './handler-events.js';
 
 export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: JsonObject, jsep: Jsep | undefined): Promise<AsyncReply> {
   check(body, [
@@ -46,6 +47,7 @@ export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: Js
   room.participants.set(id, p);
   h.role = { kind: 'publisher', room, publisher: p };
   h.handle.log.verbose(`videoroom: publisher ${id} joined room ${room.id}`);
+  publisherJoined(vr, room, p, body.token);
   const data: JsonObject = {
     videoroom: 'joined',
     room: room.id,
@@ -85,13 +87,16 @@ export async function configurePublisher(vr: VideoRoomState, h: HandleState, roo
   if (request === 'publish' && (p.active || p.publishing) && jsep) throw new VideoRoomError(E.ALREADY_PUBLISHED, "Can't publish, already published");
   applyPublisherSettings(vr, room, p, body);
   if (jsep) {
+    const wasActive = p.active;
     const answer = await publish(h, room, p, body, jsep, request === 'configure');
+    if (wasActive && p.active) publicationChanged(vr, room, p, true);
     const described = p.describe();
     const data: JsonObject = { videoroom: 'event', room: room.id, configured: 'ok' };
     for (const k of ['audio_codec', 'video_codec', 'streams']) if (described[k] !== undefined) data[k] = described[k];
     return { data, jsep: answer };
   }
   if (request === 'publish') throw new VideoRoomError(E.INVALID_SDP_TYPE, 'Missing SDP offer');
+  publisherConfigured(vr, room, p);
   return { data: { videoroom: 'event', room: room.id, configured: 'ok' } };
 }
 

@@ -3,6 +3,7 @@
 import type { JsonObject, Jsep } from '../plugin.js';
 import { E, errMessage, VideoRoomError } from './errors.js';
 import { participantEvent, publishersEvent } from './events.js';
+import { publicationChanged, publisherGone } from './handler-events.js';
 import type { HandleState } from './handle-state.js';
 import { askKeyframe } from './keyframes.js';
 import { PublisherStream, type Publisher } from './publisher.js';
@@ -77,11 +78,13 @@ export function announce(vr: VideoRoomState, room: Room, p: Publisher): void {
     }
   }
   room.notify(publishersEvent(room, p), p);
+  publicationChanged(vr, room, p, false);
   if (p.recording || room.settings.record) setRecording(vr, room, p, true);
   for (const s of p.streams) if (s.type === 'video') askKeyframe(vr, p, s, true);
 }
 
-export function unpublish(vr: VideoRoomState, room: Room, p: Publisher): void {
+/** Ends a publication; `tellHandlers` false when a leave says it instead (Janus sends event handlers one event). */
+export function unpublish(vr: VideoRoomState, room: Room, p: Publisher, tellHandlers = true): void {
   const wasActive = p.active;
   p.active = false;
   p.publishing = false;
@@ -94,12 +97,14 @@ export function unpublish(vr: VideoRoomState, room: Room, p: Publisher): void {
   }
   p.setStreams([]);
   if (wasActive) room.notify(participantEvent(room, 'unpublished', p), p);
+  if (wasActive && tellHandlers) publisherGone(vr, room, p, 'unpublished');
 }
 
 /** A remote publisher is removed, or a participant leaves the room. */
-export function withdraw(vr: VideoRoomState, room: Room, p: Publisher, announceLeaving: boolean): void {
-  if (p.active || p.publishing) unpublish(vr, room, p);
+export function withdraw(vr: VideoRoomState, room: Room, p: Publisher, announceLeaving: boolean, kicked = false): void {
+  if (p.active || p.publishing) unpublish(vr, room, p, false);
   vr.cascade.removeRemote(p);
   room.participants.delete(p.id);
   if (announceLeaving) room.notify(participantEvent(room, 'leaving', p), p);
+  if (!p.remote) publisherGone(vr, room, p, kicked ? 'kicked' : 'leaving');
 }

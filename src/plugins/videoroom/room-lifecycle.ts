@@ -12,7 +12,7 @@ export function leave(vr: VideoRoomState, h: HandleState, why: 'left' | 'kicked'
   h.role = { kind: 'gone' };
   if (role.kind === 'publisher') {
     const announce = why !== 'destroyed' && why !== 'kicked';
-    withdraw(vr, role.room, role.publisher, announce);
+    withdraw(vr, role.room, role.publisher, announce, why === 'kicked');
   } else if (role.kind === 'subscriber') {
     role.subscriber.closed = true;
     role.subscriber.detachAll();

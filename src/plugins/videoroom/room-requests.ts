@@ -12,6 +12,7 @@ import { checkAdminKey, lookupRoom, roomIdOf } from './room-access.js';
 import { describeRoom, parseRoomSettings } from './room-settings.js';
 import { removeRoom } from './room-lifecycle.js';
 import type { VideoRoomState } from './videoroom-state.js';
+import { roomChanged } from './handler-events.js';
 
 export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   checkAdminKey(vr, body);
@@ -35,6 +36,7 @@ export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
     saveRooms(vr);
   }
   vr.log.info(`videoroom: room ${id} created${permanent ? ' (permanent)' : ''}`);
+  roomChanged(vr, 'created', room);
   return { videoroom: 'created', room: id, permanent };
 }
 
@@ -86,6 +88,7 @@ export function editRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
     vr.permanent.add(room.id);
     saveRooms(vr);
   }
+  roomChanged(vr, 'edited', room);
   return { videoroom: 'edited', room: room.id, permanent };
 }
 
@@ -94,6 +97,7 @@ export function destroyRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   const room = lookupRoom(vr, body, true);
   const permanent = body.permanent === true;
   removeRoom(vr, room, permanent);
+  roomChanged(vr, 'destroyed', room);
   return { videoroom: 'destroyed', room: room.id, permanent };
 }
 

@@ -12,6 +12,7 @@ import { leave } from './room-lifecycle.js';
 import { Subscriber, SubscriberStream } from './subscriber.js';
 import { addStreams, applyStreamOptions, attachStreams, checkOneE2eeKind, removeStreams, reoffer, resolveSubscription, scheduleRenegotiation } from './subscription-streams.js';
 import type { VideoRoomState } from './videoroom-state.js';
+import { subscriberJoined, subscriberUpdated } from './handler-events.js';
 
 export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: JsonObject): Promise<AsyncReply> {
   check(body, [
@@ -49,6 +50,7 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   sub.awaitingAnswer = true;
   room.subscribers.add(sub);
   h.role = { kind: 'subscriber', room, subscriber: sub };
+  subscriberJoined(vr, room, sub);
   const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
   const feeds = new Set(sub.streams.map((s) => s.publisher));
   if (!Array.isArray(body.streams) && feeds.size === 1) {
@@ -192,5 +194,6 @@ export async function changeSubscription(vr: VideoRoomState, room: Room, sub: Su
   attachStreams(added);
   for (const ss of added) if (ss.source.type === 'video') askKeyframe(vr, ss.publisher, ss.source, true);
   if (!offer) return { data: { videoroom: 'updating', room: room.id } };
+  subscriberUpdated(vr, room, sub);
   return { data: { videoroom: 'updated', room: room.id, streams: sub.describeStreams() }, jsep: offer };
 }

@@ -4,5 +4,5 @@ import { inertSetting, setting, type SettingGroup } from '../../plugin-api/index
 export const VOICEMAIL_SETTINGS: SettingGroup = {
   path: setting('', 'the folder the .opus messages are written to; empty = general.recordings_dir'),
   base: setting('/recordings/', 'the URL prefix the `done` event gives with the file name'),
-  events: inertSetting(true, 'send events to event handlers (none exist yet)'),
+  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
 };

@@ -29,6 +29,7 @@ function standInHandle(id: number, pushed: Pushed[]): PluginHandle {
     sessionId: 1,
     log: quiet,
     pushEvent: (transaction, data) => pushed.push({ transaction, data }),
+    notifyEvent: nothing,
     answerOffer: () => Promise.reject(new Error('no media here')),
     createOffer: () => Promise.reject(new Error('no media here')),
     restartIce: () => Promise.reject(new Error('no media here')),

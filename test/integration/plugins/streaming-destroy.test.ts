@@ -34,6 +34,7 @@ function standIn(id: number): StandIn {
       sessionId: 1,
       log: quiet,
       pushEvent: (transaction, data) => s.pushed.push({ transaction, data }),
+      notifyEvent: nothing,
       answerOffer: () => Promise.reject(new Error('not here')),
       createOffer: () => Promise.resolve({ type: 'offer', sdp: 'v=0\r\n' }),
       restartIce: () => Promise.reject(new Error('not here')),

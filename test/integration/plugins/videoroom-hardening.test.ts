@@ -51,6 +51,7 @@ class FakeHandle implements PluginHandle {
   pushEvent(transaction: string | undefined, data: JsonObject, jsep?: Jsep): void {
     this.events.push({ transaction, data, jsep });
   }
+  notifyEvent(): void {}
   answerOffer(): Promise<Jsep> {
     return Promise.resolve({ type: 'answer', sdp: 'v=0\r\n' });
   }

@@ -77,3 +77,32 @@ test('command line parsing and a --help that lists every setting', () => {
   for (const [section, keys] of Object.entries(DEFAULTS)) for (const key of Object.keys(keys)) assert.ok(help.includes(`${section}.${key} =`), `${section}.${key}`);
   assert.match(help, /PORTUNUS_<SECTION>_<KEY>/);
 });
+
+test('event handler sections: a file (flat or its Janus general group), the environment and flags, typed and checked', () => {
+  const config = loadConfig({
+    file: { path: 'p.jcfg', content: { events: { broadcast: true }, sampleevh: { general: { enabled: 'yes', backend: 'http://127.0.0.1:1/e', nonsense: 1 } }, wsevh: { grouping: false } } },
+    env: { PORTUNUS_SAMPLEEVH_MAX_RETRANSMISSIONS: '9', PORTUNUS_EVENTS_STATS_PERIOD: '5' },
+    overrides: [
+      ['sampleevh.compress', 'true'],
+      ['wsevh.subprotocol', 'evh'],
+    ],
+  });
+  assert.equal(config.core.events.broadcast, true);
+  assert.equal(config.core.events.stats_period, 5);
+  const sample = config.eventHandlers['janus.eventhandler.sampleevh'];
+  assert.equal(sample.enabled, true);
+  assert.equal(sample.backend, 'http://127.0.0.1:1/e');
+  assert.equal(sample.max_retransmissions, 9);
+  assert.equal(sample.compress, true);
+  assert.equal(sample.grouping, true, 'a default where nothing was given');
+  const ws = config.eventHandlers['janus.eventhandler.wsevh'];
+  assert.equal(ws.grouping, false);
+  assert.equal(ws.subprotocol, 'evh');
+  assert.ok(
+    config.warnings.some((w) => w.includes("unknown setting 'sampleevh.nonsense'")),
+    config.warnings.join('; '),
+  );
+  assert.ok(Object.isFrozen(sample));
+  assert.throws(() => loadConfig({ overrides: [['sampleevh.max_queued_events', 'many']] }), /expected/);
+  assert.throws(() => loadConfig({ overrides: [['events.stats_period', '-1']] }), /events\.stats_period/);
+});

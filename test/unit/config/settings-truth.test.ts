@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { PLUGIN_SECTIONS, PLUGIN_SETTINGS, SETTINGS, inertSettings } from '../../../src/config/defaults.js';
+import { EVENT_HANDLER_SECTIONS, EVENT_HANDLER_SETTINGS, PLUGIN_SECTIONS, PLUGIN_SETTINGS, SETTINGS, inertSettings } from '../../../src/config/defaults.js';
 import { helpText } from '../../../src/cli.js';
 
 function sourceFiles(dir: string): string[] {
@@ -23,10 +23,15 @@ const files = sourceFiles('src')
 // Where an inert setting may still appear: the info reply and the Admin API echo what was configured.
 const REPORTERS = new Set(['server.ts', 'core/admin.ts']);
 
-/** Files that read `key`: a core setting anywhere, a plugin's setting in the plugin's own folder. */
+/** Files that read `key`: a core setting anywhere, a plugin's in the plugin's own folder, an event handler's in src/events. */
 function readers(section: string, key: string): string[] {
   const read = new RegExp(`\\.${key}\\b`);
-  const inScope = PLUGIN_SECTIONS[section] === undefined ? () => true : (path: string) => path.startsWith(`plugins/${section}/`);
+  const inScope =
+    PLUGIN_SECTIONS[section] !== undefined
+      ? (path: string) => path.startsWith(`plugins/${section}/`)
+      : EVENT_HANDLER_SECTIONS[section] !== undefined
+        ? (path: string) => path.startsWith('events/')
+        : () => true;
   return files.filter((f) => inScope(f.path) && read.test(f.text)).map((f) => f.path);
 }
 
@@ -35,6 +40,7 @@ function everySetting(): Array<[string, string, { help: string }]> {
   const out: Array<[string, string, { help: string }]> = [];
   for (const [section, keys] of Object.entries(SETTINGS)) for (const [key, s] of Object.entries<{ help: string }>(keys)) out.push([section, key, s]);
   for (const [section, pkg] of Object.entries(PLUGIN_SECTIONS)) for (const [key, s] of Object.entries(PLUGIN_SETTINGS[pkg] ?? {})) out.push([section, key, s]);
+  for (const [section, pkg] of Object.entries(EVENT_HANDLER_SECTIONS)) for (const [key, s] of Object.entries(EVENT_HANDLER_SETTINGS[pkg] ?? {})) out.push([section, key, s]);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Shared pieces for core unit tests: a recording event sink, a quiet logger, a gateway on a fake clock.
 import { FakeClock } from '../../../src/core/clock.js';
+import type { EventNotifier } from '../../../src/core/event-notifier.js';
 import type { EventSink, SessionOverReason } from '../../../src/core/event-sink.js';
 import { Gateway, type GatewaySettings } from '../../../src/core/gateway.js';
 import { PluginRegistry } from '../../../src/core/plugin-registry.js';
@@ -33,7 +34,7 @@ export interface TestGateway {
   call(request: unknown, sink?: EventSink): Promise<JsonObject>;
 }
 
-export function makeGateway(settings: Partial<GatewaySettings> = {}, plugins: Plugin[] = [new EchoTestPlugin()], tokens?: TokenStore): TestGateway {
+export function makeGateway(settings: Partial<GatewaySettings> = {}, plugins: Plugin[] = [new EchoTestPlugin()], tokens?: TokenStore, events?: EventNotifier): TestGateway {
   const clock = new FakeClock();
   const registry = new PluginRegistry();
   for (const p of plugins) registry.register(p);
@@ -51,6 +52,7 @@ export function makeGateway(settings: Partial<GatewaySettings> = {}, plugins: Pl
     tokens: tokens ?? new TokenStore({ enabled: false }),
     log: quietLogger(),
     clock,
+    events,
     serverInfo: () => ({ name: 'test' }),
   });
   gateway.start();

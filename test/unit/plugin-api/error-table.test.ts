@@ -13,6 +13,7 @@ import { E as VIDEOCALL } from '../../../src/plugins/videocall/errors.js';
 import { E as AUDIOBRIDGE } from '../../../src/plugins/audiobridge/audiobridge-error.js';
 import { E as NOSIP } from '../../../src/plugins/nosip/errors.js';
 import { TransportQueryError as TRANSPORTS } from '../../../src/transports/transport-tweaks.js';
+import { TweakError as EVENTHANDLER } from '../../../src/events/tweak.js';
 
 const TABLES: Record<string, Readonly<Record<string, number>>> = {
   core: ErrorCode,
@@ -26,6 +27,7 @@ const TABLES: Record<string, Readonly<Record<string, number>>> = {
   audiobridge: AUDIOBRIDGE,
   nosip: NOSIP,
   transports: TRANSPORTS,
+  eventhandler: EVENTHANDLER,
 };
 
 /** The rows of the doc's table as "source NAME code". */
