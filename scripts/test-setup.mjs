@@ -24,6 +24,10 @@ const wanted = [
   { pkg: 'wireshark-common', probe: '/usr/bin/text2pcap' },
   // Janus's own demo pages, run against Portunus as a Janus user would.
   { pkg: 'janus-demos', probe: '/usr/share/janus/demos/echotest.html' },
+  // Message brokers the event handlers publish to (MQTT, AMQP 0-9-1, NATS), started by the tests on loopback.
+  { pkg: 'mosquitto', probe: '/usr/sbin/mosquitto' },
+  { pkg: 'rabbitmq-server', probe: '/usr/lib/rabbitmq/bin/rabbitmq-server' },
+  { pkg: 'nats-server', probe: '/usr/sbin/nats-server' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {
