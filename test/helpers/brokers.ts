@@ -338,3 +338,27 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
   });
   return { log, lines };
 }
+
+/** What a test made, closed in reverse order whatever happened; a failing close does not stop the others. */
+export class Cleanup {
+  private readonly steps: (() => unknown)[] = [];
+
+  /** Registers `close(thing)` and returns `thing`. */
+  add<T>(thing: T, close: (thing: T) => unknown): T {
+    this.steps.push(() => close(thing));
+    return thing;
+  }
+
+  async run(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const step of this.steps.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    this.steps.length = 0;
+    if (errors.length > 0) throw errors[0];
+  }
+}

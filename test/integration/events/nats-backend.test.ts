@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection, type TlsOptions } from 'nats';
 import { fromSettings } from '../../../src/events/backends/nats-backend.js';
 import { runBrokerChild } from '../../helpers/broker-child.js';
-import { makeCertificate, memoryLogger, missing, NATS_SERVER, sampleBatch, startNatsServer, type Broker } from '../../helpers/brokers.js';
+import { Cleanup, makeCertificate, memoryLogger, missing, NATS_SERVER, sampleBatch, startNatsServer, type Broker } from '../../helpers/brokers.js';
 import { waitFor } from '../../../support/wait.js';
 
 const FAST = { initialMs: 100, maxMs: 800 };
@@ -102,21 +102,23 @@ describe('NATS event handler with nats-server', { skip: missing(NATS_SERVER), ti
   });
 
   test('tls:// with the server certificate verified against tls_cacert', async () => {
-    const certs = makeCertificate();
-    const tlsBroker = await startNatsServer({ tls: certs });
-    const { log, lines } = memoryLogger();
-    // The subscriber skips the name check: the nats package would check an address against "localhost".
-    const sub = await connect({ servers: `tls://127.0.0.1:${tlsBroker.port}`, tls: { caFile: certs.cert, checkServerIdentity: () => undefined } as TlsOptions, reconnect: false });
-    const got: string[] = [];
-    const s = sub.subscribe('janus.events');
-    void (async () => {
-      for await (const m of s) got.push(m.string());
-    })();
-    await sub.flush();
-    const backend = fromSettings({ url: `tls://127.0.0.1:${tlsBroker.port}`, tls_cacert: certs.cert }, log, { backoff: FAST });
-    const { log: plainLog, lines: plainLines } = memoryLogger();
-    const plain = fromSettings({ url: `nats://127.0.0.1:${tlsBroker.port}` }, plainLog, { backoff: FAST });
+    const cleanup = new Cleanup();
     try {
+      const certs = cleanup.add(makeCertificate(), (c) => c.remove());
+      const tlsBroker = cleanup.add(await startNatsServer({ tls: certs }), (b) => b.stop());
+      // The subscriber skips the name check: the nats package would check an address against "localhost".
+      const tlsOptions = { caFile: certs.cert, checkServerIdentity: () => undefined } as TlsOptions;
+      const sub = cleanup.add(await connect({ servers: `tls://127.0.0.1:${tlsBroker.port}`, tls: tlsOptions, reconnect: false }), (nc) => nc.close());
+      const got: string[] = [];
+      const s = sub.subscribe('janus.events');
+      void (async () => {
+        for await (const m of s) got.push(m.string());
+      })();
+      await sub.flush();
+      const { log, lines } = memoryLogger();
+      const backend = cleanup.add(fromSettings({ url: `tls://127.0.0.1:${tlsBroker.port}`, tls_cacert: certs.cert }, log, { backoff: FAST }), (b) => b.close());
+      const { log: plainLog, lines: plainLines } = memoryLogger();
+      cleanup.add(fromSettings({ url: `nats://127.0.0.1:${tlsBroker.port}` }, plainLog, { backoff: FAST }), (b) => b.close());
       await waitFor(() => lines.some((l) => l.includes('connected to tls://127.0.0.1:')), { timeout: 10_000, what: 'the TLS backend connected' });
       await backend.send(sampleBatch('tls'));
       await waitFor(() => got.length === 1, { timeout: 5000, what: 'the batch over TLS' });
@@ -124,11 +126,7 @@ describe('NATS event handler with nats-server', { skip: missing(NATS_SERVER), ti
       // Without tls_cacert the server's self-signed certificate is not trusted, and the connection is refused.
       await waitFor(() => plainLines.some((l) => l.includes('cannot connect to nats://127.0.0.1:') && l.includes('self-signed certificate')), { timeout: 10_000, what: 'the refusal logged' });
     } finally {
-      await backend.close();
-      await plain.close();
-      await sub.close();
-      await tlsBroker.stop();
-      certs.remove();
+      await cleanup.run();
     }
   });
 
