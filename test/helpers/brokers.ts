@@ -188,6 +188,16 @@ function broker(dir: string, port: number, parts: readonly { managed: Managed; p
   };
 }
 
+/** Starts `b`; when it cannot, stops what did start and removes its folder before throwing. */
+async function startOrClean(b: Broker): Promise<void> {
+  try {
+    await b.start();
+  } catch (err) {
+    await b.stop();
+    throw err;
+  }
+}
+
 /** mosquitto with a plain listener on `port` and, when `tls` names certificate files in `dir`, a TLS one. */
 export async function startMosquitto(options: { tls?: Certificate } = {}): Promise<Broker & { tlsPort: number }> {
   const dir = tempDir('mosquitto');
@@ -207,7 +217,7 @@ export async function startMosquitto(options: { tls?: Certificate } = {}): Promi
   writeFileSync(join(dir, 'mosquitto.conf'), lines.join('\n') + '\n');
   const managed = new Managed('mosquitto', { command: MOSQUITTO, args: ['-c', join(dir, 'mosquitto.conf')], cwd: dir });
   const b = broker(dir, port, [{ managed, port, timeoutMs: 10_000 }]);
-  await b.start();
+  await startOrClean(b);
   return { ...b, tlsPort };
 }
 
@@ -220,7 +230,7 @@ export async function startNatsServer(options: { user?: string; password?: strin
   if (options.tls) args.push('--tls', '--tlscert', options.tls.cert, '--tlskey', options.tls.key);
   const managed = new Managed('nats-server', { command: NATS_SERVER, args, cwd: dir });
   const b = broker(dir, port, [{ managed, port, timeoutMs: 10_000 }]);
-  await b.start();
+  await startOrClean(b);
   return b;
 }
 
@@ -267,12 +277,7 @@ export async function startRabbitMq(options: { tls?: Certificate } = {}): Promis
     { managed: epmd, port: epmdPort, timeoutMs: 5_000 },
     { managed: rabbit, port, timeoutMs: 40_000 },
   ]);
-  try {
-    await b.start();
-  } catch (err) {
-    await b.stop();
-    throw err;
-  }
+  await startOrClean(b);
   return { ...b, tlsPort };
 }
 
