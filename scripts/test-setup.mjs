@@ -26,6 +26,10 @@ const wanted = [
   { pkg: 'janus-demos', probe: '/usr/share/janus/demos/echotest.html' },
   // promtool (Prometheus's own parser and linter) checks what /metrics serves.
   { pkg: 'prometheus', probe: '/usr/bin/promtool' },
+  // Message brokers the event handlers publish to (MQTT, AMQP 0-9-1, NATS), started by the tests on loopback.
+  { pkg: 'mosquitto', probe: '/usr/sbin/mosquitto' },
+  { pkg: 'rabbitmq-server', probe: '/usr/lib/rabbitmq/bin/rabbitmq-server' },
+  { pkg: 'nats-server', probe: '/usr/sbin/nats-server' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.probe)).map((w) => w.pkg);
 if (missing.length > 0) {
