@@ -221,14 +221,16 @@ export class VideoCallPlugin implements Plugin {
       if (u.bitrate > 0) handle.sendRemb(u.bitrate);
     }
     if (typeof body.fallback === 'number') u.forwarder.setFallback(body.fallback / 1000);
+    // Janus names the call's video codec in these events.
+    const videocodec = peer?.handle.negotiatedMedia().find((m) => m.kind === 'video')?.codec?.name ?? 'vp8';
     if (typeof body.substream === 'number') {
       u.forwarder.setSubstream(body.substream);
-      if (u.forwarder.substream === body.substream) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec: 'vp8', substream: body.substream }));
+      if (u.forwarder.substream === body.substream) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec, substream: body.substream }));
       else u.peer?.handle.requestKeyframe('*');
     }
     if (typeof body.temporal === 'number') {
       u.forwarder.setTemporal(body.temporal);
-      if (u.forwarder.temporal === body.temporal) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec: 'vp8', temporal: body.temporal }));
+      if (u.forwarder.temporal === body.temporal) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec, temporal: body.temporal }));
       else u.peer?.handle.requestKeyframe('*');
     }
     if (jsep?.type === 'offer' && peer) return this.renegotiate(u, peer, call.transaction, jsep);
