@@ -1,6 +1,6 @@
 // Janus's own videocalltest.html (Debian's janus-demos, served as it is) in headless Chromium against Portunus:
 // two pages register, the second calls the first, the first answers the page's incoming-call dialog, and each
-// page decodes the other's video; then a caller that simulcasts (the page's ?simulcast=true) and a callee that
+// page decodes the other's video, also after the caller restarts ICE with its own offer; then a caller that simulcasts (the page's ?simulcast=true) and a callee that
 // switches layers with the page's own SL buttons. The pages' requests to anywhere but this machine are refused.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -42,6 +42,14 @@ async function registered(p: Page, name: string, query = ''): Promise<void> {
   await p.waitForSelector('#phone', { state: 'visible', timeout: 15_000 });
 }
 
+/** The ICE ufrag of the remote description the page's PeerConnection has now. */
+function remoteUfrag(p: Page): Promise<string | undefined> {
+  return p.evaluate(() => {
+    const pc = (window as unknown as { videocall?: { webrtcStuff?: { pc?: RTCPeerConnection } } }).videocall?.webrtcStuff?.pc;
+    return /a=ice-ufrag:(\S+)/.exec(pc?.remoteDescription?.sdp ?? '')?.[1];
+  });
+}
+
 /** `caller`'s page calls `name`, whose page answers in its incoming-call dialog. */
 async function call(caller: Page, callee: Page, name: string): Promise<void> {
   await caller.fill('#peer', name);
@@ -52,7 +60,7 @@ async function call(caller: Page, callee: Page, name: string): Promise<void> {
   await answer.click();
 }
 
-test("Janus's videocalltest.html: bob calls alice, alice answers, each decodes the other", { timeout: 120_000, skip }, async () => {
+test("Janus's videocalltest.html: bob calls alice, alice answers, each decodes the other, also after the caller restarts ICE", { timeout: 120_000, skip }, async () => {
   const context = await localContext(browser);
   try {
     const alice = await context.newPage();
@@ -62,6 +70,33 @@ test("Janus's videocalltest.html: bob calls alice, alice answers, each decodes t
     await call(bob, alice, 'alice');
     await decodesRising(alice, 'videocall', 'alice sees bob');
     await decodesRising(bob, 'videocall', 'bob sees alice');
+    // The caller's page restarts ICE as janus.js does (createOffer with iceRestart, then set with restart and the
+    // jsep): the page applies the answer it gets in an `update` event, and both pictures still decode.
+    for (const [p, who] of [[bob, 'bob']] as const) {
+      const before = await remoteUfrag(p);
+      await p.evaluate(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const vc = (window as unknown as { videocall: { createOffer: (o: object) => void; send: (o: object) => void } }).videocall;
+            vc.createOffer({
+              iceRestart: true,
+              success: (jsep: object) => {
+                vc.send({ message: { request: 'set', restart: true }, jsep });
+                resolve();
+              },
+              error: (err: unknown) => reject(new Error(String(err))),
+            });
+          }),
+      );
+      const after = await pollUntil(
+        () => remoteUfrag(p),
+        (u) => u !== before,
+        { timeout: 15_000, interval: 200 },
+      );
+      assert.notEqual(after, before, `${who}'s page applied an answer with new ICE credentials`);
+      await decodesRising(alice, 'videocall', `alice sees bob after ${who}'s ICE restart`);
+      await decodesRising(bob, 'videocall', `bob sees alice after ${who}'s ICE restart`);
+    }
   } finally {
     await context.close();
   }

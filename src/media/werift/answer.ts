@@ -155,6 +155,7 @@ export class OfferAnswerer {
       admitAnswerCodecs(pc.config, plan);
       await pc.setRemoteDescription({ type: 'offer', sdp: plan.stackSdp });
       ctx.assertOpen();
+      this.parts.candidates.flush();
       for (const p of added) {
         const t = pc.getTransceivers().find((x) => x.mid === p.mid);
         if (t && (p.kind === 'audio' || p.kind === 'video')) registerMid(ctx, receive, t, midDescription(p));

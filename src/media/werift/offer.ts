@@ -116,6 +116,8 @@ export class ServerOfferer {
         throw new SdpError(`answer rejected: ${errorText(err)}`);
       }
       learnAnswer(ctx, parseSdp(sdp));
+      // Candidates of the new ICE generation that came before the answer was set.
+      this.parts.candidates.flush();
       return;
     }
     if (!pc || ctx.state !== 'negotiating') throw new Error('no offer is waiting for an answer');
