@@ -53,6 +53,7 @@ class PeerHandleMedia implements HandleMedia {
       video: options.video,
       data: options.data,
       direction: options.direction,
+      newStreams: options.newStreams,
       audioCodecs: options.audioCodec ? [options.audioCodec] : options.audioCodecs,
       videoCodecs: options.videoCodec ? [options.videoCodec] : options.videoCodecs,
     });

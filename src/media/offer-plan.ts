@@ -15,6 +15,8 @@ export interface AcceptOptions {
   /** Audio codec names allowed, in order of preference; absent = the first offered one Portunus supports. */
   readonly audioCodecs?: readonly string[];
   readonly videoCodecs?: readonly string[];
+  /** In a renegotiation: the codec each m-line already uses, by mid (it must stay, whatever the lists above say). */
+  readonly codecsByMid?: ReadonlyMap<string, string>;
 }
 
 /** The rtpmap names Portunus answers, in the registry's order of preference. */
@@ -122,7 +124,8 @@ function planMedia(m: SdpMedia, accept: AcceptOptions): PlannedMedia {
   if (m.kind === 'audio' || m.kind === 'video') {
     if (!m.proto.includes('RTP/SAVPF') && !m.proto.includes('RTP/SAVP')) return reject(`transport '${m.proto}' is not DTLS-SRTP`);
     if ((m.kind === 'audio' ? accept.audio : accept.video) === false) return reject(`${m.kind} not wanted`);
-    const allowed = m.kind === 'audio' ? accept.audioCodecs : accept.videoCodecs;
+    const inUse = accept.codecsByMid?.get(base.mid);
+    const allowed = inUse ? [inUse] : m.kind === 'audio' ? accept.audioCodecs : accept.videoCodecs;
     const codec = chooseCodec(m, allowed);
     if (!codec) {
       const offered = m.codecs.map((c) => c.name).filter((n) => !['rtx', 'red', 'ulpfec', 'flexfec-03', 'cn', 'telephone-event'].includes(n.toLowerCase()));

@@ -41,6 +41,8 @@ export interface WebRtcPeerOptions {
 export interface PeerAcceptOptions extends AcceptOptions {
   /** Direction Portunus answers with for accepted audio/video: echo/relay (sendrecv, default) or publish only. */
   readonly direction?: 'sendrecv' | 'recvonly' | 'sendonly';
+  /** A renegotiation may add audio/video m-lines (default: refused). */
+  readonly newStreams?: boolean;
 }
 
 export type RtpKind = 'audio' | 'video';
@@ -65,7 +67,8 @@ export interface OfferTrackSpec {
   readonly fmtp?: string;
   readonly clockRate?: number;
   readonly channels?: number;
-  readonly direction?: 'sendonly' | 'sendrecv';
+  /** Ours: sendonly by default; recvonly when the client sends and gets nothing on the m-line. */
+  readonly direction?: 'sendonly' | 'sendrecv' | 'recvonly';
   /** False: the m-line stays in the offer, inactive (a renegotiation that removes a stream). */
   readonly active?: boolean;
 }

@@ -34,6 +34,8 @@ export interface AnswerOptions {
   /** Codecs allowed, in order of preference (a VideoRoom's list); `audioCodec`/`videoCodec` win when given. */
   readonly audioCodecs?: readonly string[];
   readonly videoCodecs?: readonly string[];
+  /** A new offer on a PeerConnection that is up may add audio/video m-lines (default: refused, the plugin has no use for them). */
+  readonly newStreams?: boolean;
 }
 
 /** The codec an m-line negotiated, as the offerer numbered it. */
@@ -61,6 +63,8 @@ export interface NegotiatedMedia {
   readonly codec?: NegotiatedCodec;
   readonly extensions?: readonly HeaderExtension[];
   readonly rids?: readonly string[];
+  /** For an answered offer: the direction the client gave the m-line, as the client sees it (`sendonly`: it only sends). */
+  readonly direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 }
 
 /** A stream the server offers (Streaming, VideoRoom subscriber). */
@@ -74,6 +78,9 @@ export interface OfferTrack {
   readonly channels?: number;
   /** False: offered inactive (a stream a renegotiation removes; m-lines are never taken out). */
   readonly active?: boolean;
-  /** Default sendonly (a viewer); sendrecv when the client sends on the m-line too (a VideoCall callee). */
-  readonly direction?: 'sendonly' | 'sendrecv';
+  /**
+   * As the server sees it: default sendonly (a viewer); sendrecv when the client sends on the m-line too (a
+   * VideoCall callee); recvonly when the client only sends (a VideoCall peer that receives nothing there).
+   */
+  readonly direction?: 'sendonly' | 'sendrecv' | 'recvonly';
 }

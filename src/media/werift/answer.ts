@@ -3,14 +3,14 @@
 import { RTCPeerConnection } from 'werift';
 import { errorText } from '../../logging/error-text.js';
 import { EXT_TWCC } from '../../rtp/header-extensions.js';
-import { finishAnswer, planAnswer, type OfferPlan } from '../offer-plan.js';
+import { finishAnswer, planAnswer, type OfferPlan, type PlannedMedia } from '../offer-plan.js';
 import type { PeerAcceptOptions } from '../peer-types.js';
 import { SdpError, type SdpMedia } from '../sdp.js';
-import { registerMid } from './mid-state.js';
+import { registerMid, type MidDescription } from './mid-state.js';
 import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
 import type { NegotiatedMline } from './peer-context.js';
 import { preferDtlsServerRole, preferFastSrtpProfile } from './srtp-access.js';
-import { answerConfig } from './stack-config.js';
+import { admitAnswerCodecs, answerConfig } from './stack-config.js';
 
 type AnswerDirection = 'sendrecv' | 'recvonly' | 'sendonly';
 
@@ -25,6 +25,7 @@ function describeNegotiated(p: OfferPlan['media'][number], plan: OfferPlan): Neg
     codec: c ? { name: c.name.toLowerCase(), pt: c.pt, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp } : undefined,
     extensions: m ? m.extmaps.map((e) => ({ id: e.id, uri: e.uri })) : undefined,
     rids: p.rids,
+    direction: p.offerDirection,
   };
 }
 
@@ -50,16 +51,39 @@ function setDirections(pc: RTCPeerConnection, plan: OfferPlan, direction: Answer
   }
 }
 
+/** How an accepted audio/video m-line of a plan is registered on the peer. */
+function midDescription(p: PlannedMedia): MidDescription {
+  const c = p.codec;
+  return {
+    mid: p.mid,
+    kind: p.kind as 'audio' | 'video',
+    index: p.index,
+    rids: p.rids,
+    codec: c?.name.toLowerCase(),
+    feedback: c ? { clockRate: c.clockRate, nack: c.rtcpFb.includes('nack') } : undefined,
+  };
+}
+
+/** The accepted m-lines of an answered offer, as the plugin sees them. */
+function acceptedMedia(plan: OfferPlan): NegotiatedMline[] {
+  return plan.media.filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application')).map((p) => describeNegotiated(p, plan));
+}
+
+/** The codec each audio/video m-line sends with now: a new offer must keep it (our senders are set up for it). */
+function codecsInUse(ctx: NegotiationParts['ctx']): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const st of ctx.mids.values()) {
+    const name = st.transceiver.sender.codec?.mimeType.split('/')[1] ?? st.info.codec;
+    if (name) out.set(st.mid, name);
+  }
+  return out;
+}
+
 export class OfferAnswerer {
   /** The last offer we answered and the direction we answered with (for renegotiation). */
   private answered: { plan: OfferPlan; direction: AnswerDirection } | undefined;
 
   constructor(private readonly parts: NegotiationParts) {}
-
-  /** Whether the client offered on this peer (then it renegotiates, not us). */
-  get clientOffered(): boolean {
-    return this.answered !== undefined;
-  }
 
   /** Answers a remote offer. Rejects with SdpError (bad or unusable SDP) or Error (state, stack failure). */
   async accept(sdp: string, accept: PeerAcceptOptions): Promise<string> {
@@ -81,16 +105,7 @@ export class OfferAnswerer {
       this.parts.watch.wire(pc);
       pc.onRemoteTransceiverAdded.subscribe((t) => {
         const planned = plan.media.find((p) => p.mid === t.mid);
-        if (!planned || !planned.accepted || (planned.kind !== 'audio' && planned.kind !== 'video')) return;
-        const c = planned.codec;
-        registerMid(ctx, receive, t, {
-          mid: planned.mid,
-          kind: planned.kind,
-          index: planned.index,
-          rids: planned.rids,
-          codec: c?.name.toLowerCase(),
-          feedback: c ? { clockRate: c.clockRate, nack: c.rtcpFb.includes('nack') } : undefined,
-        });
+        if (planned?.accepted && (planned.kind === 'audio' || planned.kind === 'video')) registerMid(ctx, receive, t, midDescription(planned));
       });
       await pc.setRemoteDescription({ type: 'offer', sdp: plan.stackSdp });
       ctx.assertOpen();
@@ -104,7 +119,7 @@ export class OfferAnswerer {
       if (endpoints.count === 0) throw new Error('no local address to gather ICE candidates on');
       const final = finishAnswer(local, plan);
       this.answered = { plan, direction };
-      ctx.negotiated = plan.media.filter((p) => p.accepted && (p.kind === 'audio' || p.kind === 'video' || p.kind === 'application')).map((p) => describeNegotiated(p, plan));
+      ctx.negotiated = acceptedMedia(plan);
       startConnecting(this.parts);
       return final;
     } catch (err) {
@@ -115,28 +130,43 @@ export class OfferAnswerer {
   }
 
   /**
-   * A new offer on a PeerConnection we answered before: the same m-lines (kinds and mids), possibly with new ICE
-   * credentials (an ICE restart: werift gathers again through our sockets and checks start over; DTLS and SRTP
-   * carry on). Adding or removing m-lines is refused.
+   * A new offer on a PeerConnection that is up, whether we answered or made the offer before: the m-lines already
+   * negotiated keep their place, kind and codec (one may now be rejected), new audio/video ones may follow when
+   * the plugin takes them (`newStreams`: a VideoCall user adding a stream), and new ICE credentials restart ICE (werift gathers again through our sockets and
+   * checks start over; DTLS and SRTP carry on).
    */
   private async renegotiate(sdp: string, accept: PeerAcceptOptions): Promise<string> {
-    const ctx = this.parts.ctx;
+    const { ctx, receive } = this.parts;
     const pc = ctx.pc;
-    const before = this.answered;
-    if (!pc || !before) throw new Error('renegotiation of a PeerConnection we offered is not supported');
-    const plan = planAnswer(sdp, accept);
-    const same = plan.media.length === before.plan.media.length && plan.media.every((p, i) => p.mid === before.plan.media[i].mid && p.kind === before.plan.media[i].kind);
-    if (!same) throw new SdpError('renegotiation may not add, remove or reorder m-lines');
+    if (!pc) throw new Error('no PeerConnection to renegotiate');
+    const before = ctx.negotiated;
+    const plan = planAnswer(sdp, { ...accept, codecsByMid: codecsInUse(ctx) });
+    for (const [i, m] of before.entries()) {
+      const p = plan.media[m.index ?? i];
+      if (!p || p.kind !== m.kind || (p.accepted && p.mid !== m.mid)) throw new SdpError('renegotiation may not remove or reorder m-lines');
+    }
+    const added = plan.media.filter((p) => p.accepted && !before.some((m) => m.mid === p.mid));
+    if (added.length > 0 && !accept.newStreams) throw new SdpError('renegotiation may not add m-lines here');
+    if (added.some((p) => p.kind === 'application')) throw new SdpError('a data channel m-line can only come in the first offer');
     this.parts.endpoints.permitOfferCandidates(plan);
-    const restart = plan.session.media.some((m, i) => (m.iceUfrag ?? plan.session.iceUfrag) !== (before.plan.session.media[i]?.iceUfrag ?? before.plan.session.iceUfrag));
+    const previousUfrag = /^a=ice-ufrag:(\S+)/m.exec(pc.remoteDescription?.sdp ?? '')?.[1];
+    const restart = plan.session.media.some((m) => m.port !== 0 && (m.iceUfrag ?? plan.session.iceUfrag) !== previousUfrag);
     try {
+      admitAnswerCodecs(pc.config, plan);
       await pc.setRemoteDescription({ type: 'offer', sdp: plan.stackSdp });
       ctx.assertOpen();
-      const direction = accept.direction ?? before.direction;
+      this.parts.candidates.flush();
+      for (const p of added) {
+        const t = pc.getTransceivers().find((x) => x.mid === p.mid);
+        if (t && (p.kind === 'audio' || p.kind === 'video')) registerMid(ctx, receive, t, midDescription(p));
+      }
+      const direction = accept.direction ?? this.answered?.direction ?? 'sendrecv';
       setDirections(pc, plan, direction);
       const local = await describeLocally(this.parts, pc, 'answer', () => pc.createAnswer());
       this.answered = { plan, direction };
+      ctx.negotiated = acceptedMedia(plan);
       if (restart) ctx.log('info', 'ICE restart');
+      if (added.length > 0) ctx.log('info', `renegotiated: ${added.length} new m-line(s)`);
       return finishAnswer(local, plan);
     } catch (err) {
       if (err instanceof SdpError) throw err;

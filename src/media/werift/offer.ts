@@ -1,10 +1,10 @@
 // Offers made by the server on one peer (Streaming viewers, VideoRoom subscribers): the first offer, new offers
 // as streams come and go, ICE-restart offers, and the client's answers to them.
-import { RTCPeerConnection } from 'werift';
+import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { errorText } from '../../logging/error-text.js';
 import { usableRemoteCandidate } from '../offer-plan.js';
 import type { OfferTrackSpec } from '../peer-types.js';
-import { parseSdp, SdpError } from '../sdp.js';
+import { parseSdp, SdpError, type SdpSession } from '../sdp.js';
 import { M_LINE_PLACEHOLDER, M_LINE_PLACEHOLDER_STREAM } from './data-channels.js';
 import { registerMid } from './mid-state.js';
 import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
@@ -20,23 +20,30 @@ function usableAnswer(sdp: string): string {
     .join('\r\n');
 }
 
+/** What the client's answer says of each offered m-line: its direction (its own view) and the codec it took. */
+function learnAnswer(ctx: NegotiationParts['ctx'], answer: SdpSession): void {
+  ctx.negotiated = ctx.negotiated.map((m) => {
+    const a = answer.media.find((x) => x.mid === m.mid);
+    if (!a) return m;
+    const c = a.codecs[0];
+    const codec = m.codec ?? (c && m.kind !== 'application' ? { name: c.name.toLowerCase(), pt: c.pt, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp } : undefined);
+    return { ...m, direction: a.port === 0 ? 'inactive' : a.direction, ...(codec ? { codec } : {}) };
+  });
+}
+
 export class ServerOfferer {
   /** An ICE-restart offer of ours waits for its answer. */
   private restartOffered = false;
   /** A new offer of ours (reoffer) waits for its answer. */
   private reofferPending = false;
 
-  constructor(
-    private readonly parts: NegotiationParts,
-    /** Whether the client offered on this peer (then only it renegotiates). */
-    private readonly clientOffered: () => boolean,
-  ) {}
+  constructor(private readonly parts: NegotiationParts) {}
 
   /** Creates an offer for the given tracks (server-initiated negotiation, e.g. Streaming). */
   async create(tracks: readonly OfferTrackSpec[]): Promise<string> {
     const { ctx, receive } = this.parts;
-    if (ctx.pc && !this.clientOffered() && !ctx.closed && (ctx.state === 'connecting' || ctx.state === 'up')) return this.reoffer(tracks);
-    if (ctx.state !== 'new') throw new Error(ctx.closed ? 'PeerConnection is closed' : 'renegotiation of a PeerConnection the client offered is done by the client');
+    if (ctx.pc && !ctx.closed && (ctx.state === 'connecting' || ctx.state === 'up')) return this.reoffer(tracks);
+    if (ctx.state !== 'new') throw new Error(ctx.closed ? 'PeerConnection is closed' : 'an offer is already being answered');
     if (tracks.length === 0) throw new Error('an offer needs at least one track');
     const mids = new Set<string>();
     for (const [i, t] of tracks.entries()) {
@@ -72,7 +79,7 @@ export class ServerOfferer {
       }
       const first = tracks[0];
       ctx.bundleMid = { mid: first.mid ?? '0', index: 0 };
-      ctx.negotiated = tracks.map((t, i) => ({ mid: t.mid ?? String(i), kind: t.kind }));
+      ctx.negotiated = tracks.map((t, i) => ({ mid: t.mid ?? String(i), kind: t.kind, index: i }));
       gatherOnOurSockets(this.parts, pc);
       const local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer());
       preferFastSrtpProfile(pc);
@@ -84,11 +91,11 @@ export class ServerOfferer {
     }
   }
 
-  /** A new offer with new ICE credentials on a PeerConnection we offered (Streaming's `watch` with `restart`). */
+  /** A new offer with new ICE credentials on a PeerConnection that is connecting or up, whoever offered first. */
   async restartIce(): Promise<string> {
     const ctx = this.parts.ctx;
     const pc = ctx.pc;
-    if (!pc || this.clientOffered() || (ctx.state !== 'connecting' && ctx.state !== 'up')) throw new Error('no PeerConnection of ours to restart');
+    if (!pc || ctx.closed || (ctx.state !== 'connecting' && ctx.state !== 'up')) throw new Error('no PeerConnection to restart');
     const local = await describeLocally(this.parts, pc, 'offer', () => pc.createOffer({ iceRestart: true }));
     this.restartOffered = true;
     ctx.log('info', 'ICE restart offered');
@@ -108,6 +115,9 @@ export class ServerOfferer {
       } catch (err) {
         throw new SdpError(`answer rejected: ${errorText(err)}`);
       }
+      learnAnswer(ctx, parseSdp(sdp));
+      // Candidates of the new ICE generation that came before the answer was set.
+      this.parts.candidates.flush();
       return;
     }
     if (!pc || ctx.state !== 'negotiating') throw new Error('no offer is waiting for an answer');
@@ -118,14 +128,16 @@ export class ServerOfferer {
     } catch (err) {
       throw new SdpError(`answer rejected: ${errorText(err)}`);
     }
+    learnAnswer(ctx, parsed);
     // Server offers leave receive-side transport-wide CC to the stack: their viewers hardly send media.
     startConnecting(this.parts);
   }
 
   /**
-   * A new offer on a PeerConnection we offered and that is connecting or up (a VideoRoom subscription that
-   * changes): m-lines already there keep their mid and codec, those no longer listed become inactive, new ones
-   * are added at the end. DTLS, SRTP and ICE carry on; the answer comes through acceptAnswer.
+   * A new offer on a PeerConnection that is connecting or up, whoever offered first (a VideoRoom subscription
+   * that changes, a VideoCall peer whose caller added a stream): m-lines already there keep their mid and codec,
+   * those no longer listed become inactive, new ones are added at the end. DTLS, SRTP and ICE carry on; the
+   * answer comes through acceptAnswer.
    */
   private async reoffer(tracks: readonly OfferTrackSpec[]): Promise<string> {
     const { ctx, receive } = this.parts;
@@ -136,7 +148,7 @@ export class ServerOfferer {
       st.transceiver.setDirection(t && t.active !== false ? (t.direction ?? 'sendonly') : 'inactive');
     }
     const known = new Set(ctx.negotiated.map((m) => m.mid));
-    const added: NegotiatedMline[] = [];
+    const added: { mid: string; kind: 'audio' | 'video'; transceiver: RTCRtpTransceiver }[] = [];
     for (const [mid, t] of listed) {
       if (known.has(mid)) continue;
       if (t.kind === 'application') throw new Error('a data channel can only be offered in the first offer');
@@ -152,8 +164,7 @@ export class ServerOfferer {
       if (!kindCodecs.some((c) => c.mimeType.toLowerCase() === codec.mimeType.toLowerCase())) kindCodecs.push(codec);
       const extensions = (config.headerExtensions[t.kind] ??= []);
       if (extensions.length === 0) extensions.push(...offerExtensions(t.kind));
-      registerMid(ctx, receive, transceiver, { mid, kind: t.kind, index: ctx.negotiated.length + added.length });
-      added.push({ mid, kind: t.kind });
+      added.push({ mid, kind: t.kind, transceiver });
     }
     let local: string;
     try {
@@ -161,7 +172,10 @@ export class ServerOfferer {
     } catch (err) {
       throw new Error(`cannot create the new offer: ${errorText(err)}`, { cause: err });
     }
-    ctx.negotiated = [...ctx.negotiated, ...added];
+    // A new m-line's place in the offer (a PeerConnection the client offered may have rejected lines before it).
+    const lines = parseSdp(local).media;
+    for (const a of added) registerMid(ctx, receive, a.transceiver, { mid: a.mid, kind: a.kind, index: lines.findIndex((m) => m.mid === a.mid) });
+    ctx.negotiated = [...ctx.negotiated, ...added.map((a): NegotiatedMline => ({ mid: a.mid, kind: a.kind, index: lines.findIndex((m) => m.mid === a.mid) }))];
     this.reofferPending = true;
     ctx.log('info', `renegotiating: ${listed.size} stream(s), ${added.length} new`);
     // werift writes port 0 (rejected) for an inactive m-line; ours are only idle, and when every media line is

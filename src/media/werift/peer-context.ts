@@ -16,6 +16,8 @@ export interface NegotiatedMline {
   readonly codec?: { readonly name: string; readonly pt: number; readonly clockRate: number; readonly channels?: number; readonly fmtp?: string };
   readonly extensions?: readonly { readonly id: number; readonly uri: string }[];
   readonly rids?: readonly string[];
+  /** For an answered offer: the direction the offerer gave the m-line (its own view). */
+  readonly direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 }
 
 /** Where events go once the peer is closed: nowhere. */

@@ -64,7 +64,7 @@ export class WebRtcPeer implements MediaLink {
       close: (reason, notify) => this.close(reason, notify),
     };
     this.answerer = new OfferAnswerer(parts);
-    this.offerer = new ServerOfferer(parts, () => this.answerer.clientOffered);
+    this.offerer = new ServerOfferer(parts);
   }
 
   /** Listens to a peer created without an event sink. */
@@ -218,7 +218,7 @@ export class WebRtcPeer implements MediaLink {
     return this.offerer.create(tracks);
   }
 
-  /** A new offer with new ICE credentials on a PeerConnection we offered (Streaming's `watch` with `restart`). */
+  /** A new offer with new ICE credentials (Streaming's `watch` with `restart`, a VideoCall `restart`). */
   restartIceOffer(): Promise<string> {
     return this.offerer.restartIce();
   }

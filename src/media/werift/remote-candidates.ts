@@ -31,7 +31,7 @@ export class RemoteCandidates {
     this.apply(c);
   }
 
-  /** Adds what arrived before the descriptions were set. */
+  /** Adds what arrived before the descriptions were set (or before a new offer of the client's was). */
   flush(): void {
     for (const c of this.pending.splice(0)) this.apply(c);
   }
@@ -57,6 +57,15 @@ export class RemoteCandidates {
     }
     if (!usableRemoteCandidate(line)) {
       ctx.log('verbose', `ignoring remote candidate ${parsed.address} (${parsed.transport}): needs name resolution or TCP`);
+      return;
+    }
+    // A candidate of the client's next ICE generation (its ICE-restart offer is on its way to the plugin, which
+    // answers it later): werift would add it to the current generation and drop it with the restart. Held until
+    // the new offer is set.
+    const ufrag = / ufrag (\S+)/.exec(line)?.[1];
+    const current = /^a=ice-ufrag:(\S+)/m.exec(pc.remoteDescription?.sdp ?? '')?.[1];
+    if (ufrag !== undefined && current !== undefined && ufrag !== current) {
+      if (this.pending.length < MAX_PENDING) this.pending.push(c);
       return;
     }
     this.endpoints.permitRemote(parsed.address);

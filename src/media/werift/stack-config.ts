@@ -38,24 +38,33 @@ function codec(kind: 'audio' | 'video', name: string, clockRate: number, channel
 
 /** Config for answering a planned offer: exactly the chosen codecs (werift intersects by MIME type). */
 export function answerConfig(plan: OfferPlan, iceLite: boolean): Partial<PeerConfig> {
-  const audio: RTCRtpCodecParameters[] = [codec('audio', 'opus', 48000, 2)];
-  const video: RTCRtpCodecParameters[] = [codec('video', 'VP8', 90000)];
-  for (const p of plan.media) {
-    if (!p.accepted || !p.codec || (p.kind !== 'audio' && p.kind !== 'video')) continue;
-    const list = p.kind === 'audio' ? audio : video;
-    if (!list.some((c) => c.mimeType.toLowerCase() === `${p.kind}/${p.codec!.name}`.toLowerCase())) {
-      list.push(codec(p.kind, p.codec.name, p.codec.clockRate, p.codec.channels));
-    }
-    if (p.rtx && !list.some((c) => c.mimeType.toLowerCase() === `${p.kind}/rtx`)) list.push(codec(p.kind, 'rtx', p.rtx.clockRate));
-  }
-  return {
+  const config = {
     ...baseConfig(iceLite),
-    codecs: { audio, video },
+    codecs: { audio: [codec('audio', 'opus', 48000, 2)], video: [codec('video', 'VP8', 90000)] },
     headerExtensions: {
       audio: ACCEPTED_EXTENSIONS.audio.map((uri) => new RTCRtpHeaderExtensionParameters({ uri })),
       video: ACCEPTED_EXTENSIONS.video.map((uri) => new RTCRtpHeaderExtensionParameters({ uri })),
     },
   };
+  admitAnswerCodecs(config, plan);
+  return config;
+}
+
+/**
+ * Adds to a PeerConnection's configuration the codecs (and RTX) a plan chose that it lacks, and our header
+ * extensions for a kind it has none of: werift answers an offer, a new one included, with these lists only.
+ */
+export function admitAnswerCodecs(config: Pick<PeerConfig, 'codecs' | 'headerExtensions'>, plan: OfferPlan): void {
+  for (const p of plan.media) {
+    if (!p.accepted || !p.codec || (p.kind !== 'audio' && p.kind !== 'video')) continue;
+    const list = (config.codecs[p.kind] ??= []);
+    if (!list.some((c) => c.mimeType.toLowerCase() === `${p.kind}/${p.codec!.name}`.toLowerCase())) {
+      list.push(codec(p.kind, p.codec.name, p.codec.clockRate, p.codec.channels));
+    }
+    if (p.rtx && !list.some((c) => c.mimeType.toLowerCase() === `${p.kind}/rtx`)) list.push(codec(p.kind, 'rtx', p.rtx.clockRate));
+    const extensions = (config.headerExtensions[p.kind] ??= []);
+    if (extensions.length === 0) extensions.push(...ACCEPTED_EXTENSIONS[p.kind].map((uri) => new RTCRtpHeaderExtensionParameters({ uri })));
+  }
 }
 
 type OfferableCodec = CodecEntry & { readonly payloadType: number };

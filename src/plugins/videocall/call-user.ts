@@ -18,6 +18,8 @@ export class CallUser implements ForwardTarget {
   state: CallState = 'idle';
   /** The caller's answer, held until the callee accepts (then it goes out with `accepted`). */
   heldAnswer: Jsep | undefined;
+  /** What the server does on each m-line of this user's PeerConnection (call-media.ts), to compare a new one with. */
+  layout = '';
   /** What this user sends that reaches the peer. */
   audioActive = true;
   videoActive = true;
@@ -47,6 +49,7 @@ export class CallUser implements ForwardTarget {
     this.peer = undefined;
     this.state = 'idle';
     this.heldAnswer = undefined;
+    this.layout = '';
     this.audioActive = true;
     this.videoActive = true;
     this.bitrate = 0;

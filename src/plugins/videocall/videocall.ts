@@ -1,9 +1,9 @@
 // janus.plugin.videocall: two registered users call each other. Portunus ends each PeerConnection itself, so a
 // call is two negotiations: the caller's offer is answered here (the answer held until the callee accepts) and
-// the callee gets an offer of ours with the codecs the caller's answer settled on. Media, RTCP keyframe requests
-// and data then go from one handle to the other, on the same mids.
+// the callee gets an offer of ours with the codecs the caller's answer settled on (call-media.ts). Media, RTCP
+// keyframe requests and data then go from one handle to the other, on the same mids.
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
-import type { Jsep, OfferTrack } from '../../plugin-api/media-types.js';
+import type { Jsep } from '../../plugin-api/media-types.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
@@ -12,6 +12,7 @@ import { errorText } from '../../logging/error-text.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
 import { CallRecording } from './call-recording.js';
+import { answeredLayout, layoutOf, mirrorTracks } from './call-media.js';
 import { CallUser } from './call-user.js';
 import { E } from './errors.js';
 
@@ -153,28 +154,20 @@ export class VideoCallPlugin implements Plugin {
       throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${errorText(err)}`);
     }
     if (u.peer !== peer || u.destroyed) return undefined;
+    u.layout = answeredLayout(u.handle.negotiatedMedia());
+    const tracks = mirrorTracks(u.handle.negotiatedMedia());
     try {
-      calleeOffer = await peer.handle.createOffer(this.offerFor(u));
+      calleeOffer = await peer.handle.createOffer(tracks);
     } catch (err) {
       this.release(u, peer);
       u.handle.log.warn(`videocall: cannot offer the call to ${name}: ${errorText(err)}`);
       throw new PluginError(E.UNKNOWN_ERROR, 'Error creating the offer for the callee');
     }
     if (u.peer !== peer || u.destroyed || peer.destroyed) return undefined;
+    peer.layout = layoutOf(tracks);
     u.heldAnswer = offer.e2ee ? { ...answer, e2ee: true } : answer;
     peer.handle.pushEvent(undefined, result({ event: 'incomingcall', username: u.username }), offer.e2ee ? { ...calleeOffer, e2ee: true } : calleeOffer);
     return { data: result({ event: 'calling' }) };
-  }
-
-  /** The callee's offer: the caller's m-lines (sendrecv), each with the one codec the caller's answer chose, on the same mids. */
-  private offerFor(caller: CallUser): OfferTrack[] {
-    const tracks: OfferTrack[] = [];
-    for (const m of caller.handle.negotiatedMedia()) {
-      if (m.kind === 'data') tracks.push({ kind: 'data', mid: m.mid });
-      else if (m.codec)
-        tracks.push({ kind: m.kind, mid: m.mid, direction: 'sendrecv', codec: m.codec.name, pt: m.codec.pt, fmtp: m.codec.fmtp, clockRate: m.codec.clockRate, channels: m.codec.channels });
-    }
-    return tracks;
   }
 
   private release(u: CallUser, peer: CallUser): void {
@@ -196,8 +189,11 @@ export class VideoCallPlugin implements Plugin {
     return { data: result({ event: 'accepted' }) };
   }
 
-  private async set(call: RequestCall<CallUser, SetBody>): Promise<PluginReply> {
+  private async set(call: RequestCall<CallUser, SetBody>): Promise<PluginReply | undefined> {
     const { session: u, handle, body, jsep } = call;
+    const peer = u.peer;
+    // A renegotiation is between the two users of a call (Janus would take the offer and answer nothing).
+    if (jsep?.type === 'offer' && (!peer || u.state !== 'incall')) throw new PluginError(E.NO_CALL, 'No call to renegotiate');
     for (const f of ['substream', 'temporal'] as const) {
       const v = body[f];
       if (typeof v === 'number' && (v < 0 || v > 2)) throw new PluginError(E.INVALID_ELEMENT, `Invalid value (${f} should be 0, 1 or 2)`);
@@ -225,27 +221,25 @@ export class VideoCallPlugin implements Plugin {
       if (u.bitrate > 0) handle.sendRemb(u.bitrate);
     }
     if (typeof body.fallback === 'number') u.forwarder.setFallback(body.fallback / 1000);
+    // Janus names the call's video codec in these events.
+    const videocodec = peer?.handle.negotiatedMedia().find((m) => m.kind === 'video')?.codec?.name ?? 'vp8';
     if (typeof body.substream === 'number') {
       u.forwarder.setSubstream(body.substream);
-      if (u.forwarder.substream === body.substream) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec: 'vp8', substream: body.substream }));
+      if (u.forwarder.substream === body.substream) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec, substream: body.substream }));
       else u.peer?.handle.requestKeyframe('*');
     }
     if (typeof body.temporal === 'number') {
       u.forwarder.setTemporal(body.temporal);
-      if (u.forwarder.temporal === body.temporal) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec: 'vp8', temporal: body.temporal }));
+      if (u.forwarder.temporal === body.temporal) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec, temporal: body.temporal }));
       else u.peer?.handle.requestKeyframe('*');
     }
-    if (jsep?.type === 'offer') {
-      // A renegotiation of the user's own PeerConnection (its caller's): answered here, the peer's stays as it is.
-      let answer: Jsep;
-      try {
-        answer = await handle.answerOffer(jsep, { audio: true, video: true, data: true, direction: 'sendrecv' });
-      } catch (err) {
-        throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${errorText(err)}`);
-      }
-      return { data: result({ event: 'set' }), jsep: answer };
-    }
+    if (jsep?.type === 'offer' && peer) return this.renegotiate(u, peer, call.transaction, jsep);
     if (body.restart === true && !jsep) {
+      // Janus restarts ICE only with the client's own offer (and ignores `restart` alone); here the server may offer it.
+      if (u.state !== 'incall') {
+        handle.log.warn("videocall: a 'restart' outside a call, ignored");
+        return { data: result({ event: 'set' }) };
+      }
       let offer: Jsep;
       try {
         offer = await handle.restartIce();
@@ -255,6 +249,39 @@ export class VideoCallPlugin implements Plugin {
       if (!u.destroyed) handle.pushEvent(undefined, result({ event: 'update' }), offer);
     }
     return { data: result({ event: 'set' }) };
+  }
+
+  /**
+   * The user's new offer mid-call (an ICE restart, a stream added, dropped or paused): answered at once, in an
+   * `update` event after the `set` (as Janus hands back the peer's answer); the peer gets an `update` with a new
+   * offer of ours only when what the server does on its PeerConnection must change.
+   */
+  private async renegotiate(u: CallUser, peer: CallUser, transaction: string, offer: Jsep): Promise<PluginReply | undefined> {
+    let answer: Jsep;
+    try {
+      answer = await u.handle.answerOffer(offer, { audio: true, video: true, data: true, direction: 'sendrecv', newStreams: true });
+    } catch (err) {
+      throw new PluginError(E.INVALID_SDP, `Error parsing offer: ${errorText(err)}`);
+    }
+    if (u.destroyed || u.peer !== peer) return { data: result({ event: 'set' }) };
+    const media = u.handle.negotiatedMedia();
+    u.layout = answeredLayout(media);
+    u.handle.pushEvent(transaction, result({ event: 'set' }));
+    u.handle.pushEvent(undefined, result({ event: 'update' }), offer.e2ee ? { ...answer, e2ee: true } : answer);
+    const tracks = mirrorTracks(media);
+    const layout = layoutOf(tracks);
+    if (layout === peer.layout || peer.destroyed) return undefined;
+    let peerOffer: Jsep;
+    try {
+      peerOffer = await peer.handle.createOffer(tracks);
+    } catch (err) {
+      peer.handle.log.warn(`videocall: cannot renegotiate with ${u.username ?? 'the peer'}'s new media: ${errorText(err)}`);
+      return undefined;
+    }
+    if (peer.destroyed || peer.peer !== u) return undefined;
+    peer.layout = layout;
+    peer.handle.pushEvent(undefined, result({ event: 'update' }), offer.e2ee ? { ...peerOffer, e2ee: true } : peerOffer);
+    return undefined;
   }
 
   private hangup(u: CallUser, reason: string | undefined): PluginReply {

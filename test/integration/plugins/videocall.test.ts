@@ -1,5 +1,6 @@
 // VideoCall (janus.plugin.videocall) through the Janus API with two werift peers: register, call, accept, each
-// receives the other's RTP and data, set bitrate, bad input, hangup; a username freed when its handle detaches.
+// receives the other's RTP and data, set bitrate, bad input, hangup; a username freed when its handle detaches;
+// renegotiation mid-call (ICE restarts on either side, a stream added and paused) with media checked after each.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,8 @@ import type { Network } from '../../../src/net/network.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
-import { clientOffer, createLoopbackClient, rtpWithText, type LoopbackClient } from '../../../support/werift-client.js';
+import type { MediaStreamTrack, RTCPeerConnection, RTCRtpTransceiver } from 'werift';
+import { clientOffer, createAudioOnlyClient, createLoopbackClient, iceUfrag, rtpWithText, startIceChecks, type LoopbackClient } from '../../../support/werift-client.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 
 const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
@@ -39,10 +41,24 @@ class User {
     return { data: obj(obj(m.plugindata).data), jsep: m.jsep ? obj(m.jsep) : undefined };
   }
 
-  /** The first unsolicited event whose result says `event`. */
-  async unsolicited(event: string): Promise<{ data: Msg; jsep?: Msg }> {
-    const m = await this.ws.wait((e) => e.janus === 'event' && e.transaction === undefined && obj(obj(obj(e.plugindata).data).result).event === event, 10_000, event);
+  /** The first unsolicited event whose result says `event`, among those from the `from`th message on. */
+  async unsolicited(event: string, from = 0): Promise<{ data: Msg; jsep?: Msg }> {
+    const m = await this.ws.wait((e) => this.isUnsolicited(e, event) && this.ws.events.indexOf(e) >= from, 10_000, event);
     return { data: obj(obj(m.plugindata).data), jsep: m.jsep ? obj(m.jsep) : undefined };
+  }
+
+  /** How many unsolicited `event` events came from the `from`th message on. */
+  count(event: string, from: number): number {
+    return this.ws.events.slice(from).filter((e) => this.isUnsolicited(e, event)).length;
+  }
+
+  /** Messages received so far (a mark for `unsolicited` and `count`). */
+  get mark(): number {
+    return this.ws.events.length;
+  }
+
+  private isUnsolicited(e: Msg, event: string): boolean {
+    return e.janus === 'event' && e.transaction === undefined && obj(obj(obj(e.plugindata).data).result).event === event;
   }
 
   close(): void {
@@ -145,6 +161,206 @@ test('two werift peers: register, call, accept, media and data both ways, set, b
     // A detached handle frees its name.
     await alice.ws.request({ janus: 'detach', session_id: alice.session, handle_id: alice.handle });
     assert.deepEqual((await bob.send({ request: 'list' })).data, { videocall: 'event', result: { list: ['bob'] } });
+  } finally {
+    await ca.close();
+    await cb.close();
+    alice.close();
+    bob.close();
+  }
+});
+
+/** Two registered users; `call` makes the first call the second with `ca`'s offer, answered by `cb`. */
+async function callBetween(names: [string, string], ca: { pc: RTCPeerConnection }, cb: { pc: RTCPeerConnection }): Promise<{ alice: User; bob: User }> {
+  const alice = await User.open(srv.wsUrl);
+  const bob = await User.open(srv.wsUrl);
+  await alice.send({ request: 'register', username: names[0] });
+  await bob.send({ request: 'register', username: names[1] });
+  await alice.send({ request: 'call', username: names[1] }, { type: 'offer', sdp: await clientOffer(ca) });
+  const incoming = await bob.unsolicited('incomingcall');
+  await cb.pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly(String(incoming.jsep?.sdp)) });
+  await cb.pc.setLocalDescription(await cb.pc.createAnswer());
+  await bob.send({ request: 'accept' }, { type: 'answer', sdp: cb.pc.localDescription!.sdp });
+  const accepted = await alice.unsolicited('accepted');
+  await ca.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(String(accepted.jsep?.sdp)) });
+  await waitFor(() => ca.pc.connectionState === 'connected' && cb.pc.connectionState === 'connected', { timeout: 15_000, what: 'both connected' });
+  return { alice, bob };
+}
+
+/** What arrives on a transceiver from now on (payload texts): its receiver's track, or one it announces later. */
+function received(t: RTCRtpTransceiver): string[] {
+  const got: string[] = [];
+  const seen = new Set<MediaStreamTrack>();
+  const listen = (track: MediaStreamTrack): void => {
+    if (seen.has(track)) return;
+    seen.add(track);
+    track.onReceiveRtp.subscribe((p) => got.push(p.payload.toString()));
+  };
+  listen(t.receiver.track);
+  t.onTrack.subscribe(listen);
+  return got;
+}
+
+/** The next sequence number of each sender: SRTP refuses a number it has seen. */
+const nextSeq = new WeakMap<RTCRtpTransceiver, number>();
+
+/** Sends `n` packets tagged `tag` on each transceiver, 10 ms apart. */
+async function sendOn(transceivers: readonly RTCRtpTransceiver[], tag: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    for (const [k, t] of transceivers.entries()) {
+      const pt = t.sender.codec?.payloadType ?? (t.kind === 'audio' ? 111 : 96);
+      const seq = nextSeq.get(t) ?? 0;
+      nextSeq.set(t, seq + 1);
+      await t.sender.sendRtp(rtpWithText(seq, 3000 + k, pt, `${tag}${k}:${seq}`));
+    }
+    await sleep(10);
+  }
+}
+
+/** The client's new offer (an ICE restart with `restart`), with candidates. */
+async function offerAgain(pc: RTCPeerConnection, restart: boolean): Promise<Msg> {
+  await pc.setLocalDescription(await pc.createOffer(restart ? { iceRestart: true } : {}));
+  return { type: 'offer', sdp: pc.localDescription!.sdp };
+}
+
+/**
+ * `user` renegotiates with `offer` (`set` with a jsep, as janus.js does): the `set` comes back without a jsep,
+ * then an `update` with the answer, which the client applies.
+ */
+async function renegotiate(user: User, pc: RTCPeerConnection, body: Msg, offer: Msg): Promise<Msg> {
+  const from = user.mark;
+  const set = await user.send({ request: 'set', ...body }, offer);
+  assert.deepEqual(set.data, { videocall: 'event', result: { event: 'set' } });
+  assert.equal(set.jsep, undefined, 'the set event carries no jsep');
+  const update = await user.unsolicited('update', from);
+  assert.deepEqual(update.data, { videocall: 'event', result: { event: 'update' } });
+  assert.equal(update.jsep?.type, 'answer');
+  await pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(String(update.jsep?.sdp)) });
+  return update.jsep;
+}
+
+/** The peer's `update` with our new offer, answered by its client and sent back with `set` (as the demo page does). */
+async function answerUpdate(user: User, pc: RTCPeerConnection, from: number): Promise<string> {
+  const update = await user.unsolicited('update', from);
+  assert.equal(update.jsep?.type, 'offer');
+  await pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly(String(update.jsep?.sdp)) });
+  await pc.setLocalDescription(await pc.createAnswer());
+  assert.deepEqual((await user.send({ request: 'set' }, { type: 'answer', sdp: pc.localDescription!.sdp })).data, { videocall: 'event', result: { event: 'set' } });
+  return String(update.jsep?.sdp);
+}
+
+/** Fresh media: packets tagged `tag`, sent until each listed receiver has 10 of them (ICE may still be checking). */
+async function flows(tag: string, ways: Array<{ from: readonly RTCRtpTransceiver[]; to: readonly string[][] }>): Promise<void> {
+  const arrived = (): boolean => ways.every((w) => w.to.every((got) => got.filter((p) => p.startsWith(tag)).length >= 10));
+  const deadline = Date.now() + 10_000;
+  while (!arrived() && Date.now() < deadline) await Promise.all(ways.map((w) => sendOn(w.from, tag, 10)));
+  await waitFor(arrived, {
+    timeout: 1000,
+    what: `${tag} packets arriving (${ways.map((w) => w.to.map((got) => got.filter((p) => p.startsWith(tag)).length).join('/')).join(', ')})`,
+  });
+}
+
+/** The m-line section of `sdp` with that mid. */
+function section(sdp: string, mid: string): string {
+  return sdp.split(/^(?=m=)/m).find((m) => m.includes(`\r\na=mid:${mid}\r\n`)) ?? '';
+}
+
+test('ICE restarts on either side mid-call: set + offer is answered in an update, restart alone gets an offer; the peer is not disturbed and media flows after each', { timeout: 90_000 }, async () => {
+  const ca = createLoopbackClient(network);
+  const cb = createLoopbackClient(network);
+  const { alice, bob } = await callBetween(['carol', 'dave'], ca, cb);
+  try {
+    const atBob = [received(cb.audio), received(cb.video)];
+    const atAlice = [received(ca.audio), received(ca.video)];
+    const both = (tag: string) =>
+      flows(tag, [
+        { from: [ca.audio, ca.video], to: atBob },
+        { from: [cb.audio, cb.video], to: atAlice },
+      ]);
+    await both('before:');
+    const quiet = { alice: alice.mark, bob: bob.mark };
+
+    // The caller restarts ICE with its own offer (janus.js: createOffer with iceRestart, then set restart + jsep).
+    const ufrag = iceUfrag(ca.pc.remoteDescription!.sdp);
+    const answer = await renegotiate(alice, ca.pc, { restart: true }, await offerAgain(ca.pc, true));
+    assert.notEqual(iceUfrag(String(answer.sdp)), ufrag, 'new ICE credentials in the answer');
+    startIceChecks(ca.pc);
+    await both('caller-restart:');
+
+    // The callee (whose PeerConnection the server offered) restarts ICE with its own offer as well.
+    await renegotiate(bob, cb.pc, { restart: true }, await offerAgain(cb.pc, true));
+    startIceChecks(cb.pc);
+    await both('callee-restart:');
+
+    // A renegotiation that changes nothing (janus.js offering again): answered, and nothing for the peer.
+    await renegotiate(alice, ca.pc, {}, await offerAgain(ca.pc, false));
+    await both('same-again:');
+    assert.equal(bob.count('update', quiet.bob) + alice.count('update', quiet.alice), 3, 'only the answers to the three offers');
+
+    // `restart: true` alone: the server offers each side an ICE restart of its own PeerConnection.
+    for (const [user, c] of [
+      [alice, ca],
+      [bob, cb],
+    ] as const) {
+      const from = user.mark;
+      assert.deepEqual((await user.send({ request: 'set', restart: true })).data, { videocall: 'event', result: { event: 'set' } });
+      const before = iceUfrag(c.pc.remoteDescription!.sdp);
+      const offered = await answerUpdate(user, c.pc, from);
+      assert.notEqual(iceUfrag(offered), before, 'the server offers new ICE credentials');
+      startIceChecks(c.pc);
+      await both(`server-restart-${user === alice ? 'a' : 'b'}:`);
+    }
+
+    // An offer outside a call: 481; the server goes on.
+    await alice.send({ request: 'hangup' });
+    await bob.unsolicited('hangup');
+    assert.deepEqual((await alice.send({ request: 'set' }, await offerAgain(ca.pc, false))).data, { videocall: 'event', error_code: 481, error: 'No call to renegotiate' });
+    assert.deepEqual((await bob.send({ request: 'list' })).data.result !== undefined, true);
+  } finally {
+    await ca.close();
+    await cb.close();
+    alice.close();
+    bob.close();
+  }
+});
+
+test('an audio-only caller adds video mid-call: the callee gets an update offering it and answers with set; video flows both ways, then the caller stops sending it', { timeout: 90_000 }, async () => {
+  const ca = createAudioOnlyClient(network);
+  const cb = createLoopbackClient(network);
+  const { alice, bob } = await callBetween(['erin', 'frank'], ca, cb);
+  try {
+    const bobFirst = await bob.ws.wait((e) => e.janus === 'event' && obj(obj(obj(e.plugindata).data).result).event === 'incomingcall');
+    assert.equal((String(obj(bobFirst.jsep).sdp).match(/^m=/gm) ?? []).length, 1, 'an audio-only call is offered to the callee with audio alone');
+    const bobAudio = received(cb.audio);
+    const aliceAudio = received(ca.audio);
+    await flows('audio:', [
+      { from: [ca.audio], to: [bobAudio] },
+      { from: [cb.audio], to: [aliceAudio] },
+    ]);
+
+    // Alice adds a camera: a new m-line in her offer.
+    const aliceVideo = ca.pc.addTransceiver('video', { direction: 'sendrecv' });
+    const aliceGotVideo = received(aliceVideo);
+    const bobGotVideo = received(cb.video);
+    const fromBob = bob.mark;
+    const answer = await renegotiate(alice, ca.pc, {}, await offerAgain(ca.pc, false));
+    assert.match(String(answer.sdp), /^m=video [1-9]/m, 'the new video m-line is accepted');
+    const offered = await answerUpdate(bob, cb.pc, fromBob);
+    assert.match(section(offered, String(aliceVideo.mid)), /^m=video [1-9][\s\S]*a=sendrecv/, "Bob is offered Alice's video on her mid, sendrecv");
+    await flows('video:', [
+      { from: [ca.audio, aliceVideo], to: [bobAudio, bobGotVideo] },
+      { from: [cb.audio, cb.video], to: [aliceAudio, aliceGotVideo] },
+    ]);
+
+    // Alice stops sending video (the m-line stays, recvonly): Bob is offered it recvonly, his video still reaches her.
+    aliceVideo.setDirection('recvonly');
+    const fromBob2 = bob.mark;
+    await renegotiate(alice, ca.pc, {}, await offerAgain(ca.pc, false));
+    const second = await answerUpdate(bob, cb.pc, fromBob2);
+    assert.match(section(second, String(aliceVideo.mid)), /^m=video [1-9][\s\S]*a=recvonly/, 'the server now only takes video from Bob');
+    await flows('after:', [
+      { from: [ca.audio], to: [bobAudio] },
+      { from: [cb.audio, cb.video], to: [aliceAudio, aliceGotVideo] },
+    ]);
   } finally {
     await ca.close();
     await cb.close();

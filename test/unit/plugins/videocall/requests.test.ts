@@ -172,16 +172,74 @@ test('a handle that goes ends its call and frees its username', async () => {
   plugin.destroy();
 });
 
-test('set restart: an ICE-restart offer in an update event; a renegotiation offer is answered in the set event', async () => {
+test('set restart: an ICE-restart offer in an update event, for either side; outside a call it is ignored', async () => {
   const { plugin, a, b } = await inCall();
-  assert.deepEqual((await sendMessage(plugin, b, { request: 'set', restart: true })).data, { videocall: 'event', result: { event: 'set' } });
-  const update = b.events.find((e) => JSON.stringify(e.data).includes('"update"'));
-  assert.equal(update?.jsep?.type, 'offer');
-  const reneg = await sendMessage(plugin, a, { request: 'set' }, OFFER);
-  assert.deepEqual(reneg.data, { videocall: 'event', result: { event: 'set' } });
-  assert.equal(reneg.jsep?.type, 'answer');
+  for (const h of [b, a]) {
+    const from = h.events.length;
+    assert.deepEqual((await sendMessage(plugin, h, { request: 'set', restart: true })).data, { videocall: 'event', result: { event: 'set' } });
+    const update = h.events.slice(from).find((e) => e.transaction === undefined);
+    assert.deepEqual(update?.data, { videocall: 'event', result: { event: 'update' } });
+    assert.equal(update?.jsep?.type, 'offer');
+  }
   b.offer = async () => {
-    throw new Error('not offered by us');
+    throw new Error('no PeerConnection');
   };
   assert.equal((await sendMessage(plugin, b, { request: 'set', restart: true })).data.error_code, 474);
+  await sendMessage(plugin, a, { request: 'hangup' });
+  const from = a.events.length;
+  assert.deepEqual((await sendMessage(plugin, a, { request: 'set', restart: true })).data, { videocall: 'event', result: { event: 'set' } });
+  assert.equal(a.events.slice(from).filter((e) => e.transaction === undefined).length, 0, 'nothing offered outside a call');
+});
+
+test('set with an offer: answered in an update after the set; the peer renegotiates only when what it gets changes', async () => {
+  const { plugin, a, b } = await inCall();
+  const updates = (h: FakePluginHandle, from: number) => h.events.slice(from).filter((e) => e.transaction === undefined && JSON.stringify(e.data).includes('"update"'));
+  // The same media again (an ICE restart): the user gets its answer, the peer nothing.
+  let fromA = a.events.length;
+  const same = await sendMessage(plugin, a, { request: 'set' }, OFFER);
+  assert.deepEqual(same.data, { videocall: 'event', result: { event: 'set' } });
+  assert.equal(same.jsep, undefined, 'the set carries no jsep');
+  const answered = updates(a, fromA);
+  assert.equal(answered.length, 1);
+  assert.equal(answered[0].jsep?.type, 'answer');
+  assert.ok(a.events.indexOf(answered[0]) > a.events.findIndex((e, i) => i >= fromA && e.transaction !== undefined), 'the update comes after the set');
+  assert.equal(b.offered.length, 1, 'no new offer for the peer');
+  // Alice stops receiving video (recvonly would be the other way round): Bob gets a new offer with the server
+  // sending him her video and taking none of his.
+  a.media = a.media.map((m) => (m.kind === 'video' ? { ...m, direction: 'sendonly' as const } : m));
+  fromA = a.events.length;
+  const fromB = b.events.length;
+  await sendMessage(plugin, a, { request: 'set' }, OFFER);
+  assert.equal(updates(a, fromA)[0]?.jsep?.type, 'answer');
+  assert.equal(b.offered.length, 2);
+  assert.deepEqual(
+    b.offered[1].map((t) => [t.mid, t.kind, t.active === false ? 'inactive' : t.direction]),
+    [
+      ['0', 'audio', 'sendrecv'],
+      ['1', 'video', 'sendonly'],
+      ['2', 'data', undefined],
+    ],
+  );
+  const toBob = updates(b, fromB);
+  assert.deepEqual(toBob[0]?.data, { videocall: 'event', result: { event: 'update' } });
+  assert.equal(toBob[0]?.jsep?.type, 'offer');
+  // Bob answers it with set + jsep (the core applied the answer): a set, nothing more.
+  assert.deepEqual((await sendMessage(plugin, b, { request: 'set' }, ANSWER)).data, { videocall: 'event', result: { event: 'set' } });
+  // Alice drops video altogether (port 0): Bob's video m-line goes.
+  a.media = a.media.filter((m) => m.kind !== 'video');
+  await sendMessage(plugin, a, { request: 'set' }, OFFER);
+  assert.deepEqual(
+    b.offered[2].map((t) => t.mid),
+    ['0', '2'],
+  );
+  // A bad offer: 483, the peer untouched.
+  a.answer = async () => {
+    throw new Error('no m-line');
+  };
+  assert.deepEqual((await sendMessage(plugin, a, { request: 'set' }, OFFER)).data, { videocall: 'event', error_code: 483, error: 'Error parsing offer: no m-line' });
+  assert.equal(b.offered.length, 3);
+  // No call, no renegotiation: 481.
+  await sendMessage(plugin, a, { request: 'hangup' });
+  assert.deepEqual((await sendMessage(plugin, b, { request: 'set', audio: false }, OFFER)).data, { videocall: 'event', error_code: 481, error: 'No call to renegotiate' });
+  assert.equal(plugin.querySession(b).audio_active, true, 'a refused set changes nothing');
 });
