@@ -297,9 +297,11 @@ export class PortunusServer {
     const metrics = this.metrics;
     if (metrics) {
       const m = this.options.config.core.metrics;
-      // The Admin API's address list (Janus's admin_acl) will guard this listener too: pass it as `admits`.
+      // The Admin API's address list (Janus's admin_acl, with admin_acl_forwarded) guards the scrapes too.
+      const acl = accessList(http.admin_acl, http.admin_acl_forwarded);
       const scrapes = new MetricsHttp(metrics, { path: m.path, secret: m.secret }, log);
-      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', scrapes.onRequest));
+      const onRequest = gatedRequests(acl, scrapes.onRequest);
+      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', onRequest), undefined, acl);
     }
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
