@@ -292,7 +292,7 @@ test('metrics.secret: a scrape needs it as a bearer token or basic-auth password
   }
 });
 
-test('the Admin API\'s access list guards the metrics listener: other addresses are closed, X-Forwarded-For too', async () => {
+test("the Admin API's access list guards the metrics listener: other addresses are closed, X-Forwarded-For too", async () => {
   const listed = async (acl: string): Promise<StartedServer> =>
     startInProcess([
       ['metrics.enabled', 'true'],
