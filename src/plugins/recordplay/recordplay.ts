@@ -173,7 +173,10 @@ export class RecordPlayPlugin implements Plugin {
     s.closeFiles();
     s.stopPlayer();
     s.recording = undefined;
-    if (recorded && rec && this.library) await this.library.complete(rec);
+    if (!recorded || !rec || !this.library) return;
+    const done = this.library.complete(rec);
+    s.completing = done;
+    await done;
   }
 
   private get lib(): RecordingLibrary {
@@ -220,6 +223,9 @@ export class RecordPlayPlugin implements Plugin {
         const id = s.recording?.id ?? s.lastRecordingId;
         if (id !== undefined) result.id = id;
         await this.finish(s);
+        // Janus's demo page sends the hang-up right behind the stop and lists the recordings on `stopped`: when
+        // the hang-up was handled first, its recording must be in the list before the answer goes.
+        await s.completing;
         // After the reply: the client reads `stopped`, then `done` when the PeerConnection is gone.
         setImmediate(() => {
           if (!s.destroyed) call.handle.closePc();
