@@ -146,7 +146,10 @@ test('record → .nfo and .mjr files as Janus lays them out → list → play ba
     assert.deepEqual((stopped.plugindata as Msg).data, { recordplay: 'event', result: { status: 'stopped', id } });
     // The page lists the recordings as soon as it reads `stopped`: this one is in the list by then.
     const listed = (await rec.now({ request: 'list' })).list as Msg[];
-    assert.ok(listed.some((e) => e.id === id), JSON.stringify(listed));
+    assert.ok(
+      listed.some((e) => e.id === id),
+      JSON.stringify(listed),
+    );
     await rec.waitFor('done', (d) => d.result === 'done');
   } finally {
     await client.close();
