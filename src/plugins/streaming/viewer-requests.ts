@@ -174,11 +174,9 @@ async function watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, c
     audioCodec: first('audio')?.config.codec?.name,
     videoCodec: first('video')?.config.codec?.name,
   };
-  const answer = await handle
-    .answerOffer(offer, options)
-    .catch((err: unknown) => {
-      throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
-    });
+  const answer = await handle.answerOffer(offer, options).catch((err: unknown) => {
+    throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
+  });
   const unused = [...chosen];
   for (const m of handle.negotiatedMedia()) {
     const at = unused.findIndex((s) => s.config.type === m.kind);

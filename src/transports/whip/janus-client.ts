@@ -84,7 +84,7 @@ export class InProcessJanus implements EventSink {
         try {
           resolve(pluginReply(reply));
         } catch (err) {
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
         }
       };
       void this.gateway.handle(this, request, (reply) => {

@@ -82,7 +82,7 @@ export class WhipSession {
     const restart = frag.ufrag !== undefined && frag.ufrag !== this.remoteUfrag;
     let answerFragment: string | undefined;
     if (restart) {
-      const offer = withIceCredentials(this.offer, frag.ufrag!, frag.pwd!);
+      const offer = withIceCredentials(this.offer, frag.ufrag, frag.pwd!);
       let reply;
       try {
         reply = await this.janus.message(this.sessionId, this.handleId, this.auth, this.plan.restart, { type: 'offer', sdp: offer });

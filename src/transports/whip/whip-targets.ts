@@ -93,8 +93,6 @@ export function tokenBindings(entries: readonly string[] | undefined): Record<st
 /** The HTTP status of a plugin's error code: nothing there 404, refused 403, taken 409, else a bad request. */
 export function pluginErrorStatus(plugin: string, code: number): number {
   const table: Record<number, number> =
-    plugin === VIDEOROOM
-      ? { 426: 404, 428: 404, 438: 404, 433: 403, 425: 409, 434: 409, 436: 409, 432: 503, 499: 500 }
-      : { 455: 404, 457: 403, 460: 409, 470: 500 };
+    plugin === VIDEOROOM ? { 426: 404, 428: 404, 438: 404, 433: 403, 425: 409, 434: 409, 436: 409, 432: 503, 499: 500 } : { 455: 404, 457: 403, 460: 409, 470: 500 };
   return table[code] ?? 400;
 }
