@@ -2,6 +2,7 @@
 // and of a Streaming mountpoint fed with RTP, trickle and DELETE, every status code the protocols name, bearer
 // tokens, CORS. (This folder runs again under the no-IPv6 shim.)
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { RtpHeader, RtpPacket, type MediaStreamTrack, type RtpPacket as Rtp } from 'werift';
@@ -30,10 +31,11 @@ let session = 0;
 const clients: Array<LoopbackClient | TrackClient> = [];
 
 /** A plugin request over the Janus API (a handle of its own); the plugin's data back. */
-async function pluginRequest(plugin: string, body: Msg): Promise<Msg> {
-  const handle = Number(obj((await ws.request({ janus: 'attach', session_id: session, plugin })).data).id);
-  const r = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body }, true);
-  const m = r.janus === 'event' || r.janus === 'success' ? r : await ws.wait((e) => e.janus === 'event' && e.transaction === r.transaction);
+async function pluginRequest(plugin: string, body: Msg, on: { ws: JanusWs; session: number; token?: string } = { ws, session }): Promise<Msg> {
+  const auth = on.token ? { token: on.token } : {};
+  const handle = Number(obj((await on.ws.request({ janus: 'attach', session_id: on.session, plugin, ...auth })).data).id);
+  const r = await on.ws.request({ janus: 'message', session_id: on.session, handle_id: handle, body, ...auth }, true);
+  const m = r.janus === 'event' || r.janus === 'success' ? r : await on.ws.wait((e) => e.janus === 'event' && e.transaction === r.transaction);
   return obj(obj(m.plugindata).data);
 }
 
@@ -59,13 +61,13 @@ function client(): LoopbackClient {
   return c;
 }
 
-async function post(path: string, sdp: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/sdp', ...headers }, body: sdp });
+async function post(path: string, sdp: string, headers: Record<string, string> = {}, at = base): Promise<Response> {
+  return fetch(at + path, { method: 'POST', headers: { 'content-type': 'application/sdp', ...headers }, body: sdp });
 }
 
 /** POSTs the client's offer and applies the 201's answer. */
-async function connect(c: LoopbackClient | TrackClient, path: string, headers: Record<string, string> = {}): Promise<Response> {
-  const res = await post(path, await clientOffer(c), headers);
+async function connect(c: LoopbackClient | TrackClient, path: string, headers: Record<string, string> = {}, at = base): Promise<Response> {
+  const res = await post(path, await clientOffer(c), headers, at);
   const text = await res.text();
   assert.equal(res.status, 201, text);
   await c.pc.setRemoteDescription({ type: 'answer', sdp: loopbackCandidatesOnly(text) });
@@ -209,4 +211,75 @@ test('status codes: 415, 404, 405, 412, 422, 400, OPTIONS', async () => {
   assert.equal((await fetch(base + at, { method: 'DELETE' })).status, 200);
   assert.equal((await patch(at, 'a=end-of-candidates\r\n')).status, 404);
   assert.equal(srv.server.gateway.sessions.size, 1, 'only the own Janus session of the test is left');
+});
+
+/** A second server with token authentication, a room made with a token, and its REST base. */
+async function tokenServer(settings: Array<[string, string]>, token: string): Promise<{ srv: StartedServer; base: string; ws: JanusWs }> {
+  const s2 = await startInProcess(settings);
+  if (s2.server.gateway.tokens.stored) {
+    s2.server.gateway.tokens.add(token, ['janus.plugin.videoroom']);
+    s2.server.gateway.tokens.add('streaming-only', ['janus.plugin.streaming']);
+  }
+  const w = await JanusWs.open(s2.wsUrl);
+  const sid = Number(obj((await w.request({ janus: 'create', token })).data).id);
+  const created = await pluginRequest('janus.plugin.videoroom', { request: 'create', room: ROOM }, { ws: w, session: sid, token });
+  assert.equal(created.videoroom, 'created', JSON.stringify(created));
+  return { srv: s2, base: s2.restUrl.replace(/\/janus$/, ''), ws: w };
+}
+
+test('bearer tokens: 401 without one or with a bad one, 403 for a token the plugin refuses; PATCH and DELETE need the same token', async () => {
+  const t = await tokenServer([['general.token_auth', 'true']], 'good-token');
+  try {
+    const offer = await clientOffer(client());
+    const path = `/whip/videoroom/${ROOM}`;
+    const none = await post(path, offer, {}, t.base);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    assert.equal((await post(path, offer, { authorization: 'Bearer wrong' }, t.base)).status, 401);
+    assert.equal((await post(path, offer, { authorization: 'Basic Z29vZA==' }, t.base)).status, 401);
+    assert.equal((await post(path, offer, { authorization: 'Bearer streaming-only' }, t.base)).status, 403);
+    const res = await connect(client(), path, { authorization: 'Bearer good-token' }, t.base);
+    const at = t.base + res.headers.get('location')!;
+    const frag = { 'content-type': 'application/trickle-ice-sdpfrag' };
+    assert.equal((await fetch(at, { method: 'PATCH', headers: frag, body: 'a=end-of-candidates\r\n' })).status, 401);
+    assert.equal((await fetch(at, { method: 'PATCH', headers: { ...frag, authorization: 'Bearer streaming-only' }, body: 'a=end-of-candidates\r\n' })).status, 403);
+    assert.equal((await fetch(at, { method: 'DELETE' })).status, 401);
+    assert.equal((await fetch(at, { method: 'PATCH', headers: { ...frag, authorization: 'Bearer good-token' }, body: 'a=end-of-candidates\r\n' })).status, 204);
+    assert.equal((await fetch(at, { method: 'DELETE', headers: { authorization: 'Bearer good-token' } })).status, 200);
+  } finally {
+    t.ws.close();
+    await t.srv.stop();
+  }
+});
+
+test("a signed token that names the room and the display: another room is 403, the publisher is shown by the token's name", async () => {
+  const secret = 'whip-test-secret';
+  const sign = (payload: string): string => `${payload}:${createHmac('sha1', secret).update(payload).digest('base64')}`;
+  const expiry = Math.floor(Date.now() / 1000) + 600;
+  const token = sign(`${expiry},janus,janus.plugin.videoroom,room=${ROOM},display=Bound%20Name`);
+  const t = await tokenServer(
+    [
+      ['general.token_auth', 'true'],
+      ['general.token_auth_secret', secret],
+    ],
+    token,
+  );
+  try {
+    const offer = await clientOffer(client());
+    assert.equal((await post(`/whip/videoroom/${ROOM + 1}`, offer, { authorization: `Bearer ${token}` }, t.base)).status, 403);
+    const res = await connect(client(), `/whip/videoroom/${ROOM}?display=Someone%20Else&id=5`, { authorization: `Bearer ${token}` }, t.base);
+    const w = t.ws;
+    const sid = Number(obj((await w.request({ janus: 'create', token })).data).id);
+    await waitFor(
+      async () => {
+        const listed = await pluginRequest('janus.plugin.videoroom', { request: 'listparticipants', room: ROOM }, { ws: w, session: sid, token });
+        return ((listed.participants as Msg[]) ?? []).some((p) => p.id === 5 && p.display === 'Bound Name');
+      },
+      { timeout: 5000, what: "the publisher under the token's display" },
+    );
+    assert.equal((await fetch(t.base + res.headers.get('location')!, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status, 200);
+  } finally {
+    t.ws.close();
+    await t.srv.stop();
+  }
 });
