@@ -86,7 +86,7 @@ export interface NativeAddon {
   /** Copies the kept SRTP packet `seq` into out: its length, or 0 (not kept, too old, resent within minGapMs). */
   outStreamRecall(stream: OutStreamHandle, seq: number, now: number, minGapMs: number, out: Uint8Array): number;
   outStreamPrune(stream: OutStreamHandle, now: number): void;
-  /** Writes packets, octets, retransmitted, lastTs, lastSentAt and the history's buffer bytes into into[0..5]. */
+  /** Writes packets, octets, retransmitted, lastTs, lastSentAt, the history's buffer bytes, the last second's bytes and its window's start into into[0..7]. */
   outStreamCounters(stream: OutStreamHandle, into: Float64Array): void;
   /** A pool of `threads` (1-16) sender threads (src/native/send-pool.c). */
   sendPoolCreate(threads: number): SendPoolHandle;
@@ -136,7 +136,7 @@ export interface NativeAddon {
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 9;
+const ABI_VERSION = 10;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
