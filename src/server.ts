@@ -18,7 +18,7 @@ import type { Config } from './config/load.js';
 import { EventSubtype, EventType, NO_EVENTS, type EventNotifier } from './core/event-notifier.js';
 import { EventBus } from './events/event-bus.js';
 import { EVENT_HANDLER_KINDS } from './events/catalog.js';
-import type { PluginEvents, PluginHandle } from './plugin-api/plugin.js';
+import type { PluginEvents, PluginHandle, PluginTokens } from './plugin-api/plugin.js';
 import { Logger } from './logging/logger.js';
 import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
@@ -147,6 +147,11 @@ export class PortunusServer {
         else if (events.wants(EventType.PLUGIN)) events.notify(EventType.PLUGIN, EventSubtype.NONE, { plugin: pkg, data });
       },
     });
+    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
+    const pluginTokens = (pkg: string): PluginTokens => ({
+      signed: tokens.signed,
+      signatureContains: (token, descriptor) => tokens.signatureContains(typeof token === 'string' ? token : undefined, pkg, descriptor),
+    });
     // Before the plugins, which may make relay groups of the media layer at init (configured mountpoints).
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
     this.media = media;
@@ -159,6 +164,7 @@ export class PortunusServer {
         recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
         relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
         events: pluginEvents(p.descriptor.package),
+        tokens: pluginTokens(p.descriptor.package),
       }),
       log,
     );
@@ -169,7 +175,6 @@ export class PortunusServer {
       else log.info(`native addon not in use (${nativeAddonStatus()}): SRTP and sends in TypeScript`, { component: 'native' });
     }
     await media?.start?.();
-    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
     this.gateway = new Gateway({
       settings: {
         sessionTimeout: core.general.session_timeout,
