@@ -110,4 +110,15 @@ napi_value opus_encoder_set(napi_env env, napi_callback_info info);
 napi_value opus_encode(napi_env env, napi_callback_info info);
 napi_value opus_encoder_destroy(napi_env env, napi_callback_info info);
 
+/* unix-socket.c */
+napi_value unix_socket_open(napi_env env, napi_callback_info info);
+napi_value unix_socket_bind(napi_env env, napi_callback_info info);
+napi_value unix_socket_listen(napi_env env, napi_callback_info info);
+napi_value unix_socket_connect(napi_env env, napi_callback_info info);
+napi_value unix_socket_accept(napi_env env, napi_callback_info info);
+napi_value unix_socket_receive(napi_env env, napi_callback_info info);
+napi_value unix_socket_send(napi_env env, napi_callback_info info);
+napi_value unix_socket_poll(napi_env env, napi_callback_info info);
+napi_value unix_socket_close(napi_env env, napi_callback_info info);
+
 #endif
