@@ -35,7 +35,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_function(env, exports, "unixSocketListen", unix_socket_listen) || !set_function(env, exports, "unixSocketConnect", unix_socket_connect) ||
       !set_function(env, exports, "unixSocketAccept", unix_socket_accept) || !set_function(env, exports, "unixSocketReceive", unix_socket_receive) ||
       !set_function(env, exports, "unixSocketSend", unix_socket_send) || !set_function(env, exports, "unixSocketPoll", unix_socket_poll) ||
-      !set_function(env, exports, "unixSocketClose", unix_socket_close))
+      !set_function(env, exports, "unixSocketFd", unix_socket_fd) || !set_function(env, exports, "unixSocketClose", unix_socket_close))
     return NULL;
   return exports;
 }

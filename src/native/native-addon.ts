@@ -166,6 +166,8 @@ export interface NativeAddon {
    * (the loop is then no longer held); callback null keeps the previous one.
    */
   unixSocketPoll(socket: NativeUnixSocket, events: number, callback: ((status: number, events: number) => void) | null): void;
+  /** The socket's descriptor number, -1 once closed. */
+  unixSocketFd(socket: NativeUnixSocket): number;
   /** Stops polling and closes the fd; idempotent. The bound path stays until unlinked. */
   unixSocketClose(socket: NativeUnixSocket): void;
 }
@@ -212,6 +214,7 @@ const FUNCTIONS = [
   'unixSocketReceive',
   'unixSocketSend',
   'unixSocketPoll',
+  'unixSocketFd',
   'unixSocketClose',
 ] as const;
 

@@ -119,6 +119,7 @@ napi_value unix_socket_accept(napi_env env, napi_callback_info info);
 napi_value unix_socket_receive(napi_env env, napi_callback_info info);
 napi_value unix_socket_send(napi_env env, napi_callback_info info);
 napi_value unix_socket_poll(napi_env env, napi_callback_info info);
+napi_value unix_socket_fd(napi_env env, napi_callback_info info);
 napi_value unix_socket_close(napi_env env, napi_callback_info info);
 
 #endif

@@ -334,6 +334,14 @@ napi_value unix_socket_poll(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* unixSocketFd(socket): the socket's descriptor number (-1 once closed), for logs and transport events. */
+napi_value unix_socket_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  unix_socket *s = arg_tagged(env, argv[0], &UNIX_SOCKET_TAG, "socket must be what unixSocketOpen returned");
+  return s ? make_int(env, s->fd) : NULL;
+}
+
 /* unixSocketClose(socket): stops polling and closes the fd; idempotent. The path a socket was bound to stays
  * until it is unlinked (net/unix-socket.ts does that). */
 napi_value unix_socket_close(napi_env env, napi_callback_info info) {

@@ -22,6 +22,8 @@ export interface UnixListenOptions {
 export interface UnixPeer {
   /** "connection 3" (SOCK_SEQPACKET) or the sender's path (SOCK_DGRAM), for logs. */
   readonly name: string;
+  /** The connection's descriptor number (SOCK_SEQPACKET), -1 for a sender (SOCK_DGRAM), as Janus reports them. */
+  readonly fd: number;
   /** Bytes waiting because the socket, or the receiver's queue, was full. */
   readonly unsentBytes: number;
   /** Sends one message, queued while the socket is full; false once the peer is closed, or when it is too large to send. */
@@ -350,6 +352,7 @@ function tooLarge(err: unknown): boolean {
 }
 
 class ConnectionPeer implements UnixPeer {
+  readonly fd: number;
   private readonly queue = new SendQueue();
   private ended = false;
   /** close(true) was called: nothing more is taken, and the connection ends once the queue is empty. */
@@ -359,7 +362,9 @@ class ConnectionPeer implements UnixPeer {
     private readonly socket: UnixSocket,
     readonly name: string,
     private readonly owner: ServingSocket,
-  ) {}
+  ) {
+    this.fd = socket.fd;
+  }
 
   get unsentBytes(): number {
     return this.queue.bytes;
@@ -444,6 +449,7 @@ class ConnectionPeer implements UnixPeer {
 }
 
 class SenderPeer implements UnixPeer {
+  readonly fd = -1;
   private readonly queue = new SendQueue();
   private forgotten = false;
 

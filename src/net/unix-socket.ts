@@ -37,6 +37,11 @@ export class UnixSocket {
     return this.closed;
   }
 
+  /** The descriptor number (-1 once closed), as Janus names a client in its transport events. */
+  get fd(): number {
+    return this.addon.unixSocketFd(this.native);
+  }
+
   bind(path: string): void {
     this.addon.unixSocketBind(this.native, path);
   }

@@ -20,6 +20,7 @@ export type UnixSocketType = 'SOCK_SEQPACKET' | 'SOCK_DGRAM';
 /** One client as the network layer hands it over (its UnixClientLink): a connection, or a datagram sender's path. */
 export interface UnixClientLink {
   readonly name: string;
+  readonly fd: number;
   readonly unsentBytes: number;
   send(message: Uint8Array): boolean;
   close(afterSending?: boolean): void;
@@ -164,7 +165,8 @@ export class UnixSocketTransport {
     const client = new UnixClient(peer, `${this.type === 'SOCK_DGRAM' ? 'unix-dgram' : 'unix'}:${peer.name}`, this);
     this.clients.set(peer, client);
     this.log.verbose('client connected', { peer: client.peer });
-    const data: JsonObject = { event: 'connected', admin_api: this.admin !== undefined, type: this.type };
+    // Janus's fields (fd -1 for a datagram client), and the path such a client is answered at.
+    const data: JsonObject = { event: 'connected', admin_api: this.admin !== undefined, fd: peer.fd, type: this.type };
     if (this.type === 'SOCK_DGRAM') data.path = peer.name;
     this.transportEvent(client, data);
   }

@@ -1,7 +1,7 @@
 // The Unix socket transport (Janus's pfunix) with a client on our native socket: the Janus API and the Admin API
 // over SOCK_SEQPACKET and SOCK_DGRAM, events to the client that owns the session, answers at a datagram client's
 // own path, bad input answered with Janus's codes while the server keeps serving, the end of a client, stale and
-// unusable socket paths explained, and the socket file removed at stop.
+// unusable socket paths explained, the socket file removed at stop, transport events, and no addon: one log line.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import { UnixSocket } from '../../../src/net/unix-socket.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusUnix } from '../../helpers/janus-unix.js';
+import { HttpReceiver } from '../../helpers/event-receivers.js';
+import { janusEventProblems } from '../../helpers/janus-event-schema.js';
 import type { Msg } from '../../../support/janus-messages.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 
@@ -296,6 +298,65 @@ test('socket paths: a stale socket file is removed (and said), anything else is 
       await pathless.stop();
     }
   } finally {
+    rmSync(local, { recursive: true, force: true });
+  }
+});
+
+test("transport events: a client's coming and going, with Janus's fields (fd, admin_api; SOCK_DGRAM: type and path)", { timeout: 30_000 }, async () => {
+  const receiver = await HttpReceiver.start();
+  const local = mkdtempSync(join(tmpdir(), 'portunus-unix-events-'));
+  const srv = await startInProcess([
+    ...unixArgs(join(local, 'janus'), 'SOCK_SEQPACKET', join(local, 'admin'), 'SOCK_DGRAM'),
+    ['events.broadcast', 'true'],
+    ['sampleevh.enabled', 'true'],
+    ['sampleevh.backend', receiver.url],
+    ['sampleevh.events', 'transports'],
+  ]);
+  try {
+    const c = JanusUnix.open(join(local, 'janus'), 'SOCK_SEQPACKET');
+    await c.request({ janus: 'info' });
+    c.close();
+    const admin = JanusUnix.open(join(local, 'admin'), 'SOCK_DGRAM', join(local, 'admin-client'));
+    await admin.request({ janus: 'ping' });
+    admin.close();
+    const data = (): Msg[] =>
+      receiver
+        .events()
+        .filter((e) => e.type === 128)
+        .map((e) => (e.event as Msg).data as Msg);
+    await waitFor(() => data().length >= 3, { timeout: 10_000, what: `three transport events (${JSON.stringify(receiver.events())})` });
+    for (const e of receiver.events().filter((x) => x.type === 128)) assert.deepEqual(janusEventProblems(e), [], JSON.stringify(e));
+    const [connected, disconnected, adminConnected] = data();
+    assert.equal(connected.event, 'connected');
+    assert.equal(connected.admin_api, false);
+    assert.equal(connected.type, 'SOCK_SEQPACKET');
+    assert.ok((connected.fd as number) >= 0);
+    assert.deepEqual(disconnected, { event: 'disconnected' });
+    assert.deepEqual(adminConnected, { event: 'connected', admin_api: true, fd: -1, type: 'SOCK_DGRAM', path: join(local, 'admin-client') });
+  } finally {
+    await srv.stop();
+    await receiver.down();
+    rmSync(local, { recursive: true, force: true });
+  }
+});
+
+test('without the native addon the Unix socket transport is not started, and one log line says why; the rest serves', { timeout: 20_000 }, async () => {
+  const local = mkdtempSync(join(tmpdir(), 'portunus-unix-native-'));
+  const before = process.env.PORTUNUS_NATIVE;
+  process.env.PORTUNUS_NATIVE = '0';
+  let srv: StartedServer | undefined;
+  try {
+    srv = await startInProcess([...unixArgs(join(local, 'janus'), 'SOCK_DGRAM', join(local, 'admin'), 'SOCK_SEQPACKET')]);
+    const line = srv.logs.find((l) => l.includes('Unix socket transport not started'));
+    assert.ok(line, srv.logs.join('\n'));
+    assert.match(line, /Node has no SOCK_SEQPACKET or SOCK_DGRAM sockets and the native addon is not in use \(disabled by PORTUNUS_NATIVE=0\)/);
+    assert.equal(existsSync(join(local, 'janus')), false);
+    const info = (await (await fetch(`${srv.restUrl}/info`)).json()) as Msg;
+    assert.equal((info.transports as Msg)['janus.transport.pfunix'], undefined);
+  } finally {
+    if (before === undefined) delete process.env.PORTUNUS_NATIVE;
+    else process.env.PORTUNUS_NATIVE = before;
+    await srv?.stop();
     rmSync(local, { recursive: true, force: true });
   }
 });
