@@ -360,3 +360,61 @@ test('without the native addon the Unix socket transport is not started, and one
     rmSync(local, { recursive: true, force: true });
   }
 });
+
+/** Sends `request` from `slow` (to `to`, unless it is connected) until the server has dropped a slow reader; never reads. */
+async function floodUntilDropped(srv: StartedServer, slow: UnixSocket, request: Msg, to?: string): Promise<void> {
+  const before = srv.server.gateway.stats.slowConnectionsClosed;
+  const bytes = Buffer.from(JSON.stringify(request));
+  const send = (): boolean => {
+    try {
+      return slow.send(bytes, to);
+    } catch {
+      return true; // the server has ended the connection: nothing more to send
+    }
+  };
+  for (let i = 0; i < 5000 && srv.server.gateway.stats.slowConnectionsClosed === before; i++) while (!send()) await sleep(1);
+  await waitFor(() => srv.server.gateway.stats.slowConnectionsClosed > before, { timeout: 5000, what: 'the slow reader dropped' });
+  assert.ok(srv.logs.some((l) => /closing connection of unix(-dgram)?:.*bytes unread \(limit 20000\)/.test(l)));
+}
+
+test('a client that does not read is dropped past pfunix.max_unsent_bytes; the others are served (after a connected datagram client that does not read has closed)', { timeout: 30_000 }, async () => {
+  const local = mkdtempSync(join(tmpdir(), 'portunus-unix-slow-'));
+  const srv = await startInProcess([...unixArgs(join(local, 'seq'), 'SOCK_SEQPACKET', join(local, 'dgram'), 'SOCK_DGRAM'), ['pfunix.max_unsent_bytes', '20000']]);
+  const clients: Array<{ close(): void }> = [];
+  try {
+    // SOCK_SEQPACKET: each connection has its own socket buffer, then our queue.
+    const slowConnection = UnixSocket.open('SOCK_SEQPACKET');
+    clients.push(slowConnection);
+    slowConnection.connect(join(local, 'seq'));
+    await floodUntilDropped(srv, slowConnection, { janus: 'info', transaction: 'i' });
+    const other = JanusUnix.open(join(local, 'seq'), 'SOCK_SEQPACKET');
+    clients.push(other);
+    assert.equal((await other.request({ janus: 'info' })).janus, 'server_info');
+
+    // SOCK_DGRAM, a sender that does not connect its socket: the kernel holds a few of its datagrams, we the rest.
+    const slowSender = UnixSocket.open('SOCK_DGRAM');
+    clients.push(slowSender);
+    slowSender.bind(join(local, 'slow-sender'));
+    const dgramOther = JanusUnix.open(join(local, 'dgram'), 'SOCK_DGRAM', join(local, 'other-sender'));
+    clients.push(dgramOther);
+    await floodUntilDropped(srv, slowSender, { janus: 'list_sessions', transaction: 'l' }, join(local, 'dgram'));
+    assert.equal((await dgramOther.request({ janus: 'ping' })).janus, 'pong');
+
+    // A sender that connects its socket to ours (as janode does): Linux then charges what it leaves unread to our
+    // socket, whose buffer, once full, takes no datagram for anyone; they wait in our queues until that client
+    // reads or closes (docs/transports.md).
+    const stuck = UnixSocket.open('SOCK_DGRAM');
+    clients.push(stuck);
+    stuck.bind(join(local, 'stuck'));
+    stuck.connect(join(local, 'dgram'));
+    await floodUntilDropped(srv, stuck, { janus: 'list_sessions', transaction: 'l' });
+    const waiting = dgramOther.request({ janus: 'ping' });
+    await sleep(200);
+    stuck.close();
+    assert.equal((await waiting).janus, 'pong', 'answered once the stuck client is gone');
+  } finally {
+    for (const c of clients) c.close();
+    await srv.stop();
+    rmSync(local, { recursive: true, force: true });
+  }
+});
