@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { UnixSocket } from '../../../src/net/unix-socket.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusUnix } from '../../helpers/janus-unix.js';
@@ -123,6 +124,15 @@ for (const type of ['SOCK_SEQPACKET', 'SOCK_DGRAM'] as const) {
     // A datagram receiver queues only a few (net.unix.max_dgram_qlen): a full queue is waited out, both ways.
     for (let i = 0; i < 200; i++) while (!c.sendRaw(`garbage ${i} {{{`)) await sleep(1);
     await waitFor(() => c.events.length >= errors.length + 200, { timeout: 5000, what: 'an error for each of 200 garbage messages' });
+    // Random bytes (never empty: on SOCK_SEQPACKET that is the end of the connection): one error each.
+    const sent = c.events.length;
+    const samples = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 700 }), { numRuns: 150, seed: 16 });
+    for (const bytes of samples) while (!c.sendRaw(bytes)) await sleep(1);
+    await waitFor(() => c.events.length >= sent + samples.length, { timeout: 5000, what: `an answer to each of ${samples.length} random messages` });
+    assert.ok(
+      c.events.slice(sent).every((m) => m.janus === 'error'),
+      'each an error',
+    );
     assert.equal((await c.request({ janus: 'info' })).janus, 'server_info', 'still serving');
     assert.deepEqual(c.unparsed, [], 'every answer is JSON');
   });
