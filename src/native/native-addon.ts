@@ -173,7 +173,7 @@ export interface NativeAddon {
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 10;
+const ABI_VERSION = 11;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
