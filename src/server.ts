@@ -32,6 +32,8 @@ import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
+import { PFUNIX_PACKAGE, UnixSocketTransport, unixSocketType } from './transports/unix-socket.js';
+import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
@@ -80,6 +82,8 @@ export class PortunusServer {
   private eventBus: EventBus | undefined;
   /** The event handlers (NO_EVENTS until started, or when events.broadcast is off). */
   events: EventNotifier = NO_EVENTS;
+  /** Whether a Unix socket transport is up (info's transports list it). */
+  private unixSocketsServed = false;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -341,6 +345,52 @@ export class PortunusServer {
       };
       this.gateway.transportQueries.set('janus.transport.websockets', new TransportTweaks(tweakable, () => this.eventsEnabled()));
     }
+    this.startUnixSockets(admin);
+  }
+
+  /** Janus's pfunix: the Janus API and the Admin API on Unix sockets (docs/transports.md). */
+  private startUnixSockets(admin: AdminApi): void {
+    const { pfunix } = this.options.config.core;
+    const log = this.log;
+    const warn = (message: string): void => log.warn(message, { component: 'transport' });
+    const wanted = [
+      { on: pfunix.enabled, name: 'Unix socket (Janus API)', path: pfunix.path, type: pfunix.type, adminApi: undefined },
+      { on: pfunix.admin_enabled, name: 'Unix socket (Admin API)', path: pfunix.admin_path, type: pfunix.admin_type, adminApi: admin },
+    ].filter((w) => w.on);
+    if (wanted.length === 0) return;
+    const unavailable = unixSocketsUnavailable();
+    if (unavailable !== undefined) {
+      log.error(`Unix socket transport not started: ${unavailable}`, { component: 'transport' });
+      return;
+    }
+    const settings = { json: pfunix.json, notifyEvents: pfunix.events, maxMessageSize: pfunix.max_message_size, maxUnsentBytes: pfunix.max_unsent_bytes };
+    const transports: UnixSocketTransport[] = [];
+    for (const w of wanted) {
+      // As Janus: enabled without a path is skipped with a warning.
+      if (w.path === '') {
+        warn(`${w.name}: no path configured (pfunix.${w.adminApi ? 'admin_path' : 'path'}), not started`);
+        continue;
+      }
+      const type = unixSocketType(w.type, (m) => warn(`${w.name}: ${m}`));
+      const transport = new UnixSocketTransport(this.gateway, settings, type, log, w.adminApi);
+      transport.attach(this.network.openUnixListener({ what: w.name, path: w.path, type, maxMessageSize: settings.maxMessageSize }, transport.handlers));
+      this.closers.push(() => transport.close());
+      transports.push(transport);
+      log.info(`${w.name} listening on ${w.path} (${type})`, { component: 'transport' });
+    }
+    if (transports.length === 0) return;
+    this.unixSocketsServed = true;
+    const tweakable: TweakableTransport = {
+      get notifyEvents() {
+        return settings.notifyEvents;
+      },
+      set notifyEvents(on: boolean) {
+        settings.notifyEvents = on;
+      },
+      setJsonStyle: (style) => (settings.json = style),
+      connections: () => ({ connections: transports.reduce((n, t) => n + t.connectionCount, 0) }),
+    };
+    this.gateway.transportQueries.set(PFUNIX_PACKAGE, new TransportTweaks(tweakable, () => this.eventsEnabled()));
   }
 
   /** Whether any event handler is on (query_transport's notes say when a transport's `events` will be ignored). */
@@ -365,6 +415,14 @@ export class PortunusServer {
         name: 'JANUS WebSockets transport plugin',
         author: 'Portunus',
         description: 'The Janus API over WebSockets',
+        version_string: PORTUNUS_VERSION,
+        version: 1,
+      };
+    if (this.unixSocketsServed)
+      transports[PFUNIX_PACKAGE] = {
+        name: 'JANUS Unix Sockets transport plugin',
+        author: 'Portunus',
+        description: 'The Janus API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM)',
         version_string: PORTUNUS_VERSION,
         version: 1,
       };
