@@ -4,9 +4,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nativeAddon, nativeAddonStatus } from '../../src/native/native-addon.js';
 
 export type JanodeTransport = 'WebSocket' | 'Unix socket';
 export const JANODE_TRANSPORTS: readonly JanodeTransport[] = ['WebSocket', 'Unix socket'];
+
+/**
+ * Why janode cannot reach this server over `transport`, or undefined when it can: Portunus's Unix socket transport
+ * needs the native addon (Node has no SOCK_DGRAM), so a run on the TypeScript path skips those flows.
+ */
+export function janodeTransportUnavailable(transport: JanodeTransport): string | undefined {
+  if (transport === 'WebSocket' || nativeAddon() !== undefined) return undefined;
+  return `no Unix socket transport without the native addon (${nativeAddonStatus()})`;
+}
 
 /** A folder for a server's Janus API and Admin API sockets (SOCK_DGRAM, as janode speaks), removed by `remove`. */
 export class JanodeSockets {
