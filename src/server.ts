@@ -18,7 +18,7 @@ import type { Config } from './config/load.js';
 import { EventSubtype, EventType, NO_EVENTS, type EventNotifier } from './core/event-notifier.js';
 import { EventBus } from './events/event-bus.js';
 import { EVENT_HANDLER_KINDS } from './events/catalog.js';
-import type { PluginEvents, PluginHandle } from './plugin-api/plugin.js';
+import type { PluginEvents, PluginHandle, PluginTokens } from './plugin-api/plugin.js';
 import { Logger } from './logging/logger.js';
 import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
@@ -34,6 +34,8 @@ import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { WhipTransport } from './transports/whip/whip-http.js';
 import { generalSettings, isTrue } from './plugins/plugin-settings.js';
+import { PFUNIX_PACKAGE, UnixSocketTransport, unixSocketType } from './transports/unix-socket.js';
+import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
@@ -82,6 +84,8 @@ export class PortunusServer {
   private eventBus: EventBus | undefined;
   /** The event handlers (NO_EVENTS until started, or when events.broadcast is off). */
   events: EventNotifier = NO_EVENTS;
+  /** Whether a Unix socket transport is up (info's transports list it). */
+  private unixSocketsServed = false;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -149,6 +153,11 @@ export class PortunusServer {
         else if (events.wants(EventType.PLUGIN)) events.notify(EventType.PLUGIN, EventSubtype.NONE, { plugin: pkg, data });
       },
     });
+    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
+    const pluginTokens = (pkg: string): PluginTokens => ({
+      signed: tokens.signed,
+      signatureContains: (token, descriptor) => tokens.signatureContains(typeof token === 'string' ? token : undefined, pkg, descriptor),
+    });
     // Before the plugins, which may make relay groups of the media layer at init (configured mountpoints).
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
     this.media = media;
@@ -161,6 +170,7 @@ export class PortunusServer {
         recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
         relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
         events: pluginEvents(p.descriptor.package),
+        tokens: pluginTokens(p.descriptor.package),
       }),
       log,
     );
@@ -171,7 +181,6 @@ export class PortunusServer {
       else log.info(`native addon not in use (${nativeAddonStatus()}): SRTP and sends in TypeScript`, { component: 'native' });
     }
     await media?.start?.();
-    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
     this.gateway = new Gateway({
       settings: {
         sessionTimeout: core.general.session_timeout,
@@ -339,6 +348,52 @@ export class PortunusServer {
       };
       this.gateway.transportQueries.set('janus.transport.websockets', new TransportTweaks(tweakable, () => this.eventsEnabled()));
     }
+    this.startUnixSockets(admin);
+  }
+
+  /** Janus's pfunix: the Janus API and the Admin API on Unix sockets (docs/transports.md). */
+  private startUnixSockets(admin: AdminApi): void {
+    const { pfunix } = this.options.config.core;
+    const log = this.log;
+    const warn = (message: string): void => log.warn(message, { component: 'transport' });
+    const wanted = [
+      { on: pfunix.enabled, name: 'Unix socket (Janus API)', path: pfunix.path, type: pfunix.type, adminApi: undefined },
+      { on: pfunix.admin_enabled, name: 'Unix socket (Admin API)', path: pfunix.admin_path, type: pfunix.admin_type, adminApi: admin },
+    ].filter((w) => w.on);
+    if (wanted.length === 0) return;
+    const unavailable = unixSocketsUnavailable();
+    if (unavailable !== undefined) {
+      log.error(`Unix socket transport not started: ${unavailable}`, { component: 'transport' });
+      return;
+    }
+    const settings = { json: pfunix.json, notifyEvents: pfunix.events, maxMessageSize: pfunix.max_message_size, maxUnsentBytes: pfunix.max_unsent_bytes };
+    const transports: UnixSocketTransport[] = [];
+    for (const w of wanted) {
+      // As Janus: enabled without a path is skipped with a warning.
+      if (w.path === '') {
+        warn(`${w.name}: no path configured (pfunix.${w.adminApi ? 'admin_path' : 'path'}), not started`);
+        continue;
+      }
+      const type = unixSocketType(w.type, (m) => warn(`${w.name}: ${m}`));
+      const transport = new UnixSocketTransport(this.gateway, settings, type, log, w.adminApi);
+      transport.attach(this.network.openUnixListener({ what: w.name, path: w.path, type, maxMessageSize: settings.maxMessageSize }, transport.handlers));
+      this.closers.push(() => transport.close());
+      transports.push(transport);
+      log.info(`${w.name} listening on ${w.path} (${type})`, { component: 'transport' });
+    }
+    if (transports.length === 0) return;
+    this.unixSocketsServed = true;
+    const tweakable: TweakableTransport = {
+      get notifyEvents() {
+        return settings.notifyEvents;
+      },
+      set notifyEvents(on: boolean) {
+        settings.notifyEvents = on;
+      },
+      setJsonStyle: (style) => (settings.json = style),
+      connections: () => ({ connections: transports.reduce((n, t) => n + t.connectionCount, 0) }),
+    };
+    this.gateway.transportQueries.set(PFUNIX_PACKAGE, new TransportTweaks(tweakable, () => this.eventsEnabled()));
   }
 
   /** WHIP and WHEP, served on the REST listeners beside the Janus API (docs/whip-whep.md). */
@@ -391,6 +446,14 @@ export class PortunusServer {
         name: 'JANUS WebSockets transport plugin',
         author: 'Portunus',
         description: 'The Janus API over WebSockets',
+        version_string: PORTUNUS_VERSION,
+        version: 1,
+      };
+    if (this.unixSocketsServed)
+      transports[PFUNIX_PACKAGE] = {
+        name: 'JANUS Unix Sockets transport plugin',
+        author: 'Portunus',
+        description: 'The Janus API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM)',
         version_string: PORTUNUS_VERSION,
         version: 1,
       };

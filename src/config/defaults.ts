@@ -136,6 +136,18 @@ export const SETTINGS = {
     max_unsent_bytes: on(4194304, 'bytes a connection may leave unread; beyond it the connection is closed (its sessions can be claimed)'),
     events: on(true, 'tell event handlers when a connection opens and closes (transport events)'),
   },
+  pfunix: {
+    enabled: on(false, 'serve the Janus API on a Unix socket (needs path and the native addon)'),
+    path: on('', 'path of the Janus API socket; a stale socket file there (nothing serves on it) is removed first, as Janus does'),
+    type: on('SOCK_SEQPACKET', 'SOCK_SEQPACKET (a connection per client) or SOCK_DGRAM (answers go to the path the client bound)'),
+    admin_enabled: on(false, 'serve the Admin API on a Unix socket'),
+    admin_path: on('', 'path of the Admin API socket'),
+    admin_type: on('SOCK_SEQPACKET', 'SOCK_SEQPACKET or SOCK_DGRAM, for the Admin API socket'),
+    json: on('compact', 'message layout: indented, plain or compact'),
+    events: on(true, 'tell event handlers when a client comes and goes (transport events)'),
+    max_message_size: on(262144, 'largest request in bytes (Janus reads 8192); a longer one is answered with error 450'),
+    max_unsent_bytes: on(4194304, 'bytes a client may leave unread; beyond it the client is dropped (its sessions can be claimed)'),
+  },
   metrics: {
     enabled: on(false, 'serve Prometheus metrics (text format) over plain HTTP on a listener of their own'),
     port: on(9464, 'port of the metrics listener'),
@@ -174,6 +186,7 @@ export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   events: 'event handlers: whether they run, media statistics (docs/events.md)',
   http: 'REST transport and REST Admin API',
   websockets: 'WebSocket transport and WebSocket Admin API',
+  pfunix: 'Unix socket transport and its Admin API (docs/transports.md)',
   metrics: 'Prometheus metrics endpoint (docs/metrics.md)',
 };
 

@@ -109,7 +109,9 @@ export function janusEventProblems(e: unknown): string[] {
       p.str(d, 'event', ['connected', 'disconnected', 'request']);
       if (d.event === 'connected') {
         p.bool(d, 'admin_api');
-        p.str(d, 'ip');
+        // Janus's WebSocket transport names the client's address; its Unix socket transport, the descriptor.
+        if (b.transport === 'janus.transport.pfunix') p.need(isInt(d.fd) && d.fd >= -1, `fd should be an integer >= -1, got ${JSON.stringify(d.fd)}`);
+        else p.str(d, 'ip');
       }
       break;
     }
@@ -216,5 +218,12 @@ function stats(p: Problems, s: Obj): void {
   p.int(s, 'mindex');
   p.str(s, 'media', ['audio', 'video', 'video-sim1', 'video-sim2', 'data']);
   if (s.codec !== undefined) p.str(s, 'codec');
-  for (const k of ['base', 'lost', 'jitter-local', 'packets-received', 'packets-sent', 'bytes-received', 'bytes-sent', 'nacks-sent']) p.int(s, k);
+  for (const k of ['packets-received', 'packets-sent', 'bytes-received', 'bytes-sent']) p.int(s, k);
+  if (s.media === 'data') return;
+  for (const k of ['base', 'lost', 'jitter-local', 'jitter-remote', 'bytes-received-lastsec', 'bytes-sent-lastsec', 'nacks-received', 'nacks-sent']) p.int(s, k);
+  // The client's cumulative loss is signed (duplicates can outnumber losses).
+  p.need(isInt(s['lost-by-remote']), `lost-by-remote should be an integer, got ${JSON.stringify(s['lost-by-remote'])}`);
+  if (s.media === 'audio' || s.media === 'video') p.int(s, 'rtt');
+  else p.absent(s, 'rtt');
+  if (s['rtt-values'] !== undefined) for (const k of ['ntp', 'lsr', 'dlsr']) p.int(p.obj(s, 'rtt-values'), k);
 }

@@ -75,6 +75,7 @@ export class AudioBridgePlugin implements Plugin {
       network: context.network,
       recordingsDir: context.recordingsDir,
       newRelayGroup: () => context.relayGroup(),
+      tokens: context.tokens,
       wake: () => this.clock.run(),
     };
     const state = this.state;

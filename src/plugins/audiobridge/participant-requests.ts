@@ -65,8 +65,11 @@ function mediaOptions(body: JsonObject, base: Pick<ParticipantOptions, 'quality'
   return { quality, expectedLoss };
 }
 
-/** The access checks of join and changeroom: pin, token, secret (an admin), group. */
-function admit(room: AudioRoom, body: JsonObject): { admin: boolean; group: string | undefined } {
+/** The access checks of join and changeroom: signed token, pin, allowed token, secret (an admin), group. */
+function admit(state: AudioBridgeState, room: AudioRoom, body: JsonObject): { admin: boolean; group: string | undefined } {
+  // As Janus: a signed token comes before the pin, and is asked for only when the core signs tokens.
+  const tokens = state.tokens;
+  if (room.settings.signedTokens && tokens?.signed && !tokens.signatureContains(body.token, `room=${room.id}`)) throw new PluginError(E.UNAUTHORIZED, 'Unauthorized (wrong token)');
   checkSecret(room.settings.pin, body, 'pin');
   if (room.checkTokens && (typeof body.token !== 'string' || !room.allowed.has(body.token))) throw new PluginError(E.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
   const secret = room.settings.secret;
@@ -161,7 +164,7 @@ export async function join(state: AudioBridgeState, session: AudioBridgeSession,
   checkFields(body, JOIN_FIELDS);
   if (session.participant) throw new PluginError(E.ALREADY_JOINED, 'Already in a room (use changeroom to join another one)');
   const room = findRoom(state, roomId(state, body));
-  const admission = admit(room, body);
+  const admission = admit(state, room, body);
   const id = participantId(state, room, body);
   const options = optionsFor(room, body, admission);
   const p = new Participant(id, session, room, typeof body.display === 'string' ? body.display : undefined, options);
@@ -264,7 +267,7 @@ export async function changeRoom(state: AudioBridgeState, session: AudioBridgeSe
   if (!p) throw new PluginError(E.NOT_JOINED, "Can't change room (not in a room in the first place)");
   const target = findRoom(state, roomId(state, body));
   if (target === p.room) throw new PluginError(E.ALREADY_JOINED, 'Already in this room');
-  const admission = admit(target, body);
+  const admission = admit(state, target, body);
   const id = participantId(state, target, body);
   const options = optionsFor(target, body, admission);
   // The same link (PeerConnection or plain RTP) carries on in the new room.

@@ -45,6 +45,7 @@ export async function create(state: AudioBridgeState, body: JsonObject): Promise
     { name: 'mjrs', type: 'boolean' },
     { name: 'mjrs_dir', type: 'string' },
     { name: 'allow_rtp_participants', type: 'boolean' },
+    { name: 'signed_tokens', type: 'boolean' },
     { name: 'permanent', type: 'boolean' },
     { name: 'audiolevel_ext', type: 'boolean' },
     { name: 'audiolevel_event', type: 'boolean' },
@@ -71,6 +72,7 @@ export async function create(state: AudioBridgeState, body: JsonObject): Promise
   state.rooms.set(id, room);
   if (settings.record) await startRecording(state, room, false);
   state.log.verbose(`audiobridge: created room ${id} (${settings.rate} Hz${settings.spatial ? ', spatial' : ''})`);
+  if (settings.signedTokens && !state.tokens?.signed) state.log.warn(`audiobridge: room ${id} asks for signed tokens, but the core does not sign tokens (general.token_auth_secret): not enforced`);
   if (save) state.permanent.set(id, settingsToGroup(settings));
   return { audiobridge: 'created', room: id, permanent: save && saved(state) };
 }

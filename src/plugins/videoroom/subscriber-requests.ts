@@ -24,7 +24,7 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   ]);
   checkRange(body, 'private_id', RANGES.private_id);
   const room = lookupRoom(vr, body, false);
-  checkJoinAccess(room, body);
+  checkJoinAccess(vr, room, body);
   const privateId = typeof body.private_id === 'number' ? body.private_id : undefined;
   if (room.settings.requirePvtid && (privateId === undefined || !room.findByPrivateId(privateId))) {
     throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');

@@ -2,7 +2,7 @@
 // and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
-import type { PluginEvents, PluginStateStore, RelayGroup } from '../plugin.js';
+import type { PluginEvents, PluginStateStore, PluginTokens, RelayGroup } from '../plugin.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { Cascade } from './cascade.js';
 import type { HandleState } from './handle-state.js';
@@ -42,6 +42,8 @@ export class VideoRoomState {
     readonly relayGroup: () => RelayGroup,
     /** The event handlers (handler-events.ts), when the server runs any. */
     readonly events?: PluginEvents,
+    /** The core's signed tokens (rooms with `signed_tokens`); absent when the core does not sign them. */
+    readonly tokens?: PluginTokens,
   ) {
     this.cascade = new Cascade(network, log, {
       announce: (room, p) => announce(this, room, p),

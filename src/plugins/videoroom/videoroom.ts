@@ -43,7 +43,7 @@ export class VideoRoomPlugin implements Plugin {
       lockRtpForward: general.lock_rtp_forward === undefined || isTrue(general.lock_rtp_forward),
       notifyEvents: general.events === undefined || isTrue(general.events),
     };
-    const vr = new VideoRoomState(this.handles, options, context.log, context.network, context.recordingsDir, context.state, () => context.relayGroup(), context.events);
+    const vr = new VideoRoomState(this.handles, options, context.log, context.network, context.recordingsDir, context.state, () => context.relayGroup(), context.events, context.tokens);
     this.vr = vr;
     this.requests = new PluginRequests({ plugin: 'videoroom', codes: KIT_CODES, table: requestTable(vr) });
     if (!context.network.ipv6Available) vr.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');

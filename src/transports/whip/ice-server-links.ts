@@ -19,7 +19,6 @@ function uriHost(host: string): string {
 
 /** An RFC 9110 quoted-string (a backslash before `"` and `\`); control characters are dropped. */
 export function quotedString(value: string): string {
-   
   return `"${value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/(["\\])/g, '\\$1')}"`;
 }
 

@@ -28,7 +28,7 @@ function normalizedBase(base: string): string {
 function decode(segment: string): string | undefined {
   try {
     const text = decodeURIComponent(segment);
-     
+
     return text === '' || text.length > MAX_SEGMENT || /[\u0000-\u001f\u007f/]/.test(text) ? undefined : text;
   } catch {
     return undefined;
@@ -76,7 +76,6 @@ function queryOf(search: string): Record<string, string> {
     return out;
   }
   for (const [k, v] of params) {
-     
     if (QUERY_KEYS.has(k) && !(k in out) && v.length <= 256 && !/[\u0000-\u001f\u007f]/.test(v)) out[k] = v;
   }
   return out;
