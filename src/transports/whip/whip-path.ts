@@ -28,7 +28,6 @@ function normalizedBase(base: string): string {
 function decode(segment: string): string | undefined {
   try {
     const text = decodeURIComponent(segment);
-
     return text === '' || text.length > MAX_SEGMENT || /[\u0000-\u001f\u007f/]/.test(text) ? undefined : text;
   } catch {
     return undefined;
