@@ -22,6 +22,11 @@ const wanted = [
   { pkg: 'gir1.2-gst-rtsp-server-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib' },
   { pkg: 'gstreamer1.0-plugins-good', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstvpx.so' },
   { pkg: 'gstreamer1.0-plugins-base', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstopus.so' },
+  // WHIP and WHEP clients made of GStreamer's webrtcbin, driven from Python (Debian has no WHIP element).
+  { pkg: 'gstreamer1.0-plugins-bad', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstwebrtc.so' },
+  { pkg: 'gstreamer1.0-nice', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstnice.so' },
+  { pkg: 'gir1.2-gst-plugins-bad-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstWebRTC-1.0.typelib' },
+  { pkg: 'gir1.2-gst-plugins-base-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstSdp-1.0.typelib' },
   // A TURN server for the server side's relayed candidates (nat.turn_*).
   { pkg: 'coturn', probe: '/usr/bin/turnserver' },
   // Wireshark's command-line tools read the Admin API's packet captures (pcap and text2pcap) as a user would.

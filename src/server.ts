@@ -32,6 +32,8 @@ import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
+import { WhipTransport } from './transports/whip/whip-http.js';
+import { generalSettings, isTrue } from './plugins/plugin-settings.js';
 import { PFUNIX_PACKAGE, UnixSocketTransport, unixSocketType } from './transports/unix-socket.js';
 import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
@@ -281,7 +283,8 @@ export class PortunusServer {
       rest = transport;
       this.closers.push(() => transport.close());
       const acl = accessList(http.acl, http.acl_forwarded);
-      const onRequest = gatedRequests(acl, transport.onRequest);
+      const whip = http.whip ? this.whipTransport() : undefined;
+      const onRequest = gatedRequests(acl, whip ? (req, res) => (whip.claims(req.url) ? whip.onRequest : transport.onRequest)(req, res) : transport.onRequest);
       if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', onRequest), 'http', acl);
       if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', onRequest), 'https', acl);
     }
@@ -391,6 +394,34 @@ export class PortunusServer {
       connections: () => ({ connections: transports.reduce((n, t) => n + t.connectionCount, 0) }),
     };
     this.gateway.transportQueries.set(PFUNIX_PACKAGE, new TransportTweaks(tweakable, () => this.eventsEnabled()));
+  }
+
+  /** WHIP and WHEP, served on the REST listeners beside the Janus API (docs/whip-whep.md). */
+  private whipTransport(): WhipTransport {
+    const { http, nat } = this.options.config.core;
+    const stringIds = (pkg: string): boolean => isTrue(generalSettings(this.options.config.plugins[pkg] ?? {}).string_ids);
+    const whip = new WhipTransport(
+      this.gateway,
+      {
+        bases: { whip: http.whip_base_path, whep: http.whep_base_path },
+        cors: { allowOrigin: http.allow_origin, enforce: http.enforce_cors },
+        maxBodySize: http.max_body_size,
+        iceServers: {
+          stunServer: nat.stun_server,
+          stunPort: nat.stun_port,
+          turnServer: nat.turn_server,
+          turnPort: nat.turn_port,
+          turnType: nat.turn_type,
+          turnUser: nat.turn_user,
+          turnPwd: nat.turn_pwd,
+        },
+        videoroomStringIds: stringIds('janus.plugin.videoroom'),
+        streamingStringIds: stringIds('janus.plugin.streaming'),
+      },
+      this.log,
+    );
+    this.closers.push(() => whip.close());
+    return whip;
   }
 
   /** Whether any event handler is on (query_transport's notes say when a transport's `events` will be ignored). */

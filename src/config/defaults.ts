@@ -104,6 +104,9 @@ export const SETTINGS = {
     max_queued_events: on(1000, 'events kept for a session between long polls; beyond it the oldest are dropped (counted, logged)'),
     headers_timeout: on(10, "seconds a client gets to send a request's headers (every HTTP listener, WebSocket handshakes included)"),
     request_timeout: on(30, 'seconds a client gets to send a whole request'),
+    whip: on(true, 'serve WHIP (RFC 9725) and WHEP on the REST listeners, under whip_base_path and whep_base_path (docs/whip-whep.md)'),
+    whip_base_path: on('/whip', 'path of the WHIP endpoints (VideoRoom publishers) and their sessions'),
+    whep_base_path: on('/whep', 'path of the WHEP endpoints (Streaming mountpoints, VideoRoom publishers) and their sessions'),
   },
   websockets: {
     ws: on(true, 'serve the Janus API over WebSocket'),
