@@ -32,6 +32,10 @@ import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
+import { WhipTransport } from './transports/whip/whip-http.js';
+import { generalSettings, isTrue } from './plugins/plugin-settings.js';
+import { PFUNIX_PACKAGE, UnixSocketTransport, unixSocketType } from './transports/unix-socket.js';
+import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
@@ -80,6 +84,8 @@ export class PortunusServer {
   private eventBus: EventBus | undefined;
   /** The event handlers (NO_EVENTS until started, or when events.broadcast is off). */
   events: EventNotifier = NO_EVENTS;
+  /** Whether a Unix socket transport is up (info's transports list it). */
+  private unixSocketsServed = false;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -277,7 +283,8 @@ export class PortunusServer {
       rest = transport;
       this.closers.push(() => transport.close());
       const acl = accessList(http.acl, http.acl_forwarded);
-      const onRequest = gatedRequests(acl, transport.onRequest);
+      const whip = http.whip ? this.whipTransport() : undefined;
+      const onRequest = gatedRequests(acl, whip ? (req, res) => (whip.claims(req.url) ? whip.onRequest : transport.onRequest)(req, res) : transport.onRequest);
       if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', onRequest), 'http', acl);
       if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', onRequest), 'https', acl);
     }
@@ -341,6 +348,80 @@ export class PortunusServer {
       };
       this.gateway.transportQueries.set('janus.transport.websockets', new TransportTweaks(tweakable, () => this.eventsEnabled()));
     }
+    this.startUnixSockets(admin);
+  }
+
+  /** Janus's pfunix: the Janus API and the Admin API on Unix sockets (docs/transports.md). */
+  private startUnixSockets(admin: AdminApi): void {
+    const { pfunix } = this.options.config.core;
+    const log = this.log;
+    const warn = (message: string): void => log.warn(message, { component: 'transport' });
+    const wanted = [
+      { on: pfunix.enabled, name: 'Unix socket (Janus API)', path: pfunix.path, type: pfunix.type, adminApi: undefined },
+      { on: pfunix.admin_enabled, name: 'Unix socket (Admin API)', path: pfunix.admin_path, type: pfunix.admin_type, adminApi: admin },
+    ].filter((w) => w.on);
+    if (wanted.length === 0) return;
+    const unavailable = unixSocketsUnavailable();
+    if (unavailable !== undefined) {
+      log.error(`Unix socket transport not started: ${unavailable}`, { component: 'transport' });
+      return;
+    }
+    const settings = { json: pfunix.json, notifyEvents: pfunix.events, maxMessageSize: pfunix.max_message_size, maxUnsentBytes: pfunix.max_unsent_bytes };
+    const transports: UnixSocketTransport[] = [];
+    for (const w of wanted) {
+      // As Janus: enabled without a path is skipped with a warning.
+      if (w.path === '') {
+        warn(`${w.name}: no path configured (pfunix.${w.adminApi ? 'admin_path' : 'path'}), not started`);
+        continue;
+      }
+      const type = unixSocketType(w.type, (m) => warn(`${w.name}: ${m}`));
+      const transport = new UnixSocketTransport(this.gateway, settings, type, log, w.adminApi);
+      transport.attach(this.network.openUnixListener({ what: w.name, path: w.path, type, maxMessageSize: settings.maxMessageSize }, transport.handlers));
+      this.closers.push(() => transport.close());
+      transports.push(transport);
+      log.info(`${w.name} listening on ${w.path} (${type})`, { component: 'transport' });
+    }
+    if (transports.length === 0) return;
+    this.unixSocketsServed = true;
+    const tweakable: TweakableTransport = {
+      get notifyEvents() {
+        return settings.notifyEvents;
+      },
+      set notifyEvents(on: boolean) {
+        settings.notifyEvents = on;
+      },
+      setJsonStyle: (style) => (settings.json = style),
+      connections: () => ({ connections: transports.reduce((n, t) => n + t.connectionCount, 0) }),
+    };
+    this.gateway.transportQueries.set(PFUNIX_PACKAGE, new TransportTweaks(tweakable, () => this.eventsEnabled()));
+  }
+
+  /** WHIP and WHEP, served on the REST listeners beside the Janus API (docs/whip-whep.md). */
+  private whipTransport(): WhipTransport {
+    const { http, nat } = this.options.config.core;
+    const stringIds = (pkg: string): boolean => isTrue(generalSettings(this.options.config.plugins[pkg] ?? {}).string_ids);
+    const whip = new WhipTransport(
+      this.gateway,
+      {
+        bases: { whip: http.whip_base_path, whep: http.whep_base_path },
+        cors: { allowOrigin: http.allow_origin, enforce: http.enforce_cors },
+        maxBodySize: http.max_body_size,
+        iceServers: {
+          stunServer: nat.stun_server,
+          stunPort: nat.stun_port,
+          turnServer: nat.turn_server,
+          turnPort: nat.turn_port,
+          turnType: nat.turn_type,
+          turnUser: nat.turn_user,
+          turnPwd: nat.turn_pwd,
+        },
+        videoroomStringIds: stringIds('janus.plugin.videoroom'),
+        streamingStringIds: stringIds('janus.plugin.streaming'),
+      },
+      this.log,
+    );
+    this.closers.push(() => whip.close());
+    return whip;
   }
 
   /** Whether any event handler is on (query_transport's notes say when a transport's `events` will be ignored). */
@@ -365,6 +446,14 @@ export class PortunusServer {
         name: 'JANUS WebSockets transport plugin',
         author: 'Portunus',
         description: 'The Janus API over WebSockets',
+        version_string: PORTUNUS_VERSION,
+        version: 1,
+      };
+    if (this.unixSocketsServed)
+      transports[PFUNIX_PACKAGE] = {
+        name: 'JANUS Unix Sockets transport plugin',
+        author: 'Portunus',
+        description: 'The Janus API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM)',
         version_string: PORTUNUS_VERSION,
         version: 1,
       };

@@ -112,7 +112,9 @@ export function janusEventProblems(e: unknown): string[] {
       p.str(d, 'event', ['connected', 'disconnected', 'request']);
       if (d.event === 'connected') {
         p.bool(d, 'admin_api');
-        p.str(d, 'ip');
+        // Janus's WebSocket transport names the client's address; its Unix socket transport, the descriptor.
+        if (b.transport === 'janus.transport.pfunix') p.need(isInt(d.fd) && d.fd >= -1, `fd should be an integer >= -1, got ${JSON.stringify(d.fd)}`);
+        else p.str(d, 'ip');
       }
       break;
     }

@@ -1,7 +1,7 @@
 // The requests of a viewer (watch, start, pause, configure, switch, stop), answered asynchronously: each is
 // given the handle's viewer and answers with an event (and, for watch, a JSEP).
 import { isJsonObject } from '../../plugin-api/index.js';
-import type { Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
+import type { AnswerOptions, Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
 import type { Mountpoint } from './mountpoint.js';
 import type { StreamSource } from './stream-source.js';
 import { check, E, requireSecret, StreamingError } from './streaming-error.js';
@@ -29,6 +29,14 @@ export async function watchRequest(state: StreamingState, handle: PluginHandle, 
   if (body.restart === true) {
     // An ICE restart of this viewer's PeerConnection: a new offer with new credentials, media carries on.
     if (v.mountpoint !== mp || (v.state !== 'started' && v.state !== 'paused')) throw new StreamingError(E.INVALID_STATE, 'Can only restart an active subscription to this mountpoint');
+    if (v.offerAnswer) {
+      // The viewer offered: its new offer (new ICE credentials) is answered as the first one was.
+      if (message.jsep?.type !== 'offer') throw new StreamingError(E.INVALID_SDP, 'This viewer offered: restart ICE with a new offer');
+      const answer = await handle.answerOffer(message.jsep, v.offerAnswer).catch((err: unknown) => {
+        throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
+      });
+      return { data: { streaming: 'event', result: { status: 'updating' } }, jsep: mp.settings.e2ee ? { ...answer, e2ee: true } : answer };
+    }
     const offer = await handle.restartIce().catch((err: unknown) => {
       handle.log.error(`streaming: ICE restart failed: ${errorDetail(err)}`);
       throw new StreamingError(E.UNKNOWN, 'Error restarting ICE');
@@ -165,18 +173,17 @@ export async function stopRequest(state: StreamingState, handle: PluginHandle, v
 async function watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, chosen: readonly StreamSource[], offer: Jsep): Promise<ViewerReply> {
   if (offer.type !== 'offer') throw new StreamingError(E.INVALID_SDP, 'User provided SDP for a watch request must be an offer');
   const first = (type: string): StreamSource | undefined => chosen.find((s) => s.config.type === type);
-  const answer = await handle
-    .answerOffer(offer, {
-      audio: first('audio') !== undefined,
-      video: first('video') !== undefined,
-      data: first('data') !== undefined,
-      direction: 'sendonly',
-      audioCodec: first('audio')?.config.codec?.name,
-      videoCodec: first('video')?.config.codec?.name,
-    })
-    .catch((err: unknown) => {
-      throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
-    });
+  const options: AnswerOptions = {
+    audio: first('audio') !== undefined,
+    video: first('video') !== undefined,
+    data: first('data') !== undefined,
+    direction: 'sendonly',
+    audioCodec: first('audio')?.config.codec?.name,
+    videoCodec: first('video')?.config.codec?.name,
+  };
+  const answer = await handle.answerOffer(offer, options).catch((err: unknown) => {
+    throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
+  });
   const unused = [...chosen];
   for (const m of handle.negotiatedMedia()) {
     const at = unused.findIndex((s) => s.config.type === m.kind);
@@ -189,6 +196,7 @@ async function watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, c
     throw new StreamingError(E.INVALID_SDP, 'The offer has no m-line this mountpoint can send on');
   }
   v.mountpoint = mp;
+  v.offerAnswer = options;
   v.mids = new Set(v.peerMid.keys());
   v.state = 'starting';
   mp.viewers.add(v);
