@@ -1,5 +1,7 @@
 // Janus's event handler schema, type by type, as janus.c, ice.c, dtls.c, sdp.c, events.c and the plugins build
 // their events: a checker that returns what is wrong with one event (empty when nothing is).
+import { pluginDataProblems } from './janus-plugin-event-schema.js';
+
 type Obj = Record<string, unknown>;
 
 const TOP_KEYS = new Set(['emitter', 'type', 'subtype', 'timestamp', 'session_id', 'handle_id', 'opaque_id', 'event']);
@@ -96,8 +98,9 @@ export function janusEventProblems(e: unknown): string[] {
     case 64: {
       const b = p.obj(e, 'event');
       p.str(b, 'plugin');
-      p.obj(b, 'data');
+      const data = p.obj(b, 'data');
       if (e.handle_id !== undefined) p.int(e, 'session_id');
+      if (typeof b.plugin === 'string') for (const problem of pluginDataProblems(b.plugin, data)) p.need(false, problem);
       break;
     }
     case 128: {

@@ -7,6 +7,7 @@ import type { StreamSource } from './stream-source.js';
 import { check, E, requireSecret, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';
+import { viewerStatus } from './handler-events.js';
 import { errorDetail, errorText } from '../../logging/error-text.js';
 
 /** What a viewer request answers: the event's data, and the JSEP that goes with it. */
@@ -81,18 +82,22 @@ export async function startRequest(state: StreamingState, handle: PluginHandle, 
     // The source went on while we were paused: the viewer must not see a jump in sequence numbers.
     for (const mid of v.mids) handle.restartRtp(v.outMid(mid));
     v.mountpoint.requestKeyframe();
+    viewerStatus(state, v, 'started');
     return { data: { streaming: 'event', result: { status: 'started' } } };
   }
   if (v.state === 'preparing') v.state = 'starting';
-  return { data: { streaming: 'event', result: { status: v.state === 'started' ? 'started' : 'starting' } } };
+  const status = v.state === 'started' ? 'started' : 'starting';
+  viewerStatus(state, v, status);
+  return { data: { streaming: 'event', result: { status } } };
 }
 
-export async function pauseRequest(_state: StreamingState, _handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
+export async function pauseRequest(state: StreamingState, _handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
   if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't pause: not watching anything");
   if (v.state === 'started') {
     v.state = 'paused';
     v.player?.pause(); // on-demand playback waits where it is, as in Janus
   }
+  viewerStatus(state, v, 'pausing');
   return { data: { streaming: 'event', result: { status: 'pausing' } } };
 }
 
@@ -149,11 +154,13 @@ export async function switchRequest(state: StreamingState, _handle: PluginHandle
   v.mountpoint = target;
   target.viewers.add(v);
   target.requestKeyframe();
+  viewerStatus(state, v, 'switching', target.id);
   return { data: { streaming: 'event', result: { switched: 'ok', id: target.id } } };
 }
 
-export async function stopRequest(_state: StreamingState, handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
+export async function stopRequest(state: StreamingState, handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
   if (!v.mountpoint) return { data: { streaming: 'event', result: { status: 'idle' } } };
+  viewerStatus(state, v, 'stopping');
   v.detach();
   setImmediate(() => handle.closePc());
   return { data: { streaming: 'event', result: { status: 'stopping' } } };
