@@ -43,6 +43,11 @@ const PLUGIN = 'janus.plugin.audiobridge';
 const TICK_MS = 20;
 /** Participants whose every packet's arrival time is kept (the others are counted only). */
 const TIMED = 8;
+/**
+ * Seconds of load before a step is measured: the mixer's prebuffering fills, and a JIT-compiled server reaches
+ * its steady state (its hot code optimised) as it would minutes into a real call; Janus gets the same wait.
+ */
+export const AUDIOBRIDGE_WARMUP_SECONDS = Number(process.env.BENCH_AUDIOBRIDGE_WARMUP_SECONDS ?? 4);
 
 /** One tone and one silence loop, encoded once: the bench sends, it does not encode per packet. */
 function packetLoops(): { tone: Buffer[]; silence: Buffer } {
@@ -135,8 +140,7 @@ async function runStep(server: RunningServer, network: Network, admin: JanusPart
         m.audio.sender.sendRtp(new RtpPacket(header, payload)).catch(ignore);
       }
     }, TICK_MS);
-    // Let the mixer's prebuffering fill and the first packets settle before measuring.
-    await sleep(1500);
+    await sleep(AUDIOBRIDGE_WARMUP_SECONDS * 1000);
     const timed = members.slice(0, Math.min(TIMED, members.length));
     for (const m of members) m.received = 0;
     for (const m of timed) m.arrivals = [];

@@ -8,10 +8,10 @@ import { runEchoBench, summarize } from './echo.js';
 import { runFanout, type FanoutStep } from './fanout.js';
 import { parseVideoRoomSizes, runVideoRoom, type VideoRoomStep } from './videoroom.js';
 import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
-import { runAudioBridge, type AudioBridgeStep } from './audiobridge.js';
 import type { KernelRtpCounter } from './kernel-counter.js';
 import { SAMPLE_EVERY, setUpPlacement } from './bench-placement.js';
 import { observabilityFromEnv, observabilityReport, runObservability, type ObservabilityResult } from './observability.js';
+import { AUDIOBRIDGE_WARMUP_SECONDS, runAudioBridge, type AudioBridgeStep } from './audiobridge.js';
 import { errorDetail, errorText } from '../src/logging/error-text.js';
 
 interface Row {
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     ...(AUDIOBRIDGE_SIZES.length === 0
       ? ['AudioBridge: not run (BENCH_AUDIOBRIDGE_SIZES is empty).']
       : [
-          `AudioBridge N (one 16 kHz room per step; N werift participants each sending one Opus packet every 20 ms, the first ${AUDIOBRIDGE_TALKERS} a tone, the others Opus silence; every participant gets the mix; ${AUDIOBRIDGE_SECONDS} s per step after 1.5 s settling; arrival times kept at ${8} participants):`,
+          `AudioBridge N (one 16 kHz room per step; N werift participants each sending one Opus packet every 20 ms, the first ${AUDIOBRIDGE_TALKERS} a tone, the others Opus silence; every participant gets the mix; ${AUDIOBRIDGE_SECONDS} s per step after ${AUDIOBRIDGE_WARMUP_SECONDS} s of warm-up; arrival times kept at ${8} participants):`,
           '',
           '| N | server | server CPU (cores) | per participant (% of a core) | ratio (Janus / Portunus) | mix packets received / expected | worst loss | inter-arrival − 20 ms, median | p99 | setup (s) | bench stall max (ms) |',
           '|---|---|---|---|---|---|---|---|---|---|---|',

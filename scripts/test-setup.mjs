@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Installs what the test suite needs beyond npm packages: Debian packages (chromium, ffmpeg, janus-tools…) when missing.
-import { existsSync } from 'node:fs';
+// Installs what the test suite needs beyond npm packages: Debian packages (chromium, ffmpeg, janus-tools…) when
+// missing, and the one npm binding an install script would have built (unix-dgram, below).
+import { existsSync, realpathSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const wanted = [
   { pkg: 'chromium', probe: '/usr/bin/chromium' },
@@ -17,6 +22,11 @@ const wanted = [
   { pkg: 'gir1.2-gst-rtsp-server-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib' },
   { pkg: 'gstreamer1.0-plugins-good', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstvpx.so' },
   { pkg: 'gstreamer1.0-plugins-base', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstopus.so' },
+  // WHIP and WHEP clients made of GStreamer's webrtcbin, driven from Python (Debian has no WHIP element).
+  { pkg: 'gstreamer1.0-plugins-bad', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstwebrtc.so' },
+  { pkg: 'gstreamer1.0-nice', probe: '/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstnice.so' },
+  { pkg: 'gir1.2-gst-plugins-bad-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstWebRTC-1.0.typelib' },
+  { pkg: 'gir1.2-gst-plugins-base-1.0', probe: '/usr/lib/x86_64-linux-gnu/girepository-1.0/GstSdp-1.0.typelib' },
   // A TURN server for the server side's relayed candidates (nat.turn_*).
   { pkg: 'coturn', probe: '/usr/bin/turnserver' },
   // Wireshark's command-line tools read the Admin API's packet captures (pcap and text2pcap) as a user would.
@@ -39,4 +49,30 @@ if (missing.length > 0) {
   if (update.status !== 0) process.exit(update.status ?? 1);
   const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   if (install.status !== 0) process.exit(install.status ?? 1);
+}
+
+// janode, the Node client the tests drive Portunus with (over WebSocket and over its Unix socket transport),
+// imports the npm package unix-dgram, whose binding an install script compiles with node-gyp. npm runs no
+// dependency's install script unless package.json approves it, and node-gyp left to itself downloads Node's
+// headers; so when the binding does not load, it is built here with npm's own node-gyp against the headers next
+// to the running node (where scripts/build-native.mjs finds them for our addon). Nothing is downloaded.
+buildUnixDgram(join(root, 'node_modules', 'unix-dgram'));
+
+function buildUnixDgram(dir) {
+  if (!existsSync(join(dir, 'binding.gyp'))) return; // janode not installed: nothing needs it
+  const loads = () => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8' }).status === 0;
+  if (loads()) return;
+  const nodeDir = dirname(dirname(process.execPath));
+  const npmDir = process.env.npm_execpath ? dirname(dirname(realpathSync(process.env.npm_execpath))) : join(nodeDir, 'lib', 'node_modules', 'npm');
+  const nodeGyp = join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (!existsSync(nodeGyp) || !existsSync(join(nodeDir, 'include', 'node', 'common.gypi'))) {
+    console.log(`test set-up: unix-dgram (janode's Unix transport) is not built, and npm's node-gyp or Node's headers (${nodeDir}/include/node) are missing; the janode tests cannot run`);
+    process.exit(1);
+  }
+  console.log('test set-up: building unix-dgram (janode imports it) with node-gyp against the local Node headers');
+  const built = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, stdio: 'inherit' });
+  if (built.status !== 0 || !loads()) {
+    console.log('test set-up: building unix-dgram failed (see above)');
+    process.exit(1);
+  }
 }

@@ -18,7 +18,7 @@ import type { Config } from './config/load.js';
 import { EventSubtype, EventType, NO_EVENTS, type EventNotifier } from './core/event-notifier.js';
 import { EventBus } from './events/event-bus.js';
 import { EVENT_HANDLER_KINDS } from './events/catalog.js';
-import type { PluginEvents, PluginHandle } from './plugin-api/plugin.js';
+import type { PluginEvents, PluginHandle, PluginTokens } from './plugin-api/plugin.js';
 import { Logger } from './logging/logger.js';
 import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
@@ -32,6 +32,10 @@ import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
+import { WhipTransport } from './transports/whip/whip-http.js';
+import { generalSettings, isTrue } from './plugins/plugin-settings.js';
+import { PFUNIX_PACKAGE, UnixSocketTransport, unixSocketType } from './transports/unix-socket.js';
+import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
@@ -80,6 +84,8 @@ export class PortunusServer {
   private eventBus: EventBus | undefined;
   /** The event handlers (NO_EVENTS until started, or when events.broadcast is off). */
   events: EventNotifier = NO_EVENTS;
+  /** Whether a Unix socket transport is up (info's transports list it). */
+  private unixSocketsServed = false;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -147,6 +153,11 @@ export class PortunusServer {
         else if (events.wants(EventType.PLUGIN)) events.notify(EventType.PLUGIN, EventSubtype.NONE, { plugin: pkg, data });
       },
     });
+    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
+    const pluginTokens = (pkg: string): PluginTokens => ({
+      signed: tokens.signed,
+      signatureContains: (token, descriptor) => tokens.signatureContains(typeof token === 'string' ? token : undefined, pkg, descriptor),
+    });
     // Before the plugins, which may make relay groups of the media layer at init (configured mountpoints).
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
     this.media = media;
@@ -159,6 +170,7 @@ export class PortunusServer {
         recordingsDir: resolve(core.general.recordings_dir || 'recordings'),
         relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
         events: pluginEvents(p.descriptor.package),
+        tokens: pluginTokens(p.descriptor.package),
       }),
       log,
     );
@@ -169,7 +181,6 @@ export class PortunusServer {
       else log.info(`native addon not in use (${nativeAddonStatus()}): SRTP and sends in TypeScript`, { component: 'native' });
     }
     await media?.start?.();
-    const tokens = new TokenStore({ enabled: core.general.token_auth, secret: core.general.token_auth_secret || undefined });
     this.gateway = new Gateway({
       settings: {
         sessionTimeout: core.general.session_timeout,
@@ -272,7 +283,8 @@ export class PortunusServer {
       rest = transport;
       this.closers.push(() => transport.close());
       const acl = accessList(http.acl, http.acl_forwarded);
-      const onRequest = gatedRequests(acl, transport.onRequest);
+      const whip = http.whip ? this.whipTransport() : undefined;
+      const onRequest = gatedRequests(acl, whip ? (req, res) => (whip.claims(req.url) ? whip.onRequest : transport.onRequest)(req, res) : transport.onRequest);
       if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', onRequest), 'http', acl);
       if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', onRequest), 'https', acl);
     }
@@ -297,9 +309,11 @@ export class PortunusServer {
     const metrics = this.metrics;
     if (metrics) {
       const m = this.options.config.core.metrics;
-      // The Admin API's address list (Janus's admin_acl) will guard this listener too: pass it as `admits`.
+      // The Admin API's address list (Janus's admin_acl, with admin_acl_forwarded) guards the scrapes too.
+      const acl = accessList(http.admin_acl, http.admin_acl_forwarded);
       const scrapes = new MetricsHttp(metrics, { path: m.path, secret: m.secret }, log);
-      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', scrapes.onRequest));
+      const onRequest = gatedRequests(acl, scrapes.onRequest);
+      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', onRequest), undefined, acl);
     }
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
@@ -334,6 +348,80 @@ export class PortunusServer {
       };
       this.gateway.transportQueries.set('janus.transport.websockets', new TransportTweaks(tweakable, () => this.eventsEnabled()));
     }
+    this.startUnixSockets(admin);
+  }
+
+  /** Janus's pfunix: the Janus API and the Admin API on Unix sockets (docs/transports.md). */
+  private startUnixSockets(admin: AdminApi): void {
+    const { pfunix } = this.options.config.core;
+    const log = this.log;
+    const warn = (message: string): void => log.warn(message, { component: 'transport' });
+    const wanted = [
+      { on: pfunix.enabled, name: 'Unix socket (Janus API)', path: pfunix.path, type: pfunix.type, adminApi: undefined },
+      { on: pfunix.admin_enabled, name: 'Unix socket (Admin API)', path: pfunix.admin_path, type: pfunix.admin_type, adminApi: admin },
+    ].filter((w) => w.on);
+    if (wanted.length === 0) return;
+    const unavailable = unixSocketsUnavailable();
+    if (unavailable !== undefined) {
+      log.error(`Unix socket transport not started: ${unavailable}`, { component: 'transport' });
+      return;
+    }
+    const settings = { json: pfunix.json, notifyEvents: pfunix.events, maxMessageSize: pfunix.max_message_size, maxUnsentBytes: pfunix.max_unsent_bytes };
+    const transports: UnixSocketTransport[] = [];
+    for (const w of wanted) {
+      // As Janus: enabled without a path is skipped with a warning.
+      if (w.path === '') {
+        warn(`${w.name}: no path configured (pfunix.${w.adminApi ? 'admin_path' : 'path'}), not started`);
+        continue;
+      }
+      const type = unixSocketType(w.type, (m) => warn(`${w.name}: ${m}`));
+      const transport = new UnixSocketTransport(this.gateway, settings, type, log, w.adminApi);
+      transport.attach(this.network.openUnixListener({ what: w.name, path: w.path, type, maxMessageSize: settings.maxMessageSize }, transport.handlers));
+      this.closers.push(() => transport.close());
+      transports.push(transport);
+      log.info(`${w.name} listening on ${w.path} (${type})`, { component: 'transport' });
+    }
+    if (transports.length === 0) return;
+    this.unixSocketsServed = true;
+    const tweakable: TweakableTransport = {
+      get notifyEvents() {
+        return settings.notifyEvents;
+      },
+      set notifyEvents(on: boolean) {
+        settings.notifyEvents = on;
+      },
+      setJsonStyle: (style) => (settings.json = style),
+      connections: () => ({ connections: transports.reduce((n, t) => n + t.connectionCount, 0) }),
+    };
+    this.gateway.transportQueries.set(PFUNIX_PACKAGE, new TransportTweaks(tweakable, () => this.eventsEnabled()));
+  }
+
+  /** WHIP and WHEP, served on the REST listeners beside the Janus API (docs/whip-whep.md). */
+  private whipTransport(): WhipTransport {
+    const { http, nat } = this.options.config.core;
+    const stringIds = (pkg: string): boolean => isTrue(generalSettings(this.options.config.plugins[pkg] ?? {}).string_ids);
+    const whip = new WhipTransport(
+      this.gateway,
+      {
+        bases: { whip: http.whip_base_path, whep: http.whep_base_path },
+        cors: { allowOrigin: http.allow_origin, enforce: http.enforce_cors },
+        maxBodySize: http.max_body_size,
+        iceServers: {
+          stunServer: nat.stun_server,
+          stunPort: nat.stun_port,
+          turnServer: nat.turn_server,
+          turnPort: nat.turn_port,
+          turnType: nat.turn_type,
+          turnUser: nat.turn_user,
+          turnPwd: nat.turn_pwd,
+        },
+        videoroomStringIds: stringIds('janus.plugin.videoroom'),
+        streamingStringIds: stringIds('janus.plugin.streaming'),
+      },
+      this.log,
+    );
+    this.closers.push(() => whip.close());
+    return whip;
   }
 
   /** Whether any event handler is on (query_transport's notes say when a transport's `events` will be ignored). */
@@ -358,6 +446,14 @@ export class PortunusServer {
         name: 'JANUS WebSockets transport plugin',
         author: 'Portunus',
         description: 'The Janus API over WebSockets',
+        version_string: PORTUNUS_VERSION,
+        version: 1,
+      };
+    if (this.unixSocketsServed)
+      transports[PFUNIX_PACKAGE] = {
+        name: 'JANUS Unix Sockets transport plugin',
+        author: 'Portunus',
+        description: 'The Janus API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM)',
         version_string: PORTUNUS_VERSION,
         version: 1,
       };

@@ -24,6 +24,8 @@ import {
   type UdpEndpoint,
   type UdpOpenOptions,
   type UdpSource,
+  type UnixListener,
+  type UnixListenOptions,
 } from '../src/net/index.js';
 
 /** A loopback-only host: 127.0.0.1, and ::1 when `ipv6`. */
@@ -110,6 +112,10 @@ export class FakeNetwork implements Network {
 
   openTcpListener(options: TcpListenOptions): Promise<TcpListener> {
     return Promise.reject(new Error(`${options.what}: the fake network does not listen on TCP`));
+  }
+
+  openUnixListener(options: UnixListenOptions): UnixListener {
+    throw new Error(`${options.what}: the fake network has no Unix sockets`);
   }
 
   connectTcp(what: string, host: string, port: number): Promise<TcpConnection> {

@@ -50,6 +50,21 @@ export function createAudioOnlyClient(network: Network, bind = '127.0.0.1'): Aud
   return { pc, audio, close };
 }
 
+/** A client with one m-line per kind given (no data channel), e.g. a WHIP publisher or a WHEP viewer. */
+export interface TrackClient {
+  readonly pc: RTCPeerConnection;
+  readonly transceivers: Readonly<Partial<Record<'audio' | 'video', RTCRtpTransceiver>>>;
+  close(): Promise<void>;
+}
+
+export function createTrackClient(network: Network, kinds: ReadonlyArray<'audio' | 'video'>, direction: 'sendonly' | 'recvonly' | 'sendrecv', bind = '127.0.0.1'): TrackClient {
+  const transceivers: Partial<Record<'audio' | 'video', RTCRtpTransceiver>> = {};
+  const { pc, close } = loopbackPeer(network, bind, {}, (p) => {
+    for (const k of kinds) transceivers[k] = p.addTransceiver(k, { direction });
+  });
+  return { pc, transceivers, close };
+}
+
 /** A peer whose media `addMedia` adds before ICE gathering is taken over (the takeover hooks the transports made). */
 function loopbackPeer(
   network: Network,

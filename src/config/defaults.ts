@@ -104,6 +104,9 @@ export const SETTINGS = {
     max_queued_events: on(1000, 'events kept for a session between long polls; beyond it the oldest are dropped (counted, logged)'),
     headers_timeout: on(10, "seconds a client gets to send a request's headers (every HTTP listener, WebSocket handshakes included)"),
     request_timeout: on(30, 'seconds a client gets to send a whole request'),
+    whip: on(true, 'serve WHIP (RFC 9725) and WHEP on the REST listeners, under whip_base_path and whep_base_path (docs/whip-whep.md)'),
+    whip_base_path: on('/whip', 'path of the WHIP endpoints (VideoRoom publishers) and their sessions'),
+    whep_base_path: on('/whep', 'path of the WHEP endpoints (Streaming mountpoints, VideoRoom publishers) and their sessions'),
   },
   websockets: {
     ws: on(true, 'serve the Janus API over WebSocket'),
@@ -132,6 +135,18 @@ export const SETTINGS = {
     json: on('compact', 'message layout: indented, plain or compact'),
     max_unsent_bytes: on(4194304, 'bytes a connection may leave unread; beyond it the connection is closed (its sessions can be claimed)'),
     events: on(true, 'tell event handlers when a connection opens and closes (transport events)'),
+  },
+  pfunix: {
+    enabled: on(false, 'serve the Janus API on a Unix socket (needs path and the native addon)'),
+    path: on('', 'path of the Janus API socket; a stale socket file there (nothing serves on it) is removed first, as Janus does'),
+    type: on('SOCK_SEQPACKET', 'SOCK_SEQPACKET (a connection per client) or SOCK_DGRAM (answers go to the path the client bound)'),
+    admin_enabled: on(false, 'serve the Admin API on a Unix socket'),
+    admin_path: on('', 'path of the Admin API socket'),
+    admin_type: on('SOCK_SEQPACKET', 'SOCK_SEQPACKET or SOCK_DGRAM, for the Admin API socket'),
+    json: on('compact', 'message layout: indented, plain or compact'),
+    events: on(true, 'tell event handlers when a client comes and goes (transport events)'),
+    max_message_size: on(262144, 'largest request in bytes (Janus reads 8192); a longer one is answered with error 450'),
+    max_unsent_bytes: on(4194304, 'bytes a client may leave unread; beyond it the client is dropped (its sessions can be claimed)'),
   },
   metrics: {
     enabled: on(false, 'serve Prometheus metrics (text format) over plain HTTP on a listener of their own'),
@@ -171,6 +186,7 @@ export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   events: 'event handlers: whether they run, media statistics (docs/events.md)',
   http: 'REST transport and REST Admin API',
   websockets: 'WebSocket transport and WebSocket Admin API',
+  pfunix: 'Unix socket transport and its Admin API (docs/transports.md)',
   metrics: 'Prometheus metrics endpoint (docs/metrics.md)',
 };
 

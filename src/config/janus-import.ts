@@ -24,6 +24,7 @@ const FILES: ReadonlyArray<{ file: string; sections: Readonly<Record<string, str
   { file: 'janus.jcfg', sections: { general: 'general', media: 'media', nat: 'nat', certificates: 'certificates', plugins: 'plugins', events: 'events' } },
   { file: 'janus.transport.http.jcfg', sections: { general: 'http', admin: 'http', cors: 'http' } },
   { file: 'janus.transport.websockets.jcfg', sections: { general: 'websockets', admin: 'websockets' } },
+  { file: 'janus.transport.pfunix.jcfg', sections: { general: 'pfunix', admin: 'pfunix' } },
 ];
 
 function read(path: string): JcfgGroup {

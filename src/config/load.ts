@@ -234,6 +234,8 @@ function validate(c: CoreSettings): void {
     ['metrics.port', c.metrics.port],
   ];
   for (const [k, v] of ports) if (!Number.isInteger(v) || v < 0 || v > 65535) throw new ConfigError(`${k} must be a port number 0-65535, got ${v}`);
+  const unixMessage = c.pfunix.max_message_size;
+  if (!Number.isInteger(unixMessage) || unixMessage < 1 || unixMessage > 16_777_216) throw new ConfigError(`pfunix.max_message_size must be an integer 1-16777216, got ${unixMessage}`);
   if (!c.http.base_path.startsWith('/')) throw new ConfigError(`http.base_path must start with '/'`);
   if (!c.http.admin_base_path.startsWith('/')) throw new ConfigError(`http.admin_base_path must start with '/'`);
   if (!c.metrics.path.startsWith('/')) throw new ConfigError(`metrics.path must start with '/'`);

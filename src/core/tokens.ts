@@ -65,6 +65,24 @@ export class TokenStore {
 
   /** Returns the plugins a signed token names, or undefined when it is malformed, forged or expired. */
   verifySigned(token: string): string[] | undefined {
+    const opened = this.openSigned(token);
+    return opened && opened.realm === 'janus' ? opened.data : undefined;
+  }
+
+  /**
+   * Janus's check for a plugin's own signed tokens (`<expiry>,<plugin package>,<descriptor…>:<hmac>`, e.g. the
+   * VideoRoom's and AudioBridge's `room=<id>`): true when the token is genuine, not expired, of `realm` and names
+   * `descriptor`. Always true when tokens are not signed, as in Janus.
+   */
+  signatureContains(token: string | undefined, realm: string, descriptor: string): boolean {
+    if (!this.signed) return true;
+    if (token === undefined) return false;
+    const opened = this.openSigned(token);
+    return opened !== undefined && opened.realm === realm && opened.data.includes(descriptor);
+  }
+
+  /** A signed token's realm and data fields, when its HMAC is right and it has not expired. */
+  private openSigned(token: string): { realm: string; data: string[] } | undefined {
     const secret = this.settings.secret;
     if (!secret) return undefined;
     const colon = token.lastIndexOf(':');
@@ -74,15 +92,15 @@ export class TokenStore {
     const expected = createHmac('sha1', secret).update(payload).digest();
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     const parts = payload.split(',');
-    if (parts.length < 2 || parts[1] !== 'janus') return undefined;
+    if (parts.length < 2) return undefined;
     const expiry = Number(parts[0]);
-    if (!Number.isFinite(expiry) || expiry * 1000 < this.now()) return undefined;
-    return parts.slice(2);
+    if (!Number.isFinite(expiry) || expiry < 0 || expiry * 1000 < this.now()) return undefined;
+    return { realm: parts[1], data: parts.slice(2) };
   }
 }
 
 /** Builds a signed token (for tests and operators' scripts). */
-export function signToken(secret: string, expirySeconds: number, plugins: readonly string[]): string {
-  const payload = [String(expirySeconds), 'janus', ...plugins].join(',');
+export function signToken(secret: string, expirySeconds: number, plugins: readonly string[], realm = 'janus'): string {
+  const payload = [String(expirySeconds), realm, ...plugins].join(',');
   return `${payload}:${createHmac('sha1', secret).update(payload).digest('base64')}`;
 }

@@ -3,7 +3,7 @@
 // starts, and a value that cannot work stops that handler with a log line naming it; the tables here declare
 // them for the config, the environment and --help. A setting with an older Janus spelling (tls_* and ssl_*) is
 // declared empty in both, so that whichever spelling a file uses is the one read.
-import { setting, type SettingGroup } from '../config/setting.js';
+import { inertSetting, setting, type SettingGroup } from '../config/setting.js';
 import type { Logger } from '../logging/logger.js';
 import type { BackendSettings } from './backends/broker-settings.js';
 import type { EventBackend, EventHandlerKind } from './event-backend.js';
@@ -76,8 +76,8 @@ export const MQTTEVH: EventHandlerKind = kind(
     ssl_verify_peer: unset('older name of tls_verify_peer'),
     tls_verify_hostname: unset("check the broker's certificate names its host (default false, as Janus)"),
     ssl_verify_hostname: unset('older name of tls_verify_hostname'),
-    max_inflight: unset('accepted for Janus configurations; the client library bounds messages in flight itself'),
-    max_buffered: unset("accepted for Janus configurations; events wait in the handler's queue (max_queued_events)"),
+    max_inflight: inertSetting('', 'accepted for Janus configurations; the client library bounds messages in flight itself'),
+    max_buffered: inertSetting('', "accepted for Janus configurations; events wait in the handler's queue (max_queued_events)"),
   },
   () => import('./backends/mqtt-backend.js'),
 );

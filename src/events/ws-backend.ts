@@ -1,6 +1,9 @@
-// janus.eventhandler.wsevh: batches sent as text messages on one WebSocket connection to `backend` (with
-// `subprotocol` when set), connected again after a failure or a close: 1 s, then twice as long each failed
-// attempt up to 8 s, as Janus's handler does. Events wait in the handler's queue while it is down.
+// janus.eventhandler.wsevh: batches sent as text messages on one WebSocket connection to `backend`, connected
+// again after a failure or a close: 1 s, then twice as long each failed attempt up to 8 s, as Janus's handler
+// does. Events wait in the handler's queue while it is down. The subprotocol is negotiated as libwebsockets does
+// for Janus: `subprotocol` (by default Janus's "janus-event-handlers") is asked for, and a server that answers
+// with none is taken as agreeing; one that answers with another is refused.
+import type { IncomingMessage } from 'node:http';
 import { setting, inertSetting } from '../config/setting.js';
 import { errorText } from '../logging/error-text.js';
 import { connectionTo, parseBackendUrl, type BackendTarget } from './backend-url.js';
@@ -11,12 +14,15 @@ const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 8000;
 /** As Janus's (libwebsockets connect_timeout_secs). */
 const CONNECT_TIMEOUT_MS = 5000;
+/** The name of Janus's handler's protocol, which it asks for when none is configured. */
+const DEFAULT_SUBPROTOCOL = 'janus-event-handlers';
 
 /** The part of the ws library's client this backend uses (imported when the first handler of this kind starts). */
 interface WsClient {
   readonly readyState: number;
   send(data: string, cb: (err?: Error) => void): void;
   on(event: 'open' | 'close', listener: () => void): void;
+  on(event: 'upgrade', listener: (res: IncomingMessage) => void): void;
   on(event: 'error', listener: (err: Error) => void): void;
   terminate(): void;
   close(): void;
@@ -32,7 +38,7 @@ export const WSEVH: EventHandlerKind = {
   versionString: '0.0.1',
   settings: {
     backend: setting('', 'ws:// or wss:// address the events are sent to as WebSocket messages'),
-    subprotocol: setting('', 'WebSocket subprotocol to ask the backend for; empty = none'),
+    subprotocol: setting(DEFAULT_SUBPROTOCOL, 'WebSocket subprotocol to ask the backend for (a backend that answers with none is fine); empty = none'),
     events_cap_on_reconnect: setting(0, 'events kept while (re)connecting, oldest dropped beyond; 0 = max_queued_events'),
     ws_logging: inertSetting('', "libwebsockets' debug output in Janus"),
   },
@@ -40,6 +46,7 @@ export const WSEVH: EventHandlerKind = {
   problem(s) {
     const target = parseBackendUrl(String(s.backend), ['ws:', 'wss:']);
     if (typeof target === 'string') return s.backend === '' ? 'no backend set' : `backend ${target}`;
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]*$/.test(String(s.subprotocol))) return `subprotocol '${String(s.subprotocol).slice(0, 100)}' is not a token`;
     return undefined;
   },
   create: async (context) => {
@@ -105,15 +112,30 @@ class WsBackend implements EventBackend {
     if (this.closed) return;
     const { network, settings, log } = this.context;
     const protocol = String(settings.subprotocol);
-    const socket = new this.WebSocket(this.target.url.href, protocol !== '' ? [protocol] : undefined, {
+    // Asked for by hand: the ws library would refuse a server that answers without a subprotocol.
+    const socket = new this.WebSocket(this.target.url.href, undefined, {
       createConnection: connectionTo(network, 'event handler wsevh', this.target, CONNECT_TIMEOUT_MS),
       handshakeTimeout: CONNECT_TIMEOUT_MS,
       perMessageDeflate: false,
       followRedirects: false,
+      headers: protocol !== '' ? { 'Sec-WebSocket-Protocol': protocol } : {},
     });
     this.socket = socket;
+    let refused: string | undefined;
+    socket.on('upgrade', (res) => {
+      const answered = res.headers['sec-websocket-protocol'];
+      if (answered === undefined) return;
+      if (answered !== protocol) refused = `the backend answered with subprotocol '${answered}'${protocol !== '' ? `, not '${protocol}'` : ', none was asked for'}`;
+      // Checked here; the ws library, which asked for none itself, would refuse any.
+      delete res.headers['sec-websocket-protocol'];
+    });
     socket.on('open', () => {
       if (this.socket !== socket) return;
+      if (refused !== undefined) {
+        log.warn(`${this.name}: ${refused}`);
+        socket.terminate();
+        return;
+      }
       this.up = true;
       this.retryMs = 0;
       this.connects++;

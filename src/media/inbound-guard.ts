@@ -48,6 +48,11 @@ export interface GuardedIceAgent {
   readonly lite: boolean;
   /** ICE-lite: forget the selected pair, so that the nomination being passed on selects its pair. */
   forgetSelected(): void;
+  /**
+   * After an ICE restart, while the pair of the previous generation is still the one in use: whether a check with
+   * `ufrag` (ours of the new generation) must reach the stack, which selects the new pair from it.
+   */
+  awaitsNomination(ufrag: string): boolean;
 }
 
 export type DropReason = 'malformed' | 'unauthenticated' | 'unselected_source' | 'unknown_kind';
@@ -188,7 +193,7 @@ export class InboundGuard {
         this.counters.consentAt = performance.now();
       } else if (!selected || this.isSelected(from, transport)) {
         this.counters.consentAt = performance.now();
-        if (selected && this.answerConsent(msg, from, verdict.ufrag, reply)) return false;
+        if (selected && !this.agent.awaitsNomination(verdict.ufrag) && this.answerConsent(msg, from, verdict.ufrag, reply)) return false;
       }
     }
     return true;
@@ -199,7 +204,8 @@ export class InboundGuard {
    * nomination of the pair it already selected (browsers keep USE-CANDIDATE on every check to a lite peer).
    * Answering it here spares the stack's STUN path (a few hundred µs each, in code that runs too rarely to be
    * optimised). Only when the peer is the controlling agent, as it must be with a lite one: a role conflict is the
-   * stack's to settle. After an ICE restart there is no selected pair until the stack selects one.
+   * stack's to settle. After an ICE restart the pair of the previous generation stays in use until the stack
+   * selects one of the new: checks of the new generation go to the stack, those of the old are consent.
    */
   private answerConsent(msg: StunMessage, from: Address, ufrag: string, reply: (b: Buffer, to: Address) => void): boolean {
     if (!msg.attributes.some((a) => a.type === ATTR_ICE_CONTROLLING)) return false;

@@ -89,7 +89,7 @@ export function usableRemoteCandidate(candidate: string): boolean {
  * unparsable, not DTLS-SRTP, missing ICE credentials or fingerprint, or without any medium Portunus can accept.
  */
 export function planAnswer(offerText: unknown, accept: AcceptOptions): OfferPlan {
-  const session = parseSdp(offerText);
+  const session = parseSdp(bundleOnlyAsLive(offerText));
   if (session.media.length === 0) throw new SdpError('offer has no m-lines');
   const planned: PlannedMedia[] = [];
   const seenMids = new Set<string>();
@@ -115,6 +115,21 @@ export function planAnswer(offerText: unknown, accept: AcceptOptions): OfferPlan
   }
   const { text, dropped } = rewriteForStack(session, planned);
   return { session, media: planned, stackSdp: text, droppedCandidates: dropped };
+}
+
+/**
+ * JSEP's bundle-only m-lines (port 0 with `a=bundle-only`, as GStreamer's webrtcbin offers them with max-bundle)
+ * are live m-lines of the bundle, not rejected ones: they are read as port 9.
+ */
+export function bundleOnlyAsLive(text: unknown): unknown {
+  if (typeof text !== 'string' || !text.includes('a=bundle-only')) return text;
+  const lines = text.split(/\r?\n/);
+  let mLine = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith('m=')) mLine = i;
+    else if (lines[i] === 'a=bundle-only' && mLine >= 0) lines[mLine] = lines[mLine].replace(/^(m=\S+) 0 /, '$1 9 ');
+  }
+  return lines.join('\r\n');
 }
 
 function planMedia(m: SdpMedia, accept: AcceptOptions): PlannedMedia {

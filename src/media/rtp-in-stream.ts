@@ -1,6 +1,7 @@
 // One incoming RTP stream (one remote SSRC) on our own receive path: the reception statistics of an RTCP
 // receiver report block (RFC 3550 §6.4.1, A.3, A.8), and the sequence numbers to ask again for (generic NACK,
 // RFC 4585) with a bounded number of retries. No allocation per packet unless a packet is missing.
+import { LastSecondBytes } from '../rtp/last-second-bytes.js';
 
 /** A missing packet is asked for at most this many times, this often, for this long. */
 const NACK_TRIES = 10;
@@ -11,8 +12,9 @@ const NACK_MAX_GAP = 200;
 
 export class RtpInStream {
   received = 0;
-  /** Bytes of the packets received (decrypted, header included), as Janus counts them. */
+  /** Bytes of the packets received (decrypted, header included), as Janus counts them: all, and the last second's. */
   bytes = 0;
+  private readonly lastSecond = new LastSecondBytes();
   /** Sequence numbers asked for again so far (each retry counts). */
   nacked = 0;
   /** Extended highest sequence number, -1 before the first packet. */
@@ -33,6 +35,16 @@ export class RtpInStream {
     private readonly clockRate: number,
     private readonly nack: boolean,
   ) {}
+
+  /** Counts a received packet's bytes (what `bytes` and bytesLastSecond say). */
+  countBytes(n: number, now: number): void {
+    this.bytes += n;
+    this.lastSecond.add(n, now);
+  }
+
+  bytesLastSecond(now: number): number {
+    return this.lastSecond.value(now);
+  }
 
   /** Notes a packet; returns true when it revealed a gap (a NACK is worth sending now). */
   onPacket(seq: number, rtpTimestamp: number, now: number): boolean {

@@ -5,6 +5,7 @@
 // history slot's buffer is reused for the next packet of that slot, and buffers of packets too old to resend go
 // to a few recycled ones, so a stream holds about HISTORY_MS of packets.
 import type { OutStreamCounts } from '../rtp/native-rtp-out-stream.js';
+import { LastSecondBytes } from '../rtp/last-second-bytes.js';
 
 /** Power of two: HISTORY_MS of video at up to 256 packets a second (~2.5 Mbit/s); each slot keeps a buffer. */
 export const HISTORY_SLOTS = 128;
@@ -34,6 +35,8 @@ export class RtpOutStream {
   sentCounts(): OutStreamCounts {
     return { packets: this.packets, octets: this.octets, retransmitted: this.retransmitted };
   }
+  /** Bytes sent (header included) in the last second, for the media statistics event. */
+  private readonly lastSecond = new LastSecondBytes();
   /** Last sent RTP timestamp and when (ms, performance.now()), -1 before the first packet. */
   lastTs = 0;
   lastSentAt = -1;
@@ -158,6 +161,7 @@ export class RtpOutStream {
     this.lastSentAt = now;
     this.packets++;
     this.octets += src.length - 12;
+    this.lastSecond.add(src.length, now);
     return Math.floor(index / 65536);
   }
 
@@ -247,6 +251,10 @@ export class RtpOutStream {
     this.resentAt[slot] = now;
     this.retransmitted++;
     return b.subarray(0, this.historyLen[slot]);
+  }
+
+  bytesLastSecond(now: number): number {
+    return this.lastSecond.value(now);
   }
 
   /** RTP timestamp that corresponds to wall time `now` (for a Sender Report). */

@@ -1,6 +1,6 @@
 // The metrics listener's requests: `GET <path>` (HEAD too) answers the scrape, when the request may have it.
-// Who may: with metrics.secret, a request carrying it as a bearer token or as basic auth's password; and every
-// request passes `admits` first, the hook where an address list (Janus's admin_acl) plugs in once there is one.
+// Who may: with metrics.secret, a request carrying it as a bearer token or as basic auth's password. The
+// Admin API's address list guards the listener before a request gets here (server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameSecret } from '../core/validate.js';
 import { errorDetail } from '../logging/error-text.js';
@@ -10,8 +10,6 @@ export interface MetricsHttpSettings {
   readonly path: string;
   /** Empty: no credentials needed. */
   readonly secret: string;
-  /** Whether a client at `address` may scrape at all (an access list); absent: anyone who reaches the listener. */
-  readonly admits?: (address: string) => boolean;
 }
 
 export interface Scraper {
@@ -53,7 +51,6 @@ export class MetricsHttp {
   };
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.settings.admits && !this.settings.admits(req.socket.remoteAddress ?? '')) return this.plain(res, 403, 'forbidden\n');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== this.settings.path) return this.plain(res, 404, 'not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {

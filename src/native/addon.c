@@ -30,7 +30,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_function(env, exports, "opusLibraryError", opus_library_error) || !set_function(env, exports, "opusEncoderCreate", opus_encoder_create) ||
       !set_function(env, exports, "opusEncoderSet", opus_encoder_set) || !set_function(env, exports, "opusEncode", opus_encode) ||
       !set_function(env, exports, "opusEncoderDestroy", opus_encoder_destroy) || !set_function(env, exports, "opusDecoderCreate", opus_decoder_create) ||
-      !set_function(env, exports, "opusDecode", opus_decode) || !set_function(env, exports, "opusDecoderDestroy", opus_decoder_destroy))
+      !set_function(env, exports, "opusDecode", opus_decode) || !set_function(env, exports, "opusDecoderDestroy", opus_decoder_destroy) ||
+      !set_function(env, exports, "unixSocketOpen", unix_socket_open) || !set_function(env, exports, "unixSocketBind", unix_socket_bind) ||
+      !set_function(env, exports, "unixSocketListen", unix_socket_listen) || !set_function(env, exports, "unixSocketConnect", unix_socket_connect) ||
+      !set_function(env, exports, "unixSocketAccept", unix_socket_accept) || !set_function(env, exports, "unixSocketReceive", unix_socket_receive) ||
+      !set_function(env, exports, "unixSocketSend", unix_socket_send) || !set_function(env, exports, "unixSocketPoll", unix_socket_poll) ||
+      !set_function(env, exports, "unixSocketFd", unix_socket_fd) || !set_function(env, exports, "unixSocketClose", unix_socket_close))
     return NULL;
   return exports;
 }

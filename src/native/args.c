@@ -76,25 +76,29 @@ bool arg_bytes(napi_env env, napi_value value, const char *name, uint8_t **data,
   return true;
 }
 
-bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data, size_t *count) {
+/* A typed array of one element type: its data and element count (0 for an empty one). */
+static bool arg_typed(napi_env env, napi_value value, const char *name, napi_typedarray_type want, const char *what, void **data, size_t *count) {
   bool is_typed = false;
   napi_typedarray_type type;
   void *p = NULL;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return throw_type(env, name, "an Int32Array");
-  if (napi_get_typedarray_info(env, value, &type, count, &p, NULL, NULL) != napi_ok || type != napi_int32_array) return throw_type(env, name, "an Int32Array");
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return throw_type(env, name, what);
+  if (napi_get_typedarray_info(env, value, &type, count, &p, NULL, NULL) != napi_ok || type != want) return throw_type(env, name, what);
   *data = p;
-  if (*data == NULL) *count = 0;
+  if (p == NULL) *count = 0;
+  return true;
+}
+
+bool arg_int32s(napi_env env, napi_value value, const char *name, int32_t **data, size_t *count) {
+  void *p = NULL;
+  if (!arg_typed(env, value, name, napi_int32_array, "an Int32Array", &p, count)) return false;
+  *data = p;
   return true;
 }
 
 bool arg_int16s(napi_env env, napi_value value, const char *name, int16_t **data, size_t *count) {
-  bool is_typed = false;
-  napi_typedarray_type type;
   void *p = NULL;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return throw_type(env, name, "an Int16Array");
-  if (napi_get_typedarray_info(env, value, &type, count, &p, NULL, NULL) != napi_ok || type != napi_int16_array) return throw_type(env, name, "an Int16Array");
+  if (!arg_typed(env, value, name, napi_int16_array, "an Int16Array", &p, count)) return false;
   *data = p;
-  if (*data == NULL) *count = 0;
   return true;
 }
 

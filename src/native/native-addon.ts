@@ -36,6 +36,18 @@ export interface NativeOpusEncoder {
   readonly [opusEncoderBrand]: true;
 }
 
+/** What unixSocketOpen and unixSocketAccept return: an opaque handle to one Unix socket's fd (src/native/unix-socket.c). */
+declare const unixSocketBrand: unique symbol;
+export interface NativeUnixSocket {
+  readonly [unixSocketBrand]: true;
+}
+
+/** One message unixSocketReceive read: its real length (more than the buffer: cut) and the sender's bound path on SOCK_DGRAM. */
+export interface UnixReceived {
+  readonly length: number;
+  readonly from: string | null;
+}
+
 /** What opusDecoderCreate returns: an opaque handle to one libopus decoder. */
 declare const opusDecoderBrand: unique symbol;
 export interface NativeOpusDecoder {
@@ -86,7 +98,7 @@ export interface NativeAddon {
   /** Copies the kept SRTP packet `seq` into out: its length, or 0 (not kept, too old, resent within minGapMs). */
   outStreamRecall(stream: OutStreamHandle, seq: number, now: number, minGapMs: number, out: Uint8Array): number;
   outStreamPrune(stream: OutStreamHandle, now: number): void;
-  /** Writes packets, octets, retransmitted, lastTs, lastSentAt and the history's buffer bytes into into[0..5]. */
+  /** Writes packets, octets, retransmitted, lastTs, lastSentAt, the history's buffer bytes, the last second's bytes and its window's start into into[0..7]. */
   outStreamCounters(stream: OutStreamHandle, into: Float64Array): void;
   /** A pool of `threads` (1-16) sender threads (src/native/send-pool.c). */
   sendPoolCreate(threads: number): SendPoolHandle;
@@ -133,10 +145,35 @@ export interface NativeAddon {
    */
   opusDecode(decoder: NativeOpusDecoder, packet: Uint8Array | null, length: number, out: Int16Array, frameSamples: number, fec: boolean): number;
   opusDecoderDestroy(decoder: NativeOpusDecoder): void;
+  /**
+   * Unix sockets (src/native/unix-socket.c), non-blocking: these never wait. Failures throw an Error whose `code`
+   * is the errno's name (ENOENT, ECONNREFUSED, EADDRINUSE…). A new socket: SOCK_DGRAM, or SOCK_SEQPACKET.
+   */
+  unixSocketOpen(dgram: boolean): NativeUnixSocket;
+  /** Binds to a path (a leading NUL: an abstract name); ENAMETOOLONG past the 107 bytes a socket address holds. */
+  unixSocketBind(socket: NativeUnixSocket, path: string): void;
+  unixSocketListen(socket: NativeUnixSocket, backlog: number): void;
+  unixSocketConnect(socket: NativeUnixSocket, path: string): void;
+  /** The next waiting connection, or null. */
+  unixSocketAccept(socket: NativeUnixSocket): NativeUnixSocket | null;
+  /** One message into buf, or null when none waits; on SOCK_SEQPACKET length 0 is the peer's end. */
+  unixSocketReceive(socket: NativeUnixSocket, buf: Uint8Array): UnixReceived | null;
+  /** Sends buf[0, length) as one message to path (SOCK_DGRAM) or on the connection (null): the bytes sent, -1 when full. */
+  unixSocketSend(socket: NativeUnixSocket, buf: Uint8Array, length: number, path: string | null): number;
+  /**
+   * Calls callback(status, events) on the main loop while the socket is readable (events bit 1) or writable
+   * (bit 2), as `events` asks; bit 4 of the answer is a hang-up, a negative status a poll error. events 0 stops
+   * (the loop is then no longer held); callback null keeps the previous one.
+   */
+  unixSocketPoll(socket: NativeUnixSocket, events: number, callback: ((status: number, events: number) => void) | null): void;
+  /** The socket's descriptor number, -1 once closed. */
+  unixSocketFd(socket: NativeUnixSocket): number;
+  /** Stops polling and closes the fd; idempotent. The bound path stays until unlinked. */
+  unixSocketClose(socket: NativeUnixSocket): void;
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 9;
+const ABI_VERSION = 11;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
@@ -169,6 +206,16 @@ const FUNCTIONS = [
   'opusDecoderCreate',
   'opusDecode',
   'opusDecoderDestroy',
+  'unixSocketOpen',
+  'unixSocketBind',
+  'unixSocketListen',
+  'unixSocketConnect',
+  'unixSocketAccept',
+  'unixSocketReceive',
+  'unixSocketSend',
+  'unixSocketPoll',
+  'unixSocketFd',
+  'unixSocketClose',
 ] as const;
 
 let loaded: NativeAddon | undefined;

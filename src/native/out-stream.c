@@ -13,6 +13,8 @@
 #define HISTORY_MS 500.0
 #define SKIP_MEMORY 64
 #define IDLE_RELEASE_MS 2000.0
+#define LASTSEC_WINDOW_MS 1000.0 /* rtp/last-second-bytes.ts: WINDOW_MS, IDLE_MS */
+#define LASTSEC_IDLE_MS 2000.0
 #define MAX_SPARES 16 /* buffers of expired packets kept for the next ones; beyond, they are freed */
 #define MAX_PACKET 65535
 
@@ -33,6 +35,9 @@ struct out_stream {
   double clock_rate;
   bool keep_history;
   double packets, octets, retransmitted;
+  /* The bytes of the last second, as rtp/last-second-bytes.ts counts them: the closed window's total, the open
+   * window's start (-1 before the first packet) and what it holds so far. */
+  double lastsec, lastsec_start, lastsec_open;
   uint32_t last_ts;
   double last_sent_at;
   int64_t last_in_ssrc; /* -1 before the first packet */
@@ -187,6 +192,7 @@ napi_value out_stream_create(napi_env env, napi_callback_info info) {
   s->clock_rate = (double)clock_rate;
   s->keep_history = keep;
   s->last_sent_at = -1;
+  s->lastsec_start = -1;
   s->last_in_ssrc = -1;
   s->highest = -1;
   for (int i = 0; i < HISTORY_SLOTS; i++) s->history[i].seq = -1;
@@ -254,6 +260,18 @@ static uint32_t rewrite(out_stream *s, const uint8_t *src, int64_t len, uint8_t 
   s->last_sent_at = now;
   s->packets++;
   s->octets += (double)(len - 12);
+  if (s->lastsec_start < 0) {
+    s->lastsec_start = now;
+  } else if (now - s->lastsec_start >= LASTSEC_IDLE_MS) {
+    s->lastsec = 0;
+    s->lastsec_open = 0;
+    s->lastsec_start = now;
+  } else if (now - s->lastsec_start >= LASTSEC_WINDOW_MS) {
+    s->lastsec = s->lastsec_open;
+    s->lastsec_open = 0;
+    s->lastsec_start = now;
+  }
+  s->lastsec_open += (double)len;
   return (uint32_t)(index >> 16);
 }
 
@@ -370,14 +388,14 @@ napi_value out_stream_prune(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* outStreamCounters(stream, into: Float64Array of 6) <- packets, octets, retransmitted, lastTs, lastSentAt, and the
- * bytes of buffers its history holds (kept packets and spares). */
+/* outStreamCounters(stream, into: Float64Array of 8) <- packets, octets, retransmitted, lastTs, lastSentAt, the
+ * bytes of buffers its history holds (kept packets and spares), the last second's bytes and its window's start. */
 napi_value out_stream_counters(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   double *into;
   if (!get_args(env, info, 2, argv)) return NULL;
   out_stream *s = stream_arg(env, argv[0]);
-  if (!s || !arg_float64s(env, argv[1], "into", 6, &into)) return NULL;
+  if (!s || !arg_float64s(env, argv[1], "into", 8, &into)) return NULL;
   into[0] = s->packets;
   into[1] = s->octets;
   into[2] = s->retransmitted;
@@ -387,5 +405,7 @@ napi_value out_stream_counters(napi_env env, napi_callback_info info) {
   for (int i = 0; i < HISTORY_SLOTS; i++) held += s->history[i].capacity;
   for (int i = 0; i < s->spare_count; i++) held += s->spare_capacity[i];
   into[5] = held;
+  into[6] = s->lastsec;
+  into[7] = s->lastsec_start;
   return NULL;
 }

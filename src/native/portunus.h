@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 9
+#define PORTUNUS_ABI_VERSION 11
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -109,5 +109,17 @@ napi_value opus_encoder_create(napi_env env, napi_callback_info info);
 napi_value opus_encoder_set(napi_env env, napi_callback_info info);
 napi_value opus_encode(napi_env env, napi_callback_info info);
 napi_value opus_encoder_destroy(napi_env env, napi_callback_info info);
+
+/* unix-socket.c */
+napi_value unix_socket_open(napi_env env, napi_callback_info info);
+napi_value unix_socket_bind(napi_env env, napi_callback_info info);
+napi_value unix_socket_listen(napi_env env, napi_callback_info info);
+napi_value unix_socket_connect(napi_env env, napi_callback_info info);
+napi_value unix_socket_accept(napi_env env, napi_callback_info info);
+napi_value unix_socket_receive(napi_env env, napi_callback_info info);
+napi_value unix_socket_send(napi_env env, napi_callback_info info);
+napi_value unix_socket_poll(napi_env env, napi_callback_info info);
+napi_value unix_socket_fd(napi_env env, napi_callback_info info);
+napi_value unix_socket_close(napi_env env, napi_callback_info info);
 
 #endif

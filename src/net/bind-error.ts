@@ -35,3 +35,18 @@ export function errnoCode(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
   return 'EUNKNOWN';
 }
+
+/** A Unix socket that cannot be bound to its path, and why, in the same words as BindError. */
+export class UnixBindError extends Error {
+  readonly code: string;
+  constructor(
+    readonly what: string,
+    readonly path: string,
+    code: string,
+    detail: string,
+  ) {
+    super(`${what}: cannot bind Unix socket ${path}: ${detail} [${code}]`);
+    this.name = 'UnixBindError';
+    this.code = code;
+  }
+}

@@ -13,6 +13,7 @@ import type { NetworkHost } from './network-host.js';
 import type { ListeningAddress, Network, TcpConnection, TcpListener, TcpListenOptions, TcpServer, TlsConnectOptions, UdpOpenOptions } from './network.js';
 import { PortSlider, type PortRange } from './port-range.js';
 import { systemNames } from './system-names.js';
+import { openUnixListener, type UnixListener, type UnixListenerHandlers, type UnixListenOptions } from './unix-listener.js';
 
 type Logger = (message: string) => void;
 
@@ -179,6 +180,10 @@ export class HostNetwork implements Network {
     secure.removeAllListeners('error');
     secure.on('error', (err: Error) => this.warn(`${what}: ${err.message}`));
     return secure;
+  }
+
+  openUnixListener(options: UnixListenOptions, handlers: UnixListenerHandlers): UnixListener {
+    return openUnixListener(options, handlers, this.warn);
   }
 
   private sliderFor(range: PortRange): PortSlider {

@@ -10,3 +10,5 @@ export * from './network.js';
 export * from './port-range.js';
 export * from './system-names.js';
 export * from './udp-endpoint.js';
+export * from './unix-listener.js';
+export * from './unix-socket.js';

@@ -7,6 +7,7 @@ import type { NetworkHost } from './network-host.js';
 import type { PortRange } from './port-range.js';
 import type { UdpEndpoint } from './udp-endpoint.js';
 import type { UdpSendPool } from './udp-send-pool.js';
+import type { UnixListener, UnixListenerHandlers, UnixListenOptions } from './unix-listener.js';
 
 export type { UdpEndpoint, UdpErrorHandler, UdpMessageHandler, UdpSource } from './udp-endpoint.js';
 export type { NameResolver } from './name-cache.js';
@@ -85,4 +86,9 @@ export interface Network extends NameResolver {
   connectTcp(what: string, host: string, port: number, timeoutMs?: number): Promise<TcpConnection>;
   /** connectTcp with TLS on top; resolves once the handshake is done. */
   connectTls(what: string, host: string, port: number, options: TlsConnectOptions): Promise<TcpConnection>;
+  /**
+   * A SOCK_SEQPACKET or SOCK_DGRAM Unix socket bound to `options.path` (a stale socket file there removed first,
+   * as Janus does), its clients handed to `handlers`; throws a UnixBindError that says why it cannot be.
+   */
+  openUnixListener(options: UnixListenOptions, handlers: UnixListenerHandlers): UnixListener;
 }

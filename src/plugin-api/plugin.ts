@@ -156,6 +156,16 @@ export interface PluginContext {
    * (see plugins/safe-path.ts). Paths from the plugin's own configuration file are the operator's and may be anywhere.
    */
   readonly recordingsDir: string;
+  /** The core's token authentication as plugins use it (room `signed_tokens`); absent: tokens are not signed. */
+  readonly tokens?: PluginTokens;
+}
+
+/** Signed tokens of a plugin's own (Janus's `auth_is_signed` / `auth_signature_contains`). */
+export interface PluginTokens {
+  /** Whether the core signs tokens (general.token_auth with token_auth_secret). */
+  readonly signed: boolean;
+  /** Whether `token` is a genuine, unexpired token of this plugin's package that names `descriptor` ("room=1234"). */
+  signatureContains(token: unknown, descriptor: string): boolean;
 }
 
 /** A plugin's saved state: named groups of settings, read at start and rewritten whole on each change. */

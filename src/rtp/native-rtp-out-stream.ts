@@ -4,6 +4,7 @@
 // path and the reference the differential test holds this to. Use NativeRtpOutStream.create(), undefined when
 // the addon is absent.
 import { nativeAddon, type NativeAddon, type OutStreamHandle, type SrtpContext } from '../native/native-addon.js';
+import { lastSecondValue } from './last-second-bytes.js';
 
 /** Indexes into the counters outStreamCounters writes. */
 const PACKETS = 0;
@@ -12,6 +13,8 @@ const RETRANSMITTED = 2;
 const LAST_TS = 3;
 const LAST_SENT_AT = 4;
 const HISTORY_BYTES = 5;
+const LASTSEC = 6;
+const LASTSEC_START = 7;
 
 /** What an outgoing stream sent: packets, payload octets (after the 12-byte fixed header), packets resent for NACKs. */
 export interface OutStreamCounts {
@@ -21,7 +24,7 @@ export interface OutStreamCounts {
 }
 
 export class NativeRtpOutStream {
-  private readonly counters = new Float64Array(6);
+  private readonly counters = new Float64Array(8);
 
   private constructor(
     private readonly addon: NativeAddon,
@@ -70,6 +73,12 @@ export class NativeRtpOutStream {
   /** Bytes of buffers the NACK history holds now (about HISTORY_MS of packets, and a few spares). */
   get historyBytes(): number {
     return this.read(HISTORY_BYTES);
+  }
+
+  /** The bytes (RTP, header included) sent in the last second at `now` (LastSecondBytes' rule). */
+  bytesLastSecond(now: number): number {
+    this.addon.outStreamCounters(this.handle, this.counters);
+    return lastSecondValue(this.counters[LASTSEC], this.counters[LASTSEC_START], now);
   }
 
   skip(): void {

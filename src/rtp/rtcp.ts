@@ -53,6 +53,18 @@ export function buildRemb(senderSsrc: number, bitrate: number, ssrcs: readonly n
   return b;
 }
 
+/** One report block of an SR or RR: what the receiver of `ssrc` says of it (RFC 3550 §6.4.1). */
+export interface ReportBlock {
+  readonly ssrc: number;
+  /** Cumulative packets lost (signed: duplicates can make it negative). */
+  readonly lost: number;
+  /** Interarrival jitter, in the stream's timestamp units. */
+  readonly jitter: number;
+  /** The middle 32 bits of the NTP time of the last Sender Report from `ssrc` (0: none yet), and the delay since. */
+  readonly lsr: number;
+  readonly dlsr: number;
+}
+
 export interface RtcpSummary {
   /** A PLI or FIR is in the compound packet. */
   keyframeRequest: boolean;
@@ -62,6 +74,8 @@ export interface RtcpSummary {
   nacked: number;
   /** Largest cumulative loss found in SR/RR report blocks. */
   reportedLost?: number;
+  /** The SR/RR report blocks, in order. */
+  reports?: ReportBlock[];
   /** The first Sender Report: its sender and the middle 32 bits of its NTP time (for our LSR). */
   senderReport?: { ssrc: number; ntpMiddle: number };
 }
@@ -101,8 +115,16 @@ export function summarizeRtcp(buf: Buffer): RtcpSummary | undefined {
       }
       const blocksAt = pos + (type === RTCP_SR ? 28 : 8);
       for (let i = 0; i < count && blocksAt + 24 * (i + 1) <= pos + len; i++) {
-        const lost = buf.readUIntBE(blocksAt + 24 * i + 5, 3);
+        const at = blocksAt + 24 * i;
+        const lost = buf.readUIntBE(at + 5, 3);
         out.reportedLost = Math.max(out.reportedLost ?? 0, lost);
+        (out.reports ??= []).push({
+          ssrc: buf.readUInt32BE(at),
+          lost: buf.readIntBE(at + 5, 3),
+          jitter: buf.readUInt32BE(at + 12),
+          lsr: buf.readUInt32BE(at + 16),
+          dlsr: buf.readUInt32BE(at + 20),
+        });
       }
     }
     pos += len;
@@ -111,6 +133,25 @@ export function summarizeRtcp(buf: Buffer): RtcpSummary | undefined {
 }
 
 const NTP_UNIX_OFFSET_S = 2208988800;
+
+/** The middle 32 bits of the NTP time at wall-clock `unixMs` (what a report block's LSR holds). */
+export function ntpMiddle(unixMs: number): number {
+  const seconds = (Math.floor(unixMs / 1000) + NTP_UNIX_OFFSET_S) >>> 0;
+  const fraction = Math.floor(((unixMs % 1000) / 1000) * 0x100000000) >>> 0;
+  return (((seconds & 0xffff) << 16) | (fraction >>> 16)) >>> 0;
+}
+
+/**
+ * The round trip a report block tells at wall-clock `unixMs` (now, in NTP's middle bits, less LSR and DLSR), in
+ * whole ms as Janus reports it, with the three values it came from; undefined without a Sender Report to refer to.
+ */
+export function roundTrip(lsr: number, dlsr: number, unixMs: number): { ms: number; ntp: number; lsr: number; dlsr: number } | undefined {
+  if (lsr === 0) return undefined;
+  const ntp = ntpMiddle(unixMs);
+  const rtt = (ntp - lsr - dlsr) >>> 0;
+  const micros = Math.floor(((rtt & 0xffff) * 15625) / 1024);
+  return { ms: (rtt >>> 16) * 1000 + Math.floor(micros / 1000), ntp, lsr, dlsr };
+}
 
 /**
  * A Sender Report for `ssrc` (no report blocks) at wall-clock time `unixMs`, with an SDES CNAME chunk when

@@ -42,6 +42,10 @@ import type { JsonObject } from '../../src/core/validate.js';
 import { parseSdp as parseBarebone, writeBarebone } from '../../src/plugins/nosip/barebone-sdp.js';
 import { bridgedLines, usableCodecs } from '../../src/plugins/nosip/negotiation.js';
 import { bytesFrom, textFrom } from './mutate.js';
+import { iceServerLinks, parseLinkHeader, quotedString } from '../../src/transports/whip/ice-server-links.js';
+import { parseSdpFrag, restartFragmentOf, SdpFragError, SDPFRAG_LIMITS, withIceCredentials } from '../../src/transports/whip/sdpfrag.js';
+import { bearerToken, ifMatchAllows, mediaType, parseWhipPath } from '../../src/transports/whip/whip-path.js';
+import { planFor, PlanError, tokenBindings } from '../../src/transports/whip/whip-targets.js';
 import { ALL_EVENTS, maskText, parseEventMask } from '../../src/events/event-mask.js';
 import { eventText, parseJsonStyle } from '../../src/events/event-json.js';
 import { parseBackendUrl } from '../../src/events/backend-url.js';
@@ -67,6 +71,24 @@ import {
   VP8_PAYLOADS,
   VP9_PAYLOADS,
 } from './samples.js';
+
+/** WHIP PATCH bodies (RFC 8840 fragments: trickle, end of candidates, an ICE restart) and an answer's first lines. */
+const SDPFRAG_SAMPLES = [
+  'a=ice-options:trickle ice2\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=ice-ufrag:EsAw\r\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\r\na=candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host generation 0 ufrag EsAw network-id 1\r\na=end-of-candidates\r\n',
+  'a=ice-ufrag:ZZZZ\r\na=ice-pwd:0b66f472495ef0ccac7bda653ab6be49\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 39132 typ host\r\n',
+  'a=end-of-candidates\r\n',
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\na=group:BUNDLE 0\r\nm=video 40000 UDP/TLS/RTP/SAVPF 96\r\na=ice-ufrag:abcd\r\na=ice-pwd:efghefghefghefghefghef\r\na=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 40000 typ host\r\n',
+];
+
+/** Request targets under the WHIP/WHEP base paths. */
+const WHIP_PATH_SAMPLES = [
+  '/whip/videoroom/1234?display=Alice&id=7&pin=x',
+  '/whep/videoroom/1234/7',
+  '/whep/streaming/1?pin=a%20b',
+  '/whip/resource/AbCdEfGh12345678AbCdEfGh',
+  '/whep/x/y',
+  'Bearer abc',
+];
 
 /** Barebone SDPs as a plain peer writes them (the NoSIP plugin reads them). */
 const BAREBONE_SAMPLES = [
@@ -482,4 +504,54 @@ export const TARGETS: readonly FuzzTarget[] = [
     const body = selectedPairBody({ address: text.slice(0, 20), port: text.length, transport: 'udp' }, { address: '::1', port: 1, type: 'host', transport: 'tcp' });
     assert.equal(typeof body['selected-pair'], 'string');
   }),
+  target('whip-sdpfrag', 'src/transports/whip/sdpfrag.ts', textFrom(SDPFRAG_SAMPLES, 1024), (text) => {
+    rejectsOnlyWith([SdpFragError], () => {
+      const f = parseSdpFrag(text);
+      assert.ok(f.media.length <= SDPFRAG_LIMITS.maxMedia);
+      const n = f.sessionCandidates.length + f.media.reduce((k, m) => k + m.candidates.length, 0);
+      assert.ok(n <= SDPFRAG_LIMITS.maxCandidates);
+      assert.equal(f.ufrag === undefined, f.pwd === undefined);
+      for (const m of f.media) for (const c of m.candidates) assert.ok(c.startsWith('candidate:') && !c.includes('\n'));
+    });
+    const r = restartFragmentOf(text);
+    if (r) assert.ok(r.mline.startsWith('m='));
+    assert.ok(
+      withIceCredentials(text, 'u', 'p')
+        .split(/\r?\n/)
+        .every((l) => !l.startsWith('a=candidate:')),
+    );
+  }),
+  target('whip-path', 'src/transports/whip/whip-path.ts', textFrom(WHIP_PATH_SAMPLES, 300), (text) => {
+    const p = parseWhipPath(text, { whip: '/whip', whep: '/whep' });
+    if (p?.kind === 'endpoint') {
+      try {
+        const plan = planFor(p.protocol, p.target, p.query, { videoroomStringIds: text.length % 2 === 0, streamingStringIds: false, bound: tokenBindings([text]) });
+        assert.ok(plan.plugin.startsWith('janus.plugin.'));
+      } catch (err) {
+        if (!(err instanceof PlanError)) throw err;
+      }
+    }
+    mediaType(text);
+    const t = bearerToken(text);
+    if (t !== undefined) assert.ok(!/\s/.test(t));
+    ifMatchAllows(text, '"abc"');
+  }),
+  target(
+    'whip-link-header',
+    'src/transports/whip/ice-server-links.ts',
+    textFrom(['<stun:127.0.0.1:3478>; rel="ice-server"', '<turn:h?transport=udp>; rel="ice-server"; username="a\\"b"; credential="c"'], 300),
+    (text) => {
+      for (const l of iceServerLinks({ stunServer: text, stunPort: 3478, turnServer: text, turnPort: 3478, turnType: text, turnUser: text, turnPwd: text })) {
+        const parsed = parseLinkHeader(l);
+        assert.equal(parsed.length, 1);
+        assert.equal(parsed[0].params.rel, 'ice-server');
+        if (parsed[0].params.username !== undefined) assert.equal(quotedString(parsed[0].params.username), quotedString(text));
+      }
+      try {
+        parseLinkHeader(text);
+      } catch (err) {
+        if (!(err instanceof Error)) throw err;
+      }
+    },
+  ),
 ];

@@ -21,7 +21,8 @@ export interface EchoCall {
   end(): Promise<void>;
 }
 
-export async function startEchoCall(wsUrl: string, opaqueId: string): Promise<EchoCall> {
+/** `opaqueId` undefined: attached without one (as Nextcloud's signaling server attaches its handles). */
+export async function startEchoCall(wsUrl: string, opaqueId: string | undefined): Promise<EchoCall> {
   const network = new HostNetwork(await discoverNetworkHost());
   const client = createLoopbackClient(network, '127.0.0.1');
   const janus = await JanusWs.open(wsUrl);
@@ -29,7 +30,8 @@ export async function startEchoCall(wsUrl: string, opaqueId: string): Promise<Ec
   client.audio.onTrack.subscribe((t) => t.onReceiveRtp.subscribe(() => back++));
   client.video.onTrack.subscribe((t) => t.onReceiveRtp.subscribe(() => back++));
   const session = ((await janus.request({ janus: 'create' })).data as { id: number }).id;
-  const handle = ((await janus.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest', opaque_id: opaqueId })).data as { id: number }).id;
+  const handle = ((await janus.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.echotest', ...(opaqueId !== undefined ? { opaque_id: opaqueId } : {}) })).data as { id: number })
+    .id;
   const offer = await clientOffer(client);
   const ack = await janus.request({ janus: 'message', session_id: session, handle_id: handle, body: { audio: true, video: true, bitrate: 256000 }, jsep: { type: 'offer', sdp: offer } });
   assert.equal(ack.janus, 'ack');

@@ -1,5 +1,7 @@
 // Janus's event handler schema, type by type, as janus.c, ice.c, dtls.c, sdp.c, events.c and the plugins build
 // their events: a checker that returns what is wrong with one event (empty when nothing is).
+import { pluginDataProblems } from './janus-plugin-event-schema.js';
+
 type Obj = Record<string, unknown>;
 
 const TOP_KEYS = new Set(['emitter', 'type', 'subtype', 'timestamp', 'session_id', 'handle_id', 'opaque_id', 'event']);
@@ -96,8 +98,9 @@ export function janusEventProblems(e: unknown): string[] {
     case 64: {
       const b = p.obj(e, 'event');
       p.str(b, 'plugin');
-      p.obj(b, 'data');
+      const data = p.obj(b, 'data');
       if (e.handle_id !== undefined) p.int(e, 'session_id');
+      if (typeof b.plugin === 'string') for (const problem of pluginDataProblems(b.plugin, data)) p.need(false, problem);
       break;
     }
     case 128: {
@@ -109,7 +112,9 @@ export function janusEventProblems(e: unknown): string[] {
       p.str(d, 'event', ['connected', 'disconnected', 'request']);
       if (d.event === 'connected') {
         p.bool(d, 'admin_api');
-        p.str(d, 'ip');
+        // Janus's WebSocket transport names the client's address; its Unix socket transport, the descriptor.
+        if (b.transport === 'janus.transport.pfunix') p.need(isInt(d.fd) && d.fd >= -1, `fd should be an integer >= -1, got ${JSON.stringify(d.fd)}`);
+        else p.str(d, 'ip');
       }
       break;
     }
@@ -216,5 +221,12 @@ function stats(p: Problems, s: Obj): void {
   p.int(s, 'mindex');
   p.str(s, 'media', ['audio', 'video', 'video-sim1', 'video-sim2', 'data']);
   if (s.codec !== undefined) p.str(s, 'codec');
-  for (const k of ['base', 'lost', 'jitter-local', 'packets-received', 'packets-sent', 'bytes-received', 'bytes-sent', 'nacks-sent']) p.int(s, k);
+  for (const k of ['packets-received', 'packets-sent', 'bytes-received', 'bytes-sent']) p.int(s, k);
+  if (s.media === 'data') return;
+  for (const k of ['base', 'lost', 'jitter-local', 'jitter-remote', 'bytes-received-lastsec', 'bytes-sent-lastsec', 'nacks-received', 'nacks-sent']) p.int(s, k);
+  // The client's cumulative loss is signed (duplicates can outnumber losses).
+  p.need(isInt(s['lost-by-remote']), `lost-by-remote should be an integer, got ${JSON.stringify(s['lost-by-remote'])}`);
+  if (s.media === 'audio' || s.media === 'video') p.int(s, 'rtt');
+  else p.absent(s, 'rtt');
+  if (s['rtt-values'] !== undefined) for (const k of ['ntp', 'lsr', 'dlsr']) p.int(p.obj(s, 'rtt-values'), k);
 }

@@ -88,7 +88,7 @@ export class SettingsReader {
 /** "127.0.0.1", "::1" (also written "[::1]") or a name; never empty, no spaces, no scheme, no port. */
 export function checkHost(reader: SettingsReader, key: string, host: string): string {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === '' || /[\s/@]/.test(bare) || (bare.includes(':') && !/^[0-9a-f:.]+(%\w+)?$/i.test(bare))) reader.fail(key, `is not a host name or address: ${JSON.stringify(host)}`);
+  if (bare === '' || /[\s/@[\]]/.test(bare) || (bare.includes(':') && !/^[0-9a-f:.]+(%\w+)?$/i.test(bare))) reader.fail(key, `is not a host name or address: ${JSON.stringify(host)}`);
   return bare;
 }
 

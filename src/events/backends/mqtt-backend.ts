@@ -82,7 +82,6 @@ export function parseMqttSettings(settings: BackendSettings, log: Logger, baseDi
   const topic = checkTopic(r, 'topic', r.string('topic', '/janus/events'));
   const willEnabled = r.bool('will_enabled', false);
   const willRetain = r.bool('will_retain', true);
-  for (const key of ['max_inflight', 'max_buffered']) if (r.has(key)) r.int(key, 0, 0, 1_000_000); // accepted, without effect (docs)
   return {
     target: `${url.scheme}://${hostPort(url.host, url.port)}`,
     host: url.host,

@@ -7,7 +7,7 @@ import { finishAnswer, planAnswer, type OfferPlan, type PlannedMedia } from '../
 import type { PeerAcceptOptions } from '../peer-types.js';
 import { SdpError, type SdpMedia } from '../sdp.js';
 import { registerMid, type MidDescription } from './mid-state.js';
-import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
+import { describeLocally, gatherOnOurSockets, resumeIceAfterRestart, startConnecting, type NegotiationParts } from './negotiation-parts.js';
 import type { NegotiatedMline } from './peer-context.js';
 import { preferDtlsServerRole, preferFastSrtpProfile } from './srtp-access.js';
 import { admitAnswerCodecs, answerConfig } from './stack-config.js';
@@ -165,7 +165,10 @@ export class OfferAnswerer {
       const local = await describeLocally(this.parts, pc, 'answer', () => pc.createAnswer());
       this.answered = { plan, direction };
       ctx.negotiated = acceptedMedia(plan);
-      if (restart) ctx.log('info', 'ICE restart');
+      if (restart) {
+        resumeIceAfterRestart(this.parts, pc);
+        ctx.log('info', 'ICE restart');
+      }
       if (added.length > 0) ctx.log('info', `renegotiated: ${added.length} new m-line(s)`);
       return finishAnswer(local, plan);
     } catch (err) {

@@ -7,6 +7,7 @@ import { errorText } from '../../logging/error-text.js';
 import { InboundCounters, InboundGuard, type GuardedIceAgent } from '../inbound-guard.js';
 import type { TurnRelayTransport } from '../turn-relay.js';
 import type { UdpIceTransport } from '../udp-ice-transport.js';
+import { pairInUse } from './pair-in-use.js';
 
 export interface GatheredEndpoint {
   readonly transport: UdpIceTransport | TurnRelayTransport;
@@ -37,6 +38,7 @@ interface WeriftIceConnection {
   readonly remotePassword: string;
   readonly iceLite: boolean;
   readonly nominated?: { readonly protocol?: { readonly transport?: unknown }; readonly remoteAddr?: Readonly<[string, number]> };
+  readonly state?: string;
   resetNominatedPair(): void;
   generation: number;
   ensureProtocol(protocol: StunProtocol): void;
@@ -92,7 +94,7 @@ function guardedAgent(connection: WeriftIceConnection, gate: InboundGate): Guard
     passwordOf: (ufrag) => (Object.prototype.hasOwnProperty.call(connection.userHistory, ufrag) ? connection.userHistory[ufrag] : undefined),
     remotePassword: () => connection.remotePassword,
     selected: () => {
-      const pair = connection.nominated;
+      const pair = pairInUse(connection);
       if (pair === lastPair) return lastSelected;
       const transport = pair?.protocol?.transport;
       const address = pair?.remoteAddr;
@@ -106,6 +108,7 @@ function guardedAgent(connection: WeriftIceConnection, gate: InboundGate): Guard
       return connection.iceLite;
     },
     forgetSelected: () => connection.resetNominatedPair(),
+    awaitsNomination: (ufrag) => connection.nominated === undefined && ufrag === connection.localUsername,
   };
 }
 

@@ -38,6 +38,18 @@ export interface MidState {
   readonly nack: boolean;
   /** What this m-line counted beyond its out-stream's own counters (metrics, handle_info). */
   readonly counters: MidCounters;
+  /** What the client's receiver reports last said of what we send on this m-line; undefined before one came. */
+  remoteReport: RemoteReport | undefined;
+}
+
+/** The client's view of our stream, from its report blocks (Janus's lost-by-remote, jitter-remote, rtt). */
+export interface RemoteReport {
+  lost: number;
+  /** Timestamp units. */
+  jitter: number;
+  /** ms, from the last block that referred to one of our Sender Reports (0: none yet), and what it came from. */
+  rtt: number;
+  rttValues: { ntp: number; lsr: number; dlsr: number } | undefined;
 }
 
 /** Plain fields the receive and send paths add to per packet (nothing allocated). */
@@ -98,6 +110,7 @@ export function registerMid(ctx: PeerContext, sink: MidPacketSink, t: RTCRtpTran
     clockRate: d.feedback?.clockRate ?? (kind === 'video' ? 90000 : 48000),
     nack: d.feedback?.nack ?? kind === 'video',
     counters: { packetsReceived: 0, bytesReceived: 0, stackPacketsSent: 0, stackBytesSent: 0, nacksReceived: 0, plisReceived: 0, plisSent: 0 },
+    remoteReport: undefined,
   };
   ctx.mids.set(mid, st);
   relayLanes.changed();

@@ -7,7 +7,7 @@ import type { OfferTrackSpec } from '../peer-types.js';
 import { parseSdp, SdpError, type SdpSession } from '../sdp.js';
 import { M_LINE_PLACEHOLDER, M_LINE_PLACEHOLDER_STREAM } from './data-channels.js';
 import { registerMid } from './mid-state.js';
-import { describeLocally, gatherOnOurSockets, startConnecting, type NegotiationParts } from './negotiation-parts.js';
+import { describeLocally, gatherOnOurSockets, resumeIceAfterRestart, startConnecting, type NegotiationParts } from './negotiation-parts.js';
 import type { NegotiatedMline } from './peer-context.js';
 import { preferFastSrtpProfile } from './srtp-access.js';
 import { offerCodec, offerConfig, offerExtensions } from './stack-config.js';
@@ -108,6 +108,7 @@ export class ServerOfferer {
     const pc = ctx.pc;
     if (pc && (this.restartOffered || this.reofferPending) && (ctx.state === 'connecting' || ctx.state === 'up')) {
       // The answer to an ICE-restart offer or to a new offer of ours: everything established carries on.
+      const restarted = this.restartOffered;
       this.restartOffered = false;
       this.reofferPending = false;
       try {
@@ -118,6 +119,7 @@ export class ServerOfferer {
       learnAnswer(ctx, parseSdp(sdp));
       // Candidates of the new ICE generation that came before the answer was set.
       this.parts.candidates.flush();
+      if (restarted) resumeIceAfterRestart(this.parts, pc);
       return;
     }
     if (!pc || ctx.state !== 'negotiating') throw new Error('no offer is waiting for an answer');

@@ -181,10 +181,12 @@ export class WebRtcPeer implements MediaLink {
 
   /**
    * Each stream's statistics in the fields of Janus's media statistics event: one entry per inbound SSRC of a
-   * mid ("video", then "video-sim1", "video-sim2" for simulcast layers), what we send in the first one.
+   * mid ("video", then "video-sim1", "video-sim2" for simulcast layers), what we send in the first one. The
+   * `-lastsec` figures are what Nextcloud's signaling server takes for a stream's bandwidth.
    */
   eventStats(): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
+    const now = performance.now();
     for (const st of this.ctx.mids.values()) {
       const codec = this.ctx.negotiated.find((m) => m.mid === st.mid)?.codec?.name;
       const ins = this.receiver.inStreams(st);
@@ -195,14 +197,26 @@ export class WebRtcPeer implements MediaLink {
         const info: Record<string, unknown> = { mid: st.mid, mindex: st.index, media: i === 0 ? st.kind : `video-sim${i}` };
         if (codec) info.codec = codec;
         info.base = st.clockRate;
+        // What the client reports of our stream goes with the first entry, as Janus's layer-0 context has it.
+        const remote = i === 0 ? st.remoteReport : undefined;
+        if (i === 0) {
+          info.rtt = remote?.rtt ?? 0;
+          if (remote?.rttValues && remote.rtt > 0) info['rtt-values'] = { ...remote.rttValues };
+        }
         info.lost = inStream?.lost ?? 0;
+        info['lost-by-remote'] = remote?.lost ?? 0;
         info['jitter-local'] = inStream ? Math.round(inStream.jitterUnits / (st.clockRate / 1000)) : 0;
+        info['jitter-remote'] = remote ? Math.floor(remote.jitter / (st.clockRate / 1000)) : 0;
         info['packets-received'] = inStream?.received ?? 0;
         info['bytes-received'] = inStream?.bytes ?? 0;
         const o = i === 0 ? sent : undefined;
         info['packets-sent'] = o?.packets ?? 0;
         // The payload octets of the Sender Reports plus each packet's 12-byte fixed header: what was sent.
         info['bytes-sent'] = o ? o.octets + 12 * o.packets : 0;
+        info['bytes-received-lastsec'] = inStream?.bytesLastSecond(now) ?? 0;
+        info['bytes-sent-lastsec'] = o ? (st.out?.bytesLastSecond(now) ?? 0) : 0;
+        // NACKs the peer sent us about what we send (the first entry's), and those we sent it.
+        info['nacks-received'] = i === 0 ? st.counters.nacksReceived : 0;
         info['nacks-sent'] = inStream?.nacked ?? 0;
         out.push(info);
       }

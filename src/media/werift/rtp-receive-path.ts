@@ -4,7 +4,7 @@
 import type { RtcpPacket, RtpPacket } from 'werift';
 import { errorText } from '../../logging/error-text.js';
 import { rtpPacketProblem } from '../../rtp/packet-check.js';
-import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
+import { buildPli, roundTrip, summarizeRtcp, type ReportBlock } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { RtpTrackInfo } from '../peer-types.js';
@@ -112,7 +112,7 @@ export class RtpReceivePath implements MidPacketSink {
     const seq = (plain[2] << 8) | plain[3];
     const now = performance.now();
     this.feedback.onDecrypted(plain, now);
-    f.stats.bytes += plain.length;
+    f.stats.countBytes(plain.length, now);
     if (f.stats.onPacket(seq, plain.readUInt32BE(4), now)) this.feedback.sendNacks(f, now);
     f.st.monitor.onPacket(seq);
     const c = f.st.counters;
@@ -176,6 +176,23 @@ export class RtpReceivePath implements MidPacketSink {
     ctx.events.rtp(info, buf);
   }
 
+  /** Report blocks about one of our streams: the client's loss, jitter and the round trip, for the statistics events. */
+  private noteReports(reports: readonly ReportBlock[]): void {
+    for (const block of reports) {
+      for (const st of this.ctx.mids.values()) {
+        if (st.transceiver.sender.ssrc !== block.ssrc) continue;
+        const r = (st.remoteReport ??= { lost: 0, jitter: 0, rtt: 0, rttValues: undefined });
+        r.lost = block.lost;
+        r.jitter = block.jitter;
+        const rtt = roundTrip(block.lsr, block.dlsr, Date.now());
+        if (rtt) {
+          r.rtt = rtt.ms;
+          r.rttValues = { ntp: rtt.ntp, lsr: rtt.lsr, dlsr: rtt.dlsr };
+        }
+      }
+    }
+  }
+
   /** RTCP werift decrypted for `st`: sender reports feed our receiver reports, NACKs are answered, all goes on. */
   onRtcp(st: MidState, packet: RtcpPacket): void {
     const ctx = this.ctx;
@@ -189,6 +206,7 @@ export class RtpReceivePath implements MidPacketSink {
     const summary = summarizeRtcp(buf);
     const sr = summary?.senderReport;
     if (sr) this.fast.get(sr.ssrc)?.stats.onSenderReport(sr.ntpMiddle, performance.now());
+    if (summary?.reports) this.noteReports(summary.reports);
     if (summary?.keyframeRequest) st.counters.plisReceived++;
     if (summary && summary.nacked > 0) {
       st.counters.nacksReceived += summary.nacked;

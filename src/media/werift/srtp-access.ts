@@ -6,6 +6,7 @@ import { NativeSrtcpOpener } from '../../rtp/srtp/native-srtcp-opener.js';
 import { deriveSessionKeys, isSupportedSrtpProfile, masterLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfile } from '../../rtp/srtp/srtp-keys.js';
 import { TurnRelayTransport } from '../turn-relay.js';
 import { UdpIceTransport } from '../udp-ice-transport.js';
+import { pairInUse } from './pair-in-use.js';
 
 interface WeriftDtlsSocket {
   srtp?: { srtpProfile?: number };
@@ -24,6 +25,7 @@ interface WeriftCandidatePair {
 
 interface WeriftIceConnectionInternals {
   nominated?: WeriftCandidatePair;
+  state?: string;
   canSendApplicationData(): boolean;
 }
 
@@ -117,11 +119,14 @@ export function forgetReceiverStream(receiver: RTCRtpReceiver, ssrc: number): vo
 
 function ignorePacket(): void {}
 
-/** The selected candidate pair as our socket and a remote address, if ICE may send application data now. */
+/**
+ * The selected candidate pair as our socket and a remote address, if ICE may send application data now; through
+ * an ICE restart, the pair selected before (pair-in-use.ts).
+ */
 export function selectedPath(dtls: RTCDtlsTransport, previous: SelectedPath | undefined): SelectedPath | undefined {
   const connection = dtls.iceTransport.connection as unknown as WeriftIceConnectionInternals;
-  const pair = connection.nominated;
-  if (!pair || !connection.canSendApplicationData()) return undefined;
+  const pair = pairInUse(connection);
+  if (!pair || (connection.nominated && !connection.canSendApplicationData())) return undefined;
   if (previous && previous.pair === pair) return previous;
   const transport = pair.protocol?.transport;
   const remote = pair.remoteAddr;

@@ -1,6 +1,7 @@
 // What every AudioBridge request reads: the rooms, the plugin's options and the services it was given.
-import type { JsonObject, Network, PluginStateStore, RelayGroup } from '../../plugin-api/index.js';
+import type { JsonObject, Network, PluginStateStore, PluginTokens, RelayGroup } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
+import type { HandlerEvents } from '../handler-events.js';
 import type { AudioRoom } from './room.js';
 import type { RoomId } from './room-settings.js';
 
@@ -26,6 +27,10 @@ export interface AudioBridgeState {
   /** Where files clients name are (recordings, announcements), absolute. */
   readonly recordingsDir: string;
   readonly newRelayGroup: () => RelayGroup;
+  /** The core's signed tokens (rooms with `signed_tokens`); absent when the core does not sign them. */
+  readonly tokens?: PluginTokens;
+  /** The event handlers, with the plugin's `events` setting (handler-events.ts). */
+  readonly events: HandlerEvents;
   /** Wakes the mixing clock (a room got something to mix). */
   readonly wake: () => void;
 }

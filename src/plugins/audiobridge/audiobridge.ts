@@ -10,12 +10,14 @@ import { readOneByteExtension } from '../../rtp/header-extensions.js';
 import { rtpPayloadOffset } from '../../rtp/packet-check.js';
 import { errorText } from '../../logging/error-text.js';
 import { opusBackend } from '../../audio/opus-codec.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
 import { roomMetrics } from '../room-metrics.js';
 import type { AudioBridgeState } from './audiobridge-state.js';
 import { E } from './audiobridge-error.js';
 import { endAnnouncement, isPlaying, listAnnouncements, playFile, stopAllFiles, stopFile } from './file-requests.js';
 import { listForwarders, rtpForward, stopRtpForward } from './forward-requests.js';
+import { participantLeft, type Requester } from './handler-events.js';
 import { leave } from './membership.js';
 import { MixClock } from './mix-clock.js';
 import { AudioBridgeSession } from './participant.js';
@@ -75,6 +77,8 @@ export class AudioBridgePlugin implements Plugin {
       network: context.network,
       recordingsDir: context.recordingsDir,
       newRelayGroup: () => context.relayGroup(),
+      tokens: context.tokens,
+      events: HandlerEvents.of(context, 'audiobridge'),
       wake: () => this.clock.run(),
     };
     const state = this.state;
@@ -95,7 +99,7 @@ export class AudioBridgePlugin implements Plugin {
     const state = this.state;
     if (!state) return;
     for (const room of state.rooms.values()) {
-      await stopRecording(room);
+      await stopRecording(state, room);
       room.close();
     }
     state.rooms.clear();
@@ -184,6 +188,7 @@ export class AudioBridgePlugin implements Plugin {
     const p = s.participant;
     if (!p) return;
     s.participant = undefined;
+    if (this.state && p.room.participants.get(p.id) === p) participantLeft(this.state, p.room, p, false);
     leave(p.room, p);
     p.close();
   }
@@ -196,7 +201,7 @@ export class AudioBridgePlugin implements Plugin {
       if (!room.busy) continue;
       busy = true;
       try {
-        room.tick((a) => endAnnouncement(room, a));
+        room.tick((a) => endAnnouncement(state, room, a));
       } catch (err) {
         state.log.error(`audiobridge: mixing room ${room.id}: ${errorText(err)}`);
       }
@@ -212,7 +217,8 @@ export class AudioBridgePlugin implements Plugin {
   private table(): RequestTable<Session> {
     const on = requestsFor<Session>();
     const st = (): AudioBridgeState => this.requireState();
-    const sync = (run: (state: AudioBridgeState, body: JsonObject) => JsonObject | Promise<JsonObject>) => on.admin({}, ({ body }) => run(st(), body));
+    // Over a handle, a request's events are in that handle's context (Janus's `session ? session->handle : NULL`).
+    const sync = (run: (state: AudioBridgeState, body: JsonObject, by: Requester) => JsonObject | Promise<JsonObject>) => on.admin({}, ({ session, body }) => run(st(), body, session?.handle));
     const withSession = (session: Session): AudioBridgeSession => {
       if (!session) throw new Error('no session');
       return session;
@@ -227,12 +233,12 @@ export class AudioBridgePlugin implements Plugin {
       allowed: sync(rooms.allowed),
       kick: sync(rooms.kick),
       kick_all: sync(rooms.kickAll),
-      mute: sync((s, b) => rooms.moderate(s, b, true)),
-      unmute: sync((s, b) => rooms.moderate(s, b, false)),
-      mute_room: sync((s, b) => rooms.moderateRoom(s, b, true)),
-      unmute_room: sync((s, b) => rooms.moderateRoom(s, b, false)),
-      suspend: sync((s, b) => rooms.suspension(s, b, true)),
-      resume: sync((s, b) => rooms.suspension(s, b, false)),
+      mute: sync((s, b, by) => rooms.moderate(s, b, true, by)),
+      unmute: sync((s, b, by) => rooms.moderate(s, b, false, by)),
+      mute_room: sync((s, b, by) => rooms.moderateRoom(s, b, true, by)),
+      unmute_room: sync((s, b, by) => rooms.moderateRoom(s, b, false, by)),
+      suspend: sync((s, b, by) => rooms.suspension(s, b, true, by)),
+      resume: sync((s, b, by) => rooms.suspension(s, b, false, by)),
       enable_recording: sync(rooms.enableRecording),
       enable_mjrs: sync((s, b) => rooms.enableMjrs(s, b, (room) => applyMjrs(s, room))),
       rtp_forward: sync(rtpForward),
@@ -247,7 +253,7 @@ export class AudioBridgePlugin implements Plugin {
       join: on.ack({}, ({ session, body, jsep }) => join(st(), withSession(session), body, jsep)),
       configure: on.ack({}, ({ session, body, jsep }) => configure(st(), withSession(session), body, jsep)),
       changeroom: on.ack({}, ({ session, body }) => changeRoom(st(), withSession(session), body)),
-      leave: on.ack({}, ({ session }) => leaveRoom(withSession(session))),
+      leave: on.ack({}, ({ session }) => leaveRoom(st(), withSession(session))),
       hangup: on.ack({}, ({ session }) => hangup(withSession(session))),
     };
   }

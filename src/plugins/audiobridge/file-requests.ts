@@ -6,6 +6,7 @@ import { errorText } from '../../logging/error-text.js';
 import { FileAnnouncement } from './announcement.js';
 import type { AudioBridgeState } from './audiobridge-state.js';
 import { E } from './audiobridge-error.js';
+import { announcementChanged } from './handler-events.js';
 import { checkFields, checkRoomSecret, clientPath, findRoom, roomId } from './request-checks.js';
 import type { Announcement, AudioRoom } from './room.js';
 
@@ -42,6 +43,7 @@ export async function playFile(state: AudioBridgeState, body: JsonObject): Promi
   }
   room.announcements.set(id, announcement);
   room.notify({ audiobridge: 'announcement-started', room: room.id, file_id: id });
+  announcementChanged(state, 'announcement-started', room, id);
   state.wake();
   return { audiobridge: 'success', room: room.id, file_id: id };
 }
@@ -55,11 +57,12 @@ export function isPlaying(state: AudioBridgeState, body: JsonObject): JsonObject
 }
 
 /** Ends an announcement and tells the room (stop_file, or the file ended). */
-export function endAnnouncement(room: AudioRoom, a: Announcement): void {
+export function endAnnouncement(state: AudioBridgeState, room: AudioRoom, a: Announcement): void {
   if (room.announcements.get(a.id) !== a) return;
   room.announcements.delete(a.id);
   a.stop();
   room.notify({ audiobridge: 'announcement-stopped', room: room.id, file_id: a.id });
+  announcementChanged(state, 'announcement-stopped', room, a.id);
 }
 
 export function stopFile(state: AudioBridgeState, body: JsonObject): JsonObject {
@@ -67,14 +70,14 @@ export function stopFile(state: AudioBridgeState, body: JsonObject): JsonObject 
   const room = roomFor(state, body);
   const id = body.file_id as string;
   const a = room.announcements.get(id);
-  if (a) endAnnouncement(room, a);
+  if (a) endAnnouncement(state, room, a);
   return { audiobridge: 'success', room: room.id, file_id: id };
 }
 
 export function stopAllFiles(state: AudioBridgeState, body: JsonObject): JsonObject {
   const room = roomFor(state, body);
   const stopped = [...room.announcements.values()];
-  for (const a of stopped) endAnnouncement(room, a);
+  for (const a of stopped) endAnnouncement(state, room, a);
   return { audiobridge: 'success', room: room.id, file_id_list: stopped.map((a) => a.id) };
 }
 

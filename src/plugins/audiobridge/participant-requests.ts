@@ -6,6 +6,7 @@ import { errorText } from '../../logging/error-text.js';
 import { isAudioCodec, staticPayloadType } from './audio-codec.js';
 import type { AudioBridgeState } from './audiobridge-state.js';
 import { E } from './audiobridge-error.js';
+import { participantConfigured, participantJoined, participantLeft, talkingChanged } from './handler-events.js';
 import { announceChange, enter, leave, othersOf } from './membership.js';
 import { Participant, type AudioBridgeSession, type ParticipantOptions } from './participant.js';
 import { PlainRtpLink } from './plain-rtp-link.js';
@@ -65,8 +66,11 @@ function mediaOptions(body: JsonObject, base: Pick<ParticipantOptions, 'quality'
   return { quality, expectedLoss };
 }
 
-/** The access checks of join and changeroom: pin, token, secret (an admin), group. */
-function admit(room: AudioRoom, body: JsonObject): { admin: boolean; group: string | undefined } {
+/** The access checks of join and changeroom: signed token, pin, allowed token, secret (an admin), group. */
+function admit(state: AudioBridgeState, room: AudioRoom, body: JsonObject): { admin: boolean; group: string | undefined } {
+  // As Janus: a signed token comes before the pin, and is asked for only when the core signs tokens.
+  const tokens = state.tokens;
+  if (room.settings.signedTokens && tokens?.signed && !tokens.signatureContains(body.token, `room=${room.id}`)) throw new PluginError(E.UNAUTHORIZED, 'Unauthorized (wrong token)');
   checkSecret(room.settings.pin, body, 'pin');
   if (room.checkTokens && (typeof body.token !== 'string' || !room.allowed.has(body.token))) throw new PluginError(E.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');
   const secret = room.settings.secret;
@@ -153,7 +157,10 @@ export function incomingAudio(state: AudioBridgeState, p: Participant, seq: numb
   if (!p.silenced) p.inbound?.push(seq, payload);
   if (level >= 0 && p.talking && !p.silenced) {
     const change = p.talking.add(level);
-    if (change && room.settings.audiolevelEvent) room.notify({ audiobridge: change, room: room.id, id: p.id });
+    if (change && room.settings.audiolevelEvent) {
+      room.notify({ audiobridge: change, room: room.id, id: p.id });
+      talkingChanged(state, p, change);
+    }
   }
 }
 
@@ -161,7 +168,7 @@ export async function join(state: AudioBridgeState, session: AudioBridgeSession,
   checkFields(body, JOIN_FIELDS);
   if (session.participant) throw new PluginError(E.ALREADY_JOINED, 'Already in a room (use changeroom to join another one)');
   const room = findRoom(state, roomId(state, body));
-  const admission = admit(room, body);
+  const admission = admit(state, room, body);
   const id = participantId(state, room, body);
   const options = optionsFor(room, body, admission);
   const p = new Participant(id, session, room, typeof body.display === 'string' ? body.display : undefined, options);
@@ -184,6 +191,7 @@ export async function join(state: AudioBridgeState, session: AudioBridgeSession,
   p.linkChanged();
   data.participants = othersOf(room, p);
   enter(state, room, p);
+  participantJoined(state, p, false);
   if (body.record === true || room.settings.mjrs) recordParticipant(state, p, true, typeof body.filename === 'string' ? body.filename : undefined);
   state.log.verbose(`audiobridge: ${String(id)} joined room ${room.id}`);
   return { data, jsep: reply };
@@ -248,6 +256,8 @@ export async function configure(state: AudioBridgeState, session: AudioBridgeSes
       fec: typeof rtp.fec === 'boolean' ? rtp.fec : p.plain.peer.fec,
     });
   }
+  // Before the negotiation, as Janus tells it.
+  participantConfigured(state, p);
   let reply: Jsep | undefined;
   if (jsep?.type === 'offer') reply = await answerClient(session, jsep, o.codec);
   else if (jsep?.type === 'answer') {
@@ -264,10 +274,11 @@ export async function changeRoom(state: AudioBridgeState, session: AudioBridgeSe
   if (!p) throw new PluginError(E.NOT_JOINED, "Can't change room (not in a room in the first place)");
   const target = findRoom(state, roomId(state, body));
   if (target === p.room) throw new PluginError(E.ALREADY_JOINED, 'Already in this room');
-  const admission = admit(target, body);
+  const admission = admit(state, target, body);
   const id = participantId(state, target, body);
   const options = optionsFor(target, body, admission);
   // The same link (PeerConnection or plain RTP) carries on in the new room.
+  participantLeft(state, p.room, p, true);
   leave(p.room, p);
   const next = new Participant(id, session, target, typeof body.display === 'string' ? body.display : p.display, options);
   next.plain = p.plain;
@@ -279,14 +290,16 @@ export async function changeRoom(state: AudioBridgeState, session: AudioBridgeSe
   if (next.display !== undefined) data.display = next.display;
   data.participants = othersOf(target, next);
   enter(state, target, next);
+  participantJoined(state, next, true);
   if (target.settings.mjrs) recordParticipant(state, next, true);
   return { data };
 }
 
-export function leaveRoom(session: AudioBridgeSession): ParticipantReply {
+export function leaveRoom(state: AudioBridgeState, session: AudioBridgeSession): ParticipantReply {
   const p = session.participant;
   if (!p) throw new PluginError(E.NOT_JOINED, "Can't leave (not in a room)");
   const room = p.room;
+  participantLeft(state, room, p, true);
   leave(room, p);
   session.participant = undefined;
   p.close();

@@ -7,6 +7,7 @@ import { WavRecorder } from '../../audio/wav-recorder.js';
 import { errorText } from '../../logging/error-text.js';
 import { MjrRecorder } from '../mjr/mjr-recorder.js';
 import type { AudioBridgeState } from './audiobridge-state.js';
+import { recordingDone } from './handler-events.js';
 import { clientPath } from './request-checks.js';
 import type { Participant } from './participant.js';
 import type { AudioRoom } from './room.js';
@@ -38,13 +39,15 @@ export async function startRecording(state: AudioBridgeState, room: AudioRoom, t
   }
 }
 
-export async function stopRecording(room: AudioRoom): Promise<void> {
+/** Closes the room's .wav (renamed to its final name when written under `record_tmp_ext`); event handlers hear `recordingdone`. */
+export async function stopRecording(state: AudioBridgeState, room: AudioRoom): Promise<void> {
   const recorder = room.recorder;
   if (!recorder) return;
   room.recorder = undefined;
   await recorder.close();
   const final = finalPaths.get(recorder);
   if (final) renameSync(recorder.path, final);
+  recordingDone(state, room, final ?? recorder.path);
 }
 
 /** Starts (or stops) the .mjr of one participant's audio; `filename` is the base Janus adds `-audio.mjr` to. */

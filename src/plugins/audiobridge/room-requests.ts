@@ -11,6 +11,8 @@ import { checkFields, checkRoomSecret, checkSecret, findRoom, idField, roomId, s
 import { roomSettings, settingsToGroup, type RoomId } from './room-settings.js';
 import { AudioRoom } from './room.js';
 import { startForwarder } from './forward-requests.js';
+import { moderated, participantLeft, roomChanged, roomMuted, type Requester } from './handler-events.js';
+import type { Participant } from './participant.js';
 
 /** `permanent: true` without a place to keep it is refused before anything changes. */
 function wantsSaving(state: AudioBridgeState, body: JsonObject, what: string): boolean {
@@ -29,7 +31,7 @@ function saved(state: AudioBridgeState): boolean {
   }
 }
 
-export async function create(state: AudioBridgeState, body: JsonObject): Promise<JsonObject> {
+export async function create(state: AudioBridgeState, body: JsonObject, by?: Requester): Promise<JsonObject> {
   checkFields(body, [
     { name: 'description', type: 'string' },
     { name: 'secret', type: 'string' },
@@ -45,6 +47,7 @@ export async function create(state: AudioBridgeState, body: JsonObject): Promise
     { name: 'mjrs', type: 'boolean' },
     { name: 'mjrs_dir', type: 'string' },
     { name: 'allow_rtp_participants', type: 'boolean' },
+    { name: 'signed_tokens', type: 'boolean' },
     { name: 'permanent', type: 'boolean' },
     { name: 'audiolevel_ext', type: 'boolean' },
     { name: 'audiolevel_event', type: 'boolean' },
@@ -71,11 +74,14 @@ export async function create(state: AudioBridgeState, body: JsonObject): Promise
   state.rooms.set(id, room);
   if (settings.record) await startRecording(state, room, false);
   state.log.verbose(`audiobridge: created room ${id} (${settings.rate} Hz${settings.spatial ? ', spatial' : ''})`);
+  if (settings.signedTokens && !state.tokens?.signed) state.log.warn(`audiobridge: room ${id} asks for signed tokens, but the core does not sign tokens (general.token_auth_secret): not enforced`);
   if (save) state.permanent.set(id, settingsToGroup(settings));
-  return { audiobridge: 'created', room: id, permanent: save && saved(state) };
+  const permanent = save && saved(state);
+  roomChanged(state, 'created', id, by);
+  return { audiobridge: 'created', room: id, permanent };
 }
 
-export function edit(state: AudioBridgeState, body: JsonObject): JsonObject {
+export function edit(state: AudioBridgeState, body: JsonObject, by?: Requester): JsonObject {
   checkFields(body, [
     { name: 'secret', type: 'string' },
     { name: 'new_description', type: 'string' },
@@ -104,10 +110,11 @@ export function edit(state: AudioBridgeState, body: JsonObject): JsonObject {
     state.permanent.set(id, settingsToGroup(s));
     permanent = saved(state);
   }
+  roomChanged(state, 'edited', id, by);
   return { audiobridge: 'edited', room: id, permanent };
 }
 
-export function destroy(state: AudioBridgeState, body: JsonObject): JsonObject {
+export function destroy(state: AudioBridgeState, body: JsonObject, by?: Requester): JsonObject {
   checkFields(body, [
     { name: 'secret', type: 'string' },
     { name: 'permanent', type: 'boolean' },
@@ -127,8 +134,9 @@ export function destroy(state: AudioBridgeState, body: JsonObject): JsonObject {
     if (!p.session.destroyed) p.session.handle.pushEvent(undefined, event);
     p.session.participant = undefined;
   }
-  void stopRecording(room);
+  void stopRecording(state, room);
   room.close();
+  roomChanged(state, 'destroyed', id, by);
   state.log.verbose(`audiobridge: destroyed room ${id}`);
   return { audiobridge: 'destroyed', room: id, permanent };
 }
@@ -205,32 +213,37 @@ function target(state: AudioBridgeState, body: JsonObject): { room: AudioRoom; i
   return { room, id };
 }
 
-export function kick(state: AudioBridgeState, body: JsonObject): JsonObject {
+export function kick(state: AudioBridgeState, body: JsonObject, by?: Requester): JsonObject {
   const { room, id } = target(state, body);
   const p = room.participants.get(id);
   if (!p) throw new PluginError(E.NO_SUCH_USER, `No such user ${id} in room ${room.id}`);
-  leave(room, p, 'kicked');
-  p.session.participant = undefined;
-  p.close();
-  if (!p.session.destroyed) p.session.handle.closePc();
+  moderated(state, 'kicked', room, id, by);
+  kickOut(state, room, p);
   return { audiobridge: 'success' };
 }
 
-export function kickAll(state: AudioBridgeState, body: JsonObject): JsonObject {
+export function kickAll(state: AudioBridgeState, body: JsonObject, by?: Requester): JsonObject {
   checkFields(body, [{ name: 'secret', type: 'string' }]);
   const room = findRoom(state, roomId(state, body));
   checkSecret(room.settings.secret, body, 'secret');
   for (const p of [...room.participants.values()]) {
-    leave(room, p, 'kicked');
-    p.session.participant = undefined;
-    p.close();
-    if (!p.session.destroyed) p.session.handle.closePc();
+    moderated(state, 'kicked_all', room, p.id, by);
+    kickOut(state, room, p);
   }
   return { audiobridge: 'success' };
 }
 
+/** Out of the room, its PeerConnection closed; Janus's hang-up of that PeerConnection then reports it `left`. */
+function kickOut(state: AudioBridgeState, room: AudioRoom, p: Participant): void {
+  if (!p.plain && p.session.offerer !== undefined) participantLeft(state, room, p, false);
+  leave(room, p, 'kicked');
+  p.session.participant = undefined;
+  p.close();
+  if (!p.session.destroyed) p.session.handle.closePc();
+}
+
 /** `mute` / `unmute` of one participant by a moderator. */
-export function moderate(state: AudioBridgeState, body: JsonObject, muted: boolean): JsonObject {
+export function moderate(state: AudioBridgeState, body: JsonObject, muted: boolean, by?: Requester): JsonObject {
   const { room, id } = target(state, body);
   const p = room.participants.get(id);
   if (!p) throw new PluginError(E.NO_SUCH_USER, `No such user ${id} in room ${room.id}`);
@@ -238,24 +251,26 @@ export function moderate(state: AudioBridgeState, body: JsonObject, muted: boole
     p.options.muted = muted;
     if (muted) p.resetInbound();
     announceChange(room, p);
+    moderated(state, muted ? 'mute' : 'unmute', room, id, by);
   }
   return { audiobridge: 'success' };
 }
 
 /** `mute_room` / `unmute_room`: everyone but those who joined with the secret. */
-export function moderateRoom(state: AudioBridgeState, body: JsonObject, muted: boolean): JsonObject {
+export function moderateRoom(state: AudioBridgeState, body: JsonObject, muted: boolean, by?: Requester): JsonObject {
   checkFields(body, [{ name: 'secret', type: 'string' }]);
   const room = findRoom(state, roomId(state, body));
   checkSecret(room.settings.secret, body, 'secret');
   if (room.muted !== muted) {
     room.muted = muted;
     room.notify({ audiobridge: 'event', room: room.id, muted });
+    roomMuted(state, room, muted, by);
   }
   return { audiobridge: 'success' };
 }
 
 /** `suspend` / `resume`: out of the mix both ways, the PeerConnection kept. */
-export function suspension(state: AudioBridgeState, body: JsonObject, suspend: boolean): JsonObject {
+export function suspension(state: AudioBridgeState, body: JsonObject, suspend: boolean, by?: Requester): JsonObject {
   checkFields(body, [
     { name: 'pause_events', type: 'boolean' },
     { name: 'stop_record', type: 'boolean' },
@@ -281,6 +296,7 @@ export function suspension(state: AudioBridgeState, body: JsonObject, suspend: b
     if (wasPaused && !p.session.destroyed) p.session.handle.pushEvent(undefined, { audiobridge: 'event', room: room.id, resumed: p.id, participants: othersOf(room, p) });
   }
   room.notify({ audiobridge: 'event', room: room.id, [suspend ? 'suspended' : 'resumed']: p.id }, p);
+  moderated(state, suspend ? 'suspended' : 'resumed', room, p.id, by);
   return { audiobridge: 'success' };
 }
 
@@ -298,7 +314,7 @@ export async function enableRecording(state: AudioBridgeState, body: JsonObject)
   if (typeof body.record_dir === 'string') room.settings.recordDir = body.record_dir;
   room.settings.record = body.record === true;
   if (room.settings.record && !room.recorder) await startRecording(state, room, false);
-  else if (!room.settings.record) await stopRecording(room);
+  else if (!room.settings.record) await stopRecording(state, room);
   return { audiobridge: 'success', room: room.id, record: room.recorder !== undefined };
 }
 

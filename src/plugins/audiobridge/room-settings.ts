@@ -43,6 +43,8 @@ export interface RoomSettings {
   mjrs: boolean;
   mjrsDir: string | undefined;
   readonly allowRtpParticipants: boolean;
+  /** Joining needs a token the core signed for this plugin naming `room=<id>` (when the core signs tokens). */
+  readonly signedTokens: boolean;
   readonly groups: readonly string[];
   readonly forwarder?: StaticForwarder;
 }
@@ -97,6 +99,7 @@ export function roomSettings(values: JsonObject, id: RoomId): RoomSettings {
     mjrs: isTrue(values.mjrs),
     mjrsDir: text('mjrs_dir'),
     allowRtpParticipants: isTrue(values.allow_rtp_participants),
+    signedTokens: isTrue(values.signed_tokens),
     groups,
     forwarder: staticForwarder(values, num, text),
   };
@@ -160,6 +163,7 @@ export function settingsToGroup(s: RoomSettings): JsonObject {
   if (s.mjrs) g.mjrs = true;
   if (s.mjrsDir !== undefined) g.mjrs_dir = s.mjrsDir;
   if (s.allowRtpParticipants) g.allow_rtp_participants = true;
+  if (s.signedTokens) g.signed_tokens = true;
   if (s.groups.length > 0) g.groups = [...s.groups];
   return g;
 }

@@ -6,7 +6,7 @@ import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestCall, type BodyOf } from '../../plugin-api/request-table.js';
 import { errorText } from '../../logging/error-text.js';
-import { generalSettings, isTrue } from '../plugin-settings.js';
+import { HandlerEvents } from '../handler-events.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
 import { EchoRecording } from './echo-recording.js';
 import { EchoSession } from './echo-session.js';
@@ -62,9 +62,8 @@ export class EchoTestPlugin implements Plugin {
   private readonly sessions = new Map<number, EchoSession>();
   /** Where recordings go: every `filename` a client gives is resolved inside this folder. */
   private recordingsDir = 'recordings';
-  /** The event handlers, and whether this plugin tells them anything (its `events` setting, as Janus's). */
-  private events: PluginContext['events'];
-  private notifyEvents = true;
+  /** The event handlers, with the plugin's `events` setting (as Janus's). */
+  private events = HandlerEvents.NONE;
   private readonly requests = new PluginRequests<EchoSession>({
     plugin: 'echotest',
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.INVALID_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_ELEMENT, internal: E.INVALID_SDP },
@@ -74,9 +73,7 @@ export class EchoTestPlugin implements Plugin {
 
   init(context: PluginContext): void {
     this.recordingsDir = context.recordingsDir;
-    this.events = context.events;
-    const events = generalSettings(context.config).events;
-    if (events !== undefined) this.notifyEvents = isTrue(events);
+    this.events = HandlerEvents.of(context, 'echotest');
   }
 
   /** Closes every recording now (a stop leaves whole files); settles once they are flushed. */
@@ -219,11 +216,12 @@ export class EchoTestPlugin implements Plugin {
 
   /** After each request, as Janus's EchoTest: what is echoed now, the bitrate cap, layers and recordings. */
   private notifyState(s: EchoSession, handle: PluginHandle): void {
-    if (!this.notifyEvents || this.events?.enabled !== true) return;
-    const info: JsonObject = { audio_active: s.audioActive, video_active: s.videoActive, bitrate: s.bitrate };
-    if (s.simulcast) info.simulcast = { substream: s.forwarder.substream, 'temporal-layer': s.forwarder.temporalTarget };
-    if (s.recording) info.recording = s.recording.paths();
-    handle.notifyEvent(info);
+    this.events.send(() => {
+      const info: JsonObject = { audio_active: s.audioActive, video_active: s.videoActive, bitrate: s.bitrate };
+      if (s.simulcast) info.simulcast = { substream: s.forwarder.substream, 'temporal-layer': s.forwarder.temporalTarget };
+      if (s.recording) info.recording = s.recording.paths();
+      return info;
+    }, handle);
   }
 
   setupMedia(handle: PluginHandle): void {

@@ -14,10 +14,12 @@ import { requestsFor, type PluginReply, type RequestCall } from '../../plugin-ap
 import { findCodec } from '../../forwarding/codec-registry.js';
 import { errorText } from '../../logging/error-text.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings } from '../plugin-settings.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
 import { mediaAddress, parseSdp, writeBarebone, type BareboneMedia, type Direction, type SdpCodec, type SdpDescription } from './barebone-sdp.js';
 import { E } from './errors.js';
+import { forwarderStarted, forwarderStopped, sdpHandled } from './handler-events.js';
 import { answeredCodec, answerToPeer, bridgedLines, codecName, offerFromBrowser, supportsPli, usableCodecs, usableCrypto, type AnsweredLine, type BridgedKind, type LocalLine } from './negotiation.js';
 import { NosipRecordings, RECORDED_STREAMS, recordingName, type RecordedStream } from './nosip-recording.js';
 import { NosipSession } from './nosip-session.js';
@@ -99,6 +101,7 @@ export class NoSipPlugin implements Plugin {
   private readonly sessions = new Map<number, NosipSession>();
   private network: Network | undefined;
   private recordingsDir = 'recordings';
+  private events = HandlerEvents.NONE;
   private bind: string | undefined;
   private sdpIp = '127.0.0.1';
   // Janus's sample configuration's range (its code alone would take 10000-60000).
@@ -123,6 +126,7 @@ export class NoSipPlugin implements Plugin {
   init(context: PluginContext): void {
     this.network = context.network;
     this.recordingsDir = context.recordingsDir;
+    this.events = HandlerEvents.of(context, 'nosip');
     const general = generalSettings(context.config);
     const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined);
     const localIp = text(general.local_ip);
@@ -380,7 +384,9 @@ export class NoSipPlugin implements Plugin {
     const usable = { ...(offered.audio ? { audio: lines.audio } : {}), ...(offered.video ? { video: lines.video } : {}) };
     const media = offerFromBrowser(browser, usable, local, s.requireSrtp ? 'RTP/SAVP' : 'RTP/AVP');
     s.negotiation = { kind: 'browser-offered', offer: jsep, lines: usable, offered };
-    return { data: result({ event: 'generated', type: 'offer', sdp: this.write(s, media, version), ...(update ? { update: true } : {}), unique_id: s.uniqueId }) };
+    const sdp = this.write(s, media, version);
+    if (!update) sdpHandled(this.events, s, 'generated', 'offer', sdp);
+    return { data: result({ event: 'generated', type: 'offer', sdp, ...(update ? { update: true } : {}), unique_id: s.uniqueId }) };
   }
 
   /** The browser answered the offer we made from the peer's: a barebone answer, and media starts. */
@@ -421,7 +427,9 @@ export class NoSipPlugin implements Plugin {
     const media = answerToPeer(n.offer, taken, s.requireSrtp || (s.srtpLocal && s.srtpRemote && offeredSavp(n.offer)) ? 'RTP/SAVP' : 'RTP/AVP');
     s.negotiation = undefined;
     s.ready = true;
-    return { data: result({ event: 'generated', type: 'answer', sdp: this.write(s, media, version), ...(update ? { update: true } : {}), unique_id: s.uniqueId }) };
+    const sdp = this.write(s, media, version);
+    if (!update) sdpHandled(this.events, s, 'generated', 'answer', sdp);
+    return { data: result({ event: 'generated', type: 'answer', sdp, ...(update ? { update: true } : {}), unique_id: s.uniqueId }) };
   }
 
   private write(s: NosipSession, media: readonly BareboneMedia[], version: number): string {
@@ -460,7 +468,9 @@ export class NoSipPlugin implements Plugin {
     s.srtpRemote = s.peerSdes.audio !== undefined || s.peerSdes.video !== undefined;
     if (s.requireSrtp && !s.srtpRemote) throw new PluginError(E.TOO_STRICT, "Can't process request: SDES-SRTP required, but caller didn't offer it");
     const srtpField: JsonObject = { ...(s.srtpRemote ? { srtp: s.requireSrtp ? 'sdes_mandatory' : 'sdes_optional' } : {}), ...(update ? { update: true } : {}) };
-    return offer ? this.processOffer(s, handle, remote, lines, srtpField) : this.processAnswer(s, handle, remote, srtpField);
+    const reply = await (offer ? this.processOffer(s, handle, remote, lines, srtpField) : this.processAnswer(s, handle, remote, srtpField));
+    if (reply && !update) sdpHandled(this.events, s, 'processed', offer ? 'offer' : 'answer', sdp);
+    return reply;
   }
 
   /** The peer offered: the browser gets an offer of ours, one line per bridged line, with the peer's first usable codec. */
@@ -593,6 +603,8 @@ export class NoSipPlugin implements Plugin {
     if (streams.length === 0) throw new PluginError(E.MISSING_ELEMENT, 'Missing mandatory element streams, or empty array');
     const codes = { missing: E.MISSING_ELEMENT, invalid: E.INVALID_ELEMENT };
     const specs: ForwarderSpec[] = [];
+    /** Each forwarder's host as the request wrote it (Janus's events repeat it). */
+    const asked: string[] = [];
     // Every entry is checked (and its host resolved) before any forwarder is made.
     for (const raw of streams) {
       const e = isJsonObject(raw) ? raw : {};
@@ -610,6 +622,7 @@ export class NoSipPlugin implements Plugin {
         if (master.length < 30) throw new PluginError(E.INVALID_ELEMENT, 'Invalid SRTP crypto');
         srtp = { suite: e.srtp_suite, master };
       }
+      asked.push(e.host as string);
       specs.push({
         stream: type as ForwardedStream,
         host,
@@ -633,6 +646,7 @@ export class NoSipPlugin implements Plugin {
       s.handle.log.warn(`nosip: cannot open the RTP forwarders' socket: ${errorText(err)}`);
       throw new PluginError(E.UNKNOWN_ERROR, 'Could not open UDP socket for RTP forwarder');
     }
+    forwarders.forEach((f, i) => forwarderStarted(this.events, f, asked[i]));
     return { data: result({ event: 'rtp_forward', forwarders }) };
   }
 
@@ -654,6 +668,7 @@ export class NoSipPlugin implements Plugin {
 
   private stopRtpForward(s: NosipSession, id: number): PluginReply {
     if (!s.forwarders?.stop(id)) throw new PluginError(E.NO_SUCH_STREAM, `No such stream (${id})`);
+    forwarderStopped(this.events, id);
     return { data: result({ event: 'stop_rtp_forward', stream_id: id }) };
   }
 

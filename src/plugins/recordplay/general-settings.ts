@@ -1,7 +1,7 @@
 // The `general` settings of janus.plugin.recordplay (its .jcfg file, or [recordplay] in ours).
-import { inertSetting, setting, type SettingGroup } from '../../plugin-api/index.js';
+import { setting, type SettingGroup } from '../../plugin-api/index.js';
 
 export const RECORDPLAY_SETTINGS: SettingGroup = {
   path: setting('', 'the folder of recordings and their .nfo files; empty = general.recordings_dir'),
-  events: inertSetting(true, 'send plugin events to event handlers (this plugin sends none yet)'),
+  events: setting(true, 'send plugin events to event handlers (docs/events.md)'),
 };

@@ -29,6 +29,8 @@ export class RecordPlaySession implements ForwardTarget {
    * the hang-up it sent right behind it (janus.js's demo does both at once), and its `stopped` still names it.
    */
   lastRecordingId: number | undefined;
+  /** The last recording's .nfo being written: a `stop` that comes after the hang-up waits for it before answering. */
+  completing: Promise<void> | undefined;
   /** Recording: the open files, the pause flag, the keyframe timer. */
   files: RecorderFiles | undefined;
   paused = false;

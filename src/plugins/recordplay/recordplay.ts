@@ -13,9 +13,11 @@ import { errorText } from '../../logging/error-text.js';
 import type { Logger } from '../../logging/logger.js';
 import { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { readMjr } from '../mjr/mjr-reader.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings } from '../plugin-settings.js';
 import { prepareFileInside, resolveInside, UnsafePathError } from '../safe-path.js';
 import { recordingDate } from './nfo-file.js';
+import { playoutPrepared, recordingStarted, sessionStatus } from './handler-events.js';
 import { Playout } from './playout.js';
 import { recordingSchedule, type RecordedFile } from './playout-schedule.js';
 import { RecordingLibrary, type MediaFile, type Recording } from './recording-library.js';
@@ -56,6 +58,7 @@ export class RecordPlayPlugin implements Plugin {
   private readonly sessions = new Map<number, RecordPlaySession>();
   private library: RecordingLibrary | undefined;
   private log: Logger | undefined;
+  private events = HandlerEvents.NONE;
   private readonly requests = new PluginRequests<Session>({
     plugin: 'recordplay',
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.MISSING_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_REQUEST, internal: E.UNKNOWN_ERROR },
@@ -65,6 +68,7 @@ export class RecordPlayPlugin implements Plugin {
 
   async init(context: PluginContext): Promise<void> {
     this.log = context.log;
+    this.events = HandlerEvents.of(context, 'recordplay');
     const path = generalSettings(context.config).path;
     // The operator's folder may be anywhere; without one, the server's recordings folder.
     const folder = typeof path === 'string' && path.trim() !== '' ? (isAbsolute(path) ? path : resolve(path)) : context.recordingsDir;
@@ -173,7 +177,10 @@ export class RecordPlayPlugin implements Plugin {
     s.closeFiles();
     s.stopPlayer();
     s.recording = undefined;
-    if (recorded && rec && this.library) await this.library.complete(rec);
+    if (!recorded || !rec || !this.library) return;
+    const done = this.library.complete(rec);
+    s.completing = done;
+    await done;
   }
 
   private get lib(): RecordingLibrary {
@@ -212,14 +219,21 @@ export class RecordPlayPlugin implements Plugin {
         const s = own(call);
         if (!s.frames) throw new RecordPlayError(E.INVALID_STATE, "Not a playout session, can't start");
         if (!call.jsep) throw new RecordPlayError(E.MISSING_ELEMENT, 'Missing SDP answer');
+        if (s.recording) sessionStatus(this.events, call.handle, 'playing', s.recording.id);
         return { data: { recordplay: 'event', result: { status: 'playing' } } };
       }),
       stop: on.ack({}, async (call) => {
         const s = own(call);
         const result: JsonObject = { status: 'stopped' };
         const id = s.recording?.id ?? s.lastRecordingId;
-        if (id !== undefined) result.id = id;
+        if (id !== undefined) {
+          result.id = id;
+          sessionStatus(this.events, call.handle, 'stopped', id);
+        }
         await this.finish(s);
+        // Janus's demo page sends the hang-up right behind the stop and lists the recordings on `stopped`: when
+        // the hang-up was handled first, its recording must be in the list before the answer goes.
+        await s.completing;
         // After the reply: the client reads `stopped`, then `done` when the PeerConnection is gone.
         setImmediate(() => {
           if (!s.destroyed) call.handle.closePc();
@@ -238,6 +252,7 @@ export class RecordPlayPlugin implements Plugin {
       s.paused = pause;
       if (!pause) s.handle.requestKeyframe('*');
     }
+    sessionStatus(this.events, s.handle, pause ? 'paused' : 'resumed', s.recording.id);
     return { data: { recordplay: 'event', result: { status: pause ? 'paused' : 'resumed', id: s.recording.id } } };
   }
 
@@ -307,6 +322,7 @@ export class RecordPlayPlugin implements Plugin {
     s.lastRecordingId = rec.id;
     s.files = files;
     handle.log.info(`recordplay: recording ${id} ('${rec.name.slice(0, 100)}') to ${base}-*.mjr`);
+    recordingStarted(this.events, handle, id, { audio: files.audio !== undefined, video: files.video !== undefined, data: files.data !== undefined });
     return { data: { recordplay: 'event', result: { status: 'recording', id } }, jsep: jsep.e2ee ? { ...answer, e2ee: true } : answer };
   }
 
@@ -340,6 +356,7 @@ export class RecordPlayPlugin implements Plugin {
       const offer = await handle.restartIce().catch((err: unknown) => {
         throw new RecordPlayError(E.INVALID_STATE, `Invalid, can't restart: ${errorText(err)}`);
       });
+      if (s.frames) playoutPrepared(this.events, handle, s.recording.id, s.frames);
       return { data: { recordplay: 'event', result: { status: 'restarting', id: s.recording.id } }, jsep: offer };
     }
     const rec = this.lib.get(body.id);
@@ -377,6 +394,7 @@ export class RecordPlayPlugin implements Plugin {
     s.recording = rec;
     s.lastRecordingId = rec.id;
     s.frames = recordingSchedule(files);
+    playoutPrepared(this.events, handle, rec.id, s.frames);
     const result: JsonObject = { status: 'preparing', id: rec.id };
     if (warning) result.warning = warning;
     return { data: { recordplay: 'event', result }, jsep: offer };

@@ -1,7 +1,7 @@
 // The requests that manage mountpoints: list, info, create, edit, destroy, enable/disable and kick_all
 // (recording is in recording-requests.ts).
 import { sameSecret } from '../../plugin-api/index.js';
-import type { JsonObject } from '../plugin.js';
+import type { JsonObject, PluginHandle } from '../plugin.js';
 import type { Mountpoint } from './mountpoint.js';
 import { createMountpoint } from './mountpoint-create.js';
 import { rtpOptions } from './mountpoint-settings.js';
@@ -10,6 +10,7 @@ import { recordingName } from './recording-requests.js';
 import { check, E, faultText, requireBounded, requireSecret, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import { stopViewers, Viewer } from './viewer.js';
+import { mountpointChanged, mountpointCreated } from './handler-events.js';
 import { errorText } from '../../logging/error-text.js';
 
 export function listRequest(state: StreamingState, body: JsonObject): JsonObject {
@@ -85,7 +86,7 @@ function describe(state: StreamingState, mp: Mountpoint, body: JsonObject): Json
   return out;
 }
 
-export async function createRequest(state: StreamingState, body: JsonObject): Promise<JsonObject> {
+export async function createRequest(state: StreamingState, body: JsonObject, by?: PluginHandle): Promise<JsonObject> {
   const mp = await createMountpoint(state, body, 'api');
   const permanent = body.permanent === true;
   if (permanent) {
@@ -99,6 +100,7 @@ export async function createRequest(state: StreamingState, body: JsonObject): Pr
       throw new StreamingError(E.UNKNOWN, `Error saving the mountpoint permanently: ${faultText(err)}`);
     }
   }
+  mountpointCreated(state, mp, by);
   return { streaming: 'created', created: mp.settings.name, permanent, stream: describeCreated(mp) };
 }
 
@@ -131,7 +133,7 @@ function describeCreated(mp: Mountpoint): JsonObject {
   return out;
 }
 
-export function editRequest(state: StreamingState, body: JsonObject): JsonObject {
+export function editRequest(state: StreamingState, body: JsonObject, by?: PluginHandle): JsonObject {
   const mp = state.lookup(body, true);
   requireBounded(body);
   check(body, [
@@ -163,10 +165,11 @@ export function editRequest(state: StreamingState, body: JsonObject): JsonObject
       throw new StreamingError(E.UNKNOWN, `Error saving the edit permanently: ${faultText(err)}`);
     }
   }
+  mountpointChanged(state, 'edited', mp.id, by);
   return { streaming: 'edited', id: mp.id, permanent };
 }
 
-export function destroyRequest(state: StreamingState, body: JsonObject): JsonObject {
+export function destroyRequest(state: StreamingState, body: JsonObject, by?: PluginHandle): JsonObject {
   check(body, [{ name: 'permanent', type: 'boolean' }]);
   const mp = state.lookup(body, true);
   // As in Janus: only a permanent destroy removes the mountpoint from the saved state.
@@ -178,6 +181,7 @@ export function destroyRequest(state: StreamingState, body: JsonObject): JsonObj
   void mp.close();
   state.mountpoints.delete(mp.id);
   state.log.info(`mountpoint ${mp.id} destroyed`);
+  mountpointChanged(state, 'destroyed', mp.id, by);
   return { streaming: 'destroyed', destroyed: mp.id };
 }
 
@@ -196,8 +200,9 @@ function setEnabled(state: StreamingState, body: JsonObject, enabled: boolean): 
   return { streaming: 'ok' };
 }
 
-export function kickAllRequest(state: StreamingState, body: JsonObject): JsonObject {
+export function kickAllRequest(state: StreamingState, body: JsonObject, by?: PluginHandle): JsonObject {
   const mp = state.lookup(body, true);
   stopViewers(mp, 'kicked_all');
+  mountpointChanged(state, 'kicked_all', mp.id, by);
   return { streaming: 'kicked_all' };
 }

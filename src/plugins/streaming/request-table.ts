@@ -9,7 +9,8 @@ import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';
 import { configureRequest, pauseRequest, startRequest, stopRequest, switchRequest, watchRequest, type ViewerReply } from './viewer-requests.js';
 
-export type SyncRequestHandler = (state: StreamingState, body: JsonObject) => JsonObject | Promise<JsonObject>;
+/** `by`: the handle the request came on (undefined over the Admin API), whose context its events are in. */
+export type SyncRequestHandler = (state: StreamingState, body: JsonObject, by: PluginHandle | undefined) => JsonObject | Promise<JsonObject>;
 export type ViewerRequestHandler = (state: StreamingState, handle: PluginHandle, viewer: Viewer, message: PluginMessage) => Promise<ViewerReply>;
 
 /** The kit's per-handle state: the handle's viewer (undefined over the Admin API, or once the handle is gone). */
@@ -21,7 +22,7 @@ export type StreamingSession = Viewer | undefined;
  */
 export function streamingRequests(state: StreamingState): RequestTable<StreamingSession> {
   const on = requestsFor<StreamingSession>();
-  const sync = (run: SyncRequestHandler) => on.admin({}, ({ body }) => run(state, body));
+  const sync = (run: SyncRequestHandler) => on.admin({}, ({ session, body }) => run(state, body, session?.handle));
   const viewer = (run: ViewerRequestHandler) =>
     on.ack({}, ({ session, handle, body, transaction, jsep }) => {
       if (!session) throw new StreamingError(E.UNKNOWN, 'No session associated with this handle');

@@ -7,6 +7,7 @@ import type { StreamConfig } from './stream-source.js';
 import { mountpointSettings } from './mountpoint-settings.js';
 import { openStream } from './rtp-source.js';
 import { RtspClient } from './rtsp-client.js';
+import { rtspConnection } from './handler-events.js';
 import { parseRtspUrl } from './rtsp-protocol.js';
 import { check, E, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
@@ -98,11 +99,17 @@ export async function createRtspMountpoint(state: StreamingState, body: JsonObje
       playing.serverRtcpPorts.forEach((port, i) => {
         if (port && mp.streams[i]) mp.streams[i].latched = { address: playing.host, port };
       }),
-    onLost: (why) => state.log.warn(`mountpoint ${id}: RTSP session lost (${why}); setting it up again every ${reconnectDelay} s`),
-    onRestored: (before) =>
+    onLost: (why) => {
+      state.log.warn(`mountpoint ${id}: RTSP session lost (${why}); setting it up again every ${reconnectDelay} s`);
+      rtspConnection(state, 'rtsp-disconnected', id);
+    },
+    onRestored: (before) => {
       state.log.info(
         `mountpoint ${id}: RTSP session ${before ? 're-established' : 'established'}: ${mp.streams.map((s) => `${s.config.type} ${s.config.codec?.name} on port ${s.rtp?.port}`).join(', ')}`,
-      ),
+      );
+      // Janus's reconnection loop says so each time it is streaming again.
+      rtspConnection(state, 'rtsp-reconnected', id);
+    },
     onRetryFailed: (why) => state.log.verbose(`mountpoint ${id}: RTSP reconnection failed: ${why}`),
     onServerRequest: (req) => state.log.verbose(`mountpoint ${id}: the RTSP server sent ${req.method}`),
   });

@@ -5,6 +5,7 @@ import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
 import type { PortRange } from '../../plugin-api/index.js';
 import type { JsonObject, PluginStateStore, RelayGroup } from '../plugin.js';
+import { HandlerEvents } from '../handler-events.js';
 import { isStringId } from './guards.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { E, requireSecret, StreamingError } from './streaming-error.js';
@@ -24,6 +25,8 @@ export class StreamingState {
   store: PluginStateStore | undefined;
   /** The folder every file a client names is resolved in (recordings, files of mountpoints created over the API). */
   recordingsDir = '';
+  /** The event handlers, with the plugin's `events` setting (handler-events.ts); set by init(). */
+  events = HandlerEvents.NONE;
   /** Set by destroy(): a create still opening sockets then closes what it opened. */
   stopped = false;
 

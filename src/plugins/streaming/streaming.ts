@@ -3,6 +3,7 @@
 // and of media events to the handle's viewer.
 import { isJsonObject } from '../../plugin-api/index.js';
 import { parsePortRange } from '../../plugin-api/index.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
 import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../plugin.js';
 import { mountpointMetrics } from './mountpoint-metrics.js';
@@ -14,6 +15,7 @@ import { streamingRequests, type StreamingSession } from './request-table.js';
 import { E, StreamingError } from './streaming-error.js';
 import { StreamingState } from './streaming-state.js';
 import { Viewer } from './viewer.js';
+import { viewerStatus } from './handler-events.js';
 import { errorText } from '../../logging/error-text.js';
 
 export { E, StreamingError } from './streaming-error.js';
@@ -43,6 +45,7 @@ export class StreamingPlugin implements Plugin {
     state.log = context.log;
     state.recordingsDir = context.recordingsDir;
     state.relayGroup = () => context.relayGroup();
+    state.events = HandlerEvents.of(context, 'streaming');
     // The `general` group of janus.plugin.streaming.jcfg; single keys given by flag or environment
     // (--streaming.string_ids=true, PORTUNUS_STREAMING_STRING_IDS) sit at the top level.
     const general = generalSettings(context.config);
@@ -144,6 +147,7 @@ export class StreamingPlugin implements Plugin {
       v.player.start();
     }
     handle.pushEvent(undefined, { streaming: 'event', result: { status: 'started' } });
+    viewerStatus(this.state, v, 'started');
     for (const s of mp.streams) s.replayTo(v);
     mp.requestKeyframe();
   }

@@ -1,12 +1,13 @@
 // The requests of a viewer (watch, start, pause, configure, switch, stop), answered asynchronously: each is
 // given the handle's viewer and answers with an event (and, for watch, a JSEP).
 import { isJsonObject } from '../../plugin-api/index.js';
-import type { Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
+import type { AnswerOptions, Jsep, JsonObject, OfferTrack, PluginHandle, PluginMessage } from '../plugin.js';
 import type { Mountpoint } from './mountpoint.js';
 import type { StreamSource } from './stream-source.js';
 import { check, E, requireSecret, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';
+import { viewerStatus } from './handler-events.js';
 import { errorDetail, errorText } from '../../logging/error-text.js';
 
 /** What a viewer request answers: the event's data, and the JSEP that goes with it. */
@@ -28,6 +29,14 @@ export async function watchRequest(state: StreamingState, handle: PluginHandle, 
   if (body.restart === true) {
     // An ICE restart of this viewer's PeerConnection: a new offer with new credentials, media carries on.
     if (v.mountpoint !== mp || (v.state !== 'started' && v.state !== 'paused')) throw new StreamingError(E.INVALID_STATE, 'Can only restart an active subscription to this mountpoint');
+    if (v.offerAnswer) {
+      // The viewer offered: its new offer (new ICE credentials) is answered as the first one was.
+      if (message.jsep?.type !== 'offer') throw new StreamingError(E.INVALID_SDP, 'This viewer offered: restart ICE with a new offer');
+      const answer = await handle.answerOffer(message.jsep, v.offerAnswer).catch((err: unknown) => {
+        throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
+      });
+      return { data: { streaming: 'event', result: { status: 'updating' } }, jsep: mp.settings.e2ee ? { ...answer, e2ee: true } : answer };
+    }
     const offer = await handle.restartIce().catch((err: unknown) => {
       handle.log.error(`streaming: ICE restart failed: ${errorDetail(err)}`);
       throw new StreamingError(E.UNKNOWN, 'Error restarting ICE');
@@ -73,18 +82,22 @@ export async function startRequest(state: StreamingState, handle: PluginHandle, 
     // The source went on while we were paused: the viewer must not see a jump in sequence numbers.
     for (const mid of v.mids) handle.restartRtp(v.outMid(mid));
     v.mountpoint.requestKeyframe();
+    viewerStatus(state, v, 'started');
     return { data: { streaming: 'event', result: { status: 'started' } } };
   }
   if (v.state === 'preparing') v.state = 'starting';
-  return { data: { streaming: 'event', result: { status: v.state === 'started' ? 'started' : 'starting' } } };
+  const status = v.state === 'started' ? 'started' : 'starting';
+  viewerStatus(state, v, status);
+  return { data: { streaming: 'event', result: { status } } };
 }
 
-export async function pauseRequest(_state: StreamingState, _handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
+export async function pauseRequest(state: StreamingState, _handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
   if (!v.mountpoint) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, "Can't pause: not watching anything");
   if (v.state === 'started') {
     v.state = 'paused';
     v.player?.pause(); // on-demand playback waits where it is, as in Janus
   }
+  viewerStatus(state, v, 'pausing');
   return { data: { streaming: 'event', result: { status: 'pausing' } } };
 }
 
@@ -141,11 +154,13 @@ export async function switchRequest(state: StreamingState, _handle: PluginHandle
   v.mountpoint = target;
   target.viewers.add(v);
   target.requestKeyframe();
+  viewerStatus(state, v, 'switching', target.id);
   return { data: { streaming: 'event', result: { switched: 'ok', id: target.id } } };
 }
 
-export async function stopRequest(_state: StreamingState, handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
+export async function stopRequest(state: StreamingState, handle: PluginHandle, v: Viewer): Promise<ViewerReply> {
   if (!v.mountpoint) return { data: { streaming: 'event', result: { status: 'idle' } } };
+  viewerStatus(state, v, 'stopping');
   v.detach();
   setImmediate(() => handle.closePc());
   return { data: { streaming: 'event', result: { status: 'stopping' } } };
@@ -158,18 +173,17 @@ export async function stopRequest(_state: StreamingState, handle: PluginHandle, 
 async function watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, chosen: readonly StreamSource[], offer: Jsep): Promise<ViewerReply> {
   if (offer.type !== 'offer') throw new StreamingError(E.INVALID_SDP, 'User provided SDP for a watch request must be an offer');
   const first = (type: string): StreamSource | undefined => chosen.find((s) => s.config.type === type);
-  const answer = await handle
-    .answerOffer(offer, {
-      audio: first('audio') !== undefined,
-      video: first('video') !== undefined,
-      data: first('data') !== undefined,
-      direction: 'sendonly',
-      audioCodec: first('audio')?.config.codec?.name,
-      videoCodec: first('video')?.config.codec?.name,
-    })
-    .catch((err: unknown) => {
-      throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
-    });
+  const options: AnswerOptions = {
+    audio: first('audio') !== undefined,
+    video: first('video') !== undefined,
+    data: first('data') !== undefined,
+    direction: 'sendonly',
+    audioCodec: first('audio')?.config.codec?.name,
+    videoCodec: first('video')?.config.codec?.name,
+  };
+  const answer = await handle.answerOffer(offer, options).catch((err: unknown) => {
+    throw new StreamingError(E.INVALID_SDP, `Error parsing SDP: ${errorText(err)}`);
+  });
   const unused = [...chosen];
   for (const m of handle.negotiatedMedia()) {
     const at = unused.findIndex((s) => s.config.type === m.kind);
@@ -182,6 +196,7 @@ async function watchWithOffer(handle: PluginHandle, v: Viewer, mp: Mountpoint, c
     throw new StreamingError(E.INVALID_SDP, 'The offer has no m-line this mountpoint can send on');
   }
   v.mountpoint = mp;
+  v.offerAnswer = options;
   v.mids = new Set(v.peerMid.keys());
   v.state = 'starting';
   mp.viewers.add(v);

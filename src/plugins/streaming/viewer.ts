@@ -2,7 +2,7 @@
 // layer choices, and what reaches its PeerConnection.
 import { LayerForwarder } from '../../forwarding/layer-forwarder.js';
 import type { SourcePacket } from '../../forwarding/source-packet.js';
-import type { PluginHandle } from '../plugin.js';
+import type { AnswerOptions, PluginHandle } from '../plugin.js';
 import type { FilePlayer } from './file-player.js';
 import type { Mountpoint } from './mountpoint.js';
 import type { StreamSink, StreamSource } from './stream-source.js';
@@ -17,6 +17,8 @@ export class Viewer implements StreamSink {
   private mids_ = new Set<string>();
   /** When the viewer offered: its own mid for each mountpoint mid it gets (otherwise they are the same). */
   readonly peerMid = new Map<string, string>();
+  /** When the viewer offered: how its offer was answered (a new offer of its own, an ICE restart, is answered alike). */
+  offerAnswer: AnswerOptions | undefined;
   /** This viewer's own playback of an `ondemand` mountpoint. */
   player: FilePlayer | undefined;
   /**
@@ -90,6 +92,7 @@ export class Viewer implements StreamSink {
   detach(): void {
     this.forwarders.clear();
     this.peerMid.clear();
+    this.offerAnswer = undefined;
     this.player?.stop();
     this.player = undefined;
     this.mountpoint?.viewers.delete(this);

@@ -2,6 +2,7 @@
 import { PluginError, type JsonObject } from '../../plugin-api/index.js';
 import { messageDate } from './json-format.js';
 import { checkFields, checkSecret, checkStrings, deliver, findRoom, render, requester, roomField, type TextRoomCall } from './request-checks.js';
+import { participantJoined, participantLeft } from './handler-events.js';
 import { Participant, type TextRoomSession } from './room.js';
 import { E } from './textroom-error.js';
 import type { TextRoomState } from './textroom-state.js';
@@ -39,6 +40,7 @@ export function join(call: TextRoomCall): JsonObject {
     deliver(p.session, event);
     others.push(p.display !== undefined ? { username: p.username, display: p.display } : { username: p.username });
   }
+  participantJoined(call.state, me);
   return { textroom: 'success', participants: others };
 }
 
@@ -59,6 +61,7 @@ export function leaveRoom(state: TextRoomState, p: Participant): void {
   const event = render(state, { textroom: 'leave', room: room.id, username: p.username });
   deliver(p.session, event);
   for (const other of room.participants.values()) deliver(other.session, event);
+  participantLeft(state, p);
 }
 
 /** A public message or a whisper; answered (with who got a whisper) unless `ack: false`. */

@@ -6,6 +6,7 @@ import { MAX_HISTORY, settingsToGroup } from './room-settings.js';
 import { Room, type RoomId } from './room.js';
 import { E } from './textroom-error.js';
 import { savePermanentRooms } from './permanent-rooms.js';
+import { participantKicked, roomChanged } from './handler-events.js';
 
 /** The public rooms; private ones too for who gives the plugin's admin_key. */
 export function list(call: TextRoomCall): JsonObject {
@@ -97,7 +98,9 @@ export function create(call: TextRoomCall): JsonObject {
   state.rooms.set(id, room);
   state.log.verbose(`textroom: created room ${id} (${room.settings.isPrivate ? 'private' : 'public'})`);
   if (save) state.permanent.set(id, settingsToGroup(room.settings));
-  return { textroom: word(call, 'created'), room: id, permanent: save && saved(call) };
+  const permanent = save && saved(call);
+  roomChanged(state, 'created', id, call.session);
+  return { textroom: word(call, 'created'), room: id, permanent };
 }
 
 export function edit(call: TextRoomCall): JsonObject {
@@ -124,7 +127,9 @@ export function edit(call: TextRoomCall): JsonObject {
   if (given(body.new_post)) s.post = body.new_post;
   if (given(body.new_pin)) s.pin = body.new_pin;
   if (save) state.permanent.set(id, settingsToGroup(room.settings));
-  return { textroom: word(call, 'edited'), room: id, permanent: save && saved(call) };
+  const permanent = save && saved(call);
+  roomChanged(state, 'edited', id, call.session);
+  return { textroom: word(call, 'edited'), room: id, permanent };
 }
 
 export function destroy(call: TextRoomCall): JsonObject {
@@ -148,6 +153,7 @@ export function destroy(call: TextRoomCall): JsonObject {
     p.session.rooms.delete(id);
   }
   room.participants.clear();
+  roomChanged(state, 'destroyed', id, call.session);
   return { textroom: word(call, 'destroyed'), room: id, permanent };
 }
 
@@ -193,6 +199,7 @@ export function kick(call: TextRoomCall): JsonObject {
   if (!target) throw new PluginError(E.NO_SUCH_USER, `No such user ${username} in room ${id}`);
   const event = render(state, { textroom: 'kicked', room: id, username });
   for (const p of room.participants.values()) deliver(p.session, event);
+  participantKicked(state, room, username, call.session);
   target.session.rooms.delete(id);
   room.participants.delete(username);
   return { textroom: 'success' };

@@ -1,6 +1,7 @@
 // What the TextRoom's requests share: the rooms, the plugin's settings, and how messages leave.
 import type { Logger } from '../../logging/logger.js';
 import type { JsonObject, PluginStateStore } from '../../plugin-api/index.js';
+import type { HandlerEvents } from '../handler-events.js';
 import type { JsonStyle } from './json-format.js';
 import type { Room, RoomId } from './room.js';
 
@@ -22,6 +23,8 @@ export interface TextRoomState {
   /** Undefined: nothing can be made permanent. */
   readonly store?: PluginStateStore;
   readonly log: Logger;
+  /** The event handlers, with the plugin's `events` setting (handler-events.ts). */
+  readonly events: HandlerEvents;
   /** Hands a room's message to its `post` backend (asynchronously; failures are logged). */
   post(url: string, text: string): void;
 }

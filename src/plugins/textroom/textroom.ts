@@ -7,6 +7,7 @@ import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestTable } from '../../plugin-api/request-table.js';
 import { Logger } from '../../logging/logger.js';
 import { errorText } from '../../logging/error-text.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
 import { roomMetrics } from '../room-metrics.js';
 import { HttpPoster } from './http-post.js';
@@ -43,6 +44,7 @@ export class TextRoomPlugin implements Plugin {
     permanent: new Map<RoomId, JsonObject>(),
     options: { stringIds: false, style: 'indented' },
     log: Logger.create({ level: 0 }),
+    events: HandlerEvents.NONE,
     post: () => {},
   };
   private readonly requests = new PluginRequests<Session>({
@@ -63,6 +65,7 @@ export class TextRoomPlugin implements Plugin {
       options: { adminKey, stringIds: isTrue(general.string_ids), style: jsonStyle(general.json) },
       store: context.state,
       log: context.log,
+      events: HandlerEvents.of(context, 'textroom'),
       post: (url, text) => void poster.post(url, text),
     };
     loadRooms(this.state, context.config);

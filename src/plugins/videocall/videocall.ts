@@ -10,11 +10,13 @@ import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestCall, type BodyOf } from '../../plugin-api/request-table.js';
 import { errorText } from '../../logging/error-text.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
+import { HandlerEvents } from '../handler-events.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
 import { CallRecording } from './call-recording.js';
 import { answeredLayout, layoutOf, mirrorTracks } from './call-media.js';
 import { CallUser } from './call-user.js';
 import { E } from './errors.js';
+import { callEvent, configured, hungUp, registered, type HangupReason } from './handler-events.js';
 
 export { E } from './errors.js';
 
@@ -51,6 +53,7 @@ export class VideoCallPlugin implements Plugin {
   /** Registered users by name; a name is freed when its handle goes. */
   private readonly byName = new Map<string, CallUser>();
   private recordingsDir = 'recordings';
+  private events = HandlerEvents.NONE;
   private readonly requests = new PluginRequests<CallUser>({
     plugin: 'videocall',
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.MISSING_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_REQUEST, internal: E.UNKNOWN_ERROR },
@@ -69,6 +72,7 @@ export class VideoCallPlugin implements Plugin {
 
   init(context: PluginContext): void {
     this.recordingsDir = context.recordingsDir;
+    this.events = HandlerEvents.of(context, 'videocall');
   }
 
   destroy(): void {
@@ -90,7 +94,8 @@ export class VideoCallPlugin implements Plugin {
     this.requests.drop(handle.id);
     if (!u) return;
     u.destroyed = true;
-    this.endCall(u, 'Remote hangup');
+    // Janus hangs the media up first: the peer's handlers hear Remote WebRTC hangup.
+    this.endCall(u, 'Remote hangup', 'Remote WebRTC hangup');
     u.stopRecording();
     if (u.username !== undefined && this.byName.get(u.username) === u) this.byName.delete(u.username);
     this.users.delete(handle.id);
@@ -122,6 +127,7 @@ export class VideoCallPlugin implements Plugin {
     if (this.byName.has(username)) throw new PluginError(E.USERNAME_TAKEN, `Username '${username.slice(0, 100)}' already taken`);
     u.username = username;
     this.byName.set(username, u);
+    registered(this.events, u, username);
     return { data: result({ event: 'registered', username }) };
   }
 
@@ -136,6 +142,7 @@ export class VideoCallPlugin implements Plugin {
     }
     if (peer.state !== 'idle') {
       u.handle.closePc();
+      hungUp(this.events, u, 'User busy');
       return { data: result({ event: 'hangup', username: u.username, reason: 'User busy' }) };
     }
     if (!offer) throw new PluginError(E.MISSING_SDP, 'Missing SDP');
@@ -167,6 +174,7 @@ export class VideoCallPlugin implements Plugin {
     peer.layout = layoutOf(tracks);
     u.heldAnswer = offer.e2ee ? { ...answer, e2ee: true } : answer;
     peer.handle.pushEvent(undefined, result({ event: 'incomingcall', username: u.username }), offer.e2ee ? { ...calleeOffer, e2ee: true } : calleeOffer);
+    callEvent(this.events, u, 'calling');
     return { data: result({ event: 'calling' }) };
   }
 
@@ -186,6 +194,7 @@ export class VideoCallPlugin implements Plugin {
     const held = peer.heldAnswer;
     peer.heldAnswer = undefined;
     peer.handle.pushEvent(undefined, result({ event: 'accepted', username: u.username ?? null }), held);
+    callEvent(this.events, u, 'accepted');
     return { data: result({ event: 'accepted' }) };
   }
 
@@ -233,6 +242,7 @@ export class VideoCallPlugin implements Plugin {
       if (u.forwarder.temporal === body.temporal) handle.pushEvent(undefined, result({ event: 'simulcast', videocodec, temporal: body.temporal }));
       else u.peer?.handle.requestKeyframe('*');
     }
+    configured(this.events, u);
     if (jsep?.type === 'offer' && peer) return this.renegotiate(u, peer, call.transaction, jsep);
     if (body.restart === true && !jsep) {
       // Janus restarts ICE only with the client's own offer (and ignores `restart` alone); here the server may offer it.
@@ -286,19 +296,21 @@ export class VideoCallPlugin implements Plugin {
 
   private hangup(u: CallUser, reason: string | undefined): PluginReply {
     const username = u.username ?? null;
-    this.endCall(u, reason ?? 'Remote hangup');
+    hungUp(this.events, u, 'Explicit hangup');
+    this.endCall(u, reason ?? 'Remote hangup', 'Remote hangup');
     u.handle.closePc();
     return { data: result({ event: 'hangup', username, reason: 'Explicit hangup' }) };
   }
 
-  /** Ends the user's call, if any: its peer is told why and its PeerConnection closed. */
-  private endCall(u: CallUser, peerReason: string): void {
+  /** Ends the user's call, if any: its peer is told why (`handlerReason`: what Janus tells event handlers) and its PeerConnection closed. */
+  private endCall(u: CallUser, peerReason: string, handlerReason: HangupReason): void {
     const peer = u.peer;
     u.resetCall();
     if (!peer || peer.peer !== u) return;
     peer.resetCall();
     if (peer.destroyed) return;
     peer.handle.pushEvent(undefined, result({ event: 'hangup', username: u.username ?? null, reason: peerReason }));
+    hungUp(this.events, peer, handlerReason);
     peer.handle.closePc();
   }
 
@@ -345,6 +357,6 @@ export class VideoCallPlugin implements Plugin {
     const u = this.users.get(handle.id);
     if (!u || u.destroyed || !u.peer) return;
     // The user's PeerConnection went away (it hung up by closing it): the call is over for both.
-    if (u.state === 'incall') this.endCall(u, 'Remote WebRTC hangup');
+    if (u.state === 'incall') this.endCall(u, 'Remote WebRTC hangup', 'Remote WebRTC hangup');
   }
 }

@@ -10,9 +10,7 @@ import type { VideoRoomState } from './videoroom-state.js';
 
 /** Sends `build()` when someone listens; `handle` puts it in that handle's context (none: out of any session). */
 function send(vr: VideoRoomState, build: () => JsonObject, handle?: PluginHandle): void {
-  const events = vr.events;
-  if (!vr.options.notifyEvents || events?.enabled !== true) return;
-  events.notify(build(), handle);
+  vr.events.send(build, handle);
 }
 
 function withIdentity(info: JsonObject, p: Publisher): JsonObject {

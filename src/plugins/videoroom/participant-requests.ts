@@ -30,7 +30,7 @@ export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: Js
   ]);
   checkStored(body, ['display', 'metadata']);
   const room = lookupRoom(vr, body, false);
-  checkJoinAccess(room, body);
+  checkJoinAccess(vr, room, body);
   const requested = userIdOf(vr, body, 'id', false);
   if (requested !== undefined && room.participants.has(requested)) throw new VideoRoomError(E.ID_EXISTS, `User ID ${requested} already exists`);
   // joinandconfigure may start a recording: the same lock and file name checks as configure, before joining.

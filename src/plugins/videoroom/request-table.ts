@@ -47,8 +47,8 @@ function joinAs(configure: boolean): AsyncHandler {
     const ptype = body.ptype as string;
     if (ptype === 'publisher') return joinPublisher(vr, h, body, configure ? jsep : undefined);
     if (ptype === 'subscriber' || ptype === 'listener') {
-      if (jsep) throw new VideoRoomError(E.INVALID_REQUEST, "Can't send an offer to create subscribers");
-      return joinSubscriber(vr, h, body);
+      // Unlike Janus, a subscriber may bring its own offer (a WHEP viewer): it is answered, send only.
+      return joinSubscriber(vr, h, body, jsep);
     }
     throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (ptype)`);
   };
@@ -93,7 +93,7 @@ const DEFINITIONS: Readonly<Record<string, RequestDef>> = {
   joinandconfigure: async(joinAs(true)),
   configure: byRole({
     publisher: (vr, h, room, p, body, jsep) => configurePublisher(vr, h, room, p, 'configure', body, jsep),
-    subscriber: (vr, h, room, sub, body) => configureSubscription(vr, h, room, sub, body),
+    subscriber: (vr, h, room, sub, body, jsep) => configureSubscription(vr, h, room, sub, body, jsep),
   }),
   publish: byRole({ publisher: (vr, h, room, p, body, jsep) => configurePublisher(vr, h, room, p, 'publish', body, jsep) }),
   unpublish: byRole({ publisher: (vr, h, room, p) => unpublishRequest(vr, h, room, p) }),

@@ -57,8 +57,11 @@ export function lookupPublisher(vr: VideoRoomState, room: Room, body: JsonObject
   return p;
 }
 
-export function checkJoinAccess(room: Room, body: JsonObject): void {
+/** Before a join (publisher or subscriber): a signed token when the room asks for one, the pin, the allowed list. */
+export function checkJoinAccess(vr: VideoRoomState, room: Room, body: JsonObject): void {
   const s = room.settings;
+  // As Janus: a signed token comes before the pin, and is asked for only when the core signs tokens.
+  if (s.signedTokens && vr.tokens?.signed && !vr.tokens.signatureContains(body.token, `room=${room.id}`)) throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (wrong token)');
   if (s.pin !== undefined) checkSecret(body, 'pin', s.pin);
   if (s.allowed) {
     if (typeof body.token !== 'string' || !s.allowed.has(body.token)) throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (not in the allowed list)');

@@ -1,8 +1,8 @@
 // A subscription's requests: join as a subscriber, start, pause, configure, switch, subscribe, unsubscribe,
 // update, leave.
 import { isJsonObject } from '../../plugin-api/index.js';
-import type { JsonObject, Jsep } from '../plugin.js';
-import { check, E, serverFault, VideoRoomError } from './errors.js';
+import type { AnswerOptions, JsonObject, Jsep } from '../plugin.js';
+import { check, E, errMessage, serverFault, VideoRoomError } from './errors.js';
 import type { AsyncReply, HandleState } from './handle-state.js';
 import { askKeyframe } from './keyframes.js';
 import { checkRange, RANGES } from './limits.js';
@@ -10,11 +10,11 @@ import type { Room } from './room.js';
 import { checkJoinAccess, lookupRoom, userIdOf } from './room-access.js';
 import { leave } from './room-lifecycle.js';
 import { Subscriber, SubscriberStream } from './subscriber.js';
-import { addStreams, applyStreamOptions, attachStreams, checkOneE2eeKind, removeStreams, reoffer, resolveSubscription, scheduleRenegotiation } from './subscription-streams.js';
+import { addStreams, applyStreamOptions, attachStreams, checkOneE2eeKind, removeStreams, reoffer, resolveSubscription, scheduleRenegotiation, type ChosenStream } from './subscription-streams.js';
 import type { VideoRoomState } from './videoroom-state.js';
 import { subscriberJoined, subscriberUpdated } from './handler-events.js';
 
-export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: JsonObject): Promise<AsyncReply> {
+export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: JsonObject, clientOffer?: Jsep): Promise<AsyncReply> {
   check(body, [
     { name: 'streams', type: 'array' },
     { name: 'private_id', type: 'positive' },
@@ -24,7 +24,7 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   ]);
   checkRange(body, 'private_id', RANGES.private_id);
   const room = lookupRoom(vr, body, false);
-  checkJoinAccess(room, body);
+  checkJoinAccess(vr, room, body);
   const privateId = typeof body.private_id === 'number' ? body.private_id : undefined;
   if (room.settings.requirePvtid && (privateId === undefined || !room.findByPrivateId(privateId))) {
     throw new VideoRoomError(E.UNAUTHORIZED, 'Unauthorized (this room requires a valid private_id)');
@@ -38,6 +38,7 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   const chosen = resolveSubscription(vr, room, entries);
   if (chosen.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, 'No stream to subscribe to');
   checkOneE2eeKind(chosen.map((c) => c.publisher));
+  if (clientOffer) return joinWithOffer(vr, h, room, sub, chosen, clientOffer);
   const added = addStreams(vr, sub, chosen, true);
   let offer: Jsep;
   try {
@@ -63,6 +64,63 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   return { data, jsep: e2ee ? { ...offer, e2ee: true } : offer };
 }
 
+/**
+ * A subscriber that offers (a WHEP viewer; Janus cannot): the offer is answered send only with the chosen streams'
+ * codecs, and its m-lines are matched in order to the chosen streams of the same kind; m-lines left over carry
+ * nothing. Media flows after `start`, as for a subscription we offered.
+ */
+async function joinWithOffer(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, chosen: readonly ChosenStream[], offer: Jsep): Promise<AsyncReply> {
+  if (offer.type !== 'offer') throw new VideoRoomError(E.INVALID_SDP_TYPE, 'A subscriber can only send an offer');
+  const first = (type: string): ChosenStream | undefined => chosen.find((c) => c.stream.type === type);
+  const options: AnswerOptions = {
+    audio: first('audio') !== undefined,
+    video: first('video') !== undefined,
+    data: first('data') !== undefined,
+    direction: 'sendonly',
+    audioCodec: first('audio')?.stream.codec?.name,
+    videoCodec: first('video')?.stream.codec?.name,
+  };
+  let answer: Jsep;
+  try {
+    answer = await h.handle.answerOffer(offer, options);
+  } catch (err) {
+    throw new VideoRoomError(E.INVALID_SDP, `Error parsing SDP: ${errMessage(err)}`);
+  }
+  if (h.destroyed) return { data: {} };
+  const unused = [...chosen];
+  const added: SubscriberStream[] = [];
+  for (const m of h.handle.negotiatedMedia()) {
+    const at = unused.findIndex((c) => c.stream.type === m.kind);
+    if (at < 0) {
+      if (m.index !== undefined) sub.mlines[m.index] = { track: { kind: m.kind, mid: m.mid }, active: false };
+      continue;
+    }
+    const { publisher, stream, entry } = unused[at];
+    unused.splice(at, 1);
+    const index = m.index ?? added.length;
+    const c = stream.codec;
+    sub.mlines[index] = { track: { kind: m.kind, mid: m.mid, codec: c?.name, pt: c?.pt, fmtp: c?.fmtp, clockRate: c?.clockRate, channels: c?.channels }, active: true };
+    if (m.kind === 'data') sub.dataMid = m.mid;
+    const ss = new SubscriberStream(sub, index, m.mid, publisher, stream);
+    applyStreamOptions(vr, ss, entry);
+    sub.streams.push(ss);
+    added.push(ss);
+  }
+  if (added.length === 0) {
+    setImmediate(() => h.handle.closePc());
+    throw new VideoRoomError(E.INVALID_SDP, 'The offer has no m-line these streams can be sent on');
+  }
+  for (let i = 0; i < sub.mlines.length; i++) sub.mlines[i] ??= { track: { kind: 'data', mid: String(i) }, active: false };
+  sub.clientOffer = options;
+  sub.autoupdate = false;
+  attachStreams(added);
+  room.subscribers.add(sub);
+  h.role = { kind: 'subscriber', room, subscriber: sub };
+  subscriberJoined(vr, room, sub);
+  const e2ee = chosen.some((c) => c.publisher.e2ee);
+  return { data: { videoroom: 'attached', room: room.id, streams: sub.describeStreams() }, jsep: e2ee || offer.e2ee ? { ...answer, e2ee: true } : answer };
+}
+
 /** `start`: with the client's answer, media flows (again, after a pause: from a keyframe). */
 export async function startSubscription(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, jsep: Jsep | undefined): Promise<AsyncReply> {
   if (jsep) {
@@ -86,7 +144,7 @@ export async function pauseSubscription(room: Room, sub: Subscriber): Promise<As
 }
 
 /** `configure` of a subscription: what each stream sends (layers, on/off), and an ICE restart with `restart`. */
-export async function configureSubscription(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, body: JsonObject): Promise<AsyncReply> {
+export async function configureSubscription(vr: VideoRoomState, h: HandleState, room: Room, sub: Subscriber, body: JsonObject, jsep?: Jsep): Promise<AsyncReply> {
   const entries: JsonObject[] = Array.isArray(body.streams) ? body.streams.map((e) => (isJsonObject(e) ? e : {})) : [body];
   for (const e of entries) {
     if (e.mid !== undefined && typeof e.mid !== 'string') throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element type (mid should be a string)');
@@ -104,7 +162,16 @@ export async function configureSubscription(vr: VideoRoomState, h: HandleState, 
       if (typeof e.substream === 'number' && s.source.simulcast) askKeyframe(vr, s.publisher, s.source, false);
     }
   }
+  if (sub.clientOffer && jsep) {
+    // The client offers again (new ICE credentials: a restart); the m-lines stay as they are.
+    if (jsep.type !== 'offer') throw new VideoRoomError(E.INVALID_SDP_TYPE, 'A subscriber can only send an offer');
+    const answer = await h.handle.answerOffer(jsep, sub.clientOffer).catch((err: unknown) => {
+      throw new VideoRoomError(E.INVALID_SDP, `Error parsing SDP: ${errMessage(err)}`);
+    });
+    return { data: { videoroom: 'event', room: room.id, configured: 'ok' }, jsep: answer };
+  }
   if (body.restart === true) {
+    if (sub.clientOffer) throw new VideoRoomError(E.INVALID_REQUEST, 'This subscription was offered by the client: restart ICE with a new offer');
     // An ICE restart: new credentials in a new offer of ours, answered with `start`.
     const offer = await h.handle.restartIce().catch((err: unknown) => {
       throw serverFault(vr.log, 'Error restarting ICE', err);
@@ -159,6 +226,7 @@ export async function leaveSubscription(vr: VideoRoomState, h: HandleState, room
 
 /** `subscribe`, `unsubscribe` and `update`: streams added to or taken out of the subscription, then a new offer. */
 export async function changeSubscription(vr: VideoRoomState, room: Room, sub: Subscriber, request: string, body: JsonObject): Promise<AsyncReply> {
+  if (sub.clientOffer) throw new VideoRoomError(E.INVALID_REQUEST, `Can't ${request}: the client offered this subscription and we cannot offer it another`);
   const toAdd = request === 'subscribe' ? body.streams : request === 'update' ? body.subscribe : undefined;
   const toDrop = request === 'unsubscribe' ? body.streams : request === 'update' ? body.unsubscribe : undefined;
   if (request !== 'update' && !Array.isArray(body.streams))

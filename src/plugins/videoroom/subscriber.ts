@@ -1,6 +1,6 @@
 // A subscription: one handle receiving streams of one or more publishers of a room, each on an m-line of the
 // PeerConnection the plugin offered. Simulcast and VP8 temporal layers are chosen per m-line.
-import type { JsonObject, OfferTrack, PluginHandle, RelayMember } from '../plugin.js';
+import type { AnswerOptions, JsonObject, OfferTrack, PluginHandle, RelayMember } from '../plugin.js';
 import { LayerForwarder, type ForwardTarget, type LayerEventField } from '../../forwarding/layer-forwarder.js';
 import type { SourcePacket } from '../../forwarding/source-packet.js';
 import { sinkChoices, type DataSink, type Publisher, type PublisherStream, type RoomId, type StreamSink } from './publisher.js';
@@ -123,6 +123,11 @@ export class Subscriber {
   /** A renegotiation is scheduled (changes of one moment go out in one offer). */
   renegotiationScheduled = false;
   autoupdate = true;
+  /**
+   * The client made the offer (a WHEP viewer): how it was answered, for an ICE restart's new offer. Such a
+   * subscription is not renegotiated by the plugin (its streams are fixed at join).
+   */
+  clientOffer: AnswerOptions | undefined;
   /** Set when the handle went away or left: nothing more is sent to it. */
   closed = false;
 

@@ -21,6 +21,12 @@ export function streamGone(vr: VideoRoomState, stream: SubscriberStream): void {
   const sub = stream.subscriber;
   removeStreams(sub, [stream]);
   if (sub.closed) return;
+  if (sub.clientOffer) {
+    // We cannot offer the client a smaller subscription: its m-line goes quiet, and with nothing left, the PeerConnection.
+    sub.handle.pushEvent(undefined, { videoroom: 'event', room: sub.room, mid: stream.mid, feed_id: stream.publisher.id, active: false });
+    if (sub.streams.length === 0) sub.handle.closePc();
+    return;
+  }
   if (sub.autoupdate && sub.state !== 'offered') scheduleRenegotiation(vr, sub);
   else sub.handle.pushEvent(undefined, { videoroom: 'event', room: sub.room, mid: stream.mid, feed_id: stream.publisher.id, active: false });
 }

@@ -2,7 +2,8 @@
 // and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
-import type { PluginEvents, PluginStateStore, RelayGroup } from '../plugin.js';
+import type { PluginStateStore, PluginTokens, RelayGroup } from '../plugin.js';
+import type { HandlerEvents } from '../handler-events.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { Cascade } from './cascade.js';
 import type { HandleState } from './handle-state.js';
@@ -17,8 +18,6 @@ export interface VideoRoomOptions {
   readonly adminKey: string | undefined;
   /** Forwarding media out of the server (rtp_forward, publish_remotely) needs the admin key. */
   readonly lockRtpForward: boolean;
-  /** Tell event handlers what happens in the rooms (Janus's `events` setting). */
-  readonly notifyEvents: boolean;
 }
 
 export class VideoRoomState {
@@ -40,8 +39,10 @@ export class VideoRoomState {
     readonly store: PluginStateStore | undefined,
     /** The plugin context's: the subscribers of a publisher stream that get it as it is are one relay group. */
     readonly relayGroup: () => RelayGroup,
-    /** The event handlers (handler-events.ts), when the server runs any. */
-    readonly events?: PluginEvents,
+    /** The event handlers, with the plugin's `events` setting (handler-events.ts). */
+    readonly events: HandlerEvents,
+    /** The core's signed tokens (rooms with `signed_tokens`); absent when the core does not sign them. */
+    readonly tokens?: PluginTokens,
   ) {
     this.cascade = new Cascade(network, log, {
       announce: (room, p) => announce(this, room, p),

@@ -4,6 +4,7 @@
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../plugin.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings, isTrue } from '../plugin-settings.js';
 import { gaugeOf, roomMetrics } from '../room-metrics.js';
 import { E, errorData, KIT_CODES } from './errors.js';
@@ -41,9 +42,18 @@ export class VideoRoomPlugin implements Plugin {
       // With an admin key, forwarding media out of the server needs it too unless the operator says otherwise
       // (Janus leaves this off by default; a safer default here).
       lockRtpForward: general.lock_rtp_forward === undefined || isTrue(general.lock_rtp_forward),
-      notifyEvents: general.events === undefined || isTrue(general.events),
     };
-    const vr = new VideoRoomState(this.handles, options, context.log, context.network, context.recordingsDir, context.state, () => context.relayGroup(), context.events);
+    const vr = new VideoRoomState(
+      this.handles,
+      options,
+      context.log,
+      context.network,
+      context.recordingsDir,
+      context.state,
+      () => context.relayGroup(),
+      HandlerEvents.of(context, 'videoroom'),
+      context.tokens,
+    );
     this.vr = vr;
     this.requests = new PluginRequests({ plugin: 'videoroom', codes: KIT_CODES, table: requestTable(vr) });
     if (!context.network.ipv6Available) vr.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');

@@ -10,8 +10,10 @@ import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestCall, type RequestTable } from '../../plugin-api/request-table.js';
 import { rtpPayloadOffset } from '../../rtp/packet-check.js';
 import { errorText } from '../../logging/error-text.js';
+import { HandlerEvents } from '../handler-events.js';
 import { generalSettings } from '../plugin-settings.js';
 import { OggOpusWriter } from '../../audio/ogg-opus-writer.js';
+import { messageEvent } from './handler-events.js';
 
 export const E = {
   NO_MESSAGE: 460,
@@ -81,6 +83,7 @@ export class VoiceMailPlugin implements Plugin {
   private readonly sessions = new Map<number, VoiceMailSession>();
   private folder = 'recordings';
   private base = '/recordings/';
+  private events = HandlerEvents.NONE;
   private readonly requests = new PluginRequests<Session>({
     plugin: 'voicemail',
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.MISSING_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_REQUEST, internal: E.UNKNOWN_ERROR },
@@ -96,6 +99,7 @@ export class VoiceMailPlugin implements Plugin {
     const path = typeof general.path === 'string' ? general.path.trim() : '';
     this.folder = path !== '' ? (isAbsolute(path) ? path : resolve(path)) : context.recordingsDir;
     if (typeof general.base === 'string' && general.base !== '') this.base = general.base;
+    this.events = HandlerEvents.of(context, 'voicemail');
     mkdirSync(this.folder, { recursive: true });
     context.log.info(`voicemail: messages in ${this.folder}, given as ${this.base}`);
   }
@@ -210,7 +214,9 @@ export class VoiceMailPlugin implements Plugin {
       call.handle.log.error(`voicemail: cannot open the message file: ${errorText(err)}`);
       throw new PluginError(E.IO_ERROR, "Couldn't open output file");
     }
-    return this.withAnswer(call, { voicemail: 'event', status: s.started ? 'started' : 'starting' });
+    const reply = await this.withAnswer(call, { voicemail: 'event', status: s.started ? 'started' : 'starting' });
+    messageEvent(this.events, s.handle, 'starting');
+    return reply;
   }
 
   /** The event, with the answer to the request's offer when it has one (audio only, Opus, recvonly). */
@@ -227,10 +233,11 @@ export class VoiceMailPlugin implements Plugin {
     }
   }
 
-  /** Closes the message; the `done` event with its URL. */
+  /** Closes the message (`stop`, or ten seconds of it); the `done` event with its URL. */
   private stop(s: VoiceMailSession): PluginReply {
     s.stopping = true;
     s.closeFile();
+    messageEvent(this.events, s.handle, 'done');
     const slash = this.base.endsWith('/') ? '' : '/';
     return { data: { voicemail: 'event', status: 'done', recording: `${this.base}${slash}janus-voicemail-${s.id}.opus` } };
   }

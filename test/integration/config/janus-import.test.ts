@@ -52,3 +52,19 @@ test('the server starts from a Janus folder and honours it', { timeout: 20_000 }
     await srv.stop();
   }
 });
+
+test("Janus's janus.transport.pfunix.jcfg becomes the [pfunix] section: its general and admin groups", () => {
+  const dir = janusFolder();
+  writeFileSync(
+    join(dir, 'janus.transport.pfunix.jcfg'),
+    'general: {\n  enabled = true\n  json = "indented"\n  path = "/run/janus/ux-janusapi"\n  type = "SOCK_DGRAM"\n}\nadmin: {\n  admin_enabled = true\n  admin_path = "/run/janus/ux-janusadmin"\n  admin_type = "SOCK_SEQPACKET"\n}\n',
+  );
+  const imported = importJanusConfig(dir);
+  const { pfunix } = loadConfig({ file: { path: 'janus', content: imported.content } }).core;
+  assert.deepEqual(
+    { ...pfunix },
+    { ...pfunix, enabled: true, json: 'indented', path: '/run/janus/ux-janusapi', type: 'SOCK_DGRAM', admin_enabled: true, admin_path: '/run/janus/ux-janusadmin', admin_type: 'SOCK_SEQPACKET' },
+  );
+  assert.ok(imported.files.some((f) => f.endsWith('janus.transport.pfunix.jcfg')));
+  assert.ok(!imported.ignored.some((i) => i.includes('pfunix')), imported.ignored.join(', '));
+});

@@ -2,7 +2,8 @@
 // .nfo and .mjr files are written as Janus lays them out; the recording is listed and played back to a second
 // werift client with its packets in order and its timing kept; Janus's own sample recording (the first .mjr
 // format) plays too; a recorder renegotiates (an ICE restart with `record` + `update`) and goes on in the same
-// files; janode's Record&Play wrapper drives every request it has; bad requests get Janus's codes.
+// files; janode's Record&Play wrapper drives every request it has, over WebSocket and the Unix socket; bad requests
+// get Janus's codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -19,28 +20,34 @@ import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network } from '../../../src/net/network.js';
 import { readMjr } from '../../../src/plugins/mjr/mjr-reader.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
+import { JANODE_TRANSPORTS, JanodeSockets, janodeTransportUnavailable } from '../../helpers/janode-transports.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { candidatesOn } from '../../../support/loopback-sdp.js';
 import { clientOffer, createLoopbackClient, iceUfrag, rtpWithText, startIceChecks, type LoopbackClient } from '../../../support/werift-client.js';
 import { sleep, waitFor } from '../../../support/wait.js';
+import { tolerateLeftoverTimers } from '../../helpers/leak-check.js';
+
+tolerateLeftoverTimers('werift keeps timers of closed peers');
 
 const JANUS_SAMPLES = '/usr/share/janus/recordings';
 
 let srv: StartedServer;
 let network: Network;
 let folder: string;
+const sockets = new JanodeSockets();
 
 before(async () => {
   folder = mkdtempSync(join(tmpdir(), 'portunus-recordplay-'));
   // Janus's sample recording, as Janus's sample configuration points its folder at it.
   if (existsSync(join(JANUS_SAMPLES, '1234.nfo'))) for (const f of readdirSync(JANUS_SAMPLES)) copyFileSync(join(JANUS_SAMPLES, f), join(folder, f));
-  srv = await startInProcess([['recordplay.path', folder]]);
+  srv = await startInProcess([['recordplay.path', folder], ...sockets.overrides()]);
   network = new HostNetwork(await discoverNetworkHost());
 });
 
 after(async () => {
   await srv?.stop();
   rmSync(folder, { recursive: true, force: true });
+  sockets.remove();
 });
 
 /** A Record&Play handle over the Janus API. */
@@ -144,6 +151,12 @@ test('record → .nfo and .mjr files as Janus lays them out → list → play ba
     rec.ws.send({ janus: 'hangup', session_id: rec.session, handle_id: rec.handle });
     const stopped = await rec.ws.wait((m) => m.janus === 'event' && m.transaction === stopTx, 10_000, 'stopped');
     assert.deepEqual((stopped.plugindata as Msg).data, { recordplay: 'event', result: { status: 'stopped', id } });
+    // The page lists the recordings as soon as it reads `stopped`: this one is in the list by then.
+    const listed = (await rec.now({ request: 'list' })).list as Msg[];
+    assert.ok(
+      listed.some((e) => e.id === id),
+      JSON.stringify(listed),
+    );
     await rec.waitFor('done', (d) => d.result === 'done');
   } finally {
     await client.close();
@@ -400,58 +413,65 @@ interface JanodeSession {
 const janodeConnect = (config: object): Promise<{ create(): Promise<JanodeSession>; close(): Promise<void> }> =>
   (Janode as unknown as { connect: (c: object) => Promise<{ create(): Promise<JanodeSession>; close(): Promise<void> }> }).connect(config);
 
-test("janode's Record&Play wrapper: list, update, configure, record, pause, resume, record with update, stop, play, start, stop", { timeout: 60_000 }, async () => {
-  (Janode as unknown as { Logger: { setLevel: (l: string) => void } }).Logger.setLevel('none');
-  const connection = await janodeConnect({ address: { url: srv.wsUrl } });
-  const session = await connection.create();
-  const client = createLoopbackClient(network);
-  try {
-    const rp = await session.attach(RecordPlayPlugin);
-    assert.ok(Array.isArray((await rp.listRecordings({})).list));
-    await rp.updateRecordings({});
-    await rp.configure({ maxBitrate: 300000, keyframeInterval: 10000 });
-    const recorded = await rp.record({ name: 'janode recording', filename: 'janode', jsep: { type: 'offer', sdp: await clientOffer(client) } });
-    assert.ok(recorded.id > 0);
-    await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn(recorded.jsep.sdp as string, '127.0.0.1') });
-    await waitFor(() => client.pc.connectionState === 'connected', { timeout: 15_000, what: 'recorder connected' });
-    const apt = client.audio.sender.codec?.payloadType ?? 111;
-    for (let i = 0; i < 30; i++) {
-      if (i === 10) await rp.pause();
-      if (i === 20) await rp.resume();
-      await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
-      await sleep(20);
-    }
-    // record({update: true}) with an ICE-restart offer: the same recording goes on.
-    const updated = await rp.record({ name: 'janode recording', update: true, jsep: { type: 'offer', sdp: await restartOffer(client) } });
-    assert.equal(updated.id, recorded.id, 'the same recording after the update');
-    await restartAnswered(client, updated.jsep);
-    for (let i = 30; i < 60; i++) {
-      await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
-      await sleep(20);
-    }
-    await rp.stop();
-    const kept = readMjr(readFileSync(join(folder, 'janode-audio.mjr')))
-      .frames.map((f) => /j\d+/.exec(Buffer.from(f.payload).toString('latin1'))?.[0] ?? '')
-      .filter((t) => t !== '');
-    assert.ok(!kept.some((t) => ['j12', 'j15', 'j18'].includes(t)), `nothing recorded while paused: ${kept.join(' ')}`);
-    assert.ok(kept.includes('j5') && kept.includes('j25'), `recorded before and after the pause: ${kept.join(' ')}`);
-    assert.ok(kept.filter((t) => Number(t.slice(1)) >= 40).length >= 15, `recorded after the update: ${kept.join(' ')}`);
-    await waitFor(async () => (await rp.listRecordings({})).list.some((e) => e.id === recorded.id), { timeout: 5000, what: 'the recording listed' });
-    const player2 = await session.attach(RecordPlayPlugin);
-    const prepared = await player2.play({ id: recorded.id });
-    assert.equal(prepared.id, recorded.id);
-    assert.equal(prepared.jsep.type, 'offer');
-    const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
-    await pc.setRemoteDescription({ type: 'offer', sdp: prepared.jsep.sdp as string });
-    await pc.setLocalDescription(await pc.createAnswer());
-    await player2.start({ jsep: { type: 'answer', sdp: pc.localDescription?.sdp ?? '' } });
-    await player2.stop();
-    await pc.close();
-    await player2.detach();
-    await rp.detach();
-  } finally {
-    await client.close();
-    await session.destroy().catch(() => undefined);
-    await connection.close().catch(() => undefined);
-  }
-});
+for (const transport of JANODE_TRANSPORTS) {
+  test(
+    `janode's Record&Play wrapper over ${transport}: list, update, configure, record, pause, resume, record with update, stop, play, start, stop`,
+    { timeout: 60_000, skip: janodeTransportUnavailable(transport) },
+    async () => {
+      (Janode as unknown as { Logger: { setLevel: (l: string) => void } }).Logger.setLevel('none');
+      const connection = await janodeConnect({ address: { url: sockets.url(transport, srv.wsUrl) } });
+      const name = transport === 'WebSocket' ? 'janode' : 'janode-unix';
+      const session = await connection.create();
+      const client = createLoopbackClient(network);
+      try {
+        const rp = await session.attach(RecordPlayPlugin);
+        assert.ok(Array.isArray((await rp.listRecordings({})).list));
+        await rp.updateRecordings({});
+        await rp.configure({ maxBitrate: 300000, keyframeInterval: 10000 });
+        const recorded = await rp.record({ name: 'janode recording', filename: name, jsep: { type: 'offer', sdp: await clientOffer(client) } });
+        assert.ok(recorded.id > 0);
+        await client.pc.setRemoteDescription({ type: 'answer', sdp: candidatesOn(recorded.jsep.sdp as string, '127.0.0.1') });
+        await waitFor(() => client.pc.connectionState === 'connected', { timeout: 15_000, what: 'recorder connected' });
+        const apt = client.audio.sender.codec?.payloadType ?? 111;
+        for (let i = 0; i < 30; i++) {
+          if (i === 10) await rp.pause();
+          if (i === 20) await rp.resume();
+          await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
+          await sleep(20);
+        }
+        // record({update: true}) with an ICE-restart offer: the same recording goes on.
+        const updated = await rp.record({ name: 'janode recording', update: true, jsep: { type: 'offer', sdp: await restartOffer(client) } });
+        assert.equal(updated.id, recorded.id, 'the same recording after the update');
+        await restartAnswered(client, updated.jsep);
+        for (let i = 30; i < 60; i++) {
+          await client.audio.sender.sendRtp(rtpWithText(i, 777, apt, `j${i}`));
+          await sleep(20);
+        }
+        await rp.stop();
+        const kept = readMjr(readFileSync(join(folder, `${name}-audio.mjr`)))
+          .frames.map((f) => /j\d+/.exec(Buffer.from(f.payload).toString('latin1'))?.[0] ?? '')
+          .filter((t) => t !== '');
+        assert.ok(!kept.some((t) => ['j12', 'j15', 'j18'].includes(t)), `nothing recorded while paused: ${kept.join(' ')}`);
+        assert.ok(kept.includes('j5') && kept.includes('j25'), `recorded before and after the pause: ${kept.join(' ')}`);
+        assert.ok(kept.filter((t) => Number(t.slice(1)) >= 40).length >= 15, `recorded after the update: ${kept.join(' ')}`);
+        await waitFor(async () => (await rp.listRecordings({})).list.some((e) => e.id === recorded.id), { timeout: 5000, what: 'the recording listed' });
+        const player2 = await session.attach(RecordPlayPlugin);
+        const prepared = await player2.play({ id: recorded.id });
+        assert.equal(prepared.id, recorded.id);
+        assert.equal(prepared.jsep.type, 'offer');
+        const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
+        await pc.setRemoteDescription({ type: 'offer', sdp: prepared.jsep.sdp as string });
+        await pc.setLocalDescription(await pc.createAnswer());
+        await player2.start({ jsep: { type: 'answer', sdp: pc.localDescription?.sdp ?? '' } });
+        await player2.stop();
+        await pc.close();
+        await player2.detach();
+        await rp.detach();
+      } finally {
+        await client.close();
+        await session.destroy().catch(() => undefined);
+        await connection.close().catch(() => undefined);
+      }
+    },
+  );
+}

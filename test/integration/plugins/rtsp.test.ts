@@ -26,7 +26,9 @@ import {
   serverPorts,
 } from '../../../src/plugins/streaming/rtsp-protocol.js';
 import { authorizationFor, parseChallenges, pickChallenge } from '../../../src/plugins/streaming/rtsp-auth.js';
+import { HttpReceiver } from '../../helpers/event-receivers.js';
 import { startInProcess } from '../../helpers/in-process-server.js';
+import { janusEventProblems } from '../../helpers/janus-event-schema.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { watch } from '../../../support/streaming-viewer.js';
 import { sleep, waitFor } from '../../../support/wait.js';
@@ -829,9 +831,15 @@ test('rtsp mountpoint: Digest login, SETUP per track, RTP to the mountpoint and 
   }
 });
 
-test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the session is set up again on the same ports', { timeout: 30_000 }, async () => {
+test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the session is set up again on the same ports; event handlers hear of it', { timeout: 30_000 }, async () => {
   const cam = await startCamera({ dropAfterFirstPlay: true });
-  const srv = await startInProcess();
+  const receiver = await HttpReceiver.start();
+  const srv = await startInProcess([
+    ['events.broadcast', 'true'],
+    ['sampleevh.enabled', 'true'],
+    ['sampleevh.backend', receiver.url],
+    ['sampleevh.events', 'plugins'],
+  ]);
   const { ws, ask } = await streamingSession(srv.wsUrl);
   try {
     const url = `rtsp://127.0.0.1:${cam.port}/cam`;
@@ -852,6 +860,17 @@ test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the sessi
     );
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session lost/.test(l)).length, 1, 'loss logged once');
     assert.equal(srv.logs.filter((l) => /mountpoint 322: RTSP session re-established/.test(l)).length, 1, 'recovery logged once');
+    // Janus's Streaming plugin tells event handlers, in no handle's context.
+    const rtsp = (): Record<string, unknown>[] => receiver.events().filter((e) => /^rtsp-/.test(String(((e.event as Record<string, unknown>).data as Record<string, unknown>).event)));
+    await waitFor(() => rtsp().length === 2, { timeout: 5000, what: 'the RTSP events' });
+    assert.deepEqual(
+      rtsp().map((e) => [(e.event as Record<string, unknown>).data, e.handle_id]),
+      [
+        [{ event: 'rtsp-disconnected', id: 322 }, undefined],
+        [{ event: 'rtsp-reconnected', id: 322 }, undefined],
+      ],
+    );
+    for (const e of receiver.events()) assert.deepEqual(janusEventProblems(e), [], JSON.stringify(e));
     assert.equal((await ask({ request: 'destroy', id: 322 })).streaming, 'destroyed');
     await waitFor(() => cam.methods.includes('TEARDOWN'), { timeout: 3000, what: 'TEARDOWN' });
     await sleep(400);
@@ -860,6 +879,7 @@ test('(m) rtsp mountpoint: the camera drops the connection after PLAY; the sessi
     ws.close();
     await srv.stop();
     await cam.close();
+    await receiver.down();
   }
 });
 

@@ -1,6 +1,7 @@
 // VideoCall (janus.plugin.videocall) through the Janus API with two werift peers: register, call, accept, each
 // receives the other's RTP and data, set bitrate, bad input, hangup; a username freed when its handle detaches;
-// renegotiation mid-call (ICE restarts on either side, a stream added and paused) with media checked after each.
+// renegotiation mid-call (ICE restarts on either side, also with the new candidates never signalled, a stream added
+// and paused) with media checked after each.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,14 +239,27 @@ async function renegotiate(user: User, pc: RTCPeerConnection, body: Msg, offer: 
   return update.jsep;
 }
 
-/** The peer's `update` with our new offer, answered by its client and sent back with `set` (as the demo page does). */
-async function answerUpdate(user: User, pc: RTCPeerConnection, from: number): Promise<string> {
+/**
+ * The peer's `update` with our new offer, answered by its client and sent back with `set` (as the demo page does);
+ * `untrickled`: the answer without its candidates, as from a browser that trickles them later.
+ */
+async function answerUpdate(user: User, pc: RTCPeerConnection, from: number, untrickled = false): Promise<string> {
   const update = await user.unsolicited('update', from);
   assert.equal(update.jsep?.type, 'offer');
   await pc.setRemoteDescription({ type: 'offer', sdp: loopbackCandidatesOnly(String(update.jsep?.sdp)) });
   await pc.setLocalDescription(await pc.createAnswer());
-  assert.deepEqual((await user.send({ request: 'set' }, { type: 'answer', sdp: pc.localDescription!.sdp })).data, { videocall: 'event', result: { event: 'set' } });
+  const answer = { type: 'answer', sdp: pc.localDescription!.sdp };
+  assert.deepEqual((await user.send({ request: 'set' }, untrickled ? withoutCandidates(answer) : answer)).data, { videocall: 'event', result: { event: 'set' } });
   return String(update.jsep?.sdp);
+}
+
+/** A description without its ICE candidates (nor their end). */
+function withoutCandidates(jsep: Msg): Msg {
+  const sdp = String(jsep.sdp)
+    .split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
+    .join('\r\n');
+  return { ...jsep, sdp };
 }
 
 /** Fresh media: packets tagged `tag`, sent until each listed receiver has 10 of them (ICE may still be checking). */
@@ -264,18 +278,26 @@ function section(sdp: string, mid: string): string {
   return sdp.split(/^(?=m=)/m).find((m) => m.includes(`\r\na=mid:${mid}\r\n`)) ?? '';
 }
 
-test('ICE restarts on either side mid-call: set + offer is answered in an update, restart alone gets an offer; the peer is not disturbed and media flows after each', { timeout: 90_000 }, async () => {
+test('ICE restarts on either side mid-call: set + offer is answered in an update, restart alone gets an offer; media and data flow after each, the peer undisturbed', { timeout: 90_000 }, async () => {
   const ca = createLoopbackClient(network);
   const cb = createLoopbackClient(network);
   const { alice, bob } = await callBetween(['carol', 'dave'], ca, cb);
   try {
     const atBob = [received(cb.audio), received(cb.video)];
     const atAlice = [received(ca.audio), received(ca.video)];
-    const both = (tag: string) =>
-      flows(tag, [
+    const dataAtAlice = counters(ca).data;
+    const dataAtBob = counters(cb).data;
+    // RTP both ways, then data both ways: the data channel goes through the stack's own sends, which need the pair
+    // the stack selected (our RTP path would also go on over the pair of the previous ICE generation).
+    const both = async (tag: string): Promise<void> => {
+      await flows(tag, [
         { from: [ca.audio, ca.video], to: atBob },
         { from: [cb.audio, cb.video], to: atAlice },
       ]);
+      ca.channel.send(`${tag}from-alice`);
+      cb.channel.send(`${tag}from-bob`);
+      await waitFor(() => dataAtBob.includes(`${tag}from-alice`) && dataAtAlice.includes(`${tag}from-bob`), { timeout: 8000, what: `${tag} data both ways` });
+    };
     await both('before:');
     const quiet = { alice: alice.mark, bob: bob.mark };
 
@@ -291,23 +313,38 @@ test('ICE restarts on either side mid-call: set + offer is answered in an update
     startIceChecks(cb.pc);
     await both('callee-restart:');
 
+    // Restarts whose new candidates the server learns only from the checks (a browser trickles them after its offer,
+    // and its checks may come before them): the checks alone select the new pair, on the PeerConnection the server
+    // offered as on the one it answered.
+    for (const [user, c, who] of [
+      [bob, cb, 'callee'],
+      [alice, ca, 'caller'],
+    ] as const) {
+      await renegotiate(user, c.pc, { restart: true }, withoutCandidates(await offerAgain(c.pc, true)));
+      startIceChecks(c.pc);
+      await both(`${who}-restart-untrickled:`);
+    }
+
     // A renegotiation that changes nothing (janus.js offering again): answered, and nothing for the peer.
     await renegotiate(alice, ca.pc, {}, await offerAgain(ca.pc, false));
     await both('same-again:');
-    assert.equal(bob.count('update', quiet.bob) + alice.count('update', quiet.alice), 3, 'only the answers to the three offers');
+    assert.equal(bob.count('update', quiet.bob) + alice.count('update', quiet.alice), 5, 'only the answers to the five offers');
 
-    // `restart: true` alone: the server offers each side an ICE restart of its own PeerConnection.
-    for (const [user, c] of [
-      [alice, ca],
-      [bob, cb],
+    // `restart: true` alone: the server offers each side an ICE restart of its own PeerConnection (the second time
+    // answered without candidates: the checks alone select the new pair).
+    for (const [user, c, untrickled] of [
+      [alice, ca, false],
+      [bob, cb, false],
+      [alice, ca, true],
+      [bob, cb, true],
     ] as const) {
       const from = user.mark;
       assert.deepEqual((await user.send({ request: 'set', restart: true })).data, { videocall: 'event', result: { event: 'set' } });
       const before = iceUfrag(c.pc.remoteDescription!.sdp);
-      const offered = await answerUpdate(user, c.pc, from);
+      const offered = await answerUpdate(user, c.pc, from, untrickled);
       assert.notEqual(iceUfrag(offered), before, 'the server offers new ICE credentials');
       startIceChecks(c.pc);
-      await both(`server-restart-${user === alice ? 'a' : 'b'}:`);
+      await both(`server-restart-${user === alice ? 'a' : 'b'}${untrickled ? '-untrickled' : ''}:`);
     }
 
     // An offer outside a call: 481; the server goes on.

@@ -1,6 +1,7 @@
 // VideoRoom (janus.plugin.videoroom) through the Janus API: room management and its error codes, publishers and
 // subscribers with werift peers (VP8 + Opus), RTP forwarders, remote publishers, and the host without IPv6.
-// janode's VideoRoom wrapper drives one whole flow; raw Janus API messages over WebSocket drive the rest.
+// janode's VideoRoom wrapper drives one whole flow (over WebSocket and the Unix socket); raw Janus API messages over
+// WebSocket drive the rest.
 //
 // Development aid: VIDEOROOM_TEST_AGAINST_JANUS=1 runs the same file against Debian's Janus (/usr/bin/janus, started
 // loopback-only by bench/janus-reference.ts) to check the expectations; the tests that need a Portunus child
@@ -19,6 +20,7 @@ import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network } from '../../../src/net/network.js';
 import { freePorts, startChildServer } from '../../helpers/child-server.js';
 import { startInProcess } from '../../helpers/in-process-server.js';
+import { JANODE_TRANSPORTS, JanodeSockets, janodeTransportUnavailable } from '../../helpers/janode-transports.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
@@ -299,6 +301,8 @@ function remoteRtp(seq: number, ssrc: number, pt: number, payload: Buffer): Buff
 
 interface Target {
   readonly wsUrl: string;
+  /** janode's Unix socket transport reaches Portunus there (not a Janus run). */
+  readonly sockets?: JanodeSockets;
   stop(): Promise<void>;
   /** Portunus's Admin get_status relay_groups (the fan-out groups). */
   relayGroups?(): { native_members: number; sent: number; failed: number };
@@ -316,8 +320,14 @@ before(async () => {
     const janus = await startJanus({ http, ws }, ['videoroom']);
     target = { wsUrl: janus.wsUrl, stop: () => janus.stop() };
   } else {
-    const srv = await startInProcess([]);
-    target = { wsUrl: srv.wsUrl, stop: () => srv.stop(), relayGroups: () => srv.server.gateway.media?.status?.().relay_groups as { native_members: number; sent: number; failed: number } };
+    const sockets = new JanodeSockets();
+    const srv = await startInProcess(sockets.overrides());
+    target = {
+      wsUrl: srv.wsUrl,
+      sockets,
+      stop: () => srv.stop().finally(() => sockets.remove()),
+      relayGroups: () => srv.server.gateway.media?.status?.().relay_groups as { native_members: number; sent: number; failed: number },
+    };
   }
   admin = await Vr.open(target.wsUrl);
 });
@@ -614,76 +624,84 @@ interface JanodeVideoRoomModule {
   readonly EVENT: Record<string, string>;
 }
 
-test('janode VideoRoom: create, exists, list, publisher + subscriber with media, participants, forwarder, unpublish, leave, destroy', { timeout: 40_000 }, async () => {
-  const janode = Janode as unknown as { connect(c: Msg): Promise<JanodeConnection>; Logger: { setLevel(l: string): void } };
-  janode.Logger.setLevel('none');
-  const janodeVideoRoom: string = 'janode/plugins/videoroom'; // untyped package: no declaration to resolve
-  const plugin = obj((await import(janodeVideoRoom)) as unknown).default as JanodeVideoRoomModule;
-  const conn = await janode.connect({ address: [{ url: target.wsUrl }], max_retries: 0 });
-  const pub = new Publisher(network);
-  const sub = new Subscriber(network);
-  const sink = await udpSink();
-  try {
-    const session = await conn.create();
-    const ph = await session.attach(plugin);
-    const sh = await session.attach(plugin);
-    const room = roomId();
-    const created = await ph.create({ room, description: 'janode room', secret: 'js' });
-    assert.equal(created.room, room);
-    assert.equal(created.permanent, false);
-    assert.equal((await ph.exists({ room })).exists, true);
-    assert.ok(arr((await ph.list()).list).some((r) => r.room === room));
+for (const transport of JANODE_TRANSPORTS) {
+  test(
+    `janode VideoRoom over ${transport}: create, exists, list, publisher + subscriber with media, participants, forwarder, unpublish, leave, destroy`,
+    { timeout: 40_000, skip: janodeTransportUnavailable(transport) },
+    async (t) => {
+      const sockets = target.sockets;
+      if (transport !== 'WebSocket' && !sockets) return t.skip('Janus here is run with WebSocket only');
+      const janode = Janode as unknown as { connect(c: Msg): Promise<JanodeConnection>; Logger: { setLevel(l: string): void } };
+      janode.Logger.setLevel('none');
+      const janodeVideoRoom: string = 'janode/plugins/videoroom'; // untyped package: no declaration to resolve
+      const plugin = obj((await import(janodeVideoRoom)) as unknown).default as JanodeVideoRoomModule;
+      const conn = await janode.connect({ address: [{ url: sockets ? sockets.url(transport, target.wsUrl) : target.wsUrl }], max_retries: 0 });
+      const pub = new Publisher(network);
+      const sub = new Subscriber(network);
+      const sink = await udpSink();
+      try {
+        const session = await conn.create();
+        const ph = await session.attach(plugin);
+        const sh = await session.attach(plugin);
+        const room = roomId();
+        const created = await ph.create({ room, description: 'janode room', secret: 'js' });
+        assert.equal(created.room, room);
+        assert.equal(created.permanent, false);
+        assert.equal((await ph.exists({ room })).exists, true);
+        assert.ok(arr((await ph.list()).list).some((r) => r.room === room));
 
-    const joined = await ph.joinPublisher({ room, feed: 777, display: 'janode pub' });
-    assert.equal(joined.feed, 777);
-    assert.equal(joined.room, room);
-    assert.ok(typeof joined.private_id === 'number');
-    const configured = await ph.publish({ jsep: await pub.offer() });
-    assert.equal(configured.configured, 'ok');
-    await pub.accept(toJsep(configured.jsep));
-    pub.startSending();
-    // The feed can be subscribed to once its PeerConnection is up: listParticipants says "publisher".
-    const publishing = async (): Promise<boolean> => arr((await ph.listParticipants({ room })).participants).some((p) => p.feed === 777 && p.publisher === true);
-    for (let deadline = Date.now() + 15_000; !(await publishing()); await sleep(50)) assert.ok(Date.now() < deadline, 'the janode publisher never became active');
+        const joined = await ph.joinPublisher({ room, feed: 777, display: 'janode pub' });
+        assert.equal(joined.feed, 777);
+        assert.equal(joined.room, room);
+        assert.ok(typeof joined.private_id === 'number');
+        const configured = await ph.publish({ jsep: await pub.offer() });
+        assert.equal(configured.configured, 'ok');
+        await pub.accept(toJsep(configured.jsep));
+        pub.startSending();
+        // The feed can be subscribed to once its PeerConnection is up: listParticipants says "publisher".
+        const publishing = async (): Promise<boolean> => arr((await ph.listParticipants({ room })).participants).some((p) => p.feed === 777 && p.publisher === true);
+        for (let deadline = Date.now() + 15_000; !(await publishing()); await sleep(50)) assert.ok(Date.now() < deadline, 'the janode publisher never became active');
 
-    const attached = await sh.joinSubscriber({ room, streams: [{ feed: 777 }] });
-    assert.equal(attached.room, room);
-    assert.equal(arr(attached.streams).length, 2, show(attached.streams));
-    const started = await sh.start({ jsep: await sub.answer(toJsep(attached.jsep)) });
-    assert.equal(started.started, 'ok');
-    await waitFor(() => sub.received.audio >= 5 && sub.received.video >= 5, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
+        const attached = await sh.joinSubscriber({ room, streams: [{ feed: 777 }] });
+        assert.equal(attached.room, room);
+        assert.equal(arr(attached.streams).length, 2, show(attached.streams));
+        const started = await sh.start({ jsep: await sub.answer(toJsep(attached.jsep)) });
+        assert.equal(started.started, 'ok');
+        await waitFor(() => sub.received.audio >= 5 && sub.received.video >= 5, { timeout: 15_000, what: 'RTP on both subscribed tracks' });
 
-    const parts = arr((await ph.listParticipants({ room })).participants);
-    assert.deepEqual(
-      parts.map((p) => [p.feed, p.display, p.publisher]),
-      [[777, 'janode pub', true]],
-    );
+        const parts = arr((await ph.listParticipants({ room })).participants);
+        assert.deepEqual(
+          parts.map((p) => [p.feed, p.display, p.publisher]),
+          [[777, 'janode pub', true]],
+        );
 
-    const fwd = await ph.startForward({ room, feed: 777, secret: 'js', host: '127.0.0.1', streams: [{ mid: pub.videoMid, port: sink.port }] });
-    const forwarders = arr(fwd.forwarders);
-    assert.equal(forwarders.length, 1, show(fwd));
-    assert.equal(forwarders[0].video_port, sink.port);
-    await waitFor(() => sink.packets.length >= 3, { timeout: 8000, what: 'forwarded RTP at the test socket' });
-    const listed = arr((await ph.listForward({ room, secret: 'js' })).forwarders);
-    assert.equal(listed[0]?.feed, 777, show(listed));
-    const stopped = await ph.stopForward({ room, feed: 777, stream: forwarders[0].video_stream, secret: 'js' });
-    assert.equal(stopped.stream, forwarders[0].video_stream);
+        const fwd = await ph.startForward({ room, feed: 777, secret: 'js', host: '127.0.0.1', streams: [{ mid: pub.videoMid, port: sink.port }] });
+        const forwarders = arr(fwd.forwarders);
+        assert.equal(forwarders.length, 1, show(fwd));
+        assert.equal(forwarders[0].video_port, sink.port);
+        await waitFor(() => sink.packets.length >= 3, { timeout: 8000, what: 'forwarded RTP at the test socket' });
+        const listed = arr((await ph.listForward({ room, secret: 'js' })).forwarders);
+        assert.equal(listed[0]?.feed, 777, show(listed));
+        const stopped = await ph.stopForward({ room, feed: 777, stream: forwarders[0].video_stream, secret: 'js' });
+        assert.equal(stopped.stream, forwarders[0].video_stream);
 
-    const unpublished = await ph.unpublish();
-    assert.equal(unpublished.feed, 777);
-    pub.stopSending();
-    assert.equal((await ph.leave()).feed, 777);
-    await sh.leave();
-    assert.equal((await ph.destroy({ room, secret: 'js' })).room, room);
-    assert.equal((await ph.exists({ room })).exists, false);
-    await session.destroy();
-  } finally {
-    sink.socket.close();
-    await pub.close();
-    await sub.close();
-    await conn.close();
-  }
-});
+        const unpublished = await ph.unpublish();
+        assert.equal(unpublished.feed, 777);
+        pub.stopSending();
+        assert.equal((await ph.leave()).feed, 777);
+        await sh.leave();
+        assert.equal((await ph.destroy({ room, secret: 'js' })).room, room);
+        assert.equal((await ph.exists({ room })).exists, false);
+        await session.destroy();
+      } finally {
+        sink.socket.close();
+        await pub.close();
+        await sub.close();
+        await conn.close();
+      }
+    },
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // 3. Media with raw messages: publisher, 432, subscriber, moderate, rtp_forward, unpublish and leave.

@@ -291,3 +291,32 @@ test('metrics.secret: a scrape needs it as a bearer token or basic-auth password
     await guarded.stop();
   }
 });
+
+test("the Admin API's access list guards the metrics listener: other addresses are closed, X-Forwarded-For too", async () => {
+  const listed = async (acl: string): Promise<StartedServer> =>
+    startInProcess([
+      ['metrics.enabled', 'true'],
+      ['metrics.ip', '127.0.0.1'],
+      ['metrics.port', '0'],
+      ['http.admin_acl', acl],
+      ['http.admin_acl_forwarded', 'true'],
+    ]);
+  const urlOf = (s: StartedServer): string => `http://127.0.0.1:${s.server.listeners.find((l) => l.name.startsWith('Metrics'))?.port ?? 0}/metrics`;
+  const outside = await listed('10.,192.168.');
+  try {
+    await assert.rejects(fetch(urlOf(outside)), '127.0.0.1 is not in admin_acl');
+    assert.ok(outside.logs.some((l) => l.includes('Metrics (http): 127.0.0.1 is not in the access list')));
+  } finally {
+    await outside.stop();
+  }
+  const inside = await listed('127.');
+  try {
+    const ok = await fetch(urlOf(inside));
+    assert.equal(ok.status, 200);
+    checkWithPromtool(await ok.text());
+    await assert.rejects(fetch(urlOf(inside), { headers: { 'X-Forwarded-For': '203.0.113.9' } }), 'forwarded for an address outside the list');
+    assert.equal((await fetch(urlOf(inside))).status, 200, 'still serving');
+  } finally {
+    await inside.stop();
+  }
+});

@@ -23,14 +23,19 @@ const files = sourceFiles('src')
 // Where an inert setting may still appear: the info reply and the Admin API echo what was configured.
 const REPORTERS = new Set(['server.ts', 'core/admin.ts']);
 
-/** Files that read `key`: a core setting anywhere, a plugin's in the plugin's own folder, an event handler's in src/events. */
+/**
+ * Files that read `key`: a core setting anywhere, a plugin's in the plugin's own folder, an event handler's in
+ * src/events. The broker backends read their Janus-named settings by name (`r.string('client_id')`), so there a
+ * quoted key counts too, outside the file that only declares them.
+ */
 function readers(section: string, key: string): string[] {
-  const read = new RegExp(`\\.${key}\\b`);
+  const handler = EVENT_HANDLER_SECTIONS[section] !== undefined;
+  const read = handler ? new RegExp(`\\.${key}\\b|'${key}'`) : new RegExp(`\\.${key}\\b`);
   const inScope =
     PLUGIN_SECTIONS[section] !== undefined
       ? (path: string) => path.startsWith(`plugins/${section}/`)
-      : EVENT_HANDLER_SECTIONS[section] !== undefined
-        ? (path: string) => path.startsWith('events/')
+      : handler
+        ? (path: string) => path.startsWith('events/') && path !== 'events/broker-kinds.ts'
         : () => true;
   return files.filter((f) => inScope(f.path) && read.test(f.text)).map((f) => f.path);
 }

@@ -42,6 +42,25 @@ test('signed tokens: HMAC checked, realm janus, expiry enforced, plugins from th
   assert.ok(!store.isValid(tok), 'expired');
 });
 
+test("a plugin's signed tokens: its package as realm, the descriptor among the data, HMAC and expiry as for the core's", () => {
+  let now = 1_000_000_000_000;
+  const store = new TokenStore({ enabled: true, secret: 'k' }, () => now);
+  const later = now / 1000 + 60;
+  const room = signToken('k', later, ['room=1234'], 'janus.plugin.videoroom');
+  assert.ok(store.signatureContains(room, 'janus.plugin.videoroom', 'room=1234'));
+  assert.ok(!store.signatureContains(room, 'janus.plugin.videoroom', 'room=12345'), 'another room');
+  assert.ok(!store.signatureContains(room, 'janus.plugin.audiobridge', 'room=1234'), 'another plugin');
+  assert.ok(!store.signatureContains(signToken('k', later, ['janus.plugin.videoroom']), 'janus.plugin.videoroom', 'room=1234'), "the core's token");
+  assert.ok(!store.signatureContains(signToken('other', later, ['room=1234'], 'janus.plugin.videoroom'), 'janus.plugin.videoroom', 'room=1234'), 'forged');
+  assert.ok(!store.signatureContains(undefined, 'janus.plugin.videoroom', 'room=1234'));
+  assert.ok(!store.signatureContains('no:good', 'janus.plugin.videoroom', 'room=1234'));
+  assert.ok(!store.isValid(room), 'not a token of the core (realm janus)');
+  now += 120_000;
+  assert.ok(!store.signatureContains(room, 'janus.plugin.videoroom', 'room=1234'), 'expired');
+  for (const off of [new TokenStore({ enabled: false }), new TokenStore({ enabled: true })])
+    assert.ok(off.signatureContains(undefined, 'janus.plugin.videoroom', 'room=1'), 'no signing: not checked, as Janus');
+});
+
 test('the session id must be positive before auth is even checked', async () => {
   const t = makeGateway({ apiSecret: 'x' });
   assert.equal(errorCode(await t.call({ janus: 'keepalive', transaction: 'k', session_id: 0 })), 458);

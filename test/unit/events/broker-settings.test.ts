@@ -128,6 +128,7 @@ test('RabbitMQ: Janus defaults and refusals', () => {
   refused(() => parseRabbitSettings({ route_key: 'k', port: 70000 }, quiet), /port must be a whole number from 1 to 65535/);
   refused(() => parseRabbitSettings({ route_key: 'k', exchange_type: 'broadcast' }, quiet), /exchange_type must be fanout, direct, topic, headers/);
   refused(() => parseRabbitSettings({ route_key: 'k', host: 'amqp://h' }, quiet), /host is not a host name or address/);
+  refused(() => parseRabbitSettings({ route_key: 'k', host: '[' }, quiet), /host is not a host name or address/); // a lone bracket, found by the fuzz test
   refused(() => parseRabbitSettings({ route_key: 'k', heartbeat: 65536 }, quiet), /heartbeat must be a whole number from 0 to 65535/);
   refused(() => parseRabbitSettings({ route_key: 'x'.repeat(256) }, quiet), /route_key is longer than 255 bytes/);
   refused(() => parseRabbitSettings({ route_key: 'k', ssl_enable: true, ssl_key: THIS_FILE }, quiet), /ssl_cert is needed too/);

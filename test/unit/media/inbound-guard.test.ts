@@ -17,11 +17,17 @@ const PEER: Address = ['127.0.0.1', 5000];
 const SIGNALLED: Address = ['127.0.0.1', 5001];
 const STRANGER: Address = ['127.0.0.1', 6666];
 
-function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; agent: GuardedIceAgent & { pair?: { transport: object; address: Address }; connected: boolean; forgotten: number } } {
+function setup(lite = true): {
+  guard: InboundGuard;
+  counters: InboundCounters;
+  agent: GuardedIceAgent & { pair?: { transport: object; address: Address }; connected: boolean; forgotten: number; restarting: boolean };
+} {
   const agent = {
     pair: undefined as { transport: object; address: Address } | undefined,
     connected: false,
     forgotten: 0,
+    /** An ICE restart whose generation ('srv1') the stack has selected no pair of yet: `pair` is the old one. */
+    restarting: false,
     passwordOf: (u: string) => (u === 'srv1' ? 'server-password-0123456789' : u === 'old0' ? 'old-password-0123456789' : undefined),
     remotePassword: () => 'client-password-0123456789',
     selected() {
@@ -35,6 +41,9 @@ function setup(lite = true): { guard: InboundGuard; counters: InboundCounters; a
     forgetSelected() {
       this.forgotten++;
       this.pair = undefined;
+    },
+    awaitsNomination(ufrag: string) {
+      return this.restarting && ufrag === 'srv1';
     },
   };
   const counters = new InboundCounters(() => {});
@@ -115,6 +124,26 @@ test('ICE-lite: an authenticated nomination from another address moves the selec
   full.agent.pair = { transport: SOCKET, address: PEER };
   assert.ok(full.guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), STRANGER, SOCKET, reply));
   assert.equal(full.agent.forgotten, 0);
+});
+
+test('ICE-lite through an ICE restart: the old pair still carries media and its old-generation consent is answered here; a check of the new generation from that same address goes to the stack, which selects from it', () => {
+  const { guard, counters, agent } = setup(true);
+  agent.pair = { transport: SOCKET, address: PEER };
+  agent.restarting = true;
+  const replies: Buffer[] = [];
+  const reply = (b: Buffer): void => void replies.push(b);
+  assert.ok(guard.admit(srtpLike(), PEER, SOCKET, reply), 'media on the pair of the previous generation');
+  assert.equal(guard.admit(bindingRequest({ username: 'old0:cli0', password: 'old-password-0123456789', useCandidate: true }), PEER, SOCKET, reply), undefined);
+  assert.equal(counters.consentAnswered, 1, 'old-generation consent answered by the guard');
+  const fresh = bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true });
+  assert.equal(guard.admit(fresh, PEER, SOCKET, reply), fresh, 'the new generation nominating the same address reaches the stack');
+  assert.equal(counters.consentAnswered, 1);
+  assert.equal(agent.forgotten, 0);
+  // Once the stack selected its pair, checks on it are consent again.
+  agent.restarting = false;
+  assert.equal(guard.admit(bindingRequest({ username: 'srv1:cli1', password: 'server-password-0123456789', useCandidate: true }), PEER, SOCKET, reply), undefined);
+  assert.equal(counters.consentAnswered, 2);
+  assert.equal(replies.length, 2);
 });
 
 test('partial DTLS handshake fragments are bounded per agent; other DTLS still passes', () => {

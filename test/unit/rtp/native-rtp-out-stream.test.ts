@@ -41,7 +41,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'skip' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('recall' as const), back: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 200 })) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.double({ min: 0, max: 60, noNaN: true }), fc.constantFrom(19.99, 20, 450, 499, 501, 2500)) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.double({ min: 0, max: 60, noNaN: true }), fc.constantFrom(19.99, 20, 450, 499, 501, 999.5, 1000, 2000, 2500)) }),
+  },
 );
 
 for (const [name, profile, keyLength, saltLength] of [
@@ -92,6 +95,7 @@ for (const [name, profile, keyLength, saltLength] of [
               const got = native.sendInto(packet, now, out);
               assert.equal(got, want);
               assert.deepEqual(out.subarray(0, got), enc.subarray(0, want));
+              assert.equal(native.bytesLastSecond(now), ref.bytesLastSecond(now), 'bytes of the last second');
               lastSent = seq;
             } else if (op.kind === 'skip') {
               ref.skip();
@@ -112,8 +116,8 @@ for (const [name, profile, keyLength, saltLength] of [
             }
           }
           assert.deepEqual(
-            [native.packets, native.octets, native.retransmitted, native.lastTs, native.lastSentAt, native.timestampAt(now + 33)],
-            [ref.packets, ref.octets, ref.retransmitted, ref.lastTs, ref.lastSentAt, ref.timestampAt(now + 33)],
+            [native.packets, native.octets, native.retransmitted, native.lastTs, native.lastSentAt, native.timestampAt(now + 33), native.bytesLastSecond(now + 1500)],
+            [ref.packets, ref.octets, ref.retransmitted, ref.lastTs, ref.lastSentAt, ref.timestampAt(now + 33), ref.bytesLastSecond(now + 1500)],
           );
           // The three counters read in one native call, as the metrics and statistics read them.
           assert.deepEqual(native.sentCounts(), ref.sentCounts());
@@ -144,10 +148,10 @@ test('native outgoing stream: bad arguments throw before anything changes; src a
   packet.copy(both);
   assert.throws(() => addon.outStreamSend(stream, both.subarray(0, packet.length), packet.length, 0, both.subarray(50)), RangeError, 'overlap');
   assert.equal(addon.outStreamSend(stream, Buffer.alloc(11, 0x80), 11, 0, Buffer.alloc(100)), -1, 'shorter than a header');
-  const counters = new Float64Array(6);
+  const counters = new Float64Array(8);
   addon.outStreamCounters(stream, counters);
-  assert.deepEqual([...counters], [0, 0, 0, 0, -1, 0], 'nothing counted by the refusals');
-  assert.throws(() => addon.outStreamCounters(stream, new Float64Array(5)), RangeError);
+  assert.deepEqual([...counters], [0, 0, 0, 0, -1, 0, 0, -1], 'nothing counted by the refusals');
+  assert.throws(() => addon.outStreamCounters(stream, new Float64Array(7)), RangeError);
   assert.throws(() => addon.outStreamRecall(stream, 70000, 0, 20, Buffer.alloc(10)), RangeError);
   const n = addon.outStreamSend(stream, packet, packet.length, 10, Buffer.alloc(200));
   assert.equal(n, packet.length + 10);
