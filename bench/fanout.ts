@@ -105,49 +105,103 @@ async function bounded<T, R>(items: readonly T[], limit: number, fn: (item: T) =
   return out;
 }
 
-export async function runFanout(server: RunningServer, steps: readonly number[], seconds: number, kernel?: KernelRtpCounter, notes: string[] = []): Promise<FanoutStep[]> {
-  const network = new HostNetwork(await discoverNetworkHost());
-  const admin = await JanusWs.open(server.wsUrl);
-  const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
-  const keepalive = setInterval(() => admin.send({ janus: 'keepalive', session_id: session }), 15_000);
-  const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
-  const created = await admin.request({
-    janus: 'message',
-    session_id: session,
-    handle_id: handle,
-    body: {
-      request: 'create',
-      type: 'rtp',
-      media: [
-        { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
-        { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
-      ],
-    },
-  });
-  const stream = ((created.plugindata as Msg).data as Msg).stream as { id: number; ports: Array<{ mid: string; port: number }> };
-  const aport = stream.ports.find((p) => p.mid === 'a')!.port;
-  const vport = stream.ports.find((p) => p.mid === 'v')!.port;
-  const sender = dgram.createSocket('udp4');
-  let vseq = 0;
-  let aseq = 0;
-  let tick = 0;
-  let sent = 0;
-  const packet = (pt: number, ssrc: number, seq: number, ts: number, size: number): Buffer => {
-    const b = Buffer.alloc(12 + size);
-    b[0] = 0x80;
-    b[1] = pt;
-    b.writeUInt16BE(seq & 0xffff, 2);
-    b.writeUInt32BE(ts >>> 0, 4);
-    b.writeUInt32BE(ssrc, 8);
-    return b;
-  };
+/** One measured window of a fan-out: a FanoutStep without what its connecting took. */
+export type FanoutWindow = Omit<FanoutStep, 'asked' | 'connectFailures' | 'connectSeconds'>;
+
+/** What growing a fan-out to N viewers took. */
+export interface FanoutGrowth {
+  readonly connectSeconds: number;
+  readonly failures: number;
+  readonly firstError: string;
+}
+
+/**
+ * One mountpoint on one server, fed from its opening to its closing, and the viewers connected to it so far:
+ * the fan-out workload's pieces, so that a workload can grow it, measure windows (of several loads at once), and
+ * close it. The caller resets the kernel counters around it (they may serve several loads at once).
+ */
+export class FanoutLoad {
+  readonly viewers: Viewer[] = [];
+  private readonly stragglers: Viewer[] = [];
+  private finished = false;
+  private sent = 0;
+  private atTick: (() => void) | undefined;
+  private feedTimer: NodeJS.Timeout | undefined;
+  private rss0 = 0;
+  private heap0: Awaited<ReturnType<typeof adminMemory>>;
+  readonly mode: FanoutStep['countedBy'];
+
+  private constructor(
+    private readonly server: RunningServer,
+    private readonly network: HostNetwork,
+    private readonly admin: JanusWs,
+    private readonly keepalive: NodeJS.Timeout,
+    private readonly streamId: number,
+    private readonly sender: dgram.Socket,
+    private readonly kernel: KernelRtpCounter | undefined,
+  ) {
+    this.mode = !kernel ? 'js' : kernel.drops ? 'kernel' : 'both';
+  }
+
+  /** Creates the mountpoint and starts its feed; memory is taken as the baseline half a second later. */
+  static async open(server: RunningServer, kernel?: KernelRtpCounter): Promise<FanoutLoad> {
+    const network = new HostNetwork(await discoverNetworkHost());
+    const admin = await JanusWs.open(server.wsUrl);
+    const session = ((await admin.request({ janus: 'create' })).data as { id: number }).id;
+    const keepalive = setInterval(() => admin.send({ janus: 'keepalive', session_id: session }), 15_000);
+    const handle = ((await admin.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.streaming' })).data as { id: number }).id;
+    const created = await admin.request({
+      janus: 'message',
+      session_id: session,
+      handle_id: handle,
+      body: {
+        request: 'create',
+        type: 'rtp',
+        media: [
+          { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus' },
+          { type: 'video', mid: 'v', port: 0, pt: 100, codec: 'vp8' },
+        ],
+      },
+    });
+    const stream = ((created.plugindata as Msg).data as Msg).stream as { id: number; ports: Array<{ mid: string; port: number }> };
+    const load = new FanoutLoad(server, network, admin, keepalive, stream.id, dgram.createSocket('udp4'), kernel);
+    load.feed(stream.ports.find((p) => p.mid === 'a')!.port, stream.ports.find((p) => p.mid === 'v')!.port);
+    await sleep(500);
+    load.rss0 = residentBytes(server.pid);
+    load.heap0 = await adminMemory(server);
+    return load;
+  }
+
+  private feed(aport: number, vport: number): void {
+    let vseq = 0;
+    let aseq = 0;
+    let tick = 0;
+    const packet = (pt: number, ssrc: number, seq: number, ts: number, size: number): Buffer => {
+      const b = Buffer.alloc(12 + size);
+      b[0] = 0x80;
+      b[1] = pt;
+      b.writeUInt16BE(seq & 0xffff, 2);
+      b.writeUInt32BE(ts >>> 0, 4);
+      b.writeUInt32BE(ssrc, 8);
+      return b;
+    };
+    this.feedTimer = setInterval(() => {
+      const take = this.atTick;
+      this.atTick = undefined;
+      take?.();
+      for (let k = 0; k < VIDEO_PPS / 50; k++) this.sender.send(packet(100, 0x1111, vseq++, tick * 1800, 1100), vport, this.server.mediaAddress);
+      this.sender.send(packet(111, 0x2222, aseq++, tick * 960, 120), aport, this.server.mediaAddress);
+      tick++;
+      this.sent += VIDEO_PPS / 50 + AUDIO_PPS / 50;
+    }, TICK_MS);
+  }
+
   // Snapshots are taken at the start of a tick, before its packets go out: what earlier ticks sent has reached
   // the viewers by then unless the server runs behind, so the window holds (nearly) no packets in flight.
-  let atTick: (() => void) | undefined;
-  const onTick = <T>(take: () => T): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
+  private onTick<T>(take: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('the media timer stopped')), 2000);
-      atTick = () => {
+      this.atTick = () => {
         clearTimeout(t);
         try {
           resolve(take());
@@ -156,36 +210,105 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
         }
       };
     });
-  const timer = setInterval(() => {
-    const take = atTick;
-    atTick = undefined;
-    take?.();
-    for (let k = 0; k < VIDEO_PPS / 50; k++) sender.send(packet(100, 0x1111, vseq++, tick * 1800, 1100), vport, server.mediaAddress);
-    sender.send(packet(111, 0x2222, aseq++, tick * 960, 120), aport, server.mediaAddress);
-    tick++;
-    sent += VIDEO_PPS / 50 + AUDIO_PPS / 50;
-  }, TICK_MS);
-  const mode: FanoutStep['countedBy'] = !kernel ? 'js' : kernel.drops ? 'kernel' : 'both';
-  const viewers: Viewer[] = [];
-  const stragglers: Viewer[] = [];
-  let finished = false;
-  const results: FanoutStep[] = [];
-  kernel?.reset();
-  await sleep(500);
-  const rss0 = residentBytes(server.pid);
-  const heap0 = await adminMemory(server);
-  const connectOne = (): Promise<Viewer> =>
-    withTimeout(
-      watch(server.wsUrl, network, stream.id, {
-        ...(mode === 'kernel' ? { countedInKernel: true } : { sampleEvery: CLIENT_SAMPLE_EVERY }),
+  }
+
+  private connectOne(): Promise<Viewer> {
+    const server = this.server;
+    return withTimeout(
+      watch(server.wsUrl, this.network, this.streamId, {
+        ...(this.mode === 'kernel' ? { countedInKernel: true } : { sampleEvery: CLIENT_SAMPLE_EVERY }),
         bind: server.clientAddress,
         serverAddress: server.mediaAddress,
         keepaliveMs: 15_000,
       }),
       CONNECT_TIMEOUT_MS,
       'viewer connect',
-      (v) => (finished ? void v.leave().catch(() => {}) : stragglers.push(v)),
+      (v) => (this.finished ? void v.leave().catch(() => {}) : this.stragglers.push(v)),
     );
+  }
+
+  /** Connects viewers, CONNECT_BATCH at once, until there are `n`, one fails, or the step's budget is spent. */
+  async grow(n: number): Promise<FanoutGrowth> {
+    const c0 = performance.now();
+    let failures = 0;
+    let firstError = '';
+    const viewers = this.viewers;
+    while (viewers.length < n && failures === 0 && performance.now() - c0 < STEP_CONNECT_BUDGET_MS) {
+      const batch = Math.min(CONNECT_BATCH, n - viewers.length);
+      const got = await bounded(
+        Array.from({ length: batch }, (_, i) => i),
+        batch,
+        () => this.connectOne(),
+      );
+      for (const g of got) {
+        if (g instanceof Error) {
+          failures++;
+          firstError ||= g.message;
+        } else {
+          if (this.kernel) for (const port of g.ports) this.kernel.watch(port, viewers.length % SAMPLED_VIEWER_EVERY === 0);
+          viewers.push(g);
+        }
+      }
+    }
+    return { connectSeconds: (performance.now() - c0) / 1000, failures, firstError };
+  }
+
+  /** Measures one window of about `seconds`, tick-aligned: packets sent and counted, loss, server CPU, memory. */
+  async measure(seconds: number): Promise<FanoutWindow> {
+    const { server, viewers, kernel, mode } = this;
+    const snapshot = () => ({
+      sent: this.sent,
+      kernel: kernel?.read(),
+      js: mode === 'kernel' ? undefined : viewers.map((v) => v.seqs.length),
+      cpu: cpuSeconds(server.pid),
+      client: process.cpuUsage(),
+      t: performance.now(),
+    });
+    const start = await this.onTick(snapshot);
+    await sleep(seconds * 1000);
+    const end = await this.onTick(snapshot);
+    const elapsed = (end.t - start.t) / 1000;
+    const cpu = end.cpu - start.cpu;
+    const client = process.cpuUsage(start.client);
+    const sentNow = end.sent - start.sent;
+    const kernelGot = start.kernel && end.kernel ? viewers.map((v) => v.ports.reduce((a, port) => a + packetsToPort(end.kernel!, port) - packetsToPort(start.kernel!, port), 0)) : undefined;
+    const jsGot = start.js && end.js ? viewers.map((_, i) => end.js![i] - start.js![i]) : undefined;
+    const got = kernelGot ?? jsGot ?? [];
+    const forwarded = got.reduce((a, b) => a + b, 0);
+    const losses = got.map((g) => Math.max(0, 1 - g / sentNow));
+    const memory = await adminMemory(server);
+    return {
+      viewers: viewers.length,
+      sent: sentNow,
+      forwarded,
+      worstLoss: Math.max(0, ...losses),
+      meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length),
+      serverCpuUsPerPacket: (cpu * 1e6) / Math.max(1, forwarded),
+      clientCpuShare: (client.user + client.system) / 1e6 / elapsed,
+      clientSystemShare: client.system / 1e6 / elapsed,
+      rssBytesPerViewer: (residentBytes(server.pid) - this.rss0) / viewers.length,
+      heapBytesPerViewer: this.heap0 && memory ? (memory.heap_used - this.heap0.heap_used) / viewers.length : undefined,
+      countedBy: mode,
+      kernelJsMaxDiff: kernelGot && jsGot ? Math.max(0, ...kernelGot.map((k, i) => Math.abs(k - jsGot[i]))) : undefined,
+      windowSeconds: elapsed,
+    };
+  }
+
+  /** Stops the feed; every viewer (late ones too) leaves. */
+  async close(): Promise<void> {
+    this.finished = true;
+    clearInterval(this.feedTimer);
+    this.sender.close();
+    await bounded([...this.viewers, ...this.stragglers], CONNECT_BATCH, (v) => withTimeout(v.leave(), 5000, 'viewer leave', () => {}).catch(() => {}));
+    clearInterval(this.keepalive);
+    this.admin.close();
+  }
+}
+
+export async function runFanout(server: RunningServer, steps: readonly number[], seconds: number, kernel?: KernelRtpCounter, notes: string[] = []): Promise<FanoutStep[]> {
+  kernel?.reset();
+  const load = await FanoutLoad.open(server, kernel);
+  const results: FanoutStep[] = [];
   const w0 = performance.now();
   try {
     for (const n of steps) {
@@ -193,81 +316,20 @@ export async function runFanout(server: RunningServer, steps: readonly number[],
         notes.push(`fan-out on ${server.name}: stopped before ${n} viewers, the workload's ${WORKLOAD_BUDGET_MS / 1000} s were up`);
         break;
       }
-      const c0 = performance.now();
-      let failures = 0;
-      let firstError = '';
-      while (viewers.length < n && failures === 0 && performance.now() - c0 < STEP_CONNECT_BUDGET_MS) {
-        const batch = Math.min(CONNECT_BATCH, n - viewers.length);
-        const got = await bounded(
-          Array.from({ length: batch }, (_, i) => i),
-          batch,
-          () => connectOne(),
-        );
-        for (const g of got) {
-          if (g instanceof Error) {
-            failures++;
-            firstError ||= g.message;
-          } else {
-            if (kernel) for (const port of g.ports) kernel.watch(port, viewers.length % SAMPLED_VIEWER_EVERY === 0);
-            viewers.push(g);
-          }
-        }
-      }
-      const connectSeconds = (performance.now() - c0) / 1000;
+      const { connectSeconds, failures, firstError } = await load.grow(n);
+      const viewers = load.viewers;
       if (viewers.length < n)
         notes.push(
           `fan-out on ${server.name}: ${viewers.length} of ${n} viewers connected in ${connectSeconds.toFixed(0)} s (${failures} failed${firstError ? `: ${firstError.slice(0, 160)}` : ''}); the workload stops here`,
         );
       if (viewers.length === 0) break;
       await sleep(1000);
-      const snapshot = () => ({
-        sent,
-        kernel: kernel?.read(),
-        js: mode === 'kernel' ? undefined : viewers.map((v) => v.seqs.length),
-        cpu: cpuSeconds(server.pid),
-        client: process.cpuUsage(),
-        t: performance.now(),
-      });
-      const start = await onTick(snapshot);
-      await sleep(seconds * 1000);
-      const end = await onTick(snapshot);
-      const elapsed = (end.t - start.t) / 1000;
-      const cpu = end.cpu - start.cpu;
-      const client = process.cpuUsage(start.client);
-      const sentNow = end.sent - start.sent;
-      const kernelGot = start.kernel && end.kernel ? viewers.map((v) => v.ports.reduce((a, port) => a + packetsToPort(end.kernel!, port) - packetsToPort(start.kernel!, port), 0)) : undefined;
-      const jsGot = start.js && end.js ? viewers.map((_, i) => end.js![i] - start.js![i]) : undefined;
-      const got = kernelGot ?? jsGot ?? [];
-      const forwarded = got.reduce((a, b) => a + b, 0);
-      const losses = got.map((g) => Math.max(0, 1 - g / sentNow));
-      const memory = await adminMemory(server);
-      results.push({
-        viewers: viewers.length,
-        asked: n,
-        connectFailures: failures,
-        connectSeconds,
-        sent: sentNow,
-        forwarded,
-        worstLoss: Math.max(0, ...losses),
-        meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length),
-        serverCpuUsPerPacket: (cpu * 1e6) / Math.max(1, forwarded),
-        clientCpuShare: (client.user + client.system) / 1e6 / elapsed,
-        clientSystemShare: client.system / 1e6 / elapsed,
-        rssBytesPerViewer: (residentBytes(server.pid) - rss0) / viewers.length,
-        heapBytesPerViewer: heap0 && memory ? (memory.heap_used - heap0.heap_used) / viewers.length : undefined,
-        countedBy: mode,
-        kernelJsMaxDiff: kernelGot && jsGot ? Math.max(0, ...kernelGot.map((k, i) => Math.abs(k - jsGot[i]))) : undefined,
-        windowSeconds: elapsed,
-      });
-      if (viewers.length < n || Math.max(0, ...losses) > STOP_LOSS) break;
+      const w = await load.measure(seconds);
+      results.push({ ...w, asked: n, connectFailures: failures, connectSeconds });
+      if (viewers.length < n || w.worstLoss > STOP_LOSS) break;
     }
   } finally {
-    finished = true;
-    clearInterval(timer);
-    sender.close();
-    await bounded([...viewers, ...stragglers], CONNECT_BATCH, (v) => withTimeout(v.leave(), 5000, 'viewer leave', () => {}).catch(() => {}));
-    clearInterval(keepalive);
-    admin.close();
+    await load.close();
     kernel?.reset(); // no port stays watched for the workloads after this one (echo's sockets may get them)
   }
   return results;

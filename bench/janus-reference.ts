@@ -27,22 +27,27 @@ export interface ServerMemory {
   readonly rss: number;
 }
 
-/** The server's own memory figures from Admin get_status (Portunus); undefined without an Admin API or the figures. */
-export async function adminMemory(server: RunningServer): Promise<ServerMemory | undefined> {
+/** Admin get_status's `status` (Portunus); undefined without an Admin API or an answer. */
+export async function adminStatus(server: RunningServer): Promise<Record<string, unknown> | undefined> {
   if (!server.adminUrl) return undefined;
   try {
     const r = await fetch(server.adminUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ janus: 'get_status', transaction: `mem${Date.now()}` }),
+      body: JSON.stringify({ janus: 'get_status', transaction: `st${Date.now()}` }),
       signal: AbortSignal.timeout(5000),
     });
-    const body = (await r.json()) as { status?: { memory?: Partial<ServerMemory> } };
-    const m = body.status?.memory;
-    return m && typeof m.heap_used === 'number' && typeof m.rss === 'number' ? (m as ServerMemory) : undefined;
+    const body = (await r.json()) as { status?: Record<string, unknown> };
+    return body.status;
   } catch {
     return undefined;
   }
+}
+
+/** The server's own memory figures from Admin get_status (Portunus); undefined without an Admin API or the figures. */
+export async function adminMemory(server: RunningServer): Promise<ServerMemory | undefined> {
+  const m = (await adminStatus(server))?.memory as Partial<ServerMemory> | undefined;
+  return m && typeof m.heap_used === 'number' && typeof m.rss === 'number' ? (m as ServerMemory) : undefined;
 }
 
 /** Where a server under test runs: on the host's loopback, or inside the bench's network namespace. */

@@ -1,17 +1,17 @@
 // `npm run bench`: the same workloads against Janus and Portunus in one run; a table of ratios and a JSON file.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runChurn, type ChurnResult } from './churn.js';
-import { ensureDebianPackage, ensureJanus, startJanus, startPortunus, type Placement, type RunningServer } from './janus-reference.js';
+import { ensureDebianPackage, ensureJanus, startJanus, startPortunus, type RunningServer } from './janus-reference.js';
 import { measureMemory } from './memory.js';
 import { runEchoBench, summarize } from './echo.js';
 import { runFanout, type FanoutStep } from './fanout.js';
 import { parseVideoRoomSizes, runVideoRoom, type VideoRoomStep } from './videoroom.js';
 import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
+import type { KernelRtpCounter } from './kernel-counter.js';
+import { SAMPLE_EVERY, setUpPlacement } from './bench-placement.js';
+import { observabilityFromEnv, observabilityReport, runObservability, type ObservabilityResult } from './observability.js';
 import { AUDIOBRIDGE_WARMUP_SECONDS, runAudioBridge, type AudioBridgeStep } from './audiobridge.js';
-import { createBenchNetns } from './netns.js';
-import { createKernelRtpCounter, type KernelRtpCounter } from './kernel-counter.js';
 import { errorDetail, errorText } from '../src/logging/error-text.js';
 
 interface Row {
@@ -61,11 +61,6 @@ const ECHO_PACKETS = Number(process.env.BENCH_ECHO_PACKETS ?? 300);
  * dropping, to compare the two counts.
  */
 const KERNEL_COUNT = process.env.BENCH_KERNEL_COUNT ?? '1';
-/**
- * With kernel counting, the kernel lets one RTP packet in this many through to the few sampled clients (one
- * viewer in 20, one subscriber in 10), which decrypt it: a proof the media is valid SRTP.
- */
-const SAMPLE_EVERY = 50;
 
 const notes: string[] = [];
 
@@ -136,50 +131,31 @@ function largestUnderOnePercent(steps: readonly VideoRoomStep[]): string {
   return ok ? `${ok.publishers}×${ok.subscribers}` : 'none';
 }
 
-/** Pins this process to every CPU but the last and returns the last, for the server; undefined when not possible. */
-function pinCpus(): number | undefined {
-  const n = cpus().length;
-  if (n < 2 || process.env.BENCH_PIN === '0') return undefined;
-  const r = spawnSync('taskset', ['-apc', `0-${n - 2}`, String(process.pid)], { stdio: 'ignore' });
-  if (r.status !== 0) {
-    notes.push('could not pin to CPUs (taskset); server and client share all cores');
-    return undefined;
-  }
-  return n - 1;
-}
-
 async function main(): Promise<void> {
   const haveJanus = ensureJanus();
   ensureDebianPackage('chromium', '/usr/bin/chromium'); // the browser connect workload
-  // Both servers inside the bench's own network namespace when the host allows it (Janus offers no loopback
-  // candidates, so media workloads against it need a non-loopback address that is still on this machine).
-  const ns = createBenchNetns();
-  // Server on the last CPU, the bench (load client) on the others, when there are at least two and taskset works.
-  const cpu = pinCpus();
-  const placement: Placement = { ...('error' in ns ? {} : { netns: ns }), ...(cpu !== undefined ? { cpu } : {}) };
-  if ('error' in ns) notes.push(`no network namespace (${ns.error}); servers on loopback, Janus media workloads n/a`);
-  if (placement.netns && KERNEL_COUNT !== '0') {
-    const k = createKernelRtpCounter({ serverAddress: placement.netns.serverAddress, clientAddress: placement.netns.clientAddress, sampleEvery: SAMPLE_EVERY, drop: KERNEL_COUNT !== 'check' });
-    if ('error' in k) notes.push(`RTP counted in JavaScript at the viewers' sockets: no kernel counters (${k.error})`);
-    else kernel = k;
-  } else if (KERNEL_COUNT !== '0') notes.push("RTP counted in JavaScript at the viewers' sockets: kernel counters need the namespace");
-  const cleanup = (): void => {
-    kernel?.remove();
-    placement.netns?.remove();
-  };
+  const setup = setUpPlacement(notes, KERNEL_COUNT, SAMPLE_EVERY);
+  const { placement, cleanup } = setup;
+  kernel = setup.kernel;
   const started = performance.now();
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
   let p: Measured | undefined;
   let j: Measured | undefined;
+  let observability: ObservabilityResult | undefined;
   try {
     const portunus = await startPortunus({ http: 18088, ws: 18188, admin: 17088 }, [], placement, PLUGINS);
     try {
       p = await measure(portunus);
     } finally {
       await portunus.stop();
+    }
+    // Portunus only, each run on a fresh server of its own, after the one above has stopped.
+    const obs = observabilityFromEnv(placement, kernel);
+    if (obs) {
+      try {
+        observability = await runObservability(obs, notes);
+      } catch (err) {
+        notes.push(`observability on Portunus failed: ${errorText(err).slice(0, 300)}`);
+      }
     }
     if (haveJanus) {
       const janus = await startJanus({ http: 28088, ws: 28188 }, PLUGINS, placement);
@@ -294,6 +270,8 @@ async function main(): Promise<void> {
             return [...(ps ? [row('Portunus', ps, ratio)] : []), ...(js ? [row('Janus', js, ps ? '' : ratio)] : [])];
           }),
         ]),
+    '',
+    ...(observability ? observabilityReport(observability) : ['Observability cost: not run (BENCH_OBSERVABILITY=0).']),
     ...notes.map((n) => `Note: ${n}`),
     `Run time: ${((performance.now() - started) / 60000).toFixed(1)} min (Portunus ${(p.seconds / 60).toFixed(1)} min${j ? `, Janus ${(j.seconds / 60).toFixed(1)} min` : ''}).`,
   ];
@@ -312,6 +290,7 @@ async function main(): Promise<void> {
         rows,
         portunus: p,
         janus: j,
+        observability,
       },
       null,
       2,

@@ -43,16 +43,32 @@ export function emptyMediaCounters(): MediaCounters {
   return { audio: emptyRtpCounters(), video: emptyRtpCounters(), data: { messagesReceived: 0, bytesReceived: 0, messagesSent: 0, bytesSent: 0 } };
 }
 
-/** Adds every counter of `from` to `into`. */
-export function addCounters<T extends object>(into: T, from: Readonly<T>): void {
-  const target = into as Record<string, number>;
-  for (const [k, v] of Object.entries(from as Record<string, number>)) target[k] += v;
+// Field by field rather than over Object.entries: a scrape adds these up for every PeerConnection.
+
+export function addRtpCounters(into: RtpCounters, from: Readonly<RtpCounters>): void {
+  into.packetsReceived += from.packetsReceived;
+  into.bytesReceived += from.bytesReceived;
+  into.packetsSent += from.packetsSent;
+  into.bytesSent += from.bytesSent;
+  into.nacksSent += from.nacksSent;
+  into.nacksReceived += from.nacksReceived;
+  into.retransmitted += from.retransmitted;
+  into.plisSent += from.plisSent;
+  into.plisReceived += from.plisReceived;
+  into.lost += from.lost;
+}
+
+export function addDataCounters(into: DataCounters, from: Readonly<DataCounters>): void {
+  into.messagesReceived += from.messagesReceived;
+  into.bytesReceived += from.bytesReceived;
+  into.messagesSent += from.messagesSent;
+  into.bytesSent += from.bytesSent;
 }
 
 export function addMediaCounters(into: MediaCounters, from: MediaCounters): void {
-  addCounters(into.audio, from.audio);
-  addCounters(into.video, from.video);
-  addCounters(into.data, from.data);
+  addRtpCounters(into.audio, from.audio);
+  addRtpCounters(into.video, from.video);
+  addDataCounters(into.data, from.data);
 }
 
 /** Distinct hangup reasons kept apart; beyond, they are counted as "other" (reasons come from code, not clients). */

@@ -1,16 +1,21 @@
 // janus.eventhandler.sampleevh: every batch POSTed to `backend` as application/json, with basic authentication
 // when backend_user is set and gzip (Content-Encoding) when `compress` is on, as Janus's sample handler does with
 // libcurl. A delivery counts once the receiver answers 2xx; anything else is a failure the dispatcher retries.
-import { request, type IncomingMessage } from 'node:http';
+// One connection is kept between POSTs (HTTP/1.1 keep-alive): a connection made and closed for every batch cost
+// as much CPU as the events in it.
+import { Agent, request, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { setting } from '../config/setting.js';
-import { connectionTo, parseBackendUrl, type BackendTarget } from './backend-url.js';
+import { connectionTo, parseBackendUrl, type BackendTarget, type ConnectionMaker } from './backend-url.js';
 import type { BackendContext, EventBackend, EventHandlerKind, JsonObject } from './event-backend.js';
 import { eventText } from './event-json.js';
 
 /** As Janus: a POST has 10 s to connect and be answered. */
 const TIMEOUT_MS = 10_000;
+/** An idle connection is closed after this long, before common servers' own keep-alive time-outs (5 s) close it. */
+const IDLE_MS = 4000;
 /** Bytes of a receiver's answer read at most (we only need its status). */
 const MAX_ANSWER_BYTES = 65536;
 
@@ -51,6 +56,7 @@ export const SAMPLEEVH: EventHandlerKind = {
 
 class HttpBackend implements EventBackend {
   private readonly open = new Set<{ destroy(): void }>();
+  private agent: { url: string; agent: Agent } | undefined;
   private closed = false;
 
   constructor(private readonly context: BackendContext) {}
@@ -67,7 +73,7 @@ class HttpBackend implements EventBackend {
     if (typeof target === 'string') throw new Error(`backend ${target}`);
     const { format } = this.context;
     const text = eventText(format.grouping ? batch : batch[0], format.json);
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', Connection: 'close' };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     let body: Buffer = Buffer.from(text);
     if (s.compress === true) {
       body = await gzipAsync(body, { level: Number(s.compression) });
@@ -84,7 +90,18 @@ class HttpBackend implements EventBackend {
     this.closed = true;
     for (const r of this.open) r.destroy();
     this.open.clear();
+    this.agent?.agent.destroy();
+    this.agent = undefined;
     return Promise.resolve();
+  }
+
+  /** The agent that keeps the connection to `target`; a tweaked backend gets a new one (the old one's closed). */
+  private agentFor(target: BackendTarget): Agent {
+    if (this.agent?.url === target.url.href) return this.agent.agent;
+    this.agent?.agent.destroy();
+    const agent = new BackendAgent(connectionTo(this.context.network, 'event handler sampleevh', target, TIMEOUT_MS));
+    this.agent = { url: target.url.href, agent };
+    return agent;
   }
 
   /** One POST; resolves with the status once the answer is read (or cut at MAX_ANSWER_BYTES). */
@@ -96,7 +113,7 @@ class HttpBackend implements EventBackend {
         port: target.port,
         path: `${target.url.pathname}${target.url.search}`,
         headers,
-        createConnection: connectionTo(this.context.network, 'event handler sampleevh', target, TIMEOUT_MS),
+        agent: this.agentFor(target),
         timeout: TIMEOUT_MS,
       });
       this.open.add(req);
@@ -118,13 +135,28 @@ class HttpBackend implements EventBackend {
           if (read > MAX_ANSWER_BYTES) res.destroy();
         });
         res.on('error', () => undefined);
+        // The answer read to its end leaves the connection for the next POST; one cut short closes it.
+        res.on('end', () => {
+          done();
+          resolve(res.statusCode ?? 0);
+        });
         res.on('close', () => {
           done();
-          req.destroy();
           resolve(res.statusCode ?? 0);
         });
       });
       req.end(body);
     });
+  }
+}
+
+/** Keeps one connection, opened through the network layer (node:http's own would connect and look names up itself). */
+class BackendAgent extends Agent {
+  constructor(private readonly make: ConnectionMaker) {
+    super({ keepAlive: true, maxSockets: 1, timeout: IDLE_MS });
+  }
+
+  override createConnection(options: unknown, oncreate: (err: Error | null, socket: Duplex) => void): undefined {
+    return this.make(options, oncreate);
   }
 }

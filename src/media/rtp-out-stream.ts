@@ -4,6 +4,7 @@
 // with, and the counters a Sender Report needs. Works on raw buffers; nothing here allocates per packet: each
 // history slot's buffer is reused for the next packet of that slot, and buffers of packets too old to resend go
 // to a few recycled ones, so a stream holds about HISTORY_MS of packets.
+import type { OutStreamCounts } from '../rtp/native-rtp-out-stream.js';
 import { LastSecondBytes } from '../rtp/last-second-bytes.js';
 
 /** Power of two: HISTORY_MS of video at up to 256 packets a second (~2.5 Mbit/s); each slot keeps a buffer. */
@@ -29,6 +30,11 @@ export class RtpOutStream {
   packets = 0;
   octets = 0;
   retransmitted = 0;
+
+  /** The three send counters together (as the native stream gives them in one call). */
+  sentCounts(): OutStreamCounts {
+    return { packets: this.packets, octets: this.octets, retransmitted: this.retransmitted };
+  }
   /** Bytes sent (header included) in the last second, for the media statistics event. */
   private readonly lastSecond = new LastSecondBytes();
   /** Last sent RTP timestamp and when (ms, performance.now()), -1 before the first packet. */

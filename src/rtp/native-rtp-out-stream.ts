@@ -16,6 +16,13 @@ const HISTORY_BYTES = 5;
 const LASTSEC = 6;
 const LASTSEC_START = 7;
 
+/** What an outgoing stream sent: packets, payload octets (after the 12-byte fixed header), packets resent for NACKs. */
+export interface OutStreamCounts {
+  readonly packets: number;
+  readonly octets: number;
+  readonly retransmitted: number;
+}
+
 export class NativeRtpOutStream {
   private readonly counters = new Float64Array(8);
 
@@ -37,6 +44,13 @@ export class NativeRtpOutStream {
   private read(index: number): number {
     this.addon.outStreamCounters(this.handle, this.counters);
     return this.counters[index];
+  }
+
+  /** The three send counters from one native call (metrics and statistics read them together). */
+  sentCounts(): OutStreamCounts {
+    const c = this.counters;
+    this.addon.outStreamCounters(this.handle, c);
+    return { packets: c[PACKETS], octets: c[OCTETS], retransmitted: c[RETRANSMITTED] };
   }
 
   /** Sent packets and payload octets (for Sender Reports), and packets resent for NACKs. */

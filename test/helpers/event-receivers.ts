@@ -24,6 +24,8 @@ export interface Post {
 export class HttpReceiver {
   readonly posts: Post[] = [];
   unauthorized = 0;
+  /** TCP connections accepted (a handler that keeps its connection makes fewer than it POSTs). */
+  connections = 0;
   /** The status to answer with (tests make it fail with 500). */
   status = 200;
   private server: Server | undefined;
@@ -54,6 +56,7 @@ export class HttpReceiver {
           () => res.writeHead(400).end(),
         ),
     );
+    server.on('connection', () => this.connections++);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());

@@ -3,7 +3,7 @@
 // facade; each concept lives in its own file of this folder (negotiation, ICE, send and receive paths, ...).
 import { errorDetail, errorText } from '../../logging/error-text.js';
 import type { HandleMediaEvents, OutgoingPacketTap } from '../../core/media-port.js';
-import { addCounters, emptyMediaCounters, type MediaCounters, type RtpCounters } from '../../core/media-counters.js';
+import { addDataCounters, emptyMediaCounters, emptyRtpCounters, type MediaCounters, type RtpCounters } from '../../core/media-counters.js';
 import type { MediaLink } from '../../plugin-api/plugin.js';
 import { buildPli, summarizeRtcp } from '../../rtp/rtcp.js';
 import { PeerEventEmitter } from '../peer-event-emitter.js';
@@ -126,29 +126,31 @@ export class WebRtcPeer implements MediaLink {
   /** What the PeerConnection counted so far, by kind (metrics); the per-m-line figures handle_info shows, summed. */
   counters(): MediaCounters {
     const out = emptyMediaCounters();
-    for (const st of this.ctx.mids.values()) addCounters(st.kind === 'audio' ? out.audio : out.video, this.midCounters(st));
-    addCounters(out.data, this.channels.counters);
+    for (const st of this.ctx.mids.values()) this.addMidCounters(st, st.kind === 'audio' ? out.audio : out.video);
+    addDataCounters(out.data, this.channels.counters);
     return out;
   }
 
   /** One m-line's counters: its own, its out-stream's, and its inbound streams' feedback. */
   private midCounters(st: MidState): RtpCounters {
-    const m = st.counters;
-    const out = st.out;
-    const c: RtpCounters = {
-      packetsReceived: m.packetsReceived,
-      bytesReceived: m.bytesReceived,
-      packetsSent: m.stackPacketsSent + (out?.packets ?? 0),
-      bytesSent: m.stackBytesSent + (out?.octets ?? 0),
-      nacksSent: 0,
-      nacksReceived: m.nacksReceived,
-      retransmitted: out?.retransmitted ?? 0,
-      plisSent: m.plisSent,
-      plisReceived: m.plisReceived,
-      lost: 0,
-    };
-    this.receiver.addFeedbackTotals(st, c);
+    const c = emptyRtpCounters();
+    this.addMidCounters(st, c);
     return c;
+  }
+
+  /** Adds one m-line's counters to `c` (a scrape does this for every m-line of every PeerConnection). */
+  private addMidCounters(st: MidState, c: RtpCounters): void {
+    const m = st.counters;
+    const out = st.out?.sentCounts();
+    c.packetsReceived += m.packetsReceived;
+    c.bytesReceived += m.bytesReceived;
+    c.packetsSent += m.stackPacketsSent + (out?.packets ?? 0);
+    c.bytesSent += m.stackBytesSent + (out?.octets ?? 0);
+    c.nacksReceived += m.nacksReceived;
+    c.retransmitted += out?.retransmitted ?? 0;
+    c.plisSent += m.plisSent;
+    c.plisReceived += m.plisReceived;
+    this.receiver.addFeedbackTotals(st, c);
   }
 
   /** Per-stream counters of our own send and receive paths, for the Admin API's handle_info. */
@@ -165,7 +167,8 @@ export class WebRtcPeer implements MediaLink {
     const streams: Record<string, unknown>[] = [];
     for (const st of this.ctx.mids.values()) {
       const s: Record<string, unknown> = { mid: st.mid, type: st.kind };
-      if (st.out) s.out = { ssrc: st.out.ssrc, packets: st.out.packets, bytes: st.out.octets, retransmitted: st.out.retransmitted };
+      const sent = st.out?.sentCounts();
+      if (st.out && sent) s.out = { ssrc: st.out.ssrc, packets: sent.packets, bytes: sent.octets, retransmitted: sent.retransmitted };
       const inbound = this.receiver.streamStats(st);
       if (inbound.length > 0) s.in = inbound;
       s.totals = snakeCase(this.midCounters(st));
@@ -187,6 +190,7 @@ export class WebRtcPeer implements MediaLink {
     for (const st of this.ctx.mids.values()) {
       const codec = this.ctx.negotiated.find((m) => m.mid === st.mid)?.codec?.name;
       const ins = this.receiver.inStreams(st);
+      const sent = st.out?.sentCounts();
       const layers = Math.max(1, Math.min(3, ins.length));
       for (let i = 0; i < layers; i++) {
         const inStream = ins[i];
@@ -205,12 +209,12 @@ export class WebRtcPeer implements MediaLink {
         info['jitter-remote'] = remote ? Math.floor(remote.jitter / (st.clockRate / 1000)) : 0;
         info['packets-received'] = inStream?.received ?? 0;
         info['bytes-received'] = inStream?.bytes ?? 0;
-        const o = i === 0 ? st.out : undefined;
+        const o = i === 0 ? sent : undefined;
         info['packets-sent'] = o?.packets ?? 0;
         // The payload octets of the Sender Reports plus each packet's 12-byte fixed header: what was sent.
         info['bytes-sent'] = o ? o.octets + 12 * o.packets : 0;
         info['bytes-received-lastsec'] = inStream?.bytesLastSecond(now) ?? 0;
-        info['bytes-sent-lastsec'] = o?.bytesLastSecond(now) ?? 0;
+        info['bytes-sent-lastsec'] = o ? (st.out?.bytesLastSecond(now) ?? 0) : 0;
         // NACKs the peer sent us about what we send (the first entry's), and those we sent it.
         info['nacks-received'] = i === 0 ? st.counters.nacksReceived : 0;
         info['nacks-sent'] = inStream?.nacked ?? 0;

@@ -57,6 +57,8 @@ test('an EchoTest call produces events of every type, each as Janus sends it, PO
     receiver.posts.every((p) => Array.isArray(p.body) && !p.gzipped && p.contentType === 'application/json'),
     'grouped, plain JSON',
   );
+  assert.ok(receiver.posts.length >= 3, `${receiver.posts.length} POSTs`);
+  assert.ok(receiver.connections < receiver.posts.length, `${receiver.connections} connections for ${receiver.posts.length} POSTs: the connection is kept between them`);
   for (const e of events) assert.deepEqual(janusEventProblems(e), [], JSON.stringify(e).slice(0, 400));
   const types = new Set(events.map((e) => e.type));
   for (const t of [1, 2, 4, 8, 16, 32, 64, 128, 256]) assert.ok(types.has(t), `an event of type ${t} (got ${[...types].join(', ')})`);

@@ -119,6 +119,9 @@ for (const [name, profile, keyLength, saltLength] of [
             [native.packets, native.octets, native.retransmitted, native.lastTs, native.lastSentAt, native.timestampAt(now + 33), native.bytesLastSecond(now + 1500)],
             [ref.packets, ref.octets, ref.retransmitted, ref.lastTs, ref.lastSentAt, ref.timestampAt(now + 33), ref.bytesLastSecond(now + 1500)],
           );
+          // The three counters read in one native call, as the metrics and statistics read them.
+          assert.deepEqual(native.sentCounts(), ref.sentCounts());
+          assert.deepEqual(native.sentCounts(), { packets: ref.packets, octets: ref.octets, retransmitted: ref.retransmitted });
         },
       ),
       { numRuns: RUNS },
