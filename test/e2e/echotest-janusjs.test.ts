@@ -175,6 +175,13 @@ test('janus.js echotest: an ICE restart (janus.js iceRestart) renegotiates; medi
     assert.notEqual(pairAfter, pairBefore, 'a new candidate pair after the restart');
     assert.ok(s2.framesDecoded > s1.framesDecoded + 10, `frames decoded after the restart: ${s1.framesDecoded} → ${s2.framesDecoded}`);
     assert.ok(s2.audioPackets > s1.audioPackets + 20, `audio after the restart: ${s1.audioPackets} → ${s2.audioPackets}`);
+    // The restart gathered again on the same ports: handle_info names each local port once.
+    for (const session of srv.server.gateway.sessions.values()) {
+      for (const h of session.handles.values()) {
+        const ports = ((h.media?.info().local_ports ?? []) as Array<{ address: string; port: number }>).map((l) => `${l.address} ${l.port}`);
+        assert.equal(new Set(ports).size, ports.length, `local_ports after the restart: ${ports.join(', ')}`);
+      }
+    }
   } finally {
     await context.close();
   }

@@ -30,9 +30,17 @@ export class IceEndpoints {
     this.ipv6 = (ctx.options.ipv6 ?? true) && ctx.options.network.host.ipv6Available;
   }
 
-  /** Local ports in use (one UDP port per gathered address, and the ICE-TCP port beside a shared one). */
+  /**
+   * Local ports in use (one UDP port per gathered address, and the ICE-TCP port beside a shared one), each once:
+   * an ICE restart gathers again, and on the shared port that is the same address and port as before.
+   */
   get localPorts(): readonly { address: string; port: number; protocol: 'udp' | 'tcp' }[] {
-    return this.transports.map((t) => ({ address: t.host, port: t.port, protocol: t.overTcp ? 'tcp' : 'udp' }));
+    const seen = new Map<string, { address: string; port: number; protocol: 'udp' | 'tcp' }>();
+    for (const t of this.transports) {
+      const protocol = t.overTcp ? 'tcp' : 'udp';
+      seen.set(`${protocol} ${t.host} ${t.port}`, { address: t.host, port: t.port, protocol });
+    }
+    return [...seen.values()];
   }
 
   get count(): number {
