@@ -89,7 +89,8 @@ async function streaming(srv: ChildServer): Promise<void> {
     await page.click('#watch');
     await decodesRising(page, 'handle', 'Streaming page');
     await page.click('#stop');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'stopped');
+    // Stopped: the video is gone and the mountpoint can be watched again.
+    await page.waitForFunction(() => document.getElementById('stream') === null && !(document.getElementById('watch') as HTMLButtonElement).disabled);
   } finally {
     ffmpeg?.kill('SIGKILL');
     c.close();
@@ -132,6 +133,11 @@ for (const variant of ['normal host', 'host without IPv6'] as const) {
         try {
           const links = await page.$$eval('a[href^="/demos/"]', (as) => as.map((a) => a.getAttribute('href')));
           assert.deepEqual(links, ['/demos/echotest.html', '/demos/streaming.html', '/demos/videoroom.html']);
+          // The Janus API on the same listener is untouched.
+          assert.equal(((await (await fetch(`${srv.restUrl}/info`)).json()) as { janus: string }).janus, 'server_info');
+          const created = (await (await fetch(srv.restUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', transaction: 't' }) })).json()) as { janus: string };
+          assert.equal(created.janus, 'success');
+          assert.equal((await fetch(`http://127.0.0.1:${srv.httpPort}/demos/nothing.js`)).status, 404);
         } finally {
           await close();
         }
