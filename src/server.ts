@@ -293,7 +293,7 @@ export class PortunusServer {
       const acl = accessList(http.acl, http.acl_forwarded);
       await listen('Demo pages (http)', false, http.demos_ip || http.demos_interface, http.demos_port, (s) => s.on('request', gatedRequests(acl, demos.serve)), undefined, acl);
     } else if (demos && !http.http && !http.https) {
-      log.warn('http.demos: no REST listener to serve the demo pages on (http.http and http.https are off); set http.demos_port', { component: 'http' });
+      log.info('demo pages not served: no REST listener (http.http and http.https are off) and no http.demos_port', { component: 'http' });
     }
     const pagesAt = demos && this.listeners.find((l) => l.name === (http.demos_port !== 0 ? 'Demo pages (http)' : 'REST API (http)'));
     if (pagesAt) {
