@@ -30,6 +30,7 @@ import { PLUGIN_CATALOG } from './plugins/catalog.js';
 import { MetricsHttp } from './metrics/metrics-http.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
+import { DemoSite, type DemoEndpoints } from './transports/demo-site.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import { WhipTransport } from './transports/whip/whip-http.js';
@@ -277,6 +278,7 @@ export class PortunusServer {
     // Both HTTP transports write JSON in one style, which query_transport's `configure` may change.
     const restSettings = { basePath: http.base_path, cors, maxBodySize: http.max_body_size, json: http.json, longPollMs: 30_000, maxQueuedEvents: http.max_queued_events };
     const adminRestSettings = { basePath: http.admin_base_path, cors, maxBodySize: http.max_body_size, json: http.json };
+    const demos = http.demos ? new DemoSite(() => this.demoEndpoints(), log) : undefined;
     let rest: RestTransport | undefined;
     if (http.http || http.https) {
       const transport = new RestTransport(this.gateway, restSettings, log);
@@ -284,9 +286,26 @@ export class PortunusServer {
       this.closers.push(() => transport.close());
       const acl = accessList(http.acl, http.acl_forwarded);
       const whip = http.whip ? this.whipTransport() : undefined;
-      const onRequest = gatedRequests(acl, whip ? (req, res) => (whip.claims(req.url) ? whip.onRequest : transport.onRequest)(req, res) : transport.onRequest);
+      // The demo pages share these listeners unless they have their own: a GET of one of their paths is theirs.
+      const pages = demos && http.demos_port === 0 ? demos : undefined;
+      const onRequest = gatedRequests(acl, (req, res) => {
+        if (whip?.claims(req.url)) whip.onRequest(req, res);
+        else if (pages?.claims(req)) pages.serve(req, res);
+        else transport.onRequest(req, res);
+      });
       if (http.http) await listen('REST API (http)', false, http.ip || http.interface, http.port, (s) => s.on('request', onRequest), 'http', acl);
       if (http.https) await listen('REST API (https)', true, http.secure_ip || http.secure_interface, http.secure_port, (s) => s.on('request', onRequest), 'https', acl);
+    }
+    if (demos && http.demos_port !== 0) {
+      const acl = accessList(http.acl, http.acl_forwarded);
+      await listen('Demo pages (http)', false, http.demos_ip || http.demos_interface, http.demos_port, (s) => s.on('request', gatedRequests(acl, demos.serve)), undefined, acl);
+    } else if (demos && !http.http && !http.https) {
+      log.info('demo pages not served: no REST listener (http.http and http.https are off) and no http.demos_port', { component: 'http' });
+    }
+    const pagesAt = demos && this.listeners.find((l) => l.name === (http.demos_port !== 0 ? 'Demo pages (http)' : 'REST API (http)'));
+    if (pagesAt) {
+      const host = pagesAt.address === '0.0.0.0' || pagesAt.address === '::' ? '127.0.0.1' : pagesAt.address;
+      log.info(`demo pages at http://${formatEndpoint(host, pagesAt.port)}/`, { component: 'http' });
     }
     if (http.admin_http || http.admin_https) {
       const adminRest = new AdminRestTransport(admin, adminRestSettings, log);
@@ -422,6 +441,18 @@ export class PortunusServer {
     );
     this.closers.push(() => whip.close());
     return whip;
+  }
+
+  /** The Janus API listeners the demo pages connect to (their ports once bound, as port 0 asks for any). */
+  private demoEndpoints(): DemoEndpoints {
+    const port = (name: string): number | undefined => this.listeners.find((l) => l.name === name)?.port;
+    return {
+      ws: port('WebSocket API (ws)'),
+      wss: port('WebSocket API (wss)'),
+      http: port('REST API (http)'),
+      https: port('REST API (https)'),
+      basePath: this.options.config.core.http.base_path,
+    };
   }
 
   /** Whether any event handler is on (query_transport's notes say when a transport's `events` will be ignored). */

@@ -232,6 +232,7 @@ function validate(c: CoreSettings): void {
     ['websockets.admin_ws_port', c.websockets.admin_ws_port],
     ['websockets.admin_wss_port', c.websockets.admin_wss_port],
     ['metrics.port', c.metrics.port],
+    ['http.demos_port', c.http.demos_port],
   ];
   for (const [k, v] of ports) if (!Number.isInteger(v) || v < 0 || v > 65535) throw new ConfigError(`${k} must be a port number 0-65535, got ${v}`);
   const unixMessage = c.pfunix.max_message_size;

@@ -42,16 +42,23 @@ test('https and wss serve the Janus API when a certificate and key are configure
   try {
     const https = server.listeners.find((l) => l.name.includes('https'))!;
     const wss = server.listeners.find((l) => l.name.includes('wss'))!;
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: https.port, path: '/janus/info', rejectUnauthorized: false }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve(text));
+    const get = (path: string): Promise<string> =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: https.port, path, rejectUnauthorized: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
       });
-      req.on('error', reject);
-      req.end();
-    });
-    assert.equal((JSON.parse(body) as { janus: string }).janus, 'server_info');
+    assert.equal((JSON.parse(await get('/janus/info')) as { janus: string }).janus, 'server_info');
+    // The demo pages share the HTTPS listener; a page loaded over HTTPS is told of wss and https only.
+    assert.match(await get('/'), /href="\/demos\/echotest.html"/);
+    assert.equal(
+      await get('/demos/config.js'),
+      `// Where this server takes the Janus API (written by the server).\nexport const endpoints = {"wss":${wss.port},"https":${https.port},"basePath":"/janus"};\n`,
+    );
     const ws = new WebSocket(`wss://127.0.0.1:${wss.port}`, 'janus-protocol', { rejectUnauthorized: false });
     const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
       ws.on('open', () => ws.send(JSON.stringify({ janus: 'ping', transaction: 'p' })));
