@@ -58,20 +58,40 @@ export function rabbitWire(section: BackendSettings, log: Logger, baseDir?: stri
   const exchangeType = r.string('janus_exchange_type', 'fanout').trim();
   if (!EXCHANGE_TYPES.includes(exchangeType)) r.fail('janus_exchange_type', `must be fanout, direct, topic or headers, not ${JSON.stringify(exchangeType)}`);
   const binds = exchange !== '' && (exchangeType === 'topic' || exchangeType === 'direct');
-  const queues = (suffix: string, to: string, from: string): Queues => {
-    const named = r.string(`queue_name${suffix}`);
-    const toKey = shortString(r, `to_janus${suffix}`, r.string(`to_janus${suffix}`, to));
+  // Janus's names for each API's queue settings (the Admin API's end in _admin).
+  const queues = (k: { name: string; to: string; from: string; declare: string; durable: string; autoDelete: string; exclusive: string }, to: string, from: string): Queues => {
+    const named = r.string(k.name);
+    const toKey = shortString(r, k.to, r.string(k.to, to));
     return {
-      queue: shortString(r, `queue_name${suffix}`, named ?? toKey),
+      queue: shortString(r, k.name, named ?? toKey),
       bindKey: named !== undefined && binds ? toKey : undefined,
-      replyKey: shortString(r, `from_janus${suffix}`, r.string(`from_janus${suffix}`, from)),
-      declareOutgoing: r.bool(`declare_outgoing_queue${suffix}`, true),
-      durable: r.bool(`queue_durable${suffix}`, false),
-      autoDelete: r.bool(`queue_autodelete${suffix}`, false),
-      exclusive: r.bool(`queue_exclusive${suffix}`, false),
+      replyKey: shortString(r, k.from, r.string(k.from, from)),
+      declareOutgoing: r.bool(k.declare, true),
+      durable: r.bool(k.durable, false),
+      autoDelete: r.bool(k.autoDelete, false),
+      exclusive: r.bool(k.exclusive, false),
     };
   };
-  const routes: Record<BrokerApi, Queues> = { janus: queues('', 'to-janus', 'from-janus'), admin: queues('_admin', 'to-janus-admin', 'from-janus-admin') };
+  const routes: Record<BrokerApi, Queues> = {
+    janus: queues(
+      { name: 'queue_name', to: 'to_janus', from: 'from_janus', declare: 'declare_outgoing_queue', durable: 'queue_durable', autoDelete: 'queue_autodelete', exclusive: 'queue_exclusive' },
+      'to-janus',
+      'from-janus',
+    ),
+    admin: queues(
+      {
+        name: 'queue_name_admin',
+        to: 'to_janus_admin',
+        from: 'from_janus_admin',
+        declare: 'declare_outgoing_queue_admin',
+        durable: 'queue_durable_admin',
+        autoDelete: 'queue_autodelete_admin',
+        exclusive: 'queue_exclusive_admin',
+      },
+      'to-janus-admin',
+      'from-janus-admin',
+    ),
+  };
   const apis: BrokerApi[] = [];
   if (r.bool('enabled', false)) apis.push('janus');
   if (r.bool('admin_enabled', false)) apis.push('admin');
