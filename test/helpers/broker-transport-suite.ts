@@ -22,7 +22,7 @@ export interface BrokerTransportSpec {
   /** How the child server on a host without IPv6 is configured: its arguments and environment additions. */
   childConfig(port: number): { args: string[]; env: NodeJS.ProcessEnv };
   /** Extra checks on a client after the flow (request-reply and such). */
-  extra?(client: BrokerApiClient, server: StartedServer): Promise<void>;
+  extra?(client: BrokerApiClient, server: StartedServer, port: number): Promise<void>;
 }
 
 const count = (lines: readonly string[], text: string): number => lines.filter((l) => l.includes(text)).length;
@@ -51,7 +51,7 @@ export function brokerTransportSuite(spec: BrokerTransportSpec): void {
         const ids = await openEchoSession(client);
         await adminRequests(client, ids.session, spec.transport);
         await badRequests(client);
-        await spec.extra?.(client, server!);
+        await spec.extra?.(client, server!, broker!.port);
         await closeEchoSession(client, ids);
         const info = await call(client, 'janus', { janus: 'info' });
         assert.ok((info.transports as Record<string, unknown>)[spec.transport], `info lists ${spec.transport}`);

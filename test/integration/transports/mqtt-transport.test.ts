@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'mqtt';
+import { waitFor } from '../../../support/wait.js';
 import { mqttClient } from '../../helpers/broker-api-client.js';
 import { brokerTransportSuite } from '../../helpers/broker-transport-suite.js';
 import { missing, MOSQUITTO, startMosquitto } from '../../helpers/brokers.js';
@@ -21,10 +24,32 @@ brokerTransportSuite({
     ['mqtt.admin_enabled', 'true'],
     ['mqtt.url', `tcp://127.0.0.1:${port}`],
     ['mqtt.client_id', 'portunus-test'],
+    // MQTT 5 here (response topics); the no-IPv6 run below keeps Janus's default 3.1.1.
+    ['mqtt.mqtt_version', '5'],
     ['mqtt.status_enabled', 'true'],
     ['mqtt.status_connect_message', '{"online": true}'],
   ],
   client: (port) => mqttClient(port),
+  extra: async (_client, _server, port) => {
+    // As Janus with MQTT 5: a request's response topic gets its reply, with its correlation data.
+    const app = connect({ host: '127.0.0.1', port, protocolVersion: 5, reconnectPeriod: 0, clientId: `v5-${process.pid}` });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        app.once('connect', () => resolve());
+        app.once('error', reject);
+      });
+      const got: Array<{ topic: string; body: Record<string, unknown>; correlation?: string }> = [];
+      app.on('message', (topic, payload, packet) => got.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown>, correlation: packet.properties?.correlationData?.toString() }));
+      await app.subscribeAsync('app/replies/1', { qos: 1 });
+      await app.publishAsync('to-janus', JSON.stringify({ janus: 'info', transaction: 'v5-info' }), { qos: 1, properties: { responseTopic: 'app/replies/1', correlationData: Buffer.from('corr-42') } });
+      await waitFor(() => got.length > 0, { timeout: 10_000, what: 'the reply on the response topic' });
+      assert.equal(got[0].topic, 'app/replies/1');
+      assert.equal(got[0].body.janus, 'server_info');
+      assert.equal(got[0].correlation, 'corr-42');
+    } finally {
+      await app.endAsync();
+    }
+  },
   childConfig: (port) => {
     writeFileSync(join(folder, 'janus.jcfg'), 'general: { debug_level = 4 }\nnat: { ice_enforce_list = "lo" }\n');
     writeFileSync(
