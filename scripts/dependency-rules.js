@@ -4,7 +4,26 @@
 import { readdirSync } from 'node:fs';
 
 /** What an import of ours is named after: a folder of src/, or a file at its root. */
-const OUR_PARTS = ['audio', 'brokers', 'config', 'core', 'events', 'forwarding', 'logging', 'media', 'metrics', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+const OUR_PARTS = [
+  'audio',
+  'brokers',
+  'config',
+  'core',
+  'events',
+  'forwarding',
+  'logging',
+  'media',
+  'metrics',
+  'native',
+  'net',
+  'plugin-api',
+  'plugins',
+  'rtp',
+  'transports',
+  'cli.js',
+  'main.js',
+  'server.js',
+];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
 const SHARED_PLUGIN_FOLDERS = ['mjr'];

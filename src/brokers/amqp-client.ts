@@ -1,7 +1,10 @@
 // AMQP 0-9-1 connections for the RabbitMQ event handler and the RabbitMQ transport: the amqplib package opens the
 // TCP or TLS socket itself (it cannot take one from the network layer: accepted for client libraries,
 // docs/architecture.md); BrokerLink reconnects.
-import { connect, type ChannelModel, type Options } from 'amqplib';
+import { connect, type Channel, type ChannelModel, type Options } from 'amqplib';
+import { errorText } from '../logging/error-text.js';
+import type { Logger } from '../logging/logger.js';
+import { withTimeout } from './broker-link.js';
 import { loadTls, type BrokerTls } from './broker-settings.js';
 
 /** Where and how an AMQP connection is made (the event handler's and the RabbitMQ transport's settings). */
@@ -52,4 +55,31 @@ export async function connectAmqp<T>(s: AmqpEndpoint, signal: AbortSignal, setup
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** A connection and the one channel used on it. */
+export interface AmqpConn {
+  readonly model: ChannelModel;
+  readonly channel: Channel;
+}
+
+/** A BrokerLink's watch hook: `lost` once the connection or its channel closes, with the best reason known. */
+export function watchAmqp(conn: AmqpConn, lost: (reason: string) => void, label: string, log: Logger): void {
+  let problem = 'connection closed';
+  const note = (err: unknown): void => {
+    if (err) problem = errorText(err);
+  };
+  conn.model.on('error', note);
+  conn.channel.on('error', note);
+  conn.model.on('close', (err?: Error) => lost(err ? errorText(err) : problem));
+  // A channel error (a refused declaration, say) closes only the channel: start over on a new connection.
+  // When the whole connection went, its own close (right after) names the cause better.
+  conn.channel.on('close', () => setImmediate(() => lost(`channel closed: ${problem}`)));
+  conn.model.on('blocked', (reason: string) => log.warn(`${label}: the broker blocks publishing: ${reason}`));
+}
+
+/** A BrokerLink's close hook; close() on a connection that is already gone rejects, which is fine here. */
+export async function closeAmqp(conn: AmqpConn, graceful: boolean, label: string): Promise<void> {
+  const done = graceful ? conn.channel.close().then(() => conn.model.close()) : conn.model.close();
+  await withTimeout(done, 2_000, `${label}: closing`).catch(() => undefined);
 }

@@ -150,7 +150,7 @@ export const SETTINGS = {
     events: on(true, 'tell event handlers when the broker connection comes and goes (transport events)'),
     json: on('compact', 'message layout: indented, plain or compact'),
     url: on('tcp://localhost:1883', 'broker address: tcp:// or mqtt:// (1883), ssl://, mqtts:// or tls:// (8883); user:password@ allowed'),
-    mqtt_version: on('3.1.1', 'protocol version: 3.1, 3.1.1 or 5 (5: replies go to a request\'s response topic with its correlation data)'),
+    mqtt_version: on('3.1.1', "protocol version: 3.1, 3.1.1 or 5 (5: replies go to a request's response topic with its correlation data)"),
     client_id: on('guest', 'MQTT client identifier'),
     username: on('', 'user name (or in url)'),
     password: on('', 'password for username'),
@@ -216,7 +216,7 @@ export const SETTINGS = {
     queue_exclusive_admin: on(false, 'the incoming Admin API queue is exclusive to this connection'),
   },
   nats: {
-    enabled: on(false, 'serve the Janus API over a NATS server (Portunus\'s janus.transport.nats)'),
+    enabled: on(false, "serve the Janus API over a NATS server (Portunus's janus.transport.nats)"),
     events: on(true, 'tell event handlers when the server connection comes and goes (transport events)'),
     json: on('compact', 'message layout: indented, plain or compact'),
     url: on('nats://localhost:4222', 'server addresses, comma-separated: nats:// or tls:// (4222); user:password@ or token@ allowed'),

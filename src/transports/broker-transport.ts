@@ -124,14 +124,6 @@ export class BrokerTransport<C, R> {
     };
   }
 
-  /** Resolves once the broker connection is up and taking requests (tests, start-up logs). */
-  async whenListening(): Promise<void> {
-    while (!this.listening) {
-      await this.link.whenUp();
-      if (!this.listening) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   /** Closes the broker connection after what is being published; the sessions it created lose their transport. */
   async close(): Promise<void> {
     this.gateway.transportGone(this.sink);

@@ -51,7 +51,12 @@ export function mqttWire(section: BackendSettings, log: Logger, baseDir?: string
   if (version === undefined) r.fail('mqtt_version', 'must be 3.1, 3.1.1 or 5');
   const qos = (key: string): QoS => r.int(key, 1, 0, 2) as QoS;
   const routes: Record<BrokerApi, Route> = {
-    janus: { subscribe: topic(r, 'subscribe_topic', r.string('subscribe_topic', 'to-janus')), subscribeQos: qos('subscribe_qos'), publish: topic(r, 'publish_topic', r.string('publish_topic', 'from-janus')), publishQos: qos('publish_qos') },
+    janus: {
+      subscribe: topic(r, 'subscribe_topic', r.string('subscribe_topic', 'to-janus')),
+      subscribeQos: qos('subscribe_qos'),
+      publish: topic(r, 'publish_topic', r.string('publish_topic', 'from-janus')),
+      publishQos: qos('publish_qos'),
+    },
     admin: {
       subscribe: topic(r, 'admin_subscribe_topic', r.string('admin_subscribe_topic', 'to-janus-admin')),
       subscribeQos: qos('admin_subscribe_qos'),
@@ -67,7 +72,13 @@ export function mqttWire(section: BackendSettings, log: Logger, baseDir?: string
   const password = r.string('password') ?? url.password;
   if (password !== undefined && username === undefined) r.fail('password', 'needs a username');
   const status = r.bool('status_enabled', false)
-    ? { topic: topic(r, 'status_topic', r.string('status_topic', 'status')), qos: qos('status_qos'), retain: r.bool('status_retain', false), connect: r.string('status_connect_message'), disconnect: r.string('status_disconnect_message') }
+    ? {
+        topic: topic(r, 'status_topic', r.string('status_topic', 'status')),
+        qos: qos('status_qos'),
+        retain: r.bool('status_retain', false),
+        connect: r.string('status_connect_message'),
+        disconnect: r.string('status_disconnect_message'),
+      }
     : undefined;
   const disconnectTimeoutMs = r.int('disconnect_timeout', 100, 0, 600_000);
   const options: IClientOptions = {

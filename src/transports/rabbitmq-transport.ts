@@ -4,22 +4,14 @@
 // named) with routing key from_janus, content type application/json, reply-to "Janus" and the request's
 // correlation id, as Janus does. The Admin API has its own queues (the *_admin settings). The connection is the
 // RabbitMQ event handler's (connectAmqp), kept up by BrokerLink.
-import type { Channel, ChannelModel } from 'amqplib';
 import { checkHost, hostPort, readTls, SettingsReader, type BackendSettings, type BrokerTls } from '../brokers/broker-settings.js';
-import { withTimeout } from '../brokers/broker-link.js';
-import { connectAmqp, type AmqpEndpoint } from '../brokers/amqp-client.js';
-import { errorText } from '../logging/error-text.js';
+import { closeAmqp, connectAmqp, watchAmqp, type AmqpConn, type AmqpEndpoint } from '../brokers/amqp-client.js';
 import type { Logger } from '../logging/logger.js';
 import type { BrokerApi, BrokerWire } from './broker-transport.js';
 
 export const RABBITMQ_TRANSPORT_PACKAGE = 'janus.transport.rabbitmq';
 const LABEL = 'RabbitMQ transport';
 const EXCHANGE_TYPES = ['fanout', 'direct', 'topic', 'headers'];
-
-interface Conn {
-  readonly model: ChannelModel;
-  readonly channel: Channel;
-}
 
 interface Queues {
   /** The queue consumed; with `bindKey`, bound to the exchange with it. */
@@ -38,7 +30,7 @@ function shortString(r: SettingsReader, key: string, value: string): string {
 }
 
 /** The RabbitMQ transport's wire from the `rabbitmq` section (Janus's janus.transport.rabbitmq.jcfg names). */
-export function rabbitWire(section: BackendSettings, log: Logger, baseDir?: string): BrokerWire<Conn, string> {
+export function rabbitWire(section: BackendSettings, log: Logger, baseDir?: string): BrokerWire<AmqpConn, string> {
   const r = new SettingsReader(section, LABEL);
   let tls: BrokerTls | undefined;
   if (r.bool('ssl_enabled', false)) {
@@ -104,7 +96,9 @@ export function rabbitWire(section: BackendSettings, log: Logger, baseDir?: stri
     description: 'The Janus API (and Admin API) over a RabbitMQ broker',
     target,
     apis,
-    routes: apis.map((api) => `${api === 'admin' ? 'Admin API' : 'Janus API'}: queue ${routes[api].queue} → ${exchange === '' ? 'default exchange' : `exchange ${exchange}`}, key ${routes[api].replyKey}`).join(', '),
+    routes: apis
+      .map((api) => `${api === 'admin' ? 'Admin API' : 'Janus API'}: queue ${routes[api].queue} → ${exchange === '' ? 'default exchange' : `exchange ${exchange}`}, key ${routes[api].replyKey}`)
+      .join(', '),
     hooks: {
       open: (signal) =>
         connectAmqp(endpoint, signal, async (model) => {
@@ -113,22 +107,8 @@ export function rabbitWire(section: BackendSettings, log: Logger, baseDir?: stri
           if (exchange !== '') await channel.assertExchange(exchange, exchangeType, { durable: false, autoDelete: false, internal: false });
           return { model, channel };
         }),
-      watch: (conn, lost) => {
-        let problem = 'connection closed';
-        const note = (err: unknown): void => {
-          if (err) problem = errorText(err);
-        };
-        conn.model.on('error', note);
-        conn.channel.on('error', note);
-        conn.model.on('close', (err?: Error) => lost(err ? errorText(err) : problem));
-        // A channel error closes only the channel: start over on a new connection (the connection's own close names the cause better).
-        conn.channel.on('close', () => setImmediate(() => lost(`channel closed: ${problem}`)));
-        conn.model.on('blocked', (reason: string) => log.warn(`${LABEL}: the broker blocks publishing: ${reason}`));
-      },
-      close: async (conn, graceful) => {
-        const done = graceful ? conn.channel.close().then(() => conn.model.close()) : conn.model.close();
-        await withTimeout(done, 2_000, `${LABEL}: closing`).catch(() => undefined);
-      },
+      watch: (conn, lost) => watchAmqp(conn, lost, LABEL, log),
+      close: (conn, graceful) => closeAmqp(conn, graceful, LABEL),
     },
     listen: async ({ channel }, incoming) => {
       for (const api of apis) {

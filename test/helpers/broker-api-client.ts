@@ -158,7 +158,7 @@ export async function badRequests(client: BrokerApiClient): Promise<void> {
   assert.match((bad.error as { reason: string }).reason, /JSON error/);
   await client.send('janus', Buffer.from([0xff, 0xfe, 0x00]).toString('latin1'));
   const unknown = await call(client, 'janus', { janus: 'no-such-request' });
-  assert.equal((unknown.error as { code: number }).code, 457, "unhandled at this path");
+  assert.equal((unknown.error as { code: number }).code, 457, 'unhandled at this path');
   const noSession = await call(client, 'janus', { janus: 'keepalive', session_id: 1 });
   assert.equal((noSession.error as { code: number }).code, 458);
   const notObject = client.received.janus.length;

@@ -144,7 +144,6 @@ async function clientOptions(s: MqttSettings): Promise<IClientOptions> {
   return options;
 }
 
-
 function publish(conn: Conn, topic: string, payload: string, qos: QoS, retain: boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => reject(err);
@@ -157,13 +156,11 @@ function publish(conn: Conn, topic: string, payload: string, qos: QoS, retain: b
   });
 }
 
-
 /** One connection attempt: resolves on CONNACK, rejects (and ends the client) on an error, a close or abort. */
 async function open(s: MqttSettings, signal: AbortSignal): Promise<Conn> {
   const client = await connectMqtt(await clientOptions(s), LABEL, signal);
   return { client, waiting: new Set() };
 }
-
 
 function hooks(s: MqttSettings, log: Logger): LinkHooks<Conn> {
   return {

@@ -5,12 +5,11 @@
 // off (neither durable, and the queue is not bound). Portunus waits for the broker's confirm before a send
 // resolves. The amqplib package opens the TCP or TLS socket (docs/events-brokers.md).
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { connectAmqp } from '../../brokers/amqp-client.js';
+import { closeAmqp, connectAmqp, watchAmqp } from '../../brokers/amqp-client.js';
 import type { JsonObject } from '../../core/validate.js';
-import { errorText } from '../../logging/error-text.js';
 import type { Logger } from '../../logging/logger.js';
 import type { EventBackend } from '../event-backend.js';
-import { withTimeout, type Backoff, type LinkHooks } from '../../brokers/broker-link.js';
+import type { Backoff, LinkHooks } from '../../brokers/broker-link.js';
 import { brokerBackend } from './broker-backend.js';
 import { checkHost, hostPort, readTls, SettingsReader, type BackendSettings, type BrokerTls } from '../../brokers/broker-settings.js';
 import { formatJson, parseJsonFormat, type JsonFormat } from './json-format.js';
@@ -108,24 +107,8 @@ function open(s: RabbitSettings, signal: AbortSignal): Promise<Conn> {
 function hooks(s: RabbitSettings, log: Logger): LinkHooks<Conn> {
   return {
     open: (signal) => open(s, signal),
-    watch: (conn, lost) => {
-      let problem = 'connection closed';
-      const note = (err: unknown): void => {
-        if (err) problem = errorText(err);
-      };
-      conn.model.on('error', note);
-      conn.channel.on('error', note);
-      conn.model.on('close', (err?: Error) => lost(err ? errorText(err) : problem));
-      // A channel error (a refused declaration, say) closes only the channel: start over on a new connection.
-      // When the whole connection went, its own close (right after) names the cause better.
-      conn.channel.on('close', () => setImmediate(() => lost(`channel closed: ${problem}`)));
-      conn.model.on('blocked', (reason: string) => log.warn(`${LABEL}: the broker blocks publishing: ${reason}`));
-    },
-    close: async (conn, graceful) => {
-      // close() on a connection that is already gone rejects; that is fine here.
-      const done = graceful ? conn.channel.close().then(() => conn.model.close()) : conn.model.close();
-      await withTimeout(done, 2_000, `${LABEL}: closing`).catch(() => undefined);
-    },
+    watch: (conn, lost) => watchAmqp(conn, lost, LABEL, log),
+    close: (conn, graceful) => closeAmqp(conn, graceful, LABEL),
   };
 }
 

@@ -75,7 +75,10 @@ test("Janus's MQTT and RabbitMQ transport files (and the NATS one) become [mqtt]
     join(dir, 'janus.transport.mqtt.jcfg'),
     'general: {\n  enabled = true\n  url = "tcp://127.0.0.1:1999"\n  subscribe_topic = "in"\n  publish_topic = "out"\n  proxy_transaction_user_properties = []\n}\nadmin: {\n  admin_enabled = true\n  subscribe_topic = "admin-in"\n  publish_qos = 0\n}\nstatus: {\n  enabled = true\n  connect_message = "up"\n  retain = true\n}\n',
   );
-  writeFileSync(join(dir, 'janus.transport.rabbitmq.jcfg'), 'general: {\n  enabled = true\n  host = "127.0.0.1"\n  janus_exchange = "janus-exchange"\n  to_janus = "in"\n}\nadmin: {\n  admin_enabled = true\n  to_janus_admin = "admin-in"\n}\n');
+  writeFileSync(
+    join(dir, 'janus.transport.rabbitmq.jcfg'),
+    'general: {\n  enabled = true\n  host = "127.0.0.1"\n  janus_exchange = "janus-exchange"\n  to_janus = "in"\n}\nadmin: {\n  admin_enabled = true\n  to_janus_admin = "admin-in"\n}\n',
+  );
   writeFileSync(join(dir, 'janus.transport.nats.jcfg'), 'general: {\n  enabled = true\n  url = "nats://127.0.0.1:4999"\n}\nadmin: {\n  admin_enabled = true\n  to_janus_admin = "admin-in"\n}\n');
   const imported = importJanusConfig(dir);
   const { mqtt, rabbitmq, nats } = loadConfig({ file: { path: 'janus', content: imported.content } }).core;

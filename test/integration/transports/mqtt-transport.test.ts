@@ -41,7 +41,10 @@ brokerTransportSuite({
       const got: Array<{ topic: string; body: Record<string, unknown>; correlation?: string }> = [];
       app.on('message', (topic, payload, packet) => got.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown>, correlation: packet.properties?.correlationData?.toString() }));
       await app.subscribeAsync('app/replies/1', { qos: 1 });
-      await app.publishAsync('to-janus', JSON.stringify({ janus: 'info', transaction: 'v5-info' }), { qos: 1, properties: { responseTopic: 'app/replies/1', correlationData: Buffer.from('corr-42') } });
+      await app.publishAsync('to-janus', JSON.stringify({ janus: 'info', transaction: 'v5-info' }), {
+        qos: 1,
+        properties: { responseTopic: 'app/replies/1', correlationData: Buffer.from('corr-42') },
+      });
       await waitFor(() => got.length > 0, { timeout: 10_000, what: 'the reply on the response topic' });
       assert.equal(got[0].topic, 'app/replies/1');
       assert.equal(got[0].body.janus, 'server_info');
