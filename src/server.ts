@@ -356,12 +356,12 @@ export class PortunusServer {
   /** Janus's MQTT and RabbitMQ transports and a NATS one (docs/transports.md); each client library loads only when used. */
   private async startBrokerTransports(admin: AdminApi): Promise<void> {
     const { mqtt, rabbitmq, nats } = this.options.config.core;
-    const wanted: Array<{ on: boolean; section: string; wire: () => Promise<BrokerWire<unknown, unknown>> }> = [
-      { on: mqtt.enabled || mqtt.admin_enabled, section: 'mqtt', wire: async () => (await import('./transports/mqtt-transport.js')).mqttWire(mqtt, this.log) },
-      { on: rabbitmq.enabled || rabbitmq.admin_enabled, section: 'rabbitmq', wire: async () => (await import('./transports/rabbitmq-transport.js')).rabbitWire(rabbitmq, this.log) },
-      { on: nats.enabled || nats.admin_enabled, section: 'nats', wire: async () => (await import('./transports/nats-transport.js')).natsWire(nats, this.log) },
+    const wanted = [
+      { section: 'mqtt', settings: mqtt, wire: async () => (await import('./transports/mqtt-transport.js')).mqttWire(mqtt, this.log) },
+      { section: 'rabbitmq', settings: rabbitmq, wire: async () => (await import('./transports/rabbitmq-transport.js')).rabbitWire(rabbitmq, this.log) },
+      { section: 'nats', settings: nats, wire: async () => (await import('./transports/nats-transport.js')).natsWire(nats, this.log) },
     ];
-    for (const w of wanted.filter((x) => x.on)) {
+    for (const w of wanted.filter((x) => x.settings.enabled || x.settings.admin_enabled)) {
       let wire: BrokerWire<unknown, unknown>;
       try {
         wire = await w.wire();
@@ -371,7 +371,7 @@ export class PortunusServer {
         this.log.error(`${err.message}; transport not started (${w.section}.*)`, { component: 'transport' });
         continue;
       }
-      const section = this.options.config.core[w.section as 'mqtt'];
+      const section = w.settings;
       const transport = new BrokerTransport(this.gateway, wire.apis.includes('admin') ? admin : undefined, wire, { json: section.json, notifyEvents: section.events }, this.log);
       transport.start();
       this.brokerTransports.push(transport);
