@@ -3,13 +3,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'mqtt';
 import { waitFor } from '../../../support/wait.js';
-import { mqttClient } from '../../helpers/broker-api-client.js';
+import { closeEchoSession, mqttClient, openEchoSession } from '../../helpers/broker-api-client.js';
 import { brokerTransportSuite } from '../../helpers/broker-transport-suite.js';
-import { missing, MOSQUITTO, startMosquitto } from '../../helpers/brokers.js';
+import { makeCertificate, missing, MOSQUITTO, startMosquitto } from '../../helpers/brokers.js';
+import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'portunus-mqtt-janus-cfg-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -61,4 +62,32 @@ brokerTransportSuite({
     );
     return { args: ['--janus-config', folder], env: {} };
   },
+});
+
+test('over TLS (mqtts://) with the broker certificate checked: the session flow works', { skip: missing(MOSQUITTO), timeout: 60_000 }, async () => {
+  const cert = makeCertificate();
+  const broker = await startMosquitto({ tls: cert });
+  let server: StartedServer | undefined;
+  try {
+    server = await startInProcess([
+      ['mqtt.enabled', 'true'],
+      ['mqtt.url', `mqtts://127.0.0.1:${broker.tlsPort}`],
+      ['mqtt.cacertfile', cert.cert],
+      ['mqtt.verify_peer', 'true'],
+    ]);
+    const s = server;
+    await waitFor(() => s.logs.some((l) => l.includes('MQTT transport: taking requests')), { timeout: 20_000, what: 'the MQTT transport taking requests over TLS' });
+    assert.ok(s.logs.some((l) => l.includes(`connected to mqtts://127.0.0.1:${broker.tlsPort}`)));
+    // The application stays on the plain listener: one broker, both listeners.
+    const client = await mqttClient(broker.port);
+    try {
+      await closeEchoSession(client, await openEchoSession(client));
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await server?.stop();
+    await broker.stop();
+    cert.remove();
+  }
 });
