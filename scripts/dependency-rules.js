@@ -4,7 +4,26 @@
 import { readdirSync } from 'node:fs';
 
 /** What an import of ours is named after: a folder of src/, or a file at its root. */
-const OUR_PARTS = ['audio', 'config', 'core', 'events', 'forwarding', 'logging', 'media', 'metrics', 'native', 'net', 'plugin-api', 'plugins', 'rtp', 'transports', 'cli.js', 'main.js', 'server.js'];
+const OUR_PARTS = [
+  'audio',
+  'brokers',
+  'config',
+  'core',
+  'events',
+  'forwarding',
+  'logging',
+  'media',
+  'metrics',
+  'native',
+  'net',
+  'plugin-api',
+  'plugins',
+  'rtp',
+  'transports',
+  'cli.js',
+  'main.js',
+  'server.js',
+];
 
 /** Plugin folders every plugin may use; every other folder of src/plugins is one plugin, private to itself. */
 const SHARED_PLUGIN_FOLDERS = ['mjr'];
@@ -34,7 +53,9 @@ const AREAS = {
   rtp: { native: 'allow' }, // native: the SRTP transform in C (the addon's loader, nothing else of ours)
   native: ONLY_LOGGING, // the addon's loader: error-text.ts for why it did not load
   core: { core: 'allow', logging: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': { allow: ['version.js'], types: ['plugin.js', 'media-types.js', 'index.js'] } },
-  transports: { transports: 'allow', core: 'allow', logging: 'allow' },
+  transports: { transports: 'allow', core: 'allow', logging: 'allow', brokers: 'allow' }, // brokers: the broker transports' connections
+  // Broker client connections, shared by the broker event handlers and the broker transports.
+  brokers: { logging: 'allow', core: { types: ['validate.js'] } },
   metrics: { metrics: 'allow', core: 'allow', logging: 'allow', 'plugin-api': 'types' }, // reads the core's state at scrape time
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,
@@ -42,6 +63,7 @@ const AREAS = {
   audio: { native: 'allow' }, // sample and file code: codecs, resampling, audio file formats; native: the libopus encoder
   // The event handlers: the core's notifier interface and JSON checks, setting types, connections through the network.
   events: {
+    brokers: 'allow',
     core: { allow: ['event-notifier.js', 'validate.js'] },
     config: { allow: ['setting.js'] },
     logging: 'allow',

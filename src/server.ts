@@ -38,6 +38,8 @@ import { generalSettings, isTrue } from './plugins/plugin-settings.js';
 import { PFUNIX_PACKAGE, UnixSocketTransport, unixSocketType } from './transports/unix-socket.js';
 import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
+import { BrokerTransport, type BrokerWire } from './transports/broker-transport.js';
+import { BackendSettingsError } from './brokers/broker-settings.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
 export interface ServerOptions {
@@ -77,6 +79,8 @@ export class PortunusServer {
   gateway!: Gateway;
   private readonly servers: Server[] = [];
   private readonly closers: Array<() => void> = [];
+  /** Closed after the core stopped, so that its last events still reach the broker. */
+  private readonly brokerTransports: BrokerTransport<unknown, unknown>[] = [];
   private plugins = new PluginRegistry();
   private loopLag: LoopLagMonitor | undefined;
   private media: MediaFactory | undefined;
@@ -368,6 +372,33 @@ export class PortunusServer {
       this.gateway.transportQueries.set('janus.transport.websockets', new TransportTweaks(tweakable, () => this.eventsEnabled()));
     }
     this.startUnixSockets(admin);
+    await this.startBrokerTransports(admin);
+  }
+
+  /** Janus's MQTT and RabbitMQ transports and a NATS one (docs/transports.md); each client library loads only when used. */
+  private async startBrokerTransports(admin: AdminApi): Promise<void> {
+    const { mqtt, rabbitmq, nats } = this.options.config.core;
+    const wanted = [
+      { section: 'mqtt', settings: mqtt, wire: async () => (await import('./transports/mqtt-transport.js')).mqttWire(mqtt, this.log) },
+      { section: 'rabbitmq', settings: rabbitmq, wire: async () => (await import('./transports/rabbitmq-transport.js')).rabbitWire(rabbitmq, this.log) },
+      { section: 'nats', settings: nats, wire: async () => (await import('./transports/nats-transport.js')).natsWire(nats, this.log) },
+    ];
+    for (const w of wanted.filter((x) => x.settings.enabled || x.settings.admin_enabled)) {
+      let wire: BrokerWire<unknown, unknown>;
+      try {
+        wire = await w.wire();
+      } catch (err) {
+        // As Janus: a transport that cannot start is left out; the others serve.
+        if (!(err instanceof BackendSettingsError)) throw err;
+        this.log.error(`${err.message}; transport not started (${w.section}.*)`, { component: 'transport' });
+        continue;
+      }
+      const section = w.settings;
+      const transport = new BrokerTransport(this.gateway, wire.apis.includes('admin') ? admin : undefined, wire, { json: section.json, notifyEvents: section.events }, this.log);
+      transport.start();
+      this.brokerTransports.push(transport);
+      this.gateway.transportQueries.set(wire.package, new TransportTweaks(transport.tweakable(), () => this.eventsEnabled()));
+    }
   }
 
   /** Janus's pfunix: the Janus API and the Admin API on Unix sockets (docs/transports.md). */
@@ -488,6 +519,7 @@ export class PortunusServer {
         version_string: PORTUNUS_VERSION,
         version: 1,
       };
+    for (const t of this.brokerTransports) transports[t.package] = { name: t.name, author: 'Portunus', description: t.description, version_string: PORTUNUS_VERSION, version: 1 };
     const info: JsonObject = {
       name: 'Portunus (Janus API compatible WebRTC server)',
       version: API_VERSION,
@@ -541,6 +573,7 @@ export class PortunusServer {
     this.loopLag?.stop();
     this.gateway?.stop();
     for (const close of this.closers) close();
+    await Promise.all(this.brokerTransports.splice(0).map((t) => t.close()));
     await Promise.all(
       this.servers.map(
         (s) =>

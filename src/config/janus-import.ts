@@ -17,6 +17,13 @@ export interface JanusImport {
 const RENAMED: Readonly<Record<string, string>> = {
   'janus.jcfg:general.debug_level': 'general.log_level',
   'janus.jcfg:general.debug_timestamps': 'general.log_timestamps',
+  // The MQTT file names its admin and status settings as its general ones, in groups of their own.
+  ...Object.fromEntries(['subscribe_topic', 'subscribe_qos', 'publish_topic', 'publish_qos'].map((k) => [`janus.transport.mqtt.jcfg:admin.${k}`, `mqtt.admin_${k}`])),
+  ...Object.fromEntries(['enabled', 'connect_message', 'disconnect_message', 'topic', 'qos', 'retain'].map((k) => [`janus.transport.mqtt.jcfg:status.${k}`, `mqtt.status_${k}`])),
+  'janus.transport.mqtt.jcfg:general.ssl_enable': 'mqtt.ssl_enabled',
+  'janus.transport.mqtt.jcfg:general.enable': 'mqtt.enabled',
+  'janus.transport.mqtt.jcfg:admin.admin_enable': 'mqtt.admin_enabled',
+  'janus.transport.rabbitmq.jcfg:general.ssl_enable': 'rabbitmq.ssl_enabled',
 };
 
 /** Which of our sections each Janus file's sections feed. */
@@ -25,6 +32,10 @@ const FILES: ReadonlyArray<{ file: string; sections: Readonly<Record<string, str
   { file: 'janus.transport.http.jcfg', sections: { general: 'http', admin: 'http', cors: 'http' } },
   { file: 'janus.transport.websockets.jcfg', sections: { general: 'websockets', admin: 'websockets' } },
   { file: 'janus.transport.pfunix.jcfg', sections: { general: 'pfunix', admin: 'pfunix' } },
+  { file: 'janus.transport.mqtt.jcfg', sections: { general: 'mqtt', admin: 'mqtt', status: 'mqtt' } },
+  { file: 'janus.transport.rabbitmq.jcfg', sections: { general: 'rabbitmq', admin: 'rabbitmq' } },
+  // Portunus's own, in the same shape (Janus has no NATS transport).
+  { file: 'janus.transport.nats.jcfg', sections: { general: 'nats', admin: 'nats' } },
 ];
 
 function read(path: string): JcfgGroup {

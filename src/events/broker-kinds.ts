@@ -5,7 +5,7 @@
 // declared empty in both, so that whichever spelling a file uses is the one read.
 import { inertSetting, setting, type SettingGroup } from '../config/setting.js';
 import type { Logger } from '../logging/logger.js';
-import type { BackendSettings } from './backends/broker-settings.js';
+import type { BackendSettings } from '../brokers/broker-settings.js';
 import type { EventBackend, EventHandlerKind } from './event-backend.js';
 
 /** What each backend module offers (events/backends/*-backend.ts). */

@@ -2,13 +2,15 @@
 // `topic/<type label>` (or on `topic` with addevent off), with Janus's `eventtype` name added; `topic/status`
 // carries connect_status when a connection is made, disconnect_status when the handler closes and, as the will,
 // when the connection dies. The mqtt package opens the TCP or TLS socket (docs/events-brokers.md).
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { applyMqttTls, connectMqtt, endClient } from '../../brokers/mqtt-client.js';
 import type { JsonObject } from '../../core/validate.js';
 import { errorText } from '../../logging/error-text.js';
 import type { Logger } from '../../logging/logger.js';
 import type { EventBackend } from '../event-backend.js';
-import { brokerBackend, withTimeout, type Backoff, type LinkHooks } from './broker-link.js';
-import { hostPort, loadTls, parseBrokerUrl, readTls, SettingsReader, type BackendSettings, type BrokerTls } from './broker-settings.js';
+import type { Backoff, LinkHooks } from '../../brokers/broker-link.js';
+import { brokerBackend } from './broker-backend.js';
+import { hostPort, parseBrokerUrl, readTls, SettingsReader, type BackendSettings, type BrokerTls } from '../../brokers/broker-settings.js';
 import { eventTypeLabel, eventTypeName } from './event-labels.js';
 import { formatJson, parseJsonFormat, type JsonFormat } from './json-format.js';
 
@@ -138,11 +140,7 @@ async function clientOptions(s: MqttSettings): Promise<IClientOptions> {
     connectTimeout: 10_000,
     will: s.will ? { topic: `${s.topic}/status`, payload: Buffer.from(s.disconnectStatus), qos: s.will.qos, retain: s.will.retain } : undefined,
   };
-  if (s.tls) {
-    Object.assign(options, await loadTls(s.tls));
-    options.rejectUnauthorized = s.tls.verifyPeer;
-    if (!s.tls.verifyHostname) (options as { checkServerIdentity?: () => undefined }).checkServerIdentity = () => undefined;
-  }
+  if (s.tls) await applyMqttTls(options, s.tls);
   return options;
 }
 
@@ -158,40 +156,10 @@ function publish(conn: Conn, topic: string, payload: string, qos: QoS, retain: b
   });
 }
 
-function endClient(client: MqttClient, graceful: boolean, timeoutMs: number): Promise<void> {
-  if (!graceful) {
-    return new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
-  }
-  return withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), timeoutMs, 'MQTT disconnect').catch(
-    () => new Promise<void>((resolve) => client.end(true, {}, () => resolve())),
-  );
-}
-
 /** One connection attempt: resolves on CONNACK, rejects (and ends the client) on an error, a close or abort. */
 async function open(s: MqttSettings, signal: AbortSignal): Promise<Conn> {
-  const options = await clientOptions(s);
-  signal.throwIfAborted();
-  return new Promise<Conn>((resolve, reject) => {
-    const client = connect(options);
-    const settle = (err?: Error): void => {
-      client.removeListener('connect', onConnect);
-      client.removeListener('error', onError);
-      client.removeListener('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      // From here on errors are the watcher's; this listener stays so that none is ever unhandled.
-      client.on('error', () => undefined);
-      if (err === undefined) resolve({ client, waiting: new Set() });
-      else client.end(true, {}, () => reject(err));
-    };
-    const onConnect = (): void => settle();
-    const onError = (err: Error): void => settle(err);
-    const onClose = (): void => settle(new Error('connection closed'));
-    const onAbort = (): void => settle(new Error(`${LABEL}: closed`));
-    client.once('connect', onConnect);
-    client.once('error', onError);
-    client.once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const client = await connectMqtt(await clientOptions(s), LABEL, signal);
+  return { client, waiting: new Set() };
 }
 
 function hooks(s: MqttSettings, log: Logger): LinkHooks<Conn> {

@@ -4,13 +4,14 @@
 // the exchange is declared when named and a queue named route_key is declared unless declare_outgoing_queue is
 // off (neither durable, and the queue is not bound). Portunus waits for the broker's confirm before a send
 // resolves. The amqplib package opens the TCP or TLS socket (docs/events-brokers.md).
-import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import { closeAmqp, connectAmqp, watchAmqp } from '../../brokers/amqp-client.js';
 import type { JsonObject } from '../../core/validate.js';
-import { errorText } from '../../logging/error-text.js';
 import type { Logger } from '../../logging/logger.js';
 import type { EventBackend } from '../event-backend.js';
-import { brokerBackend, withTimeout, type Backoff, type LinkHooks } from './broker-link.js';
-import { checkHost, hostPort, loadTls, readTls, SettingsReader, type BackendSettings, type BrokerTls } from './broker-settings.js';
+import type { Backoff, LinkHooks } from '../../brokers/broker-link.js';
+import { brokerBackend } from './broker-backend.js';
+import { checkHost, hostPort, readTls, SettingsReader, type BackendSettings, type BrokerTls } from '../../brokers/broker-settings.js';
 import { formatJson, parseJsonFormat, type JsonFormat } from './json-format.js';
 
 export const RABBITMQ_PACKAGE = 'janus.eventhandler.rabbitmqevh';
@@ -93,67 +94,21 @@ interface Conn {
 }
 
 /** One connection attempt: connect, a confirm channel, Janus's declarations; anything failing closes it again. */
-async function open(s: RabbitSettings, signal: AbortSignal): Promise<Conn> {
-  const socket: Record<string, unknown> = { timeout: 10_000, noDelay: true };
-  if (s.tls) {
-    Object.assign(socket, await loadTls(s.tls));
-    socket.rejectUnauthorized = s.tls.verifyPeer;
-    if (!s.tls.verifyHostname) socket.checkServerIdentity = () => undefined;
-  }
-  signal.throwIfAborted();
-  const url: Options.Connect = {
-    protocol: s.tls ? 'amqps' : 'amqp',
-    hostname: s.host,
-    port: s.port,
-    username: s.username,
-    password: s.password,
-    // amqplib unescapes the vhost of a URL; escaping it here keeps the name as written.
-    vhost: encodeURIComponent(s.vhost),
-    heartbeat: s.heartbeatSeconds,
-    frameMax: 131072,
-  };
-  const model = await connect(url, socket);
-  const onAbort = (): void => void model.close().catch(() => undefined);
-  signal.addEventListener('abort', onAbort, { once: true });
-  // Until the watcher takes over, an error event must not go unhandled.
-  const early = (): void => undefined;
-  model.on('error', early);
-  try {
+function open(s: RabbitSettings, signal: AbortSignal): Promise<Conn> {
+  return connectAmqp(s, signal, async (model) => {
     const channel = await model.createConfirmChannel();
-    channel.on('error', early);
+    channel.on('error', () => undefined);
     if (s.exchange !== '') await channel.assertExchange(s.exchange, s.exchangeType, { durable: false, autoDelete: false, internal: false });
     if (s.declareOutgoingQueue) await channel.assertQueue(s.routeKey, { durable: false, exclusive: false, autoDelete: false });
-    signal.throwIfAborted();
     return { model, channel };
-  } catch (err) {
-    await model.close().catch(() => undefined);
-    throw err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  });
 }
 
 function hooks(s: RabbitSettings, log: Logger): LinkHooks<Conn> {
   return {
     open: (signal) => open(s, signal),
-    watch: (conn, lost) => {
-      let problem = 'connection closed';
-      const note = (err: unknown): void => {
-        if (err) problem = errorText(err);
-      };
-      conn.model.on('error', note);
-      conn.channel.on('error', note);
-      conn.model.on('close', (err?: Error) => lost(err ? errorText(err) : problem));
-      // A channel error (a refused declaration, say) closes only the channel: start over on a new connection.
-      // When the whole connection went, its own close (right after) names the cause better.
-      conn.channel.on('close', () => setImmediate(() => lost(`channel closed: ${problem}`)));
-      conn.model.on('blocked', (reason: string) => log.warn(`${LABEL}: the broker blocks publishing: ${reason}`));
-    },
-    close: async (conn, graceful) => {
-      // close() on a connection that is already gone rejects; that is fine here.
-      const done = graceful ? conn.channel.close().then(() => conn.model.close()) : conn.model.close();
-      await withTimeout(done, 2_000, `${LABEL}: closing`).catch(() => undefined);
-    },
+    watch: (conn, lost) => watchAmqp(conn, lost, LABEL, log),
+    close: (conn, graceful) => closeAmqp(conn, graceful, LABEL),
   };
 }
 

@@ -68,3 +68,36 @@ test("Janus's janus.transport.pfunix.jcfg becomes the [pfunix] section: its gene
   assert.ok(imported.files.some((f) => f.endsWith('janus.transport.pfunix.jcfg')));
   assert.ok(!imported.ignored.some((i) => i.includes('pfunix')), imported.ignored.join(', '));
 });
+
+test("Janus's MQTT and RabbitMQ transport files (and the NATS one) become [mqtt], [rabbitmq], [nats]: admin and status groups included", () => {
+  const dir = janusFolder();
+  writeFileSync(
+    join(dir, 'janus.transport.mqtt.jcfg'),
+    'general: {\n  enabled = true\n  url = "tcp://127.0.0.1:1999"\n  subscribe_topic = "in"\n  publish_topic = "out"\n  proxy_transaction_user_properties = []\n}\nadmin: {\n  admin_enabled = true\n  subscribe_topic = "admin-in"\n  publish_qos = 0\n}\nstatus: {\n  enabled = true\n  connect_message = "up"\n  retain = true\n}\n',
+  );
+  writeFileSync(
+    join(dir, 'janus.transport.rabbitmq.jcfg'),
+    'general: {\n  enabled = true\n  host = "127.0.0.1"\n  janus_exchange = "janus-exchange"\n  to_janus = "in"\n}\nadmin: {\n  admin_enabled = true\n  to_janus_admin = "admin-in"\n}\n',
+  );
+  writeFileSync(join(dir, 'janus.transport.nats.jcfg'), 'general: {\n  enabled = true\n  url = "nats://127.0.0.1:4999"\n}\nadmin: {\n  admin_enabled = true\n  to_janus_admin = "admin-in"\n}\n');
+  const imported = importJanusConfig(dir);
+  const { mqtt, rabbitmq, nats } = loadConfig({ file: { path: 'janus', content: imported.content } }).core;
+  assert.equal(mqtt.enabled, true);
+  assert.equal(mqtt.url, 'tcp://127.0.0.1:1999');
+  assert.equal(mqtt.subscribe_topic, 'in');
+  assert.equal(mqtt.publish_topic, 'out');
+  assert.equal(mqtt.admin_enabled, true);
+  assert.equal(mqtt.admin_subscribe_topic, 'admin-in');
+  assert.equal(mqtt.admin_publish_qos, 0);
+  assert.equal(mqtt.status_enabled, true);
+  assert.equal(mqtt.status_connect_message, 'up');
+  assert.equal(mqtt.status_retain, true);
+  assert.ok(imported.ignored.includes('janus.transport.mqtt.jcfg: general.proxy_transaction_user_properties'));
+  assert.equal(rabbitmq.enabled, true);
+  assert.equal(rabbitmq.janus_exchange, 'janus-exchange');
+  assert.equal(rabbitmq.to_janus, 'in');
+  assert.equal(rabbitmq.to_janus_admin, 'admin-in');
+  assert.equal(nats.url, 'nats://127.0.0.1:4999');
+  assert.equal(nats.admin_enabled, true);
+  assert.equal(nats.to_janus_admin, 'admin-in');
+});

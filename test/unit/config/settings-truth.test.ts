@@ -22,6 +22,8 @@ const files = sourceFiles('src')
   .filter((f) => !f.path.startsWith('config/') && f.path !== 'cli.ts');
 // Where an inert setting may still appear: the info reply and the Admin API echo what was configured.
 const REPORTERS = new Set(['server.ts', 'core/admin.ts']);
+/** Sections of the broker transports (transports/*-transport.ts). */
+const BROKER_TRANSPORT_SECTIONS = ['mqtt', 'rabbitmq', 'nats'];
 
 /**
  * Files that read `key`: a core setting anywhere, a plugin's in the plugin's own folder, an event handler's in
@@ -30,13 +32,17 @@ const REPORTERS = new Set(['server.ts', 'core/admin.ts']);
  */
 function readers(section: string, key: string): string[] {
   const handler = EVENT_HANDLER_SECTIONS[section] !== undefined;
-  const read = handler ? new RegExp(`\\.${key}\\b|'${key}'`) : new RegExp(`\\.${key}\\b`);
+  // The broker transports read theirs the same way, in their own files and the shared broker connections.
+  const brokerTransport = BROKER_TRANSPORT_SECTIONS.includes(section);
+  const read = handler || brokerTransport ? new RegExp(`\\.${key}\\b|'${key}'`) : new RegExp(`\\.${key}\\b`);
   const inScope =
     PLUGIN_SECTIONS[section] !== undefined
       ? (path: string) => path.startsWith(`plugins/${section}/`)
       : handler
-        ? (path: string) => path.startsWith('events/') && path !== 'events/broker-kinds.ts'
-        : () => true;
+        ? (path: string) => (path.startsWith('events/') || path.startsWith('brokers/')) && path !== 'events/broker-kinds.ts'
+        : brokerTransport
+          ? (path: string) => path.startsWith('transports/') || path.startsWith('brokers/') || path === 'server.ts'
+          : () => true;
   return files.filter((f) => inScope(f.path) && read.test(f.text)).map((f) => f.path);
 }
 

@@ -2,7 +2,7 @@
 // after a loss, sends refused while down, close() during an attempt releasing what the attempt made.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BrokerLink, withTimeout, type LinkHooks } from '../../../src/events/backends/broker-link.js';
+import { BrokerLink, withTimeout, type LinkHooks } from '../../../src/brokers/broker-link.js';
 import { Logger, LogLevel } from '../../../src/logging/logger.js';
 import { waitFor } from '../../../support/wait.js';
 

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BackendSettingsError, type BackendSettings } from '../../../src/events/backends/broker-settings.js';
+import { BackendSettingsError, type BackendSettings } from '../../../src/brokers/broker-settings.js';
 import { formatJson } from '../../../src/events/backends/json-format.js';
 import { mqttMessage, parseMqttSettings } from '../../../src/events/backends/mqtt-backend.js';
-import { ipIdentity, natsMessages, parseNatsSettings } from '../../../src/events/backends/nats-backend.js';
+import { natsMessages, parseNatsSettings } from '../../../src/events/backends/nats-backend.js';
+import { ipIdentity } from '../../../src/brokers/nats-client.js';
 import { parseRabbitSettings, rabbitBody } from '../../../src/events/backends/rabbitmq-backend.js';
 import { Logger, LogLevel } from '../../../src/logging/logger.js';
 

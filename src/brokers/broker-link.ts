@@ -1,10 +1,10 @@
 // One broker connection kept up in the background: opened at start, opened again with growing pauses after it is
-// lost or cannot be made, closed for good by close(). The dispatcher waits for it (whenReady) before a send; a
-// send that finds it down anyway fails at once. Nothing here waits on the network in the caller's turn.
-import type { JsonObject } from '../../core/validate.js';
-import { errorText } from '../../logging/error-text.js';
-import type { Logger } from '../../logging/logger.js';
-import type { EventBackend } from '../event-backend.js';
+// lost or cannot be made, closed for good by close(). Used by the broker event handlers (their dispatcher waits
+// for it before a send; a send that finds it down anyway fails at once) and by the broker transports. Nothing
+// here waits on the network in the caller's turn.
+import type { JsonObject } from '../core/validate.js';
+import { errorText } from '../logging/error-text.js';
+import type { Logger } from '../logging/logger.js';
 
 export interface LinkHooks<C> {
   /**
@@ -183,34 +183,4 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-export interface BrokerBackendSpec<C> {
-  /** The handler's package name (janus.eventhandler.mqttevh …). */
-  readonly name: string;
-  /** Who speaks in log lines and errors ("MQTT event handler"). */
-  readonly label: string;
-  /** Where it connects, for log lines (a URL without credentials). */
-  readonly target: string;
-  readonly sendTimeoutMs: number;
-  readonly hooks: LinkHooks<C>;
-  /** Publishes one batch on a live connection; resolves when the broker took all of it. */
-  publish(conn: C, batch: readonly JsonObject[]): Promise<void>;
-}
-
-/** An EventBackend over a BrokerLink: connecting from now on, sends refused while down or past the timeout. */
-export function brokerBackend<C>(spec: BrokerBackendSpec<C>, log: Logger, backoff?: Backoff): EventBackend {
-  const link = new BrokerLink(spec.label, spec.target, spec.hooks, log, backoff);
-  link.start();
-  return {
-    name: spec.target,
-    send: async (batch) => {
-      const conn = link.connection();
-      await withTimeout(spec.publish(conn, batch), spec.sendTimeoutMs, `${spec.label}: publishing to ${spec.target}`);
-    },
-    close: () => link.close(),
-    // While the broker is away, events wait in the dispatcher's queue (bounded) rather than spending retries.
-    whenReady: () => link.whenUp(),
-    status: () => link.status(),
-  };
 }
