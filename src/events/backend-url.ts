@@ -22,6 +22,8 @@ export function parseBackendUrl(text: string, schemes: readonly string[]): Backe
   }
   if (!schemes.includes(url.protocol)) return `'${text.slice(0, 200)}' is not ${schemes.map((s) => s + '//').join(' or ')}`;
   if (url.hostname === '') return `'${text.slice(0, 200)}' names no host`;
+  // Port 0 means "any" to a listener; nothing can be reached there.
+  if (url.port === '0') return `'${text.slice(0, 200)}' names port 0`;
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return { url, secure, host, port: url.port ? Number(url.port) : secure ? 443 : 80 };
