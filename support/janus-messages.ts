@@ -46,6 +46,15 @@ export abstract class JanusMessages {
     return reply;
   }
 
+  /** A plugin request on a new handle of `session` (with `auth`: a token, say); the plugin's data of its answer. */
+  async pluginRequest(session: number, plugin: string, body: Msg, auth: Msg = {}): Promise<Msg> {
+    const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
+    const handle = Number(obj((await this.request({ janus: 'attach', session_id: session, plugin, ...auth })).data).id);
+    const r = await this.request({ janus: 'message', session_id: session, handle_id: handle, body, ...auth }, true);
+    const m = r.janus === 'event' || r.janus === 'success' ? r : await this.wait((e) => e.janus === 'event' && e.transaction === r.transaction);
+    return obj(obj(m.plugindata).data);
+  }
+
   send(body: Msg): string {
     const transaction = `tx${++this.seq}`;
     this.write(JSON.stringify({ ...body, transaction }));

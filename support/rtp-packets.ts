@@ -78,3 +78,6 @@ function padTo4(b: Buffer): Buffer {
   const rest = b.length % 4;
   return rest === 0 ? b : Buffer.concat([b, Buffer.alloc(4 - rest)]);
 }
+
+/** A VP8 payload that starts a keyframe (a 320x240 frame header, the rest zeros): enough for keyframe checks. */
+export const VP8_KEYFRAME: Buffer = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);

@@ -86,6 +86,8 @@ export function coerce(where: string, raw: JcfgValue, def: string | number | boo
   }
   if (typeof raw === 'object') {
     if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw.join(',');
+    // A list of string lists (MQTT's add_transaction_user_properties pairs) is kept as JSON text for its reader.
+    if (Array.isArray(raw) && raw.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'))) return JSON.stringify(raw);
     throw new ConfigError(`${where}: expected a string`);
   }
   return String(raw);

@@ -1,6 +1,7 @@
 // Janus's janus.transport.mqtt: requests arrive on subscribe_topic (Admin API: admin_subscribe_topic), replies
 // and every session's events are published on publish_topic (admin_publish_topic). With MQTT 5, a request's
-// response topic and correlation data are honoured for its reply, as Janus does. The optional status messages
+// response topic and correlation data are honoured for its reply, and user properties are copied or added
+// (mqtt-user-properties.ts), as Janus does. The optional status messages
 // (status_* settings, Janus's `status` group) announce the connection, and the disconnect message is also the
 // connection's will. The connection itself is the MQTT event handler's (connectMqtt), kept up by BrokerLink.
 import type { IClientOptions, IClientPublishOptions, MqttClient } from 'mqtt';
@@ -9,6 +10,7 @@ import { applyMqttTls, connectMqtt, endClient } from '../brokers/mqtt-client.js'
 import { errorText } from '../logging/error-text.js';
 import type { Logger } from '../logging/logger.js';
 import type { BrokerApi, BrokerWire } from './broker-transport.js';
+import { readUserPropertyRules, replyUserProperties, type UserProperties } from './mqtt-user-properties.js';
 
 export const MQTT_TRANSPORT_PACKAGE = 'janus.transport.mqtt';
 const LABEL = 'MQTT transport';
@@ -28,6 +30,7 @@ interface Route {
 interface ReplyTo {
   readonly topic?: string;
   readonly correlationData?: Buffer;
+  readonly userProperties?: UserProperties;
 }
 
 /** Topics here are exact: a wildcard in subscribe_topic would take messages Janus would not. */
@@ -50,6 +53,10 @@ export function mqttWire(section: BackendSettings, log: Logger, baseDir?: string
   const version = VERSIONS[r.string('mqtt_version', '3.1.1').trim()];
   if (version === undefined) r.fail('mqtt_version', 'must be 3.1, 3.1.1 or 5');
   const qos = (key: string): QoS => r.int(key, 1, 0, 2) as QoS;
+  const userProperties = readUserPropertyRules(r);
+  if (version !== 5 && (userProperties.proxied.length > 0 || userProperties.added.length > 0)) {
+    log.warn(`${LABEL}: proxy_transaction_user_properties and add_transaction_user_properties work with mqtt_version 5 only: ignored`);
+  }
   const routes: Record<BrokerApi, Route> = {
     janus: {
       subscribe: topic(r, 'subscribe_topic', r.string('subscribe_topic', 'to-janus')),
@@ -131,7 +138,8 @@ export function mqttWire(section: BackendSettings, log: Logger, baseDir?: string
         const api = byTopic.get(t);
         if (api === undefined) return;
         const props = packet.properties;
-        const reply = v5 && api === 'janus' && props !== undefined ? { topic: props.responseTopic, correlationData: props.correlationData } : undefined;
+        // As Janus: what a v5 request carries shapes the replies to it on the Janus API (not the Admin API).
+        const reply = v5 && api === 'janus' ? { topic: props?.responseTopic, correlationData: props?.correlationData, userProperties: props?.userProperties } : undefined;
         incoming(api, payload, reply);
       });
       const granted = await client.subscribeAsync(Object.fromEntries(apis.map((api) => [routes[api].subscribe, { qos: routes[api].subscribeQos }])));
@@ -141,7 +149,10 @@ export function mqttWire(section: BackendSettings, log: Logger, baseDir?: string
     publish: async (client, api, text, reply) => {
       const route = routes[api];
       const opts: IClientPublishOptions = { qos: route.publishQos };
-      if (reply?.correlationData !== undefined) opts.properties = { correlationData: reply.correlationData };
+      if (reply) {
+        const user = replyUserProperties(reply.userProperties, userProperties);
+        if (reply.correlationData !== undefined || user) opts.properties = { correlationData: reply.correlationData, userProperties: user };
+      }
       await client.publishAsync(reply?.topic ?? route.publish, text, opts);
     },
   };

@@ -1,7 +1,8 @@
 // WHIP and WHEP with real clients, the server on a host without IPv6: headless Chromium publishes over WHIP
 // (simulcast, an ICE restart by PATCH) into a VideoRoom where a janus.js subscriber decodes it; GStreamer's
 // webrtcbin publishes over WHIP too (test/fixtures/gst-whip-client.py); Chromium and GStreamer watch over WHEP
-// a mountpoint fed by ffmpeg and a VideoRoom publisher, frames decoded counted.
+// a mountpoint fed by ffmpeg and a VideoRoom publisher; Chromium and GStreamer publish over WHIP into Streaming
+// mountpoints that janus.js viewers watch. Frames decoded are counted at every receiver.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -97,18 +98,19 @@ window.framesDecoded = async () => {
 window.connected = () => window.pc && window.pc.connectionState;
 </script>`;
 
-// janus.js subscribing to a VideoRoom feed (as its demo's subscriber does), with `configure` for a substream.
-const SUBSCRIBER_PAGE = `<!doctype html><meta charset="utf-8"><title>subscriber</title><video id="remote" autoplay muted playsinline></video>
+// janus.js on a handle of `plugin` whose first message has the server offer (a VideoRoom subscriber's `join`, as
+// its demo sends it, or a Streaming viewer's `watch`); `configure` for a substream.
+const JANUS_PAGE = `<!doctype html><meta charset="utf-8"><title>janus.js</title><video id="remote" autoplay muted playsinline></video>
 <script src="/adapter.js"></script>
 <script type="module">
 import Janus from '/janus.es.js';
 window.errors = [];
-window.subscribe = (server, room, feed) => new Promise((resolve) => {
+const open = (server, plugin, message) => new Promise((resolve) => {
   Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: () => {
     const janus = new Janus({ server, iceServers: [], error: (e) => resolve('session: ' + String(e)), success: () => {
-      janus.attach({ plugin: 'janus.plugin.videoroom',
+      janus.attach({ plugin,
         error: (e) => resolve('attach: ' + String(e)),
-        success: (h) => { window.handle = h; h.send({ message: { request: 'join', ptype: 'subscriber', room, streams: [{ feed }] } }); resolve(null); },
+        success: (h) => { window.handle = h; h.send({ message }); resolve(null); },
         onmessage: (msg, jsep) => {
           if (msg.error) window.errors.push(msg.error);
           if (jsep) window.handle.createAnswer({ jsep, tracks: [{ type: 'data' }],
@@ -120,6 +122,8 @@ window.subscribe = (server, room, feed) => new Promise((resolve) => {
     } });
   } });
 });
+window.subscribe = (server, room, feed) => open(server, 'janus.plugin.videoroom', { request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
+window.watch = (server, id) => open(server, 'janus.plugin.streaming', { request: 'watch', id });
 window.substream = (n) => window.handle.send({ message: { request: 'configure', substream: n } });
 </script>
 <script>${STATS_SCRIPT}</script>`;
@@ -133,13 +137,9 @@ const pages: TestPage[] = [];
 const children: ChildProcess[] = [];
 
 async function pluginRequest(plugin: string, body: Msg): Promise<Msg> {
-  const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' ? (v as Msg) : {});
   // A session of its own each time: the tests are longer than a session lives without keepalives.
-  const session = Number(obj((await ws.request({ janus: 'create' })).data).id);
-  const handle = Number(obj((await ws.request({ janus: 'attach', session_id: session, plugin })).data).id);
-  const r = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body }, true);
-  const m = r.janus === 'event' || r.janus === 'success' ? r : await ws.wait((e) => e.janus === 'event' && e.transaction === r.transaction);
-  return obj(obj(m.plugindata).data);
+  const session = Number(((await ws.request({ janus: 'create' })).data as Msg).id);
+  return ws.pluginRequest(session, plugin, body);
 }
 
 before(async () => {
@@ -148,7 +148,7 @@ before(async () => {
   assert.match(srv.log(), /IPv6 is unavailable/);
   base = srv.restUrl.replace(/\/janus$/, '');
   browser = await launchBrowser();
-  janusPage = await serveJanusPage(SUBSCRIBER_PAGE);
+  janusPage = await serveJanusPage(JANUS_PAGE);
   ws = await JanusWs.open(srv.wsUrl);
 });
 
@@ -167,19 +167,34 @@ async function clientPage(): Promise<TestPage> {
   return p;
 }
 
-async function subscriberPage(feed: number): Promise<TestPage['page']> {
+/** A janus.js page in a context of its own: a subscriber of a VideoRoom feed (`subscribe`), or a mountpoint's viewer (`watch`). */
+async function janusjsPage(call: 'subscribe' | 'watch', args: readonly number[]): Promise<TestPage['page']> {
   const context = await browser.newContext();
   const page = await context.newPage();
   pages.push({ page, url: janusPage.url, close: () => context.close() });
   await page.goto(janusPage.url);
-  await page.waitForFunction(() => typeof (window as unknown as { subscribe?: unknown }).subscribe === 'function');
-  const err = await page.evaluate(([server, room, f]) => (window as unknown as { subscribe(s: string, r: number, f: number): Promise<string | null> }).subscribe(server, room, f), [
-    srv.wsUrl,
-    ROOM,
-    feed,
-  ] as const);
+  await page.waitForFunction(() => typeof (window as unknown as { watch?: unknown }).watch === 'function');
+  const err = await page.evaluate(({ name, server, rest }) => (window as unknown as Record<string, (server: string, ...rest: number[]) => Promise<string | null>>)[name](server, ...rest), {
+    name: call,
+    server: srv.wsUrl,
+    rest: [...args],
+  });
   assert.equal(err, null);
   return page;
+}
+
+const subscriberPage = (feed: number): Promise<TestPage['page']> => janusjsPage('subscribe', [ROOM, feed]);
+const streamingViewer = (id: number): Promise<TestPage['page']> => janusjsPage('watch', [id]);
+
+/** Asks janus.js's handle for substream 0 and waits until what it decodes is a small layer. */
+async function picksSmallLayer(page: TestPage['page']): Promise<void> {
+  await page.evaluate(() => (window as unknown as { substream(n: number): void }).substream(0));
+  const low = await pollUntil(
+    () => page.evaluate(() => (window as unknown as { stats(): Promise<{ framesDecoded: number; frameWidth: number }> }).stats()),
+    (st) => st.frameWidth > 0 && st.frameWidth <= 320,
+    { timeout: 20_000, interval: 250 },
+  );
+  assert.ok(low.frameWidth <= 320, `substream 0 is a small layer (${low.frameWidth} px wide)`);
 }
 
 /** janus.js's frames decoded (STATS_SCRIPT) until they pass `min`. */
@@ -236,13 +251,7 @@ test('Chromium publishes over WHIP with simulcast into the VideoRoom; janus.js d
   const sub = await subscriberPage(101);
   const first = await janusFrames(sub, 30);
   assert.ok(first.frameWidth > 0);
-  await sub.evaluate(() => (window as unknown as { substream(n: number): void }).substream(0));
-  const low = await pollUntil(
-    () => sub.evaluate(() => (window as unknown as { stats(): Promise<{ framesDecoded: number; frameWidth: number }> }).stats()),
-    (s) => s.frameWidth > 0 && s.frameWidth <= 320,
-    { timeout: 20_000, interval: 250 },
-  );
-  assert.ok(low.frameWidth <= 320, `substream 0 is a small layer (${low.frameWidth} px wide)`);
+  await picksSmallLayer(sub);
 
   // WHEP out of the same publisher: Chromium and GStreamer decode it.
   const viewer = await clientPage();
@@ -267,19 +276,23 @@ test('Chromium publishes over WHIP with simulcast into the VideoRoom; janus.js d
   assert.equal(await pub.page.evaluate(() => (window as unknown as ClientWindow).remove()), 200);
 });
 
-test("GStreamer's webrtcbin publishes over WHIP into the VideoRoom; janus.js decodes it", { timeout: 90_000, skip }, async () => {
-  const gst = gstClient('whip', `${base}/whip/videoroom/${ROOM}?display=gstreamer&id=202`, 20);
+/** GStreamer publishes at `url` over WHIP; once it is connected, the page `watch` opens decodes its test picture. */
+async function gstPublishes(url: string, watch: () => Promise<TestPage['page']>): Promise<void> {
+  const gst = gstClient('whip', url, 20);
   await pollUntil(
     () => gst.lines(),
     (out) => out.includes('ice connected') || out.includes('status 4'),
     { timeout: 15_000, interval: 100 },
   );
   assert.match(gst.lines(), /^status 201$/m, gst.lines());
-  const sub = await subscriberPage(202);
-  const s = await janusFrames(sub, 30);
+  const s = await janusFrames(await watch(), 30);
   assert.equal(s.frameWidth, 320, 'the test picture GStreamer encodes');
   const out = await gst.done;
   assert.match(out, /^deleted 200$/m, out);
+}
+
+test("GStreamer's webrtcbin publishes over WHIP into the VideoRoom; janus.js decodes it", { timeout: 90_000, skip }, async () => {
+  await gstPublishes(`${base}/whip/videoroom/${ROOM}?display=gstreamer&id=202`, () => subscriberPage(202));
 });
 
 test('WHEP out of a mountpoint fed by ffmpeg: Chromium and GStreamer decode it', { timeout: 90_000, skip }, async () => {
@@ -305,4 +318,46 @@ test('WHEP out of a mountpoint fed by ffmpeg: Chromium and GStreamer decode it',
   assert.equal(await viewer.page.evaluate(() => (window as unknown as ClientWindow).remove()), 200);
   ffmpeg.kill('SIGKILL');
   await pluginRequest('janus.plugin.streaming', { request: 'destroy', id: 7007 });
+});
+
+test(
+  'Chromium publishes over WHIP with simulcast into a Streaming mountpoint it makes; list shows it, a janus.js viewer decodes it and picks a substream, an ICE restart keeps it going, a second publisher is 409, DELETE removes it',
+  { timeout: 120_000, skip },
+  async () => {
+    const pub = await clientPage();
+    const r = await pub.page.evaluate((url) => (window as unknown as ClientWindow).whip(url, true), `${base}/whip/streaming/8008`);
+    assert.equal(r.status, 201, JSON.stringify(r));
+    await pub.page.waitForFunction(() => (window as unknown as { connected(): string }).connected() === 'connected', undefined, { timeout: 15_000 });
+    const listed = (await pluginRequest('janus.plugin.streaming', { request: 'list' })).list as Msg[];
+    assert.ok(
+      listed.some((m) => m.id === 8008),
+      JSON.stringify(listed),
+    );
+    const viewer = await streamingViewer(8008);
+    const first = await janusFrames(viewer, 30);
+    assert.ok(first.frameWidth > 0);
+    await picksSmallLayer(viewer);
+    const restarted = await pub.page.evaluate(() => (window as unknown as ClientWindow).restartIce());
+    assert.equal(restarted.status, 200, JSON.stringify(restarted));
+    const decoded = (await janusFrames(viewer, 0)).framesDecoded;
+    await janusFrames(viewer, decoded + 30);
+    // A WHEP viewer of the same mountpoint decodes it too.
+    const whep = await clientPage();
+    const w = await whep.page.evaluate((url) => (window as unknown as ClientWindow).whep(url), `${base}/whep/streaming/8008`);
+    assert.equal(w.status, 201, JSON.stringify(w));
+    await pageFrames(whep, 30);
+    const second = await clientPage();
+    const r2 = await second.page.evaluate((url) => (window as unknown as ClientWindow).whip(url, false), `${base}/whip/streaming/8008`);
+    assert.equal(r2.status, 409, JSON.stringify(r2));
+    assert.equal(await pub.page.evaluate(() => (window as unknown as ClientWindow).remove()), 200);
+    await pollUntil(
+      () => pluginRequest('janus.plugin.streaming', { request: 'info', id: 8008 }),
+      (m) => m.error_code === 455,
+      { timeout: 5000, interval: 100 },
+    );
+  },
+);
+
+test("GStreamer's webrtcbin publishes over WHIP into a Streaming mountpoint; janus.js decodes it", { timeout: 90_000, skip }, async () => {
+  await gstPublishes(`${base}/whip/streaming/8009`, () => streamingViewer(8009));
 });

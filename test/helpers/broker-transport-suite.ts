@@ -1,10 +1,14 @@
 // The tests every broker transport passes, against a real broker started for the file: the session flow with
-// its events, the Admin API, bad input, the broker killed and started again mid-session, and the real server
-// on a host without IPv6 configured the way the broker's file says (a Janus folder, the environment or flags).
+// its events, the Admin API, bad input, the broker killed and started again mid-session (transport events to an
+// event handler as the connection goes and comes back, an event for the client dropped while it is away), and
+// the real server on a host without IPv6 configured the way the broker's file says (a Janus folder, the
+// environment or flags).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '../../support/wait.js';
+import { ADMIN_REST, adminRequest } from './admin-rest.js';
 import { adminRequests, badRequests, call, closeEchoSession, openEchoSession, type BrokerApiClient } from './broker-api-client.js';
+import { HttpReceiver } from './event-receivers.js';
 import type { Broker } from './brokers.js';
 import { startChildServer } from './child-server.js';
 import { startInProcess, type StartedServer } from './in-process-server.js';
@@ -32,10 +36,25 @@ export function brokerTransportSuite(spec: BrokerTransportSpec): void {
   describe(`${label} against a real broker`, { skip: spec.skip, timeout: 180_000 }, () => {
     let broker: Broker | undefined;
     let server: StartedServer | undefined;
+    let receiver: HttpReceiver | undefined;
+    /** The transport events (type 128) of this transport the event handler delivered, in order: `connected` … */
+    const transportEvents = (): string[] =>
+      (receiver?.events() ?? [])
+        .filter((e) => e.type === 128 && (e.event as { transport?: string }).transport === spec.transport)
+        .map((e) => String((e.event as { data: { event: string } }).data.event));
 
     before(async () => {
       broker = await spec.startBroker();
-      server = await startInProcess([['general.session_timeout', '120'], ...spec.overrides(broker.port)]);
+      receiver = await HttpReceiver.start();
+      server = await startInProcess([
+        ['general.session_timeout', '120'],
+        ['events.broadcast', 'true'],
+        ['sampleevh.enabled', 'true'],
+        ['sampleevh.backend', receiver.url],
+        ['sampleevh.events', 'transports'],
+        ...ADMIN_REST,
+        ...spec.overrides(broker.port),
+      ]);
       const s = server;
       await waitFor(() => count(s.logs, `${label}: taking requests`) >= 1, { timeout: 20_000, what: `the ${label} taking requests` });
     });
@@ -43,6 +62,7 @@ export function brokerTransportSuite(spec: BrokerTransportSpec): void {
     after(async () => {
       await server?.stop();
       await broker?.stop();
+      await receiver?.down();
     });
 
     test('create, attach the EchoTest, message with its event, trickle, keep-alive, Admin API, detach, destroy; bad input gets errors', async () => {
@@ -60,25 +80,36 @@ export function brokerTransportSuite(spec: BrokerTransportSpec): void {
       }
     });
 
-    test('the broker killed and started again mid-session: the transport reconnects and the session goes on', async () => {
+    test('the broker killed and started again mid-session: transport events, an event dropped while it is away, the transport reconnects and the session goes on', async () => {
       const s = server!;
       const b = broker!;
       let client = await spec.client(b.port);
       let session: number;
+      let handle: number;
       try {
-        ({ session } = await openEchoSession(client));
+        ({ session, handle } = await openEchoSession(client));
       } finally {
         await client.close();
       }
+      await waitFor(() => transportEvents().length >= 1, { timeout: 10_000, what: 'the connected transport event' });
+      assert.deepEqual(transportEvents(), ['connected']);
       const listening = count(s.logs, `${label}: taking requests`);
       await b.kill();
       await waitFor(() => s.logs.some((l) => l.includes(`${label}: connection to`) && l.includes('lost')), { timeout: 20_000, what: 'the lost connection logged' });
+      await waitFor(() => transportEvents().includes('reconnecting'), { timeout: 10_000, what: 'the reconnecting transport event' });
+      // The handle detached over the Admin API: its `detached` event for the client has nowhere to go and is dropped.
+      const drops = count(s.logs, 'a message was dropped');
+      const detached = await adminRequest(s, { janus: 'detach_handle', session_id: session, handle_id: handle });
+      assert.equal(detached.janus, 'success', JSON.stringify(detached));
+      await waitFor(() => count(s.logs, 'a message was dropped') > drops, { timeout: 10_000, what: 'the dropped message warned about' });
       await b.start();
       await waitFor(() => count(s.logs, `${label}: taking requests`) > listening, { timeout: 60_000, what: `the ${label} taking requests again` });
       assert.ok(
         s.logs.some((l) => l.includes(`${label}: connection to`) && l.includes('restored')),
         'the restored connection is logged',
       );
+      await waitFor(() => transportEvents().length >= 3, { timeout: 10_000, what: 'the connected transport event after the restart' });
+      assert.deepEqual(transportEvents(), ['connected', 'reconnecting', 'connected']);
       client = await spec.client(b.port);
       try {
         const kept = await call(client, 'janus', { janus: 'keepalive', session_id: session });

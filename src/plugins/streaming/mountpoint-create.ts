@@ -1,11 +1,12 @@
 // The creation of a mountpoint of any type: what every type shares is checked here, its id chosen, and the
-// type's own creation (rtp-source.ts, rtsp-source.ts, file-source.ts) called.
+// type's own creation (rtp-source.ts, rtsp-source.ts, file-source.ts; a `webrtc` one waits for its publisher) called.
 import { randomUUID } from 'node:crypto';
 import { uniqueId } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { createFileMountpoint } from './file-source.js';
 import { MAX_BUFFERKF_BYTES, MAX_BUFFERKF_MS } from './guards.js';
-import type { Mountpoint } from './mountpoint.js';
+import { Mountpoint } from './mountpoint.js';
+import { mountpointSettings } from './mountpoint-settings.js';
 import { createRtpMountpoint } from './rtp-source.js';
 import { createRtspMountpoint } from './rtsp-source.js';
 import { check, E, requireBounded, requireSecret, StreamingError } from './streaming-error.js';
@@ -14,7 +15,8 @@ import type { StreamingState } from './streaming-state.js';
 /** Where a mountpoint request comes from: the operator's configuration, the saved state, or a client. */
 export type Origin = 'config' | 'state' | 'api';
 
-export async function createMountpoint(state: StreamingState, body: JsonObject, origin: Origin): Promise<Mountpoint> {
+/** `transient`: a `webrtc` mountpoint made by its publisher, which goes when it goes (webrtc-publisher.ts). */
+export async function createMountpoint(state: StreamingState, body: JsonObject, origin: Origin, transient = false): Promise<Mountpoint> {
   // As in Janus, the admin key (when one is set) comes first: without it, nothing about the request is looked at.
   if (origin === 'api') requireSecret(body, 'admin_key', state.adminKey);
   if (origin !== 'config') requireBounded(body);
@@ -42,7 +44,7 @@ export async function createMountpoint(state: StreamingState, body: JsonObject, 
   if (typeof body.bufferkf_bytes === 'number' && body.bufferkf_bytes > MAX_BUFFERKF_BYTES)
     throw new StreamingError(E.INVALID_ELEMENT, `Invalid element (bufferkf_bytes should be at most ${MAX_BUFFERKF_BYTES})`);
   if (body.permanent === true && !state.store) throw new StreamingError(E.UNKNOWN, "No configuration file, can't create permanent mountpoint");
-  if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand' && body.type !== 'rtsp') {
+  if (body.type !== 'rtp' && body.type !== 'live' && body.type !== 'ondemand' && body.type !== 'rtsp' && body.type !== 'webrtc') {
     throw new StreamingError(E.INVALID_ELEMENT, `Unsupported mountpoint type '${String(body.type)}'`);
   }
   let id = state.idOf(body, false);
@@ -51,5 +53,12 @@ export async function createMountpoint(state: StreamingState, body: JsonObject, 
   } else id = state.stringIds ? randomUUID() : uniqueId((n) => state.mountpoints.has(n));
   if (body.type === 'live' || body.type === 'ondemand') return createFileMountpoint(state, body, body.type, id, origin);
   if (body.type === 'rtsp') return createRtspMountpoint(state, body, id);
+  if (body.type === 'webrtc') {
+    // Its streams come with its first publisher's offer.
+    const mp = new Mountpoint(mountpointSettings(body, id, false), state.relayGroup);
+    mp.webrtc = { publisher: undefined, transient };
+    state.mountpoints.set(id, mp);
+    return mp;
+  }
   return createRtpMountpoint(state, body, id);
 }

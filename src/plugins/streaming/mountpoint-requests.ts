@@ -57,14 +57,17 @@ function describe(state: StreamingState, mp: Mountpoint, body: JsonObject): Json
     out.rtsp = true;
     if (admin) out.url = mp.rtsp.url;
   }
-  if (!mp.file && !mp.rtsp) Object.assign(out, rtpOptions(mp.settings));
+  if (mp.webrtc) {
+    out.webrtc = true;
+    out.publishing = mp.webrtc.publisher !== undefined;
+  } else if (!mp.file && !mp.rtsp) Object.assign(out, rtpOptions(mp.settings));
   out.media = mp.streams.map((s, mindex) => {
     const c = s.config;
     const m: JsonObject = { mindex, type: c.type, mid: c.mid, label: c.label };
     if (c.pt !== undefined) m.pt = c.pt;
     if (c.codec) m.codec = c.codec.name;
     if (c.fmtp !== undefined) m.fmtp = c.fmtp;
-    if (s.layers.length === 2) m.simulcast = true;
+    if (s.simulcast) m.simulcast = true;
     if (admin && s.rtp) {
       m.port = s.rtp.port;
       if (s.layers.length === 2) {
@@ -177,12 +180,17 @@ export function destroyRequest(state: StreamingState, body: JsonObject, by?: Plu
     if (!state.store) throw new StreamingError(E.UNKNOWN, "No configuration file, can't destroy mountpoint permanently");
     forgetPermanently(state, mp.id);
   }
+  removeMountpoint(state, mp, by);
+  return { streaming: 'destroyed', destroyed: mp.id };
+}
+
+/** A mountpoint destroyed (a request, or its WebRTC publisher gone): viewers told `stopped`, sources closed. */
+export function removeMountpoint(state: StreamingState, mp: Mountpoint, by: PluginHandle | undefined): void {
   stopViewers(mp, 'stopped');
   void mp.close();
   state.mountpoints.delete(mp.id);
   state.log.info(`mountpoint ${mp.id} destroyed`);
   mountpointChanged(state, 'destroyed', mp.id, by);
-  return { streaming: 'destroyed', destroyed: mp.id };
 }
 
 /** `enable` and `disable`: a disabled mountpoint keeps its viewers but sends them nothing. */

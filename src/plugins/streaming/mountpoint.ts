@@ -2,7 +2,6 @@
 // to the others.
 import { KEYFRAME_RETRY_INTERVAL_MS, KeyframeRequester } from '../../forwarding/keyframe-requester.js';
 import type { SourcePacket } from '../../forwarding/source-packet.js';
-import { buildPli } from '../../rtp/rtcp.js';
 import type { AudioFrames } from '../../audio/audio-file.js';
 import type { FilePlayer } from './file-player.js';
 import type { RelayGroup } from '../plugin.js';
@@ -10,6 +9,7 @@ import { RelaySinks, VersionedSet } from '../relay-sinks.js';
 import type { RtspClient } from './rtsp-client.js';
 import type { StreamSink, StreamSource } from './stream-source.js';
 import { Viewer } from './viewer.js';
+import type { WebRtcPublisher } from './webrtc-publisher.js';
 
 /** A mountpoint id: a positive integer, or a string with Janus's `string_ids`. */
 export type MountpointId = number | string;
@@ -75,9 +75,9 @@ export class Mountpoint {
     this.keyframes.request();
   }
 
-  /** A PLI to every video source whose RTCP address is known (a source that sent nothing yet is skipped). */
+  /** A keyframe request to every video source (a PLI to an RTP source that sent, the WebRTC publisher's sender). */
   private sendPlis(): void {
-    for (const s of this.streams) if (s.config.type === 'video' && s.lastSsrc !== 0) s.sendRtcp(buildPli(1, s.lastSsrc));
+    for (const s of this.streams) if (s.config.type === 'video') s.requestKeyframe();
   }
 
   get id(): MountpointId {
@@ -119,11 +119,15 @@ export class Mountpoint {
   file: FileSettings | undefined;
   /** Set when the sources send SRTP. */
   srtp: SrtpSourceSettings | undefined;
+  /** Set for `webrtc` mountpoints (webrtc-publisher.ts): who publishes now, and whether the mountpoint goes with it. */
+  webrtc: { publisher: WebRtcPublisher | undefined; readonly transient: boolean } | undefined;
   /** Set for `rtsp` mountpoints: the session with the camera. */
   rtsp: { readonly client: RtspClient; readonly url: string; readonly saved: Readonly<Record<string, unknown>> } | undefined;
 
-  /** Stops the playback, the RTSP session, every socket and recorder now; settles once all of them are done. */
+  /** Stops the playback, the RTSP session, the WebRTC publisher, every socket and recorder now; settles once all of them are done. */
   close(): Promise<void> {
+    this.webrtc?.publisher?.closePc();
+    if (this.webrtc) this.webrtc.publisher = undefined;
     for (const r of this.relays.values()) r.close();
     this.relays.clear();
     this.file?.player?.stop();

@@ -30,20 +30,22 @@ export function keepPermanently(state: StreamingState, mp: Mountpoint): void {
     }
     return m;
   });
-  const saved: JsonObject = mp.rtsp
-    ? { type: 'rtsp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, ...mp.rtsp.saved }
-    : mp.file
-      ? { type: mp.file.kind, id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, filename: mp.file.filename, audio: true, video: false, audiopt: mp.file.pt }
-      : {
-          type: 'rtp',
-          id: mp.id,
-          name: s.name,
-          description: s.description,
-          is_private: s.isPrivate,
-          media,
-          ...(mp.srtp ? { srtpsuite: mp.srtp.suite, srtpcrypto: mp.srtp.crypto } : {}),
-          ...rtpOptions(s),
-        };
+  const saved: JsonObject = mp.webrtc
+    ? { type: 'webrtc', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate }
+    : mp.rtsp
+      ? { type: 'rtsp', id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, ...mp.rtsp.saved }
+      : mp.file
+        ? { type: mp.file.kind, id: mp.id, name: s.name, description: s.description, is_private: s.isPrivate, filename: mp.file.filename, audio: true, video: false, audiopt: mp.file.pt }
+        : {
+            type: 'rtp',
+            id: mp.id,
+            name: s.name,
+            description: s.description,
+            is_private: s.isPrivate,
+            media,
+            ...(mp.srtp ? { srtpsuite: mp.srtp.suite, srtpcrypto: mp.srtp.crypto } : {}),
+            ...rtpOptions(s),
+          };
   if (s.metadata !== undefined) saved.metadata = s.metadata;
   if (s.secret !== undefined) saved.secret = s.secret;
   if (s.pin !== undefined) saved.pin = s.pin;

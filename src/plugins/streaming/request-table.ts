@@ -7,6 +7,7 @@ import { recordingRequest } from './recording-requests.js';
 import { E, StreamingError } from './streaming-error.js';
 import type { StreamingState } from './streaming-state.js';
 import type { Viewer } from './viewer.js';
+import { publishRequest } from './webrtc-publisher.js';
 import { configureRequest, pauseRequest, startRequest, stopRequest, switchRequest, watchRequest, type ViewerReply } from './viewer-requests.js';
 
 /** `by`: the handle the request came on (undefined over the Admin API), whose context its events are in. */
@@ -44,5 +45,6 @@ export function streamingRequests(state: StreamingState): RequestTable<Streaming
     configure: viewer(configureRequest),
     switch: viewer(switchRequest),
     stop: viewer(stopRequest),
+    publish: viewer(publishRequest),
   };
 }

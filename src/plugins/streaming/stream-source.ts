@@ -1,4 +1,5 @@
-// One stream of a mountpoint: RTP/data received on UDP sockets of the network layer (or played from a file),
+// One stream of a mountpoint: RTP/data received on UDP sockets of the network layer (or played from a file, or
+// sent by a WebRTC publisher),
 // checked (SRTP, RTP header, SSRC collision), recorded and kept for joining viewers, then handed on.
 import type { UdpEndpoint } from '../../plugin-api/index.js';
 import { destinationFor } from '../../plugin-api/index.js';
@@ -9,6 +10,8 @@ import type { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import type { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
 import { looksLikeRtcpReport } from '../../rtp/rtp-header.js';
+import { buildPli } from '../../rtp/rtcp.js';
+import type { PluginHandle } from '../plugin.js';
 
 /** The source's rate is measured over windows of at least this long. */
 const RATE_WINDOW_MS = 1000;
@@ -54,6 +57,10 @@ export class StreamSource {
   private garbageLogged = false;
   /** Simulcast video: the sockets of substreams 1 and 2 (the main socket carries substream 0). */
   readonly layers: UdpEndpoint[] = [];
+  /** A `webrtc` mountpoint's stream: the publisher's handle and mid that feed it (keyframe requests go there). */
+  uplink: { readonly handle: PluginHandle; readonly mid: string } | undefined;
+  /** The WebRTC publisher simulcasts on this stream (its packets come with their substream). */
+  peerSimulcast = false;
   /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto); RTCP to it then goes as SRTCP. */
   srtp: SrtpRtpUnprotector | undefined;
   srtcp: SrtcpProtector | undefined;
@@ -158,6 +165,17 @@ export class StreamSource {
   playTo(sink: StreamSink, packet: Buffer): void {
     this.packet.load(packet);
     sink.receive(this, this.packet);
+  }
+
+  /** Whether the source sends substreams (three sockets, or a simulcasting WebRTC publisher). */
+  get simulcast(): boolean {
+    return this.layers.length === 2 || this.peerSimulcast;
+  }
+
+  /** Asks the source for a keyframe: its WebRTC publisher, or a PLI to the latched address once it sent. */
+  requestKeyframe(): void {
+    if (this.uplink) this.uplink.handle.requestKeyframe(this.uplink.mid);
+    else if (this.lastSsrc !== 0) this.sendRtcp(buildPli(1, this.lastSsrc));
   }
 
   /** Sends RTCP (a PLI) to the latched source address, if any. */

@@ -10,11 +10,14 @@ import { isStringId } from './guards.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { E, requireSecret, StreamingError } from './streaming-error.js';
 import type { Viewer } from './viewer.js';
+import type { WebRtcPublisher } from './webrtc-publisher.js';
 
 export class StreamingState {
   readonly mountpoints = new Map<MountpointId, Mountpoint>();
   /** One per handle, by handle id. */
   readonly viewers = new Map<number, Viewer>();
+  /** The handles publishing into `webrtc` mountpoints, by handle id. */
+  readonly publishers = new Map<number, WebRtcPublisher>();
   /** What is saved for each permanent mountpoint, by id. */
   readonly permanent = new Map<MountpointId, JsonObject>();
   /** Janus's `string_ids`: mountpoint ids are strings instead of positive integers. */

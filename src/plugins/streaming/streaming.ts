@@ -1,11 +1,11 @@
-// janus.plugin.streaming: RTP mountpoints fed over UDP and watched over WebRTC (the Janus 1.x API). This is the
-// plugin's shell: its lifecycle, the mountpoints it starts with, and the dispatch of requests (request-table.ts)
-// and of media events to the handle's viewer.
+// janus.plugin.streaming: RTP mountpoints fed over UDP (or by a WebRTC publisher) and watched over WebRTC (the
+// Janus 1.x API). This is the plugin's shell: its lifecycle, the mountpoints it starts with, and the dispatch of
+// requests (request-table.ts) and of media events to the handle's viewer or publisher.
 import { isJsonObject } from '../../plugin-api/index.js';
 import { parsePortRange } from '../../plugin-api/index.js';
 import { HandlerEvents } from '../handler-events.js';
 import { generalSettings, isTrue, loadSaved } from '../plugin-settings.js';
-import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../plugin.js';
+import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../plugin.js';
 import { mountpointMetrics } from './mountpoint-metrics.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
@@ -15,6 +15,7 @@ import { streamingRequests, type StreamingSession } from './request-table.js';
 import { E, StreamingError } from './streaming-error.js';
 import { StreamingState } from './streaming-state.js';
 import { Viewer } from './viewer.js';
+import { endPublication, publisherUp } from './webrtc-publisher.js';
 import { viewerStatus } from './handler-events.js';
 import { errorText } from '../../logging/error-text.js';
 
@@ -99,6 +100,8 @@ export class StreamingPlugin implements Plugin {
 
   destroySession(handle: PluginHandle): void {
     this.requests.drop(handle.id);
+    const p = this.state.publishers.get(handle.id);
+    if (p) endPublication(this.state, p);
     this.state.viewers.get(handle.id)?.detach();
     this.state.viewers.delete(handle.id);
   }
@@ -108,6 +111,8 @@ export class StreamingPlugin implements Plugin {
   }
 
   querySession(handle: PluginHandle): JsonObject {
+    const p = this.state.publishers.get(handle.id);
+    if (p) return { state: 'publishing', mountpoint_id: p.mountpoint.id, mountpoint_name: p.mountpoint.settings.name, mountpoint_viewers: p.mountpoint.viewers.size };
     const v = this.state.viewers.get(handle.id);
     if (!v) return {};
     const out: JsonObject = { state: v.mountpoint ? 'watching' : 'idle', started: v.state === 'started' ? 1 : 0, paused: v.state === 'paused' ? 1 : 0 };
@@ -133,6 +138,8 @@ export class StreamingPlugin implements Plugin {
   }
 
   private startMedia(handle: PluginHandle): void {
+    const p = this.state.publishers.get(handle.id);
+    if (p) return publisherUp(p);
     const v = this.state.viewers.get(handle.id);
     if (!v || !v.mountpoint) return;
     v.state = 'started';
@@ -153,9 +160,15 @@ export class StreamingPlugin implements Plugin {
   }
 
   hangupMedia(handle: PluginHandle): void {
+    const p = this.state.publishers.get(handle.id);
+    if (p) endPublication(this.state, p);
     const v = this.state.viewers.get(handle.id);
     if (!v) return;
     v.detach();
+  }
+
+  incomingRtp(handle: PluginHandle, track: MediaTrackInfo, packet: Buffer): void {
+    this.state.publishers.get(handle.id)?.rtp(track, packet);
   }
 
   incomingRtcp(_handle: PluginHandle): void {

@@ -117,7 +117,7 @@ export class WhipTransport {
     const tokens = this.gateway.tokens;
     const bound = tokens.signed && bearer !== undefined ? tokenBindings(tokens.verifySigned(bearer)) : {};
     try {
-      return planFor(protocol, target, query, { videoroomStringIds: this.settings.videoroomStringIds, streamingStringIds: this.settings.streamingStringIds, bound });
+      return planFor(protocol, target, query, { videoroomStringIds: this.settings.videoroomStringIds, streamingStringIds: this.settings.streamingStringIds, bound, bearer });
     } catch (err) {
       if (err instanceof PlanError) throw new WhipHttpError(err.status, err.message);
       throw err;

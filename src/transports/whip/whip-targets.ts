@@ -1,4 +1,5 @@
-// What a WHIP or WHEP session asks of its plugin, as Janus API messages: the join that carries the client's offer,
+// What a WHIP or WHEP session asks of its plugin, as Janus API messages: the join that carries the client's offer
+// (a VideoRoom publisher or subscriber, a Streaming viewer or `publish` into a mountpoint),
 // the start that follows (WHEP), the message that carries a new offer for an ICE restart. Pure.
 import type { JsonObject } from '../../core/validate.js';
 import { pluginId, type WhipProtocol, type WhipTarget } from './whip-path.js';
@@ -21,6 +22,8 @@ export interface PlanOptions {
   readonly streamingStringIds: boolean;
   /** room=, display=, feed=, mountpoint= of a signed token: what the token holder may reach, and as whom. */
   readonly bound: Readonly<Record<string, string>>;
+  /** The request's bearer token, if any. */
+  readonly bearer?: string;
 }
 
 /** Why a plan cannot be made: 404 (nothing there can be named so) or 403 (the token binds another target). */
@@ -70,7 +73,11 @@ export function planFor(protocol: WhipProtocol, target: WhipTarget, query: Reado
   must('mountpoint', target.mountpoint);
   const id = pluginId(target.mountpoint, o.streamingStringIds);
   if (id === undefined) throw new PlanError(404, 'no such mountpoint');
-  if (protocol === 'whip') throw new PlanError(404, 'WHIP into a mountpoint is not served here');
+  if (protocol === 'whip') {
+    // The bearer token is the one credential a WHIP client has: the mountpoint's secret, or the admin key to make one.
+    const secrets = o.bearer !== undefined ? { secret: o.bearer, admin_key: o.bearer } : {};
+    return { plugin: STREAMING, join: { request: 'publish', id, create: true, ...secrets }, restart: { request: 'publish', id, restart: true } };
+  }
   const pin = query.pin !== undefined ? { pin: query.pin } : {};
   return { plugin: STREAMING, join: { request: 'watch', id, ...pin }, start: { request: 'start' }, restart: { request: 'watch', id, restart: true, ...pin } };
 }

@@ -29,27 +29,45 @@ brokerTransportSuite({
     ['mqtt.mqtt_version', '5'],
     ['mqtt.status_enabled', 'true'],
     ['mqtt.status_connect_message', '{"online": true}'],
+    ['mqtt.proxy_transaction_user_properties', 'x-request-id'],
+    ['mqtt.add_transaction_user_properties', '[["server", "portunus"]]'],
   ],
   client: (port) => mqttClient(port),
   extra: async (_client, _server, port) => {
-    // As Janus with MQTT 5: a request's response topic gets its reply, with its correlation data.
+    // As Janus with MQTT 5: a request's response topic gets its reply, with its correlation data, the user
+    // properties it names copied and the configured ones added.
     const app = connect({ host: '127.0.0.1', port, protocolVersion: 5, reconnectPeriod: 0, clientId: `v5-${process.pid}` });
     try {
       await new Promise<void>((resolve, reject) => {
         app.once('connect', () => resolve());
         app.once('error', reject);
       });
-      const got: Array<{ topic: string; body: Record<string, unknown>; correlation?: string }> = [];
-      app.on('message', (topic, payload, packet) => got.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown>, correlation: packet.properties?.correlationData?.toString() }));
+      const got: Array<{ topic: string; body: Record<string, unknown>; correlation?: string; user?: Record<string, unknown> }> = [];
+      app.on('message', (topic, payload, packet) =>
+        got.push({
+          topic,
+          body: JSON.parse(payload.toString()) as Record<string, unknown>,
+          correlation: packet.properties?.correlationData?.toString(),
+          user: { ...packet.properties?.userProperties },
+        }),
+      );
       await app.subscribeAsync('app/replies/1', { qos: 1 });
       await app.publishAsync('to-janus', JSON.stringify({ janus: 'info', transaction: 'v5-info' }), {
         qos: 1,
-        properties: { responseTopic: 'app/replies/1', correlationData: Buffer.from('corr-42') },
+        properties: { responseTopic: 'app/replies/1', correlationData: Buffer.from('corr-42'), userProperties: { 'x-request-id': 'req-7', other: 'not copied' } },
       });
       await waitFor(() => got.length > 0, { timeout: 10_000, what: 'the reply on the response topic' });
       assert.equal(got[0].topic, 'app/replies/1');
       assert.equal(got[0].body.janus, 'server_info');
       assert.equal(got[0].correlation, 'corr-42');
+      assert.deepEqual(got[0].user, { 'x-request-id': 'req-7', server: 'portunus' });
+      // Without a response topic the reply goes to publish_topic, with the properties all the same.
+      await app.subscribeAsync('from-janus', { qos: 1 });
+      await app.publishAsync('to-janus', JSON.stringify({ janus: 'ping', transaction: 'v5-ping' }), { qos: 1, properties: { userProperties: { 'x-request-id': 'req-8' } } });
+      await waitFor(() => got.some((m) => m.body.transaction === 'v5-ping'), { timeout: 10_000, what: 'the pong on from-janus' });
+      const pong = got.find((m) => m.body.transaction === 'v5-ping')!;
+      assert.equal(pong.topic, 'from-janus');
+      assert.deepEqual(pong.user, { 'x-request-id': 'req-8', server: 'portunus' });
     } finally {
       await app.endAsync();
     }

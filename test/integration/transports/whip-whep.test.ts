@@ -14,13 +14,12 @@ import { tolerateLeftoverTimers } from '../../helpers/leak-check.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
 import { clientOffer, createLoopbackClient, createTrackClient, type LoopbackClient, type TrackClient } from '../../../support/werift-client.js';
-import { rtpPacket } from '../../../support/rtp-packets.js';
+import { rtpPacket, VP8_KEYFRAME } from '../../../support/rtp-packets.js';
 import { waitFor } from '../../../support/wait.js';
 
 tolerateLeftoverTimers("werift's timers after its peers closed");
 
 const ROOM = 4321;
-const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
 
 let srv: StartedServer;
@@ -31,12 +30,8 @@ let session = 0;
 const clients: Array<LoopbackClient | TrackClient> = [];
 
 /** A plugin request over the Janus API (a handle of its own); the plugin's data back. */
-async function pluginRequest(plugin: string, body: Msg, on: { ws: JanusWs; session: number; token?: string } = { ws, session }): Promise<Msg> {
-  const auth = on.token ? { token: on.token } : {};
-  const handle = Number(obj((await on.ws.request({ janus: 'attach', session_id: on.session, plugin, ...auth })).data).id);
-  const r = await on.ws.request({ janus: 'message', session_id: on.session, handle_id: handle, body, ...auth }, true);
-  const m = r.janus === 'event' || r.janus === 'success' ? r : await on.ws.wait((e) => e.janus === 'event' && e.transaction === r.transaction);
-  return obj(obj(m.plugindata).data);
+function pluginRequest(plugin: string, body: Msg, on: { ws: JanusWs; session: number; token?: string } = { ws, session }): Promise<Msg> {
+  return on.ws.pluginRequest(on.session, plugin, body, on.token ? { token: on.token } : {});
 }
 
 before(async () => {

@@ -72,9 +72,15 @@ test('what each endpoint asks of its plugin', () => {
     404,
   );
   assert.equal(
-    status(() => planFor('whip', { plugin: 'streaming', mountpoint: '1' }, {}, NO_BINDING)),
+    status(() => planFor('whip', { plugin: 'streaming', mountpoint: 'x1' }, {}, NO_BINDING)),
     404,
   );
+  // WHIP into a mountpoint: `publish`, made when missing; the bearer token stands for its secret and the admin key.
+  const w = planFor('whip', { plugin: 'streaming', mountpoint: '8' }, {}, { ...NO_BINDING, bearer: 'tok' });
+  assert.deepEqual(w.join, { request: 'publish', id: 8, create: true, secret: 'tok', admin_key: 'tok' });
+  assert.deepEqual(w.restart, { request: 'publish', id: 8, restart: true });
+  assert.equal(w.start, undefined);
+  assert.deepEqual(planFor('whip', { plugin: 'streaming', mountpoint: '8' }, {}, NO_BINDING).join, { request: 'publish', id: 8, create: true });
 });
 
 test("a signed token's room=/display= entries bind the publisher: another room is 403, the display is the token's", () => {
@@ -96,6 +102,7 @@ test('plugin error codes as HTTP statuses', () => {
   assert.equal(pluginErrorStatus('janus.plugin.videoroom', 437), 400);
   assert.equal(pluginErrorStatus('janus.plugin.streaming', 455), 404);
   assert.equal(pluginErrorStatus('janus.plugin.streaming', 457), 403);
+  assert.equal(pluginErrorStatus('janus.plugin.streaming', 460), 409, 'a mountpoint that has a publisher');
 });
 
 test('Link rel="ice-server" values from the STUN/TURN settings (RFC 9725 4.6), and read back', () => {
