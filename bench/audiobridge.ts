@@ -49,17 +49,28 @@ const TIMED = 8;
  */
 export const AUDIOBRIDGE_WARMUP_SECONDS = Number(process.env.BENCH_AUDIOBRIDGE_WARMUP_SECONDS ?? 4);
 
-/** One tone and one silence loop, encoded once: the bench sends, it does not encode per packet. */
-function packetLoops(): { tone: Buffer[]; silence: Buffer } {
-  const t = new ToneSource(440);
-  const tone = Array.from({ length: 50 }, () => t.next());
-  t.close();
-  // A fresh encoder for silence, a few packets in: no tail of the tone in its state.
+/**
+ * A loop of one second of Opus packets per talker, encoded once (the bench sends, it does not encode per packet),
+ * and one of silence. Each talker has its own pitch, as voices differ, and talkers are quieter the more there
+ * are, so the sum of everyone stays within full scale: the servers then encode the same signal. (Equal tones in
+ * phase would add up far past full scale; Portunus clips such a sum where Janus's mixer wraps around, and the
+ * two encoders would no longer be given the same work.)
+ */
+function packetLoops(talkers: number): { tones: Buffer[][]; silence: Buffer } {
+  const amplitude = Math.round(Math.min(8000, 16000 / Math.sqrt(Math.max(1, talkers))));
+  const tones: Buffer[][] = [];
+  for (let k = 0; k < talkers; k++) {
+    // Whole hertz: a second of the tone ends where it began, so the loop has no seam.
+    const t = new ToneSource(220 + 20 * k, amplitude);
+    tones.push(Array.from({ length: 50 }, () => t.next()));
+    t.close();
+  }
+  // A fresh encoder for silence, a few packets in: no tail of a tone in its state.
   const quiet = new ToneSource(0);
   let silence = quiet.next();
   for (let i = 0; i < 5; i++) silence = quiet.next();
   quiet.close();
-  return { tone, silence };
+  return { tones, silence };
 }
 
 interface Member {
@@ -123,7 +134,7 @@ async function runStep(server: RunningServer, network: Network, admin: JanusPart
   const room = 7000 + participants;
   await admin.syncRequest({ request: 'create', room, sampling_rate: 16000 });
   const members: Member[] = [];
-  const loops = packetLoops();
+  const loops = packetLoops(talkers);
   let timer: NodeJS.Timeout | undefined;
   try {
     const t0 = performance.now();
@@ -135,7 +146,7 @@ async function runStep(server: RunningServer, network: Network, admin: JanusPart
       const n = tick++;
       for (let i = 0; i < members.length; i++) {
         const m = members[i];
-        const payload = i < talkers ? loops.tone[n % loops.tone.length] : loops.silence;
+        const payload = i < talkers ? loops.tones[i][n % 50] : loops.silence;
         const header = new RtpHeader({ sequenceNumber: n & 0xffff, timestamp: (n * 960) >>> 0, payloadType: m.audio.sender.codec?.payloadType ?? 111, ssrc: 0x20000 + i });
         m.audio.sender.sendRtp(new RtpPacket(header, payload)).catch(ignore);
       }

@@ -19,6 +19,8 @@ export interface FastInbound {
 /** How often our receive path sends receiver reports and retries NACKs. */
 const RR_INTERVAL_MS = 1000;
 const NACK_RETRY_MS = 20;
+/** The report timer's period while no inbound stream can be NACKed (audio, mostly): reports and REMB are per second. */
+const REPORT_TICK_MS = 100;
 /** How often transport-wide CC feedback goes out (browsers' estimators expect 50–100 ms). */
 const TWCC_INTERVAL_MS = 50;
 
@@ -28,6 +30,7 @@ export class ReceiverFeedback {
   private twcc: TransportCcRecorder | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  private reportTickMs = 0;
   private lastRrAt = 0;
   private readonly nackScratch: number[] = [];
 
@@ -51,10 +54,18 @@ export class ReceiverFeedback {
     if (seqs.length > 0) this.ctx.sendRawRtcp(buildNack(this.ctx.feedbackSsrc(), f.stats.ssrc, seqs));
   }
 
-  /** Starts NACK retries and receiver reports; only a peer that sends us media needs them (not a Streaming viewer). */
-  startReports(): void {
-    if (this.reportTimer || this.ctx.closed) return;
-    this.reportTimer = setInterval(() => this.sendReports(), NACK_RETRY_MS);
+  /**
+   * Starts receiver reports, and NACK retries when `nack` (a stream that may be NACKed); only a peer that sends us
+   * media needs them (not a Streaming viewer). Without NACKs the timer runs five times slower: a room of audio
+   * peers then wakes for them 10 times a second each, not 50.
+   */
+  startReports(nack: boolean): void {
+    if (this.ctx.closed) return;
+    const tickMs = nack ? NACK_RETRY_MS : REPORT_TICK_MS;
+    if (this.reportTimer && this.reportTickMs <= tickMs) return;
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    this.reportTickMs = tickMs;
+    this.reportTimer = setInterval(() => this.sendReports(), tickMs);
     this.reportTimer.unref();
   }
 

@@ -127,7 +127,7 @@ export class RtpReceivePath implements MidPacketSink {
     if (this.fast.has(ssrc) || this.fast.size >= MAX_FAST_SSRCS) return;
     this.fast.set(ssrc, { st, info, stats: new RtpInStream(ssrc, st.clockRate, st.nack) });
     forgetReceiverStream(st.transceiver.receiver, ssrc);
-    this.feedback.startReports();
+    this.feedback.startReports(st.nack);
   }
 
   /** A packet werift decrypted and routed to a track of `st`. */

@@ -20,6 +20,7 @@ export class MixClock {
   private timer: NodeJS.Timeout | undefined;
   private start = 0;
   private frame = 0;
+  private readonly fireBound = (): void => this.fire();
 
   constructor(
     private readonly onTick: () => void,
@@ -45,7 +46,9 @@ export class MixClock {
 
   private schedule(): void {
     const due = this.start + this.frame * FRAME_MS;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, due - this.now()));
+    // Whole milliseconds: Node keeps one timer list per distinct delay, and a fractional delay would make a new list
+    // (and a priority-queue insert) every tick. A wake-up up to half a millisecond early runs the frame anyway.
+    this.timer = setTimeout(this.fireBound, Math.max(1, Math.round(due - this.now())));
   }
 
   private fire(): void {

@@ -15,9 +15,17 @@ export interface EncoderSettings {
   readonly expectedLoss: number;
 }
 
+/** Keys made so far: settings objects are replaced, never changed, so the mixer need not build a string per frame. */
+const keys = new WeakMap<EncoderSettings, string>();
+
 /** Listeners with equal keys may share an encoder (and so a packet). */
 export function encoderKey(s: EncoderSettings): string {
-  return s.codec === 'opus' ? `opus/${s.bitrate}/${s.complexity}/${s.fec ? 1 : 0}/${s.expectedLoss}` : s.codec;
+  let key = keys.get(s);
+  if (key === undefined) {
+    key = s.codec === 'opus' ? `opus/${s.bitrate}/${s.complexity}/${s.fec ? 1 : 0}/${s.expectedLoss}` : s.codec;
+    keys.set(s, key);
+  }
+  return key;
 }
 
 export class MixEncoder {

@@ -115,6 +115,8 @@ export class Mixer {
   private readonly groupMix: Int16Array;
   private readonly inputFrame: Int16Array;
   private readonly shared = new Map<string, SharedStream>();
+  /** This frame's listeners who hear the full mix, by encoder key (kept between frames: no allocation per tick). */
+  private readonly byKey = new Map<string, MixParticipant[]>();
   private readonly sinkEncoders = new Map<string, MixEncoder>();
   private frameIndex = 0;
   /** Encodings made in the last frame (for tests, stats and the bench). */
@@ -144,7 +146,9 @@ export class Mixer {
     sum.fill(0);
     const frame: MixFrameInfo = { index: this.frameIndex++ };
     let encodings = 0;
-    for (const p of participants) {
+    const count = participants.length;
+    for (let i = 0; i < count; i++) {
+      const p = participants[i];
       const st = p.mixState;
       st.contributed = false;
       const inbound = p.inbound;
@@ -162,8 +166,10 @@ export class Mixer {
     clampInto(this.mix, sum);
 
     // Listeners: those who spoke get the mix without themselves; the others share the full mix by encoder.
-    const byKey = new Map<string, MixParticipant[]>();
-    for (const p of participants) {
+    const byKey = this.byKey;
+    for (const list of byKey.values()) list.length = 0;
+    for (let i = 0; i < count; i++) {
+      const p = participants[i];
       if (!p.listening) continue;
       const st = p.mixState;
       if (!st.contributed && st.privateEncoder && frame.index - st.contributedAt <= PRIVATE_HOLD_FRAMES) {
@@ -189,6 +195,10 @@ export class Mixer {
       if (payload) p.send(payload, frame);
     }
     for (const [key, listeners] of byKey) {
+      if (listeners.length === 0) {
+        if (!this.shared.has(key)) byKey.delete(key);
+        continue;
+      }
       const stream = this.sharedStream(key, listeners[0].encoder);
       stream.usedAt = frame.index;
       const payload = stream.encoder.encode(this.mix, n);
