@@ -240,11 +240,11 @@ export class ClusterNode {
       if (nc.isClosed() || this.closed) return;
       this.joined = j;
       this.membership.thaw();
-      if (placement) await this.placement.attach(placement);
-      this.announce();
       const others = this.membership.size - 1;
       this.log.info(`${this.everJoined ? 'back on NATS, rejoined' : 'joined'} cluster ${s.name}: ${others} other node${others === 1 ? '' : 's'}`);
       this.everJoined = true;
+      if (placement) await this.placement.attach(placement);
+      this.announce();
     } catch (err) {
       if (!nc.isClosed()) this.log.warn(`joining over NATS failed: ${errorText(err)}`);
     }

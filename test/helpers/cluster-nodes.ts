@@ -3,8 +3,7 @@
 // asked), each with its Admin API and metrics on its own address, asked what it sees of the cluster.
 import { startChildServer, freePorts, type ChildPlace, type ChildServer } from './child-server.js';
 import { startNatsServer, type Broker } from './brokers.js';
-import { sleep } from '../../support/wait.js';
-import { errorText } from '../../src/logging/error-text.js';
+import { waitFor } from '../../support/wait.js';
 
 export interface ClusterNodeView {
   readonly name: string;
@@ -92,42 +91,30 @@ export async function startNode(name: string, nats: string, options: NodeOptions
   };
 }
 
-/** Polls `check` until it returns a value (not undefined); throws with `what` and the last value after `timeoutMs`. */
-export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last !== undefined ? ` (last error: ${errorText(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
-/** The node names `n` sees alive, sorted. */
-export async function namesSeen(n: NodeProcess): Promise<string[]> {
-  return (await n.clusterInfo()).nodes.map((x) => x.name).sort();
+/** `check` for waitFor, an error (a node not answering, being killed) taken as false. */
+export function answers(check: () => Promise<boolean>): () => Promise<boolean> {
+  return () => check().catch(() => false);
 }
 
 /** Resolves once every node of `nodes` sees exactly `expected` (and is connected to NATS). */
 export async function allSee(nodes: readonly NodeProcess[], expected: readonly string[], timeoutMs: number): Promise<void> {
   const want = [...expected].sort().join(',');
+  const sees = async (n: NodeProcess): Promise<boolean> => {
+    const info = await n.clusterInfo();
+    return (
+      info.connected &&
+      info.nodes
+        .map((x) => x.name)
+        .sort()
+        .join(',') === want
+    );
+  };
   await Promise.all(
     nodes.map((n) =>
-      until(`${n.name} sees ${want}`, timeoutMs, async () => {
-        const info = await n.clusterInfo();
-        return info.connected &&
-          info.nodes
-            .map((x) => x.name)
-            .sort()
-            .join(',') === want
-          ? true
-          : undefined;
-      }),
+      waitFor(
+        answers(() => sees(n)),
+        { timeout: timeoutMs, what: `${n.name} to see ${want}` },
+      ),
     ),
   );
 }

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Cleanup, missing, NATS_SERVER } from '../../helpers/brokers.js';
 import type { ChildPlace } from '../../helpers/child-server.js';
-import { allSee, startJetStream, startNode, until, type NodeProcess } from '../../helpers/cluster-nodes.js';
+import { allSee, answers, startJetStream, startNode, type NodeProcess } from '../../helpers/cluster-nodes.js';
 import { bridgedNamespaces, namespacesUnavailable } from '../../helpers/netns.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
-import { sleep } from '../../../support/wait.js';
+import { sleep, waitFor } from '../../../support/wait.js';
 
 const HEARTBEAT_MS = 200;
 const LOST_AFTER = 3;
@@ -72,7 +72,14 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, env:
     const losses = (n: NodeProcess): number => n.server.log().match(/lost: no heartbeat/g)?.length ?? 0;
     const lostBefore = nodes.map(losses);
     await nats.kill();
-    await Promise.all(nodes.map((n) => until(`${n.name} notices NATS is gone`, 10_000, async () => ((await n.clusterInfo()).connected ? undefined : true))));
+    await Promise.all(
+      nodes.map((n) =>
+        waitFor(
+          answers(async () => !(await n.clusterInfo()).connected),
+          { timeout: 10_000, what: `${n.name} notices NATS is gone` },
+        ),
+      ),
+    );
     await sleep(HEARTBEAT_MS * (LOST_AFTER + 3));
     for (const [i, n] of nodes.entries()) {
       const seen = await n.clusterInfo();

@@ -12,7 +12,8 @@ import { parseClusterSettings } from '../../../src/cluster/cluster-settings.js';
 import { ClusterNode } from '../../../src/cluster/cluster-node.js';
 import type { PlacementEvent } from '../../../src/cluster/placement-store.js';
 import { Cleanup, memoryLogger, missing, NATS_SERVER } from '../../helpers/brokers.js';
-import { startJetStream, until } from '../../helpers/cluster-nodes.js';
+import { answers, startJetStream } from '../../helpers/cluster-nodes.js';
+import { waitFor } from '../../../support/wait.js';
 import { repoRoot } from '../../helpers/no-ipv6.js';
 
 function node(url: string, name: string): ClusterNode {
@@ -45,12 +46,18 @@ test('placement records across nodes, a crashed holder, NATS away and back', { s
     const b = cleanup.add(node(url, 'b'), (n) => n.close());
     const events: string[] = [];
     a.placement.on((e: PlacementEvent) => events.push(`${e.type} ${e.placement.kind} ${String(e.placement.id)} ${e.placement.node}`));
-    await until('both connected', 10_000, async () => (a.connected && b.connected && a.membership.size === 2 ? true : undefined));
+    await waitFor(
+      answers(async () => a.connected && b.connected && a.membership.size === 2),
+      { timeout: 10_000, what: 'both connected' },
+    );
 
     b.placement.hold('videoroom', 1234);
     b.placement.hold('streaming', 'cam/ü 1');
     a.placement.hold('videoroom', 1234);
-    await until('a sees what b holds', 5_000, async () => (a.placement.holders('videoroom', 1234).join() === 'a,b' && a.placement.holders('streaming', 'cam/ü 1').join() === 'b' ? true : undefined));
+    await waitFor(
+      answers(async () => a.placement.holders('videoroom', 1234).join() === 'a,b' && a.placement.holders('streaming', 'cam/ü 1').join() === 'b'),
+      { timeout: 5_000, what: 'a sees what b holds' },
+    );
     assert.deepEqual(b.placement.holders('videoroom', 1234), ['a', 'b']);
     assert.deepEqual(events.sort(), ['held streaming cam/ü 1 b', 'held videoroom 1234 b']);
     const info = a.info() as { nodes: { name: string; holds: unknown[] }[] };
@@ -59,7 +66,10 @@ test('placement records across nodes, a crashed holder, NATS away and back', { s
       { kind: 'streaming', id: 'cam/ü 1' },
     ]);
     b.placement.release('streaming', 'cam/ü 1');
-    await until('released', 5_000, async () => (a.placement.holders('streaming', 'cam/ü 1').length === 0 ? true : undefined));
+    await waitFor(
+      answers(async () => a.placement.holders('streaming', 'cam/ü 1').length === 0),
+      { timeout: 5_000, what: 'released' },
+    );
     assert.ok(events.includes('released streaming cam/ü 1 b'));
 
     // A node that crashes: its records stop counting once it is lost, and 'a' (first by name) removes them.
@@ -68,31 +78,56 @@ test('placement records across nodes, a crashed holder, NATS away and back', { s
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    await until('the child node is ready', 10_000, async () => (out.includes('ready') ? true : undefined));
-    await until('a sees c hold 1234 and 77', 5_000, async () => (a.placement.holders('videoroom', 1234).join() === 'a,b,c' && a.placement.holders('videoroom', 77).join() === 'c' ? true : undefined));
+    await waitFor(
+      answers(async () => out.includes('ready')),
+      { timeout: 10_000, what: 'the child node is ready' },
+    );
+    await waitFor(
+      answers(async () => a.placement.holders('videoroom', 1234).join() === 'a,b,c' && a.placement.holders('videoroom', 77).join() === 'c'),
+      { timeout: 5_000, what: 'a sees c hold 1234 and 77' },
+    );
     assert.deepEqual(await bucketKeys(url), ['videoroom.n1234.a', 'videoroom.n1234.b', 'videoroom.n1234.c', 'videoroom.n77.c']);
     child.kill('SIGKILL');
-    await until('c lost, its records out of the answers', 5_000, async () =>
-      a.placement.holders('videoroom', 77).length === 0 && b.placement.holders('videoroom', 1234).join() === 'a,b' ? true : undefined,
+    await waitFor(
+      answers(async () => a.placement.holders('videoroom', 77).length === 0 && b.placement.holders('videoroom', 1234).join() === 'a,b'),
+      { timeout: 5_000, what: 'c lost, its records out of the answers' },
     );
-    await until("c's records out of the bucket", 5_000, async () => ((await bucketKeys(url)).join() === 'videoroom.n1234.a,videoroom.n1234.b' ? true : undefined));
+    await waitFor(
+      answers(async () => (await bucketKeys(url)).join() === 'videoroom.n1234.a,videoroom.n1234.b'),
+      { timeout: 5_000, what: "c's records out of the bucket" },
+    );
 
     // Removed by someone else while b still holds it: b writes it again.
     const nc = await connect({ servers: url.replace('nats://', '') });
     await (await nc.jetstream().views.kv('portunus_placement')).purge('videoroom.n1234.b');
     await nc.close();
-    await until('b wrote its record again', 5_000, async () => ((await bucketKeys(url)).includes('videoroom.n1234.b') ? true : undefined));
+    await waitFor(
+      answers(async () => (await bucketKeys(url)).includes('videoroom.n1234.b')),
+      { timeout: 5_000, what: 'b wrote its record again' },
+    );
 
     // NATS away: b holds one more and releases one; once NATS is back the bucket says so.
     await nats.kill();
-    await until('b notices', 10_000, async () => (b.connected ? undefined : true));
+    await waitFor(
+      answers(async () => !b.connected),
+      { timeout: 10_000, what: 'b notices' },
+    );
     b.placement.hold('videoroom', 'later');
     b.placement.release('videoroom', 1234);
     assert.deepEqual(b.placement.holders('videoroom', 'later'), ['b']);
     await nats.start();
-    await until('both back', 20_000, async () => (a.connected && b.connected ? true : undefined));
-    await until('the bucket has what b holds now', 5_000, async () => ((await bucketKeys(url)).join() === 'videoroom.n1234.a,videoroom.sbGF0ZXI.b' ? true : undefined));
-    await until('a sees it', 5_000, async () => (a.placement.holders('videoroom', 'later').join() === 'b' && a.placement.holders('videoroom', 1234).join() === 'a' ? true : undefined));
+    await waitFor(
+      answers(async () => a.connected && b.connected),
+      { timeout: 20_000, what: 'both back' },
+    );
+    await waitFor(
+      answers(async () => (await bucketKeys(url)).join() === 'videoroom.n1234.a,videoroom.sbGF0ZXI.b'),
+      { timeout: 5_000, what: 'the bucket has what b holds now' },
+    );
+    await waitFor(
+      answers(async () => a.placement.holders('videoroom', 'later').join() === 'b' && a.placement.holders('videoroom', 1234).join() === 'a'),
+      { timeout: 5_000, what: 'a sees it' },
+    );
   } finally {
     await cleanup.run();
   }
