@@ -40,6 +40,9 @@ import { unixSocketsUnavailable } from './net/unix-socket.js';
 import { TransportTweaks, type TweakableTransport } from './transports/transport-tweaks.js';
 import { BrokerTransport, type BrokerWire } from './transports/broker-transport.js';
 import { BackendSettingsError } from './brokers/broker-settings.js';
+import type { ClusterNode } from './cluster/cluster-node.js';
+import type { LoadReading } from './cluster/load-sampler.js';
+import { takeMediaSnapshot } from './metrics/media-snapshot.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
 export interface ServerOptions {
@@ -91,6 +94,8 @@ export class PortunusServer {
   events: EventNotifier = NO_EVENTS;
   /** Whether a Unix socket transport is up (info's transports list it). */
   private unixSocketsServed = false;
+  /** This node in its cluster (cluster.nats), if any. */
+  cluster: ClusterNode | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -205,6 +210,7 @@ export class PortunusServer {
     this.gateway.start();
     this.loopLag = new LoopLagMonitor({ warnMs: core.general.event_loop_lag_warn }, log);
     this.loopLag.start();
+    this.cluster = await this.startCluster();
     const admin = new AdminApi(
       this.gateway,
       {
@@ -216,10 +222,11 @@ export class PortunusServer {
       },
       log,
       this.loopLag,
+      this.cluster,
     );
 
     if (core.metrics.enabled) {
-      this.metrics = new ServerMetrics({ gateway: this.gateway, plugins: this.plugins, loopLag: this.loopLag, log, processMetrics: core.metrics.process_metrics });
+      this.metrics = new ServerMetrics({ gateway: this.gateway, plugins: this.plugins, loopLag: this.loopLag, log, processMetrics: core.metrics.process_metrics, cluster: this.cluster });
     }
 
     try {
@@ -373,6 +380,37 @@ export class PortunusServer {
     }
     this.startUnixSockets(admin);
     await this.startBrokerTransports(admin);
+  }
+
+  /** This node in a cluster over NATS when cluster.nats names servers (docs/cluster.md); the nats library loads only then. */
+  private async startCluster(): Promise<ClusterNode | undefined> {
+    const section = this.options.config.core.cluster;
+    if (section.nats.trim() === '') return undefined;
+    const [{ parseClusterSettings }, { ClusterNode }] = await Promise.all([import('./cluster/cluster-settings.js'), import('./cluster/cluster-node.js')]);
+    let settings;
+    try {
+      settings = parseClusterSettings(section, this.localIp(), this.log);
+    } catch (err) {
+      // Like a broker transport that cannot start: this node serves alone.
+      if (!(err instanceof BackendSettingsError)) throw err;
+      this.log.error(`${err.message}; this node serves alone (no cluster)`, { component: 'cluster' });
+      return undefined;
+    }
+    if (!settings) return undefined;
+    const node = new ClusterNode({ settings, load: () => this.loadReading(), version: PORTUNUS_VERSION, log: this.log });
+    node.start();
+    return node;
+  }
+
+  /** PeerConnections open and RTP bytes sent since start, for the cluster's load figures. */
+  private loadReading(): LoadReading {
+    let peerconnections = 0;
+    let bytesSent = 0;
+    for (const p of takeMediaSnapshot(this.gateway, []).plugins.values()) {
+      for (const n of p.peerConnections.values()) peerconnections += n;
+      bytesSent += p.counters.audio.bytesSent + p.counters.video.bytesSent;
+    }
+    return { peerconnections, bytesSent };
   }
 
   /** Janus's MQTT and RabbitMQ transports and a NATS one (docs/transports.md); each client library loads only when used. */
@@ -571,6 +609,9 @@ export class PortunusServer {
     const events = this.events;
     if (events.wants(EventType.CORE)) events.notify(EventType.CORE, EventSubtype.CORE_SHUTDOWN, { status: 'shutdown', signum: signal ?? 0 });
     this.loopLag?.stop();
+    // First: the other nodes hear this one leave rather than miss its heartbeats.
+    await this.cluster?.close();
+    this.cluster = undefined;
     this.gateway?.stop();
     for (const close of this.closers) close();
     await Promise.all(this.brokerTransports.splice(0).map((t) => t.close()));

@@ -31,15 +31,18 @@ export function checkSubject(r: SettingsReader, key: string, subject: string): s
   return subject;
 }
 
-/** The connection settings (url, user, password, token, client_name, tls_*), shared with the NATS transport. */
-export function parseNatsConnection(r: SettingsReader, log: Logger, label: string, baseDir?: string): NatsConnectionSettings {
+/**
+ * The connection settings (url, user, password, token, client_name, tls_*), shared with the NATS transport and
+ * the cluster (whose server list is `nats`, and whose connection is named after the node: `urlKey`, `name`).
+ */
+export function parseNatsConnection(r: SettingsReader, log: Logger, label: string, baseDir?: string, urlKey = 'url', name?: string): NatsConnectionSettings {
   const urls = r
-    .string('url', 'nats://localhost:4222')
+    .string(urlKey, 'nats://localhost:4222')
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u !== '');
-  if (urls.length === 0) r.fail('url', 'names no server');
-  const parsed = urls.map((u) => parseBrokerUrl(r, 'url', u, PORTS));
+  if (urls.length === 0) r.fail(urlKey, 'names no server');
+  const parsed = urls.map((u) => parseBrokerUrl(r, urlKey, u, PORTS));
   const withCredentials = parsed.find((u) => u.username !== undefined);
   let user = r.string('user') ?? withCredentials?.username;
   let password = r.string('password') ?? withCredentials?.password;
@@ -65,7 +68,7 @@ export function parseNatsConnection(r: SettingsReader, log: Logger, label: strin
     user,
     password,
     token,
-    name: r.string('client_name', 'portunus'),
+    name: name ?? r.string('client_name', 'portunus'),
     tls,
   };
 }

@@ -246,6 +246,23 @@ export const SETTINGS = {
     to_janus_admin: on('to-janus-admin', 'subject Admin API requests arrive on'),
     from_janus_admin: on('from-janus-admin', 'subject Admin API replies (without a reply subject) are published on'),
   },
+  cluster: {
+    nats: on('', 'NATS servers of the cluster (JetStream on), comma-separated: nats:// or tls:// (4222); user:password@ or token@ allowed; empty = a single node, no cluster'),
+    name: on('portunus', "the cluster's name: its NATS subjects and key-value buckets are named after it, so that clusters can share a NATS"),
+    node_name: on('', "this node's name in the cluster (letters, digits, - and _; unique); empty = the host name and the process id"),
+    media_ip: on('', 'the address other nodes send media to; empty = the first IPv4 address of the host that is not loopback (else 127.0.0.1)'),
+    heartbeat_ms: on(1000, 'ms between the announcements of this node (its load) on NATS'),
+    lost_after: on(3, 'heartbeats missed before a node is taken as gone'),
+    user: on('', 'user name (or in nats)'),
+    password: on('', 'password for user'),
+    token: on('', 'authentication token, instead of user and password'),
+    tls_enable: on(false, 'connect with TLS (also when a server is tls://)'),
+    tls_cacert: on('', 'CA certificate file (PEM) the servers are checked against'),
+    tls_client_cert: on('', 'client certificate file (PEM), when the server asks for one'),
+    tls_client_key: on('', "the client certificate's key file (PEM)"),
+    tls_verify_peer: on(true, "check the server's certificate"),
+    tls_verify_hostname: on(true, "check the server's certificate names its host"),
+  },
   metrics: {
     enabled: on(false, 'serve Prometheus metrics (text format) over plain HTTP on a listener of their own'),
     port: on(9464, 'port of the metrics listener'),
@@ -288,6 +305,7 @@ export const SECTION_HELP: Readonly<Record<keyof Table, string>> = {
   mqtt: 'MQTT transport and its Admin API (docs/transports.md)',
   rabbitmq: 'RabbitMQ transport and its Admin API (docs/transports.md)',
   nats: 'NATS transport and its Admin API (docs/transports.md)',
+  cluster: 'many nodes coordinated over NATS (docs/cluster.md)',
   metrics: 'Prometheus metrics endpoint (docs/metrics.md)',
 };
 

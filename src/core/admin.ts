@@ -23,12 +23,19 @@ export interface LagSource {
   status(): JsonObject;
 }
 
+/** The cluster this node is in (cluster/cluster-node.ts): a summary for get_status, the whole for cluster_info. */
+export interface ClusterSource {
+  status(): JsonObject;
+  info(): JsonObject;
+}
+
 export class AdminApi {
   constructor(
     private readonly gateway: Gateway,
     private readonly settings: AdminSettings,
     private readonly log: Logger,
     private readonly loopLag?: LagSource,
+    private readonly cluster?: ClusterSource,
   ) {}
 
   /** Processes one Admin API request; never throws. */
@@ -110,9 +117,13 @@ export class AdminApi {
             ...(this.loopLag ? { event_loop_lag: this.loopLag.status() } : {}),
             ...(g.events.enabled ? { event_handlers: g.events.status() } : {}),
             ...(g.media?.status ? g.media.status() : {}),
+            ...(this.cluster ? { cluster: this.cluster.status() } : {}),
             memory: memoryStatus(),
           },
         };
+      case 'cluster_info':
+        // Not in Janus: the nodes of the cluster (docs/cluster.md); a single node says it is in none.
+        return { cluster: this.cluster ? this.cluster.info() : { enabled: false } };
       case 'set_session_timeout': {
         checkFields(r, [{ name: 'timeout', type: 'positive', required: true }]);
         g.settings.sessionTimeout = r.timeout as number;

@@ -20,6 +20,20 @@ export interface MetricsSources {
   readonly log: Logger;
   /** prom-client's process and Node.js metrics too (metrics.process_metrics). */
   readonly processMetrics: boolean;
+  /** The cluster this node is in (cluster.nats), if any. */
+  readonly cluster?: ClusterMetricsSource;
+}
+
+/** What the metrics read of the cluster (cluster/cluster-node.ts). */
+export interface ClusterMetricsSource {
+  readonly connected: boolean;
+  nodes(): readonly {
+    readonly name: string;
+    readonly self: boolean;
+    readonly lastHeartbeat: number;
+    readonly load: { readonly peerconnections: number; readonly forwarded_bps: number; readonly cpu: number };
+  }[];
+  placements(): readonly { readonly kind: string; readonly node: string }[];
 }
 
 const RTP_KINDS = ['audio', 'video'] as const;
@@ -145,6 +159,33 @@ export class ServerMetrics {
         c.inc(v);
       }
     });
+
+    const cluster = sources.cluster;
+    if (cluster) {
+      const connected = gauge('portunus_cluster_nats_connected', '1 while this node is connected to the NATS of its cluster, else 0.');
+      const nodes = gauge('portunus_cluster_nodes', 'Nodes of the cluster seen alive by this node, itself included.');
+      const nodePcs = gauge('portunus_cluster_node_peerconnections', 'PeerConnections of each node, as its last heartbeat said.', ['node']);
+      const nodeBps = gauge('portunus_cluster_node_forwarded_bits_per_second', 'Bits a second each node sent to its clients, as its last heartbeat said.', ['node']);
+      const nodeCpu = gauge('portunus_cluster_node_cpu_ratio', "Each node's CPU time over wall time (1 = one core), as its last heartbeat said.", ['node']);
+      const age = gauge('portunus_cluster_node_heartbeat_age_seconds', "Seconds since each node's last heartbeat arrived here.", ['node']);
+      const held = gauge('portunus_cluster_placements', 'Rooms and mountpoints held by the live nodes, by kind, counted once per node holding one.', ['kind']);
+      this.fill.push(() => {
+        connected.set(cluster.connected ? 1 : 0);
+        const seen = cluster.nodes();
+        nodes.set(seen.length);
+        for (const m of [nodePcs, nodeBps, nodeCpu, age]) m.reset();
+        const now = Date.now();
+        for (const n of seen) {
+          nodePcs.set({ node: n.name }, n.load.peerconnections);
+          nodeBps.set({ node: n.name }, n.load.forwarded_bps);
+          nodeCpu.set({ node: n.name }, n.load.cpu);
+          age.set({ node: n.name }, n.self ? 0 : Math.max(0, now - n.lastHeartbeat) / 1000);
+        }
+        held.reset();
+        for (const kind of ['videoroom', 'streaming']) held.set({ kind }, 0);
+        for (const p of cluster.placements()) held.inc({ kind: p.kind });
+      });
+    }
 
     const lag = sources.loopLag;
     if (lag) {

@@ -34,9 +34,9 @@ export interface Broker {
   output(): string;
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
+    const s = connect({ host, port });
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -45,14 +45,14 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves once a TCP connection to 127.0.0.1:port succeeds; rejects after `timeoutMs` or when `dead()` says the process ended. */
-export async function waitForPort(port: number, timeoutMs: number, dead: () => string | undefined): Promise<void> {
+/** Resolves once a TCP connection to host:port succeeds; rejects after `timeoutMs` or when `dead()` says the process ended. */
+export async function waitForPort(port: number, timeoutMs: number, dead: () => string | undefined, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await accepts(port)) return;
+    if (await accepts(port, host)) return;
     const why = dead();
     if (why !== undefined) throw new Error(why);
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
     await sleep(50);
   }
 }
@@ -62,6 +62,8 @@ interface ProcessSpec {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Where it listens (127.0.0.1 unless said). */
+  readonly host?: string;
 }
 
 /** One program run again and again on the same ports, in its own process group so that SIGKILL reaches all of it. */
@@ -109,7 +111,7 @@ class Managed {
       });
     });
     try {
-      await waitForPort(readyPort, timeoutMs, () => this.exitText);
+      await waitForPort(readyPort, timeoutMs, () => this.exitText, this.spec.host);
     } catch (err) {
       await this.kill();
       throw err;
@@ -132,7 +134,7 @@ class Managed {
     // The first process of the group may be gone before the one that listens (rabbitmq's beam.smp): wait until
     // nothing accepts on the port any more, so that a start() right after waits for the new process.
     const deadline = Date.now() + 5000;
-    while (this.port !== undefined && (await accepts(this.port))) {
+    while (this.port !== undefined && (await accepts(this.port, this.spec.host))) {
       if (Date.now() > deadline) throw new Error(`${this.name} still accepts on port ${this.port} after it was killed`);
       await sleep(20);
     }
@@ -221,14 +223,19 @@ export async function startMosquitto(options: { tls?: Certificate } = {}): Promi
   return { ...b, tlsPort };
 }
 
-/** nats-server on `port`, with user and password when given, TLS only when given a certificate. */
-export async function startNatsServer(options: { user?: string; password?: string; tls?: Certificate } = {}): Promise<Broker> {
+/**
+ * nats-server on `port`, with user and password when given, TLS only when given a certificate, JetStream (its
+ * store in the broker's folder, kept over a kill and a start) when asked, on `host` (127.0.0.1 unless said).
+ */
+export async function startNatsServer(options: { user?: string; password?: string; tls?: Certificate; jetstream?: boolean; host?: string } = {}): Promise<Broker> {
   const dir = tempDir('nats');
   const [port] = await steadyPorts(1);
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-n', `portunus-test-${port}`];
+  const host = options.host ?? '127.0.0.1';
+  const args = ['-a', host, '-p', String(port), '-n', `portunus-test-${port}`];
   if (options.user !== undefined) args.push('--user', options.user, '--pass', options.password ?? '');
   if (options.tls) args.push('--tls', '--tlscert', options.tls.cert, '--tlskey', options.tls.key);
-  const managed = new Managed('nats-server', { command: NATS_SERVER, args, cwd: dir });
+  if (options.jetstream) args.push('-js', '-sd', join(dir, 'jetstream'));
+  const managed = new Managed('nats-server', { command: NATS_SERVER, args, cwd: dir, host });
   const b = broker(dir, port, [{ managed, port, timeoutMs: 10_000 }]);
   await startOrClean(b);
   return b;

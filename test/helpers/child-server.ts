@@ -42,23 +42,39 @@ async function freeUdpPortOn(type: 'udp4' | 'udp6', address: string): Promise<nu
   return port;
 }
 
-export async function startChildServer(args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
+/** Where the child runs: `prefix` before node (`ip netns exec <ns>`), `host` the address its URLs name. */
+export interface ChildPlace {
+  readonly prefix?: readonly string[];
+  readonly host?: string;
+}
+
+export async function startChildServer(args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env, place: ChildPlace = {}): Promise<ChildServer> {
   // Another test process may take a port between our probe and the server's bind: try again with new ones.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(args, env);
+      return await startOnce(args, env, place);
     } catch (err) {
       if (attempt >= 3 || !(err instanceof Error) || !err.message.includes('EADDRINUSE')) throw err;
     }
   }
 }
 
-async function startOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildServer> {
+async function startOnce(args: readonly string[], env: NodeJS.ProcessEnv, place: ChildPlace): Promise<ChildServer> {
   const [httpPort, wsPort] = await freePorts(2);
   const singlePort = await freeUdpPort();
+  const prefix = place.prefix ?? [];
+  const host = place.host ?? '127.0.0.1';
   const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'dist', 'src', 'main.js'), `--http.port=${httpPort}`, `--websockets.ws_port=${wsPort}`, `--media.single_port=${singlePort}`, '--nat.ice_enforce_list=lo', ...args],
+    prefix[0] ?? process.execPath,
+    [
+      ...(prefix.length > 0 ? [...prefix.slice(1), process.execPath] : []),
+      join(repoRoot, 'dist', 'src', 'main.js'),
+      `--http.port=${httpPort}`,
+      `--websockets.ws_port=${wsPort}`,
+      `--media.single_port=${singlePort}`,
+      '--nat.ice_enforce_list=lo',
+      ...args,
+    ],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,12 +96,12 @@ async function startOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promi
     child,
     httpPort,
     wsPort,
-    restUrl: `http://127.0.0.1:${httpPort}/janus`,
-    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    restUrl: `http://${host}:${httpPort}/janus`,
+    wsUrl: `ws://${host}:${wsPort}`,
     log: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const t = setTimeout(() => child.kill('SIGKILL'), 5000);
         child.once('exit', () => {
           clearTimeout(t);

@@ -22,8 +22,8 @@ const files = sourceFiles('src')
   .filter((f) => !f.path.startsWith('config/') && f.path !== 'cli.ts');
 // Where an inert setting may still appear: the info reply and the Admin API echo what was configured.
 const REPORTERS = new Set(['server.ts', 'core/admin.ts']);
-/** Sections of the broker transports (transports/*-transport.ts). */
-const BROKER_TRANSPORT_SECTIONS = ['mqtt', 'rabbitmq', 'nats'];
+/** Sections of the broker transports (transports/*-transport.ts) and the cluster's (cluster/), read by name too. */
+const BROKER_TRANSPORT_SECTIONS = ['mqtt', 'rabbitmq', 'nats', 'cluster'];
 
 /**
  * Files that read `key`: a core setting anywhere, a plugin's in the plugin's own folder, an event handler's in
@@ -41,7 +41,7 @@ function readers(section: string, key: string): string[] {
       : handler
         ? (path: string) => (path.startsWith('events/') || path.startsWith('brokers/')) && path !== 'events/broker-kinds.ts'
         : brokerTransport
-          ? (path: string) => path.startsWith('transports/') || path.startsWith('brokers/') || path === 'server.ts'
+          ? (path: string) => path.startsWith('transports/') || path.startsWith('brokers/') || path.startsWith('cluster/') || path === 'server.ts'
           : () => true;
   return files.filter((f) => inScope(f.path) && read.test(f.text)).map((f) => f.path);
 }
