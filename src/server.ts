@@ -18,7 +18,7 @@ import type { Config } from './config/load.js';
 import { EventSubtype, EventType, NO_EVENTS, type EventNotifier } from './core/event-notifier.js';
 import { EventBus } from './events/event-bus.js';
 import { EVENT_HANDLER_KINDS } from './events/catalog.js';
-import type { PluginEvents, PluginHandle, PluginTokens } from './plugin-api/plugin.js';
+import type { PluginEvents, PluginHandle, PluginPlacement, PluginTokens } from './plugin-api/plugin.js';
 import { Logger } from './logging/logger.js';
 import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
@@ -181,6 +181,7 @@ export class PortunusServer {
         relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
         events: pluginEvents(p.descriptor.package),
         tokens: pluginTokens(p.descriptor.package),
+        placement: this.pluginPlacement(p.descriptor.package),
       }),
       log,
     );
@@ -400,6 +401,19 @@ export class PortunusServer {
     const node = new ClusterNode({ settings, load: () => this.loadReading(), version: PORTUNUS_VERSION, log: this.log });
     node.start();
     return node;
+  }
+
+  /**
+   * The placement records of the plugins whose rooms span nodes, when this node is in a cluster; the node starts
+   * after the plugins, so each call finds it then (and does nothing where it did not start).
+   */
+  private pluginPlacement(pkg: string): PluginPlacement | undefined {
+    const kind = pkg === 'janus.plugin.videoroom' ? 'videoroom' : pkg === 'janus.plugin.streaming' ? 'streaming' : undefined;
+    if (kind === undefined || this.options.config.core.cluster.nats.trim() === '') return undefined;
+    return {
+      hold: (id) => this.cluster?.placement.hold(kind, id),
+      release: (id) => this.cluster?.placement.release(kind, id),
+    };
   }
 
   /** PeerConnections open and RTP bytes sent since start, for the cluster's load figures. */

@@ -158,6 +158,19 @@ export interface PluginContext {
   readonly recordingsDir: string;
   /** The core's token authentication as plugins use it (room `signed_tokens`); absent: tokens are not signed. */
   readonly tokens?: PluginTokens;
+  /**
+   * This node's placement records in its cluster (docs/cluster.md), for the plugins whose rooms or mountpoints
+   * span nodes (VideoRoom, Streaming); absent on a single node.
+   */
+  readonly placement?: PluginPlacement;
+}
+
+/** Which node holds which room or mountpoint of this plugin; both calls may be repeated and never throw. */
+export interface PluginPlacement {
+  /** This node has someone in room (or on mountpoint) `id`. */
+  hold(id: number | string): void;
+  /** It has nobody there any more (or the room is gone). */
+  release(id: number | string): void;
 }
 
 /** Signed tokens of a plugin's own (Janus's `auth_is_signed` / `auth_signature_contains`). */

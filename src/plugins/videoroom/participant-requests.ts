@@ -12,6 +12,7 @@ import { Publisher } from './publisher.js';
 import { recordingChange, setRecording } from './recording.js';
 import type { Room } from './room.js';
 import { checkJoinAccess, lookupRoom, newUserId, userIdOf } from './room-access.js';
+import { notePlacement } from './placement.js';
 import { leave } from './room-lifecycle.js';
 import type { VideoRoomState } from './videoroom-state.js';
 import { publicationChanged, publisherConfigured, publisherJoined } from './handler-events.js';
@@ -46,6 +47,7 @@ export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: Js
   if (recording.filename !== undefined) p.recordingBase = recording.filename;
   room.participants.set(id, p);
   h.role = { kind: 'publisher', room, publisher: p };
+  notePlacement(vr, room);
   h.handle.log.verbose(`videoroom: publisher ${id} joined room ${room.id}`);
   publisherJoined(vr, room, p, body.token);
   const data: JsonObject = {

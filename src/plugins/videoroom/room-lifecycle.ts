@@ -1,5 +1,6 @@
 // Leaving: a handle leaves whatever it was in, a room closes (shutdown) or is destroyed with everyone in it.
 import type { HandleState } from './handle-state.js';
+import { notePlacement } from './placement.js';
 import { withdraw } from './publication.js';
 import { setRecording } from './recording.js';
 import type { Room } from './room.js';
@@ -18,6 +19,7 @@ export function leave(vr: VideoRoomState, h: HandleState, why: 'left' | 'kicked'
     role.subscriber.detachAll();
     role.room.subscribers.delete(role.subscriber);
   }
+  if (role.kind === 'publisher' || role.kind === 'subscriber') notePlacement(vr, role.room);
 }
 
 /** The room's timer stops and its recordings, forwarders and remote publishers' sockets close. */
@@ -48,6 +50,7 @@ export function removeRoom(vr: VideoRoomState, room: Room, permanent: boolean): 
     sub.handle.closePc();
   }
   closeRoom(vr, room);
+  notePlacement(vr, room);
   vr.rooms.delete(room.id);
   if (permanent && vr.permanent.delete(room.id)) saveRooms(vr);
 }

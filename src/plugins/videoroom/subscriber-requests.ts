@@ -13,6 +13,7 @@ import { Subscriber, SubscriberStream } from './subscriber.js';
 import { addStreams, applyStreamOptions, attachStreams, checkOneE2eeKind, removeStreams, reoffer, resolveSubscription, scheduleRenegotiation, type ChosenStream } from './subscription-streams.js';
 import type { VideoRoomState } from './videoroom-state.js';
 import { subscriberJoined, subscriberUpdated } from './handler-events.js';
+import { notePlacement } from './placement.js';
 
 export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: JsonObject, clientOffer?: Jsep): Promise<AsyncReply> {
   check(body, [
@@ -51,6 +52,7 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   sub.awaitingAnswer = true;
   room.subscribers.add(sub);
   h.role = { kind: 'subscriber', room, subscriber: sub };
+  notePlacement(vr, room);
   subscriberJoined(vr, room, sub);
   const data: JsonObject = { videoroom: 'attached', room: room.id, streams: sub.describeStreams() };
   const feeds = new Set(sub.streams.map((s) => s.publisher));
@@ -116,6 +118,7 @@ async function joinWithOffer(vr: VideoRoomState, h: HandleState, room: Room, sub
   attachStreams(added);
   room.subscribers.add(sub);
   h.role = { kind: 'subscriber', room, subscriber: sub };
+  notePlacement(vr, room);
   subscriberJoined(vr, room, sub);
   const e2ee = chosen.some((c) => c.publisher.e2ee);
   return { data: { videoroom: 'attached', room: room.id, streams: sub.describeStreams() }, jsep: e2ee || offer.e2ee ? { ...answer, e2ee: true } : answer };

@@ -2,7 +2,7 @@
 // and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
-import type { PluginStateStore, PluginTokens, RelayGroup } from '../plugin.js';
+import type { PluginPlacement, PluginStateStore, PluginTokens, RelayGroup } from '../plugin.js';
 import type { HandlerEvents } from '../handler-events.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { Cascade } from './cascade.js';
@@ -43,6 +43,8 @@ export class VideoRoomState {
     readonly events: HandlerEvents,
     /** The core's signed tokens (rooms with `signed_tokens`); absent when the core does not sign them. */
     readonly tokens?: PluginTokens,
+    /** The cluster's placement records (docs/cluster.md); absent on a single node. */
+    readonly placement?: PluginPlacement,
   ) {
     this.cascade = new Cascade(network, log, {
       announce: (room, p) => announce(this, room, p),

@@ -53,6 +53,7 @@ export class VideoRoomPlugin implements Plugin {
       () => context.relayGroup(),
       HandlerEvents.of(context, 'videoroom'),
       context.tokens,
+      context.placement,
     );
     this.vr = vr;
     this.requests = new PluginRequests({ plugin: 'videoroom', codes: KIT_CODES, table: requestTable(vr) });
