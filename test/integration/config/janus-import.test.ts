@@ -73,7 +73,7 @@ test("Janus's MQTT and RabbitMQ transport files (and the NATS one) become [mqtt]
   const dir = janusFolder();
   writeFileSync(
     join(dir, 'janus.transport.mqtt.jcfg'),
-    'general: {\n  enabled = true\n  url = "tcp://127.0.0.1:1999"\n  subscribe_topic = "in"\n  publish_topic = "out"\n  proxy_transaction_user_properties = []\n}\nadmin: {\n  admin_enabled = true\n  subscribe_topic = "admin-in"\n  publish_qos = 0\n}\nstatus: {\n  enabled = true\n  connect_message = "up"\n  retain = true\n}\n',
+    'general: {\n  enabled = true\n  url = "tcp://127.0.0.1:1999"\n  subscribe_topic = "in"\n  publish_topic = "out"\n  proxy_transaction_user_properties = ["id", "trace"]\n}\nadmin: {\n  admin_enabled = true\n  subscribe_topic = "admin-in"\n  publish_qos = 0\n}\nstatus: {\n  enabled = true\n  connect_message = "up"\n  retain = true\n}\n',
   );
   writeFileSync(
     join(dir, 'janus.transport.rabbitmq.jcfg'),
@@ -92,7 +92,9 @@ test("Janus's MQTT and RabbitMQ transport files (and the NATS one) become [mqtt]
   assert.equal(mqtt.status_enabled, true);
   assert.equal(mqtt.status_connect_message, 'up');
   assert.equal(mqtt.status_retain, true);
-  assert.ok(imported.ignored.includes('janus.transport.mqtt.jcfg: general.proxy_transaction_user_properties'));
+  // MQTT 5 user properties are read (they were ignored before the transport had them).
+  assert.ok(!imported.ignored.some((k) => k.includes('proxy_transaction_user_properties')));
+  assert.equal(mqtt.proxy_transaction_user_properties, 'id,trace');
   assert.equal(rabbitmq.enabled, true);
   assert.equal(rabbitmq.janus_exchange, 'janus-exchange');
   assert.equal(rabbitmq.to_janus, 'in');
