@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { noIpv6Env, repoRoot } from '../helpers/no-ipv6.js';
 import { runNestedTests } from '../helpers/nested-test-run.js';
 
-test('transport, janode and ICE-TCP tests pass where IPv6 sockets cannot be created', { timeout: 120_000 }, async () => {
+test('transport, janode and ICE-TCP tests pass where IPv6 sockets cannot be created', { timeout: 300_000 }, async () => {
   const dirs = ['unit/transports', 'integration/transports'].map((d) => join(repoRoot, 'dist', 'test', d));
   const files = dirs.flatMap((d) =>
     readdirSync(d)
