@@ -61,7 +61,8 @@ export function roomSettings(values: JsonObject, id: RoomId): RoomSettings {
   const num = (key: string, fallback: number): number => {
     const v = values[key];
     if (v === undefined || v === null || v === '') return fallback;
-    const n = typeof v === 'number' ? v : Number(v);
+    // Numbers, and strings from a configuration file; an object or array is never converted (its toString may throw).
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
     if (!Number.isInteger(n) || n < 0) throw new PluginError(E.INVALID_ELEMENT, `Invalid element (${key} should be a positive integer)`);
     return n;
   };

@@ -46,3 +46,13 @@ test('the static forwarder keys of a configured room, and what a permanent room 
   assert.deepEqual(saved, { description: 'x', sampling_rate: 24000, pin: 'p', spatial_audio: true, groups: ['g'] });
   assert.deepEqual(roomSettings(saved, 5).groups, ['g']);
 });
+
+test('a number setting given an object or array is refused with 484, never converted (found by the fuzz test)', () => {
+  const hostile = [{ toString: 0 }];
+  for (const key of ['sampling_rate', 'default_bitrate', 'default_prebuffering']) {
+    assert.throws(
+      () => roomSettings({ [key]: hostile }, 1),
+      (err: unknown) => err instanceof PluginError && err.code === 484,
+    );
+  }
+});
