@@ -639,7 +639,7 @@ export class PortunusServer {
       ),
     );
     this.servers.length = 0;
-    this.metrics?.registry.clear();
+    this.metrics?.close();
     this.metrics = undefined;
     await this.plugins.destroyAll(this.log);
     await this.media?.close?.();

@@ -64,8 +64,11 @@ export interface HandleMedia {
   setOutgoingTap(tap: OutgoingPacketTap | undefined): void;
   /** The PeerConnection's state: `new`, `negotiating`, `connecting`, `up` (metrics count PeerConnections by it). */
   readonly state?: string;
-  /** What it counted so far, summed by kind (metrics); read at scrape time and once more when it closes. */
-  counters?(): MediaCounters;
+  /**
+   * What it counted so far, summed by kind (metrics); read at scrape time and once more when it closes. With
+   * `into`, added to it and returned (a scrape sums every PeerConnection of a plugin without allocating).
+   */
+  counters?(into?: MediaCounters): MediaCounters;
   /**
    * Each stream's statistics as Janus sends them to event handlers (type 32, subtype 3: mid, mindex, media,
    * codec, base, lost, jitter, packets and bytes each way, NACKs, retransmissions …), while the PeerConnection is

@@ -57,6 +57,8 @@ export const SAMPLEEVH: EventHandlerKind = {
 class HttpBackend implements EventBackend {
   private readonly open = new Set<{ destroy(): void }>();
   private agent: { url: string; agent: Agent } | undefined;
+  /** The last backend address read and what it parsed to (parsed again only when a tweak changed it). */
+  private parsed: { text: string; target: BackendTarget | string } | undefined;
   private closed = false;
 
   constructor(private readonly context: BackendContext) {}
@@ -69,12 +71,13 @@ class HttpBackend implements EventBackend {
     if (this.closed) throw new Error('closed');
     const s = this.context.settings;
     // Read at each POST: an Admin `tweak` may have changed the address, the credentials or the compression.
-    const target = parseBackendUrl(String(s.backend), ['http:', 'https:']);
+    const text = String(s.backend);
+    if (this.parsed?.text !== text) this.parsed = { text, target: parseBackendUrl(text, ['http:', 'https:']) };
+    const target = this.parsed.target;
     if (typeof target === 'string') throw new Error(`backend ${target}`);
     const { format } = this.context;
-    const text = eventText(format.grouping ? batch : batch[0], format.json);
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    let body: Buffer = Buffer.from(text);
+    let body: Buffer = Buffer.from(eventText(format.grouping ? batch : batch[0], format.json));
     if (s.compress === true) {
       body = await gzipAsync(body, { level: Number(s.compression) });
       headers['Content-Encoding'] = 'gzip';

@@ -98,8 +98,8 @@ class PeerHandleMedia implements HandleMedia {
     return this.peer.state;
   }
 
-  counters(): MediaCounters {
-    return this.peer.counters();
+  counters(into?: MediaCounters): MediaCounters {
+    return this.peer.counters(into);
   }
 
   close(): void {

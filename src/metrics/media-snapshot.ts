@@ -44,8 +44,9 @@ export function takeMediaSnapshot(gateway: Gateway, loaded: readonly string[]): 
       p.hadMedia = true;
       const state = media.state ?? 'unknown';
       p.peerConnections.set(state, (p.peerConnections.get(state) ?? 0) + 1);
-      const counters = media.counters?.();
-      if (counters) addMediaCounters(p.counters, counters);
+      // Added in place where the media layer can; an implementation that returns its own figures is added here.
+      const counters = media.counters?.(p.counters);
+      if (counters && counters !== p.counters) addMediaCounters(p.counters, counters);
     }
   }
   return { sessions: gateway.sessions.size, plugins, hangups: gateway.closedMedia.hangups };

@@ -61,8 +61,9 @@ export class MetricsHttp {
       res.setHeader('WWW-Authenticate', ['Bearer realm="portunus metrics"', 'Basic realm="portunus metrics", charset="UTF-8"']);
       return this.plain(res, 401, 'unauthorized\n');
     }
-    const body = await this.scraper.scrape();
-    res.writeHead(200, { 'Content-Type': this.scraper.contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+    // Encoded once: its length is the header's, its bytes the answer's.
+    const body = Buffer.from(await this.scraper.scrape());
+    res.writeHead(200, { 'Content-Type': this.scraper.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 

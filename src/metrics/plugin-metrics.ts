@@ -1,34 +1,33 @@
 // The metrics plugins report (Plugin.metrics, plugin-api/plugin.ts) as Prometheus families named
 // `portunus_plugin_<name>`, each sample labelled with its plugin. What a plugin gets wrong (a bad name, a counter
 // without `_total`, a missing label, a type that clashes with another plugin's family of that name) is left out
-// and logged once; the rest is served.
-import { Counter, Gauge, type Registry } from 'prom-client';
+// and logged once; the rest is served. A family, once reported, keeps its HELP and TYPE lines in every scrape.
 import type { Logger } from '../logging/logger.js';
 import type { Plugin, PluginMetric } from '../plugin-api/plugin.js';
+import { escapeLabelValue, Family, type TextWriter } from './exposition.js';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Series one plugin family may have; beyond, the rest of that scrape's samples are dropped (a label gone wild). */
 export const MAX_PLUGIN_SERIES = 5000;
 
-interface Family {
+interface PluginFamily {
   readonly type: 'gauge' | 'counter';
   readonly labels: readonly string[];
-  readonly metric: Gauge | Counter;
+  readonly family: Family;
+  /** This scrape's samples by series: a counter reported twice adds up, a gauge keeps the last value. */
+  readonly series: Map<string, number>;
 }
 
 export class PluginMetrics {
-  private readonly families = new Map<string, Family>();
+  private readonly families = new Map<string, PluginFamily>();
   private readonly reported = new Set<string>();
 
-  constructor(
-    private readonly registry: Registry,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly log: Logger) {}
 
-  /** Replaces every plugin family's samples with what the plugins report now. */
-  collect(plugins: readonly Plugin[]): void {
-    for (const f of this.families.values()) f.metric.reset();
+  /** Writes every plugin family with what the plugins report now. */
+  write(plugins: readonly Plugin[], w: TextWriter): void {
+    for (const f of this.families.values()) f.series.clear();
     for (const plugin of plugins) {
       if (!plugin.metrics) continue;
       const pkg = plugin.descriptor.package;
@@ -41,6 +40,10 @@ export class PluginMetrics {
       }
       for (const m of metrics) this.add(pkg, m);
     }
+    for (const f of this.families.values()) {
+      w.family(f.family);
+      for (const [series, value] of f.series) w.sample(series, value);
+    }
   }
 
   private add(pkg: string, m: PluginMetric): void {
@@ -50,29 +53,28 @@ export class PluginMetrics {
     const name = `portunus_plugin_${m.name}`;
     let family = this.families.get(name);
     if (!family) {
-      const labelNames = ['plugin', ...labels];
-      const spec = { name, help: m.help || m.name, labelNames, registers: [this.registry] };
-      family = { type: m.type, labels, metric: m.type === 'counter' ? new Counter(spec) : new Gauge(spec) };
+      family = { type: m.type, labels, family: new Family(name, m.help || m.name, m.type), series: new Map() };
       this.families.set(name, family);
     } else if (family.type !== m.type || family.labels.join() !== labels.join()) {
       return this.problem(`${pkg}:${m.name}:clash`, `plugin ${pkg}: metric '${m.name}' left out: another plugin reports it as a ${family.type} with labels [${family.labels.join(', ')}]`, pkg);
     }
+    const head = `${name}{plugin="${escapeLabelValue(pkg)}"`;
     let n = 0;
     for (const s of m.samples) {
       if (++n > MAX_PLUGIN_SERIES) return this.problem(`${pkg}:${m.name}:many`, `plugin ${pkg}: metric '${m.name}' has more than ${MAX_PLUGIN_SERIES} series; the rest are left out`, pkg);
-      const values: Record<string, string> = { plugin: pkg };
+      let series = head;
       let ok = Number.isFinite(s.value) && (m.type === 'gauge' || s.value >= 0);
       for (const l of labels) {
         const v = s.labels?.[l];
         if (typeof v !== 'string') ok = false;
-        else values[l] = v;
+        else series += `,${l}="${escapeLabelValue(v)}"`;
       }
+      series += '}';
       if (!ok || Object.keys(s.labels ?? {}).some((k) => !labels.includes(k))) {
         this.problem(`${pkg}:${m.name}:sample`, `plugin ${pkg}: metric '${m.name}' has samples with a bad value or other labels than [${labels.join(', ')}]; those are left out`, pkg);
         continue;
       }
-      if (family.metric instanceof Counter) family.metric.inc(values, s.value);
-      else family.metric.set(values, s.value);
+      family.series.set(series, family.type === 'counter' ? (family.series.get(series) ?? 0) + s.value : s.value);
     }
   }
 

@@ -1,8 +1,7 @@
 // The server's Prometheus metrics (docs/metrics.md): every family is filled at scrape time from state the server
 // already keeps (the gateway's sessions and handles, each PeerConnection's counters, the totals of closed ones,
-// the event-loop monitor, the plugins' own figures), on a registry of its own, with prom-client's process and
-// Node.js metrics beside them. Nothing here runs per packet.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+// the event-loop monitor, the plugins' own figures) and written straight into the text format, with the
+// process's and Node.js's own metrics before them. Nothing here runs per packet.
 import type { LagSource } from '../core/admin.js';
 import type { Gateway } from '../core/gateway.js';
 import type { DataCounters, RtpCounters } from '../core/media-counters.js';
@@ -10,15 +9,17 @@ import type { PluginRegistry } from '../core/plugin-registry.js';
 import { PORTUNUS_VERSION, API_VERSION_STRING } from '../core/version.js';
 import type { Logger } from '../logging/logger.js';
 import { CpuPerPacket } from './cpu-per-packet.js';
+import { CONTENT_TYPE, escapeLabelValue, Family, TextWriter } from './exposition.js';
 import { takeMediaSnapshot, type MediaSnapshot } from './media-snapshot.js';
 import { PluginMetrics } from './plugin-metrics.js';
+import { ProcessMetrics } from './process-metrics.js';
 
 export interface MetricsSources {
   readonly gateway: Gateway;
   readonly plugins: PluginRegistry;
   readonly loopLag?: LagSource;
   readonly log: Logger;
-  /** prom-client's process and Node.js metrics too (metrics.process_metrics). */
+  /** The process's and Node.js's own metrics too (metrics.process_metrics). */
   readonly processMetrics: boolean;
   /** The cluster this node is in (cluster.nats), if any. */
   readonly cluster?: ClusterMetricsSource;
@@ -59,78 +60,82 @@ const RTP_FAMILIES: ReadonlyArray<readonly [string, string, keyof RtpCounters]> 
   ['lost_packets_total', 'RTP packets from the client that never arrived (cumulative lost of RFC 3550, never going down).', 'lost'],
 ];
 
+type Part = (w: TextWriter, s: MediaSnapshot) => void;
+
 export class ServerMetrics {
-  readonly registry = new Registry();
+  readonly contentType = CONTENT_TYPE;
+  private readonly processMetrics: ProcessMetrics | undefined;
   private readonly pluginMetrics: PluginMetrics;
   private readonly cpu: CpuPerPacket;
   /** Loss as counted can go down when a late packet arrives; the metric keeps the highest value seen. */
   private readonly lostSeen = new Map<string, number>();
-  private readonly fill: Array<(s: MediaSnapshot) => void> = [];
+  private readonly parts: Part[] = [];
+  /** `plugin="…"` for each plugin name met (plugins are few and stay). */
+  private readonly pluginLabels = new Map<string, string>();
 
   constructor(private readonly sources: MetricsSources) {
-    const r = this.registry;
-    if (sources.processMetrics) collectDefaultMetrics({ register: r });
-    this.pluginMetrics = new PluginMetrics(r, sources.log.child({ component: 'metrics' }));
+    if (sources.processMetrics) this.processMetrics = new ProcessMetrics();
+    this.pluginMetrics = new PluginMetrics(sources.log.child({ component: 'metrics' }));
     this.cpu = new CpuPerPacket(0);
 
-    const gauge = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers: [r] });
-    const counter = (name: string, help: string, labelNames: string[] = []): Counter => new Counter({ name, help, labelNames, registers: [r] });
+    const gauge = (name: string, help: string): Family => new Family(name, help, 'gauge');
+    const counter = (name: string, help: string): Family => new Family(name, help, 'counter');
+    const add = (part: Part): void => void this.parts.push(part);
     const g = sources.gateway;
 
-    gauge('portunus_info', 'Always 1; the labels say which Portunus and which Janus API version it speaks.', ['version', 'janus_api']).set(
-      { version: PORTUNUS_VERSION, janus_api: API_VERSION_STRING },
-      1,
-    );
+    const info = gauge('portunus_info', 'Always 1; the labels say which Portunus and which Janus API version it speaks.');
+    const infoSeries = `${info.name}{version="${escapeLabelValue(PORTUNUS_VERSION)}",janus_api="${escapeLabelValue(API_VERSION_STRING)}"}`;
     const sessions = gauge('portunus_sessions', 'Janus API sessions open now.');
-    const handles = gauge('portunus_handles', 'Handles attached now, by plugin.', ['plugin']);
-    const pcs = gauge('portunus_peerconnections', 'PeerConnections open now, by plugin and state (new, negotiating, connecting, up).', ['plugin', 'state']);
-    const hangups = counter('portunus_peerconnection_hangups_total', 'PeerConnections closed, by hangup reason (as in the hangup event).', ['reason']);
+    const handles = gauge('portunus_handles', 'Handles attached now, by plugin.');
+    const pcs = gauge('portunus_peerconnections', 'PeerConnections open now, by plugin and state (new, negotiating, connecting, up).');
+    const hangups = counter('portunus_peerconnection_hangups_total', 'PeerConnections closed, by hangup reason (as in the hangup event).');
     const ice = counter('portunus_ice_failures_total', 'PeerConnections closed because ICE failed (no pair in time, or consent lost).');
     const dtls = counter('portunus_dtls_failures_total', 'PeerConnections closed because DTLS failed, timed out or was closed by an alert.');
-    this.fill.push((s) => {
-      sessions.set(s.sessions);
-      handles.reset();
-      pcs.reset();
-      for (const [plugin, p] of s.plugins) {
-        handles.set({ plugin }, p.handles);
-        for (const [state, n] of p.peerConnections) pcs.set({ plugin, state }, n);
-      }
-      hangups.reset();
-      ice.reset();
-      dtls.reset();
+    add((w, s) => {
+      w.family(info);
+      w.sample(infoSeries, 1);
+      w.single(sessions, s.sessions);
+      w.family(handles);
+      for (const [plugin, p] of s.plugins) w.sample(`${handles.name}{${this.pluginLabel(plugin)}}`, p.handles);
+      w.family(pcs);
+      for (const [plugin, p] of s.plugins) for (const [state, n] of p.peerConnections) w.sample(`${pcs.name}{${this.pluginLabel(plugin)},state="${escapeLabelValue(state)}"}`, n);
+      w.family(hangups);
       let iceFailed = 0;
       let dtlsFailed = 0;
       for (const [reason, n] of s.hangups) {
-        hangups.inc({ reason }, n);
+        w.sample(`${hangups.name}{reason="${escapeLabelValue(reason)}"}`, n);
         if (ICE_FAILURES.has(reason)) iceFailed += n;
         if (DTLS_FAILURES.has(reason)) dtlsFailed += n;
       }
-      ice.inc(iceFailed);
-      dtls.inc(dtlsFailed);
+      w.single(ice, iceFailed);
+      w.single(dtls, dtlsFailed);
     });
 
     // Bytes and packets both ways by plugin and kind: RTP for audio and video, messages for data.
     for (const [dir, what, rtp, data] of MEDIA_FAMILIES) {
-      const c = counter(
+      const f = counter(
         `portunus_media_${dir}_${what}_total`,
         `${what === 'packets' ? 'RTP packets (data: data channel messages)' : 'Bytes of RTP after the 12-byte fixed header (data: of data channel messages)'} ${dir} ${dir === 'received' ? 'from' : 'to'} clients, by plugin and kind.`,
-        ['plugin', 'kind'],
       );
-      this.fill.push((s) => {
-        c.reset();
+      add((w, s) => {
+        w.family(f);
         for (const [plugin, p] of s.plugins) {
           if (!p.hadMedia) continue;
-          for (const kind of RTP_KINDS) c.inc({ plugin, kind }, p.counters[kind][rtp]);
-          c.inc({ plugin, kind: 'data' }, p.counters.data[data]);
+          const labels = this.pluginLabel(plugin);
+          for (const kind of RTP_KINDS) w.sample(`${f.name}{${labels},kind="${kind}"}`, p.counters[kind][rtp]);
+          w.sample(`${f.name}{${labels},kind="data"}`, p.counters.data[data]);
         }
       });
     }
     for (const [suffix, help, key] of RTP_FAMILIES) {
-      const c = counter(`portunus_rtp_${suffix}`, `${help} By plugin and kind.`, ['plugin', 'kind']);
-      this.fill.push((s) => {
-        c.reset();
-        for (const [plugin, p] of s.plugins)
-          if (p.hadMedia) for (const kind of RTP_KINDS) c.inc({ plugin, kind }, key === 'lost' ? this.monotonicLost(plugin, kind, p.counters[kind].lost) : p.counters[kind][key]);
+      const f = counter(`portunus_rtp_${suffix}`, `${help} By plugin and kind.`);
+      add((w, s) => {
+        w.family(f);
+        for (const [plugin, p] of s.plugins) {
+          if (!p.hadMedia) continue;
+          const labels = this.pluginLabel(plugin);
+          for (const kind of RTP_KINDS) w.sample(`${f.name}{${labels},kind="${kind}"}`, key === 'lost' ? this.monotonicLost(plugin, kind, p.counters[kind].lost) : p.counters[kind][key]);
+        }
       });
     }
 
@@ -138,26 +143,18 @@ export class ServerMetrics {
       'portunus_forwarding_cpu_seconds_per_packet',
       "The process's CPU time over the RTP packets it sent, between scrapes at least a second apart: an upper bound of forwarding's cost per packet (absent when none was sent).",
     );
-    this.fill.push((s) => {
-      let sent = 0;
-      for (const p of s.plugins.values()) sent += p.counters.audio.packetsSent + p.counters.video.packetsSent;
-      const v = this.cpu.read(sent);
-      cpu.reset();
-      if (v !== undefined) cpu.set(v);
-    });
-
     const dropped = counter('portunus_events_dropped_total', "Events dropped because a session's queue was full (oldest first).");
     const slow = counter('portunus_slow_connections_closed_total', 'Connections closed because their client did not read what was sent.');
     const faults = counter('portunus_internal_faults_total', 'Requests that failed with an internal fault (answered 490, logged with the stack).');
-    this.fill.push(() => {
-      for (const [c, v] of [
-        [dropped, g.stats.eventsDropped],
-        [slow, g.stats.slowConnectionsClosed],
-        [faults, g.stats.internalFaults],
-      ] as const) {
-        c.reset();
-        c.inc(v);
-      }
+    add((w, s) => {
+      let sent = 0;
+      for (const p of s.plugins.values()) sent += p.counters.audio.packetsSent + p.counters.video.packetsSent;
+      const v = this.cpu.read(sent);
+      w.family(cpu);
+      if (v !== undefined) w.sample(cpu.name, v);
+      w.single(dropped, g.stats.eventsDropped);
+      w.single(slow, g.stats.slowConnectionsClosed);
+      w.single(faults, g.stats.internalFaults);
     });
 
     const cluster = sources.cluster;
@@ -189,34 +186,43 @@ export class ServerMetrics {
 
     const lag = sources.loopLag;
     if (lag) {
-      const lagGauge = gauge('portunus_event_loop_lag_seconds', 'How late timers fired in the last one-second window (as Admin get_status shows it), by statistic: mean, p99, max.', ['stat']);
+      const lagGauge = gauge('portunus_event_loop_lag_seconds', 'How late timers fired in the last one-second window (as Admin get_status shows it), by statistic: mean, p99, max.');
       const worst = gauge('portunus_event_loop_lag_worst_seconds', 'The worst event-loop lag of any one-second window since start.');
       const over = counter('portunus_event_loop_lag_windows_over_threshold_total', 'One-second windows whose worst lag passed general.event_loop_lag_warn.');
-      this.fill.push(() => {
+      add((w) => {
         const st = lag.status();
         const ms = (k: string): number => (typeof st[k] === 'number' ? st[k] : 0) / 1000;
-        for (const stat of ['mean', 'p99', 'max']) lagGauge.set({ stat }, ms(`${stat}_ms`));
-        worst.set(ms('worst_ms'));
-        over.reset();
-        over.inc(typeof st.windows_over_threshold === 'number' ? st.windows_over_threshold : 0);
+        w.family(lagGauge);
+        for (const stat of ['mean', 'p99', 'max']) w.sample(`${lagGauge.name}{stat="${stat}"}`, ms(`${stat}_ms`));
+        w.single(worst, ms('worst_ms'));
+        w.single(over, typeof st.windows_over_threshold === 'number' ? st.windows_over_threshold : 0);
       });
     }
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
-  /** Reads the server once and renders every family in the Prometheus text format. */
-  async scrape(): Promise<string> {
+  /** Reads the server once and writes every family in the Prometheus text format. */
+  scrape(): Promise<string> {
     const plugins = this.sources.plugins.all();
     const snapshot = takeMediaSnapshot(
       this.sources.gateway,
       plugins.map((p) => p.descriptor.package),
     );
-    for (const f of this.fill) f(snapshot);
-    this.pluginMetrics.collect(plugins);
-    return this.registry.metrics();
+    const w = new TextWriter();
+    this.processMetrics?.write(w);
+    for (const part of this.parts) part(w, snapshot);
+    this.pluginMetrics.write(plugins, w);
+    return Promise.resolve(w.done());
+  }
+
+  /** Stops what the process metrics keep running (the event-loop delay histogram, the GC observer). */
+  close(): void {
+    this.processMetrics?.close();
+  }
+
+  private pluginLabel(plugin: string): string {
+    let l = this.pluginLabels.get(plugin);
+    if (l === undefined) this.pluginLabels.set(plugin, (l = `plugin="${escapeLabelValue(plugin)}"`));
+    return l;
   }
 
   private monotonicLost(plugin: string, kind: string, lost: number): number {

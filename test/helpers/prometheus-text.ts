@@ -71,7 +71,7 @@ export function parseExposition(text: string): Exposition {
     }
     const rest = /^ (\S+)(?: (-?\d+))?$/.exec(line.slice(pos)) ?? fail('bad value');
     const v = rest[1];
-    // As Prometheus's own parser (Go's ParseFloat): Inf and NaN in any case (prom-client writes `Nan`).
+    // As Prometheus's own parser (Go's ParseFloat): Inf and NaN in any case.
     const special = v.toLowerCase();
     const value =
       special === '+inf' || special === 'inf'
@@ -99,10 +99,10 @@ export function samplesOf(e: Exposition, name: string, labels: Record<string, st
   return e.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 }
 
-/** prom-client's own gauges whose names end in _total: promtool's lint names them; nothing of ours may be named. */
+/** Gauges named as prom-client's default metrics were, ending in _total: promtool's lint names them; nothing else may be named. */
 const PROM_CLIENT_LINT = /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
 
-/** promtool's verdict on an exposition: it must parse, and lint clean but for prom-client's own names. */
+/** promtool's verdict on an exposition: it must parse, and lint clean but for those names kept from prom-client. */
 export function checkWithPromtool(text: string): void {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.ok(r.status === 0 || r.status === 3, `promtool failed (${r.status}): ${r.stdout}${r.stderr}`);

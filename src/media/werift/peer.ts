@@ -123,9 +123,8 @@ export class WebRtcPeer implements MediaLink {
     return this.hangupReason;
   }
 
-  /** What the PeerConnection counted so far, by kind (metrics); the per-m-line figures handle_info shows, summed. */
-  counters(): MediaCounters {
-    const out = emptyMediaCounters();
+  /** What the PeerConnection counted so far, by kind (metrics), added to `out`; the per-m-line figures handle_info shows, summed. */
+  counters(out: MediaCounters = emptyMediaCounters()): MediaCounters {
     for (const st of this.ctx.mids.values()) this.addMidCounters(st, st.kind === 'audio' ? out.audio : out.video);
     addDataCounters(out.data, this.channels.counters);
     return out;

@@ -222,7 +222,7 @@ test('rooms of the room plugins, a Streaming mountpoint and its source, process 
     m = await scrape();
     assert.deepEqual(samplesOf(m, 'portunus_plugin_mountpoint_source_packets_total', { mountpoint: '4242' }), []);
 
-    // prom-client's process and Node.js metrics, GC included, and the event-loop monitor's figures.
+    // The process and Node.js metrics (prom-client's names), GC included, and the event-loop monitor's figures.
     assert.equal(m.types.get('process_cpu_seconds_total'), 'counter');
     assert.ok(valueOf(m, 'process_resident_memory_bytes') > 0);
     assert.equal(m.types.get('nodejs_gc_duration_seconds'), 'histogram');
