@@ -161,26 +161,31 @@ export class ServerMetrics {
     if (cluster) {
       const connected = gauge('portunus_cluster_nats_connected', '1 while this node is connected to the NATS of its cluster, else 0.');
       const nodes = gauge('portunus_cluster_nodes', 'Nodes of the cluster seen alive by this node, itself included.');
-      const nodePcs = gauge('portunus_cluster_node_peerconnections', 'PeerConnections of each node, as its last heartbeat said.', ['node']);
-      const nodeBps = gauge('portunus_cluster_node_forwarded_bits_per_second', 'Bits a second each node sent to its clients, as its last heartbeat said.', ['node']);
-      const nodeCpu = gauge('portunus_cluster_node_cpu_ratio', "Each node's CPU time over wall time (1 = one core), as its last heartbeat said.", ['node']);
-      const age = gauge('portunus_cluster_node_heartbeat_age_seconds', "Seconds since each node's last heartbeat arrived here.", ['node']);
-      const held = gauge('portunus_cluster_placements', 'Rooms and mountpoints held by the live nodes, by kind, counted once per node holding one.', ['kind']);
-      this.fill.push(() => {
-        connected.set(cluster.connected ? 1 : 0);
+      const nodePcs = gauge('portunus_cluster_node_peerconnections', 'PeerConnections of each node, as its last heartbeat said.');
+      const nodeBps = gauge('portunus_cluster_node_forwarded_bits_per_second', 'Bits a second each node sent to its clients, as its last heartbeat said.');
+      const nodeCpu = gauge('portunus_cluster_node_cpu_ratio', "Each node's CPU time over wall time (1 = one core), as its last heartbeat said.");
+      const age = gauge('portunus_cluster_node_heartbeat_age_seconds', "Seconds since each node's last heartbeat arrived here.");
+      const held = gauge('portunus_cluster_placements', 'Rooms and mountpoints held by the live nodes, by kind, counted once per node holding one.');
+      add((w) => {
+        w.single(connected, cluster.connected ? 1 : 0);
         const seen = cluster.nodes();
-        nodes.set(seen.length);
-        for (const m of [nodePcs, nodeBps, nodeCpu, age]) m.reset();
+        w.single(nodes, seen.length);
         const now = Date.now();
-        for (const n of seen) {
-          nodePcs.set({ node: n.name }, n.load.peerconnections);
-          nodeBps.set({ node: n.name }, n.load.forwarded_bps);
-          nodeCpu.set({ node: n.name }, n.load.cpu);
-          age.set({ node: n.name }, n.self ? 0 : Math.max(0, now - n.lastHeartbeat) / 1000);
-        }
-        held.reset();
-        for (const kind of ['videoroom', 'streaming']) held.set({ kind }, 0);
-        for (const p of cluster.placements()) held.inc({ kind: p.kind });
+        const perNode = (f: Family, value: (n: (typeof seen)[number]) => number): void => {
+          w.family(f);
+          for (const n of seen) w.sample(`${f.name}{node="${escapeLabelValue(n.name)}"}`, value(n));
+        };
+        perNode(nodePcs, (n) => n.load.peerconnections);
+        perNode(nodeBps, (n) => n.load.forwarded_bps);
+        perNode(nodeCpu, (n) => n.load.cpu);
+        perNode(age, (n) => (n.self ? 0 : Math.max(0, now - n.lastHeartbeat) / 1000));
+        const byKind = new Map<string, number>([
+          ['videoroom', 0],
+          ['streaming', 0],
+        ]);
+        for (const p of cluster.placements()) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+        w.family(held);
+        for (const [kind, n] of byKind) w.sample(`${held.name}{kind="${escapeLabelValue(kind)}"}`, n);
       });
     }
 
