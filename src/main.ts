@@ -7,6 +7,11 @@ import { errorDetail, errorText } from './logging/error-text.js';
 import { PORTUNUS_VERSION } from './core/version.js';
 import { createMediaFactory } from './media/media-settings.js';
 import { PortunusServer } from './server.js';
+import { availableParallelism } from 'node:os';
+import { localNodeFromEnv, parseLocalNodes } from './cluster/local-node-identity.js';
+import { LocalNodes, localNodeFlags } from './cluster/local-nodes.js';
+import type { Config } from './config/load.js';
+import { Logger } from './logging/logger.js';
 
 /** How long a stop (SIGINT/SIGTERM) may take before the process exits regardless. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -45,7 +50,23 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const server = new PortunusServer({ config, mediaFactory: createMediaFactory });
+  const localNode = localNodeFromEnv(process.env);
+  if (!localNode) {
+    const count = parseLocalNodes(config.core.cluster.local_nodes, availableParallelism());
+    if (count === undefined) {
+      process.stderr.write(`portunus: cluster.local_nodes must be a number from 1 to 64 or auto, not ${JSON.stringify(config.core.cluster.local_nodes)}\n`);
+      return 2;
+    }
+    if (count > 1 && config.core.cluster.nats.trim() === '') {
+      process.stderr.write(`portunus: cluster.local_nodes = ${count} needs cluster.nats (local nodes share rooms over NATS): serving as one node\n`);
+    } else if (count > 1) return superviseLocalNodes(config, count);
+  }
+  const g = config.core.general;
+  // A local node's lines say which node wrote them: the nodes share one output.
+  const log = localNode ? Logger.create({ level: g.log_level, format: g.log_format === 'json' ? 'json' : 'text', timestamps: g.log_timestamps }).child({ local_node: localNode.index + 1 }) : undefined;
+  const server = new PortunusServer({ config, mediaFactory: createMediaFactory, localNode, log });
+  // A local node whose supervisor is gone stops too (its listeners were the supervisor's).
+  if (localNode) process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   // A fault in a dependency's callback must not take every session down with it.
   process.on('uncaughtException', (err) => server.log.error(`uncaught exception (server keeps running): ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) => server.log.error(`unhandled rejection (server keeps running): ${errorDetail(err)}`));
@@ -55,7 +76,7 @@ async function main(): Promise<number> {
     server.log.fatal(errorText(err));
     return 1;
   }
-  server.log.info('Portunus is ready');
+  server.log.info(localNode ? `local node ${localNode.index + 1} of ${localNode.count} is ready` : 'Portunus is ready');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
@@ -85,6 +106,28 @@ async function main(): Promise<number> {
           resolve(1);
         },
       );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** cluster.local_nodes: this process starts the nodes, serves nothing itself, and stops them when told to stop. */
+function superviseLocalNodes(config: Config, count: number): Promise<number> {
+  const g = config.core.general;
+  const log = Logger.create({ level: g.log_level, format: g.log_format === 'json' ? 'json' : 'text', timestamps: g.log_timestamps }).child({ component: 'local-nodes' });
+  const nodes = new LocalNodes(count, process.argv[1], process.argv.slice(2), (i) => localNodeFlags(config.core, i, count, process.pid), log);
+  nodes.start();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal} received, stopping the local nodes`);
+      void nodes.stop(signal, STOP_TIMEOUT_MS).then(() => {
+        log.info('stopped');
+        resolve(0);
+      });
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

@@ -30,6 +30,10 @@ import { PLUGIN_CATALOG } from './plugins/catalog.js';
 import { MetricsHttp } from './metrics/metrics-http.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { RestTransport } from './transports/rest.js';
+import { readJsonPost } from './transports/http-json.js';
+import type { LocalNodeIdentity } from './cluster/local-node-identity.js';
+import { LINK_ADMIN_PATH, LocalNodeLink } from './transports/local-node-link.js';
+import { isLinkTable, linkAnnouncement } from './cluster/local-node-links.js';
 import { DemoSite, type DemoEndpoints } from './transports/demo-site.js';
 import { AdminRestTransport } from './transports/admin-rest.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -45,6 +49,8 @@ import type { LoadReading } from './cluster/load-sampler.js';
 import { takeMediaSnapshot } from './metrics/media-snapshot.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
+const METRICS_LISTENER = 'Metrics (http)';
+
 export interface ServerOptions {
   readonly config: Config;
   readonly log?: Logger;
@@ -54,6 +60,8 @@ export interface ServerOptions {
   readonly mediaFactory?: (network: Network, config: Config, log: Logger) => MediaFactory;
   /** Extra plugins (tests). */
   readonly extraPlugins?: readonly Plugin[];
+  /** This process is one of the machine's local nodes (cluster.local_nodes), started by their supervisor. */
+  readonly localNode?: LocalNodeIdentity;
 }
 
 export interface ListenerInfo extends ListeningAddress {
@@ -96,10 +104,15 @@ export class PortunusServer {
   private unixSocketsServed = false;
   /** This node in its cluster (cluster.nats), if any. */
   cluster: ClusterNode | undefined;
+  /** Which of this machine's local nodes this process is (cluster.local_nodes), and its link to the others. */
+  private readonly localNode: LocalNodeIdentity | undefined;
+  private readonly siblings: LocalNodeLink | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
     this.log = options.log ?? Logger.create({ level: g.log_level, format: g.log_format === 'json' ? 'json' : 'text', timestamps: g.log_timestamps });
+    this.localNode = options.localNode;
+    this.siblings = options.localNode ? new LocalNodeLink(options.localNode, this.log.child({ component: 'cluster' })) : undefined;
   }
 
   get config(): Config {
@@ -207,6 +220,7 @@ export class PortunusServer {
       media,
       events,
       serverInfo: () => this.serverInfo(),
+      sessionIds: this.localNode,
     });
     this.gateway.start();
     this.loopLag = new LoopLagMonitor({ warnMs: core.general.event_loop_lag_warn }, log);
@@ -224,6 +238,7 @@ export class PortunusServer {
       log,
       this.loopLag,
       this.cluster,
+      this.siblings,
     );
 
     if (core.metrics.enabled) {
@@ -281,7 +296,9 @@ export class PortunusServer {
         else socket.destroy();
       });
       wire(server);
-      const at = await this.network.listenTcp(server, { what: name, bind, port });
+      // Local nodes share the public listeners; each has its own metrics port (it counts its own).
+      const shared = this.siblings !== undefined && name !== METRICS_LISTENER;
+      const at = await this.network.listenTcp(server, { what: name, bind, port, shared });
       this.servers.push(server);
       this.listeners.push({ name, ...at });
       log.info(`${name} listening on ${formatEndpoint(at.address, at.port)}`, { component: 'transport' });
@@ -292,12 +309,14 @@ export class PortunusServer {
     const adminRestSettings = { basePath: http.admin_base_path, cors, maxBodySize: http.max_body_size, json: http.json };
     const demos = http.demos ? new DemoSite(() => this.demoEndpoints(), log) : undefined;
     let rest: RestTransport | undefined;
+    let whipOnRest: WhipTransport | undefined;
     if (http.http || http.https) {
-      const transport = new RestTransport(this.gateway, restSettings, log);
+      const transport = new RestTransport(this.gateway, restSettings, log, this.siblings);
       rest = transport;
       this.closers.push(() => transport.close());
       const acl = accessList(http.acl, http.acl_forwarded);
       const whip = http.whip ? this.whipTransport() : undefined;
+      whipOnRest = whip;
       // The demo pages share these listeners unless they have their own: a GET of one of their paths is theirs.
       const pages = demos && http.demos_port === 0 ? demos : undefined;
       const onRequest = gatedRequests(acl, (req, res) => {
@@ -344,7 +363,7 @@ export class PortunusServer {
       const acl = accessList(http.admin_acl, http.admin_acl_forwarded);
       const scrapes = new MetricsHttp(metrics, { path: m.path, secret: m.secret }, log);
       const onRequest = gatedRequests(acl, scrapes.onRequest);
-      await listen('Metrics (http)', false, m.ip || m.interface, m.port, (s) => s.on('request', onRequest), undefined, acl);
+      await listen(METRICS_LISTENER, false, m.ip || m.interface, m.port, (s) => s.on('request', onRequest), undefined, acl);
     }
     const wsSettings = {
       maxMessageSize: websockets.max_message_size,
@@ -381,6 +400,41 @@ export class PortunusServer {
     }
     this.startUnixSockets(admin);
     await this.startBrokerTransports(admin);
+    await this.startLocalLink(admin, rest, whipOnRest);
+  }
+
+  /**
+   * A local node's private listener on loopback (cluster.local_nodes): its siblings carry here the requests for
+   * its sessions (REST, WHIP resources, Admin), which it serves as its own; the supervisor tells them the port.
+   */
+  private async startLocalLink(admin: AdminApi, rest: RestTransport | undefined, whip: WhipTransport | undefined): Promise<void> {
+    const siblings = this.siblings;
+    if (!siblings) return;
+    const log = this.log;
+    const server = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      if (req.url === LINK_ADMIN_PATH && req.method === 'POST') {
+        void readJsonPost(req, res, this.options.config.core.http.max_body_size, 'compact').then(async (parsed) => {
+          if (!parsed) return;
+          const answer = await admin.handle(parsed.value, false);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(answer));
+        });
+      } else if (whip?.claims(req.url)) whip.onLinkRequest(req, res);
+      else if (rest) rest.onLinkRequest(req, res);
+      else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    const at = await this.network.listenTcp(server, { what: 'Local node link', bind: '127.0.0.1', port: 0 });
+    this.servers.push(server);
+    this.closers.push(() => siblings.close());
+    // The supervisor tells every node where the others listen, again whenever one starts.
+    process.on('message', (m: unknown) => {
+      if (isLinkTable(m)) siblings.setPorts(new Map(Object.entries(m.ports).map(([k, port]) => [Number(k), port])));
+    });
+    process.send?.(linkAnnouncement(siblings.index, at.port));
+    log.info(`local node ${siblings.index + 1}: link for its siblings on ${formatEndpoint(at.address, at.port)}`, { component: 'cluster' });
   }
 
   /** This node in a cluster over NATS when cluster.nats names servers (docs/cluster.md); the nats library loads only then. */
@@ -521,6 +575,7 @@ export class PortunusServer {
         streamingStringIds: stringIds('janus.plugin.streaming'),
       },
       this.log,
+      this.siblings,
     );
     this.closers.push(() => whip.close());
     return whip;

@@ -23,6 +23,11 @@ export class JanusWs extends JanusMessages {
     this.ws.send(text);
   }
 
+  /** Whether the connection is still up (the server has not closed it). */
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
   close(): void {
     this.ws.close();
   }

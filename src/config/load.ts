@@ -206,7 +206,7 @@ function checkPluginGeneral(pkg: string, group: JcfgGroup, warnings: string[]): 
 }
 
 /** Environment variables with the prefix that are not settings. */
-const KNOWN_NON_SETTING_ENV = new Set(['PORTUNUS_CONFIG', 'PORTUNUS_TEST_CONCURRENCY', 'PORTUNUS_EXPECT_NO_IPV6', 'PORTUNUS_NATIVE']);
+const KNOWN_NON_SETTING_ENV = new Set(['PORTUNUS_CONFIG', 'PORTUNUS_LOCAL_NODE', 'PORTUNUS_TEST_CONCURRENCY', 'PORTUNUS_EXPECT_NO_IPV6', 'PORTUNUS_NATIVE']);
 
 function validate(c: CoreSettings): void {
   const nonNegative: Array<[string, number]> = [

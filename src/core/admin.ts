@@ -2,6 +2,7 @@
 import { LogLevel, type Logger } from '../logging/logger.js';
 import { ErrorCode, JanusError } from './errors.js';
 import { EventSubtype, EventType } from './event-notifier.js';
+import type { LocalSiblings } from './local-siblings.js';
 import type { Gateway } from './gateway.js';
 import type { Handle } from './handle.js';
 import { isSafeId } from './json-bounds.js';
@@ -29,6 +30,26 @@ export interface ClusterSource {
   info(): JsonObject;
 }
 
+/** Admin requests that change the server's settings or tokens: with local nodes, made on every node. */
+const SIBLING_CHANGES = new Set([
+  'set_session_timeout',
+  'set_log_level',
+  'set_log_timestamps',
+  'set_log_colors',
+  'set_locking_debug',
+  'set_refcount_debug',
+  'set_libnice_debug',
+  'set_min_nack_queue',
+  'set_nack_optimizations',
+  'set_no_media_timer',
+  'set_slowlink_threshold',
+  'accept_new_sessions',
+  'add_token',
+  'allow_token',
+  'disallow_token',
+  'remove_token',
+]);
+
 export class AdminApi {
   constructor(
     private readonly gateway: Gateway,
@@ -36,18 +57,24 @@ export class AdminApi {
     private readonly log: Logger,
     private readonly loopLag?: LagSource,
     private readonly cluster?: ClusterSource,
+    /** The other local nodes of this machine (cluster.local_nodes). */
+    private readonly siblings?: LocalSiblings,
   ) {}
 
-  /** Processes one Admin API request; never throws. */
-  async handle(request: unknown): Promise<JsonObject> {
+  /**
+   * Processes one Admin API request; never throws. With local nodes, a request about a sibling's session is
+   * answered by it, `list_sessions` lists every node's and a change of settings or tokens is made on all;
+   * `carry` is false for a request a sibling carried here.
+   */
+  async handle(request: unknown, carry = true): Promise<JsonObject> {
     try {
-      return await this.process(request);
+      return await this.process(request, carry ? this.siblings : undefined);
     } catch (err) {
       return this.gateway.errorReply(request, err);
     }
   }
 
-  private async process(request: unknown): Promise<JsonObject> {
+  private async process(request: unknown, siblings: LocalSiblings | undefined): Promise<JsonObject> {
     if (!isJsonObject(request)) throw new JanusError(ErrorCode.INVALID_JSON_OBJECT, 'JSON error: not an object');
     checkFields(request, [
       { name: 'transaction', type: 'string', required: true },
@@ -65,8 +92,11 @@ export class AdminApi {
       if (verb === 'info') return { janus: 'server_info', transaction, ...this.gateway.info() };
       if (verb === 'ping') return { janus: 'pong', transaction };
       this.checkSecret(request);
-      return { janus: 'success', transaction, ...(await this.global(verb, request)) };
+      const answer: JsonObject = { janus: 'success', transaction, ...(await this.global(verb, request)) };
+      return siblings ? this.acrossSiblings(siblings, verb, request, answer) : answer;
     }
+    const owner = siblings && sessionId !== undefined && isSafeId(sessionId) ? siblings.ownerOfSession(sessionId) : undefined;
+    if (siblings && owner !== undefined) return siblings.admin(owner, request);
     if (sessionId === undefined || !isSafeId(sessionId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such session ${sessionId ?? 0}`);
     if (handleId !== undefined && !isSafeId(handleId)) throw new JanusError(ErrorCode.SESSION_NOT_FOUND, `No such handle ${String(handleId)}`);
     this.checkSecret(request);
@@ -76,6 +106,17 @@ export class AdminApi {
     const handle = session.handles.get(handleId);
     if (!handle) throw new JanusError(ErrorCode.HANDLE_NOT_FOUND, `No such handle ${handleId} in session ${sessionId}`);
     return { janus: 'success', transaction, session_id: sessionId, handle_id: handleId, ...this.handleLevel(verb, request, handle) };
+  }
+
+  /** What the other local nodes add to a request made here: their sessions, or the same change made on them. */
+  private async acrossSiblings(siblings: LocalSiblings, verb: string, request: JsonObject, answer: JsonObject): Promise<JsonObject> {
+    if (verb !== 'list_sessions' && !SIBLING_CHANGES.has(verb)) return answer;
+    const theirs = await Promise.all(siblings.others().map((i) => siblings.admin(i, request)));
+    if (verb === 'list_sessions' && Array.isArray(answer.sessions)) {
+      for (const t of theirs) if (Array.isArray(t.sessions)) answer.sessions.push(...t.sessions.filter((id) => typeof id === 'number'));
+    }
+    for (const t of theirs) if (t.janus === 'error') this.log.warn(`Admin ${verb} not made on every local node: ${JSON.stringify(t.error)}`, { component: 'admin' });
+    return answer;
   }
 
   private checkSecret(request: JsonObject): void {

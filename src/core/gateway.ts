@@ -8,6 +8,7 @@ import { EventSubtype, EventType, NO_EVENTS, transportInstanceId, type EventNoti
 import type { EventSink } from './event-sink.js';
 import { Handle, type HandleOwner } from './handle.js';
 import { uniqueId } from './ids.js';
+import { idOfNode, ownerOfId } from './local-node-ids.js';
 import { isSafeId } from './json-bounds.js';
 import { LogThrottle } from './log-throttle.js';
 import { ClosedMediaTotals, type MediaCounters } from './media-counters.js';
@@ -39,6 +40,11 @@ export interface GatewayOptions {
   readonly events?: EventNotifier;
   /** Builds the `server_info` payload (without janus/transaction). */
   readonly serverInfo: () => JsonObject;
+  /**
+   * With local nodes on one machine (cluster.local_nodes): this node draws only session ids whose remainder
+   * modulo `count` is `index`, so that a sibling routes a request by its session id alone.
+   */
+  readonly sessionIds?: { readonly index: number; readonly count: number };
 }
 
 /** Sends the reply of one request back on the connection it came from. */
@@ -72,6 +78,7 @@ export class Gateway implements HandleOwner {
   readonly media?: MediaFactory;
   readonly events: EventNotifier;
   private readonly serverInfo: () => JsonObject;
+  private readonly sessionIds: GatewayOptions['sessionIds'];
   private watchdog: Timer | undefined;
   private statsTimer: Timer | undefined;
   private statusTimer: Timer | undefined;
@@ -93,6 +100,7 @@ export class Gateway implements HandleOwner {
     this.media = options.media;
     this.events = options.events ?? NO_EVENTS;
     this.serverInfo = options.serverInfo;
+    this.sessionIds = options.sessionIds;
     this.dropLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
     this.slowLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock);
     this.faultLog = new LogThrottle(TROUBLE_LOG_INTERVAL_MS, this.clock, FAULT_LOG_BURST);
@@ -307,9 +315,15 @@ export class Gateway implements HandleOwner {
     if (wanted !== undefined && wanted > 0) {
       if (this.sessions.has(wanted)) throw new JanusError(ErrorCode.SESSION_CONFLICT, 'Session ID already in use');
       if (!Number.isSafeInteger(wanted)) throw new JanusError(ErrorCode.INVALID_ELEMENT_TYPE, 'Invalid element type (id should be a positive integer)');
+      const ids = this.sessionIds;
+      // A sibling would carry this session's requests elsewhere: an id of another local node cannot be had here.
+      if (ids && ownerOfId(wanted, ids.count) !== ids.index)
+        throw new JanusError(ErrorCode.SESSION_CONFLICT, `Session ID not available on this node (with ${ids.count} local nodes, this one's ids leave ${ids.index} divided by ${ids.count})`);
       id = wanted;
     } else {
-      id = uniqueId((n) => this.sessions.has(n));
+      const ids = this.sessionIds;
+      id = ids ? uniqueId((n) => this.sessions.has(idOfNode(n, ids))) : uniqueId((n) => this.sessions.has(n));
+      if (ids) id = idOfNode(id, ids);
     }
     const now = this.clock.now();
     const session = new Session(id, sink, now, now);

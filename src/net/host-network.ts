@@ -106,7 +106,7 @@ export class HostNetwork implements Network {
       server.once('error', onError);
       server.once('listening', onListening);
       try {
-        server.listen({ host: target.address, port: options.port, ipv6Only: target.family === 6 && !target.dualStack, exclusive: true });
+        server.listen({ host: target.address, port: options.port, ipv6Only: target.family === 6 && !target.dualStack, exclusive: options.shared !== true });
       } catch (err) {
         onError(err);
       }

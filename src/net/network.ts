@@ -46,6 +46,11 @@ export interface TcpListenOptions {
   readonly port: number;
   /** `::` means IPv6 only rather than dual-stack. */
   readonly v6Only?: boolean;
+  /**
+   * Shared with the other local nodes of this machine (cluster.local_nodes): the supervisor process holds the
+   * socket and hands each connection to one node. Else the port is this process's alone.
+   */
+  readonly shared?: boolean;
 }
 
 export interface ListeningAddress {

@@ -4,6 +4,7 @@ import { ErrorCode, INTERNAL_ERROR_REASON, JanusError } from '../core/errors.js'
 import type { EventSink, SessionOverReason } from '../core/event-sink.js';
 import type { Gateway } from '../core/gateway.js';
 import { randomString } from '../core/ids.js';
+import type { LocalSiblings } from '../core/local-siblings.js';
 import { isJsonObject, type JsonObject } from '../core/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { applyCors, originRefused, type CorsSettings } from './cors.js';
@@ -52,6 +53,8 @@ export class RestTransport implements EventSink {
     private readonly gateway: Gateway,
     private readonly settings: RestSettings,
     log: Logger,
+    /** The other local nodes of this machine (cluster.local_nodes): a request for one of their sessions goes there. */
+    private readonly siblings?: LocalSiblings,
   ) {
     this.log = log.child({ component: 'http' });
   }
@@ -89,16 +92,26 @@ export class RestTransport implements EventSink {
   }
 
   /** The `request` listener for the HTTP server. */
-  readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    this.route(req, res).catch((err: unknown) => {
+  readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res, true);
+
+  /** The same for requests a sibling carried here (they are this node's: never carried on). */
+  readonly onLinkRequest = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res, false);
+
+  private serve(req: IncomingMessage, res: ServerResponse, carry: boolean): void {
+    this.route(req, res, carry).catch((err: unknown) => {
       // A fault of ours still gets a Janus answer (HTTP 200, error 490), never a bare 500 or the exception text.
       this.gateway.internalFault('HTTP request failed', err, { transport: this.transport });
       if (!res.headersSent) this.sendJson(res, 200, { janus: 'error', error: { code: ErrorCode.UNKNOWN, reason: INTERNAL_ERROR_REASON } });
       else res.destroy();
     });
-  };
+  }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The sibling holding `sessionId`, when this request is to be carried there. */
+  private elsewhere(sessionId: number | undefined, carry: boolean): number | undefined {
+    return carry && sessionId !== undefined ? this.siblings?.ownerOfSession(sessionId) : undefined;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, carry: boolean): Promise<void> {
     applyCors(req, res, this.settings.cors);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const base = this.settings.basePath.replace(/\/+$/, '');
@@ -124,6 +137,8 @@ export class RestTransport implements EventSink {
       if (parts.length === 0) return this.sendEmpty(res, 404);
       const sessionId = parseId(parts[0]);
       if (sessionId === undefined) return this.sendEmpty(res, 404);
+      const owner = this.elsewhere(sessionId, carry);
+      if (owner !== undefined) return this.siblings?.relayHttp(owner, req, res);
       if (parts.length === 2) {
         await this.keepalive(sessionId, url);
         res.setHeader('Location', `${base}/${sessionId}`);
@@ -145,6 +160,8 @@ export class RestTransport implements EventSink {
       req.resume();
       return this.sendJson(res, 200, { janus: 'error', session_id: sessionId, error: { code: ErrorCode.HANDLE_NOT_FOUND, reason: `No such handle ${pathIdText(parts[1])} in session ${sessionId}` } });
     }
+    const owner = this.elsewhere(sessionId, carry);
+    if (owner !== undefined) return this.siblings?.relayHttp(owner, req, res);
     const parsed = await readJsonPost(req, res, this.settings.maxBodySize, this.settings.json);
     if (!parsed) return;
     const request = parsed.value;

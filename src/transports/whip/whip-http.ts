@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../core/errors.js';
 import type { Gateway } from '../../core/gateway.js';
+import type { LocalSiblings } from '../../core/local-siblings.js';
 import type { JsonObject } from '../../core/validate.js';
 import { errorText } from '../../logging/error-text.js';
 import type { Logger } from '../../logging/logger.js';
@@ -41,6 +42,8 @@ export class WhipTransport {
     private readonly gateway: Gateway,
     private readonly settings: WhipSettings,
     log: Logger,
+    /** The other local nodes of this machine (cluster.local_nodes): a resource of theirs is answered there. */
+    private readonly siblings?: LocalSiblings,
   ) {
     this.janus = new InProcessJanus(gateway);
     this.log = log.child({ component: 'whip' });
@@ -61,18 +64,25 @@ export class WhipTransport {
     this.janus.close();
   }
 
-  readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    this.route(req, res).catch((err: unknown) => {
+  readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res, true);
+
+  /** The same for requests a sibling carried here (they are this node's: never carried on). */
+  readonly onLinkRequest = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res, false);
+
+  private serve(req: IncomingMessage, res: ServerResponse, carry: boolean): void {
+    this.route(req, res, carry).catch((err: unknown) => {
       if (err instanceof WhipHttpError) return this.fail(res, err.status, err.message);
       this.gateway.internalFault('WHIP/WHEP request failed', err, { transport: this.janus.transport });
       this.fail(res, 500, 'internal error');
     });
-  };
+  }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, carry: boolean): Promise<void> {
+    const path = parseWhipPath(req.url ?? '/', this.settings.bases);
+    const owner = carry && path?.kind === 'resource' ? this.siblings?.ownerOfResource(path.id) : undefined;
+    if (owner !== undefined) return this.siblings?.relayHttp(owner, req, res);
     applyCors(req, res, this.settings.cors);
     res.setHeader('Access-Control-Expose-Headers', EXPOSED);
-    const path = parseWhipPath(req.url ?? '/', this.settings.bases);
     if (!path || path.kind === 'unknown') return this.drain(req, res, 404, 'no such endpoint or resource');
     if (originRefused(req, this.settings.cors)) return this.drain(req, res, 403, 'origin not allowed');
     const method = req.method ?? 'GET';
@@ -135,7 +145,7 @@ export class WhipTransport {
       const reply = await this.janus.message(sessionId, handleId, auth.janus, plan.join, { type: 'offer', sdp: offer });
       if (reply.jsep?.type !== 'answer') throw new WhipHttpError(500, 'the plugin did not answer the offer');
       if (plan.start) await this.janus.message(sessionId, handleId, auth.janus, plan.start);
-      session = new WhipSession(protocol, this.janus, sessionId, handleId, auth.janus, auth.bearer, plan, offer, this.log, (s) => this.sessions.delete(s.id));
+      session = new WhipSession(protocol, this.janus, sessionId, handleId, auth.janus, auth.bearer, plan, offer, this.log, (s) => this.sessions.delete(s.id), this.siblings?.resourcePrefix);
       this.sessions.set(session.id, session);
       const timeout = this.gateway.settings.sessionTimeout;
       session.keepAlive(timeout > 0 ? Math.min(MAX_KEEPALIVE_MS, (timeout * 1000) / 3) : 0);

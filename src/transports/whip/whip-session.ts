@@ -34,7 +34,7 @@ function newEtag(): string {
 }
 
 export class WhipSession {
-  readonly id = randomString(24);
+  readonly id: string;
   etag = newEtag();
   private ended = false;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -56,7 +56,10 @@ export class WhipSession {
     offer: string,
     private readonly log: Logger,
     private readonly onEnd: (s: WhipSession) => void,
+    /** Names this node among the local nodes of its machine (cluster.local_nodes); empty on a node alone. */
+    idPrefix = '',
   ) {
+    this.id = idPrefix + randomString(24);
     this.offer = offer;
     this.remoteUfrag = iceUfragOf(offer);
   }
