@@ -11,6 +11,7 @@ import { chromiumAvailable, runBrowserConnect } from './browser-connect.js';
 import type { KernelRtpCounter } from './kernel-counter.js';
 import { SAMPLE_EVERY, setUpPlacement } from './bench-placement.js';
 import { observabilityFromEnv, observabilityReport, runObservability, type ObservabilityResult } from './observability.js';
+import { clusterFromEnv, clusterReport, runCluster, type ClusterResult } from './cluster.js';
 import { AUDIOBRIDGE_WARMUP_SECONDS, runAudioBridge, type AudioBridgeStep } from './audiobridge.js';
 import { errorDetail, errorText } from '../src/logging/error-text.js';
 
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   let p: Measured | undefined;
   let j: Measured | undefined;
   let observability: ObservabilityResult | undefined;
+  let cluster: ClusterResult | undefined;
   try {
     const portunus = await startPortunus({ http: 18088, ws: 18188, admin: 17088 }, [], placement, PLUGINS);
     try {
@@ -157,6 +159,9 @@ async function main(): Promise<void> {
         notes.push(`observability on Portunus failed: ${errorText(err).slice(0, 300)}`);
       }
     }
+    // Portunus only too: one node against local nodes over NATS, each on a fresh server.
+    const clusterOptions = clusterFromEnv(process.env);
+    if (clusterOptions) cluster = await runCluster(clusterOptions, placement, kernel, notes);
     if (haveJanus) {
       const janus = await startJanus({ http: 28088, ws: 28188 }, PLUGINS, placement);
       try {
@@ -272,6 +277,8 @@ async function main(): Promise<void> {
         ]),
     '',
     ...(observability ? observabilityReport(observability) : ['Observability cost: not run (BENCH_OBSERVABILITY=0).']),
+    '',
+    ...(cluster ? clusterReport(cluster) : ['VideoRoom over local nodes: not run (BENCH_CLUSTER=0).']),
     ...notes.map((n) => `Note: ${n}`),
     `Run time: ${((performance.now() - started) / 60000).toFixed(1)} min (Portunus ${(p.seconds / 60).toFixed(1)} min${j ? `, Janus ${(j.seconds / 60).toFixed(1)} min` : ''}).`,
   ];
@@ -291,6 +298,7 @@ async function main(): Promise<void> {
         portunus: p,
         janus: j,
         observability,
+        cluster,
       },
       null,
       2,

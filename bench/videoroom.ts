@@ -19,7 +19,7 @@ import { dataOf, JanusParticipant } from './janus-participant.js';
 import { candidatesOn } from '../support/loopback-sdp.js';
 import type { RunningServer } from './janus-reference.js';
 import { byPort, type KernelRtpCounter } from './kernel-counter.js';
-import { cpuSeconds, residentBytes } from './process-stats.js';
+import { treeCpuSeconds as cpuSeconds, treeResidentBytes as residentBytes } from './process-stats.js';
 import { errorText } from '../src/logging/error-text.js';
 import { sleep, waitFor } from '../support/wait.js';
 
