@@ -1,6 +1,7 @@
 // janus.plugin.audiobridge: an audio conference bridge. Each participant's audio (Opus or G.711, over WebRTC or
 // plain RTP) is decoded into its room's mix; every 20 ms each listener gets the mix without its own voice
 // (mixer.ts), encoded for it, or shared with everyone who hears the same thing.
+import type { Announcement, AudioRoom } from './room.js';
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../../plugin-api/index.js';
 import { parsePortRange } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
@@ -193,6 +194,10 @@ export class AudioBridgePlugin implements Plugin {
     p.close();
   }
 
+  private readonly announcementEnded = (room: AudioRoom, a: Announcement): void => {
+    if (this.state) endAnnouncement(this.state, room, a);
+  };
+
   private tick(): void {
     const state = this.state;
     if (!state) return;
@@ -201,7 +206,7 @@ export class AudioBridgePlugin implements Plugin {
       if (!room.busy) continue;
       busy = true;
       try {
-        room.tick((a) => endAnnouncement(state, room, a));
+        room.tick(this.announcementEnded);
       } catch (err) {
         state.log.error(`audiobridge: mixing room ${room.id}: ${errorText(err)}`);
       }

@@ -36,7 +36,12 @@ export class AudioRoom {
   /** The one socket the room's forwarders send from, opened with the first. */
   forwardSocket: Promise<UdpEndpoint> | undefined;
   destroyed = false;
+  // Kept from frame to frame: a tick allocates no list, no sink and no closure.
   private readonly inputs: MixInput[] = [];
+  private readonly sinks: MixSink[] = [];
+  private readonly list: MixParticipant[] = [];
+  private recorderSink: MixSink | undefined;
+  private recorderOfSink: WavRecorder | undefined;
 
   constructor(
     readonly id: RoomId,
@@ -62,16 +67,26 @@ export class AudioRoom {
   }
 
   /** One 20 ms frame of the room. Announcements that ended are reported through `ended`. */
-  tick(ended: (a: Announcement) => void): void {
-    this.inputs.length = 0;
-    for (const a of this.announcements.values()) this.inputs.push(a);
-    const sinks: MixSink[] = [];
+  tick(ended: (room: AudioRoom, a: Announcement) => void): void {
+    const { inputs, sinks, list } = this;
+    inputs.length = 0;
+    for (const a of this.announcements.values()) inputs.push(a);
+    sinks.length = 0;
     const anyone = this.participants.size > 0 || this.announcements.size > 0;
     for (const f of this.forwarders.values()) if (anyone || f.alwaysOn) sinks.push(f);
-    if (this.recorder) sinks.push(recorderSink(this.recorder));
-    const list: MixParticipant[] = [...this.participants.values()];
-    this.mixer.tick(list, this.inputs, sinks, (p) => (p as Participant).options.group);
-    for (const a of this.announcements.values()) if (a.done) ended(a);
+    if (this.recorder) sinks.push(this.sinkOf(this.recorder));
+    list.length = 0;
+    for (const p of this.participants.values()) list.push(p);
+    this.mixer.tick(list, inputs, sinks, groupOf);
+    if (this.announcements.size > 0) for (const a of this.announcements.values()) if (a.done) ended(this, a);
+  }
+
+  private sinkOf(recorder: WavRecorder): MixSink {
+    if (this.recorderOfSink !== recorder || !this.recorderSink) {
+      this.recorderOfSink = recorder;
+      this.recorderSink = { receive: (pcm, samples) => recorder.write(pcm, samples) };
+    }
+    return this.recorderSink;
   }
 
   close(): void {
@@ -90,6 +105,6 @@ export class AudioRoom {
   }
 }
 
-function recorderSink(recorder: WavRecorder): MixSink {
-  return { receive: (pcm, samples) => recorder.write(pcm, samples) };
+function groupOf(p: MixParticipant): string | undefined {
+  return (p as Participant).options.group;
 }
