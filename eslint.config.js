@@ -57,4 +57,14 @@ export default defineConfig(
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
     },
   },
+  {
+    // The demo pages' scripts: browser modules (janus.js imported by demo.js).
+    files: ['demos/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'navigator', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URLSearchParams', 'MediaStream', 'fetch'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );
