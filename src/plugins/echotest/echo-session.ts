@@ -4,7 +4,7 @@ import type { MediaTrackInfo, PluginHandle } from '../../plugin-api/index.js';
 import { LayerForwarder, type ForwardTarget, type LayerEventField } from '../../forwarding/layer-forwarder.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { RecordedKind } from '../mjr/mjr-recorder.js';
-import type { EchoRecording } from './echo-recording.js';
+import type { KindRecording } from '../mjr/kind-recording.js';
 
 /** Stands for the video track until the first packet arrives. */
 const NO_TRACK: MediaTrackInfo = { mid: '', kind: 'video' };
@@ -20,7 +20,7 @@ export class EchoSession implements ForwardTarget {
   /** The sender simulcasts (its offer has rids, or a packet came with a substream): one layer is echoed. */
   simulcast = false;
   destroyed = false;
-  recording: EchoRecording | undefined;
+  recording: KindRecording | undefined;
   /** The video layers echoed: simulcast `substream`, VP8 `temporal`, VP9 `spatial_layer` / `temporal_layer`. */
   forwarder: LayerForwarder;
   /** The video packet being forwarded, read once; reloaded for each packet. */

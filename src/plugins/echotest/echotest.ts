@@ -8,7 +8,7 @@ import { requestsFor, type PluginReply, type RequestCall, type BodyOf } from '..
 import { errorText } from '../../logging/error-text.js';
 import { HandlerEvents } from '../handler-events.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
-import { EchoRecording } from './echo-recording.js';
+import { KindRecording } from '../mjr/kind-recording.js';
 import { EchoSession } from './echo-session.js';
 
 /** The error codes the EchoTest sends (Janus's numbering); docs/errors.md lists them. */
@@ -152,7 +152,7 @@ export class EchoTestPlugin implements Plugin {
         if (!(err instanceof UnsafePathError)) throw err;
         throw new PluginError(E.INVALID_ELEMENT, `Invalid element (filename '${base.slice(0, 200)}' ${err.message})`);
       }
-      s.recording = new EchoRecording(this.recordingsDir, base, handle.log);
+      s.recording = new KindRecording(this.recordingsDir, base, handle.log, 'echotest');
       handle.log.info(`echotest: recording to ${s.recording.base}-{audio,video,data}.mjr in ${this.recordingsDir}`);
     } else if (body.record === false) {
       s.stopRecording();

@@ -5,7 +5,7 @@ import type { MediaTrackInfo, PluginHandle } from '../../plugin-api/index.js';
 import { LayerForwarder, type ForwardTarget, type LayerEventField } from '../../forwarding/layer-forwarder.js';
 import { SourcePacket } from '../../forwarding/source-packet.js';
 import type { Jsep } from '../../plugin-api/media-types.js';
-import type { CallRecording } from './call-recording.js';
+import type { KindRecording } from '../mjr/kind-recording.js';
 
 const NO_TRACK: MediaTrackInfo = { mid: '', kind: 'video' };
 
@@ -25,7 +25,7 @@ export class CallUser implements ForwardTarget {
   videoActive = true;
   bitrate = 0;
   destroyed = false;
-  recording: CallRecording | undefined;
+  recording: KindRecording | undefined;
   /** The video layers this user receives of its peer's simulcast: `substream`, VP8 `temporal`. */
   forwarder: LayerForwarder;
   private readonly source = new SourcePacket();

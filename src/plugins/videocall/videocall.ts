@@ -12,7 +12,7 @@ import { errorText } from '../../logging/error-text.js';
 import { summarizeRtcp } from '../../rtp/rtcp.js';
 import { HandlerEvents } from '../handler-events.js';
 import { resolveInside, UnsafePathError } from '../safe-path.js';
-import { CallRecording } from './call-recording.js';
+import { KindRecording } from '../mjr/kind-recording.js';
 import { answeredLayout, layoutOf, mirrorTracks } from './call-media.js';
 import { CallUser } from './call-user.js';
 import { E } from './errors.js';
@@ -215,7 +215,7 @@ export class VideoCallPlugin implements Plugin {
         if (!(err instanceof UnsafePathError)) throw err;
         throw new PluginError(E.INVALID_ELEMENT, `Invalid element (filename '${base.slice(0, 200)}' ${err.message})`);
       }
-      u.recording = new CallRecording(this.recordingsDir, base, handle.log);
+      u.recording = new KindRecording(this.recordingsDir, base, handle.log, 'videocall');
       if (u.peer?.state === 'incall') u.handle.requestKeyframe('*');
     } else if (body.record === false) {
       u.stopRecording();
