@@ -23,6 +23,11 @@ export class JanusWs extends JanusMessages {
     this.ws.send(text);
   }
 
+  /** Whether the socket is open (not closed by either side). */
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
   close(): void {
     this.ws.close();
   }

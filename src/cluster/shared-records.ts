@@ -93,9 +93,11 @@ export class SharedRecords {
     this.kv = kv;
     const before = new Set(this.seen.keys());
     const fresh = new Set<string>();
+    let live = false;
     const iter = await kv.watch({
       key: '>',
       initializedFn: () => {
+        live = true;
         // Gone while this node was away from NATS.
         for (const key of before) if (!fresh.has(key)) this.forget(key);
       },
@@ -106,7 +108,7 @@ export class SharedRecords {
         const key = parseRecordKey(e.key);
         if (key === undefined) continue;
         fresh.add(key);
-        this.entry(key, e);
+        this.entry(key, e, live);
       }
     })().catch((err: unknown) => this.log.verbose(`${this.kind} records watch ended: ${errorText(err)}`));
   }
@@ -118,9 +120,11 @@ export class SharedRecords {
     this.kv = undefined;
   }
 
-  private entry(key: string, e: KvEntry): void {
+  /** `live`: past the bucket's replay, so a removal of a key never seen is told too (a room of every node's configuration). */
+  private entry(key: string, e: KvEntry, live: boolean): void {
     if (e.operation !== 'PUT') {
-      this.forget(key);
+      if (this.seen.has(key)) this.forget(key);
+      else if (live) this.listeners.emit({ key, value: undefined, by: undefined });
       return;
     }
     const r = readRecord(e.value);

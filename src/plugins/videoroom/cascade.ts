@@ -60,8 +60,9 @@ export class Cascade {
     return this.remotizations.listRemotes(p);
   }
 
-  addRemotePublisher(room: Room, id: UserId, body: JsonObject): Promise<JsonObject> {
-    return this.remotes.add(room, id, body);
+  /** `spannedFrom`: the node whose participant it is, when the room spans nodes. */
+  addRemotePublisher(room: Room, id: UserId, body: JsonObject, spannedFrom?: string): Promise<JsonObject> {
+    return this.remotes.add(room, id, body, spannedFrom);
   }
 
   updateRemotePublisher(room: Room, p: Publisher, body: JsonObject): void {

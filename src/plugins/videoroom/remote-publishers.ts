@@ -45,7 +45,7 @@ export class RemotePublishers {
     return [...this.remotes.keys()];
   }
 
-  async add(room: Room, id: UserId, body: JsonObject): Promise<JsonObject> {
+  async add(room: Room, id: UserId, body: JsonObject, spannedFrom?: string): Promise<JsonObject> {
     check(body, [
       { name: 'display', type: 'string' },
       { name: 'metadata', type: 'object' },
@@ -83,6 +83,7 @@ export class RemotePublishers {
       throw err;
     }
     const p = new Publisher(id, randomUint32(), undefined);
+    p.spannedFrom = spannedFrom;
     if (typeof body.display === 'string') p.display = body.display;
     if (isJsonObject(body.metadata)) p.metadata = body.metadata;
     p.setStreams(streams);

@@ -13,6 +13,7 @@ import { describeRoom, parseRoomSettings } from './room-settings.js';
 import { removeRoom } from './room-lifecycle.js';
 import type { VideoRoomState } from './videoroom-state.js';
 import { roomChanged } from './handler-events.js';
+import { shareRoom, unshareRoom } from './shared-rooms.js';
 
 export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   checkAdminKey(vr, body);
@@ -37,6 +38,7 @@ export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   }
   vr.log.info(`videoroom: room ${id} created${permanent ? ' (permanent)' : ''}`);
   roomChanged(vr, 'created', room);
+  shareRoom(vr, room);
   return { videoroom: 'created', room: id, permanent };
 }
 
@@ -89,6 +91,7 @@ export function editRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
     saveRooms(vr);
   }
   roomChanged(vr, 'edited', room);
+  shareRoom(vr, room);
   return { videoroom: 'edited', room: room.id, permanent };
 }
 
@@ -98,6 +101,7 @@ export function destroyRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   const permanent = body.permanent === true;
   removeRoom(vr, room, permanent);
   roomChanged(vr, 'destroyed', room);
+  unshareRoom(vr, room.id);
   return { videoroom: 'destroyed', room: room.id, permanent };
 }
 
@@ -139,6 +143,7 @@ export function editAllowed(vr: VideoRoomState, body: JsonObject): JsonObject {
     s.allowed ??= new Set();
     for (const t of tokens) s.allowed.add(t);
   } else for (const t of tokens) s.allowed?.delete(t);
+  shareRoom(vr, room);
   const out: JsonObject = { videoroom: 'success', room: room.id };
   if (s.allowed) out.allowed = [...s.allowed];
   return out;
@@ -148,7 +153,7 @@ export function listParticipants(vr: VideoRoomState, body: JsonObject): JsonObje
   const room = lookupRoom(vr, body, false);
   const participants = [...room.participants.values()].map((p) => {
     const out = p.identity();
-    if (p.remote) out.remote = true;
+    if (p.remote && p.spannedFrom === undefined) out.remote = true;
     out.publisher = p.active;
     if (room.settings.audiolevelEvent && p.active) out.talking = p.isTalking();
     return out;
