@@ -20,6 +20,7 @@ export function pluginDoor(node: ClusterNode, kind: PlacementKind): PluginCluste
         }),
         node.membership.on((e) => {
           if (e.type === 'left') listener({ type: 'node-gone', node: e.node.name, reason: e.reason });
+          else listener({ type: 'node-joined', node: e.node.name });
         }),
         records.on((e) => listener({ type: 'record', ...e })),
       ];

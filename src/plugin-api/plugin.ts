@@ -183,6 +183,8 @@ export interface PluginPlacement {
 export type PluginClusterEvent =
   /** Another node started (`held`) or stopped (`released`) holding `id`. */
   | { readonly type: 'held' | 'released'; readonly id: number | string; readonly node: string }
+  /** A node joined (started, came back after being taken as lost, or restarted). */
+  | { readonly type: 'node-joined'; readonly node: string }
   /** A node is gone: `lost` (silent), `left` (said so) or `restarted` (a new incarnation under its name). */
   | { readonly type: 'node-gone'; readonly node: string; readonly reason: 'lost' | 'left' | 'restarted' }
   /** A shared record appeared, changed (`value`, written by node `by`) or went (`value` undefined). */

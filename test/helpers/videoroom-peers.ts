@@ -154,16 +154,25 @@ export class TestSubscriber {
   readonly pc = makePc();
   readonly received = { audio: 0, video: 0 };
   private readonly sockets: UdpIceTransport[] = [];
+  private videoSsrc: number | undefined;
 
   constructor(
     private readonly network: Network,
     private readonly bind = '127.0.0.1',
   ) {
     this.pc.onTrack.subscribe((track: MediaStreamTrack) =>
-      track.onReceiveRtp.subscribe(() => {
+      track.onReceiveRtp.subscribe((p: RtpPacket) => {
         if (track.kind === 'audio' || track.kind === 'video') this.received[track.kind]++;
+        if (track.kind === 'video') this.videoSsrc = p.header.ssrc;
       }),
     );
+  }
+
+  /** Asks the server for a keyframe of the video it sends (a PLI), once video has arrived. */
+  async requestKeyframe(): Promise<void> {
+    const video = this.pc.getTransceivers().find((t) => t.kind === 'video');
+    assert.ok(video && this.videoSsrc !== undefined, 'video arrived');
+    await video.receiver.sendRtcpPLI(this.videoSsrc);
   }
 
   /** Subscribes on `h` to `feed` (every stream) in `room`, answers and starts; waits for the PeerConnection. */

@@ -74,6 +74,11 @@ export class Cascade {
     return this.remotes.requestKeyframe(p, s);
   }
 
+  /** The ports a remote publisher listens on, while it does. */
+  remotePorts(p: Publisher): { port: number; rtcp_port: number } | undefined {
+    return this.remotes.ports(p);
+  }
+
   /** A remote publisher leaves: its sockets close. */
   removeRemote(p: Publisher): void {
     this.remotes.remove(p);

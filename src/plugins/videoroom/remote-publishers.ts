@@ -187,6 +187,12 @@ export class RemotePublishers {
     return true;
   }
 
+  /** The ports a remote publisher listens on, while it does. */
+  ports(p: Publisher): { port: number; rtcp_port: number } | undefined {
+    const source = this.remotes.get(p);
+    return source ? { port: source.rtp.port, rtcp_port: source.rtcp.port } : undefined;
+  }
+
   /** A remote publisher leaves: its sockets close. */
   remove(p: Publisher): void {
     const source = this.remotes.get(p);

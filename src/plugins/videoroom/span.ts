@@ -4,6 +4,9 @@
 // node's media address (`publish_remotely`); an unpublish, a leave or a kick removes it there (`span_remove`).
 // A node that starts holding R gets the publishers already there; one that stops holding R drops its copies
 // and is no longer sent to; a node gone (lost, left, restarted) has its publishers removed everywhere else.
+// A node (re)joining is resynchronised both ways: each side asks the other again for the copies it should have
+// (`span_add` is idempotent: an existing copy answers with its ports, and a copy dropped meanwhile is made anew
+// and forwarded to), so a node taken as lost for a while, by one side or both, gets its media back.
 // Moderation asked of another node's participant is carried to that node and answered the same.
 import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEvent } from '../plugin.js';
 import { OFFER_EXTENSION_IDS, OUR_AUDIO_LEVEL_ID } from '../../rtp/header-extensions.js';
@@ -92,12 +95,25 @@ export class RoomSpan {
       this.nodeGone(e.node);
       return;
     }
+    if (e.type === 'node-joined') {
+      this.resync(e.node);
+      this.cluster.request(e.node, { request: 'span_resync' }).catch((err: unknown) => this.vr.log.verbose(`videoroom: node ${e.node} not asked to resend its publishers: ${errMessage(err)}`));
+      return;
+    }
     const room = this.vr.rooms.get(e.id);
     if (!room || room.destroyed) return;
     for (const p of room.participants.values()) {
       if (p.remote) continue;
       if (e.type === 'held' && p.active) void this.cross(room, p, e.node, 1);
       if (e.type === 'released') this.stopCrossing(p, e.node);
+    }
+  }
+
+  /** Every local publisher in a room `node` holds is sent to it again, or still (see the header). */
+  private resync(node: string): void {
+    for (const room of this.vr.rooms.values()) {
+      if (room.destroyed || !this.cluster.holders(room.id).includes(node)) continue;
+      for (const p of room.participants.values()) if (!p.remote && p.active) void this.cross(room, p, node, 1);
     }
   }
 
@@ -111,11 +127,15 @@ export class RoomSpan {
     }
   }
 
-  /** `p` crosses to `node`: a remote publisher there, then forwarded to it. */
+  /**
+   * `p` crosses to `node`: a remote publisher there, then forwarded to it. Asked again of a crossing that is up,
+   * the copy there is checked: the same ports, nothing changes; a copy made anew is forwarded to instead.
+   */
   private async cross(room: Room, p: Publisher, node: string, attempt: number): Promise<void> {
     let mine = this.out.get(p);
     if (!mine) this.out.set(p, (mine = new Map<string, 'pending' | 'up'>()));
-    if (mine.has(node)) return;
+    if (mine.get(node) === 'pending') return;
+    const current = this.vr.cascade.listRemotes(p).find((r) => r.remote_id === remoteId(node));
     mine.set(node, 'pending');
     const still = (): boolean => this.out.get(p)?.get(node) === 'pending' && p.active && !room.destroyed;
     let added = false;
@@ -128,6 +148,11 @@ export class RoomSpan {
       const rtcpPort = answer.rtcp_port;
       if (!isPort(port) || !isPort(rtcpPort)) throw new Error(`node ${node} answered without ports`);
       if (!still()) throw new Error('the publication ended meanwhile');
+      if (current && current.port === port && current.rtcp_port === rtcpPort && current.host === host) {
+        mine.set(node, 'up');
+        return;
+      }
+      if (current) this.unpublishRemotely(p, node);
       await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort });
       if (!still()) {
         this.unpublishRemotely(p, node);
@@ -136,7 +161,11 @@ export class RoomSpan {
       mine.set(node, 'up');
       this.vr.log.info(`videoroom: room ${room.id}: publisher ${p.id} crosses to node ${node} (${host} port ${port})`);
     } catch (err) {
-      if (this.out.get(p)?.get(node) === 'pending') mine.delete(node);
+      if (this.out.get(p)?.get(node) === 'pending') {
+        mine.delete(node);
+        // Nothing is sent where no crossing is recorded (a refresh that failed): a retry sets it up again.
+        this.unpublishRemotely(p, node);
+      }
       if (added) this.removeOn(node, room, p, 'unpublished');
       const again = attempt < CROSS_TRIES && p.active && !room.destroyed && this.cluster.holders(room.id).includes(node);
       this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id} not sent to node ${node}: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
@@ -167,6 +196,10 @@ export class RoomSpan {
   /** What another node asks of this one; every field is checked (untrusted input). */
   private async serve(from: string, body: JsonObject): Promise<JsonObject> {
     const vr = this.vr;
+    if (body.request === 'span_resync') {
+      this.resync(from);
+      return {};
+    }
     if (body.request === 'span_moderation') {
       const inner = isJsonObject(body.body) ? body.body : {};
       try {
@@ -197,9 +230,10 @@ export class RoomSpan {
       const desc = isJsonObject(body.publisher) ? body.publisher : {};
       const id = userIdOf(vr, desc, 'id', true)!;
       const known = room.participants.get(id);
-      // The same participant again (its node restarted, or a retry): the old copy goes first.
-      if (known && known.spannedFrom === from) withdraw(vr, room, known, false);
-      else if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
+      // The same participant again (a resync, a retry): its copy is still here, and its subscribers with it.
+      const ports = known?.spannedFrom === from ? vr.cascade.remotePorts(known) : undefined;
+      if (ports) return ports;
+      if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
       const added = await vr.cascade.addRemotePublisher(room, id, { display: desc.display, metadata: desc.metadata, streams: desc.streams }, from);
       return { port: added.port, rtcp_port: added.rtcp_port };
     }
