@@ -79,7 +79,7 @@ export class Remotizations {
     }
     // Read after the awaits: remotizations of one publisher made at once (to several nodes) all stay listed.
     let mine = this.remotizations.get(p);
-    if (!mine) this.remotizations.set(p, (mine = new Map()));
+    if (!mine) this.remotizations.set(p, (mine = new Map<string, Remotization>()));
     mine.set(remoteId, { remoteId, host, port, rtcpPort, forwarders });
     return { remote_id: remoteId };
   }
