@@ -8,6 +8,7 @@ import { saveRooms } from './permanent-rooms.js';
 import { publisherBitrate } from './publication.js';
 import { recordingFolder } from './recording.js';
 import { Room } from './room.js';
+import type { Publisher } from './publisher.js';
 import { checkAdminKey, lookupRoom, roomIdOf } from './room-access.js';
 import { describeRoom, parseRoomSettings } from './room-settings.js';
 import { removeRoom } from './room-lifecycle.js';
@@ -149,14 +150,23 @@ export function editAllowed(vr: VideoRoomState, body: JsonObject): JsonObject {
   return out;
 }
 
-export function listParticipants(vr: VideoRoomState, body: JsonObject): JsonObject {
+/** Every participant of the room; in a room over many nodes, the other nodes' own participants as they list them. */
+export async function listParticipants(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
   const room = lookupRoom(vr, body, false);
-  const participants = [...room.participants.values()].map((p) => {
-    const out = p.identity();
-    if (p.remote && p.spannedFrom === undefined) out.remote = true;
-    out.publisher = p.active;
-    if (room.settings.audiolevelEvent && p.active) out.talking = p.isTalking();
-    return out;
-  });
-  return { videoroom: 'participants', room: room.id, participants };
+  const own = ownParticipants(room);
+  const others = vr.span ? await vr.span.roster(room) : [];
+  return { videoroom: 'participants', room: room.id, participants: [...own, ...others] };
+}
+
+/** This node's participants of `room` as listparticipants shows them (not the copies of other nodes' ones). */
+export function ownParticipants(room: Room): JsonObject[] {
+  return [...room.participants.values()].filter((p) => p.spannedFrom === undefined).map((p) => participantEntry(room, p));
+}
+
+export function participantEntry(room: Room, p: Publisher): JsonObject {
+  const out = p.identity();
+  if (p.remote && p.spannedFrom === undefined) out.remote = true;
+  out.publisher = p.active;
+  if (room.settings.audiolevelEvent && p.active) out.talking = p.isTalking();
+  return out;
 }

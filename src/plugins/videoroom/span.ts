@@ -17,6 +17,7 @@ import { withdraw } from './publication.js';
 import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
 import { userIdOf } from './room-access.js';
+import { ownParticipants, participantEntry } from './room-requests.js';
 import { applyRoomRecord } from './shared-rooms.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
@@ -26,6 +27,9 @@ export type SpanEnd = 'unpublished' | 'leaving' | 'kicked' | 'destroyed';
 /** Tries of a crossing that failed (the other node not known yet, a lost answer), a second apart. */
 const CROSS_TRIES = 5;
 const CROSS_RETRY_MS = 1000;
+
+/** The most participants one node's answer to listparticipants may list. */
+const MAX_ROSTER = 10_000;
 
 const VIDEO_ORIENTATION_ID = OFFER_EXTENSION_IDS.video.find(([, uri]) => uri.endsWith('video-orientation'))?.[0];
 
@@ -74,6 +78,29 @@ export class RoomSpan {
     }
     if (typeof answer.error_code === 'number') throw new VideoRoomError(answer.error_code, typeof answer.error === 'string' ? answer.error : 'Error');
     return answer;
+  }
+
+  /**
+   * The other nodes' own participants of `room` (listparticipants): asked of every other node holding it; a node
+   * that does not answer is shown by the copies of its publishers here.
+   */
+  async roster(room: Room): Promise<JsonObject[]> {
+    const copies = [...room.participants.values()].filter((p) => p.spannedFrom !== undefined);
+    const nodes = new Set([...this.cluster.holders(room.id), ...copies.map((p) => p.spannedFrom!)]);
+    nodes.delete(this.cluster.node);
+    const lists = await Promise.all(
+      [...nodes].sort().map(async (node) => {
+        try {
+          const answer = await this.cluster.request(node, { request: 'span_roster', room: room.id });
+          const list = Array.isArray(answer.participants) ? answer.participants.filter(isJsonObject) : [];
+          return list.filter((e) => typeof e.id === 'number' || typeof e.id === 'string').slice(0, MAX_ROSTER);
+        } catch (err) {
+          this.vr.log.verbose(`videoroom: room ${room.id}: node ${node} did not list its participants: ${errMessage(err)}`);
+          return copies.filter((p) => p.spannedFrom === node).map((p) => participantEntry(room, p));
+        }
+      }),
+    );
+    return lists.flat();
   }
 
   /** An event of a local participant the other holders' participants hear too (moderation). */
@@ -216,6 +243,7 @@ export class RoomSpan {
       if (isJsonObject(body.event) && body.event.videoroom === 'event' && body.event.room === room.id) room.notify(body.event);
       return {};
     }
+    if (body.request === 'span_roster') return { participants: ownParticipants(room) };
     if (body.request === 'span_remove') {
       const id = userIdOf(vr, body, 'id', true)!;
       const p = room.participants.get(id);

@@ -57,10 +57,13 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
 
     // A participant on nodes 2 and 3 (they hold the room and hear its events).
     const watchers: VideoRoomHandle[] = [];
+    const watcherIds: unknown[] = [];
     for (const i of [1, 2]) {
       const w = await open(i);
-      assert.equal((await w.req({ request: 'join', ptype: 'publisher', room: ROOM, display: `watcher ${i + 1}` })).videoroom, 'joined');
+      const joined = await w.req({ request: 'join', ptype: 'publisher', room: ROOM, display: `watcher ${i + 1}` });
+      assert.equal(joined.videoroom, 'joined');
       watchers.push(w);
+      watcherIds.push(joined.id);
     }
     await waitFor(
       answers(async () => (await nodes[0].clusterInfo()).nodes.filter((n) => n.holds.length > 0).length === 2),
@@ -91,12 +94,21 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
       answers(async () => (await remotes(nodes[0], pubId)).join() === 'span-node-2,span-node-3'),
       { timeout: 5_000, what: 'node 1 to forward once to each of nodes 2 and 3' },
     );
-    for (const i of [1, 2]) assert.ok((await participants(nodes[i])).includes(pubId), `node ${i + 1} lists node 1's publisher`);
+    // listparticipants answers the same on every node: the publisher and both watchers (who do not publish).
+    const everyone = [pubId, ...watcherIds].map(String).sort().join();
+    for (const n of nodes) assert.equal((await participants(n)).map(String).sort().join(), everyone, `${n.name} lists everyone`);
     // A keyframe request of node 3's subscriber reaches the publisher on node 1 (past the throttle of earlier ones).
     await sleep(1500);
     const plis = pub.plis;
     await subs[2].requestKeyframe();
     await waitFor(() => pub.plis > plis, { timeout: 3_000, what: "node 3's keyframe request to reach node 1's publisher" });
+
+    // nats-server away: what is set up keeps forwarding; back, coordination resumes (the steps below use it).
+    await nats.kill();
+    const before = subs.map((s) => s.received.video);
+    await waitFor(() => subs.every((s, i) => s.received.video > before[i] + 25), { timeout: 5_000, what: 'media to flow on every node while NATS is away' });
+    await nats.start();
+    await allSee(nodes, NAMES, 20_000);
 
     // The publisher leaves: the others hear it unpublish and leave.
     await pubHandle.req({ request: 'leave' });
