@@ -2,12 +2,12 @@
 // notifications), a werift publisher sending made-up Opus and VP8 RTP, and a werift subscriber counting what
 // arrives. Loopback candidates only; no STUN.
 import assert from 'node:assert/strict';
-import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
-import { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../../src/media/werift/ice-gathering.js';
+import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import type { Network } from '../../src/net/network.js';
 import { JanusWs, type Msg } from '../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
+import { gatherOn, videoRoomPeer } from '../../support/werift-client.js';
 
 export interface Jsep {
   readonly type: string;
@@ -66,34 +66,12 @@ export class VideoRoomHandle {
   }
 }
 
-function makePc(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv6: false,
-    bundlePolicy: 'max-bundle',
-    codecs: { audio: [useOPUS()], video: [useVP8()] },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-  });
-}
-
-function gatherOn(pc: RTCPeerConnection, network: Network, bind: string, sockets: UdpIceTransport[]): void {
-  takeOverIceGathering(
-    pc,
-    async () => {
-      const t = new UdpIceTransport(await network.openUdp({ what: 'videoroom test ICE', bind }), () => {});
-      sockets.push(t);
-      return [{ transport: t, advertise: bind }];
-    },
-    () => {},
-  );
-}
-
 /** A VP8 payload that looks like the start of a key frame. */
 const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /** A werift publisher (audio + video, send only) that sends a packet of each every 20 ms once started. */
 export class TestPublisher {
-  readonly pc = makePc();
+  readonly pc = videoRoomPeer();
   readonly audio: RTCRtpTransceiver;
   readonly video: RTCRtpTransceiver;
   private readonly sockets: UdpIceTransport[] = [];
@@ -109,7 +87,7 @@ export class TestPublisher {
     this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
     this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
     this.video.sender.onPictureLossIndication.subscribe(() => this.plis++);
-    gatherOn(this.pc, network, bind, this.sockets);
+    gatherOn(this.pc, network, bind, this.sockets, 'videoroom test ICE');
   }
 
   /** Publishes on `h` (joined already) and waits for the PeerConnection; then sends. */
@@ -151,7 +129,7 @@ function candidatesFor(sdp: string, bind: string): string {
 
 /** A werift subscriber counting the RTP packets it gets, by kind. */
 export class TestSubscriber {
-  readonly pc = makePc();
+  readonly pc = videoRoomPeer();
   readonly received = { audio: 0, video: 0 };
   private readonly sockets: UdpIceTransport[] = [];
   private videoSsrc: number | undefined;
@@ -181,7 +159,7 @@ export class TestSubscriber {
     assert.equal(r.data.videoroom, 'attached', JSON.stringify(r.data));
     assert.equal(r.jsep?.type, 'offer');
     await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
-    gatherOn(this.pc, this.network, this.bind, this.sockets);
+    gatherOn(this.pc, this.network, this.bind, this.sockets, 'videoroom test ICE');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     const sdp = this.pc.localDescription?.sdp;
     assert.ok(sdp);
