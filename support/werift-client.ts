@@ -134,14 +134,14 @@ export function rtpWithText(seq: number, ssrc: number, pt: number, text: string)
   return new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc, marker: true }), Buffer.from(text));
 }
 
-/** A bare peer as the VideoRoom's test and bench clients make it: Opus and VP8, the mid extension only. */
-export function videoRoomPeer(): RTCPeerConnection {
+/** A bare peer as the VideoRoom's test and bench clients make it: Opus and VP8, the mid extension (and the audio level one when asked). */
+export function videoRoomPeer(audioLevel = false): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: [],
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
     codecs: { audio: [useOPUS()], video: [useVP8()] },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+    headerExtensions: { audio: audioLevel ? [useSdesMid(), useAudioLevelIndication()] : [useSdesMid()], video: [useSdesMid()] },
   });
 }
 

@@ -2,7 +2,7 @@
 // notifications), a werift publisher sending made-up Opus and VP8 RTP, and a werift subscriber counting what
 // arrives. Loopback candidates only; no STUN.
 import assert from 'node:assert/strict';
-import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import type { Network } from '../../src/net/network.js';
 import { JanusWs, type Msg } from '../../support/janus-ws.js';
@@ -69,9 +69,12 @@ export class VideoRoomHandle {
 /** A VP8 payload that looks like the start of a key frame. */
 const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
-/** A werift publisher (audio + video, send only) that sends a packet of each every 20 ms once started. */
+/**
+ * A werift publisher (audio + video, send only) that sends a packet of each every 20 ms once started; with
+ * `level`, its audio carries that audio level (RFC 6464, dBov: lower is louder) in a header extension.
+ */
 export class TestPublisher {
-  readonly pc = videoRoomPeer();
+  readonly pc: RTCPeerConnection;
   readonly audio: RTCRtpTransceiver;
   readonly video: RTCRtpTransceiver;
   private readonly sockets: UdpIceTransport[] = [];
@@ -83,7 +86,9 @@ export class TestPublisher {
   constructor(
     network: Network,
     private readonly bind = '127.0.0.1',
+    private readonly level?: number,
   ) {
+    this.pc = videoRoomPeer(level !== undefined);
     this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
     this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
     this.video.sender.onPictureLossIndication.subscribe(() => this.plis++);
@@ -102,10 +107,12 @@ export class TestPublisher {
     await h.webrtcup();
     const apt = this.audio.sender.codec?.payloadType ?? 111;
     const vpt = this.video.sender.codec?.payloadType ?? 96;
+    const levelId = Number(/^a=extmap:(\d+)\S* urn:ietf:params:rtp-hdrext:ssrc-audio-level/m.exec(sdp)?.[1] ?? 0);
+    const extensions = this.level !== undefined && levelId > 0 ? [{ id: levelId, payload: Buffer.from([0x80 | this.level]) }] : [];
     this.timer = setInterval(() => {
       const s = ++this.seq;
       void this.audio.sender
-        .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11 }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
+        .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, extensions }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
         .catch(() => undefined);
       void this.video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
     }, 20);

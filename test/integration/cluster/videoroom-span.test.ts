@@ -2,8 +2,9 @@
 // IPv6. A publisher on node 1 reaches subscribers on nodes 1, 2 and 3 (RTP arriving), crossing to each other node
 // once whatever the number of subscribers there; node 3's participant hears it (`publishers`), and hears it go
 // (`unpublished`, `leaving`) when it leaves and when its node is killed; a kick asked on node 2 of node 1's
-// participant is carried out on node 1; a room created on node 2 is seen from node 3 and destroyed from there,
-// which node 1's participant hears; a keyframe request of a subscriber on node 3 reaches the publisher on node 1.
+// participant is carried out on node 1; a room created on node 2 is seen from node 3, a publisher of node 1
+// talking there is heard on node 3 (`talking`), and the room destroyed from node 3 is heard of on node 1; a
+// keyframe request of a subscriber on node 3 reaches the publisher on node 1; nats-server away, media flows on.
 // On loopback under the no-IPv6 shim, and in three network namespaces on one bridge when the machine allows it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -130,8 +131,9 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     // The same errors as on node 1: a wrong secret.
     assert.equal((await watchers[0].req({ request: 'kick', room: ROOM, secret: 'wrong', id: kickedId })).error_code, 433);
 
-    // A room created on node 2 exists on node 3; destroyed from node 3, node 1's participant hears it.
-    const created = await watchers[0].req({ request: 'create', room: 4321, description: 'Spanning', secret: 's3' });
+    // A room created on node 2 exists on node 3; a publisher on node 1 talks there, node 3's participant hears it;
+    // destroyed from node 3, node 1's participant hears it.
+    const created = await watchers[0].req({ request: 'create', room: 4321, description: 'Spanning', secret: 's3', audiolevel_event: true, audio_active_packets: 10, audio_level_average: 40 });
     assert.equal(created.videoroom, 'created');
     await waitFor(
       answers(async () => (await watchers[1].req({ request: 'exists', room: 4321 })).exists === true),
@@ -139,8 +141,14 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     );
     const listed = arr((await watchers[1].req({ request: 'list' })).list).find((r) => r.room === 4321);
     assert.equal(listed?.description, 'Spanning');
+    const listener = await open(2);
+    assert.equal((await listener.req({ request: 'join', ptype: 'publisher', room: 4321 })).videoroom, 'joined');
     const inRoom = await open(0);
-    assert.equal((await inRoom.req({ request: 'join', ptype: 'publisher', room: 4321 })).videoroom, 'joined');
+    const talkerId = (await inRoom.req({ request: 'join', ptype: 'publisher', room: 4321 })).id;
+    const talker = cleanup.add(new TestPublisher(network, clientBind, 20), (p) => p.close());
+    await talker.publish(inRoom);
+    const talking = await listener.next('talking on node 3', (d) => d.videoroom === 'talking' && d.id === talkerId);
+    assert.ok((talking['audio-level-dBov-avg'] as number) < 40, JSON.stringify(talking));
     assert.equal((await watchers[1].req({ request: 'destroy', room: 4321, secret: 's3' })).videoroom, 'destroyed');
     await inRoom.next('destroyed on node 1', (d) => d.videoroom === 'destroyed' && d.room === 4321);
     await waitFor(
