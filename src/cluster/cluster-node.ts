@@ -251,13 +251,15 @@ export class ClusterNode {
           if (a) this.membership.heard(a);
         }
       }
+      // The request subjects are known to the server before this node announces itself (joined, or back).
+      this.requests.attach(nc);
+      await nc.flush();
       if (nc.isClosed() || this.closed) return;
       this.joined = j;
       this.membership.thaw();
       const others = this.membership.size - 1;
       this.log.info(`${this.everJoined ? 'back on NATS, rejoined' : 'joined'} cluster ${s.name}: ${others} other node${others === 1 ? '' : 's'}`);
       this.everJoined = true;
-      this.requests.attach(nc);
       if (placement) await this.placement.attach(placement);
       for (const [r, kv] of records) await r.attach(kv);
       this.announce();

@@ -24,7 +24,7 @@ import type { VideoRoomState } from './videoroom-state.js';
 /** How a publisher's copy on another node ends: as the room heard it end here. */
 export type SpanEnd = 'unpublished' | 'leaving' | 'kicked' | 'destroyed';
 
-/** Tries of a crossing that failed (the other node not known yet, a lost answer), a second apart. */
+/** Tries of a crossing or a removal that failed (the other node not known yet, a lost answer), a second apart. */
 const CROSS_TRIES = 5;
 const CROSS_RETRY_MS = 1000;
 
@@ -214,10 +214,13 @@ export class RoomSpan {
     }
   }
 
-  private removeOn(node: string, room: Room, p: Publisher, how: SpanEnd): void {
-    this.cluster
-      .request(node, { request: 'span_remove', room: room.id, id: p.id, how })
-      .catch((err: unknown) => this.vr.log.verbose(`videoroom: room ${room.id}: publisher ${p.id} not removed on node ${node}: ${errMessage(err)}`));
+  /** Removes `p`'s copy on `node`; tried again a second later while that node is alive (a lost answer, a reconnection). */
+  private removeOn(node: string, room: Room, p: Publisher, how: SpanEnd, attempt = 1): void {
+    this.cluster.request(node, { request: 'span_remove', room: room.id, id: p.id, how }).catch((err: unknown) => {
+      const again = attempt < CROSS_TRIES && this.cluster.mediaAddress(node) !== undefined;
+      this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id} not removed on node ${node}: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
+      if (again) setTimeout(() => this.removeOn(node, room, p, how, attempt + 1), CROSS_RETRY_MS).unref();
+    });
   }
 
   /** What another node asks of this one; every field is checked (untrusted input). */

@@ -4,7 +4,8 @@
 // (`unpublished`, `leaving`) when it leaves and when its node is killed; a kick asked on node 2 of node 1's
 // participant is carried out on node 1; a room created on node 2 is seen from node 3, a publisher of node 1
 // talking there is heard on node 3 (`talking`), and the room destroyed from node 3 is heard of on node 1; a
-// keyframe request of a subscriber on node 3 reaches the publisher on node 1; nats-server away, media flows on.
+// keyframe request of a subscriber on node 3 reaches the publisher on node 1; nats-server away, media flows on;
+// node 1 restarted, a publisher there is announced on the others again.
 // On loopback under the no-IPv6 shim, and in three network namespaces on one bridge when the machine allows it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -49,9 +50,9 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const url = `nats://${natsHost}:${nats.port}`;
     const env = await noIpv6Env();
     const nodes: NodeProcess[] = [];
+    const nodeArgs = ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`];
     for (const [i, name] of NAMES.entries()) {
-      const args = ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`];
-      nodes.push(cleanup.add(await startNode(name, url, { heartbeatMs: HEARTBEAT_MS, env, args, place: place(i) }), (n) => n.server.stop()));
+      nodes.push(cleanup.add(await startNode(name, url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(i) }), (n) => n.server.stop()));
     }
     await allSee(nodes, NAMES, 10_000);
     const open = async (i: number): Promise<VideoRoomHandle> => cleanup.add(await VideoRoomHandle.open(nodes[i].server.wsUrl), (h) => h.close());
@@ -169,6 +170,15 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     assert.ok(took < NOTICED_WITHIN_MS, `noticed after ${took} ms`);
     assert.ok(!(await participants(nodes[1])).includes(lastId));
     assert.ok((await participants(nodes[1])).length >= 1, 'the room lives on');
+
+    // Node 1 back under its name: its clients publish again through the normal path.
+    nodes[0] = cleanup.add(await startNode(NAMES[0], url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(0) }), (n) => n.server.stop());
+    await allSee(nodes, NAMES, 10_000);
+    const again = await open(0);
+    const againId = (await again.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'again' })).id;
+    const pub4 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
+    await pub4.publish(again);
+    for (const w of watchers) await w.next('publishers after the restart', (d) => arr(d.publishers).some((p) => p.id === againId));
   } finally {
     await cleanup.run();
   }
