@@ -7,16 +7,16 @@
 // nftables counters, the RTP dropped before the socket but for one subscriber in 10, which gets one in 50) or
 // else at its socket from the clear-text header (each subscriber hands one in 50 to werift to decrypt). Figures per step: server CPU per packet forwarded (= counted at the subscribers),
 // the worst loss of any subscriber stream, server RSS growth, and the bench client's own CPU.
-import { RTCPeerConnection, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type RTCRtpTransceiver } from 'werift';
+import { RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { discoverNetworkHost } from '../src/net/network-host.js';
 import { HostNetwork } from '../src/net/host-network.js';
 import type { Network } from '../src/net/network.js';
-import { UdpIceTransport } from '../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../src/media/werift/ice-gathering.js';
+import type { UdpIceTransport } from '../src/media/udp-ice-transport.js';
 import type { Msg } from '../support/janus-ws.js';
 import { dataOf, JanusParticipant } from './janus-participant.js';
 import { candidatesOn } from '../support/loopback-sdp.js';
+import { gatherOn, videoRoomPeer } from '../support/werift-client.js';
 import type { RunningServer } from './janus-reference.js';
 import { byPort, type KernelRtpCounter } from './kernel-counter.js';
 import { treeCpuSeconds as cpuSeconds, treeResidentBytes as residentBytes } from './process-stats.js';
@@ -84,28 +84,6 @@ export function parseVideoRoomSizes(text: string): VideoRoomSize[] {
     });
 }
 
-function newPeer(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv6: false,
-    bundlePolicy: 'max-bundle',
-    codecs: { audio: [useOPUS()], video: [useVP8()] },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-  });
-}
-
-function gatherOn(pc: RTCPeerConnection, network: Network, bind: string, sockets: UdpIceTransport[]): void {
-  takeOverIceGathering(
-    pc,
-    async () => {
-      const t = new UdpIceTransport(await network.openUdp({ what: 'bench videoroom ICE', bind }), () => {});
-      sockets.push(t);
-      return [{ transport: t, advertise: bind }];
-    },
-    () => {},
-  );
-}
-
 /** One VP8-shaped packet: payload descriptor, and on a frame's first packet a frame tag (+ keyframe header). */
 function vp8Payload(first: boolean, keyframe: boolean): Buffer {
   const b = Buffer.alloc(VIDEO_PAYLOAD, 0x55);
@@ -149,7 +127,7 @@ interface Publisher {
 
 async function startPublisher(server: RunningServer, network: Network, room: number, index: number): Promise<Publisher> {
   const part = await JanusParticipant.open(server.wsUrl, PLUGIN);
-  const pc = newPeer();
+  const pc = videoRoomPeer();
   const sockets: UdpIceTransport[] = [];
   const close = async (): Promise<void> => {
     await part.close();
@@ -163,7 +141,7 @@ async function startPublisher(server: RunningServer, network: Network, room: num
     const id = jd.id;
     const audio: RTCRtpTransceiver = pc.addTransceiver('audio', { direction: 'sendonly' });
     const video: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'sendonly' });
-    gatherOn(pc, network, server.clientAddress, sockets);
+    gatherOn(pc, network, server.clientAddress, sockets, 'bench videoroom ICE');
     await pc.setLocalDescription(await pc.createOffer());
     const offer = pc.localDescription?.sdp;
     if (!offer) throw new Error('publisher produced no offer');
@@ -233,7 +211,7 @@ function payloadKinds(sdp: string): Map<number, 'audio' | 'video'> {
 
 async function startSubscriber(server: RunningServer, network: Network, room: number, feeds: readonly number[], countInJs: boolean): Promise<Subscriber> {
   const part = await JanusParticipant.open(server.wsUrl, PLUGIN);
-  const pc = newPeer();
+  const pc = videoRoomPeer();
   const sockets: UdpIceTransport[] = [];
   const close = async (): Promise<void> => {
     await part.close();
@@ -258,7 +236,7 @@ async function startSubscriber(server: RunningServer, network: Network, room: nu
       .filter((l) => !/^a=rtcp-fb:\S+ nack/.test(l))
       .join('\r\n');
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
-    gatherOn(pc, network, server.clientAddress, sockets);
+    gatherOn(pc, network, server.clientAddress, sockets, 'bench videoroom ICE');
     await pc.setLocalDescription(await pc.createAnswer());
     const answer = pc.localDescription?.sdp;
     if (!answer) throw new Error('subscriber produced no answer');

@@ -58,7 +58,7 @@ const AREAS = {
   // Broker client connections, shared by the broker event handlers and the broker transports.
   brokers: { logging: 'allow', core: { types: ['validate.js'] } },
   // Many nodes over NATS: the brokers' NATS connection, the JSON type of Admin answers.
-  cluster: { cluster: 'allow', brokers: 'allow', logging: 'allow', core: { types: ['validate.js'] }, net: { allow: ['address.js'] } },
+  cluster: { cluster: 'allow', brokers: 'allow', logging: 'allow', core: { types: ['validate.js'] }, net: { allow: ['address.js'] }, 'plugin-api': { types: ['plugin.js'] } }, // the door's types (PluginCluster) it implements
   metrics: { metrics: 'allow', core: 'allow', logging: 'allow', 'plugin-api': 'types' }, // reads the core's state at scrape time
   media: { media: 'allow', core: 'allow', config: 'allow', logging: 'allow', net: 'allow', rtp: 'allow', forwarding: 'allow', plugins: { types: ['plugin.js'] }, 'plugin-api': 'types' },
   plugins: PLUGIN_RULE,

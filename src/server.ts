@@ -18,7 +18,7 @@ import type { Config } from './config/load.js';
 import { EventSubtype, EventType, NO_EVENTS, type EventNotifier } from './core/event-notifier.js';
 import { EventBus } from './events/event-bus.js';
 import { EVENT_HANDLER_KINDS } from './events/catalog.js';
-import type { PluginEvents, PluginHandle, PluginPlacement, PluginTokens } from './plugin-api/plugin.js';
+import type { PluginCluster, PluginEvents, PluginHandle, PluginTokens } from './plugin-api/plugin.js';
 import { Logger } from './logging/logger.js';
 import { nativeAddon, nativeAddonStatus } from './native/native-addon.js';
 import { discoverNetworkHost, type NetworkHost } from './net/network-host.js';
@@ -46,6 +46,7 @@ import { BrokerTransport, type BrokerWire } from './transports/broker-transport.
 import { BackendSettingsError } from './brokers/broker-settings.js';
 import type { ClusterNode } from './cluster/cluster-node.js';
 import type { LoadReading } from './cluster/load-sampler.js';
+import { pluginDoor } from './cluster/plugin-door.js';
 import { takeMediaSnapshot } from './metrics/media-snapshot.js';
 import { accessList, aclAllows, forwardedAllowed, type AccessList } from './transports/address-acl.js';
 
@@ -107,6 +108,7 @@ export class PortunusServer {
   /** Which of this machine's local nodes this process is (cluster.local_nodes), and its link to the others. */
   private readonly localNode: LocalNodeIdentity | undefined;
   private readonly siblings: LocalNodeLink | undefined;
+  private doors: Map<string, PluginCluster> | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const g = options.config.core.general;
@@ -181,6 +183,8 @@ export class PortunusServer {
       signed: tokens.signed,
       signatureContains: (token, descriptor) => tokens.signatureContains(typeof token === 'string' ? token : undefined, pkg, descriptor),
     });
+    // Made before the plugins (their door to it), started once the gateway serves.
+    this.cluster = await this.makeCluster();
     // Before the plugins, which may make relay groups of the media layer at init (configured mountpoints).
     const media = this.options.mediaFactory?.(this.network, this.options.config, log);
     this.media = media;
@@ -194,7 +198,8 @@ export class PortunusServer {
         relayGroup: () => media?.createRelayGroup?.(mediaLinkOf) ?? new PlainRelayGroup(),
         events: pluginEvents(p.descriptor.package),
         tokens: pluginTokens(p.descriptor.package),
-        placement: this.pluginPlacement(p.descriptor.package),
+        placement: this.pluginDoor(p.descriptor.package),
+        cluster: this.pluginDoor(p.descriptor.package),
       }),
       log,
     );
@@ -225,7 +230,7 @@ export class PortunusServer {
     this.gateway.start();
     this.loopLag = new LoopLagMonitor({ warnMs: core.general.event_loop_lag_warn }, log);
     this.loopLag.start();
-    this.cluster = await this.startCluster();
+    this.cluster?.start();
     const admin = new AdminApi(
       this.gateway,
       {
@@ -438,7 +443,7 @@ export class PortunusServer {
   }
 
   /** This node in a cluster over NATS when cluster.nats names servers (docs/cluster.md); the nats library loads only then. */
-  private async startCluster(): Promise<ClusterNode | undefined> {
+  private async makeCluster(): Promise<ClusterNode | undefined> {
     const section = this.options.config.core.cluster;
     if (section.nats.trim() === '') return undefined;
     const [{ parseClusterSettings }, { ClusterNode }] = await Promise.all([import('./cluster/cluster-settings.js'), import('./cluster/cluster-node.js')]);
@@ -452,26 +457,23 @@ export class PortunusServer {
       return undefined;
     }
     if (!settings) return undefined;
-    const node = new ClusterNode({ settings, load: () => this.loadReading(), version: PORTUNUS_VERSION, log: this.log });
-    node.start();
-    return node;
+    return new ClusterNode({ settings, load: () => this.loadReading(), version: PORTUNUS_VERSION, log: this.log });
   }
 
-  /**
-   * The placement records of the plugins whose rooms span nodes, when this node is in a cluster; the node starts
-   * after the plugins, so each call finds it then (and does nothing where it did not start).
-   */
-  private pluginPlacement(pkg: string): PluginPlacement | undefined {
+  /** The cluster door of the plugins whose rooms span nodes (VideoRoom, Streaming), when this node is in a cluster. */
+  private pluginDoor(pkg: string): PluginCluster | undefined {
     const kind = pkg === 'janus.plugin.videoroom' ? 'videoroom' : pkg === 'janus.plugin.streaming' ? 'streaming' : undefined;
-    if (kind === undefined || this.options.config.core.cluster.nats.trim() === '') return undefined;
-    return {
-      hold: (id) => this.cluster?.placement.hold(kind, id),
-      release: (id) => this.cluster?.placement.release(kind, id),
-    };
+    if (kind === undefined || !this.cluster) return undefined;
+    this.doors ??= new Map();
+    let door = this.doors.get(kind);
+    if (!door) this.doors.set(kind, (door = pluginDoor(this.cluster, kind)));
+    return door;
   }
 
   /** PeerConnections open and RTP bytes sent since start, for the cluster's load figures. */
   private loadReading(): LoadReading {
+    // The cluster node is made before the gateway (its first reading then is zero).
+    if ((this.gateway as Gateway | undefined) === undefined) return { peerconnections: 0, bytesSent: 0 };
     let peerconnections = 0;
     let bytesSent = 0;
     for (const p of takeMediaSnapshot(this.gateway, []).plugins.values()) {

@@ -23,7 +23,7 @@ export class JanusWs extends JanusMessages {
     this.ws.send(text);
   }
 
-  /** Whether the connection is still up (the server has not closed it). */
+  /** Whether the socket is open (not closed by either side). */
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
   }

@@ -133,3 +133,27 @@ export function iceUfrag(sdp: string): string | undefined {
 export function rtpWithText(seq: number, ssrc: number, pt: number, text: string): RtpPacket {
   return new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: seq * 960, payloadType: pt, ssrc, marker: true }), Buffer.from(text));
 }
+
+/** A bare peer as the VideoRoom's test and bench clients make it: Opus and VP8, the mid extension (and the audio level one when asked). */
+export function videoRoomPeer(audioLevel = false): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+    codecs: { audio: [useOPUS()], video: [useVP8()] },
+    headerExtensions: { audio: audioLevel ? [useSdesMid(), useAudioLevelIndication()] : [useSdesMid()], video: [useSdesMid()] },
+  });
+}
+
+/** Makes `pc` gather on one socket bound to `bind` (kept in `sockets` to be closed), advertised as it is. */
+export function gatherOn(pc: RTCPeerConnection, network: Network, bind: string, sockets: UdpIceTransport[], what = 'test client ICE'): void {
+  takeOverIceGathering(
+    pc,
+    async () => {
+      const t = new UdpIceTransport(await network.openUdp({ what, bind }), () => {});
+      sockets.push(t);
+      return [{ transport: t, advertise: bind }];
+    },
+    () => {},
+  );
+}

@@ -14,7 +14,9 @@ import type { ClusterSettings } from './cluster-settings.js';
 import { LoadSampler, type LoadReading } from './load-sampler.js';
 import { ClusterMembership, type NodeView } from './membership.js';
 import { encodeJson, readAnnouncement, readLeave, type NodeAnnouncement, type NodeLoad } from './node-record.js';
-import { PlacementStore, type Placement } from './placement-store.js';
+import { NodeRequests } from './node-requests.js';
+import { PLACEMENT_KINDS, PlacementStore, type Placement, type PlacementKind } from './placement-store.js';
+import { recordsBucket, SharedRecords } from './shared-records.js';
 
 export interface ClusterNodeOptions {
   readonly settings: ClusterSettings;
@@ -40,6 +42,9 @@ interface Joined {
 export class ClusterNode {
   readonly membership: ClusterMembership;
   readonly placement: PlacementStore;
+  /** Plugins' requests to the same plugin on another node. */
+  readonly requests: NodeRequests;
+  private readonly shared = new Map<PlacementKind, SharedRecords>();
   private readonly link: BrokerLink<NatsConnection>;
   private readonly names: ReturnType<typeof clusterNames>;
   private readonly incarnation = randomUUID();
@@ -59,6 +64,8 @@ export class ClusterNode {
     this.sampler = new LoadSampler(options.load);
     this.membership = new ClusterMembership(() => this.announcement(), s.heartbeatMs * s.lostAfter, log);
     this.placement = new PlacementStore(this.membership, log);
+    this.requests = new NodeRequests(s.name, s.nodeName, log);
+    for (const kind of PLACEMENT_KINDS) this.shared.set(kind, new SharedRecords(kind, s.nodeName, log));
     const label = `cluster node ${s.nodeName} (NATS)`;
     const base = natsHooks(s.connection, log, label);
     this.link = new BrokerLink(
@@ -78,6 +85,11 @@ export class ClusterNode {
     this.membership.on((e) => {
       if (e.type === 'left' && e.reason === 'lost') void this.cleanUpAfter(e.node.name);
     });
+  }
+
+  /** The records every node sees for plugin kind `kind`. */
+  records(kind: PlacementKind): SharedRecords {
+    return this.shared.get(kind)!;
   }
 
   get name(): string {
@@ -111,7 +123,7 @@ export class ClusterNode {
         this.log.verbose(`leaving: ${errorText(err)}`);
       }
     }
-    this.placement.detach();
+    this.detachAll();
     await this.link.close();
   }
 
@@ -220,10 +232,12 @@ export class ClusterNode {
       );
       await nc.flush();
       let placement: KV | undefined;
+      const records = new Map<SharedRecords, KV>();
       try {
         const js = nc.jetstream();
         j.nodes = await js.views.kv(this.names.nodesBucket, { history: 1, ttl: s.heartbeatMs * s.lostAfter });
         placement = await js.views.kv(this.names.placementBucket, { history: 1 });
+        for (const [kind, r] of this.shared) records.set(r, await js.views.kv(recordsBucket(s.name, kind), { history: 1 }));
       } catch (err) {
         this.log.error(`no JetStream key-value buckets on ${s.connection.target} (${errorText(err)}): membership from heartbeats only, no placement records`);
       }
@@ -237,6 +251,9 @@ export class ClusterNode {
           if (a) this.membership.heard(a);
         }
       }
+      // The request subjects are known to the server before this node announces itself (joined, or back).
+      this.requests.attach(nc);
+      await nc.flush();
       if (nc.isClosed() || this.closed) return;
       this.joined = j;
       this.membership.thaw();
@@ -244,6 +261,7 @@ export class ClusterNode {
       this.log.info(`${this.everJoined ? 'back on NATS, rejoined' : 'joined'} cluster ${s.name}: ${others} other node${others === 1 ? '' : 's'}`);
       this.everJoined = true;
       if (placement) await this.placement.attach(placement);
+      for (const [r, kv] of records) await r.attach(kv);
       this.announce();
     } catch (err) {
       if (!nc.isClosed()) this.log.warn(`joining over NATS failed: ${errorText(err)}`);
@@ -255,11 +273,17 @@ export class ClusterNode {
     if (this.joined?.nc !== nc) return;
     this.joined = undefined;
     this.membership.freeze();
-    this.placement.detach();
+    this.detachAll();
     if (!this.closed) {
       const others = this.membership.size - 1;
       this.log.warn(`NATS unreachable (${reason}): serving alone; the ${others} other node${others === 1 ? ' is' : 's are'} kept as last heard until NATS is back`);
     }
+  }
+
+  private detachAll(): void {
+    this.placement.detach();
+    this.requests.detach();
+    for (const r of this.shared.values()) r.detach();
   }
 
   /** A node was lost: the first live node by name removes its records and its entry (so that one node does). */

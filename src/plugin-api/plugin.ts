@@ -163,6 +163,12 @@ export interface PluginContext {
    * span nodes (VideoRoom, Streaming); absent on a single node.
    */
   readonly placement?: PluginPlacement;
+  /**
+   * The rest of the cluster as a plugin whose rooms span nodes sees it (docs/cluster.md): the same object as
+   * `placement`, with who else holds an id, requests to the same plugin on another node and records every node
+   * sees. Absent on a single node.
+   */
+  readonly cluster?: PluginCluster;
 }
 
 /** Which node holds which room or mountpoint of this plugin; both calls may be repeated and never throw. */
@@ -171,6 +177,42 @@ export interface PluginPlacement {
   hold(id: number | string): void;
   /** It has nobody there any more (or the room is gone). */
   release(id: number | string): void;
+}
+
+/** What happens elsewhere in the cluster, as a plugin hears it. */
+export type PluginClusterEvent =
+  /** Another node started (`held`) or stopped (`released`) holding `id`. */
+  | { readonly type: 'held' | 'released'; readonly id: number | string; readonly node: string }
+  /** A node joined (started, came back after being taken as lost, or restarted). */
+  | { readonly type: 'node-joined'; readonly node: string }
+  /** A node is gone: `lost` (silent), `left` (said so) or `restarted` (a new incarnation under its name). */
+  | { readonly type: 'node-gone'; readonly node: string; readonly reason: 'lost' | 'left' | 'restarted' }
+  /** A shared record appeared, changed (`value`, written by node `by`) or went (`value` undefined). */
+  | { readonly type: 'record'; readonly key: string; readonly value: JsonObject | undefined; readonly by: string | undefined };
+
+/** A plugin's door to the cluster: no NATS type crosses it; every call is safe while NATS is away. */
+export interface PluginCluster extends PluginPlacement {
+  /** This node's name in the cluster. */
+  readonly node: string;
+  /** The live nodes holding `id`, this one among them when it does. */
+  holders(id: number | string): string[];
+  /** The address other nodes send media to on `node` (its `cluster.media_ip`); undefined when it is not alive. */
+  mediaAddress(node: string): string | undefined;
+  /** Calls `listener` for every event from now on; returns what stops it. */
+  on(listener: (event: PluginClusterEvent) => void): () => void;
+  /**
+   * Asks the same plugin on `node` (its `serve` handler); resolves with its answer, rejects when NATS is away,
+   * on timeout (a few seconds), with the error the handler threw, or when the answer is not a JSON object.
+   */
+  request(node: string, body: JsonObject): Promise<JsonObject>;
+  /** The handler of the requests other nodes send this plugin here (one; a later call replaces it). */
+  serve(handler: (from: string, body: JsonObject) => Promise<JsonObject> | JsonObject): void;
+  /** Writes a record every node sees (and hears of, this one included); rejects when NATS is away. */
+  putRecord(key: string, value: JsonObject): Promise<void>;
+  /** Removes it everywhere; rejects when NATS is away. */
+  deleteRecord(key: string): Promise<void>;
+  /** The records as last seen. */
+  records(): ReadonlyMap<string, JsonObject>;
 }
 
 /** Signed tokens of a plugin's own (Janus's `auth_is_signed` / `auth_signature_contains`). */

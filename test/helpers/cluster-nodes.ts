@@ -39,6 +39,8 @@ export interface NodeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where it runs and the address it listens on (127.0.0.1 unless said). */
   readonly place?: ChildPlace;
+  /** More settings (`--section.key=value`). */
+  readonly args?: readonly string[];
 }
 
 /** A JetStream nats-server (on `host`, 127.0.0.1 unless said); its store survives kill() and start(). */
@@ -65,6 +67,7 @@ export async function startNode(name: string, nats: string, options: NodeOptions
       `--metrics.ip=${host}`,
       `--metrics.port=${metricsPort}`,
       '--http.demos=false',
+      ...(options.args ?? []),
     ],
     options.env,
     options.place,

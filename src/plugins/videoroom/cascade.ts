@@ -60,8 +60,9 @@ export class Cascade {
     return this.remotizations.listRemotes(p);
   }
 
-  addRemotePublisher(room: Room, id: UserId, body: JsonObject): Promise<JsonObject> {
-    return this.remotes.add(room, id, body);
+  /** `spannedFrom`: the node whose participant it is, when the room spans nodes. */
+  addRemotePublisher(room: Room, id: UserId, body: JsonObject, spannedFrom?: string): Promise<JsonObject> {
+    return this.remotes.add(room, id, body, spannedFrom);
   }
 
   updateRemotePublisher(room: Room, p: Publisher, body: JsonObject): void {
@@ -71,6 +72,11 @@ export class Cascade {
   /** False when the remote publisher's RTCP address is not known yet (the request goes out once it is). */
   requestRemoteKeyframe(p: Publisher, s: PublisherStream): boolean {
     return this.remotes.requestKeyframe(p, s);
+  }
+
+  /** The ports a remote publisher listens on, while it does. */
+  remotePorts(p: Publisher): { port: number; rtcp_port: number } | undefined {
+    return this.remotes.ports(p);
   }
 
   /** A remote publisher leaves: its sockets close. */

@@ -5,9 +5,17 @@ import type { Room } from './room.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
 export function notePlacement(vr: VideoRoomState, room: Room): void {
-  const placement = vr.placement;
-  if (!placement) return;
-  const someone = !room.destroyed && (room.subscribers.size > 0 || [...room.participants.values()].some((p) => !p.remote && p.handle !== undefined));
-  if (someone) placement.hold(room.id);
-  else placement.release(room.id);
+  const cluster = vr.cluster;
+  if (!cluster) return;
+  if (holdsHere(room)) cluster.hold(room.id);
+  else {
+    cluster.release(room.id);
+    // Nobody here hears the other nodes' publishers any more: their copies go (and their nodes stop sending).
+    vr.span?.dropReplica(room);
+  }
+}
+
+/** Whether this node has someone in the room: a participant on a handle of its own or a subscriber. */
+export function holdsHere(room: Room): boolean {
+  return !room.destroyed && (room.subscribers.size > 0 || [...room.participants.values()].some((p) => !p.remote && p.handle !== undefined));
 }

@@ -161,6 +161,8 @@ export class Publisher {
   e2ee = false;
   /** `descriptions` given before the offer that creates the streams they name. */
   readonly pendingDescriptions = new Map<string, string>();
+  /** A remote publisher that is another node's participant in the same room (docs/cluster.md): that node's name. */
+  spannedFrom: string | undefined;
   /** Streams by mid, for the per-packet lookup. */
   private byMid = new Map<string, PublisherStream>();
 
@@ -191,7 +193,8 @@ export class Publisher {
     const out: JsonObject = { id: this.id };
     if (this.display !== undefined) out.display = this.display;
     if (this.metadata !== undefined) out.metadata = this.metadata;
-    if (this.remote) out.remote = true;
+    // Another node's participant is described as that node describes it: the room is one.
+    if (this.remote && this.spannedFrom === undefined) out.remote = true;
     const firstAudio = this.streams.find((s) => s.type === 'audio' && !s.disabled && s.codec);
     const firstVideo = this.streams.find((s) => s.type === 'video' && !s.disabled && s.codec);
     if (firstAudio?.codec) out.audio_codec = firstAudio.codec.name;

@@ -45,7 +45,7 @@ export class RemotePublishers {
     return [...this.remotes.keys()];
   }
 
-  async add(room: Room, id: UserId, body: JsonObject): Promise<JsonObject> {
+  async add(room: Room, id: UserId, body: JsonObject, spannedFrom?: string): Promise<JsonObject> {
     check(body, [
       { name: 'display', type: 'string' },
       { name: 'metadata', type: 'object' },
@@ -83,6 +83,7 @@ export class RemotePublishers {
       throw err;
     }
     const p = new Publisher(id, randomUint32(), undefined);
+    p.spannedFrom = spannedFrom;
     if (typeof body.display === 'string') p.display = body.display;
     if (isJsonObject(body.metadata)) p.metadata = body.metadata;
     p.setStreams(streams);
@@ -184,6 +185,12 @@ export class RemotePublishers {
     }
     source.rtcp.send(buildPli(1, remoteSsrc(s.remoteMindex ?? s.mindex, 0)), to.port, destinationFor(to.address, source.rtcp.family));
     return true;
+  }
+
+  /** The ports a remote publisher listens on, while it does. */
+  ports(p: Publisher): { port: number; rtcp_port: number } | undefined {
+    const source = this.remotes.get(p);
+    return source ? { port: source.rtp.port, rtcp_port: source.rtcp.port } : undefined;
   }
 
   /** A remote publisher leaves: its sockets close. */

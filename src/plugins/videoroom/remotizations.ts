@@ -44,8 +44,7 @@ export class Remotizations {
     if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
     if (body.port === 0) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (port should not be 0)');
     const remoteId = body.remote_id as string;
-    const mine = this.remotizations.get(p) ?? new Map<string, Remotization>();
-    if (mine.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
+    if (this.remotizations.get(p)?.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
     const host = await resolveHost(this.network, body.host as string, body.host_family, ELEMENT_CODES);
     const srtp = parseSrtp(body, ELEMENT_CODES);
     this.forwarders.checkRoomFor(
@@ -78,8 +77,10 @@ export class Remotizations {
         );
       }
     }
+    // Read after the awaits: remotizations of one publisher made at once (to several nodes) all stay listed.
+    let mine = this.remotizations.get(p);
+    if (!mine) this.remotizations.set(p, (mine = new Map<string, Remotization>()));
     mine.set(remoteId, { remoteId, host, port, rtcpPort, forwarders });
-    this.remotizations.set(p, mine);
     return { remote_id: remoteId };
   }
 

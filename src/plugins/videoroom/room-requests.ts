@@ -8,11 +8,13 @@ import { saveRooms } from './permanent-rooms.js';
 import { publisherBitrate } from './publication.js';
 import { recordingFolder } from './recording.js';
 import { Room } from './room.js';
+import type { Publisher } from './publisher.js';
 import { checkAdminKey, lookupRoom, roomIdOf } from './room-access.js';
 import { describeRoom, parseRoomSettings } from './room-settings.js';
 import { removeRoom } from './room-lifecycle.js';
 import type { VideoRoomState } from './videoroom-state.js';
 import { roomChanged } from './handler-events.js';
+import { shareRoom, unshareRoom } from './shared-rooms.js';
 
 export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   checkAdminKey(vr, body);
@@ -37,6 +39,7 @@ export function createRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   }
   vr.log.info(`videoroom: room ${id} created${permanent ? ' (permanent)' : ''}`);
   roomChanged(vr, 'created', room);
+  shareRoom(vr, room);
   return { videoroom: 'created', room: id, permanent };
 }
 
@@ -89,6 +92,7 @@ export function editRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
     saveRooms(vr);
   }
   roomChanged(vr, 'edited', room);
+  shareRoom(vr, room);
   return { videoroom: 'edited', room: room.id, permanent };
 }
 
@@ -98,6 +102,7 @@ export function destroyRoom(vr: VideoRoomState, body: JsonObject): JsonObject {
   const permanent = body.permanent === true;
   removeRoom(vr, room, permanent);
   roomChanged(vr, 'destroyed', room);
+  unshareRoom(vr, room.id);
   return { videoroom: 'destroyed', room: room.id, permanent };
 }
 
@@ -139,19 +144,29 @@ export function editAllowed(vr: VideoRoomState, body: JsonObject): JsonObject {
     s.allowed ??= new Set();
     for (const t of tokens) s.allowed.add(t);
   } else for (const t of tokens) s.allowed?.delete(t);
+  shareRoom(vr, room);
   const out: JsonObject = { videoroom: 'success', room: room.id };
   if (s.allowed) out.allowed = [...s.allowed];
   return out;
 }
 
-export function listParticipants(vr: VideoRoomState, body: JsonObject): JsonObject {
+/** Every participant of the room; in a room over many nodes, the other nodes' own participants as they list them. */
+export async function listParticipants(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
   const room = lookupRoom(vr, body, false);
-  const participants = [...room.participants.values()].map((p) => {
-    const out = p.identity();
-    if (p.remote) out.remote = true;
-    out.publisher = p.active;
-    if (room.settings.audiolevelEvent && p.active) out.talking = p.isTalking();
-    return out;
-  });
-  return { videoroom: 'participants', room: room.id, participants };
+  const own = ownParticipants(room);
+  const others = vr.span ? await vr.span.roster(room) : [];
+  return { videoroom: 'participants', room: room.id, participants: [...own, ...others] };
+}
+
+/** This node's participants of `room` as listparticipants shows them (not the copies of other nodes' ones). */
+export function ownParticipants(room: Room): JsonObject[] {
+  return [...room.participants.values()].filter((p) => p.spannedFrom === undefined).map((p) => participantEntry(room, p));
+}
+
+export function participantEntry(room: Room, p: Publisher): JsonObject {
+  const out = p.identity();
+  if (p.remote && p.spannedFrom === undefined) out.remote = true;
+  out.publisher = p.active;
+  if (room.settings.audiolevelEvent && p.active) out.talking = p.isTalking();
+  return out;
 }

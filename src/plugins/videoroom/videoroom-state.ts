@@ -2,7 +2,7 @@
 // and the cascade (forwarders, remote publishers). Request handlers receive it as their first argument.
 import type { Logger } from '../../logging/logger.js';
 import type { Network } from '../../plugin-api/index.js';
-import type { PluginPlacement, PluginStateStore, PluginTokens, RelayGroup } from '../plugin.js';
+import type { PluginCluster, PluginStateStore, PluginTokens, RelayGroup } from '../plugin.js';
 import type { HandlerEvents } from '../handler-events.js';
 import type { MjrRecorder } from '../mjr/mjr-recorder.js';
 import { Cascade } from './cascade.js';
@@ -11,6 +11,7 @@ import { askKeyframe } from './keyframes.js';
 import { announce } from './publication.js';
 import type { RoomId } from './publisher.js';
 import type { Room } from './room.js';
+import type { RoomSpan } from './span.js';
 
 /** The plugin's `general` settings the requests depend on. */
 export interface VideoRoomOptions {
@@ -28,6 +29,8 @@ export class VideoRoomState {
   readonly recorders = new Set<MjrRecorder>();
   /** RTP forwarders and remote publishers. */
   readonly cascade: Cascade;
+  /** Rooms over many nodes (docs/cluster.md); set by the plugin's init when this node is in a cluster. */
+  span: RoomSpan | undefined;
 
   constructor(
     readonly handles: Map<number, HandleState>,
@@ -43,8 +46,8 @@ export class VideoRoomState {
     readonly events: HandlerEvents,
     /** The core's signed tokens (rooms with `signed_tokens`); absent when the core does not sign them. */
     readonly tokens?: PluginTokens,
-    /** The cluster's placement records (docs/cluster.md); absent on a single node. */
-    readonly placement?: PluginPlacement,
+    /** The rest of the cluster (docs/cluster.md); absent on a single node. */
+    readonly cluster?: PluginCluster,
   ) {
     this.cascade = new Cascade(network, log, {
       announce: (room, p) => announce(this, room, p),

@@ -15,6 +15,7 @@ import { closeRecorder } from './recording.js';
 import { requestTable, SYNC_REQUESTS } from './request-table.js';
 import { closeRoom, leave } from './room-lifecycle.js';
 import { VideoRoomState } from './videoroom-state.js';
+import { RoomSpan } from './span.js';
 
 export class VideoRoomPlugin implements Plugin {
   readonly descriptor = {
@@ -53,12 +54,13 @@ export class VideoRoomPlugin implements Plugin {
       () => context.relayGroup(),
       HandlerEvents.of(context, 'videoroom'),
       context.tokens,
-      context.placement,
+      context.cluster,
     );
     this.vr = vr;
     this.requests = new PluginRequests({ plugin: 'videoroom', codes: KIT_CODES, table: requestTable(vr) });
     if (!context.network.ipv6Available) vr.log.info('videoroom: IPv6 unavailable, forwarders and remote publishers use IPv4 sockets');
     loadRooms(vr, config);
+    if (context.cluster) vr.span = new RoomSpan(vr, context.cluster);
   }
 
   /** Every recorder is closed, and so on disk, before this returns. */

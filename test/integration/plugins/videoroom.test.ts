@@ -11,9 +11,8 @@ import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import Janode from 'janode';
-import { RTCPeerConnection, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, useOPUS, useSdesMid, useVP8, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
-import { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
-import { takeOverIceGathering } from '../../../src/media/werift/ice-gathering.js';
+import { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import type { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
 import { nativeAddon } from '../../../src/native/native-addon.js';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
@@ -23,6 +22,7 @@ import { startInProcess } from '../../helpers/in-process-server.js';
 import { JANODE_TRANSPORTS, JanodeSockets, janodeTransportUnavailable } from '../../helpers/janode-transports.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
+import { gatherOn, videoRoomPeer } from '../../../support/werift-client.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 import { rtcpPacket, rtpPacket } from '../../../support/rtp-packets.js';
@@ -156,30 +156,8 @@ class Vr {
 /** A VP8 payload that looks like the start of a 320x240 key frame (descriptor S bit, frame tag, start code). */
 const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
-function makePc(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv6: false,
-    bundlePolicy: 'max-bundle',
-    codecs: { audio: [useOPUS()], video: [useVP8()] },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-  });
-}
-
-function gatherOnLoopback(pc: RTCPeerConnection, network: Network, sockets: UdpIceTransport[]): void {
-  takeOverIceGathering(
-    pc,
-    async () => {
-      const t = new UdpIceTransport(await network.openUdp({ what: 'videoroom test ICE', bind: CLIENT_BIND }), () => {});
-      sockets.push(t);
-      return [{ transport: t, advertise: CLIENT_BIND }];
-    },
-    () => {},
-  );
-}
-
 class Publisher {
-  readonly pc = makePc();
+  readonly pc = videoRoomPeer();
   readonly audio: RTCRtpTransceiver;
   readonly video: RTCRtpTransceiver;
   private readonly sockets: UdpIceTransport[] = [];
@@ -191,7 +169,7 @@ class Publisher {
     this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
     this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
     this.video.sender.onPictureLossIndication.subscribe(() => this.plis++);
-    gatherOnLoopback(this.pc, network, this.sockets);
+    gatherOn(this.pc, network, CLIENT_BIND, this.sockets, 'videoroom test ICE');
   }
 
   async offer(): Promise<Jsep> {
@@ -240,7 +218,7 @@ class Publisher {
 }
 
 class Subscriber {
-  readonly pc = makePc();
+  readonly pc = videoRoomPeer();
   /** RTP packets received, by track kind. */
   readonly received = { audio: 0, video: 0 };
   readonly ssrcs = new Set<number>();
@@ -267,7 +245,7 @@ class Subscriber {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: usableCandidates(offer.sdp) });
     if (!this.gathering) {
       // The ICE transports exist once the offer is applied: gather on a loopback socket of our own.
-      gatherOnLoopback(this.pc, this.network, this.sockets);
+      gatherOn(this.pc, this.network, CLIENT_BIND, this.sockets, 'videoroom test ICE');
       this.gathering = true;
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());

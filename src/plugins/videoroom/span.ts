@@ -1,0 +1,302 @@
+// One room over many nodes (docs/cluster.md): every node that has someone in room R holds a replica of it, and
+// each publisher crosses to each other holder once, as a remote publisher there fed by the cascade. The
+// publisher's node asks the other to add it (`span_add`, answered with its ports) and then forwards to that
+// node's media address (`publish_remotely`); an unpublish, a leave or a kick removes it there (`span_remove`).
+// A node that starts holding R gets the publishers already there; one that stops holding R drops its copies
+// and is no longer sent to; a node gone (lost, left, restarted) has its publishers removed everywhere else.
+// A node (re)joining is resynchronised both ways: each side asks the other again for the copies it should have
+// (`span_add` is idempotent: an existing copy answers with its ports, and a copy dropped meanwhile is made anew
+// and forwarded to), so a node taken as lost for a while, by one side or both, gets its media back.
+// Moderation asked of another node's participant is carried to that node and answered the same.
+import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEvent } from '../plugin.js';
+import { OFFER_EXTENSION_IDS, OUR_AUDIO_LEVEL_ID } from '../../rtp/header-extensions.js';
+import { E, errMessage, VideoRoomError } from './errors.js';
+import { kick, moderate } from './moderation.js';
+import { holdsHere } from './placement.js';
+import { withdraw } from './publication.js';
+import type { Publisher } from './publisher.js';
+import type { Room } from './room.js';
+import { userIdOf } from './room-access.js';
+import { ownParticipants, participantEntry } from './room-requests.js';
+import { applyRoomRecord } from './shared-rooms.js';
+import type { VideoRoomState } from './videoroom-state.js';
+
+/** How a publisher's copy on another node ends: as the room heard it end here. */
+export type SpanEnd = 'unpublished' | 'leaving' | 'kicked' | 'destroyed';
+
+/** Tries of a crossing or a removal that failed (the other node not known yet, a lost answer), a second apart. */
+const CROSS_TRIES = 5;
+const CROSS_RETRY_MS = 1000;
+
+/** The most participants one node's answer to listparticipants may list. */
+const MAX_ROSTER = 10_000;
+
+const VIDEO_ORIENTATION_ID = OFFER_EXTENSION_IDS.video.find(([, uri]) => uri.endsWith('video-orientation'))?.[0];
+
+/** The remotization of a publisher towards `node`. */
+function remoteId(node: string): string {
+  return `span-${node}`;
+}
+
+export class RoomSpan {
+  /** Local publishers crossing to other nodes: node → crossing being set up or up. */
+  private readonly out = new Map<Publisher, Map<string, 'pending' | 'up'>>();
+
+  constructor(
+    private readonly vr: VideoRoomState,
+    private readonly cluster: PluginCluster,
+  ) {
+    cluster.serve((from, body) => this.serve(from, body));
+    cluster.on((e) => this.event(e));
+  }
+
+  /** A local publisher's publication is up: it crosses to every other node holding the room. */
+  published(room: Room, p: Publisher): void {
+    for (const node of this.cluster.holders(room.id)) if (node !== this.cluster.node) void this.cross(room, p, node, 1);
+  }
+
+  /** A local publisher's publication ended: its copies elsewhere go, as the room heard it here. */
+  ended(room: Room, p: Publisher, how: SpanEnd): void {
+    const nodes = this.out.get(p);
+    this.out.delete(p);
+    if (!nodes || how === 'destroyed') return;
+    for (const node of nodes.keys()) this.removeOn(node, room, p, how);
+  }
+
+  /** Nobody here is in the room any more: the other nodes' publishers' copies go, without a word (nobody hears). */
+  dropReplica(room: Room): void {
+    for (const p of [...room.participants.values()]) if (p.spannedFrom !== undefined) withdraw(this.vr, room, p, false);
+  }
+
+  /** Moderation of another node's participant: asked of that node, its answer (or error) given as it is. */
+  async carry(node: string, body: JsonObject): Promise<JsonObject> {
+    let answer: JsonObject;
+    try {
+      answer = await this.cluster.request(node, { request: 'span_moderation', body });
+    } catch (err) {
+      throw new VideoRoomError(E.UNKNOWN, `The participant's node did not answer (${errMessage(err)})`);
+    }
+    if (typeof answer.error_code === 'number') throw new VideoRoomError(answer.error_code, typeof answer.error === 'string' ? answer.error : 'Error');
+    return answer;
+  }
+
+  /**
+   * The other nodes' own participants of `room` (listparticipants): asked of every other node holding it; a node
+   * that does not answer is shown by the copies of its publishers here.
+   */
+  async roster(room: Room): Promise<JsonObject[]> {
+    const copies = [...room.participants.values()].filter((p) => p.spannedFrom !== undefined);
+    const nodes = new Set([...this.cluster.holders(room.id), ...copies.map((p) => p.spannedFrom!)]);
+    nodes.delete(this.cluster.node);
+    const lists = await Promise.all(
+      [...nodes].sort().map(async (node) => {
+        try {
+          const answer = await this.cluster.request(node, { request: 'span_roster', room: room.id });
+          const list = Array.isArray(answer.participants) ? answer.participants.filter(isJsonObject) : [];
+          return list.filter((e) => typeof e.id === 'number' || typeof e.id === 'string').slice(0, MAX_ROSTER);
+        } catch (err) {
+          this.vr.log.verbose(`videoroom: room ${room.id}: node ${node} did not list its participants: ${errMessage(err)}`);
+          return copies.filter((p) => p.spannedFrom === node).map((p) => participantEntry(room, p));
+        }
+      }),
+    );
+    return lists.flat();
+  }
+
+  /** An event of a local participant the other holders' participants hear too (moderation). */
+  tellOthers(room: Room, event: JsonObject): void {
+    for (const node of this.cluster.holders(room.id)) {
+      if (node === this.cluster.node) continue;
+      this.cluster
+        .request(node, { request: 'span_event', room: room.id, event })
+        .catch((err: unknown) => this.vr.log.verbose(`videoroom: room ${room.id}: event not told to node ${node}: ${errMessage(err)}`));
+    }
+  }
+
+  private event(e: PluginClusterEvent): void {
+    if (e.type === 'record') {
+      applyRoomRecord(this.vr, e.key, e.value, e.by);
+      return;
+    }
+    if (e.type === 'node-gone') {
+      this.nodeGone(e.node);
+      return;
+    }
+    if (e.type === 'node-joined') {
+      this.resync(e.node);
+      this.cluster.request(e.node, { request: 'span_resync' }).catch((err: unknown) => this.vr.log.verbose(`videoroom: node ${e.node} not asked to resend its publishers: ${errMessage(err)}`));
+      return;
+    }
+    const room = this.vr.rooms.get(e.id);
+    if (!room || room.destroyed) return;
+    for (const p of room.participants.values()) {
+      if (p.remote) continue;
+      if (e.type === 'held' && p.active) void this.cross(room, p, e.node, 1);
+      if (e.type === 'released') this.stopCrossing(p, e.node);
+    }
+  }
+
+  /** Every local publisher in a room `node` holds is sent to it again, or still (see the header). */
+  private resync(node: string): void {
+    for (const room of this.vr.rooms.values()) {
+      if (room.destroyed || !this.cluster.holders(room.id).includes(node)) continue;
+      for (const p of room.participants.values()) if (!p.remote && p.active) void this.cross(room, p, node, 1);
+    }
+  }
+
+  /** A node is gone: its publishers leave every room here, and nothing more is sent to it. */
+  private nodeGone(node: string): void {
+    for (const room of this.vr.rooms.values()) {
+      for (const p of [...room.participants.values()]) {
+        if (p.spannedFrom === node) withdraw(this.vr, room, p, true);
+        else if (!p.remote) this.stopCrossing(p, node);
+      }
+    }
+  }
+
+  /**
+   * `p` crosses to `node`: a remote publisher there, then forwarded to it. Asked again of a crossing that is up,
+   * the copy there is checked: the same ports, nothing changes; a copy made anew is forwarded to instead.
+   */
+  private async cross(room: Room, p: Publisher, node: string, attempt: number): Promise<void> {
+    let mine = this.out.get(p);
+    if (!mine) this.out.set(p, (mine = new Map<string, 'pending' | 'up'>()));
+    if (mine.get(node) === 'pending') return;
+    const current = this.vr.cascade.listRemotes(p).find((r) => r.remote_id === remoteId(node));
+    mine.set(node, 'pending');
+    const still = (): boolean => this.out.get(p)?.get(node) === 'pending' && p.active && !room.destroyed;
+    let added = false;
+    try {
+      const host = this.cluster.mediaAddress(node);
+      if (host === undefined) throw new Error(`node ${node} is not known (yet)`);
+      const answer = await this.cluster.request(node, { request: 'span_add', room: room.id, publisher: describeForCopy(p) });
+      added = true;
+      const port = answer.port;
+      const rtcpPort = answer.rtcp_port;
+      if (!isPort(port) || !isPort(rtcpPort)) throw new Error(`node ${node} answered without ports`);
+      if (!still()) throw new Error('the publication ended meanwhile');
+      if (current && current.port === port && current.rtcp_port === rtcpPort && current.host === host) {
+        mine.set(node, 'up');
+        return;
+      }
+      if (current) this.unpublishRemotely(p, node);
+      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort });
+      if (!still()) {
+        this.unpublishRemotely(p, node);
+        throw new Error('the publication ended meanwhile');
+      }
+      mine.set(node, 'up');
+      this.vr.log.info(`videoroom: room ${room.id}: publisher ${p.id} crosses to node ${node} (${host} port ${port})`);
+    } catch (err) {
+      if (this.out.get(p)?.get(node) === 'pending') {
+        mine.delete(node);
+        // Nothing is sent where no crossing is recorded (a refresh that failed): a retry sets it up again.
+        this.unpublishRemotely(p, node);
+      }
+      if (added) this.removeOn(node, room, p, 'unpublished');
+      const again = attempt < CROSS_TRIES && p.active && !room.destroyed && this.cluster.holders(room.id).includes(node);
+      this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id} not sent to node ${node}: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
+      if (again) setTimeout(() => void this.cross(room, p, node, attempt + 1), CROSS_RETRY_MS).unref();
+    }
+  }
+
+  private stopCrossing(p: Publisher, node: string): void {
+    const mine = this.out.get(p);
+    if (!mine?.delete(node)) return;
+    this.unpublishRemotely(p, node);
+  }
+
+  private unpublishRemotely(p: Publisher, node: string): void {
+    try {
+      this.vr.cascade.unpublishRemotely(p, { remote_id: remoteId(node) });
+    } catch {
+      // already gone with the publication
+    }
+  }
+
+  /** Removes `p`'s copy on `node`; tried again a second later while that node is alive (a lost answer, a reconnection). */
+  private removeOn(node: string, room: Room, p: Publisher, how: SpanEnd, attempt = 1): void {
+    this.cluster.request(node, { request: 'span_remove', room: room.id, id: p.id, how }).catch((err: unknown) => {
+      const again = attempt < CROSS_TRIES && this.cluster.mediaAddress(node) !== undefined;
+      this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id} not removed on node ${node}: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
+      if (again) setTimeout(() => this.removeOn(node, room, p, how, attempt + 1), CROSS_RETRY_MS).unref();
+    });
+  }
+
+  /** What another node asks of this one; every field is checked (untrusted input). */
+  private async serve(from: string, body: JsonObject): Promise<JsonObject> {
+    const vr = this.vr;
+    if (body.request === 'span_resync') {
+      this.resync(from);
+      return {};
+    }
+    if (body.request === 'span_moderation') {
+      const inner = isJsonObject(body.body) ? body.body : {};
+      try {
+        if (inner.request === 'kick') return await kick(vr, inner);
+        if (inner.request === 'moderate') return await moderate(vr, inner);
+        throw new VideoRoomError(E.INVALID_REQUEST, `Unknown request '${String(inner.request)}'`);
+      } catch (err) {
+        if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
+        throw err;
+      }
+    }
+    const room = this.roomOf(body.room);
+    if (body.request === 'span_event') {
+      if (isJsonObject(body.event) && body.event.videoroom === 'event' && body.event.room === room.id) room.notify(body.event);
+      return {};
+    }
+    if (body.request === 'span_roster') return { participants: ownParticipants(room) };
+    if (body.request === 'span_remove') {
+      const id = userIdOf(vr, body, 'id', true)!;
+      const p = room.participants.get(id);
+      if (!p || p.spannedFrom !== from) return {};
+      if (body.how === 'kicked') room.notify({ videoroom: 'event', room: room.id, kicked: id }, p);
+      withdraw(vr, room, p, body.how === 'leaving');
+      return {};
+    }
+    if (body.request === 'span_add') {
+      // A node that has nobody in the room wants no copy (it released it meanwhile).
+      if (!holdsHere(room)) throw new Error(`room ${room.id} is not held here`);
+      const desc = isJsonObject(body.publisher) ? body.publisher : {};
+      const id = userIdOf(vr, desc, 'id', true)!;
+      const known = room.participants.get(id);
+      // The same participant again (a resync, a retry): its copy is still here, and its subscribers with it.
+      const ports = known?.spannedFrom === from ? vr.cascade.remotePorts(known) : undefined;
+      if (ports) return ports;
+      if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
+      const added = await vr.cascade.addRemotePublisher(room, id, { display: desc.display, metadata: desc.metadata, streams: desc.streams }, from);
+      return { port: added.port, rtcp_port: added.rtcp_port };
+    }
+    throw new Error(`unknown request ${String(body.request)}`);
+  }
+
+  private roomOf(id: unknown): Room {
+    const room = typeof id === 'number' || typeof id === 'string' ? this.vr.rooms.get(id) : undefined;
+    if (!room || room.destroyed) throw new VideoRoomError(E.NO_SUCH_ROOM, `No such room (${String(id)})`);
+    return room;
+  }
+}
+
+function isPort(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536;
+}
+
+/** The publisher as add_remote_publisher takes it: its streams as forwarded (header extensions renumbered to ours). */
+function describeForCopy(p: Publisher): JsonObject {
+  const out: JsonObject = { id: p.id };
+  if (p.display !== undefined) out.display = p.display;
+  if (p.metadata !== undefined) out.metadata = p.metadata;
+  // An m-line without a codec (offered recvonly) carries nothing: no copy of it.
+  out.streams = p.streams
+    .filter((s) => s.type === 'data' || s.codec)
+    .map((s) => {
+      const d = s.describe();
+      const e: JsonObject = { type: s.type, mindex: s.mindex, mid: s.mid };
+      for (const k of ['codec', 'description', 'disabled', 'simulcast', 'stereo', 'fec', 'dtx', 'h264_profile', 'vp9_profile']) if (d[k] !== undefined) e[k] = d[k];
+      if (s.hasAudioLevel) e.audiolevel_ext_id = OUR_AUDIO_LEVEL_ID;
+      if (s.type === 'video' && VIDEO_ORIENTATION_ID !== undefined && s.extensionTable?.includes(VIDEO_ORIENTATION_ID)) e.videoorient_ext_id = VIDEO_ORIENTATION_ID;
+      return e;
+    });
+  return out;
+}

@@ -1,0 +1,182 @@
+// VideoRoom clients for tests against server processes: a Janus API handle on its own WebSocket (requests,
+// notifications), a werift publisher sending made-up Opus and VP8 RTP, and a werift subscriber counting what
+// arrives. Loopback candidates only; no STUN.
+import assert from 'node:assert/strict';
+import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
+import type { Network } from '../../src/net/network.js';
+import { JanusWs, type Msg } from '../../support/janus-ws.js';
+import { loopbackCandidatesOnly } from '../../support/loopback-sdp.js';
+import { gatherOn, videoRoomPeer } from '../../support/werift-client.js';
+
+export interface Jsep {
+  readonly type: string;
+  readonly sdp: string;
+}
+
+export const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
+export const arr = (v: unknown): Msg[] => (Array.isArray(v) ? v.map(obj) : []);
+const toJsep = (v: unknown): Jsep | undefined => {
+  const j = obj(v);
+  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp } : undefined;
+};
+
+/** One session with one VideoRoom handle on its own WebSocket. */
+export class VideoRoomHandle {
+  private constructor(
+    readonly ws: JanusWs,
+    readonly session: number,
+    readonly handle: number,
+  ) {}
+
+  static async open(url: string): Promise<VideoRoomHandle> {
+    const ws = await JanusWs.open(url);
+    const session = Number(obj((await ws.request({ janus: 'create' })).data).id);
+    const handle = Number(obj((await ws.request({ janus: 'attach', session_id: session, plugin: 'janus.plugin.videoroom' })).data).id);
+    assert.ok(session > 0 && handle > 0);
+    return new VideoRoomHandle(ws, session, handle);
+  }
+
+  /** A message; the sync answer or, after an ack, the event of its transaction. */
+  async send(body: Msg, jsep?: Jsep, ms = 10_000): Promise<{ data: Msg; jsep?: Jsep }> {
+    const first = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
+    let m = first;
+    if (first.janus === 'ack') m = await this.ws.wait((e) => e.janus === 'event' && e.transaction === first.transaction, ms, `event answering ${String(body.request)}`);
+    return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
+  }
+
+  async req(body: Msg, jsep?: Jsep): Promise<Msg> {
+    return (await this.send(body, jsep)).data;
+  }
+
+  /** The first notification (an event without a transaction) matching `match`, received or to come. */
+  async next(what: string, match: (d: Msg) => boolean, ms = 8000): Promise<Msg> {
+    const m = await this.ws.wait((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data)), ms, what);
+    return obj(obj(m.plugindata).data);
+  }
+
+  webrtcup(ms = 15_000): Promise<Msg> {
+    return this.ws.wait((e) => e.janus === 'webrtcup' && e.sender === this.handle, ms, 'webrtcup');
+  }
+
+  /** Destroys the session (unless its node is gone) and closes the socket. */
+  async close(): Promise<void> {
+    if (this.ws.open) await this.ws.request({ janus: 'destroy', session_id: this.session }).catch(() => undefined);
+    this.ws.close();
+  }
+}
+
+/** A VP8 payload that looks like the start of a key frame. */
+const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/**
+ * A werift publisher (audio + video, send only) that sends a packet of each every 20 ms once started; with
+ * `level`, its audio carries that audio level (RFC 6464, dBov: lower is louder) in a header extension.
+ */
+export class TestPublisher {
+  readonly pc: RTCPeerConnection;
+  readonly audio: RTCRtpTransceiver;
+  readonly video: RTCRtpTransceiver;
+  private readonly sockets: UdpIceTransport[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  /** Keyframe requests (PLI) received. */
+  plis = 0;
+
+  constructor(
+    network: Network,
+    private readonly bind = '127.0.0.1',
+    private readonly level?: number,
+  ) {
+    this.pc = videoRoomPeer(level !== undefined);
+    this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
+    this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
+    this.video.sender.onPictureLossIndication.subscribe(() => this.plis++);
+    gatherOn(this.pc, network, bind, this.sockets, 'videoroom test ICE');
+  }
+
+  /** Publishes on `h` (joined already) and waits for the PeerConnection; then sends. */
+  async publish(h: VideoRoomHandle): Promise<void> {
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    const sdp = this.pc.localDescription?.sdp;
+    assert.ok(sdp);
+    const r = await h.send({ request: 'publish' }, { type: 'offer', sdp });
+    assert.equal(r.data.configured, 'ok', JSON.stringify(r.data));
+    assert.equal(r.jsep?.type, 'answer');
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
+    await h.webrtcup();
+    const apt = this.audio.sender.codec?.payloadType ?? 111;
+    const vpt = this.video.sender.codec?.payloadType ?? 96;
+    const levelId = Number(/^a=extmap:(\d+)\S* urn:ietf:params:rtp-hdrext:ssrc-audio-level/m.exec(sdp)?.[1] ?? 0);
+    const extensions = this.level !== undefined && levelId > 0 ? [{ id: levelId, payload: Buffer.from([0x80 | this.level]) }] : [];
+    this.timer = setInterval(() => {
+      const s = ++this.seq;
+      void this.audio.sender
+        .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, extensions }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
+        .catch(() => undefined);
+      void this.video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
+    }, 20);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pc.close().catch(() => undefined);
+    await Promise.all(this.sockets.map((s) => s.close()));
+  }
+}
+
+/** The server's candidates on `bind`'s address family and network (loopback, or the namespace's address). */
+function candidatesFor(sdp: string, bind: string): string {
+  if (bind.startsWith('127.')) return loopbackCandidatesOnly(sdp);
+  return sdp
+    .split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:') || !(l.split(' ')[4] ?? '').includes(':'))
+    .join('\r\n');
+}
+
+/** A werift subscriber counting the RTP packets it gets, by kind. */
+export class TestSubscriber {
+  readonly pc = videoRoomPeer();
+  readonly received = { audio: 0, video: 0 };
+  private readonly sockets: UdpIceTransport[] = [];
+  private videoSsrc: number | undefined;
+
+  constructor(
+    private readonly network: Network,
+    private readonly bind = '127.0.0.1',
+  ) {
+    this.pc.onTrack.subscribe((track: MediaStreamTrack) =>
+      track.onReceiveRtp.subscribe((p: RtpPacket) => {
+        if (track.kind === 'audio' || track.kind === 'video') this.received[track.kind]++;
+        if (track.kind === 'video') this.videoSsrc = p.header.ssrc;
+      }),
+    );
+  }
+
+  /** Asks the server for a keyframe of the video it sends (a PLI), once video has arrived. */
+  async requestKeyframe(): Promise<void> {
+    const video = this.pc.getTransceivers().find((t) => t.kind === 'video');
+    assert.ok(video && this.videoSsrc !== undefined, 'video arrived');
+    await video.receiver.sendRtcpPLI(this.videoSsrc);
+  }
+
+  /** Subscribes on `h` to `feed` (every stream) in `room`, answers and starts; waits for the PeerConnection. */
+  async subscribe(h: VideoRoomHandle, room: number, feed: number | string): Promise<void> {
+    const r = await h.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
+    assert.equal(r.data.videoroom, 'attached', JSON.stringify(r.data));
+    assert.equal(r.jsep?.type, 'offer');
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
+    gatherOn(this.pc, this.network, this.bind, this.sockets, 'videoroom test ICE');
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const sdp = this.pc.localDescription?.sdp;
+    assert.ok(sdp);
+    const started = await h.req({ request: 'start' }, { type: 'answer', sdp });
+    assert.equal(started.started, 'ok', JSON.stringify(started));
+    await h.webrtcup();
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close().catch(() => undefined);
+    await Promise.all(this.sockets.map((s) => s.close()));
+  }
+}

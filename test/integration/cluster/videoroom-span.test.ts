@@ -1,0 +1,198 @@
+// One VideoRoom over three nodes (docs/cluster.md): nats-server with JetStream and three node processes without
+// IPv6. A publisher on node 1 reaches subscribers on nodes 1, 2 and 3 (RTP arriving), crossing to each other node
+// once whatever the number of subscribers there; node 3's participant hears it (`publishers`), and hears it go
+// (`unpublished`, `leaving`) when it leaves and when its node is killed; a kick asked on node 2 of node 1's
+// participant is carried out on node 1; a room created on node 2 is seen from node 3, a publisher of node 1
+// talking there is heard on node 3 (`talking`), and the room destroyed from node 3 is heard of on node 1; a
+// keyframe request of a subscriber on node 3 reaches the publisher on node 1; nats-server away, media flows on;
+// node 1 restarted, a publisher there is announced on the others again.
+// On loopback under the no-IPv6 shim, and in three network namespaces on one bridge when the machine allows it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { discoverNetworkHost } from '../../../src/net/network-host.js';
+import { HostNetwork } from '../../../src/net/host-network.js';
+import { Cleanup, missing, NATS_SERVER } from '../../helpers/brokers.js';
+import { allSee, answers, startJetStream, startNode, type NodeProcess } from '../../helpers/cluster-nodes.js';
+import type { ChildPlace } from '../../helpers/child-server.js';
+import { bridgedNamespaces, namespacesUnavailable } from '../../helpers/netns.js';
+import { noIpv6Env } from '../../helpers/no-ipv6.js';
+import { arr, TestPublisher, TestSubscriber, VideoRoomHandle } from '../../helpers/videoroom-peers.js';
+import { sleep, waitFor } from '../../../support/wait.js';
+
+const HEARTBEAT_MS = 200;
+const LOST_AFTER = 3;
+const NOTICED_WITHIN_MS = HEARTBEAT_MS * (LOST_AFTER + 2) + 1500;
+const NAMES = ['node-1', 'node-2', 'node-3'];
+const ROOM = 1234;
+
+/** The remotizations `node` keeps of its publisher `id` (one per other node it sends to). */
+async function remotes(node: NodeProcess, id: unknown): Promise<string[]> {
+  const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listremotes', room: ROOM, secret: 'adminpwd', publisher_id: id } });
+  return arr((r.response as { list?: unknown }).list)
+    .map((x) => String(x.remote_id))
+    .sort();
+}
+
+async function participants(node: NodeProcess, room = ROOM): Promise<unknown[]> {
+  const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listparticipants', room } });
+  return arr((r.response as { participants?: unknown }).participants).map((p) => p.id);
+}
+
+/**
+ * The scenario with nats-server on `natsHost`, node i at `place(i)` (its ICE candidates on interface `iface`), the
+ * test's clients on `clientBind`.
+ */
+async function scenario(natsHost: string, place: (i: number) => ChildPlace, iface: string, clientBind: string): Promise<void> {
+  const cleanup = new Cleanup();
+  const network = new HostNetwork(await discoverNetworkHost());
+  try {
+    const nats = cleanup.add(await startJetStream(natsHost), (b) => b.stop());
+    const url = `nats://${natsHost}:${nats.port}`;
+    const env = await noIpv6Env();
+    const nodes: NodeProcess[] = [];
+    const nodeArgs = ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`];
+    for (const [i, name] of NAMES.entries()) {
+      nodes.push(cleanup.add(await startNode(name, url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(i) }), (n) => n.server.stop()));
+    }
+    await allSee(nodes, NAMES, 10_000);
+    const open = async (i: number): Promise<VideoRoomHandle> => cleanup.add(await VideoRoomHandle.open(nodes[i].server.wsUrl), (h) => h.close());
+
+    // A participant on nodes 2 and 3 (they hold the room and hear its events).
+    const watchers: VideoRoomHandle[] = [];
+    const watcherIds: unknown[] = [];
+    for (const i of [1, 2]) {
+      const w = await open(i);
+      const joined = await w.req({ request: 'join', ptype: 'publisher', room: ROOM, display: `watcher ${i + 1}` });
+      assert.equal(joined.videoroom, 'joined');
+      watchers.push(w);
+      watcherIds.push(joined.id);
+    }
+    await waitFor(
+      answers(async () => (await nodes[0].clusterInfo()).nodes.filter((n) => n.holds.length > 0).length === 2),
+      { timeout: 5_000, what: 'node 1 to see nodes 2 and 3 hold the room' },
+    );
+
+    // Node 1's publisher: announced on node 3, received on every node.
+    const pubHandle = await open(0);
+    const joined = await pubHandle.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'speaker' });
+    const pubId = joined.id;
+    const pub = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
+    await pub.publish(pubHandle);
+    const announced = await watchers[1].next('publishers on node 3', (d) => arr(d.publishers).some((p) => p.id === pubId));
+    const seen = arr(announced.publishers).find((p) => p.id === pubId)!;
+    assert.equal(seen.display, 'speaker');
+    assert.equal(seen.remote, undefined, 'described as node 1 describes it');
+    assert.equal(arr(seen.streams).length, 2);
+
+    const subs: TestSubscriber[] = [];
+    for (const i of [0, 1, 2, 1]) {
+      const sub = cleanup.add(new TestSubscriber(network, clientBind), (s) => s.close());
+      await sub.subscribe(await open(i), ROOM, pubId as number);
+      subs.push(sub);
+    }
+    await waitFor(() => subs.every((s) => s.received.audio > 5 && s.received.video > 5), { timeout: 10_000, what: 'every subscriber to receive audio and video' });
+    // Once per node link: node 1 forwards to nodes 2 and 3 once each (node 2 has two subscribers).
+    await waitFor(
+      answers(async () => (await remotes(nodes[0], pubId)).join() === 'span-node-2,span-node-3'),
+      { timeout: 5_000, what: 'node 1 to forward once to each of nodes 2 and 3' },
+    );
+    // listparticipants answers the same on every node: the publisher and both watchers (who do not publish).
+    const everyone = [pubId, ...watcherIds].map(String).sort().join();
+    for (const n of nodes) assert.equal((await participants(n)).map(String).sort().join(), everyone, `${n.name} lists everyone`);
+    // A keyframe request of node 3's subscriber reaches the publisher on node 1 (past the throttle of earlier ones).
+    await sleep(1500);
+    const plis = pub.plis;
+    await subs[2].requestKeyframe();
+    await waitFor(() => pub.plis > plis, { timeout: 3_000, what: "node 3's keyframe request to reach node 1's publisher" });
+
+    // nats-server away: what is set up keeps forwarding; back, coordination resumes (the steps below use it).
+    await nats.kill();
+    const before = subs.map((s) => s.received.video);
+    await waitFor(() => subs.every((s, i) => s.received.video > before[i] + 25), { timeout: 5_000, what: 'media to flow on every node while NATS is away' });
+    await nats.start();
+    await allSee(nodes, NAMES, 20_000);
+
+    // The publisher leaves: the others hear it unpublish and leave.
+    await pubHandle.req({ request: 'leave' });
+    for (const w of watchers) {
+      await w.next('unpublished', (d) => d.unpublished === pubId);
+      await w.next('leaving', (d) => d.leaving === pubId);
+    }
+
+    // A kick asked on node 2 of node 1's participant: done on node 1, heard on node 3.
+    const kickedHandle = await open(0);
+    const kickedId = (await kickedHandle.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'kicked' })).id;
+    const pub2 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
+    await pub2.publish(kickedHandle);
+    await watchers[0].next('publishers on node 2', (d) => arr(d.publishers).some((p) => p.id === kickedId));
+    const kick = await watchers[0].req({ request: 'kick', room: ROOM, secret: 'adminpwd', id: kickedId });
+    assert.deepEqual(kick, { videoroom: 'success' });
+    await kickedHandle.next('kicked on node 1', (d) => d.leaving === 'ok' && d.reason === 'kicked');
+    await watchers[1].next('kicked on node 3', (d) => d.kicked === kickedId);
+    // The same errors as on node 1: a wrong secret.
+    assert.equal((await watchers[0].req({ request: 'kick', room: ROOM, secret: 'wrong', id: kickedId })).error_code, 433);
+
+    // A room created on node 2 exists on node 3; a publisher on node 1 talks there, node 3's participant hears it;
+    // destroyed from node 3, node 1's participant hears it.
+    const created = await watchers[0].req({ request: 'create', room: 4321, description: 'Spanning', secret: 's3', audiolevel_event: true, audio_active_packets: 10, audio_level_average: 40 });
+    assert.equal(created.videoroom, 'created');
+    await waitFor(
+      answers(async () => (await watchers[1].req({ request: 'exists', room: 4321 })).exists === true),
+      { timeout: 5_000, what: 'room 4321 to exist on node 3' },
+    );
+    const listed = arr((await watchers[1].req({ request: 'list' })).list).find((r) => r.room === 4321);
+    assert.equal(listed?.description, 'Spanning');
+    const listener = await open(2);
+    assert.equal((await listener.req({ request: 'join', ptype: 'publisher', room: 4321 })).videoroom, 'joined');
+    const inRoom = await open(0);
+    const talkerId = (await inRoom.req({ request: 'join', ptype: 'publisher', room: 4321 })).id;
+    const talker = cleanup.add(new TestPublisher(network, clientBind, 20), (p) => p.close());
+    await talker.publish(inRoom);
+    const talking = await listener.next('talking on node 3', (d) => d.videoroom === 'talking' && d.id === talkerId);
+    assert.ok((talking['audio-level-dBov-avg'] as number) < 40, JSON.stringify(talking));
+    assert.equal((await watchers[1].req({ request: 'destroy', room: 4321, secret: 's3' })).videoroom, 'destroyed');
+    await inRoom.next('destroyed on node 1', (d) => d.videoroom === 'destroyed' && d.room === 4321);
+    await waitFor(
+      answers(async () => (await watchers[0].req({ request: 'exists', room: 4321 })).exists === false),
+      { timeout: 5_000, what: 'room 4321 gone on node 2' },
+    );
+
+    // Node 1 killed with a publisher: the others hear it go within the heartbeat time; the room lives on.
+    const lastHandle = await open(0);
+    const lastId = (await lastHandle.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'last' })).id;
+    const pub3 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
+    await pub3.publish(lastHandle);
+    for (const w of watchers) await w.next('publishers', (d) => arr(d.publishers).some((p) => p.id === lastId));
+    const t0 = Date.now();
+    await nodes[0].kill();
+    for (const w of watchers) await w.next('leaving after the kill', (d) => d.leaving === lastId, NOTICED_WITHIN_MS + 2000);
+    const took = Date.now() - t0;
+    assert.ok(took < NOTICED_WITHIN_MS, `noticed after ${took} ms`);
+    assert.ok(!(await participants(nodes[1])).includes(lastId));
+    assert.ok((await participants(nodes[1])).length >= 1, 'the room lives on');
+
+    // Node 1 back under its name: its clients publish again through the normal path.
+    nodes[0] = cleanup.add(await startNode(NAMES[0], url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(0) }), (n) => n.server.stop());
+    await allSee(nodes, NAMES, 10_000);
+    const again = await open(0);
+    const againId = (await again.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'again' })).id;
+    const pub4 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
+    await pub4.publish(again);
+    for (const w of watchers) await w.next('publishers after the restart', (d) => arr(d.publishers).some((p) => p.id === againId));
+  } finally {
+    await cleanup.run();
+  }
+}
+
+test('one VideoRoom over three nodes without IPv6, on loopback', { skip: missing(NATS_SERVER), timeout: 120_000 }, async () => {
+  await scenario('127.0.0.1', () => ({}), 'lo', '127.0.0.1');
+});
+
+test('one VideoRoom over three nodes in network namespaces on one bridge (198.18.0.0/15)', { skip: missing(NATS_SERVER) || namespacesUnavailable(), timeout: 120_000 }, async () => {
+  const net = bridgedNamespaces(3);
+  try {
+    await scenario(net.hostAddress, (i) => ({ prefix: net.prefix(i), host: net.addresses[i] }), 'eth0', net.hostAddress);
+  } finally {
+    net.remove();
+  }
+});
