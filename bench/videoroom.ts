@@ -209,6 +209,22 @@ function payloadKinds(sdp: string): Map<number, 'audio' | 'video'> {
   return kinds;
 }
 
+/**
+ * Joins as a subscriber of `feeds`. Over local nodes (the cluster workload) the subscriber's node may not have a
+ * publisher's copy yet when the bench, which knows the feed from the publisher's node, asks for it: "no such feed"
+ * (428) or "no such room" (426) is asked again for a few seconds, as a client would after its `publishers` event.
+ */
+async function joinWhenKnown(part: JanusParticipant, room: number, feeds: readonly number[]): Promise<Msg> {
+  for (const deadline = Date.now() + 5000; ;) {
+    try {
+      return await part.asyncRequest({ request: 'join', ptype: 'subscriber', room, streams: feeds.map((feed) => ({ feed })) }, undefined, true);
+    } catch (err) {
+      if (Date.now() > deadline || !/"error_code":42[68]/.test(errorText(err))) throw err;
+      await sleep(100);
+    }
+  }
+}
+
 async function startSubscriber(server: RunningServer, network: Network, room: number, feeds: readonly number[], countInJs: boolean): Promise<Subscriber> {
   const part = await JanusParticipant.open(server.wsUrl, PLUGIN);
   const pc = videoRoomPeer();
@@ -226,7 +242,7 @@ async function startSubscriber(server: RunningServer, network: Network, room: nu
         if (!looksSent(p.payload)) sub.corrupt++;
       }),
     );
-    const ev = await part.asyncRequest({ request: 'join', ptype: 'subscriber', room, streams: feeds.map((feed) => ({ feed })) }, undefined, true);
+    const ev = await joinWhenKnown(part, room, feeds);
     if (dataOf(ev).videoroom !== 'attached') throw new Error(`join as subscriber -> ${JSON.stringify(ev)}`);
     const serverOffer = (ev.jsep as Msg).sdp as string;
     for (const [pt, kind] of payloadKinds(serverOffer)) sub.kinds.set(pt, kind);

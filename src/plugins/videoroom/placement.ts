@@ -15,7 +15,7 @@ export function notePlacement(vr: VideoRoomState, room: Room): void {
   }
 }
 
-/** Whether this node has someone in the room: a participant on a handle of its own or a subscriber. */
+/** Whether this node has someone in the room: a participant on a handle of its own, a subscriber or one joining. */
 export function holdsHere(room: Room): boolean {
-  return !room.destroyed && (room.subscribers.size > 0 || [...room.participants.values()].some((p) => !p.remote && p.handle !== undefined));
+  return !room.destroyed && (room.subscribers.size > 0 || room.awaitingCopies > 0 || [...room.participants.values()].some((p) => !p.remote && p.handle !== undefined));
 }

@@ -10,6 +10,8 @@ export class Room {
   destroyed = false;
   /** Periodic keyframe requests (`fir_freq`). */
   firTimer: NodeJS.Timeout | undefined;
+  /** Subscriptions waiting here for other nodes' publishers to cross (span.ts): the node holds the room meanwhile. */
+  awaitingCopies = 0;
 
   constructor(
     readonly id: RoomId,

@@ -12,7 +12,7 @@ import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEv
 import { OFFER_EXTENSION_IDS, OUR_AUDIO_LEVEL_ID } from '../../rtp/header-extensions.js';
 import { E, errMessage, VideoRoomError } from './errors.js';
 import { kick, moderate } from './moderation.js';
-import { holdsHere } from './placement.js';
+import { holdsHere, notePlacement } from './placement.js';
 import { withdraw } from './publication.js';
 import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
@@ -27,6 +27,10 @@ export type SpanEnd = 'unpublished' | 'leaving' | 'kicked' | 'destroyed';
 /** Tries of a crossing or a removal that failed (the other node not known yet, a lost answer), a second apart. */
 const CROSS_TRIES = 5;
 const CROSS_RETRY_MS = 1000;
+
+/** How long a subscription waits for other nodes' publishers to cross here, and how often it looks. */
+const FEED_WAIT_MS = 3000;
+const FEED_POLL_MS = 25;
 
 /** The most participants one node's answer to listparticipants may list. */
 const MAX_ROSTER = 10_000;
@@ -66,6 +70,26 @@ export class RoomSpan {
   /** Nobody here is in the room any more: the other nodes' publishers' copies go, without a word (nobody hears). */
   dropReplica(room: Room): void {
     for (const p of [...room.participants.values()]) if (p.spannedFrom !== undefined) withdraw(this.vr, room, p, false);
+  }
+
+  /**
+   * A subscription asked here for feeds this node has no copy of, in a room it does not hold (a viewer that joins
+   * through a node where nobody is): the node holds the room while it waits, so that the other holders' publishers
+   * cross to it, and the subscription goes on once every feed is here (or after `timeoutMs`, when it fails as
+   * before: no such feed). The hold stays for the subscriber that follows; re-checked a little later.
+   */
+  async awaitFeeds(room: Room, feeds: readonly (number | string)[], timeoutMs = FEED_WAIT_MS): Promise<void> {
+    const here = (): boolean => feeds.every((f) => room.participants.get(f)?.active === true);
+    if (here() || room.destroyed || !this.cluster.holders(room.id).some((n) => n !== this.cluster.node)) return;
+    room.awaitingCopies++;
+    notePlacement(this.vr, room);
+    try {
+      for (const deadline = Date.now() + timeoutMs; !here() && !room.destroyed && Date.now() < deadline;) await new Promise((r) => setTimeout(r, FEED_POLL_MS));
+    } finally {
+      room.awaitingCopies--;
+      // A subscription that failed after all leaves no hold behind.
+      setTimeout(() => notePlacement(this.vr, room), FEED_WAIT_MS).unref();
+    }
   }
 
   /** Moderation of another node's participant: asked of that node, its answer (or error) given as it is. */

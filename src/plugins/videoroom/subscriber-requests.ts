@@ -36,6 +36,8 @@ export async function joinSubscriber(vr: VideoRoomState, h: HandleState, body: J
   else throw new VideoRoomError(E.MISSING_ELEMENT, "At least one between 'streams' and 'feed' must be specified");
   const sub = new Subscriber(h.handle, room.id, privateId, (p, s, force) => askKeyframe(vr, p, s, force === true));
   if (typeof body.autoupdate === 'boolean') sub.autoupdate = body.autoupdate;
+  // Over many nodes, the feeds may be other nodes' publishers not crossed here yet (span.ts).
+  if (vr.span) await vr.span.awaitFeeds(room, feedsOf(entries));
   const chosen = resolveSubscription(vr, room, entries);
   if (chosen.length === 0) throw new VideoRoomError(E.NO_SUCH_FEED, 'No stream to subscribe to');
   checkOneE2eeKind(chosen.map((c) => c.publisher));
@@ -267,4 +269,9 @@ export async function changeSubscription(vr: VideoRoomState, room: Room, sub: Su
   if (!offer) return { data: { videoroom: 'updating', room: room.id } };
   subscriberUpdated(vr, room, sub);
   return { data: { videoroom: 'updated', room: room.id, streams: sub.describeStreams() }, jsep: offer };
+}
+
+/** The feeds a subscription's entries name (checked later, one by one). */
+function feedsOf(entries: readonly JsonObject[]): (number | string)[] {
+  return entries.flatMap((e) => (typeof e.feed === 'number' || typeof e.feed === 'string' ? [e.feed] : []));
 }

@@ -174,6 +174,12 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     // Node 1 back under its name: its clients publish again through the normal path.
     nodes[0] = cleanup.add(await startNode(NAMES[0], url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(0) }), (n) => n.server.stop());
     await allSee(nodes, NAMES, 10_000);
+    // A viewer alone through node 1, where nobody is in the room: node 2's publisher crosses to it on the spot.
+    const pub5 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
+    await pub5.publish(watchers[0]);
+    const viewer = cleanup.add(new TestSubscriber(network, clientBind), (s) => s.close());
+    await viewer.subscribe(await open(0), ROOM, watcherIds[0] as number);
+    await waitFor(() => viewer.received.video > 5, { timeout: 10_000, what: "node 2's publisher received through node 1 by a subscriber alone there" });
     const again = await open(0);
     const againId = (await again.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'again' })).id;
     const pub4 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
