@@ -50,7 +50,7 @@ export class VideoRoomHandle {
   }
 
   /** The first notification (an event without a transaction) matching `match`, received or to come. */
-  async next(what: string, match: (d: Msg) => boolean, ms = 8000): Promise<Msg> {
+  async next(what: string, match: (d: Msg) => boolean, ms = 15_000): Promise<Msg> {
     const m = await this.ws.wait((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data)), ms, what);
     return obj(obj(m.plugindata).data);
   }
@@ -97,14 +97,30 @@ export class TestPublisher {
 
   /** Publishes on `h` (joined already) and waits for the PeerConnection; then sends. */
   async publish(h: VideoRoomHandle): Promise<void> {
+    const r = await h.send({ request: 'publish' }, await this.offer());
+    assert.equal(r.data.configured, 'ok', JSON.stringify(r.data));
+    await this.accept(r.jsep);
+    await h.webrtcup();
+    this.startSending();
+  }
+
+  /** The offer to publish with (for a client library that carries it itself). */
+  async offer(): Promise<Jsep> {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     const sdp = this.pc.localDescription?.sdp;
     assert.ok(sdp);
-    const r = await h.send({ request: 'publish' }, { type: 'offer', sdp });
-    assert.equal(r.data.configured, 'ok', JSON.stringify(r.data));
-    assert.equal(r.jsep?.type, 'answer');
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
-    await h.webrtcup();
+    return { type: 'offer', sdp };
+  }
+
+  /** Takes the server's answer. */
+  async accept(answer: Jsep | undefined): Promise<void> {
+    assert.equal(answer?.type, 'answer');
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: candidatesFor(answer.sdp, this.bind) });
+  }
+
+  /** Sends a packet of audio and one of video every 20 ms from now on. */
+  startSending(): void {
+    const sdp = this.pc.localDescription?.sdp ?? '';
     const apt = this.audio.sender.codec?.payloadType ?? 111;
     const vpt = this.video.sender.codec?.payloadType ?? 96;
     const levelId = Number(/^a=extmap:(\d+)\S* urn:ietf:params:rtp-hdrext:ssrc-audio-level/m.exec(sdp)?.[1] ?? 0);
@@ -116,6 +132,10 @@ export class TestPublisher {
         .catch(() => undefined);
       void this.video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
     }, 20);
+  }
+
+  stopSending(): void {
+    clearInterval(this.timer);
   }
 
   async close(): Promise<void> {
@@ -164,15 +184,20 @@ export class TestSubscriber {
   async subscribe(h: VideoRoomHandle, room: number, feed: number | string): Promise<void> {
     const r = await h.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
     assert.equal(r.data.videoroom, 'attached', JSON.stringify(r.data));
-    assert.equal(r.jsep?.type, 'offer');
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
+    const started = await h.req({ request: 'start' }, await this.answer(r.jsep));
+    assert.equal(started.started, 'ok', JSON.stringify(started));
+    await h.webrtcup();
+  }
+
+  /** The answer to the server's offer (for a client library that carries both itself). */
+  async answer(offer: Jsep | undefined): Promise<Jsep> {
+    assert.equal(offer?.type, 'offer');
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesFor(offer.sdp, this.bind) });
     gatherOn(this.pc, this.network, this.bind, this.sockets, 'videoroom test ICE');
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     const sdp = this.pc.localDescription?.sdp;
     assert.ok(sdp);
-    const started = await h.req({ request: 'start' }, { type: 'answer', sdp });
-    assert.equal(started.started, 'ok', JSON.stringify(started));
-    await h.webrtcup();
+    return { type: 'answer', sdp };
   }
 
   async close(): Promise<void> {
