@@ -122,12 +122,15 @@ export async function allSee(nodes: readonly NodeProcess[], expected: readonly s
   );
 }
 
-/** nats-server with JetStream and one node process per name, all seeing each other, closed by `cleanup`. */
-export async function startCluster(cleanup: Cleanup, names: readonly string[], options: NodeOptions): Promise<NodeProcess[]> {
-  const nats = cleanup.add(await startJetStream(), (b) => b.stop());
-  const url = `nats://127.0.0.1:${nats.port}`;
+/**
+ * nats-server with JetStream (on `natsHost`, 127.0.0.1 unless said) and one node process per name, node i with
+ * `options(i)`, all seeing each other; everything closed by `cleanup`.
+ */
+export async function startCluster(cleanup: Cleanup, names: readonly string[], options: (i: number) => NodeOptions, natsHost = '127.0.0.1'): Promise<NodeProcess[]> {
+  const nats = cleanup.add(await startJetStream(natsHost), (b) => b.stop());
+  const url = `nats://${natsHost}:${nats.port}`;
   const nodes: NodeProcess[] = [];
-  for (const name of names) nodes.push(cleanup.add(await startNode(name, url, options), (n) => n.server.stop()));
+  for (const [i, name] of names.entries()) nodes.push(cleanup.add(await startNode(name, url, options(i)), (n) => n.server.stop()));
   await allSee(nodes, names, 10_000);
   return nodes;
 }

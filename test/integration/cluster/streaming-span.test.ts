@@ -12,7 +12,9 @@ import { test } from 'node:test';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import { Cleanup, missing, NATS_SERVER } from '../../helpers/brokers.js';
+import type { ChildPlace } from '../../helpers/child-server.js';
 import { answers, startCluster, type NodeOptions, type NodeProcess } from '../../helpers/cluster-nodes.js';
+import { bridgedNamespaces, namespacesUnavailable } from '../../helpers/netns.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { arr, obj } from '../../helpers/videoroom-peers.js';
 import { RtpHeader, RtpPacket } from 'werift';
@@ -41,7 +43,7 @@ async function listed(node: NodeProcess): Promise<Array<Record<string, unknown>>
 }
 
 /** Creates an `rtp` mountpoint (Opus and VP8) on `node`; resolves with the ports its source sends to. */
-async function createRtp(node: NodeProcess, id: number): Promise<number[]> {
+async function createRtp(node: NodeProcess, id: number, address: string): Promise<number[]> {
   const created = await streaming(node, {
     request: 'create',
     type: 'rtp',
@@ -49,16 +51,16 @@ async function createRtp(node: NodeProcess, id: number): Promise<number[]> {
     description: `mountpoint ${id}`,
     secret: 'mpsecret',
     media: [
-      { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', iface: '127.0.0.1' },
-      { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', iface: '127.0.0.1' },
+      { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', iface: address },
+      { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', iface: address },
     ],
   });
   assert.equal(created.streaming, 'created', JSON.stringify(created));
   return arr(obj(created.stream).ports).map((p) => Number(p.port));
 }
 
-/** Sends Opus-like and VP8 keyframe-like RTP to `ports` every 20 ms; returns what stops it. */
-function feedRtp(ports: readonly number[]): () => void {
+/** Sends Opus-like and VP8 keyframe-like RTP to `ports` of `address` every 20 ms; returns what stops it. */
+function feedRtp(ports: readonly number[], address: string): () => void {
   const socket = dgram.createSocket('udp4');
   let seq = 0;
   const timer = setInterval(() => {
@@ -72,8 +74,8 @@ function feedRtp(ports: readonly number[]): () => void {
       marker: true,
       payload: Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0]),
     });
-    socket.send(audio, ports[0], '127.0.0.1');
-    socket.send(video, ports[1], '127.0.0.1');
+    socket.send(audio, ports[0], address);
+    socket.send(video, ports[1], address);
   }, 20);
   let stopped = false;
   return () => {
@@ -83,24 +85,41 @@ function feedRtp(ports: readonly number[]): () => void {
   };
 }
 
-/** Nodes without IPv6 (the shim), a short heartbeat, sessions that do not time out. */
-async function nodeOptions(): Promise<NodeOptions> {
-  return { heartbeatMs: HEARTBEAT_MS, env: await noIpv6Env(), args: ['--general.session_timeout=0'] };
+/** Nodes without IPv6 (the shim), a short heartbeat, sessions that do not time out; node i at `place(i)`. */
+async function nodeOptions(place: (i: number) => ChildPlace = () => ({})): Promise<(i: number) => NodeOptions> {
+  const env = await noIpv6Env();
+  return (i) => {
+    const host = place(i).host;
+    // In a namespace the node's ICE candidates are on its address there (not loopback).
+    return { heartbeatMs: HEARTBEAT_MS, env, place: place(i), args: ['--general.session_timeout=0', ...(host ? [`--nat.ice_enforce_list=${host}`] : [])] };
+  };
 }
+
+/** Where the test runs its side: NATS, the nodes (their addresses), and its own senders and viewers. */
+interface Layout {
+  readonly natsHost: string;
+  readonly place: (i: number) => ChildPlace;
+  readonly nodeAddress: (i: number) => string;
+  readonly clientAddress: string;
+}
+
+const LOOPBACK: Layout = { natsHost: '127.0.0.1', place: () => ({}), nodeAddress: () => '127.0.0.1', clientAddress: '127.0.0.1' };
 
 function packetsOf(mp: Record<string, unknown>): number {
   return arr(mp.media).reduce((n, m) => n + Number(m.packets), 0);
 }
 
-test('Streaming over three nodes: a mountpoint of node 1 watched on nodes 2 and 3, fed once per node, destroyed, its node killed', { skip: missing(NATS_SERVER), timeout: 120_000 }, async () => {
+/** The three-node story, with the nodes and the test's side placed as `layout` says. */
+async function threeNodes(layout: Layout): Promise<void> {
   const cleanup = new Cleanup();
   const network = new HostNetwork(await discoverNetworkHost());
   try {
-    const nodes = await startCluster(cleanup, NAMES, await nodeOptions());
-    const viewer = async (i: number, id: number): Promise<Viewer> => cleanup.add(await watch(nodes[i].server.wsUrl, network, id), (v) => v.leave().catch(() => undefined));
+    const nodes = await startCluster(cleanup, NAMES, await nodeOptions(layout.place), layout.natsHost);
+    const viewer = async (i: number, id: number): Promise<Viewer> =>
+      cleanup.add(await watch(nodes[i].server.wsUrl, network, id, { bind: layout.clientAddress, serverAddress: layout.nodeAddress(i) }), (v) => v.leave().catch(() => undefined));
 
     // Created on node 1, fed there; listed and described on node 2 with the node of its source.
-    const stopFeeding = feedRtp(await createRtp(nodes[0], 77));
+    const stopFeeding = feedRtp(await createRtp(nodes[0], 77, layout.nodeAddress(0)), layout.nodeAddress(0));
     cleanup.add(stopFeeding, (stop) => stop());
     await waitFor(
       answers(async () => (await listed(nodes[1])).some((m) => m.id === 77)),
@@ -159,7 +178,7 @@ test('Streaming over three nodes: a mountpoint of node 1 watched on nodes 2 and 
     stopFeeding();
 
     // Node 1 killed while node 2 watches another of its mountpoints: node 2's viewer is told within the heartbeat time.
-    cleanup.add(feedRtp(await createRtp(nodes[0], 78)), (stop) => stop());
+    cleanup.add(feedRtp(await createRtp(nodes[0], 78, layout.nodeAddress(0)), layout.nodeAddress(0)), (stop) => stop());
     await waitFor(
       answers(async () => (await listed(nodes[1])).some((m) => m.id === 78)),
       { timeout: 5_000, what: 'mountpoint 78 listed on node 2' },
@@ -174,6 +193,19 @@ test('Streaming over three nodes: a mountpoint of node 1 watched on nodes 2 and 
     for (const n of nodes.slice(1)) assert.ok(!(await listed(n)).some((m) => m.id === 78), `mountpoint 78 gone on ${n.name}`);
   } finally {
     await cleanup.run();
+  }
+}
+
+test('Streaming over three nodes: a mountpoint of node 1 watched on nodes 2 and 3, fed once per node, destroyed, its node killed', { skip: missing(NATS_SERVER), timeout: 120_000 }, async () => {
+  await threeNodes(LOOPBACK);
+});
+
+test('the same with the nodes in network namespaces on one bridge (198.18.0.0/15)', { skip: missing(NATS_SERVER) || namespacesUnavailable(), timeout: 120_000 }, async () => {
+  const net = bridgedNamespaces(3);
+  try {
+    await threeNodes({ natsHost: net.hostAddress, place: (i) => ({ prefix: net.prefix(i), host: net.addresses[i] }), nodeAddress: (i) => net.addresses[i], clientAddress: net.hostAddress });
+  } finally {
+    net.remove();
   }
 });
 
