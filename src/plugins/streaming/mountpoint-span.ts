@@ -145,6 +145,22 @@ export class MountpointSpan {
     if (e.type === 'record') this.record(e.key, e.value);
     else if (e.type === 'node-gone') this.nodeGone(e.node, e.reason);
     else if (e.type === 'released') this.releasedBy(e.id, e.node);
+    else if (e.type === 'node-joined') this.nodeJoined(e.node);
+  }
+
+  /**
+   * A node joined, or is heard again after being taken as lost (which may have been wrong): its records are
+   * applied again, and the copies of its mountpoints watched here ask it again to feed them (it may have
+   * stopped, taking this node as lost).
+   */
+  private nodeJoined(node: string): void {
+    for (const [key, value] of this.cluster.records()) if (readMountpointRecord(value)?.node === node) this.record(key, value);
+    for (const mp of this.state.mountpoints.values()) {
+      const relay = mp.remote;
+      if (!(relay instanceof MountpointRelay) || relay.node !== node || !relay.open) continue;
+      relay.stop();
+      void this.syncRelay(mp, relay);
+    }
   }
 
   /** Another node's record of `id` went: unless it holds it again soon, it is sent nothing more. */
