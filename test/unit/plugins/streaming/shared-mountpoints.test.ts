@@ -61,7 +61,7 @@ test('a record from another node is untrusted: anything malformed is dropped who
   const streams = good.streams as JsonObject[];
   const variants: Array<[string, JsonObject]> = [
     ['node not a name', { ...good, node: 'node.1' }],
-    ['no run', { ...good, run: undefined as unknown as string }],
+    ['no run', { ...good, run: undefined }],
     ['settings not an object', { ...good, settings: 'x' }],
     ['description not a string', { ...good, settings: { ...(good.settings as JsonObject), description: 5 } }],
     ['enabled not a boolean', { ...good, enabled: 'yes' }],
