@@ -51,6 +51,7 @@ export class MountpointRelay {
         }
         ports[s.config.mid] = list;
       }
+      if (this.closed) throw new Error('the copy went meanwhile');
     } catch (err) {
       for (const socket of opened) void socket.close();
       throw err;
@@ -80,7 +81,11 @@ export class MountpointRelay {
     for (const s of this.mountpoint.streams) s.keyframeVia = undefined;
   }
 
+  /** Set by close(): the copy is gone (its source's node destroyed it, or went); nothing more is asked of it. */
+  closed = false;
+
   close(): void {
+    this.closed = true;
     this.stop();
   }
 }

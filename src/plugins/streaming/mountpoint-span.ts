@@ -184,7 +184,7 @@ export class MountpointSpan {
       if (mp && mine) this.put(mp, 1);
       else if (mp?.remote) {
         state.log.info(`mountpoint ${id}: destroyed on node ${mp.remote.node}`);
-        removeMountpoint(state, mp, undefined);
+        this.dropCopy(mp);
       }
       return;
     }
@@ -203,7 +203,7 @@ export class MountpointSpan {
       return;
     }
     if (mp?.remote && mp.remote.node !== shared.node) {
-      removeMountpoint(state, mp, undefined);
+      this.dropCopy(mp);
       mp = undefined;
     }
     if (!mp) this.makeCopy(id, shared);
@@ -211,6 +211,12 @@ export class MountpointSpan {
       applySettings(mp, shared);
       if (mp.streams.length === 0) this.addStreams(mp, shared);
     }
+  }
+
+  /** A copy goes with its source: its viewers told `stopped`, and nothing asked of the source's node any more. */
+  private dropCopy(mp: Mountpoint): void {
+    mp.remote?.close();
+    removeMountpoint(this.state, mp, undefined);
   }
 
   private makeCopy(id: MountpointId, shared: SharedMountpoint): void {
@@ -243,7 +249,7 @@ export class MountpointSpan {
     for (const mp of [...state.mountpoints.values()]) {
       if (mp.remote?.node !== node) continue;
       state.log.info(`mountpoint ${mp.id}: its node ${node} is gone (${reason})`);
-      removeMountpoint(state, mp, undefined);
+      this.dropCopy(mp);
     }
     for (const [key, value] of this.cluster.records()) {
       if (readMountpointRecord(value)?.node !== node) continue;
@@ -263,6 +269,7 @@ export class MountpointSpan {
     try {
       do {
         this.dirty.delete(relay);
+        if (relay.closed) return;
         const wanted = mp.viewerCount > 0 && this.state.mountpoints.get(mp.id) === mp && !this.state.stopped;
         if (wanted && !relay.open) await this.startRelay(mp, relay);
         else if (!wanted && relay.open) this.stopRelay(mp, relay);
@@ -278,13 +285,14 @@ export class MountpointSpan {
       if (host === undefined) throw new Error(`node ${relay.node} is not known (yet)`);
       const ports = await relay.start(this.state.network, this.media(), this.state.range, host);
       await this.cluster.request(relay.node, { request: 'feed', id: mp.id, ports });
+      if (relay.closed) throw new Error('the copy went meanwhile');
       this.tries.delete(relay);
       this.state.log.info(`mountpoint ${mp.id}: fed by node ${relay.node}`);
     } catch (err) {
       relay.stop();
       const tries = (this.tries.get(relay) ?? 0) + 1;
       this.tries.set(relay, tries);
-      const again = tries < FEED_TRIES;
+      const again = tries < FEED_TRIES && !relay.closed;
       this.state.log.warn(`mountpoint ${mp.id}: node ${relay.node} does not feed this node: ${errorText(err)}${again ? ' (trying again)' : ''}`);
       if (again) setTimeout(() => void this.syncRelay(mp, relay), FEED_RETRY_MS).unref();
       else this.tries.delete(relay);
@@ -293,6 +301,7 @@ export class MountpointSpan {
 
   private stopRelay(mp: Mountpoint, relay: MountpointRelay): void {
     relay.stop();
+    if (relay.closed) return;
     this.state.log.info(`mountpoint ${mp.id}: nobody here watches, node ${relay.node} stops feeding this node`);
     this.cluster.request(relay.node, { request: 'unfeed', id: mp.id }).catch((err: unknown) => this.state.log.verbose(`mountpoint ${mp.id}: unfeed not told to node ${relay.node}: ${errorText(err)}`));
   }
