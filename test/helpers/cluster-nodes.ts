@@ -126,11 +126,11 @@ export async function allSee(nodes: readonly NodeProcess[], expected: readonly s
  * nats-server with JetStream (on `natsHost`, 127.0.0.1 unless said) and one node process per name, node i with
  * `options(i)`, all seeing each other; everything closed by `cleanup`.
  */
-export async function startCluster(cleanup: Cleanup, names: readonly string[], options: (i: number) => NodeOptions, natsHost = '127.0.0.1'): Promise<NodeProcess[]> {
+export async function startCluster(cleanup: Cleanup, names: readonly string[], options: (i: number) => NodeOptions, natsHost = '127.0.0.1'): Promise<{ nats: Broker; nodes: NodeProcess[] }> {
   const nats = cleanup.add(await startJetStream(natsHost), (b) => b.stop());
   const url = `nats://${natsHost}:${nats.port}`;
   const nodes: NodeProcess[] = [];
   for (const [i, name] of names.entries()) nodes.push(cleanup.add(await startNode(name, url, options(i)), (n) => n.server.stop()));
   await allSee(nodes, names, 10_000);
-  return nodes;
+  return { nats, nodes };
 }

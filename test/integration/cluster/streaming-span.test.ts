@@ -1,9 +1,10 @@
 // Streaming over three nodes (docs/cluster.md): nats-server with JetStream and three node processes without
 // IPv6. An `rtp` mountpoint created on node 1 and fed by a UDP sender is listed and described on node 2, watched
 // by werift viewers on nodes 2 (two of them) and 3, each receiving RTP; node 1 feeds each other node once
-// (its `feeding` list, and a copy's packets no more than the source's); the last viewer on node 3 leaving stops
-// the feed to node 3; an edit asked on node 2 is seen on node 3; a destroy asked on node 3 (carried to node 1)
-// ends node 2's viewers (`stopped`); node 1 killed: node 2's viewers of another mountpoint are told the same.
+// (its `feeding` list, and a copy's packets no more than the source's), and goes on while nats-server is
+// killed and started again; the last viewer on node 3 leaving stops the feed to node 3; an edit asked on node 2
+// is seen on node 3; a destroy asked on node 3 (carried to node 1) ends node 2's viewers (`stopped`); node 1
+// killed: node 2's viewers of another mountpoint are told the same. On loopback and in network namespaces.
 // A `webrtc` mountpoint made by a WHIP publisher on node 1 is watched on node 2: a viewer joining there sends
 // the publisher a keyframe request; the publisher leaving ends node 2's viewers.
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import { Cleanup, missing, NATS_SERVER } from '../../helpers/brokers.js';
 import type { ChildPlace } from '../../helpers/child-server.js';
-import { answers, startCluster, type NodeOptions, type NodeProcess } from '../../helpers/cluster-nodes.js';
+import { allSee, answers, startCluster, type NodeOptions, type NodeProcess } from '../../helpers/cluster-nodes.js';
 import { bridgedNamespaces, namespacesUnavailable } from '../../helpers/netns.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { arr, obj } from '../../helpers/videoroom-peers.js';
@@ -114,7 +115,7 @@ async function threeNodes(layout: Layout): Promise<void> {
   const cleanup = new Cleanup();
   const network = new HostNetwork(await discoverNetworkHost());
   try {
-    const nodes = await startCluster(cleanup, NAMES, await nodeOptions(layout.place), layout.natsHost);
+    const { nats, nodes } = await startCluster(cleanup, NAMES, await nodeOptions(layout.place), layout.natsHost);
     const viewer = async (i: number, id: number): Promise<Viewer> =>
       cleanup.add(await watch(nodes[i].server.wsUrl, network, id, { bind: layout.clientAddress, serverAddress: layout.nodeAddress(i) }), (v) => v.leave().catch(() => undefined));
 
@@ -148,6 +149,13 @@ async function threeNodes(layout: Layout): Promise<void> {
     const sourcePackets = packetsOf(await info(nodes[0], 77));
     assert.ok(copyPackets > 0 && copyPackets <= sourcePackets, `node 2 got ${copyPackets} packets, node 1 received ${sourcePackets}: once, not once per viewer`);
     assert.equal((await info(nodes[1], 77)).viewers, 2, "node 2's own viewers");
+
+    // nats-server away: the feeds set up keep sending; back, coordination resumes (the steps below use it).
+    await nats.kill();
+    const during = viewers.map((v) => v.seqs.length);
+    await waitFor(() => viewers.every((v, i) => v.seqs.length > during[i] + 25), { timeout: 5_000, what: 'media on nodes 2 and 3 while NATS is away' });
+    await nats.start();
+    await allSee(nodes, NAMES, 20_000);
 
     // The last viewer on node 3 leaves: node 1 stops feeding node 3, node 2 still gets it.
     await viewers[2].leave();
@@ -190,7 +198,12 @@ async function threeNodes(layout: Layout): Promise<void> {
     await last.notified('stopped after the kill', (d) => obj(d.result).status === 'stopped', NOTICED_WITHIN_MS + 2000);
     const took = Date.now() - t0;
     assert.ok(took < NOTICED_WITHIN_MS, `told after ${took} ms`);
-    for (const n of nodes.slice(1)) assert.ok(!(await listed(n)).some((m) => m.id === 78), `mountpoint 78 gone on ${n.name}`);
+    for (const n of nodes.slice(1)) {
+      await waitFor(
+        answers(async () => !(await listed(n)).some((m) => m.id === 78)),
+        { timeout: NOTICED_WITHIN_MS, what: `mountpoint 78 gone on ${n.name}` },
+      );
+    }
   } finally {
     await cleanup.run();
   }
@@ -216,7 +229,7 @@ test(
     const cleanup = new Cleanup();
     const network = new HostNetwork(await discoverNetworkHost());
     try {
-      const nodes = await startCluster(cleanup, NAMES.slice(0, 2), await nodeOptions());
+      const { nodes } = await startCluster(cleanup, NAMES.slice(0, 2), await nodeOptions());
 
       // The publisher: WHIP into node 1, a mountpoint made for it, VP8 every 20 ms.
       const pub = cleanup.add(createTrackClient(network, ['audio', 'video'], 'sendonly'), (c) => c.close());
