@@ -26,6 +26,8 @@ export interface Viewer {
   resume(): Promise<void>;
   /** Sends `configure` with these fields and waits for `configured`. */
   configure(fields: Msg): Promise<void>;
+  /** The first plugin event of no transaction whose data matches (received or to come). */
+  notified(what: string, match: (data: Msg) => boolean, ms?: number): Promise<Msg>;
 }
 
 export interface WatchOptions {
@@ -88,6 +90,10 @@ export async function watch(wsUrl: string, network: Network, id: number, options
     async resume() {
       const ack = await ws.request({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'start' } });
       await ws.wait((m) => m.janus === 'event' && m.transaction === ack.transaction, 5000, 'started');
+    },
+    async notified(what: string, match: (data: Msg) => boolean, ms = 8000) {
+      const m = await ws.wait((e) => e.janus === 'event' && e.sender === handle && e.transaction === undefined && match(((e.plugindata as Msg | undefined)?.data ?? {}) as Msg), ms, what);
+      return (m.plugindata as Msg).data as Msg;
     },
     async vanish() {
       clearInterval(keepalive);

@@ -6,20 +6,28 @@ import type { RelayGroup, RelayMember } from './plugin.js';
 /** A set whose every change moves a version (its owner's split of the sinks is then out of date). */
 export class VersionedSet<T> extends Set<T> {
   version = 0;
+  /** Called after each change (a member added or gone). */
+  onChange: (() => void) | undefined;
 
   override add(value: T): this {
+    const had = super.has(value);
     super.add(value);
     this.version++;
+    if (!had) this.onChange?.();
     return this;
   }
   override delete(value: T): boolean {
     const had = super.delete(value);
-    if (had) this.version++;
+    if (had) {
+      this.version++;
+      this.onChange?.();
+    }
     return had;
   }
   override clear(): void {
     super.clear();
     this.version++;
+    this.onChange?.();
   }
 }
 

@@ -2,7 +2,7 @@
 // folder) and node processes (`node dist/src/main.js`, under the no-IPv6 shim or in a network namespace when
 // asked), each with its Admin API and metrics on its own address, asked what it sees of the cluster.
 import { startChildServer, freePorts, type ChildPlace, type ChildServer } from './child-server.js';
-import { startNatsServer, type Broker } from './brokers.js';
+import { startNatsServer, type Broker, type Cleanup } from './brokers.js';
 import { waitFor } from '../../support/wait.js';
 
 export interface ClusterNodeView {
@@ -120,4 +120,17 @@ export async function allSee(nodes: readonly NodeProcess[], expected: readonly s
       ),
     ),
   );
+}
+
+/**
+ * nats-server with JetStream (on `natsHost`, 127.0.0.1 unless said) and one node process per name, node i with
+ * `options(i)`, all seeing each other; everything closed by `cleanup`.
+ */
+export async function startCluster(cleanup: Cleanup, names: readonly string[], options: (i: number) => NodeOptions, natsHost = '127.0.0.1'): Promise<{ nats: Broker; nodes: NodeProcess[] }> {
+  const nats = cleanup.add(await startJetStream(natsHost), (b) => b.stop());
+  const url = `nats://${natsHost}:${nats.port}`;
+  const nodes: NodeProcess[] = [];
+  for (const [i, name] of names.entries()) nodes.push(cleanup.add(await startNode(name, url, options(i)), (n) => n.server.stop()));
+  await allSee(nodes, names, 10_000);
+  return { nats, nodes };
 }

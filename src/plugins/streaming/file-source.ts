@@ -6,7 +6,7 @@ import { AudioFileError, audioFramesFor, type AudioFrames } from '../../audio/au
 import { findCodec } from './codecs.js';
 import { FilePlayer } from './file-player.js';
 import { isSdpText, MAX_AUDIO_FILE_BYTES } from './guards.js';
-import { Mountpoint, type MountpointId } from './mountpoint.js';
+import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { StreamSource, type StreamConfig } from './stream-source.js';
 import type { Origin } from './mountpoint-create.js';
 import { mountpointSettings } from './mountpoint-settings.js';
@@ -45,7 +45,7 @@ export function createFileMountpoint(state: StreamingState, body: JsonObject, ki
   const pt = typeof body.audiopt === 'number' ? body.audiopt : audio.pt;
   if (pt < 0 || pt > 127) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiopt should be 0-127)');
   if (body.audiofmtp !== undefined && !isSdpText(body.audiofmtp)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (audiofmtp should be one line of at most 1024 printable characters)');
-  const mp = new Mountpoint(mountpointSettings(body, id, false), state.relayGroup);
+  const mp = state.newMountpoint(mountpointSettings(body, id, false));
   const config: StreamConfig = {
     type: 'audio',
     mid: 'a',

@@ -5,7 +5,7 @@ import { uniqueId } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { createFileMountpoint } from './file-source.js';
 import { MAX_BUFFERKF_BYTES, MAX_BUFFERKF_MS } from './guards.js';
-import { Mountpoint } from './mountpoint.js';
+import type { Mountpoint } from './mountpoint.js';
 import { mountpointSettings } from './mountpoint-settings.js';
 import { createRtpMountpoint } from './rtp-source.js';
 import { createRtspMountpoint } from './rtsp-source.js';
@@ -55,7 +55,7 @@ export async function createMountpoint(state: StreamingState, body: JsonObject, 
   if (body.type === 'rtsp') return createRtspMountpoint(state, body, id);
   if (body.type === 'webrtc') {
     // Its streams come with its first publisher's offer.
-    const mp = new Mountpoint(mountpointSettings(body, id, false), state.relayGroup);
+    const mp = state.newMountpoint(mountpointSettings(body, id, false));
     mp.webrtc = { publisher: undefined, transient };
     state.mountpoints.set(id, mp);
     return mp;

@@ -24,6 +24,8 @@ export function listRequest(state: StreamingState, body: JsonObject): JsonObject
     if (mp.settings.isPrivate && !admin) continue;
     const entry: JsonObject = { id: mp.id, type: mp.file?.kind === 'ondemand' ? 'on demand' : 'live', description: mp.settings.description, enabled: mp.enabled };
     if (mp.settings.metadata !== undefined) entry.metadata = mp.settings.metadata;
+    // In a cluster (not in Janus): the node with the source.
+    if (state.span) entry.node = mp.remote?.node ?? state.span.node;
     entry.media = mp.streams.map((s) => {
       const m: JsonObject = { mid: s.config.mid, type: s.config.type, label: s.config.label };
       const age = s.ageMs();
@@ -49,10 +51,15 @@ function describe(state: StreamingState, mp: Mountpoint, body: JsonObject): Json
   if (admin && mp.settings.pin !== undefined) out.pin = mp.settings.pin;
   if (admin && mp.settings.isPrivate) out.is_private = true;
   out.enabled = mp.enabled;
-  if (admin) out.viewers = mp.viewers.size;
+  if (admin) out.viewers = mp.viewerCount;
   out.type = mp.file?.kind === 'ondemand' ? 'on demand' : 'live';
   if (admin && mp.file) out.filename = mp.file.filename;
   if (mp.srtp) out.srtp = true;
+  if (state.span) {
+    // In a cluster (not in Janus): the node with the source, and the nodes it is sent to from here.
+    out.node = mp.remote?.node ?? state.span.node;
+    if (admin && !mp.remote) out.feeding = state.span.fedNodes(mp.id);
+  }
   if (mp.rtsp) {
     out.rtsp = true;
     if (admin) out.url = mp.rtsp.url;
@@ -104,6 +111,7 @@ export async function createRequest(state: StreamingState, body: JsonObject, by?
     }
   }
   mountpointCreated(state, mp, by);
+  state.span?.share(mp);
   return { streaming: 'created', created: mp.settings.name, permanent, stream: describeCreated(mp) };
 }
 
@@ -169,6 +177,7 @@ export function editRequest(state: StreamingState, body: JsonObject, by?: Plugin
     }
   }
   mountpointChanged(state, 'edited', mp.id, by);
+  state.span?.changed(mp);
   return { streaming: 'edited', id: mp.id, permanent };
 }
 
@@ -189,6 +198,7 @@ export function removeMountpoint(state: StreamingState, mp: Mountpoint, by: Plug
   stopViewers(mp, 'stopped');
   void mp.close();
   state.mountpoints.delete(mp.id);
+  state.span?.removed(mp);
   state.log.info(`mountpoint ${mp.id} destroyed`);
   mountpointChanged(state, 'destroyed', mp.id, by);
 }
@@ -205,6 +215,7 @@ export function disableRequest(state: StreamingState, body: JsonObject): JsonObj
 function setEnabled(state: StreamingState, body: JsonObject, enabled: boolean): JsonObject {
   const mp = state.lookup(body, true);
   mp.enabled = enabled;
+  state.span?.changed(mp);
   return { streaming: 'ok' };
 }
 

@@ -63,7 +63,18 @@ export class Mountpoint {
     readonly settings: MountpointSettings,
     /** Makes a relay group (the plugin context's). */
     private readonly newRelayGroup: () => RelayGroup,
-  ) {}
+    /** Told when a viewer (or another node's feed) comes or goes: a node holds a mountpoint it has viewers of. */
+    onWatchers?: (mp: Mountpoint) => void,
+  ) {
+    if (onWatchers) this.viewers.onChange = () => onWatchers(this);
+  }
+
+  /** The handles watching here (the other sinks are other nodes' feeds). */
+  get viewerCount(): number {
+    let n = 0;
+    for (const v of this.viewers) if (v instanceof Viewer) n++;
+    return n;
+  }
 
   /** A viewer started, paused, changed mids or got a layer filter, or a sink came or went. */
   viewersChanged(): void {
@@ -124,8 +135,15 @@ export class Mountpoint {
   /** Set for `rtsp` mountpoints: the session with the camera. */
   rtsp: { readonly client: RtspClient; readonly url: string; readonly saved: Readonly<Record<string, unknown>> } | undefined;
 
+  /**
+   * Set on a node that shows another node's mountpoint (mountpoint-relay.ts): the node with the source, and the
+   * relay that receives it from there while someone here watches.
+   */
+  remote: { readonly node: string; close(): void } | undefined;
+
   /** Stops the playback, the RTSP session, the WebRTC publisher, every socket and recorder now; settles once all of them are done. */
   close(): Promise<void> {
+    this.remote?.close();
     this.webrtc?.publisher?.closePc();
     if (this.webrtc) this.webrtc.publisher = undefined;
     for (const r of this.relays.values()) r.close();

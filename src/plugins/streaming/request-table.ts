@@ -24,6 +24,8 @@ export type StreamingSession = Viewer | undefined;
 export function streamingRequests(state: StreamingState): RequestTable<StreamingSession> {
   const on = requestsFor<StreamingSession>();
   const sync = (run: SyncRequestHandler) => on.admin({}, ({ session, body }) => run(state, body, session?.handle));
+  // A copy of another node's mountpoint: asked of that node (mountpoint-span.ts).
+  const carried = (run: SyncRequestHandler) => sync((st, body, by) => st.span?.carry(body) ?? run(st, body, by));
   const viewer = (run: ViewerRequestHandler) =>
     on.ack({}, ({ session, handle, body, transaction, jsep }) => {
       if (!session) throw new StreamingError(E.UNKNOWN, 'No session associated with this handle');
@@ -33,12 +35,12 @@ export function streamingRequests(state: StreamingState): RequestTable<Streaming
     list: sync(listRequest),
     info: sync(infoRequest),
     create: sync(createRequest),
-    edit: sync(editRequest),
-    destroy: sync(destroyRequest),
-    enable: sync(enableRequest),
-    disable: sync(disableRequest),
+    edit: carried(editRequest),
+    destroy: carried(destroyRequest),
+    enable: carried(enableRequest),
+    disable: carried(disableRequest),
     kick_all: sync(kickAllRequest),
-    recording: sync(recordingRequest),
+    recording: carried(recordingRequest),
     watch: viewer(watchRequest),
     start: viewer(startRequest),
     pause: viewer(pauseRequest),

@@ -8,7 +8,7 @@ import type { JsonObject } from '../plugin.js';
 import { keyframeTest } from '../../forwarding/keyframe.js';
 import { MAX_MEDIA_ENTRIES } from './guards.js';
 import { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
-import { Mountpoint, type MountpointId } from './mountpoint.js';
+import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { StreamSource } from './stream-source.js';
 import { mountpointSettings } from './mountpoint-settings.js';
 import { legacyStreams, parseSrtpSource, parseStream, type ParsedStream } from './rtp-stream-spec.js';
@@ -31,7 +31,7 @@ export async function createRtpMountpoint(state: StreamingState, body: JsonObjec
     parsed.push(p);
   }
   const srtp = parseSrtpSource(body);
-  const mp = new Mountpoint(mountpointSettings(body, id, legacy), state.relayGroup);
+  const mp = state.newMountpoint(mountpointSettings(body, id, legacy));
   mp.srtp = srtp;
   // Reserve the id while sockets are being opened, so a concurrent create cannot take it.
   state.mountpoints.set(id, mp);

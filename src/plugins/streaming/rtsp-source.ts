@@ -2,7 +2,7 @@
 import type { JsonObject } from '../plugin.js';
 import { findCodec } from './codecs.js';
 import { MAX_RTSP_SECONDS } from './guards.js';
-import { Mountpoint, type MountpointId } from './mountpoint.js';
+import type { Mountpoint, MountpointId } from './mountpoint.js';
 import type { StreamConfig } from './stream-source.js';
 import { mountpointSettings } from './mountpoint-settings.js';
 import { openStream } from './rtp-source.js';
@@ -53,7 +53,7 @@ export async function createRtspMountpoint(state: StreamingState, body: JsonObje
   const seconds = (k: string, fallback: number): number => (typeof body[k] === 'number' && body[k] > 0 ? body[k] : fallback);
   const reconnectDelay = seconds('rtsp_reconnect_delay', 5);
   const iface = body.rtspiface as string | undefined;
-  const mp = new Mountpoint(mountpointSettings(body, id, false), state.relayGroup);
+  const mp = state.newMountpoint(mountpointSettings(body, id, false));
   state.mountpoints.set(id, mp);
   const client: RtspClient = new RtspClient({
     // The network layer opens every connection (first, redirected, reconnected): address literals only.

@@ -59,6 +59,8 @@ export class StreamSource {
   readonly layers: UdpEndpoint[] = [];
   /** A `webrtc` mountpoint's stream: the publisher's handle and mid that feed it (keyframe requests go there). */
   uplink: { readonly handle: PluginHandle; readonly mid: string } | undefined;
+  /** A copy of another node's mountpoint (mountpoint-relay.ts): keyframe requests go to that node. */
+  keyframeVia: (() => void) | undefined;
   /** The WebRTC publisher simulcasts on this stream (its packets come with their substream). */
   peerSimulcast = false;
   /** Set when the source sends SRTP (the mountpoint's srtpsuite/srtpcrypto); RTCP to it then goes as SRTCP. */
@@ -172,9 +174,10 @@ export class StreamSource {
     return this.layers.length === 2 || this.peerSimulcast;
   }
 
-  /** Asks the source for a keyframe: its WebRTC publisher, or a PLI to the latched address once it sent. */
+  /** Asks the source for a keyframe: its WebRTC publisher, the node that feeds this copy, or a PLI to the latched address once it sent. */
   requestKeyframe(): void {
     if (this.uplink) this.uplink.handle.requestKeyframe(this.uplink.mid);
+    else if (this.keyframeVia) this.keyframeVia();
     else if (this.lastSsrc !== 0) this.sendRtcp(buildPli(1, this.lastSsrc));
   }
 

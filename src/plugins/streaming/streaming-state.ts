@@ -7,7 +7,8 @@ import type { PortRange } from '../../plugin-api/index.js';
 import type { JsonObject, PluginStateStore, RelayGroup } from '../plugin.js';
 import { HandlerEvents } from '../handler-events.js';
 import { isStringId } from './guards.js';
-import type { Mountpoint, MountpointId } from './mountpoint.js';
+import { Mountpoint, type MountpointId, type MountpointSettings } from './mountpoint.js';
+import type { MountpointSpan } from './mountpoint-span.js';
 import { E, requireSecret, StreamingError } from './streaming-error.js';
 import type { Viewer } from './viewer.js';
 import type { WebRtcPublisher } from './webrtc-publisher.js';
@@ -33,11 +34,19 @@ export class StreamingState {
   /** Set by destroy(): a create still opening sockets then closes what it opened. */
   stopped = false;
 
+  /** The mountpoints over many nodes (mountpoint-span.ts), when this node is in a cluster. */
+  span: MountpointSpan | undefined;
+
   /** Set by init(). */
   network!: Network;
   log!: Logger;
   /** The plugin context's: a mountpoint stream's viewers are one relay group. */
   relayGroup!: () => RelayGroup;
+
+  /** A new mountpoint of this plugin (not yet in `mountpoints`). */
+  newMountpoint(settings: MountpointSettings): Mountpoint {
+    return new Mountpoint(settings, this.relayGroup, (mp) => this.span?.watchersChanged(mp));
+  }
 
   /** The `id` of a request, a string with string_ids, a positive integer otherwise (454 when it is neither). */
   idOf(body: JsonObject, required: boolean): MountpointId | undefined {

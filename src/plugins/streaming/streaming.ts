@@ -13,6 +13,7 @@ import { FilePlayer } from './file-player.js';
 import { createMountpoint } from './mountpoint-create.js';
 import { streamingRequests, type StreamingSession } from './request-table.js';
 import { E, StreamingError } from './streaming-error.js';
+import { MountpointSpan } from './mountpoint-span.js';
 import { StreamingState } from './streaming-state.js';
 import { Viewer } from './viewer.js';
 import { endPublication, publisherUp } from './webrtc-publisher.js';
@@ -55,6 +56,7 @@ export class StreamingPlugin implements Plugin {
     state.stringIds = isTrue(general.string_ids);
     if (!state.network.ipv6Available) state.log.warn('IPv6 unavailable: mountpoints will use IPv4 sockets only');
     state.store = context.state;
+    if (context.cluster) state.span = new MountpointSpan(state, context.cluster, (body) => this.requests.answerAdmin(undefined, body, state.log));
     const saved = loadSaved(state.store, (m) => state.log.error(`permanent mountpoints not loaded: ${m}`));
     const fromState = new Set(Object.keys(saved).map((k) => `state:${k}`));
     const entries: Array<[string, unknown]> = [...Object.entries(context.config), ...Object.entries(saved).map(([k, v]): [string, unknown] => [`state:${k}`, v])];
@@ -67,7 +69,11 @@ export class StreamingPlugin implements Plugin {
         if (request.media !== undefined && !Array.isArray(request.media)) throw new StreamingError(E.INVALID_ELEMENT, 'media should be a list');
         // The saved state holds what clients created: it is checked as their requests were (paths, bounds).
         const mp = await createMountpoint(state, request, fromState.has(name) ? 'state' : 'config');
-        if (fromState.has(name)) state.permanent.set(mp.id, group);
+        if (fromState.has(name)) {
+          state.permanent.set(mp.id, group);
+          // What clients made is shared with the other nodes; the configuration's mountpoints are on each already.
+          state.span?.share(mp);
+        }
         state.log.info(`mountpoint ${mp.id} (${mp.settings.name}) created from ${fromState.has(name) ? 'the saved state' : 'the configuration'}`);
       } catch (err) {
         state.log.error(`mountpoint '${name}' in the ${fromState.has(name) ? 'saved state' : 'configuration'} skipped: ${errorText(err)}`);
@@ -83,6 +89,7 @@ export class StreamingPlugin implements Plugin {
     const state = this.state;
     state.stopped = true;
     this.requests.dropAll();
+    state.span?.close();
     const closing: Array<Promise<void>> = [];
     for (const v of state.viewers.values()) v.detach();
     for (const mp of state.mountpoints.values()) closing.push(mp.close());
@@ -112,14 +119,14 @@ export class StreamingPlugin implements Plugin {
 
   querySession(handle: PluginHandle): JsonObject {
     const p = this.state.publishers.get(handle.id);
-    if (p) return { state: 'publishing', mountpoint_id: p.mountpoint.id, mountpoint_name: p.mountpoint.settings.name, mountpoint_viewers: p.mountpoint.viewers.size };
+    if (p) return { state: 'publishing', mountpoint_id: p.mountpoint.id, mountpoint_name: p.mountpoint.settings.name, mountpoint_viewers: p.mountpoint.viewerCount };
     const v = this.state.viewers.get(handle.id);
     if (!v) return {};
     const out: JsonObject = { state: v.mountpoint ? 'watching' : 'idle', started: v.state === 'started' ? 1 : 0, paused: v.state === 'paused' ? 1 : 0 };
     if (v.mountpoint) {
       out.mountpoint_id = v.mountpoint.id;
       out.mountpoint_name = v.mountpoint.settings.name;
-      out.mountpoint_viewers = v.mountpoint.viewers.size;
+      out.mountpoint_viewers = v.mountpoint.viewerCount;
     }
     return out;
   }

@@ -45,7 +45,7 @@ export async function watchRequest(state: StreamingState, handle: PluginHandle, 
   }
   if (v.mountpoint) throw new StreamingError(E.INVALID_STATE, `Already watching mountpoint ${v.mountpoint.id}`);
   if (state.publishers.has(handle.id)) throw new StreamingError(E.INVALID_STATE, 'This handle publishes: watch on another one');
-  if (mp.webrtc && mp.streams.length === 0) throw new StreamingError(E.INVALID_STATE, `Mountpoint ${mp.id} has had no publisher yet`);
+  if ((mp.webrtc || mp.remote) && mp.streams.length === 0) throw new StreamingError(E.INVALID_STATE, `Mountpoint ${mp.id} has had no publisher yet`);
   const wanted = Array.isArray(body.media) && body.media.length > 0 ? new Set(body.media as string[]) : undefined;
   const offerAudio = body.offer_audio !== false;
   const offerVideo = body.offer_video !== false;

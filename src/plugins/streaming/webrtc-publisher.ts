@@ -117,6 +117,9 @@ export async function publishRequest(state: StreamingState, handle: PluginHandle
     throw err;
   }
   if (made) mountpointCreated(state, mp, handle);
+  // The other nodes' copies get the streams (a mountpoint `publish` made is shared only now).
+  if (made) state.span?.share(mp);
+  else state.span?.changed(mp);
   state.log.info(`mountpoint ${String(id)}: a WebRTC publisher feeds ${[...publisher.feeds].map(([mid, f]) => `${f.source.config.mid} (${f.source.config.codec?.name}) from mid ${mid}`).join(', ')}`);
   return { data: { streaming: 'event', result: { status: 'publishing', id } }, jsep: answer };
 }
