@@ -96,6 +96,11 @@ export class ClusterNode {
     return this.options.settings.nodeName;
   }
 
+  /** Whether media between nodes is SRTP (cluster.srtp). */
+  get srtp(): boolean {
+    return this.options.settings.srtp;
+  }
+
   get connected(): boolean {
     return this.joined !== undefined;
   }

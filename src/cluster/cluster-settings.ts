@@ -18,6 +18,8 @@ export interface ClusterSettings {
   readonly heartbeatMs: number;
   /** Heartbeats missed before a node is taken as gone. */
   readonly lostAfter: number;
+  /** Media between nodes as SRTP (cluster.srtp). */
+  readonly srtp: boolean;
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -45,5 +47,6 @@ export function parseClusterSettings(section: BackendSettings, defaultMediaIp: s
     mediaIp,
     heartbeatMs: r.int('heartbeat_ms', 1000, 50, 60_000),
     lostAfter: r.int('lost_after', 3, 2, 100),
+    srtp: r.bool('srtp', false),
   };
 }

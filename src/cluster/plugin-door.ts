@@ -9,6 +9,7 @@ export function pluginDoor(node: ClusterNode, kind: PlacementKind): PluginCluste
   const records = node.records(kind);
   return {
     node: node.name,
+    srtp: node.srtp,
     hold: (id) => node.placement.hold(kind, id),
     release: (id) => node.placement.release(kind, id),
     holders: (id) => node.placement.holders(kind, id),

@@ -253,6 +253,7 @@ export const SETTINGS = {
     media_ip: on('', 'the address other nodes send media to; empty = the first IPv4 address of the host that is not loopback (else 127.0.0.1)'),
     heartbeat_ms: on(1000, 'ms between the announcements of this node (its load) on NATS'),
     lost_after: on(3, 'heartbeats missed before a node is taken as gone'),
+    srtp: on(false, 'media between nodes (VideoRoom publishers crossing) as SRTP, a fresh key per crossing carried over NATS (use TLS to NATS to keep it private)'),
     local_nodes: on('1', 'node processes on this machine, sharing its listeners (a number up to 64, or auto: one per core); more than 1 needs cluster.nats'),
     user: on('', 'user name (or in nats)'),
     password: on('', 'password for user'),

@@ -194,6 +194,8 @@ export type PluginClusterEvent =
 export interface PluginCluster extends PluginPlacement {
   /** This node's name in the cluster. */
   readonly node: string;
+  /** Whether media a plugin sends to another node is to be SRTP (cluster.srtp). */
+  readonly srtp: boolean;
   /** The live nodes holding `id`, this one among them when it does. */
   holders(id: number | string): string[];
   /** The address other nodes send media to on `node` (its `cluster.media_ip`); undefined when it is not alive. */

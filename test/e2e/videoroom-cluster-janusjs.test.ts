@@ -66,12 +66,15 @@ w.start = (server, room, display) => new Promise((resolve) => {
               error: (e) => w.errors.push('createOffer: ' + String(e)) });
             resolve(null);
           }
+          // A feed that goes (its copy here withdrawn) and comes back is subscribed to again, as an application does.
+          const gone = msg.unpublished !== undefined ? msg.unpublished : msg.leaving;
+          if (gone !== undefined && w.feeds.includes(gone)) { w.feeds = w.feeds.filter((f) => f !== gone); w.gone = (w.gone || 0) + 1; }
           for (const p of msg.publishers || []) subscribe(janus, room, p.id);
         } }) });
   } });
 });
 w.result = async () => {
-  const out = { id: w.id, feeds: w.feeds, errors: w.errors, framesDecoded: 0, audioPackets: 0 };
+  const out = { id: w.id, feeds: w.feeds, errors: w.errors, framesDecoded: 0, audioPackets: 0, gone: w.gone || 0 };
   for (const h of subs) {
     const pc = h.webrtcStuff && h.webrtcStuff.pc;
     if (!pc) continue;
@@ -128,12 +131,24 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
         ),
       ),
     );
+    // What the nodes said of the room, for a failure's message.
+    const told = (): string =>
+      nodes
+        .map((n) =>
+          n.server
+            .log()
+            .split('\n')
+            .filter((l) => /WARN|ERROR|videoroom/.test(l))
+            .slice(-15)
+            .join('\n'),
+        )
+        .join('\n---\n');
     for (const [name, r] of [
       ['node 1', one],
       ['node 3', three],
     ] as const) {
       assert.deepEqual(r.errors, [], `${name}: page errors`);
-      assert.ok(r.framesDecoded > 10 && r.audioPackets > 20, `${name}: decodes the other page (${JSON.stringify(r)})`);
+      assert.ok(r.framesDecoded > 10 && r.audioPackets > 20, `${name}: decodes the other page (${JSON.stringify(r)})\n${told()}`);
     }
     assert.deepEqual(one.feeds, [three.id], 'the page on node 1 subscribed to the one on node 3');
     assert.deepEqual(three.feeds, [one.id], 'and the other way round');

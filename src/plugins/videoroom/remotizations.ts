@@ -16,6 +16,7 @@ interface Remotization {
   readonly host: string;
   readonly port: number;
   readonly rtcpPort: number | undefined;
+  readonly srtp: boolean;
   readonly forwarders: RtpForwarder[];
 }
 
@@ -80,7 +81,7 @@ export class Remotizations {
     // Read after the awaits: remotizations of one publisher made at once (to several nodes) all stay listed.
     let mine = this.remotizations.get(p);
     if (!mine) this.remotizations.set(p, (mine = new Map<string, Remotization>()));
-    mine.set(remoteId, { remoteId, host, port, rtcpPort, forwarders });
+    mine.set(remoteId, { remoteId, host, port, rtcpPort, srtp: srtp !== undefined, forwarders });
     return { remote_id: remoteId };
   }
 
@@ -97,6 +98,8 @@ export class Remotizations {
     return [...(this.remotizations.get(p)?.values() ?? [])].map((r) => {
       const out: JsonObject = { remote_id: r.remoteId, host: r.host, port: r.port };
       if (r.rtcpPort !== undefined) out.rtcp_port = r.rtcpPort;
+      // Not in Janus's answer: whether the media goes as SRTP (srtp_suite and srtp_crypto given).
+      if (r.srtp) out.srtp = true;
       return out;
     });
   }

@@ -8,6 +8,7 @@
 // (`span_add` is idempotent: an existing copy answers with its ports, and a copy dropped meanwhile is made anew
 // and forwarded to), so a node taken as lost for a while, by one side or both, gets its media back.
 // Moderation asked of another node's participant is carried to that node and answered the same.
+import { randomBytes } from 'node:crypto';
 import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEvent } from '../plugin.js';
 import { OFFER_EXTENSION_IDS, OUR_AUDIO_LEVEL_ID } from '../../rtp/header-extensions.js';
 import { E, errMessage, VideoRoomError } from './errors.js';
@@ -45,6 +46,10 @@ function remoteId(node: string): string {
 export class RoomSpan {
   /** Local publishers crossing to other nodes: node → crossing being set up or up. */
   private readonly out = new Map<Publisher, Map<string, 'pending' | 'up'>>();
+  /** With cluster.srtp: the key each crossing of a local publisher is sent with, by node. */
+  private readonly sentKeys = new WeakMap<Publisher, Map<string, string>>();
+  /** With cluster.srtp: the key each copy here was made with (its node asks again: the same key). */
+  private readonly copyKeys = new WeakMap<Publisher, string>();
 
   constructor(
     private readonly vr: VideoRoomState,
@@ -193,18 +198,26 @@ export class RoomSpan {
     try {
       const host = this.cluster.mediaAddress(node);
       if (host === undefined) throw new Error(`node ${node} is not known (yet)`);
-      const answer = await this.cluster.request(node, { request: 'span_add', room: room.id, publisher: describeForCopy(p) });
+      const srtp = this.cluster.srtp;
+      const answer = await this.cluster.request(node, { request: 'span_add', room: room.id, publisher: describeForCopy(p), ...(srtp ? { srtp: true } : {}) });
       added = true;
       const port = answer.port;
       const rtcpPort = answer.rtcp_port;
       if (!isPort(port) || !isPort(rtcpPort)) throw new Error(`node ${node} answered without ports`);
+      // The copy's node chose the key (a copy kept from before keeps its own); it is checked where it is used.
+      const key = srtp ? answer.srtp_crypto : undefined;
+      if (srtp && typeof key !== 'string') throw new Error(`node ${node} answered without an SRTP key`);
       if (!still()) throw new Error('the publication ended meanwhile');
-      if (current && current.port === port && current.rtcp_port === rtcpPort && current.host === host) {
+      let keys = this.sentKeys.get(p);
+      if (!keys) this.sentKeys.set(p, (keys = new Map<string, string>()));
+      if (current && current.port === port && current.rtcp_port === rtcpPort && current.host === host && keys.get(node) === key) {
         mine.set(node, 'up');
         return;
       }
       if (current) this.unpublishRemotely(p, node);
-      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort });
+      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort, ...(typeof key === 'string' ? { srtp_suite: 80, srtp_crypto: key } : {}) });
+      if (typeof key === 'string') keys.set(node, key);
+      else keys.delete(node);
       if (!still()) {
         this.unpublishRemotely(p, node);
         throw new Error('the publication ended meanwhile');
@@ -287,10 +300,23 @@ export class RoomSpan {
       const known = room.participants.get(id);
       // The same participant again (a resync, a retry): its copy is still here, and its subscribers with it.
       const ports = known?.spannedFrom === from ? vr.cascade.remotePorts(known) : undefined;
-      if (ports) return ports;
-      if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
-      const added = await vr.cascade.addRemotePublisher(room, id, { display: desc.display, metadata: desc.metadata, streams: desc.streams }, from);
-      return { port: added.port, rtcp_port: added.rtcp_port };
+      if (ports && known) {
+        const key = this.copyKeys.get(known);
+        if ((body.srtp === true) === (key !== undefined)) return key ? { ...ports, srtp_crypto: key } : ports;
+        // Asked now with SRTP and not before (or the reverse): the copy is made anew below.
+        withdraw(vr, room, known, false);
+      } else if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
+      // With SRTP, a fresh key of this node's choosing: AES_CM_128_HMAC_SHA1_80's 16-byte key and 14-byte salt.
+      const key = body.srtp === true ? randomBytes(30).toString('base64') : undefined;
+      const added = await vr.cascade.addRemotePublisher(
+        room,
+        id,
+        { display: desc.display, metadata: desc.metadata, streams: desc.streams, ...(key ? { srtp_suite: 80, srtp_crypto: key } : {}) },
+        from,
+      );
+      const copy = room.participants.get(id);
+      if (copy && key) this.copyKeys.set(copy, key);
+      return { port: added.port, rtcp_port: added.rtcp_port, ...(key ? { srtp_crypto: key } : {}) };
     }
     throw new Error(`unknown request ${String(body.request)}`);
   }

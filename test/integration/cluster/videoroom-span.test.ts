@@ -33,6 +33,11 @@ async function remotes(node: NodeProcess, id: unknown): Promise<string[]> {
     .sort();
 }
 
+async function remotesSrtp(node: NodeProcess, id: unknown): Promise<boolean[]> {
+  const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listremotes', room: ROOM, secret: 'adminpwd', publisher_id: id } });
+  return arr((r.response as { list?: unknown }).list).map((x) => x.srtp === true);
+}
+
 async function participants(node: NodeProcess, room = ROOM): Promise<unknown[]> {
   const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listparticipants', room } });
   return arr((r.response as { participants?: unknown }).participants).map((p) => p.id);
@@ -42,7 +47,7 @@ async function participants(node: NodeProcess, room = ROOM): Promise<unknown[]> 
  * The scenario with nats-server on `natsHost`, node i at `place(i)` (its ICE candidates on interface `iface`), the
  * test's clients on `clientBind`.
  */
-async function scenario(natsHost: string, place: (i: number) => ChildPlace, iface: string, clientBind: string): Promise<void> {
+async function scenario(natsHost: string, place: (i: number) => ChildPlace, iface: string, clientBind: string, srtp = false): Promise<void> {
   const cleanup = new Cleanup();
   const network = new HostNetwork(await discoverNetworkHost());
   try {
@@ -50,7 +55,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const url = `nats://${natsHost}:${nats.port}`;
     const env = await noIpv6Env();
     const nodes: NodeProcess[] = [];
-    const nodeArgs = ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`];
+    const nodeArgs = ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`, `--cluster.srtp=${srtp}`];
     for (const [i, name] of NAMES.entries()) {
       nodes.push(cleanup.add(await startNode(name, url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(i) }), (n) => n.server.stop()));
     }
@@ -96,6 +101,8 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
       answers(async () => (await remotes(nodes[0], pubId)).join() === 'span-node-2,span-node-3'),
       { timeout: 5_000, what: 'node 1 to forward once to each of nodes 2 and 3' },
     );
+    // With cluster.srtp, each crossing is SRTP (and the subscribers above received it decrypted on nodes 2, 3).
+    assert.deepEqual(await remotesSrtp(nodes[0], pubId), [srtp, srtp]);
     // listparticipants answers the same on every node: the publisher and both watchers (who do not publish).
     const everyone = [pubId, ...watcherIds].map(String).sort().join();
     for (const n of nodes) assert.equal((await participants(n)).map(String).sort().join(), everyone, `${n.name} lists everyone`);
@@ -194,11 +201,15 @@ test('one VideoRoom over three nodes without IPv6, on loopback', { skip: missing
   await scenario('127.0.0.1', () => ({}), 'lo', '127.0.0.1');
 });
 
-test('one VideoRoom over three nodes in network namespaces on one bridge (198.18.0.0/15)', { skip: missing(NATS_SERVER) || namespacesUnavailable(), timeout: 120_000 }, async () => {
-  const net = bridgedNamespaces(3);
-  try {
-    await scenario(net.hostAddress, (i) => ({ prefix: net.prefix(i), host: net.addresses[i] }), 'eth0', net.hostAddress);
-  } finally {
-    net.remove();
-  }
-});
+test(
+  'one VideoRoom over three nodes in network namespaces on one bridge (198.18.0.0/15), SRTP between nodes',
+  { skip: missing(NATS_SERVER) || namespacesUnavailable(), timeout: 120_000 },
+  async () => {
+    const net = bridgedNamespaces(3);
+    try {
+      await scenario(net.hostAddress, (i) => ({ prefix: net.prefix(i), host: net.addresses[i] }), 'eth0', net.hostAddress, true);
+    } finally {
+      net.remove();
+    }
+  },
+);
