@@ -112,12 +112,23 @@ export function roomExists(vr: VideoRoomState, body: JsonObject): JsonObject {
   return { videoroom: 'success', room: id, exists: room !== undefined && !room.destroyed };
 }
 
-export function listRooms(vr: VideoRoomState, body: JsonObject): JsonObject {
+export async function listRooms(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
   // A key given must be right (433); without one, private rooms stay hidden.
   const admin = vr.options.adminKey !== undefined && typeof body.admin_key === 'string' && body.admin_key !== '';
   if (admin) checkAdminKey(vr, body);
-  const list = [...vr.rooms.values()].filter((r) => !r.destroyed && (!r.settings.isPrivate || admin)).map((r) => describeRoom(r.id, r.settings, r.participants.size));
+  const rooms = [...vr.rooms.values()].filter((r) => !r.destroyed && (!r.settings.isPrivate || admin));
+  // Over many nodes, every node's participants count (span.ts), not the copies here.
+  const others = vr.span ? await vr.span.counts(rooms) : undefined;
+  const list = rooms.map((r) => describeRoom(r.id, r.settings, others ? ownCount(r) + (others.get(r) ?? 0) : r.participants.size));
   return { videoroom: 'success', list };
+}
+
+/** This node's own participants of `room` (not the copies of other nodes' publishers); 0 for no room. */
+export function ownCount(room: Room | undefined): number {
+  if (!room || room.destroyed) return 0;
+  let n = 0;
+  for (const p of room.participants.values()) if (p.spannedFrom === undefined) n++;
+  return n;
 }
 
 /** `allowed`: the room's list of tokens a join must show (enable, disable, add, remove). */

@@ -18,7 +18,7 @@ import { withdraw } from './publication.js';
 import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
 import { userIdOf } from './room-access.js';
-import { ownParticipants, participantEntry } from './room-requests.js';
+import { ownCount, ownParticipants, participantEntry } from './room-requests.js';
 import { applyRoomRecord } from './shared-rooms.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
@@ -130,6 +130,40 @@ export class RoomSpan {
       }),
     );
     return lists.flat();
+  }
+
+  /**
+   * How many participants each room has on the other nodes (list's num_participants): one request per other node
+   * holding any of `rooms`; a node that does not answer is counted by the copies of its publishers here.
+   */
+  async counts(rooms: readonly Room[]): Promise<Map<Room, number>> {
+    const out = new Map<Room, number>(rooms.map((r) => [r, 0]));
+    const byNode = new Map<string, Room[]>();
+    for (const room of rooms) {
+      for (const node of this.cluster.holders(room.id)) {
+        if (node === this.cluster.node) continue;
+        let list = byNode.get(node);
+        if (!list) byNode.set(node, (list = []));
+        list.push(room);
+      }
+    }
+    await Promise.all(
+      [...byNode].map(async ([node, list]) => {
+        let answered: unknown[] = [];
+        try {
+          const answer = await this.cluster.request(node, { request: 'span_counts', rooms: list.map((r) => r.id) });
+          answered = Array.isArray(answer.counts) ? answer.counts : [];
+        } catch (err) {
+          this.vr.log.verbose(`videoroom: node ${node} did not count its participants: ${errMessage(err)}`);
+        }
+        list.forEach((room, i) => {
+          const n = answered[i];
+          const copies = [...room.participants.values()].filter((p) => p.spannedFrom === node).length;
+          out.set(room, (out.get(room) ?? 0) + (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_ROSTER ? n : copies));
+        });
+      }),
+    );
+    return out;
   }
 
   /** An event of a local participant the other holders' participants hear too (moderation). */
@@ -277,6 +311,11 @@ export class RoomSpan {
         if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
         throw err;
       }
+    }
+    if (body.request === 'span_counts') {
+      // This node's own participants of each room asked (in the order asked; an unknown room counts none).
+      const ids = Array.isArray(body.rooms) ? body.rooms.slice(0, MAX_ROSTER) : [];
+      return { counts: ids.map((id) => (typeof id === 'number' || typeof id === 'string' ? ownCount(this.vr.rooms.get(id)) : 0)) };
     }
     const room = this.roomOf(body.room);
     if (body.request === 'span_event') {

@@ -38,6 +38,11 @@ async function remotesSrtp(node: NodeProcess, id: unknown): Promise<boolean[]> {
   return arr((r.response as { list?: unknown }).list).map((x) => x.srtp === true);
 }
 
+async function numParticipants(node: NodeProcess, room = ROOM): Promise<unknown> {
+  const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'list' } });
+  return arr((r.response as { list?: unknown }).list).find((x) => x.room === room)?.num_participants;
+}
+
 async function participants(node: NodeProcess, room = ROOM): Promise<unknown[]> {
   const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listparticipants', room } });
   return arr((r.response as { participants?: unknown }).participants).map((p) => p.id);
@@ -106,6 +111,8 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     // listparticipants answers the same on every node: the publisher and both watchers (who do not publish).
     const everyone = [pubId, ...watcherIds].map(String).sort().join();
     for (const n of nodes) assert.equal((await participants(n)).map(String).sort().join(), everyone, `${n.name} lists everyone`);
+    // And list counts them all on every node: the publisher and the two watchers.
+    for (const n of nodes) assert.equal(await numParticipants(n), 3, `${n.name}: list's num_participants`);
     // A keyframe request of node 3's subscriber reaches the publisher on node 1 (past the throttle of earlier ones).
     await sleep(1500);
     const plis = pub.plis;
