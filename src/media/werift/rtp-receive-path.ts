@@ -1,9 +1,13 @@
-// The inbound RTP/RTCP path of one peer. werift routes each remote SSRC's first packets (and RTCP, RTX); once an
+// The inbound RTP/RTCP path of one peer. werift routes each remote SSRC's first packets (and RTX); once an
 // SSRC is known and SRTP is AES-CM, its datagrams are decrypted in place by our own context (with a replay
 // window), counted for our receiver reports and NACKs, and handed to the core without werift's parse/clone.
+// RTCP takes our path too once it is up (native SRTCP): a few packets a second per peer, but werift's parse and
+// routing of each cost more than a hundred RTP packets on ours.
 import type { RtcpPacket, RtpPacket } from 'werift';
 import { errorText } from '../../logging/error-text.js';
 import { rtpPacketProblem } from '../../rtp/packet-check.js';
+import { rtcpRoute, splitRtcpCompound } from '../../rtp/rtcp-route.js';
+import type { NativeSrtcpOpener } from '../../rtp/srtp/native-srtcp-opener.js';
 import { buildPli, roundTrip, summarizeRtcp, type ReportBlock } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
@@ -13,7 +17,7 @@ import type { MidPacketSink, MidState } from './mid-state.js';
 import type { PeerContext } from './peer-context.js';
 import { ReceiverFeedback, type FastInbound } from './receiver-feedback.js';
 import type { RtpSendPath } from './rtp-send-path.js';
-import { forgetReceiverStream, rawRtpOf, remoteSrtpMaster } from './srtp-access.js';
+import { forgetReceiverStream, nativeSrtcpOpener, rawRtpOf, remoteSrtpMaster } from './srtp-access.js';
 
 const RTP_MIN = 12;
 /** Bounds on what one peer keeps per remote sender. */
@@ -25,6 +29,8 @@ const KEYFRAME_WISH_MS = 2000;
 export class RtpReceivePath implements MidPacketSink {
   /** Our SRTP context once it took over; undefined: everything goes through werift. */
   private srtp: SrtpRtpUnprotector | undefined;
+  /** Our native SRTCP decryption, once our path is up; undefined: werift keeps the peer's RTCP. */
+  private srtcp: NativeSrtcpOpener | undefined;
   private readonly fast = new Map<number, FastInbound>();
   readonly feedback: ReceiverFeedback;
   /** Datagrams our receive path dropped (failed SRTP, replays, malformed). */
@@ -58,6 +64,7 @@ export class RtpReceivePath implements MidPacketSink {
       const master = remoteSrtpMaster(dtls);
       if (!master) return false;
       this.srtp = new SrtpRtpUnprotector(deriveSessionKeys(master.profile, master.key, master.salt), 10);
+      this.srtcp = nativeSrtcpOpener(dtls);
     } catch (err) {
       ctx.log('warn', `own receive path unavailable: ${errorText(err)}`);
       return false;
@@ -97,7 +104,7 @@ export class RtpReceivePath implements MidPacketSink {
     const ctx = this.ctx;
     if (!srtp || ctx.closed || data.length < RTP_MIN || data[0] >> 6 !== 2) return false;
     const pt = data[1] & 0x7f;
-    if (pt >= 64 && pt <= 95) return false; // RTCP
+    if (pt >= 64 && pt <= 95) return this.receiveRtcp(data);
     const f = this.fast.get(data.readUInt32BE(8));
     if (!f) return false;
     const plain = srtp.unprotect(data, true);
@@ -120,6 +127,56 @@ export class RtpReceivePath implements MidPacketSink {
     c.bytesReceived += plain.length - RTP_MIN;
     ctx.events.rtp(f.info, plain);
     return true;
+  }
+
+  /** The peer's RTCP through our path (false leaves it to werift): decrypted, checked, each packet to its streams. */
+  private receiveRtcp(data: Buffer): boolean {
+    const srtcp = this.srtcp;
+    const ctx = this.ctx;
+    if (!srtcp) return false;
+    const plain = srtcp.open(data);
+    if (!plain) {
+      this.refused++;
+      return true;
+    }
+    if (!ctx.inbound.admitDecryptedRtcp(plain)) return true;
+    for (const packet of splitRtcpCompound(plain)) {
+      const route = rtcpRoute(packet);
+      if (!route) continue;
+      if (route.remote !== undefined) {
+        const st = this.remoteMid(route.remote);
+        if (st) this.onRtcpPacket(st, packet);
+        continue;
+      }
+      // As werift routes it: once per stream of ours the packet names (a receiver report may name several).
+      let delivered = false;
+      for (const ssrc of route.local) {
+        const st = this.localMid(ssrc);
+        if (!st) continue;
+        delivered = true;
+        this.onRtcpPacket(st, packet);
+      }
+      // Feedback about a stream we do not know (an old SSRC): the peer's own stream, when it names one it sends.
+      if (!delivered && packet.length >= 8) {
+        const st = this.remoteMid(packet.readUInt32BE(4));
+        if (st && packet[1] !== 201) this.onRtcpPacket(st, packet);
+      }
+    }
+    return true;
+  }
+
+  /** The m-line a remote SSRC arrives on. */
+  private remoteMid(ssrc: number): MidState | undefined {
+    const f = this.fast.get(ssrc);
+    if (f) return f.st;
+    for (const st of this.ctx.mids.values()) if (st.remoteSsrcs.includes(ssrc)) return st;
+    return undefined;
+  }
+
+  /** The m-line we send an SSRC on. */
+  private localMid(ssrc: number): MidState | undefined {
+    for (const st of this.ctx.mids.values()) if (st.transceiver.sender.ssrc === ssrc) return st;
+    return undefined;
   }
 
   /** Takes over an SSRC werift just routed to `info` (its first packet went the slow way). */
@@ -193,16 +250,22 @@ export class RtpReceivePath implements MidPacketSink {
     }
   }
 
-  /** RTCP werift decrypted for `st`: sender reports feed our receiver reports, NACKs are answered, all goes on. */
+  /** RTCP werift decrypted for `st` (before our path is up). */
   onRtcp(st: MidState, packet: RtcpPacket): void {
-    const ctx = this.ctx;
-    if (ctx.closed) return;
+    if (this.ctx.closed) return;
     let buf: Buffer;
     try {
       buf = packet.serialize();
     } catch {
       return;
     }
+    this.onRtcpPacket(st, buf);
+  }
+
+  /** One RTCP packet for `st`: sender reports feed our receiver reports, NACKs are answered, all goes on. */
+  private onRtcpPacket(st: MidState, buf: Buffer): void {
+    const ctx = this.ctx;
+    if (ctx.closed) return;
     const summary = summarizeRtcp(buf);
     const sr = summary?.senderReport;
     if (sr) this.fast.get(sr.ssrc)?.stats.onSenderReport(sr.ntpMiddle, performance.now());

@@ -104,11 +104,16 @@ export function remoteSrtpMaster(dtls: RTCDtlsTransport): { profile: SrtpProfile
 
 /**
  * Makes werift's receiver forget an SSRC our own inbound path took over, so its receiver reports no longer
- * describe a stream it stopped seeing (ours do).
+ * describe a stream it stopped seeing (ours do), and stop reporting once it has no stream left.
  */
 export function forgetReceiverStream(receiver: RTCRtpReceiver, ssrc: number): void {
-  const internals = receiver as unknown as { remoteStreams?: Record<string, unknown>; nack?: { addPacket?: unknown; close?: () => void } };
-  if (internals.remoteStreams) delete internals.remoteStreams[ssrc];
+  const internals = receiver as unknown as { remoteStreams?: Record<string, unknown>; nack?: { addPacket?: unknown; close?: () => void }; rtcpCancel?: { abort?: () => void } };
+  if (internals.remoteStreams) {
+    delete internals.remoteStreams[ssrc];
+    // With nothing left to describe, its report loop would still send an empty report every second or so, built
+    // and encrypted in JavaScript: ours cover the streams, so the loop ends (as when the receiver stops).
+    if (Object.keys(internals.remoteStreams).length === 0) internals.rtcpCancel?.abort?.();
+  }
   // Its NACK generator would now see only retransmissions and take the gaps between them for loss: ours asks.
   const nack = internals.nack;
   if (nack && typeof nack.close === 'function' && nack.addPacket !== ignorePacket) {

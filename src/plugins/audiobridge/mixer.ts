@@ -160,9 +160,9 @@ export class Mixer {
       if (p.silenced || p.gain <= 0 || st.peak < SILENCE_PEAK) continue;
       st.contributed = true;
       st.contributedAt = frame.index;
-      this.add(sum, st.frame, p.gain, p.pan, 1);
+      this.add(sum, st.frame, p.gain, p.pan);
     }
-    for (const input of inputs) if (input.take(this.inputFrame)) this.add(sum, this.inputFrame, 1, 50, 1);
+    for (const input of inputs) if (input.take(this.inputFrame)) this.add(sum, this.inputFrame, 1, 50);
     clampInto(this.mix, sum);
 
     // Listeners: those who spoke get the mix without themselves; the others share the full mix by encoder.
@@ -186,9 +186,7 @@ export class Mixer {
         else byKey.set(key, [p]);
         continue;
       }
-      this.add(sum, st.frame, p.gain, p.pan, -1);
-      clampInto(this.groupMix, sum);
-      this.add(sum, st.frame, p.gain, p.pan, 1);
+      this.mixWithout(this.groupMix, sum, st.frame, p.gain, p.pan);
       st.privateEncoder ??= new MixEncoder(p.encoder, this.rate, this.channels);
       const payload = st.privateEncoder.encode(this.groupMix, n);
       encodings++;
@@ -212,7 +210,7 @@ export class Mixer {
       let pcm = this.mix;
       if (sink.group !== undefined && groupOf) {
         sum.fill(0);
-        for (const p of participants) if (p.mixState.contributed && groupOf(p) === sink.group) this.add(sum, p.mixState.frame, p.gain, p.pan, 1);
+        for (const p of participants) if (p.mixState.contributed && groupOf(p) === sink.group) this.add(sum, p.mixState.frame, p.gain, p.pan);
         clampInto(this.groupMix, sum);
         pcm = this.groupMix;
       }
@@ -237,19 +235,35 @@ export class Mixer {
     this.sinkEncoders.clear();
   }
 
-  /** Adds (sign 1) or takes away (sign -1) one mono frame, scaled, into the sum (both channels when spatial). */
-  private add(sum: Int32Array, frame: Int16Array, gain: number, pan: number, sign: 1 | -1): void {
+  /** Adds one mono frame, scaled, into the sum (both channels when spatial). */
+  private add(sum: Int32Array, frame: Int16Array, gain: number, pan: number): void {
     const n = this.frameSamples;
     if (!this.spatial) {
-      if (gain === 1) for (let i = 0; i < n; i++) sum[i] += sign * frame[i];
-      else for (let i = 0; i < n; i++) sum[i] += sign * Math.round(frame[i] * gain);
+      if (gain === 1) for (let i = 0; i < n; i++) sum[i] += frame[i];
+      else for (let i = 0; i < n; i++) sum[i] += Math.round(frame[i] * gain);
       return;
     }
     const left = gain * (pan <= 50 ? 1 : (100 - pan) / 50);
     const right = gain * (pan >= 50 ? 1 : pan / 50);
     for (let i = 0; i < n; i++) {
-      sum[2 * i] += sign * Math.round(frame[i] * left);
-      sum[2 * i + 1] += sign * Math.round(frame[i] * right);
+      sum[2 * i] += Math.round(frame[i] * left);
+      sum[2 * i + 1] += Math.round(frame[i] * right);
+    }
+  }
+
+  /** `out` = the sum without one mono frame (scaled as `add` scales it), clamped: one pass, the sum untouched. */
+  private mixWithout(out: Int16Array, sum: Int32Array, frame: Int16Array, gain: number, pan: number): void {
+    const n = this.frameSamples;
+    if (!this.spatial) {
+      if (gain === 1) for (let i = 0; i < n; i++) out[i] = clamp16(sum[i] - frame[i]);
+      else for (let i = 0; i < n; i++) out[i] = clamp16(sum[i] - Math.round(frame[i] * gain));
+      return;
+    }
+    const left = gain * (pan <= 50 ? 1 : (100 - pan) / 50);
+    const right = gain * (pan >= 50 ? 1 : pan / 50);
+    for (let i = 0; i < n; i++) {
+      out[2 * i] = clamp16(sum[2 * i] - Math.round(frame[i] * left));
+      out[2 * i + 1] = clamp16(sum[2 * i + 1] - Math.round(frame[i] * right));
     }
   }
 
@@ -306,9 +320,10 @@ function peakOf(frame: Int16Array, n: number): number {
   return peak;
 }
 
+function clamp16(v: number): number {
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
 function clampInto(out: Int16Array, sum: Int32Array): void {
-  for (let i = 0; i < out.length; i++) {
-    const v = sum[i];
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-  }
+  for (let i = 0; i < out.length; i++) out[i] = clamp16(sum[i]);
 }
