@@ -1,7 +1,9 @@
 // How one peer's connection comes up and goes down: werift's ICE and DTLS states, the ICE/DTLS deadlines, consent
 // freshness (RFC 7675), and the moment DTLS is up, when our own SRTP paths take over and `webrtcup` is reported.
 import type { PairEnd } from '../../core/media-port.js';
+import { errorText } from '../../logging/error-text.js';
 import type { LocalCandidateEvent } from '../peer-types.js';
+import { everyShared, type SharedTick } from '../shared-ticker.js';
 import type { RTCPeerConnection } from 'werift';
 import type { DataChannels } from './data-channels.js';
 import type { IceEndpoints } from './ice-endpoints.js';
@@ -38,7 +40,7 @@ function pairEnd(hostPort: string, type: string | undefined, transport: 'udp' | 
 export class ConnectionWatch {
   /** Milliseconds from answering/offering to DTLS up, once up. */
   connectTimeMs: number | undefined;
-  private tickTimer: NodeJS.Timeout | undefined;
+  private tickTimer: SharedTick | undefined;
   private iceTimer: NodeJS.Timeout | undefined;
   private dtlsTimer: NodeJS.Timeout | undefined;
 
@@ -87,26 +89,29 @@ export class ConnectionWatch {
     }, ctx.options.iceTimeoutMs ?? 30_000);
     this.iceTimer.unref();
     const tickMs = Math.min(250, Math.max(25, Math.floor(ctx.noMediaMs / 4)));
-    this.tickTimer = setInterval(() => this.tick(), tickMs);
-    this.tickTimer.unref();
+    // On the timer every peer with the same period shares: one wake-up for all of them.
+    this.tickTimer?.cancel();
+    this.tickTimer = everyShared(tickMs, this.tickBound, (err) => ctx.log('warn', `periodic work failed: ${errorText(err)}`));
   }
 
   stop(): void {
-    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer?.cancel();
     if (this.iceTimer) clearTimeout(this.iceTimer);
     if (this.dtlsTimer) clearTimeout(this.dtlsTimer);
     this.tickTimer = this.iceTimer = this.dtlsTimer = undefined;
   }
 
-  private tick(): void {
+  private readonly tickBound = (now: number): void => this.tick(now);
+
+  private tick(now: number): void {
     const ctx = this.ctx;
     if (ctx.closed) return;
-    const now = performance.now();
     for (const st of ctx.mids.values()) {
       st.monitor.tick(now);
       st.out?.prune(now);
     }
     this.parts.send.sendSenderReports(now);
+    this.parts.receive.feedback.tick();
     // Consent freshness (RFC 7675): the selected pair must keep proving, with our ICE credentials, that the peer
     // wants our media (ICE-lite: its authenticated checks; full ICE: authenticated answers to ours). Other
     // datagrams, media included, prove nothing: anyone can send them from anywhere.

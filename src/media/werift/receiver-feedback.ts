@@ -1,9 +1,11 @@
 // The feedback a peer sends about what it receives: NACKs and receiver reports for the streams our receive path
 // took over, and transport-wide CC feedback for the bundle.
 import type { RTCDtlsTransport } from 'werift';
+import { errorText } from '../../logging/error-text.js';
 import { buildNack, buildReceiverReport } from '../../rtp/rtcp.js';
 import type { RtpTrackInfo } from '../peer-types.js';
 import type { RtpInStream } from '../rtp-in-stream.js';
+import { everyShared, type SharedTick } from '../shared-ticker.js';
 import { transportSequenceOf } from '../transport-sequence.js';
 import { TransportCcRecorder } from '../twcc-feedback.js';
 import type { MidState } from './mid-state.js';
@@ -19,8 +21,6 @@ export interface FastInbound {
 /** How often our receive path sends receiver reports and retries NACKs. */
 const RR_INTERVAL_MS = 1000;
 const NACK_RETRY_MS = 20;
-/** The report timer's period while no inbound stream can be NACKed (audio, mostly): reports and REMB are per second. */
-const REPORT_TICK_MS = 100;
 /** How often transport-wide CC feedback goes out (browsers' estimators expect 50–100 ms). */
 const TWCC_INTERVAL_MS = 50;
 
@@ -28,9 +28,11 @@ export class ReceiverFeedback {
   /** The negotiated transport-wide sequence number extension id (0: none), set when an offer is answered. */
   twccExtId = 0;
   private twcc: TransportCcRecorder | undefined;
-  private twccTimer: NodeJS.Timeout | undefined;
+  private twccTimer: SharedTick | undefined;
+  /** The NACK retry timer, for a peer with a stream that may be NACKed. */
   private reportTimer: NodeJS.Timeout | undefined;
-  private reportTickMs = 0;
+  /** Whether reports are due at all (a stream of the peer's is on our path). */
+  private reporting = false;
   private lastRrAt = 0;
   private readonly nackScratch: number[] = [];
 
@@ -56,17 +58,21 @@ export class ReceiverFeedback {
 
   /**
    * Starts receiver reports, and NACK retries when `nack` (a stream that may be NACKed); only a peer that sends us
-   * media needs them (not a Streaming viewer). Without NACKs the timer runs five times slower: a room of audio
-   * peers then wakes for them 10 times a second each, not 50.
+   * media needs them (not a Streaming viewer). Only NACK retries need a timer of their own (20 ms); reports and the
+   * kept REMB, once a second, ride the peer's periodic tick (`tick`, shared by every peer): a room of audio peers
+   * then adds no wake-up of its own.
    */
   startReports(nack: boolean): void {
     if (this.ctx.closed) return;
-    const tickMs = nack ? NACK_RETRY_MS : REPORT_TICK_MS;
-    if (this.reportTimer && this.reportTickMs <= tickMs) return;
-    if (this.reportTimer) clearInterval(this.reportTimer);
-    this.reportTickMs = tickMs;
-    this.reportTimer = setInterval(() => this.sendReports(), tickMs);
+    this.reporting = true;
+    if (!nack || this.reportTimer) return;
+    this.reportTimer = setInterval(() => this.sendReports(), NACK_RETRY_MS);
     this.reportTimer.unref();
+  }
+
+  /** The peer's periodic tick (a few times a second): reports, where no NACK timer sends them. */
+  tick(): void {
+    if (this.reporting && !this.reportTimer) this.sendReports();
   }
 
   /** Records every decrypted RTP packet's transport-wide number (werift's path) and reports arrivals every 50 ms. */
@@ -86,19 +92,24 @@ export class ReceiverFeedback {
         }
       }
     });
-    this.twccTimer = setInterval(() => {
-      if (!ctx.dtlsUp || !recorder.pending) return;
-      let media = 0;
-      for (const st of ctx.mids.values()) if (st.remoteSsrcs.length > 0) media = st.remoteSsrcs[0];
-      for (const fb of recorder.takeFeedback(1, media)) ctx.sendRawRtcp(fb);
-    }, TWCC_INTERVAL_MS);
-    this.twccTimer.unref();
+    // On the timer every peer's feedback shares (one wake-up per 50 ms for all publishers).
+    this.twccTimer = everyShared(
+      TWCC_INTERVAL_MS,
+      () => {
+        if (!ctx.dtlsUp || !recorder.pending) return;
+        let media = 0;
+        for (const st of ctx.mids.values()) if (st.remoteSsrcs.length > 0) media = st.remoteSsrcs[0];
+        for (const fb of recorder.takeFeedback(1, media)) ctx.sendRawRtcp(fb);
+      },
+      (err) => ctx.log('warn', `transport-wide feedback failed: ${errorText(err)}`),
+    );
   }
 
   stop(): void {
-    if (this.twccTimer) clearInterval(this.twccTimer);
+    this.twccTimer?.cancel();
     if (this.reportTimer) clearInterval(this.reportTimer);
     this.twccTimer = this.reportTimer = undefined;
+    this.reporting = false;
   }
 
   /** NACK retries every 20 ms, receiver reports every second, for the SSRCs our receive path handles; the kept REMB. */

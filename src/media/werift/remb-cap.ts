@@ -25,7 +25,7 @@ export class RembCap {
     if (this.bitrate > 0) this.send(this.bitrate);
   }
 
-  /** Called often (the receiver's report timer); sends the kept cap once a second. */
+  /** Called a few times a second (the peer's receiver reports); sends the kept cap once a second. */
   repeat(now: number): void {
     if (this.bitrate > 0 && now - this.sentAt >= REMB_REPEAT_MS) this.send(this.bitrate);
   }
