@@ -3,9 +3,14 @@
 // is carried to its node: attach, message and the long poll all answer; Admin list_sessions lists all, a session's
 // handles are answered by its node, set_log_level is made on all; each node is a cluster member; EchoTest calls
 // over WebSocket on different nodes echo media; a node killed is started again while the others keep echoing;
-// SIGTERM stops them all. With and without IPv6.
+// SIGTERM stops them all. With general.state_dir, each node saves its permanent mountpoints in a folder of its
+// own (the restarted node makes its own again) and every node saves a permanent VideoRoom room. With and without
+// IPv6.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Cleanup, missing, NATS_SERVER } from '../../helpers/brokers.js';
 import { freePorts, startChildServer, type ChildServer } from '../../helpers/child-server.js';
@@ -37,10 +42,26 @@ function count(text: string, re: RegExp): number {
   return text.match(new RegExp(re.source, 'g'))?.length ?? 0;
 }
 
+/** A plugin request over the Admin API (a new connection: the next node answers). */
+async function pluginRequest(admin: string, plugin: string, request: Json): Promise<Json> {
+  return ((await post(admin, { janus: 'message_plugin', plugin, request })).response ?? {}) as Json;
+}
+
+/** The saved state files of `plugin` under `dir` (the first node's, then each other's subfolder) and their text. */
+function savedFiles(dir: string, plugin: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const sub of ['', 'local-node-2', 'local-node-3']) {
+    const file = join(dir, sub, `${plugin}.jcfg`);
+    out.set(sub || '.', existsSync(file) ? readFileSync(file, 'utf8') : '');
+  }
+  return out;
+}
+
 async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
   const cleanup = new Cleanup();
   try {
     const nats = cleanup.add(await startJetStream(), (b) => b.stop());
+    const stateDir = cleanup.add(mkdtempSync(join(tmpdir(), 'portunus-local-state-')), (d) => rmSync(d, { recursive: true, force: true }));
     const [adminPort] = await freePorts(1);
     const server: ChildServer = cleanup.add(
       await startChildServer(
@@ -56,6 +77,7 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
           '--http.ip=127.0.0.1',
           '--websockets.ws_ip=127.0.0.1',
           '--http.demos=false',
+          `--general.state_dir=${stateDir}`,
         ],
         env,
       ),
@@ -109,6 +131,27 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
     );
     for (const id of sessions) await post(`${rest}/${id}`, { janus: 'destroy' });
 
+    // general.state_dir: permanent mountpoints made through three connections (so on three nodes) are each
+    // saved by its node in a folder of its own, none lost to another node's write.
+    const streaming = 'janus.plugin.streaming';
+    for (const id of [901, 902, 903]) {
+      const made = await pluginRequest(admin, streaming, { request: 'create', type: 'rtp', id, permanent: true, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', iface: '127.0.0.1' }] });
+      assert.equal(made.streaming, 'created', JSON.stringify(made));
+    }
+    const mountpointFiles = [...savedFiles(stateDir, streaming).values()];
+    const savedIn = (id: number) => mountpointFiles.filter((text) => text.includes(`id = ${id}`)).length;
+    assert.deepEqual([901, 902, 903].map(savedIn), [1, 1, 1], `each mountpoint saved once: ${JSON.stringify(mountpointFiles)}`);
+    assert.ok(
+      mountpointFiles.every((text) => text !== ''),
+      'each node saved its own',
+    );
+    // A permanent VideoRoom room is on every node (shared records): each saves it; a permanent destroy removes it from all.
+    const videoroom = 'janus.plugin.videoroom';
+    assert.equal((await pluginRequest(admin, videoroom, { request: 'create', room: 4242, permanent: true })).videoroom, 'created');
+    await waitFor(async () => [...savedFiles(stateDir, videoroom).values()].every((text) => text.includes('4242')), { timeout: 5000, what: 'room 4242 saved by every node' });
+    assert.equal((await pluginRequest(admin, videoroom, { request: 'destroy', room: 4242, permanent: true })).videoroom, 'destroyed');
+    await waitFor(async () => [...savedFiles(stateDir, videoroom).values()].every((text) => !text.includes('4242')), { timeout: 5000, what: 'room 4242 gone from every file' });
+
     // EchoTest calls with media over WebSocket, each connection on the next node.
     const calls: EchoCall[] = [];
     for (let i = 0; i < 3; i++) calls.push(cleanup.add(await startEchoCall(server.wsUrl, `local-${i}`), endCall));
@@ -124,6 +167,14 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
     await waitFor(async () => /local node \d exited \(SIGKILL\): starting it again/.test(server.log()), { timeout: 5000, what: 'the supervisor sees the node die' });
     await waitFor(async () => count(server.log(), /local node \d of 3 is ready/) > readyBefore, { timeout: 15_000, what: 'the node started again' });
     assert.equal(childPids(server.child.pid ?? 0).length, 3);
+    // The node started again made its permanent mountpoint again from its own folder: all three are there.
+    await waitFor(
+      async () => {
+        const lists = await Promise.all([0, 1, 2].map(async () => ((await pluginRequest(admin, streaming, { request: 'list' })).list ?? []) as Json[]));
+        return lists.every((list) => [901, 902, 903].every((id) => list.some((m) => m.id === id)));
+      },
+      { timeout: 10_000, what: 'the three permanent mountpoints listed through every node after the restart' },
+    );
     // The calls are on at least two nodes, so at least one lives on; the killed node's call stops echoing.
     const before = calls.map((c) => c.echoed());
     await Promise.all(calls.map((c) => c.sendFor(600).catch(() => undefined)));
