@@ -4,8 +4,8 @@
 // handles are answered by its node, set_log_level is made on all; each node is a cluster member; EchoTest calls
 // over WebSocket on different nodes echo media; a node killed is started again while the others keep echoing;
 // SIGTERM stops them all. With general.state_dir, each node saves its permanent mountpoints in a folder of its
-// own (the restarted node makes its own again) and every node saves a permanent VideoRoom room. With and without
-// IPv6.
+// own (the restarted node makes its own again) and every node saves a permanent VideoRoom room. With IPv6 over
+// HTTP and WS; without IPv6 over HTTPS and WSS alone (a request reaching the wrong node carried as over HTTP).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -57,12 +57,47 @@ function savedFiles(dir: string, plugin: string): Map<string, string> {
   return out;
 }
 
-async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
+/** A self-signed certificate for 127.0.0.1, in a folder `cleanup` removes. */
+function selfSigned(cleanup: Cleanup): { cert: string; key: string } {
+  const dir = cleanup.add(mkdtempSync(join(tmpdir(), 'portunus-local-tls-')), (d) => rmSync(d, { recursive: true, force: true }));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], {
+    stdio: 'ignore',
+  });
+  return { cert, key };
+}
+
+/**
+ * The story; with `tls`, the Janus API over HTTPS and WSS only (each node terminates TLS on the shared listeners)
+ * and the test's clients accept the self-signed certificate.
+ */
+async function scenario(env: NodeJS.ProcessEnv, tls = false): Promise<void> {
   const cleanup = new Cleanup();
+  const trust = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  if (tls) {
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    cleanup.add(trust, (t) => (t === undefined ? delete process.env.NODE_TLS_REJECT_UNAUTHORIZED : (process.env.NODE_TLS_REJECT_UNAUTHORIZED = t)));
+  }
   try {
     const nats = cleanup.add(await startJetStream(), (b) => b.stop());
     const stateDir = cleanup.add(mkdtempSync(join(tmpdir(), 'portunus-local-state-')), (d) => rmSync(d, { recursive: true, force: true }));
-    const [adminPort] = await freePorts(1);
+    const [adminPort, securePort, wssPort] = await freePorts(3);
+    const certificate = tls ? selfSigned(cleanup) : undefined;
+    const tlsFlags = certificate
+      ? [
+          '--http.http=false',
+          '--http.https=true',
+          '--http.secure_ip=127.0.0.1',
+          `--http.secure_port=${securePort}`,
+          '--websockets.ws=false',
+          '--websockets.wss=true',
+          '--websockets.wss_ip=127.0.0.1',
+          `--websockets.wss_port=${wssPort}`,
+          `--certificates.cert_pem=${certificate.cert}`,
+          `--certificates.cert_key=${certificate.key}`,
+        ]
+      : [];
     const server: ChildServer = cleanup.add(
       await startChildServer(
         [
@@ -78,6 +113,7 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
           '--websockets.ws_ip=127.0.0.1',
           '--http.demos=false',
           `--general.state_dir=${stateDir}`,
+          ...tlsFlags,
         ],
         env,
       ),
@@ -85,7 +121,9 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
     );
     assert.match(server.log(), /Portunus is ready: 3 local nodes up/);
     const admin = `http://127.0.0.1:${adminPort}/admin`;
-    const rest = server.restUrl;
+    const rest = tls ? `https://127.0.0.1:${securePort}/janus` : server.restUrl;
+    const wsUrl = tls ? `wss://127.0.0.1:${wssPort}` : server.wsUrl;
+    if (tls) assert.match(server.log(), /REST API \(https\) listening/);
 
     // Sessions over REST land on every node; each is then driven over new connections, wherever they land.
     const sessions: number[] = [];
@@ -135,7 +173,13 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
     // saved by its node in a folder of its own, none lost to another node's write.
     const streaming = 'janus.plugin.streaming';
     for (const id of [901, 902, 903]) {
-      const made = await pluginRequest(admin, streaming, { request: 'create', type: 'rtp', id, permanent: true, media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', iface: '127.0.0.1' }] });
+      const made = await pluginRequest(admin, streaming, {
+        request: 'create',
+        type: 'rtp',
+        id,
+        permanent: true,
+        media: [{ type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', iface: '127.0.0.1' }],
+      });
       assert.equal(made.streaming, 'created', JSON.stringify(made));
     }
     const mountpointFiles = [...savedFiles(stateDir, streaming).values()];
@@ -154,7 +198,7 @@ async function scenario(env: NodeJS.ProcessEnv): Promise<void> {
 
     // EchoTest calls with media over WebSocket, each connection on the next node.
     const calls: EchoCall[] = [];
-    for (let i = 0; i < 3; i++) calls.push(cleanup.add(await startEchoCall(server.wsUrl, `local-${i}`), endCall));
+    for (let i = 0; i < 3; i++) calls.push(cleanup.add(await startEchoCall(wsUrl, `local-${i}`), endCall));
     assert.ok(new Set(calls.map((c) => c.session % 3)).size >= 2, `calls on several nodes: ${calls.map((c) => c.session % 3).join(',')}`);
     await Promise.all(calls.map((c) => c.sendFor(600)));
     for (const c of calls) assert.ok(c.echoed() > 0, `call on node ${(c.session % 3) + 1} echoed`);
@@ -211,4 +255,4 @@ const skip = missing(NATS_SERVER);
 
 test('cluster.local_nodes: three nodes behind one set of listeners', { skip, timeout: 120_000 }, () => scenario(process.env));
 
-test('cluster.local_nodes without IPv6', { skip, timeout: 120_000 }, async () => scenario(await noIpv6Env()));
+test('cluster.local_nodes without IPv6, over HTTPS and WSS', { skip, timeout: 120_000 }, async () => scenario(await noIpv6Env(), true));
