@@ -5,6 +5,7 @@
 // for a session of another node is carried to it. The supervisor serves nothing itself: it starts the nodes,
 // starts again one that dies, and stops them all on SIGINT/SIGTERM.
 import cluster, { type Worker } from 'node:cluster';
+import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { defaultNodeName } from './cluster-settings.js';
 import { LOCAL_NODE_ENV, localNodeEnvValue } from './local-node-identity.js';
@@ -17,6 +18,7 @@ const RESTART_MAX_MS = 30_000;
 
 /** The settings the local nodes' own flags are made from. */
 export interface LocalNodeBase {
+  readonly general: { readonly state_dir: string };
   readonly cluster: { readonly node_name: string };
   readonly media: { readonly single_port: number; readonly rtp_port_range: string };
   readonly metrics: { readonly enabled: boolean; readonly port: number };
@@ -37,10 +39,18 @@ export function localNodeFlags(core: LocalNodeBase, index: number, count: number
     if (size >= 2) flags.push(`--media.rtp_port_range=${lo + index * size}-${lo + (index + 1) * size - 1}`);
   }
   if (core.metrics.enabled) flags.push(`--metrics.port=${core.metrics.port + index}`);
+  // Each node keeps what it is asked to keep in a folder of its own (docs/cluster.md): the first in state_dir
+  // itself (what a single process kept is its), the others in a subfolder named after their number.
+  if (index > 0 && core.general.state_dir) flags.push(`--general.state_dir=${localStateDir(core.general.state_dir, index)}`);
   // A broker or Unix socket transport on every node would answer each request once per node: the first node
   // alone serves them.
   if (index > 0) flags.push('--mqtt.enabled=false', '--rabbitmq.enabled=false', '--nats.enabled=false', '--pfunix.enabled=false', '--pfunix.admin_enabled=false');
   return flags;
+}
+
+/** Where local node `index` keeps its plugins' saved state, under the operator's state_dir. */
+export function localStateDir(stateDir: string, index: number): string {
+  return index === 0 ? stateDir : join(stateDir, `local-node-${index + 1}`);
 }
 
 interface Slot {

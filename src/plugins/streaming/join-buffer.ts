@@ -1,6 +1,10 @@
 // What a viewer who joins a running stream is given at once, before live packets: the last keyframe of a video
 // stream and the packets after it (Janus's bufferkf, bounded by bufferkf_ms / bufferkf_bytes), so the picture
-// appears without waiting for the next keyframe; or the last message of a data stream (buffermsg).
+// appears without waiting for the next keyframe; or the last message of a data stream (buffermsg). A copy of
+// another node's mountpoint keeps its own (docs/cluster.md), made by the same rule.
+import { keyframeTest } from '../../forwarding/keyframe.js';
+import type { MountpointSettings } from './mountpoint.js';
+import type { StreamSource } from './stream-source.js';
 
 export interface KeyframeBufferLimits {
   readonly maxMs: number;
@@ -40,6 +44,13 @@ export class KeyframeBuffer {
   get contents(): readonly Buffer[] {
     return this.packets;
   }
+
+  /** Forgets what is kept (a copy no longer fed: what it kept goes stale). */
+  clear(): void {
+    this.packets = [];
+    this.bytes = 0;
+    this.full = true;
+  }
 }
 
 export class LastMessageBuffer {
@@ -52,4 +63,18 @@ export class LastMessageBuffer {
   get contents(): readonly Buffer[] {
     return this.last ? [this.last] : [];
   }
+
+  clear(): void {
+    this.last = undefined;
+  }
+}
+
+/** Gives a stream the buffers its settings ask for (a simulcast stream keeps no keyframe: its layers interleave). */
+export function addJoinBuffers(source: StreamSource, s: MountpointSettings, simulcast: boolean): void {
+  const config = source.config;
+  const isKeyframeStart = keyframeTest(config.codec?.name);
+  if (config.type === 'video' && !simulcast && isKeyframeStart && (config.bufferKeyframe || s.bufferkfMs > 0 || s.bufferkfBytes > 0)) {
+    source.keyframes = new KeyframeBuffer(isKeyframeStart, { maxMs: s.bufferkfMs || 5000, maxBytes: s.bufferkfBytes || 1024 * 1024 });
+  }
+  if (config.type === 'data' && config.bufferMessage) source.lastMessage = new LastMessageBuffer();
 }

@@ -58,7 +58,10 @@ function describe(state: StreamingState, mp: Mountpoint, body: JsonObject): Json
   if (state.span) {
     // In a cluster (not in Janus): the node with the source, and the nodes it is sent to from here.
     out.node = mp.remote?.node ?? state.span.node;
-    if (admin && !mp.remote) out.feeding = state.span.fedNodes(mp.id);
+    if (admin && !mp.remote) {
+      out.feeding = state.span.fedNodes(mp.id);
+      out.feeding_srtp = state.span.fedNodes(mp.id, true);
+    }
   }
   if (mp.rtsp) {
     out.rtsp = true;
@@ -165,7 +168,8 @@ export function editRequest(state: StreamingState, body: JsonObject, by?: Plugin
   if (typeof body.new_pin === 'string') s.pin = body.new_pin === '' ? undefined : body.new_pin;
   if (typeof body.new_is_private === 'boolean') s.isPrivate = body.new_is_private;
   if (body.edited_event === true && s.metadata !== oldMetadata) {
-    for (const v of mp.viewers) if (v instanceof Viewer) v.handle.pushEvent(undefined, { event: 'edited', id: mp.id, metadata: s.metadata ?? null });
+    tellEdited(mp);
+    state.span?.tellEdited(mp);
   }
   const permanent = body.permanent === true;
   if (permanent) {
@@ -179,6 +183,11 @@ export function editRequest(state: StreamingState, body: JsonObject, by?: Plugin
   mountpointChanged(state, 'edited', mp.id, by);
   state.span?.changed(mp);
   return { streaming: 'edited', id: mp.id, permanent };
+}
+
+/** The viewers here hear that the mountpoint's metadata changed (`edit` with `edited_event`). */
+export function tellEdited(mp: Mountpoint): void {
+  for (const v of mp.viewers) if (v instanceof Viewer) v.handle.pushEvent(undefined, { event: 'edited', id: mp.id, metadata: mp.settings.metadata ?? null });
 }
 
 export function destroyRequest(state: StreamingState, body: JsonObject, by?: PluginHandle): JsonObject {
@@ -222,6 +231,7 @@ function setEnabled(state: StreamingState, body: JsonObject, enabled: boolean): 
 export function kickAllRequest(state: StreamingState, body: JsonObject, by?: PluginHandle): JsonObject {
   const mp = state.lookup(body, true);
   stopViewers(mp, 'kicked_all');
+  state.span?.kickedAll(mp);
   mountpointChanged(state, 'kicked_all', mp.id, by);
   return { streaming: 'kicked_all' };
 }

@@ -3,19 +3,23 @@
 // node B makes B open a relay (mountpoint-relay.ts) and ask the source's node A to `feed` it: A sends every
 // stream there once (node-feed.ts), whatever the number of viewers on B; B's last viewer gone, B asks A to stop
 // (`unfeed`, and B's placement record goes, which A also acts on). Edit, destroy, enable, disable and
-// recording of a copy are carried to A and answered as A answers. A destroyed on A: the record goes and every
-// copy's viewers hear `stopped`, as Janus's viewers do when a mountpoint goes; A gone (lost, left): the same.
+// recording and kick_all of a copy are carried to A and answered as A answers; A's kick_all and its `edited`
+// event reach the viewers of every node it feeds. A destroyed on A: the record goes and every copy's viewers
+// hear `stopped`, as Janus's viewers do when a mountpoint goes; A gone (lost, left): the same.
 // A node holds a mountpoint (its placement record) while it has viewers of it.
 import { randomBytes } from 'node:crypto';
 import { errorText } from '../../logging/error-text.js';
 import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEvent } from '../plugin.js';
+import { addJoinBuffers } from './join-buffer.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';
-import { removeMountpoint } from './mountpoint-requests.js';
+import { removeMountpoint, tellEdited } from './mountpoint-requests.js';
+import { freshNodeKey, isNodeKey } from '../node-srtp.js';
 import { MountpointRelay } from './mountpoint-relay.js';
 import { NodeFeed } from './node-feed.js';
 import { applySettings, copySettings, keyMountpoint, mountpointKey, mountpointRecord, readMountpointRecord, type SharedMountpoint } from './shared-mountpoints.js';
 import { StreamSource } from './stream-source.js';
 import { E, StreamingError } from './streaming-error.js';
+import { stopViewers } from './viewer.js';
 import type { StreamingState } from './streaming-state.js';
 
 /** Tries of a relay's start (the source's node not known yet, its answer lost), a second apart. */
@@ -28,7 +32,7 @@ const SHARE_RETRY_MS = 2000;
 const RELEASE_GRACE_MS = 1500;
 
 /** The requests a copy carries to the source's node. */
-const CARRIED = new Set(['edit', 'destroy', 'enable', 'disable', 'recording']);
+const CARRIED = new Set(['edit', 'destroy', 'enable', 'disable', 'recording', 'kick_all']);
 
 export class MountpointSpan {
   /** This node's run: records of an earlier run under its name are stale. */
@@ -59,9 +63,12 @@ export class MountpointSpan {
     return this.cluster.node;
   }
 
-  /** The nodes this node's mountpoint `id` is sent to. */
-  fedNodes(id: MountpointId): string[] {
-    return [...(this.feeds.get(id)?.keys() ?? [])].sort();
+  /** The nodes this node's mountpoint `id` is sent to (`srtp`: those it is sent to as SRTP). */
+  fedNodes(id: MountpointId, srtp = false): string[] {
+    return [...(this.feeds.get(id) ?? [])]
+      .filter(([, feed]) => !srtp || feed.encrypted)
+      .map(([node]) => node)
+      .sort();
   }
 
   /** A mountpoint made here at run time (or from the saved state): every node gets a copy. */
@@ -93,6 +100,32 @@ export class MountpointSpan {
       this.cluster.hold(mp.id);
     } else if (!watched && this.held.delete(mp.id)) this.cluster.release(mp.id);
     if (mp.remote instanceof MountpointRelay) void this.syncRelay(mp, mp.remote);
+  }
+
+  /** This node's mountpoint was emptied (kick_all): the viewers of its copies are too, on every node. */
+  kickedAll(mp: Mountpoint): void {
+    this.tellCopies(mp, { request: 'kick_all', id: mp.id });
+  }
+
+  /** This node's mountpoint's metadata changed with `edited_event`: the viewers of its copies hear it too. */
+  tellEdited(mp: Mountpoint): void {
+    this.tellCopies(mp, { request: 'edited', id: mp.id, metadata: mp.settings.metadata ?? null });
+  }
+
+  /** Tells every node with viewers of a copy of `mp` (those fed, those holding it). */
+  private tellCopies(mp: Mountpoint, body: JsonObject): void {
+    if (mp.remote || !this.shared.has(mp.id)) return;
+    const nodes = new Set([...this.fedNodes(mp.id), ...this.cluster.holders(mp.id)]);
+    nodes.delete(this.cluster.node);
+    for (const node of nodes) {
+      this.cluster.request(node, body).catch((err: unknown) => this.state.log.warn(`mountpoint ${mp.id}: ${String(body.request)} not told to node ${node}: ${errorText(err)}`));
+    }
+  }
+
+  /** A copy of `from`'s mountpoint named by `body`, or undefined. */
+  private copyOf(from: string, body: JsonObject): Mountpoint | undefined {
+    const mp = this.state.mountpoints.get(this.state.idOf(body, true)!);
+    return mp?.remote?.node === from ? mp : undefined;
   }
 
   /**
@@ -238,6 +271,7 @@ export class MountpointSpan {
         (msg) => this.state.log.warn(`mountpoint ${mp.id}: ${msg}`),
       );
       source.peerSimulcast = s.simulcast;
+      addJoinBuffers(source, mp.settings, s.simulcast);
       mp.streams.push(source);
     }
   }
@@ -283,8 +317,10 @@ export class MountpointSpan {
     try {
       const host = this.cluster.mediaAddress(relay.node);
       if (host === undefined) throw new Error(`node ${relay.node} is not known (yet)`);
-      const ports = await relay.start(this.state.network, this.media(), this.state.range, host);
-      await this.cluster.request(relay.node, { request: 'feed', id: mp.id, ports });
+      // With cluster.srtp, this node picks a fresh key for each feed it asks for.
+      const key = this.cluster.srtp ? freshNodeKey() : undefined;
+      const ports = await relay.start(this.state.network, this.media(), this.state.range, host, key);
+      await this.cluster.request(relay.node, { request: 'feed', id: mp.id, ports, ...(key ? { srtp_crypto: key } : {}) });
       if (relay.closed) throw new Error('the copy went meanwhile');
       this.tries.delete(relay);
       this.state.log.info(`mountpoint ${mp.id}: fed by node ${relay.node}`);
@@ -314,23 +350,40 @@ export class MountpointSpan {
       if (!CARRIED.has(name)) return { streaming: 'event', error_code: E.INVALID_REQUEST, error: `Unknown request '${name.slice(0, 100)}'` };
       return this.manage(inner);
     }
+    if (body.request === 'kick_all') {
+      const copy = this.copyOf(from, body);
+      if (copy) stopViewers(copy, 'kicked_all');
+      return {};
+    }
+    if (body.request === 'edited') {
+      const copy = this.copyOf(from, body);
+      if (copy && (typeof body.metadata === 'string' || body.metadata === null)) {
+        // The record that follows says the same; the viewers hear it now, with what they will see.
+        copy.settings.metadata = body.metadata ?? undefined;
+        tellEdited(copy);
+      }
+      return {};
+    }
     const id = this.state.idOf(body, true)!;
     if (body.request === 'unfeed') {
       this.unfeed(id, from);
       return {};
     }
-    if (body.request === 'feed') return this.feed(from, id, body.ports);
+    if (body.request === 'feed') {
+      if (body.srtp_crypto !== undefined && !isNodeKey(body.srtp_crypto)) throw new StreamingError(E.INVALID_ELEMENT, 'Invalid element (srtp_crypto)');
+      return this.feed(from, id, body.ports, body.srtp_crypto);
+    }
     throw new Error(`unknown request ${String(body.request).slice(0, 100)}`);
   }
 
-  private async feed(from: string, id: MountpointId, rawPorts: unknown): Promise<JsonObject> {
+  private async feed(from: string, id: MountpointId, rawPorts: unknown, srtpKey: string | undefined): Promise<JsonObject> {
     const mp = this.state.mountpoints.get(id);
     if (!mp || mp.remote || !this.shared.has(id)) throw new StreamingError(E.NO_SUCH_MOUNTPOINT, `No such mountpoint/stream ${String(id)}`);
     const host = this.cluster.mediaAddress(from);
     if (host === undefined) throw new Error(`node ${from} is not known (yet)`);
     const ports = readPorts(rawPorts, mp);
     this.unfeed(id, from);
-    const feed = new NodeFeed(from, mp, host, ports);
+    const feed = new NodeFeed(from, mp, host, ports, srtpKey);
     let byNode = this.feeds.get(id);
     if (!byNode) this.feeds.set(id, (byNode = new Map<string, NodeFeed>()));
     byNode.set(from, feed);
@@ -342,7 +395,7 @@ export class MountpointSpan {
       else feed.close();
       throw err;
     }
-    this.state.log.info(`mountpoint ${id}: feeding node ${from} (${host})`);
+    this.state.log.info(`mountpoint ${id}: feeding node ${from} (${host}${srtpKey ? ', SRTP' : ''})`);
     return { feeding: true };
   }
 

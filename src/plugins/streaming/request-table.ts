@@ -39,7 +39,7 @@ export function streamingRequests(state: StreamingState): RequestTable<Streaming
     destroy: carried(destroyRequest),
     enable: carried(enableRequest),
     disable: carried(disableRequest),
-    kick_all: sync(kickAllRequest),
+    kick_all: carried(kickAllRequest),
     recording: carried(recordingRequest),
     watch: viewer(watchRequest),
     start: viewer(startRequest),

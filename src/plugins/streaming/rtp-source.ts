@@ -5,9 +5,8 @@ import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../rtp/srtp/s
 import { SrtcpProtector } from '../../rtp/srtp/srtcp-protector.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { JsonObject } from '../plugin.js';
-import { keyframeTest } from '../../forwarding/keyframe.js';
 import { MAX_MEDIA_ENTRIES } from './guards.js';
-import { KeyframeBuffer, LastMessageBuffer } from './join-buffer.js';
+import { addJoinBuffers } from './join-buffer.js';
 import type { Mountpoint, MountpointId } from './mountpoint.js';
 import { StreamSource } from './stream-source.js';
 import { mountpointSettings } from './mountpoint-settings.js';
@@ -89,11 +88,6 @@ export async function openStream(state: StreamingState, mp: Mountpoint, parsed: 
   }
   if (parsed.layerPorts) source.addLayers(layers);
   source.collisionMs = mp.settings.collision;
-  const s = mp.settings;
-  const isKeyframeStart = keyframeTest(config.codec?.name);
-  if (config.type === 'video' && !parsed.layerPorts && isKeyframeStart && (config.bufferKeyframe || s.bufferkfMs > 0 || s.bufferkfBytes > 0)) {
-    source.keyframes = new KeyframeBuffer(isKeyframeStart, { maxMs: s.bufferkfMs || 5000, maxBytes: s.bufferkfBytes || 1024 * 1024 });
-  }
-  if (config.type === 'data' && config.bufferMessage) source.lastMessage = new LastMessageBuffer();
+  addJoinBuffers(source, mp.settings, parsed.layerPorts !== undefined);
   return source;
 }

@@ -45,9 +45,14 @@ export function mountpointRecord(mp: Mountpoint, node: string, run: string): Jso
   if (s.metadata !== undefined) settings.metadata = s.metadata;
   if (s.secret !== undefined) settings.secret = s.secret;
   if (s.pin !== undefined) settings.pin = s.pin;
+  // A copy buffers for its joining viewers as the source's node does (join-buffer.ts).
+  if (s.bufferkfMs > 0) settings.bufferkf_ms = s.bufferkfMs;
+  if (s.bufferkfBytes > 0) settings.bufferkf_bytes = s.bufferkfBytes;
   const streams = mp.streams.map((st) => {
     const c = st.config;
     const out: JsonObject = { type: c.type, mid: c.mid, label: c.label, datatype: c.datatype, simulcast: st.simulcast };
+    if (st.keyframes) out.bufferkf = true;
+    if (st.lastMessage) out.buffermsg = true;
     if (c.pt !== undefined) out.pt = c.pt;
     if (c.codec) out.codec = c.codec.name;
     if (c.fmtp !== undefined) out.fmtp = c.fmtp;
@@ -57,6 +62,8 @@ export function mountpointRecord(mp: Mountpoint, node: string, run: string): Jso
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** The largest bufferkf_ms or bufferkf_bytes a record may give a copy. */
+const MAX_BUFFER_LIMIT = 64 * 1024 * 1024;
 
 /** A record's value as this node takes it, or undefined when it is not one. */
 export function readMountpointRecord(value: JsonObject): SharedMountpoint | undefined {
@@ -64,6 +71,10 @@ export function readMountpointRecord(value: JsonObject): SharedMountpoint | unde
   if (typeof node !== 'string' || !NAME.test(node) || typeof run !== 'string' || !NAME.test(run)) return undefined;
   if (!isJsonObject(settings) || typeof enabled !== 'boolean' || !Array.isArray(streams) || streams.length > 64) return undefined;
   for (const k of ['name', 'description', 'metadata', 'secret', 'pin']) if (settings[k] !== undefined && typeof settings[k] !== 'string') return undefined;
+  for (const k of ['bufferkf_ms', 'bufferkf_bytes']) {
+    const v = settings[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_BUFFER_LIMIT)) return undefined;
+  }
   const read: SharedStream[] = [];
   for (const raw of streams) {
     const stream = readStream(raw);
@@ -85,7 +96,18 @@ function readStream(raw: unknown): SharedStream | undefined {
     codec = findCodec(type, raw.codec);
     if (!codec) return undefined;
   }
-  const config: StreamConfig = { type, mid, label, pt: type === 'data' ? undefined : (pt as number), codec, codecText: codec?.name, fmtp: fmtp, datatype };
+  const config: StreamConfig = {
+    type,
+    mid,
+    label,
+    pt: type === 'data' ? undefined : (pt as number),
+    codec,
+    codecText: codec?.name,
+    fmtp: fmtp,
+    datatype,
+    bufferKeyframe: type === 'video' && raw.bufferkf === true,
+    bufferMessage: type === 'data' && raw.buffermsg === true,
+  };
   return { config, simulcast: type === 'video' && raw.simulcast === true };
 }
 

@@ -5,7 +5,18 @@ import { createCipheriv } from 'node:crypto';
 import { HmacSha1 } from './hmac-sha1.js';
 import type { SrtpSessionKeys } from './srtp-keys.js';
 
-const TAG_LENGTH = 10; // SRTCP keeps the 80-bit tag even where SRTP uses the 32-bit one
+/** SRTCP keeps the 80-bit tag even where SRTP uses the 32-bit one. */
+export const SRTCP_TAG_LENGTH = 10;
+const TAG_LENGTH = SRTCP_TAG_LENGTH;
+
+/** IV = salt XOR (SSRC << 64) XOR (index << 16), as for SRTP with the SRTCP index in place of the packet index. */
+export function srtcpIv(salt: Buffer, ssrc: number, index: number): Buffer {
+  const iv = Buffer.alloc(16);
+  salt.copy(iv, 0);
+  iv.writeUInt32BE((iv.readUInt32BE(4) ^ ssrc) >>> 0, 4);
+  iv.writeUInt32BE((iv.readUInt32BE(10) ^ index) >>> 0, 10);
+  return iv;
+}
 
 export class SrtcpProtector {
   private readonly mac: HmacSha1;
@@ -22,12 +33,7 @@ export class SrtcpProtector {
     if (rtcp.length < 8 || rtcp[0] >> 6 !== 2) return undefined;
     const index = this.index;
     this.index = (this.index + 1) & 0x7fffffff;
-    // IV = salt XOR (SSRC << 64) XOR (index << 16), as for SRTP with the SRTCP index in place of the packet index.
-    const iv = Buffer.alloc(16);
-    this.keys.salt.copy(iv, 0);
-    const ssrc = rtcp.readUInt32BE(4);
-    iv.writeUInt32BE((iv.readUInt32BE(4) ^ ssrc) >>> 0, 4);
-    iv.writeUInt32BE((iv.readUInt32BE(10) ^ index) >>> 0, 10);
+    const iv = srtcpIv(this.keys.salt, rtcp.readUInt32BE(4), index);
     const out = Buffer.alloc(rtcp.length + 4 + TAG_LENGTH);
     rtcp.copy(out, 0, 0, 8); // header and sender SSRC stay in the clear
     const cipher = createCipheriv('aes-128-ctr', this.keys.cipherKey, iv);

@@ -43,40 +43,39 @@ async function listed(node: NodeProcess): Promise<Array<Record<string, unknown>>
   return arr((await streaming(node, { request: 'list' })).list);
 }
 
-/** Creates an `rtp` mountpoint (Opus and VP8) on `node`; resolves with the ports its source sends to. */
-async function createRtp(node: NodeProcess, id: number, address: string): Promise<number[]> {
+/** Creates an `rtp` mountpoint on `node` (Opus and VP8, the video buffering its keyframe; or `media`); resolves with its create answer's ports. */
+async function createRtp(node: NodeProcess, id: number, address: string, media?: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
   const created = await streaming(node, {
     request: 'create',
     type: 'rtp',
     id,
     description: `mountpoint ${id}`,
     secret: 'mpsecret',
-    media: [
+    media: media ?? [
       { type: 'audio', mid: 'a', port: 0, pt: 111, codec: 'opus', iface: address },
-      { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', iface: address },
+      { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', iface: address, bufferkf: true },
     ],
   });
   assert.equal(created.streaming, 'created', JSON.stringify(created));
-  return arr(obj(created.stream).ports).map((p) => Number(p.port));
+  return arr(obj(created.stream).ports);
 }
 
-/** Sends Opus-like and VP8 keyframe-like RTP to `ports` of `address` every 20 ms; returns what stops it. */
-function feedRtp(ports: readonly number[], address: string): () => void {
+/** A VP8 payload: a keyframe or not (the P bit of its first byte), then `tag`. */
+function vp8(keyframe: boolean, tag = ''): Buffer {
+  return Buffer.concat([Buffer.from([0x10, keyframe ? 0x10 : 0x11, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0]), Buffer.from(tag)]);
+}
+
+/** Whether a viewer's payload is VP8 (the test's audio starts with 0xf8), and whether it is a keyframe. */
+const isVideo = (p: Buffer): boolean => p[0] === 0x10;
+const isKeyframe = (p: Buffer): boolean => (p[1] & 1) === 0;
+
+/** Sends `packets(seq)` (datagram, port) every 20 ms to `address`; returns what stops it. */
+function feed(address: string, packets: (seq: number) => Array<[Buffer, number]>): () => void {
   const socket = dgram.createSocket('udp4');
   let seq = 0;
   const timer = setInterval(() => {
     seq++;
-    const audio = rtpPacket({ payloadType: 111, sequenceNumber: seq & 0xffff, timestamp: seq * 960, ssrc: 0x1111, payload: Buffer.from([0xf8, 0xff, 0xfe, seq & 0xff]) });
-    const video = rtpPacket({
-      payloadType: 96,
-      sequenceNumber: seq & 0xffff,
-      timestamp: seq * 3000,
-      ssrc: 0x2222,
-      marker: true,
-      payload: Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0]),
-    });
-    socket.send(audio, ports[0], address);
-    socket.send(video, ports[1], address);
+    for (const [datagram, port] of packets(seq)) socket.send(datagram, port, address);
   }, 20);
   let stopped = false;
   return () => {
@@ -86,13 +85,45 @@ function feedRtp(ports: readonly number[], address: string): () => void {
   };
 }
 
-/** Nodes without IPv6 (the shim), a short heartbeat, sessions that do not time out; node i at `place(i)`. */
-async function nodeOptions(place: (i: number) => ChildPlace = () => ({})): Promise<(i: number) => NodeOptions> {
+/** Opus-like RTP and VP8 with a keyframe every 5 s only (so that a viewer's first being one shows the buffer). */
+function feedRtp(ports: ReadonlyArray<Record<string, unknown>>, address: string): () => void {
+  return feed(address, (seq) => [
+    [rtpPacket({ payloadType: 111, sequenceNumber: seq & 0xffff, timestamp: seq * 960, ssrc: 0x1111, payload: Buffer.from([0xf8, 0xff, 0xfe, seq & 0xff]) }), Number(ports[0].port)],
+    [rtpPacket({ payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: seq * 3000, ssrc: 0x2222, marker: true, payload: vp8(seq % 250 === 1) }), Number(ports[1].port)],
+  ]);
+}
+
+/** VP8 on three simulcast ports (a keyframe every 10th packet, the payload naming its layer) and a data message every 5th. */
+function feedSimulcast(ports: ReadonlyArray<Record<string, unknown>>, address: string): () => void {
+  const video = ports[0];
+  return feed(address, (seq) => {
+    const out: Array<[Buffer, number]> = [video.port, video.port_2, video.port_3].map((port, layer) => [
+      rtpPacket({ payloadType: 96, sequenceNumber: (seq + layer * 10000) & 0xffff, timestamp: seq * 3000, ssrc: 0x5000 + layer, marker: true, payload: vp8(seq % 10 === 0, `layer${layer}`) }),
+      Number(port),
+    ]);
+    if (seq % 5 === 0) out.push([Buffer.from(`message ${seq}`), Number(ports[1].port)]);
+    return out;
+  });
+}
+
+/** The layers a viewer's VP8 payloads named, in order, from the `from`-th payload on. */
+function layersOf(v: Viewer, from = 0): string[] {
+  return v.raw
+    .slice(from)
+    .filter(isVideo)
+    .map((p) => p.subarray(16).toString());
+}
+
+/**
+ * Nodes without IPv6 (the shim), a short heartbeat, sessions that do not time out; node i at `place(i)`, with
+ * cluster.srtp where `srtp(i)` (what a node receives from the others is then SRTP).
+ */
+async function nodeOptions(place: (i: number) => ChildPlace = () => ({}), srtp: (i: number) => boolean = () => false): Promise<(i: number) => NodeOptions> {
   const env = await noIpv6Env();
   return (i) => {
     const host = place(i).host;
     // In a namespace the node's ICE candidates are on its address there (not loopback).
-    return { heartbeatMs: HEARTBEAT_MS, env, place: place(i), args: ['--general.session_timeout=0', ...(host ? [`--nat.ice_enforce_list=${host}`] : [])] };
+    return { heartbeatMs: HEARTBEAT_MS, env, place: place(i), args: ['--general.session_timeout=0', `--cluster.srtp=${srtp(i)}`, ...(host ? [`--nat.ice_enforce_list=${host}`] : [])] };
   };
 }
 
@@ -102,9 +133,12 @@ interface Layout {
   readonly place: (i: number) => ChildPlace;
   readonly nodeAddress: (i: number) => string;
   readonly clientAddress: string;
+  /** The nodes with cluster.srtp. */
+  readonly srtp: (i: number) => boolean;
 }
 
-const LOOPBACK: Layout = { natsHost: '127.0.0.1', place: () => ({}), nodeAddress: () => '127.0.0.1', clientAddress: '127.0.0.1' };
+/** On loopback node 2 alone has cluster.srtp: node 1 feeds it SRTP and node 3 plain RTP. */
+const LOOPBACK: Layout = { natsHost: '127.0.0.1', place: () => ({}), nodeAddress: () => '127.0.0.1', clientAddress: '127.0.0.1', srtp: (i) => i === 1 };
 
 function packetsOf(mp: Record<string, unknown>): number {
   return arr(mp.media).reduce((n, m) => n + Number(m.packets), 0);
@@ -115,7 +149,7 @@ async function threeNodes(layout: Layout): Promise<void> {
   const cleanup = new Cleanup();
   const network = new HostNetwork(await discoverNetworkHost());
   try {
-    const { nats, nodes } = await startCluster(cleanup, NAMES, await nodeOptions(layout.place), layout.natsHost);
+    const { nats, nodes } = await startCluster(cleanup, NAMES, await nodeOptions(layout.place, layout.srtp), layout.natsHost);
     const viewer = async (i: number, id: number): Promise<Viewer> =>
       cleanup.add(await watch(nodes[i].server.wsUrl, network, id, { bind: layout.clientAddress, serverAddress: layout.nodeAddress(i) }), (v) => v.leave().catch(() => undefined));
 
@@ -145,6 +179,14 @@ async function threeNodes(layout: Layout): Promise<void> {
     const viewers = [await viewer(1, 77), await viewer(1, 77), await viewer(2, 77)];
     await waitFor(() => viewers.every((v) => v.seqs.length > 20), { timeout: 10_000, what: 'every viewer to receive RTP' });
     assert.deepEqual((await info(nodes[0], 77)).feeding, ['node-2', 'node-3']);
+    // SRTP to the nodes with cluster.srtp, each with a key it chose; plain RTP to the others.
+    assert.deepEqual(
+      (await info(nodes[0], 77)).feeding_srtp,
+      [1, 2].filter(layout.srtp).map((i) => NAMES[i]),
+    );
+    // Keyframes every 5 s only: each viewer's first video is one all the same, the buffered keyframe (bufferkf),
+    // given by node 1 to each node's copy as it is fed, and by the copy to its joining viewers.
+    for (const v of viewers) assert.ok(isKeyframe(v.raw.find(isVideo)!), "a viewer's first video is the buffered keyframe");
     const copyPackets = packetsOf(await info(nodes[1], 77));
     const sourcePackets = packetsOf(await info(nodes[0], 77));
     assert.ok(copyPackets > 0 && copyPackets <= sourcePackets, `node 2 got ${copyPackets} packets, node 1 received ${sourcePackets}: once, not once per viewer`);
@@ -173,10 +215,25 @@ async function threeNodes(layout: Layout): Promise<void> {
       { timeout: 5_000, what: 'the edit seen on node 3' },
     );
     assert.equal((await streaming(nodes[1], { request: 'edit', id: 77, secret: 'wrong', new_description: 'no' })).error_code, 457);
+    // New metadata with edited_event, asked on node 3: node 2's viewers hear it as node 1's would.
+    assert.equal((await streaming(nodes[2], { request: 'edit', id: 77, secret: 'mpsecret', new_metadata: 'm2', edited_event: true })).streaming, 'edited');
+    for (const v of viewers.slice(0, 2)) await v.notified('edited on node 2', (d) => d.event === 'edited' && d.id === 77 && d.metadata === 'm2');
 
-    // A destroy asked on node 3: done on node 1, node 2's viewers hear `stopped`; the mountpoint is gone everywhere.
+    // kick_all asked on node 3: node 2's viewers are kicked too; node 1 stops feeding it.
+    assert.equal((await streaming(nodes[2], { request: 'kick_all', id: 77, secret: 'mpsecret' })).streaming, 'kicked_all');
+    for (const v of viewers.slice(0, 2)) await v.notified('kicked on node 2', (d) => obj(d.result).status === 'kicked_all');
+    await waitFor(
+      answers(async () => arr((await info(nodes[0], 77)).feeding).length === 0),
+      { timeout: 5_000, what: 'node 1 to feed nobody' },
+    );
+    // A viewer joining node 2 again (its copy fed anew) gets the buffered keyframe first too.
+    const again = await viewer(1, 77);
+    await waitFor(() => again.raw.some(isVideo), { timeout: 10_000, what: 'video for the viewer back on node 2' });
+    assert.ok(isKeyframe(again.raw.find(isVideo)!));
+
+    // A destroy asked on node 3: done on node 1, node 2's viewer hears `stopped`; the mountpoint is gone everywhere.
     assert.equal((await streaming(nodes[2], { request: 'destroy', id: 77, secret: 'mpsecret' })).streaming, 'destroyed');
-    for (const v of viewers.slice(0, 2)) await v.notified('stopped on node 2', (d) => obj(d.result).status === 'stopped');
+    await again.notified('stopped on node 2', (d) => obj(d.result).status === 'stopped');
     for (const n of nodes) {
       await waitFor(
         answers(async () => !(await listed(n)).some((m) => m.id === 77)),
@@ -185,14 +242,31 @@ async function threeNodes(layout: Layout): Promise<void> {
     }
     stopFeeding();
 
-    // Node 1 killed while node 2 watches another of its mountpoints: node 2's viewer is told within the heartbeat time.
-    cleanup.add(feedRtp(await createRtp(nodes[0], 78, layout.nodeAddress(0)), layout.nodeAddress(0)), (stop) => stop());
+    // Simulcast and data over nodes: node 2's viewer gets the highest substream, picks substream 0, gets the data.
+    const address = layout.nodeAddress(0);
+    const simulcastPorts = await createRtp(nodes[0], 78, address, [
+      { type: 'video', mid: 'v', port: 0, port2: 0, port3: 0, simulcast: true, pt: 96, codec: 'vp8', iface: address },
+      { type: 'data', mid: 'd', port: 0, iface: address },
+    ]);
+    cleanup.add(feedSimulcast(simulcastPorts, address), (stop) => stop());
     await waitFor(
       answers(async () => (await listed(nodes[1])).some((m) => m.id === 78)),
       { timeout: 5_000, what: 'mountpoint 78 listed on node 2' },
     );
     const last = await viewer(1, 78);
-    await waitFor(() => last.seqs.length > 10, { timeout: 10_000, what: 'the viewer of 78 to receive RTP' });
+    await waitFor(() => layersOf(last).length > 10 && last.data.length > 2, { timeout: 10_000, what: 'the viewer of 78 to receive video and data' });
+    assert.deepEqual([...new Set(layersOf(last))], ['layer2'], 'the highest substream by default');
+    assert.match(last.data[0], /^message \d+$/);
+    const before0 = last.raw.length;
+    await last.configure({ substream: 0 });
+    await waitFor(() => layersOf(last, before0).includes('layer0'), { timeout: 5_000, what: 'substream 0 on node 2' });
+    const switched = layersOf(last, before0);
+    assert.ok(
+      switched.slice(switched.indexOf('layer0')).every((l) => l === 'layer0'),
+      'substream 0 alone after the switch',
+    );
+
+    // Node 1 killed while node 2 watches another of its mountpoints: node 2's viewer is told within the heartbeat time.
     const t0 = Date.now();
     await nodes[0].kill();
     await last.notified('stopped after the kill', (d) => obj(d.result).status === 'stopped', NOTICED_WITHIN_MS + 2000);
@@ -216,7 +290,13 @@ test('Streaming over three nodes: a mountpoint of node 1 watched on nodes 2 and 
 test('the same with the nodes in network namespaces on one bridge (198.18.0.0/15)', { skip: missing(NATS_SERVER) || namespacesUnavailable(), timeout: 120_000 }, async () => {
   const net = bridgedNamespaces(3);
   try {
-    await threeNodes({ natsHost: net.hostAddress, place: (i) => ({ prefix: net.prefix(i), host: net.addresses[i] }), nodeAddress: (i) => net.addresses[i], clientAddress: net.hostAddress });
+    await threeNodes({
+      natsHost: net.hostAddress,
+      place: (i) => ({ prefix: net.prefix(i), host: net.addresses[i] }),
+      nodeAddress: (i) => net.addresses[i],
+      clientAddress: net.hostAddress,
+      srtp: () => true,
+    });
   } finally {
     net.remove();
   }
@@ -229,7 +309,8 @@ test(
     const cleanup = new Cleanup();
     const network = new HostNetwork(await discoverNetworkHost());
     try {
-      const { nodes } = await startCluster(cleanup, NAMES.slice(0, 2), await nodeOptions());
+      // Node 2 with cluster.srtp: its keyframe requests go back to node 1 as SRTCP.
+      const { nodes } = await startCluster(cleanup, NAMES.slice(0, 2), await nodeOptions(undefined, (i) => i === 1));
 
       // The publisher: WHIP into node 1, a mountpoint made for it, VP8 every 20 ms.
       const pub = cleanup.add(createTrackClient(network, ['audio', 'video'], 'sendonly'), (c) => c.close());
@@ -265,6 +346,7 @@ test(
       const second = cleanup.add(await watch(nodes[1].server.wsUrl, network, 6100), (v) => v.leave().catch(() => undefined));
       await waitFor(() => plis > before, { timeout: 5_000, what: "a keyframe request from node 2's new viewer at the publisher" });
       assert.deepEqual((await info(nodes[0], 6100)).feeding, ['node-2']);
+      assert.deepEqual((await info(nodes[0], 6100)).feeding_srtp, ['node-2']);
 
       // The publisher leaves: the mountpoint goes with it, node 2's viewers hear `stopped`.
       const location = res.headers.get('location')!;

@@ -1,6 +1,7 @@
 // cluster.local_nodes: the count asked for, which node this process is, the ids a node draws and the owner a
 // session id or a WHIP resource names; the flags that make each node differ from its siblings.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { localNodeEnvValue, localNodeFromEnv, parseLocalNodes } from '../../../src/cluster/local-node-identity.js';
 import { isLinkTable } from '../../../src/cluster/local-node-links.js';
@@ -89,4 +90,9 @@ test('each local node its name, ports and share of the range; brokers on the fir
   }
   core.cluster.node_name = '';
   assert.ok(localNodeFlags(core, 1, 2, 4242).some((f) => /^--cluster\.node_name=.+-4242-2$/.test(f)));
+  // Without state_dir nothing is saved anywhere; with it, the first node keeps it, each other a subfolder.
+  assert.ok(!third.some((f) => f.startsWith('--general.state_dir')));
+  core.general.state_dir = 'saved';
+  assert.ok(!localNodeFlags(core, 0, 3, 100).some((f) => f.startsWith('--general.state_dir')));
+  assert.ok(localNodeFlags(core, 2, 3, 100).includes(`--general.state_dir=${join('saved', 'local-node-3')}`));
 });
