@@ -2,6 +2,7 @@
 // notifications), a werift publisher sending made-up Opus and VP8 RTP, and a werift subscriber counting what
 // arrives. Loopback candidates only; no STUN.
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import type { Network } from '../../src/net/network.js';
@@ -20,6 +21,15 @@ const toJsep = (v: unknown): Jsep | undefined => {
   const j = obj(v);
   return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp } : undefined;
 };
+
+/** A UDP socket on `bind` keeping every datagram it gets (the far end of an RTP forwarder). */
+export async function udpSink(bind = '127.0.0.1'): Promise<{ socket: dgram.Socket; port: number; packets: Buffer[] }> {
+  const socket = dgram.createSocket('udp4');
+  const packets: Buffer[] = [];
+  socket.on('message', (m) => packets.push(m));
+  await new Promise<void>((r) => socket.bind(0, bind, () => r()));
+  return { socket, port: socket.address().port, packets };
+}
 
 /** One session with one VideoRoom handle on its own WebSocket. */
 export class VideoRoomHandle {
@@ -70,13 +80,14 @@ export class VideoRoomHandle {
 const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /**
- * A werift publisher (audio + video, send only) that sends a packet of each every 20 ms once started; with
- * `level`, its audio carries that audio level (RFC 6464, dBov: lower is louder) in a header extension.
+ * A werift publisher (audio + video, or audio alone until `addVideo`; send only) that sends a packet of each every
+ * 20 ms once started; with `level`, its audio carries that audio level (RFC 6464, dBov: lower is louder) in a
+ * header extension.
  */
 export class TestPublisher {
   readonly pc: RTCPeerConnection;
   readonly audio: RTCRtpTransceiver;
-  readonly video: RTCRtpTransceiver;
+  video: RTCRtpTransceiver | undefined;
   private readonly sockets: UdpIceTransport[] = [];
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
@@ -87,12 +98,30 @@ export class TestPublisher {
     network: Network,
     private readonly bind = '127.0.0.1',
     private readonly level?: number,
+    audioOnly = false,
   ) {
     this.pc = videoRoomPeer(level !== undefined);
     this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
-    this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
-    this.video.sender.onPictureLossIndication.subscribe(() => this.plis++);
+    if (!audioOnly) this.video = this.newVideo();
     gatherOn(this.pc, network, bind, this.sockets, 'videoroom test ICE');
+  }
+
+  private newVideo(): RTCRtpTransceiver {
+    const video = this.pc.addTransceiver('video', { direction: 'sendonly' });
+    video.sender.onPictureLossIndication.subscribe(() => this.plis++);
+    return video;
+  }
+
+  /** An audio-only publisher turns its camera on: `configure` with a new offer adding a video m-line; sends both. */
+  async addVideo(h: VideoRoomHandle): Promise<Msg> {
+    assert.equal(this.video, undefined);
+    this.stopSending();
+    this.video = this.newVideo();
+    const r = await h.send({ request: 'configure' }, await this.offer());
+    assert.equal(r.data.configured, 'ok', JSON.stringify(r.data));
+    await this.accept(r.jsep);
+    this.startSending();
+    return r.data;
   }
 
   /** Publishes on `h` (joined already) and waits for the PeerConnection; then sends. */
@@ -122,7 +151,8 @@ export class TestPublisher {
   startSending(): void {
     const sdp = this.pc.localDescription?.sdp ?? '';
     const apt = this.audio.sender.codec?.payloadType ?? 111;
-    const vpt = this.video.sender.codec?.payloadType ?? 96;
+    const video = this.video;
+    const vpt = video?.sender.codec?.payloadType ?? 96;
     const levelId = Number(/^a=extmap:(\d+)\S* urn:ietf:params:rtp-hdrext:ssrc-audio-level/m.exec(sdp)?.[1] ?? 0);
     const extensions = this.level !== undefined && levelId > 0 ? [{ id: levelId, payload: Buffer.from([0x80 | this.level]) }] : [];
     this.timer = setInterval(() => {
@@ -130,7 +160,7 @@ export class TestPublisher {
       void this.audio.sender
         .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, extensions }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
         .catch(() => undefined);
-      void this.video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
+      void video?.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
     }, 20);
   }
 
@@ -187,6 +217,20 @@ export class TestSubscriber {
     const started = await h.req({ request: 'start' }, await this.answer(r.jsep));
     assert.equal(started.started, 'ok', JSON.stringify(started));
     await h.webrtcup();
+  }
+
+  /** `subscribe` on `h` to more streams of the subscription (a publisher's new one): the new offer answered with `start`. */
+  async subscribeMore(h: VideoRoomHandle, streams: Msg[]): Promise<Msg> {
+    const r = await h.send({ request: 'subscribe', streams });
+    assert.equal(r.data.videoroom, 'updated', JSON.stringify(r.data));
+    assert.equal(r.jsep?.type, 'offer');
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const sdp = this.pc.localDescription?.sdp;
+    assert.ok(sdp);
+    const started = await h.req({ request: 'start' }, { type: 'answer', sdp });
+    assert.equal(started.started, 'ok', JSON.stringify(started));
+    return r.data;
   }
 
   /** The answer to the server's offer (for a client library that carries both itself). */

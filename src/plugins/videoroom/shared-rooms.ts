@@ -10,7 +10,7 @@ import { startRoom } from './keyframes.js';
 import { saveRooms } from './permanent-rooms.js';
 import { publisherBitrate } from './publication.js';
 import type { RoomId } from './publisher.js';
-import { recordingFolder } from './recording.js';
+import { recordingFolder, setRecording } from './recording.js';
 import { Room } from './room.js';
 import { removeRoom } from './room-lifecycle.js';
 import { parseRoomSettings, settingsToGroup } from './room-settings.js';
@@ -72,11 +72,13 @@ export function applyRoomRecord(vr: VideoRoomState, key: string, value: JsonObje
       roomChanged(vr, 'created', made);
     } else {
       if (JSON.stringify(settingsToGroup(room.settings)) === JSON.stringify(settingsToGroup(settings))) return;
-      const bitrate = room.settings.bitrate;
+      const { bitrate, record } = room.settings;
       room.settings = settings;
       room.recFolder = folder;
       startRoom(vr, room);
       if (settings.bitrate !== bitrate) for (const p of room.participants.values()) if (p.active) p.handle?.sendRemb(publisherBitrate(room, p));
+      // enable_recording on another node: this node's publishers are recorded here (or no longer).
+      if (settings.record !== record) for (const p of room.participants.values()) setRecording(vr, room, p, settings.record);
       roomChanged(vr, 'edited', room);
     }
     if (value.permanent === true && vr.store && !vr.permanent.has(id)) {
