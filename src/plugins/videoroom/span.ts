@@ -21,7 +21,7 @@ import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
 import { userIdOf } from './room-access.js';
 import { ownCount, ownParticipants, participantEntry } from './room-requests.js';
-import { applyRoomRecord } from './shared-rooms.js';
+import { applyRoomRecord, writePendingRooms } from './shared-rooms.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
 /** How a publisher's copy on another node ends: as the room heard it end here. */
@@ -210,6 +210,11 @@ export class RoomSpan {
   private event(e: PluginClusterEvent): void {
     if (e.type === 'record') {
       applyRoomRecord(this.vr, e.key, e.value, e.by);
+      return;
+    }
+    if (e.type === 'records-read') {
+      // NATS is back and the records are read again: what changed here meanwhile goes out.
+      writePendingRooms(this.vr);
       return;
     }
     if (e.type === 'node-gone') {

@@ -184,8 +184,18 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     await nats.kill();
     const before = subs.map((s) => s.received.video);
     await waitFor(() => subs.every((s, i) => s.received.video > before[i] + 25), { timeout: 5_000, what: 'media to flow on every node while NATS is away' });
+    // A room created on node 2 meanwhile: answered there at once, shared with the others once NATS is back.
+    assert.equal((await watchers[0].req({ request: 'create', room: 4444, description: 'made while NATS was away', secret: 's4' })).videoroom, 'created');
     await nats.start();
     await allSee(nodes, NAMES, 20_000);
+    for (const w of [watchers[1], pubHandle]) {
+      await waitFor(
+        answers(async () => (await w.req({ request: 'exists', room: 4444 })).exists === true),
+        { timeout: 8_000, what: 'room 4444, made on node 2 while NATS was away, to exist on the other nodes' },
+      );
+    }
+    assert.equal(arr((await pubHandle.req({ request: 'list' })).list).find((r) => r.room === 4444)?.description, 'made while NATS was away');
+    assert.equal((await watchers[1].req({ request: 'destroy', room: 4444, secret: 's4' })).videoroom, 'destroyed');
 
     // The publisher leaves: the others hear it unpublish and leave.
     await pubHandle.req({ request: 'leave' });
