@@ -13,13 +13,24 @@ import { gatherOn, videoRoomPeer } from '../../support/werift-client.js';
 export interface Jsep {
   readonly type: string;
   readonly sdp: string;
+  /** Insertable-streams (end-to-end encrypted) media. */
+  readonly e2ee?: boolean;
+}
+
+/** The answer to a message. */
+export interface Reply {
+  /** `plugindata.data` of the reply (sync) or of the event carrying the transaction (async). */
+  readonly data: Msg;
+  readonly jsep?: Jsep;
+  /** Janus-level error code (no plugindata), e.g. 454 for a malformed message. */
+  readonly janusError?: number;
 }
 
 export const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
 export const arr = (v: unknown): Msg[] => (Array.isArray(v) ? v.map(obj) : []);
-const toJsep = (v: unknown): Jsep | undefined => {
+export const toJsep = (v: unknown): Jsep | undefined => {
   const j = obj(v);
-  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp } : undefined;
+  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp, ...(j.e2ee === true ? { e2ee: true } : {}) } : undefined;
 };
 
 /** A UDP socket on `bind` keeping every datagram it gets (the far end of an RTP forwarder). */
@@ -31,7 +42,7 @@ export async function udpSink(bind = '127.0.0.1'): Promise<{ socket: dgram.Socke
   return { socket, port: socket.address().port, packets };
 }
 
-/** One session with one VideoRoom handle on its own WebSocket. */
+/** A raw Janus API client: one session with one VideoRoom handle on its own WebSocket. */
 export class VideoRoomHandle {
   private constructor(
     readonly ws: JanusWs,
@@ -47,29 +58,48 @@ export class VideoRoomHandle {
     return new VideoRoomHandle(ws, session, handle);
   }
 
-  /** A message; the sync answer or, after an ack, the event of its transaction. */
-  async send(body: Msg, jsep?: Jsep, ms = 10_000): Promise<{ data: Msg; jsep?: Jsep }> {
+  /** Sends a message; answers with the sync `success` or, after an `ack`, with the event of that transaction. */
+  async send(body: Msg, jsep?: Jsep, ms = 10_000): Promise<Reply> {
     const first = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
     let m = first;
     if (first.janus === 'ack') m = await this.ws.wait((e) => e.janus === 'event' && e.transaction === first.transaction, ms, `event answering ${String(body.request)}`);
+    if (m.janus === 'error') return { data: {}, janusError: Number(obj(m.error).code) };
     return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
   }
 
+  /** Shorthand: `plugindata.data` of the answer. */
   async req(body: Msg, jsep?: Jsep): Promise<Msg> {
     return (await this.send(body, jsep)).data;
   }
 
-  /** The first notification (an event without a transaction) matching `match`, received or to come. */
-  async next(what: string, match: (d: Msg) => boolean, ms = 15_000): Promise<Msg> {
-    const m = await this.ws.wait((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data)), ms, what);
-    return obj(obj(m.plugindata).data);
+  /** Index to start looking for notifications from (events before it are ignored). */
+  mark(): number {
+    return this.ws.events.length;
+  }
+
+  /**
+   * The first plugin event of this handle without a transaction (a notification) matching `match`, received
+   * since index `from` (every one by default) or to come within `ms`.
+   */
+  async next(what: string, match: (d: Msg, m: Msg) => boolean, from = 0, ms = 15_000): Promise<{ data: Msg; jsep?: Jsep }> {
+    const events = this.ws.events;
+    const m = await this.ws.wait((e) => events.indexOf(e) >= from && e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data), e), ms, what);
+    return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
+  }
+
+  /** The plugin notifications received so far (from index `from`). */
+  notifications(from = 0): Msg[] {
+    return this.ws.events
+      .slice(from)
+      .filter((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined)
+      .map((e) => obj(obj(e.plugindata).data));
   }
 
   webrtcup(ms = 15_000): Promise<Msg> {
     return this.ws.wait((e) => e.janus === 'webrtcup' && e.sender === this.handle, ms, 'webrtcup');
   }
 
-  /** Destroys the session (unless its node is gone) and closes the socket. */
+  /** Destroys the session (unless its server is gone) and closes the socket. */
   async close(): Promise<void> {
     if (this.ws.open) await this.ws.request({ janus: 'destroy', session_id: this.session }).catch(() => undefined);
     this.ws.close();

@@ -102,7 +102,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const pubId = joined.id;
     const pub = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
     await pub.publish(pubHandle);
-    const announced = await watchers[1].next('publishers on node 3', (d) => arr(d.publishers).some((p) => p.id === pubId));
+    const announced = (await watchers[1].next('publishers on node 3', (d) => arr(d.publishers).some((p) => p.id === pubId))).data;
     const seen = arr(announced.publishers).find((p) => p.id === pubId)!;
     assert.equal(seen.display, 'speaker');
     assert.equal(seen.remote, undefined, 'described as node 1 describes it');
@@ -147,7 +147,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     await waitFor(() => late.received.audio > 5, { timeout: 10_000, what: "node 2's subscriber to get node 1's audio" });
     assert.equal(late.received.video, 0);
     await audioPub.addVideo(audioHandle);
-    const updated = await watchers[0].next('the publisher with video on node 2', (d) => streamsOn2(d).length === 2);
+    const updated = (await watchers[0].next('the publisher with video on node 2', (d) => streamsOn2(d).length === 2)).data;
     const addedVideo = streamsOn2(updated).find((x) => x.type === 'video');
     assert.equal(addedVideo?.codec, 'vp8', JSON.stringify(updated));
     await late.subscribeMore(lateHandle, [{ feed: audioId, mid: addedVideo.mid }]);
@@ -233,7 +233,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const talkerId = (await inRoom.req({ request: 'join', ptype: 'publisher', room: 4321 })).id;
     const talker = cleanup.add(new TestPublisher(network, clientBind, 20), (p) => p.close());
     await talker.publish(inRoom);
-    const talking = await listener.next('talking on node 3', (d) => d.videoroom === 'talking' && d.id === talkerId);
+    const talking = (await listener.next('talking on node 3', (d) => d.videoroom === 'talking' && d.id === talkerId)).data;
     assert.ok((talking['audio-level-dBov-avg'] as number) < 40, JSON.stringify(talking));
     assert.equal((await watchers[1].req({ request: 'destroy', room: 4321, secret: 's3' })).videoroom, 'destroyed');
     await inRoom.next('destroyed on node 1', (d) => d.videoroom === 'destroyed' && d.room === 4321);
@@ -250,7 +250,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     for (const w of watchers) await w.next('publishers', (d) => arr(d.publishers).some((p) => p.id === lastId));
     const t0 = Date.now();
     await nodes[0].kill();
-    for (const w of watchers) await w.next('leaving after the kill', (d) => d.leaving === lastId, NOTICED_WITHIN_MS + 2000);
+    for (const w of watchers) await w.next('leaving after the kill', (d) => d.leaving === lastId, 0, NOTICED_WITHIN_MS + 2000);
     const took = Date.now() - t0;
     assert.ok(took < NOTICED_WITHIN_MS, `noticed after ${took} ms`);
     assert.ok(!(await participants(nodes[1])).includes(lastId));
