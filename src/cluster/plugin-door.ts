@@ -24,6 +24,7 @@ export function pluginDoor(node: ClusterNode, kind: PlacementKind): PluginCluste
           else listener({ type: 'node-joined', node: e.node.name });
         }),
         records.on((e) => listener({ type: 'record', ...e })),
+        records.onRead(() => listener({ type: 'records-read' })),
       ];
       return () => stops.forEach((stop) => stop());
     },

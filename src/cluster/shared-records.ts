@@ -53,6 +53,7 @@ export function readRecord(data: Uint8Array): { by: string; value: JsonObject } 
 export class SharedRecords {
   private readonly seen = new Map<string, Seen>();
   private readonly listeners: Listeners<SharedRecordEvent>;
+  private readonly readListeners: Listeners<void>;
   private kv: KV | undefined;
   private stopWatch: (() => void) | undefined;
 
@@ -62,6 +63,12 @@ export class SharedRecords {
     private readonly log: Logger,
   ) {
     this.listeners = new Listeners(`a ${kind} records listener`, log);
+    this.readListeners = new Listeners(`a ${kind} records-read listener`, log);
+  }
+
+  /** Calls `listener` each time the bucket has been read whole, at every (re)connection, after its changes were told. */
+  onRead(listener: () => void): () => void {
+    return this.readListeners.add(listener);
   }
 
   on(listener: (event: SharedRecordEvent) => void): () => void {
@@ -100,6 +107,7 @@ export class SharedRecords {
         live = true;
         // Gone while this node was away from NATS.
         for (const key of before) if (!fresh.has(key)) this.forget(key);
+        this.readListeners.emit();
       },
     });
     this.stopWatch = () => iter.stop();

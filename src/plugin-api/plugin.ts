@@ -188,7 +188,9 @@ export type PluginClusterEvent =
   /** A node is gone: `lost` (silent), `left` (said so) or `restarted` (a new incarnation under its name). */
   | { readonly type: 'node-gone'; readonly node: string; readonly reason: 'lost' | 'left' | 'restarted' }
   /** A shared record appeared, changed (`value`, written by node `by`) or went (`value` undefined). */
-  | { readonly type: 'record'; readonly key: string; readonly value: JsonObject | undefined; readonly by: string | undefined };
+  | { readonly type: 'record'; readonly key: string; readonly value: JsonObject | undefined; readonly by: string | undefined }
+  /** The shared records were read again (at every connection to NATS, after the `record` events of what changed meanwhile). */
+  | { readonly type: 'records-read' };
 
 /** A plugin's door to the cluster: no NATS type crosses it; every call is safe while NATS is away. */
 export interface PluginCluster extends PluginPlacement {

@@ -2,6 +2,7 @@
 // notifications), a werift publisher sending made-up Opus and VP8 RTP, and a werift subscriber counting what
 // arrives. Loopback candidates only; no STUN.
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import type { UdpIceTransport } from '../../src/media/udp-ice-transport.js';
 import type { Network } from '../../src/net/network.js';
@@ -12,16 +13,36 @@ import { gatherOn, videoRoomPeer } from '../../support/werift-client.js';
 export interface Jsep {
   readonly type: string;
   readonly sdp: string;
+  /** Insertable-streams (end-to-end encrypted) media. */
+  readonly e2ee?: boolean;
+}
+
+/** The answer to a message. */
+export interface Reply {
+  /** `plugindata.data` of the reply (sync) or of the event carrying the transaction (async). */
+  readonly data: Msg;
+  readonly jsep?: Jsep;
+  /** Janus-level error code (no plugindata), e.g. 454 for a malformed message. */
+  readonly janusError?: number;
 }
 
 export const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
 export const arr = (v: unknown): Msg[] => (Array.isArray(v) ? v.map(obj) : []);
-const toJsep = (v: unknown): Jsep | undefined => {
+export const toJsep = (v: unknown): Jsep | undefined => {
   const j = obj(v);
-  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp } : undefined;
+  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp, ...(j.e2ee === true ? { e2ee: true } : {}) } : undefined;
 };
 
-/** One session with one VideoRoom handle on its own WebSocket. */
+/** A UDP socket on `bind` keeping every datagram it gets (the far end of an RTP forwarder). */
+export async function udpSink(bind = '127.0.0.1'): Promise<{ socket: dgram.Socket; port: number; packets: Buffer[] }> {
+  const socket = dgram.createSocket('udp4');
+  const packets: Buffer[] = [];
+  socket.on('message', (m) => packets.push(m));
+  await new Promise<void>((r) => socket.bind(0, bind, () => r()));
+  return { socket, port: socket.address().port, packets };
+}
+
+/** A raw Janus API client: one session with one VideoRoom handle on its own WebSocket. */
 export class VideoRoomHandle {
   private constructor(
     readonly ws: JanusWs,
@@ -37,29 +58,48 @@ export class VideoRoomHandle {
     return new VideoRoomHandle(ws, session, handle);
   }
 
-  /** A message; the sync answer or, after an ack, the event of its transaction. */
-  async send(body: Msg, jsep?: Jsep, ms = 10_000): Promise<{ data: Msg; jsep?: Jsep }> {
+  /** Sends a message; answers with the sync `success` or, after an `ack`, with the event of that transaction. */
+  async send(body: Msg, jsep?: Jsep, ms = 10_000): Promise<Reply> {
     const first = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
     let m = first;
     if (first.janus === 'ack') m = await this.ws.wait((e) => e.janus === 'event' && e.transaction === first.transaction, ms, `event answering ${String(body.request)}`);
+    if (m.janus === 'error') return { data: {}, janusError: Number(obj(m.error).code) };
     return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
   }
 
+  /** Shorthand: `plugindata.data` of the answer. */
   async req(body: Msg, jsep?: Jsep): Promise<Msg> {
     return (await this.send(body, jsep)).data;
   }
 
-  /** The first notification (an event without a transaction) matching `match`, received or to come. */
-  async next(what: string, match: (d: Msg) => boolean, ms = 15_000): Promise<Msg> {
-    const m = await this.ws.wait((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data)), ms, what);
-    return obj(obj(m.plugindata).data);
+  /** Index to start looking for notifications from (events before it are ignored). */
+  mark(): number {
+    return this.ws.events.length;
+  }
+
+  /**
+   * The first plugin event of this handle without a transaction (a notification) matching `match`, received
+   * since index `from` (every one by default) or to come within `ms`.
+   */
+  async next(what: string, match: (d: Msg, m: Msg) => boolean, from = 0, ms = 15_000): Promise<{ data: Msg; jsep?: Jsep }> {
+    const events = this.ws.events;
+    const m = await this.ws.wait((e) => events.indexOf(e) >= from && e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data), e), ms, what);
+    return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
+  }
+
+  /** The plugin notifications received so far (from index `from`). */
+  notifications(from = 0): Msg[] {
+    return this.ws.events
+      .slice(from)
+      .filter((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined)
+      .map((e) => obj(obj(e.plugindata).data));
   }
 
   webrtcup(ms = 15_000): Promise<Msg> {
     return this.ws.wait((e) => e.janus === 'webrtcup' && e.sender === this.handle, ms, 'webrtcup');
   }
 
-  /** Destroys the session (unless its node is gone) and closes the socket. */
+  /** Destroys the session (unless its server is gone) and closes the socket. */
   async close(): Promise<void> {
     if (this.ws.open) await this.ws.request({ janus: 'destroy', session_id: this.session }).catch(() => undefined);
     this.ws.close();
@@ -70,13 +110,14 @@ export class VideoRoomHandle {
 const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /**
- * A werift publisher (audio + video, send only) that sends a packet of each every 20 ms once started; with
- * `level`, its audio carries that audio level (RFC 6464, dBov: lower is louder) in a header extension.
+ * A werift publisher (audio + video, or audio alone until `addVideo`; send only) that sends a packet of each every
+ * 20 ms once started; with `level`, its audio carries that audio level (RFC 6464, dBov: lower is louder) in a
+ * header extension.
  */
 export class TestPublisher {
   readonly pc: RTCPeerConnection;
   readonly audio: RTCRtpTransceiver;
-  readonly video: RTCRtpTransceiver;
+  video: RTCRtpTransceiver | undefined;
   private readonly sockets: UdpIceTransport[] = [];
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
@@ -87,12 +128,30 @@ export class TestPublisher {
     network: Network,
     private readonly bind = '127.0.0.1',
     private readonly level?: number,
+    audioOnly = false,
   ) {
     this.pc = videoRoomPeer(level !== undefined);
     this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
-    this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
-    this.video.sender.onPictureLossIndication.subscribe(() => this.plis++);
+    if (!audioOnly) this.video = this.newVideo();
     gatherOn(this.pc, network, bind, this.sockets, 'videoroom test ICE');
+  }
+
+  private newVideo(): RTCRtpTransceiver {
+    const video = this.pc.addTransceiver('video', { direction: 'sendonly' });
+    video.sender.onPictureLossIndication.subscribe(() => this.plis++);
+    return video;
+  }
+
+  /** An audio-only publisher turns its camera on: `configure` with a new offer adding a video m-line; sends both. */
+  async addVideo(h: VideoRoomHandle): Promise<Msg> {
+    assert.equal(this.video, undefined);
+    this.stopSending();
+    this.video = this.newVideo();
+    const r = await h.send({ request: 'configure' }, await this.offer());
+    assert.equal(r.data.configured, 'ok', JSON.stringify(r.data));
+    await this.accept(r.jsep);
+    this.startSending();
+    return r.data;
   }
 
   /** Publishes on `h` (joined already) and waits for the PeerConnection; then sends. */
@@ -122,7 +181,8 @@ export class TestPublisher {
   startSending(): void {
     const sdp = this.pc.localDescription?.sdp ?? '';
     const apt = this.audio.sender.codec?.payloadType ?? 111;
-    const vpt = this.video.sender.codec?.payloadType ?? 96;
+    const video = this.video;
+    const vpt = video?.sender.codec?.payloadType ?? 96;
     const levelId = Number(/^a=extmap:(\d+)\S* urn:ietf:params:rtp-hdrext:ssrc-audio-level/m.exec(sdp)?.[1] ?? 0);
     const extensions = this.level !== undefined && levelId > 0 ? [{ id: levelId, payload: Buffer.from([0x80 | this.level]) }] : [];
     this.timer = setInterval(() => {
@@ -130,7 +190,7 @@ export class TestPublisher {
       void this.audio.sender
         .sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 960, payloadType: apt, ssrc: 11, extensions }), Buffer.from([0xf8, 0xff, 0xfe, s & 0xff])))
         .catch(() => undefined);
-      void this.video.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
+      void video?.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: s & 0xffff, timestamp: s * 3000, payloadType: vpt, ssrc: 22, marker: true }), VP8_KEYFRAME)).catch(() => undefined);
     }, 20);
   }
 
@@ -187,6 +247,20 @@ export class TestSubscriber {
     const started = await h.req({ request: 'start' }, await this.answer(r.jsep));
     assert.equal(started.started, 'ok', JSON.stringify(started));
     await h.webrtcup();
+  }
+
+  /** `subscribe` on `h` to more streams of the subscription (a publisher's new one): the new offer answered with `start`. */
+  async subscribeMore(h: VideoRoomHandle, streams: Msg[]): Promise<Msg> {
+    const r = await h.send({ request: 'subscribe', streams });
+    assert.equal(r.data.videoroom, 'updated', JSON.stringify(r.data));
+    assert.equal(r.jsep?.type, 'offer');
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesFor(r.jsep.sdp, this.bind) });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const sdp = this.pc.localDescription?.sdp;
+    assert.ok(sdp);
+    const started = await h.req({ request: 'start' }, { type: 'answer', sdp });
+    assert.equal(started.started, 'ok', JSON.stringify(started));
+    return r.data;
   }
 
   /** The answer to the server's offer (for a client library that carries both itself). */

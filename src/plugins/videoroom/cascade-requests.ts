@@ -1,5 +1,7 @@
 // Cascading requests: RTP forwarders (rtp_forward, stop_rtp_forward, listforwarders), remotizations
-// (publish_remotely, unpublish_remotely, listremotes) and remote publishers (add, update, remove).
+// (publish_remotely, unpublish_remotely, listremotes) and remote publishers (add, update, remove). Asked here of
+// another node's participant (a room over many nodes), a request about one publisher is carried to its node and
+// answered as that node answers; listforwarders lists every node's forwarders.
 import type { JsonObject } from '../plugin.js';
 import { check, E, VideoRoomError } from './errors.js';
 import { checkRange, RANGES } from './limits.js';
@@ -17,24 +19,34 @@ function lookupRemote(vr: VideoRoomState, room: Room, body: JsonObject): Publish
   return p;
 }
 
-export function listForwarders(vr: VideoRoomState, body: JsonObject): JsonObject {
+/** The request about `p` carried to its node when `p` is another node's participant (span.ts); undefined: it is ours. */
+function carried(vr: VideoRoomState, p: Publisher, body: JsonObject, request: string): Promise<JsonObject> | undefined {
+  return p.spannedFrom !== undefined && vr.span ? vr.span.carry(p.spannedFrom, { ...body, request }) : undefined;
+}
+
+export async function listForwarders(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
   const room = lookupRoom(vr, body, true);
-  return { videoroom: 'forwarders', room: room.id, publishers: vr.cascade.listForwarders(room) };
+  const others = vr.span ? await vr.span.forwarders(room) : [];
+  return { videoroom: 'forwarders', room: room.id, publishers: [...vr.cascade.listForwarders(room), ...others] };
 }
 
 export async function rtpForward(vr: VideoRoomState, body: JsonObject): Promise<JsonObject> {
   if (vr.options.lockRtpForward) checkAdminKey(vr, body);
   const room = lookupRoom(vr, body, true);
   const p = lookupPublisher(vr, room, body);
+  const there = carried(vr, p, body, 'rtp_forward');
+  if (there) return there;
   return { videoroom: 'rtp_forward', room: room.id, publisher_id: p.id, ...(await vr.cascade.rtpForward(room, p, body)) };
 }
 
-export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject {
+export function stopRtpForward(vr: VideoRoomState, body: JsonObject): JsonObject | Promise<JsonObject> {
   check(body, [{ name: 'stream_id', type: 'positive', required: true }]);
   checkRange(body, 'stream_id', RANGES.stream_id);
   if (vr.options.lockRtpForward) checkAdminKey(vr, body);
   const room = lookupRoom(vr, body, true);
   const p = lookupPublisher(vr, room, body);
+  const there = carried(vr, p, body, 'stop_rtp_forward');
+  if (there) return there;
   vr.cascade.stopForward(p, body.stream_id as number);
   return { videoroom: 'stop_rtp_forward', room: room.id, publisher_id: p.id, stream_id: body.stream_id };
 }
@@ -43,19 +55,25 @@ export async function publishRemotely(vr: VideoRoomState, body: JsonObject): Pro
   if (vr.options.lockRtpForward) checkAdminKey(vr, body);
   const room = lookupRoom(vr, body, true);
   const p = lookupPublisher(vr, room, body);
+  const there = carried(vr, p, body, 'publish_remotely');
+  if (there) return there;
   return { videoroom: 'success', room: room.id, id: p.id, ...(await vr.cascade.publishRemotely(p, body)) };
 }
 
-export function unpublishRemotely(vr: VideoRoomState, body: JsonObject): JsonObject {
+export function unpublishRemotely(vr: VideoRoomState, body: JsonObject): JsonObject | Promise<JsonObject> {
   const room = lookupRoom(vr, body, true);
   const p = lookupPublisher(vr, room, body);
+  const there = carried(vr, p, body, 'unpublish_remotely');
+  if (there) return there;
   vr.cascade.unpublishRemotely(p, body);
   return { videoroom: 'success', room: room.id, id: p.id };
 }
 
-export function listRemotes(vr: VideoRoomState, body: JsonObject): JsonObject {
+export function listRemotes(vr: VideoRoomState, body: JsonObject): JsonObject | Promise<JsonObject> {
   const room = lookupRoom(vr, body, true);
   const p = lookupPublisher(vr, room, body);
+  const there = carried(vr, p, body, 'listremotes');
+  if (there) return there;
   return { videoroom: 'success', room: room.id, id: p.id, list: vr.cascade.listRemotes(p) };
 }
 

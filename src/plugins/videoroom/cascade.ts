@@ -52,6 +52,11 @@ export class Cascade {
     return this.remotizations.publishRemotely(p, body);
   }
 
+  /** A renegotiation added streams to a local publisher: its remotizations forward them too. */
+  streamsAdded(p: Publisher, streams: readonly PublisherStream[]): Promise<void> {
+    return this.remotizations.streamsAdded(p, streams);
+  }
+
   unpublishRemotely(p: Publisher, body: JsonObject): void {
     this.remotizations.unpublishRemotely(p, body);
   }
@@ -65,8 +70,8 @@ export class Cascade {
     return this.remotes.add(room, id, body, spannedFrom);
   }
 
-  updateRemotePublisher(room: Room, p: Publisher, body: JsonObject): void {
-    this.remotes.update(room, p, body);
+  updateRemotePublisher(room: Room, p: Publisher, body: JsonObject, spanned = false): void {
+    this.remotes.update(room, p, body, spanned);
   }
 
   /** False when the remote publisher's RTCP address is not known yet (the request goes out once it is). */

@@ -7,7 +7,7 @@ import { participantEvent } from './events.js';
 import type { AsyncReply, HandleState } from './handle-state.js';
 import { askKeyframe, resumed } from './keyframes.js';
 import { checkRange, checkRanges, checkStored, MAX_PENDING_DESCRIPTIONS, RANGES } from './limits.js';
-import { publish, publisherBitrate, unpublish } from './publication.js';
+import { publish, publisherBitrate, republish, unpublish } from './publication.js';
 import { Publisher } from './publisher.js';
 import { recordingChange, setRecording } from './recording.js';
 import type { Room } from './room.js';
@@ -15,7 +15,7 @@ import { checkJoinAccess, lookupRoom, newUserId, userIdOf } from './room-access.
 import { notePlacement } from './placement.js';
 import { leave } from './room-lifecycle.js';
 import type { VideoRoomState } from './videoroom-state.js';
-import { publicationChanged, publisherConfigured, publisherJoined } from './handler-events.js';
+import { publisherConfigured, publisherJoined } from './handler-events.js';
 
 export async function joinPublisher(vr: VideoRoomState, h: HandleState, body: JsonObject, jsep: Jsep | undefined): Promise<AsyncReply> {
   check(body, [
@@ -90,8 +90,9 @@ export async function configurePublisher(vr: VideoRoomState, h: HandleState, roo
   applyPublisherSettings(vr, room, p, body);
   if (jsep) {
     const wasActive = p.active;
+    const before = [...p.streams];
     const answer = await publish(h, room, p, body, jsep, request === 'configure');
-    if (wasActive && p.active) publicationChanged(vr, room, p, true);
+    if (wasActive && p.active) republish(vr, room, p, before);
     const described = p.describe();
     const data: JsonObject = { videoroom: 'event', room: room.id, configured: 'ok' };
     for (const k of ['audio_codec', 'video_codec', 'streams']) if (described[k] !== undefined) data[k] = described[k];

@@ -9,6 +9,7 @@ import { checkStored } from './limits.js';
 import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
 import { lookupRoom } from './room-access.js';
+import { shareRoom } from './shared-rooms.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
 /** Closes a recorder (synchronously: its last frame is on disk when this returns). */
@@ -29,7 +30,8 @@ export function setRecording(vr: VideoRoomState, room: Room, p: Publisher, on: b
       closeRecorder(vr, s.recorder);
       s.recorder = undefined;
     }
-    if (!on || close || s.recorder || !p.active || s.disabled) continue;
+    // Another node's participant is recorded on its node, where its media comes from (docs/cluster.md).
+    if (!on || close || s.recorder || !p.active || s.disabled || p.spannedFrom !== undefined) continue;
     const codec = s.type === 'data' ? 'text' : s.codec?.name;
     if (!codec) continue;
     const base = p.recordingBase ? `${p.recordingBase}-${s.type}-${s.mid}` : `videoroom-${room.id}-user-${p.id}-${Date.now()}-${s.type}-${s.mid}`;
@@ -92,5 +94,7 @@ export function enableRecording(vr: VideoRoomState, body: JsonObject): JsonObjec
   const room = lookupRoom(vr, body, true);
   room.settings.record = body.record === true;
   for (const p of room.participants.values()) setRecording(vr, room, p, room.settings.record);
+  // Over many nodes, a room setting like the others: every node records its own publishers (shared-rooms.ts).
+  shareRoom(vr, room);
   return { videoroom: 'success', record: room.settings.record };
 }

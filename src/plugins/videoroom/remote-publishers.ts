@@ -14,6 +14,12 @@ import { Publisher, type PublisherStream, type UserId } from './publisher.js';
 import type { Room } from './room.js';
 import { parseSrtp, unprotectorFor } from '../srtp-settings.js';
 
+/** Whether two descriptions of a remote publisher's stream carry the same media (only `disabled` or the description differ). */
+function sameMedia(a: PublisherStream, b: PublisherStream): boolean {
+  const codec = (s: PublisherStream): string => JSON.stringify([s.codec?.name, s.codec?.pt, s.codec?.fmtp]);
+  return a.type === b.type && a.simulcast === b.simulcast && a.remoteMindex === b.remoteMindex && codec(a) === codec(b) && String(a.extensionTable) === String(b.extensionTable);
+}
+
 /** Remote publishers listen in Janus's fixed range. */
 const REMOTE_PORT_RANGE = { min: 10000, max: 60000 };
 
@@ -137,7 +143,11 @@ export class RemotePublishers {
     stream.relay(packet, stream.simulcast ? layer : undefined);
   }
 
-  update(room: Room, p: Publisher, body: JsonObject): void {
+  /**
+   * `update_remote_publisher`. `spanned`: the copy of another node's participant (span.ts), whose streams are known
+   * by that node's m-line index alone (a new one may come at any index there, as its renegotiation added it).
+   */
+  update(room: Room, p: Publisher, body: JsonObject, spanned = false): void {
     check(body, [
       { name: 'display', type: 'string' },
       { name: 'metadata', type: 'object' },
@@ -148,27 +158,36 @@ export class RemotePublishers {
     if (!source) throw new VideoRoomError(E.NO_SUCH_FEED, `No such remote publisher (${p.id})`);
     const srtp = parseSrtp(body, ELEMENT_CODES);
     if (srtp) source.srtp = unprotectorFor(srtp);
+    const before = JSON.stringify(p.describe());
     if (typeof body.display === 'string') p.display = body.display;
     if (isJsonObject(body.metadata)) p.metadata = body.metadata;
     const streams = [...p.streams];
     for (const raw of body.streams as unknown[]) {
       const e = isJsonObject(raw) ? raw : {};
-      const at = streams.findIndex((s) => s.remoteMindex === e.mindex || (typeof e.mid === 'string' && s.mid === e.mid));
+      const at = streams.findIndex((s) => s.remoteMindex === e.mindex || (!spanned && typeof e.mid === 'string' && s.mid === e.mid));
       if (at >= 0) {
         const fresh = parseRemoteStream(room, e, streams[at].mindex);
+        const old = streams[at];
+        if (sameMedia(old, fresh)) {
+          // The same media, enabled, disabled or described anew: the stream keeps its object, and its subscribers.
+          old.disabled = fresh.disabled;
+          if (fresh.description !== undefined) old.description = fresh.description;
+          continue;
+        }
         // Subscribers and forwarders stay with the stream; only its description changes.
         for (const sink of streams[at].sinks) fresh.sinks.add(sink);
         for (const sink of streams[at].dataSinks) fresh.dataSinks.add(sink);
         streams[at] = fresh;
       } else {
-        if (e.mindex !== streams.length) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (mindex of a new stream should be ${streams.length})`);
+        if (!spanned && e.mindex !== streams.length) throw new VideoRoomError(E.INVALID_ELEMENT, `Invalid element (mindex of a new stream should be ${streams.length})`);
         streams.push(parseRemoteStream(room, e, streams.length));
       }
     }
     p.setStreams(streams);
     source.byMindex.clear();
     for (const s of streams) source.byMindex.set(s.mindex, s);
-    room.notify({ videoroom: 'event', room: room.id, publishers: [p.describe()] });
+    // As Janus, the room hears of a change only (an update that changes nothing is quiet).
+    if (JSON.stringify(p.describe()) !== before) room.notify({ videoroom: 'event', room: room.id, publishers: [p.describe()] });
   }
 
   /**

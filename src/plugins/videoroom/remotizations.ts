@@ -6,9 +6,9 @@ import { remoteSsrc } from './cascade-streams.js';
 import { resolveHost } from '../forward-host.js';
 import type { Forwarders } from './forwarders.js';
 import { checkRanges, checkStored, RANGES } from './limits.js';
-import type { Publisher } from './publisher.js';
+import type { Publisher, PublisherStream } from './publisher.js';
 import { RtpForwarder } from './rtp-forwarder.js';
-import { parseSrtp, protectorFor } from '../srtp-settings.js';
+import { parseSrtp, protectorFor, type SrtpSettings } from '../srtp-settings.js';
 
 /** A remotization of a local publisher (publish_remotely). */
 interface Remotization {
@@ -16,7 +16,9 @@ interface Remotization {
   readonly host: string;
   readonly port: number;
   readonly rtcpPort: number | undefined;
-  readonly srtp: boolean;
+  readonly srtp: SrtpSettings | undefined;
+  /** The RTCP socket that takes the other side's keyframe requests is open (with the first video stream). */
+  feedbackOpened: boolean;
   readonly forwarders: RtpForwarder[];
 }
 
@@ -48,40 +50,14 @@ export class Remotizations {
     if (this.remotizations.get(p)?.has(remoteId)) throw new VideoRoomError(E.ID_EXISTS, `Remotization already exists (${remoteId})`);
     const host = await resolveHost(this.network, body.host as string, body.host_family, ELEMENT_CODES);
     const srtp = parseSrtp(body, ELEMENT_CODES);
-    this.forwarders.checkRoomFor(
-      p,
-      p.streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0),
-    );
-    const { socket } = await this.forwarders.socketFor(p);
     const port = body.port as number;
     const rtcpPort = typeof body.rtcp_port === 'number' && body.rtcp_port > 0 ? body.rtcp_port : undefined;
-    const forwarders: RtpForwarder[] = [];
-    let feedbackOpened = false;
-    for (const s of p.streams) {
-      const layers = s.simulcast ? [0, 1, 2] : [undefined];
-      const videoFwds: RtpForwarder[] = [];
-      for (const layer of layers) {
-        const ssrc = remoteSsrc(s.mindex, layer ?? 0);
-        const fwd = new RtpForwarder(this.forwarders.newForwarderId(), s.type, s.mid, socket, { host, port, ssrc, substream: layer, srtp: protectorFor(srtp) }, remoteId);
-        this.forwarders.attach(p, s, fwd);
-        forwarders.push(fwd);
-        if (s.type === 'video') videoFwds.push(fwd);
-      }
-      if (rtcpPort !== undefined && !feedbackOpened && videoFwds.length > 0) {
-        feedbackOpened = true;
-        await this.forwarders.openFeedback(
-          p,
-          s,
-          videoFwds[0],
-          rtcpPort,
-          videoFwds.map((f) => f.target.ssrc),
-        );
-      }
-    }
+    const r: Remotization = { remoteId, host, port, rtcpPort, srtp, feedbackOpened: false, forwarders: [] };
+    await this.forward(p, r, p.streams);
     // Read after the awaits: remotizations of one publisher made at once (to several nodes) all stay listed.
     let mine = this.remotizations.get(p);
     if (!mine) this.remotizations.set(p, (mine = new Map<string, Remotization>()));
-    mine.set(remoteId, { remoteId, host, port, rtcpPort, srtp: srtp !== undefined, forwarders });
+    mine.set(remoteId, r);
     return { remote_id: remoteId };
   }
 
@@ -99,9 +75,49 @@ export class Remotizations {
       const out: JsonObject = { remote_id: r.remoteId, host: r.host, port: r.port };
       if (r.rtcpPort !== undefined) out.rtcp_port = r.rtcpPort;
       // Not in Janus's answer: whether the media goes as SRTP (srtp_suite and srtp_crypto given).
-      if (r.srtp) out.srtp = true;
+      if (r.srtp !== undefined) out.srtp = true;
       return out;
     });
+  }
+
+  /**
+   * A renegotiation added streams to a remotized publisher: every remotization forwards them too, as Janus does
+   * (the other side learns of them with update_remote_publisher).
+   */
+  async streamsAdded(p: Publisher, streams: readonly PublisherStream[]): Promise<void> {
+    const mine = this.remotizations.get(p);
+    if (!mine || streams.length === 0) return;
+    for (const r of mine.values()) await this.forward(p, r, streams);
+  }
+
+  /** Forwarders of `streams` (each simulcast layer) to a remotization's address, numbered by the cascade's SSRCs. */
+  private async forward(p: Publisher, r: Remotization, streams: readonly PublisherStream[]): Promise<void> {
+    this.forwarders.checkRoomFor(
+      p,
+      streams.reduce((n, s) => n + (s.simulcast ? 3 : 1), 0),
+    );
+    const { socket } = await this.forwarders.socketFor(p);
+    for (const s of streams) {
+      const layers = s.simulcast ? [0, 1, 2] : [undefined];
+      const videoFwds: RtpForwarder[] = [];
+      for (const layer of layers) {
+        const ssrc = remoteSsrc(s.mindex, layer ?? 0);
+        const fwd = new RtpForwarder(this.forwarders.newForwarderId(), s.type, s.mid, socket, { host: r.host, port: r.port, ssrc, substream: layer, srtp: protectorFor(r.srtp) }, r.remoteId);
+        this.forwarders.attach(p, s, fwd);
+        r.forwarders.push(fwd);
+        if (s.type === 'video') videoFwds.push(fwd);
+      }
+      if (r.rtcpPort !== undefined && !r.feedbackOpened && videoFwds.length > 0) {
+        r.feedbackOpened = true;
+        await this.forwarders.openFeedback(
+          p,
+          s,
+          videoFwds[0],
+          r.rtcpPort,
+          videoFwds.map((f) => f.target.ssrc),
+        );
+      }
+    }
   }
 
   /** The publisher stopped publishing (its forwarders are ended by Forwarders). */

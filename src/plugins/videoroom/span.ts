@@ -7,11 +7,13 @@
 // A node (re)joining is resynchronised both ways: each side asks the other again for the copies it should have
 // (`span_add` is idempotent: an existing copy answers with its ports, and a copy dropped meanwhile is made anew
 // and forwarded to), so a node taken as lost for a while, by one side or both, gets its media back.
-// Moderation asked of another node's participant is carried to that node and answered the same.
+// Moderation, forwarding and remotization asked of another node's participant are carried to that node and
+// answered the same; a publisher's renegotiation reaches its copies (`span_update`).
 import { randomBytes } from 'node:crypto';
 import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEvent } from '../plugin.js';
 import { OFFER_EXTENSION_IDS, OUR_AUDIO_LEVEL_ID } from '../../rtp/header-extensions.js';
 import { E, errMessage, VideoRoomError } from './errors.js';
+import { listRemotes, publishRemotely, rtpForward, stopRtpForward, unpublishRemotely } from './cascade-requests.js';
 import { kick, moderate } from './moderation.js';
 import { holdsHere, notePlacement } from './placement.js';
 import { withdraw } from './publication.js';
@@ -19,7 +21,7 @@ import type { Publisher } from './publisher.js';
 import type { Room } from './room.js';
 import { userIdOf } from './room-access.js';
 import { ownCount, ownParticipants, participantEntry } from './room-requests.js';
-import { applyRoomRecord } from './shared-rooms.js';
+import { applyRoomRecord, writePendingRooms } from './shared-rooms.js';
 import type { VideoRoomState } from './videoroom-state.js';
 
 /** How a publisher's copy on another node ends: as the room heard it end here. */
@@ -64,6 +66,12 @@ export class RoomSpan {
     for (const node of this.cluster.holders(room.id)) if (node !== this.cluster.node) void this.cross(room, p, node, 1);
   }
 
+  /** A local publisher renegotiated its streams: every copy of it follows (`span_update`), its participants hear it. */
+  republished(room: Room, p: Publisher): void {
+    for (const [node, state] of this.out.get(p) ?? []) if (state === 'up') this.updateOn(node, room, p);
+    // A crossing still being set up compares what it sent with the streams once it is up (see cross).
+  }
+
   /** A local publisher's publication ended: its copies elsewhere go, as the room heard it here. */
   ended(room: Room, p: Publisher, how: SpanEnd): void {
     const nodes = this.out.get(p);
@@ -97,11 +105,14 @@ export class RoomSpan {
     }
   }
 
-  /** Moderation of another node's participant: asked of that node, its answer (or error) given as it is. */
+  /**
+   * A request about another node's participant (moderation, forwarding, remotization): asked of that node, its
+   * answer (or error) given as it is.
+   */
   async carry(node: string, body: JsonObject): Promise<JsonObject> {
     let answer: JsonObject;
     try {
-      answer = await this.cluster.request(node, { request: 'span_moderation', body });
+      answer = await this.cluster.request(node, { request: 'span_request', body });
     } catch (err) {
       throw new VideoRoomError(E.UNKNOWN, `The participant's node did not answer (${errMessage(err)})`);
     }
@@ -166,6 +177,26 @@ export class RoomSpan {
     return out;
   }
 
+  /** The other nodes' forwarders in `room` (listforwarders): each other holder lists its own; one that does not answer, none. */
+  async forwarders(room: Room): Promise<JsonObject[]> {
+    const nodes = this.cluster
+      .holders(room.id)
+      .filter((n) => n !== this.cluster.node)
+      .sort();
+    const lists = await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          const answer = await this.cluster.request(node, { request: 'span_forwarders', room: room.id });
+          return (Array.isArray(answer.publishers) ? answer.publishers.filter(isJsonObject) : []).slice(0, MAX_ROSTER);
+        } catch (err) {
+          this.vr.log.verbose(`videoroom: room ${room.id}: node ${node} did not list its forwarders: ${errMessage(err)}`);
+          return [];
+        }
+      }),
+    );
+    return lists.flat();
+  }
+
   /** An event of a local participant the other holders' participants hear too (moderation). */
   tellOthers(room: Room, event: JsonObject): void {
     for (const node of this.cluster.holders(room.id)) {
@@ -179,6 +210,11 @@ export class RoomSpan {
   private event(e: PluginClusterEvent): void {
     if (e.type === 'record') {
       applyRoomRecord(this.vr, e.key, e.value, e.by);
+      return;
+    }
+    if (e.type === 'records-read') {
+      // NATS is back and the records are read again: what changed here meanwhile goes out.
+      writePendingRooms(this.vr);
       return;
     }
     if (e.type === 'node-gone') {
@@ -233,7 +269,8 @@ export class RoomSpan {
       const host = this.cluster.mediaAddress(node);
       if (host === undefined) throw new Error(`node ${node} is not known (yet)`);
       const srtp = this.cluster.srtp;
-      const answer = await this.cluster.request(node, { request: 'span_add', room: room.id, publisher: describeForCopy(p), ...(srtp ? { srtp: true } : {}) });
+      const described = describeForCopy(p);
+      const answer = await this.cluster.request(node, { request: 'span_add', room: room.id, publisher: described, ...(srtp ? { srtp: true } : {}) });
       added = true;
       const port = answer.port;
       const rtcpPort = answer.rtcp_port;
@@ -246,6 +283,8 @@ export class RoomSpan {
       if (!keys) this.sentKeys.set(p, (keys = new Map<string, string>()));
       if (current && current.port === port && current.rtcp_port === rtcpPort && current.host === host && keys.get(node) === key) {
         mine.set(node, 'up');
+        // A copy kept from before may have missed a renegotiation (an update lost while the node was away).
+        this.updateOn(node, room, p);
         return;
       }
       if (current) this.unpublishRemotely(p, node);
@@ -257,6 +296,8 @@ export class RoomSpan {
         throw new Error('the publication ended meanwhile');
       }
       mine.set(node, 'up');
+      // Renegotiated while the crossing was being set up: the copy gets the streams as they are now.
+      if (JSON.stringify(describeForCopy(p)) !== JSON.stringify(described)) this.updateOn(node, room, p);
       this.vr.log.info(`videoroom: room ${room.id}: publisher ${p.id} crosses to node ${node} (${host} port ${port})`);
     } catch (err) {
       if (this.out.get(p)?.get(node) === 'pending') {
@@ -285,6 +326,15 @@ export class RoomSpan {
     }
   }
 
+  /** Gives `p`'s copy on `node` its streams as they are now; tried again a second later while that node holds the room. */
+  private updateOn(node: string, room: Room, p: Publisher, attempt = 1): void {
+    this.cluster.request(node, { request: 'span_update', room: room.id, publisher: describeForCopy(p) }).catch((err: unknown) => {
+      const again = attempt < CROSS_TRIES && p.active && this.out.get(p)?.get(node) === 'up' && this.cluster.holders(room.id).includes(node);
+      this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id}'s copy on node ${node} not updated: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
+      if (again) setTimeout(() => this.updateOn(node, room, p, attempt + 1), CROSS_RETRY_MS).unref();
+    });
+  }
+
   /** Removes `p`'s copy on `node`; tried again a second later while that node is alive (a lost answer, a reconnection). */
   private removeOn(node: string, room: Room, p: Publisher, how: SpanEnd, attempt = 1): void {
     this.cluster.request(node, { request: 'span_remove', room: room.id, id: p.id, how }).catch((err: unknown) => {
@@ -301,12 +351,12 @@ export class RoomSpan {
       this.resync(from);
       return {};
     }
-    if (body.request === 'span_moderation') {
+    if (body.request === 'span_request') {
       const inner = isJsonObject(body.body) ? body.body : {};
       try {
-        if (inner.request === 'kick') return await kick(vr, inner);
-        if (inner.request === 'moderate') return await moderate(vr, inner);
-        throw new VideoRoomError(E.INVALID_REQUEST, `Unknown request '${String(inner.request)}'`);
+        const run = typeof inner.request === 'string' && Object.hasOwn(CARRIED, inner.request) ? CARRIED[inner.request] : undefined;
+        if (!run) throw new VideoRoomError(E.INVALID_REQUEST, `Unknown request '${String(inner.request)}'`);
+        return await run(vr, inner);
       } catch (err) {
         if (err instanceof VideoRoomError) return { videoroom: 'event', error_code: err.code, error: err.message };
         throw err;
@@ -323,12 +373,22 @@ export class RoomSpan {
       return {};
     }
     if (body.request === 'span_roster') return { participants: ownParticipants(room) };
+    if (body.request === 'span_forwarders') return { publishers: vr.cascade.listForwarders(room) };
     if (body.request === 'span_remove') {
       const id = userIdOf(vr, body, 'id', true)!;
       const p = room.participants.get(id);
       if (!p || p.spannedFrom !== from) return {};
       if (body.how === 'kicked') room.notify({ videoroom: 'event', room: room.id, kicked: id }, p);
       withdraw(vr, room, p, body.how === 'leaving');
+      return {};
+    }
+    if (body.request === 'span_update') {
+      // The publisher renegotiated: its copy here takes its streams as they are now (new ones, disabled ones).
+      const desc = isJsonObject(body.publisher) ? body.publisher : {};
+      const id = userIdOf(vr, desc, 'id', true)!;
+      const copy = room.participants.get(id);
+      if (!copy || copy.spannedFrom !== from) throw new VideoRoomError(E.NO_SUCH_FEED, `No such feed (${id})`);
+      vr.cascade.updateRemotePublisher(room, copy, { display: desc.display, metadata: desc.metadata, streams: desc.streams }, true);
       return {};
     }
     if (body.request === 'span_add') {
@@ -366,6 +426,17 @@ export class RoomSpan {
     return room;
   }
 }
+
+/** The requests another node carries here, about a participant of this node (answered as asked here). */
+const CARRIED: Readonly<Record<string, (vr: VideoRoomState, body: JsonObject) => JsonObject | Promise<JsonObject>>> = {
+  kick,
+  moderate,
+  rtp_forward: rtpForward,
+  stop_rtp_forward: stopRtpForward,
+  publish_remotely: publishRemotely,
+  unpublish_remotely: unpublishRemotely,
+  listremotes: listRemotes,
+};
 
 function isPort(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536;

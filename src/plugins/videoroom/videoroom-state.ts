@@ -11,6 +11,7 @@ import { askKeyframe } from './keyframes.js';
 import { announce } from './publication.js';
 import type { RoomId } from './publisher.js';
 import type { Room } from './room.js';
+import type { RoomChange } from './shared-rooms.js';
 import type { RoomSpan } from './span.js';
 
 /** The plugin's `general` settings the requests depend on. */
@@ -31,6 +32,10 @@ export class VideoRoomState {
   readonly cascade: Cascade;
   /** Rooms over many nodes (docs/cluster.md); set by the plugin's init when this node is in a cluster. */
   span: RoomSpan | undefined;
+  /** Over many nodes: the last change known of each room, and this node's not shared yet (shared-rooms.ts). */
+  readonly roomChanges = new Map<RoomId, RoomChange>();
+  /** The next try of the changes not shared yet. */
+  roomRetry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly handles: Map<number, HandleState>,

@@ -72,6 +72,8 @@ export class VideoRoomPlugin implements Plugin {
     for (const room of vr.rooms.values()) closeRoom(vr, room);
     vr.rooms.clear();
     vr.cascade.closeAll();
+    // Room changes not shared yet are not tried again (the node stops; its records stay as they are).
+    clearTimeout(vr.roomRetry);
   }
 
   createSession(handle: PluginHandle): void {

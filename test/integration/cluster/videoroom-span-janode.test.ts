@@ -5,46 +5,18 @@
 // unpublish, leave and destroy through janode's wrapper. nats-server with JetStream; the nodes without IPv6.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Janode from 'janode';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
 import { Cleanup, missing, NATS_SERVER } from '../../helpers/brokers.js';
 import { allSee, answers, startJetStream, startNode, type NodeProcess } from '../../helpers/cluster-nodes.js';
 import { JANODE_TRANSPORTS, JanodeSockets, janodeTransportUnavailable, type JanodeTransport } from '../../helpers/janode-transports.js';
+import { loadJanodeVideoRoom, type JanodeVrHandle } from '../../helpers/janode-videoroom.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
-import { arr, obj, TestPublisher, TestSubscriber, type Jsep } from '../../helpers/videoroom-peers.js';
+import { arr, obj, TestPublisher, TestSubscriber, toJsep } from '../../helpers/videoroom-peers.js';
 import { waitFor } from '../../../support/wait.js';
-
-type Msg = Record<string, unknown>;
-
-interface JanodeVrHandle {
-  create(o: Msg): Promise<Msg>;
-  exists(o: Msg): Promise<Msg>;
-  joinPublisher(o: Msg): Promise<Msg>;
-  publish(o: Msg): Promise<Msg>;
-  unpublish(): Promise<Msg>;
-  joinSubscriber(o: Msg): Promise<Msg>;
-  start(o: Msg): Promise<Msg>;
-  listParticipants(o: Msg): Promise<Msg>;
-  leave(): Promise<Msg>;
-  destroy(o: Msg): Promise<Msg>;
-}
-interface JanodeSession {
-  attach(plugin: unknown): Promise<JanodeVrHandle>;
-  destroy(): Promise<void>;
-}
-interface JanodeConnection {
-  create(): Promise<JanodeSession>;
-  close(): Promise<void>;
-}
 
 const NAMES = ['node-1', 'node-2', 'node-3'];
 const ROOM = 5678;
-
-function jsepOf(v: unknown): Jsep | undefined {
-  const j = obj(v);
-  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp } : undefined;
-}
 
 async function remotes(node: NodeProcess, id: unknown): Promise<string> {
   const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listremotes', room: ROOM, secret: 'js', publisher_id: id } });
@@ -57,10 +29,8 @@ async function remotes(node: NodeProcess, id: unknown): Promise<string> {
 async function scenario(transport: JanodeTransport): Promise<void> {
   const cleanup = new Cleanup();
   const network = new HostNetwork(await discoverNetworkHost());
-  const janode = Janode as unknown as { connect(c: Msg): Promise<JanodeConnection>; Logger: { setLevel(l: string): void } };
-  janode.Logger.setLevel('none');
-  const janodeVideoRoom: string = 'janode/plugins/videoroom'; // untyped package: no declaration to resolve
-  const plugin = obj((await import(janodeVideoRoom)) as unknown).default;
+  const janode = await loadJanodeVideoRoom();
+  const plugin = janode.plugin;
   try {
     const nats = cleanup.add(await startJetStream(), (b) => b.stop());
     const url = `nats://127.0.0.1:${nats.port}`;
@@ -92,7 +62,7 @@ async function scenario(transport: JanodeTransport): Promise<void> {
     assert.equal(joined.feed, 777);
     const configured = await ph.publish({ jsep: await pub.offer() });
     assert.equal(configured.configured, 'ok');
-    await pub.accept(jsepOf(configured.jsep));
+    await pub.accept(toJsep(configured.jsep));
     pub.startSending();
     // The feed can be subscribed to once its PeerConnection is up: listParticipants says "publisher".
     await waitFor(
@@ -108,7 +78,7 @@ async function scenario(transport: JanodeTransport): Promise<void> {
       const attached = await sh.joinSubscriber({ room: ROOM, streams: [{ feed: 777 }] });
       assert.equal(attached.room, ROOM);
       assert.equal(arr(attached.streams).length, 2, JSON.stringify(attached.streams));
-      assert.equal((await sh.start({ jsep: await sub.answer(jsepOf(attached.jsep)) })).started, 'ok');
+      assert.equal((await sh.start({ jsep: await sub.answer(toJsep(attached.jsep)) })).started, 'ok');
       subs.push(sub);
     }
     await waitFor(() => subs.every((s) => s.received.audio > 5 && s.received.video > 5), { timeout: 15_000, what: 'every janode subscriber to receive audio and video' });

@@ -8,6 +8,9 @@
 // node 1 restarted, a publisher there is announced on the others again.
 // On loopback under the no-IPv6 shim, and in three network namespaces on one bridge when the machine allows it.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { discoverNetworkHost } from '../../../src/net/network-host.js';
 import { HostNetwork } from '../../../src/net/host-network.js';
@@ -16,7 +19,8 @@ import { allSee, answers, startJetStream, startNode, type NodeProcess } from '..
 import type { ChildPlace } from '../../helpers/child-server.js';
 import { bridgedNamespaces, namespacesUnavailable } from '../../helpers/netns.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
-import { arr, TestPublisher, TestSubscriber, VideoRoomHandle } from '../../helpers/videoroom-peers.js';
+import { arr, obj, TestPublisher, TestSubscriber, udpSink, VideoRoomHandle } from '../../helpers/videoroom-peers.js';
+import type { Msg } from '../../../support/janus-ws.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 
 const HEARTBEAT_MS = 200;
@@ -43,6 +47,15 @@ async function numParticipants(node: NodeProcess, room = ROOM): Promise<unknown>
   return arr((r.response as { list?: unknown }).list).find((x) => x.room === room)?.num_participants;
 }
 
+async function forwardersOn(node: NodeProcess): Promise<Msg> {
+  return obj((await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listforwarders', room: ROOM, secret: 'adminpwd' } })).response);
+}
+
+/** The recordings of publisher `id` in a node's recordings folder. */
+function recordingsOf(dir: string, id: unknown): string[] {
+  return readdirSync(dir).filter((f) => f.includes(`-user-${String(id)}-`) && f.endsWith('.mjr'));
+}
+
 async function participants(node: NodeProcess, room = ROOM): Promise<unknown[]> {
   const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listparticipants', room } });
   return arr((r.response as { participants?: unknown }).participants).map((p) => p.id);
@@ -60,9 +73,10 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const url = `nats://${natsHost}:${nats.port}`;
     const env = await noIpv6Env();
     const nodes: NodeProcess[] = [];
-    const nodeArgs = ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`, `--cluster.srtp=${srtp}`];
+    const recDirs = NAMES.map(() => cleanup.add(mkdtempSync(join(tmpdir(), 'portunus-span-rec-')), (d) => rmSync(d, { recursive: true, force: true })));
+    const nodeArgs = (i: number): string[] => ['--general.session_timeout=0', `--nat.ice_enforce_list=${iface}`, `--cluster.srtp=${srtp}`, `--general.recordings_dir=${recDirs[i]}`];
     for (const [i, name] of NAMES.entries()) {
-      nodes.push(cleanup.add(await startNode(name, url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(i) }), (n) => n.server.stop()));
+      nodes.push(cleanup.add(await startNode(name, url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs(i), place: place(i) }), (n) => n.server.stop()));
     }
     await allSee(nodes, NAMES, 10_000);
     const open = async (i: number): Promise<VideoRoomHandle> => cleanup.add(await VideoRoomHandle.open(nodes[i].server.wsUrl), (h) => h.close());
@@ -88,7 +102,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const pubId = joined.id;
     const pub = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());
     await pub.publish(pubHandle);
-    const announced = await watchers[1].next('publishers on node 3', (d) => arr(d.publishers).some((p) => p.id === pubId));
+    const announced = (await watchers[1].next('publishers on node 3', (d) => arr(d.publishers).some((p) => p.id === pubId))).data;
     const seen = arr(announced.publishers).find((p) => p.id === pubId)!;
     assert.equal(seen.display, 'speaker');
     assert.equal(seen.remote, undefined, 'described as node 1 describes it');
@@ -119,12 +133,69 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     await subs[2].requestKeyframe();
     await waitFor(() => pub.plis > plis, { timeout: 3_000, what: "node 3's keyframe request to reach node 1's publisher" });
 
+    // A publisher on node 1 renegotiates: audio alone, then audio and video. Node 2's participant hears it
+    // (`publishers` again, with the video), and node 2's subscriber, which took its audio, subscribes to the video.
+    const audioHandle = await open(0);
+    const audioId = (await audioHandle.req({ request: 'join', ptype: 'publisher', room: ROOM, display: 'audio first' })).id;
+    const audioPub = cleanup.add(new TestPublisher(network, clientBind, undefined, true), (p) => p.close());
+    await audioPub.publish(audioHandle);
+    const streamsOn2 = (d: Msg): Msg[] => arr(arr(d.publishers).find((p) => p.id === audioId)?.streams);
+    await watchers[0].next('the audio-only publisher on node 2', (d) => streamsOn2(d).length === 1);
+    const late = cleanup.add(new TestSubscriber(network, clientBind), (s) => s.close());
+    const lateHandle = await open(1);
+    await late.subscribe(lateHandle, ROOM, audioId as number);
+    await waitFor(() => late.received.audio > 5, { timeout: 10_000, what: "node 2's subscriber to get node 1's audio" });
+    assert.equal(late.received.video, 0);
+    await audioPub.addVideo(audioHandle);
+    const updated = (await watchers[0].next('the publisher with video on node 2', (d) => streamsOn2(d).length === 2)).data;
+    const addedVideo = streamsOn2(updated).find((x) => x.type === 'video');
+    assert.equal(addedVideo?.codec, 'vp8', JSON.stringify(updated));
+    await late.subscribeMore(lateHandle, [{ feed: audioId, mid: addedVideo.mid }]);
+    await waitFor(() => late.received.video > 5, { timeout: 10_000, what: "node 2's subscriber to get the video node 1's publisher added" });
+    await audioHandle.req({ request: 'leave' });
+
+    // Requests about node 1's publisher asked on node 2 are answered as node 1 answers them: an RTP forwarder (its
+    // packets reach a socket of the test's), the list of forwarders, its removal, a recording (the file on node 1).
+    const sink = cleanup.add(await udpSink(clientBind), (k) => k.socket.close());
+    const videoMid = pub.video?.mid;
+    const forwarded = await watchers[0].req({ request: 'rtp_forward', room: ROOM, secret: 'adminpwd', publisher_id: pubId, host: clientBind, streams: [{ mid: videoMid, port: sink.port }] });
+    assert.equal(forwarded.videoroom, 'rtp_forward', JSON.stringify(forwarded));
+    assert.equal(forwarded.publisher_id, pubId);
+    const forwarder = arr(forwarded.forwarders)[0];
+    assert.equal(forwarder?.port, sink.port, JSON.stringify(forwarded));
+    await waitFor(() => sink.packets.length > 5, { timeout: 5_000, what: "node 1's forwarder asked on node 2 to send to the test's socket" });
+    const listed1 = await forwardersOn(nodes[0]);
+    assert.equal(arr(listed1.publishers).length, 1, JSON.stringify(listed1));
+    assert.deepEqual(await forwardersOn(nodes[1]), listed1, 'listforwarders through node 2 lists node 1s forwarder');
+    const stop = { request: 'stop_rtp_forward', room: ROOM, secret: 'adminpwd', publisher_id: pubId, stream_id: forwarder.stream_id };
+    assert.deepEqual(await watchers[0].req(stop), { videoroom: 'stop_rtp_forward', room: ROOM, publisher_id: pubId, stream_id: forwarder.stream_id });
+    const again1 = await nodes[0].admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: stop });
+    assert.deepEqual(await watchers[0].req(stop), again1.response, 'the same error through node 2 as on node 1');
+    assert.deepEqual(
+      await watchers[0].req({ request: 'listremotes', room: ROOM, secret: 'adminpwd', publisher_id: pubId }),
+      (await nodes[0].admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listremotes', room: ROOM, secret: 'adminpwd', publisher_id: pubId } })).response,
+    );
+    assert.deepEqual(await watchers[0].req({ request: 'enable_recording', room: ROOM, secret: 'adminpwd', record: true }), { videoroom: 'success', record: true });
+    await waitFor(() => recordingsOf(recDirs[0], pubId).length >= 2, { timeout: 5_000, what: "node 1 to record its publisher's audio and video" });
+    assert.deepEqual(await watchers[0].req({ request: 'enable_recording', room: ROOM, secret: 'adminpwd', record: false }), { videoroom: 'success', record: false });
+    assert.deepEqual(recordingsOf(recDirs[1], pubId), [], 'node 2 records no copy');
+
     // nats-server away: what is set up keeps forwarding; back, coordination resumes (the steps below use it).
     await nats.kill();
     const before = subs.map((s) => s.received.video);
     await waitFor(() => subs.every((s, i) => s.received.video > before[i] + 25), { timeout: 5_000, what: 'media to flow on every node while NATS is away' });
+    // A room created on node 2 meanwhile: answered there at once, shared with the others once NATS is back.
+    assert.equal((await watchers[0].req({ request: 'create', room: 4444, description: 'made while NATS was away', secret: 's4' })).videoroom, 'created');
     await nats.start();
     await allSee(nodes, NAMES, 20_000);
+    for (const w of [watchers[1], pubHandle]) {
+      await waitFor(
+        answers(async () => (await w.req({ request: 'exists', room: 4444 })).exists === true),
+        { timeout: 8_000, what: 'room 4444, made on node 2 while NATS was away, to exist on the other nodes' },
+      );
+    }
+    assert.equal(arr((await pubHandle.req({ request: 'list' })).list).find((r) => r.room === 4444)?.description, 'made while NATS was away');
+    assert.equal((await watchers[1].req({ request: 'destroy', room: 4444, secret: 's4' })).videoroom, 'destroyed');
 
     // The publisher leaves: the others hear it unpublish and leave.
     await pubHandle.req({ request: 'leave' });
@@ -162,7 +233,7 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const talkerId = (await inRoom.req({ request: 'join', ptype: 'publisher', room: 4321 })).id;
     const talker = cleanup.add(new TestPublisher(network, clientBind, 20), (p) => p.close());
     await talker.publish(inRoom);
-    const talking = await listener.next('talking on node 3', (d) => d.videoroom === 'talking' && d.id === talkerId);
+    const talking = (await listener.next('talking on node 3', (d) => d.videoroom === 'talking' && d.id === talkerId)).data;
     assert.ok((talking['audio-level-dBov-avg'] as number) < 40, JSON.stringify(talking));
     assert.equal((await watchers[1].req({ request: 'destroy', room: 4321, secret: 's3' })).videoroom, 'destroyed');
     await inRoom.next('destroyed on node 1', (d) => d.videoroom === 'destroyed' && d.room === 4321);
@@ -179,14 +250,14 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     for (const w of watchers) await w.next('publishers', (d) => arr(d.publishers).some((p) => p.id === lastId));
     const t0 = Date.now();
     await nodes[0].kill();
-    for (const w of watchers) await w.next('leaving after the kill', (d) => d.leaving === lastId, NOTICED_WITHIN_MS + 2000);
+    for (const w of watchers) await w.next('leaving after the kill', (d) => d.leaving === lastId, 0, NOTICED_WITHIN_MS + 2000);
     const took = Date.now() - t0;
     assert.ok(took < NOTICED_WITHIN_MS, `noticed after ${took} ms`);
     assert.ok(!(await participants(nodes[1])).includes(lastId));
     assert.ok((await participants(nodes[1])).length >= 1, 'the room lives on');
 
     // Node 1 back under its name: its clients publish again through the normal path.
-    nodes[0] = cleanup.add(await startNode(NAMES[0], url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs, place: place(0) }), (n) => n.server.stop());
+    nodes[0] = cleanup.add(await startNode(NAMES[0], url, { heartbeatMs: HEARTBEAT_MS, env, args: nodeArgs(0), place: place(0) }), (n) => n.server.stop());
     await allSee(nodes, NAMES, 10_000);
     // A viewer alone through node 1, where nobody is in the room: node 2's publisher crosses to it on the spot.
     const pub5 = cleanup.add(new TestPublisher(network, clientBind), (p) => p.close());

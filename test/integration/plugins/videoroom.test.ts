@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
-import Janode from 'janode';
 import { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import type { UdpIceTransport } from '../../../src/media/udp-ice-transport.js';
 import { nativeAddon } from '../../../src/native/native-addon.js';
@@ -20,15 +19,16 @@ import type { Network } from '../../../src/net/network.js';
 import { freePorts, startChildServer } from '../../helpers/child-server.js';
 import { startInProcess } from '../../helpers/in-process-server.js';
 import { JANODE_TRANSPORTS, JanodeSockets, janodeTransportUnavailable } from '../../helpers/janode-transports.js';
-import { JanusWs, type Msg } from '../../../support/janus-ws.js';
+import { loadJanodeVideoRoom } from '../../helpers/janode-videoroom.js';
+import type { Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
 import { gatherOn, videoRoomPeer } from '../../../support/werift-client.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
+import { arr, toJsep, udpSink, VideoRoomHandle, type Jsep } from '../../helpers/videoroom-peers.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 import { rtcpPacket, rtpPacket } from '../../../support/rtp-packets.js';
 
 const AGAINST_JANUS = process.env.VIDEOROOM_TEST_AGAINST_JANUS === '1';
-const PLUGIN = 'janus.plugin.videoroom';
 
 // Everything runs on loopback. Janus (libnice) never gathers on loopback, so in the development runs against it
 // the clients gather on the host's own first IPv4 address and use its candidates there (packets stay on this host).
@@ -51,8 +51,6 @@ function usableCandidates(sdp: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Small JSON helpers (the API speaks unknown JSON; tests look inside it).
 
-const obj = (v: unknown): Msg => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : {});
-const arr = (v: unknown): Msg[] => (Array.isArray(v) ? v.map(obj) : []);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const show = (v: unknown): string => JSON.stringify(v).slice(0, 600);
 
@@ -66,88 +64,6 @@ function expectSoon(what: string, check: () => boolean, ms: number): () => Promi
     const err = await outcome;
     if (err !== undefined) throw err;
   };
-}
-
-interface Jsep {
-  readonly type: string;
-  readonly sdp: string;
-  /** Insertable-streams (end-to-end encrypted) media. */
-  readonly e2ee?: boolean;
-}
-
-interface Reply {
-  /** `plugindata.data` of the reply (sync) or of the event carrying the transaction (async). */
-  readonly data: Msg;
-  readonly jsep?: Jsep;
-  /** Janus-level error code (no plugindata), e.g. 454 for a malformed message. */
-  readonly janusError?: number;
-}
-
-const toJsep = (v: unknown): Jsep | undefined => {
-  const j = obj(v);
-  return typeof j.type === 'string' && typeof j.sdp === 'string' ? { type: j.type, sdp: j.sdp, ...(j.e2ee === true ? { e2ee: true } : {}) } : undefined;
-};
-
-// ---------------------------------------------------------------------------------------------------------------
-// A raw Janus API client with one session and one VideoRoom handle on its own WebSocket.
-
-class Vr {
-  private constructor(
-    readonly ws: JanusWs,
-    readonly session: number,
-    readonly handle: number,
-  ) {}
-
-  static async open(url: string): Promise<Vr> {
-    const ws = await JanusWs.open(url);
-    const session = Number(obj((await ws.request({ janus: 'create' })).data).id);
-    const handle = Number(obj((await ws.request({ janus: 'attach', session_id: session, plugin: PLUGIN })).data).id);
-    assert.ok(session > 0 && handle > 0);
-    return new Vr(ws, session, handle);
-  }
-
-  /** Sends a message; answers with the sync `success` or, after an `ack`, with the event of that transaction. */
-  async send(body: Msg, jsep?: Jsep, ms = 10_000): Promise<Reply> {
-    const first = await this.ws.request({ janus: 'message', session_id: this.session, handle_id: this.handle, body, ...(jsep ? { jsep } : {}) });
-    let m = first;
-    if (first.janus === 'ack') m = await this.ws.wait((e) => e.janus === 'event' && e.transaction === first.transaction, ms, `event answering ${String(body.request)}`);
-    if (m.janus === 'error') return { data: {}, janusError: Number(obj(m.error).code) };
-    return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
-  }
-
-  /** Shorthand: `plugindata.data` of the answer. */
-  async req(body: Msg, jsep?: Jsep): Promise<Msg> {
-    return (await this.send(body, jsep)).data;
-  }
-
-  /** Index to start looking for notifications from (events before it are ignored). */
-  mark(): number {
-    return this.ws.events.length;
-  }
-
-  /** Waits for a plugin event of this handle without a transaction (a notification) matching `match`. */
-  async next(what: string, match: (d: Msg, m: Msg) => boolean, from = 0, ms = 8000): Promise<{ data: Msg; jsep?: Jsep }> {
-    const events = this.ws.events;
-    const m = await this.ws.wait((e) => events.indexOf(e) >= from && e.janus === 'event' && e.sender === this.handle && e.transaction === undefined && match(obj(obj(e.plugindata).data), e), ms, what);
-    return { data: obj(obj(m.plugindata).data), jsep: toJsep(m.jsep) };
-  }
-
-  /** The plugin notifications received so far (from index `from`). */
-  notifications(from = 0): Msg[] {
-    return this.ws.events
-      .slice(from)
-      .filter((e) => e.janus === 'event' && e.sender === this.handle && e.transaction === undefined)
-      .map((e) => obj(obj(e.plugindata).data));
-  }
-
-  webrtcup(ms = 15_000): Promise<Msg> {
-    return this.ws.wait((e) => e.janus === 'webrtcup' && e.sender === this.handle, ms, 'webrtcup');
-  }
-
-  async close(): Promise<void> {
-    await this.ws.request({ janus: 'destroy', session_id: this.session }).catch(() => undefined);
-    this.ws.close();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,14 +177,6 @@ class Subscriber {
 }
 
 /** A UDP socket on 127.0.0.1 that keeps what it receives. */
-async function udpSink(): Promise<{ socket: dgram.Socket; port: number; packets: Buffer[] }> {
-  const socket = dgram.createSocket('udp4');
-  const packets: Buffer[] = [];
-  socket.on('message', (m) => packets.push(m));
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  return { socket, port: socket.address().port, packets };
-}
-
 /** A plain RTP packet as a cascading Janus would send to a remote publisher (SSRC = 1000 + 10·mindex). */
 function remoteRtp(seq: number, ssrc: number, pt: number, payload: Buffer): Buffer {
   return rtpPacket({ payloadType: pt, marker: pt === 96, sequenceNumber: seq, timestamp: seq * (pt === 96 ? 3000 : 960), ssrc, payload });
@@ -288,7 +196,7 @@ interface Target {
 
 let target: Target;
 let network: Network;
-let admin: Vr;
+let admin: VideoRoomHandle;
 
 before(async () => {
   network = new HostNetwork(await discoverNetworkHost());
@@ -307,7 +215,7 @@ before(async () => {
       relayGroups: () => srv.server.gateway.media?.status?.().relay_groups as { native_members: number; sent: number; failed: number },
     };
   }
-  admin = await Vr.open(target.wsUrl);
+  admin = await VideoRoomHandle.open(target.wsUrl);
 });
 
 after(async () => {
@@ -327,15 +235,15 @@ async function createRoom(extra: Msg = {}): Promise<number> {
 }
 
 /** Joins as a publisher on a new handle; returns the handle and the `joined` event. */
-async function joinPublisher(room: number, extra: Msg = {}): Promise<{ vr: Vr; joined: Msg }> {
-  const vr = await Vr.open(target.wsUrl);
+async function joinPublisher(room: number, extra: Msg = {}): Promise<{ vr: VideoRoomHandle; joined: Msg }> {
+  const vr = await VideoRoomHandle.open(target.wsUrl);
   const joined = await vr.req({ request: 'join', ptype: 'publisher', room, ...extra });
   assert.equal(joined.videoroom, 'joined', show(joined));
   return { vr, joined };
 }
 
 /** Publishes a new werift publisher on `vr` (joined already) and waits for ICE+DTLS. */
-async function publish(vr: Vr, body: Msg = { request: 'publish' }): Promise<Publisher> {
+async function publish(vr: VideoRoomHandle, body: Msg = { request: 'publish' }): Promise<Publisher> {
   const pub = new Publisher(network);
   const r = await vr.send(body, await pub.offer());
   assert.equal(r.data.configured, 'ok', show(r.data));
@@ -345,8 +253,8 @@ async function publish(vr: Vr, body: Msg = { request: 'publish' }): Promise<Publ
 }
 
 /** Joins as a subscriber on a new handle with `streams`, answers, sends start; waits for webrtcup. */
-async function subscribe(room: number, streams: Msg[], extra: Msg = {}): Promise<{ vr: Vr; sub: Subscriber; attached: Msg }> {
-  const vr = await Vr.open(target.wsUrl);
+async function subscribe(room: number, streams: Msg[], extra: Msg = {}): Promise<{ vr: VideoRoomHandle; sub: Subscriber; attached: Msg }> {
+  const vr = await VideoRoomHandle.open(target.wsUrl);
   const r = await vr.send({ request: 'join', ptype: 'subscriber', room, streams, ...extra });
   assert.equal(r.data.videoroom, 'attached', show(r.data));
   const sub = new Subscriber(network);
@@ -409,7 +317,7 @@ test('rooms: create (explicit id, random id, existing → 427), exists, list hid
   assert.equal(codeOf(await admin.req({ request: 'destroy', room: 999_999_992 })), 426);
   assert.equal(codeOf(await admin.req({ request: 'listparticipants', room: 999_999_992 })), 426);
   assert.equal(codeOf(await admin.req({ request: 'nonsense' })), 423);
-  const j = await Vr.open(target.wsUrl);
+  const j = await VideoRoomHandle.open(target.wsUrl);
   try {
     assert.equal(codeOf(await j.req({ request: 'join', ptype: 'publisher', room: 999_999_992 })), 426);
   } finally {
@@ -425,9 +333,9 @@ test('rooms: create (explicit id, random id, existing → 427), exists, list hid
 
 test('access: pin on join (missing → 429, wrong → 433), allowed tokens (add/enable/remove/disable; no or unlisted token → 433)', async () => {
   const room = await createRoom({ secret: 's', pin: '1234' });
-  const vrs: Vr[] = [];
-  const open = async (): Promise<Vr> => {
-    const vr = await Vr.open(target.wsUrl);
+  const vrs: VideoRoomHandle[] = [];
+  const open = async (): Promise<VideoRoomHandle> => {
+    const vr = await VideoRoomHandle.open(target.wsUrl);
     vrs.push(vr);
     return vr;
   };
@@ -469,9 +377,9 @@ test('access: pin on join (missing → 429, wrong → 433), allowed tokens (add/
 
 test('participants: 424 before join, 425 second join, 436 duplicate id, listparticipants, kick, destroy notifies everyone', async () => {
   const room = await createRoom({ secret: 's' });
-  const vrs: Vr[] = [];
+  const vrs: VideoRoomHandle[] = [];
   try {
-    const fresh = await Vr.open(target.wsUrl);
+    const fresh = await VideoRoomHandle.open(target.wsUrl);
     vrs.push(fresh);
     assert.equal(codeOf(await fresh.req({ request: 'configure', bitrate: 1000 })), 424, 'configure before join');
     assert.equal(codeOf(await fresh.req({ request: 'unpublish' })), 424, 'unpublish before join');
@@ -486,7 +394,7 @@ test('participants: 424 before join, 425 second join, 436 duplicate id, listpart
     assert.equal(codeOf(again), 425, show(again));
     assert.equal(codeOf(await a.vr.req({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: 501 }] })), 425);
 
-    const dup = await Vr.open(target.wsUrl);
+    const dup = await VideoRoomHandle.open(target.wsUrl);
     vrs.push(dup);
     assert.equal(codeOf(await dup.req({ request: 'join', ptype: 'publisher', room, id: 501 })), 436);
 
@@ -547,7 +455,7 @@ test('participants: 424 before join, 425 second join, 436 duplicate id, listpart
 
 test('a handle joins once: after a kick or a leave, join on the same handle → 425 (a new handle is needed)', async () => {
   const room = await createRoom({ secret: 's' });
-  const vrs: Vr[] = [];
+  const vrs: VideoRoomHandle[] = [];
   try {
     const k = await joinPublisher(room, { id: 511 });
     vrs.push(k.vr);
@@ -570,38 +478,6 @@ test('a handle joins once: after a kick or a leave, join on the same handle → 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. janode: one whole flow through its VideoRoom wrapper.
 
-interface JanodeVrHandle {
-  create(o: Msg): Promise<Msg>;
-  exists(o: Msg): Promise<Msg>;
-  list(o?: Msg): Promise<Msg>;
-  destroy(o: Msg): Promise<Msg>;
-  joinPublisher(o: Msg): Promise<Msg>;
-  publish(o: Msg): Promise<Msg>;
-  unpublish(): Promise<Msg>;
-  joinSubscriber(o: Msg): Promise<Msg>;
-  start(o: Msg): Promise<Msg>;
-  listParticipants(o: Msg): Promise<Msg>;
-  startForward(o: Msg): Promise<Msg>;
-  listForward(o: Msg): Promise<Msg>;
-  stopForward(o: Msg): Promise<Msg>;
-  leave(): Promise<Msg>;
-  detach(): Promise<void>;
-  once(event: string, listener: (data: Msg) => void): void;
-  on(event: string, listener: (data: Msg) => void): void;
-}
-interface JanodeSession {
-  attach(plugin: unknown): Promise<JanodeVrHandle>;
-  destroy(): Promise<void>;
-}
-interface JanodeConnection {
-  create(): Promise<JanodeSession>;
-  close(): Promise<void>;
-}
-interface JanodeVideoRoomModule {
-  readonly id: string;
-  readonly EVENT: Record<string, string>;
-}
-
 for (const transport of JANODE_TRANSPORTS) {
   test(
     `janode VideoRoom over ${transport}: create, exists, list, publisher + subscriber with media, participants, forwarder, unpublish, leave, destroy`,
@@ -609,10 +485,8 @@ for (const transport of JANODE_TRANSPORTS) {
     async (t) => {
       const sockets = target.sockets;
       if (transport !== 'WebSocket' && !sockets) return t.skip('Janus here is run with WebSocket only');
-      const janode = Janode as unknown as { connect(c: Msg): Promise<JanodeConnection>; Logger: { setLevel(l: string): void } };
-      janode.Logger.setLevel('none');
-      const janodeVideoRoom: string = 'janode/plugins/videoroom'; // untyped package: no declaration to resolve
-      const plugin = obj((await import(janodeVideoRoom)) as unknown).default as JanodeVideoRoomModule;
+      const janode = await loadJanodeVideoRoom();
+      const plugin = janode.plugin;
       const conn = await janode.connect({ address: [{ url: sockets ? sockets.url(transport, target.wsUrl) : target.wsUrl }], max_retries: 0 });
       const pub = new Publisher(network);
       const sub = new Subscriber(network);
@@ -686,7 +560,7 @@ for (const transport of JANODE_TRANSPORTS) {
 
 test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate; rtp_forward; unpublish → updated; leave → leaving', { timeout: 50_000 }, async () => {
   const room = await createRoom({ secret: 's', publishers: 1 });
-  const vrs: Vr[] = [];
+  const vrs: VideoRoomHandle[] = [];
   const peers: Array<{ close(): Promise<void> }> = [];
   const sink = await udpSink();
   try {
@@ -757,7 +631,7 @@ test('media: a werift publisher (Opus + VP8) reaches a subscriber; 432; moderate
     const pliAtPublisher = expectSoon('a PLI at the publisher after the subscriber joined', () => pub.plis > 0, 3000);
     assert.equal(codeOf(await s.vr.req({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: 601 }] })), 425);
     assert.equal(codeOf(await s.vr.req({ request: 'join', ptype: 'publisher', room })), 425);
-    const stranger = await Vr.open(target.wsUrl);
+    const stranger = await VideoRoomHandle.open(target.wsUrl);
     vrs.push(stranger);
     assert.equal(codeOf(await stranger.req({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: 424242 }] })), 428, 'unknown feed');
 
@@ -909,12 +783,12 @@ function feedRemote(port: number, rtcpPort: number): RemoteFeed {
  * add_remote_publisher → subscriber receives → remove_remote_publisher announces unpublished. Answers with the check
  * of the keyframe request to the remote side, for the caller to run last.
  */
-async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number, secret: string): Promise<() => Promise<void>> {
-  const vrs: Vr[] = [];
+async function remotePublisherScenario(wsUrl: string, adminVr: VideoRoomHandle, room: number, secret: string): Promise<() => Promise<void>> {
+  const vrs: VideoRoomHandle[] = [];
   const peers: Array<{ close(): Promise<void> }> = [];
   let feed: RemoteFeed | undefined;
   try {
-    const watcherVr = await Vr.open(wsUrl);
+    const watcherVr = await VideoRoomHandle.open(wsUrl);
     vrs.push(watcherVr);
     assert.equal((await watcherVr.req({ request: 'join', ptype: 'publisher', room, display: 'watcher' })).videoroom, 'joined');
     const wMark = watcherVr.mark();
@@ -947,7 +821,7 @@ async function remotePublisherScenario(wsUrl: string, adminVr: Vr, room: number,
     assert.equal(codeOf(await adminVr.req({ request: 'add_remote_publisher', room, secret, id: 8800, iface: '127.0.0.1', streams: REMOTE_STREAMS })), 436, 'id taken');
 
     feed = feedRemote(port, Number(added.rtcp_port));
-    const sVr = await Vr.open(wsUrl);
+    const sVr = await VideoRoomHandle.open(wsUrl);
     vrs.push(sVr);
     const r = await sVr.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: 8800 }] });
     assert.equal(r.data.videoroom, 'attached', show(r.data));
@@ -1058,8 +932,8 @@ test(
   { timeout: 60_000, skip: AGAINST_JANUS ? 'needs a Portunus child process' : false },
   async () => {
     const child = await startChildServer([], await noIpv6Env());
-    const cAdmin = await Vr.open(child.wsUrl);
-    const vrs: Vr[] = [];
+    const cAdmin = await VideoRoomHandle.open(child.wsUrl);
+    const vrs: VideoRoomHandle[] = [];
     const peers: Array<{ close(): Promise<void> }> = [];
     const sink = await udpSink();
     try {
@@ -1078,7 +952,7 @@ test(
       const pliToRemote = await remotePublisherScenario(child.wsUrl, cAdmin, room, 'n');
 
       // A WebRTC publisher in the child, forwarded to our IPv4 socket.
-      const p = await Vr.open(child.wsUrl);
+      const p = await VideoRoomHandle.open(child.wsUrl);
       vrs.push(p);
       assert.equal((await p.req({ request: 'join', ptype: 'publisher', room, id: 9200 })).videoroom, 'joined');
       const pub = await publish(p);
@@ -1130,7 +1004,7 @@ test('e2ee: one subscription cannot mix end-to-end encrypted feeds with plain on
   assert.equal(r.jsep?.e2ee, true, 'the answer is flagged e2ee as well');
   await pb.accept(r.jsep);
   await b.vr.webrtcup();
-  const vr = await Vr.open(target.wsUrl);
+  const vr = await VideoRoomHandle.open(target.wsUrl);
   try {
     const mixed = await vr.send({ request: 'join', ptype: 'subscriber', room, streams: [{ feed: a.joined.id }, { feed: b.joined.id }] });
     assert.equal(codeOf(mixed.data), 438, show(mixed.data));

@@ -1,0 +1,184 @@
+// The VideoRoom over many nodes on a fake cluster door: room changes made while NATS is away written once it is
+// back (the newer change of a room wins, a destruction over any), and a publisher's renegotiation on one node
+// (new stream, stream disabled) heard by the room as Janus tells it. No NATS, no server, no kernel socket.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JsonObject } from '../../../../src/core/validate.js';
+import { Logger } from '../../../../src/logging/logger.js';
+import type { Jsep, NegotiatedMedia } from '../../../../src/plugin-api/media-types.js';
+import type { PluginCluster, PluginClusterEvent } from '../../../../src/plugin-api/plugin.js';
+import { PlainRelayGroup } from '../../../../src/core/plain-relay-group.js';
+import { VideoRoomPlugin } from '../../../../src/plugins/videoroom/videoroom.js';
+import { FakeNetwork } from '../../../../support/fake-network.js';
+import { FakePluginHandle, sendMessage } from '../../../../support/fake-plugin-handle.js';
+
+const OFFER: Jsep = { type: 'offer', sdp: 'v=0\r\n' };
+const AUDIO: NegotiatedMedia = { mid: '0', kind: 'audio', index: 0, codec: { name: 'opus', pt: 111, clockRate: 48000, channels: 2 }, direction: 'sendonly' };
+const VIDEO: NegotiatedMedia = { mid: '1', kind: 'video', index: 1, codec: { name: 'vp8', pt: 96, clockRate: 90000 }, direction: 'sendonly' };
+
+/** A door to a cluster of one node, whose NATS can be taken away; other nodes' records are written by the test. */
+class FakeDoor implements PluginCluster {
+  readonly node = 'node-b';
+  readonly srtp = false;
+  natsAway = false;
+  readonly stored = new Map<string, JsonObject>();
+  private readonly listeners: ((e: PluginClusterEvent) => void)[] = [];
+  hold(): void {}
+  release(): void {}
+  holders(): string[] {
+    return [];
+  }
+  mediaAddress(): string | undefined {
+    return undefined;
+  }
+  on(listener: (e: PluginClusterEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => undefined;
+  }
+  request(): Promise<JsonObject> {
+    return Promise.reject(new Error('no other node'));
+  }
+  serve(): void {}
+  async putRecord(key: string, value: JsonObject): Promise<void> {
+    if (this.natsAway) throw new Error('not connected to NATS');
+    this.stored.set(key, value);
+    this.emit({ type: 'record', key, value, by: this.node });
+  }
+  async deleteRecord(key: string): Promise<void> {
+    if (this.natsAway) throw new Error('not connected to NATS');
+    this.stored.delete(key);
+    this.emit({ type: 'record', key, value: undefined, by: undefined });
+  }
+  records(): ReadonlyMap<string, JsonObject> {
+    return this.stored;
+  }
+  emit(e: PluginClusterEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+  /** Another node writes a record (seen by this node's watch). */
+  written(key: string, value: JsonObject, by: string): void {
+    this.stored.set(key, value);
+    this.emit({ type: 'record', key, value, by });
+  }
+}
+
+let nextHandle = 1;
+
+async function started(cluster?: PluginCluster): Promise<{ plugin: VideoRoomPlugin; attach: () => FakePluginHandle }> {
+  const plugin = new VideoRoomPlugin();
+  await plugin.init({ log: Logger.create({ level: 0, timestamps: false }), network: new FakeNetwork(), config: {}, recordingsDir: 'recordings', relayGroup: () => new PlainRelayGroup(), cluster });
+  const attach = (): FakePluginHandle => {
+    const h = new FakePluginHandle({ id: nextHandle++ });
+    plugin.createSession(h);
+    return h;
+  };
+  return { plugin, attach };
+}
+
+async function data(plugin: VideoRoomPlugin, h: FakePluginHandle, body: JsonObject, jsep?: Jsep): Promise<JsonObject> {
+  return (await sendMessage(plugin, h, body, jsep)).data;
+}
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('a room created, edited and destroyed while NATS is away reaches the records once NATS is back', async () => {
+  const door = new FakeDoor();
+  const { plugin, attach } = await started(door);
+  const h = attach();
+  door.natsAway = true;
+  assert.equal((await data(plugin, h, { request: 'create', room: 77, description: 'offline' })).videoroom, 'created');
+  assert.equal((await data(plugin, h, { request: 'edit', room: 77, new_description: 'offline, edited' })).videoroom, 'edited');
+  await settle();
+  assert.equal(door.stored.size, 0, 'nothing written while NATS is away');
+  door.natsAway = false;
+  door.emit({ type: 'records-read' });
+  await settle();
+  const record = door.stored.get('n77');
+  assert.equal((record?.settings as JsonObject | undefined)?.description, 'offline, edited');
+  assert.equal(typeof record?.at, 'number');
+  assert.equal(record?.node, 'node-b');
+  door.natsAway = true;
+  assert.equal((await data(plugin, h, { request: 'destroy', room: 77 })).videoroom, 'destroyed');
+  door.natsAway = false;
+  door.emit({ type: 'records-read' });
+  await settle();
+  assert.equal(door.stored.has('n77'), false, 'the destruction written once NATS is back');
+  plugin.destroy();
+});
+
+test('the newer change of a room wins: an older record neither undoes a change not written yet nor one written', async () => {
+  const door = new FakeDoor();
+  const { plugin, attach } = await started(door);
+  const h = attach();
+  const description = async (): Promise<unknown> => (((await data(plugin, h, { request: 'list' })).list as JsonObject[]).find((r) => r.room === 78) ?? {}).description;
+  assert.equal((await data(plugin, h, { request: 'create', room: 78, description: 'mine' })).videoroom, 'created');
+  await settle();
+  const mine = door.stored.get('n78')!;
+  // Another node's change made earlier than this node's (it was away from NATS): not applied, ours written again.
+  door.written('n78', { settings: { ...(mine.settings as JsonObject), description: 'older' }, permanent: false, at: (mine.at as number) - 1000, node: 'node-c' }, 'node-c');
+  await settle();
+  assert.equal(await description(), 'mine');
+  assert.equal((door.stored.get('n78')?.settings as JsonObject).description, 'mine', 'our newer change written back');
+  // A newer one is applied.
+  door.written('n78', { settings: { ...(mine.settings as JsonObject), description: 'newer' }, permanent: false, at: (mine.at as number) + 1000, node: 'node-c' }, 'node-c');
+  await settle();
+  assert.equal(await description(), 'newer');
+  // This node's change while NATS is away, older than what another node writes meanwhile: dropped, theirs stays.
+  door.natsAway = true;
+  assert.equal((await data(plugin, h, { request: 'edit', room: 78, new_description: 'mine again' })).videoroom, 'edited');
+  door.natsAway = false;
+  door.written('n78', { settings: { ...(mine.settings as JsonObject), description: 'newest' }, permanent: false, at: Date.now() + 60_000, node: 'node-c' }, 'node-c');
+  door.emit({ type: 'records-read' });
+  await settle();
+  assert.equal(await description(), 'newest');
+  assert.equal((door.stored.get('n78')?.settings as JsonObject).description, 'newest');
+  // A destruction wins over a change not written yet.
+  door.natsAway = true;
+  await data(plugin, h, { request: 'edit', room: 78, new_description: 'lost' });
+  door.natsAway = false;
+  door.stored.delete('n78');
+  door.emit({ type: 'record', key: 'n78', value: undefined, by: undefined });
+  door.emit({ type: 'records-read' });
+  await settle();
+  assert.equal((await data(plugin, h, { request: 'exists', room: 78 })).exists, false);
+  assert.equal(door.stored.has('n78'), false);
+  plugin.destroy();
+});
+
+test('a publisher renegotiates: a new stream and a stream it stops sending are heard by the room (publishers), as Janus tells it', async () => {
+  const { plugin, attach } = await started();
+  const watcher = attach();
+  const pub = attach();
+  assert.equal((await data(plugin, watcher, { request: 'create', room: 79 })).videoroom, 'created');
+  await data(plugin, watcher, { request: 'join', ptype: 'publisher', room: 79 });
+  pub.media = [AUDIO];
+  assert.equal((await sendMessage(plugin, pub, { request: 'joinandconfigure', ptype: 'publisher', room: 79, id: 5 }, OFFER)).data.videoroom, 'joined');
+  plugin.setupMedia(pub);
+  const streamsHeard = (): JsonObject[][] => watcher.events.flatMap((e) => ((e.data.publishers as JsonObject[] | undefined) ?? []).filter((p) => p.id === 5).map((p) => p.streams as JsonObject[]));
+  assert.equal(streamsHeard().length, 1);
+  pub.media = [AUDIO, VIDEO];
+  const configured = await data(plugin, pub, { request: 'configure' }, OFFER);
+  assert.equal(configured.configured, 'ok');
+  assert.deepEqual(
+    (configured.streams as JsonObject[]).map((s) => [s.type, s.mid, s.codec]),
+    [
+      ['audio', '0', 'opus'],
+      ['video', '1', 'vp8'],
+    ],
+  );
+  assert.equal(streamsHeard().length, 2);
+  assert.deepEqual(
+    streamsHeard()[1].map((s) => [s.type, s.codec]),
+    [
+      ['audio', 'opus'],
+      ['video', 'vp8'],
+    ],
+  );
+  // The video m-line offered inactive: the stream stays, disabled.
+  pub.media = [AUDIO, { ...VIDEO, direction: 'inactive' }];
+  await data(plugin, pub, { request: 'configure' }, OFFER);
+  assert.equal(streamsHeard()[2][1].disabled, true);
+  const listed = ((await data(plugin, watcher, { request: 'listparticipants', room: 79 })).participants as JsonObject[]).find((p) => p.id === 5);
+  assert.equal(listed?.publisher, true);
+  plugin.destroy();
+});
