@@ -25,6 +25,7 @@ export {
 } from './request-table.js';
 export { type AdminCall, type AdminRequest } from './request-table.js';
 export { PluginRequests, type PluginRequestsOptions } from './plugin-requests.js';
+export { PluginSessions, type PluginSessionState } from './plugin-sessions.js';
 export { HandleQueue, HandleQueues, type QueuedJob } from './handle-queue.js';
 export { setting, inertSetting, type Setting, type SettingGroup, type SettingValue } from '../config/setting.js';
 // What the VideoRoom's forwarders and remote publishers need of the network: its endpoint types, address helpers, its bind error.

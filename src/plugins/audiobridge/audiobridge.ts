@@ -3,7 +3,7 @@
 // (mixer.ts), encoded for it, or shared with everyone who hears the same thing.
 import type { Announcement, AudioRoom } from './room.js';
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../../plugin-api/index.js';
-import { parsePortRange } from '../../plugin-api/index.js';
+import { parsePortRange, PluginSessions } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type RequestTable } from '../../plugin-api/request-table.js';
@@ -42,7 +42,6 @@ export class AudioBridgePlugin implements Plugin {
     versionString: '0.0.13',
     apiVersion: PLUGIN_API_VERSION,
   };
-  private readonly sessions = new Map<number, AudioBridgeSession>();
   private readonly clock = new MixClock(() => this.tick());
   private state: AudioBridgeState | undefined;
   private readonly requests = new PluginRequests<Session>({
@@ -50,6 +49,7 @@ export class AudioBridgePlugin implements Plugin {
     codes: { invalidJson: E.INVALID_JSON, missingElement: E.MISSING_ELEMENT, invalidElement: E.INVALID_ELEMENT, unknownRequest: E.INVALID_REQUEST, internal: E.UNKNOWN_ERROR },
     table: this.table(),
   });
+  private readonly sessions = new PluginSessions<AudioBridgeSession>(this.requests);
 
   /** Ticks run and how late they were: for handle_info, tests and the bench. */
   get clockStats(): MixClock['stats'] {
@@ -94,9 +94,7 @@ export class AudioBridgePlugin implements Plugin {
 
   async destroy(): Promise<void> {
     this.clock.stop();
-    for (const s of this.sessions.values()) s.destroyed = true;
-    this.sessions.clear();
-    this.requests.dropAll();
+    this.sessions.endAll();
     const state = this.state;
     if (!state) return;
     for (const room of state.rooms.values()) {
@@ -107,17 +105,11 @@ export class AudioBridgePlugin implements Plugin {
   }
 
   createSession(handle: PluginHandle): void {
-    this.sessions.set(handle.id, new AudioBridgeSession(handle));
+    this.sessions.add(handle, new AudioBridgeSession(handle));
   }
 
   destroySession(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    if (s) {
-      s.destroyed = true;
-      this.drop(s);
-    }
-    this.sessions.delete(handle.id);
-    this.requests.drop(handle.id);
+    this.sessions.end(handle, (s) => this.drop(s));
   }
 
   metrics(): PluginMetric[] {
@@ -148,9 +140,7 @@ export class AudioBridgePlugin implements Plugin {
   }
 
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult> {
-    const s = this.sessions.get(handle.id);
-    if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
-    return this.requests.handle(s, handle, message);
+    return this.sessions.handle(handle, message);
   }
 
   handleAdminMessage(request: JsonObject): Promise<JsonObject> {

@@ -1,6 +1,7 @@
 // janus.plugin.echotest: each handle's media and data come straight back to the same peer. The reference plugin
 // of the kit (docs/plugin-api.md): one request, checked by its field rules, answered in the handle's queue.
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
+import { PluginSessions } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
@@ -59,7 +60,6 @@ export class EchoTestPlugin implements Plugin {
     versionString: '0.0.7',
     apiVersion: PLUGIN_API_VERSION,
   };
-  private readonly sessions = new Map<number, EchoSession>();
   /** Where recordings go: every `filename` a client gives is resolved inside this folder. */
   private recordingsDir = 'recordings';
   /** The event handlers, with the plugin's `events` setting (as Janus's). */
@@ -70,6 +70,7 @@ export class EchoTestPlugin implements Plugin {
     // Every request is answered asynchronously, as Janus's EchoTest does.
     only: requestsFor<EchoSession>().ack(FIELDS, (call) => this.process(call), "I'm taking my time!"),
   });
+  private readonly sessions = new PluginSessions<EchoSession>(this.requests);
 
   init(context: PluginContext): void {
     this.recordingsDir = context.recordingsDir;
@@ -78,26 +79,15 @@ export class EchoTestPlugin implements Plugin {
 
   /** Closes every recording now (a stop leaves whole files); settles once they are flushed. */
   destroy(): void {
-    for (const s of this.sessions.values()) {
-      s.destroyed = true;
-      s.stopRecording();
-    }
-    this.sessions.clear();
-    this.requests.dropAll();
+    this.sessions.endAll((s) => s.stopRecording());
   }
 
   createSession(handle: PluginHandle): void {
-    this.sessions.set(handle.id, new EchoSession(handle));
+    this.sessions.add(handle, new EchoSession(handle));
   }
 
   destroySession(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    if (s) {
-      s.destroyed = true;
-      s.stopRecording();
-    }
-    this.sessions.delete(handle.id);
-    this.requests.drop(handle.id);
+    this.sessions.end(handle, (s) => s.stopRecording());
   }
 
   querySession(handle: PluginHandle): JsonObject {
@@ -127,6 +117,7 @@ export class EchoTestPlugin implements Plugin {
   }
 
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult {
+    // Answered at once (an ack): one request, queued.
     const s = this.sessions.get(handle.id);
     if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
     return this.requests.ack(s, handle, message);

@@ -4,6 +4,7 @@
 // Portunus ends the PeerConnection itself, so a browser's offer is answered only once the peer's answer says
 // which codec each line uses; a peer's offer becomes an offer of ours with the peer's codec and payload type.
 import type { JsonObject, MediaTrackInfo, Network, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult, PortRange } from '../../plugin-api/index.js';
+import { PluginSessions } from '../../plugin-api/index.js';
 import type { Jsep, OfferTrack } from '../../plugin-api/media-types.js';
 import { randomUUID } from 'node:crypto';
 import { findFieldError, isIP, isJsonObject, parsePortRange, randomUint32, type FieldSpec } from '../../plugin-api/index.js';
@@ -98,7 +99,6 @@ export class NoSipPlugin implements Plugin {
     versionString: '0.0.2',
     apiVersion: PLUGIN_API_VERSION,
   };
-  private readonly sessions = new Map<number, NosipSession>();
   private network: Network | undefined;
   private recordingsDir = 'recordings';
   private events = HandlerEvents.NONE;
@@ -122,6 +122,7 @@ export class NoSipPlugin implements Plugin {
       listforwarders: on.ack({}, (call) => ({ data: result({ event: 'forwarders', rtp_forwarders: call.session.forwarders?.list() ?? [] }) })),
     },
   });
+  private readonly sessions = new PluginSessions<NosipSession>(this.requests);
 
   init(context: PluginContext): void {
     this.network = context.network;
@@ -148,28 +149,19 @@ export class NoSipPlugin implements Plugin {
   }
 
   destroy(): void {
-    for (const s of this.sessions.values()) this.teardown(s);
-    this.sessions.clear();
-    this.requests.dropAll();
+    this.sessions.endAll((s) => this.teardown(s));
   }
 
   createSession(handle: PluginHandle): void {
-    this.sessions.set(handle.id, new NosipSession(handle, randomUUID()));
+    this.sessions.add(handle, new NosipSession(handle, randomUUID()));
   }
 
   destroySession(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    this.requests.drop(handle.id);
-    if (!s) return;
-    s.destroyed = true;
-    this.teardown(s);
-    this.sessions.delete(handle.id);
+    this.sessions.end(handle, (s) => this.teardown(s));
   }
 
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult> {
-    const s = this.sessions.get(handle.id);
-    if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
-    return this.requests.handle(s, handle, message);
+    return this.sessions.handle(handle, message);
   }
 
   querySession(handle: PluginHandle): JsonObject {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { JsonObject, Jsep, MediaTrackInfo, OfferTrack, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
+import { PluginSessions } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type BodyOf, type PluginReply, type RequestCall, type RequestTable } from '../../plugin-api/request-table.js';
@@ -55,7 +56,6 @@ export class RecordPlayPlugin implements Plugin {
     versionString: '0.0.4',
     apiVersion: PLUGIN_API_VERSION,
   };
-  private readonly sessions = new Map<number, RecordPlaySession>();
   private library: RecordingLibrary | undefined;
   private log: Logger | undefined;
   private events = HandlerEvents.NONE;
@@ -65,6 +65,7 @@ export class RecordPlayPlugin implements Plugin {
     anyCase: true,
     table: this.table(),
   });
+  private readonly sessions = new PluginSessions<RecordPlaySession>(this.requests);
 
   async init(context: PluginContext): Promise<void> {
     this.log = context.log;
@@ -79,25 +80,15 @@ export class RecordPlayPlugin implements Plugin {
   }
 
   destroy(): void {
-    for (const s of this.sessions.values()) {
-      s.destroyed = true;
-      void this.finish(s);
-    }
-    this.sessions.clear();
-    this.requests.dropAll();
+    this.sessions.endAll((s) => void this.finish(s));
   }
 
   createSession(handle: PluginHandle): void {
-    this.sessions.set(handle.id, new RecordPlaySession(handle));
+    this.sessions.add(handle, new RecordPlaySession(handle));
   }
 
   destroySession(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    this.sessions.delete(handle.id);
-    this.requests.drop(handle.id);
-    if (!s) return;
-    s.destroyed = true;
-    void this.finish(s);
+    this.sessions.end(handle, (s) => void this.finish(s));
   }
 
   querySession(handle: PluginHandle): JsonObject {
@@ -115,9 +106,7 @@ export class RecordPlayPlugin implements Plugin {
   }
 
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult> {
-    const s = this.sessions.get(handle.id);
-    if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
-    return this.requests.handle(s, handle, message);
+    return this.sessions.handle(handle, message);
   }
 
   async handleAdminMessage(request: JsonObject): Promise<JsonObject> {

@@ -2,6 +2,7 @@
 // channel only (`setup`, the server offers; `ack`, the client answers); the rooms' requests then come as JSON
 // text on that channel, and the management ones over the Janus and Admin APIs too.
 import type { JsonObject, Plugin, PluginContext, PluginHandle, PluginMessage, PluginMetric, PluginResult } from '../../plugin-api/index.js';
+import { PluginSessions } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
 import { requestsFor, type PluginReply, type RequestTable } from '../../plugin-api/request-table.js';
@@ -37,7 +38,6 @@ export class TextRoomPlugin implements Plugin {
     versionString: '0.0.2',
     apiVersion: PLUGIN_API_VERSION,
   };
-  private readonly sessions = new Map<number, TextRoomSession>();
   private poster: HttpPoster | undefined;
   private state: TextRoomState = {
     rooms: new Map<RoomId, Room>(),
@@ -53,6 +53,7 @@ export class TextRoomPlugin implements Plugin {
     anyCase: true,
     table: this.table(),
   });
+  private readonly sessions = new PluginSessions<TextRoomSession>(this.requests);
 
   init(context: PluginContext): void {
     const general = generalSettings(context.config);
@@ -73,24 +74,16 @@ export class TextRoomPlugin implements Plugin {
   }
 
   destroy(): void {
-    for (const s of this.sessions.values()) s.destroyed = true;
-    this.sessions.clear();
-    this.requests.dropAll();
+    this.sessions.endAll();
     this.poster?.close();
   }
 
   createSession(handle: PluginHandle): void {
-    this.sessions.set(handle.id, new TextRoomSession(handle));
+    this.sessions.add(handle, new TextRoomSession(handle));
   }
 
   destroySession(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    if (s) {
-      s.destroyed = true;
-      leaveAll(this.state, s);
-    }
-    this.sessions.delete(handle.id);
-    this.requests.drop(handle.id);
+    this.sessions.end(handle, (s) => leaveAll(this.state, s));
   }
 
   metrics(): PluginMetric[] {
@@ -106,9 +99,7 @@ export class TextRoomPlugin implements Plugin {
   }
 
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult> {
-    const s = this.sessions.get(handle.id);
-    if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
-    return this.requests.handle(s, handle, message);
+    return this.sessions.handle(handle, message);
   }
 
   handleAdminMessage(request: JsonObject): Promise<JsonObject> {

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { JsonObject, MediaTrackInfo, Plugin, PluginContext, PluginHandle, PluginMessage, PluginResult } from '../../plugin-api/index.js';
+import { PluginSessions } from '../../plugin-api/index.js';
 import { PLUGIN_API_VERSION } from '../../plugin-api/version.js';
 import { PluginError } from '../../plugin-api/plugin-error.js';
 import { PluginRequests } from '../../plugin-api/plugin-requests.js';
@@ -80,7 +81,6 @@ export class VoiceMailPlugin implements Plugin {
     versionString: '0.0.7',
     apiVersion: PLUGIN_API_VERSION,
   };
-  private readonly sessions = new Map<number, VoiceMailSession>();
   private folder = 'recordings';
   private base = '/recordings/';
   private events = HandlerEvents.NONE;
@@ -90,6 +90,7 @@ export class VoiceMailPlugin implements Plugin {
     anyCase: true,
     table: this.table(),
   });
+  private readonly sessions = new PluginSessions<VoiceMailSession>(this.requests);
 
   /** `now` in ms: a test gives its own clock. */
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -105,25 +106,15 @@ export class VoiceMailPlugin implements Plugin {
   }
 
   destroy(): void {
-    for (const s of this.sessions.values()) {
-      s.destroyed = true;
-      s.closeFile();
-    }
-    this.sessions.clear();
-    this.requests.dropAll();
+    this.sessions.endAll((s) => s.closeFile());
   }
 
   createSession(handle: PluginHandle): void {
-    this.sessions.set(handle.id, new VoiceMailSession(handle));
+    this.sessions.add(handle, new VoiceMailSession(handle));
   }
 
   destroySession(handle: PluginHandle): void {
-    const s = this.sessions.get(handle.id);
-    this.sessions.delete(handle.id);
-    this.requests.drop(handle.id);
-    if (!s) return;
-    s.destroyed = true;
-    s.closeFile();
+    this.sessions.end(handle, (s) => s.closeFile());
   }
 
   querySession(handle: PluginHandle): JsonObject {
@@ -141,9 +132,7 @@ export class VoiceMailPlugin implements Plugin {
   }
 
   handleMessage(handle: PluginHandle, message: PluginMessage): PluginResult | Promise<PluginResult> {
-    const s = this.sessions.get(handle.id);
-    if (!s) return { kind: 'error', reason: 'No session associated with this handle' };
-    return this.requests.handle(s, handle, message);
+    return this.sessions.handle(handle, message);
   }
 
   setupMedia(handle: PluginHandle): void {
