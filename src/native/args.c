@@ -117,16 +117,6 @@ bool arg_float64s(napi_env env, napi_value value, const char *name, size_t min, 
   return true;
 }
 
-void *arg_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *what) {
-  bool tagged = false;
-  void *data = NULL;
-  if (napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok || !data) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
-  return data;
-}
-
 napi_value make_int(napi_env env, int64_t value) {
   napi_value result = NULL;
   napi_create_int64(env, value, &result);

@@ -71,11 +71,10 @@ napi_value fan_out_create(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  if (napi_create_external(env, g, group_finalize, NULL, &result) != napi_ok) {
+  if (!make_tagged_external(env, g, group_finalize, &FAN_OUT_TAG, &result)) {
     free(g);
     return NULL;
   }
-  if (napi_type_tag_object(env, result, &FAN_OUT_TAG) != napi_ok) return NULL;
   return result;
 }
 

@@ -114,11 +114,10 @@ napi_value opus_box_wrap(napi_env env, void *state, int error, void (*destroy)(v
     return NULL;
   }
   *box = (opus_box){.state = state, .destroy = destroy, .rate = rate, .channels = channels};
-  if (napi_create_external(env, box, box_finalize, NULL, &result) != napi_ok) {
+  if (!make_tagged_external(env, box, box_finalize, tag, &result)) {
     box_finalize(env, box, NULL);
     return NULL;
   }
-  if (napi_type_tag_object(env, result, tag) != napi_ok) return NULL;
   return result;
 }
 

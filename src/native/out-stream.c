@@ -196,12 +196,11 @@ napi_value out_stream_create(napi_env env, napi_callback_info info) {
   s->last_in_ssrc = -1;
   s->highest = -1;
   for (int i = 0; i < HISTORY_SLOTS; i++) s->history[i].seq = -1;
-  if (napi_create_external(env, s, stream_finalize, NULL, &result) != napi_ok) {
+  if (!make_tagged_external(env, s, stream_finalize, &OUT_STREAM_TAG, &result)) {
     srtp_context_release(c);
     free(s);
     return NULL;
   }
-  if (napi_type_tag_object(env, result, &OUT_STREAM_TAG) != napi_ok) return NULL;
   return result;
 }
 

@@ -24,6 +24,9 @@ bool arg_int16s(napi_env env, napi_value value, const char *name, int16_t **data
 bool arg_float64s(napi_env env, napi_value value, const char *name, size_t min, double **data);
 /* The data of an external made by this addon with `tag`; NULL with a TypeError naming `what` otherwise. */
 void *arg_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *what);
+/* An external for data, known to arg_tagged as of kind tag; finalize runs once when JS lets go of it. False (nothing
+ * made, finalize not called) when it cannot be made. */
+bool make_tagged_external(napi_env env, void *data, napi_finalize finalize, const napi_type_tag *tag, napi_value *result);
 bool get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv);
 void throw_range(napi_env env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 napi_value make_int(napi_env env, int64_t value);

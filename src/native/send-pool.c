@@ -170,12 +170,11 @@ napi_value send_pool_create(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "could not start the sender threads");
     return NULL;
   }
-  if (napi_create_external(env, p, pool_finalize, NULL, &result) != napi_ok) {
+  if (!make_tagged_external(env, p, pool_finalize, &SEND_POOL_TAG, &result)) {
     pool_close(p);
     free(p);
     return NULL;
   }
-  if (napi_type_tag_object(env, result, &SEND_POOL_TAG) != napi_ok) return NULL;
   return result;
 }
 

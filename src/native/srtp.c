@@ -114,11 +114,10 @@ napi_value srtp_create(napi_env env, napi_callback_info info) {
     context_free(c);
     return openssl_error(env, "OpenSSL could not set up the SRTP context");
   }
-  if (napi_create_external(env, c, context_finalize, NULL, &result) != napi_ok) {
+  if (!make_tagged_external(env, c, context_finalize, &SRTP_CONTEXT_TAG, &result)) {
     context_free(c);
     return NULL;
   }
-  if (napi_type_tag_object(env, result, &SRTP_CONTEXT_TAG) != napi_ok) return NULL; /* the finalizer still frees c */
   return result;
 }
 

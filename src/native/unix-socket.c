@@ -93,12 +93,11 @@ static napi_value wrap_socket(napi_env env, int fd) {
   s->fd = fd;
   s->env = env;
   napi_value result;
-  if (napi_create_external(env, s, socket_finalize, NULL, &result) != napi_ok) {
+  if (!make_tagged_external(env, s, socket_finalize, &UNIX_SOCKET_TAG, &result)) {
     close(fd);
     free(s);
     return NULL;
   }
-  if (napi_type_tag_object(env, result, &UNIX_SOCKET_TAG) != napi_ok) return NULL;
   return result;
 }
 
