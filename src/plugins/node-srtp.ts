@@ -1,11 +1,12 @@
 // SRTP between the nodes of a cluster (cluster.srtp, docs/cluster.md), shared by the plugins whose media crosses
 // nodes: the node that receives a copy picks a fresh AES_CM_128_HMAC_SHA1_80 master key for it and gives it to
 // the node that sends (over NATS). Media then goes as SRTP; the RTCP the receiving node sends back (keyframe
-// requests) goes as SRTCP under the same master key, and either side drops what does not authenticate. A data
+// requests) goes as SRTCP under the same master key, and so does the sender's first RTCP (which the receiving
+// node latches as the address to send back to): either side drops what does not authenticate. A data
 // message is sent behind a 12-byte RTP header of the sender's making, so that it is protected as media is.
 import { randomBytes } from 'node:crypto';
 import { deriveSessionKeys, SRTP_AES128_CM_HMAC_SHA1_80 } from '../rtp/srtp/srtp-keys.js';
-import { SrtcpProtector } from '../rtp/srtp/srtcp-protector.js';
+import { SRTCP_TAG_LENGTH, SrtcpProtector } from '../rtp/srtp/srtcp-protector.js';
 import { SrtcpUnprotector } from '../rtp/srtp/srtcp-unprotector.js';
 import { SrtpRtpProtector } from '../rtp/srtp/srtp-protector.js';
 import { SrtpRtpUnprotector } from '../rtp/srtp/srtp-unprotector.js';
@@ -31,6 +32,9 @@ function masterOf(key: string, rtcp: boolean) {
 export class NodeSrtpSender {
   private readonly rtp: SrtpRtpProtector;
   private readonly rtcp: SrtcpUnprotector;
+  private readonly rtcpOut: SrtcpProtector;
+  /** RTCP datagrams from the receiving node that did not authenticate (or replayed). */
+  refused = 0;
   /** Per SSRC sent: the highest sequence number and the rollover counter. */
   private readonly rolls = new Map<number, { seq: number; roc: number }>();
   /** A data message behind its header, before protection; and each data SSRC's next sequence number. */
@@ -40,6 +44,7 @@ export class NodeSrtpSender {
   constructor(key: string) {
     this.rtp = new SrtpRtpProtector(masterOf(key, false));
     this.rtcp = new SrtcpUnprotector(masterOf(key, true));
+    this.rtcpOut = new SrtcpProtector(masterOf(key, true));
   }
 
   /** The room `out` needs beyond the packet. */
@@ -79,7 +84,14 @@ export class NodeSrtpSender {
 
   /** The RTCP inside an SRTCP packet from the receiving node, or undefined when it does not authenticate. */
   openRtcp(srtcp: Buffer): Buffer | undefined {
-    return this.rtcp.unprotect(srtcp);
+    const r = this.rtcp.unprotect(srtcp);
+    if (!r) this.refused++;
+    return r;
+  }
+
+  /** The SRTCP packet for RTCP sent to the receiving node (the first one opens its RTCP path back). */
+  protectRtcp(rtcp: Buffer): Buffer | undefined {
+    return this.rtcpOut.protect(rtcp);
   }
 }
 
@@ -87,12 +99,15 @@ export class NodeSrtpSender {
 export class NodeSrtpReceiver {
   private readonly rtp: SrtpRtpUnprotector;
   private readonly rtcp: SrtcpProtector;
+  private readonly rtcpIn: SrtcpUnprotector;
+  private lastIndexIn = -1;
   /** Datagrams that did not authenticate (or replayed). */
   refused = 0;
 
   constructor(key: string) {
     this.rtp = new SrtpRtpUnprotector(masterOf(key, false), 10);
     this.rtcp = new SrtcpProtector(masterOf(key, true));
+    this.rtcpIn = new SrtcpUnprotector(masterOf(key, true));
   }
 
   /** The RTP packet inside an SRTP datagram (a new buffer), or undefined. */
@@ -112,5 +127,20 @@ export class NodeSrtpReceiver {
   /** The SRTCP packet for an RTCP packet sent back (a keyframe request). */
   protectRtcp(rtcp: Buffer): Buffer | undefined {
     return this.rtcp.protect(rtcp);
+  }
+
+  /**
+   * The RTCP inside an SRTCP packet from the sending node, or undefined (counted as refused). What it opens moves
+   * the address RTCP goes back to, so an index not above the last one opened is a replay and refused too.
+   */
+  openRtcp(srtcp: Buffer): Buffer | undefined {
+    const r = this.rtcpIn.unprotect(srtcp);
+    const index = r ? srtcp.readUInt32BE(srtcp.length - 4 - SRTCP_TAG_LENGTH) & 0x7fffffff : -1;
+    if (!r || index <= this.lastIndexIn) {
+      this.refused++;
+      return undefined;
+    }
+    this.lastIndexIn = index;
+    return r;
   }
 }

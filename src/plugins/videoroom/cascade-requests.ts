@@ -3,7 +3,7 @@
 // another node's participant (a room over many nodes), a request about one publisher is carried to its node and
 // answered as that node answers; listforwarders lists every node's forwarders.
 import type { JsonObject } from '../plugin.js';
-import { check, E, VideoRoomError } from './errors.js';
+import { check, E, errMessage, VideoRoomError } from './errors.js';
 import { checkRange, RANGES } from './limits.js';
 import { withdraw } from './publication.js';
 import type { Publisher } from './publisher.js';
@@ -85,16 +85,26 @@ export async function addRemotePublisher(vr: VideoRoomState, body: JsonObject): 
   return { videoroom: 'success', room: room.id, ...(await vr.cascade.addRemotePublisher(room, newId, body)) };
 }
 
-export function updateRemotePublisher(vr: VideoRoomState, body: JsonObject): JsonObject {
+export function updateRemotePublisher(vr: VideoRoomState, body: JsonObject): JsonObject | Promise<JsonObject> {
   const room = lookupRoom(vr, body, true);
   const p = lookupRemote(vr, room, body);
+  // The copy of another node's participant: asked of that node (where an operator's remote publisher lives).
+  const there = carried(vr, p, body, 'update_remote_publisher');
+  if (there) return there;
+  const before = [...p.streams];
   vr.cascade.updateRemotePublisher(room, p, body);
+  // Crossing to other nodes (span.ts), it is forwarded as it is now: new streams too, and its copies follow.
+  const added = p.streams.filter((s) => !before.includes(s));
+  vr.cascade.streamsAdded(p, added).catch((err: unknown) => vr.log.warn(`videoroom: room ${room.id}: remote publisher ${p.id}'s new streams not forwarded: ${errMessage(err)}`));
+  if (p.spannedFrom === undefined) vr.span?.republished(room, p);
   return { videoroom: 'success' };
 }
 
-export function removeRemotePublisher(vr: VideoRoomState, body: JsonObject): JsonObject {
+export function removeRemotePublisher(vr: VideoRoomState, body: JsonObject): JsonObject | Promise<JsonObject> {
   const room = lookupRoom(vr, body, true);
   const p = lookupRemote(vr, room, body);
+  const there = carried(vr, p, body, 'remove_remote_publisher');
+  if (there) return there;
   withdraw(vr, room, p, true);
   return { videoroom: 'success' };
 }

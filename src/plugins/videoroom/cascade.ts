@@ -8,7 +8,7 @@ import type { JsonObject } from '../plugin.js';
 import { Forwarders } from './forwarders.js';
 import type { Publisher, PublisherStream, UserId } from './publisher.js';
 import { RemotePublishers } from './remote-publishers.js';
-import { Remotizations } from './remotizations.js';
+import { Remotizations, type NodeCrossing } from './remotizations.js';
 import type { Room } from './room.js';
 
 /** What the cascade needs from the plugin. */
@@ -48,8 +48,9 @@ export class Cascade {
     this.remotizations.forget(p);
   }
 
-  publishRemotely(p: Publisher, body: JsonObject): Promise<JsonObject> {
-    return this.remotizations.publishRemotely(p, body);
+  /** `crossing`: a crossing to another node (span.ts), which a remote publisher may make too. */
+  publishRemotely(p: Publisher, body: JsonObject, crossing?: NodeCrossing): Promise<JsonObject> {
+    return this.remotizations.publishRemotely(p, body, crossing);
   }
 
   /** A renegotiation added streams to a local publisher: its remotizations forward them too. */
@@ -65,9 +66,9 @@ export class Cascade {
     return this.remotizations.listRemotes(p);
   }
 
-  /** `spannedFrom`: the node whose participant it is, when the room spans nodes. */
-  addRemotePublisher(room: Room, id: UserId, body: JsonObject, spannedFrom?: string): Promise<JsonObject> {
-    return this.remotes.add(room, id, body, spannedFrom);
+  /** `spannedFrom`: the node whose participant it is, when the room spans nodes; `nodeKey`: its cluster.srtp key. */
+  addRemotePublisher(room: Room, id: UserId, body: JsonObject, spannedFrom?: string, nodeKey?: string): Promise<JsonObject> {
+    return this.remotes.add(room, id, body, spannedFrom, nodeKey);
   }
 
   updateRemotePublisher(room: Room, p: Publisher, body: JsonObject, spanned = false): void {

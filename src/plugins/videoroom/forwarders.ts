@@ -4,7 +4,8 @@ import { randomUint32 } from '../../plugin-api/index.js';
 import { isJsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { BindError, destinationFor, type JsonObject, type Network, type UdpEndpoint } from '../../plugin-api/index.js';
-import { summarizeRtcp } from '../../rtp/rtcp.js';
+import { buildReceiverReport, summarizeRtcp } from '../../rtp/rtcp.js';
+import type { NodeSrtpSender } from '../node-srtp.js';
 import { check, E, ELEMENT_CODES, errMessage, VideoRoomError } from './errors.js';
 import { resolveHost } from '../forward-host.js';
 import { checkRanges, MAX_FORWARDERS_PER_PUBLISHER, RANGES } from './limits.js';
@@ -12,6 +13,9 @@ import type { Publisher, PublisherStream } from './publisher.js';
 import type { Room } from './room.js';
 import { RtpForwarder, type ForwarderTarget } from './rtp-forwarder.js';
 import { parseSrtp, protectorFor } from '../srtp-settings.js';
+
+/** What opens the path to a receiver's RTCP port: an empty RTP packet (as Janus sends). */
+const EMPTY_RTP = Buffer.from([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 /** The numbers of one rtp_forward stream entry (and its legacy flat form) with their ranges. */
 const FORWARDER_RANGES = [
@@ -211,9 +215,10 @@ export class Forwarders {
 
   /**
    * An RTCP socket for a forwarder: two empty RTP packets open the path to the receiver's RTCP port (NAT and
-   * latching), and PLI/FIR coming back for one of `ssrcs` asks the publisher for a keyframe.
+   * latching), and PLI/FIR coming back for one of `ssrcs` asks the publisher for a keyframe. A crossing between
+   * nodes with cluster.srtp (`nodeSrtp`) opens the path with an SRTCP receiver report instead and takes only SRTCP.
    */
-  async openFeedback(p: Publisher, stream: PublisherStream, fwd: RtpForwarder, rtcpPort: number, ssrcs: (number | undefined)[]): Promise<void> {
+  async openFeedback(p: Publisher, stream: PublisherStream, fwd: RtpForwarder, rtcpPort: number, ssrcs: (number | undefined)[], nodeSrtp?: NodeSrtpSender): Promise<void> {
     let sock: UdpEndpoint;
     try {
       sock = await this.network.openUdp({ what: `RTCP of forwarder ${fwd.id}` });
@@ -222,10 +227,13 @@ export class Forwarders {
     }
     fwd.rtcp = sock;
     const to = destinationFor(fwd.target.host, sock.family);
-    const hello = Buffer.alloc(12);
-    hello[0] = 0x80;
-    for (let i = 0; i < 2; i++) sock.send(hello, rtcpPort, to);
-    sock.onMessage((msg) => {
+    for (let i = 0; i < 2; i++) {
+      const hello = nodeSrtp ? nodeSrtp.protectRtcp(buildReceiverReport(fwd.target.ssrc ?? 0, 0, () => undefined)) : EMPTY_RTP;
+      if (hello) sock.send(hello, rtcpPort, to);
+    }
+    sock.onMessage((datagram) => {
+      const msg = nodeSrtp ? nodeSrtp.openRtcp(datagram) : datagram;
+      if (!msg) return;
       const summary = summarizeRtcp(msg);
       if (!summary?.keyframeRequest) return;
       const media = msg.length >= 12 ? msg.readUInt32BE(8) : 0;

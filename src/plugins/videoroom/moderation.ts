@@ -40,7 +40,7 @@ export function moderate(vr: VideoRoomState, body: JsonObject): JsonObject | Pro
     stream.muted = mute;
     const event = { videoroom: 'event', room: room.id, id, mid: stream.mid, moderation: mute ? 'muted' : 'unmuted' };
     room.notify(event);
-    if (!p.remote) vr.span?.tellOthers(room, event);
+    if (p.spannedFrom === undefined) vr.span?.tellOthers(room, event);
     if (!mute) resumed(vr, p, stream);
   }
   return { videoroom: 'success' };

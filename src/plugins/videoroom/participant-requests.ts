@@ -134,7 +134,10 @@ function applyPublisherSettings(vr: VideoRoomState, room: Room, p: Publisher, bo
     p.metadata = body.metadata;
     renamed = true;
   }
-  if (renamed && p.active) room.notify(participantEvent(room, 'id', p), p);
+  if (renamed && p.active) {
+    room.notify(participantEvent(room, 'id', p), p);
+    vr.span?.renamed(room, p);
+  }
   if (Array.isArray(body.descriptions)) applyDescriptions(p, body.descriptions);
   if (recording.filename !== undefined) p.recordingBase = recording.filename;
   if (recording.record !== undefined) setRecording(vr, room, p, recording.record);

@@ -125,7 +125,8 @@ export function announce(vr: VideoRoomState, room: Room, p: Publisher): void {
   publicationChanged(vr, room, p, false);
   if (p.recording || room.settings.record) setRecording(vr, room, p, true);
   for (const s of p.streams) if (s.type === 'video') askKeyframe(vr, p, s, true);
-  if (!p.remote) vr.span?.published(room, p);
+  // Another node's participant's copy crosses nowhere; local publishers and the operator's remote ones do.
+  if (p.spannedFrom === undefined) vr.span?.published(room, p);
 }
 
 /** Ends a publication; `tellHandlers` false when a leave says it instead (Janus sends event handlers one event). */
@@ -143,7 +144,7 @@ export function unpublish(vr: VideoRoomState, room: Room, p: Publisher, tellHand
   p.setStreams([]);
   if (wasActive) room.notify(participantEvent(room, 'unpublished', p), p);
   if (wasActive && tellHandlers) publisherGone(vr, room, p, 'unpublished');
-  if (tellHandlers && !p.remote) vr.span?.ended(room, p, 'unpublished');
+  if (tellHandlers && p.spannedFrom === undefined) vr.span?.ended(room, p, 'unpublished');
 }
 
 /** A remote publisher is removed, or a participant leaves the room. */
@@ -153,5 +154,5 @@ export function withdraw(vr: VideoRoomState, room: Room, p: Publisher, announceL
   room.participants.delete(p.id);
   if (announceLeaving) room.notify(participantEvent(room, 'leaving', p), p);
   if (!p.remote) publisherGone(vr, room, p, kicked ? 'kicked' : 'leaving');
-  if (!p.remote) vr.span?.ended(room, p, kicked ? 'kicked' : announceLeaving ? 'leaving' : 'destroyed');
+  if (p.spannedFrom === undefined) vr.span?.ended(room, p, kicked ? 'kicked' : announceLeaving ? 'leaving' : 'destroyed');
 }

@@ -1,6 +1,7 @@
 // Remote publishers (`add_remote_publisher`): a room's participant fed over plain (or SRTP) RTP by another
 // server, on sockets of its own in Janus's fixed port range; keyframe requests go back to the address its RTCP
-// socket latched.
+// socket latched. The copy of another node's participant with cluster.srtp (span.ts) latches only SRTCP that
+// authenticates under the crossing's key, and its keyframe requests go as SRTCP too.
 import { randomUint32 } from '../../plugin-api/index.js';
 import { isJsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
@@ -13,6 +14,7 @@ import { checkRanges, checkStored, RANGES } from './limits.js';
 import { Publisher, type PublisherStream, type UserId } from './publisher.js';
 import type { Room } from './room.js';
 import { parseSrtp, unprotectorFor } from '../srtp-settings.js';
+import { NodeSrtpReceiver } from '../node-srtp.js';
 
 /** Whether two descriptions of a remote publisher's stream carry the same media (only `disabled` or the description differ). */
 function sameMedia(a: PublisherStream, b: PublisherStream): boolean {
@@ -28,6 +30,8 @@ interface RemoteSource {
   readonly rtp: UdpEndpoint;
   readonly rtcp: UdpEndpoint;
   srtp: SrtpRtpUnprotector | undefined;
+  /** A crossing between nodes with cluster.srtp: its RTCP both ways as SRTCP. */
+  readonly nodeSrtp: NodeSrtpReceiver | undefined;
   /** Where keyframe requests go: the last sender seen on the RTCP socket. */
   latched: { address: string; port: number } | undefined;
   /** Streams a keyframe was asked for before anything was latched. */
@@ -51,7 +55,8 @@ export class RemotePublishers {
     return [...this.remotes.keys()];
   }
 
-  async add(room: Room, id: UserId, body: JsonObject, spannedFrom?: string): Promise<JsonObject> {
+  /** `spannedFrom`/`nodeKey`: the copy of that node's participant, and the crossing's cluster.srtp key (span.ts). */
+  async add(room: Room, id: UserId, body: JsonObject, spannedFrom?: string, nodeKey?: string): Promise<JsonObject> {
     check(body, [
       { name: 'display', type: 'string' },
       { name: 'metadata', type: 'object' },
@@ -97,6 +102,7 @@ export class RemotePublishers {
       rtp,
       rtcp,
       srtp: srtp ? unprotectorFor(srtp) : undefined,
+      nodeSrtp: nodeKey === undefined ? undefined : new NodeSrtpReceiver(nodeKey),
       latched: undefined,
       keyframeWanted: new Set(),
       byMindex: new Map(streams.map((s) => [s.mindex, s])),
@@ -104,7 +110,8 @@ export class RemotePublishers {
     };
     this.remotes.set(p, source);
     rtp.onMessage((msg) => this.remotePacket(source, msg));
-    rtcp.onMessage((_msg, from) => {
+    rtcp.onMessage((msg, from) => {
+      if (source.nodeSrtp && !source.nodeSrtp.openRtcp(msg)) return;
       const first = source.latched === undefined;
       source.latched = { address: from.address, port: from.port };
       if (first) {
@@ -202,7 +209,9 @@ export class RemotePublishers {
       source.keyframeWanted.add(s);
       return false;
     }
-    source.rtcp.send(buildPli(1, remoteSsrc(s.remoteMindex ?? s.mindex, 0)), to.port, destinationFor(to.address, source.rtcp.family));
+    const pli = buildPli(1, remoteSsrc(s.remoteMindex ?? s.mindex, 0));
+    const out = source.nodeSrtp ? source.nodeSrtp.protectRtcp(pli) : pli;
+    if (out) source.rtcp.send(out, to.port, destinationFor(to.address, source.rtcp.family));
     return true;
   }
 

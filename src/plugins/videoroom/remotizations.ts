@@ -1,5 +1,6 @@
 // Remotizations (`publish_remotely`): a local publisher fed to a room on another server, as forwarders of each
-// stream (every simulcast layer) numbered by the cascade's SSRC convention.
+// stream (every simulcast layer) numbered by the cascade's SSRC convention. A crossing to another node of the
+// cluster (span.ts) is one too; with cluster.srtp its RTCP both ways goes as SRTCP under the crossing's key.
 import type { JsonObject, Network } from '../../plugin-api/index.js';
 import { check, E, ELEMENT_CODES, VideoRoomError } from './errors.js';
 import { remoteSsrc } from './cascade-streams.js';
@@ -9,6 +10,12 @@ import { checkRanges, checkStored, RANGES } from './limits.js';
 import type { Publisher, PublisherStream } from './publisher.js';
 import { RtpForwarder } from './rtp-forwarder.js';
 import { parseSrtp, protectorFor, type SrtpSettings } from '../srtp-settings.js';
+import { NodeSrtpSender } from '../node-srtp.js';
+
+/** A remotization that is a crossing to another node of the cluster; `key`: its cluster.srtp key. */
+export interface NodeCrossing {
+  readonly key?: string;
+}
 
 /** A remotization of a local publisher (publish_remotely). */
 interface Remotization {
@@ -17,6 +24,7 @@ interface Remotization {
   readonly port: number;
   readonly rtcpPort: number | undefined;
   readonly srtp: SrtpSettings | undefined;
+  readonly nodeSrtp: NodeSrtpSender | undefined;
   /** The RTCP socket that takes the other side's keyframe requests is open (with the first video stream). */
   feedbackOpened: boolean;
   readonly forwarders: RtpForwarder[];
@@ -30,7 +38,7 @@ export class Remotizations {
     private readonly forwarders: Forwarders,
   ) {}
 
-  async publishRemotely(p: Publisher, body: JsonObject): Promise<JsonObject> {
+  async publishRemotely(p: Publisher, body: JsonObject, crossing?: NodeCrossing): Promise<JsonObject> {
     check(body, [
       { name: 'remote_id', type: 'string', required: true },
       { name: 'host', type: 'string', required: true },
@@ -43,7 +51,8 @@ export class Remotizations {
       ['rtcp_port', RANGES.listen_port],
     ]);
     checkStored(body, ['remote_id']);
-    if (p.remote) throw new VideoRoomError(E.INVALID_ELEMENT, 'Only local publishers can be remotized');
+    // An operator's remote publisher crosses to the other nodes holding its room as local ones do.
+    if (p.remote && !crossing) throw new VideoRoomError(E.INVALID_ELEMENT, 'Only local publishers can be remotized');
     if (!p.active) throw new VideoRoomError(E.NO_SUCH_FEED, `No such publisher (${p.id}) publishing`);
     if (body.port === 0) throw new VideoRoomError(E.INVALID_ELEMENT, 'Invalid element (port should not be 0)');
     const remoteId = body.remote_id as string;
@@ -52,7 +61,8 @@ export class Remotizations {
     const srtp = parseSrtp(body, ELEMENT_CODES);
     const port = body.port as number;
     const rtcpPort = typeof body.rtcp_port === 'number' && body.rtcp_port > 0 ? body.rtcp_port : undefined;
-    const r: Remotization = { remoteId, host, port, rtcpPort, srtp, feedbackOpened: false, forwarders: [] };
+    const nodeSrtp = crossing?.key === undefined ? undefined : new NodeSrtpSender(crossing.key);
+    const r: Remotization = { remoteId, host, port, rtcpPort, srtp, nodeSrtp, feedbackOpened: false, forwarders: [] };
     await this.forward(p, r, p.streams);
     // Read after the awaits: remotizations of one publisher made at once (to several nodes) all stay listed.
     let mine = this.remotizations.get(p);
@@ -76,6 +86,8 @@ export class Remotizations {
       if (r.rtcpPort !== undefined) out.rtcp_port = r.rtcpPort;
       // Not in Janus's answer: whether the media goes as SRTP (srtp_suite and srtp_crypto given).
       if (r.srtp !== undefined) out.srtp = true;
+      // A crossing's RTCP from the other node that did not authenticate.
+      if (r.nodeSrtp) out.srtcp_refused = r.nodeSrtp.refused;
       return out;
     });
   }
@@ -115,6 +127,7 @@ export class Remotizations {
           videoFwds[0],
           r.rtcpPort,
           videoFwds.map((f) => f.target.ssrc),
+          r.nodeSrtp,
         );
       }
     }

@@ -8,12 +8,16 @@
 // (`span_add` is idempotent: an existing copy answers with its ports, and a copy dropped meanwhile is made anew
 // and forwarded to), so a node taken as lost for a while, by one side or both, gets its media back.
 // Moderation, forwarding and remotization asked of another node's participant are carried to that node and
-// answered the same; a publisher's renegotiation reaches its copies (`span_update`).
-import { randomBytes } from 'node:crypto';
+// answered the same; a publisher's renegotiation, new name or metadata reaches its copies (`span_update`). An
+// operator's remote publisher (add_remote_publisher on one node) crosses as a local publisher does, and its
+// updates and removal with it. With cluster.srtp the media goes as SRTP and the keyframe requests back as SRTCP.
 import { isJsonObject, type JsonObject, type PluginCluster, type PluginClusterEvent } from '../plugin.js';
 import { OFFER_EXTENSION_IDS, OUR_AUDIO_LEVEL_ID } from '../../rtp/header-extensions.js';
-import { E, errMessage, VideoRoomError } from './errors.js';
-import { listRemotes, publishRemotely, rtpForward, stopRtpForward, unpublishRemotely } from './cascade-requests.js';
+import { check, E, errMessage, VideoRoomError } from './errors.js';
+import { participantEvent } from './events.js';
+import { checkStored } from './limits.js';
+import { freshNodeKey } from '../node-srtp.js';
+import { listRemotes, publishRemotely, removeRemotePublisher, rtpForward, stopRtpForward, unpublishRemotely, updateRemotePublisher } from './cascade-requests.js';
 import { kick, moderate } from './moderation.js';
 import { holdsHere, notePlacement } from './placement.js';
 import { withdraw } from './publication.js';
@@ -52,6 +56,8 @@ export class RoomSpan {
   private readonly sentKeys = new WeakMap<Publisher, Map<string, string>>();
   /** With cluster.srtp: the key each copy here was made with (its node asks again: the same key). */
   private readonly copyKeys = new WeakMap<Publisher, string>();
+  /** How a local publication ended, for a crossing still being set up then (its copy, made after, goes the same way). */
+  private readonly endings = new WeakMap<Publisher, SpanEnd>();
 
   constructor(
     private readonly vr: VideoRoomState,
@@ -72,10 +78,17 @@ export class RoomSpan {
     // A crossing still being set up compares what it sent with the streams once it is up (see cross).
   }
 
+  /** A local publisher changed its display or metadata: its copies change with it, their participants hear it. */
+  renamed(room: Room, p: Publisher): void {
+    for (const [node, state] of this.out.get(p) ?? []) if (state === 'up') this.updateOn(node, room, p, 1, true);
+    // A crossing still being set up sends the name as it is once it is up (see cross).
+  }
+
   /** A local publisher's publication ended: its copies elsewhere go, as the room heard it here. */
   ended(room: Room, p: Publisher, how: SpanEnd): void {
     const nodes = this.out.get(p);
     this.out.delete(p);
+    this.endings.set(p, how);
     if (!nodes || how === 'destroyed') return;
     for (const node of nodes.keys()) this.removeOn(node, room, p, how);
   }
@@ -229,7 +242,7 @@ export class RoomSpan {
     const room = this.vr.rooms.get(e.id);
     if (!room || room.destroyed) return;
     for (const p of room.participants.values()) {
-      if (p.remote) continue;
+      if (p.spannedFrom !== undefined) continue;
       if (e.type === 'held' && p.active) void this.cross(room, p, e.node, 1);
       if (e.type === 'released') this.stopCrossing(p, e.node);
     }
@@ -239,7 +252,7 @@ export class RoomSpan {
   private resync(node: string): void {
     for (const room of this.vr.rooms.values()) {
       if (room.destroyed || !this.cluster.holders(room.id).includes(node)) continue;
-      for (const p of room.participants.values()) if (!p.remote && p.active) void this.cross(room, p, node, 1);
+      for (const p of room.participants.values()) if (p.spannedFrom === undefined && p.active) void this.cross(room, p, node, 1);
     }
   }
 
@@ -248,7 +261,7 @@ export class RoomSpan {
     for (const room of this.vr.rooms.values()) {
       for (const p of [...room.participants.values()]) {
         if (p.spannedFrom === node) withdraw(this.vr, room, p, true);
-        else if (!p.remote) this.stopCrossing(p, node);
+        else if (p.spannedFrom === undefined) this.stopCrossing(p, node);
       }
     }
   }
@@ -288,7 +301,8 @@ export class RoomSpan {
         return;
       }
       if (current) this.unpublishRemotely(p, node);
-      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort, ...(typeof key === 'string' ? { srtp_suite: 80, srtp_crypto: key } : {}) });
+      const media = typeof key === 'string' ? { srtp_suite: 80, srtp_crypto: key } : {};
+      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort, ...media }, { key: typeof key === 'string' ? key : undefined });
       if (typeof key === 'string') keys.set(node, key);
       else keys.delete(node);
       if (!still()) {
@@ -296,8 +310,10 @@ export class RoomSpan {
         throw new Error('the publication ended meanwhile');
       }
       mine.set(node, 'up');
-      // Renegotiated while the crossing was being set up: the copy gets the streams as they are now.
-      if (JSON.stringify(describeForCopy(p)) !== JSON.stringify(described)) this.updateOn(node, room, p);
+      // Renegotiated or renamed while the crossing was being set up: the copy gets the publisher as it is now.
+      const now = describeForCopy(p);
+      if (JSON.stringify(now.streams) !== JSON.stringify(described.streams)) this.updateOn(node, room, p);
+      if (now.display !== described.display || JSON.stringify(now.metadata) !== JSON.stringify(described.metadata)) this.updateOn(node, room, p, 1, true);
       this.vr.log.info(`videoroom: room ${room.id}: publisher ${p.id} crosses to node ${node} (${host} port ${port})`);
     } catch (err) {
       if (this.out.get(p)?.get(node) === 'pending') {
@@ -305,7 +321,9 @@ export class RoomSpan {
         // Nothing is sent where no crossing is recorded (a refresh that failed): a retry sets it up again.
         this.unpublishRemotely(p, node);
       }
-      if (added) this.removeOn(node, room, p, 'unpublished');
+      // Ended meanwhile (a kick, a leave): the copy made after the end was told goes as the room heard it.
+      const how = this.endings.get(p) ?? 'unpublished';
+      if (added && how !== 'destroyed') this.removeOn(node, room, p, how);
       const again = attempt < CROSS_TRIES && p.active && !room.destroyed && this.cluster.holders(room.id).includes(node);
       this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id} not sent to node ${node}: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
       if (again) setTimeout(() => void this.cross(room, p, node, attempt + 1), CROSS_RETRY_MS).unref();
@@ -326,12 +344,16 @@ export class RoomSpan {
     }
   }
 
-  /** Gives `p`'s copy on `node` its streams as they are now; tried again a second later while that node holds the room. */
-  private updateOn(node: string, room: Room, p: Publisher, attempt = 1): void {
-    this.cluster.request(node, { request: 'span_update', room: room.id, publisher: describeForCopy(p) }).catch((err: unknown) => {
+  /**
+   * Gives `p`'s copy on `node` its streams (`renamed`: its display and metadata) as they are now; tried again a
+   * second later while that node holds the room.
+   */
+  private updateOn(node: string, room: Room, p: Publisher, attempt = 1, renamed = false): void {
+    const body: JsonObject = { request: 'span_update', room: room.id, publisher: describeForCopy(p), ...(renamed ? { renamed: true } : {}) };
+    this.cluster.request(node, body).catch((err: unknown) => {
       const again = attempt < CROSS_TRIES && p.active && this.out.get(p)?.get(node) === 'up' && this.cluster.holders(room.id).includes(node);
       this.vr.log.warn(`videoroom: room ${room.id}: publisher ${p.id}'s copy on node ${node} not updated: ${errMessage(err)}${again ? ' (trying again)' : ''}`);
-      if (again) setTimeout(() => this.updateOn(node, room, p, attempt + 1), CROSS_RETRY_MS).unref();
+      if (again) setTimeout(() => this.updateOn(node, room, p, attempt + 1, renamed), CROSS_RETRY_MS).unref();
     });
   }
 
@@ -388,6 +410,18 @@ export class RoomSpan {
       const id = userIdOf(vr, desc, 'id', true)!;
       const copy = room.participants.get(id);
       if (!copy || copy.spannedFrom !== from) throw new VideoRoomError(E.NO_SUCH_FEED, `No such feed (${id})`);
+      if (body.renamed === true) {
+        // A new display or metadata: heard here as the publisher's node heard it (Janus's configure event).
+        check(desc, [
+          { name: 'display', type: 'string' },
+          { name: 'metadata', type: 'object' },
+        ]);
+        checkStored(desc, ['display', 'metadata']);
+        if (typeof desc.display === 'string') copy.display = desc.display;
+        if (isJsonObject(desc.metadata)) copy.metadata = desc.metadata;
+        if (copy.active) room.notify(participantEvent(room, 'id', copy), copy);
+        return {};
+      }
       vr.cascade.updateRemotePublisher(room, copy, { display: desc.display, metadata: desc.metadata, streams: desc.streams }, true);
       return {};
     }
@@ -406,12 +440,13 @@ export class RoomSpan {
         withdraw(vr, room, known, false);
       } else if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
       // With SRTP, a fresh key of this node's choosing: AES_CM_128_HMAC_SHA1_80's 16-byte key and 14-byte salt.
-      const key = body.srtp === true ? randomBytes(30).toString('base64') : undefined;
+      const key = body.srtp === true ? freshNodeKey() : undefined;
       const added = await vr.cascade.addRemotePublisher(
         room,
         id,
         { display: desc.display, metadata: desc.metadata, streams: desc.streams, ...(key ? { srtp_suite: 80, srtp_crypto: key } : {}) },
         from,
+        key,
       );
       const copy = room.participants.get(id);
       if (copy && key) this.copyKeys.set(copy, key);
@@ -436,6 +471,8 @@ const CARRIED: Readonly<Record<string, (vr: VideoRoomState, body: JsonObject) =>
   publish_remotely: publishRemotely,
   unpublish_remotely: unpublishRemotely,
   listremotes: listRemotes,
+  update_remote_publisher: updateRemotePublisher,
+  remove_remote_publisher: removeRemotePublisher,
 };
 
 function isPort(v: unknown): v is number {

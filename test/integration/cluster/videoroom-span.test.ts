@@ -4,7 +4,9 @@
 // (`unpublished`, `leaving`) when it leaves and when its node is killed; a kick asked on node 2 of node 1's
 // participant is carried out on node 1; a room created on node 2 is seen from node 3, a publisher of node 1
 // talking there is heard on node 3 (`talking`), and the room destroyed from node 3 is heard of on node 1; a
-// keyframe request of a subscriber on node 3 reaches the publisher on node 1; nats-server away, media flows on;
+// keyframe request of a subscriber on node 3 reaches the publisher on node 1 (as SRTCP with cluster.srtp); a new
+// name of node 1's publisher is heard on node 3; an operator's remote publisher on node 1 crosses to the other
+// nodes, and is updated and removed through them; nats-server away, media flows on;
 // node 1 restarted, a publisher there is announced on the others again.
 // On loopback under the no-IPv6 shim, and in three network namespaces on one bridge when the machine allows it.
 import assert from 'node:assert/strict';
@@ -21,6 +23,7 @@ import { bridgedNamespaces, namespacesUnavailable } from '../../helpers/netns.js
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { arr, obj, TestPublisher, TestSubscriber, udpSink, VideoRoomHandle } from '../../helpers/videoroom-peers.js';
 import type { Msg } from '../../../support/janus-ws.js';
+import { feedRemote } from '../../helpers/remote-feed.js';
 import { sleep, waitFor } from '../../../support/wait.js';
 
 const HEARTBEAT_MS = 200;
@@ -37,9 +40,14 @@ async function remotes(node: NodeProcess, id: unknown): Promise<string[]> {
     .sort();
 }
 
-async function remotesSrtp(node: NodeProcess, id: unknown): Promise<boolean[]> {
+/** Per crossing of publisher `id` on `node`: whether it is SRTP, and the SRTCP it refused from the other node. */
+async function remotesSrtp(node: NodeProcess, id: unknown): Promise<[boolean, unknown][]> {
   const r = await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request: { request: 'listremotes', room: ROOM, secret: 'adminpwd', publisher_id: id } });
-  return arr((r.response as { list?: unknown }).list).map((x) => x.srtp === true);
+  return arr((r.response as { list?: unknown }).list).map((x) => [x.srtp === true, x.srtcp_refused]);
+}
+
+async function videoroomAdmin(node: NodeProcess, request: Msg): Promise<Msg> {
+  return obj((await node.admin({ janus: 'message_plugin', plugin: 'janus.plugin.videoroom', request })).response);
 }
 
 async function numParticipants(node: NodeProcess, room = ROOM): Promise<unknown> {
@@ -121,7 +129,8 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
       { timeout: 5_000, what: 'node 1 to forward once to each of nodes 2 and 3' },
     );
     // With cluster.srtp, each crossing is SRTP (and the subscribers above received it decrypted on nodes 2, 3).
-    assert.deepEqual(await remotesSrtp(nodes[0], pubId), [srtp, srtp]);
+    const crossing: [boolean, unknown] = [srtp, srtp ? 0 : undefined];
+    assert.deepEqual(await remotesSrtp(nodes[0], pubId), [crossing, crossing]);
     // listparticipants answers the same on every node: the publisher and both watchers (who do not publish).
     const everyone = [pubId, ...watcherIds].map(String).sort().join();
     for (const n of nodes) assert.equal((await participants(n)).map(String).sort().join(), everyone, `${n.name} lists everyone`);
@@ -132,6 +141,43 @@ async function scenario(natsHost: string, place: (i: number) => ChildPlace, ifac
     const plis = pub.plis;
     await subs[2].requestKeyframe();
     await waitFor(() => pub.plis > plis, { timeout: 3_000, what: "node 3's keyframe request to reach node 1's publisher" });
+    // With cluster.srtp it went as SRTCP, and nothing node 1 took from the other nodes failed to authenticate.
+    assert.deepEqual(await remotesSrtp(nodes[0], pubId), [crossing, crossing]);
+
+    // The publisher takes a new name: node 3's participant hears it as node 1's would (Janus's configure event).
+    assert.equal((await pubHandle.req({ request: 'configure', display: 'speaker renamed' })).configured, 'ok');
+    await watchers[1].next('the new name on node 3', (d) => d.id === pubId && d.display === 'speaker renamed');
+    assert.equal(arr((await watchers[1].req({ request: 'listparticipants', room: ROOM })).participants).find((p) => p.id === pubId)?.display, 'speaker renamed');
+
+    // An operator's remote publisher on node 1, fed by the test: it crosses to nodes 2 and 3 as node 1's own
+    // publishers do, node 3's subscriber gets its video and node 3's keyframe request reaches the feed. Updated
+    // through node 2 and removed through node 3, it changes on node 1 and every node hears it.
+    const REMOTE_ID = 7777;
+    const REMOTE_STREAMS = [
+      { mid: '0', mindex: 0, type: 'audio', codec: 'opus' },
+      { mid: '1', mindex: 1, type: 'video', codec: 'vp8' },
+    ];
+    const addedRemote = await videoroomAdmin(nodes[0], { request: 'add_remote_publisher', room: ROOM, secret: 'adminpwd', id: REMOTE_ID, display: 'from afar', streams: REMOTE_STREAMS });
+    assert.equal(addedRemote.videoroom, 'success', JSON.stringify(addedRemote));
+    const feed = cleanup.add(feedRemote(Number(addedRemote.port), Number(addedRemote.rtcp_port), place(0).host ?? '127.0.0.1'), (f) => f.stop());
+    await watchers[1].next('the remote publisher on node 3', (d) => arr(d.publishers).some((p) => p.id === REMOTE_ID && p.display === 'from afar'));
+    const afar = cleanup.add(new TestSubscriber(network, clientBind), (s) => s.close());
+    await afar.subscribe(await open(2), ROOM, REMOTE_ID);
+    await waitFor(() => afar.received.video > 5, { timeout: 10_000, what: "node 1's remote publisher received on node 3" });
+    assert.equal((await remotes(nodes[0], REMOTE_ID)).join(), 'span-node-2,span-node-3');
+    await sleep(1500);
+    const feedPlis = feed.plis.length;
+    await afar.requestKeyframe();
+    await waitFor(() => feed.plis.length > feedPlis, { timeout: 3_000, what: "node 3's keyframe request to reach the remote publisher's feed" });
+    const updated3 = watchers[1].mark();
+    const update = await watchers[0].req({ request: 'update_remote_publisher', room: ROOM, secret: 'adminpwd', id: REMOTE_ID, display: 'renamed afar', streams: REMOTE_STREAMS });
+    assert.deepEqual(update, { videoroom: 'success' });
+    await watchers[1].next('the remote publisher renamed, on node 3', (d) => arr(d.publishers).some((p) => p.id === REMOTE_ID && p.display === 'renamed afar'), updated3);
+    // Node 3's copy of node 1's own publisher is not a remote publisher: refused as node 1 refuses it.
+    assert.equal((await watchers[1].req({ request: 'remove_remote_publisher', room: ROOM, secret: 'adminpwd', id: pubId })).error_code, 428);
+    assert.deepEqual(await watchers[1].req({ request: 'remove_remote_publisher', room: ROOM, secret: 'adminpwd', id: REMOTE_ID }), { videoroom: 'success' });
+    for (const w of watchers) await w.next('the remote publisher leaving', (d) => d.leaving === REMOTE_ID);
+    assert.ok(!(await participants(nodes[0])).includes(REMOTE_ID), 'removed on node 1');
 
     // A publisher on node 1 renegotiates: audio alone, then audio and video. Node 2's participant hears it
     // (`publishers` again, with the video), and node 2's subscriber, which took its audio, subscribes to the video.

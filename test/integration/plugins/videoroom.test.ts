@@ -7,7 +7,6 @@
 // loopback-only by bench/janus-reference.ts) to check the expectations; the tests that need a Portunus child
 // process are skipped then.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
@@ -26,7 +25,7 @@ import { gatherOn, videoRoomPeer } from '../../../support/werift-client.js';
 import { noIpv6Env } from '../../helpers/no-ipv6.js';
 import { arr, toJsep, udpSink, VideoRoomHandle, type Jsep } from '../../helpers/videoroom-peers.js';
 import { sleep, waitFor } from '../../../support/wait.js';
-import { rtcpPacket, rtpPacket } from '../../../support/rtp-packets.js';
+import { feedRemote, remoteRtp, VP8_KEYFRAME, type RemoteFeed } from '../../helpers/remote-feed.js';
 
 const AGAINST_JANUS = process.env.VIDEOROOM_TEST_AGAINST_JANUS === '1';
 
@@ -68,9 +67,6 @@ function expectSoon(what: string, check: () => boolean, ms: number): () => Promi
 
 // ---------------------------------------------------------------------------------------------------------------
 // werift peers: a publisher sending Opus + VP8 RTP it makes up, and a subscriber counting what arrives.
-
-/** A VP8 payload that looks like the start of a 320x240 key frame (descriptor S bit, frame tag, start code). */
-const VP8_KEYFRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 class Publisher {
   readonly pc = videoRoomPeer();
@@ -178,10 +174,6 @@ class Subscriber {
 
 /** A UDP socket on 127.0.0.1 that keeps what it receives. */
 /** A plain RTP packet as a cascading Janus would send to a remote publisher (SSRC = 1000 + 10·mindex). */
-function remoteRtp(seq: number, ssrc: number, pt: number, payload: Buffer): Buffer {
-  return rtpPacket({ payloadType: pt, marker: pt === 96, sequenceNumber: seq, timestamp: seq * (pt === 96 ? 3000 : 960), ssrc, payload });
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // The server under test: Portunus in this process, or Janus for development runs.
 
@@ -744,40 +736,6 @@ const REMOTE_STREAMS: Msg[] = [
   { mid: '0', mindex: 0, type: 'audio', codec: 'opus' },
   { mid: '1', mindex: 1, type: 'video', codec: 'vp8' },
 ];
-
-interface RemoteFeed {
-  /** PLIs the server sent back to our socket (it latched onto us through the RTCP port), by media SSRC. */
-  readonly plis: number[];
-  stop(): void;
-}
-
-/**
- * Plays the sending Janus of a cascade: one socket says hello on `rtcpPort` (so the server latches onto it), then
- * sends RTP (audio SSRC 1000, video SSRC 1010) to `port` every 20 ms and collects the RTCP that comes back.
- */
-function feedRemote(port: number, rtcpPort: number): RemoteFeed {
-  const s = dgram.createSocket('udp4');
-  const plis: number[] = [];
-  s.on('message', (m) => {
-    // Compound RTCP: walk the packets, keep PSFB (206) with FMT 1 (PLI).
-    for (let o = 0; o + 12 <= m.length; o += 4 * (m.readUInt16BE(o + 2) + 1)) if (m[o + 1] === 206 && (m[o] & 0x1f) === 1) plis.push(m.readUInt32BE(o + 8));
-  });
-  // An empty receiver report from the sender's SSRC (what a cascading Janus sends to open the way).
-  s.send(rtcpPacket(201, 0, Buffer.from([0, 0, 0x03, 0xe8])), rtcpPort, '127.0.0.1');
-  let seq = 0;
-  const timer = setInterval(() => {
-    seq++;
-    s.send(remoteRtp(seq, 1000, 111, Buffer.from([0xf8, 0xff, 0xfe, seq & 0xff])), port, '127.0.0.1');
-    s.send(remoteRtp(seq, 1010, 96, VP8_KEYFRAME), port, '127.0.0.1');
-  }, 20);
-  return {
-    plis,
-    stop() {
-      clearInterval(timer);
-      s.close();
-    },
-  };
-}
 
 /**
  * add_remote_publisher → subscriber receives → remove_remote_publisher announces unpublished. Answers with the check

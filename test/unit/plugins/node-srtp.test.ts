@@ -1,9 +1,10 @@
 // SRTP between nodes (src/plugins/node-srtp.ts): media and data protected by the sending node and opened by the
-// receiving one, keyframe requests back as SRTCP, across a sequence number wrap; a wrong key or a changed byte refused.
+// receiving one, keyframe requests back as SRTCP, across a sequence number wrap; a wrong key or a changed byte refused;
+// the sending node's RTCP (which moves where the receiving node sends back) opened once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freshNodeKey, isNodeKey, NodeSrtpReceiver, NodeSrtpSender } from '../../../src/plugins/node-srtp.js';
-import { buildPli } from '../../../src/rtp/rtcp.js';
+import { buildPli, buildReceiverReport } from '../../../src/rtp/rtcp.js';
 import { rtpPacket } from '../../../support/rtp-packets.js';
 
 test('a fresh key has the form another node checks; others do not', () => {
@@ -49,4 +50,25 @@ test('what another key protected is refused, and counted', () => {
   assert.equal(receiver.open(out.subarray(0, n)), undefined);
   assert.equal(receiver.refused, 1);
   assert.equal(new NodeSrtpSender(freshNodeKey()).openRtcp(receiver.protectRtcp(buildPli(1, 1))!), undefined);
+});
+
+test("the sending node's RTCP opens on the receiving node once: a replay, a plain packet or a changed byte is refused", () => {
+  const key = freshNodeKey();
+  const sender = new NodeSrtpSender(key);
+  const receiver = new NodeSrtpReceiver(key);
+  const rr = buildReceiverReport(1010, 0, () => undefined);
+  const first = sender.protectRtcp(rr)!;
+  const second = sender.protectRtcp(rr)!;
+  assert.ok(!first.equals(second), 'each packet has its own index');
+  assert.deepEqual(receiver.openRtcp(first), rr);
+  assert.deepEqual(receiver.openRtcp(second), rr);
+  assert.equal(receiver.openRtcp(first), undefined, 'a replay moves nothing');
+  assert.equal(receiver.openRtcp(rr), undefined, 'plain RTCP is refused');
+  const changed = Buffer.from(sender.protectRtcp(rr)!);
+  changed[5] ^= 1;
+  assert.equal(receiver.openRtcp(changed), undefined);
+  assert.equal(receiver.refused, 3);
+  assert.equal(sender.refused, 0);
+  assert.equal(sender.openRtcp(rr), undefined);
+  assert.equal(sender.refused, 1, 'the sending node counts what it refuses too');
 });
