@@ -1,6 +1,8 @@
 // The VideoRoom over many nodes on a fake cluster door: room changes made while NATS is away written once it is
 // back (the newer change of a room wins, a destruction over any), and a publisher's renegotiation on one node
-// (new stream, stream disabled) heard by the room as Janus tells it. No NATS, no server, no kernel socket.
+// (new stream, stream disabled) heard by the room as Janus tells it; a publisher kicked while its crossing to
+// another node is being set up has its copy there removed as kicked, and a new name reaches a copy that is up.
+// No NATS, no server, no kernel socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject } from '../../../../src/core/validate.js';
@@ -23,20 +25,24 @@ class FakeDoor implements PluginCluster {
   natsAway = false;
   readonly stored = new Map<string, JsonObject>();
   private readonly listeners: ((e: PluginClusterEvent) => void)[] = [];
+  /** Other nodes holding every room (their media on loopback), and what this node asked of them. */
+  others: string[] = [];
+  readonly asked: { node: string; body: JsonObject; answer: (a: JsonObject) => void }[] = [];
   hold(): void {}
   release(): void {}
   holders(): string[] {
-    return [];
+    return this.others.length ? [this.node, ...this.others] : [];
   }
-  mediaAddress(): string | undefined {
-    return undefined;
+  mediaAddress(node: string): string | undefined {
+    return this.others.includes(node) ? '127.0.0.1' : undefined;
   }
   on(listener: (e: PluginClusterEvent) => void): () => void {
     this.listeners.push(listener);
     return () => undefined;
   }
-  request(): Promise<JsonObject> {
-    return Promise.reject(new Error('no other node'));
+  request(node: string, body: JsonObject): Promise<JsonObject> {
+    if (!this.others.includes(node)) return Promise.reject(new Error('no other node'));
+    return new Promise((answer) => this.asked.push({ node, body, answer }));
   }
   serve(): void {}
   async putRecord(key: string, value: JsonObject): Promise<void> {
@@ -180,5 +186,48 @@ test('a publisher renegotiates: a new stream and a stream it stops sending are h
   assert.equal(streamsHeard()[2][1].disabled, true);
   const listed = ((await data(plugin, watcher, { request: 'listparticipants', room: 79 })).participants as JsonObject[]).find((p) => p.id === 5);
   assert.equal(listed?.publisher, true);
+  plugin.destroy();
+});
+
+test('a publisher kicked while it crosses to another node: the copy made there after the kick goes as kicked; a new name reaches a copy that is up', async () => {
+  const door = new FakeDoor();
+  door.others = ['node-c'];
+  const { plugin, attach } = await started(door);
+  const admin = attach();
+  assert.equal((await data(plugin, admin, { request: 'create', room: 80 })).videoroom, 'created');
+  const publish = async (id: number): Promise<FakePluginHandle> => {
+    const h = attach();
+    h.media = [AUDIO, VIDEO];
+    await sendMessage(plugin, h, { request: 'joinandconfigure', ptype: 'publisher', room: 80, id, display: `p${id}` }, OFFER);
+    plugin.setupMedia(h);
+    await settle();
+    return h;
+  };
+  const asked = (request: string, id: number) => door.asked.filter((a) => a.body.request === request && ((a.body.publisher as JsonObject | undefined)?.id ?? a.body.id) === id);
+
+  await publish(6);
+  const [add] = asked('span_add', 6);
+  assert.ok(add, 'node-c is asked to make a copy');
+  // The kick comes before node-c's answer: the removal it sends arrives before the copy exists there.
+  assert.equal((await data(plugin, admin, { request: 'kick', room: 80, id: 6 })).videoroom, 'success');
+  assert.deepEqual(
+    asked('span_remove', 6).map((a) => a.body.how),
+    ['kicked'],
+  );
+  add.answer({ port: 20000, rtcp_port: 20001 });
+  await settle();
+  await settle();
+  assert.deepEqual(
+    asked('span_remove', 6).map((a) => a.body.how),
+    ['kicked', 'kicked'],
+    'the copy made after the kick is removed as kicked',
+  );
+
+  const renamed = await publish(7);
+  asked('span_add', 7)[0].answer({ port: 20002, rtcp_port: 20003 });
+  for (let i = 0; i < 5; i++) await settle();
+  assert.equal((await data(plugin, renamed, { request: 'configure', display: 'seven' })).configured, 'ok');
+  const update = door.asked.find((a) => a.body.request === 'span_update' && a.body.renamed === true);
+  assert.equal((update?.body.publisher as JsonObject | undefined)?.display, 'seven', 'the copy is renamed');
   plugin.destroy();
 });
