@@ -8,7 +8,7 @@ import { errorText } from '../../logging/error-text.js';
 import { rtpPacketProblem } from '../../rtp/packet-check.js';
 import { rtcpRoute, splitRtcpCompound } from '../../rtp/rtcp-route.js';
 import type { NativeSrtcpOpener } from '../../rtp/srtp/native-srtcp-opener.js';
-import { buildPli, roundTrip, summarizeRtcp, type ReportBlock } from '../../rtp/rtcp.js';
+import { buildPli, roundTrip, RTCP_RR, summarizeRtcp, type ReportBlock } from '../../rtp/rtcp.js';
 import { deriveSessionKeys, srtpProfileName } from '../../rtp/srtp/srtp-keys.js';
 import { SrtpRtpUnprotector } from '../../rtp/srtp/srtp-unprotector.js';
 import type { RtpTrackInfo } from '../peer-types.js';
@@ -159,7 +159,7 @@ export class RtpReceivePath implements MidPacketSink {
       // Feedback about a stream we do not know (an old SSRC): the peer's own stream, when it names one it sends.
       if (!delivered && packet.length >= 8) {
         const st = this.remoteMid(packet.readUInt32BE(4));
-        if (st && packet[1] !== 201) this.onRtcpPacket(st, packet);
+        if (st && packet[1] !== RTCP_RR) this.onRtcpPacket(st, packet);
       }
     }
     return true;

@@ -226,10 +226,13 @@ async function threeNodes(layout: Layout): Promise<void> {
       answers(async () => arr((await info(nodes[0], 77)).feeding).length === 0),
       { timeout: 5_000, what: 'node 1 to feed nobody' },
     );
-    // A viewer joining node 2 again (its copy fed anew) gets the buffered keyframe first too.
+    // A viewer joining node 2 again (its copy fed anew) gets the buffered keyframe at once too, not the source's
+    // next one seconds later. One live packet may come before it: the copy's buffer is refilled by node 1 as the
+    // viewer starts.
     const again = await viewer(1, 77);
-    await waitFor(() => again.raw.some(isVideo), { timeout: 10_000, what: 'video for the viewer back on node 2' });
-    assert.ok(isKeyframe(again.raw.find(isVideo)!));
+    await waitFor(() => again.raw.filter(isVideo).length >= 3, { timeout: 10_000, what: 'video for the viewer back on node 2' });
+    const firstVideo = again.raw.filter(isVideo).slice(0, 3);
+    assert.ok(firstVideo.some(isKeyframe), `the buffered keyframe among the first video packets (${firstVideo.map((b) => b.subarray(0, 2).toString('hex')).join(' ')})`);
 
     // A destroy asked on node 3: done on node 1, node 2's viewer hears `stopped`; the mountpoint is gone everywhere.
     assert.equal((await streaming(nodes[2], { request: 'destroy', id: 77, secret: 'mpsecret' })).streaming, 'destroyed');
