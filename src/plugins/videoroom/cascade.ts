@@ -7,7 +7,7 @@ import type { Network } from '../../plugin-api/index.js';
 import type { JsonObject } from '../plugin.js';
 import { Forwarders } from './forwarders.js';
 import type { Publisher, PublisherStream, UserId } from './publisher.js';
-import { RemotePublishers } from './remote-publishers.js';
+import { RemotePublishers, type CopyOf } from './remote-publishers.js';
 import { Remotizations, type NodeCrossing } from './remotizations.js';
 import type { Room } from './room.js';
 
@@ -66,9 +66,9 @@ export class Cascade {
     return this.remotizations.listRemotes(p);
   }
 
-  /** `spannedFrom`: the node whose participant it is, when the room spans nodes; `nodeKey`: its cluster.srtp key. */
-  addRemotePublisher(room: Room, id: UserId, body: JsonObject, spannedFrom?: string, nodeKey?: string): Promise<JsonObject> {
-    return this.remotes.add(room, id, body, spannedFrom, nodeKey);
+  /** `copyOf`: the copy of another node's participant, when the room spans nodes. */
+  addRemotePublisher(room: Room, id: UserId, body: JsonObject, copyOf?: CopyOf): Promise<JsonObject> {
+    return this.remotes.add(room, id, body, copyOf);
   }
 
   updateRemotePublisher(room: Room, p: Publisher, body: JsonObject, spanned = false): void {

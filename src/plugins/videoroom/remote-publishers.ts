@@ -1,7 +1,8 @@
 // Remote publishers (`add_remote_publisher`): a room's participant fed over plain (or SRTP) RTP by another
 // server, on sockets of its own in Janus's fixed port range; keyframe requests go back to the address its RTCP
-// socket latched. The copy of another node's participant with cluster.srtp (span.ts) latches only SRTCP that
-// authenticates under the crossing's key, and its keyframe requests go as SRTCP too.
+// socket latched. The copy of another node's participant (span.ts) takes datagrams from that node's media
+// address only; with cluster.srtp it latches only SRTCP that authenticates under the crossing's key, and its
+// keyframe requests go as SRTCP too.
 import { randomUint32 } from '../../plugin-api/index.js';
 import { isJsonObject } from '../../plugin-api/index.js';
 import type { Logger } from '../../logging/logger.js';
@@ -20,6 +21,13 @@ import { NodeSrtpReceiver } from '../node-srtp.js';
 function sameMedia(a: PublisherStream, b: PublisherStream): boolean {
   const codec = (s: PublisherStream): string => JSON.stringify([s.codec?.name, s.codec?.pt, s.codec?.fmtp]);
   return a.type === b.type && a.simulcast === b.simulcast && a.remoteMindex === b.remoteMindex && codec(a) === codec(b) && String(a.extensionTable) === String(b.extensionTable);
+}
+
+/** A copy of another node's participant: that node, its media address, and the crossing's cluster.srtp key. */
+export interface CopyOf {
+  readonly node: string;
+  readonly host: string;
+  readonly key?: string;
 }
 
 /** Remote publishers listen in Janus's fixed range. */
@@ -55,8 +63,8 @@ export class RemotePublishers {
     return [...this.remotes.keys()];
   }
 
-  /** `spannedFrom`/`nodeKey`: the copy of that node's participant, and the crossing's cluster.srtp key (span.ts). */
-  async add(room: Room, id: UserId, body: JsonObject, spannedFrom?: string, nodeKey?: string): Promise<JsonObject> {
+  /** `copyOf`: the copy of another node's participant (span.ts). */
+  async add(room: Room, id: UserId, body: JsonObject, copyOf?: CopyOf): Promise<JsonObject> {
     check(body, [
       { name: 'display', type: 'string' },
       { name: 'metadata', type: 'object' },
@@ -94,7 +102,7 @@ export class RemotePublishers {
       throw err;
     }
     const p = new Publisher(id, randomUint32(), undefined);
-    p.spannedFrom = spannedFrom;
+    p.spannedFrom = copyOf?.node;
     if (typeof body.display === 'string') p.display = body.display;
     if (isJsonObject(body.metadata)) p.metadata = body.metadata;
     p.setStreams(streams);
@@ -102,15 +110,20 @@ export class RemotePublishers {
       rtp,
       rtcp,
       srtp: srtp ? unprotectorFor(srtp) : undefined,
-      nodeSrtp: nodeKey === undefined ? undefined : new NodeSrtpReceiver(nodeKey),
+      nodeSrtp: copyOf?.key === undefined ? undefined : new NodeSrtpReceiver(copyOf.key),
       latched: undefined,
       keyframeWanted: new Set(),
       byMindex: new Map(streams.map((s) => [s.mindex, s])),
       room,
     };
     this.remotes.set(p, source);
-    rtp.onMessage((msg) => this.remotePacket(source, msg));
+    // A copy hears its node only (the host, or the host as an IPv4-mapped address on a dual-stack socket).
+    const fromNode = copyOf ? (a: string): boolean => a === copyOf.host || a === `::ffff:${copyOf.host}` : undefined;
+    rtp.onMessage((msg, from) => {
+      if (!fromNode || fromNode(from.address)) this.remotePacket(source, msg);
+    });
     rtcp.onMessage((msg, from) => {
+      if (fromNode && !fromNode(from.address)) return;
       if (source.nodeSrtp && !source.nodeSrtp.openRtcp(msg)) return;
       const first = source.latched === undefined;
       source.latched = { address: from.address, port: from.port };

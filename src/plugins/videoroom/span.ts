@@ -441,12 +441,13 @@ export class RoomSpan {
       } else if (known) throw new VideoRoomError(E.ID_EXISTS, `User ID ${id} already exists`);
       // With SRTP, a fresh key of this node's choosing: AES_CM_128_HMAC_SHA1_80's 16-byte key and 14-byte salt.
       const key = body.srtp === true ? freshNodeKey() : undefined;
+      const host = this.cluster.mediaAddress(from);
+      if (host === undefined) throw new Error(`node ${from} is not known (yet)`);
       const added = await vr.cascade.addRemotePublisher(
         room,
         id,
         { display: desc.display, metadata: desc.metadata, streams: desc.streams, ...(key ? { srtp_suite: 80, srtp_crypto: key } : {}) },
-        from,
-        key,
+        { node: from, host, key },
       );
       const copy = room.participants.get(id);
       if (copy && key) this.copyKeys.set(copy, key);

@@ -1,7 +1,8 @@
 // The VideoRoom over many nodes on a fake cluster door: room changes made while NATS is away written once it is
 // back (the newer change of a room wins, a destruction over any), and a publisher's renegotiation on one node
 // (new stream, stream disabled) heard by the room as Janus tells it; a publisher kicked while its crossing to
-// another node is being set up has its copy there removed as kicked, and a new name reaches a copy that is up.
+// another node is being set up has its copy there removed as kicked, a new name reaches a copy that is up, and
+// the copy of another node's publisher takes its RTCP from that node's media address only.
 // No NATS, no server, no kernel socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +45,11 @@ class FakeDoor implements PluginCluster {
     if (!this.others.includes(node)) return Promise.reject(new Error('no other node'));
     return new Promise((answer) => this.asked.push({ node, body, answer }));
   }
-  serve(): void {}
+  /** What the plugin answers other nodes with (set when it starts). */
+  served: ((from: string, body: JsonObject) => Promise<JsonObject>) | undefined;
+  serve(handler: (from: string, body: JsonObject) => Promise<JsonObject>): void {
+    this.served = handler;
+  }
   async putRecord(key: string, value: JsonObject): Promise<void> {
     if (this.natsAway) throw new Error('not connected to NATS');
     this.stored.set(key, value);
@@ -70,9 +75,9 @@ class FakeDoor implements PluginCluster {
 
 let nextHandle = 1;
 
-async function started(cluster?: PluginCluster): Promise<{ plugin: VideoRoomPlugin; attach: () => FakePluginHandle }> {
+async function started(cluster?: PluginCluster, network = new FakeNetwork()): Promise<{ plugin: VideoRoomPlugin; attach: () => FakePluginHandle }> {
   const plugin = new VideoRoomPlugin();
-  await plugin.init({ log: Logger.create({ level: 0, timestamps: false }), network: new FakeNetwork(), config: {}, recordingsDir: 'recordings', relayGroup: () => new PlainRelayGroup(), cluster });
+  await plugin.init({ log: Logger.create({ level: 0, timestamps: false }), network, config: {}, recordingsDir: 'recordings', relayGroup: () => new PlainRelayGroup(), cluster });
   const attach = (): FakePluginHandle => {
     const h = new FakePluginHandle({ id: nextHandle++ });
     plugin.createSession(h);
@@ -229,5 +234,38 @@ test('a publisher kicked while it crosses to another node: the copy made there a
   assert.equal((await data(plugin, renamed, { request: 'configure', display: 'seven' })).configured, 'ok');
   const update = door.asked.find((a) => a.body.request === 'span_update' && a.body.renamed === true);
   assert.equal((update?.body.publisher as JsonObject | undefined)?.display, 'seven', 'the copy is renamed');
+  plugin.destroy();
+});
+
+test("the copy of another node's publisher latches that node's RTCP only: its keyframe request goes there, not to a stranger", async () => {
+  const door = new FakeDoor();
+  door.others = ['node-c'];
+  // The host has node-c's media address (loopback, as the door says) and a stranger's.
+  const network = new FakeNetwork({
+    host: {
+      ipv6Available: false,
+      interfaces: [
+        { name: 'lo', address: '127.0.0.1', family: 4, internal: true },
+        { name: 'eth0', address: '10.0.0.66', family: 4, internal: false },
+      ],
+    },
+  });
+  const { plugin, attach } = await started(door, network);
+  const here = attach();
+  assert.equal((await data(plugin, here, { request: 'create', room: 81 })).videoroom, 'created');
+  await data(plugin, here, { request: 'join', ptype: 'publisher', room: 81 });
+  const added = await door.served!('node-c', { request: 'span_add', room: 81, publisher: { id: 9, streams: [{ type: 'video', mindex: 0, mid: '0', codec: 'vp8' }] } });
+  const rtcpPort = added.rtcp_port as number;
+  assert.ok(rtcpPort > 0, JSON.stringify(added));
+  const stranger = await network.openUdp({ what: 'stranger', bind: '10.0.0.66' });
+  const node = await network.openUdp({ what: 'node-c', bind: '127.0.0.1' });
+  const hello = Buffer.from([0x80, 201, 0, 1, 0, 0, 0x03, 0xe8]);
+  stranger.send(hello, rtcpPort, '127.0.0.1');
+  for (let i = 0; i < 5; i++) await settle();
+  const plis = (): string[] => network.sent.filter((d) => d.data.length >= 12 && d.data[1] === 206).map((d) => `${d.to.address}:${d.to.port}`);
+  assert.deepEqual(plis(), [], 'nothing latched from a stranger');
+  node.send(hello, rtcpPort, '127.0.0.1');
+  for (let i = 0; i < 5; i++) await settle();
+  assert.deepEqual(plis(), [`127.0.0.1:${node.port}`], "the keyframe request waiting since the copy was announced goes to node-c's socket");
   plugin.destroy();
 });
