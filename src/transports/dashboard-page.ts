@@ -93,6 +93,21 @@ async function admin(body, path) {
   return r.json();
 }
 
+/** Runs \`task\` on every item with at most IN_FLIGHT at once; the results in the items' order. */
+const IN_FLIGHT = 8;
+async function inPool(items, task) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, worker));
+  return out;
+}
+
 function text(id, value) { document.getElementById(id).textContent = value; }
 
 function cell(tr, value) { const td = document.createElement('td'); td.textContent = value === undefined ? '' : String(value); tr.appendChild(td); return td; }
@@ -143,14 +158,10 @@ async function poll() {
   document.getElementById('login').hidden = true;
   text('login-error', '');
   const sessions = (await admin({ janus: 'list_sessions' })).sessions ?? [];
-  const infos = [];
-  for (const s of sessions.slice(0, 200)) {
-    const handles = (await admin({ janus: 'list_handles' }, '/' + s)).handles ?? [];
-    for (const h of handles) {
-      const r = await admin({ janus: 'handle_info' }, '/' + s + '/' + h);
-      if (r.info) infos.push(r.info);
-    }
-  }
+  // The Admin API has no bulk handle_info: a few requests in flight at once, the table in session order.
+  const handleLists = await inPool(sessions.slice(0, 200), async (s) => ((await admin({ janus: 'list_handles' }, '/' + s)).handles ?? []).map((h) => [s, h]));
+  const answers = await inPool(handleLists.flat(), ([s, h]) => admin({ janus: 'handle_info' }, '/' + s + '/' + h));
+  const infos = answers.filter((r) => r.info).map((r) => r.info);
   const now = performance.now();
   const seconds = previousAt > 0 ? (now - previousAt) / 1000 : 0;
   const next = new Map();
