@@ -289,8 +289,9 @@ export class RoomSpan {
       const rtcpPort = answer.rtcp_port;
       if (!isPort(port) || !isPort(rtcpPort)) throw new Error(`node ${node} answered without ports`);
       // The copy's node chose the key (a copy kept from before keeps its own); it is checked where it is used.
-      const key = srtp ? answer.srtp_crypto : undefined;
-      if (srtp && typeof key !== 'string') throw new Error(`node ${node} answered without an SRTP key`);
+      const answered = srtp ? answer.srtp_crypto : undefined;
+      if (srtp && typeof answered !== 'string') throw new Error(`node ${node} answered without an SRTP key`);
+      const key = typeof answered === 'string' ? answered : undefined;
       if (!still()) throw new Error('the publication ended meanwhile');
       let keys = this.sentKeys.get(p);
       if (!keys) this.sentKeys.set(p, (keys = new Map<string, string>()));
@@ -301,9 +302,9 @@ export class RoomSpan {
         return;
       }
       if (current) this.unpublishRemotely(p, node);
-      const media = typeof key === 'string' ? { srtp_suite: 80, srtp_crypto: key } : {};
-      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort, ...media }, { key: typeof key === 'string' ? key : undefined });
-      if (typeof key === 'string') keys.set(node, key);
+      const media = key !== undefined ? { srtp_suite: 80, srtp_crypto: key } : {};
+      await this.vr.cascade.publishRemotely(p, { remote_id: remoteId(node), host, port, rtcp_port: rtcpPort, ...media }, { key });
+      if (key !== undefined) keys.set(node, key);
       else keys.delete(node);
       if (!still()) {
         this.unpublishRemotely(p, node);
