@@ -32,6 +32,10 @@ export const SETTINGS = {
     ipv6: on(false, 'gather IPv6 candidates too (ignored where the host has no IPv6)'),
     rtp_port_range: on('10000-60000', 'min-max UDP ports of PeerConnections (with single_port = 0) and of TURN links'),
     single_port: on(10000, 'one UDP port per local address that every PeerConnection shares (demultiplexed by ICE credentials); 0 = a port per PeerConnection'),
+    batched_receive: on(
+      true,
+      "read the shared port's datagrams natively in batches (recvmmsg: one call into JavaScript per batch; datagrams above 2048 bytes dropped); false = one at a time, as Node reads them",
+    ),
     send_threads: on(
       Math.max(0, Math.min(4, availableParallelism() - 1)),
       "native sender threads for the shared port's large batches (a fan-out of 64 datagrams or more in one turn); default: the CPUs this process may use minus one, at most 4; 0 = send on the main thread",

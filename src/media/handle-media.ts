@@ -186,6 +186,7 @@ export class WebRtcMediaFactory implements MediaFactory {
       ...(p.recvBuffer !== undefined && p.sendBuffer !== undefined ? { recv_buffer: p.recvBuffer, send_buffer: p.sendBuffer } : {}),
       sent_batched: p.sentBatched,
       sent_singly: p.sentSingly,
+      ...(p.receivedBatched ? { received_batched: p.receivedBatched.datagrams, receive_batches: p.receivedBatched.batches, dropped_oversized: p.receivedBatched.oversized } : {}),
       ...(p.tcp ? { tcp: tcpStatusJson(p.tcp) } : {}),
     }));
     const t = shared.sendThreads;

@@ -57,7 +57,7 @@ export function createMediaFactory(network: Network, config: Config, log: Logger
   }
   const iceTcp = config.core.nat.ice_tcp;
   if (iceTcp && !(valid && port > 0)) log.warn('nat.ice_tcp needs media.single_port (one TCP port beside the shared UDP one): ICE-TCP is not offered', { component: 'webrtc' });
-  const shared = valid && port > 0 ? new SharedIcePorts(network, port, (level, msg) => log[level](msg, { component: 'webrtc' }), pool, iceTcp) : undefined;
+  const shared = valid && port > 0 ? new SharedIcePorts(network, port, (level, msg) => log[level](msg, { component: 'webrtc' }), pool, iceTcp, config.core.media.batched_receive) : undefined;
   const settings = webRtcSettings(network, config, log, shared);
   return new WebRtcMediaFactory(settings, shared);
 }

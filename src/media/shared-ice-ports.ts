@@ -26,6 +26,8 @@ export interface SharedIcePortsStatus {
     /** Media datagrams sent in batches (sendmmsg) and one at a time. */
     readonly sentBatched: number;
     readonly sentSingly: number;
+    /** Datagrams read natively in batches, the batches, and datagrams too large for a slot (dropped); when on. */
+    readonly receivedBatched: { readonly datagrams: number; readonly batches: number; readonly oversized: number } | undefined;
     /** The ICE-TCP listener on the same address and port number (nat.ice_tcp), when it is open. */
     readonly tcp: SharedTcpStatus | undefined;
   }>;
@@ -69,6 +71,8 @@ export class SharedIcePorts {
     private readonly sendPool?: UdpSendPool,
     /** Also listen for ICE-TCP on the same address and port number (nat.ice_tcp). */
     private readonly iceTcp = false,
+    /** Read the shared sockets natively in batches (media.batched_receive). */
+    private readonly batchedReceive = true,
   ) {}
 
   /** The shared port on local address `bind`, or undefined when it cannot be had (the caller opens its own socket). */
@@ -97,6 +101,7 @@ export class SharedIcePorts {
         sendBuffer: p.socket.bufferSizes?.send,
         sentBatched: p.socket.batchedSends?.native ?? 0,
         sentSingly: p.socket.batchedSends?.dgram ?? 0,
+        receivedBatched: p.socket.batchedReceives,
         tcp: p.tcp ? tcpStatus(p.tcp) : undefined,
       })),
     };
@@ -134,6 +139,7 @@ export class SharedIcePorts {
         recvBufferSize: SOCKET_BUFFER_BYTES,
         sendBufferSize: SOCKET_BUFFER_BYTES,
         sendPool: this.sendPool,
+        batchedReceive: this.batchedReceive,
       });
       if (this.stopped) {
         await socket.close();
@@ -143,7 +149,7 @@ export class SharedIcePorts {
       this.open.set(bind, port);
       this.log(
         'info',
-        `ICE on one UDP port: ${socket.address}:${socket.port} (media.single_port)${this.sendPool ? `; large batches sent by ${this.sendPool.threads} native thread(s) (media.send_threads)` : ''}`,
+        `ICE on one UDP port: ${socket.address}:${socket.port} (media.single_port)${socket.batchedReceives ? '; read in batches (media.batched_receive)' : ''}${this.sendPool ? `; large batches sent by ${this.sendPool.threads} native thread(s) (media.send_threads)` : ''}`,
       );
       // Linux grants at most net.core.rmem_max/wmem_max and reports twice what it granted.
       const got = socket.bufferSizes;

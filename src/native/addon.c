@@ -15,7 +15,9 @@ static bool set_int(napi_env env, napi_value exports, const char *name, int64_t 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (!set_int(env, exports, "abiVersion", PORTUNUS_ABI_VERSION) || !set_int(env, exports, "addressSlotBytes", ADDRESS_SLOT_BYTES) ||
       !set_int(env, exports, "maxDatagramsPerCall", MAX_DATAGRAMS_PER_CALL) || !set_function(env, exports, "sendBatch", send_batch) ||
-      !set_function(env, exports, "encodeAddress", encode_address) || !set_function(env, exports, "srtpCreate", srtp_create) ||
+      !set_function(env, exports, "encodeAddress", encode_address) ||
+      !set_function(env, exports, "udpReceiverCreate", udp_receiver_create) || !set_function(env, exports, "udpReceiverClose", udp_receiver_close) ||
+      !set_function(env, exports, "udpReceiverStats", udp_receiver_stats) || !set_function(env, exports, "udpSourceText", udp_source_text) || !set_function(env, exports, "srtpCreate", srtp_create) ||
       !set_function(env, exports, "srtpProtect", srtp_protect) || !set_function(env, exports, "srtpUnprotect", srtp_unprotect) ||
       !set_function(env, exports, "srtcpProtect", srtcp_protect) ||
       !set_function(env, exports, "srtcpUnprotect", srtcp_unprotect) ||

@@ -32,6 +32,12 @@ export interface FanOutHandle {
 
 /** What opusEncoderCreate returns: an opaque handle to one libopus encoder, freed by opusEncoderDestroy or when garbage-collected. */
 declare const opusEncoderBrand: unique symbol;
+/** What udpReceiverCreate returns: an opaque handle to one socket's batched reading. */
+declare const udpReceiverBrand: unique symbol;
+export interface UdpReceiverHandle {
+  readonly [udpReceiverBrand]: true;
+}
+
 export interface NativeOpusEncoder {
   readonly [opusEncoderBrand]: true;
 }
@@ -72,6 +78,19 @@ export interface NativeAddon {
    * IPv4 socket, port 0): send that datagram through dgram.
    */
   encodeAddress(table: Uint8Array, slot: number, host: string, port: number, ipv6Socket: boolean): boolean;
+  /**
+   * Starts reading the bound UDP socket `fd` in batches (recvmmsg on a duplicate of fd, polled on the main loop):
+   * datagram i of a batch is at arena[i * slotBytes] with its length in lengths[i] (-1 when it was larger than a
+   * slot) and its sender in slot i of `sources` (a struct sockaddr). `callback(count)` runs once per batch, with
+   * -errno when the socket failed. The buffers must stay unwritten while it is open; udpReceiverClose ends it.
+   */
+  udpReceiverCreate(fd: number, arena: Uint8Array, slotBytes: number, lengths: Int32Array, sources: Uint8Array, callback: (count: number) => void): UdpReceiverHandle;
+  /** Stops reading and closes the duplicate descriptor (not the socket); idempotent. */
+  udpReceiverClose(receiver: UdpReceiverHandle): void;
+  /** into[0..2] = datagrams read, batches, datagrams larger than a slot (dropped). */
+  udpReceiverStats(receiver: UdpReceiverHandle, into: Float64Array): void;
+  /** The IP address in slot `slot` of a sources table as Node writes a sender's address; undefined for neither family. */
+  udpSourceText(sources: Uint8Array, slot: number): string | undefined;
   /** Keyed contexts for one SRTP sender (profile 1 AES-CM/HMAC-SHA1-80 or 7 AEAD-AES-128-GCM, session keys). */
   srtpCreate(profile: number, cipherKey: Uint8Array, salt: Uint8Array, authKey: Uint8Array): SrtpContext;
   /** Protects buf[0, len) in place and appends the tag; the new length, or -1 for a malformed RTP header. Throws when buf has no room. */
@@ -173,10 +192,14 @@ export interface NativeAddon {
 }
 
 /** Must equal PORTUNUS_ABI_VERSION of src/native/portunus.h. */
-const ABI_VERSION = 11;
+const ABI_VERSION = 12;
 const FUNCTIONS = [
   'sendBatch',
   'encodeAddress',
+  'udpReceiverCreate',
+  'udpReceiverClose',
+  'udpReceiverStats',
+  'udpSourceText',
   'srtpCreate',
   'srtpProtect',
   'srtpUnprotect',

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 /* Bumped whenever an entry point changes shape, so that a stale build is refused by native-addon.ts. */
-#define PORTUNUS_ABI_VERSION 11
+#define PORTUNUS_ABI_VERSION 12
 
 /* Each of these returns false with a JS exception pending when the argument is unusable. */
 bool arg_int(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out);
@@ -47,6 +47,12 @@ bool batch_args(napi_env env, const napi_value *argv, datagram_batch *b);
 socklen_t address_slot_length(const uint8_t *slot);
 napi_value send_batch(napi_env env, napi_callback_info info);
 napi_value encode_address(napi_env env, napi_callback_info info);
+
+/* udp-receive.c */
+napi_value udp_receiver_create(napi_env env, napi_callback_info info);
+napi_value udp_receiver_close(napi_env env, napi_callback_info info);
+napi_value udp_receiver_stats(napi_env env, napi_callback_info info);
+napi_value udp_source_text(napi_env env, napi_callback_info info);
 
 /* srtp.c */
 typedef struct srtp_context srtp_context;

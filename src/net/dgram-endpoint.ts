@@ -2,6 +2,10 @@
 import type dgram from 'node:dgram';
 import type { Family } from './address.js';
 import type { NativeDestination, UdpEndpoint, UdpErrorHandler, UdpMessageHandler } from './udp-endpoint.js';
+import { nativeAddon, nativeAddonStatus } from '../native/native-addon.js';
+import { errorText } from '../logging/error-text.js';
+import { BATCH_SLOT_BYTES, UdpBatchReceiver, type UdpBatchCounters } from './udp-batch-receive.js';
+import { stopDgramReading, udpSocketFd } from './socket-fd.js';
 import { UdpSendBatch } from './udp-send-batch.js';
 import type { UdpSendPool } from './udp-send-pool.js';
 
@@ -15,6 +19,8 @@ export class DgramEndpoint implements UdpEndpoint {
   private closing: Promise<void> | undefined;
   /** sendSoon's queue, made at the first use; flushed once per turn of the event loop. */
   private batch: UdpSendBatch | undefined;
+  /** Reads the socket natively in batches once receiveInBatches succeeded; Node's 'message' is then not emitted. */
+  private batchReceiver: UdpBatchReceiver | undefined;
   private flushQueued = false;
   private readonly flushBatch = (): void => {
     this.flushQueued = false;
@@ -46,11 +52,49 @@ export class DgramEndpoint implements UdpEndpoint {
     // Closed behind our back through the raw socket (a test may do so).
     socket.once('close', () => {
       this.isClosed = true;
+      this.batchReceiver?.close();
     });
   }
 
   get batchedSends(): { native: number; dgram: number } {
     return { native: this.batch?.sentNative ?? 0, dgram: this.batch?.sentDgram ?? 0 };
+  }
+
+  /** What the batched receive read, once it is on. */
+  get batchedReceives(): UdpBatchCounters | undefined {
+    return this.batchReceiver?.counters;
+  }
+
+  /**
+   * Reads the socket in batches through the native addon from now on (one call per batch of waiting datagrams,
+   * datagrams above BATCH_SLOT_BYTES dropped and counted): true, or why it stays with Node's reading.
+   */
+  receiveInBatches(): true | string {
+    if (this.batchReceiver) return true;
+    const addon = nativeAddon();
+    if (!addon) return `the native addon is not in use (${nativeAddonStatus()})`;
+    const fd = this.isClosed ? undefined : udpSocketFd(this.socket);
+    if (fd === undefined) return 'the socket is not bound, or its descriptor cannot be found in this Node';
+    let receiver: UdpBatchReceiver;
+    try {
+      receiver = UdpBatchReceiver.start(
+        addon,
+        fd,
+        () => this.messageHandler,
+        (err) => this.receiveFailed(err),
+        () => this.warn(`${this.what}: a datagram above ${BATCH_SLOT_BYTES} bytes was dropped (WebRTC stays below; set media.batched_receive = false to take larger ones); further ones are counted`),
+      );
+    } catch (err) {
+      return errorText(err);
+    }
+    // Both read until Node's reading stops: each datagram still reaches the handler once, from one or the other.
+    if (!stopDgramReading(this.socket)) {
+      receiver.close();
+      return "Node's own reading of the socket cannot be stopped in this Node";
+    }
+    this.batchReceiver = receiver;
+    if (this.messageHandler) this.socket.off('message', this.messageHandler);
+    return true;
   }
 
   get bufferSizes(): { recv: number; send: number } | undefined {
@@ -116,9 +160,9 @@ export class DgramEndpoint implements UdpEndpoint {
 
   onMessage(handler: UdpMessageHandler | undefined): void {
     // The handler itself is the listener: the kernel's (data, rinfo) fits it, so nothing sits in between.
-    if (this.messageHandler) this.socket.off('message', this.messageHandler);
+    if (this.messageHandler && !this.batchReceiver) this.socket.off('message', this.messageHandler);
     this.messageHandler = handler;
-    if (handler) this.socket.on('message', handler);
+    if (handler && !this.batchReceiver) this.socket.on('message', handler);
   }
 
   onError(handler: UdpErrorHandler | undefined): void {
@@ -133,6 +177,7 @@ export class DgramEndpoint implements UdpEndpoint {
         return;
       }
       this.isClosed = true;
+      this.batchReceiver?.close();
       try {
         this.socket.close(() => resolve());
       } catch {
@@ -140,6 +185,11 @@ export class DgramEndpoint implements UdpEndpoint {
       }
     });
     return this.closing;
+  }
+
+  private receiveFailed(err: Error): void {
+    if (this.errorHandler) this.errorHandler(err);
+    else this.warn(`${this.what}: receive failed: ${err.message}`);
   }
 
   private failed(err: unknown): void {

@@ -240,7 +240,12 @@ export class HostNetwork implements Network {
         settled = true;
         socket.off('error', fail);
         const a = socket.address();
-        resolve(new DgramEndpoint(socket, target.family, target.address, a.port, target.dualStack, target.requested, options.what, this.warn, options.sendPool));
+        const endpoint = new DgramEndpoint(socket, target.family, target.address, a.port, target.dualStack, target.requested, options.what, this.warn, options.sendPool);
+        if (options.batchedReceive) {
+          const batched = endpoint.receiveInBatches();
+          if (batched !== true) this.warn(`${options.what}: datagrams are read one at a time: ${batched}`);
+        }
+        resolve(endpoint);
       });
       try {
         socket.bind({ address: target.address, port, exclusive: !multicast && options.reuseAddr !== true });

@@ -38,6 +38,11 @@ export interface UdpOpenOptions {
   readonly sendBufferSize?: number;
   /** Sender threads for this socket's large batches of sendSoon datagrams. */
   readonly sendPool?: UdpSendPool;
+  /**
+   * Read in batches natively (recvmmsg, one call per batch; datagrams above 2048 bytes dropped and counted) when the
+   * addon is there; else one at a time, said in one log line. For sockets that carry only WebRTC datagrams.
+   */
+  readonly batchedReceive?: boolean;
 }
 
 export interface TcpListenOptions {

@@ -53,6 +53,8 @@ export interface UdpEndpoint {
   nativeDestination?(host: string, port: number): NativeDestination | undefined;
   /** Datagrams sendSoon handed to the kernel in batches (native) and one at a time (dgram), when counted. */
   readonly batchedSends?: { readonly native: number; readonly dgram: number };
+  /** What the native batched receive read (datagrams, batches, oversized ones dropped), when it reads this socket. */
+  readonly batchedReceives?: { readonly datagrams: number; readonly batches: number; readonly oversized: number };
   /** The kernel buffer sizes the socket got (Linux reports twice what it grants; capped by net.core.*mem_max), when known. */
   readonly bufferSizes?: { readonly recv: number; readonly send: number };
   /** Sends the concatenation of `parts` as one datagram, without copying them together first. */
