@@ -81,10 +81,12 @@ export interface NativeAddon {
   /**
    * Starts reading the bound UDP socket `fd` in batches (recvmmsg on a duplicate of fd, polled on the main loop):
    * datagram i of a batch is at arena[i * slotBytes] with its length in lengths[i] (-1 when it was larger than a
-   * slot) and its sender in slot i of `sources` (a struct sockaddr). `callback(count)` runs once per batch, with
-   * -errno when the socket failed. The buffers must stay unwritten while it is open; udpReceiverClose ends it.
+   * slot) and its sender in slot i of `sources` (a struct sockaddr). `callback(count, start)` handles the batch
+   * from datagram start on and returns the index it stopped before, and is called again from there after Node ran
+   * its promise jobs; count is -errno when the socket failed. The buffers must stay unwritten while it is open;
+   * udpReceiverClose ends it.
    */
-  udpReceiverCreate(fd: number, arena: Uint8Array, slotBytes: number, lengths: Int32Array, sources: Uint8Array, callback: (count: number) => void): UdpReceiverHandle;
+  udpReceiverCreate(fd: number, arena: Uint8Array, slotBytes: number, lengths: Int32Array, sources: Uint8Array, callback: (count: number, start: number) => number): UdpReceiverHandle;
   /** Stops reading and closes the duplicate descriptor (not the socket); idempotent. */
   udpReceiverClose(receiver: UdpReceiverHandle): void;
   /** into[0..2] = datagrams read, batches, datagrams larger than a slot (dropped). */

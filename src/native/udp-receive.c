@@ -91,22 +91,32 @@ static void receiver_finalize(napi_env env, void *data, void *hint) {
   free_if_done(r);
 }
 
-/* Calls callback(count): count datagrams are in the buffers, or -errno when the socket failed. False when the
- * receiver was closed meanwhile (by the callback itself) or the call could not be made. */
-static bool call_back(udp_receiver *r, int count) {
+/* Calls callback(count, start): datagrams start..count-1 of the batch are to be handled, or the socket failed
+ * (count -errno, start 0). Returns the index the callback stopped before (it returns early after a datagram whose
+ * handling may go on in promise jobs: each call is a callback of its own, after which Node runs those jobs, so the
+ * next datagram is handled after them, as with one callback per datagram); -1 when the receiver was closed meanwhile
+ * (by the callback itself) or the call could not be made. */
+static int call_back(udp_receiver *r, int count, int start) {
   napi_env env = r->env;
   napi_handle_scope scope;
-  if (!r->callback || napi_open_handle_scope(env, &scope) != napi_ok) return false;
-  napi_value callback, recv, argv[1], result;
+  if (!r->callback || napi_open_handle_scope(env, &scope) != napi_ok) return -1;
+  napi_value callback, recv, argv[2], result = NULL;
+  int32_t next = count;
   bool ok = napi_get_reference_value(env, r->callback, &callback) == napi_ok && callback && napi_get_global(env, &recv) == napi_ok &&
-            napi_create_int32(env, count, &argv[0]) == napi_ok;
-  if (ok && napi_make_callback(env, r->async, recv, callback, 1, argv, &result) == napi_pending_exception) {
-    /* The callback threw: that is an uncaught exception, as it would be from any other I/O callback. */
-    napi_value error;
-    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+            napi_create_int32(env, count, &argv[0]) == napi_ok && napi_create_int32(env, start, &argv[1]) == napi_ok;
+  if (ok) {
+    napi_status st = napi_make_callback(env, r->async, recv, callback, 2, argv, &result);
+    if (st == napi_pending_exception) {
+      /* The callback threw: that is an uncaught exception, as it would be from any other I/O callback. */
+      napi_value error;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+      result = NULL;
+    }
+    /* Anything but an index past start and within the batch means the whole batch was taken. */
+    if (st != napi_ok || !result || napi_get_value_int32(env, result, &next) != napi_ok || next <= start || next > count) next = count;
   }
   napi_close_handle_scope(env, scope);
-  return ok && r->fd >= 0;
+  return ok && r->fd >= 0 ? next : -1;
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -114,7 +124,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   udp_receiver *r = handle->data;
   if (r->fd < 0) return;
   if (status < 0) {
-    call_back(r, status);
+    call_back(r, status, 0);
     return;
   }
   for (int round = 0; round < ROUNDS_PER_WAKE; round++) {
@@ -125,7 +135,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     int n = recvmmsg(r->fd, r->msgs, (unsigned int)r->slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) call_back(r, -errno);
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) call_back(r, -errno, 0);
       return;
     }
     if (n == 0) return;
@@ -139,14 +149,17 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     r->datagrams += n;
     r->batches++;
-    if (!call_back(r, n) || n < r->slots) return;
+    for (int start = 0; start < n;)
+      if ((start = call_back(r, n, start)) < 0) return;
+    if (n < r->slots) return;
   }
 }
 
 /* udpReceiverCreate(fd, arena, slotBytes, lengths, sources, callback): starts reading the bound UDP socket fd
  * in batches on the main loop. Datagram i of a batch is at arena[i * slotBytes] with its length in lengths[i]
  * (-1 when it was larger than a slot) and its sender in sources slot i (a struct sockaddr, ADDRESS_SLOT_BYTES a
- * slot); callback(count) is called once per batch, callback(-errno) when the socket fails. A batch holds at most
+ * slot); callback(count, start) is called for the batch from datagram start on and returns the index it stopped
+ * before (called again from there), callback(-errno, 0) when the socket fails. A batch holds at most
  * as many datagrams as every buffer has slots for. The buffers must not be written while the receiver is open. */
 napi_value udp_receiver_create(napi_env env, napi_callback_info info) {
   napi_value argv[6];

@@ -1,7 +1,7 @@
-// Reading a UDP socket in batches through the native addon (recvmmsg): one call into JavaScript for every datagram
-// waiting, instead of Node's call, buffer and address strings per datagram. Each batch is copied out of the
-// native arena into one buffer (a consumer may keep a datagram past the call: a jitter buffer, the DTLS stack),
-// and a sender's address is made into text once and then found by number.
+// Reading a UDP socket in batches through the native addon (recvmmsg): the media datagrams waiting are handled in
+// one call into JavaScript, instead of Node's call, buffer and two address strings per datagram. Each is copied out
+// of the native arena (a consumer may keep it past the call), and a sender's address is made into text once and
+// then found by number.
 import type { NativeAddon, UdpReceiverHandle } from '../native/native-addon.js';
 import type { UdpMessageHandler, UdpSource } from './udp-endpoint.js';
 
@@ -47,7 +47,7 @@ export class UdpBatchReceiver {
   /** Starts reading `fd` (a bound UDP socket whose own reading the caller stops); throws what the addon threw. */
   static start(addon: NativeAddon, fd: number, handler: () => UdpMessageHandler | undefined, failed: (err: Error) => void, firstOversized: () => void): UdpBatchReceiver {
     const r = new UdpBatchReceiver(addon, handler, failed, firstOversized);
-    r.handle = addon.udpReceiverCreate(fd, r.arena, BATCH_SLOT_BYTES, r.lengths, r.sources, (count) => r.batch(count));
+    r.handle = addon.udpReceiverCreate(fd, r.arena, BATCH_SLOT_BYTES, r.lengths, r.sources, (count, start) => r.batch(count, start));
     return r;
   }
 
@@ -63,41 +63,47 @@ export class UdpBatchReceiver {
     this.handle = undefined;
   }
 
-  private batch(count: number): void {
+  /**
+   * Handles datagrams start..count-1 and returns the index it stopped before. SRTP and SRTCP (first byte 128-191)
+   * are handled back to back: our receive path takes them synchronously. After any other datagram (STUN, DTLS, what
+   * the stack handles in promise jobs) it returns, so that Node runs those jobs before the next datagram is handled,
+   * as when each datagram is a callback of its own.
+   */
+  private batch(count: number, start: number): number {
     if (count < 0) {
       this.failed(Object.assign(new Error(`recvmmsg failed (errno ${-count})`), { errno: count }));
-      return;
+      return 0;
     }
     const handler = this.handler();
-    if (!handler) return;
+    if (!handler) return count;
     const lengths = this.lengths;
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      if (lengths[i] > 0) total += lengths[i];
-      else if (lengths[i] < 0 && !this.sawOversized) {
+    const arena = this.arena;
+    let thrown: Error | undefined;
+    let i = start;
+    while (i < count) {
+      const length = lengths[i];
+      const at = i * BATCH_SLOT_BYTES;
+      const from = length < 0 ? undefined : this.sourceOf(i);
+      i++;
+      if (length < 0 && !this.sawOversized) {
         this.sawOversized = true;
         this.firstOversized();
       }
-    }
-    const copy = Buffer.allocUnsafe(total);
-    let at = 0;
-    let thrown: Error | undefined;
-    for (let i = 0; i < count; i++) {
-      const length = lengths[i];
-      if (length < 0) continue;
-      const from = this.sourceOf(i);
       if (!from) continue;
-      this.arena.copy(copy, at, i * BATCH_SLOT_BYTES, i * BATCH_SLOT_BYTES + length);
-      const data = copy.subarray(at, at + length);
-      at += length;
+      // A copy of its own: a consumer may keep a datagram past this call (a jitter buffer, the DTLS stack).
+      const data = Buffer.allocUnsafe(length);
+      arena.copy(data, 0, at, at + length);
+      const media = length > 0 && data[0] >= 128 && data[0] <= 191;
       // One datagram's handler failing must not lose the rest of the batch; the first error is rethrown after.
       try {
         handler(data, from);
       } catch (err) {
         thrown ??= err instanceof Error ? err : new Error(String(err));
       }
+      if (!media) break;
     }
     if (thrown !== undefined) throw thrown;
+    return i;
   }
 
   /** The sender of datagram i: IPv4 (plain or mapped into IPv6) found by number, other IPv6 made each time. */

@@ -133,6 +133,8 @@ export class AudioBridgePlugin implements Plugin {
       muted: p.options.muted,
       suspended: p.options.suspended,
       codec: p.options.codec,
+      fec: p.encoder.fec,
+      ...(p.encoder.fec ? { expected_loss: p.encoder.expectedLoss } : {}),
       plain_rtp: p.plain !== undefined,
       ...(inbound ? { packets_in: inbound.packets, packets_dropped: inbound.dropped, packets_undecodable: inbound.undecodable, packets_repaired: inbound.repaired, queue: inbound.queued } : {}),
       ...(p.plain ? { plain_rtp_dropped: p.plain.dropped, local_port: p.plain.localPort } : {}),

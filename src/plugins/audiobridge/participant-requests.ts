@@ -14,7 +14,7 @@ import { checkFields, checkSecret, findRoom, idField, roomId } from './request-c
 import { recordParticipant } from './room-recording.js';
 import { MAX_EXPECTED_LOSS, MAX_PREBUFFERING, type RoomId } from './room-settings.js';
 import type { AudioRoom } from './room.js';
-import { answerClient, learnNegotiated, offerClient } from './session-media.js';
+import { answerClient, learnNegotiated, noteFecWish, offerClient } from './session-media.js';
 import { freeRoomId } from '../permanent-groups.js';
 
 export interface ParticipantReply {
@@ -171,6 +171,7 @@ export async function join(state: AudioBridgeState, session: AudioBridgeSession,
   const admission = admit(state, room, body);
   const id = participantId(state, room, body);
   const options = optionsFor(room, body, admission);
+  noteFecWish(session, jsep);
   const p = new Participant(id, session, room, typeof body.display === 'string' ? body.display : undefined, options);
   const data: JsonObject = { audiobridge: 'joined', room: room.id, id };
   if (p.display !== undefined) data.display = p.display;
@@ -189,6 +190,7 @@ export async function join(state: AudioBridgeState, session: AudioBridgeSession,
   }
   session.participant = p;
   p.linkChanged();
+  p.optionsChanged(); // a plain link's `fec` is known now
   data.participants = othersOf(room, p);
   enter(state, room, p);
   participantJoined(state, p, false);
@@ -220,6 +222,7 @@ export async function configure(state: AudioBridgeState, session: AudioBridgeSes
   const room = p.room;
   const o = p.options;
   const { quality, expectedLoss } = mediaOptions(body, o);
+  noteFecWish(session, jsep);
   if (typeof body.group === 'string') {
     if (!room.settings.groups.includes(body.group)) throw new PluginError(E.NO_SUCH_GROUP, `No such group (${body.group})`);
     o.group = body.group;
@@ -255,6 +258,7 @@ export async function configure(state: AudioBridgeState, session: AudioBridgeSes
       audioLevelId: typeof rtp.audiolevel_ext === 'number' ? rtp.audiolevel_ext : p.plain.peer.audioLevelId,
       fec: typeof rtp.fec === 'boolean' ? rtp.fec : p.plain.peer.fec,
     });
+    p.optionsChanged();
   }
   // Before the negotiation, as Janus tells it.
   participantConfigured(state, p);

@@ -20,6 +20,8 @@ export class AudioBridgeSession {
   /** The audio m-line and its ssrc-audio-level extension id, once negotiated. */
   mid: string | undefined;
   audioLevelId = 0;
+  /** The peer's SDP asked for in-band FEC (Opus `useinbandfec=1`): its mix is encoded with it, as Janus does; never unset. */
+  peerFec = false;
   mediaUp = false;
   destroyed = false;
 
@@ -158,6 +160,8 @@ export class Participant implements MixParticipant {
 
   private encoderSettings(): EncoderSettings {
     const o = this.options;
-    return { codec: o.codec, bitrate: o.bitrate, complexity: o.quality, fec: o.expectedLoss > 0, expectedLoss: o.expectedLoss };
+    // Janus: FEC when the peer asked for it (its SDP, or `fec` in a plain `rtp`); the expected loss is set either way.
+    const fec = o.codec === 'opus' && (this.plain ? this.plain.peer.fec : this.session.peerFec);
+    return { codec: o.codec, bitrate: o.bitrate, complexity: o.quality, fec, expectedLoss: o.expectedLoss };
   }
 }

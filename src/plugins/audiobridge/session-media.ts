@@ -46,6 +46,11 @@ export async function offerClient(session: AudioBridgeSession, codec: AudioCodec
   }
 }
 
+/** Notes a peer's wish for in-band FEC: an SDP of its with Opus and `useinbandfec=1` (Janus looks no closer). */
+export function noteFecWish(session: AudioBridgeSession, jsep: Jsep | undefined): void {
+  if (jsep && /^a=rtpmap:\d+ opus\//im.test(jsep.sdp) && jsep.sdp.includes('useinbandfec=1')) session.peerFec = true;
+}
+
 /** The audio m-line and the audio level extension id, from the last negotiation. */
 export function learnNegotiated(session: AudioBridgeSession): void {
   if (session.offerer === 'server') return;

@@ -12,6 +12,7 @@ import { HostNetwork } from '../../../src/net/host-network.js';
 import type { Network, UdpEndpoint } from '../../../src/net/network.js';
 import { OggOpusWriter } from '../../../src/audio/ogg-opus-writer.js';
 import { encodeG711 } from '../../../src/audio/g711.js';
+import { chromeLikeOffer } from '../../helpers/chrome-offer.js';
 import { startInProcess, type StartedServer } from '../../helpers/in-process-server.js';
 import { JanusWs, type Msg } from '../../../support/janus-ws.js';
 import { loopbackCandidatesOnly } from '../../../support/loopback-sdp.js';
@@ -331,6 +332,39 @@ test("bad requests get Janus's codes and change nothing", { timeout: 30_000 }, a
   }
 });
 
+/** Admin handle_info's plugin_specific part for a user's handle. */
+async function pluginInfo(u: User): Promise<Msg> {
+  const adminApi = srv.server.listeners.find((l) => l.name.startsWith('Admin API'));
+  const info = await fetch(`http://127.0.0.1:${adminApi?.port ?? 0}/admin/${u.session}/${u.handle}`, { method: 'POST', body: JSON.stringify({ janus: 'handle_info', transaction: 'i' }) }).then(
+    (r) => r.json() as Promise<Msg>,
+  );
+  return obj(obj(info.info).plugin_specific);
+}
+
+test('an offer with useinbandfec=1 (as browsers make it) gets its mix with in-band FEC, as in Janus; one without does not', { timeout: 30_000 }, async () => {
+  const browser = await User.open(srv.wsUrl);
+  const plain = await User.open(srv.wsUrl);
+  const client = createAudioOnlyClient(network);
+  try {
+    assert.equal((await browser.send({ request: 'join', room: 1234, display: 'browser', expected_loss: 5 })).data.audiobridge, 'joined');
+    const answered = await browser.send({ request: 'configure' }, { type: 'offer', sdp: chromeLikeOffer() });
+    assert.equal(answered.jsep?.type, 'answer');
+    const withFec = await pluginInfo(browser);
+    assert.equal(withFec.fec, true, JSON.stringify(withFec));
+    assert.equal(withFec.expected_loss, 5);
+    const offer = await clientOffer(client);
+    assert.ok(!offer.includes('useinbandfec=1'));
+    assert.equal((await plain.send({ request: 'join', room: 1234, display: 'werift' }, { type: 'offer', sdp: offer })).data.audiobridge, 'joined');
+    const withoutFec = await pluginInfo(plain);
+    assert.equal(withoutFec.fec, false, JSON.stringify(withoutFec));
+    assert.equal(withoutFec.expected_loss, undefined);
+  } finally {
+    browser.close();
+    plain.close();
+    await client.close();
+  }
+});
+
 test('the plugin offers (generate_offer) and the client answers; a G.711 plain-RTP participant is heard; garbage at its port changes nothing; changeroom', { timeout: 60_000 }, async () => {
   const admin = await User.open(srv.wsUrl);
   await admin.ask({ request: 'create', room: 4323, sampling_rate: 16000, allow_rtp_participants: true });
@@ -387,11 +421,7 @@ test('the plugin offers (generate_offer) and the client answers; a G.711 plain-R
     await waitFor(() => mixIn.length > 20, { timeout: 5000, what: 'the phone gets the mix' });
     assert.equal(mixIn.at(-1)![1] & 0x7f, 0, 'as PCMU');
     assert.equal(mixIn.at(-1)!.length, 172, '20 ms of μ-law');
-    const adminApi = srv.server.listeners.find((l) => l.name.startsWith('Admin API'));
-    const info = await fetch(`http://127.0.0.1:${adminApi?.port ?? 0}/admin/${sip.session}/${sip.handle}`, { method: 'POST', body: JSON.stringify({ janus: 'handle_info', transaction: 'i' }) }).then(
-      (r) => r.json() as Promise<Msg>,
-    );
-    const specific = obj(obj(info.info).plugin_specific);
+    const specific = await pluginInfo(sip);
     assert.ok(Number(specific.plain_rtp_dropped) >= 20, `dropped and counted: ${JSON.stringify(specific)}`);
 
     // changeroom: the answerer moves to the 8 kHz room; the phone's room is told it left.
