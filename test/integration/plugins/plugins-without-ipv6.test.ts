@@ -9,7 +9,7 @@ import { runNestedTests } from '../../helpers/nested-test-run.js';
 
 for (const [plugin, file, tests] of [
   ['NoSIP calls, SRTP and bad input', 'nosip.test.js', 4],
-  ['AudioBridge mixing, plain RTP, forwarders and announcements', 'audiobridge.test.js', 4],
+  ['AudioBridge mixing, plain RTP, forwarders and announcements', 'audiobridge.test.js', 5],
 ] as const) {
   test(`${plugin} hold where IPv6 sockets cannot be created`, { timeout: 180_000 }, async () => {
     const files = [join(repoRoot, 'dist', 'test', 'integration', 'plugins', file)];
