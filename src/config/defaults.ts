@@ -34,7 +34,7 @@ export const SETTINGS = {
     single_port: on(10000, 'one UDP port per local address that every PeerConnection shares (demultiplexed by ICE credentials); 0 = a port per PeerConnection'),
     batched_receive: on(
       true,
-      "read the shared port's datagrams natively in batches (recvmmsg: one call into JavaScript per batch; datagrams above 2048 bytes dropped); false = one at a time, as Node reads them",
+      "read the shared port's datagrams natively in batches (recvmmsg; the SRTP of a batch handled in one call into JavaScript; datagrams above 2048 bytes dropped and counted); false = one at a time, as Node reads them",
     ),
     send_threads: on(
       Math.max(0, Math.min(4, availableParallelism() - 1)),
