@@ -17,7 +17,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       !set_int(env, exports, "maxDatagramsPerCall", MAX_DATAGRAMS_PER_CALL) || !set_function(env, exports, "sendBatch", send_batch) ||
       !set_function(env, exports, "encodeAddress", encode_address) ||
       !set_function(env, exports, "udpReceiverCreate", udp_receiver_create) || !set_function(env, exports, "udpReceiverClose", udp_receiver_close) ||
-      !set_function(env, exports, "udpReceiverStats", udp_receiver_stats) || !set_function(env, exports, "udpSourceText", udp_source_text) || !set_function(env, exports, "srtpCreate", srtp_create) ||
+      !set_function(env, exports, "udpReceiverStats", udp_receiver_stats) || !set_function(env, exports, "udpSourceText", udp_source_text) ||
+      !set_function(env, exports, "srtpCreate", srtp_create) ||
       !set_function(env, exports, "srtpProtect", srtp_protect) || !set_function(env, exports, "srtpUnprotect", srtp_unprotect) ||
       !set_function(env, exports, "srtcpProtect", srtcp_protect) ||
       !set_function(env, exports, "srtcpUnprotect", srtcp_unprotect) ||

@@ -30,14 +30,14 @@ export interface FanOutHandle {
   readonly [fanOutBrand]: true;
 }
 
-/** What opusEncoderCreate returns: an opaque handle to one libopus encoder, freed by opusEncoderDestroy or when garbage-collected. */
-declare const opusEncoderBrand: unique symbol;
 /** What udpReceiverCreate returns: an opaque handle to one socket's batched reading. */
 declare const udpReceiverBrand: unique symbol;
 export interface UdpReceiverHandle {
   readonly [udpReceiverBrand]: true;
 }
 
+/** What opusEncoderCreate returns: an opaque handle to one libopus encoder, freed by opusEncoderDestroy or when garbage-collected. */
+declare const opusEncoderBrand: unique symbol;
 export interface NativeOpusEncoder {
   readonly [opusEncoderBrand]: true;
 }

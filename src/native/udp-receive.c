@@ -1,6 +1,7 @@
-/* Batched UDP receive: recvmmsg(2) reads every datagram waiting on a socket in one call, and JavaScript is called
- * once per batch, instead of Node's one callback per datagram with a new buffer and two new strings (the sender's
- * address) each time. The datagrams land in one arena of fixed-size slots and their senders' addresses in a table
+/* Batched UDP receive: recvmmsg(2) reads every datagram waiting on a socket in one call, and JavaScript handles
+ * the media of a batch in one call (it stops early after any other datagram, and is called again from there),
+ * instead of Node's one callback per datagram with a new buffer and two new strings (the sender's address) each
+ * time. The datagrams land in one arena of fixed-size slots and their senders' addresses in a table
  * of socket-address slots, both buffers that JavaScript allocated once and reads after each call; what the bytes
  * mean is parsed there, never here.
  *
@@ -264,7 +265,8 @@ napi_value udp_receiver_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* udpReceiverStats(receiver, into): into[0..2] = datagrams read, batches (callbacks), datagrams cut (too large). */
+/* udpReceiverStats(receiver, into): into[0..2] = datagrams read, batches (recvmmsg calls that read any), datagrams
+ * cut (too large). */
 napi_value udp_receiver_stats(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   double *into;

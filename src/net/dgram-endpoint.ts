@@ -66,8 +66,8 @@ export class DgramEndpoint implements UdpEndpoint {
   }
 
   /**
-   * Reads the socket in batches through the native addon from now on (one call per batch of waiting datagrams,
-   * datagrams above BATCH_SLOT_BYTES dropped and counted): true, or why it stays with Node's reading.
+   * Reads the socket in batches through the native addon from now on (udp-batch-receive.ts; datagrams above
+   * BATCH_SLOT_BYTES dropped and counted): true, or why it stays with Node's reading.
    */
   receiveInBatches(): true | string {
     if (this.batchReceiver) return true;

@@ -39,8 +39,9 @@ export interface UdpOpenOptions {
   /** Sender threads for this socket's large batches of sendSoon datagrams. */
   readonly sendPool?: UdpSendPool;
   /**
-   * Read in batches natively (recvmmsg, one call per batch; datagrams above 2048 bytes dropped and counted) when the
-   * addon is there; else one at a time, said in one log line. For sockets that carry only WebRTC datagrams.
+   * Read in batches natively (recvmmsg; the SRTP of a batch handled in one call; datagrams above 2048 bytes dropped
+   * and counted) when the addon is there; else one at a time, said in one log line. For sockets that carry only
+   * WebRTC datagrams.
    */
   readonly batchedReceive?: boolean;
 }
